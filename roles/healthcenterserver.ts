@@ -1,0 +1,155 @@
+#!/usr/bin/env bun
+// healthcenterserver: books appointment slots for patients over TCP.
+import pc from "picocolors";
+import { exit_code, describeFailure, shownAddress } from "../shared/cli.ts";
+import { loadConfig } from "../shared/config.ts";
+import { checkDoctorsKnown, parseSlots, parseUsers } from "../shared/datafiles.ts";
+import { doctorsWithPrices, readDataFile, pathOf, type DataDir, describe } from "../shared/datadir.ts";
+import { parseCountFlag, parseFlags, parseHostPort, parsePortFlag, UsageError, version } from "../shared/flags.ts";
+import { HealthCenter, type DoctorLocation } from "../shared/healthcenter.ts";
+import * as limits from "../shared/limits.ts";
+import { Log } from "../shared/log.ts";
+import { Schedule } from "../shared/schedule.ts";
+import { BookingStore } from "../shared/store.ts";
+
+const usage = `${pc.bold("healthcenterserver")} ${version}: the health center server; patients log in and book slots over TCP.
+
+Usage:
+  healthcenterserver [options]
+  healthcenterserver users add <name> [--data DIR]   store a user with an argon2id password hash
+
+Options:
+  --host H               address to listen on (default: all interfaces)
+  --port P               TCP port (default ${limits.default_server_port}; 0 picks a free one)
+  --data DIR             data files: users.txt, availabilities.txt, doc*.txt (default: embedded seed)
+  --db FILE              booking database, SQLite (default: healthcenter.db)
+  --doctor NAME=HOST:PORT  where a doctor really is; patients are sent there (repeatable)
+  --config FILE          deployment file (TOML); flags override it
+  --tls-cert FILE        serve TLS with this certificate (PEM) ...
+  --tls-key FILE         ... and this private key
+  --max-connections N    concurrent connections (default ${limits.connections_max})
+  --idle-timeout S       close connections idle this many seconds (default ${limits.idle_timeout_ms / 1000})
+  --quiet                no per-request log lines
+  --help, --version
+
+Example:
+  healthcenterserver --port 21000 --db bookings.db --doctor doc1=192.0.2.2:41000`;
+
+const options = {
+  host: { type: "string" },
+  port: { type: "string" },
+  data: { type: "string" },
+  db: { type: "string" },
+  doctor: { type: "string", multiple: true },
+  config: { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "max-connections": { type: "string" },
+  "idle-timeout": { type: "string" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "users") {
+    const { runUsersCommand } = await import("../shared/users-command.ts");
+    return runUsersCommand(argv.slice(1));
+  }
+  const { values } = parseFlags(argv, options, 0);
+  if (values.help) return print(usage);
+  if (values.version) return print(version);
+
+  const config = loadConfig(values.config);
+  const log = new Log(values.quiet ?? false);
+  const data: DataDir = { dir: values.data ?? config.data };
+  const host = values.host ?? config.server.listen ?? "0.0.0.0";
+  const port = parsePortFlag("port", values.port, config.server.port ?? limits.default_server_port);
+  const dbPath = values.db ?? config.server.db ?? "healthcenter.db";
+  const idleSeconds = parseCountFlag("idle-timeout", values["idle-timeout"], limits.idle_timeout_ms / 1000);
+  const connectionsMax = parseCountFlag("max-connections", values["max-connections"], limits.connections_max);
+  const tls = readTls(values["tls-cert"], values["tls-key"]);
+
+  const doctors = new Map<string, DoctorLocation>();
+  for (const [name, d] of config.doctors) doctors.set(name, { host: d.host, port: d.port });
+  for (const text of values.doctor ?? []) {
+    const eq = text.indexOf("=");
+    if (eq < 1) throw new UsageError(`--doctor expects NAME=HOST:PORT, not ${JSON.stringify(text)}`);
+    const name = text.slice(0, eq);
+    const { host: dHost, port: dPort } = parseHostPort("doctor", text.slice(eq + 1), 0);
+    doctors.set(name, dPort ? { host: dHost, port: dPort } : { host: dHost });
+  }
+
+  const users = parseUsers(pathOf(data, "users.txt"), readDataFile(data, "users.txt"));
+  const slotsText = readDataFile(data, "availabilities.txt");
+  const slots = parseSlots(pathOf(data, "availabilities.txt"), slotsText);
+  const named = new Set(slots.map((s) => s.doctor));
+  const known = doctorsWithPrices(data, named);
+  for (const name of doctors.keys()) known.add(name);
+  checkDoctorsKnown(pathOf(data, "availabilities.txt"), slotsText, slots, known, `no <doctor>.txt in ${describe(data)} and no --doctor or config entry`);
+
+  const schedule = new Schedule(slots);
+  const store = new BookingStore(dbPath);
+  let restored = 0;
+  for (const [index, patient] of store.bookings()) {
+    if (schedule.reserve(index, patient)) restored++;
+    else log.warn(`${dbPath} has a booking for slot ${index}, which is not in the schedule; left as it is`);
+  }
+
+  const plain = users.filter((u) => u.secret.kind === "plain").length;
+  if (plain > 0) {
+    log.warn(`${plain} of ${users.length} users in ${pathOf(data, "users.txt")} have plaintext passwords; ` +
+      `convert each with \`healthcenterserver users add <name>${data.dir ? ` --data ${data.dir}` : " --data DIR"}\``);
+  }
+
+  const center = new HealthCenter({
+    host, port, users, schedule, store, log, doctors, tls,
+    connectionsMax, idleTimeoutMs: idleSeconds * 1000,
+  });
+  center.start();
+  // Flush immediately: tests and the demo read the port from this line.
+  log.info(`Phase1: The Health Center Server has port number: ${center.port} and IP address: ${shownAddress(host)}`);
+  log.info(`(${slots.length} slots, ${restored} booked in ${dbPath}, ${users.length} users${tls ? ", TLS" : ""})`);
+  log.flush();
+
+  await new Promise<void>((done) => {
+    const stop = async (signal: string) => {
+      log.info(`Received ${signal}: finishing in-flight requests and stopping`);
+      await center.stop();
+      store.close();
+      log.info("The Health Center Server has stopped");
+      log.flush();
+      done();
+    };
+    process.once("SIGTERM", () => void stop("SIGTERM"));
+    process.once("SIGINT", () => void stop("SIGINT"));
+  });
+  return exit_code.done;
+}
+
+function readTls(certPath: string | undefined, keyPath: string | undefined): { cert: string; key: string } | undefined {
+  if (certPath === undefined && keyPath === undefined) return undefined;
+  if (certPath === undefined || keyPath === undefined) throw new UsageError("--tls-cert and --tls-key go together");
+  const read = (path: string, what: string) => {
+    try {
+      return require("node:fs").readFileSync(path, "utf8") as string;
+    } catch (err) {
+      throw new UsageError(`cannot read the TLS ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    }
+  };
+  return { cert: read(certPath, "certificate"), key: read(keyPath, "key") };
+}
+
+function print(text: string): number {
+  console.log(text);
+  return exit_code.done;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    const { code, message } = describeFailure("healthcenterserver", err);
+    console.error(`${pc.red("error:")} ${message}`);
+    process.exit(code);
+  },
+);

@@ -1,0 +1,94 @@
+// The deployment file (TOML, read with Bun.TOML): one description shared by every binary.
+//
+//   data = "data"                  # data directory, relative to this file (optional)
+//   [server]
+//   host = "192.0.2.1"             # where patients reach the server
+//   listen = "0.0.0.0"             # where the server binds (default: all interfaces)
+//   port = 21000
+//   db = "healthcenter.db"
+//   [doctors.doc1]
+//   host = "192.0.2.2"             # where patients reach doc1; the server tells them
+//   port = 41000
+//   listen = "0.0.0.0"             # where doc1 binds (default: all interfaces)
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { isPort } from "./protocol.ts";
+import { UsageError } from "./flags.ts";
+import { isValidDoctorName } from "./datafiles.ts";
+
+export type DoctorConfig = { host?: string; port?: number; listen?: string };
+export type Config = {
+  data?: string;
+  server: { host?: string; listen?: string; port?: number; db?: string };
+  doctors: Map<string, DoctorConfig>;
+};
+
+export const empty_config: Config = { server: {}, doctors: new Map() };
+
+export function loadConfig(path: string | undefined): Config {
+  if (path === undefined) return empty_config;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  let raw: unknown;
+  try {
+    raw = Bun.TOML.parse(text);
+  } catch (err) {
+    throw new UsageError(`config file ${path} is not valid TOML: ${(err as Error).message}`);
+  }
+  return parseConfig(raw, path, dirname(resolve(path)));
+}
+
+/** Checks the shape of a parsed TOML document; paths become absolute, relative to `base`. */
+export function parseConfig(raw: unknown, file: string, base: string): Config {
+  const problem = (what: string) => new UsageError(`config file ${file}: ${what}`);
+  const top = asTable(raw, "the document", problem);
+  allowOnly(top, ["data", "server", "doctors"], "the top level", problem);
+  const config: Config = { server: {}, doctors: new Map() };
+  if (top.data !== undefined) config.data = resolve(base, asString(top.data, "data", problem));
+  if (top.server !== undefined) {
+    const s = asTable(top.server, "[server]", problem);
+    allowOnly(s, ["host", "listen", "port", "db"], "[server]", problem);
+    if (s.host !== undefined) config.server.host = asString(s.host, "server.host", problem);
+    if (s.listen !== undefined) config.server.listen = asString(s.listen, "server.listen", problem);
+    if (s.port !== undefined) config.server.port = asPort(s.port, "server.port", problem);
+    if (s.db !== undefined) config.server.db = resolve(base, asString(s.db, "server.db", problem));
+  }
+  if (top.doctors !== undefined) {
+    for (const [name, value] of Object.entries(asTable(top.doctors, "[doctors]", problem))) {
+      if (!isValidDoctorName(name)) throw problem(`bad doctor name ${JSON.stringify(name)}`);
+      const d = asTable(value, `[doctors.${name}]`, problem);
+      allowOnly(d, ["host", "port", "listen"], `[doctors.${name}]`, problem);
+      const doctor: DoctorConfig = {};
+      if (d.host !== undefined) doctor.host = asString(d.host, `doctors.${name}.host`, problem);
+      if (d.port !== undefined) doctor.port = asPort(d.port, `doctors.${name}.port`, problem);
+      if (d.listen !== undefined) doctor.listen = asString(d.listen, `doctors.${name}.listen`, problem);
+      config.doctors.set(name, doctor);
+    }
+  }
+  return config;
+}
+
+type Problem = (what: string) => UsageError;
+
+function asTable(v: unknown, what: string, problem: Problem): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw problem(`${what} must be a table`);
+  return v as Record<string, unknown>;
+}
+
+function allowOnly(t: Record<string, unknown>, keys: string[], what: string, problem: Problem): void {
+  for (const k of Object.keys(t)) if (!keys.includes(k)) throw problem(`unknown key ${JSON.stringify(k)} in ${what} (expected ${keys.join(", ")})`);
+}
+
+function asString(v: unknown, what: string, problem: Problem): string {
+  if (typeof v !== "string" || v.length === 0) throw problem(`${what} must be a non-empty string`);
+  return v;
+}
+
+function asPort(v: unknown, what: string, problem: Problem): number {
+  if (typeof v !== "number" || !isPort(v)) throw problem(`${what} must be a port number 1-65535`);
+  return v;
+}

@@ -1,0 +1,59 @@
+// Where data files come from: a directory given with --data, or the embedded seed.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { data_file_bytes_max } from "./limits.ts";
+import { DataError } from "./datafiles.ts";
+import { embedded } from "./fixtures.ts";
+
+export type DataDir = { dir: string | undefined };
+
+export function describe(data: DataDir): string {
+  return data.dir ?? "the embedded seed data";
+}
+
+export function pathOf(data: DataDir, name: string): string {
+  return data.dir ? join(data.dir, name) : `(embedded) ${name}`;
+}
+
+export function hasFile(data: DataDir, name: string): boolean {
+  return data.dir ? existsSync(join(data.dir, name)) : name in embedded;
+}
+
+/** Reads one data file as text, or throws a DataError naming it. */
+export function readDataFile(data: DataDir, name: string): string {
+  if (!data.dir) {
+    const text = embedded[name];
+    if (text === undefined) throw new DataError(name, undefined, "no such file in the embedded seed data (use --data DIR)");
+    return text;
+  }
+  const path = join(data.dir, name);
+  try {
+    const size = statSync(path).size;
+    if (size > data_file_bytes_max) throw new DataError(path, undefined, `larger than ${data_file_bytes_max} bytes`);
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    if (err instanceof DataError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new DataError(path, undefined, code === "ENOENT" ? "file not found" : `cannot read (${code ?? String(err)})`);
+  }
+}
+
+/** Doctors with a price file `<name>.txt` beside the schedule. */
+export function doctorsWithPrices(data: DataDir, candidates: Iterable<string>): Set<string> {
+  const found = new Set<string>();
+  if (!data.dir) {
+    for (const name of candidates) if (`${name}.txt` in embedded) found.add(name);
+    return found;
+  }
+  const files = new Set(safeList(data.dir));
+  for (const name of candidates) if (files.has(`${name}.txt`)) found.add(name);
+  return found;
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,63 @@
+// Line framing over a byte stream: TCP splits and coalesces, so lines are cut here.
+import { line_bytes_max } from "./limits.ts";
+
+export type FrameEvent = "ok" | "overflow";
+
+/**
+ * Cuts `\n`-terminated lines (a trailing `\r` is dropped) out of chunks as they come.
+ * Holds at most `maxBytes` of an unfinished line; beyond that it reports overflow and
+ * the caller closes the connection.
+ */
+export class LineFramer {
+  private partial: Buffer;
+  private partialLength = 0;
+
+  constructor(private readonly maxBytes: number = line_bytes_max) {
+    this.partial = Buffer.allocUnsafe(maxBytes + 1);
+  }
+
+  /** Calls onLine for each complete line; stops early (returning "overflow") on a line too long. */
+  push(chunk: Uint8Array, onLine: (line: string) => void): FrameEvent {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let start = 0;
+    while (start < bytes.length) {
+      const newline = bytes.indexOf(10, start);
+      if (newline === -1) {
+        const rest = bytes.length - start;
+        if (this.partialLength + rest > this.maxBytes + 1) return this.overflow();
+        bytes.copy(this.partial, this.partialLength, start);
+        this.partialLength += rest;
+        return "ok";
+      }
+      let line: string;
+      if (this.partialLength === 0) {
+        if (newline - start > this.maxBytes + 1) return this.overflow();
+        line = decodeLine(bytes, start, newline);
+      } else {
+        const piece = newline - start;
+        if (this.partialLength + piece > this.maxBytes + 1) return this.overflow();
+        bytes.copy(this.partial, this.partialLength, start, newline);
+        line = decodeLine(this.partial, 0, this.partialLength + piece);
+        this.partialLength = 0;
+      }
+      if (line.length > this.maxBytes) return this.overflow();
+      onLine(line);
+      start = newline + 1;
+    }
+    return "ok";
+  }
+
+  get pendingBytes(): number {
+    return this.partialLength;
+  }
+
+  private overflow(): FrameEvent {
+    this.partialLength = 0;
+    return "overflow";
+  }
+}
+
+function decodeLine(bytes: Buffer, start: number, end: number): string {
+  if (end > start && bytes[end - 1] === 13) end -= 1;
+  return bytes.toString("latin1", start, end);
+}

@@ -1,0 +1,65 @@
+// Buffered log output: lines collect in memory and go out in one write per event-loop turn,
+// so a busy server makes a few large writes instead of one small write per line.
+import { writeSync } from "node:fs";
+import pc from "picocolors";
+
+const flush_bytes = 64 * 1024;
+
+export class Log {
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private scheduled = false;
+
+  constructor(readonly quiet = false, private readonly fd = 1) {}
+
+  /** A phase line: what the seed's users compare against. Dropped with --quiet. */
+  info(text: string): void {
+    if (this.quiet) return;
+    this.pending.push(text, "\n");
+    this.pendingBytes += text.length + 1;
+    if (this.pendingBytes >= flush_bytes) this.flush();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  /** Warnings always show, on stderr. */
+  warn(text: string): void {
+    this.flush();
+    writeAll(2, `${pc.yellow("warning:")} ${text}\n`);
+  }
+
+  error(text: string): void {
+    this.flush();
+    writeAll(2, `${pc.red("error:")} ${text}\n`);
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const text = this.pending.join("");
+    this.pending = [];
+    this.pendingBytes = 0;
+    writeAll(this.fd, text);
+  }
+}
+
+/** Synchronous and complete, retrying when a non-blocking pipe is full. */
+export function writeAll(fd: number, text: string): void {
+  let bytes = Buffer.from(text);
+  while (bytes.length > 0) {
+    try {
+      const n = writeSync(fd, bytes);
+      bytes = bytes.subarray(n);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN") {
+        Bun.sleepSync(1);
+        continue;
+      }
+      if (code === "EPIPE") return;
+      throw err;
+    }
+  }
+}

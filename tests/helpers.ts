@@ -1,0 +1,163 @@
+// Test helpers: start the real roles as processes on ephemeral loopback ports, and talk to them.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+export const root = join(import.meta.dir, "..");
+export const bun = process.execPath;
+export const loopback = "127.0.0.1";
+export const child_env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, CI: undefined } as Record<string, string | undefined>;
+
+export function tempDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "appt-test-"));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Collects a child's output and lets a test wait for a line matching a pattern. */
+export class Output {
+  text = "";
+  private waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+
+  constructor(stream: ReadableStream<Uint8Array>) {
+    void this.pump(stream);
+  }
+
+  private async pump(stream: ReadableStream<Uint8Array>) {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      this.text += decoder.decode(chunk, { stream: true });
+      this.waiters = this.waiters.filter((w) => {
+        const m = this.text.match(w.pattern);
+        if (m) w.resolve(m);
+        return !m;
+      });
+    }
+  }
+
+  waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+    const m = this.text.match(pattern);
+    if (m) return Promise.resolve(m);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output so far:\n${this.text}`)), timeoutMs);
+      this.waiters.push({ pattern, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+    });
+  }
+}
+
+export type Running = { proc: Subprocess<"ignore" | "pipe", "pipe", "pipe">; port: number; stdout: Output; stderr: Output; stop: () => Promise<number> };
+
+async function startRole(args: string[], ready: RegExp, stdin: "ignore" | "pipe" = "ignore"): Promise<Running> {
+  const proc = Bun.spawn([bun, ...args], { cwd: root, env: child_env, stdin, stdout: "pipe", stderr: "pipe" });
+  const stdout = new Output(proc.stdout);
+  const stderr = new Output(proc.stderr);
+  const exited = proc.exited.then((code) => {
+    throw new Error(`${args.join(" ")} exited with ${code} before it was ready:\n${stdout.text}\n${stderr.text}`);
+  });
+  const m = await Promise.race([stdout.waitFor(ready), exited]);
+  exited.catch(() => {});
+  return {
+    proc, port: Number(m[1]), stdout, stderr,
+    stop: async () => {
+      proc.kill("SIGTERM");
+      return proc.exited;
+    },
+  };
+}
+
+export function startServer(args: string[] = []): Promise<Running> {
+  return startRole(["roles/healthcenterserver.ts", "--host", loopback, "--port", "0", ...args], /has port number: (\d+)/);
+}
+
+export function startDoctor(name: string, args: string[] = []): Promise<Running> {
+  return startRole(["roles/doctor.ts", name, "--host", loopback, "--port", "0", ...args], /static UDP port (\d+)/);
+}
+
+/** A raw protocol client over a real TCP socket. */
+export class Client {
+  private buffer = "";
+  private waiting: (() => void) | undefined;
+  closed = false;
+  socket!: Awaited<ReturnType<typeof Bun.connect>>;
+
+  static async connect(port: number, host = loopback): Promise<Client> {
+    const c = new Client();
+    c.socket = await Bun.connect({
+      hostname: host,
+      port,
+      socket: {
+        data: (_s, d) => { c.buffer += d.toString("latin1"); c.wake(); },
+        close: () => { c.closed = true; c.wake(); },
+        end: () => { c.closed = true; c.wake(); },
+        error: () => { c.closed = true; c.wake(); },
+      },
+    });
+    return c;
+  }
+
+  private wake() {
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.();
+  }
+
+  write(data: string | Uint8Array): void {
+    this.socket.write(data);
+  }
+
+  /** The next line, or undefined once the server has closed the connection. */
+  async line(timeoutMs = 10_000): Promise<string | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const nl = this.buffer.indexOf("\n");
+      if (nl !== -1) {
+        const line = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        return line;
+      }
+      if (this.closed) return undefined;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no reply within ${timeoutMs} ms (have ${JSON.stringify(this.buffer)})`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiting = () => { clearTimeout(t); resolve(); };
+      });
+    }
+  }
+
+  async request(line: string): Promise<string | undefined> {
+    this.write(line + "\n");
+    return this.line();
+  }
+
+  /** Lines of an `available` reply, up to the empty line. */
+  async available(): Promise<string[]> {
+    this.write("available\n");
+    const lines: string[] = [];
+    while (true) {
+      const l = await this.line();
+      if (l === undefined) throw new Error("connection closed inside an available reply");
+      if (l === "") return lines;
+      lines.push(l);
+    }
+  }
+
+  /** Resolves when the server closes the connection. */
+  async waitClosed(timeoutMs = 10_000): Promise<void> {
+    while (!this.closed) {
+      const l = await this.line(timeoutMs);
+      if (l === undefined) return;
+    }
+  }
+
+  close(): void {
+    this.socket.end();
+  }
+}
+
+export async function login(port: number, user = "patient1", password = "password111"): Promise<Client> {
+  const c = await Client.connect(port);
+  const reply = await c.request(`authenticate ${user} ${password}`);
+  if (reply !== "success") throw new Error(`login as ${user} answered ${reply}`);
+  return c;
+}
