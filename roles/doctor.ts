@@ -1,0 +1,94 @@
+#!/usr/bin/env bun
+// doctor: answers cost estimates for insurance plans over UDP.
+import pc from "picocolors";
+import { describeFailure, exit_code, shownAddress } from "../shared/cli.ts";
+import { loadConfig } from "../shared/config.ts";
+import { isValidDoctorName, parsePrices } from "../shared/datafiles.ts";
+import { pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
+import { canonicalDoctorName, displayDoctorName, DoctorService } from "../shared/doctor.ts";
+import { parseFlags, parsePortFlag, UsageError, version } from "../shared/flags.ts";
+import { default_doctor_ports } from "../shared/limits.ts";
+import { Log } from "../shared/log.ts";
+
+const usage = `${pc.bold("doctor")} ${version}: a doctor's cost-estimate service over UDP.
+
+Usage:
+  doctor <doc1|doc2|doctor1|doctor2|NAME> [options]
+
+Options:
+  --host H        address to listen on (default: all interfaces)
+  --port P        UDP port (default: doc1 41000, doc2 42000, docN 40000+1000*N; 0 picks a free one)
+  --data DIR      data files: <NAME>.txt with "<insurance> <price>" lines (default: embedded seed)
+  --config FILE   deployment file (TOML); flags override it
+  --quiet         no per-request log lines
+  --help, --version
+
+Example:
+  doctor doc1 --port 41000`;
+
+const options = {
+  host: { type: "string" },
+  port: { type: "string" },
+  data: { type: "string" },
+  config: { type: "string" },
+  quiet: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
+function defaultPort(name: string): number | undefined {
+  if (default_doctor_ports[name]) return default_doctor_ports[name];
+  const n = Number(/^doc(\d+)$/.exec(name)?.[1]);
+  return n >= 1 && n <= 25 ? 40000 + 1000 * n : undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, options, 1);
+  if (values.help) return print(usage);
+  if (values.version) return print(version);
+  const given = positionals[0];
+  if (!given) throw new UsageError("which doctor? e.g. `doctor doc1`");
+  const name = canonicalDoctorName(given);
+  if (!isValidDoctorName(name)) throw new UsageError(`bad doctor name ${JSON.stringify(given)}`);
+
+  const config = loadConfig(values.config);
+  const mine = config.doctors.get(name) ?? {};
+  const data: DataDir = { dir: values.data ?? config.data };
+  const fallbackPort = mine.port ?? defaultPort(name);
+  if (values.port === undefined && fallbackPort === undefined) throw new UsageError(`no default port for ${name}; give --port`);
+  const port = parsePortFlag("port", values.port, fallbackPort ?? 0);
+  const host = values.host ?? mine.listen ?? "0.0.0.0";
+  const prices = parsePrices(pathOf(data, `${name}.txt`), readDataFile(data, `${name}.txt`));
+
+  const log = new Log(values.quiet ?? false);
+  const service = new DoctorService({ name, host, port, prices, log, shownHost: shownAddress(host) });
+  await service.start();
+  log.info(service.readyLine());
+  log.flush();
+
+  await new Promise<void>((done) => {
+    const stop = (signal: string) => {
+      service.stop();
+      log.info(`Received ${signal}: ${displayDoctorName(name)} answered ${service.quotes} quotes, ignored ${service.ignored} datagrams; stopped`);
+      log.flush();
+      done();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  return exit_code.done;
+}
+
+function print(text: string): number {
+  console.log(text);
+  return exit_code.done;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    const { code, message } = describeFailure("doctor", err);
+    console.error(`${pc.red("error:")} ${message}`);
+    process.exit(code);
+  },
+);

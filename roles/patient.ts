@@ -1,0 +1,189 @@
+#!/usr/bin/env bun
+// patient: logs in to the health center, books a slot, and asks the doctor for the cost.
+import { statSync } from "node:fs";
+import pc from "picocolors";
+import { describeFailure, exit_code } from "../shared/cli.ts";
+import { loadConfig } from "../shared/config.ts";
+import { parseCredentials, parseInsurance, type Credentials } from "../shared/datafiles.ts";
+import { hasFile, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
+import { parseCountFlag, parseFlags, parseHostPort, UsageError, version } from "../shared/flags.ts";
+import { default_server_port } from "../shared/limits.ts";
+import { runPatient, type Outcome, type PatientPlan, type PatientView } from "../shared/patient-flow.ts";
+import { TranscriptView } from "../shared/patient-transcript.ts";
+import { StdinLines } from "../shared/stdin-lines.ts";
+
+const usage = `${pc.bold("patient")} ${version}: book a medical appointment and get its cost estimate.
+
+Usage:
+  patient <patient1|patient2|NAME> [options]     credentials from NAME.txt, plan from NAMEinsurance.txt
+  patient --user NAME [options]                  asks for the password
+
+Options:
+  --server HOST[:PORT]   the health center server (default 127.0.0.1:${default_server_port})
+  --slot N               book slot N without asking
+  --data DIR             data files (default: embedded seed)
+  --config FILE          deployment file (TOML); flags override it
+  --user NAME            log in as NAME; the password is asked for (terminal) or read as one line (piped)
+  --password-file FILE   read the password from FILE instead
+  --insurance PLAN       the insurance plan (default: from NAMEinsurance.txt)
+  --tls                  connect with TLS; --ca FILE trusts that certificate authority
+  --ca FILE              PEM certificate(s) to trust for --tls
+  --help, --version
+
+On a terminal the slot is picked from a menu; with piped input, one index is read per line.
+Exit codes: 0 booked, 1 not available or login failed, 2 usage or bad data, 3 network.
+
+Examples:
+  patient patient1
+  echo 2 | patient patient1 --server 192.0.2.1:21000
+  patient --user alice --insurance insurance3 --slot 4`;
+
+const options = {
+  server: { type: "string" },
+  slot: { type: "string" },
+  data: { type: "string" },
+  config: { type: "string" },
+  user: { type: "string" },
+  "password-file": { type: "string" },
+  insurance: { type: "string" },
+  tls: { type: "boolean" },
+  ca: { type: "string" },
+  "udp-timeout-ms": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
+type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, options, 1);
+  if (values.help) return print(usage);
+  if (values.version) return print(version);
+  const name = values.user ?? positionals[0];
+  if (!name) throw new UsageError("which patient? e.g. `patient patient1`, or `patient --user NAME`");
+  if (values.user && positionals[0]) throw new UsageError("give a patient name or --user, not both");
+
+  const config = loadConfig(values.config);
+  const data: DataDir = { dir: values.data ?? config.data };
+  const server = values.server
+    ? parseHostPort("server", values.server, default_server_port)
+    : { host: config.server.host ?? "127.0.0.1", port: config.server.port ?? default_server_port };
+  const slot = values.slot === undefined ? undefined : parseCountFlag("slot", values.slot, 0, 1);
+  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const input = interactive ? undefined : new StdinLines();
+  const insurance = readInsurance(values, data, name);
+  const credentials = await readCredentials(values, data, name, interactive, input);
+  const tls = values.tls || values.ca ? { ca: values.ca ? readText(values.ca, "--ca") : undefined } : undefined;
+
+  const plan: PatientPlan = {
+    name, credentials, insurance, server, slot, tls,
+    udpTimeoutMs: values["udp-timeout-ms"] ? parseCountFlag("udp-timeout-ms", values["udp-timeout-ms"], 0) : undefined,
+  };
+  let view: PatientView;
+  let fail = (message: string) => console.error(`${pc.red("error:")} ${message}`);
+  if (interactive) {
+    const { ClackView } = await import("../shared/patient-clack.ts");
+    const clack = new ClackView(credentials.user);
+    view = clack;
+    fail = (message) => clack.fail(message);
+  } else {
+    view = new TranscriptView(credentials.user, input);
+  }
+  let outcome: Outcome;
+  try {
+    outcome = await runPatient(plan, view);
+  } catch (err) {
+    const { code, message } = describeFailure("patient", err);
+    fail(message);
+    return code;
+  }
+  return exitCodeOf(outcome, fail, slot);
+}
+
+function exitCodeOf(outcome: Outcome, fail: (m: string) => void, slot: number | undefined): number {
+  switch (outcome.kind) {
+    case "done":
+      return exit_code.done;
+    case "auth-failed":
+      fail("the server refused the login: wrong user name or password (or too many failed tries; wait a minute)");
+      return exit_code.refused;
+    case "notavailable":
+      return exit_code.refused;
+    case "invalid":
+      fail(slot !== undefined ? `slot ${slot} is not in the schedule` : "too many indexes that are not in the schedule; nothing was booked");
+      return exit_code.refused;
+    case "no-slots":
+      fail("no appointments are free; nothing was booked");
+      return exit_code.refused;
+    case "cancelled":
+      fail("no slot was chosen (cancelled or end of input); nothing was booked");
+      return exit_code.usage;
+  }
+}
+
+function readInsurance(values: Flags, data: DataDir, name: string): string {
+  if (values.insurance) return values.insurance;
+  const file = `${name}insurance.txt`;
+  if (!hasFile(data, file)) throw new UsageError(`no insurance plan for ${name}: give --insurance PLAN or put ${file} in --data DIR`);
+  return parseInsurance(pathOf(data, file), readDataFile(data, file));
+}
+
+async function readCredentials(values: Flags, data: DataDir, name: string, interactive: boolean, input: StdinLines | undefined): Promise<Credentials> {
+  if (values["password-file"]) {
+    const path = values["password-file"];
+    warnIfShared(path);
+    const password = readText(path, "--password-file").split("\n")[0]!.trim();
+    if (!password) throw new UsageError(`${path} holds no password`);
+    return { user: name, password };
+  }
+  if (values.user) {
+    if (interactive) {
+      const { password, isCancel, cancel } = await import("@clack/prompts");
+      const answer = await password({ message: `Password for ${name}` });
+      if (isCancel(answer)) {
+        cancel("Cancelled; nothing was booked.");
+        throw new UsageError("cancelled");
+      }
+      return { user: name, password: answer };
+    }
+    const line = await input!.next();
+    if (!line) throw new UsageError(`no password on standard input for ${name}`);
+    return { user: name, password: line.trim() };
+  }
+  const file = `${name}.txt`;
+  if (!hasFile(data, file)) throw new UsageError(`no credentials for ${name}: no ${file} in ${data.dir ?? "the embedded seed data"} (use --user NAME to be asked for a password)`);
+  if (data.dir) warnIfShared(pathOf(data, file));
+  return parseCredentials(pathOf(data, file), readDataFile(data, file));
+}
+
+function warnIfShared(path: string): void {
+  try {
+    if ((statSync(path).mode & 0o077) !== 0) {
+      console.error(`${pc.yellow("warning:")} ${path} holds a password and others can read it; run \`chmod 600 ${path}\``);
+    }
+  } catch {
+    // readText reports a missing file.
+  }
+}
+
+function readText(path: string, flag: string): string {
+  try {
+    return require("node:fs").readFileSync(path, "utf8") as string;
+  } catch (err) {
+    throw new UsageError(`${flag}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
+}
+
+function print(text: string): number {
+  console.log(text);
+  return exit_code.done;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    const { code, message } = describeFailure("patient", err);
+    console.error(`${pc.red("error:")} ${message}`);
+    process.exit(code);
+  },
+);

@@ -1,0 +1,110 @@
+// The doctor's UDP quote service: one datagram in, the price (or "unknown") out.
+import type { udp } from "bun";
+import { datagram_bytes_max } from "./limits.ts";
+import type { Log } from "./log.ts";
+import { parseQuoteRequest } from "./protocol.ts";
+
+/** "doctor1" and "doc1" name the same doctor; the data files use "doc1". */
+export function canonicalDoctorName(name: string): string {
+  const m = /^doctor(\d+)$/.exec(name);
+  return m ? `doc${m[1]}` : name;
+}
+
+/** "doc1" -> "Doctor1", as the seed's log lines say it. */
+export function displayDoctorName(name: string): string {
+  const m = /^doc(\d+)$/.exec(name);
+  return m ? `Doctor${m[1]}` : name;
+}
+
+export function displayPatientName(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+/** The seed's print of the price table: {'insurance1': '30', ...}. */
+export function formatPriceTable(prices: Map<string, number>): string {
+  return `{${[...prices].map(([k, v]) => `'${k}': '${v}'`).join(", ")}}`;
+}
+
+export type DoctorOptions = { name: string; host: string; port: number; prices: Map<string, number>; log: Log; shownHost: string };
+
+/** Ignored datagrams logged per second; beyond that they are only counted. */
+const ignored_logged_per_second_max = 10;
+
+export class DoctorService {
+  private socket: udp.Socket<"buffer"> | undefined;
+  private readonly replies = new Map<string, Buffer>();
+  private readonly unknown = Buffer.from("unknown");
+  private readonly shownName: string;
+  private readonly table: string;
+  private ignoredThisSecond = 0;
+  private ignoredSecond = 0;
+  quotes = 0;
+  ignored = 0;
+
+  constructor(private readonly o: DoctorOptions) {
+    for (const [insurance, price] of o.prices) this.replies.set(insurance, Buffer.from(String(price)));
+    this.shownName = displayDoctorName(o.name);
+    this.table = formatPriceTable(o.prices);
+  }
+
+  get port(): number {
+    return this.socket?.port ?? 0;
+  }
+
+  /** The seed's start-up line, which it repeats after every quote. */
+  readyLine(): string {
+    return `Phase3: ${this.shownName} has a static UDP port ${this.port} and IP Address ${this.o.shownHost}`;
+  }
+
+  async start(): Promise<void> {
+    const self = this;
+    this.socket = await Bun.udpSocket({
+      hostname: this.o.host,
+      port: this.o.port,
+      socket: {
+        data(s, buf, port, address) {
+          try {
+            self.onDatagram(s, buf, port, address);
+          } catch (err) {
+            self.o.log.error(`internal error on a datagram from ${address}:${port}: ${(err as Error).message}`);
+          }
+        },
+        // ECONNREFUSED here means a patient left before our answer arrived: nothing to do.
+        error() {},
+      },
+    });
+  }
+
+  stop(): void {
+    this.socket?.close();
+  }
+
+  private onDatagram(s: udp.Socket<"buffer">, buf: Buffer, port: number, address: string): void {
+    if (buf.length === 0 || buf.length > datagram_bytes_max) return this.ignore(address, port, `${buf.length} bytes`);
+    const request = parseQuoteRequest(buf.toString("latin1"));
+    if (!request) return this.ignore(address, port, "not `<insurance>` or `<patient> <insurance>`");
+    const reply = this.replies.get(request.insurance) ?? this.unknown;
+    s.send(reply, port, address);
+    this.quotes++;
+    const log = this.o.log;
+    if (log.quiet) return;
+    const who = request.patient ? displayPatientName(request.patient) : "unknown";
+    log.info(`Phase3: ${this.shownName} receives the request from the patient with port number ${port} and name ${who} with the insurance plan ${request.insurance}`);
+    log.info(this.table);
+    log.info(reply === this.unknown
+      ? `Phase3: ${this.shownName} has no price for insurance plan ${request.insurance}; sent unknown to patient with port number ${port}`
+      : `Phase3: ${this.shownName} has sent estimated price $ ${reply.toString()} to patient with port number ${port}`);
+    log.info(this.readyLine());
+  }
+
+  private ignore(address: string, port: number, why: string): void {
+    this.ignored++;
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== this.ignoredSecond) {
+      this.ignoredSecond = second;
+      this.ignoredThisSecond = 0;
+    }
+    if (++this.ignoredThisSecond > ignored_logged_per_second_max) return;
+    this.o.log.info(`Phase3: ${this.shownName} ignored a datagram from ${address}:${port} (${why})`);
+  }
+}

@@ -1,0 +1,125 @@
+// The patient's session, headless: log in, list, choose, book, ask the doctor. A view renders
+// each step (the seed's transcript lines, or clack prompts on a terminal); this file decides.
+import type { Credentials } from "./datafiles.ts";
+import { udp_retries_max, udp_timeout_ms } from "./limits.ts";
+import { LineClient, type TlsOptions } from "./lineclient.ts";
+import {
+  formatAuthenticate, formatAvailable, formatSelection, parseAuthReply, parseFreeSlot, parseSelectionReply,
+  type FreeSlot, type ParseResult,
+} from "./protocol.ts";
+import { requestQuote, type QuoteSocket } from "./quote.ts";
+import { NetworkError } from "./cli.ts";
+
+export type PatientPlan = {
+  name: string;
+  credentials: Credentials;
+  insurance: string;
+  server: { host: string; port: number };
+  tls?: TlsOptions;
+  /** Book this index without asking. */
+  slot?: number;
+  udpRetries?: number;
+  udpTimeoutMs?: number;
+};
+
+export type Booked = { index: number; doctor: string; port: number; host: string };
+export type Quote = { booked: Booked; insurance: string; cost: number | "unknown" };
+
+export type Choice = { kind: "index"; index: number } | { kind: "cancel" };
+
+export interface PatientView {
+  connecting(server: { host: string; port: number }): void;
+  connected(local: { port: number; address: string }, user: string): void;
+  authResult(ok: boolean): void;
+  slots(list: FreeSlot[]): void;
+  choose(list: FreeSlot[]): Promise<Choice>;
+  invalid(index: number): void;
+  reserved(booked: Booked): void;
+  notAvailable(index: number): void;
+  quoteSending(socket: QuoteSocket & { shownAddress: string }, booked: Booked, insurance: string): void;
+  quoted(quote: Quote): void;
+}
+
+export type Outcome =
+  | { kind: "done"; quote: Quote }
+  | { kind: "auth-failed" }
+  | { kind: "notavailable"; index: number }
+  | { kind: "invalid"; index: number }
+  | { kind: "no-slots" }
+  | { kind: "cancelled" };
+
+/** Wrong indexes a patient may enter in one session before the session gives up. */
+export const choices_max = 10;
+
+export async function runPatient(plan: PatientPlan, view: PatientView): Promise<Outcome> {
+  view.connecting(plan.server);
+  const client = await LineClient.connect(plan.server.host, plan.server.port, plan.tls);
+  let booked: Booked;
+  try {
+    view.connected({ port: client.localPort, address: client.localAddress }, plan.credentials.user);
+    client.write(formatAuthenticate(plan.credentials.user, plan.credentials.password));
+    const ok = expect(parseAuthReply(await client.line()));
+    view.authResult(ok);
+    if (!ok) return { kind: "auth-failed" };
+
+    client.write(formatAvailable());
+    const slots = await readSlots(client);
+    view.slots(slots);
+    if (slots.length === 0 && plan.slot === undefined) return { kind: "no-slots" };
+
+    let attempts = 0;
+    while (true) {
+      let index: number;
+      if (plan.slot !== undefined) index = plan.slot;
+      else {
+        const choice = await view.choose(slots);
+        if (choice.kind === "cancel") return { kind: "cancelled" };
+        index = choice.index;
+      }
+      client.write(formatSelection(index));
+      const reply = expect(parseSelectionReply(await client.line()));
+      if (reply.kind === "booked") {
+        booked = { index, doctor: reply.doctor, port: reply.port, host: reply.host ?? "127.0.0.1" };
+        break;
+      }
+      if (reply.kind === "notavailable") {
+        view.notAvailable(index);
+        return { kind: "notavailable", index };
+      }
+      view.invalid(index);
+      attempts += 1;
+      if (plan.slot !== undefined || attempts >= choices_max) return { kind: "invalid", index };
+    }
+  } finally {
+    client.close();
+  }
+
+  view.reserved(booked);
+  const shownAddress = client.localAddress;
+  const cost = await requestQuote(
+    { host: booked.host, port: booked.port, patient: plan.credentials.user, insurance: plan.insurance, retries: plan.udpRetries ?? udp_retries_max, timeoutMs: plan.udpTimeoutMs ?? udp_timeout_ms },
+    (socket) => view.quoteSending({ ...socket, shownAddress }, booked, plan.insurance),
+  ).catch((err) => {
+    if (err instanceof NetworkError) {
+      throw new NetworkError(`${err.message}. Your booking of slot ${booked.index} with ${booked.doctor} stands; only the cost estimate is missing.`);
+    }
+    throw err;
+  });
+  const quote: Quote = { booked, insurance: plan.insurance, cost };
+  view.quoted(quote);
+  return { kind: "done", quote };
+}
+
+async function readSlots(client: LineClient): Promise<FreeSlot[]> {
+  const slots: FreeSlot[] = [];
+  while (true) {
+    const line = await client.line();
+    if (line === "") return slots;
+    slots.push(expect(parseFreeSlot(line)));
+  }
+}
+
+function expect<T>(result: ParseResult<T>): T {
+  if (!result.ok) throw new NetworkError(result.error);
+  return result.value;
+}

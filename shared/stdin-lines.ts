@@ -1,0 +1,29 @@
+// One line at a time from a piped stdin, for the patient's terminal-less mode.
+export class StdinLines {
+  private buffered = "";
+  private ended = false;
+  private readonly reader = Bun.stdin.stream().getReader();
+  private readonly decoder = new TextDecoder();
+
+  /** The next line without its ending, or undefined at end of input. */
+  async next(): Promise<string | undefined> {
+    while (true) {
+      const nl = this.buffered.indexOf("\n");
+      if (nl !== -1) {
+        const line = this.buffered.slice(0, nl).replace(/\r$/, "");
+        this.buffered = this.buffered.slice(nl + 1);
+        return line;
+      }
+      if (this.ended) {
+        if (this.buffered === "") return undefined;
+        const last = this.buffered;
+        this.buffered = "";
+        return last;
+      }
+      const { value, done } = await this.reader.read();
+      if (done) this.ended = true;
+      else this.buffered += this.decoder.decode(value, { stream: true });
+      if (this.buffered.length > 64 * 1024) throw new Error("input line longer than 64 KiB");
+    }
+  }
+}
