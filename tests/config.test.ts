@@ -1,0 +1,35 @@
+import { expect, test } from "bun:test";
+import { parseConfig } from "../shared/config.ts";
+import { parseHostPort, UsageError } from "../shared/flags.ts";
+
+test("a deployment file describes the server and each doctor; paths are relative to the file", () => {
+  const raw = Bun.TOML.parse(`
+data = "data"
+[server]
+host = "192.0.2.1"
+port = 21000
+db = "b.db"
+[doctors.doc1]
+host = "192.0.2.2"
+port = 41000
+`);
+  const c = parseConfig(raw, "deploy.toml", "/srv/appt");
+  expect(c.data).toBe("/srv/appt/data");
+  expect(c.server).toEqual({ host: "192.0.2.1", port: 21000, db: "/srv/appt/b.db" });
+  expect(c.doctors.get("doc1")).toEqual({ host: "192.0.2.2", port: 41000 });
+});
+
+test("mistakes in the file are usage errors that say where", () => {
+  const bad = (toml: string) => () => parseConfig(Bun.TOML.parse(toml), "d.toml", "/");
+  expect(bad(`[server]\nport = 70000`)).toThrow(/server.port must be a port/);
+  expect(bad(`[server]\nprot = 1`)).toThrow(/unknown key "prot"/);
+  expect(bad(`[doctors.doc1]\nport = "x"`)).toThrow(UsageError);
+});
+
+test("HOST:PORT forms", () => {
+  expect(parseHostPort("server", "192.0.2.1:21001", 21000)).toEqual({ host: "192.0.2.1", port: 21001 });
+  expect(parseHostPort("server", "example.test", 21000)).toEqual({ host: "example.test", port: 21000 });
+  expect(parseHostPort("server", "[::1]:5", 21000)).toEqual({ host: "::1", port: 5 });
+  expect(parseHostPort("server", "::1", 21000)).toEqual({ host: "::1", port: 21000 });
+  expect(() => parseHostPort("server", "h:99999", 1)).toThrow(UsageError);
+});
