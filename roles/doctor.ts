@@ -63,13 +63,13 @@ async function main(argv: string[]): Promise<number> {
   const log = new Log(values.quiet ?? false);
   const service = new DoctorService({ name, host, port, prices, log, shownHost: shownAddress(host) });
   await service.start();
-  log.info(service.readyLine());
+  log.notice(service.readyLine());
   log.flush();
 
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
       service.stop();
-      log.info(`Received ${signal}: ${displayDoctorName(name)} answered ${service.quotes} quotes, ignored ${service.ignored} datagrams; stopped`);
+      log.notice(`Received ${signal}: ${displayDoctorName(name)} answered ${service.quotes} quotes, ignored ${service.ignored} datagrams; stopped`);
       log.flush();
       done();
     };

@@ -108,16 +108,16 @@ async function main(argv: string[]): Promise<number> {
   });
   center.start();
   // Flush immediately: tests and the demo read the port from this line.
-  log.info(`Phase1: The Health Center Server has port number: ${center.port} and IP address: ${shownAddress(host)}`);
-  log.info(`(${slots.length} slots, ${restored} booked in ${dbPath}, ${users.length} users${tls ? ", TLS" : ""})`);
+  log.notice(`Phase1: The Health Center Server has port number: ${center.port} and IP address: ${shownAddress(host)}`);
+  log.notice(`(${slots.length} slots, ${restored} booked in ${dbPath}, ${users.length} users${tls ? ", TLS" : ""})`);
   log.flush();
 
   await new Promise<void>((done) => {
     const stop = async (signal: string) => {
-      log.info(`Received ${signal}: finishing in-flight requests and stopping`);
+      log.notice(`Received ${signal}: finishing in-flight requests and stopping`);
       await center.stop();
       store.close();
-      log.info("The Health Center Server has stopped");
+      log.notice("The Health Center Server has stopped");
       log.flush();
       done();
     };

@@ -14,7 +14,11 @@ export class Log {
 
   /** A phase line: what the seed's users compare against. Dropped with --quiet. */
   info(text: string): void {
-    if (this.quiet) return;
+    if (!this.quiet) this.notice(text);
+  }
+
+  /** Start-up and shutdown lines: shown even with --quiet. */
+  notice(text: string): void {
     this.pending.push(text, "\n");
     this.pendingBytes += text.length + 1;
     if (this.pendingBytes >= flush_bytes) this.flush();

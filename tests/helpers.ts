@@ -161,3 +161,59 @@ export async function login(port: number, user = "patient1", password = "passwor
   if (reply !== "success") throw new Error(`login as ${user} answered ${reply}`);
   return c;
 }
+
+/** Writes a data directory: the seed's users and prices, and a schedule of `slots` slots over doc1 and doc2. */
+export async function writeDataDir(dir: string, slots: number, extra: Record<string, string> = {}): Promise<string> {
+  const { embedded } = await import("../shared/fixtures.ts");
+  const files: Record<string, string> = { ...embedded };
+  files["availabilities.txt"] = Array.from({ length: slots }, (_, i) => `${i + 1} Mon 09am ${i % 2 ? "doc2 42000" : "doc1 41000"}`).join("\n") + "\n";
+  Object.assign(files, extra);
+  for (const [name, text] of Object.entries(files)) await Bun.write(join(dir, name), text);
+  return dir;
+}
+
+export function readBookings(dbPath: string): Map<number, string> {
+  const { Database } = require("bun:sqlite") as typeof import("bun:sqlite");
+  const d = new Database(dbPath, { readonly: true });
+  try {
+    const rows = d.query("SELECT slot, patient FROM bookings").all() as { slot: number; patient: string }[];
+    return new Map(rows.map((r) => [r.slot, r.patient]));
+  } finally {
+    d.close();
+  }
+}
+
+export type Finished = { code: number; stdout: string; stderr: string; ms: number };
+
+/** Runs a command to its end with `input` on stdin (bounded by `timeoutMs`). */
+export async function runToEnd(cmd: string[], input = "", timeoutMs = 20_000): Promise<Finished> {
+  const started = Date.now();
+  const proc = Bun.spawn(cmd, { cwd: root, env: child_env, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  proc.stdin.write(input);
+  await proc.stdin.end();
+  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  clearTimeout(timer);
+  return { code, stdout, stderr, ms: Date.now() - started };
+}
+
+export function runPatient(args: string[], input = ""): Promise<Finished> {
+  return runToEnd([bun, "roles/patient.ts", ...args], input);
+}
+
+/** A UDP port that was free a moment ago. */
+export async function freeUdpPort(): Promise<number> {
+  const s = await Bun.udpSocket({ hostname: loopback });
+  const port = s.port;
+  s.close();
+  return port;
+}
+
+/** Server and both doctors, with the server sending patients to the doctors' real ports. */
+export async function startSystem(serverArgs: string[] = []): Promise<{ server: Running; doc1: Running; doc2: Running; stop: () => Promise<void> }> {
+  const [doc1, doc2] = await Promise.all([startDoctor("doc1"), startDoctor("doc2")]);
+  const server = await startServer([
+    "--doctor", `doc1=${loopback}:${doc1.port}`, "--doctor", `doc2=${loopback}:${doc2.port}`, ...serverArgs,
+  ]);
+  return { server, doc1, doc2, stop: async () => void (await Promise.all([server.stop(), doc1.stop(), doc2.stop()])) };
+}

@@ -1,0 +1,135 @@
+// End to end: build the three binaries, run them from a directory with no checkout, and replay
+// the four seed cases through them.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { build } from "../scripts/build.ts";
+import { child_env, loopback, Output, runToEnd, tempDir } from "./helpers.ts";
+
+const tmp = tempDir();
+const dist = join(tmp.dir, "dist");
+const work = join(tmp.dir, "elsewhere");
+const bin = (name: string) => join(dist, name);
+const running: { kill: (s?: string) => void; exited: Promise<number> }[] = [];
+
+async function startBinary(args: string[], ready: RegExp) {
+  await Bun.write(join(work, ".keep"), "");
+  const proc = Bun.spawn(args, { cwd: work, env: child_env, stdout: "pipe", stderr: "pipe" });
+  running.push(proc);
+  const out = new Output(proc.stdout);
+  const m = await out.waitFor(ready);
+  return { port: Number(m[1]), out };
+}
+
+let server: Awaited<ReturnType<typeof startBinary>>;
+let doc1: Awaited<ReturnType<typeof startBinary>>;
+let doc2: Awaited<ReturnType<typeof startBinary>>;
+
+beforeAll(async () => {
+  await build(dist);
+  doc1 = await startBinary([bin("doctor"), "doctor1", "--host", loopback, "--port", "0"], /static UDP port (\d+)/);
+  doc2 = await startBinary([bin("doctor"), "doctor2", "--host", loopback, "--port", "0"], /static UDP port (\d+)/);
+  server = await startBinary([
+    bin("healthcenterserver"), "--host", loopback, "--port", "0", "--db", join(work, "b.db"),
+    "--doctor", `doc1=${loopback}:${doc1.port}`, "--doctor", `doc2=${loopback}:${doc2.port}`,
+  ], /has port number: (\d+)/);
+}, 120_000);
+
+afterAll(async () => {
+  for (const p of running) p.kill("SIGTERM");
+  const codes = await Promise.all(running.map((p) => p.exited));
+  tmp.cleanup();
+  expect(codes).toEqual(codes.map(() => 0));
+});
+
+const patient = (who: string, input: string) =>
+  runToEnd([bin("patient"), who, "--server", `${loopback}:${server.port}`], input);
+
+describe("the four seed cases through the compiled binaries", () => {
+  test("case 1: patient1 books 2 and pays $40 at doc2", async () => {
+    const r = await patient("patient1", "2\n");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`reserved to Patient1. The assigned doctor port number is ${doc2.port}`);
+    expect(r.stdout).toContain(`Phase3: Patient1 receive $ 40 estimation cost from doctor with port number ${doc2.port}`);
+    await server.out.waitFor(/confirms the following appointment 2 to patient with username patient1/);
+    await doc2.out.waitFor(/Doctor2 has sent estimated price \$ 40/);
+  });
+
+  test("case 2: patient1 enters 8 and is asked again", async () => {
+    const r = await patient("patient1", "8\n");
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain("1 Tue 01pm\n3 Thu 02pm\n4 Wed 10am\n5 Sat 12pm\n6 Fri 04pm\n");
+    expect(r.stdout).toMatch(/enter:\n8\nPlease enter the preferred appointment index and press enter:\n$/);
+    await server.out.waitFor(/Receiving invalid time index, let patient re-enter/);
+  });
+
+  test("case 3: patient2 books 3 and pays $20 at doc1", async () => {
+    const r = await patient("patient2", "3\n");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Cost\s+20/);
+    expect(r.stdout).toContain(`Doctors port number      ${doc1.port}`);
+    await doc1.out.waitFor(/name Patient2 with the insurance plan insurance2/);
+  });
+
+  test("case 4: patient2 asks for 3 again and is refused", async () => {
+    const r = await patient("patient2", "3\n");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("1 Tue 01pm\n4 Wed 10am\n5 Sat 12pm\n6 Fri 04pm\n");
+    expect(r.stdout).toContain("The requested appointment from Patient2 is not available.----->Exiting");
+    await server.out.waitFor(/rejects the following appointment 3 to patient with username patient2/);
+  });
+});
+
+describe("every binary", () => {
+  test("--help and --version answer, exit 0", async () => {
+    for (const name of ["healthcenterserver", "doctor", "patient"]) {
+      const help = await runToEnd([bin(name), "--help"]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain("Usage:");
+      const version = await runToEnd([bin(name), "--version"]);
+      expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    }
+  });
+
+  test("an unknown flag is a usage error, exit 2", async () => {
+    for (const name of ["healthcenterserver", "doctor", "patient"]) {
+      const r = await runToEnd([bin(name), "--frobnicate"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("--help");
+    }
+  });
+});
+
+describe("the patient on a real terminal (tmux)", () => {
+  const hasTmux = Bun.which("tmux") !== null;
+  test.skipIf(!hasTmux)("clack: a menu of free slots, a pick with the arrow keys, and a summary", async () => {
+    const session = `appt-${process.pid}`;
+    const tmux = (...args: string[]) => Bun.spawnSync(["tmux", ...args], { env: child_env });
+    const cmd = `${bin("patient")} patient1 --server ${loopback}:${server.port}; echo EXIT=$?; sleep 30`;
+    tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "40", cmd);
+    const screen = () => tmux("capture-pane", "-p", "-t", session).stdout.toString();
+    const waitScreen = async (pattern: RegExp) => {
+      for (let i = 0; i < 200; i++) {
+        if (pattern.test(screen())) return screen();
+        await Bun.sleep(50);
+      }
+      throw new Error(`screen never showed ${pattern}:\n${screen()}`);
+    };
+    try {
+      await waitScreen(/Pick an appointment/);
+      expect(screen()).toContain("Tue 01pm");
+      tmux("send-keys", "-t", session, "Down");
+      await Bun.sleep(100);
+      tmux("send-keys", "-t", session, "Enter");
+      const final = await waitScreen(/EXIT=\d/);
+      expect(final).toContain("Your appointment");
+      expect(final).toContain("EXIT=0");
+      // One step down from slot 1 is the second free slot; its doctor decides the cost for insurance1.
+      const picked = /Slot (\d+) is yours, with (doc\d)\./.exec(final);
+      expect(picked).not.toBeNull();
+      expect(Number(picked![1])).toBeGreaterThan(1);
+      expect(final).toMatch(new RegExp(`Cost\\s+${picked![2] === "doc1" ? 30 : 40}`));
+    } finally {
+      tmux("kill-session", "-t", session);
+    }
+  });
+});

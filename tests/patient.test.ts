@@ -1,0 +1,112 @@
+// The patient against a real server and real doctors.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { freeUdpPort, loopback, runPatient, startDoctor, startServer, startSystem, tempDir } from "./helpers.ts";
+
+const tmp = tempDir();
+let system: Awaited<ReturnType<typeof startSystem>>;
+let server: string;
+
+beforeAll(async () => {
+  system = await startSystem(["--db", join(tmp.dir, "b.db")]);
+  server = `${loopback}:${system.server.port}`;
+});
+afterAll(async () => {
+  await system.stop();
+  tmp.cleanup();
+});
+
+describe("terminal-less mode (the seed transcript)", () => {
+  test("case 1: patient1 enters 2, is reserved doc2 and gets $40", async () => {
+    const r = await runPatient(["patient1", "--server", server], "2\n");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Phase1: Patient1 has TCP port number: \d+ and IP Address: 127\.0\.0\.1$/m);
+    expect(r.stdout).toContain("Phase1: Patient1 authentication result: Success");
+    expect(r.stdout).toContain("Phase2: The following appointments are available for patient1:\n1 Tue 01pm\n2 Mon 03pm\n");
+    expect(r.stdout).toContain(`The assigned doctor port number is ${system.doc2.port}`);
+    expect(r.stdout).toContain("My insurance: insurance1");
+    expect(r.stdout).toContain(`Phase3: Patient1 receive $ 40 estimation cost from doctor with port number ${system.doc2.port}`);
+    expect(r.stdout).toMatch(/Patient\s+patient1\nInsurance\s+insurance1\nCost\s+40\n/);
+    expect(r.stdout).toContain("Phase3: End of Phase3 for Patient1");
+  });
+
+  test("case 2: an index not in the schedule asks again; the next answer books", async () => {
+    const r = await runPatient(["patient1", "--server", server], "8\nfour\n4\n");
+    expect(r.code).toBe(0);
+    expect(r.stdout.match(/Please enter the preferred appointment index and press enter:/g)?.length).toBe(3);
+    expect(r.stdout).toContain("reserved to Patient1");
+    await system.server.stdout.waitFor(/Receiving invalid time index, let patient re-enter/);
+  });
+
+  test("case 4: a taken slot is not available and the patient exits 1", async () => {
+    const r = await runPatient(["patient2", "--server", server], "2\n");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("Phase2: The requested appointment from Patient2 is not available.----->Exiting");
+  });
+
+  test("end of input before a choice books nothing and exits 2", async () => {
+    const r = await runPatient(["patient2", "--server", server], "");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("nothing was booked");
+  });
+});
+
+describe("--slot", () => {
+  test("books without asking", async () => {
+    const r = await runPatient(["patient2", "--server", server, "--slot", "3"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("Please enter");
+    expect(r.stdout).toMatch(/Cost\s+20/);
+  });
+
+  test("a slot that is not in the schedule exits 1 with a message", async () => {
+    const r = await runPatient(["patient2", "--server", server, "--slot", "77"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("slot 77 is not in the schedule");
+  });
+
+  test("--slot must be a number", async () => {
+    const r = await runPatient(["patient2", "--slot", "x"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--slot");
+  });
+});
+
+describe("failures", () => {
+  test("a wrong password exits 1", async () => {
+    const r = await runPatient(["--user", "patient1", "--insurance", "insurance1", "--server", server], "wrong\n");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("authentication result: Failure");
+    expect(r.stderr).toContain("refused the login");
+  });
+
+  test("a server that is down gives a clear message and exit 3, not a stack trace", async () => {
+    const r = await runPatient(["patient1", "--server", `${loopback}:1`], "1\n");
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("cannot reach the health center server at 127.0.0.1:1");
+    expect(r.stderr).not.toContain("    at ");
+  });
+
+  test("a doctor that never answers gives exit 3 within the bounded retries, and the booking stands", async () => {
+    const silent = await freeUdpPort();
+    const s = await startServer(["--db", join(tmp.dir, "silent.db"), "--doctor", `doc1=${loopback}:${silent}`]);
+    const r = await runPatient(["patient1", "--server", `${loopback}:${s.port}`, "--slot", "1", "--udp-timeout-ms", "200"]);
+    await s.stop();
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("after 3 tries of 200 ms");
+    expect(r.stderr).toContain("Your booking of slot 1 with doc1 stands");
+    expect(r.ms).toBeLessThan(5000);
+  });
+
+  test("a doctor started after the patient's first datagram is reached by a retry", async () => {
+    const port = await freeUdpPort();
+    const s = await startServer(["--db", join(tmp.dir, "late.db"), "--doctor", `doc2=${loopback}:${port}`]);
+    const patient = runPatient(["patient1", "--server", `${loopback}:${s.port}`, "--slot", "2", "--udp-timeout-ms", "1500"]);
+    await Bun.sleep(300); // the patient's first datagram goes out into nothing
+    const late = await startDoctor("doc2", ["--port", String(port)]);
+    const r = await patient;
+    await Promise.all([s.stop(), late.stop()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Cost\s+40/);
+  });
+});
