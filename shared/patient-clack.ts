@@ -19,15 +19,16 @@ export class ClackView implements PatientView {
     this.spinning = true;
   }
 
-  private stopSpin(text: string, code = 0) {
+  private stopSpin(text: string, failed = false) {
     if (!this.spinning) return;
-    this.spin.stop(text, code);
+    if (failed) this.spin.error(text);
+    else this.spin.stop(text);
     this.spinning = false;
   }
 
   /** Ends a spinner left running by an error. */
   fail(message: string): void {
-    this.stopSpin("Stopped", 2);
+    this.stopSpin("Stopped", true);
     p.cancel(message);
   }
 
@@ -40,7 +41,7 @@ export class ClackView implements PatientView {
   }
 
   authResult(ok: boolean): void {
-    this.stopSpin(ok ? `Logged in as ${this.user}` : `Login refused for ${this.user}`, ok ? 0 : 1);
+    this.stopSpin(ok ? `Logged in as ${this.user}` : `Login refused for ${this.user}`, !ok);
   }
 
   slots(list: FreeSlot[]): void {

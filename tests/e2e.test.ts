@@ -9,7 +9,7 @@ const tmp = tempDir();
 const dist = join(tmp.dir, "dist");
 const work = join(tmp.dir, "elsewhere");
 const bin = (name: string) => join(dist, name);
-const running: { kill: (s?: string) => void; exited: Promise<number> }[] = [];
+const running: { kill: (signal?: NodeJS.Signals) => void; exited: Promise<number> }[] = [];
 
 async function startBinary(args: string[], ready: RegExp) {
   await Bun.write(join(work, ".keep"), "");
