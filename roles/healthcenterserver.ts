@@ -3,7 +3,7 @@
 import pc from "picocolors";
 import { exit_code, describeFailure, shownAddress } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
-import { checkDoctorsKnown, parseSlots, parseUsers } from "../shared/datafiles.ts";
+import { checkDoctorsKnown, DataError, parsePrices, parseSlots, parseUsers } from "../shared/datafiles.ts";
 import { doctorsWithPrices, readDataFile, pathOf, type DataDir, describe } from "../shared/datadir.ts";
 import { parseCountFlag, parseFlags, parseHostPort, parsePortFlag, UsageError, version } from "../shared/flags.ts";
 import { HealthCenter, type DoctorLocation } from "../shared/healthcenter.ts";
@@ -85,11 +85,13 @@ async function main(argv: string[]): Promise<number> {
   const slots = parseSlots(pathOf(data, "availabilities.txt"), slotsText);
   const named = new Set(slots.map((s) => s.doctor));
   const known = doctorsWithPrices(data, named);
+  // The server does not quote, but a broken price file is better found now than by a patient.
+  for (const name of known) parsePrices(pathOf(data, `${name}.txt`), readDataFile(data, `${name}.txt`));
   for (const name of doctors.keys()) known.add(name);
   checkDoctorsKnown(pathOf(data, "availabilities.txt"), slotsText, slots, known, `no <doctor>.txt in ${describe(data)} and no --doctor or config entry`);
 
   const schedule = new Schedule(slots);
-  const store = new BookingStore(dbPath);
+  const store = openStore(dbPath);
   let restored = 0;
   for (const [index, patient] of store.bookings()) {
     if (schedule.reserve(index, patient)) restored++;
@@ -125,6 +127,14 @@ async function main(argv: string[]): Promise<number> {
     process.once("SIGINT", () => void stop("SIGINT"));
   });
   return exit_code.done;
+}
+
+function openStore(path: string): BookingStore {
+  try {
+    return new BookingStore(path);
+  } catch (err) {
+    throw new DataError(path, undefined, `cannot be used as the booking database (${(err as Error).message})`);
+  }
 }
 
 function readTls(certPath: string | undefined, keyPath: string | undefined): { cert: string; key: string } | undefined {

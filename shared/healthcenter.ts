@@ -50,6 +50,8 @@ type Conn = {
 type Sock = Socket<Conn>;
 
 const backlog_lines_max = 16;
+/** While stopping, a connection quiet this long has nothing more in flight. */
+const shutdown_quiet_ms = 100;
 const masked = "********";
 const encoded = {
   success: Buffer.from("success\n"),
@@ -124,18 +126,28 @@ export class HealthCenter {
     this.sweepTimer = setInterval(() => this.sweep(), tick);
   }
 
-  /** Stops accepting, finishes in-flight bookings and replies, then closes every connection. */
+  /**
+   * Stops accepting, then lets each connection finish what it already sent: a connection is
+   * closed once it has been quiet for `shutdown_quiet_ms` with no reply pending, and the rest
+   * are cut off after `shutdown_grace_ms`.
+   */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     this.listener?.stop(false);
-    this.booker.flush();
-    for (const s of this.conns) this.closeWhenFlushed(s);
+    clearInterval(this.sweepTimer);
     const deadline = Date.now() + limits.shutdown_grace_ms;
-    while (this.conns.size > 0 && Date.now() < deadline) await Bun.sleep(10);
+    while (this.conns.size > 0 && Date.now() < deadline) {
+      this.now = Date.now();
+      for (const s of this.conns) {
+        const c = s.data;
+        if (!c.busy && c.out.length === 0 && this.now - c.lastActive >= shutdown_quiet_ms) this.closeWhenFlushed(s);
+      }
+      await Bun.sleep(10);
+    }
+    this.booker.flush();
     for (const s of this.conns) s.terminate();
     this.conns.clear();
-    clearInterval(this.sweepTimer);
     this.listener?.stop(true);
     this.o.log.flush();
   }
@@ -176,7 +188,7 @@ export class HealthCenter {
   private onData(s: Sock, bytes: Buffer): void {
     const c = s.data;
     if (c.closed || c.closeAfterFlush) return;
-    c.lastActive = this.now;
+    c.lastActive = this.stopping ? Date.now() : this.now;
     const result = c.framer.push(bytes, (line) => this.onLine(s, line));
     if (result === "overflow") {
       this.send(s, formatError(`line longer than ${this.lineBytesMax} bytes`));
@@ -323,7 +335,7 @@ export class HealthCenter {
     c.out.push(data);
     c.outBytes += data.length;
     if (c.outBytes > this.writeQueueBytesMax) {
-      this.o.log.info(`Dropping ${c.address}:${c.port}: more than ${this.writeQueueBytesMax} bytes of replies unread`);
+      this.o.log.notice(`Dropping ${c.address}:${c.port}: more than ${this.writeQueueBytesMax} bytes of replies unread`);
       c.closed = true;
       s.terminate();
     }
