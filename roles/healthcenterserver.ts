@@ -10,6 +10,8 @@ import { HealthCenter, type DoctorLocation } from "../shared/healthcenter.ts";
 import * as limits from "../shared/limits.ts";
 import { Log } from "../shared/log.ts";
 import { Schedule } from "../shared/schedule.ts";
+import { Authenticator } from "../shared/auth.ts";
+import { default_throttle_limits, Throttle } from "../shared/throttle.ts";
 import { BookingStore } from "../shared/store.ts";
 
 const usage = `${pc.bold("healthcenterserver")} ${version}: the health center server; patients log in and book slots over TCP.
@@ -29,6 +31,8 @@ Options:
   --tls-key FILE         ... and this private key
   --max-connections N    concurrent connections (default ${limits.connections_max})
   --idle-timeout S       close connections idle this many seconds (default ${limits.idle_timeout_ms / 1000})
+  --login-window S       failed logins are counted over this many seconds (default ${limits.login_window_ms / 1000});
+                         after ${limits.login_failures_per_user_max} for one user or ${limits.login_failures_per_address_max} from one address, logins are refused until it passes
   --quiet                no per-request log lines
   --help, --version
 
@@ -46,6 +50,7 @@ const options = {
   "tls-key": { type: "string" },
   "max-connections": { type: "string" },
   "idle-timeout": { type: "string" },
+  "login-window": { type: "string" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
@@ -68,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
   const dbPath = values.db ?? config.server.db ?? "healthcenter.db";
   const idleSeconds = parseCountFlag("idle-timeout", values["idle-timeout"], limits.idle_timeout_ms / 1000);
   const connectionsMax = parseCountFlag("max-connections", values["max-connections"], limits.connections_max);
+  const loginWindowSeconds = parseCountFlag("login-window", values["login-window"], limits.login_window_ms / 1000);
   const tls = readTls(values["tls-cert"], values["tls-key"]);
 
   const doctors = new Map<string, DoctorLocation>();
@@ -104,8 +110,9 @@ async function main(argv: string[]): Promise<number> {
       `convert each with \`healthcenterserver users add <name>${data.dir ? ` --data ${data.dir}` : " --data DIR"}\``);
   }
 
+  const throttle = new Throttle({ ...default_throttle_limits, windowMs: loginWindowSeconds * 1000 });
   const center = new HealthCenter({
-    host, port, users, schedule, store, log, doctors, tls,
+    host, port, users, schedule, store, log, doctors, tls, authenticator: new Authenticator(users, throttle),
     connectionsMax, idleTimeoutMs: idleSeconds * 1000,
   });
   center.start();

@@ -8,6 +8,8 @@ export type TlsOptions = { ca?: string };
 
 export class LineClient {
   private lines: string[] = [];
+  /** Nothing readable came back: nothing at all, or a TLS record (0x15 alert, 0x16 handshake). */
+  private answeredInPlainText: boolean | undefined;
   private waiter: (() => void) | undefined;
   private framer = new LineFramer(Math.max(line_bytes_max, 64 * 1024));
   closed = false;
@@ -26,6 +28,7 @@ export class LineClient {
       tls: tls ? { ca: tls.ca, rejectUnauthorized: true, serverName: host } : undefined,
       socket: {
         data: (_s, bytes) => {
+          c.answeredInPlainText ??= bytes[0] !== 0x15 && bytes[0] !== 0x16;
           const result = c.framer.push(bytes, (line) => c.lines.push(line));
           if (result === "overflow") c.lines.push("error reply line too long");
           c.wake();
@@ -52,7 +55,10 @@ export class LineClient {
       const result = await Promise.race([shaken, Bun.sleep(timeoutMs).then(() => ({ ok: false, why: "handshake timed out" }))]);
       if (!result.ok || c.closed) {
         c.close();
-        throw new NetworkError(`TLS with ${where} failed (${result.why ?? "the server does not speak TLS"})`);
+        const plain = !result.why || /WRONG_VERSION_NUMBER|closed/i.test(result.why);
+        throw new NetworkError(plain
+          ? `${where} does not speak TLS (started without --tls-cert?); connect without --tls, or ask for a TLS server`
+          : `TLS with ${where} failed: ${result.why}`);
       }
     }
     return c;
@@ -88,7 +94,10 @@ export class LineClient {
     while (true) {
       const next = this.lines.shift();
       if (next !== undefined) return next;
-      if (this.closed) throw new NetworkError(`the health center server at ${this.host}:${this.port} closed the connection`);
+      if (this.closed) {
+        const hint = this.answeredInPlainText ? "" : " without answering (if it uses TLS, add --tls)";
+        throw new NetworkError(`the health center server at ${this.host}:${this.port} closed the connection${hint}`);
+      }
       const left = deadline - Date.now();
       if (left <= 0) throw new NetworkError(`no reply from the health center server at ${this.host}:${this.port} within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {

@@ -41,8 +41,12 @@ afterAll(async () => {
   expect(codes).toEqual(codes.map(() => 0));
 });
 
-const patient = (who: string, input: string) =>
-  runToEnd([bin("patient"), who, "--server", `${loopback}:${server.port}`], input);
+const outputs: string[] = [];
+const patient = async (who: string, input: string) => {
+  const r = await runToEnd([bin("patient"), who, "--server", `${loopback}:${server.port}`], input);
+  outputs.push(r.stdout, r.stderr);
+  return r;
+};
 
 describe("the four seed cases through the compiled binaries", () => {
   test("case 1: patient1 books 2 and pays $40 at doc2", async () => {
@@ -83,6 +87,7 @@ describe("every binary", () => {
   test("--help and --version answer, exit 0", async () => {
     for (const name of ["healthcenterserver", "doctor", "patient"]) {
       const help = await runToEnd([bin(name), "--help"]);
+      outputs.push(help.stdout);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain("Usage:");
       const version = await runToEnd([bin(name), "--version"]);
@@ -97,6 +102,13 @@ describe("every binary", () => {
       expect(r.stderr).toContain("--help");
     }
   });
+});
+
+test("no seed password appears in any output of the seed cases", () => {
+  const all = [...outputs, server.out.text, doc1.out.text, doc2.out.text].join("\n");
+  expect(all).toContain("Phase3: End of Phase3 for Patient2");
+  expect(all).not.toContain("password111");
+  expect(all).not.toContain("password222");
 });
 
 describe("the patient on a real terminal (tmux)", () => {

@@ -1,0 +1,183 @@
+// Credentials, login throttling, TLS, and passwords kept out of every output.
+import { afterAll, describe, expect, test } from "bun:test";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { connect as netConnect } from "node:net";
+import { join } from "node:path";
+import { bun, Client, login, loopback, runPatient, runToEnd, startServer, startSystem, tempDir, writeDataDir } from "./helpers.ts";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+/** One request/reply exchange from a chosen loopback source address (127.0.0.0/8 is all ours). */
+async function loginFrom(port: number, source: string, user: string, password: string): Promise<string> {
+  const socket = netConnect({ port, host: loopback, localAddress: source });
+  socket.on("error", () => {});
+  await new Promise((resolve) => socket.once("connect", resolve));
+  socket.write(`authenticate ${user} ${password}\n`);
+  const reply = await new Promise<string>((resolve) => {
+    let text = "";
+    socket.on("data", (d) => {
+      text += d.toString();
+      if (text.includes("\n")) resolve(text.split("\n")[0]!);
+    });
+    socket.once("close", () => resolve(text));
+  });
+  socket.destroy();
+  return reply;
+}
+
+describe("hashed credentials", () => {
+  const dir = join(tmp.dir, "hashed");
+
+  test("`users add` stores an argon2id hash (mode 600) that the server accepts, and no plaintext", async () => {
+    await writeDataDir(dir, 6);
+    const add = await runToEnd([bun, "roles/healthcenterserver.ts", "users", "add", "alice", "--data", dir], "correct-horse-42\n");
+    expect(add.code).toBe(0);
+    const text = readFileSync(join(dir, "users.txt"), "utf8");
+    expect(text).toMatch(/^alice \$argon2id\$/m);
+    expect(text).not.toContain("correct-horse-42");
+    expect(readFileSync(join(dir, "users.txt")).length).toBeGreaterThan(0);
+    const mode = (await import("node:fs")).statSync(join(dir, "users.txt")).mode & 0o777;
+    expect(mode).toBe(0o600);
+
+    const server = await startServer(["--data", dir, "--db", join(dir, "b.db")]);
+    try {
+      expect(server.stderr.text).toContain("2 of 3 users");
+      expect(server.stderr.text).toContain("healthcenterserver users add <name> --data");
+      const c = await login(server.port, "alice", "correct-horse-42");
+      c.close();
+      const wrong = await Client.connect(server.port);
+      expect(await wrong.request("authenticate alice correct-horse-43")).toBe("failure");
+      wrong.close();
+      const r = await runPatient(["--user", "alice", "--insurance", "insurance3", "--server", `${loopback}:${server.port}`, "--data", dir, "--slot", "1", "--udp-timeout-ms", "50"], "correct-horse-42\n");
+      expect(r.stdout).toContain("authentication result: Success");
+      expect(r.stdout + r.stderr).not.toContain("correct-horse-42");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("after `users convert` the start-up warning is gone and the seed logins still work", async () => {
+    const convert = await runToEnd([bun, "roles/healthcenterserver.ts", "users", "convert", "--data", dir]);
+    expect(convert.code).toBe(0);
+    expect(readFileSync(join(dir, "users.txt"), "utf8")).not.toContain("password111");
+    const server = await startServer(["--data", dir, "--db", join(dir, "b2.db")]);
+    try {
+      expect(server.stderr.text).not.toContain("plaintext");
+      (await login(server.port, "patient1", "password111")).close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("an unknown user costs about as much as a wrong password (both verify a hash)", async () => {
+    const server = await startServer(["--data", dir, "--db", join(dir, "b3.db")]);
+    try {
+      const time = async (user: string) => {
+        const c = await Client.connect(server.port);
+        const started = performance.now();
+        expect(await c.request(`authenticate ${user} not-the-password`)).toBe("failure");
+        const ms = performance.now() - started;
+        c.close();
+        return ms;
+      };
+      await time("alice"); // warm up
+      const wrong = await time("patient2");
+      const unknown = await time("nobody-at-all");
+      expect(unknown / wrong).toBeGreaterThan(0.4);
+      expect(unknown / wrong).toBeLessThan(2.5);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("guessing is throttled", () => {
+  test("after 5 failures for a user, even the right password is refused until the window passes; other users are not", async () => {
+    const server = await startServer(["--db", join(tmp.dir, "throttle.db"), "--login-window", "1"]);
+    try {
+      for (let i = 0; i < 5; i++) expect(await loginFrom(server.port, "127.0.0.2", "patient1", `guess${i}`)).toBe("failure");
+      expect(await loginFrom(server.port, "127.0.0.3", "patient1", "password111")).toBe("failure");
+      await server.stdout.waitFor(/Too many failed logins for username patient1 or from 127\.0\.0\.3; refused without checking/);
+      expect(await loginFrom(server.port, "127.0.0.2", "patient2", "password222")).toBe("success");
+      await Bun.sleep(1100); // the window passes
+      expect(await loginFrom(server.port, "127.0.0.3", "patient1", "password111")).toBe("success");
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("after 20 failures from one address, that address is refused; other addresses are not", async () => {
+    const server = await startServer(["--db", join(tmp.dir, "throttle2.db")]);
+    try {
+      for (let i = 0; i < 20; i++) expect(await loginFrom(server.port, "127.0.0.4", `user${i}`, "x")).toBe("failure");
+      expect(await loginFrom(server.port, "127.0.0.4", "patient2", "password222")).toBe("failure");
+      expect(await loginFrom(server.port, "127.0.0.5", "patient2", "password222")).toBe("success");
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe("patient credentials", () => {
+  test("a password file readable by others gets a warning; the password never shows", async () => {
+    const system = await startSystem(["--db", join(tmp.dir, "pwfile.db")]);
+    try {
+      const file = join(tmp.dir, "pw.txt");
+      writeFileSync(file, "password222\n");
+      chmodSync(file, 0o644);
+      const r = await runPatient(["--user", "patient2", "--insurance", "insurance2", "--password-file", file, "--server", `${loopback}:${system.server.port}`, "--slot", "6"]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(`${file} holds a password and others can read it; run \`chmod 600 ${file}\``);
+      expect(r.stdout + r.stderr).not.toContain("password222");
+      expect(system.server.stdout.text).not.toContain("password222");
+    } finally {
+      await system.stop();
+    }
+  });
+});
+
+describe("TLS", () => {
+  const hasOpenssl = Bun.which("openssl") !== null;
+  const cert = join(tmp.dir, "cert.pem");
+  const key = join(tmp.dir, "key.pem");
+  const makeCert = () => {
+    const r = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+      "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]);
+    expect(r.exitCode).toBe(0);
+  };
+
+  test.skipIf(!hasOpenssl)("a whole session over TLS with a certificate made now", async () => {
+    makeCert();
+    const system = await startSystem(["--db", join(tmp.dir, "tls.db"), "--tls-cert", cert, "--tls-key", key]);
+    try {
+      expect(system.server.stdout.text).toContain(", TLS)");
+      const r = await runPatient(["patient1", "--server", `${loopback}:${system.server.port}`, "--tls", "--ca", cert], "4\n");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/Cost\s+30/);
+      await system.server.stdout.waitFor(/confirms the following appointment 4 to patient with username patient1/);
+
+      const untrusted = await runPatient(["patient1", "--server", `${loopback}:${system.server.port}`, "--tls", "--slot", "5"]);
+      expect(untrusted.code).toBe(3);
+      expect(untrusted.stderr).toContain("self signed certificate");
+
+      const plainToTls = await runPatient(["patient1", "--server", `${loopback}:${system.server.port}`, "--slot", "5"]);
+      expect(plainToTls.code).toBe(3);
+      expect(plainToTls.stderr).toContain("if it uses TLS, add --tls");
+    } finally {
+      await system.stop();
+    }
+  });
+
+  test.skipIf(!hasOpenssl)("a patient that expects TLS refuses a plain server with a clear message", async () => {
+    const server = await startServer(["--db", join(tmp.dir, "plain.db")]);
+    try {
+      const r = await runPatient(["patient1", "--server", `${loopback}:${server.port}`, "--tls", "--slot", "1"]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain("does not speak TLS");
+      expect(r.stdout).not.toContain("Authentication request");
+    } finally {
+      await server.stop();
+    }
+  });
+});
