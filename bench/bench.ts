@@ -1,0 +1,209 @@
+// `bun run bench`: starts the compiled server and doctors on loopback (logging on, to files), drives
+// them with bench/loadgen.ts, and prints a table and writes bench/results/latest.json.
+//   bun bench/bench.ts [--seconds S] [--no-build] [--quiet-logs]
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { Subprocess } from "bun";
+import { build } from "../scripts/build.ts";
+import { percentile, runQuotes, runSessions, type RunResult, type SessionKind } from "./loadgen.ts";
+
+const { values } = parseArgs({ options: { seconds: { type: "string" }, "no-build": { type: "boolean" }, "quiet-logs": { type: "boolean" } } });
+const seconds = Number(values.seconds ?? 3);
+const levels = [1, 8, 64];
+const sessions_per_level_max = 60_000;
+const root = join(import.meta.dir, "..");
+const dist = join(root, "dist");
+const work = mkdtempSync(join(tmpdir(), "appointments-bench-"));
+const clockTicks = 100; // CLK_TCK on Linux
+const extraFlags = values["quiet-logs"] ? ["--quiet"] : [];
+
+type Row = Record<string, string | number>;
+const rows: Row[] = [];
+const running: Subprocess[] = [];
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime
+}
+
+function rssMiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+}
+
+async function waitForLine(path: string, pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const m = readFileSync(path, "utf8").match(pattern);
+    if (m) return m;
+    await Bun.sleep(2);
+  }
+  throw new Error(`no ${pattern} in ${path}:\n${readFileSync(path, "utf8")}`);
+}
+
+/** Starts a binary with its log going to a file, as a user would run it. */
+async function start(binary: string, args: string[], ready: RegExp, log: string) {
+  writeFileSync(log, "");
+  const proc = Bun.spawn([join(dist, binary), ...args], { cwd: work, stdout: Bun.file(log), stderr: "ignore", env: { ...process.env, NO_COLOR: "1" } });
+  running.push(proc);
+  const m = await waitForLine(log, ready);
+  return { proc, port: Number(m[1]) };
+}
+
+function writeBigData(dir: string, slots: number, doctors: number): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "users.txt"), "patient1 password111\npatient2 password222\n");
+  const lines: string[] = [];
+  for (let i = 1; i <= slots; i++) {
+    const d = ((i - 1) % doctors) + 1;
+    lines.push(`${i} Day${i % 7} ${String((i % 12) + 1).padStart(2, "0")}pm doc${d} ${40000 + d}`);
+  }
+  writeFileSync(join(dir, "availabilities.txt"), lines.join("\n") + "\n");
+  for (let d = 1; d <= doctors; d++) writeFileSync(join(dir, `doc${d}.txt`), "insurance1 30\ninsurance2 20\ninsurance3 50\n");
+}
+
+function summarise(name: string, concurrency: number, r: RunResult, serverCpu: number, pid: number): Row {
+  const sorted = Float64Array.from(r.latenciesMs).sort();
+  const row: Row = {
+    scenario: name, concurrency,
+    sessions: r.sessions, errors: r.errors,
+    sessions_per_s: Math.round(r.sessions / r.seconds),
+    p50_ms: +percentile(sorted, 50).toFixed(3), p99_ms: +percentile(sorted, 99).toFixed(3), max_ms: +(sorted.at(-1) ?? NaN).toFixed(3),
+    server_cpu_us_per_session: +((serverCpu / Math.max(1, r.sessions + r.errors)) * 1e6).toFixed(1),
+    server_rss_mib: +rssMiB(pid).toFixed(1),
+  };
+  rows.push(row);
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+async function sessionScenario(name: string, pid: number, port: number, session: (c: number) => SessionKind) {
+  for (const c of levels) {
+    const cpu0 = cpuSeconds(pid);
+    const r = await runSessions(port, session(c), c, sessions_per_level_max, seconds);
+    summarise(name, c, r, cpuSeconds(pid) - cpu0, pid);
+  }
+}
+
+/** Raw line client for the single-request latency of `available`. */
+async function availableLatency(port: number, bookBetween: boolean, nextSlot: () => number): Promise<Row> {
+  let text = "";
+  let wake = () => {};
+  const socket = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data: (_s, b) => { text += b.toString("latin1"); wake(); } } });
+  const until = async (end: (t: string) => boolean) => {
+    while (!end(text)) await new Promise<void>((r) => (wake = r));
+    const t = text;
+    text = "";
+    return t;
+  };
+  socket.write("authenticate patient1 password111\n");
+  await until((t) => t.endsWith("\n"));
+  const times: number[] = [];
+  let lines = 0;
+  for (let i = 0; i < 21; i++) {
+    if (bookBetween) {
+      socket.write(`selection ${nextSlot()}\n`);
+      await until((t) => t.endsWith("\n"));
+    }
+    const t0 = performance.now();
+    socket.write("available\n");
+    const reply = await until((t) => t.endsWith("\n\n"));
+    if (i > 0) times.push(performance.now() - t0); // the first fills the cache
+    lines = reply.split("\n").length - 2;
+  }
+  socket.end();
+  times.sort((a, b) => a - b);
+  const row = { scenario: `available, 100k slots${bookBetween ? ", a booking before each" : ""}`, free_slots_listed: lines, p50_ms: +times[10]!.toFixed(2), max_ms: +times.at(-1)!.toFixed(2) };
+  rows.push(row);
+  console.log(JSON.stringify(row));
+  return row;
+}
+
+async function startupTime(binary: string, args: string[], ready: RegExp): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    const proc = Bun.spawn([join(dist, binary), ...args], { cwd: work, stdout: "pipe", stderr: "ignore" });
+    let text = "";
+    for await (const chunk of proc.stdout) {
+      text += Buffer.from(chunk).toString();
+      if (ready.test(text)) break;
+    }
+    samples.push(performance.now() - t0);
+    proc.kill("SIGKILL");
+    await proc.exited;
+  }
+  samples.sort((a, b) => a - b);
+  return +samples[3]!.toFixed(1);
+}
+
+async function main() {
+  if (!values["no-build"]) await build(dist);
+  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${seconds} s per level; logs to files${values["quiet-logs"] ? " (--quiet)" : ""}`);
+
+  // Read-mostly sessions on the seed schedule, slot 1 already booked.
+  const seed = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "seed.db"), ...extraFlags], /port number: (\d+)/, join(work, "seed.log"));
+  await runSessions(seed.port, { kind: "booking", nextSlot: () => 1 }, 1, 1, 5);
+  await sessionScenario("read-mostly (seed)", seed.proc.pid, seed.port, () => ({ kind: "read-mostly", bookedSlot: 1 }));
+
+  // Durable booking sessions on 100,000 slots over 100 doctors.
+  const bigDir = join(work, "big");
+  writeBigData(bigDir, 100_000, 100);
+  const big = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--data", bigDir, "--db", join(work, "big.db"), ...extraFlags], /port number: (\d+)/, join(work, "big.log"));
+  let slot = 0;
+  const nextSlot = () => ++slot;
+  await sessionScenario("booking (100k slots)", big.proc.pid, big.port, () => ({ kind: "booking", nextSlot }));
+  const booked = slot;
+  await availableLatency(big.port, false, nextSlot);
+  await availableLatency(big.port, true, nextSlot);
+  const stored = Number(Bun.spawnSync(["sqlite3", join(work, "big.db"), "select count(*) from bookings"]).stdout.toString() || NaN);
+
+  // Doctor quotes.
+  const doctor = await start("doctor", ["doc1", "--host", "127.0.0.1", "--port", "0", ...extraFlags], /static UDP port (\d+)/, join(work, "doctor.log"));
+  for (const inFlight of [1, 16]) {
+    const cpu0 = cpuSeconds(doctor.proc.pid);
+    const r = await runQuotes(doctor.port, inFlight, 5_000_000, seconds);
+    const cpu = cpuSeconds(doctor.proc.pid) - cpu0;
+    const row = { scenario: "doctor quotes", in_flight: inFlight, quotes: r.quotes, quotes_per_s: Math.round(r.quotes / r.seconds), doctor_cpu_us_per_quote: +((cpu / Math.max(1, r.quotes)) * 1e6).toFixed(2) };
+    rows.push(row);
+    console.log(JSON.stringify(row));
+  }
+
+  const startup = {
+    scenario: "start-up to the listening line (median of 7)",
+    server_ms: await startupTime("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "startup.db")], /port number/),
+    doctor_ms: await startupTime("doctor", ["doc1", "--host", "127.0.0.1", "--port", "0"], /static UDP port/),
+  };
+  rows.push(startup);
+  console.log(JSON.stringify(startup));
+
+  const result = { date: new Date().toISOString(), machine: { cores: cpus().length, model: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30) }, seconds_per_level: seconds, booking_sessions_confirmed: booked, bookings_stored: stored, rows };
+  mkdirSync(join(root, "bench", "results"), { recursive: true });
+  writeFileSync(join(root, "bench", "results", "latest.json"), JSON.stringify(result, null, 2));
+  printTable();
+  console.log(`\nbookings confirmed during the booking runs: ${booked}; stored: ${stored}`);
+  console.log(`written: bench/results/latest.json`);
+}
+
+function printTable() {
+  const sessionRows = rows.filter((r) => "sessions_per_s" in r);
+  console.log("\n| scenario | patients | sessions/s | p50 ms | p99 ms | max ms | server CPU µs/session | RSS MiB | errors |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const r of sessionRows) console.log(`| ${r.scenario} | ${r.concurrency} | ${r.sessions_per_s} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.server_cpu_us_per_session} | ${r.server_rss_mib} | ${r.errors} |`);
+  for (const r of rows.filter((r) => !("sessions_per_s" in r))) console.log(`| ${Object.entries(r).map(([k, v]) => `${k}: ${v}`).join(" · ")} |`);
+}
+
+main().then(
+  async () => {
+    for (const p of running) p.kill("SIGTERM");
+    await Promise.all(running.map((p) => p.exited));
+    rmSync(work, { recursive: true, force: true });
+  },
+  async (err) => {
+    console.error(err);
+    for (const p of running) p.kill("SIGKILL");
+    rmSync(work, { recursive: true, force: true });
+    process.exit(1);
+  },
+);

@@ -1,0 +1,132 @@
+// The load generator: many concurrent simulated patients speaking the wire protocol, and a UDP
+// quote driver. Bounded by a session count and a duration, whichever comes first.
+
+export type SessionKind =
+  /** connect, authenticate, available, selection of a booked slot, close */
+  | { kind: "read-mostly"; bookedSlot: number }
+  /** connect, authenticate, selection of a fresh slot, close */
+  | { kind: "booking"; nextSlot: () => number };
+
+export type RunResult = { sessions: number; errors: number; seconds: number; latenciesMs: Float64Array };
+
+const auth = Buffer.from("authenticate patient1 password111\n");
+const available = Buffer.from("available\n");
+
+type Step = { send: Buffer | (() => Buffer); done: (text: string) => boolean; check: (text: string) => boolean };
+
+function stepsFor(session: SessionKind): () => Step[] {
+  const authStep: Step = { send: auth, done: (t) => t.endsWith("\n"), check: (t) => t === "success\n" };
+  if (session.kind === "read-mostly") {
+    const selection = Buffer.from(`selection ${session.bookedSlot}\n`);
+    const steps: Step[] = [
+      authStep,
+      { send: available, done: (t) => t.endsWith("\n\n") || t === "\n", check: () => true },
+      { send: selection, done: (t) => t.endsWith("\n"), check: (t) => t === "notavailable\n" },
+    ];
+    return () => steps;
+  }
+  return () => [
+    authStep,
+    { send: Buffer.from(`selection ${session.nextSlot()}\n`), done: (t) => t.endsWith("\n"), check: (t) => /^doc\d+ \d+\n$/.test(t) },
+  ];
+}
+
+/** One session over a fresh connection; resolves with success or failure, never throws. */
+function runSession(port: number, steps: Step[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    let step = 0;
+    let text = "";
+    let finished = false;
+    const finish = (ok: boolean, socket?: { end(): void }) => {
+      if (finished) return;
+      finished = true;
+      socket?.end();
+      resolve(ok);
+    };
+    const send = (s: { write(b: Buffer): number }) => {
+      const current = steps[step]!;
+      s.write(typeof current.send === "function" ? current.send() : current.send);
+    };
+    Bun.connect({
+      hostname: "127.0.0.1",
+      port,
+      socket: {
+        open: (s) => send(s),
+        data: (s, bytes) => {
+          text += bytes.toString("latin1");
+          const current = steps[step]!;
+          if (!current.done(text)) return;
+          if (!current.check(text)) return finish(false, s);
+          text = "";
+          step++;
+          if (step === steps.length) return finish(true, s);
+          send(s);
+        },
+        close: () => finish(false),
+        error: () => finish(false),
+        connectError: () => finish(false),
+      },
+    }).catch(() => finish(false));
+  });
+}
+
+export async function runSessions(port: number, session: SessionKind, concurrency: number, maxSessions: number, maxSeconds: number): Promise<RunResult> {
+  const steps = stepsFor(session);
+  const latencies = new Float64Array(maxSessions);
+  let started = 0;
+  let completed = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  const deadline = t0 + maxSeconds * 1000;
+  const worker = async () => {
+    while (started < maxSessions && performance.now() < deadline) {
+      started++;
+      const begin = performance.now();
+      const ok = await runSession(port, steps());
+      if (ok) latencies[completed++] = performance.now() - begin;
+      else errors++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { sessions: completed, errors, seconds: (performance.now() - t0) / 1000, latenciesMs: latencies.subarray(0, completed) };
+}
+
+/** Quotes per second against a doctor with `inFlight` requests outstanding. */
+export async function runQuotes(port: number, inFlight: number, maxQuotes: number, maxSeconds: number): Promise<{ quotes: number; seconds: number }> {
+  const request = Buffer.from("patient1 insurance1");
+  let replies = 0;
+  let lastReplies = -1;
+  let done = () => {};
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const t0 = performance.now();
+  const socket = await Bun.udpSocket({
+    hostname: "127.0.0.1",
+    socket: {
+      data(s) {
+        replies++;
+        if (replies >= maxQuotes) return done();
+        s.send(request, port, "127.0.0.1");
+      },
+      error() {},
+    },
+  });
+  const topUp = () => {
+    for (let i = 0; i < inFlight; i++) socket.send(request, port, "127.0.0.1");
+  };
+  topUp();
+  // A datagram lost on the way lowers the number in flight; put it back when progress stalls.
+  const stall = setInterval(() => {
+    if (replies === lastReplies) topUp();
+    lastReplies = replies;
+  }, 50);
+  await Promise.race([finished, Bun.sleep(maxSeconds * 1000)]);
+  clearInterval(stall);
+  const seconds = (performance.now() - t0) / 1000;
+  socket.close();
+  return { quotes: replies, seconds };
+}
+
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
