@@ -9,7 +9,12 @@ import type { Subprocess } from "bun";
 import { build } from "../scripts/build.ts";
 import { percentile, runQuotes, runSessions, type RunResult, type SessionKind } from "./loadgen.ts";
 
-const { values } = parseArgs({ options: { seconds: { type: "string" }, "no-build": { type: "boolean" }, "quiet-logs": { type: "boolean" } } });
+const { values } = parseArgs({
+  options: { seconds: { type: "string" }, "no-build": { type: "boolean" }, "quiet-logs": { type: "boolean" }, only: { type: "string" } },
+});
+/** --only read-mostly,booking,available,doctor,startup,naive runs just those parts. */
+const only = values.only ? new Set(values.only.split(",")) : undefined;
+const wanted = (part: string) => !only || only.has(part);
 const seconds = Number(values.seconds ?? 3);
 const levels = [1, 8, 64];
 const sessions_per_level_max = 60_000;
@@ -45,7 +50,8 @@ async function waitForLine(path: string, pattern: RegExp, timeoutMs = 10_000): P
 /** Starts a binary with its log going to a file, as a user would run it. */
 async function start(binary: string, args: string[], ready: RegExp, log: string) {
   writeFileSync(log, "");
-  const proc = Bun.spawn([join(dist, binary), ...args], { cwd: work, stdout: Bun.file(log), stderr: "ignore", env: { ...process.env, NO_COLOR: "1" } });
+  const command = binary.endsWith(".ts") ? [process.execPath, join(import.meta.dir, binary)] : [join(dist, binary)];
+  const proc = Bun.spawn([...command, ...args], { cwd: work, stdout: Bun.file(log), stderr: "ignore", env: { ...process.env, NO_COLOR: "1" } });
   running.push(proc);
   const m = await waitForLine(log, ready);
   return { proc, port: Number(m[1]) };
@@ -143,40 +149,55 @@ async function main() {
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${seconds} s per level; logs to files${values["quiet-logs"] ? " (--quiet)" : ""}`);
 
   // Read-mostly sessions on the seed schedule, slot 1 already booked.
-  const seed = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "seed.db"), ...extraFlags], /port number: (\d+)/, join(work, "seed.log"));
-  await runSessions(seed.port, { kind: "booking", nextSlot: () => 1 }, 1, 1, 5);
-  await sessionScenario("read-mostly (seed)", seed.proc.pid, seed.port, () => ({ kind: "read-mostly", bookedSlot: 1 }));
-
-  // Durable booking sessions on 100,000 slots over 100 doctors.
-  const bigDir = join(work, "big");
-  writeBigData(bigDir, 100_000, 100);
-  const big = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--data", bigDir, "--db", join(work, "big.db"), ...extraFlags], /port number: (\d+)/, join(work, "big.log"));
-  let slot = 0;
-  const nextSlot = () => ++slot;
-  await sessionScenario("booking (100k slots)", big.proc.pid, big.port, () => ({ kind: "booking", nextSlot }));
-  const booked = slot;
-  await availableLatency(big.port, false, nextSlot);
-  await availableLatency(big.port, true, nextSlot);
-  const stored = Number(Bun.spawnSync(["sqlite3", join(work, "big.db"), "select count(*) from bookings"]).stdout.toString() || NaN);
-
-  // Doctor quotes.
-  const doctor = await start("doctor", ["doc1", "--host", "127.0.0.1", "--port", "0", ...extraFlags], /static UDP port (\d+)/, join(work, "doctor.log"));
-  for (const inFlight of [1, 16]) {
-    const cpu0 = cpuSeconds(doctor.proc.pid);
-    const r = await runQuotes(doctor.port, inFlight, 5_000_000, seconds);
-    const cpu = cpuSeconds(doctor.proc.pid) - cpu0;
-    const row = { scenario: "doctor quotes", in_flight: inFlight, quotes: r.quotes, quotes_per_s: Math.round(r.quotes / r.seconds), doctor_cpu_us_per_quote: +((cpu / Math.max(1, r.quotes)) * 1e6).toFixed(2) };
-    rows.push(row);
-    console.log(JSON.stringify(row));
+  if (wanted("read-mostly")) {
+    const seed = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "seed.db"), ...extraFlags], /port number: (\d+)/, join(work, "seed.log"));
+    await runSessions(seed.port, { kind: "booking", nextSlot: () => 1 }, 1, 1, 5);
+    await sessionScenario("read-mostly (seed)", seed.proc.pid, seed.port, () => ({ kind: "read-mostly", bookedSlot: 1 }));
+  }
+  if (wanted("naive")) {
+    const naive = await start("naive-server.ts", [], /port number: (\d+)/, join(work, "naive.log"));
+    await sessionScenario("read-mostly, naive reference", naive.proc.pid, naive.port, () => ({ kind: "read-mostly", bookedSlot: 1 }));
   }
 
-  const startup = {
-    scenario: "start-up to the listening line (median of 7)",
-    server_ms: await startupTime("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "startup.db")], /port number/),
-    doctor_ms: await startupTime("doctor", ["doc1", "--host", "127.0.0.1", "--port", "0"], /static UDP port/),
-  };
-  rows.push(startup);
-  console.log(JSON.stringify(startup));
+  // Durable booking sessions on 100,000 slots over 100 doctors.
+  let slot = 0;
+  let stored = NaN;
+  if (wanted("booking") || wanted("available")) {
+    const bigDir = join(work, "big");
+    writeBigData(bigDir, 100_000, 100);
+    const big = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--data", bigDir, "--db", join(work, "big.db"), ...extraFlags], /port number: (\d+)/, join(work, "big.log"));
+    const nextSlot = () => ++slot;
+    if (wanted("booking")) await sessionScenario("booking (100k slots)", big.proc.pid, big.port, () => ({ kind: "booking", nextSlot }));
+    if (wanted("available")) {
+      await availableLatency(big.port, false, nextSlot);
+      await availableLatency(big.port, true, nextSlot);
+    }
+    stored = Number(Bun.spawnSync(["sqlite3", join(work, "big.db"), "select count(*) from bookings"]).stdout.toString() || NaN);
+  }
+  const booked = slot;
+
+  // Doctor quotes.
+  if (wanted("doctor")) {
+    const doctor = await start("doctor", ["doc1", "--host", "127.0.0.1", "--port", "0", ...extraFlags], /static UDP port (\d+)/, join(work, "doctor.log"));
+    for (const inFlight of [1, 16]) {
+      const cpu0 = cpuSeconds(doctor.proc.pid);
+      const r = await runQuotes(doctor.port, inFlight, 5_000_000, seconds);
+      const cpu = cpuSeconds(doctor.proc.pid) - cpu0;
+      const row = { scenario: "doctor quotes", in_flight: inFlight, quotes: r.quotes, quotes_per_s: Math.round(r.quotes / r.seconds), doctor_cpu_us_per_quote: +((cpu / Math.max(1, r.quotes)) * 1e6).toFixed(2) };
+      rows.push(row);
+      console.log(JSON.stringify(row));
+    }
+  }
+
+  if (wanted("startup")) {
+    const startup = {
+      scenario: "start-up to the listening line (median of 7)",
+      server_ms: await startupTime("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "startup.db")], /port number/),
+      doctor_ms: await startupTime("doctor", ["doc1", "--host", "127.0.0.1", "--port", "0"], /static UDP port/),
+    };
+    rows.push(startup);
+    console.log(JSON.stringify(startup));
+  }
 
   const result = { date: new Date().toISOString(), machine: { cores: cpus().length, model: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30) }, seconds_per_level: seconds, booking_sessions_confirmed: booked, bookings_stored: stored, rows };
   mkdirSync(join(root, "bench", "results"), { recursive: true });
