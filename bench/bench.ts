@@ -12,7 +12,7 @@ import { percentile, runQuotes, runSessions, type RunResult, type SessionKind } 
 const { values } = parseArgs({
   options: { seconds: { type: "string" }, "no-build": { type: "boolean" }, "quiet-logs": { type: "boolean" }, only: { type: "string" } },
 });
-/** --only read-mostly,booking,available,doctor,startup,naive runs just those parts. */
+/** --only read-mostly,naive,soak,booking,available,doctor,startup runs just those parts. */
 const only = values.only ? new Set(values.only.split(",")) : undefined;
 const wanted = (part: string) => !only || only.has(part);
 const seconds = Number(values.seconds ?? 3);
@@ -154,6 +154,21 @@ async function main() {
     await runSessions(seed.port, { kind: "booking", nextSlot: () => 1 }, 1, 1, 5);
     await sessionScenario("read-mostly (seed)", seed.proc.pid, seed.port, () => ({ kind: "read-mostly", bookedSlot: 1 }));
   }
+  if (wanted("soak")) {
+    // Memory over a longer run: RSS after each of several rounds should level off, not climb.
+    const soak = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "soak.db"), ...extraFlags], /port number: (\d+)/, join(work, "soak.log"));
+    await runSessions(soak.port, { kind: "booking", nextSlot: () => 1 }, 1, 1, 5);
+    const rss: number[] = [];
+    let total = 0;
+    for (let round = 0; round < 6; round++) {
+      const r = await runSessions(soak.port, { kind: "read-mostly", bookedSlot: 1 }, 64, sessions_per_level_max, seconds);
+      total += r.sessions;
+      rss.push(+rssMiB(soak.proc.pid).toFixed(1));
+    }
+    const row = { scenario: "soak: read-mostly at 64, RSS MiB after each round", sessions: total, rss_mib: rss.join(" → ") };
+    rows.push(row);
+    console.log(JSON.stringify(row));
+  }
   if (wanted("naive")) {
     const naive = await start("naive-server.ts", [], /port number: (\d+)/, join(work, "naive.log"));
     await sessionScenario("read-mostly, naive reference", naive.proc.pid, naive.port, () => ({ kind: "read-mostly", bookedSlot: 1 }));
@@ -172,18 +187,21 @@ async function main() {
       await availableLatency(big.port, false, nextSlot);
       await availableLatency(big.port, true, nextSlot);
     }
+    await Bun.sleep(50);
     stored = Number(Bun.spawnSync(["sqlite3", join(work, "big.db"), "select count(*) from bookings"]).stdout.toString() || NaN);
   }
-  const booked = slot;
+  const booked = slot; // every slot handed out was confirmed (errors would show in the rows)
 
-  // Doctor quotes.
-  if (wanted("doctor")) {
-    const doctor = await start("doctor", ["doc1", "--host", "127.0.0.1", "--port", "0", ...extraFlags], /static UDP port (\d+)/, join(work, "doctor.log"));
+  // Doctor quotes, beside the naive reference doctor.
+  const doctors: [string, string, string[]][] = [["doctor quotes", "doctor", ["doc1", "--host", "127.0.0.1", "--port", "0", ...extraFlags]]];
+  if (wanted("naive")) doctors.push(["doctor quotes, naive reference", "naive-doctor.ts", []]);
+  for (const [scenario, binary, args] of wanted("doctor") ? doctors : []) {
+    const doctor = await start(binary, args, /static UDP port (\d+)/, join(work, `${binary}.log`));
     for (const inFlight of [1, 16]) {
       const cpu0 = cpuSeconds(doctor.proc.pid);
       const r = await runQuotes(doctor.port, inFlight, 5_000_000, seconds);
       const cpu = cpuSeconds(doctor.proc.pid) - cpu0;
-      const row = { scenario: "doctor quotes", in_flight: inFlight, quotes: r.quotes, quotes_per_s: Math.round(r.quotes / r.seconds), doctor_cpu_us_per_quote: +((cpu / Math.max(1, r.quotes)) * 1e6).toFixed(2) };
+      const row = { scenario, in_flight: inFlight, quotes: r.quotes, quotes_per_s: Math.round(r.quotes / r.seconds), doctor_cpu_us_per_quote: +((cpu / Math.max(1, r.quotes)) * 1e6).toFixed(2) };
       rows.push(row);
       console.log(JSON.stringify(row));
     }

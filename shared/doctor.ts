@@ -36,6 +36,9 @@ export class DoctorService {
   private readonly unknown = Buffer.from("unknown");
   private readonly shownName: string;
   private readonly table: string;
+  // Replies collected during one event-loop turn go out in one sendMany (one sendmmsg).
+  private outbox: (Buffer | number | string)[] = [];
+  private flushScheduled = false;
   private ignoredThisSecond = 0;
   private ignoredSecond = 0;
   quotes = 0;
@@ -84,7 +87,11 @@ export class DoctorService {
     const request = parseQuoteRequest(buf.toString("latin1"));
     if (!request) return this.ignore(address, port, "not `<insurance>` or `<patient> <insurance>`");
     const reply = this.replies.get(request.insurance) ?? this.unknown;
-    s.send(reply, port, address);
+    this.outbox.push(reply, port, address);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush(s));
+    }
     this.quotes++;
     const log = this.o.log;
     if (log.quiet) return;
@@ -95,6 +102,20 @@ export class DoctorService {
       ? `Phase3: ${this.shownName} has no price for insurance plan ${request.insurance}; sent unknown to patient with port number ${port}`
       : `Phase3: ${this.shownName} has sent estimated price $ ${reply.toString()} to patient with port number ${port}`);
     log.info(this.readyLine());
+  }
+
+  private flush(s: udp.Socket<"buffer">): void {
+    this.flushScheduled = false;
+    const out = this.outbox;
+    this.outbox = [];
+    if (s.closed) return;
+    try {
+      if (out.length === 3) s.send(out[0] as Buffer, out[1] as number, out[2] as string);
+      else s.sendMany(out);
+    } catch (err) {
+      // A full socket buffer drops replies; the patients' retries ask again.
+      this.o.log.info(`Phase3: ${this.shownName} could not send ${out.length / 3} replies: ${(err as Error).message}`);
+    }
   }
 
   private ignore(address: string, port: number, why: string): void {

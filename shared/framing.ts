@@ -9,12 +9,11 @@ export type FrameEvent = "ok" | "overflow";
  * the caller closes the connection.
  */
 export class LineFramer {
-  private partial: Buffer;
+  // Allocated on the first split line only: most connections never need it.
+  private partial: Buffer | undefined;
   private partialLength = 0;
 
-  constructor(private readonly maxBytes: number = line_bytes_max) {
-    this.partial = Buffer.allocUnsafe(maxBytes + 1);
-  }
+  constructor(private readonly maxBytes: number = line_bytes_max) {}
 
   /** Calls onLine for each complete line; stops early (returning "overflow") on a line too long. */
   push(chunk: Uint8Array, onLine: (line: string) => void): FrameEvent {
@@ -25,6 +24,7 @@ export class LineFramer {
       if (newline === -1) {
         const rest = bytes.length - start;
         if (this.partialLength + rest > this.maxBytes + 1) return this.overflow();
+        this.partial ??= Buffer.allocUnsafe(this.maxBytes + 1);
         bytes.copy(this.partial, this.partialLength, start);
         this.partialLength += rest;
         return "ok";
@@ -36,8 +36,9 @@ export class LineFramer {
       } else {
         const piece = newline - start;
         if (this.partialLength + piece > this.maxBytes + 1) return this.overflow();
-        bytes.copy(this.partial, this.partialLength, start, newline);
-        line = decodeLine(this.partial, 0, this.partialLength + piece);
+        const partial = this.partial!;
+        bytes.copy(partial, this.partialLength, start, newline);
+        line = decodeLine(partial, 0, this.partialLength + piece);
         this.partialLength = 0;
       }
       if (line.length > this.maxBytes) return this.overflow();
