@@ -10,3 +10,4 @@ const socket = await Bun.udpSocket({
   },
 });
 console.log(`naive doctor: static UDP port ${socket.port}`);
+export {};

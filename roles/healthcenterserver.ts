@@ -13,6 +13,7 @@ import { Schedule } from "../shared/schedule.ts";
 import { Authenticator } from "../shared/auth.ts";
 import { default_throttle_limits, Throttle } from "../shared/throttle.ts";
 import { BookingStore } from "../shared/store.ts";
+import { WorkerCommitter } from "../shared/committer.ts";
 
 const usage = `${pc.bold("healthcenterserver")} ${version}: the health center server; patients log in and book slots over TCP.
 
@@ -97,12 +98,12 @@ async function main(argv: string[]): Promise<number> {
   checkDoctorsKnown(pathOf(data, "availabilities.txt"), slotsText, slots, known, `no <doctor>.txt in ${describe(data)} and no --doctor or config entry`);
 
   const schedule = new Schedule(slots);
-  const store = openStore(dbPath);
   let restored = 0;
-  for (const [index, patient] of store.bookings()) {
+  for (const [index, patient] of readBookings(dbPath)) {
     if (schedule.reserve(index, patient)) restored++;
     else log.warn(`${dbPath} has a booking for slot ${index}, which is not in the schedule; left as it is`);
   }
+  const committer = await WorkerCommitter.open(dbPath);
 
   const plain = users.filter((u) => u.secret.kind === "plain").length;
   if (plain > 0) {
@@ -112,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
 
   const throttle = new Throttle({ ...default_throttle_limits, windowMs: loginWindowSeconds * 1000 });
   const center = new HealthCenter({
-    host, port, users, schedule, store, log, doctors, tls, authenticator: new Authenticator(users, throttle),
+    host, port, users, schedule, committer, log, doctors, tls, authenticator: new Authenticator(users, throttle),
     connectionsMax, idleTimeoutMs: idleSeconds * 1000,
   });
   center.start();
@@ -125,7 +126,7 @@ async function main(argv: string[]): Promise<number> {
     const stop = async (signal: string) => {
       log.notice(`Received ${signal}: finishing in-flight requests and stopping`);
       await center.stop();
-      store.close();
+      await committer.close();
       log.notice("The Health Center Server has stopped");
       log.flush();
       done();
@@ -136,11 +137,16 @@ async function main(argv: string[]): Promise<number> {
   return exit_code.done;
 }
 
-function openStore(path: string): BookingStore {
+/** Opens (creating if need be), checks and reads the database once, before the commit worker takes it. */
+function readBookings(path: string): Map<number, string> {
+  let store: BookingStore | undefined;
   try {
-    return new BookingStore(path);
+    store = new BookingStore(path);
+    return store.bookings();
   } catch (err) {
     throw new DataError(path, undefined, `cannot be used as the booking database (${(err as Error).message})`);
+  } finally {
+    store?.close();
   }
 }
 

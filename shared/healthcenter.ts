@@ -9,7 +9,7 @@ import * as limits from "./limits.ts";
 import type { Log } from "./log.ts";
 import { formatError, formatSelectionReply, parseRequest, type SelectionReply } from "./protocol.ts";
 import type { Schedule } from "./schedule.ts";
-import type { BookingStore } from "./store.ts";
+import type { Committer } from "./committer.ts";
 
 export type DoctorLocation = { host?: string; port?: number };
 
@@ -18,7 +18,7 @@ export type ServerOptions = {
   port: number;
   users: User[];
   schedule: Schedule;
-  store: BookingStore;
+  committer: Committer;
   log: Log;
   doctors: Map<string, DoctorLocation>;
   authenticator?: Authenticator;
@@ -75,7 +75,7 @@ export class HealthCenter {
   private readonly writeQueueBytesMax: number;
 
   constructor(private readonly o: ServerOptions) {
-    this.booker = new Booker(o.schedule, o.store);
+    this.booker = new Booker(o.schedule, o.committer);
     this.auth = o.authenticator ?? new Authenticator(o.users);
     this.connectionsMax = o.connectionsMax ?? limits.connections_max;
     this.idleTimeoutMs = o.idleTimeoutMs ?? limits.idle_timeout_ms;
@@ -145,7 +145,7 @@ export class HealthCenter {
       }
       await Bun.sleep(10);
     }
-    this.booker.flush();
+    await this.booker.drain();
     for (const s of this.conns) s.terminate();
     this.conns.clear();
     this.listener?.stop(true);

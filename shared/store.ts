@@ -41,7 +41,9 @@ export class BookingStore {
     return this.commitBatch(batch);
   }
 
+  /** Finalizes the statement first: a close with one still open is deferred and would leave the WAL behind. */
   close(): void {
-    this.db.close();
+    this.insert.finalize();
+    this.db.close(true);
   }
 }
