@@ -13,7 +13,7 @@ import { Schedule } from "../shared/schedule.ts";
 import { Authenticator } from "../shared/auth.ts";
 import { default_throttle_limits, Throttle } from "../shared/throttle.ts";
 import { BookingStore } from "../shared/store.ts";
-import { WorkerCommitter } from "../shared/committer.ts";
+import { InProcessCommitter } from "../shared/committer.ts";
 
 const usage = `${pc.bold("healthcenterserver")} ${version}: the health center server; patients log in and book slots over TCP.
 
@@ -103,7 +103,7 @@ async function main(argv: string[]): Promise<number> {
     if (schedule.reserve(index, patient)) restored++;
     else log.warn(`${dbPath} has a booking for slot ${index}, which is not in the schedule; left as it is`);
   }
-  const committer = await WorkerCommitter.open(dbPath);
+  const committer = new InProcessCommitter(dbPath);
 
   const plain = users.filter((u) => u.secret.kind === "plain").length;
   if (plain > 0) {
@@ -137,7 +137,7 @@ async function main(argv: string[]): Promise<number> {
   return exit_code.done;
 }
 
-/** Opens (creating if need be), checks and reads the database once, before the commit worker takes it. */
+/** Opens (creating if need be), checks and reads the database once, for the schedule's start. */
 function readBookings(path: string): Map<number, string> {
   let store: BookingStore | undefined;
   try {

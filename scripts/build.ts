@@ -4,15 +4,13 @@ import { parseArgs } from "node:util";
 import { join } from "node:path";
 
 export const roles = ["healthcenterserver", "doctor", "patient"] as const;
-/** Workers a role starts: compiled in as extra entrypoints. */
-const workers: Record<string, string[]> = { healthcenterserver: ["shared/commit-worker.ts"] };
 
 export async function build(outdir: string, target?: string, executable?: string): Promise<void> {
   for (const role of roles) {
     const started = performance.now();
     const args = [
       process.execPath, "build", "--compile", "--minify", "--bytecode", "--format=esm",
-      join("roles", `${role}.ts`), ...(workers[role] ?? []), "--outfile", join(outdir, role),
+      join("roles", `${role}.ts`), "--outfile", join(outdir, role),
     ];
     if (target) args.push(`--target=${target}`);
     if (executable) args.push(`--compile-executable-path=${executable}`);

@@ -1,6 +1,6 @@
 // Group commit: the bookings that arrive in one event-loop turn share one transaction, and each
-// patient hears "booked" only after that transaction is on disk. While one batch is being
-// committed (in the commit worker), the next batch collects; it goes as soon as the first is done.
+// patient hears "booked" only after that transaction is on disk. Bookings that arrive while a
+// commit is in flight form the next batch, which goes as soon as that commit is done.
 import type { Committer } from "./committer.ts";
 import type { Slot } from "./datafiles.ts";
 import type { Schedule } from "./schedule.ts";
