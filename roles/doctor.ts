@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // doctor: answers cost estimates for insurance plans over UDP.
 import pc from "picocolors";
-import { describeFailure, exit_code, shownAddress } from "../shared/cli.ts";
+import { exit_code, runMain, printed, shownAddress } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
 import { isValidDoctorName, parsePrices } from "../shared/datafiles.ts";
 import { pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
@@ -44,8 +44,8 @@ function defaultPort(name: string): number | undefined {
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, options, 1);
-  if (values.help) return print(usage);
-  if (values.version) return print(version);
+  if (values.help) return printed(usage);
+  if (values.version) return printed(version);
   const given = positionals[0];
   if (!given) throw new UsageError("which doctor? e.g. `doctor doc1`");
   const name = canonicalDoctorName(given);
@@ -79,16 +79,4 @@ async function main(argv: string[]): Promise<number> {
   return exit_code.done;
 }
 
-function print(text: string): number {
-  console.log(text);
-  return exit_code.done;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    const { code, message } = describeFailure("doctor", err);
-    console.error(`${pc.red("error:")} ${message}`);
-    process.exit(code);
-  },
-);
+runMain("doctor", () => main(process.argv.slice(2))).then((code) => process.exit(code));

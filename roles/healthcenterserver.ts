@@ -1,7 +1,7 @@
 #!/usr/bin/env bun
 // healthcenterserver: books appointment slots for patients over TCP.
 import pc from "picocolors";
-import { exit_code, describeFailure, shownAddress } from "../shared/cli.ts";
+import { exit_code, runMain, printed, shownAddress } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
 import { checkDoctorsKnown, DataError, parsePrices, parseSlots, parseUsers } from "../shared/datafiles.ts";
 import { doctorsWithPrices, readDataFile, pathOf, type DataDir, describe } from "../shared/datadir.ts";
@@ -63,8 +63,8 @@ async function main(argv: string[]): Promise<number> {
     return runUsersCommand(argv.slice(1));
   }
   const { values } = parseFlags(argv, options, 0);
-  if (values.help) return print(usage);
-  if (values.version) return print(version);
+  if (values.help) return printed(usage);
+  if (values.version) return printed(version);
 
   const config = loadConfig(values.config);
   const log = new Log(values.quiet ?? false);
@@ -163,16 +163,4 @@ function readTls(certPath: string | undefined, keyPath: string | undefined): { c
   return { cert: read(certPath, "certificate"), key: read(keyPath, "key") };
 }
 
-function print(text: string): number {
-  console.log(text);
-  return exit_code.done;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    const { code, message } = describeFailure("healthcenterserver", err);
-    console.error(`${pc.red("error:")} ${message}`);
-    process.exit(code);
-  },
-);
+runMain("healthcenterserver", () => main(process.argv.slice(2))).then((code) => process.exit(code));

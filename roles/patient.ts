@@ -2,7 +2,7 @@
 // patient: logs in to the health center, books a slot, and asks the doctor for the cost.
 import { statSync } from "node:fs";
 import pc from "picocolors";
-import { describeFailure, exit_code } from "../shared/cli.ts";
+import { describeFailure, exit_code, runMain, printed } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
 import { parseCredentials, parseInsurance, type Credentials } from "../shared/datafiles.ts";
 import { hasFile, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
@@ -28,6 +28,7 @@ Options:
   --insurance PLAN       the insurance plan (default: from NAMEinsurance.txt)
   --tls                  connect with TLS; --ca FILE trusts that certificate authority
   --ca FILE              PEM certificate(s) to trust for --tls
+  --udp-timeout-ms MS    wait this long for each of the 3 tries to the doctor (default 500)
   --help, --version
 
 On a terminal the slot is picked from a menu; with piped input, one index is read per line.
@@ -57,8 +58,8 @@ type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, options, 1);
-  if (values.help) return print(usage);
-  if (values.version) return print(version);
+  if (values.help) return printed(usage);
+  if (values.version) return printed(version);
   const name = values.user ?? positionals[0];
   if (!name) throw new UsageError("which patient? e.g. `patient patient1`, or `patient --user NAME`");
   if (values.user && positionals[0]) throw new UsageError("give a patient name or --user, not both");
@@ -97,10 +98,10 @@ async function main(argv: string[]): Promise<number> {
     fail(message);
     return code;
   }
-  return exitCodeOf(outcome, fail, slot);
+  return exitCodeOf(outcome, fail, slot, interactive);
 }
 
-function exitCodeOf(outcome: Outcome, fail: (m: string) => void, slot: number | undefined): number {
+function exitCodeOf(outcome: Outcome, fail: (m: string) => void, slot: number | undefined, interactive: boolean): number {
   switch (outcome.kind) {
     case "done":
       return exit_code.done;
@@ -116,7 +117,7 @@ function exitCodeOf(outcome: Outcome, fail: (m: string) => void, slot: number | 
       fail("no appointments are free; nothing was booked");
       return exit_code.refused;
     case "cancelled":
-      fail("no slot was chosen (cancelled or end of input); nothing was booked");
+      fail(interactive ? "cancelled; nothing was booked" : "end of input before a slot was chosen; nothing was booked");
       return exit_code.usage;
   }
 }
@@ -174,16 +175,4 @@ function readText(path: string, flag: string): string {
   }
 }
 
-function print(text: string): number {
-  console.log(text);
-  return exit_code.done;
-}
-
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    const { code, message } = describeFailure("patient", err);
-    console.error(`${pc.red("error:")} ${message}`);
-    process.exit(code);
-  },
-);
+runMain("patient", () => main(process.argv.slice(2))).then((code) => process.exit(code));

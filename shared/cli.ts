@@ -1,5 +1,6 @@
 // What the entry files share: turning failures into messages and exit codes (the roles do the exiting).
 import { networkInterfaces } from "node:os";
+import pc from "picocolors";
 import { DataError } from "./datafiles.ts";
 import { UsageError } from "./flags.ts";
 
@@ -15,6 +16,23 @@ export function describeFailure(program: string, err: unknown): { code: number; 
   if (code === "EADDRINUSE") return { code: exit_code.network, message: `the port is already in use (${(err as Error).message})` };
   if (code === "EACCES" || code === "EADDRNOTAVAIL") return { code: exit_code.network, message: `cannot listen there: ${(err as Error).message}` };
   return { code: 1, message: (err as Error)?.stack ?? String(err) };
+}
+
+/** Runs a role's main and turns any failure into its message on stderr and an exit code. */
+export async function runMain(program: string, main: () => Promise<number>): Promise<number> {
+  try {
+    return await main();
+  } catch (err) {
+    const { code, message } = describeFailure(program, err);
+    console.error(`${pc.red("error:")} ${message}`);
+    return code;
+  }
+}
+
+/** Prints --help or --version text; exit 0. */
+export function printed(text: string): number {
+  console.log(text);
+  return exit_code.done;
 }
 
 /** The address a user should see: the bound one, or this machine's first outside address for a wildcard. */

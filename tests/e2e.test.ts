@@ -113,9 +113,10 @@ test("no seed password appears in any output of the seed cases", () => {
 
 describe("the patient on a real terminal (tmux)", () => {
   const hasTmux = Bun.which("tmux") !== null;
-  test.skipIf(!hasTmux)("clack: a menu of free slots, a pick with the arrow keys, and a summary", async () => {
-    const session = `appt-${process.pid}`;
-    const tmux = (...args: string[]) => Bun.spawnSync(["tmux", ...args], { env: child_env });
+  const tmux = (...args: string[]) => Bun.spawnSync(["tmux", ...args], { env: child_env });
+  /** Runs the patient in a fresh tmux session; returns helpers to read its screen. */
+  function onTerminal(name: string) {
+    const session = `appt-${name}-${process.pid}`;
     const cmd = `${bin("patient")} patient1 --server ${loopback}:${server.port}; echo EXIT=$?; sleep 30`;
     tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "40", cmd);
     const screen = () => tmux("capture-pane", "-p", "-t", session).stdout.toString();
@@ -126,6 +127,25 @@ describe("the patient on a real terminal (tmux)", () => {
       }
       throw new Error(`screen never showed ${pattern}:\n${screen()}`);
     };
+    return { session, screen, waitScreen };
+  }
+
+  test.skipIf(!hasTmux)("Ctrl-C at the menu cancels cleanly and books nothing", async () => {
+    const { session, waitScreen } = onTerminal("cancel");
+    try {
+      await waitScreen(/Pick an appointment/);
+      tmux("send-keys", "-t", session, "C-c");
+      const final = await waitScreen(/EXIT=\d/);
+      expect(final).toContain("cancelled; nothing was booked");
+      expect(final).toContain("EXIT=2");
+      expect(final).not.toContain("    at ");
+    } finally {
+      tmux("kill-session", "-t", session);
+    }
+  });
+
+  test.skipIf(!hasTmux)("clack: a menu of free slots, a pick with the arrow keys, and a summary", async () => {
+    const { session, screen, waitScreen } = onTerminal("pick");
     try {
       await waitScreen(/Pick an appointment/);
       expect(screen()).toContain("Tue 01pm");

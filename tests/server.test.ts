@@ -1,8 +1,7 @@
 // Phases 1 and 2 against a running server over real sockets.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { Client, login, startServer, tempDir, type Running } from "./helpers.ts";
+import { Client, login, readBookings, startServer, tempDir, type Running } from "./helpers.ts";
 
 let server: Running;
 const tmp = tempDir();
@@ -16,15 +15,7 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-function storedBookings(): Record<number, string> {
-  const d = new Database(db, { readonly: true });
-  try {
-    const rows = d.query("SELECT slot, patient FROM bookings ORDER BY slot").all() as { slot: number; patient: string }[];
-    return Object.fromEntries(rows.map((r) => [r.slot, r.patient]));
-  } finally {
-    d.close();
-  }
-}
+const storedBookings = () => Object.fromEntries(readBookings(db)) as Record<number, string>;
 
 describe("Phase 1: authentication", () => {
   test("the right password answers success", async () => {
