@@ -107,8 +107,11 @@ async function main(argv: string[]): Promise<number> {
 
   const plain = users.filter((u) => u.secret.kind === "plain").length;
   if (plain > 0) {
+    const dir = data.dir ?? "DIR";
+    const where = data.dir ? "" : " (a copy of the seed data in DIR, since the embedded seed cannot be changed)";
     log.warn(`${plain} of ${users.length} users in ${pathOf(data, "users.txt")} have plaintext passwords; ` +
-      `convert each with \`healthcenterserver users add <name>${data.dir ? ` --data ${data.dir}` : " --data DIR"}\``);
+      `hash them all with \`healthcenterserver users convert --data ${dir}\`, or one at a time with ` +
+      `\`healthcenterserver users add <name> --data ${dir}\`${where}`);
   }
 
   const throttle = new Throttle({ ...default_throttle_limits, windowMs: loginWindowSeconds * 1000 });

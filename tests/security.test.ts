@@ -43,7 +43,7 @@ describe("hashed credentials", () => {
     const server = await startServer(["--data", dir, "--db", join(dir, "b.db")]);
     try {
       expect(server.stderr.text).toContain("2 of 3 users");
-      expect(server.stderr.text).toContain("healthcenterserver users add <name> --data");
+      expect(server.stderr.text).toContain(`healthcenterserver users convert --data ${dir}`);
       const c = await login(server.port, "alice", "correct-horse-42");
       c.close();
       const wrong = await Client.connect(server.port);
