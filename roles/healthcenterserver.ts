@@ -19,7 +19,8 @@ const usage = `${pc.bold("healthcenterserver")} ${version}: the health center se
 
 Usage:
   healthcenterserver [options]
-  healthcenterserver users add <name> [--data DIR]   store a user with an argon2id password hash
+  healthcenterserver users add <name> --data DIR     add or change a user, stored as an argon2id hash
+  healthcenterserver users convert --data DIR        hash every plaintext password in DIR/users.txt
 
 Options:
   --host H               address to listen on (default: all interfaces)
