@@ -102,6 +102,7 @@ describe.skipIf(unavailable !== undefined)("two machines (network namespaces)", 
   test("each machine shows its own address on the link", () => {
     expect(server.text).toContain(`has port number: 21000 and IP address: ${serverIp}`);
     expect(doc1.text).toContain(`static UDP port 41000 and IP Address ${patientsIp}`);
+    expect(doc2.text).toContain(`static UDP port 42000 and IP Address ${patientsIp}`);
   });
 
   test("case 1 across machines: the server sends patient1 to doc2 on the patients' machine", async () => {
@@ -111,6 +112,7 @@ describe.skipIf(unavailable !== undefined)("two machines (network namespaces)", 
     expect(r.stdout).toContain(`and IP Address: ${patientsIp}`);
     expect(r.stdout).toContain(`has been sent to the doctor with port number 42000 and IP address ${patientsIp}`);
     expect(r.stdout).toMatch(/Cost\s+40/);
+    await doc2.waitFor(/Doctor2 has sent estimated price \$ 40/);
     await server.waitFor(new RegExp(`available time slots from patients with port number: \\d+ and IP Address: ${patientsIp.replaceAll(".", "\\.")}`));
   });
 
