@@ -6,48 +6,51 @@ import { Throttle } from "./throttle.ts";
 
 export type AuthResult = "success" | "failure" | "throttled";
 
-// A hash of a random password, for unknown users when the file holds hashes.
-const dummy_hash_password = crypto.randomUUID();
+// A random password: what an unknown user is checked against.
+const dummy_password = crypto.randomUUID();
+
+/** Plaintext passwords are kept as their SHA-256 digests, so a login hashes only what it was sent. */
+type Stored = { kind: "digest"; digest: Buffer } | { kind: "hash"; hash: string };
 
 export class Authenticator {
-  private readonly users = new Map<string, User["secret"]>();
+  private readonly users = new Map<string, Stored>();
   private readonly anyHashed: boolean;
-  private dummyHash: string | undefined;
+  private readonly dummyDigest: Stored = { kind: "digest", digest: digestOf(dummy_password) };
+  private dummyHash: Stored | undefined;
 
   constructor(users: User[], readonly throttle = new Throttle()) {
-    for (const u of users) this.users.set(u.name, u.secret);
+    for (const u of users) {
+      this.users.set(u.name, u.secret.kind === "plain" ? { kind: "digest", digest: digestOf(u.secret.password) } : u.secret);
+    }
     this.anyHashed = users.some((u) => u.secret.kind === "hash");
-  }
-
-  get plaintextCount(): number {
-    let n = 0;
-    for (const s of this.users.values()) if (s.kind === "plain") n++;
-    return n;
   }
 
   /** Synchronous for plaintext users; a promise where an argon2id hash has to be verified. */
   check(user: string, password: string, address: string, now: number): AuthResult | Promise<AuthResult> {
     if (this.throttle.isBlocked(user, address, now)) return "throttled";
-    const secret = this.users.get(user) ?? this.unknownUserSecret();
+    const stored = this.users.get(user) ?? this.unknownUser();
     const settle = (ok: boolean): AuthResult => {
       if (ok && this.users.has(user)) return "success";
       this.throttle.recordFailure(user, address, now);
       return "failure";
     };
-    if (secret.kind === "plain") return settle(equalConstantTime(password, secret.password));
-    return Bun.password.verify(password, secret.hash).then(settle, () => settle(false));
+    if (stored.kind === "digest") return settle(timingSafeEqual(digestOf(password), stored.digest));
+    return Bun.password.verify(password, stored.hash).then(settle, () => settle(false));
   }
 
-  private unknownUserSecret(): User["secret"] {
-    if (!this.anyHashed) return { kind: "plain", password: dummy_hash_password };
-    this.dummyHash ??= Bun.password.hashSync(dummy_hash_password, "argon2id");
-    return { kind: "hash", hash: this.dummyHash };
+  /** The same kind of work as a known user costs: a real argon2id check when the file holds hashes. */
+  private unknownUser(): Stored {
+    if (!this.anyHashed) return this.dummyDigest;
+    this.dummyHash ??= { kind: "hash", hash: Bun.password.hashSync(dummy_password, "argon2id") };
+    return this.dummyHash;
   }
+}
+
+function digestOf(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
 }
 
 /** Compares digests so neither the content nor the length of the password leaks through timing. */
 export function equalConstantTime(a: string, b: string): boolean {
-  const da = createHash("sha256").update(a).digest();
-  const db = createHash("sha256").update(b).digest();
-  return timingSafeEqual(da, db);
+  return timingSafeEqual(digestOf(a), digestOf(b));
 }
