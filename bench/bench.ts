@@ -7,10 +7,13 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { Subprocess } from "bun";
 import { build } from "../scripts/build.ts";
-import { percentile, runQuotes, runSessions, type RunResult, type SessionKind } from "./loadgen.ts";
+import { runQuotes, runSessions, runSessionsC, type RunResult, type SessionKind } from "./loadgen.ts";
 
 const { values } = parseArgs({
-  options: { seconds: { type: "string" }, "no-build": { type: "boolean" }, "quiet-logs": { type: "boolean" }, only: { type: "string" } },
+  options: {
+    seconds: { type: "string" }, "no-build": { type: "boolean" }, "quiet-logs": { type: "boolean" }, only: { type: "string" },
+    "c-loadgen": { type: "boolean" },
+  },
 });
 /** --only read-mostly,naive,soak,booking,available,doctor,startup runs just those parts. */
 const only = values.only ? new Set(values.only.split(",")) : undefined;
@@ -23,6 +26,15 @@ const dist = join(root, "dist");
 const work = mkdtempSync(join(tmpdir(), "appointments-bench-"));
 const clockTicks = 100; // CLK_TCK on Linux
 const extraFlags = values["quiet-logs"] ? ["--quiet"] : [];
+/** With --c-loadgen, sessions are driven by bench/loadgen.c, compiled here with the system's cc. */
+let cLoadgen: string | undefined;
+
+function compileLoadgen(): string {
+  const binary = join(work, "loadgen");
+  const cc = Bun.spawnSync(["cc", "-O2", "-o", binary, join(import.meta.dir, "loadgen.c")], { stderr: "pipe" });
+  if (cc.exitCode !== 0) throw new Error(`--c-loadgen: cc failed: ${cc.stderr.toString()}`);
+  return binary;
+}
 
 type Row = Record<string, string | number>;
 const rows: Row[] = [];
@@ -70,12 +82,11 @@ function writeBigData(dir: string, slots: number, doctors: number): void {
 }
 
 function summarise(name: string, concurrency: number, r: RunResult, serverCpu: number, pid: number): Row {
-  const sorted = Float64Array.from(r.latenciesMs).sort();
   const row: Row = {
     scenario: name, concurrency,
     sessions: r.sessions, errors: r.errors,
     sessions_per_s: Math.round(r.sessions / r.seconds),
-    p50_ms: +percentile(sorted, 50).toFixed(3), p99_ms: +percentile(sorted, 99).toFixed(3), max_ms: +(sorted.at(-1) ?? NaN).toFixed(3),
+    p50_ms: +r.p50_ms.toFixed(3), p99_ms: +r.p99_ms.toFixed(3), max_ms: +r.max_ms.toFixed(3),
     server_cpu_us_per_session: +((serverCpu / Math.max(1, r.sessions + r.errors)) * 1e6).toFixed(1),
     server_rss_mib: +rssMiB(pid).toFixed(1),
   };
@@ -87,7 +98,9 @@ function summarise(name: string, concurrency: number, r: RunResult, serverCpu: n
 async function sessionScenario(name: string, pid: number, port: number, session: (c: number) => SessionKind) {
   for (const c of levels) {
     const cpu0 = cpuSeconds(pid);
-    const r = await runSessions(port, session(c), c, sessions_per_level_max, seconds);
+    const r = cLoadgen
+      ? await runSessionsC(cLoadgen, port, session(c), c, sessions_per_level_max, seconds)
+      : await runSessions(port, session(c), c, sessions_per_level_max, seconds);
     summarise(name, c, r, cpuSeconds(pid) - cpu0, pid);
   }
 }
@@ -146,18 +159,19 @@ async function startupTime(binary: string, args: string[], ready: RegExp): Promi
 
 async function main() {
   if (!values["no-build"]) await build(dist);
-  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${seconds} s per level; logs to files${values["quiet-logs"] ? " (--quiet)" : ""}`);
+  if (values["c-loadgen"]) cLoadgen = compileLoadgen();
+  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${seconds} s per level; logs to files${values["quiet-logs"] ? " (--quiet)" : ""}; sessions driven by ${cLoadgen ? "bench/loadgen.c" : "bench/loadgen.ts"}`);
 
   // Read-mostly sessions on the seed schedule, slot 1 already booked.
   if (wanted("read-mostly")) {
     const seed = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "seed.db"), ...extraFlags], /port number: (\d+)/, join(work, "seed.log"));
-    await runSessions(seed.port, { kind: "booking", nextSlot: () => 1 }, 1, 1, 5);
+    await runSessions(seed.port, { kind: "booking", slots: { next: 1 } }, 1, 1, 5);
     await sessionScenario("read-mostly (seed)", seed.proc.pid, seed.port, () => ({ kind: "read-mostly", bookedSlot: 1 }));
   }
   if (wanted("soak")) {
     // Memory over a longer run: RSS after each of several rounds should level off, not climb.
     const soak = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "soak.db"), ...extraFlags], /port number: (\d+)/, join(work, "soak.log"));
-    await runSessions(soak.port, { kind: "booking", nextSlot: () => 1 }, 1, 1, 5);
+    await runSessions(soak.port, { kind: "booking", slots: { next: 1 } }, 1, 1, 5);
     const rss: number[] = [];
     let total = 0;
     for (let round = 0; round < 6; round++) {
@@ -175,14 +189,14 @@ async function main() {
   }
 
   // Durable booking sessions on 100,000 slots over 100 doctors.
-  let slot = 0;
+  const slots = { next: 1 };
   let stored = NaN;
   if (wanted("booking") || wanted("available")) {
     const bigDir = join(work, "big");
     writeBigData(bigDir, 100_000, 100);
     const big = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--data", bigDir, "--db", join(work, "big.db"), ...extraFlags], /port number: (\d+)/, join(work, "big.log"));
-    const nextSlot = () => ++slot;
-    if (wanted("booking")) await sessionScenario("booking (100k slots)", big.proc.pid, big.port, () => ({ kind: "booking", nextSlot }));
+    const nextSlot = () => slots.next++;
+    if (wanted("booking")) await sessionScenario("booking (100k slots)", big.proc.pid, big.port, () => ({ kind: "booking", slots }));
     if (wanted("available")) {
       await availableLatency(big.port, false, nextSlot);
       await availableLatency(big.port, true, nextSlot);
@@ -190,7 +204,7 @@ async function main() {
     await Bun.sleep(50);
     stored = Number(Bun.spawnSync(["sqlite3", join(work, "big.db"), "select count(*) from bookings"]).stdout.toString() || NaN);
   }
-  const booked = slot; // every slot handed out was confirmed (errors would show in the rows)
+  const booked = slots.next - 1; // every slot handed out was confirmed (errors would show in the rows)
 
   // Doctor quotes, beside the naive reference doctor.
   const doctors: [string, string, string[]][] = [["doctor quotes", "doctor", ["doc1", "--host", "127.0.0.1", "--port", "0", ...extraFlags]]];
@@ -217,7 +231,7 @@ async function main() {
     console.log(JSON.stringify(startup));
   }
 
-  const result = { date: new Date().toISOString(), machine: { cores: cpus().length, model: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30) }, seconds_per_level: seconds, booking_sessions_confirmed: booked, bookings_stored: stored, rows };
+  const result = { date: new Date().toISOString(), load_generator: cLoadgen ? "bench/loadgen.c" : "bench/loadgen.ts", machine: { cores: cpus().length, model: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30) }, seconds_per_level: seconds, booking_sessions_confirmed: booked, bookings_stored: stored, rows };
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   writeFileSync(join(root, "bench", "results", "latest.json"), JSON.stringify(result, null, 2));
   printTable();

@@ -4,10 +4,10 @@
 export type SessionKind =
   /** connect, authenticate, available, selection of a booked slot, close */
   | { kind: "read-mostly"; bookedSlot: number }
-  /** connect, authenticate, selection of a fresh slot, close */
-  | { kind: "booking"; nextSlot: () => number };
+  /** connect, authenticate, selection of a fresh slot (slots.next, then counting up), close */
+  | { kind: "booking"; slots: { next: number } };
 
-export type RunResult = { sessions: number; errors: number; seconds: number; latenciesMs: Float64Array };
+export type RunResult = { sessions: number; errors: number; seconds: number; p50_ms: number; p99_ms: number; max_ms: number };
 
 const auth = Buffer.from("authenticate patient1 password111\n");
 const available = Buffer.from("available\n");
@@ -27,7 +27,7 @@ function stepsFor(session: SessionKind): () => Step[] {
   }
   return () => [
     authStep,
-    { send: Buffer.from(`selection ${session.nextSlot()}\n`), done: (t) => t.endsWith("\n"), check: (t) => /^doc\d+ \d+\n$/.test(t) },
+    { send: Buffer.from(`selection ${session.slots.next++}\n`), done: (t) => t.endsWith("\n"), check: (t) => /^doc\d+ \d+\n$/.test(t) },
   ];
 }
 
@@ -88,7 +88,22 @@ export async function runSessions(port: number, session: SessionKind, concurrenc
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { sessions: completed, errors, seconds: (performance.now() - t0) / 1000, latenciesMs: latencies.subarray(0, completed) };
+  const sorted = latencies.subarray(0, completed).sort();
+  return {
+    sessions: completed, errors, seconds: (performance.now() - t0) / 1000,
+    p50_ms: percentile(sorted, 50), p99_ms: percentile(sorted, 99), max_ms: sorted.at(-1) ?? NaN,
+  };
+}
+
+/** The same sessions driven by bench/loadgen.c (compiled at `binary`): a client that costs the shared cores little. */
+export async function runSessionsC(binary: string, port: number, session: SessionKind, concurrency: number, maxSessions: number, maxSeconds: number): Promise<RunResult> {
+  const slot = session.kind === "booking" ? session.slots.next : session.bookedSlot;
+  const mode = session.kind === "booking" ? "book" : "read";
+  const proc = Bun.spawn([binary, String(port), mode, String(concurrency), String(maxSessions), String(maxSeconds), String(slot)], { stdout: "pipe" });
+  const out = JSON.parse(await new Response(proc.stdout).text()) as RunResult & { next_slot: number };
+  await proc.exited;
+  if (session.kind === "booking") session.slots.next = out.next_slot;
+  return out;
 }
 
 /** Quotes per second against a doctor with `inFlight` requests outstanding. */
