@@ -4,8 +4,8 @@ import pc from "picocolors";
 import { exit_code, runMain, printed, shownAddress } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
 import { checkDoctorsKnown, DataError, parsePrices, parseSlots, parseUsers } from "../shared/datafiles.ts";
-import { doctorsWithPrices, readDataFile, pathOf, type DataDir, describe } from "../shared/datadir.ts";
-import { parseCountFlag, parseFlags, parseHostPort, parsePortFlag, UsageError, version } from "../shared/flags.ts";
+import { describeDataDir, doctorsWithPrices, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
+import { parseCountFlag, parseFlags, parseHostPort, parsePortFlag, readFlagFile, UsageError, version } from "../shared/flags.ts";
 import { HealthCenter, type DoctorLocation } from "../shared/healthcenter.ts";
 import * as limits from "../shared/limits.ts";
 import { Log } from "../shared/log.ts";
@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
   // The server does not quote, but a broken price file is better found now than by a patient.
   for (const name of known) parsePrices(pathOf(data, `${name}.txt`), readDataFile(data, `${name}.txt`));
   for (const name of doctors.keys()) known.add(name);
-  checkDoctorsKnown(pathOf(data, "availabilities.txt"), slotsText, slots, known, `no <doctor>.txt in ${describe(data)} and no --doctor or config entry`);
+  checkDoctorsKnown(pathOf(data, "availabilities.txt"), slotsText, slots, known, `no <doctor>.txt in ${describeDataDir(data)} and no --doctor or config entry`);
 
   const schedule = new Schedule(slots);
   let restored = 0;
@@ -157,14 +157,7 @@ function readBookings(path: string): Map<number, string> {
 function readTls(certPath: string | undefined, keyPath: string | undefined): { cert: string; key: string } | undefined {
   if (certPath === undefined && keyPath === undefined) return undefined;
   if (certPath === undefined || keyPath === undefined) throw new UsageError("--tls-cert and --tls-key go together");
-  const read = (path: string, what: string) => {
-    try {
-      return require("node:fs").readFileSync(path, "utf8") as string;
-    } catch (err) {
-      throw new UsageError(`cannot read the TLS ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
-    }
-  };
-  return { cert: read(certPath, "certificate"), key: read(keyPath, "key") };
+  return { cert: readFlagFile("--tls-cert", certPath), key: readFlagFile("--tls-key", keyPath) };
 }
 
 runMain("healthcenterserver", () => main(process.argv.slice(2))).then((code) => process.exit(code));

@@ -5,8 +5,8 @@ import pc from "picocolors";
 import { describeFailure, exit_code, runMain, printed } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
 import { parseCredentials, parseInsurance, type Credentials } from "../shared/datafiles.ts";
-import { hasFile, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
-import { parseCountFlag, parseFlags, parseHostPort, UsageError, version } from "../shared/flags.ts";
+import { describeDataDir, hasFile, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
+import { parseCountFlag, parseFlags, parseHostPort, readFlagFile, UsageError, version } from "../shared/flags.ts";
 import { default_server_port } from "../shared/limits.ts";
 import { runPatient, type Outcome, type PatientPlan, type PatientView } from "../shared/patient-flow.ts";
 import { TranscriptView } from "../shared/patient-transcript.ts";
@@ -74,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
   const input = interactive ? undefined : new StdinLines();
   const insurance = readInsurance(values, data, name);
   const credentials = await readCredentials(values, data, name, interactive, input);
-  const tls = values.tls || values.ca ? { ca: values.ca ? readText(values.ca, "--ca") : undefined } : undefined;
+  const tls = values.tls || values.ca ? { ca: values.ca ? readFlagFile("--ca", values.ca) : undefined } : undefined;
 
   const plan: PatientPlan = {
     name, credentials, insurance, server, slot, tls,
@@ -133,7 +133,7 @@ async function readCredentials(values: Flags, data: DataDir, name: string, inter
   if (values["password-file"]) {
     const path = values["password-file"];
     warnIfShared(path);
-    const password = readText(path, "--password-file").split("\n")[0]!.trim();
+    const password = readFlagFile("--password-file", path).split("\n")[0]!.trim();
     if (!password) throw new UsageError(`${path} holds no password`);
     return { user: name, password };
   }
@@ -152,7 +152,7 @@ async function readCredentials(values: Flags, data: DataDir, name: string, inter
     return { user: name, password: line.trim() };
   }
   const file = `${name}.txt`;
-  if (!hasFile(data, file)) throw new UsageError(`no credentials for ${name}: no ${file} in ${data.dir ?? "the embedded seed data"} (use --user NAME to be asked for a password)`);
+  if (!hasFile(data, file)) throw new UsageError(`no credentials for ${name}: no ${file} in ${describeDataDir(data)} (use --user NAME to be asked for a password)`);
   if (data.dir) warnIfShared(pathOf(data, file));
   return parseCredentials(pathOf(data, file), readDataFile(data, file));
 }
@@ -163,15 +163,7 @@ function warnIfShared(path: string): void {
       console.error(`${pc.yellow("warning:")} ${path} holds a password and others can read it; run \`chmod 600 ${path}\``);
     }
   } catch {
-    // readText reports a missing file.
-  }
-}
-
-function readText(path: string, flag: string): string {
-  try {
-    return require("node:fs").readFileSync(path, "utf8") as string;
-  } catch (err) {
-    throw new UsageError(`${flag}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? err})`);
+    // readFlagFile reports a missing file.
   }
 }
 

@@ -7,7 +7,7 @@ import { embedded } from "./fixtures.ts";
 
 export type DataDir = { dir: string | undefined };
 
-export function describe(data: DataDir): string {
+export function describeDataDir(data: DataDir): string {
   return data.dir ?? "the embedded seed data";
 }
 

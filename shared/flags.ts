@@ -1,4 +1,5 @@
 // Command-line flags: a thin layer over node:util parseArgs that turns its throws into UsageError values.
+import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { isPort } from "./protocol.ts";
 
@@ -43,6 +44,15 @@ export function parseHostPort(name: string, text: string, defaultPort: number): 
   if (colon === -1 || text.indexOf(":") !== colon) return { host: text, port: defaultPort };
   const host = text.slice(0, colon) || "127.0.0.1";
   return { host, port: parsePortFlag(name, text.slice(colon + 1), defaultPort, false) };
+}
+
+/** Reads a file named by a flag; a file that cannot be read is the user's mistake, so a UsageError. */
+export function readFlagFile(flag: string, path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`${flag}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
 }
 
 export const version = "1.0.0";
