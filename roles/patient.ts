@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
   const tls = values.tls || values.ca ? { ca: values.ca ? readFlagFile("--ca", values.ca) : undefined } : undefined;
 
   const plan: PatientPlan = {
-    name, credentials, insurance, server, slot, tls,
+    credentials, insurance, server, slot, tls,
     udpTimeoutMs: values["udp-timeout-ms"] ? parseCountFlag("udp-timeout-ms", values["udp-timeout-ms"], 0) : undefined,
   };
   let view: PatientView;

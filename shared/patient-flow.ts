@@ -11,7 +11,6 @@ import { requestQuote, type QuoteSocket } from "./quote.ts";
 import { NetworkError } from "./cli.ts";
 
 export type PatientPlan = {
-  name: string;
   credentials: Credentials;
   insurance: string;
   server: { host: string; port: number };
