@@ -1,7 +1,7 @@
 // The patient against a real server and real doctors.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { freeUdpPort, loopback, runPatient, startDoctor, startServer, startSystem, tempDir } from "./helpers.ts";
+import { bun, child_env, freeUdpPort, loopback, Output, root, runPatient, startDoctor, startServer, startSystem, tempDir } from "./helpers.ts";
 
 const tmp = tempDir();
 let system: Awaited<ReturnType<typeof startSystem>>;
@@ -101,12 +101,16 @@ describe("failures", () => {
   test("a doctor started after the patient's first datagram is reached by a retry", async () => {
     const port = await freeUdpPort();
     const s = await startServer(["--db", join(tmp.dir, "late.db"), "--doctor", `doc2=${loopback}:${port}`]);
-    const patient = runPatient(["patient1", "--server", `${loopback}:${s.port}`, "--slot", "2", "--udp-timeout-ms", "1500"]);
-    await Bun.sleep(300); // the patient's first datagram goes out into nothing
+    const patient = Bun.spawn([bun, "roles/patient.ts", "patient1", "--server", `${loopback}:${s.port}`, "--slot", "2", "--udp-timeout-ms", "1500"],
+      { cwd: root, env: child_env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const out = new Output(patient.stdout);
+    // The first datagram has gone out into nothing when the patient says it was sent.
+    await out.waitFor(/has been sent to the doctor with port number \d+/);
     const late = await startDoctor("doc2", ["--port", String(port)]);
-    const r = await patient;
+    const code = await patient.exited;
+    await late.stdout.waitFor(/name Patient1 with the insurance plan insurance1/);
     await Promise.all([s.stop(), late.stop()]);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Cost\s+40/);
+    expect(code).toBe(0);
+    expect(out.text).toMatch(/Cost\s+40/);
   });
 });
