@@ -233,7 +233,7 @@ describe("shutdown", () => {
       expect(replies).toEqual(["doc1 41000", "doc1 41000", "doc1 41000"]);
       for (const c of clients) await c.waitClosed();
       expect(await server.proc.exited).toBe(0);
-      expect(server.stdout.text).toContain("The Health Center Server has stopped");
+      await server.stdout.waitFor(/The Health Center Server has stopped/);
       expect(existsSync(`${db}-wal`)).toBe(false);
       expect([...readBookings(db).keys()].sort()).toEqual([1, 3, 4]);
     });
