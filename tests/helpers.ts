@@ -47,7 +47,7 @@ export class Output {
 
 export type Running = { proc: Subprocess<"ignore" | "pipe", "pipe", "pipe">; port: number; stdout: Output; stderr: Output; stop: () => Promise<number> };
 
-async function startRole(args: string[], ready: RegExp, stdin: "ignore" | "pipe" = "ignore"): Promise<Running> {
+export async function startRole(args: string[], ready: RegExp, stdin: "ignore" | "pipe" = "ignore"): Promise<Running> {
   const proc = Bun.spawn([bun, ...args], { cwd: root, env: child_env, stdin, stdout: "pipe", stderr: "pipe" });
   const stdout = new Output(proc.stdout);
   const stderr = new Output(proc.stderr);
