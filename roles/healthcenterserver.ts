@@ -100,11 +100,12 @@ async function main(argv: string[]): Promise<number> {
 
   const schedule = new Schedule(slots);
   let restored = 0;
-  for (const [index, patient] of readBookings(dbPath)) {
+  const store = openStore(dbPath);
+  for (const [index, patient] of store.bookings()) {
     if (schedule.reserve(index, patient)) restored++;
     else log.warn(`${dbPath} has a booking for slot ${index}, which is not in the schedule; left as it is`);
   }
-  const committer = new InProcessCommitter(dbPath);
+  const committer = new InProcessCommitter(store);
 
   const plain = users.filter((u) => u.secret.kind === "plain").length;
   if (plain > 0) {
@@ -141,16 +142,12 @@ async function main(argv: string[]): Promise<number> {
   return exit_code.done;
 }
 
-/** Opens (creating if need be), checks and reads the database once, for the schedule's start. */
-function readBookings(path: string): Map<number, string> {
-  let store: BookingStore | undefined;
+/** Opens (creating if need be) and checks the database; a file that is not one is a bad data file. */
+function openStore(path: string): BookingStore {
   try {
-    store = new BookingStore(path);
-    return store.bookings();
+    return new BookingStore(path);
   } catch (err) {
     throw new DataError(path, undefined, `cannot be used as the booking database (${(err as Error).message})`);
-  } finally {
-    store?.close();
   }
 }
 

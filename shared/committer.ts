@@ -3,7 +3,7 @@
 // Commits run on the event loop's thread. A worker thread was tried (so an fsync would not
 // stall other connections) and measured 15-20% slower on this machine's disk (fsync ~0.26 ms):
 // see docs/PERFORMANCE.md. The promise-shaped interface keeps that door open for slow disks.
-import { BookingStore, type BookingRequest } from "./store.ts";
+import type { BookingRequest, BookingStore } from "./store.ts";
 
 export interface Committer {
   commit(batch: BookingRequest[]): Promise<boolean[]>;
@@ -11,11 +11,7 @@ export interface Committer {
 }
 
 export class InProcessCommitter implements Committer {
-  private readonly store: BookingStore;
-
-  constructor(path: string) {
-    this.store = new BookingStore(path);
-  }
+  constructor(private readonly store: BookingStore) {}
 
   async commit(batch: BookingRequest[]): Promise<boolean[]> {
     return this.store.commit(batch);
