@@ -1,14 +1,16 @@
 #!/usr/bin/env bun
 // doctor: answers cost estimates for insurance plans over UDP.
 import pc from "picocolors";
-import { exit_code, runMain, printed, shownAddress } from "../shared/cli.ts";
+import { runMain, printHelp, shownAddress } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
 import { isValidDoctorName, parsePrices } from "../shared/datafiles.ts";
 import { pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
-import { canonicalDoctorName, displayDoctorName, DoctorService } from "../shared/doctor.ts";
-import { parseFlags, parsePortFlag, UsageError, version } from "../shared/flags.ts";
-import { default_doctor_ports } from "../shared/limits.ts";
+import { DoctorService } from "./doctor/quote-service.ts";
+import { parseFlags, parsePortFlag, version } from "../shared/flags.ts";
+import { default_doctor_ports, doctor_default_ports_max, doctor_port_base, doctor_port_step } from "../shared/limits.ts";
 import { Log } from "../shared/log.ts";
+import { exit_code, UsageError } from "../shared/errors.ts";
+import { canonicalDoctorName, displayDoctorName } from "../shared/names.ts";
 
 const usage = `${pc.bold("doctor")} ${version}: a doctor's cost-estimate service over UDP.
 
@@ -39,13 +41,13 @@ const options = {
 function defaultPort(name: string): number | undefined {
   if (default_doctor_ports[name]) return default_doctor_ports[name];
   const n = Number(/^doc(\d+)$/.exec(name)?.[1]);
-  return n >= 1 && n <= 25 ? 40000 + 1000 * n : undefined;
+  return n >= 1 && n <= doctor_default_ports_max ? doctor_port_base + doctor_port_step * n : undefined;
 }
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, options, 1);
-  if (values.help) return printed(usage);
-  if (values.version) return printed(version);
+  if (values.help) return printHelp(usage);
+  if (values.version) return printHelp(version);
   const given = positionals[0];
   if (!given) throw new UsageError("which doctor? e.g. `doctor doc1`");
   const name = canonicalDoctorName(given);
@@ -79,4 +81,4 @@ async function main(argv: string[]): Promise<number> {
   return exit_code.done;
 }
 
-runMain("doctor", () => main(process.argv.slice(2))).then((code) => process.exit(code));
+if (import.meta.main) runMain("doctor", () => main(process.argv.slice(2))).then((code) => process.exit(code));

@@ -1,19 +1,20 @@
 #!/usr/bin/env bun
 // healthcenterserver: books appointment slots for patients over TCP.
 import pc from "picocolors";
-import { exit_code, runMain, printed, shownAddress } from "../shared/cli.ts";
+import { runMain, printHelp, shownAddress } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
-import { checkDoctorsKnown, DataError, parsePrices, parseSlots, parseUsers } from "../shared/datafiles.ts";
+import { checkDoctorsKnown, parsePrices, parseSlots, parseUsers } from "../shared/datafiles.ts";
 import { describeDataDir, doctorsWithPrices, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
-import { parseCountFlag, parseFlags, parseHostPort, parsePortFlag, readFlagFile, UsageError, version } from "../shared/flags.ts";
-import { HealthCenter, type DoctorLocation } from "../shared/healthcenter.ts";
+import { parseCountFlag, parseFlags, parseHostPort, parsePortFlag, readFlagFile, version } from "../shared/flags.ts";
+import { HealthCenter, type DoctorLocation } from "./healthcenterserver/listener.ts";
 import * as limits from "../shared/limits.ts";
 import { Log } from "../shared/log.ts";
-import { Schedule } from "../shared/schedule.ts";
-import { Authenticator } from "../shared/auth.ts";
-import { default_throttle_limits, Throttle } from "../shared/throttle.ts";
-import { BookingStore } from "../shared/store.ts";
-import { InProcessCommitter } from "../shared/committer.ts";
+import { Schedule } from "./healthcenterserver/schedule.ts";
+import { Authenticator } from "./healthcenterserver/auth.ts";
+import { default_throttle_limits, Throttle } from "./healthcenterserver/throttle.ts";
+import { BookingStore } from "./healthcenterserver/store.ts";
+import { InProcessCommitter } from "./healthcenterserver/committer.ts";
+import { exit_code, DataError, UsageError } from "../shared/errors.ts";
 
 const usage = `${pc.bold("healthcenterserver")} ${version}: the health center server; patients log in and book slots over TCP.
 
@@ -58,14 +59,14 @@ const options = {
   version: { type: "boolean" },
 } as const;
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "users") {
-    const { runUsersCommand } = await import("../shared/users-command.ts");
+    const { runUsersCommand } = await import("./healthcenterserver/users-command.ts");
     return runUsersCommand(argv.slice(1));
   }
   const { values } = parseFlags(argv, options, 0);
-  if (values.help) return printed(usage);
-  if (values.version) return printed(version);
+  if (values.help) return printHelp(usage);
+  if (values.version) return printHelp(version);
 
   const config = loadConfig(values.config);
   const log = new Log(values.quiet ?? false);
@@ -157,4 +158,4 @@ function readTls(certPath: string | undefined, keyPath: string | undefined): { c
   return { cert: readFlagFile("--tls-cert", certPath), key: readFlagFile("--tls-key", keyPath) };
 }
 
-runMain("healthcenterserver", () => main(process.argv.slice(2))).then((code) => process.exit(code));
+if (import.meta.main) runMain("healthcenterserver", () => main(process.argv.slice(2))).then((code) => process.exit(code));

@@ -2,15 +2,16 @@
 // patient: logs in to the health center, books a slot, and asks the doctor for the cost.
 import { statSync } from "node:fs";
 import pc from "picocolors";
-import { describeFailure, exit_code, runMain, printed } from "../shared/cli.ts";
+import { describeFailure, runMain, printHelp } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
 import { parseCredentials, parseInsurance, type Credentials } from "../shared/datafiles.ts";
 import { describeDataDir, hasFile, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
-import { parseCountFlag, parseFlags, parseHostPort, readFlagFile, UsageError, version } from "../shared/flags.ts";
+import { parseCountFlag, parseFlags, parseHostPort, readFlagFile, version } from "../shared/flags.ts";
 import { default_server_port } from "../shared/limits.ts";
-import { runPatient, type Outcome, type PatientPlan, type PatientView } from "../shared/patient-flow.ts";
-import { TranscriptView } from "../shared/patient-transcript.ts";
+import { runPatient, type Outcome, type PatientPlan, type PatientView } from "./patient/flow.ts";
+import { TranscriptView } from "./patient/transcript-view.ts";
 import { StdinLines } from "../shared/stdin-lines.ts";
+import { Cancelled, exit_code, UsageError } from "../shared/errors.ts";
 
 const usage = `${pc.bold("patient")} ${version}: book a medical appointment and get its cost estimate.
 
@@ -56,10 +57,10 @@ const options = {
 
 type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, options, 1);
-  if (values.help) return printed(usage);
-  if (values.version) return printed(version);
+  if (values.help) return printHelp(usage);
+  if (values.version) return printHelp(version);
   const name = values.user ?? positionals[0];
   if (!name) throw new UsageError("which patient? e.g. `patient patient1`, or `patient --user NAME`");
   if (values.user && positionals[0]) throw new UsageError("give a patient name or --user, not both");
@@ -83,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
   let view: PatientView;
   let fail = (message: string) => console.error(`${pc.red("error:")} ${message}`);
   if (interactive) {
-    const { ClackView } = await import("../shared/patient-clack.ts");
+    const { ClackView } = await import("./patient/terminal-view.ts");
     const clack = new ClackView(credentials.user);
     view = clack;
     fail = (message) => clack.fail(message);
@@ -117,8 +118,12 @@ function exitCodeOf(outcome: Outcome, fail: (m: string) => void, slot: number | 
       fail("no appointments are free; nothing was booked");
       return exit_code.refused;
     case "cancelled":
-      fail(interactive ? "cancelled; nothing was booked" : "end of input before a slot was chosen; nothing was booked");
-      return exit_code.usage;
+      if (!interactive) {
+        fail("end of input before a slot was chosen; nothing was booked");
+        return exit_code.usage;
+      }
+      fail("Cancelled; nothing was booked.");
+      return exit_code.cancelled;
   }
 }
 
@@ -139,11 +144,10 @@ async function readCredentials(values: Flags, data: DataDir, name: string, inter
   }
   if (values.user) {
     if (interactive) {
-      const { password, isCancel, cancel } = await import("@clack/prompts");
+      const { password, isCancel } = await import("@clack/prompts");
       const answer = await password({ message: `Password for ${name}` });
       if (isCancel(answer)) {
-        cancel("Cancelled; nothing was booked.");
-        throw new UsageError("cancelled");
+        throw new Cancelled("Cancelled; nothing was booked.");
       }
       return { user: name, password: answer };
     }
@@ -167,4 +171,4 @@ function warnIfShared(path: string): void {
   }
 }
 
-runMain("patient", () => main(process.argv.slice(2))).then((code) => process.exit(code));
+if (import.meta.main) runMain("patient", () => main(process.argv.slice(2))).then((code) => process.exit(code));

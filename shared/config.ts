@@ -13,8 +13,9 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { isPort } from "./protocol.ts";
-import { UsageError } from "./flags.ts";
+
 import { isValidDoctorName } from "./datafiles.ts";
+import { ConfigError } from "./errors.ts";
 
 export type DoctorConfig = { host?: string; port?: number; listen?: string };
 export type Config = {
@@ -31,20 +32,20 @@ export function loadConfig(path: string | undefined): Config {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new UsageError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
   }
   let raw: unknown;
   try {
     raw = Bun.TOML.parse(text);
   } catch (err) {
-    throw new UsageError(`config file ${path} is not valid TOML: ${(err as Error).message}`);
+    throw new ConfigError(`config file ${path} is not valid TOML: ${(err as Error).message}`);
   }
   return parseConfig(raw, path, dirname(resolve(path)));
 }
 
 /** Checks the shape of a parsed TOML document; paths become absolute, relative to `base`. */
 export function parseConfig(raw: unknown, file: string, base: string): Config {
-  const problem = (what: string) => new UsageError(`config file ${file}: ${what}`);
+  const problem = (what: string) => new ConfigError(`config file ${file}: ${what}`);
   const top = asTable(raw, "the document", problem);
   allowOnly(top, ["data", "server", "doctors"], "the top level", problem);
   const config: Config = { server: {}, doctors: new Map() };
@@ -72,7 +73,7 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
   return config;
 }
 
-type Problem = (what: string) => UsageError;
+type Problem = (what: string) => ConfigError;
 
 function asTable(v: unknown, what: string, problem: Problem): Record<string, unknown> {
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw problem(`${what} must be a table`);

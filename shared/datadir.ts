@@ -2,8 +2,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { data_file_bytes_max } from "./limits.ts";
-import { DataError } from "./datafiles.ts";
+
 import { embedded } from "./fixtures.ts";
+import { DataError } from "./errors.ts";
 
 export type DataDir = { dir: string | undefined };
 

@@ -1,10 +1,6 @@
 // The classic data files, parsed purely: text in, typed records or a DataError naming file and line out.
+import { DataError } from "./errors.ts";
 
-export class DataError extends Error {
-  constructor(readonly file: string, readonly line: number | undefined, readonly problem: string) {
-    super(line === undefined ? `${file}: ${problem}` : `${file} line ${line}: ${problem}`);
-  }
-}
 
 export type Secret = { kind: "plain"; password: string } | { kind: "hash"; hash: string };
 export type User = { name: string; secret: Secret };

@@ -1,9 +1,8 @@
 // Command-line flags: a thin layer over node:util parseArgs that turns its throws into UsageError values.
 import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UsageError } from "./errors.ts";
 import { isPort } from "./protocol.ts";
-
-export class UsageError extends Error {}
 
 export type Options = NonNullable<ParseArgsConfig["options"]>;
 

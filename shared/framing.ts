@@ -1,7 +1,9 @@
 // Line framing over a byte stream: TCP splits and coalesces, so lines are cut here.
 import { line_bytes_max } from "./limits.ts";
 
-export type FrameEvent = "ok" | "overflow";
+export type FrameEvent = "ok" | "overflow" | "stopped";
+/** What a line's handler tells the framer: keep cutting lines, or stop (the rest of the chunk is dropped). */
+export type LineVerdict = "continue" | "stop";
 
 /**
  * Cuts `\n`-terminated lines (a trailing `\r` is dropped) out of chunks as they come.
@@ -15,8 +17,11 @@ export class LineFramer {
 
   constructor(private readonly maxBytes: number = line_bytes_max) {}
 
-  /** Calls onLine for each complete line; stops early (returning "overflow") on a line too long. */
-  push(chunk: Uint8Array, onLine: (line: string) => void): FrameEvent {
+  /**
+   * Calls onLine for each complete line; stops early on a line too long ("overflow") or when
+   * onLine says "stop" ("stopped": the rest of the chunk is dropped).
+   */
+  push(chunk: Uint8Array, onLine: (line: string) => LineVerdict | void): FrameEvent {
     const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
     while (start < bytes.length) {
@@ -42,7 +47,10 @@ export class LineFramer {
         this.partialLength = 0;
       }
       if (line.length > this.maxBytes) return this.overflow();
-      onLine(line);
+      if (onLine(line) === "stop") {
+        this.partialLength = 0;
+        return "stopped";
+      }
       start = newline + 1;
     }
     return "ok";

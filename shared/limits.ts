@@ -1,27 +1,66 @@
-// Every limit the system has, named once, unit last.
+// Every limit the system has, named once, unit last. The relations between them are checked
+// when this module loads (the nearest thing TypeScript has to a compile-time assertion).
 
+// ---- The wire
 export const line_bytes_max = 1024;
+/** A reply line the patient accepts: longer than any request, for slot lines with a host name. */
+export const reply_line_bytes_max = 64 * 1024;
+/** One line of piped standard input (passwords, slot indexes). */
+export const stdin_line_bytes_max = 64 * 1024;
+
+// ---- Connections to the health center server
 export const connections_max = 10_000;
 export const idle_timeout_ms = 60_000;
+/** The idle sweep runs every idle_timeout_ms / 4, within these bounds. */
+export const sweep_interval_ms_min = 50;
+export const sweep_interval_ms_max = 1_000;
 /** Protocol errors one connection may make before it is closed. */
 export const connection_errors_max = 3;
-/** Bytes a slow reader may have queued before the server drops it. Above one full `available` of 100k slots. */
+/** Lines a connection may send while a reply is pending (a hash check or a commit). */
+export const backlog_lines_max = 16;
+/** Bytes of replies a slow reader may have queued before the server drops it. Streamed replies count only the part produced. */
 export const write_queue_bytes_max = 8 * 1024 * 1024;
+/** Replies (including streamed `available` lists not yet produced) a connection may have queued. */
+export const write_queue_replies_max = 64;
+/** Slots per cached block of the `available` reply: a booking re-encodes one block, and a stream produces a block at a time. */
+export const available_block_slots = 1024;
+/** Up to this many slots, the whole `available` reply is one cached buffer written at once. */
+export const available_whole_slots_max = 4 * available_block_slots;
+/** While stopping, a connection quiet this long has nothing more in flight. */
+export const shutdown_quiet_ms = 100;
+/** How long a stopping server waits for replies still being written. */
+export const shutdown_grace_ms = 2_000;
+
+// ---- Logging
 /** Slots listed in the server log per `available`; the rest are counted. */
 export const log_slots_max = 20;
 /** Users listed in the server log's user database per login. */
 export const log_users_max = 10;
+/** Buffered log output is written at this size, or after this interval. */
+export const log_flush_bytes = 64 * 1024;
+export const log_flush_interval_ms = 10;
+/** Ignored datagrams a doctor logs per second; beyond that they are only counted. */
+export const ignored_logged_per_second_max = 10;
 
+// ---- Doctors and quotes
 export const udp_retries_max = 3;
 export const udp_timeout_ms = 500;
 export const datagram_bytes_max = 512;
+/** docN listens on doctor_port_base + doctor_port_step * N by default, for N up to doctor_default_ports_max. */
+export const doctor_port_base = 40_000;
+export const doctor_port_step = 1_000;
+export const doctor_default_ports_max = 25;
 
+// ---- The patient
 export const tcp_connect_timeout_ms = 5_000;
 /** How long the patient waits for any one server reply. */
 export const reply_timeout_ms = 10_000;
-/** How long a stopping server waits for replies still being written. */
-export const shutdown_grace_ms = 2_000;
+/** Invalid indexes a piped patient may enter before giving up. */
+export const choices_max = 10;
+/** Rows the terminal menu shows at once. */
+export const menu_rows_max = 12;
 
+// ---- Logins
 /** Failed logins per user, and per address, within the window before further tries are refused. */
 export const login_failures_per_user_max = 5;
 export const login_failures_per_address_max = 20;
@@ -30,8 +69,28 @@ export const login_window_ms = 60_000;
 export const login_failures_per_connection_max = 3;
 /** Throttle entries kept in memory; the oldest go first. */
 export const throttle_entries_max = 100_000;
+/** A password set with `users add`, in characters (printable ASCII, so also bytes). */
+export const password_chars_max = 256;
 
+// ---- Data
 export const data_file_bytes_max = 64 * 1024 * 1024;
+/** How long a booking waits for another process's write lock on the database. */
+export const database_busy_timeout_ms = 5_000;
 
 export const default_server_port = 21000;
 export const default_doctor_ports: Record<string, number> = { doc1: 41000, doc2: 42000 };
+
+// ---- Relations
+function check(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`limits.ts: ${what}`);
+}
+// An `available` line is shorter than its availabilities.txt line, so a block is at most a data file line per slot.
+const available_block_bytes_max = available_block_slots * (line_bytes_max + 1);
+check(available_block_bytes_max * 2 <= write_queue_bytes_max, "the write queue holds a streamed block of `available` and what queues behind it");
+check(available_whole_slots_max * (line_bytes_max + 1) <= write_queue_bytes_max, "a whole cached `available` reply fits the write queue");
+check(backlog_lines_max * (line_bytes_max + 1) < write_queue_bytes_max, "one-line replies to a full backlog fit the write queue");
+check(write_queue_replies_max > backlog_lines_max, "a full backlog's replies fit the reply count");
+check(line_bytes_max < reply_line_bytes_max, "the patient accepts every line the server may send");
+check(login_failures_per_connection_max <= login_failures_per_user_max, "a connection is closed before its user is throttled");
+check(sweep_interval_ms_min <= sweep_interval_ms_max, "sweep interval bounds are ordered");
+check(shutdown_quiet_ms < shutdown_grace_ms, "a quiet connection closes before the grace period ends");

@@ -1,11 +1,9 @@
-// Buffered log output: lines collect in memory and go out together every flush_interval_ms (or
-// at flush_bytes), so a busy server makes a few large writes instead of one small write per line.
+// Buffered log output: lines collect in memory and go out together every log_flush_interval_ms (or
+// at log_flush_bytes), so a busy server makes a few large writes instead of one small write per line.
 // The cost: a crash can lose the last few milliseconds of log lines (never a booking).
 import { writeSync } from "node:fs";
 import pc from "picocolors";
-
-const flush_bytes = 64 * 1024;
-const flush_interval_ms = 10;
+import { log_flush_bytes, log_flush_interval_ms } from "./limits.ts";
 
 export class Log {
   private pending: string[] = [];
@@ -23,10 +21,10 @@ export class Log {
   notice(text: string): void {
     this.pending.push(text, "\n");
     this.pendingBytes += text.length + 1;
-    if (this.pendingBytes >= flush_bytes) this.flush();
+    if (this.pendingBytes >= log_flush_bytes) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      setTimeout(() => this.flush(), flush_interval_ms);
+      setTimeout(() => this.flush(), log_flush_interval_ms);
     }
   }
 

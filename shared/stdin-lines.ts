@@ -1,4 +1,6 @@
 // One line at a time from a piped stdin, for the patient's terminal-less mode.
+import { UsageError } from "./errors.ts";
+import { stdin_line_bytes_max } from "./limits.ts";
 export class StdinLines {
   private buffered = "";
   private ended = false;
@@ -23,7 +25,7 @@ export class StdinLines {
       const { value, done } = await this.reader.read();
       if (done) this.ended = true;
       else this.buffered += this.decoder.decode(value, { stream: true });
-      if (this.buffered.length > 64 * 1024) throw new Error("input line longer than 64 KiB");
+      if (this.buffered.length > stdin_line_bytes_max) throw new UsageError(`a line of standard input is longer than ${stdin_line_bytes_max} bytes`);
     }
   }
 }

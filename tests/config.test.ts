@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { parseConfig } from "../shared/config.ts";
-import { parseHostPort, UsageError } from "../shared/flags.ts";
+import { parseHostPort } from "../shared/flags.ts";
+import { UsageError } from "../shared/errors.ts";
 
 test("a deployment file describes the server and each doctor; paths are relative to the file", () => {
   const raw = Bun.TOML.parse(`

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
-import { DataError, parseCredentials, parseInsurance, parsePrices, parseSlots, parseUsers } from "../shared/datafiles.ts";
+import { parseCredentials, parseInsurance, parsePrices, parseSlots, parseUsers } from "../shared/datafiles.ts";
 import { embedded } from "../shared/fixtures.ts";
+import { DataError } from "../shared/errors.ts";
 
 function problem(fn: () => unknown): DataError {
   try {

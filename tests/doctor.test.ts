@@ -1,6 +1,6 @@
 // The doctor over real UDP.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { requestQuote } from "../shared/quote.ts";
+import { requestQuote } from "../roles/patient/quote.ts";
 import { loopback, startDoctor, type Running } from "./helpers.ts";
 
 let doc1: Running;

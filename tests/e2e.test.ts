@@ -136,8 +136,10 @@ describe("the patient on a real terminal (tmux)", () => {
       await waitScreen(/Pick an appointment/);
       tmux("send-keys", "-t", session, "C-c");
       const final = await waitScreen(/EXIT=\d/);
-      expect(final).toContain("cancelled; nothing was booked");
-      expect(final).toContain("EXIT=2");
+      expect(final).toContain("Cancelled; nothing was booked.");
+      expect(final).toContain("EXIT=130");
+      expect(final).not.toContain("error:");
+      expect(final).not.toContain("--help");
       expect(final).not.toContain("    at ");
     } finally {
       tmux("kill-session", "-t", session);

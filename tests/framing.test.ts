@@ -3,7 +3,9 @@ import { LineFramer } from "../shared/framing.ts";
 
 function feed(framer: LineFramer, chunks: (string | Uint8Array)[]) {
   const lines: string[] = [];
-  const events = chunks.map((c) => framer.push(typeof c === "string" ? Buffer.from(c, "latin1") : c, (l) => lines.push(l)));
+  const events = chunks.map((c) => framer.push(typeof c === "string" ? Buffer.from(c, "latin1") : c, (l) => {
+    lines.push(l);
+  }));
   return { lines, events };
 }
 

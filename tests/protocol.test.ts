@@ -1,8 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import {
-  formatFreeSlot, formatSelectionReply, no_such_index, parseAuthReply, parseFreeSlot, parseQuoteReply, parseQuoteRequest,
-  parseRequest, parseSelectionReply,
-} from "../shared/protocol.ts";
+import { formatFreeSlot, formatSelectionReply, no_such_index, parseAuthReply, parseFreeSlot, parseQuoteReply, parseQuoteRequest, parseRequest, parseSelectionReply } from "../shared/protocol.ts";
 
 describe("parseRequest", () => {
   test("reads the three commands", () => {

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { Authenticator, equalConstantTime } from "../shared/auth.ts";
-import { Throttle } from "../shared/throttle.ts";
+import { Authenticator, equalConstantTime } from "../roles/healthcenterserver/auth.ts";
+import { Throttle } from "../roles/healthcenterserver/throttle.ts";
 
 const limits = { perUser: 3, perAddress: 5, windowMs: 1000, entriesMax: 100 };
 

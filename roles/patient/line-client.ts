@@ -1,8 +1,9 @@
 // A line-oriented TCP (or TLS) client with timeouts: what the patient and the tests speak the protocol with.
 import type { Socket } from "bun";
-import { NetworkError } from "./cli.ts";
-import { LineFramer } from "./framing.ts";
-import { line_bytes_max, reply_timeout_ms, tcp_connect_timeout_ms } from "./limits.ts";
+
+import { LineFramer } from "../../shared/framing.ts";
+import { reply_line_bytes_max, reply_timeout_ms, tcp_connect_timeout_ms } from "../../shared/limits.ts";
+import { NetworkError } from "../../shared/errors.ts";
 
 export type TlsOptions = { ca?: string };
 
@@ -11,7 +12,7 @@ export class LineClient {
   /** Nothing readable came back: nothing at all, or a TLS record (0x15 alert, 0x16 handshake). */
   private answeredInPlainText: boolean | undefined;
   private waiter: (() => void) | undefined;
-  private framer = new LineFramer(Math.max(line_bytes_max, 64 * 1024));
+  private framer = new LineFramer(reply_line_bytes_max);
   closed = false;
   private socket!: Socket<undefined>;
 
@@ -29,7 +30,9 @@ export class LineClient {
       socket: {
         data: (_s, bytes) => {
           c.answeredInPlainText ??= bytes[0] !== 0x15 && bytes[0] !== 0x16;
-          const result = c.framer.push(bytes, (line) => c.lines.push(line));
+          const result = c.framer.push(bytes, (line) => {
+            c.lines.push(line);
+          });
           if (result === "overflow") c.lines.push("error reply line too long");
           c.wake();
         },

@@ -1,6 +1,7 @@
 // Durable bookings in bun:sqlite. A booking is confirmed only after its transaction commits
 // with synchronous=FULL, so a confirmed booking survives kill -9 and power loss of the process.
 import { Database, type Statement } from "bun:sqlite";
+import { database_busy_timeout_ms } from "../../shared/limits.ts";
 
 export type BookingRequest = { index: number; patient: string };
 
@@ -11,7 +12,7 @@ export class BookingStore {
 
   constructor(path: string) {
     this.db = new Database(path, { create: true, strict: true });
-    this.db.run("PRAGMA busy_timeout = 5000");
+    this.db.run(`PRAGMA busy_timeout = ${database_busy_timeout_ms}`);
     this.db.run("PRAGMA journal_mode = WAL");
     this.db.run("PRAGMA synchronous = FULL");
     this.db.run(

@@ -1,5 +1,5 @@
 // Login throttling, headless: failures per user and per address inside a sliding window.
-import { login_failures_per_address_max, login_failures_per_user_max, login_window_ms, throttle_entries_max } from "./limits.ts";
+import { login_failures_per_address_max, login_failures_per_user_max, login_window_ms, throttle_entries_max } from "../../shared/limits.ts";
 
 export type ThrottleLimits = { perUser: number; perAddress: number; windowMs: number; entriesMax: number };
 

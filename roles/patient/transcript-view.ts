@@ -1,18 +1,11 @@
 // The patient's terminal-less view: the seed transcript's lines, one index read per stdin line.
-import { displayPatientName } from "./doctor.ts";
-import { writeAll } from "./log.ts";
-import type { Booked, Choice, PatientView, Quote } from "./patient-flow.ts";
-import type { FreeSlot } from "./protocol.ts";
-import type { StdinLines } from "./stdin-lines.ts";
 
-export function summaryRows(user: string, quote: Quote): [string, string][] {
-  return [
-    ["Doctors port number", String(quote.booked.port)],
-    ["Patient", user],
-    ["Insurance", quote.insurance],
-    ["Cost", String(quote.cost)],
-  ];
-}
+import { writeAll } from "../../shared/log.ts";
+import type { Booked, Choice, PatientView, Quote } from "./flow.ts";
+import { summaryRows } from "./summary.ts";
+import type { FreeSlot } from "../../shared/protocol.ts";
+import type { StdinLines } from "../../shared/stdin-lines.ts";
+import { displayPatientName } from "../../shared/names.ts";
 
 export class TranscriptView implements PatientView {
   private readonly shown: string;

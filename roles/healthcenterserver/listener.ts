@@ -3,11 +3,11 @@
 import type { Socket, TCPSocketListener } from "bun";
 import { Authenticator, type AuthResult } from "./auth.ts";
 import { Booker, type BookingOutcome } from "./booker.ts";
-import type { User } from "./datafiles.ts";
-import { LineFramer } from "./framing.ts";
-import * as limits from "./limits.ts";
-import type { Log } from "./log.ts";
-import { formatError, formatSelectionReply, parseRequest, type SelectionReply } from "./protocol.ts";
+import type { User } from "../../shared/datafiles.ts";
+import { LineFramer } from "../../shared/framing.ts";
+import * as limits from "../../shared/limits.ts";
+import type { Log } from "../../shared/log.ts";
+import { formatError, formatSelectionReply, parseRequest, type SelectionReply } from "../../shared/protocol.ts";
 import type { Schedule } from "./schedule.ts";
 import type { Committer } from "./committer.ts";
 

@@ -1,7 +1,7 @@
 // Checking a login: constant-time for plaintext, asynchronous for argon2id hashes, and the
 // same work for an unknown user as for a wrong password, so timing does not reveal who exists.
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { User } from "./datafiles.ts";
+import type { User } from "../../shared/datafiles.ts";
 import { Throttle } from "./throttle.ts";
 
 export type AuthResult = "success" | "failure" | "throttled";

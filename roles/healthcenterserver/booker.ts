@@ -2,7 +2,7 @@
 // patient hears "booked" only after that transaction is on disk. Bookings that arrive while a
 // commit is in flight form the next batch, which goes as soon as that commit is done.
 import type { Committer } from "./committer.ts";
-import type { Slot } from "./datafiles.ts";
+import type { Slot } from "../../shared/datafiles.ts";
 import type { Schedule } from "./schedule.ts";
 
 export type BookingOutcome = { kind: "booked"; slot: Slot } | { kind: "notavailable"; slot: Slot } | { kind: "invalid" } | { kind: "failed"; reason: string };

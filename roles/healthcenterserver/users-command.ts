@@ -1,17 +1,18 @@
 // `healthcenterserver users ...`: keep users.txt with argon2id hashes instead of plaintext.
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { exit_code } from "./cli.ts";
-import { formatUsers, parseUsers, type User } from "./datafiles.ts";
-import { parseFlags, UsageError } from "./flags.ts";
-import { StdinLines } from "./stdin-lines.ts";
+
+import { formatUsers, parseUsers, type User } from "../../shared/datafiles.ts";
+import { parseFlags } from "../../shared/flags.ts";
+import { StdinLines } from "../../shared/stdin-lines.ts";
+import { Cancelled, exit_code, UsageError } from "../../shared/errors.ts";
+import { password_chars_max } from "../../shared/limits.ts";
 
 const usage = `Usage:
   healthcenterserver users add <name> --data DIR    add or change NAME; the password is asked for
                                                     (terminal) or read as one line (piped)
   healthcenterserver users convert --data DIR       replace every plaintext password with its hash`;
 
-const password_bytes_max = 256;
 
 export async function runUsersCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, { data: { type: "string" }, help: { type: "boolean", short: "h" } }, 2);
@@ -67,15 +68,16 @@ async function readNewPassword(name: string): Promise<string> {
   if (process.stdin.isTTY && process.stdout.isTTY) {
     const p = await import("@clack/prompts");
     const first = await p.password({ message: `New password for ${name}`, validate: (v) => (v && v.length >= 8 ? undefined : "at least 8 characters") });
-    if (p.isCancel(first)) throw new UsageError("cancelled; nothing changed");
+    if (p.isCancel(first)) throw new Cancelled("Cancelled; nothing changed.");
     const again = await p.password({ message: "Once more" });
-    if (p.isCancel(again) || again !== first) throw new UsageError("the passwords differ; nothing changed");
+    if (p.isCancel(again)) throw new Cancelled("Cancelled; nothing changed.");
+    if (again !== first) throw new UsageError("the passwords differ; nothing changed");
     password = first;
   } else {
     password = (await new StdinLines().next())?.trim() ?? "";
   }
   if (!password) throw new UsageError("no password given; nothing changed");
-  if (password.length > password_bytes_max || !/^[\x21-\x7e]+$/.test(password)) {
+  if (password.length > password_chars_max || !/^[\x21-\x7e]+$/.test(password)) {
     throw new UsageError("a password is printable ASCII without spaces (the protocol sends it as one word), at most 256 characters");
   }
   return password;

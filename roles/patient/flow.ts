@@ -1,14 +1,11 @@
 // The patient's session, headless: log in, list, choose, book, ask the doctor. A view renders
 // each step (the seed's transcript lines, or clack prompts on a terminal); this file decides.
-import type { Credentials } from "./datafiles.ts";
-import { udp_retries_max, udp_timeout_ms } from "./limits.ts";
-import { LineClient, type TlsOptions } from "./lineclient.ts";
-import {
-  formatAuthenticate, formatAvailable, formatSelection, parseAuthReply, parseFreeSlot, parseSelectionReply,
-  type FreeSlot, type ParseResult,
-} from "./protocol.ts";
+import type { Credentials } from "../../shared/datafiles.ts";
+import { choices_max, udp_retries_max, udp_timeout_ms } from "../../shared/limits.ts";
+import { LineClient, type TlsOptions } from "./line-client.ts";
+import { formatAuthenticate, formatAvailable, formatSelection, parseAuthReply, parseFreeSlot, parseSelectionReply, type FreeSlot, type ParseResult } from "../../shared/protocol.ts";
 import { requestQuote, type QuoteSocket } from "./quote.ts";
-import { NetworkError } from "./cli.ts";
+import { NetworkError } from "../../shared/errors.ts";
 
 export type PatientPlan = {
   credentials: Credentials;
@@ -48,7 +45,6 @@ export type Outcome =
   | { kind: "cancelled" };
 
 /** Wrong indexes a patient may enter in one session before the session gives up. */
-export const choices_max = 10;
 
 export async function runPatient(plan: PatientPlan, view: PatientView): Promise<Outcome> {
   view.connecting(plan.server);

@@ -2,9 +2,10 @@
 // and quotes are idempotent.
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import { NetworkError } from "./cli.ts";
-import { formatQuoteRequest, parseQuoteReply } from "./protocol.ts";
-import { udp_retries_max, udp_timeout_ms } from "./limits.ts";
+
+import { formatQuoteRequest, parseQuoteReply } from "../../shared/protocol.ts";
+import { udp_retries_max, udp_timeout_ms } from "../../shared/limits.ts";
+import { NetworkError } from "../../shared/errors.ts";
 
 export type QuoteRequest = { host: string; port: number; patient: string; insurance: string; retries?: number; timeoutMs?: number };
 export type QuoteSocket = { port: number; address: string };

@@ -1,7 +1,7 @@
 // The booking rules and the in-memory index of free slots, headless: no sockets, no disk.
 // The database is the record; this mirrors it so `available` and `selection` never query it.
-import type { Slot } from "./datafiles.ts";
-import { log_slots_max } from "./limits.ts";
+import type { Slot } from "../../shared/datafiles.ts";
+import { log_slots_max } from "../../shared/limits.ts";
 
 export type Decision = { kind: "free"; slot: Slot } | { kind: "notavailable"; slot: Slot } | { kind: "invalid" };
 

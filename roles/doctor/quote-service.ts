@@ -1,24 +1,9 @@
 // The doctor's UDP quote service: one datagram in, the price (or "unknown") out.
 import type { udp } from "bun";
-import { datagram_bytes_max } from "./limits.ts";
-import type { Log } from "./log.ts";
-import { parseQuoteRequest } from "./protocol.ts";
-
-/** "doctor1" and "doc1" name the same doctor; the data files use "doc1". */
-export function canonicalDoctorName(name: string): string {
-  const m = /^doctor(\d+)$/.exec(name);
-  return m ? `doc${m[1]}` : name;
-}
-
-/** "doc1" -> "Doctor1", as the seed's log lines say it. */
-export function displayDoctorName(name: string): string {
-  const m = /^doc(\d+)$/.exec(name);
-  return m ? `Doctor${m[1]}` : name;
-}
-
-export function displayPatientName(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}
+import { datagram_bytes_max, ignored_logged_per_second_max } from "../../shared/limits.ts";
+import type { Log } from "../../shared/log.ts";
+import { displayDoctorName, displayPatientName } from "../../shared/names.ts";
+import { parseQuoteRequest } from "../../shared/protocol.ts";
 
 /** The seed's print of the price table: {'insurance1': '30', ...}. */
 export function formatPriceTable(prices: Map<string, number>): string {
@@ -26,9 +11,6 @@ export function formatPriceTable(prices: Map<string, number>): string {
 }
 
 export type DoctorOptions = { name: string; host: string; port: number; prices: Map<string, number>; log: Log; shownHost: string };
-
-/** Ignored datagrams logged per second; beyond that they are only counted. */
-const ignored_logged_per_second_max = 10;
 
 export class DoctorService {
   private socket: udp.Socket<"buffer"> | undefined;

@@ -1,10 +1,12 @@
 // The patient's terminal view: clack prompts. Imported only on a terminal (clack slows start-up).
 import * as p from "@clack/prompts";
 import pc from "picocolors";
-import { displayPatientName } from "./doctor.ts";
-import type { Booked, Choice, PatientView, Quote } from "./patient-flow.ts";
-import { summaryRows } from "./patient-transcript.ts";
-import type { FreeSlot } from "./protocol.ts";
+
+import type { Booked, Choice, PatientView, Quote } from "./flow.ts";
+import { summaryRows } from "./summary.ts";
+import type { FreeSlot } from "../../shared/protocol.ts";
+import { displayPatientName } from "../../shared/names.ts";
+import { menu_rows_max } from "../../shared/limits.ts";
 
 export class ClackView implements PatientView {
   private readonly spin = p.spinner();
@@ -52,7 +54,7 @@ export class ClackView implements PatientView {
     const picked = await p.select({
       message: "Pick an appointment",
       options: list.map((s) => ({ value: s.index, label: `${s.day} ${s.time}`, hint: `slot ${s.index}` })),
-      maxItems: 12,
+      maxItems: menu_rows_max,
     });
     if (p.isCancel(picked)) return { kind: "cancel" };
     return { kind: "index", index: picked };
