@@ -2,8 +2,8 @@
 // healthcenterserver: books appointment slots for patients over TCP.
 import pc from "picocolors";
 import { runMain, printHelp, shownAddress } from "../shared/cli.ts";
-import { loadConfig } from "../shared/config.ts";
-import { checkDoctorsKnown, parsePrices, parseSlots, parseUsers } from "../shared/datafiles.ts";
+import { loadConfig, type Config } from "../shared/config.ts";
+import { checkDoctorsKnown, parsePrices, parseSlots, parseUsers, type Slot, type User } from "../shared/datafiles.ts";
 import { describeDataDir, doctorsWithPrices, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
 import { parseCountFlag, parseFlags, parseHostPort, parsePortFlag, readFlagFile, version } from "../shared/flags.ts";
 import { HealthCenter, type DoctorLocation } from "./healthcenterserver/listener.ts";
@@ -15,6 +15,8 @@ import { default_throttle_limits, Throttle } from "./healthcenterserver/throttle
 import { BookingStore } from "./healthcenterserver/store.ts";
 import { InProcessCommitter } from "./healthcenterserver/committer.ts";
 import { exit_code, DataError, UsageError } from "../shared/errors.ts";
+import { untilStopSignal } from "../shared/signals.ts";
+import * as transcript from "./healthcenterserver/transcript.ts";
 
 const usage = `${pc.bold("healthcenterserver")} ${version}: the health center server; patients log in and book slots over TCP.
 
@@ -68,79 +70,109 @@ export async function main(argv: string[]): Promise<number> {
   if (values.help) return printHelp(usage);
   if (values.version) return printHelp(version);
 
-  const config = loadConfig(values.config);
+  const settings = readSettings(values, loadConfig(values.config));
   const log = new Log(values.quiet ?? false);
-  const data: DataDir = { dir: values.data ?? config.data };
-  const host = values.host ?? config.server.listen ?? "0.0.0.0";
-  const port = parsePortFlag("port", values.port, config.server.port ?? limits.default_server_port);
-  const dbPath = values.db ?? config.server.db ?? "healthcenter.db";
-  const idleSeconds = parseCountFlag("idle-timeout", values["idle-timeout"], limits.idle_timeout_ms / 1000);
-  const connectionsMax = parseCountFlag("max-connections", values["max-connections"], limits.connections_max);
-  const loginWindowSeconds = parseCountFlag("login-window", values["login-window"], limits.login_window_ms / 1000);
-  const tls = readTls(values["tls-cert"], values["tls-key"]);
+  const { users, slots } = loadData(settings.data, settings.doctors);
+  const schedule = new Schedule(slots);
+  const store = openStore(settings.dbPath);
+  const restored = restoreBookings(store, schedule, settings.dbPath, log);
+  const committer = new InProcessCommitter(store);
+  warnIfPlaintext(users, settings.data, log);
 
+  const throttle = new Throttle({ ...default_throttle_limits, windowMs: settings.loginWindowMs });
+  const fatal = (err: unknown) => {
+    log.error(`stopping: ${(err as Error)?.stack ?? err}`);
+    process.exit(exit_code.internal);
+  };
+  const center = new HealthCenter({
+    host: settings.host, port: settings.port, users, schedule, committer, log, doctors: settings.doctors, tls: settings.tls,
+    authenticator: new Authenticator(users, throttle), connectionsMax: settings.connectionsMax,
+    idleTimeoutMs: settings.idleTimeoutMs, onFatal: fatal,
+  });
+  center.start();
+  // Flush immediately: tests and the demo read the port from this line.
+  log.notice(transcript.started(center.port, shownAddress(settings.host)));
+  log.notice(`(${slots.length} slots, ${restored} booked in ${settings.dbPath}, ${users.length} users${settings.tls ? ", TLS" : ""})`);
+  log.flush();
+
+  const signal = await untilStopSignal();
+  log.notice(`Received ${signal}: finishing in-flight requests and stopping`);
+  await center.stop();
+  await committer.close();
+  log.notice("The Health Center Server has stopped");
+  log.flush();
+  return exit_code.done;
+}
+
+type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
+
+type Settings = {
+  data: DataDir;
+  host: string;
+  port: number;
+  dbPath: string;
+  idleTimeoutMs: number;
+  connectionsMax: number;
+  loginWindowMs: number;
+  tls: { cert: string; key: string } | undefined;
+  doctors: Map<string, DoctorLocation>;
+};
+
+/** Flags over the deployment file over the defaults. */
+function readSettings(values: Flags, config: Config): Settings {
   const doctors = new Map<string, DoctorLocation>();
   for (const [name, d] of config.doctors) doctors.set(name, { host: d.host, port: d.port });
   for (const text of values.doctor ?? []) {
     const eq = text.indexOf("=");
     if (eq < 1) throw new UsageError(`--doctor expects NAME=HOST:PORT, not ${JSON.stringify(text)}`);
     const name = text.slice(0, eq);
-    const { host: dHost, port: dPort } = parseHostPort("doctor", text.slice(eq + 1), 0);
-    doctors.set(name, dPort ? { host: dHost, port: dPort } : { host: dHost });
+    const { host, port } = parseHostPort("doctor", text.slice(eq + 1), 0);
+    doctors.set(name, port ? { host, port } : { host });
   }
+  return {
+    data: { dir: values.data ?? config.data },
+    host: values.host ?? config.server.listen ?? "0.0.0.0",
+    port: parsePortFlag("port", values.port, config.server.port ?? limits.default_server_port),
+    dbPath: values.db ?? config.server.db ?? "healthcenter.db",
+    idleTimeoutMs: parseCountFlag("idle-timeout", values["idle-timeout"], limits.idle_timeout_ms / 1000) * 1000,
+    connectionsMax: parseCountFlag("max-connections", values["max-connections"], limits.connections_max),
+    loginWindowMs: parseCountFlag("login-window", values["login-window"], limits.login_window_ms / 1000) * 1000,
+    tls: readTls(values["tls-cert"], values["tls-key"]),
+    doctors,
+  };
+}
 
+/** Users and slots, with every slot's doctor known (a price file or a configured location). */
+function loadData(data: DataDir, doctors: Map<string, DoctorLocation>): { users: User[]; slots: Slot[] } {
   const users = parseUsers(pathOf(data, "users.txt"), readDataFile(data, "users.txt"));
   const slotsText = readDataFile(data, "availabilities.txt");
   const slots = parseSlots(pathOf(data, "availabilities.txt"), slotsText);
-  const named = new Set(slots.map((s) => s.doctor));
-  const known = doctorsWithPrices(data, named);
+  const known = doctorsWithPrices(data, new Set(slots.map((s) => s.doctor)));
   // The server does not quote, but a broken price file is better found now than by a patient.
   for (const name of known) parsePrices(pathOf(data, `${name}.txt`), readDataFile(data, `${name}.txt`));
   for (const name of doctors.keys()) known.add(name);
   checkDoctorsKnown(pathOf(data, "availabilities.txt"), slotsText, slots, known, `no <doctor>.txt in ${describeDataDir(data)} and no --doctor or config entry`);
+  return { users, slots };
+}
 
-  const schedule = new Schedule(slots);
+/** Marks every stored booking taken in the schedule; returns how many were restored. */
+function restoreBookings(store: BookingStore, schedule: Schedule, dbPath: string, log: Log): number {
   let restored = 0;
-  const store = openStore(dbPath);
   for (const [index, patient] of store.bookings()) {
     if (schedule.reserve(index, patient)) restored++;
     else log.warn(`${dbPath} has a booking for slot ${index}, which is not in the schedule; left as it is`);
   }
-  const committer = new InProcessCommitter(store);
+  return restored;
+}
 
+function warnIfPlaintext(users: User[], data: DataDir, log: Log): void {
   const plain = users.filter((u) => u.secret.kind === "plain").length;
-  if (plain > 0) {
-    const dir = data.dir ?? "DIR";
-    const where = data.dir ? "" : " (a copy of the seed data in DIR, since the embedded seed cannot be changed)";
-    log.warn(`${plain} of ${users.length} users in ${pathOf(data, "users.txt")} have plaintext passwords; ` +
-      `hash them all with \`healthcenterserver users convert --data ${dir}\`, or one at a time with ` +
-      `\`healthcenterserver users add <name> --data ${dir}\`${where}`);
-  }
-
-  const throttle = new Throttle({ ...default_throttle_limits, windowMs: loginWindowSeconds * 1000 });
-  const center = new HealthCenter({
-    host, port, users, schedule, committer, log, doctors, tls, authenticator: new Authenticator(users, throttle),
-    connectionsMax, idleTimeoutMs: idleSeconds * 1000,
-  });
-  center.start();
-  // Flush immediately: tests and the demo read the port from this line.
-  log.notice(`Phase1: The Health Center Server has port number: ${center.port} and IP address: ${shownAddress(host)}`);
-  log.notice(`(${slots.length} slots, ${restored} booked in ${dbPath}, ${users.length} users${tls ? ", TLS" : ""})`);
-  log.flush();
-
-  await new Promise<void>((done) => {
-    const stop = async (signal: string) => {
-      log.notice(`Received ${signal}: finishing in-flight requests and stopping`);
-      await center.stop();
-      await committer.close();
-      log.notice("The Health Center Server has stopped");
-      log.flush();
-      done();
-    };
-    process.once("SIGTERM", () => void stop("SIGTERM"));
-    process.once("SIGINT", () => void stop("SIGINT"));
-  });
-  return exit_code.done;
+  if (plain === 0) return;
+  const dir = data.dir ?? "DIR";
+  const where = data.dir ? "" : " (a copy of the seed data in DIR, since the embedded seed cannot be changed)";
+  log.warn(`${plain} of ${users.length} users in ${pathOf(data, "users.txt")} have plaintext passwords; ` +
+    `hash them all with \`healthcenterserver users convert --data ${dir}\`, or one at a time with ` +
+    `\`healthcenterserver users add <name> --data ${dir}\`${where}`);
 }
 
 /** Opens (creating if need be) and checks the database; a file that is not one is a bad data file. */

@@ -81,6 +81,16 @@ export function formatSelectionReply(reply: SelectionReply): string {
   }
 }
 
+export const formatAuthReply = (ok: boolean) => (ok ? "success\n" : "failure\n");
+
+/** The constant replies, encoded once from the formatters above. */
+export const encoded_reply = {
+  success: Buffer.from(formatAuthReply(true)),
+  failure: Buffer.from(formatAuthReply(false)),
+  notavailable: Buffer.from(formatSelectionReply({ kind: "notavailable" })),
+  invalid: Buffer.from(formatSelectionReply({ kind: "invalid" })),
+} as const;
+
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** The client's view of an answer to `authenticate`. */

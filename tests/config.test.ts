@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { parseConfig } from "../shared/config.ts";
 import { parseHostPort } from "../shared/flags.ts";
-import { UsageError } from "../shared/errors.ts";
+import { ConfigError, UsageError } from "../shared/errors.ts";
 
 test("a deployment file describes the server and each doctor; paths are relative to the file", () => {
   const raw = Bun.TOML.parse(`
@@ -24,7 +24,7 @@ test("mistakes in the file are usage errors that say where", () => {
   const bad = (toml: string) => () => parseConfig(Bun.TOML.parse(toml), "d.toml", "/");
   expect(bad(`[server]\nport = 70000`)).toThrow(/server.port must be a port/);
   expect(bad(`[server]\nprot = 1`)).toThrow(/unknown key "prot"/);
-  expect(bad(`[doctors.doc1]\nport = "x"`)).toThrow(UsageError);
+  expect(bad(`[doctors.doc1]\nport = "x"`)).toThrow(ConfigError);
 });
 
 test("HOST:PORT forms", () => {

@@ -40,3 +40,58 @@ test("an overflow in a later chunk of a split line is caught", () => {
   expect(framer.push(Buffer.from("abcdef"), () => {})).toBe("ok");
   expect(framer.push(Buffer.from("ghijk\n"), () => {})).toBe("overflow");
 });
+
+test("property: any split of the same bytes gives the same lines and events", () => {
+  // A seeded generator, so a failure can be replayed.
+  let seed = 12345;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const alphabet = ["a", "b", " ", "\n", "\r", "\r\n", "\u00ff", "available", "selection 12"];
+  for (let round = 0; round < 500; round++) {
+    let text = "";
+    const pieces = random(40);
+    for (let i = 0; i < pieces; i++) text += alphabet[random(alphabet.length)];
+    const bytes = Buffer.from(text, "latin1");
+    const max = 4 + random(30);
+    const whole = feedUntilOverflow(new LineFramer(max), [bytes]);
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < bytes.length; ) {
+      const size = 1 + random(8);
+      chunks.push(bytes.subarray(at, at + size));
+      at += size;
+    }
+    const split = feedUntilOverflow(new LineFramer(max), chunks);
+    expect(split).toEqual(whole);
+    for (const line of whole.lines) expect(line.length).toBeLessThanOrEqual(max);
+    if (!whole.overflow) expect(whole.lines).toEqual(expectedLines(text));
+  }
+});
+
+/** Feeds chunks until the framer reports an overflow (after which a connection is closed). */
+function feedUntilOverflow(framer: LineFramer, chunks: Buffer[]): { lines: string[]; overflow: boolean } {
+  const lines: string[] = [];
+  for (const chunk of chunks) {
+    if (framer.push(chunk, (l) => { lines.push(l); }) === "overflow") return { lines, overflow: true };
+  }
+  return { lines, overflow: false };
+}
+
+/** The specification: complete lines, a trailing \r dropped, the unfinished tail kept back. */
+function expectedLines(text: string): string[] {
+  const parts = text.split("\n");
+  parts.pop();
+  return parts.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+}
+
+test("a handler that says stop drops the rest of the chunk", () => {
+  const framer = new LineFramer();
+  const lines: string[] = [];
+  const event = framer.push(Buffer.from("one\ntwo\nthree\n"), (l) => {
+    lines.push(l);
+    return l === "two" ? "stop" : "continue";
+  });
+  expect(event).toBe("stopped");
+  expect(lines).toEqual(["one", "two"]);
+});

@@ -39,7 +39,8 @@ describe("terminal-less mode (the seed transcript)", () => {
   });
 
   test("case 4: a taken slot is not available and the patient exits 1", async () => {
-    const r = await runPatient(["patient2", "--server", server], "2\n");
+    expect((await runPatient(["patient1", "--server", server, "--slot", "6"])).code).toBe(0);
+    const r = await runPatient(["patient2", "--server", server], "6\n");
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("Phase2: The requested appointment from Patient2 is not available.----->Exiting");
   });

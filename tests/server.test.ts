@@ -83,12 +83,15 @@ describe("Phase 2: booking (seed cases 1, 2 and 4)", () => {
   });
 
   test("case 4: a booked slot answers notavailable and stays with its first patient", async () => {
+    const first = await login(server.port);
+    expect(await first.request("selection 6")).toBe("doc2 42000");
+    first.close();
     const c = await login(server.port, "patient2", "password222");
-    expect(await c.available()).not.toContain("3 Thu 02pm");
-    expect(await c.request("selection 3")).toBe("notavailable");
+    expect(await c.available()).not.toContain("6 Fri 04pm");
+    expect(await c.request("selection 6")).toBe("notavailable");
     c.close();
-    await server.stdout.waitFor(/rejects the following appointment 3 to patient with username patient2/);
-    expect(storedBookings()[3]).toBe("patient1");
+    await server.stdout.waitFor(/rejects the following appointment 6 to patient with username patient2/);
+    expect(storedBookings()[6]).toBe("patient1");
   });
 });
 

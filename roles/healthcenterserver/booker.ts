@@ -1,9 +1,11 @@
 // Group commit: the bookings that arrive in one event-loop turn share one transaction, and each
 // patient hears "booked" only after that transaction is on disk. Bookings that arrive while a
 // commit is in flight form the next batch, which goes as soon as that commit is done.
-import type { Committer } from "./committer.ts";
+import { assert } from "../../shared/assert.ts";
 import type { Slot } from "../../shared/datafiles.ts";
+import type { Committer } from "./committer.ts";
 import type { Schedule } from "./schedule.ts";
+import type { BookingResult } from "./store.ts";
 
 export type BookingOutcome = { kind: "booked"; slot: Slot } | { kind: "notavailable"; slot: Slot } | { kind: "invalid" } | { kind: "failed"; reason: string };
 
@@ -14,13 +16,24 @@ export class Booker {
   private scheduled = false;
   private inFlight: Promise<void> | undefined;
 
-  constructor(private readonly schedule: Schedule, private readonly committer: Committer) {}
+  /** `onBroken` hears a broken invariant (a bug, or a database that answers nonsense); the server stops on it. */
+  constructor(
+    private readonly schedule: Schedule,
+    private readonly committer: Committer,
+    private readonly onBroken: (err: unknown) => void,
+  ) {}
 
-  /** Decides at once when it can (invalid, taken); a free slot is reserved now and confirmed after its commit. */
+  /**
+   * Decides at once when it can (invalid, taken); a free slot is reserved now and confirmed after
+   * its commit. `done` is always called later, never from inside this call.
+   */
   book(index: number, patient: string, done: (outcome: BookingOutcome) => void): void {
     const decision = this.schedule.decide(index);
-    if (decision.kind !== "free") return done(decision);
-    this.schedule.reserve(index, patient);
+    if (decision.kind !== "free") {
+      queueMicrotask(() => done(decision));
+      return;
+    }
+    assert(this.schedule.reserve(index, patient), `a free slot ${index} can be reserved`);
     this.pending.push({ slot: decision.slot, patient, done });
     if (!this.scheduled && !this.inFlight) {
       this.scheduled = true;
@@ -44,18 +57,30 @@ export class Booker {
     const batch = this.pending;
     this.pending = [];
     this.inFlight = this.committer.commit(batch.map((p) => ({ index: p.slot.index, patient: p.patient }))).then(
-      (stored) => {
-        this.inFlight = undefined;
-        batch.forEach((p, i) => p.done(stored[i] ? { kind: "booked", slot: p.slot } : { kind: "notavailable", slot: p.slot }));
-        this.commitPending();
-      },
-      (err: Error) => {
-        this.inFlight = undefined;
-        for (const p of batch) this.schedule.release(p.slot.index);
-        const reason = `booking could not be saved (${err.message})`;
-        for (const p of batch) p.done({ kind: "failed", reason });
-        this.commitPending();
-      },
-    );
+      (results) => this.onBatchCommitted(batch, results),
+      (err: Error) => this.onBatchFailed(batch, err),
+    ).catch(this.onBroken);
+  }
+
+  private onBatchCommitted(batch: Pending[], results: BookingResult[]): void {
+    this.inFlight = undefined;
+    assert(results.length === batch.length, `the database answered ${results.length} results for ${batch.length} bookings`);
+    batch.forEach((p, i) => {
+      const result = results[i]!;
+      if (result.stored) return p.done({ kind: "booked", slot: p.slot });
+      // Another process sharing the database won the slot: the mirror follows the database.
+      assert(result.holder !== "", `slot ${p.slot.index} refused by the database has a holder`);
+      this.schedule.correctHolder(p.slot.index, result.holder);
+      p.done({ kind: "notavailable", slot: p.slot });
+    });
+    this.commitPending();
+  }
+
+  private onBatchFailed(batch: Pending[], err: Error): void {
+    this.inFlight = undefined;
+    for (const p of batch) this.schedule.release(p.slot.index);
+    const reason = `booking could not be saved (${err.message})`;
+    for (const p of batch) p.done({ kind: "failed", reason });
+    this.commitPending();
   }
 }

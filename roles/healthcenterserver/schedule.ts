@@ -1,28 +1,29 @@
 // The booking rules and the in-memory index of free slots, headless: no sockets, no disk.
 // The database is the record; this mirrors it so `available` and `selection` never query it.
+import { assert } from "../../shared/assert.ts";
 import type { Slot } from "../../shared/datafiles.ts";
-import { log_slots_max } from "../../shared/limits.ts";
+import { available_block_slots, available_whole_slots_max, log_slots_max } from "../../shared/limits.ts";
+import { formatFreeSlot } from "../../shared/protocol.ts";
 
 export type Decision = { kind: "free"; slot: Slot } | { kind: "notavailable"; slot: Slot } | { kind: "invalid" };
 
-/** Slots per cached piece of the `available` reply: a booking re-encodes one block, not the whole list. */
-const block_slots = 1024;
+const end_of_list = Buffer.from("\n");
 
 export class Schedule {
   private readonly positionOf = new Map<number, number>();
   private readonly holders: (string | undefined)[];
   private readonly blocks: (Buffer | undefined)[];
-  private availableCache: Buffer | undefined;
+  private wholeCache: Buffer | undefined;
   private logCache: string | undefined;
   private free: number;
 
   constructor(readonly slots: readonly Slot[]) {
     slots.forEach((slot, position) => {
-      if (this.positionOf.has(slot.index)) throw new Error(`duplicate slot index ${slot.index}`);
+      assert(!this.positionOf.has(slot.index), `slot index ${slot.index} appears once in the schedule`);
       this.positionOf.set(slot.index, position);
     });
     this.holders = new Array(slots.length).fill(undefined);
-    this.blocks = new Array(Math.ceil(slots.length / block_slots)).fill(undefined);
+    this.blocks = new Array(Math.ceil(slots.length / available_block_slots)).fill(undefined);
     this.free = slots.length;
   }
 
@@ -43,40 +44,60 @@ export class Schedule {
     return position === undefined ? undefined : this.holders[position];
   }
 
-  /** Marks a free slot taken. Returns false if it was not free. */
+  /** Marks a free slot taken. Returns false if it was not free (or is not in the schedule). */
   reserve(index: number, patient: string): boolean {
     const position = this.positionOf.get(index);
     if (position === undefined || this.holders[position] !== undefined) return false;
     this.holders[position] = patient;
     this.free -= 1;
     this.changed(position);
+    this.checkFreeCount();
     return true;
   }
 
-  /** Undoes a reservation whose commit failed. */
+  /** Undoes a reservation whose commit failed: the slot must be held. */
   release(index: number): void {
     const position = this.positionOf.get(index);
-    if (position === undefined || this.holders[position] === undefined) return;
+    assert(position !== undefined, `released slot ${index} is in the schedule`);
+    assert(this.holders[position] !== undefined, `released slot ${index} was taken`);
     this.holders[position] = undefined;
     this.free += 1;
     this.changed(position);
+    this.checkFreeCount();
   }
 
-  /** The whole `available` reply: free slots in schedule order, then the empty line. */
-  availableReply(): Buffer {
-    if (this.availableCache) return this.availableCache;
-    const parts: Buffer[] = [];
-    for (let b = 0; b < this.blocks.length; b++) {
-      let block = this.blocks[b];
-      if (!block) {
-        block = this.encodeBlock(b);
-        this.blocks[b] = block;
-      }
-      parts.push(block);
+  /** The database says another holder has this (taken) slot: another process won the race. */
+  correctHolder(index: number, holder: string): void {
+    const position = this.positionOf.get(index);
+    assert(position !== undefined && this.holders[position] !== undefined, `corrected slot ${index} is taken`);
+    this.holders[position] = holder;
+  }
+
+  /**
+   * The `available` reply, as chunks to write in order: free slots in schedule order, then the
+   * empty line. Small schedules give one cached buffer; large ones give a cached block at a time,
+   * taken when the socket can take it, so a reply never sits whole in a connection's queue.
+   */
+  *availableChunks(): Generator<Buffer> {
+    if (this.slots.length <= available_whole_slots_max) {
+      yield this.wholeReply();
+      return;
     }
-    parts.push(Buffer.from("\n"));
-    this.availableCache = Buffer.concat(parts);
-    return this.availableCache;
+    for (let b = 0; b < this.blocks.length; b++) {
+      const block = this.block(b);
+      if (block.length > 0) yield block;
+    }
+    yield end_of_list;
+  }
+
+  /** The whole `available` reply as one buffer (small schedules; tests). */
+  wholeReply(): Buffer {
+    if (this.wholeCache) return this.wholeCache;
+    const parts: Buffer[] = [];
+    for (let b = 0; b < this.blocks.length; b++) parts.push(this.block(b));
+    parts.push(end_of_list);
+    this.wholeCache = Buffer.concat(parts);
+    return this.wholeCache;
   }
 
   /** The server log's listing of free slots, as the seed prints it, capped. */
@@ -93,20 +114,34 @@ export class Schedule {
     return this.logCache;
   }
 
+  private block(b: number): Buffer {
+    let block = this.blocks[b];
+    if (!block) {
+      block = this.encodeBlock(b);
+      this.blocks[b] = block;
+    }
+    return block;
+  }
+
   private encodeBlock(block: number): Buffer {
     let text = "";
-    const end = Math.min(this.slots.length, (block + 1) * block_slots);
-    for (let p = block * block_slots; p < end; p++) {
+    const end = Math.min(this.slots.length, (block + 1) * available_block_slots);
+    for (let p = block * available_block_slots; p < end; p++) {
       if (this.holders[p] !== undefined) continue;
-      const s = this.slots[p]!;
-      text += `${s.index} ${s.day} ${s.time}\n`;
+      text += formatFreeSlot(this.slots[p]!);
     }
     return Buffer.from(text, "latin1");
   }
 
+  /** Drops the caches that a change at this position makes stale. */
   private changed(position: number): void {
-    this.blocks[Math.floor(position / block_slots)] = undefined;
-    this.availableCache = undefined;
+    this.blocks[Math.floor(position / available_block_slots)] = undefined;
+    this.wholeCache = undefined;
     this.logCache = undefined;
+  }
+
+  private checkFreeCount(): void {
+    assert(this.free >= 0, "the free count is not negative");
+    assert(this.free <= this.slots.length, "the free count is at most the slot count");
   }
 }

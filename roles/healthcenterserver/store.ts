@@ -4,11 +4,14 @@ import { Database, type Statement } from "bun:sqlite";
 import { database_busy_timeout_ms } from "../../shared/limits.ts";
 
 export type BookingRequest = { index: number; patient: string };
+/** Stored, or the slot was already held: by whom, as the database says. */
+export type BookingResult = { stored: true } | { stored: false; holder: string };
 
 export class BookingStore {
   private readonly db: Database;
   private readonly insert: Statement;
-  private readonly commitBatch: (batch: BookingRequest[]) => boolean[];
+  private readonly holder: Statement;
+  private readonly commitBatch: (batch: BookingRequest[]) => BookingResult[];
 
   constructor(path: string) {
     this.db = new Database(path, { create: true, strict: true });
@@ -24,9 +27,14 @@ export class BookingStore {
     this.insert = this.db.prepare(
       "INSERT INTO bookings (slot, patient, booked_at) VALUES (?, ?, ?) ON CONFLICT (slot) DO NOTHING RETURNING slot",
     );
+    this.holder = this.db.prepare("SELECT patient FROM bookings WHERE slot = ?");
     const tx = this.db.transaction((batch: BookingRequest[]) => {
       const now = Date.now();
-      return batch.map((b) => this.insert.get(b.index, b.patient, now) !== null);
+      return batch.map((b): BookingResult => {
+        if (this.insert.get(b.index, b.patient, now) !== null) return { stored: true };
+        const row = this.holder.get(b.index) as { patient: string } | null;
+        return { stored: false, holder: row?.patient ?? "" };
+      });
     });
     this.commitBatch = (batch) => tx.immediate(batch);
   }
@@ -37,14 +45,15 @@ export class BookingStore {
     return new Map(rows.map((r) => [r.slot, r.patient]));
   }
 
-  /** Commits the batch in one transaction; true for each booking that was stored, false where the slot was taken. */
-  commit(batch: BookingRequest[]): boolean[] {
+  /** Commits the batch in one transaction: one result per booking, in order. */
+  commit(batch: BookingRequest[]): BookingResult[] {
     return this.commitBatch(batch);
   }
 
-  /** Finalizes the statement first: a close with one still open is deferred and would leave the WAL behind. */
+  /** Finalizes the statements first: a close with one still open is deferred and would leave the WAL behind. */
   close(): void {
     this.insert.finalize();
+    this.holder.finalize();
     this.db.close(true);
   }
 }

@@ -1,0 +1,211 @@
+// One TCP connection to the health center: its state, its line framing and its capped write queue.
+// What the lines mean is the session's business; this file only moves bytes and keeps order.
+import type { Socket } from "bun";
+import { assert } from "../../shared/assert.ts";
+import { LineFramer, type LineVerdict } from "../../shared/framing.ts";
+import { backlog_lines_max, write_queue_replies_max } from "../../shared/limits.ts";
+import { formatError } from "../../shared/protocol.ts";
+
+/**
+ * reading: lines go to the session as they come.
+ * waiting: a reply is pending (a hash check or a commit); lines queue in `backlog` so replies stay in order.
+ * closing: no more lines are read; the connection ends once the queue is written and no reply is pending.
+ * closed: terminated, or the peer is gone; everything is ignored.
+ */
+export type ConnectionState =
+  | { kind: "reading" }
+  | { kind: "waiting"; backlog: string[] }
+  | { kind: "closing"; replyPending: boolean }
+  | { kind: "closed" };
+
+/** What a connection hands its lines to. */
+export interface LineHandler {
+  onLine(line: string): void;
+}
+
+export type ConnectionLimits = { lineBytesMax: number; writeQueueBytesMax: number };
+
+/** A queued reply: bytes, or a stream of chunks produced as the socket drains. */
+type Queued = Buffer | Iterator<Buffer>;
+
+export class Connection {
+  state: ConnectionState = { kind: "reading" };
+  readonly address: string;
+  readonly port: number;
+  /** Milliseconds (the listener's clock) of the last bytes read or written. */
+  lastActiveMs: number;
+  handler: LineHandler | undefined;
+  private readonly framer: LineFramer;
+  private readonly queue: Queued[] = [];
+  private queuedBytes = 0;
+
+  constructor(
+    private readonly socket: Socket<unknown>,
+    private readonly limits: ConnectionLimits,
+    private readonly onDropped: (c: Connection, why: string) => void,
+    nowMs: number,
+  ) {
+    this.framer = new LineFramer(limits.lineBytesMax);
+    this.address = plainAddress(socket.remoteAddress);
+    this.port = socket.remotePort;
+    this.lastActiveMs = nowMs;
+  }
+
+  get isOpen(): boolean {
+    return this.state.kind === "reading" || this.state.kind === "waiting";
+  }
+
+  get isIdle(): boolean {
+    return this.state.kind === "reading" && this.queue.length === 0;
+  }
+
+  onData(bytes: Buffer, nowMs: number): void {
+    if (!this.isOpen) return;
+    this.lastActiveMs = nowMs;
+    const result = this.framer.push(bytes, (line) => this.onLine(line));
+    if (result === "overflow" && this.isOpen) {
+      this.send(formatError(`line longer than ${this.limits.lineBytesMax} bytes`));
+      this.closeWhenFlushed();
+    }
+  }
+
+  private onLine(line: string): LineVerdict {
+    switch (this.state.kind) {
+      case "closing":
+      case "closed":
+        return "stop";
+      case "waiting":
+        if (this.state.backlog.length >= backlog_lines_max) {
+          this.send(formatError("too many requests without waiting for replies"));
+          this.closeWhenFlushed();
+          return "stop";
+        }
+        this.state.backlog.push(line);
+        return "continue";
+      case "reading":
+        this.handler!.onLine(line);
+        return this.isOpen ? "continue" : "stop";
+    }
+  }
+
+  /** The session started work whose reply comes later: hold further lines until `replyDone`. */
+  awaitReply(): void {
+    assert(this.state.kind === "reading", `a reply is awaited only while reading (state ${this.state.kind})`);
+    this.state = { kind: "waiting", backlog: [] };
+  }
+
+  /** The pending reply has been sent: run the lines that waited, in order. */
+  replyDone(): void {
+    const state = this.state;
+    if (state.kind === "closing") {
+      state.replyPending = false;
+      this.endIfFlushed();
+      return;
+    }
+    if (state.kind !== "waiting") return;
+    this.state = { kind: "reading" };
+    // A replayed line may start another wait (the rest of the backlog moves to it) or close the connection.
+    while (this.current().kind === "reading" && state.backlog.length > 0) this.handler!.onLine(state.backlog.shift()!);
+    const now = this.current();
+    if (now.kind === "waiting") now.backlog.push(...state.backlog);
+  }
+
+  send(data: string | Buffer): void {
+    if (this.state.kind === "closed") return;
+    let bytes = typeof data === "string" ? Buffer.from(data, "latin1") : data;
+    if (this.queue.length === 0) {
+      const written = this.socket.write(bytes);
+      if (written < 0 || written >= bytes.length) return;
+      bytes = bytes.subarray(written);
+    }
+    this.enqueue(bytes);
+  }
+
+  /** Queues a reply produced chunk by chunk as the socket drains, so it never sits whole in memory. */
+  sendStream(chunks: Iterator<Buffer>): void {
+    if (this.state.kind === "closed") return;
+    this.enqueue(chunks);
+    if (this.queue.length === 1) this.flush();
+  }
+
+  /** The socket can take more: write what is queued, producing streamed chunks as needed. */
+  flush(): void {
+    while (this.queue.length > 0 && this.state.kind !== "closed") {
+      const head = this.queue[0]!;
+      let bytes: Buffer;
+      if (Buffer.isBuffer(head)) {
+        bytes = head;
+        this.queue.shift();
+        this.queuedBytes -= bytes.length;
+      } else {
+        const next = head.next();
+        if (next.done) {
+          this.queue.shift();
+          continue;
+        }
+        bytes = next.value;
+      }
+      const written = this.socket.write(bytes);
+      if (written < 0) return;
+      if (written > 0) this.lastActiveMs = Date.now();
+      if (written < bytes.length) {
+        const rest = bytes.subarray(written);
+        this.queue.unshift(rest);
+        this.queuedBytes += rest.length;
+        return;
+      }
+    }
+    this.endIfFlushed();
+  }
+
+  /** No more lines; end the connection once the queue is written and any pending reply is sent. */
+  closeWhenFlushed(): void {
+    const state = this.state;
+    if (state.kind === "closing" || state.kind === "closed") return;
+    this.state = { kind: "closing", replyPending: state.kind === "waiting" };
+    this.endIfFlushed();
+  }
+
+  /** Cuts the connection off now; nothing more is read or written. */
+  terminate(): void {
+    if (this.state.kind === "closed") return;
+    this.state = { kind: "closed" };
+    this.socket.terminate();
+  }
+
+  /** The socket is gone (closed by either side). */
+  onClosed(): void {
+    this.state = { kind: "closed" };
+  }
+
+  /** The state, read afresh (a handler may have changed it). */
+  private current(): ConnectionState {
+    return this.state;
+  }
+
+  private enqueue(item: Queued): void {
+    this.queue.push(item);
+    if (Buffer.isBuffer(item)) this.queuedBytes += item.length;
+    if (this.queuedBytes > this.limits.writeQueueBytesMax) {
+      this.drop(`more than ${this.limits.writeQueueBytesMax} bytes of replies unread`);
+    } else if (this.queue.length > write_queue_replies_max) {
+      this.drop(`more than ${write_queue_replies_max} replies unread`);
+    }
+  }
+
+  private drop(why: string): void {
+    this.terminate();
+    this.onDropped(this, why);
+  }
+
+  private endIfFlushed(): void {
+    const state = this.state;
+    if (state.kind !== "closing" || state.replyPending || this.queue.length > 0) return;
+    this.state = { kind: "closed" };
+    this.socket.end();
+  }
+}
+
+function plainAddress(address: string): string {
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
+}

@@ -1,0 +1,131 @@
+// One patient's session: what each request line means, and the reply it gets. Callbacks are named
+// after what they answer (onLoginChecked, onSelectionCommitted). The connection moves the bytes.
+import { connection_errors_max, login_failures_per_connection_max } from "../../shared/limits.ts";
+import type { Log } from "../../shared/log.ts";
+import { encoded_reply, formatError, formatSelectionReply, parseRequest, type SelectionReply } from "../../shared/protocol.ts";
+import type { AuthResult, Authenticator } from "./auth.ts";
+import type { Booker, BookingOutcome } from "./booker.ts";
+import type { Connection, LineHandler } from "./connection.ts";
+import type { Schedule } from "./schedule.ts";
+import * as transcript from "./transcript.ts";
+
+export type DoctorLocation = { host?: string; port?: number };
+
+/** What every session of one server shares. */
+export type SessionServices = {
+  auth: Authenticator;
+  booker: Booker;
+  schedule: Schedule;
+  /** Where a doctor really is, when the operator said so; patients are sent there. */
+  doctors: Map<string, DoctorLocation>;
+  log: Log;
+  /** The masked user database, as the seed logs it on each login. */
+  userListing: string;
+  /** Runs a callback that arrives later (a hash check, a commit) with the same guard as socket events. */
+  guard: (c: Connection, fn: () => void) => void;
+};
+
+export class Session implements LineHandler {
+  private user: string | undefined;
+  private protocolErrors = 0;
+  private loginFailures = 0;
+
+  constructor(private readonly conn: Connection, private readonly services: SessionServices) {}
+
+  onLine(line: string): void {
+    const request = parseRequest(line);
+    switch (request.kind) {
+      case "bad":
+        return this.protocolError(request.reason);
+      case "authenticate":
+        if (this.user !== undefined) return this.protocolError("already authenticated");
+        return this.authenticate(request.user, request.password);
+      case "available":
+        if (this.user === undefined) return this.protocolError("authenticate first");
+        return this.available(this.user);
+      case "selection":
+        if (this.user === undefined) return this.protocolError("authenticate first");
+        return this.selection(this.user, request.index);
+    }
+  }
+
+  private protocolError(reason: string): void {
+    this.protocolErrors += 1;
+    this.conn.send(formatError(reason));
+    if (this.protocolErrors >= connection_errors_max) this.conn.closeWhenFlushed();
+  }
+
+  private authenticate(user: string, password: string): void {
+    const { log, auth, userListing } = this.services;
+    log.info(transcript.separator);
+    log.info(transcript.loginReceived(user));
+    log.info(userListing);
+    const result = auth.check(user, password, this.conn.address, Date.now());
+    if (typeof result === "string") return this.onLoginChecked(user, result);
+    this.conn.awaitReply();
+    result.then((checked) =>
+      this.services.guard(this.conn, () => {
+        this.onLoginChecked(user, checked);
+        this.conn.replyDone();
+      }),
+    );
+  }
+
+  private onLoginChecked(user: string, result: AuthResult): void {
+    const log = this.services.log;
+    if (result === "success") {
+      this.user = user;
+      log.info(transcript.loginSucceeded(user));
+      return this.conn.send(encoded_reply.success);
+    }
+    this.loginFailures += 1;
+    if (result === "throttled") log.info(transcript.loginThrottled(user, this.conn.address));
+    log.info(transcript.loginFailed(user));
+    this.conn.send(encoded_reply.failure);
+    if (this.loginFailures >= login_failures_per_connection_max) {
+      log.info(transcript.closingAfterFailedLogins(this.conn.address, this.conn.port, this.loginFailures));
+      this.conn.closeWhenFlushed();
+    }
+  }
+
+  private available(user: string): void {
+    const { log, schedule } = this.services;
+    log.info(transcript.availableReceived(this.conn.port, this.conn.address));
+    if (!log.quiet) log.info(schedule.logListing());
+    this.conn.sendStream(schedule.availableChunks());
+    log.info(transcript.availableSent(user));
+  }
+
+  private selection(user: string, index: number): void {
+    this.services.log.info(transcript.selectionReceived(index, this.conn.port, user));
+    this.conn.awaitReply();
+    this.services.booker.book(index, user, (outcome) =>
+      this.services.guard(this.conn, () => {
+        this.onSelectionCommitted(user, index, outcome);
+        this.conn.replyDone();
+      }),
+    );
+  }
+
+  private onSelectionCommitted(user: string, index: number, outcome: BookingOutcome): void {
+    const log = this.services.log;
+    switch (outcome.kind) {
+      case "invalid":
+        log.info(transcript.selectionInvalid);
+        return this.conn.send(encoded_reply.invalid);
+      case "notavailable":
+        log.info(transcript.selectionRejected(index, user));
+        return this.conn.send(encoded_reply.notavailable);
+      case "failed":
+        log.error(outcome.reason);
+        return this.conn.send(formatError("booking could not be saved, try again"));
+      case "booked": {
+        log.info(transcript.selectionConfirmed(index, user));
+        const where = this.services.doctors.get(outcome.slot.doctor);
+        const reply: SelectionReply = { kind: "booked", doctor: outcome.slot.doctor, port: where?.port ?? outcome.slot.port };
+        if (where?.host) reply.host = where.host;
+        return this.conn.send(formatSelectionReply(reply));
+      }
+    }
+  }
+}

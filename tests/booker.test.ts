@@ -1,0 +1,89 @@
+// The Booker against fake databases: failing, misbehaving and racing committers.
+import { expect, test } from "bun:test";
+import { AssertionError } from "../shared/assert.ts";
+import { parseSlots } from "../shared/datafiles.ts";
+import { embedded } from "../shared/fixtures.ts";
+import { Booker, type BookingOutcome } from "../roles/healthcenterserver/booker.ts";
+import type { Committer } from "../roles/healthcenterserver/committer.ts";
+import { Schedule } from "../roles/healthcenterserver/schedule.ts";
+import type { BookingRequest, BookingResult } from "../roles/healthcenterserver/store.ts";
+
+const seed = () => new Schedule(parseSlots("availabilities.txt", embedded["availabilities.txt"]!));
+
+/** A committer whose answer a test decides; it records every batch it was given. */
+function fakeCommitter(answer: (batch: BookingRequest[]) => Promise<BookingResult[]>): Committer & { batches: BookingRequest[][] } {
+  const batches: BookingRequest[][] = [];
+  return {
+    batches,
+    commit: (batch) => {
+      batches.push(batch);
+      return answer(batch);
+    },
+    close: async () => {},
+  };
+}
+
+function book(booker: Booker, index: number, patient: string): Promise<BookingOutcome> {
+  return new Promise((resolve) => booker.book(index, patient, resolve));
+}
+
+const never = (err: unknown) => {
+  throw err;
+};
+
+test("bookings of one turn share one commit, and each hears booked only after it", async () => {
+  const committer = fakeCommitter(async (batch) => batch.map(() => ({ stored: true })));
+  const booker = new Booker(seed(), committer, never);
+  const outcomes = await Promise.all([book(booker, 1, "a"), book(booker, 2, "b"), book(booker, 3, "c")]);
+  expect(outcomes.map((o) => o.kind)).toEqual(["booked", "booked", "booked"]);
+  expect(committer.batches).toEqual([[{ index: 1, patient: "a" }, { index: 2, patient: "b" }, { index: 3, patient: "c" }]]);
+});
+
+test("a failed commit answers failed and frees every slot of its batch", async () => {
+  const schedule = seed();
+  const booker = new Booker(schedule, fakeCommitter(async () => { throw new Error("disk I/O error"); }), never);
+  const outcomes = await Promise.all([book(booker, 1, "a"), book(booker, 2, "b")]);
+  expect(outcomes).toEqual([
+    { kind: "failed", reason: "booking could not be saved (disk I/O error)" },
+    { kind: "failed", reason: "booking could not be saved (disk I/O error)" },
+  ]);
+  expect(schedule.decide(1).kind).toBe("free");
+  expect(schedule.decide(2).kind).toBe("free");
+  expect(schedule.freeCount).toBe(6);
+});
+
+test("a database that answers fewer results than bookings is a broken invariant, not a notavailable", async () => {
+  const broken: unknown[] = [];
+  let answered = false;
+  const booker = new Booker(seed(), fakeCommitter(async () => []), (err) => broken.push(err));
+  booker.book(4, "a", () => { answered = true; });
+  await booker.drain().catch(() => {});
+  await Bun.sleep(1);
+  expect(broken.length).toBe(1);
+  expect(broken[0]).toBeInstanceOf(AssertionError);
+  expect(String(broken[0])).toContain("answered 0 results for 1 bookings");
+  expect(answered).toBe(false);
+});
+
+test("a race lost to another process answers notavailable, and memory names the database's holder", async () => {
+  const schedule = seed();
+  const booker = new Booker(schedule, fakeCommitter(async () => [{ stored: false, holder: "winner" }]), never);
+  expect(await book(booker, 5, "loser")).toEqual({ kind: "notavailable", slot: schedule.slots[4]! });
+  expect(schedule.holderOf(5)).toBe("winner");
+  expect(schedule.decide(5).kind).toBe("notavailable");
+  expect(schedule.freeCount).toBe(5);
+});
+
+test("invalid and taken slots are answered without a commit, and never synchronously", async () => {
+  const committer = fakeCommitter(async (batch) => batch.map(() => ({ stored: true })));
+  const booker = new Booker(seed(), committer, never);
+  await book(booker, 2, "a");
+  let sync = true;
+  const taken = new Promise<BookingOutcome>((resolve) => booker.book(2, "b", resolve)).then((o) => ({ o, sync }));
+  const invalid = book(booker, 99, "b");
+  sync = false;
+  expect((await taken).sync).toBe(false);
+  expect((await taken).o.kind).toBe("notavailable");
+  expect((await invalid).kind).toBe("invalid");
+  expect(committer.batches.length).toBe(1);
+});
