@@ -87,3 +87,23 @@ test("invalid and taken slots are answered without a commit, and never synchrono
   expect((await invalid).kind).toBe("invalid");
   expect(committer.batches.length).toBe(1);
 });
+
+test("the schedule's change feed hears a booking only once it is committed, and never a failed one", async () => {
+  const schedule = seed();
+  const heard: unknown[] = [];
+  schedule.changes.subscribe((change) => heard.push(change));
+  let commitsStarted = 0;
+  const committer = fakeCommitter(async (batch) => {
+    commitsStarted += 1;
+    expect(heard).toEqual([]);
+    if (batch[0]!.index === 2) throw new Error("disk full");
+    return batch.map(() => ({ stored: true }));
+  });
+  const booker = new Booker(schedule, committer, never);
+  expect(await book(booker, 1, "a")).toMatchObject({ kind: "booked" });
+  expect(heard).toEqual([{ index: 1, holder: "a" }]);
+  heard.length = 0;
+  expect(await book(booker, 2, "b")).toMatchObject({ kind: "failed" });
+  expect(heard).toEqual([]);
+  expect(commitsStarted).toBe(2);
+});

@@ -67,10 +67,14 @@ export class Booker {
     assert(results.length === batch.length, `the database answered ${results.length} results for ${batch.length} bookings`);
     batch.forEach((p, i) => {
       const result = results[i]!;
-      if (result.stored) return p.done({ kind: "booked", slot: p.slot });
+      if (result.stored) {
+        this.schedule.changes.publish({ index: p.slot.index, holder: p.patient });
+        return p.done({ kind: "booked", slot: p.slot });
+      }
       // Another process sharing the database won the slot: the mirror follows the database.
       assert(result.holder !== "", `slot ${p.slot.index} refused by the database has a holder`);
       this.schedule.correctHolder(p.slot.index, result.holder);
+      this.schedule.changes.publish({ index: p.slot.index, holder: result.holder });
       p.done({ kind: "notavailable", slot: p.slot });
     });
     this.commitPending();

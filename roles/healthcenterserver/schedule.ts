@@ -4,6 +4,7 @@ import { assert } from "../../shared/assert.ts";
 import type { Slot } from "../../shared/datafiles.ts";
 import { available_block_slots, available_whole_slots_max, log_slots_max } from "../../shared/limits.ts";
 import { formatFreeSlot } from "../../shared/protocol.ts";
+import { ChangeFeed } from "./changes.ts";
 
 export type Decision = { kind: "free"; slot: Slot } | { kind: "notavailable"; slot: Slot } | { kind: "invalid" };
 
@@ -16,6 +17,8 @@ export class Schedule {
   private wholeCache: Buffer | undefined;
   private logCache: string | undefined;
   private free: number;
+  /** Committed changes only: whoever commits a change publishes it here (see changes.ts). */
+  readonly changes = new ChangeFeed();
 
   constructor(readonly slots: readonly Slot[]) {
     slots.forEach((slot, position) => {
