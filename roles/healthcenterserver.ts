@@ -14,6 +14,9 @@ import { Authenticator } from "./healthcenterserver/auth.ts";
 import { default_throttle_limits, Throttle } from "./healthcenterserver/throttle.ts";
 import { BookingStore } from "./healthcenterserver/store.ts";
 import { InProcessCommitter } from "./healthcenterserver/committer.ts";
+import { DatabaseProblem } from "./healthcenterserver/sqlite-schema.ts";
+import { checkDatabasePath, FileIdentity } from "./healthcenterserver/sqlite-file.ts";
+import { GuardedCommitter } from "./healthcenterserver/sqlite-guard.ts";
 import { exit_code, DataError, UsageError } from "../shared/errors.ts";
 import { untilStopSignal } from "../shared/signals.ts";
 import * as transcript from "./healthcenterserver/transcript.ts";
@@ -76,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
   const schedule = new Schedule(slots);
   const store = openStore(settings.dbPath);
   const restored = restoreBookings(store, schedule, settings.dbPath, log);
-  const committer = new InProcessCommitter(store);
+  const committer = new GuardedCommitter(new InProcessCommitter(store), FileIdentity.of(settings.dbPath), log);
   warnIfPlaintext(users, settings.data, log);
 
   const throttle = new Throttle({ ...default_throttle_limits, windowMs: settings.loginWindowMs });
@@ -178,8 +181,10 @@ function warnIfPlaintext(users: User[], data: DataDir, log: Log): void {
 /** Opens (creating if need be) and checks the database; a file that is not one is a bad data file. */
 function openStore(path: string): BookingStore {
   try {
+    checkDatabasePath(path);
     return new BookingStore(path);
   } catch (err) {
+    if (err instanceof DatabaseProblem) throw new DataError(path, undefined, `${err.message}`);
     throw new DataError(path, undefined, `cannot be used as the booking database (${(err as Error).message})`);
   }
 }

@@ -55,6 +55,10 @@ export const doctor_default_ports_max = 25;
 export const tcp_connect_timeout_ms = 5_000;
 /** How long the patient waits for any one server reply. */
 export const reply_timeout_ms = 10_000;
+/** One reply (a whole slot list) the patient accepts: lines, bytes, and time from first to last line. */
+export const reply_lines_max = 1_000_000;
+export const reply_bytes_max = 32 * 1024 * 1024;
+export const reply_total_ms_max = 30_000;
 /** Invalid indexes a piped patient may enter before giving up. */
 export const choices_max = 10;
 /** Rows the terminal menu shows at once. */
@@ -74,8 +78,19 @@ export const password_chars_max = 256;
 
 // ---- Data
 export const data_file_bytes_max = 64 * 1024 * 1024;
-/** How long a booking waits for another process's write lock on the database. */
-export const database_busy_timeout_ms = 5_000;
+/**
+ * How long a batch of bookings waits for another process's write lock on the database before
+ * its patients hear an error. bun:sqlite is synchronous, so the wait is retries on a timer
+ * (the event loop keeps serving), never SQLite's busy_timeout.
+ */
+export const database_lock_wait_ms_max = 2_000;
+/** The retries' backoff: the first wait, doubled each time up to the last. */
+export const database_lock_retry_ms_min = 2;
+export const database_lock_retry_ms_max = 100;
+/** At start-up (nothing served yet) SQLite may block this long for a lock. */
+export const database_open_busy_timeout_ms = 5_000;
+/** PRAGMA user_version this program writes; older versions are migrated forward, newer ones refused. */
+export const database_schema_version = 1;
 
 export const default_server_port = 21000;
 export const default_doctor_ports: Record<string, number> = { doc1: 41000, doc2: 42000 };
@@ -91,6 +106,9 @@ check(available_whole_slots_max * (line_bytes_max + 1) <= write_queue_bytes_max,
 check(backlog_lines_max * (line_bytes_max + 1) < write_queue_bytes_max, "one-line replies to a full backlog fit the write queue");
 check(write_queue_replies_max > backlog_lines_max, "a full backlog's replies fit the reply count");
 check(line_bytes_max < reply_line_bytes_max, "the patient accepts every line the server may send");
+check(reply_line_bytes_max < reply_bytes_max, "one reply holds at least one longest line");
+check(reply_timeout_ms <= reply_total_ms_max, "a whole reply may take as long as one line");
+check(database_lock_retry_ms_min <= database_lock_retry_ms_max && database_lock_retry_ms_max < database_lock_wait_ms_max, "lock retries back off within the wait");
 check(login_failures_per_connection_max <= login_failures_per_user_max, "a connection is closed before its user is throttled");
 check(sweep_interval_ms_min <= sweep_interval_ms_max, "sweep interval bounds are ordered");
 check(shutdown_quiet_ms < shutdown_grace_ms, "a quiet connection closes before the grace period ends");

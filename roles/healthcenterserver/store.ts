@@ -1,7 +1,8 @@
 // Durable bookings in bun:sqlite. A booking is confirmed only after its transaction commits
 // with synchronous=FULL, so a confirmed booking survives kill -9 and power loss of the process.
 import { Database, type Statement } from "bun:sqlite";
-import { database_busy_timeout_ms } from "../../shared/limits.ts";
+import { database_open_busy_timeout_ms } from "../../shared/limits.ts";
+import { prepareSchema } from "./sqlite-schema.ts";
 
 export type BookingRequest = { index: number; patient: string };
 /** Stored, or the slot was already held: by whom, as the database says. */
@@ -15,14 +16,12 @@ export class BookingStore {
 
   constructor(path: string) {
     this.db = new Database(path, { create: true, strict: true });
-    this.db.run(`PRAGMA busy_timeout = ${database_busy_timeout_ms}`);
+    this.db.run(`PRAGMA busy_timeout = ${database_open_busy_timeout_ms}`);
     this.db.run("PRAGMA journal_mode = WAL");
     this.db.run("PRAGMA synchronous = FULL");
-    this.db.run(
-      "CREATE TABLE IF NOT EXISTS bookings (slot INTEGER PRIMARY KEY, patient TEXT NOT NULL, booked_at INTEGER NOT NULL)",
-    );
-    const check = this.db.query("PRAGMA quick_check").get() as { quick_check: string } | null;
-    if (check?.quick_check !== "ok") throw new Error(`database ${path} failed its integrity check: ${check?.quick_check}`);
+    prepareSchema(this.db);
+    // From here on a lock held elsewhere answers BUSY at once; the committer retries on a timer.
+    this.db.run("PRAGMA busy_timeout = 0");
     // The primary key decides a race between processes sharing the file; RETURNING tells us who won.
     this.insert = this.db.prepare(
       "INSERT INTO bookings (slot, patient, booked_at) VALUES (?, ?, ?) ON CONFLICT (slot) DO NOTHING RETURNING slot",

@@ -1,0 +1,198 @@
+// Faults on the booking database file, made by real processes: a writer holding the lock, the file
+// deleted or replaced under a running server, and files start-up must refuse.
+import { afterAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { chmodSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { bun, child_env, login, readBookings, root, runToEnd, startServer, tempDir, Output } from "./helpers.ts";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+const lock_holder = `
+  import { Database } from "bun:sqlite";
+  const db = new Database(process.argv[1]);
+  db.run("BEGIN IMMEDIATE");
+  db.run("INSERT INTO bookings (slot, patient, booked_at) VALUES (6, 'admin', 0)");
+  console.log("locked");
+  for await (const _ of Bun.stdin.stream()) {}
+  db.run(process.argv[2] === "commit" ? "COMMIT" : "ROLLBACK");
+  db.close();
+`;
+
+/** Another process that holds the database's write lock until its stdin closes. */
+async function holdLock(db: string, then: "commit" | "rollback") {
+  const proc = Bun.spawn([bun, "-e", lock_holder, db, then], { cwd: root, env: child_env, stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+  await new Output(proc.stdout).waitFor(/locked/);
+  return { release: async () => { await proc.stdin.end(); return proc.exited; } };
+}
+
+function sqlite(db: string, ...statements: string[]): void {
+  const d = new Database(db, { create: true });
+  for (const s of statements) d.run(s);
+  d.close();
+}
+
+const v0_table = "CREATE TABLE bookings (slot INTEGER PRIMARY KEY, patient TEXT NOT NULL, booked_at INTEGER NOT NULL)";
+
+describe("a write lock held by another process", () => {
+  test("logins and available keep answering; the waiting booking answers an error in bounded time, never a confirmation", async () => {
+    const db = join(tmp.dir, "locked.db");
+    const server = await startServer(["--db", db]);
+    try {
+      const holder = await holdLock(db, "rollback");
+      const waiting = await login(server.port);
+      const sent = Date.now();
+      waiting.write("selection 1\n");
+      const reply = waiting.line();
+
+      const started = Date.now();
+      const other = await login(server.port, "patient2", "password222");
+      expect((await other.available()).length).toBe(5);
+      const servedMs = Date.now() - started;
+      expect(servedMs).toBeLessThan(500);
+
+      expect(await reply).toMatch(/^error /);
+      const waitedMs = Date.now() - sent;
+      expect(waitedMs).toBeLessThan(4_000);
+      expect(waitedMs).toBeGreaterThan(servedMs);
+      expect(await holder.release()).toBe(0);
+
+      // With the lock free again, the same slot is booked and stored.
+      expect(await waiting.request("selection 1")).toBe("doc1 41000");
+      waiting.close();
+      other.close();
+    } finally {
+      await server.stop();
+    }
+    expect([...readBookings(db)]).toEqual([[1, "patient1"]]);
+  });
+
+  test("a lock released within the wait: the booking is confirmed and stored once", async () => {
+    const db = join(tmp.dir, "released.db");
+    const server = await startServer(["--db", db]);
+    try {
+      const holder = await holdLock(db, "commit");
+      const c = await login(server.port);
+      c.write("selection 3\n");
+      const reply = c.line();
+      // The server is retrying now; a login proves it is serving, then the lock goes.
+      (await login(server.port, "patient2", "password222")).close();
+      await holder.release();
+      expect(await reply).toBe("doc1 41000");
+      c.close();
+    } finally {
+      await server.stop();
+    }
+    expect([...readBookings(db)].sort()).toEqual([[3, "patient1"], [6, "admin"]]);
+  });
+});
+
+describe("the database file deleted or replaced under a running server", () => {
+  test("deleted: bookings answer an error, the log says so, and a restart finds nothing unconfirmed", async () => {
+    const db = join(tmp.dir, "deleted.db");
+    let server = await startServer(["--db", db]);
+    try {
+      const c = await login(server.port);
+      expect(await c.request("selection 1")).toBe("doc1 41000");
+      for (const suffix of ["", "-wal", "-shm"]) rmSync(db + suffix, { force: true });
+      expect(await c.request("selection 2")).toMatch(/^error /);
+      await server.stderr.waitFor(/BOOKINGS STOPPED: .*deleted\.db was deleted/);
+      expect(await c.request("selection 3")).toMatch(/^error /);
+      // Everything that does not write keeps working.
+      expect(await c.available()).toEqual(["2 Mon 03pm", "3 Thu 02pm", "4 Wed 10am", "5 Sat 12pm", "6 Fri 04pm"]);
+      c.close();
+    } finally {
+      await server.stop();
+    }
+    server = await startServer(["--db", db]);
+    try {
+      const c = await login(server.port, "patient2", "password222");
+      expect(await c.request("selection 2")).toBe("doc2 42000");
+      c.close();
+    } finally {
+      await server.stop();
+    }
+    expect([...readBookings(db)]).toEqual([[2, "patient2"]]);
+  });
+
+  test("replaced: bookings answer an error; the restart serves the replacement, without them", async () => {
+    const db = join(tmp.dir, "replaced.db");
+    const copy = join(tmp.dir, "replacement.db");
+    let server = await startServer(["--db", db]);
+    try {
+      const c = await login(server.port);
+      expect(await c.request("selection 1")).toBe("doc1 41000");
+      sqlite(db, `VACUUM INTO '${copy}'`);
+      renameSync(copy, db);
+      expect(await c.request("selection 2")).toMatch(/^error /);
+      await server.stderr.waitFor(/BOOKINGS STOPPED: .*replaced\.db was replaced by another file/);
+      c.close();
+    } finally {
+      await server.stop();
+    }
+    server = await startServer(["--db", db]);
+    await server.stop();
+    expect([...readBookings(db)]).toEqual([[1, "patient1"]]);
+  });
+});
+
+describe("start-up refuses a database it cannot trust, exit 2, naming the file and the fault", () => {
+  async function startOn(db: string, prefix: string[] = []) {
+    return runToEnd([...prefix, bun, "roles/healthcenterserver.ts", "--host", "127.0.0.1", "--port", "0", "--db", db]);
+  }
+
+  const refusals: [string, string[], RegExp][] = [
+    ["a TEXT slot key", ["CREATE TABLE bookings (slot TEXT PRIMARY KEY, patient TEXT NOT NULL, booked_at INTEGER NOT NULL)"], /bookings table unlike this program's: .*slot TEXT/],
+    ["an extra CHECK constraint", ["CREATE TABLE bookings (slot INTEGER PRIMARY KEY, patient TEXT NOT NULL CHECK (patient != 'patient1'), booked_at INTEGER NOT NULL)"], /bookings table unlike this program's/],
+    ["a trigger on bookings", [v0_table, "CREATE TRIGGER no_sat BEFORE INSERT ON bookings WHEN NEW.slot = 5 BEGIN SELECT RAISE(ABORT, 'no'); END"], /constraints on bookings .*trigger no_sat/],
+    ["a unique index on bookings", [v0_table, "CREATE UNIQUE INDEX one_each ON bookings (patient)"], /constraints on bookings .*index one_each/],
+    ["a newer schema version", [v0_table, "PRAGMA user_version = 99"], /schema version 99, newer than this program's 1/],
+  ];
+  for (const [what, statements, problem] of refusals) {
+    test(`${what}`, async () => {
+      const db = join(tmp.dir, `${what.replaceAll(" ", "-")}.db`);
+      sqlite(db, ...statements);
+      const r = await startOn(db);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(db);
+      expect(r.stderr).toMatch(problem);
+      expect(r.stderr).not.toContain("    at ");
+      expect(r.stdout).not.toContain("has port number");
+    });
+  }
+
+  test("a read-only database file", async () => {
+    const dir = join(tmp.dir, "readonly");
+    const db = join(dir, "b.db");
+    sqlite(join(tmp.dir, "readonly-seed.db"), v0_table, "PRAGMA user_version = 1");
+    await Bun.write(db, Bun.file(join(tmp.dir, "readonly-seed.db")));
+    chmodSync(tmp.dir, 0o755);
+    chmodSync(dir, 0o755);
+    chmodSync(db, 0o444);
+    // Root writes any file whatever its mode: run the server as nobody to see it read-only.
+    const asNobody = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
+    const r = await startOn(db, asNobody);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${db}: is read-only`);
+  });
+
+  test("this project's version-0 database is migrated forward, keeping its bookings", async () => {
+    const db = join(tmp.dir, "v0.db");
+    sqlite(db, v0_table, "INSERT INTO bookings VALUES (4, 'patient2', 0)");
+    const server = await startServer(["--db", db]);
+    try {
+      expect(server.stdout.text).toContain("1 booked in");
+      const c = await login(server.port);
+      expect(await c.request("selection 4")).toBe("notavailable");
+      c.close();
+    } finally {
+      await server.stop();
+    }
+    const d = new Database(db, { readonly: true });
+    expect((d.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(1);
+    d.close();
+    expect([...readBookings(db)]).toEqual([[4, "patient2"]]);
+  });
+});
+
