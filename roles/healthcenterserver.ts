@@ -13,10 +13,11 @@ import { Schedule } from "./healthcenterserver/schedule.ts";
 import { Authenticator } from "./healthcenterserver/auth.ts";
 import { default_throttle_limits, Throttle } from "./healthcenterserver/throttle.ts";
 import { BookingStore } from "./healthcenterserver/store.ts";
-import { InProcessCommitter } from "./healthcenterserver/committer.ts";
+import { InProcessCommitter, type Committer } from "./healthcenterserver/committer.ts";
 import { DatabaseProblem } from "./healthcenterserver/sqlite-schema.ts";
 import { checkDatabasePath, FileIdentity } from "./healthcenterserver/sqlite-file.ts";
 import { GuardedCommitter } from "./healthcenterserver/sqlite-guard.ts";
+import { parseDbTarget, readDbPassword } from "./healthcenterserver/db-target.ts";
 import { exit_code, DataError, UsageError } from "../shared/errors.ts";
 import { untilStopSignal } from "../shared/signals.ts";
 import * as transcript from "./healthcenterserver/transcript.ts";
@@ -33,6 +34,10 @@ Options:
   --port P               TCP port (default ${limits.default_server_port}; 0 picks a free one)
   --data DIR             data files: users.txt, availabilities.txt, doc*.txt (default: embedded seed)
   --db FILE              booking database, SQLite (default: healthcenter.db)
+  --db postgres://USER@HOST[:PORT]/DB
+                         bookings in PostgreSQL, shared by several servers (docs/SCALING.md)
+  --db-password-file F   PostgreSQL password: the file's first line (else PGPASSWORD; never in the URL)
+  --db-wait S            at start-up, wait this long for PostgreSQL to answer (default ${limits.database_startup_wait_ms / 1000})
   --doctor NAME=HOST:PORT  where a doctor really is; patients are sent there (repeatable)
   --config FILE          deployment file (TOML); flags override it
   --tls-cert FILE        serve TLS with this certificate (PEM) ...
@@ -52,6 +57,8 @@ const options = {
   port: { type: "string" },
   data: { type: "string" },
   db: { type: "string" },
+  "db-password-file": { type: "string" },
+  "db-wait": { type: "string" },
   doctor: { type: "string", multiple: true },
   config: { type: "string" },
   "tls-cert": { type: "string" },
@@ -77,9 +84,7 @@ export async function main(argv: string[]): Promise<number> {
   const log = new Log(values.quiet ?? false);
   const { users, slots } = loadData(settings.data, settings.doctors);
   const schedule = new Schedule(slots);
-  const store = openStore(settings.dbPath);
-  const restored = restoreBookings(store, schedule, settings.dbPath, log);
-  const committer = new GuardedCommitter(new InProcessCommitter(store), FileIdentity.of(settings.dbPath), log);
+  const { committer, restored, shownDb, attach } = await openBookings(settings, schedule, log);
   warnIfPlaintext(users, settings.data, log);
 
   const throttle = new Throttle({ ...default_throttle_limits, windowMs: settings.loginWindowMs });
@@ -92,10 +97,11 @@ export async function main(argv: string[]): Promise<number> {
     authenticator: new Authenticator(users, throttle), connectionsMax: settings.connectionsMax,
     idleTimeoutMs: settings.idleTimeoutMs, onFatal: fatal,
   });
+  await attach((index) => center.booker.isPending(index));
   center.start();
   // Flush immediately: tests and the demo read the port from this line.
   log.notice(transcript.started(center.port, shownAddress(settings.host)));
-  log.notice(`(${slots.length} slots, ${restored} booked in ${settings.dbPath}, ${users.length} users${settings.tls ? ", TLS" : ""})`);
+  log.notice(`(${slots.length} slots, ${restored} booked in ${shownDb}, ${users.length} users${settings.tls ? ", TLS" : ""})`);
   log.flush();
 
   const signal = await untilStopSignal();
@@ -114,6 +120,8 @@ type Settings = {
   host: string;
   port: number;
   dbPath: string;
+  dbPasswordFile: string | undefined;
+  dbWaitMs: number;
   idleTimeoutMs: number;
   connectionsMax: number;
   loginWindowMs: number;
@@ -137,6 +145,8 @@ function readSettings(values: Flags, config: Config): Settings {
     host: values.host ?? config.server.listen ?? "0.0.0.0",
     port: parsePortFlag("port", values.port, config.server.port ?? limits.default_server_port),
     dbPath: values.db ?? config.server.db ?? "healthcenter.db",
+    dbPasswordFile: values["db-password-file"] ?? config.server.dbPasswordFile,
+    dbWaitMs: parseCountFlag("db-wait", values["db-wait"], limits.database_startup_wait_ms / 1000, 0) * 1000,
     idleTimeoutMs: parseCountFlag("idle-timeout", values["idle-timeout"], limits.idle_timeout_ms / 1000) * 1000,
     connectionsMax: parseCountFlag("max-connections", values["max-connections"], limits.connections_max),
     loginWindowMs: parseCountFlag("login-window", values["login-window"], limits.login_window_ms / 1000) * 1000,
@@ -156,6 +166,32 @@ function loadData(data: DataDir, doctors: Map<string, DoctorLocation>): { users:
   for (const name of doctors.keys()) known.add(name);
   checkDoctorsKnown(pathOf(data, "availabilities.txt"), slotsText, slots, known, `no <doctor>.txt in ${describeDataDir(data)} and no --doctor or config entry`);
   return { users, slots };
+}
+
+type OpenedBookings = {
+  committer: Committer;
+  restored: number;
+  shownDb: string;
+  /** Called once the Booker exists, before serving: a shared database starts following other instances. */
+  attach: (isPending: (index: number) => boolean) => Promise<void>;
+};
+
+/** The SQLite file (default), or PostgreSQL for a postgres:// URL. */
+async function openBookings(settings: Settings, schedule: Schedule, log: Log): Promise<OpenedBookings> {
+  const target = parseDbTarget(settings.dbPath);
+  if (target.kind === "sqlite") {
+    const store = openStore(target.path);
+    const restored = restoreBookings(store, schedule, target.path, log);
+    const committer = new GuardedCommitter(new InProcessCommitter(store), FileIdentity.of(target.path), log);
+    return { committer, restored, shownDb: target.path, attach: async () => {} };
+  }
+  const { openPostgres } = await import("./healthcenterserver/pg-bookings.ts");
+  const pg = await openPostgres(target, readDbPassword(settings.dbPasswordFile), settings.dbWaitMs, schedule, log);
+  const attach = async (isPending: (index: number) => boolean) => {
+    pg.mirror.attach(isPending);
+    await pg.mirror.listen();
+  };
+  return { committer: pg.committer, restored: pg.restored, shownDb: `PostgreSQL at ${target.shown}`, attach };
 }
 
 /** Marks every stored booking taken in the schedule; returns how many were restored. */

@@ -5,7 +5,8 @@
 //   host = "192.0.2.1"             # where patients reach the server
 //   listen = "0.0.0.0"             # where the server binds (default: all interfaces)
 //   port = 21000
-//   db = "healthcenter.db"
+//   db = "healthcenter.db"        # or "postgres://USER@HOST:PORT/DB" (several servers, one database)
+//   db_password_file = "pgpass"    # the PostgreSQL password's file (never in the URL)
 //   [doctors.doc1]
 //   host = "192.0.2.2"             # where patients reach doc1; the server tells them
 //   port = 41000
@@ -20,7 +21,7 @@ import { ConfigError } from "./errors.ts";
 export type DoctorConfig = { host?: string; port?: number; listen?: string };
 export type Config = {
   data?: string;
-  server: { host?: string; listen?: string; port?: number; db?: string };
+  server: { host?: string; listen?: string; port?: number; db?: string; dbPasswordFile?: string };
   doctors: Map<string, DoctorConfig>;
 };
 
@@ -52,11 +53,12 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
   if (top.data !== undefined) config.data = resolve(base, asString(top.data, "data", problem));
   if (top.server !== undefined) {
     const s = asTable(top.server, "[server]", problem);
-    allowOnly(s, ["host", "listen", "port", "db"], "[server]", problem);
+    allowOnly(s, ["host", "listen", "port", "db", "db_password_file"], "[server]", problem);
     if (s.host !== undefined) config.server.host = asString(s.host, "server.host", problem);
     if (s.listen !== undefined) config.server.listen = asString(s.listen, "server.listen", problem);
     if (s.port !== undefined) config.server.port = asPort(s.port, "server.port", problem);
-    if (s.db !== undefined) config.server.db = resolve(base, asString(s.db, "server.db", problem));
+    if (s.db !== undefined) config.server.db = dbSetting(asString(s.db, "server.db", problem), base);
+    if (s.db_password_file !== undefined) config.server.dbPasswordFile = resolve(base, asString(s.db_password_file, "server.db_password_file", problem));
   }
   if (top.doctors !== undefined) {
     for (const [name, value] of Object.entries(asTable(top.doctors, "[doctors]", problem))) {
@@ -71,6 +73,11 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
     }
   }
   return config;
+}
+
+/** A file path is relative to the deployment file; a postgres:// URL is left as it is. */
+function dbSetting(value: string, base: string): string {
+  return /^postgres(ql)?:\/\//i.test(value) ? value : resolve(base, value);
 }
 
 type Problem = (what: string) => ConfigError;

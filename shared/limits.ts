@@ -92,6 +92,19 @@ export const database_open_busy_timeout_ms = 5_000;
 /** PRAGMA user_version this program writes; older versions are migrated forward, newer ones refused. */
 export const database_schema_version = 1;
 
+// ---- PostgreSQL (--db postgres://...)
+/** How long a server starting with PostgreSQL unreachable keeps trying before it exits 3. */
+export const database_startup_wait_ms = 30_000;
+/** Backoff between attempts to reach PostgreSQL again (start-up, re-reads after a fault). */
+export const database_retry_ms_min = 100;
+export const database_retry_ms_max = 5_000;
+/** One attempt to open a connection gives up after this long. */
+export const database_connect_timeout_ms = 5_000;
+/** Connections per server: commits go one batch at a time, re-reads beside them, LISTEN on its own. */
+export const database_pool_connections = 4;
+/** A NOTIFY payload (PostgreSQL's limit is 8000 bytes); longer lists of changed slots are split. */
+export const database_notify_bytes_max = 7_000;
+
 export const default_server_port = 21000;
 export const default_doctor_ports: Record<string, number> = { doc1: 41000, doc2: 42000 };
 
@@ -111,4 +124,7 @@ check(reply_timeout_ms <= reply_total_ms_max, "a whole reply may take as long as
 check(database_lock_retry_ms_min <= database_lock_retry_ms_max && database_lock_retry_ms_max < database_lock_wait_ms_max, "lock retries back off within the wait");
 check(login_failures_per_connection_max <= login_failures_per_user_max, "a connection is closed before its user is throttled");
 check(sweep_interval_ms_min <= sweep_interval_ms_max, "sweep interval bounds are ordered");
+check(database_retry_ms_min <= database_retry_ms_max, "database retry bounds are ordered");
+check(database_connect_timeout_ms % 1000 === 0, "the connect timeout is whole seconds (the client takes seconds)");
+check(database_notify_bytes_max < 8000, "a change notification fits PostgreSQL's payload limit");
 check(shutdown_quiet_ms < shutdown_grace_ms, "a quiet connection closes before the grace period ends");

@@ -13,6 +13,8 @@ type Pending = { slot: Slot; patient: string; done: (outcome: BookingOutcome) =>
 
 export class Booker {
   private pending: Pending[] = [];
+  /** Slots reserved here and not yet committed or given up: what a re-read of a shared database must not undo. */
+  private readonly uncommitted = new Set<number>();
   private scheduled = false;
   private inFlight: Promise<void> | undefined;
 
@@ -35,6 +37,7 @@ export class Booker {
     }
     assert(this.schedule.reserve(index, patient), `a free slot ${index} can be reserved`);
     this.pending.push({ slot: decision.slot, patient, done });
+    this.uncommitted.add(index);
     if (!this.scheduled && !this.inFlight) {
       this.scheduled = true;
       setImmediate(() => {
@@ -42,6 +45,11 @@ export class Booker {
         this.commitPending();
       });
     }
+  }
+
+  /** True while a booking of this slot waits for (or is in) a commit. */
+  isPending(index: number): boolean {
+    return this.uncommitted.has(index);
   }
 
   /** Resolves when every booking asked for so far is committed and answered. */
@@ -64,6 +72,7 @@ export class Booker {
 
   private onBatchCommitted(batch: Pending[], results: BookingResult[]): void {
     this.inFlight = undefined;
+    for (const p of batch) this.uncommitted.delete(p.slot.index);
     assert(results.length === batch.length, `the database answered ${results.length} results for ${batch.length} bookings`);
     batch.forEach((p, i) => {
       const result = results[i]!;
@@ -82,6 +91,7 @@ export class Booker {
 
   private onBatchFailed(batch: Pending[], err: Error): void {
     this.inFlight = undefined;
+    for (const p of batch) this.uncommitted.delete(p.slot.index);
     for (const p of batch) this.schedule.release(p.slot.index);
     const reason = `booking could not be saved (${err.message})`;
     for (const p of batch) p.done({ kind: "failed", reason });

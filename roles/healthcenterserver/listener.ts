@@ -40,7 +40,7 @@ type Sock = Socket<Connection>;
 export class HealthCenter {
   private listener: TCPSocketListener<Connection> | undefined;
   private readonly conns = new Set<Sock>();
-  private readonly booker: Booker;
+  readonly booker: Booker;
   private readonly services: SessionServices;
   private sweepTimer: Timer | undefined;
   /** A clock read once per sweep, so a data event does not read it. */

@@ -1,0 +1,143 @@
+// Keeps this instance's in-memory schedule current with a PostgreSQL database other instances also
+// write. Another instance's commit arrives as a NOTIFY naming the slots it touched; those slots are
+// read again (never trusted from the message), and a reconnect of the LISTEN connection, or a failed
+// commit, reads again whatever may have changed unseen. Reads go one at a time, so an older answer
+// never overwrites a newer one.
+//
+// A read must not undo what this instance is doing: a slot reserved here and not yet committed, or
+// committed while the read was on the wire (its snapshot may predate the commit), keeps its local
+// state; the next read settles it.
+import type { SQL } from "bun";
+import { database_retry_ms_max, database_retry_ms_min } from "../../shared/limits.ts";
+import type { Log } from "../../shared/log.ts";
+import { change_channel, parseChangeNotice, type CommitWatcher } from "./pg-committer.ts";
+import type { Schedule } from "./schedule.ts";
+
+type Row = { slot: number; patient: string };
+
+export class PgMirror implements CommitWatcher {
+  private wantAll = false;
+  private readonly wanted = new Set<number>();
+  private reading = false;
+  /** Slots committed here while a read is on the wire. */
+  private touched: Set<number> | undefined;
+  private retryMs = database_retry_ms_min;
+  private retryTimer: Timer | undefined;
+  private subscription: { unlisten(): Promise<void> } | undefined;
+  private isPending: (index: number) => boolean = () => false;
+  private closed = false;
+  private warnedUnknown = false;
+
+  constructor(
+    private readonly sql: SQL,
+    private readonly schedule: Schedule,
+    private readonly instance: string,
+    private readonly shown: string,
+    private readonly log: Log,
+  ) {}
+
+  /** Reads every booking into the schedule (start-up, nothing pending yet); returns how many slots are taken. */
+  async load(): Promise<number> {
+    this.apply(undefined, (await this.sql`SELECT slot, patient FROM bookings`) as Row[]);
+    return this.schedule.slots.length - this.schedule.freeCount;
+  }
+
+  /** From now on, slots this instance is booking are left alone by re-reads. */
+  attach(isPending: (index: number) => boolean): void {
+    this.isPending = isPending;
+  }
+
+  /** Subscribes to other instances' changes; every (re)subscription re-reads everything. */
+  async listen(): Promise<void> {
+    this.subscription = await this.sql.listen(change_channel, (payload) => this.onNotice(payload), () => this.refreshAll());
+  }
+
+  committed(slots: number[]): void {
+    if (this.touched) for (const s of slots) this.touched.add(s);
+  }
+
+  uncertain(slots: number[]): void {
+    this.committed(slots);
+    this.refresh(slots);
+  }
+
+  refresh(slots: Iterable<number>): void {
+    for (const s of slots) this.wanted.add(s);
+    this.kick();
+  }
+
+  refreshAll(): void {
+    this.wantAll = true;
+    this.kick();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    await this.subscription?.unlisten().catch(() => {});
+  }
+
+  private onNotice(payload: string): void {
+    const notice = parseChangeNotice(payload);
+    if (!notice) return this.log.warn(`ignored a notice on ${change_channel} that this program did not send: ${JSON.stringify(payload.slice(0, 80))}`);
+    if (notice.instance !== this.instance) this.refresh(notice.slots);
+  }
+
+  private kick(): void {
+    if (this.reading || this.retryTimer !== undefined || this.closed) return;
+    if (this.wantAll || this.wanted.size > 0) void this.read();
+  }
+
+  private async read(): Promise<void> {
+    this.reading = true;
+    const all = this.wantAll;
+    const slots = all ? undefined : [...this.wanted];
+    this.wantAll = false;
+    this.wanted.clear();
+    this.touched = new Set();
+    try {
+      const rows = (slots
+        ? await this.sql`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`
+        : await this.sql`SELECT slot, patient FROM bookings`) as Row[];
+      this.apply(slots, rows);
+      if (this.retryMs > database_retry_ms_min) this.log.notice(`PostgreSQL at ${this.shown} answers again; the schedule is current`);
+      this.retryMs = database_retry_ms_min;
+    } catch (err) {
+      if (all) this.wantAll = true;
+      for (const s of slots ?? []) this.wanted.add(s);
+      this.log.warn(`cannot read bookings from PostgreSQL at ${this.shown} (${(err as Error).message}); trying again in ${this.retryMs} ms`);
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.kick();
+      }, this.retryMs);
+      this.retryMs = Math.min(database_retry_ms_max, this.retryMs * 2);
+    } finally {
+      this.reading = false;
+      this.touched = undefined;
+      this.kick();
+    }
+  }
+
+  /** Makes the schedule say what the rows say, for `slots` (or every slot). */
+  private apply(slots: number[] | undefined, rows: Row[]): void {
+    const holders = new Map(rows.map((r) => [r.slot, r.patient]));
+    for (const index of slots ?? this.schedule.slots.map((s) => s.index)) this.reconcile(index, holders.get(index));
+    if (slots || this.warnedUnknown) return;
+    const unknown = rows.filter((r) => this.schedule.decide(r.slot).kind === "invalid").length;
+    if (unknown > 0) {
+      this.warnedUnknown = true;
+      this.log.warn(`${this.shown} has ${unknown} bookings for slots not in this server's schedule; left as they are`);
+    }
+  }
+
+  private reconcile(index: number, holder: string | undefined): void {
+    if (this.isPending(index) || this.touched?.has(index)) return;
+    if (this.schedule.decide(index).kind === "invalid") return;
+    const local = this.schedule.holderOf(index);
+    if (local === holder) return;
+    if (holder === undefined) this.schedule.release(index);
+    else if (local === undefined) this.schedule.reserve(index, holder);
+    else this.schedule.correctHolder(index, holder);
+    this.schedule.changes.publish({ index, holder });
+  }
+}
