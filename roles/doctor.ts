@@ -4,12 +4,14 @@ import pc from "picocolors";
 import { runMain, printHelp, shownAddress } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
 import { isValidDoctorName, parsePrices } from "../shared/datafiles.ts";
-import { pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
+import { checkDataDir, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
+import { onReloadSignal } from "../shared/signals.ts";
+import { checkListenHost } from "../shared/endpoints.ts";
 import { DoctorService } from "./doctor/quote-service.ts";
 import { parseFlags, parsePortFlag, version } from "../shared/flags.ts";
 import { default_doctor_ports, doctor_default_ports_max, doctor_port_base, doctor_port_step } from "../shared/limits.ts";
 import { Log } from "../shared/log.ts";
-import { exit_code, UsageError } from "../shared/errors.ts";
+import { AppError, exit_code, UsageError } from "../shared/errors.ts";
 import { canonicalDoctorName, displayDoctorName } from "../shared/names.ts";
 
 const usage = `${pc.bold("doctor")} ${version}: a doctor's cost-estimate service over UDP.
@@ -55,18 +57,22 @@ export async function main(argv: string[]): Promise<number> {
 
   const config = loadConfig(values.config);
   const mine = config.doctors.get(name) ?? {};
-  const data: DataDir = { dir: values.data ?? config.data };
+  const data = checkDataDir({ dir: values.data ?? config.data });
   const fallbackPort = mine.port ?? defaultPort(name);
   if (values.port === undefined && fallbackPort === undefined) throw new UsageError(`no default port for ${name}; give --port`);
   const port = parsePortFlag("port", values.port, fallbackPort ?? 0);
   const host = values.host ?? mine.listen ?? "0.0.0.0";
-  const prices = parsePrices(pathOf(data, `${name}.txt`), readDataFile(data, `${name}.txt`));
+  await checkListenHost("--host", host);
+  const readPrices = () => parsePrices(pathOf(data, `${name}.txt`), readDataFile(data, `${name}.txt`));
+  const prices = readPrices();
 
   const log = new Log(values.quiet ?? false);
   const service = new DoctorService({ name, host, port, prices, log, shownHost: shownAddress(host) });
   await service.start();
   log.notice(service.readyLine());
   log.flush();
+  // SIGHUP (a closed ssh session, or the operator) reloads the price file and never stops the doctor.
+  onReloadSignal(() => reloadPrices(data, name, readPrices, service, log));
 
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
@@ -79,6 +85,21 @@ export async function main(argv: string[]): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   return exit_code.done;
+}
+
+function reloadPrices(data: DataDir, name: string, readPrices: () => Map<string, number>, service: DoctorService, log: Log): void {
+  if (!data.dir) {
+    log.notice("Received SIGHUP: the prices are the embedded seed's, which do not change; nothing reloaded");
+  } else {
+    try {
+      const prices = readPrices();
+      service.replacePrices(prices);
+      log.notice(`Received SIGHUP: reloaded ${prices.size} prices from ${pathOf(data, `${name}.txt`)}; still serving`);
+    } catch (err) {
+      log.error(`SIGHUP: prices not reloaded, the ones loaded before are kept: ${err instanceof AppError ? err.message : String(err)}`);
+    }
+  }
+  log.flush();
 }
 
 if (import.meta.main) runMain("doctor", () => main(process.argv.slice(2))).then((code) => process.exit(code));

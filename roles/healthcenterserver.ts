@@ -3,9 +3,9 @@
 import pc from "picocolors";
 import { runMain, printHelp, shownAddress } from "../shared/cli.ts";
 import { loadConfig, type Config } from "../shared/config.ts";
-import { checkDoctorsKnown, parsePrices, parseSlots, parseUsers, type Slot, type User } from "../shared/datafiles.ts";
-import { describeDataDir, doctorsWithPrices, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
-import { parseCountFlag, parseFlags, parseHostPort, parsePortFlag, readFlagFile, version } from "../shared/flags.ts";
+import { checkDataDir, type DataDir } from "../shared/datadir.ts";
+import { parseCountFlag, parseFlags, parsePortFlag, readFlagFile, version } from "../shared/flags.ts";
+import { checkHostFlag, checkListenHost, parseDoctorFlag } from "../shared/endpoints.ts";
 import { HealthCenter, type DoctorLocation } from "./healthcenterserver/listener.ts";
 import * as limits from "../shared/limits.ts";
 import { Log } from "../shared/log.ts";
@@ -19,7 +19,8 @@ import { checkDatabasePath, FileIdentity } from "./healthcenterserver/sqlite-fil
 import { GuardedCommitter } from "./healthcenterserver/sqlite-guard.ts";
 import { parseDbTarget, readDbPassword } from "./healthcenterserver/db-target.ts";
 import { exit_code, DataError, UsageError } from "../shared/errors.ts";
-import { untilStopSignal } from "../shared/signals.ts";
+import { onReloadSignal, untilStopSignal } from "../shared/signals.ts";
+import { loadData, reloadData, warnAboutUsers } from "./healthcenterserver/server-data.ts";
 import * as transcript from "./healthcenterserver/transcript.ts";
 
 const usage = `${pc.bold("healthcenterserver")} ${version}: the health center server; patients log in and book slots over TCP.
@@ -81,11 +82,12 @@ export async function main(argv: string[]): Promise<number> {
   if (values.version) return printHelp(version);
 
   const settings = readSettings(values, loadConfig(values.config));
+  await checkListenHost("--host", settings.host);
   const log = new Log(values.quiet ?? false);
   const { users, slots } = loadData(settings.data, settings.doctors);
   const schedule = new Schedule(slots);
   const { committer, restored, shownDb, attach } = await openBookings(settings, schedule, log);
-  warnIfPlaintext(users, settings.data, log);
+  warnAboutUsers(users, settings.data, log);
 
   const throttle = new Throttle({ ...default_throttle_limits, windowMs: settings.loginWindowMs });
   const fatal = (err: unknown) => {
@@ -99,6 +101,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   await attach((index) => center.booker.isPending(index));
   center.start();
+  // A closed ssh session sends SIGHUP: it reloads the data files, and never stops the service.
+  onReloadSignal(() => reloadData(settings.data, slots, log, (fresh) => center.replaceUsers(fresh)));
   // Flush immediately: tests and the demo read the port from this line.
   log.notice(transcript.started(center.port, shownAddress(settings.host)));
   log.notice(`(${slots.length} slots, ${restored} booked in ${shownDb}, ${users.length} users${settings.tls ? ", TLS" : ""})`);
@@ -134,15 +138,12 @@ function readSettings(values: Flags, config: Config): Settings {
   const doctors = new Map<string, DoctorLocation>();
   for (const [name, d] of config.doctors) doctors.set(name, { host: d.host, port: d.port });
   for (const text of values.doctor ?? []) {
-    const eq = text.indexOf("=");
-    if (eq < 1) throw new UsageError(`--doctor expects NAME=HOST:PORT, not ${JSON.stringify(text)}`);
-    const name = text.slice(0, eq);
-    const { host, port } = parseHostPort("doctor", text.slice(eq + 1), 0);
-    doctors.set(name, port ? { host, port } : { host });
+    const { name, entry } = parseDoctorFlag(text);
+    doctors.set(name, entry);
   }
   return {
-    data: { dir: values.data ?? config.data },
-    host: values.host ?? config.server.listen ?? "0.0.0.0",
+    data: checkDataDir({ dir: values.data ?? config.data }),
+    host: values.host === undefined ? config.server.listen ?? "0.0.0.0" : checkHostFlag("--host", values.host),
     port: parsePortFlag("port", values.port, config.server.port ?? limits.default_server_port),
     dbPath: values.db ?? config.server.db ?? "healthcenter.db",
     dbPasswordFile: values["db-password-file"] ?? config.server.dbPasswordFile,
@@ -153,19 +154,6 @@ function readSettings(values: Flags, config: Config): Settings {
     tls: readTls(values["tls-cert"], values["tls-key"]),
     doctors,
   };
-}
-
-/** Users and slots, with every slot's doctor known (a price file or a configured location). */
-function loadData(data: DataDir, doctors: Map<string, DoctorLocation>): { users: User[]; slots: Slot[] } {
-  const users = parseUsers(pathOf(data, "users.txt"), readDataFile(data, "users.txt"));
-  const slotsText = readDataFile(data, "availabilities.txt");
-  const slots = parseSlots(pathOf(data, "availabilities.txt"), slotsText);
-  const known = doctorsWithPrices(data, new Set(slots.map((s) => s.doctor)));
-  // The server does not quote, but a broken price file is better found now than by a patient.
-  for (const name of known) parsePrices(pathOf(data, `${name}.txt`), readDataFile(data, `${name}.txt`));
-  for (const name of doctors.keys()) known.add(name);
-  checkDoctorsKnown(pathOf(data, "availabilities.txt"), slotsText, slots, known, `no <doctor>.txt in ${describeDataDir(data)} and no --doctor or config entry`);
-  return { users, slots };
 }
 
 type OpenedBookings = {
@@ -202,16 +190,6 @@ function restoreBookings(store: BookingStore, schedule: Schedule, dbPath: string
     else log.warn(`${dbPath} has a booking for slot ${index}, which is not in the schedule; left as it is`);
   }
   return restored;
-}
-
-function warnIfPlaintext(users: User[], data: DataDir, log: Log): void {
-  const plain = users.filter((u) => u.secret.kind === "plain").length;
-  if (plain === 0) return;
-  const dir = data.dir ?? "DIR";
-  const where = data.dir ? "" : " (a copy of the seed data in DIR, since the embedded seed cannot be changed)";
-  log.warn(`${plain} of ${users.length} users in ${pathOf(data, "users.txt")} have plaintext passwords; ` +
-    `hash them all with \`healthcenterserver users convert --data ${dir}\`, or one at a time with ` +
-    `\`healthcenterserver users add <name> --data ${dir}\`${where}`);
 }
 
 /** Opens (creating if need be) and checks the database; a file that is not one is a bad data file. */

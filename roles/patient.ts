@@ -5,7 +5,8 @@ import pc from "picocolors";
 import { describeFailure, runMain, printHelp } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
 import { parseCredentials, parseInsurance, type Credentials } from "../shared/datafiles.ts";
-import { describeDataDir, hasFile, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
+import { checkDataDir, describeDataDir, hasFile, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
+import { checkHostFlag } from "../shared/endpoints.ts";
 import { parseCountFlag, parseFlags, parseHostPort, readFlagFile, version } from "../shared/flags.ts";
 import { default_server_port } from "../shared/limits.ts";
 import { runPatient, type Outcome, type PatientPlan, type PatientView } from "./patient/flow.ts";
@@ -66,9 +67,9 @@ export async function main(argv: string[]): Promise<number> {
   if (values.user && positionals[0]) throw new UsageError("give a patient name or --user, not both");
 
   const config = loadConfig(values.config);
-  const data: DataDir = { dir: values.data ?? config.data };
+  const data = checkDataDir({ dir: values.data ?? config.data });
   const server = values.server
-    ? parseHostPort("server", values.server, default_server_port)
+    ? serverFlag(values.server)
     : { host: config.server.host ?? "127.0.0.1", port: config.server.port ?? default_server_port };
   const slot = values.slot === undefined ? undefined : parseCountFlag("slot", values.slot, 0, 1);
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
@@ -100,6 +101,12 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   }
   return exitCodeOf(outcome, fail, slot, interactive);
+}
+
+function serverFlag(text: string): { host: string; port: number } {
+  const server = parseHostPort("server", text, default_server_port);
+  checkHostFlag("--server", server.host);
+  return server;
 }
 
 function exitCodeOf(outcome: Outcome, fail: (m: string) => void, slot: number | undefined, interactive: boolean): number {

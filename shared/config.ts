@@ -15,7 +15,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { isPort } from "./protocol.ts";
 
-import { isValidDoctorName } from "./datafiles.ts";
+import { doctorEntryProblem, hostProblem } from "./endpoints.ts";
 import { ConfigError } from "./errors.ts";
 
 export type DoctorConfig = { host?: string; port?: number; listen?: string };
@@ -54,21 +54,22 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
   if (top.server !== undefined) {
     const s = asTable(top.server, "[server]", problem);
     allowOnly(s, ["host", "listen", "port", "db", "db_password_file"], "[server]", problem);
-    if (s.host !== undefined) config.server.host = asString(s.host, "server.host", problem);
-    if (s.listen !== undefined) config.server.listen = asString(s.listen, "server.listen", problem);
+    if (s.host !== undefined) config.server.host = asHost(s.host, "server.host", problem);
+    if (s.listen !== undefined) config.server.listen = asHost(s.listen, "server.listen", problem);
     if (s.port !== undefined) config.server.port = asPort(s.port, "server.port", problem);
     if (s.db !== undefined) config.server.db = dbSetting(asString(s.db, "server.db", problem), base);
     if (s.db_password_file !== undefined) config.server.dbPasswordFile = resolve(base, asString(s.db_password_file, "server.db_password_file", problem));
   }
   if (top.doctors !== undefined) {
     for (const [name, value] of Object.entries(asTable(top.doctors, "[doctors]", problem))) {
-      if (!isValidDoctorName(name)) throw problem(`bad doctor name ${JSON.stringify(name)}`);
       const d = asTable(value, `[doctors.${name}]`, problem);
       allowOnly(d, ["host", "port", "listen"], `[doctors.${name}]`, problem);
       const doctor: DoctorConfig = {};
       if (d.host !== undefined) doctor.host = asString(d.host, `doctors.${name}.host`, problem);
       if (d.port !== undefined) doctor.port = asPort(d.port, `doctors.${name}.port`, problem);
       if (d.listen !== undefined) doctor.listen = asString(d.listen, `doctors.${name}.listen`, problem);
+      const wrong = doctorEntryProblem(name, doctor);
+      if (wrong) throw problem(`[doctors.${name}]: ${wrong}`);
       config.doctors.set(name, doctor);
     }
   }
@@ -94,6 +95,13 @@ function allowOnly(t: Record<string, unknown>, keys: string[], what: string, pro
 function asString(v: unknown, what: string, problem: Problem): string {
   if (typeof v !== "string" || v.length === 0) throw problem(`${what} must be a non-empty string`);
   return v;
+}
+
+function asHost(v: unknown, what: string, problem: Problem): string {
+  const host = asString(v, what, problem);
+  const wrong = hostProblem(host);
+  if (wrong) throw problem(`${what}: ${wrong}`);
+  return host;
 }
 
 function asPort(v: unknown, what: string, problem: Problem): number {

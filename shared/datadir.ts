@@ -20,6 +20,20 @@ export function hasFile(data: DataDir, name: string): boolean {
   return data.dir ? existsSync(join(data.dir, name)) : name in embedded;
 }
 
+/** A --data directory that is missing is named as such, rather than as its first missing file. */
+export function checkDataDir(data: DataDir): DataDir {
+  if (!data.dir) return data;
+  let isDir: boolean;
+  try {
+    isDir = statSync(data.dir).isDirectory();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new DataError(data.dir, undefined, code === "ENOENT" ? "no such directory (given as the data directory)" : `cannot be read (${code ?? err})`);
+  }
+  if (!isDir) throw new DataError(data.dir, undefined, "is not a directory (the data directory holds users.txt, availabilities.txt, doc*.txt)");
+  return data;
+}
+
 /** Reads one data file as text, or throws a DataError naming it. */
 export function readDataFile(data: DataDir, name: string): string {
   if (!data.dir) {

@@ -14,8 +14,12 @@ export abstract class AppError extends Error {
 /** A flag, an argument or a file named by a flag is wrong. */
 export class UsageError extends AppError {
   readonly exitCode = exit_code.usage;
+  /** `hint: false` for a bad value whose message says all there is (one line, no pointer to --help). */
+  constructor(message: string, private readonly options: { hint: boolean } = { hint: true }) {
+    super(message);
+  }
   override describe(program: string): string {
-    return `${this.message}\nRun \`${program} --help\` for usage.`;
+    return this.options.hint ? `${this.message}\nRun \`${program} --help\` for usage.` : this.message;
   }
 }
 

@@ -7,3 +7,10 @@ export function untilStopSignal(): Promise<"SIGTERM" | "SIGINT"> {
     process.once("SIGINT", () => resolve("SIGINT"));
   });
 }
+
+/** Calls `reload` on each SIGHUP (which would otherwise end the process) until the returned function is called. */
+export function onReloadSignal(reload: () => void): () => void {
+  const handler = () => reload();
+  process.on("SIGHUP", handler);
+  return () => void process.off("SIGHUP", handler);
+}

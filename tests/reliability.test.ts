@@ -1,7 +1,7 @@
 // Concurrency, hostile input, slow and dead clients, shutdown, bad data files.
 // Every loop here is bounded in count, and every wait in time.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { connect as netConnect } from "node:net";
 import { join } from "node:path";
 import { Client, login, readBookings, runToEnd, bun, startServer, tempDir, writeDataDir, type Running } from "./helpers.ts";
@@ -285,9 +285,12 @@ describe("bad data files stop start-up with the file and line, exit 2", () => {
   }
 
   test("a missing file", async () => {
-    const r = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", "--data", join(tmp.dir, "nowhere"), "--db", join(tmp.dir, "x.db")]);
+    const dir = join(tmp.dir, "nousers");
+    await writeDataDir(dir, 6);
+    rmSync(join(dir, "users.txt"));
+    const r = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", "--data", dir, "--db", join(tmp.dir, "x.db")]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${join(tmp.dir, "nowhere", "users.txt")}: file not found`);
+    expect(r.stderr).toContain(`${join(dir, "users.txt")}: file not found`);
   });
 
   test("a duplicate slot index", async () => {

@@ -14,10 +14,10 @@ export type DoctorOptions = { name: string; host: string; port: number; prices: 
 
 export class DoctorService {
   private socket: udp.Socket<"buffer"> | undefined;
-  private readonly replies = new Map<string, Buffer>();
+  private replies = new Map<string, Buffer>();
   private readonly unknown = Buffer.from("unknown");
   private readonly shownName: string;
-  private readonly table: string;
+  private table = "";
   // Replies collected during one event-loop turn go out in one sendMany (one sendmmsg).
   private outbox: (Buffer | number | string)[] = [];
   private flushScheduled = false;
@@ -27,9 +27,16 @@ export class DoctorService {
   ignored = 0;
 
   constructor(private readonly o: DoctorOptions) {
-    for (const [insurance, price] of o.prices) this.replies.set(insurance, Buffer.from(String(price)));
     this.shownName = displayDoctorName(o.name);
-    this.table = formatPriceTable(o.prices);
+    this.replacePrices(o.prices);
+  }
+
+  /** A new price table, taken whole (SIGHUP); the next datagram is answered from it. */
+  replacePrices(prices: Map<string, number>): void {
+    const replies = new Map<string, Buffer>();
+    for (const [insurance, price] of prices) replies.set(insurance, Buffer.from(String(price)));
+    this.replies = replies;
+    this.table = formatPriceTable(prices);
   }
 
   get port(): number {

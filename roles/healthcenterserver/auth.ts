@@ -13,15 +13,22 @@ const dummy_password = crypto.randomUUID();
 type Stored = { kind: "digest"; digest: Buffer } | { kind: "hash"; hash: string };
 
 export class Authenticator {
-  private readonly users = new Map<string, Stored>();
-  private readonly anyHashed: boolean;
+  private users = new Map<string, Stored>();
+  private anyHashed = false;
   private readonly dummyDigest: Stored = { kind: "digest", digest: digestOf(dummy_password) };
   private dummyHash: Stored | undefined;
 
-  constructor(users: User[], readonly throttle = new Throttle()) {
+  constructor(users: readonly User[], readonly throttle = new Throttle()) {
+    this.replaceUsers(users);
+  }
+
+  /** Takes a new user list whole (a reload); the throttle's counts carry over. */
+  replaceUsers(users: readonly User[]): void {
+    const stored = new Map<string, Stored>();
     for (const u of users) {
-      this.users.set(u.name, u.secret.kind === "plain" ? { kind: "digest", digest: digestOf(u.secret.password) } : u.secret);
+      stored.set(u.name, u.secret.kind === "plain" ? { kind: "digest", digest: digestOf(u.secret.password) } : u.secret);
     }
+    this.users = stored;
     this.anyHashed = users.some((u) => u.secret.kind === "hash");
   }
 

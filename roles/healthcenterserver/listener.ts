@@ -60,6 +60,12 @@ export class HealthCenter {
     };
   }
 
+  /** Users read again (SIGHUP): later logins, and the masked listing in the log, use these. */
+  replaceUsers(users: readonly User[]): void {
+    this.options.authenticator.replaceUsers(users);
+    this.services.userListing = transcript.userListing(users);
+  }
+
   get port(): number {
     return this.listener?.port ?? 0;
   }

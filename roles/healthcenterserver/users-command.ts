@@ -4,6 +4,7 @@ import { join } from "node:path";
 
 import { formatUsers, parseUsers, type User } from "../../shared/datafiles.ts";
 import { parseFlags } from "../../shared/flags.ts";
+import { checkDataDir } from "../../shared/datadir.ts";
 import { StdinLines } from "../../shared/stdin-lines.ts";
 import { Cancelled, exit_code, UsageError } from "../../shared/errors.ts";
 import { password_chars_max } from "../../shared/limits.ts";
@@ -22,6 +23,7 @@ export async function runUsersCommand(argv: string[]): Promise<number> {
   }
   const [verb, name] = positionals;
   if (!values.data) throw new UsageError("users commands change a users.txt on disk: give --data DIR");
+  checkDataDir({ dir: values.data });
   const file = join(values.data, "users.txt");
   const users = existsSync(file) ? parseUsers(file, readFileSync(file, "utf8")) : [];
 
