@@ -1,13 +1,17 @@
 // `bun run bench`: starts the compiled server and doctors on loopback (logging on, to files), drives
-// them with bench/loadgen.ts, and prints a table and writes bench/results/latest.json.
-//   bun bench/bench.ts [--seconds S] [--no-build] [--quiet-logs]
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+// them with bench/loadgen.ts (or bench/loadgen.c), and prints tables and writes bench/results/latest.json.
+//   bun bench/bench.ts [--seconds S] [--no-build] [--quiet-logs] [--only PARTS] [--c-loadgen]
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { Subprocess } from "bun";
 import { build } from "../scripts/build.ts";
+import { compareWithC } from "./compare.ts";
+import { idleConnections } from "./idle.ts";
 import { runQuotes, runSessions, runSessionsC, type RunResult, type SessionKind } from "./loadgen.ts";
+import { compileC, cpuSeconds, dist, root, rssMiB, start, stopAll, work } from "./procs.ts";
+import { printTables, record, rows, type Row } from "./report.ts";
+import { scaleRow, scales } from "./scale.ts";
 
 const { values } = parseArgs({
   options: {
@@ -15,59 +19,15 @@ const { values } = parseArgs({
     "c-loadgen": { type: "boolean" },
   },
 });
-/** --only read-mostly,naive,soak,booking,available,doctor,startup runs just those parts. */
+/** --only read-mostly,naive,soak,booking,available,doctor,startup,compare,scale,idle runs just those parts. */
 const only = values.only ? new Set(values.only.split(",")) : undefined;
 const wanted = (part: string) => !only || only.has(part);
 const seconds = Number(values.seconds ?? 3);
 const levels = [1, 8, 64];
 const sessions_per_level_max = 60_000;
-const root = join(import.meta.dir, "..");
-const dist = join(root, "dist");
-const work = mkdtempSync(join(tmpdir(), "appointments-bench-"));
-const clockTicks = 100; // CLK_TCK on Linux
 const extraFlags = values["quiet-logs"] ? ["--quiet"] : [];
-/** With --c-loadgen, sessions are driven by bench/loadgen.c, compiled here with the system's cc. */
+/** bench/loadgen.c, compiled here with the system's cc: always for compare, scale and idle; with --c-loadgen for the rest. */
 let cLoadgen: string | undefined;
-
-function compileLoadgen(): string {
-  const binary = join(work, "loadgen");
-  const cc = Bun.spawnSync(["cc", "-O2", "-o", binary, join(import.meta.dir, "loadgen.c")], { stderr: "pipe" });
-  if (cc.exitCode !== 0) throw new Error(`--c-loadgen: cc failed: ${cc.stderr.toString()}`);
-  return binary;
-}
-
-type Row = Record<string, string | number>;
-const rows: Row[] = [];
-const running: Subprocess[] = [];
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime
-}
-
-function rssMiB(pid: number): number {
-  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
-}
-
-async function waitForLine(path: string, pattern: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const m = readFileSync(path, "utf8").match(pattern);
-    if (m) return m;
-    await Bun.sleep(2);
-  }
-  throw new Error(`no ${pattern} in ${path}:\n${readFileSync(path, "utf8")}`);
-}
-
-/** Starts a binary with its log going to a file, as a user would run it. */
-async function start(binary: string, args: string[], ready: RegExp, log: string) {
-  writeFileSync(log, "");
-  const command = binary.endsWith(".ts") ? [process.execPath, join(import.meta.dir, binary)] : [join(dist, binary)];
-  const proc = Bun.spawn([...command, ...args], { cwd: work, stdout: Bun.file(log), stderr: "ignore", env: { ...process.env, NO_COLOR: "1" } });
-  running.push(proc);
-  const m = await waitForLine(log, ready);
-  return { proc, port: Number(m[1]) };
-}
 
 function writeBigData(dir: string, slots: number, doctors: number): void {
   mkdirSync(dir, { recursive: true });
@@ -90,9 +50,7 @@ function summarise(name: string, concurrency: number, r: RunResult, serverCpu: n
     server_cpu_us_per_session: +((serverCpu / Math.max(1, r.sessions + r.errors)) * 1e6).toFixed(1),
     server_rss_mib: +rssMiB(pid).toFixed(1),
   };
-  rows.push(row);
-  console.log(JSON.stringify(row));
-  return row;
+  return record(row);
 }
 
 async function sessionScenario(name: string, pid: number, port: number, session: (c: number) => SessionKind) {
@@ -133,10 +91,7 @@ async function availableLatency(port: number, bookBetween: boolean, nextSlot: ()
   }
   socket.end();
   times.sort((a, b) => a - b);
-  const row = { scenario: `available, 100k slots${bookBetween ? ", a booking before each" : ""}`, free_slots_listed: lines, p50_ms: +times[10]!.toFixed(2), max_ms: +times.at(-1)!.toFixed(2) };
-  rows.push(row);
-  console.log(JSON.stringify(row));
-  return row;
+  return record({ scenario: `available, 100k slots${bookBetween ? ", a booking before each" : ""}`, free_slots_listed: lines, p50_ms: +times[10]!.toFixed(2), max_ms: +times.at(-1)!.toFixed(2) });
 }
 
 async function startupTime(binary: string, args: string[], ready: RegExp): Promise<number> {
@@ -159,7 +114,8 @@ async function startupTime(binary: string, args: string[], ready: RegExp): Promi
 
 async function main() {
   if (!values["no-build"]) await build(dist);
-  if (values["c-loadgen"]) cLoadgen = compileLoadgen();
+  const cLoadgenAlways = compileC("loadgen");
+  if (values["c-loadgen"]) cLoadgen = cLoadgenAlways;
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${seconds} s per level; logs to files${values["quiet-logs"] ? " (--quiet)" : ""}; sessions driven by ${cLoadgen ? "bench/loadgen.c" : "bench/loadgen.ts"}`);
 
   // Read-mostly sessions on the seed schedule, slot 1 already booked.
@@ -179,9 +135,7 @@ async function main() {
       total += r.sessions;
       rss.push(+rssMiB(soak.proc.pid).toFixed(1));
     }
-    const row = { scenario: "soak: read-mostly at 64, RSS MiB after each round", sessions: total, rss_mib: rss.join(" → ") };
-    rows.push(row);
-    console.log(JSON.stringify(row));
+    record({ scenario: "soak: read-mostly at 64, RSS MiB after each round", sessions: total, rss_mib: rss.join(" → ") });
   }
   if (wanted("naive")) {
     const naive = await start("naive-server.ts", [], /port number: (\d+)/, join(work, "naive.log"));
@@ -209,17 +163,7 @@ async function main() {
   // Doctor quotes, beside the naive reference doctor.
   const doctors: [string, string, string[]][] = [["doctor quotes", "doctor", ["doc1", "--host", "127.0.0.1", "--port", "0", ...extraFlags]]];
   if (wanted("naive")) doctors.push(["doctor quotes, naive reference", "naive-doctor.ts", []]);
-  for (const [scenario, binary, args] of wanted("doctor") ? doctors : []) {
-    const doctor = await start(binary, args, /static UDP port (\d+)/, join(work, `${binary}.log`));
-    for (const inFlight of [1, 16]) {
-      const cpu0 = cpuSeconds(doctor.proc.pid);
-      const r = await runQuotes(doctor.port, inFlight, 5_000_000, seconds);
-      const cpu = cpuSeconds(doctor.proc.pid) - cpu0;
-      const row = { scenario, in_flight: inFlight, quotes: r.quotes, quotes_per_s: Math.round(r.quotes / r.seconds), doctor_cpu_us_per_quote: +((cpu / Math.max(1, r.quotes)) * 1e6).toFixed(2) };
-      rows.push(row);
-      console.log(JSON.stringify(row));
-    }
-  }
+  if (wanted("doctor")) await doctorQuotes(doctors);
 
   if (wanted("startup")) {
     const startup = {
@@ -227,36 +171,43 @@ async function main() {
       server_ms: await startupTime("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "startup.db")], /port number/),
       doctor_ms: await startupTime("doctor", ["doc1", "--host", "127.0.0.1", "--port", "0"], /static UDP port/),
     };
-    rows.push(startup);
-    console.log(JSON.stringify(startup));
+    record(startup);
   }
+  // The issue-16 parts: CPU per session against a C epoll server, the scale table, idle connections.
+  if (wanted("compare")) await compareWithC(cLoadgenAlways, seconds, extraFlags);
+  if (wanted("scale")) for (const slots of scales) await scaleRow(slots, { loadgen: cLoadgenAlways, seconds, extraFlags });
+  if (wanted("idle")) await idleConnections(cLoadgenAlways, seconds, extraFlags);
 
   const result = { date: new Date().toISOString(), load_generator: cLoadgen ? "bench/loadgen.c" : "bench/loadgen.ts", machine: { cores: cpus().length, model: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30) }, seconds_per_level: seconds, booking_sessions_confirmed: booked, bookings_stored: stored, rows };
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   writeFileSync(join(root, "bench", "results", "latest.json"), JSON.stringify(result, null, 2));
-  printTable();
+  printTables();
   console.log(`\nbookings confirmed during the booking runs: ${booked}; stored: ${stored}`);
   console.log(`written: bench/results/latest.json`);
 }
 
-function printTable() {
-  const sessionRows = rows.filter((r) => "sessions_per_s" in r);
-  console.log("\n| scenario | patients | sessions/s | p50 ms | p99 ms | max ms | server CPU µs/session | RSS MiB | errors |");
-  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-  for (const r of sessionRows) console.log(`| ${r.scenario} | ${r.concurrency} | ${r.sessions_per_s} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.server_cpu_us_per_session} | ${r.server_rss_mib} | ${r.errors} |`);
-  for (const r of rows.filter((r) => !("sessions_per_s" in r))) console.log(`| ${Object.entries(r).map(([k, v]) => `${k}: ${v}`).join(" · ")} |`);
+/** Our doctor beside the bare Bun UDP echo, alternating rounds; the ratio is the two in the same run. */
+async function doctorQuotes(doctors: [string, string, string[]][]) {
+  const started = await Promise.all(doctors.map(([, binary, args]) => start(binary, args, /static UDP port (\d+)/, join(work, `${binary}.log`))));
+  for (const inFlight of [1, 16]) {
+    const perS: number[] = [];
+    for (let d = 0; d < doctors.length; d++) {
+      const doctor = started[d]!;
+      const cpu0 = cpuSeconds(doctor.proc.pid);
+      const r = await runQuotes(doctor.port, inFlight, 5_000_000, seconds);
+      const cpu = cpuSeconds(doctor.proc.pid) - cpu0;
+      perS.push(r.quotes / r.seconds);
+      record({ scenario: doctors[d]![0], in_flight: inFlight, quotes: r.quotes, quotes_per_s: Math.round(r.quotes / r.seconds), doctor_cpu_us_per_quote: +((cpu / Math.max(1, r.quotes)) * 1e6).toFixed(2) });
+    }
+    if (perS.length === 2) record({ scenario: "doctor vs the bare Bun UDP echo, same run", in_flight: inFlight, rate_ratio: +(perS[0]! / perS[1]!).toFixed(3) });
+  }
 }
 
 main().then(
-  async () => {
-    for (const p of running) p.kill("SIGTERM");
-    await Promise.all(running.map((p) => p.exited));
-    rmSync(work, { recursive: true, force: true });
-  },
+  () => stopAll("SIGTERM"),
   async (err) => {
     console.error(err);
-    for (const p of running) p.kill("SIGKILL");
-    rmSync(work, { recursive: true, force: true });
+    await stopAll("SIGKILL");
     process.exit(1);
   },
 );

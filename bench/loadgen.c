@@ -2,9 +2,11 @@
 // costs little of the machine's 2 cores and the server's own cost shows. Bounded by a session
 // count and a duration. Prints one JSON line.
 //
-//   loadgen PORT read|book CONCURRENCY MAX_SESSIONS MAX_SECONDS SLOT
+//   loadgen PORT read|book CONCURRENCY MAX_SESSIONS MAX_SECONDS SLOT [SOURCE_ADDRESS]
 //     read: authenticate, available, selection SLOT (already booked), close
 //     book: authenticate, selection N (N = SLOT, SLOT+1, ...), close
+//   SOURCE_ADDRESS (e.g. 127.0.0.2) keeps these connections' ports apart from other clients' on
+//   127.0.0.1, so thousands of idle connections elsewhere do not slow the kernel's port search.
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +31,7 @@ typedef struct {
 } Conn;
 
 static int port, booking, concurrency;
+static const char *source_address;
 static long sessions_max, started_count, done_count, errors, next_slot;
 static double deadline;
 static double *latencies;
@@ -74,6 +77,12 @@ static void start_session(Conn *c) {
   c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
   int one = 1;
   setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (source_address) {
+    struct sockaddr_in local = { .sin_family = AF_INET, .sin_port = 0 };
+    inet_pton(AF_INET, source_address, &local.sin_addr);
+    setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+    bind(c->fd, (struct sockaddr *)&local, sizeof local);
+  }
   struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
   inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
   connect(c->fd, (struct sockaddr *)&a, sizeof a);
@@ -94,7 +103,8 @@ static int by_value(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 7) { fprintf(stderr, "usage: loadgen PORT read|book CONCURRENCY MAX_SESSIONS MAX_SECONDS SLOT\n"); return 2; }
+  if (argc != 7 && argc != 8) { fprintf(stderr, "usage: loadgen PORT read|book CONCURRENCY MAX_SESSIONS MAX_SECONDS SLOT [SOURCE_ADDRESS]\n"); return 2; }
+  if (argc == 8) source_address = argv[7];
   port = atoi(argv[1]);
   booking = strcmp(argv[2], "book") == 0;
   concurrency = atoi(argv[3]);

@@ -95,11 +95,14 @@ export async function runSessions(port: number, session: SessionKind, concurrenc
   };
 }
 
-/** The same sessions driven by bench/loadgen.c (compiled at `binary`): a client that costs the shared cores little. */
-export async function runSessionsC(binary: string, port: number, session: SessionKind, concurrency: number, maxSessions: number, maxSeconds: number): Promise<RunResult> {
+/**
+ * The same sessions driven by bench/loadgen.c (compiled at `binary`): a client that costs the shared
+ * cores little. `sourceAddress` (127.0.0.x) keeps its ports apart from other clients' on 127.0.0.1.
+ */
+export async function runSessionsC(binary: string, port: number, session: SessionKind, concurrency: number, maxSessions: number, maxSeconds: number, sourceAddress?: string): Promise<RunResult> {
   const slot = session.kind === "booking" ? session.slots.next : session.bookedSlot;
   const mode = session.kind === "booking" ? "book" : "read";
-  const proc = Bun.spawn([binary, String(port), mode, String(concurrency), String(maxSessions), String(maxSeconds), String(slot)], { stdout: "pipe" });
+  const proc = Bun.spawn([binary, String(port), mode, String(concurrency), String(maxSessions), String(maxSeconds), String(slot), ...(sourceAddress ? [sourceAddress] : [])], { stdout: "pipe" });
   const out = JSON.parse(await new Response(proc.stdout).text()) as RunResult & { next_slot: number };
   await proc.exited;
   if (session.kind === "booking") session.slots.next = out.next_slot;
