@@ -22,6 +22,8 @@ import { exit_code, DataError, UsageError } from "../shared/errors.ts";
 import { onReloadSignal, untilStopSignal } from "../shared/signals.ts";
 import { loadData, reloadData, warnAboutUsers } from "./healthcenterserver/server-data.ts";
 import * as transcript from "./healthcenterserver/transcript.ts";
+import { parseHttpAddress, StaffPage } from "./healthcenterserver/staff/staff-page.ts";
+import { readStaffToken } from "./healthcenterserver/staff/staff-auth.ts";
 
 const usage = `${pc.bold("healthcenterserver")} ${version}: the health center server; patients log in and book slots over TCP.
 
@@ -47,6 +49,9 @@ Options:
   --idle-timeout S       close connections idle this many seconds (default ${limits.idle_timeout_ms / 1000})
   --login-window S       failed logins are counted over this many seconds (default ${limits.login_window_ms / 1000});
                          after ${limits.login_failures_per_user_max} for one user or ${limits.login_failures_per_address_max} from one address, logins are refused until it passes
+  --http HOST:PORT       serve the staff page, /metrics, /healthz and /readyz there (default: off; keep it on loopback
+                         or behind a TLS proxy)
+  --staff-token-file F   staff who sign in with the token in F see patients' names on the page (default: nobody)
   --quiet                no per-request log lines
   --help, --version
 
@@ -67,6 +72,8 @@ const options = {
   "max-connections": { type: "string" },
   "idle-timeout": { type: "string" },
   "login-window": { type: "string" },
+  http: { type: "string" },
+  "staff-token-file": { type: "string" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
@@ -94,7 +101,11 @@ export async function main(argv: string[]): Promise<number> {
     log.error(`stopping: ${(err as Error)?.stack ?? err}`);
     process.exit(exit_code.internal);
   };
-  const center = new HealthCenter({
+  const staff = settings.http && new StaffPage({
+    http: settings.http, token: settings.staffToken, schedule, db: settings.dbPath, log, patientSide: () => center,
+  });
+  const center: HealthCenter = new HealthCenter({
+    metrics: staff ? staff.metrics : undefined,
     host: settings.host, port: settings.port, users, schedule, committer, log, doctors: settings.doctors, tls: settings.tls,
     authenticator: new Authenticator(users, throttle), connectionsMax: settings.connectionsMax,
     idleTimeoutMs: settings.idleTimeoutMs, onFatal: fatal,
@@ -106,11 +117,16 @@ export async function main(argv: string[]): Promise<number> {
   // Flush immediately: tests and the demo read the port from this line.
   log.notice(transcript.started(center.port, shownAddress(settings.host)));
   log.notice(`(${slots.length} slots, ${restored} booked in ${shownDb}, ${users.length} users${settings.tls ? ", TLS" : ""})`);
+  if (staff) {
+    staff.start();
+    log.notice(`Staff page: http://${settings.http!.host.includes(":") ? `[${settings.http!.host}]` : settings.http!.host}:${staff.port}/ (also /metrics, /healthz, /readyz)`);
+  }
   log.flush();
 
   const signal = await untilStopSignal();
   log.notice(`Received ${signal}: finishing in-flight requests and stopping`);
   await center.stop();
+  if (staff) await staff.stop();
   await committer.close();
   log.notice("The Health Center Server has stopped");
   log.flush();
@@ -131,6 +147,8 @@ type Settings = {
   loginWindowMs: number;
   tls: { cert: string; key: string } | undefined;
   doctors: Map<string, DoctorLocation>;
+  http: { host: string; port: number } | undefined;
+  staffToken: string | undefined;
 };
 
 /** Flags over the deployment file over the defaults. */
@@ -153,6 +171,7 @@ function readSettings(values: Flags, config: Config): Settings {
     loginWindowMs: parseCountFlag("login-window", values["login-window"], limits.login_window_ms / 1000) * 1000,
     tls: readTls(values["tls-cert"], values["tls-key"]),
     doctors,
+    ...readStaffSettings(values.http ?? config.server.http, values["staff-token-file"] ?? config.server.staffTokenFile),
   };
 }
 
@@ -201,6 +220,11 @@ function openStore(path: string): BookingStore {
     if (err instanceof DatabaseProblem) throw new DataError(path, undefined, `${err.message}`);
     throw new DataError(path, undefined, `cannot be used as the booking database (${(err as Error).message})`);
   }
+}
+
+function readStaffSettings(http: string | undefined, tokenFile: string | undefined): Pick<Settings, "http" | "staffToken"> {
+  if (http === undefined && tokenFile !== undefined) throw new UsageError("--staff-token-file needs --http (the staff page is off without it)");
+  return { http: http === undefined ? undefined : parseHttpAddress(http), staffToken: tokenFile === undefined ? undefined : readStaffToken(tokenFile) };
 }
 
 function readTls(certPath: string | undefined, keyPath: string | undefined): { cert: string; key: string } | undefined {

@@ -7,6 +7,8 @@
 //   port = 21000
 //   db = "healthcenter.db"        # or "postgres://USER@HOST:PORT/DB" (several servers, one database)
 //   db_password_file = "pgpass"    # the PostgreSQL password's file (never in the URL)
+//   http = "127.0.0.1:21080"       # the staff page, /metrics and health checks (default: off)
+//   staff_token_file = "staff.token"  # who may see patients' names on the page (optional)
 //   [doctors.doc1]
 //   host = "192.0.2.2"             # where patients reach doc1; the server tells them
 //   port = 41000
@@ -21,7 +23,7 @@ import { ConfigError } from "./errors.ts";
 export type DoctorConfig = { host?: string; port?: number; listen?: string };
 export type Config = {
   data?: string;
-  server: { host?: string; listen?: string; port?: number; db?: string; dbPasswordFile?: string };
+  server: { host?: string; listen?: string; port?: number; db?: string; dbPasswordFile?: string; http?: string; staffTokenFile?: string };
   doctors: Map<string, DoctorConfig>;
 };
 
@@ -53,12 +55,14 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
   if (top.data !== undefined) config.data = resolve(base, asString(top.data, "data", problem));
   if (top.server !== undefined) {
     const s = asTable(top.server, "[server]", problem);
-    allowOnly(s, ["host", "listen", "port", "db", "db_password_file"], "[server]", problem);
+    allowOnly(s, ["host", "listen", "port", "db", "db_password_file", "http", "staff_token_file"], "[server]", problem);
     if (s.host !== undefined) config.server.host = asHost(s.host, "server.host", problem);
     if (s.listen !== undefined) config.server.listen = asHost(s.listen, "server.listen", problem);
     if (s.port !== undefined) config.server.port = asPort(s.port, "server.port", problem);
     if (s.db !== undefined) config.server.db = dbSetting(asString(s.db, "server.db", problem), base);
     if (s.db_password_file !== undefined) config.server.dbPasswordFile = resolve(base, asString(s.db_password_file, "server.db_password_file", problem));
+    if (s.http !== undefined) config.server.http = asString(s.http, "server.http", problem);
+    if (s.staff_token_file !== undefined) config.server.staffTokenFile = resolve(base, asString(s.staff_token_file, "server.staff_token_file", problem));
   }
   if (top.doctors !== undefined) {
     for (const [name, value] of Object.entries(asTable(top.doctors, "[doctors]", problem))) {

@@ -17,6 +17,8 @@ export class Booker {
   private readonly uncommitted = new Set<number>();
   private scheduled = false;
   private inFlight: Promise<void> | undefined;
+  /** Hears how long each batch took to commit, in seconds (for /metrics). */
+  onCommitTimed: ((seconds: number) => void) | undefined;
 
   /** `onBroken` hears a broken invariant (a bug, or a database that answers nonsense); the server stops on it. */
   constructor(
@@ -64,8 +66,12 @@ export class Booker {
     if (this.inFlight || this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    const startedMs = performance.now();
     this.inFlight = this.committer.commit(batch.map((p) => ({ index: p.slot.index, patient: p.patient }))).then(
-      (results) => this.onBatchCommitted(batch, results),
+      (results) => {
+        this.onCommitTimed?.((performance.now() - startedMs) / 1000);
+        this.onBatchCommitted(batch, results);
+      },
       (err: Error) => this.onBatchFailed(batch, err),
     ).catch(this.onBroken);
   }

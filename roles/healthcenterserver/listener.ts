@@ -12,6 +12,7 @@ import { Booker } from "./booker.ts";
 import type { Committer } from "./committer.ts";
 import { Connection } from "./connection.ts";
 import type { Schedule } from "./schedule.ts";
+import type { ServerMetrics } from "./staff/server-metrics.ts";
 import { Session, type DoctorLocation, type SessionServices } from "./session.ts";
 import * as transcript from "./transcript.ts";
 
@@ -31,6 +32,8 @@ export type ServerOptions = {
   tls?: { cert: string; key: string };
   connectionsMax: number;
   idleTimeoutMs: number;
+  /** Counts for /metrics (only with --http). */
+  metrics?: ServerMetrics;
   /** A broken invariant: the role logs it and exits, since memory may no longer mirror the database. */
   onFatal: (err: unknown) => void;
 };
@@ -49,12 +52,15 @@ export class HealthCenter {
 
   constructor(private readonly options: ServerOptions) {
     this.booker = new Booker(options.schedule, options.committer, options.onFatal);
+    const metrics = options.metrics;
+    if (metrics) this.booker.onCommitTimed = (seconds) => metrics.commitSeconds.observe(seconds);
     this.services = {
       auth: options.authenticator,
       booker: this.booker,
       schedule: options.schedule,
       doctors: options.doctors,
       log: options.log,
+      metrics: options.metrics,
       userListing: transcript.userListing(options.users),
       guard: (c, fn) => this.guard(c, fn),
     };
@@ -68,6 +74,15 @@ export class HealthCenter {
 
   get port(): number {
     return this.listener?.port ?? 0;
+  }
+
+  /** Accepting connections (for /readyz). */
+  get listening(): boolean {
+    return this.listener !== undefined && !this.stopping;
+  }
+
+  get openConnections(): number {
+    return this.conns.size;
   }
 
   start(): void {
@@ -151,6 +166,7 @@ export class HealthCenter {
     }
     c.handler = new Session(c, this.services);
     this.conns.add(s);
+    this.options.metrics?.sessions.inc();
   }
 
   private onClose(s: Sock): void {

@@ -42,6 +42,11 @@ export class Schedule {
     return this.holders[position] === undefined ? { kind: "free", slot } : { kind: "notavailable", slot };
   }
 
+  /** Where a slot index sits in `slots`, or undefined when it is not in the schedule. */
+  position(index: number): number | undefined {
+    return this.positionOf.get(index);
+  }
+
   holderOf(index: number): string | undefined {
     const position = this.positionOf.get(index);
     return position === undefined ? undefined : this.holders[position];

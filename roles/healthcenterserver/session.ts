@@ -7,6 +7,7 @@ import type { AuthResult, Authenticator } from "./auth.ts";
 import type { Booker, BookingOutcome } from "./booker.ts";
 import type { Connection, LineHandler } from "./connection.ts";
 import type { Schedule } from "./schedule.ts";
+import type { ServerMetrics } from "./staff/server-metrics.ts";
 import * as transcript from "./transcript.ts";
 
 export type DoctorLocation = { host?: string; port?: number };
@@ -21,6 +22,8 @@ export type SessionServices = {
   log: Log;
   /** The masked user database, as the seed logs it on each login. */
   userListing: string;
+  /** Counts for /metrics (only with --http). */
+  metrics?: ServerMetrics;
   /** Runs a callback that arrives later (a hash check, a commit) with the same guard as socket events. */
   guard: (c: Connection, fn: () => void) => void;
 };
@@ -29,11 +32,26 @@ export class Session implements LineHandler {
   private user: string | undefined;
   private protocolErrors = 0;
   private loginFailures = 0;
+  /** The request being answered, for its latency (one at a time: the connection holds later lines). */
+  private request = { kind: "", startedMs: 0 };
 
   constructor(private readonly conn: Connection, private readonly services: SessionServices) {}
 
   onLine(line: string): void {
+    const metrics = this.services.metrics;
     const request = parseRequest(line);
+    if (metrics) this.request = { kind: request.kind, startedMs: performance.now() };
+    this.dispatch(request);
+    if (metrics && this.conn.state.kind !== "waiting") metrics.requestDone(this.request.kind, this.request.startedMs);
+  }
+
+  /** A reply that waited (a hash check, a commit) has been queued. */
+  private replied(): void {
+    this.services.metrics?.requestDone(this.request.kind, this.request.startedMs);
+    this.conn.replyDone();
+  }
+
+  private dispatch(request: ReturnType<typeof parseRequest>): void {
     switch (request.kind) {
       case "bad":
         return this.protocolError(request.reason);
@@ -66,13 +84,14 @@ export class Session implements LineHandler {
     result.then((checked) =>
       this.services.guard(this.conn, () => {
         this.onLoginChecked(user, checked);
-        this.conn.replyDone();
+        this.replied();
       }),
     );
   }
 
   private onLoginChecked(user: string, result: AuthResult): void {
     const log = this.services.log;
+    this.services.metrics?.logins.inc(result);
     if (result === "success") {
       this.user = user;
       log.info(transcript.loginSucceeded(user));
@@ -102,13 +121,14 @@ export class Session implements LineHandler {
     this.services.booker.book(index, user, (outcome) =>
       this.services.guard(this.conn, () => {
         this.onSelectionCommitted(user, index, outcome);
-        this.conn.replyDone();
+        this.replied();
       }),
     );
   }
 
   private onSelectionCommitted(user: string, index: number, outcome: BookingOutcome): void {
     const log = this.services.log;
+    this.services.metrics?.booking(outcome.kind);
     switch (outcome.kind) {
       case "invalid":
         log.info(transcript.selectionInvalid);

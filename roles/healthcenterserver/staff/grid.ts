@@ -1,0 +1,137 @@
+// The staff page's model of the week, headless: doctors by day and time, each slot free or booked,
+// counts kept up to date from committed changes only. What it sends is bounded: at most
+// staff_page_cells_max cells and staff_page_slots_max slots listed one by one, whatever the schedule's size.
+import type { Slot } from "../../../shared/datafiles.ts";
+import { staff_page_cells_max, staff_page_slots_max } from "../../../shared/limits.ts";
+import type { SlotChange } from "../changes.ts";
+
+const week = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/** A listed slot as sent: [index, cell, state]; state is 0 free, 1 booked, or the patient's name (staff only). */
+export type SlotRow = [number, number, 0 | 1 | string];
+/** A committed change as sent: [index, cell, state, booked in the cell, doctor, booked for the doctor]. */
+export type ChangeRow = [number, number, 0 | 1 | string, number, number, number];
+/** A cell as sent: [cell id, doctor, day, time (positions in the lists), slots, booked]. */
+export type CellRow = [number, number, number, number, number, number];
+
+export type Snapshot = {
+  names: boolean;
+  doctors: { name: string; slots: number; booked: number }[];
+  days: string[];
+  times: string[];
+  cells: CellRow[];
+  slots: SlotRow[];
+  cellsTotal: number;
+  slotsTotal: number;
+};
+
+/** Sorts "09am", "12pm", "01pm", "10:30am" by time of day; anything else after, by text. */
+export function minutesOfDay(time: string): number {
+  const m = /^(\d{1,2})(?::(\d{2}))?\s*([ap]m)?$/i.exec(time);
+  if (!m) return Number.MAX_SAFE_INTEGER;
+  let hours = Number(m[1]) % (m[3] ? 12 : 24);
+  if (m[3]?.toLowerCase() === "pm") hours += 12;
+  return hours * 60 + Number(m[2] ?? 0);
+}
+
+function ordered(values: Iterable<string>, rank: (v: string) => number): string[] {
+  return [...new Set(values)].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export class Grid {
+  readonly doctors: string[];
+  readonly days: string[];
+  readonly times: string[];
+  private readonly cellOfPosition: Int32Array;
+  private readonly cells: { doctor: number; day: number; time: number; slots: number; booked: number }[] = [];
+  private readonly booked: Uint8Array;
+  /** Names of the holders of listed slots (the first staff_page_slots_max); others are counted only. */
+  private readonly holders: (string | undefined)[];
+  private readonly doctorBooked: number[];
+  private readonly doctorSlots: number[];
+
+  /** `holderAt(position)`: who holds each slot now; read once, then the grid follows `apply`. */
+  constructor(private readonly slots: readonly Slot[], holderAt: (position: number) => string | undefined, private readonly positionOf: (index: number) => number | undefined) {
+    this.doctors = ordered(slots.map((s) => s.doctor), () => 0);
+    this.days = ordered(slots.map((s) => s.day), (d) => { const i = week.indexOf(d); return i === -1 ? week.length : i; });
+    this.times = ordered(slots.map((s) => s.time), minutesOfDay);
+    const doctorIds = new Map(this.doctors.map((d, i) => [d, i]));
+    const dayIds = new Map(this.days.map((d, i) => [d, i]));
+    const timeIds = new Map(this.times.map((t, i) => [t, i]));
+    const cellIds = new Map<string, number>();
+    this.cellOfPosition = new Int32Array(slots.length);
+    this.booked = new Uint8Array(slots.length);
+    this.holders = new Array(Math.min(slots.length, staff_page_slots_max)).fill(undefined);
+    this.doctorBooked = new Array(this.doctors.length).fill(0);
+    this.doctorSlots = new Array(this.doctors.length).fill(0);
+    slots.forEach((s, p) => {
+      const key = `${s.doctor}\n${s.day}\n${s.time}`;
+      let cell = cellIds.get(key);
+      if (cell === undefined) {
+        cell = this.cells.length;
+        cellIds.set(key, cell);
+        this.cells.push({ doctor: doctorIds.get(s.doctor)!, day: dayIds.get(s.day)!, time: timeIds.get(s.time)!, slots: 0, booked: 0 });
+      }
+      this.cellOfPosition[p] = cell;
+      this.cells[cell]!.slots += 1;
+      this.doctorSlots[this.cells[cell]!.doctor]! += 1;
+      this.set(p, holderAt(p));
+    });
+  }
+
+  /** Follows one committed change; returns the row to send, or undefined for an index not in the schedule. */
+  apply(change: SlotChange): ChangeRow | undefined {
+    const p = this.positionOf(change.index);
+    if (p === undefined) return undefined;
+    this.set(p, change.holder);
+    const cellId = this.cellOfPosition[p]!;
+    const cell = this.cells[cellId]!;
+    return [change.index, cellId, change.holder ?? 0, cell.booked, cell.doctor, this.doctorBooked[cell.doctor]!];
+  }
+
+  get bookedCount(): number {
+    return this.doctorBooked.reduce((a, b) => a + b, 0);
+  }
+
+  /** What a page starts from; names only for signed-in staff. */
+  snapshot(names: boolean): Snapshot {
+    const cellsShown = Math.min(this.cells.length, staff_page_cells_max);
+    const cells: CellRow[] = [];
+    for (let c = 0; c < cellsShown; c++) {
+      const cell = this.cells[c]!;
+      cells.push([c, cell.doctor, cell.day, cell.time, cell.slots, cell.booked]);
+    }
+    const slots: SlotRow[] = [];
+    for (let p = 0; p < this.holders.length; p++) {
+      const cell = this.cellOfPosition[p]!;
+      if (cell >= cellsShown) continue;
+      slots.push([this.slots[p]!.index, cell, this.booked[p] ? (names ? this.holders[p]! : 1) : 0]);
+    }
+    return {
+      names,
+      doctors: this.doctors.map((name, i) => ({ name, slots: this.doctorSlots[i]!, booked: this.doctorBooked[i]! })),
+      days: this.days,
+      times: this.times,
+      cells,
+      slots,
+      cellsTotal: this.cells.length,
+      slotsTotal: this.slots.length,
+    };
+  }
+
+  private set(position: number, holder: string | undefined): void {
+    const now = holder === undefined ? 0 : 1;
+    if (position < this.holders.length) this.holders[position] = holder;
+    const was = this.booked[position]!;
+    if (was === now) return;
+    this.booked[position] = now;
+    const cell = this.cells[this.cellOfPosition[position]!]!;
+    cell.booked += now - was;
+    this.doctorBooked[cell.doctor]! += now - was;
+  }
+}
+
+/** A change as a page without names sees it. */
+export function withoutName(row: ChangeRow): ChangeRow {
+  return typeof row[2] === "string" ? [row[0], row[1], 1, row[3], row[4], row[5]] : row;
+}

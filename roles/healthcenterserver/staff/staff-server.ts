@@ -1,0 +1,134 @@
+// The staff page server (Bun.serve, in the server process): the live schedule page, /metrics,
+// /healthz and /readyz. Same habits as the TCP side: bounded requests, live pages and bodies,
+// an idle timeout, and every answer carries the security headers. Patient names go only to
+// signed-in staff.
+import type { Server } from "bun";
+import { staff_body_bytes_max, staff_idle_timeout_ms, staff_requests_max } from "../../../shared/limits.ts";
+import type { Log } from "../../../shared/log.ts";
+import { page_assets } from "./assets.ts";
+import type { Grid } from "./grid.ts";
+import type { Readiness } from "./health.ts";
+import type { ServerMetrics } from "./server-metrics.ts";
+import type { StaffAuth } from "./staff-auth.ts";
+import type { Watchers } from "./watchers.ts";
+
+export type StaffServerOptions = {
+  host: string;
+  port: number;
+  grid: Grid;
+  watchers: Watchers;
+  auth: StaffAuth;
+  metrics: ServerMetrics;
+  readiness: () => Readiness;
+  log: Log;
+};
+
+const security_headers: Record<string, string> = {
+  "Content-Security-Policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  "X-Content-Type-Options": "nosniff",
+  "X-Frame-Options": "DENY",
+  "Referrer-Policy": "no-referrer",
+  "Cache-Control": "no-store",
+};
+
+function reply(body: string | ReadableStream<Uint8Array> | null, status: number, type: string, extra: Record<string, string> = {}): Response {
+  return new Response(body, { status, headers: { ...security_headers, "Content-Type": type, ...extra } });
+}
+
+const text = (body: string, status = 200, extra: Record<string, string> = {}) => reply(body, status, "text/plain; charset=utf-8", extra);
+
+export class StaffServer {
+  private server: Server<undefined> | undefined;
+
+  constructor(private readonly options: StaffServerOptions) {}
+
+  get port(): number {
+    return this.server?.port ?? 0;
+  }
+
+  start(): void {
+    this.server = Bun.serve({
+      hostname: this.options.host,
+      port: this.options.port,
+      idleTimeout: staff_idle_timeout_ms / 1000,
+      maxRequestBodySize: staff_body_bytes_max,
+      fetch: (req, server) => this.handle(req, server),
+      error: (err) => {
+        this.options.log.error(`staff page: ${err.stack ?? err}`);
+        return text("internal error\n", 500);
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.options.watchers.stop();
+    await this.server?.stop(true);
+  }
+
+  private async handle(req: Request, server: Server<undefined>): Promise<Response> {
+    // pendingRequests counts this one, and every live page.
+    if (server.pendingRequests > staff_requests_max) return text("too many requests, try again later\n", 503, { "Retry-After": "1" });
+    const path = new URL(req.url).pathname;
+    const get = req.method === "GET" || req.method === "HEAD";
+    switch (`${get ? "GET" : req.method} ${path}`) {
+      case "GET /":
+        return reply(page_assets.html, 200, "text/html; charset=utf-8");
+      case "GET /page.css":
+        return reply(page_assets.css, 200, "text/css; charset=utf-8");
+      case "GET /page.js":
+        return reply(page_assets.script, 200, "text/javascript; charset=utf-8");
+      case "GET /api/schedule":
+        return reply(JSON.stringify(this.options.grid.snapshot(this.isStaff(req))), 200, "application/json");
+      case "GET /api/events":
+        return this.events(req, server);
+      case "POST /api/signin":
+        return this.signIn(req);
+      case "POST /api/signout":
+        return reply(null, 204, "text/plain", { "Set-Cookie": this.options.auth.signOut(req) });
+      case "GET /metrics":
+        return reply(this.options.metrics.render(), 200, "text/plain; version=0.0.4; charset=utf-8");
+      case "GET /healthz":
+        return text("ok\n");
+      case "GET /readyz": {
+        const r = this.options.readiness();
+        return r.ready ? text("ready\n") : text(`not ready: ${r.reason}\n`, 503);
+      }
+    }
+    const known = ["/", "/page.css", "/page.js", "/api/schedule", "/api/events", "/api/signin", "/api/signout", "/metrics", "/healthz", "/readyz"];
+    return known.includes(path) ? text("method not allowed\n", 405) : text("not found\n", 404);
+  }
+
+  private isStaff(req: Request): boolean {
+    return this.options.auth.isStaff(req, Date.now());
+  }
+
+  private events(req: Request, server: Server<undefined>): Response {
+    const watchers = this.options.watchers;
+    if (watchers.full) return text("too many live pages, try again later\n", 503, { "Retry-After": "5" });
+    // Heartbeats keep the stream busy; the idle timeout is for connections with nothing in progress.
+    server.timeout(req, 0);
+    const stream = watchers.open(this.isStaff(req), req.signal);
+    return reply(stream, 200, "text/event-stream; charset=utf-8");
+  }
+
+  private async signIn(req: Request): Promise<Response> {
+    if (!this.options.auth.enabled) return text("sign-in is off: the server was started without --staff-token-file\n", 404);
+    let body: string;
+    try {
+      body = await req.text();
+    } catch {
+      return text("request body too large\n", 413);
+    }
+    const token = new URLSearchParams(body).get("token") ?? "";
+    const result = this.options.auth.signIn(token, Date.now());
+    switch (result.kind) {
+      case "ok":
+        return reply(null, 204, "text/plain", { "Set-Cookie": result.cookie });
+      case "throttled":
+        return text("too many failed sign-ins; wait a minute\n", 429, { "Retry-After": "60" });
+      default:
+        return text("wrong token\n", 401);
+    }
+  }
+}

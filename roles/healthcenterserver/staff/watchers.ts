@@ -1,0 +1,126 @@
+// Live pages: each watches the schedule over server-sent events. A committed change costs the
+// booking path one grid update and one push onto a list; once per staff_events_flush_ms the list
+// is encoded once (with names and without) and written to every page. A page that falls
+// behind by staff_watcher_queue_bytes_max is disconnected; its browser reconnects and starts
+// from a fresh snapshot.
+import {
+  staff_events_batch_max, staff_events_flush_ms, staff_heartbeat_ms, staff_watcher_queue_bytes_max, staff_watchers_max,
+} from "../../../shared/limits.ts";
+import type { ChangeFeed } from "../changes.ts";
+import { withoutName, type ChangeRow, type Grid } from "./grid.ts";
+
+type Watcher = { names: boolean; controller: ReadableStreamDefaultController<Uint8Array>; closed: boolean };
+
+const encoder = new TextEncoder();
+const heartbeat = encoder.encode(": keep-alive\n\n");
+
+export class Watchers {
+  private readonly all = new Set<Watcher>();
+  private pending: ChangeRow[] = [];
+  /** More changes in one interval than a page should get one by one: send snapshots instead. */
+  private overflowed = false;
+  private flushTimer: Timer | undefined;
+  private heartbeatTimer: Timer | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly grid: Grid, feed: ChangeFeed) {
+    this.unsubscribe = feed.subscribe((change) => {
+      const row = grid.apply(change);
+      if (row === undefined || this.all.size === 0) return;
+      if (this.pending.length < staff_events_batch_max) this.pending.push(row);
+      else this.overflowed = true;
+      this.flushTimer ??= setTimeout(() => this.flush(), staff_events_flush_ms);
+    });
+  }
+
+  get count(): number {
+    return this.all.size;
+  }
+
+  get full(): boolean {
+    return this.all.size >= staff_watchers_max;
+  }
+
+  /** A new live page: a stream that starts with a snapshot. */
+  open(names: boolean, signal: AbortSignal): ReadableStream<Uint8Array> {
+    let watcher: Watcher;
+    return new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          watcher = { names, controller, closed: false };
+          this.all.add(watcher);
+          this.send(watcher, this.snapshotEvent(names));
+          this.heartbeatTimer ??= setInterval(() => this.beat(), staff_heartbeat_ms);
+          signal.addEventListener("abort", () => this.close(watcher), { once: true });
+        },
+        cancel: () => this.close(watcher),
+      },
+      { highWaterMark: staff_watcher_queue_bytes_max, size: (chunk) => chunk?.byteLength ?? 0 },
+    );
+  }
+
+  /** Ends every stream and stops listening (server shutdown). */
+  stop(): void {
+    this.unsubscribe();
+    for (const w of this.all) this.close(w, "end");
+    clearTimeout(this.flushTimer);
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined;
+    const rows = this.pending;
+    const overflowed = this.overflowed;
+    this.pending = [];
+    this.overflowed = false;
+    if (overflowed) {
+      const cache = new Map<boolean, Uint8Array>();
+      for (const w of this.all) {
+        if (!cache.has(w.names)) cache.set(w.names, this.snapshotEvent(w.names));
+        this.send(w, cache.get(w.names)!);
+      }
+      return;
+    }
+    let named: Uint8Array | undefined;
+    let anonymous: Uint8Array | undefined;
+    for (const w of this.all) {
+      if (w.names) named ??= changesEvent(rows);
+      else anonymous ??= changesEvent(rows.map(withoutName));
+      this.send(w, w.names ? named! : anonymous!);
+    }
+  }
+
+  private beat(): void {
+    for (const w of this.all) this.send(w, heartbeat);
+  }
+
+  private snapshotEvent(names: boolean): Uint8Array {
+    return encoder.encode(`event: snapshot\ndata: ${JSON.stringify(this.grid.snapshot(names))}\n\n`);
+  }
+
+  private send(w: Watcher, bytes: Uint8Array): void {
+    if (w.closed) return;
+    if ((w.controller.desiredSize ?? 0) < bytes.byteLength) return this.close(w, "error");
+    w.controller.enqueue(bytes);
+  }
+
+  /** "end" lets the page read what is queued; "error" cuts a page that fell behind; "gone": the peer left. */
+  private close(w: Watcher, how: "end" | "error" | "gone" = "gone"): void {
+    if (w.closed) return;
+    w.closed = true;
+    this.all.delete(w);
+    try {
+      if (how === "end") w.controller.close();
+      else if (how === "error") w.controller.error(new Error("live page fell behind"));
+    } catch {
+      // Already cancelled by the peer.
+    }
+    if (this.all.size === 0) {
+      clearInterval(this.heartbeatTimer);
+      this.heartbeatTimer = undefined;
+    }
+  }
+}
+
+function changesEvent(rows: ChangeRow[]): Uint8Array {
+  return encoder.encode(`event: changes\ndata: ${JSON.stringify(rows)}\n\n`);
+}
