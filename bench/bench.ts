@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "../scripts/build.ts";
 import { compareWithC } from "./compare.ts";
+import { postgresBooking } from "./postgres.ts";
 import { idleConnections } from "./idle.ts";
 import { runQuotes, runSessions, runSessionsC, type RunResult, type SessionKind } from "./loadgen.ts";
 import { compileC, cpuSeconds, dist, root, rssMiB, start, stopAll, work } from "./procs.ts";
@@ -19,7 +20,7 @@ const { values } = parseArgs({
     "c-loadgen": { type: "boolean" },
   },
 });
-/** --only read-mostly,naive,soak,booking,available,doctor,startup,compare,scale,idle runs just those parts. */
+/** --only read-mostly,naive,soak,booking,postgres,available,doctor,startup,compare,scale,idle runs just those parts. */
 const only = values.only ? new Set(values.only.split(",")) : undefined;
 const wanted = (part: string) => !only || only.has(part);
 const seconds = Number(values.seconds ?? 3);
@@ -145,9 +146,9 @@ async function main() {
   // Durable booking sessions on 100,000 slots over 100 doctors.
   const slots = { next: 1 };
   let stored = NaN;
+  const bigDir = join(work, "big");
+  if (wanted("booking") || wanted("available") || wanted("postgres")) writeBigData(bigDir, 100_000, 100);
   if (wanted("booking") || wanted("available")) {
-    const bigDir = join(work, "big");
-    writeBigData(bigDir, 100_000, 100);
     const big = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--data", bigDir, "--db", join(work, "big.db"), ...extraFlags], /port number: (\d+)/, join(work, "big.log"));
     const nextSlot = () => slots.next++;
     if (wanted("booking")) await sessionScenario("booking (100k slots)", big.proc.pid, big.port, () => ({ kind: "booking", slots }));
@@ -159,6 +160,8 @@ async function main() {
     stored = Number(Bun.spawnSync(["sqlite3", join(work, "big.db"), "select count(*) from bookings"]).stdout.toString() || NaN);
   }
   const booked = slots.next - 1; // every slot handed out was confirmed (errors would show in the rows)
+  // The same durable booking with PostgreSQL as the store: one instance, then two sharing it.
+  if (wanted("postgres")) await postgresBooking(bigDir, { seconds, levels, sessionsMax: sessions_per_level_max, extraFlags });
 
   // Doctor quotes, beside the naive reference doctor.
   const doctors: [string, string, string[]][] = [["doctor quotes", "doctor", ["doc1", "--host", "127.0.0.1", "--port", "0", ...extraFlags]]];

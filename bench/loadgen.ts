@@ -70,7 +70,9 @@ function runSession(port: number, steps: Step[]): Promise<boolean> {
   });
 }
 
-export async function runSessions(port: number, session: SessionKind, concurrency: number, maxSessions: number, maxSeconds: number): Promise<RunResult> {
+/** `port` may list several servers (instances sharing one database): patient w talks to ports[w % n]. */
+export async function runSessions(port: number | number[], session: SessionKind, concurrency: number, maxSessions: number, maxSeconds: number): Promise<RunResult> {
+  const ports = Array.isArray(port) ? port : [port];
   const steps = stepsFor(session);
   const latencies = new Float64Array(maxSessions);
   let started = 0;
@@ -78,7 +80,8 @@ export async function runSessions(port: number, session: SessionKind, concurrenc
   let errors = 0;
   const t0 = performance.now();
   const deadline = t0 + maxSeconds * 1000;
-  const worker = async () => {
+  const worker = async (w: number) => {
+    const port = ports[w % ports.length]!;
     while (started < maxSessions && performance.now() < deadline) {
       started++;
       const begin = performance.now();
@@ -87,7 +90,7 @@ export async function runSessions(port: number, session: SessionKind, concurrenc
       else errors++;
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   const sorted = latencies.subarray(0, completed).sort();
   return {
     sessions: completed, errors, seconds: (performance.now() - t0) / 1000,

@@ -1,7 +1,7 @@
 // A throwaway PostgreSQL for tests and the bench: Debian's packages, a fresh cluster in a temporary
 // directory on a free loopback port, run as a non-root user (Postgres refuses to run as root),
 // stopped and removed afterwards. No mocks: the server under test talks to a real Postgres.
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 
@@ -24,6 +24,8 @@ export type Postgres = {
   stopServer: () => void;
   startServer: () => void;
   stop: () => void;
+  /** The postmaster and its children (backends, writers): for measuring the database's CPU. */
+  serverPids: () => number[];
 };
 
 /** The installed version's bin directory (/usr/lib/postgresql/N/bin), installing the package if it is missing and we may. */
@@ -101,6 +103,17 @@ export function startPostgres(bin: string): Postgres {
       startServer();
     },
     stopServer, startServer,
+    serverPids: () => {
+      const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
+      const children = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
+        try {
+          return Number(readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]!.split(" ")[1]) === postmaster;
+        } catch {
+          return false; // gone meanwhile
+        }
+      });
+      return [postmaster, ...children.map(Number)];
+    },
     stop: () => {
       if (stopped) return;
       stopped = true;
