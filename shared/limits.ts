@@ -87,7 +87,7 @@ export const tcp_connect_timeout_ms = 5_000;
 export const reply_timeout_ms = 10_000;
 /** One reply (a whole slot list) the patient accepts: lines, bytes, and time from first to last line. */
 export const reply_lines_max = 1_000_000;
-export const reply_bytes_max = 32 * 1024 * 1024;
+export const reply_bytes_max = 16 * 1024 * 1024;
 export const reply_total_ms_max = 30_000;
 /** Invalid indexes a piped patient may enter before giving up. */
 export const choices_max = 10;

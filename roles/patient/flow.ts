@@ -106,12 +106,7 @@ export async function runPatient(plan: PatientPlan, view: PatientView): Promise<
 }
 
 async function readSlots(client: LineClient): Promise<FreeSlot[]> {
-  const slots: FreeSlot[] = [];
-  while (true) {
-    const line = await client.line();
-    if (line === "") return slots;
-    slots.push(expect(parseFreeSlot(line)));
-  }
+  return (await client.list()).map((line) => expect(parseFreeSlot(line)));
 }
 
 function expect<T>(result: ParseResult<T>): T {

@@ -2,10 +2,14 @@
 import type { Socket } from "bun";
 
 import { LineFramer } from "../../shared/framing.ts";
-import { reply_line_bytes_max, reply_timeout_ms, tcp_connect_timeout_ms } from "../../shared/limits.ts";
+import { reply_bytes_max, reply_line_bytes_max, reply_lines_max, reply_timeout_ms, reply_total_ms_max, tcp_connect_timeout_ms } from "../../shared/limits.ts";
 import { NetworkError } from "../../shared/errors.ts";
+import { visible } from "../../shared/visible.ts";
 
 export type TlsOptions = { ca?: string };
+/** What one list reply may be: the server is not trusted to end it. */
+export type ReplyCaps = { linesMax: number; bytesMax: number; totalMs: number };
+export const default_reply_caps: ReplyCaps = { linesMax: reply_lines_max, bytesMax: reply_bytes_max, totalMs: reply_total_ms_max };
 
 export class LineClient {
   private lines: string[] = [];
@@ -13,6 +17,10 @@ export class LineClient {
   private answeredInPlainText: boolean | undefined;
   private waiter: (() => void) | undefined;
   private framer = new LineFramer(reply_line_bytes_max);
+  /** Bytes of lines received and not yet read. */
+  private unreadBytes = 0;
+  /** Why the client stopped reading: the server broke a cap. */
+  private refused: string | undefined;
   closed = false;
   private socket!: Socket<undefined>;
 
@@ -28,14 +36,7 @@ export class LineClient {
       port,
       tls: tls ? { ca: tls.ca, rejectUnauthorized: true, serverName: host } : undefined,
       socket: {
-        data: (_s, bytes) => {
-          c.answeredInPlainText ??= bytes[0] !== 0x15 && bytes[0] !== 0x16;
-          const result = c.framer.push(bytes, (line) => {
-            c.lines.push(line);
-          });
-          if (result === "overflow") c.lines.push("error reply line too long");
-          c.wake();
-        },
+        data: (s, bytes) => c.onData(s, bytes),
         handshake: (_s, ok, err) => handshake(ok, err?.message),
         close: () => c.gone(),
         end: () => c.gone(),
@@ -75,6 +76,30 @@ export class LineClient {
     return this.socket.localAddress;
   }
 
+  private onData(s: Socket<undefined>, bytes: Uint8Array): void {
+    if (this.refused !== undefined) return;
+    this.answeredInPlainText ??= bytes[0] !== 0x15 && bytes[0] !== 0x16;
+    const result = this.framer.push(bytes, (line) => {
+      this.lines.push(line);
+      this.unreadBytes += line.length + 1;
+    });
+    if (result === "overflow") this.refuse(s, `sent a line longer than ${reply_line_bytes_max} bytes`);
+    // Replies come one at a time, to one request at a time: more than one reply's worth unread is not a reply.
+    else if (this.unreadBytes > reply_bytes_max) this.refuse(s, `sent more than ${reply_bytes_max} bytes that were not read`);
+    this.wake();
+  }
+
+  /** Stops reading from a server that broke a limit: the connection is closed and every later read says why. */
+  private refuse(s: Socket<undefined> | undefined, why: string): NetworkError {
+    this.refused ??= `the health center server at ${this.host}:${this.port} ${why}; stopped reading from it`;
+    this.lines = [];
+    this.unreadBytes = 0;
+    this.closed = true;
+    (s ?? this.socket)?.terminate();
+    this.wake();
+    return new NetworkError(this.refused);
+  }
+
   private gone() {
     this.closed = true;
     this.wake();
@@ -87,22 +112,58 @@ export class LineClient {
   }
 
   write(text: string): void {
+    if (this.refused !== undefined) throw new NetworkError(this.refused);
     if (this.closed) throw new NetworkError(`the health center server at ${this.host}:${this.port} closed the connection`);
     this.socket.write(text);
   }
 
-  /** The next line; a NetworkError if the server closes or says nothing for `timeoutMs`. */
+  /** The next line, control characters made visible; a NetworkError if the server closes or says nothing for `timeoutMs`. */
   async line(timeoutMs = reply_timeout_ms): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
+    const line = await this.rawLine(Date.now() + timeoutMs);
+    if (line === undefined) throw new NetworkError(`no reply from the health center server at ${this.host}:${this.port} within ${timeoutMs} ms`);
+    return visible(line);
+  }
+
+  /**
+   * The lines of a list reply up to its empty line (or a lone `error` line), control characters made visible. A reply
+   * longer than `caps` allows (lines, bytes, or time from first to last) is refused: the
+   * connection is closed and a NetworkError says which cap it broke.
+   */
+  async list(caps: ReplyCaps = default_reply_caps): Promise<string[]> {
+    const deadline = Date.now() + caps.totalMs;
+    const lines: string[] = [];
+    let bytes = 0;
     while (true) {
+      const line = await this.rawLine(Math.min(deadline, Date.now() + reply_timeout_ms));
+      if (line === undefined) {
+        if (Date.now() >= deadline) throw this.refuse(undefined, `took longer than ${caps.totalMs} ms to send one reply`);
+        throw new NetworkError(`no reply from the health center server at ${this.host}:${this.port} within ${reply_timeout_ms} ms`);
+      }
+      if (line === "") return lines;
+      // The protocol answers a request it refuses with one `error` line instead of the list.
+      if (lines.length === 0 && line.startsWith("error ")) return [visible(line)];
+      bytes += line.length + 1;
+      if (lines.length >= caps.linesMax) throw this.refuse(undefined, `sent a reply of more than ${caps.linesMax} lines`);
+      if (bytes > caps.bytesMax) throw this.refuse(undefined, `sent a reply of more than ${caps.bytesMax} bytes`);
+      lines.push(visible(line));
+    }
+  }
+
+  /** The next line as received, or undefined at `deadline`. */
+  private async rawLine(deadline: number): Promise<string | undefined> {
+    while (true) {
+      if (this.refused !== undefined) throw new NetworkError(this.refused);
       const next = this.lines.shift();
-      if (next !== undefined) return next;
+      if (next !== undefined) {
+        this.unreadBytes -= next.length + 1;
+        return next;
+      }
       if (this.closed) {
         const hint = this.answeredInPlainText ? "" : " without answering (if it uses TLS, add --tls)";
         throw new NetworkError(`the health center server at ${this.host}:${this.port} closed the connection${hint}`);
       }
       const left = deadline - Date.now();
-      if (left <= 0) throw new NetworkError(`no reply from the health center server at ${this.host}:${this.port} within ${timeoutMs} ms`);
+      if (left <= 0) return undefined;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiter = () => {
