@@ -52,6 +52,7 @@ Options:
   --http HOST:PORT       serve the staff page, /metrics, /healthz and /readyz there (default: off; keep it on loopback
                          or behind a TLS proxy)
   --staff-token-file F   staff who sign in with the token in F see patients' names on the page (default: nobody)
+  --bookings-per-patient N  bookings one patient may hold at once (default ${limits.bookings_per_patient}; 0 = no limit)
   --quiet                no per-request log lines
   --help, --version
 
@@ -74,6 +75,7 @@ const options = {
   "login-window": { type: "string" },
   http: { type: "string" },
   "staff-token-file": { type: "string" },
+  "bookings-per-patient": { type: "string" },
   quiet: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
@@ -108,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
     metrics: staff ? staff.metrics : undefined,
     host: settings.host, port: settings.port, users, schedule, committer, log, doctors: settings.doctors, tls: settings.tls,
     authenticator: new Authenticator(users, throttle), connectionsMax: settings.connectionsMax,
-    idleTimeoutMs: settings.idleTimeoutMs, onFatal: fatal,
+    idleTimeoutMs: settings.idleTimeoutMs, bookingsPerPatient: settings.bookingsPerPatient, onFatal: fatal,
   });
   await attach((index) => center.booker.isPending(index));
   center.start();
@@ -145,6 +147,7 @@ type Settings = {
   idleTimeoutMs: number;
   connectionsMax: number;
   loginWindowMs: number;
+  bookingsPerPatient: number;
   tls: { cert: string; key: string } | undefined;
   doctors: Map<string, DoctorLocation>;
   http: { host: string; port: number } | undefined;
@@ -169,6 +172,7 @@ function readSettings(values: Flags, config: Config): Settings {
     idleTimeoutMs: parseCountFlag("idle-timeout", values["idle-timeout"], limits.idle_timeout_ms / 1000) * 1000,
     connectionsMax: parseCountFlag("max-connections", values["max-connections"], limits.connections_max),
     loginWindowMs: parseCountFlag("login-window", values["login-window"], limits.login_window_ms / 1000) * 1000,
+    bookingsPerPatient: parseCountFlag("bookings-per-patient", values["bookings-per-patient"], limits.bookings_per_patient, 0),
     tls: readTls(values["tls-cert"], values["tls-key"]),
     doctors,
     ...readStaffSettings(values.http ?? config.server.http, values["staff-token-file"] ?? config.server.staffTokenFile),
@@ -187,13 +191,13 @@ type OpenedBookings = {
 async function openBookings(settings: Settings, schedule: Schedule, log: Log): Promise<OpenedBookings> {
   const target = parseDbTarget(settings.dbPath);
   if (target.kind === "sqlite") {
-    const store = openStore(target.path);
+    const store = openStore(target.path, settings.bookingsPerPatient);
     const restored = restoreBookings(store, schedule, target.path, log);
     const committer = new GuardedCommitter(new InProcessCommitter(store), FileIdentity.of(target.path), log);
     return { committer, restored, shownDb: target.path, attach: async () => {} };
   }
   const { openPostgres } = await import("./healthcenterserver/pg-bookings.ts");
-  const pg = await openPostgres(target, readDbPassword(settings.dbPasswordFile), settings.dbWaitMs, schedule, log);
+  const pg = await openPostgres(target, readDbPassword(settings.dbPasswordFile), settings.dbWaitMs, schedule, log, settings.bookingsPerPatient);
   const attach = async (isPending: (index: number) => boolean) => {
     pg.mirror.attach(isPending);
     await pg.mirror.listen();
@@ -212,10 +216,10 @@ function restoreBookings(store: BookingStore, schedule: Schedule, dbPath: string
 }
 
 /** Opens (creating if need be) and checks the database; a file that is not one is a bad data file. */
-function openStore(path: string): BookingStore {
+function openStore(path: string, bookingsPerPatient: number): BookingStore {
   try {
     checkDatabasePath(path);
-    return new BookingStore(path);
+    return new BookingStore(path, { bookingsPerPatient });
   } catch (err) {
     if (err instanceof DatabaseProblem) throw new DataError(path, undefined, `${err.message}`);
     throw new DataError(path, undefined, `cannot be used as the booking database (${(err as Error).message})`);

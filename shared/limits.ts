@@ -106,6 +106,10 @@ export const throttle_entries_max = 100_000;
 /** A password set with `users add`, in characters (printable ASCII, so also bytes). */
 export const password_chars_max = 256;
 
+// ---- Appointments
+/** Bookings one patient may hold at once (a server flag; 0 = no limit). */
+export const bookings_per_patient = 3;
+
 // ---- Data
 export const data_file_bytes_max = 64 * 1024 * 1024;
 /**

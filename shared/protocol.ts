@@ -4,12 +4,24 @@
 //   available                       ->  "<idx> <Day> <Time>" lines, then an empty line
 //   selection <idx>                 ->  "<doctor> <port> [<host>]" | notavailable | invalid
 //   anything else                   ->  error <reason>
+// Additions (docs/PROTOCOL.md): slots, mine, cancel, reschedule, ping.
 
 export type Request =
   | { kind: "authenticate"; user: string; password: string }
   | { kind: "available" }
   | { kind: "selection"; index: number }
+  | { kind: "slots"; day?: string; doctor?: string; after: number; limit: number }
+  | { kind: "mine" }
+  | { kind: "cancel"; index: number }
+  | { kind: "reschedule"; from: number; to: number }
+  | { kind: "ping" }
   | { kind: "bad"; reason: string };
+
+/** A line of `slots` and `mine`: the slot with where its doctor is. */
+export type SlotLine = { index: number; day: string; time: string; doctor: string; port: number; host?: string };
+
+/** Slots in one `slots` page, when `limit=` is not given, and at most. */
+export const slots_page_max = 1000;
 
 export type SelectionReply =
   | { kind: "booked"; doctor: string; port: number; host?: string }
@@ -51,9 +63,46 @@ export function parseRequest(line: string): Request {
       }
       return { kind: "selection", index: parseIndex(text) };
     }
+    case "slots":
+      return parseSlotsRequest(words.slice(1));
+    case "mine":
+    case "ping":
+      return words.length === 1 ? { kind: command } : { kind: "bad", reason: `usage: ${command}` };
+    case "cancel": {
+      const [, text] = words;
+      if (words.length !== 2 || !isIndexText(text)) return { kind: "bad", reason: "usage: cancel <index>" };
+      return { kind: "cancel", index: parseIndex(text) };
+    }
+    case "reschedule": {
+      const [, from, to] = words;
+      if (words.length !== 3 || !isIndexText(from) || !isIndexText(to)) return { kind: "bad", reason: "usage: reschedule <from> <to>" };
+      return { kind: "reschedule", from: parseIndex(from), to: parseIndex(to) };
+    }
     default:
       return { kind: "bad", reason: "unknown command" };
   }
+}
+
+const isIndexText = (text: string | undefined): text is string => text !== undefined && /^[+-]?\d+$/.test(text);
+const slots_usage = "usage: slots [day=<Day>] [doctor=<name>] [after=<index>] [limit=<1-1000>]";
+
+function parseSlotsRequest(args: string[]): Request {
+  const request: Extract<Request, { kind: "slots" }> = { kind: "slots", after: 0, limit: slots_page_max };
+  const seen = new Set<string>();
+  for (const arg of args) {
+    const eq = arg.indexOf("=");
+    const name = arg.slice(0, eq);
+    const value = arg.slice(eq + 1);
+    if (eq < 1 || value === "" || seen.has(name)) return { kind: "bad", reason: slots_usage };
+    seen.add(name);
+    if (name === "day") request.day = value;
+    else if (name === "doctor") request.doctor = value;
+    else if ((name === "after" || name === "limit") && /^\d{1,15}$/.test(value)) request[name] = Number(value);
+    else return { kind: "bad", reason: slots_usage };
+  }
+  if (request.limit < 1) return { kind: "bad", reason: slots_usage };
+  request.limit = Math.min(request.limit, slots_page_max);
+  return request;
 }
 
 /** A decimal index; anything that is not a safe integer of at least 1 maps to no_such_index. */
@@ -66,6 +115,21 @@ export function parseIndex(text: string): number {
 export const formatAuthenticate = (user: string, password: string) => `authenticate ${user} ${password}\n`;
 export const formatAvailable = () => "available\n";
 export const formatSelection = (index: number) => `selection ${index}\n`;
+
+export const formatPing = () => "ping\n";
+export const formatMine = () => "mine\n";
+export const formatCancel = (index: number) => `cancel ${index}\n`;
+export const formatReschedule = (from: number, to: number) => `reschedule ${from} ${to}\n`;
+
+export function formatSlots(query: { day?: string; doctor?: string; after?: number; limit?: number }): string {
+  const args = Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => ` ${k}=${v}`);
+  return `slots${args.join("")}\n`;
+}
+
+export function formatSlotLine(slot: SlotLine): string {
+  const line = `${slot.index} ${slot.day} ${slot.time} ${slot.doctor} ${slot.port}`;
+  return slot.host ? `${line} ${slot.host}\n` : `${line}\n`;
+}
 
 export const formatFreeSlot = (slot: FreeSlot) => `${slot.index} ${slot.day} ${slot.time}\n`;
 export const formatError = (reason: string) => `error ${reason}\n`;
@@ -89,7 +153,14 @@ export const encoded_reply = {
   failure: Buffer.from(formatAuthReply(false)),
   notavailable: Buffer.from(formatSelectionReply({ kind: "notavailable" })),
   invalid: Buffer.from(formatSelectionReply({ kind: "invalid" })),
+  pong: Buffer.from("pong\n"),
+  cancelled: Buffer.from("cancelled\n"),
+  notyours: Buffer.from("notyours\n"),
 } as const;
+
+/** The start of the reply to a `selection` past the per-patient limit. */
+export const booking_limit_reason = "booking limit reached";
+export const formatLimitReached = (held: number) => formatError(`${booking_limit_reason}: ${held} held`);
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -118,6 +189,33 @@ export function parseSelectionReply(line: string): ParseResult<SelectionReply> {
     return { ok: false, error: serverSaid(line) };
   }
   return { ok: true, value: host ? { kind: "booked", doctor, port, host } : { kind: "booked", doctor, port } };
+}
+
+/** A line of a `slots` or `mine` reply (not the empty line that ends it). */
+export function parseSlotLine(line: string): ParseResult<SlotLine> {
+  const [index, day, time, doctor, portText, host, ...rest] = line.split(" ");
+  const n = Number(index);
+  const port = Number(portText);
+  if (!Number.isSafeInteger(n) || n < 1 || !day || !time || !doctor || !isPort(port) || host === "" || rest.length > 0) {
+    return { ok: false, error: serverSaid(line) };
+  }
+  const slot: SlotLine = { index: n, day, time, doctor, port };
+  if (host) slot.host = host;
+  return { ok: true, value: slot };
+}
+
+export type CancelReply = "cancelled" | "notyours" | "invalid";
+export const parseCancelReply = (line: string): ParseResult<CancelReply> =>
+  line === "cancelled" || line === "notyours" || line === "invalid" ? { ok: true, value: line } : { ok: false, error: serverSaid(line) };
+
+export type RescheduleReply = SelectionReply | { kind: "notyours" };
+export const parseRescheduleReply = (line: string): ParseResult<RescheduleReply> =>
+  line === "notyours" ? { ok: true, value: { kind: "notyours" } } : parseSelectionReply(line);
+
+/** The number held, when a `selection` reply says the per-patient limit is reached. */
+export function parseLimitReached(line: string): number | undefined {
+  const m = /^error booking limit reached: (\d+) held$/.exec(line);
+  return m ? Number(m[1]) : undefined;
 }
 
 export function isPort(n: number): boolean {

@@ -6,13 +6,13 @@ import { embedded } from "../shared/fixtures.ts";
 import { Booker, type BookingOutcome } from "../roles/healthcenterserver/booker.ts";
 import type { Committer } from "../roles/healthcenterserver/committer.ts";
 import { Schedule } from "../roles/healthcenterserver/schedule.ts";
-import type { BookingRequest, BookingResult } from "../roles/healthcenterserver/store.ts";
+import type { Change, ChangeResult } from "../roles/healthcenterserver/appointment-store.ts";
 
 const seed = () => new Schedule(parseSlots("availabilities.txt", embedded["availabilities.txt"]!));
 
 /** A committer whose answer a test decides; it records every batch it was given. */
-function fakeCommitter(answer: (batch: BookingRequest[]) => Promise<BookingResult[]>): Committer & { batches: BookingRequest[][] } {
-  const batches: BookingRequest[][] = [];
+function fakeCommitter(answer: (batch: readonly Change[]) => Promise<ChangeResult[]>): Committer & { batches: (readonly Change[])[] } {
+  const batches: (readonly Change[])[] = [];
   return {
     batches,
     commit: (batch) => {
@@ -32,11 +32,11 @@ const never = (err: unknown) => {
 };
 
 test("bookings of one turn share one commit, and each hears booked only after it", async () => {
-  const committer = fakeCommitter(async (batch) => batch.map(() => ({ stored: true })));
+  const committer = fakeCommitter(async (batch) => batch.map(() => ({ kind: "done" as const })));
   const booker = new Booker(seed(), committer, never);
   const outcomes = await Promise.all([book(booker, 1, "a"), book(booker, 2, "b"), book(booker, 3, "c")]);
   expect(outcomes.map((o) => o.kind)).toEqual(["booked", "booked", "booked"]);
-  expect(committer.batches).toEqual([[{ index: 1, patient: "a" }, { index: 2, patient: "b" }, { index: 3, patient: "c" }]]);
+  expect(committer.batches).toEqual([[{ kind: "book", index: 1, patient: "a" }, { kind: "book", index: 2, patient: "b" }, { kind: "book", index: 3, patient: "c" }]]);
 });
 
 test("a failed commit answers failed and frees every slot of its batch", async () => {
@@ -61,13 +61,13 @@ test("a database that answers fewer results than bookings is a broken invariant,
   await Bun.sleep(1);
   expect(broken.length).toBe(1);
   expect(broken[0]).toBeInstanceOf(AssertionError);
-  expect(String(broken[0])).toContain("answered 0 results for 1 bookings");
+  expect(String(broken[0])).toContain("answered 0 results for 1 changes");
   expect(answered).toBe(false);
 });
 
 test("a race lost to another process answers notavailable, and memory names the database's holder", async () => {
   const schedule = seed();
-  const booker = new Booker(schedule, fakeCommitter(async () => [{ stored: false, holder: "winner" }]), never);
+  const booker = new Booker(schedule, fakeCommitter(async () => [{ kind: "taken", holder: "winner" }]), never);
   expect(await book(booker, 5, "loser")).toEqual({ kind: "notavailable", slot: schedule.slots[4]! });
   expect(schedule.holderOf(5)).toBe("winner");
   expect(schedule.decide(5).kind).toBe("notavailable");
@@ -75,7 +75,7 @@ test("a race lost to another process answers notavailable, and memory names the 
 });
 
 test("invalid and taken slots are answered without a commit, and never synchronously", async () => {
-  const committer = fakeCommitter(async (batch) => batch.map(() => ({ stored: true })));
+  const committer = fakeCommitter(async (batch) => batch.map(() => ({ kind: "done" as const })));
   const booker = new Booker(seed(), committer, never);
   await book(booker, 2, "a");
   let sync = true;
@@ -96,8 +96,8 @@ test("the schedule's change feed hears a booking only once it is committed, and 
   const committer = fakeCommitter(async (batch) => {
     commitsStarted += 1;
     expect(heard).toEqual([]);
-    if (batch[0]!.index === 2) throw new Error("disk full");
-    return batch.map(() => ({ stored: true }));
+    if (batch[0]!.kind === "book" && batch[0]!.index === 2) throw new Error("disk full");
+    return batch.map(() => ({ kind: "done" as const }));
   });
   const booker = new Booker(schedule, committer, never);
   expect(await book(booker, 1, "a")).toMatchObject({ kind: "booked" });

@@ -33,7 +33,7 @@ test("kill -9 in the middle of a booking storm loses no confirmed booking and le
   const slots = 20_000;
   try {
     const data = await writeDataDir(tmp.dir, slots);
-    const server = await startServer(["--db", db, "--data", data, "--quiet"]);
+    const server = await startServer(["--db", db, "--data", data, "--bookings-per-patient", "0", "--quiet"]);
     const confirmed = new Map<number, string>();
     let next = 1;
     let killed = false;
@@ -64,7 +64,7 @@ test("kill -9 in the middle of a booking storm loses no confirmed booking and le
     for (const [index, user] of confirmed) expect(stored.get(index)).toBe(user);
     expect(stored.size).toBeGreaterThanOrEqual(confirmed.size);
 
-    const again = await startServer(["--db", db, "--data", data, "--quiet"]);
+    const again = await startServer(["--db", db, "--data", data, "--bookings-per-patient", "0", "--quiet"]);
     const c = await login(again.port);
     const someConfirmed = [...confirmed.keys()].slice(-5);
     for (const index of someConfirmed) expect(await c.request(`selection ${index}`)).toBe("notavailable");

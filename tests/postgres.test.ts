@@ -41,8 +41,9 @@ async function data(patients: number, slots: number): Promise<string> {
   return writeDataDir(dir, slots, { "users.txt": users });
 }
 
-async function instances(db: string, dir: string, n: number): Promise<Running[]> {
-  const started = await Promise.all(Array.from({ length: n }, () => startServer(["--data", dir, ...dbArgs(db), "--quiet"])));
+/** Load tests book many slots per patient: no per-patient limit unless `extra` sets one. */
+async function instances(db: string, dir: string, n: number, extra = ["--bookings-per-patient", "0"]): Promise<Running[]> {
+  const started = await Promise.all(Array.from({ length: n }, () => startServer(["--data", dir, ...dbArgs(db), "--quiet", ...extra])));
   running.push(...started);
   return started;
 }
@@ -191,6 +192,32 @@ describe("several servers on one PostgreSQL", () => {
     } finally {
       await system.stop();
     }
+  });
+  pgTest("cancellations, moves and the per-patient limit across two instances: one transaction each, the limit held together", async () => {
+    const db = freshDatabase();
+    const [a, b] = await instances(db, await data(2, 40), 2, ["--bookings-per-patient", "3"]);
+    const onA = await Promise.all(Array.from({ length: 10 }, () => login(a!.port, "p1", "pw1")));
+    const onB = await Promise.all(Array.from({ length: 10 }, () => login(b!.port, "p1", "pw1")));
+    const all = [...onA, ...onB];
+    for (const [i, c] of all.entries()) c.write(`selection ${i + 1}\n`);
+    const replies = await Promise.all(all.map((c) => c.line()));
+    const won = all.map((_, i) => i + 1).filter((_, i) => /^doc\d \d+$/.test(replies[i] ?? ""));
+    expect(won.length).toBeLessThanOrEqual(3);
+    expect(replies.filter((r) => /^error booking limit reached: \d held$/.test(r ?? "")).length).toBe(20 - won.length);
+    expect([...storedBookings(db).keys()].sort((x, y) => x - y)).toEqual(won);
+    const [first] = won;
+    const c = onA[0]!;
+    expect(await c.request(`reschedule ${first} 30`)).toMatch(/^doc\d \d+$/);
+    expect(await c.request(`cancel ${first}`)).toBe("notyours");
+    expect(await c.request("cancel 30")).toBe("cancelled");
+    const other = await login(b!.port, "p2", "pw2");
+    expect(await other.request("selection 31")).toMatch(/^doc\d \d+$/);
+    expect(await c.request(`reschedule ${won[1] ?? first} 31`)).toBe("notavailable");
+    const stored = storedBookings(db);
+    expect(stored.has(30)).toBe(false);
+    expect(stored.get(31)).toBe("p2");
+    expect(stored.size).toBe(won.length);
+    for (const x of [...all, other]) x.close();
   });
 });
 

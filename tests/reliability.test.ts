@@ -36,7 +36,7 @@ describe("races", () => {
     const dir = join(tmp.dir, "race2");
     const data = await writeDataDir(dir, 1000);
     const db = join(dir, "b.db");
-    const server = await startServer(["--db", db, "--data", data, "--quiet"]);
+    const server = await startServer(["--db", db, "--data", data, "--bookings-per-patient", "0", "--quiet"]);
     try {
       const clients = await Promise.all(Array.from({ length: 200 }, () => login(server.port)));
       // Each asks for 3 slots; neighbours overlap, so half the asks collide.

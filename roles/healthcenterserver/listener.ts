@@ -34,6 +34,8 @@ export type ServerOptions = {
   idleTimeoutMs: number;
   /** Counts for /metrics (only with --http). */
   metrics?: ServerMetrics;
+  /** Bookings one patient may hold at once; 0 means no limit. */
+  bookingsPerPatient: number;
   /** A broken invariant: the role logs it and exits, since memory may no longer mirror the database. */
   onFatal: (err: unknown) => void;
 };
@@ -51,7 +53,7 @@ export class HealthCenter {
   private stopping = false;
 
   constructor(private readonly options: ServerOptions) {
-    this.booker = new Booker(options.schedule, options.committer, options.onFatal);
+    this.booker = new Booker(options.schedule, options.committer, options.onFatal, { bookingsPerPatient: options.bookingsPerPatient });
     const metrics = options.metrics;
     if (metrics) this.booker.onCommitTimed = (seconds) => metrics.commitSeconds.observe(seconds);
     this.services = {

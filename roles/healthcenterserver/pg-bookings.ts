@@ -23,7 +23,9 @@ function isUnreachable(err: unknown): boolean {
   return !(err instanceof DataError);
 }
 
-export async function openPostgres(target: PostgresTarget, password: string | undefined, waitMs: number, schedule: Schedule, log: Log): Promise<PostgresBookings> {
+export async function openPostgres(
+  target: PostgresTarget, password: string | undefined, waitMs: number, schedule: Schedule, log: Log, bookingsPerPatient = 0,
+): Promise<PostgresBookings> {
   const sql = new SQL({
     url: target.url,
     database: target.database,
@@ -44,7 +46,7 @@ export async function openPostgres(target: PostgresTarget, password: string | un
   const committer = new PgCommitter(sql, instance, mirror, async () => {
     await mirror.close();
     await sql.close({ timeout: limits.shutdown_grace_ms / 1000 });
-  });
+  }, bookingsPerPatient);
   return { committer, mirror, restored };
 }
 

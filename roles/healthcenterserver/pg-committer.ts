@@ -1,11 +1,13 @@
 // Group commit on PostgreSQL: one transaction per batch, its statements pipelined (sent together,
 // answered together). The slot's primary key decides a race between instances; the holder is read
 // back in a second statement (a fresh snapshot, which sees the row that won). The NOTIFY inside the
-// transaction reaches the other instances only once it commits.
+// transaction reaches the other instances only once it commits. Batches with cancellations, moves or
+// a per-patient limit go statement by statement (pg-changes.ts).
 import type { SQL } from "bun";
 import { database_notify_bytes_max } from "../../shared/limits.ts";
+import type { Change, ChangeResult } from "./appointment-store.ts";
 import type { Committer } from "./committer.ts";
-import type { BookingRequest, BookingResult } from "./store.ts";
+import { applyChanges, onlyBookings, touchedSlots } from "./pg-changes.ts";
 
 export const change_channel = "appointments_changes";
 
@@ -26,9 +28,30 @@ export class PgCommitter implements Committer {
     private readonly instance: string,
     private readonly watcher: CommitWatcher,
     private readonly closeAll: () => Promise<void>,
+    private readonly bookingsPerPatient = 0,
   ) {}
 
-  async commit(batch: BookingRequest[]): Promise<BookingResult[]> {
+  async commit(batch: readonly Change[]): Promise<ChangeResult[]> {
+    if (onlyBookings(batch, this.bookingsPerPatient)) return this.commitBookings(batch);
+    const slots = touchedSlots(batch);
+    let results: ChangeResult[];
+    try {
+      results = await this.sql.begin(async (tx) => {
+        const applied = await applyChanges(tx, batch, this.bookingsPerPatient);
+        for (const payload of changeNotices(this.instance, slots)) await tx.notify(change_channel, payload);
+        return applied;
+      });
+    } catch (err) {
+      setTimeout(() => this.watcher.uncertain(slots), 0);
+      throw new Error(`PostgreSQL: ${(err as Error).message}`);
+    }
+    this.watcher.committed(slots);
+    const unknown = results.flatMap((r, i) => (r.kind === "taken" && r.holder === unknown_holder ? touchedSlots([batch[i]!]) : []));
+    if (unknown.length > 0) setTimeout(() => this.watcher.uncertain(unknown), 0);
+    return results;
+  }
+
+  private async commitBookings(batch: readonly Extract<Change, { kind: "book" }>[]): Promise<ChangeResult[]> {
     const slots = batch.map((b) => b.index);
     const patients = batch.map((b) => b.patient);
     let inserted: { slot: number }[];
@@ -48,8 +71,8 @@ export class PgCommitter implements Committer {
     this.watcher.committed(slots);
     const stored = new Set(inserted.map((r) => r.slot));
     const holderOf = new Map(holders.map((r) => [r.slot, r.patient]));
-    const results = batch.map((b): BookingResult =>
-      stored.has(b.index) ? { stored: true } : { stored: false, holder: holderOf.get(b.index) ?? unknown_holder },
+    const results = batch.map((b): ChangeResult =>
+      stored.has(b.index) ? { kind: "done" } : { kind: "taken", holder: holderOf.get(b.index) ?? unknown_holder },
     );
     const unknown = batch.filter((b) => !stored.has(b.index) && !holderOf.has(b.index)).map((b) => b.index);
     if (unknown.length > 0) setTimeout(() => this.watcher.uncertain(unknown), 0);

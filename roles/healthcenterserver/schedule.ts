@@ -5,6 +5,7 @@ import type { Slot } from "../../shared/datafiles.ts";
 import { available_block_slots, available_whole_slots_max, log_slots_max } from "../../shared/limits.ts";
 import { formatFreeSlot } from "../../shared/protocol.ts";
 import { ChangeFeed } from "./changes.ts";
+import { SlotIndex, type SlotQuery } from "./slot-index.ts";
 
 export type Decision = { kind: "free"; slot: Slot } | { kind: "notavailable"; slot: Slot } | { kind: "invalid" };
 
@@ -19,6 +20,10 @@ export class Schedule {
   private free: number;
   /** Committed changes only: whoever commits a change publishes it here (see changes.ts). */
   readonly changes = new ChangeFeed();
+  /** patient -> indexes of the slots they hold (reservations in flight included). */
+  private readonly held = new Map<string, Set<number>>();
+  private heldTotal = 0;
+  private index: SlotIndex | undefined;
 
   constructor(readonly slots: readonly Slot[]) {
     slots.forEach((slot, position) => {
@@ -47,6 +52,27 @@ export class Schedule {
     return this.positionOf.get(index);
   }
 
+  slotOf(index: number): Slot | undefined {
+    const position = this.positionOf.get(index);
+    return position === undefined ? undefined : this.slots[position];
+  }
+
+  /** How many slots the patient holds, reservations in flight included. */
+  heldCount(patient: string): number {
+    return this.held.get(patient)?.size ?? 0;
+  }
+
+  /** The indexes the patient holds, in index order. */
+  heldBy(patient: string): number[] {
+    return [...(this.held.get(patient) ?? [])].sort((a, b) => a - b);
+  }
+
+  /** Free slots for `slots`: built on first use, since a server that is never asked needs no index. */
+  freePage(query: SlotQuery): Slot[] {
+    this.index ??= new SlotIndex(this.slots);
+    return this.index.page(query, (p) => this.holders[p] === undefined).map((p) => this.slots[p]!);
+  }
+
   holderOf(index: number): string | undefined {
     const position = this.positionOf.get(index);
     return position === undefined ? undefined : this.holders[position];
@@ -57,6 +83,7 @@ export class Schedule {
     const position = this.positionOf.get(index);
     if (position === undefined || this.holders[position] !== undefined) return false;
     this.holders[position] = patient;
+    this.hold(patient, index);
     this.free -= 1;
     this.changed(position);
     this.checkFreeCount();
@@ -67,7 +94,9 @@ export class Schedule {
   release(index: number): void {
     const position = this.positionOf.get(index);
     assert(position !== undefined, `released slot ${index} is in the schedule`);
-    assert(this.holders[position] !== undefined, `released slot ${index} was taken`);
+    const holder = this.holders[position];
+    assert(holder !== undefined, `released slot ${index} was taken`);
+    this.unhold(holder, index);
     this.holders[position] = undefined;
     this.free += 1;
     this.changed(position);
@@ -77,8 +106,26 @@ export class Schedule {
   /** The database says another holder has this (taken) slot: another process won the race. */
   correctHolder(index: number, holder: string): void {
     const position = this.positionOf.get(index);
-    assert(position !== undefined && this.holders[position] !== undefined, `corrected slot ${index} is taken`);
+    const before = position === undefined ? undefined : this.holders[position];
+    assert(position !== undefined && before !== undefined, `corrected slot ${index} is taken`);
+    this.unhold(before, index);
     this.holders[position] = holder;
+    this.hold(holder, index);
+  }
+
+  private hold(patient: string, index: number): void {
+    let set = this.held.get(patient);
+    if (!set) this.held.set(patient, (set = new Set()));
+    assert(!set.has(index), `slot ${index} is held once by ${patient}`);
+    set.add(index);
+    this.heldTotal += 1;
+  }
+
+  private unhold(patient: string, index: number): void {
+    const set = this.held.get(patient);
+    assert(set !== undefined && set.delete(index), `slot ${index} was held by ${patient}`);
+    if (set.size === 0) this.held.delete(patient);
+    this.heldTotal -= 1;
   }
 
   /**
@@ -151,5 +198,6 @@ export class Schedule {
   private checkFreeCount(): void {
     assert(this.free >= 0, "the free count is not negative");
     assert(this.free <= this.slots.length, "the free count is at most the slot count");
+    assert(this.free + this.heldTotal === this.slots.length, "every slot is free or held by exactly one patient");
   }
 }

@@ -2,7 +2,8 @@
 // after what they answer (onLoginChecked, onSelectionCommitted). The connection moves the bytes.
 import { connection_errors_max, login_failures_per_connection_max } from "../../shared/limits.ts";
 import type { Log } from "../../shared/log.ts";
-import { encoded_reply, formatError, formatSelectionReply, parseRequest, type SelectionReply } from "../../shared/protocol.ts";
+import { encoded_reply, formatError, formatLimitReached, formatSelectionReply, parseRequest, type SelectionReply } from "../../shared/protocol.ts";
+import { AppointmentRequests } from "./appointment-requests.ts";
 import type { AuthResult, Authenticator } from "./auth.ts";
 import type { Booker, BookingOutcome } from "./booker.ts";
 import type { Connection, LineHandler } from "./connection.ts";
@@ -34,8 +35,11 @@ export class Session implements LineHandler {
   private loginFailures = 0;
   /** The request being answered, for its latency (one at a time: the connection holds later lines). */
   private request = { kind: "", startedMs: 0 };
+  private readonly appointments: AppointmentRequests;
 
-  constructor(private readonly conn: Connection, private readonly services: SessionServices) {}
+  constructor(private readonly conn: Connection, private readonly services: SessionServices) {
+    this.appointments = new AppointmentRequests(conn, services, () => this.replied());
+  }
 
   onLine(line: string): void {
     const metrics = this.services.metrics;
@@ -64,6 +68,20 @@ export class Session implements LineHandler {
       case "selection":
         if (this.user === undefined) return this.protocolError("authenticate first");
         return this.selection(this.user, request.index);
+      case "ping":
+        return this.conn.send(encoded_reply.pong);
+      case "slots":
+        if (this.user === undefined) return this.protocolError("authenticate first");
+        return this.appointments.slots(this.user, request);
+      case "mine":
+        if (this.user === undefined) return this.protocolError("authenticate first");
+        return this.appointments.mine(this.user);
+      case "cancel":
+        if (this.user === undefined) return this.protocolError("authenticate first");
+        return this.appointments.cancel(this.user, request.index);
+      case "reschedule":
+        if (this.user === undefined) return this.protocolError("authenticate first");
+        return this.appointments.reschedule(this.user, request.from, request.to);
     }
   }
 
@@ -136,6 +154,9 @@ export class Session implements LineHandler {
       case "notavailable":
         log.info(transcript.selectionRejected(index, user));
         return this.conn.send(encoded_reply.notavailable);
+      case "limit":
+        log.info(`${user} already holds ${outcome.held} bookings: slot ${index} refused`);
+        return this.conn.send(formatLimitReached(outcome.held));
       case "failed":
         log.error(outcome.reason);
         return this.conn.send(formatError("booking could not be saved, try again"));

@@ -7,7 +7,7 @@ import { database_lock_retry_ms_max, database_lock_retry_ms_min, database_lock_w
 import type { Log } from "../../shared/log.ts";
 import type { Committer } from "./committer.ts";
 import type { FileIdentity } from "./sqlite-file.ts";
-import type { BookingRequest, BookingResult } from "./store.ts";
+import type { Change, ChangeResult } from "./appointment-store.ts";
 
 export class DatabaseLocked extends Error {}
 export class DatabaseFileLost extends Error {}
@@ -23,7 +23,7 @@ export class GuardedCommitter implements Committer {
     private readonly lockWaitMs = database_lock_wait_ms_max,
   ) {}
 
-  async commit(batch: BookingRequest[]): Promise<BookingResult[]> {
+  async commit(batch: readonly Change[]): Promise<ChangeResult[]> {
     this.checkFile();
     const results = await this.commitWhenUnlocked(batch);
     // Written, but into the file the path still names? If not, a restart would not find it.
@@ -35,7 +35,7 @@ export class GuardedCommitter implements Committer {
     return this.inner.close();
   }
 
-  private async commitWhenUnlocked(batch: BookingRequest[]): Promise<BookingResult[]> {
+  private async commitWhenUnlocked(batch: readonly Change[]): Promise<ChangeResult[]> {
     const deadline = Date.now() + this.lockWaitMs;
     let waitMs = database_lock_retry_ms_min;
     while (true) {
