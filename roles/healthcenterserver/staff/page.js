@@ -70,7 +70,9 @@
     const days = snap.days.filter((_, day) => snap.times.some((_, time) => cells.has(`${day}/${time}`)));
     const dayIds = days.map((d) => snap.days.indexOf(d));
     for (const d of days) head.append(el("th", "", d));
-    table.append(el("thead")).append(head);
+    const thead = el("thead");
+    thead.append(head);
+    table.append(thead);
     const body = el("tbody");
     snap.times.forEach((time, t) => {
       if (!dayIds.some((day) => cells.has(`${day}/${t}`))) return;

@@ -78,6 +78,8 @@ export class StaffServer {
         return reply(page_assets.css, 200, "text/css; charset=utf-8");
       case "GET /page.js":
         return reply(page_assets.script, 200, "text/javascript; charset=utf-8");
+      case "GET /favicon.ico":
+        return reply(null, 204, "image/x-icon");
       case "GET /api/schedule":
         return reply(JSON.stringify(this.options.grid.snapshot(this.isStaff(req))), 200, "application/json");
       case "GET /api/events":

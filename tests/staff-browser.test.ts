@@ -1,0 +1,82 @@
+// The staff page in a real browser: Debian's chromium driven by playwright-core. The page loads,
+// a booking made over TCP appears without a reload, signing in with the token shows the name,
+// and a screenshot is saved to the test's temp dir. .ci/run installs chromium when missing.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { login, tempDir } from "./helpers.ts";
+import { staff_token, startStaffServer, type StaffServer } from "./staff-helpers.ts";
+
+const chromium_path = "/usr/bin/chromium";
+const no_browser = existsSync(chromium_path) ? undefined : `${chromium_path} is not installed (.ci/run installs Debian's chromium with apt-get; it could not here)`;
+if (no_browser) console.warn(`skipping the staff page browser test: ${no_browser}`);
+
+const chromium_args = [
+  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync",
+];
+
+let staff: StaffServer;
+let context: BrowserContext;
+const profile = tempDir();
+
+beforeAll(async () => {
+  if (no_browser) return;
+  // A cold chromium start can take seconds on a busy two-core machine.
+  staff = await startStaffServer({ slots: 12 });
+  const { chromium } = await import("playwright-core");
+  // A persistent context is how playwright takes a user data dir: a fresh one per run.
+  context = await chromium.launchPersistentContext(join(profile.dir, "profile"), {
+    executablePath: chromium_path, headless: true, args: chromium_args, viewport: { width: 390, height: 844 },
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await context?.close();
+  await staff?.stop();
+  profile.cleanup();
+});
+
+async function slotState(page: Page, index: number, state: "free" | "booked", text?: string): Promise<void> {
+  const selector = `#slot-${index}[data-state="${state}"]`;
+  await page.waitForSelector(selector, { timeout: 10_000 });
+  // Browser-side code is given as text: the project's type checking has no DOM.
+  if (text !== undefined) await page.waitForFunction(`document.querySelector(${JSON.stringify(selector)})?.textContent === ${JSON.stringify(text)}`, undefined, { timeout: 10_000 });
+}
+
+test.skipIf(no_browser !== undefined)("a phone-sized page shows a booking made over TCP live, and the name once staff sign in", async () => {
+  const page = await context.newPage();
+  const blocked: string[] = [];
+  page.on("console", (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) blocked.push(m.text());
+  });
+  await page.goto(staff.base + "/");
+  await slotState(page, 5, "free", "#5 free");
+  expect(await page.textContent("#status")).toContain("Live");
+  // A marker that a reload would wipe.
+  await page.evaluate("window.loadedOnce = true");
+
+  const patient = await login(staff.server.port, "patient1", "password111");
+  expect(await patient.request("selection 5")).toMatch(/^doc/);
+  patient.close();
+  await slotState(page, 5, "booked", "#5 booked");
+  expect(await page.evaluate("window.loadedOnce")).toBe(true);
+  expect(await page.content()).not.toContain("patient1");
+  expect(await page.textContent('[data-doctor="doc1"]')).toContain("1 booked");
+
+  await page.fill("#token", staff_token);
+  await page.click('#signin button[type="submit"]');
+  await slotState(page, 5, "booked", "#5 patient1");
+  expect(await page.isVisible("#signout button")).toBe(true);
+  expect(await page.isVisible("#signin")).toBe(false);
+
+  // Readable on a phone: nothing wider than the screen but the grid, which scrolls in its own box.
+  expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
+  const shot = join(staff.dir, "staff-page.png");
+  await page.screenshot({ path: shot, fullPage: true });
+  expect(readFileSync(shot).subarray(1, 4).toString()).toBe("PNG");
+  console.log(`screenshot: ${shot}`);
+  expect(blocked).toEqual([]);
+  await page.close();
+}, 30_000);
