@@ -39,6 +39,17 @@ describe("SIGHUP reloads the data files and never stops the service", () => {
     }
   });
 
+  test("server on the embedded seed: SIGHUP is logged, nothing to reload, still serving", async () => {
+    const server = await startServer(["--db", join(tmp.dir, "seed.db")]);
+    try {
+      server.proc.kill("SIGHUP");
+      await server.stdout.waitFor(/Received SIGHUP: the data is the embedded seed, which does not change; nothing reloaded/);
+      (await login(server.port)).close();
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
   test("doctor: new prices are answered after SIGHUP; a broken price file keeps the old ones", async () => {
     const dir = await writeDataDir(join(tmp.dir, "hup-doctor"), 6);
     const doctor = await startDoctor("doc1", ["--data", dir]);
@@ -88,6 +99,12 @@ describe("operator input is checked before anything starts", () => {
       expect(lines[0]).toContain(JSON.stringify(host));
     });
   }
+
+  test("patient --server with a host that is not one is a usage error, before any connection", async () => {
+    const r = await runToEnd([bun, "roles/patient.ts", "patient1", "--server", "x y:21000"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('error: --server: "x y" is not a host name or an IP address');
+  });
 
   test("--data naming a missing directory says so", async () => {
     const missing = join(tmp.dir, "no-such-dir");

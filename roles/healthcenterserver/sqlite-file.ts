@@ -29,16 +29,19 @@ type Identity = { dev: number; ino: number };
 
 /** The device and inode of the file opened at start-up, compared with what the path names now. */
 export class FileIdentity {
-  private constructor(readonly path: string, private readonly opened: Identity) {}
+  /** Undefined for an in-memory database, which has no file to lose. */
+  private constructor(readonly path: string, private readonly opened: Identity | undefined) {}
 
   /** Taken right after SQLite opened (and wrote) the file. */
   static of(path: string): FileIdentity {
+    if (path === ":memory:" || path === "") return new FileIdentity(path, undefined);
     const { dev, ino } = statSync(path);
     return new FileIdentity(path, { dev, ino });
   }
 
   /** Undefined while the path still names the opened file; otherwise what happened to it. */
   whatChanged(): string | undefined {
+    if (this.opened === undefined) return undefined;
     let now: Identity;
     try {
       now = statSync(this.path);

@@ -3,7 +3,7 @@
 // (another table shape, extra constraints, a newer version, not writable) is refused with what
 // is wrong, rather than served as a schedule that lies.
 import type { Database } from "bun:sqlite";
-import { database_schema_version } from "../../shared/limits.ts";
+import { database_open_busy_timeout_ms, database_schema_version } from "../../shared/limits.ts";
 
 /** A database that cannot be used as it is; the message says what is wrong with it. */
 export class DatabaseProblem extends Error {}
@@ -37,7 +37,7 @@ export function prepareSchema(db: Database): { from: number; to: number } {
   try {
     db.run("BEGIN IMMEDIATE");
   } catch (err) {
-    throw new DatabaseProblem(`cannot be written (${(err as Error).message}); the server stores every booking there`);
+    throw cannotWrite(err);
   }
   try {
     const from = userVersion(db);
@@ -55,8 +55,15 @@ export function prepareSchema(db: Database): { from: number; to: number } {
   } catch (err) {
     if (db.inTransaction) db.run("ROLLBACK");
     if (err instanceof DatabaseProblem) throw err;
-    throw new DatabaseProblem(`cannot be written (${(err as Error).message}); the server stores every booking there`);
+    throw cannotWrite(err);
   }
+}
+
+function cannotWrite(err: unknown): DatabaseProblem {
+  if ((err as { code?: string }).code === "SQLITE_BUSY") {
+    return new DatabaseProblem(`is locked by another process, still after ${database_open_busy_timeout_ms} ms; try again when it is done`);
+  }
+  return new DatabaseProblem(`cannot be written (${(err as Error).message}); the server stores every booking there`);
 }
 
 function userVersion(db: Database): number {
