@@ -17,7 +17,7 @@ const bearer = { Authorization: `Bearer ${staff_token}` };
 const get = (path: string, headers: Record<string, string> = {}) => fetch(staff.base + path, { headers });
 
 describe("/metrics", () => {
-  test("counters agree with what happened over TCP: sessions, logins and bookings by outcome, free slots", async () => {
+  test("counters agree with what happened over TCP: sessions, logins, bookings, cancellations and moves by outcome, free slots", async () => {
     const before = await (await get("/metrics")).text();
     // A histogram's series appears with its first observation.
     const n = (series: string) => metric(before, series, series.startsWith("hcs_request_seconds") ? 0 : undefined);
@@ -30,6 +30,10 @@ describe("/metrics", () => {
     expect(await b.request("selection 13")).toMatch(/^doc/);
     expect(await b.request("selection 11")).toBe("notavailable");
     expect(await b.request("selection 999")).toBe("invalid");
+    expect(await a.request("cancel 12")).toBe("cancelled");
+    expect(await a.request("cancel 13")).toBe("notyours");
+    expect(await a.request("reschedule 11 14")).toMatch(/^doc/);
+    expect(await a.request("reschedule 14 13")).toBe("notavailable");
     for (const c of [a, b, bad]) c.close();
 
     const after = await (await get("/metrics")).text();
@@ -40,7 +44,11 @@ describe("/metrics", () => {
     expect(delta('hcs_bookings_total{outcome="booked"}')).toBe(3);
     expect(delta('hcs_bookings_total{outcome="notavailable"}')).toBe(1);
     expect(delta('hcs_bookings_total{outcome="invalid"}')).toBe(1);
-    expect(delta("hcs_free_slots")).toBe(-3);
+    expect(delta('hcs_cancellations_total{outcome="cancelled"}')).toBe(1);
+    expect(delta('hcs_cancellations_total{outcome="notyours"}')).toBe(1);
+    expect(delta('hcs_moves_total{outcome="moved"}')).toBe(1);
+    expect(delta('hcs_moves_total{outcome="notavailable"}')).toBe(1);
+    expect(delta("hcs_free_slots")).toBe(-2);
     expect(delta('hcs_request_seconds_count{command="selection"}')).toBe(5);
     expect(metric(after, "hcs_commit_seconds_count")).toBeGreaterThanOrEqual(1);
     expect(after).toContain("# TYPE hcs_request_seconds histogram");
@@ -50,7 +58,7 @@ describe("/metrics", () => {
 });
 
 describe("the live page's data", () => {
-  test("the event stream starts from a snapshot and shows a booking made over TCP, without the name", async () => {
+  test("the event stream starts from a snapshot and shows a booking and a cancellation made over TCP, without the name", async () => {
     const events = await EventReader.open(staff.base + "/api/events");
     const snapshot = await events.next();
     expect(snapshot.event).toBe("snapshot");
@@ -63,6 +71,10 @@ describe("the live page's data", () => {
     expect(change.event).toBe("changes");
     expect(change.data).toContainEqual([21, expect.any(Number), 1, expect.any(Number), expect.any(Number), expect.any(Number)]);
     expect(JSON.stringify(change.data)).not.toContain("patient2");
+    const again = await login(staff.server.port, "patient2", "password222");
+    expect(await again.request("cancel 21")).toBe("cancelled");
+    again.close();
+    expect((await events.next()).data).toContainEqual([21, expect.any(Number), 0, expect.any(Number), expect.any(Number), expect.any(Number)]);
     events.close();
   });
 

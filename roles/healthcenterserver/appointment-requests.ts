@@ -48,6 +48,7 @@ export class AppointmentRequests {
 
   private onCancelCommitted(user: string, index: number, outcome: CancelOutcome): void {
     const log = this.services.log;
+    this.services.metrics?.cancellations.inc(outcome.kind);
     switch (outcome.kind) {
       case "cancelled":
         log.info(`Slot ${index} cancelled by ${user}; it is free again`);
@@ -65,6 +66,7 @@ export class AppointmentRequests {
 
   private onMoveCommitted(user: string, from: number, to: number, outcome: MoveOutcome): void {
     const log = this.services.log;
+    this.services.metrics?.moves.inc(outcome.kind);
     switch (outcome.kind) {
       case "moved": {
         log.info(`${user} moved from slot ${from} to slot ${to}`);
