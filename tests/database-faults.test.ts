@@ -116,7 +116,7 @@ describe("the database file deleted or replaced under a running server", () => {
     expect([...readBookings(db)]).toEqual([[2, "patient2"]]);
   });
 
-  test("replaced: bookings answer an error; the restart serves the replacement, without them", async () => {
+  test("replaced: bookings and cancellations answer an error; the restart serves the replacement, without them", async () => {
     const db = join(tmp.dir, "replaced.db");
     const copy = join(tmp.dir, "replacement.db");
     let server = await startServer(["--db", db]);
@@ -127,6 +127,8 @@ describe("the database file deleted or replaced under a running server", () => {
       renameSync(copy, db);
       expect(await c.request("selection 2")).toMatch(/^error /);
       await server.stderr.waitFor(/BOOKINGS STOPPED: .*replaced\.db was replaced by another file/);
+      // A cancellation is a write too: confirmed into the old file, a restart would bring the booking back.
+      expect(await c.request("cancel 1")).toMatch(/^error /);
       c.close();
     } finally {
       await server.stop();
