@@ -242,6 +242,16 @@ describe("start-up and settings", () => {
     expect(r.stderr).toContain("password authentication failed");
   });
 
+  pgTest("a database whose schema is newer than the program is refused at start-up (exit 2), and left alone", async () => {
+    const db = freshDatabase();
+    pg.psql(db, "CREATE TABLE appointments_schema (version integer NOT NULL); INSERT INTO appointments_schema VALUES (99)");
+    const r = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", ...dbArgs(db)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("has schema version 99, newer than this program's 1");
+    expect(pg.psql(db, "SELECT version FROM appointments_schema").trim()).toBe("99");
+    expect(pg.psql(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'bookings'").trim()).toBe("0");
+  });
+
   pgTest("PGPASSWORD and the deployment file's [server] db select PostgreSQL too", async () => {
     const db = freshDatabase();
     const config = join(tmp.dir, "deploy.toml");

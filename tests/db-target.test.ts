@@ -1,0 +1,61 @@
+// What --db names, the PostgreSQL password's sources, and the change notices instances exchange: pure parsing.
+import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { parseDbTarget, readDbPassword } from "../roles/healthcenterserver/db-target.ts";
+import { changeNotices, parseChangeNotice } from "../roles/healthcenterserver/pg-committer.ts";
+import { parseConfig } from "../shared/config.ts";
+import { UsageError } from "../shared/errors.ts";
+import { database_notify_bytes_max } from "../shared/limits.ts";
+import { tempDir } from "./helpers.ts";
+
+describe("--db", () => {
+  test("a path is SQLite; a postgres:// URL is PostgreSQL, with the default port and the address it will name", () => {
+    expect(parseDbTarget("bookings.db")).toEqual({ kind: "sqlite", path: "bookings.db" });
+    expect(parseDbTarget("postgres://appt@db.example.org/clinic")).toMatchObject({
+      kind: "postgres", host: "db.example.org", port: 5432, database: "clinic", user: "appt", shown: "db.example.org:5432/clinic",
+    });
+    expect(parseDbTarget("postgresql://[::1]:6543/c?sslmode=verify-full")).toMatchObject({ host: "::1", port: 6543, database: "c", user: undefined });
+  });
+
+  test("a password in the URL, a URL without a database, or a broken URL is a usage error", () => {
+    expect(() => parseDbTarget("postgres://appt:secret@db/clinic")).toThrow(/--db-password-file FILE or PGPASSWORD/);
+    expect(() => parseDbTarget("postgres://appt@db/")).toThrow(UsageError);
+    expect(() => parseDbTarget("postgres://appt@db:notaport/clinic")).toThrow(UsageError);
+  });
+
+  test("the password: the file's first line, else PGPASSWORD, else none; an empty file is an error", async () => {
+    const tmp = tempDir();
+    try {
+      const file = join(tmp.dir, "pw");
+      await Bun.write(file, "s3cret\nignored\n");
+      expect(readDbPassword(file, { PGPASSWORD: "env" })).toBe("s3cret");
+      expect(readDbPassword(undefined, { PGPASSWORD: "env" })).toBe("env");
+      expect(readDbPassword(undefined, {})).toBeUndefined();
+      await Bun.write(file, "\n");
+      expect(() => readDbPassword(file, {})).toThrow(/is empty/);
+      expect(() => readDbPassword(join(tmp.dir, "missing"), {})).toThrow(UsageError);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  test("the deployment file keeps a postgres:// db as it is and resolves db_password_file beside itself", () => {
+    const config = parseConfig({ server: { db: "postgres://appt@db/clinic", db_password_file: "pgpass" } }, "deploy.toml", "/etc/appt");
+    expect(config.server.db).toBe("postgres://appt@db/clinic");
+    expect(config.server.dbPasswordFile).toBe("/etc/appt/pgpass");
+    expect(parseConfig({ server: { db: "b.db" } }, "deploy.toml", "/etc/appt").server.db).toBe("/etc/appt/b.db");
+  });
+});
+
+describe("change notices", () => {
+  test("round-trip, split under PostgreSQL's payload limit; anything else is not ours", () => {
+    const slots = Array.from({ length: 5_000 }, (_, i) => 100_000 + i);
+    const notices = changeNotices("abc123", slots);
+    expect(notices.length).toBeGreaterThan(1);
+    for (const n of notices) expect(Buffer.byteLength(n)).toBeLessThanOrEqual(database_notify_bytes_max);
+    expect(notices.flatMap((n) => parseChangeNotice(n)!.slots)).toEqual(slots);
+    expect(parseChangeNotice(notices[0]!)!.instance).toBe("abc123");
+    expect(changeNotices("abc", [])).toEqual([]);
+    for (const bad of ["", "abc", "abc 1,,2", "abc 1,x", "a b 1"]) expect(parseChangeNotice(bad)).toBeUndefined();
+  });
+});
