@@ -2,23 +2,25 @@
 // answered together). The slot's primary key decides a race between instances; the holder is read
 // back in a second statement (a fresh snapshot, which sees the row that won). The NOTIFY inside the
 // transaction reaches the other instances only once it commits. Batches with cancellations, moves or
-// a per-patient limit go statement by statement (pg-changes.ts).
+// a per-patient limit send one statement per change, still all at once (pg-changes.ts).
 import type { SQL } from "bun";
 import { database_notify_bytes_max } from "../../shared/limits.ts";
 import type { Change, ChangeResult } from "./appointment-store.ts";
 import type { Committer } from "./committer.ts";
-import { applyChanges, onlyBookings, touchedSlots } from "./pg-changes.ts";
+import { changeStatements, decodeAnswers, onlyBookings, touchedSlots, unknown_holder } from "./pg-changes.ts";
 
 export const change_channel = "appointments_changes";
 
-/** Stands in for a holder that cancelled between our failed insert and the read-back; a re-read follows. */
-export const unknown_holder = "?";
-
-/** What the committer tells the mirror about each batch. */
+/**
+ * What the committer tells the mirror about each batch. `committed` and `uncertain` come a turn after
+ * the commit settles, once the Booker has recorded its outcome: until then a re-read leaves the slots alone.
+ */
 export type CommitWatcher = {
-  /** The batch's commit answered: these slots are as the Booker will now record them. */
+  /** These slots are in a transaction now. */
+  committing(slots: number[]): void;
+  /** That transaction committed, and the Booker has recorded what it did. */
   committed(slots: number[]): void;
-  /** The commit failed (maybe after it was stored): these slots must be read again. */
+  /** It failed (maybe after it was stored), and the Booker has undone it in memory: read these slots again. */
   uncertain(slots: number[]): void;
 };
 
@@ -32,51 +34,49 @@ export class PgCommitter implements Committer {
   ) {}
 
   async commit(batch: readonly Change[]): Promise<ChangeResult[]> {
-    if (onlyBookings(batch, this.bookingsPerPatient)) return this.commitBookings(batch);
     const slots = touchedSlots(batch);
+    this.watcher.committing(slots);
     let results: ChangeResult[];
     try {
-      results = await this.sql.begin(async (tx) => {
-        const applied = await applyChanges(tx, batch, this.bookingsPerPatient);
-        for (const payload of changeNotices(this.instance, slots)) await tx.notify(change_channel, payload);
-        return applied;
-      });
+      results = onlyBookings(batch, this.bookingsPerPatient) ? await this.commitBookings(batch) : await this.commitChanges(batch, slots);
     } catch (err) {
+      // The Booker undoes the batch in memory when this rejects; read its slots again after that.
       setTimeout(() => this.watcher.uncertain(slots), 0);
       throw new Error(`PostgreSQL: ${(err as Error).message}`);
     }
-    this.watcher.committed(slots);
+    setTimeout(() => this.watcher.committed(slots), 0);
     const unknown = results.flatMap((r, i) => (r.kind === "taken" && r.holder === unknown_holder ? touchedSlots([batch[i]!]) : []));
     if (unknown.length > 0) setTimeout(() => this.watcher.uncertain(unknown), 0);
     return results;
   }
 
+  /** One statement per change, sent together with the patients' locks and the notices. */
+  private async commitChanges(batch: readonly Change[], slots: number[]): Promise<ChangeResult[]> {
+    const limit = this.bookingsPerPatient;
+    let skip = 0;
+    const answers = (await this.sql.begin((tx) => {
+      const built = changeStatements(tx, batch, limit);
+      skip = built.skip;
+      return [...built.statements, ...changeNotices(this.instance, slots).map((payload) => tx.notify(change_channel, payload))];
+    })) as unknown[];
+    return decodeAnswers(batch, answers, skip, limit);
+  }
+
+  /** Plain bookings without a limit: one insert for the whole batch, the holders read back, the notices. */
   private async commitBookings(batch: readonly Extract<Change, { kind: "book" }>[]): Promise<ChangeResult[]> {
     const slots = batch.map((b) => b.index);
     const patients = batch.map((b) => b.patient);
-    let inserted: { slot: number }[];
-    let holders: { slot: number; patient: string }[];
-    try {
-      [inserted, holders] = await this.sql.begin((tx) => [
-        tx`INSERT INTO bookings (slot, patient) SELECT * FROM unnest(${slots}::int[], ${patients}::text[])
-           ON CONFLICT (slot) DO NOTHING RETURNING slot`,
-        tx`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`,
-        ...changeNotices(this.instance, slots).map((payload) => tx.notify(change_channel, payload)),
-      ]);
-    } catch (err) {
-      // The Booker releases these slots when this rejects; read them again after that.
-      setTimeout(() => this.watcher.uncertain(slots), 0);
-      throw new Error(`PostgreSQL: ${(err as Error).message}`);
-    }
-    this.watcher.committed(slots);
+    const [inserted, holders] = (await this.sql.begin((tx) => [
+      tx`INSERT INTO bookings (slot, patient) SELECT * FROM unnest(${slots}::int[], ${patients}::text[])
+         ON CONFLICT (slot) DO NOTHING RETURNING slot`,
+      tx`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`,
+      ...changeNotices(this.instance, slots).map((payload) => tx.notify(change_channel, payload)),
+    ])) as [{ slot: number }[], { slot: number; patient: string }[]];
     const stored = new Set(inserted.map((r) => r.slot));
     const holderOf = new Map(holders.map((r) => [r.slot, r.patient]));
-    const results = batch.map((b): ChangeResult =>
+    return batch.map((b): ChangeResult =>
       stored.has(b.index) ? { kind: "done" } : { kind: "taken", holder: holderOf.get(b.index) ?? unknown_holder },
     );
-    const unknown = batch.filter((b) => !stored.has(b.index) && !holderOf.has(b.index)).map((b) => b.index);
-    if (unknown.length > 0) setTimeout(() => this.watcher.uncertain(unknown), 0);
-    return results;
   }
 
   async close(): Promise<void> {

@@ -4,9 +4,10 @@
 // commit, reads again whatever may have changed unseen. Reads go one at a time, so an older answer
 // never overwrites a newer one.
 //
-// A read must not undo what this instance is doing: a slot reserved here and not yet committed, or
-// committed while the read was on the wire (its snapshot may predate the commit), keeps its local
-// state; the next read settles it.
+// A read must not undo what this instance is doing: a slot reserved here and not yet committed, one in
+// a transaction (a cancellation's slot stays taken in memory until it is stored), or one committed
+// while the read was on the wire (its snapshot may predate the commit) keeps its local state; the
+// next read settles it (a passed-over slot is read again once this instance's change settles).
 import type { SQL } from "bun";
 import { database_retry_ms_max, database_retry_ms_min } from "../../shared/limits.ts";
 import type { Log } from "../../shared/log.ts";
@@ -21,6 +22,10 @@ export class PgMirror implements CommitWatcher {
   private reading = false;
   /** Slots committed here while a read is on the wire. */
   private touched: Set<number> | undefined;
+  /** Slots in a transaction of this instance, until the Booker has recorded its outcome. */
+  private readonly inCommit = new Set<number>();
+  /** Slots a read passed over because this instance was changing them: read again once that settles. */
+  private readonly skipped = new Set<number>();
   private retryMs = database_retry_ms_min;
   private retryTimer: Timer | undefined;
   private subscription: { unlisten(): Promise<void> } | undefined;
@@ -52,8 +57,17 @@ export class PgMirror implements CommitWatcher {
     this.subscription = await this.sql.listen(change_channel, (payload) => this.onNotice(payload), () => this.refreshAll());
   }
 
+  committing(slots: number[]): void {
+    for (const s of slots) this.inCommit.add(s);
+  }
+
   committed(slots: number[]): void {
-    if (this.touched) for (const s of slots) this.touched.add(s);
+    for (const s of slots) {
+      this.inCommit.delete(s);
+      this.touched?.add(s);
+      if (this.skipped.delete(s)) this.wanted.add(s);
+    }
+    this.kick();
   }
 
   uncertain(slots: number[]): void {
@@ -131,7 +145,8 @@ export class PgMirror implements CommitWatcher {
   }
 
   private reconcile(index: number, holder: string | undefined): void {
-    if (this.isPending(index) || this.touched?.has(index)) return;
+    if (this.isPending(index) || this.inCommit.has(index)) return void this.skipped.add(index);
+    if (this.touched?.has(index)) return void this.wanted.add(index);
     if (this.schedule.decide(index).kind === "invalid") return;
     const local = this.schedule.holderOf(index);
     if (local === holder) return;
