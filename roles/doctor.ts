@@ -27,6 +27,9 @@ Options:
   --quiet         no per-request log lines
   --help, --version
 
+Signals: SIGHUP reloads NAME.txt (a broken file is reported and the old prices kept);
+SIGTERM or SIGINT stop.
+
 Example:
   doctor doc1 --port 41000`;
 

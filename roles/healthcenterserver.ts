@@ -56,6 +56,9 @@ Options:
   --quiet                no per-request log lines
   --help, --version
 
+Signals: SIGHUP reloads users.txt and checks the price files (a broken file is reported and the
+old data kept); SIGTERM or SIGINT stop after answering what was asked.
+
 Example:
   healthcenterserver --port 21000 --db bookings.db --doctor doc1=192.0.2.2:41000`;
 
@@ -93,6 +96,10 @@ export async function main(argv: string[]): Promise<number> {
   const settings = readSettings(values, loadConfig(values.config));
   await checkListenHost("--host", settings.host);
   const log = new Log(values.quiet ?? false);
+  // A closed ssh session sends SIGHUP: it never stops the server, even while it starts (a database
+  // can keep start-up waiting); once serving, it reloads the data files.
+  let onHangup = () => log.notice("Received SIGHUP while starting: nothing to reload yet");
+  onReloadSignal(() => onHangup());
   const { users, slots } = loadData(settings.data, settings.doctors);
   const schedule = new Schedule(slots);
   const { committer, restored, shownDb, attach } = await openBookings(settings, schedule, log);
@@ -114,8 +121,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   await attach((index) => center.booker.isPending(index));
   center.start();
-  // A closed ssh session sends SIGHUP: it reloads the data files, and never stops the service.
-  onReloadSignal(() => reloadData(settings.data, slots, log, (fresh) => center.replaceUsers(fresh)));
+  onHangup = () => reloadData(settings.data, slots, log, (fresh) => center.replaceUsers(fresh));
   // Flush immediately: tests and the demo read the port from this line.
   log.notice(transcript.started(center.port, shownAddress(settings.host)));
   log.notice(`(${slots.length} slots, ${restored} booked in ${shownDb}, ${users.length} users${settings.tls ? ", TLS" : ""})`);

@@ -149,6 +149,7 @@ describe("start-up refuses a database it cannot trust, exit 2, naming the file a
     ["an extra CHECK constraint", ["CREATE TABLE bookings (slot INTEGER PRIMARY KEY, patient TEXT NOT NULL CHECK (patient != 'patient1'), booked_at INTEGER NOT NULL)"], /bookings table unlike this program's/],
     ["a trigger on bookings", [v0_table, "CREATE TRIGGER no_sat BEFORE INSERT ON bookings WHEN NEW.slot = 5 BEGIN SELECT RAISE(ABORT, 'no'); END"], /constraints on bookings .*trigger no_sat/],
     ["a unique index on bookings", [v0_table, "CREATE UNIQUE INDEX one_each ON bookings (patient)"], /constraints on bookings .*index one_each/],
+    ["another program's database", ["CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)"], /is not a booking database \(it has customers and no bookings table\)/],
     ["a newer schema version", [v0_table, "PRAGMA user_version = 99"], /schema version 99, newer than this program's 1/],
   ];
   for (const [what, statements, problem] of refusals) {

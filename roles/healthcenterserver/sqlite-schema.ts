@@ -46,6 +46,7 @@ export function prepareSchema(db: Database): { from: number; to: number } {
         "it was written by a newer healthcenterserver; run that one, or give another --db");
     }
     if (from > 0 || tableSql(db)) checkBookingsTable(db);
+    else checkEmpty(db);
     for (let v = from; v < database_schema_version; v++) migrations[v]!(db);
     checkBookingsTable(db);
     // Written even when unchanged: the commit below must write, to prove the file is writable.
@@ -64,6 +65,12 @@ function cannotWrite(err: unknown): DatabaseProblem {
     return new DatabaseProblem(`is locked by another process, still after ${database_open_busy_timeout_ms} ms; try again when it is done`);
   }
   return new DatabaseProblem(`cannot be written (${(err as Error).message}); the server stores every booking there`);
+}
+
+/** A version-0 file without our table is new only if it is empty: bookings are never added to another program's database. */
+function checkEmpty(db: Database): void {
+  const tables = (db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").all() as { name: string }[]).map((r) => r.name);
+  if (tables.length > 0) throw new DatabaseProblem(`is not a booking database (it has ${tables.join(", ")} and no bookings table); give another --db`);
 }
 
 function userVersion(db: Database): number {
