@@ -149,7 +149,7 @@ async function main() {
   const bigDir = join(work, "big");
   if (wanted("booking") || wanted("available") || wanted("postgres")) writeBigData(bigDir, 100_000, 100);
   if (wanted("booking") || wanted("available")) {
-    const big = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--data", bigDir, "--db", join(work, "big.db"), ...extraFlags], /port number: (\d+)/, join(work, "big.log"));
+    const big = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--data", bigDir, "--db", join(work, "big.db"), "--bookings-per-patient", "0", ...extraFlags], /port number: (\d+)/, join(work, "big.log"));
     const nextSlot = () => slots.next++;
     if (wanted("booking")) await sessionScenario("booking (100k slots)", big.proc.pid, big.port, () => ({ kind: "booking", slots }));
     if (wanted("available")) {

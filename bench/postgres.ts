@@ -31,7 +31,8 @@ export async function postgresBooking(bigDir: string, o: Options): Promise<void>
     for (const n of [1, 2]) {
       const db = `bench${n}`;
       pg.createDatabase(db);
-      const args = ["--host", "127.0.0.1", "--port", "0", "--data", bigDir, "--db", pg.url(db), "--db-password-file", pg.passwordFile, ...o.extraFlags];
+      // Every booking session logs in as patient1: no per-patient limit here (as for SQLite).
+      const args = ["--host", "127.0.0.1", "--port", "0", "--data", bigDir, "--db", pg.url(db), "--db-password-file", pg.passwordFile, "--bookings-per-patient", "0", ...o.extraFlags];
       const servers = await Promise.all(Array.from({ length: n }, (_, i) => start("healthcenterserver", args, /port number: (\d+)/, join(work, `pg${n}-${i}.log`))));
       const pids = servers.map((s) => s.proc.pid);
       const name = `booking on PostgreSQL, ${n} instance${n > 1 ? "s" : ""} (100k slots)`;

@@ -17,7 +17,7 @@ const slots_pages = 500;
 export type ScaleOptions = { loadgen: string; seconds: number; extraFlags: string[] };
 
 async function startServer(dir: string, db: string, extraFlags: string[], log: string): Promise<Started> {
-  return start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--data", dir, "--db", db, ...extraFlags], /port number: (\d+)/, log);
+  return start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--data", dir, "--db", db, "--bookings-per-patient", "0", ...extraFlags], /port number: (\d+)/, log);
 }
 
 /** Median start-up of `startups` runs; the last server is left running and returned. */
