@@ -2,7 +2,7 @@
 // doctor: answers cost estimates for insurance plans over UDP.
 import pc from "picocolors";
 import { runMain, printHelp, shownAddress } from "../shared/cli.ts";
-import { loadConfig } from "../shared/config.ts";
+import { loadConfig, type Config } from "../shared/config.ts";
 import { isValidDoctorName, parsePrices } from "../shared/datafiles.ts";
 import { checkDataDir, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
 import { onReloadSignal } from "../shared/signals.ts";
@@ -18,6 +18,8 @@ const usage = `${pc.bold("doctor")} ${version}: a doctor's cost-estimate service
 
 Usage:
   doctor <doc1|doc2|doctor1|doctor2|NAME> [options]
+  doctor check [NAME] [options]   validate the config and price files (every configured doctor
+                                  when no NAME), start nothing; exit 0, or 2 with the problem
 
 Options:
   --host H        address to listen on (default: all interfaces)
@@ -50,23 +52,15 @@ function defaultPort(name: string): number | undefined {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, options, 1);
+  const checkOnly = argv[0] === "check";
+  const { values, positionals } = parseFlags(checkOnly ? argv.slice(1) : argv, options, 1);
   if (values.help) return printHelp(usage);
   if (values.version) return printHelp(version);
+  const config = loadConfig(values.config);
+  if (checkOnly) return checkDoctors(positionals[0], values, config);
   const given = positionals[0];
   if (!given) throw new UsageError("which doctor? e.g. `doctor doc1`");
-  const name = canonicalDoctorName(given);
-  if (!isValidDoctorName(name)) throw new UsageError(`bad doctor name ${JSON.stringify(given)}`);
-
-  const config = loadConfig(values.config);
-  const mine = config.doctors.get(name) ?? {};
-  const data = checkDataDir({ dir: values.data ?? config.data });
-  const fallbackPort = mine.port ?? defaultPort(name);
-  if (values.port === undefined && fallbackPort === undefined) throw new UsageError(`no default port for ${name}; give --port`);
-  const port = parsePortFlag("port", values.port, fallbackPort ?? 0);
-  const host = values.host ?? mine.listen ?? "0.0.0.0";
-  await checkListenHost("--host", host);
-  const readPrices = () => parsePrices(pathOf(data, `${name}.txt`), readDataFile(data, `${name}.txt`));
+  const { name, data, host, port, readPrices } = await readDoctorSettings(given, values, config);
   const prices = readPrices();
 
   const log = new Log(values.quiet ?? false);
@@ -87,6 +81,35 @@ export async function main(argv: string[]): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
+  return exit_code.done;
+}
+
+type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
+
+/** Flags over the deployment file over the defaults, checked; the prices are read by the caller. */
+async function readDoctorSettings(given: string, values: Flags, config: Config) {
+  const name = canonicalDoctorName(given);
+  if (!isValidDoctorName(name)) throw new UsageError(`bad doctor name ${JSON.stringify(given)}`);
+  const mine = config.doctors.get(name) ?? {};
+  const data = checkDataDir({ dir: values.data ?? config.data });
+  const fallbackPort = mine.port ?? defaultPort(name);
+  if (values.port === undefined && fallbackPort === undefined) throw new UsageError(`no default port for ${name}; give --port`);
+  const port = parsePortFlag("port", values.port, fallbackPort ?? 0);
+  const host = values.host ?? mine.listen ?? "0.0.0.0";
+  await checkListenHost("--host", host);
+  const readPrices = () => parsePrices(pathOf(data, `${name}.txt`), readDataFile(data, `${name}.txt`));
+  return { name, data, host, port, readPrices };
+}
+
+/** `doctor check`: everything start-up reads, for one doctor or every configured one; nothing is started. */
+async function checkDoctors(given: string | undefined, values: Flags, config: Config): Promise<number> {
+  const names = given === undefined ? [...config.doctors.keys()] : [given];
+  if (names.length === 0) throw new UsageError("which doctor? `doctor check NAME`, or a --config file with [doctors.NAME] tables");
+  for (const one of names) {
+    const { name, data, host, port, readPrices } = await readDoctorSettings(one, values, config);
+    const prices = readPrices();
+    console.log(`ok: ${name} would listen on ${host}:${port} with ${prices.size} prices from ${pathOf(data, `${name}.txt`)}`);
+  }
   return exit_code.done;
 }
 

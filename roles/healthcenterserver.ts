@@ -31,6 +31,7 @@ Usage:
   healthcenterserver [options]
   healthcenterserver users add <name> --data DIR     add or change a user, stored as an argon2id hash
   healthcenterserver users convert --data DIR        hash every plaintext password in DIR/users.txt
+  healthcenterserver check [options]                 validate the config, data files, token and database; start nothing
 
 Options:
   --host H               address to listen on (default: all interfaces)
@@ -89,11 +90,13 @@ export async function main(argv: string[]): Promise<number> {
     const { runUsersCommand } = await import("./healthcenterserver/users-command.ts");
     return runUsersCommand(argv.slice(1));
   }
-  const { values } = parseFlags(argv, options, 0);
+  const checkOnly = argv[0] === "check";
+  const { values } = parseFlags(checkOnly ? argv.slice(1) : argv, options, 0);
   if (values.help) return printHelp(usage);
   if (values.version) return printHelp(version);
 
   const settings = readSettings(values, loadConfig(values.config));
+  if (checkOnly) return (await import("./healthcenterserver/check-command.ts")).runCheck(settings);
   await checkListenHost("--host", settings.host);
   const log = new Log(values.quiet ?? false);
   // A closed ssh session sends SIGHUP: it never stops the server, even while it starts (a database
