@@ -100,6 +100,12 @@ describe("operator input is checked before anything starts", () => {
     });
   }
 
+  test("--http with a host that is not one is a usage error in one line", async () => {
+    const r = await runToEnd([...server_cmd, "--http", "x y:8080", "--db", join(tmp.dir, "w.db")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n").filter((l) => !l.startsWith("warning:"))).toEqual(['error: --http: "x y" is not a host name or an IP address']);
+  });
+
   test("patient --server with a host that is not one is a usage error, before any connection", async () => {
     const r = await runToEnd([bun, "roles/patient.ts", "patient1", "--server", "x y:21000"]);
     expect(r.code).toBe(2);

@@ -12,6 +12,7 @@ import { ServerMetrics } from "./server-metrics.ts";
 import { StaffAuth } from "./staff-auth.ts";
 import { StaffServer } from "./staff-server.ts";
 import { Watchers } from "./watchers.ts";
+import { checkHostFlag } from "../../../shared/endpoints.ts";
 
 /** What the page asks of the TCP side, read when asked (the listener starts after this is made). */
 export type PatientSide = { listening: boolean; openConnections: number };
@@ -78,5 +79,5 @@ export class StaffPage {
 export function parseHttpAddress(text: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
   if (!m) throw new UsageError(`--http expects HOST:PORT (e.g. 127.0.0.1:8080), not ${JSON.stringify(text)}`);
-  return { host: m[1] ?? (m[2] || "127.0.0.1"), port: parsePortFlag("http", m[3], 0) };
+  return { host: checkHostFlag("--http", m[1] ?? (m[2] || "127.0.0.1")), port: parsePortFlag("http", m[3], 0) };
 }
