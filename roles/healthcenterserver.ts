@@ -217,10 +217,10 @@ async function openBookings(settings: Settings, schedule: Schedule, log: Log): P
 /** Marks every stored booking taken in the schedule; returns how many were restored. */
 function restoreBookings(store: BookingStore, schedule: Schedule, dbPath: string, log: Log): number {
   let restored = 0;
-  for (const [index, patient] of store.bookings()) {
+  store.forEachBooking((index, patient) => {
     if (schedule.reserve(index, patient)) restored++;
     else log.warn(`${dbPath} has a booking for slot ${index}, which is not in the schedule; left as it is`);
-  }
+  });
   return restored;
 }
 

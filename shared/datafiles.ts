@@ -1,5 +1,7 @@
 // The classic data files, parsed purely: text in, typed records or a DataError naming file and line out.
 import { DataError } from "./errors.ts";
+import { doctor_pattern, lineOfIndex, parseSlotTable, token_pattern } from "./slot-file.ts";
+import type { SlotTable } from "./slot-table.ts";
 
 
 export type Secret = { kind: "plain"; password: string } | { kind: "hash"; hash: string };
@@ -8,8 +10,6 @@ export type Slot = { index: number; day: string; time: string; doctor: string; p
 export type Credentials = { user: string; password: string };
 
 const name_pattern = /^[A-Za-z0-9_.@-]{1,64}$/;
-const doctor_pattern = /^[A-Za-z0-9_-]{1,64}$/;
-const token_pattern = /^[\x21-\x7e]{1,256}$/;
 
 /** Non-empty, non-comment lines with their 1-based numbers, split into words. */
 function records(text: string): { line: number; words: string[] }[] {
@@ -46,25 +46,9 @@ export function formatUsers(users: User[]): string {
   return users.map((u) => `${u.name} ${u.secret.kind === "hash" ? u.secret.hash : u.secret.password}\n`).join("");
 }
 
+/** availabilities.txt as Slot objects (small schedules, tests); the server keeps parseSlotTable's compact form. */
 export function parseSlots(file: string, text: string): Slot[] {
-  const slots: Slot[] = [];
-  const seen = new Set<number>();
-  for (const { line, words } of records(text)) {
-    const [indexText, day, time, doctor, portText] = words;
-    if (words.length !== 5 || !indexText || !day || !time || !doctor || !portText) {
-      throw new DataError(file, line, "expected `<index> <Day> <Time> <doctor> <port>`");
-    }
-    const index = Number(indexText);
-    if (!/^\d{1,15}$/.test(indexText) || index < 1) throw new DataError(file, line, `slot index ${JSON.stringify(indexText)} is not a positive whole number`);
-    if (seen.has(index)) throw new DataError(file, line, `duplicate slot index ${index}`);
-    if (!token_pattern.test(day) || !token_pattern.test(time)) throw new DataError(file, line, "day and time must be printable ASCII");
-    if (!doctor_pattern.test(doctor)) throw new DataError(file, line, `bad doctor name ${JSON.stringify(doctor)}`);
-    const port = Number(portText);
-    if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) throw new DataError(file, line, `port ${JSON.stringify(portText)} is not 1-65535`);
-    seen.add(index);
-    slots.push({ index, day, time, doctor, port });
-  }
-  return slots;
+  return parseSlotTable(file, text).toArray();
 }
 
 export function parsePrices(file: string, text: string): Map<string, number> {
@@ -99,9 +83,11 @@ export function parseInsurance(file: string, text: string): string {
 }
 
 /** Each slot's doctor must be known: a price file or a configured location. */
-export function checkDoctorsKnown(file: string, text: string, slots: Slot[], known: Set<string>, hint: string): void {
-  const lineOf = (index: number) => records(text).find((r) => Number(r.words[0]) === index)?.line;
-  for (const slot of slots) {
-    if (!known.has(slot.doctor)) throw new DataError(file, lineOf(slot.index), `unknown doctor ${slot.doctor} (${hint})`);
+export function checkDoctorsKnown(file: string, text: string, slots: SlotTable, known: Set<string>, hint: string): void {
+  for (const doctor of slots.doctors.list) {
+    if (known.has(doctor)) continue;
+    let p = 0;
+    while (slots.doctorAt(p) !== doctor) p++;
+    throw new DataError(file, lineOfIndex(text, slots.indexAt(p)), `unknown doctor ${doctor} (${hint})`);
   }
 }

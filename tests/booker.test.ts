@@ -68,7 +68,7 @@ test("a database that answers fewer results than bookings is a broken invariant,
 test("a race lost to another process answers notavailable, and memory names the database's holder", async () => {
   const schedule = seed();
   const booker = new Booker(schedule, fakeCommitter(async () => [{ kind: "taken", holder: "winner" }]), never);
-  expect(await book(booker, 5, "loser")).toEqual({ kind: "notavailable", slot: schedule.slots[4]! });
+  expect(await book(booker, 5, "loser")).toEqual({ kind: "notavailable", slot: schedule.slots.at(4) });
   expect(schedule.holderOf(5)).toBe("winner");
   expect(schedule.decide(5).kind).toBe("notavailable");
   expect(schedule.freeCount).toBe(5);

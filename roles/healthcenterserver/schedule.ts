@@ -4,7 +4,9 @@ import { assert } from "../../shared/assert.ts";
 import type { Slot } from "../../shared/datafiles.ts";
 import { available_block_slots, available_whole_slots_max, log_slots_max } from "../../shared/limits.ts";
 import { formatFreeSlot } from "../../shared/protocol.ts";
+import { SlotTable } from "../../shared/slot-table.ts";
 import { ChangeFeed } from "./changes.ts";
+import { Holders } from "./holders.ts";
 import { SlotIndex, type SlotQuery } from "./slot-index.ts";
 
 export type Decision = { kind: "free"; slot: Slot } | { kind: "notavailable"; slot: Slot } | { kind: "invalid" };
@@ -12,27 +14,26 @@ export type Decision = { kind: "free"; slot: Slot } | { kind: "notavailable"; sl
 const end_of_list = Buffer.from("\n");
 
 export class Schedule {
-  private readonly positionOf = new Map<number, number>();
-  private readonly holders: (string | undefined)[];
+  /** The slots, compact (typed arrays); `slots.at(position)` makes a Slot object when one is needed. */
+  readonly slots: SlotTable;
+  private readonly holders: Holders;
   private readonly blocks: (Buffer | undefined)[];
   private wholeCache: Buffer | undefined;
   private logCache: string | undefined;
   private free: number;
   /** Committed changes only: whoever commits a change publishes it here (see changes.ts). */
   readonly changes = new ChangeFeed();
-  /** patient -> indexes of the slots they hold (reservations in flight included). */
-  private readonly held = new Map<string, Set<number>>();
-  private heldTotal = 0;
   private index: SlotIndex | undefined;
 
-  constructor(readonly slots: readonly Slot[]) {
-    slots.forEach((slot, position) => {
-      assert(!this.positionOf.has(slot.index), `slot index ${slot.index} appears once in the schedule`);
-      this.positionOf.set(slot.index, position);
-    });
-    this.holders = new Array(slots.length).fill(undefined);
-    this.blocks = new Array(Math.ceil(slots.length / available_block_slots)).fill(undefined);
-    this.free = slots.length;
+  constructor(slots: SlotTable | readonly Slot[]) {
+    this.slots = slots instanceof SlotTable ? slots : SlotTable.fromSlots(slots);
+    const n = this.slots.length;
+    for (let p = 0; p < n; p++) {
+      if (this.slots.positionOf(this.slots.indexAt(p)) !== p) assert(false, `slot index ${this.slots.indexAt(p)} appears once in the schedule`);
+    }
+    this.holders = new Holders(n);
+    this.blocks = new Array(Math.ceil(n / available_block_slots)).fill(undefined);
+    this.free = n;
   }
 
   get freeCount(): number {
@@ -41,49 +42,49 @@ export class Schedule {
 
   /** invalid: not in the schedule (ask again); notavailable: taken (the patient gives up). */
   decide(index: number): Decision {
-    const position = this.positionOf.get(index);
-    if (position === undefined) return { kind: "invalid" };
-    const slot = this.slots[position]!;
-    return this.holders[position] === undefined ? { kind: "free", slot } : { kind: "notavailable", slot };
+    const position = this.slots.positionOf(index);
+    if (position === -1) return { kind: "invalid" };
+    const slot = this.slots.at(position);
+    return this.holders.isFree(position) ? { kind: "free", slot } : { kind: "notavailable", slot };
   }
 
   /** Where a slot index sits in `slots`, or undefined when it is not in the schedule. */
   position(index: number): number | undefined {
-    return this.positionOf.get(index);
+    const position = this.slots.positionOf(index);
+    return position === -1 ? undefined : position;
   }
 
   slotOf(index: number): Slot | undefined {
-    const position = this.positionOf.get(index);
-    return position === undefined ? undefined : this.slots[position];
+    const position = this.slots.positionOf(index);
+    return position === -1 ? undefined : this.slots.at(position);
   }
 
   /** How many slots the patient holds, reservations in flight included. */
   heldCount(patient: string): number {
-    return this.held.get(patient)?.size ?? 0;
+    return this.holders.countOf(patient);
   }
 
   /** The indexes the patient holds, in index order. */
   heldBy(patient: string): number[] {
-    return [...(this.held.get(patient) ?? [])].sort((a, b) => a - b);
+    return this.holders.indexesOf(patient);
   }
 
   /** Free slots for `slots`: built on first use, since a server that is never asked needs no index. */
   freePage(query: SlotQuery): Slot[] {
     this.index ??= new SlotIndex(this.slots);
-    return this.index.page(query, (p) => this.holders[p] === undefined).map((p) => this.slots[p]!);
+    return this.index.page(query, (p) => this.holders.isFree(p)).map((p) => this.slots.at(p));
   }
 
   holderOf(index: number): string | undefined {
-    const position = this.positionOf.get(index);
-    return position === undefined ? undefined : this.holders[position];
+    const position = this.slots.positionOf(index);
+    return position === -1 ? undefined : this.holders.at(position);
   }
 
   /** Marks a free slot taken. Returns false if it was not free (or is not in the schedule). */
   reserve(index: number, patient: string): boolean {
-    const position = this.positionOf.get(index);
-    if (position === undefined || this.holders[position] !== undefined) return false;
-    this.holders[position] = patient;
-    this.hold(patient, index);
+    const position = this.slots.positionOf(index);
+    if (position === -1 || !this.holders.isFree(position)) return false;
+    this.holders.take(position, index, patient);
     this.free -= 1;
     this.changed(position);
     this.checkFreeCount();
@@ -92,12 +93,10 @@ export class Schedule {
 
   /** Undoes a reservation whose commit failed: the slot must be held. */
   release(index: number): void {
-    const position = this.positionOf.get(index);
-    assert(position !== undefined, `released slot ${index} is in the schedule`);
-    const holder = this.holders[position];
-    assert(holder !== undefined, `released slot ${index} was taken`);
-    this.unhold(holder, index);
-    this.holders[position] = undefined;
+    const position = this.slots.positionOf(index);
+    assert(position !== -1, `released slot ${index} is in the schedule`);
+    assert(!this.holders.isFree(position), `released slot ${index} was taken`);
+    this.holders.free(position, index);
     this.free += 1;
     this.changed(position);
     this.checkFreeCount();
@@ -105,27 +104,10 @@ export class Schedule {
 
   /** The database says another holder has this (taken) slot: another process won the race. */
   correctHolder(index: number, holder: string): void {
-    const position = this.positionOf.get(index);
-    const before = position === undefined ? undefined : this.holders[position];
-    assert(position !== undefined && before !== undefined, `corrected slot ${index} is taken`);
-    this.unhold(before, index);
-    this.holders[position] = holder;
-    this.hold(holder, index);
-  }
-
-  private hold(patient: string, index: number): void {
-    let set = this.held.get(patient);
-    if (!set) this.held.set(patient, (set = new Set()));
-    assert(!set.has(index), `slot ${index} is held once by ${patient}`);
-    set.add(index);
-    this.heldTotal += 1;
-  }
-
-  private unhold(patient: string, index: number): void {
-    const set = this.held.get(patient);
-    assert(set !== undefined && set.delete(index), `slot ${index} was held by ${patient}`);
-    if (set.size === 0) this.held.delete(patient);
-    this.heldTotal -= 1;
+    const position = this.slots.positionOf(index);
+    assert(position !== -1 && !this.holders.isFree(position), `corrected slot ${index} is taken`);
+    this.holders.free(position, index);
+    this.holders.take(position, index, holder);
   }
 
   /**
@@ -159,10 +141,9 @@ export class Schedule {
   logListing(): string {
     if (this.logCache !== undefined) return this.logCache;
     const lines: string[] = [];
-    for (let p = 0; p < this.slots.length && lines.length < log_slots_max; p++) {
-      if (this.holders[p] !== undefined) continue;
-      const s = this.slots[p]!;
-      lines.push(`${s.index} ${s.day} ${s.time} ${s.doctor} ${s.port}`);
+    const t = this.slots;
+    for (let p = 0; p < t.length && lines.length < log_slots_max; p++) {
+      if (this.holders.isFree(p)) lines.push(`${t.indexAt(p)} ${t.dayAt(p)} ${t.timeAt(p)} ${t.doctorAt(p)} ${t.portAt(p)}`);
     }
     if (this.free > lines.length) lines.push(`... and ${this.free - lines.length} more free slots`);
     this.logCache = lines.join("\n");
@@ -181,9 +162,9 @@ export class Schedule {
   private encodeBlock(block: number): Buffer {
     let text = "";
     const end = Math.min(this.slots.length, (block + 1) * available_block_slots);
+    const t = this.slots;
     for (let p = block * available_block_slots; p < end; p++) {
-      if (this.holders[p] !== undefined) continue;
-      text += formatFreeSlot(this.slots[p]!);
+      if (this.holders.isFree(p)) text += formatFreeSlot({ index: t.indexAt(p), day: t.dayAt(p), time: t.timeAt(p) });
     }
     return Buffer.from(text, "latin1");
   }
@@ -198,6 +179,6 @@ export class Schedule {
   private checkFreeCount(): void {
     assert(this.free >= 0, "the free count is not negative");
     assert(this.free <= this.slots.length, "the free count is at most the slot count");
-    assert(this.free + this.heldTotal === this.slots.length, "every slot is free or held by exactly one patient");
+    assert(this.free + this.holders.heldTotal === this.slots.length, "every slot is free or held by exactly one patient");
   }
 }

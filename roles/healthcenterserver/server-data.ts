@@ -3,16 +3,18 @@
 // files; a broken file is reported and what was loaded before is kept. The schedule is not
 // reloaded: bookings are keyed by slot index, so renumbering needs a restart.
 import { AppError } from "../../shared/errors.ts";
-import { checkDoctorsKnown, parsePrices, parseSlots, parseUsers, type Slot, type User } from "../../shared/datafiles.ts";
+import { checkDoctorsKnown, parsePrices, parseUsers, type User } from "../../shared/datafiles.ts";
+import { parseSlotTable } from "../../shared/slot-file.ts";
+import type { SlotTable } from "../../shared/slot-table.ts";
 import { describeDataDir, doctorsWithPrices, pathOf, readDataFile, type DataDir } from "../../shared/datadir.ts";
 import type { Log } from "../../shared/log.ts";
 import type { DoctorLocation } from "./session.ts";
 
 /** Users and slots, with every slot's doctor known (a price file or a configured location). */
-export function loadData(data: DataDir, doctors: Map<string, DoctorLocation>): { users: User[]; slots: Slot[] } {
+export function loadData(data: DataDir, doctors: Map<string, DoctorLocation>): { users: User[]; slots: SlotTable } {
   const users = readUsers(data);
   const slotsText = readDataFile(data, "availabilities.txt");
-  const slots = parseSlots(pathOf(data, "availabilities.txt"), slotsText);
+  const slots = parseSlotTable(pathOf(data, "availabilities.txt"), slotsText);
   const known = checkPriceFiles(data, slots);
   for (const name of doctors.keys()) known.add(name);
   checkDoctorsKnown(pathOf(data, "availabilities.txt"), slotsText, slots, known, `no <doctor>.txt in ${describeDataDir(data)} and no --doctor or config entry`);
@@ -24,8 +26,8 @@ function readUsers(data: DataDir): User[] {
 }
 
 /** The server does not quote, but a broken price file is better found now than by a patient. Returns the doctors with one. */
-function checkPriceFiles(data: DataDir, slots: Slot[]): Set<string> {
-  const known = doctorsWithPrices(data, new Set(slots.map((s) => s.doctor)));
+function checkPriceFiles(data: DataDir, slots: SlotTable): Set<string> {
+  const known = doctorsWithPrices(data, slots.doctors.list);
   for (const name of known) parsePrices(pathOf(data, `${name}.txt`), readDataFile(data, `${name}.txt`));
   return known;
 }
@@ -47,7 +49,7 @@ export function warnAboutUsers(users: User[], data: DataDir, log: Log): void {
 }
 
 /** SIGHUP: each file is taken only if it reads and parses whole; a broken one is reported and the old data kept. */
-export function reloadData(data: DataDir, slots: Slot[], log: Log, useUsers: (users: User[]) => void): void {
+export function reloadData(data: DataDir, slots: SlotTable, log: Log, useUsers: (users: User[]) => void): void {
   if (!data.dir) {
     log.notice("Received SIGHUP: the data is the embedded seed, which does not change; nothing reloaded");
     log.flush();

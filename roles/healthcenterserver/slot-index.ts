@@ -1,22 +1,26 @@
 // Positions of the schedule's slots in index order, overall, per day and per doctor, so a page of
 // `slots` costs the page (plus the taken slots it skips), not the size of the schedule.
-import type { Slot } from "../../shared/datafiles.ts";
+import type { SlotTable } from "../../shared/slot-table.ts";
 
 export type SlotQuery = { day?: string; doctor?: string; after: number; limit: number };
 
 const key = (text: string) => text.toLowerCase();
 
 export class SlotIndex {
-  private readonly all: Int32Array;
-  private readonly byDay: Map<string, Int32Array>;
-  private readonly byDoctor: Map<string, Int32Array>;
+  private readonly all: Uint32Array;
+  private readonly byDay: Map<string, Uint32Array>;
+  private readonly byDoctor: Map<string, Uint32Array>;
+  /** Per day and doctor name number: its key (matching ignores case). */
+  private readonly dayKeys: string[];
+  private readonly doctorKeys: string[];
 
-  constructor(private readonly slots: readonly Slot[]) {
-    const order = Int32Array.from(slots.keys());
-    if (!slots.every((s, p) => p === 0 || slots[p - 1]!.index < s.index)) order.sort((a, b) => slots[a]!.index - slots[b]!.index);
+  constructor(private readonly slots: SlotTable) {
+    const order = slots.indexOrder();
     this.all = order;
-    this.byDay = groupBy(order, (p) => key(slots[p]!.day));
-    this.byDoctor = groupBy(order, (p) => key(slots[p]!.doctor));
+    this.dayKeys = slots.days.list.map(key);
+    this.doctorKeys = slots.doctors.list.map(key);
+    this.byDay = groupBy(order, (p) => this.dayKeys[slots.dayIdAt(p)]!);
+    this.byDoctor = groupBy(order, (p) => this.doctorKeys[slots.doctorIdAt(p)]!);
   }
 
   /** Positions of the slots that match and are free, index above `after`, at most `limit`, in index order. */
@@ -27,16 +31,15 @@ export class SlotIndex {
     const out: number[] = [];
     for (let i = this.firstAfter(list, query.after); i < list.length && out.length < query.limit; i++) {
       const p = list[i]!;
-      const slot = this.slots[p]!;
-      if (day !== undefined && key(slot.day) !== day) continue;
-      if (doctor !== undefined && key(slot.doctor) !== doctor) continue;
+      if (day !== undefined && this.dayKeys[this.slots.dayIdAt(p)] !== day) continue;
+      if (doctor !== undefined && this.doctorKeys[this.slots.doctorIdAt(p)] !== doctor) continue;
       if (isFree(p)) out.push(p);
     }
     return out;
   }
 
-  private narrowest(day: string | undefined, doctor: string | undefined): Int32Array {
-    const empty = new Int32Array(0);
+  private narrowest(day: string | undefined, doctor: string | undefined): Uint32Array {
+    const empty = new Uint32Array(0);
     const lists = [
       day === undefined ? this.all : this.byDay.get(day) ?? empty,
       doctor === undefined ? this.all : this.byDoctor.get(doctor) ?? empty,
@@ -45,19 +48,19 @@ export class SlotIndex {
   }
 
   /** The first place in `list` whose slot index is above `after` (binary search). */
-  private firstAfter(list: Int32Array, after: number): number {
+  private firstAfter(list: Uint32Array, after: number): number {
     let lo = 0;
     let hi = list.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.slots[list[mid]!]!.index <= after) lo = mid + 1;
+      if (this.slots.indexAt(list[mid]!) <= after) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 }
 
-function groupBy(order: Int32Array, keyOf: (position: number) => string): Map<string, Int32Array> {
+function groupBy(order: Uint32Array, keyOf: (position: number) => string): Map<string, Uint32Array> {
   const groups = new Map<string, number[]>();
   for (const p of order) {
     const k = keyOf(p);
@@ -65,5 +68,5 @@ function groupBy(order: Int32Array, keyOf: (position: number) => string): Map<st
     if (!g) groups.set(k, (g = []));
     g.push(p);
   }
-  return new Map([...groups].map(([k, g]) => [k, Int32Array.from(g)]));
+  return new Map([...groups].map(([k, g]) => [k, Uint32Array.from(g)]));
 }

@@ -38,6 +38,13 @@ export class BookingStore {
     this.commitBatch = (batch) => tx.immediate(batch);
   }
 
+  /** Every stored booking, read in one query and handed over row by row (no map of them all at start-up). */
+  forEachBooking(fn: (slot: number, patient: string) => void): void {
+    const query = this.db.query("SELECT slot, patient FROM bookings");
+    for (const row of query.iterate() as IterableIterator<{ slot: number; patient: string }>) fn(row.slot, row.patient);
+    query.finalize();
+  }
+
   /** Every stored booking: slot index -> patient. */
   bookings(): Map<number, string> {
     const rows = this.db.query("SELECT slot, patient FROM bookings").all() as { slot: number; patient: string }[];

@@ -1,7 +1,7 @@
 // The staff page's model of the week, headless: doctors by day and time, each slot free or booked,
 // counts kept up to date from committed changes only. What it sends is bounded: at most
 // staff_page_cells_max cells and staff_page_slots_max slots listed one by one, whatever the schedule's size.
-import type { Slot } from "../../../shared/datafiles.ts";
+import type { SlotList } from "../../../shared/slot-table.ts";
 import { staff_page_cells_max, staff_page_slots_max } from "../../../shared/limits.ts";
 import type { SlotChange } from "../changes.ts";
 
@@ -51,7 +51,7 @@ export class Grid {
   private readonly doctorSlots: number[];
 
   /** `holderAt(position)`: who holds each slot now; read once, then the grid follows `apply`. */
-  constructor(private readonly slots: readonly Slot[], holderAt: (position: number) => string | undefined, private readonly positionOf: (index: number) => number | undefined) {
+  constructor(private readonly slots: SlotList, holderAt: (position: number) => string | undefined, private readonly positionOf: (index: number) => number | undefined) {
     this.doctors = ordered(slots.map((s) => s.doctor), () => 0);
     this.days = ordered(slots.map((s) => s.day), (d) => { const i = week.indexOf(d); return i === -1 ? week.length : i; });
     this.times = ordered(slots.map((s) => s.time), minutesOfDay);
@@ -105,7 +105,7 @@ export class Grid {
     for (let p = 0; p < this.holders.length; p++) {
       const cell = this.cellOfPosition[p]!;
       if (cell >= cellsShown) continue;
-      slots.push([this.slots[p]!.index, cell, this.booked[p] ? (names ? this.holders[p]! : 1) : 0]);
+      slots.push([this.slots.at(p)!.index, cell, this.booked[p] ? (names ? this.holders[p]! : 1) : 0]);
     }
     return {
       names,

@@ -50,7 +50,7 @@ export class StaffPage {
   /** Call once the stored bookings are in the schedule: the grid starts from them. */
   start(): void {
     const { schedule, log } = this.options;
-    const grid = new Grid(schedule.slots, (p) => schedule.holderOf(schedule.slots[p]!.index), (i) => schedule.position(i));
+    const grid = new Grid(schedule.slots, (p) => schedule.holderOf(schedule.slots.at(p)!.index), (i) => schedule.position(i));
     this.watchers = new Watchers(grid, schedule.changes);
     const target = parseDbTarget(this.options.db);
     const probe = target.kind === "sqlite" ? new DatabaseProbe(target.path) : undefined;
