@@ -1,49 +1,43 @@
 #!/usr/bin/env bun
 // doctor: answers cost estimates for insurance plans over UDP.
-import pc from "picocolors";
-import { runMain, printHelp, shownAddress } from "../shared/cli.ts";
+import { listening, runMain, printHelp, shownAddress } from "../shared/cli.ts";
 import { loadConfig, type Config } from "../shared/config.ts";
 import { isValidDoctorName, parsePrices } from "../shared/datafiles.ts";
-import { checkDataDir, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
+import { checkDataDir, describeDataDir, doctorNames, hasFile, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
 import { onReloadSignal } from "../shared/signals.ts";
 import { checkListenHost } from "../shared/endpoints.ts";
+import { unknownMessage } from "../shared/suggest.ts";
 import { DoctorService } from "./doctor/quote-service.ts";
-import { parseFlags, parsePortFlag, version } from "../shared/flags.ts";
+import { parseFlags, parsePortFlag, version, type Options } from "../shared/flags.ts";
+import { helpText } from "../shared/help.ts";
 import { default_doctor_ports, doctor_default_ports_max, doctor_port_base, doctor_port_step } from "../shared/limits.ts";
 import { Log } from "../shared/log.ts";
 import { AppError, exit_code, UsageError } from "../shared/errors.ts";
 import { canonicalDoctorName, displayDoctorName } from "../shared/names.ts";
 
-const usage = `${pc.bold("doctor")} ${version}: a doctor's cost-estimate service over UDP.
+export const options = {
+  host: { type: "string", value: "H", help: "address to listen on (default: all interfaces)" },
+  port: { type: "string", value: "P", help: "UDP port (default: doc1 41000, doc2 42000, docN 40000+1000*N; 0 picks a free one)" },
+  data: { type: "string", value: "DIR", help: 'data files: <NAME>.txt with "<insurance> <price>" lines (default: embedded seed)' },
+  config: { type: "string", value: "FILE", help: "deployment file (TOML); flags override it" },
+  quiet: { type: "boolean", help: "no per-request log lines" },
+} as const satisfies Options;
 
-Usage:
-  doctor <doc1|doc2|doctor1|doctor2|NAME> [options]
-  doctor check [NAME] [options]   validate the config and price files (every configured doctor
-                                  when no NAME), start nothing; exit 0, or 2 with the problem
-
-Options:
-  --host H        address to listen on (default: all interfaces)
-  --port P        UDP port (default: doc1 41000, doc2 42000, docN 40000+1000*N; 0 picks a free one)
-  --data DIR      data files: <NAME>.txt with "<insurance> <price>" lines (default: embedded seed)
-  --config FILE   deployment file (TOML); flags override it
-  --quiet         no per-request log lines
-  --help, --version
-
-Signals: SIGHUP reloads NAME.txt (a broken file is reported and the old prices kept);
+const usage = helpText({
+  name: "doctor",
+  summary: "a doctor's cost-estimate service over UDP.",
+  usage: [
+    "doctor <doc1|doc2|doctor1|doctor2|NAME> [options]",
+    "doctor check [NAME] [options]   validate the config and price files (every configured doctor",
+    "                                when no NAME), start nothing; exit 0, or 2 with the problem",
+  ],
+  options,
+  notes: `Signals: SIGHUP reloads NAME.txt (a broken file is reported and the old prices kept);
 SIGTERM or SIGINT stop.
 
 Example:
-  doctor doc1 --port 41000`;
-
-const options = {
-  host: { type: "string" },
-  port: { type: "string" },
-  data: { type: "string" },
-  config: { type: "string" },
-  quiet: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
-} as const;
+  doctor doc1 --port 41000`,
+});
 
 function defaultPort(name: string): number | undefined {
   if (default_doctor_ports[name]) return default_doctor_ports[name];
@@ -54,7 +48,7 @@ function defaultPort(name: string): number | undefined {
 export async function main(argv: string[]): Promise<number> {
   const checkOnly = argv[0] === "check";
   const { values, positionals } = parseFlags(checkOnly ? argv.slice(1) : argv, options, 1);
-  if (values.help) return printHelp(usage);
+  if (values.help || positionals[0] === "help") return printHelp(usage);
   if (values.version) return printHelp(version);
   const config = loadConfig(values.config);
   if (checkOnly) return checkDoctors(positionals[0], values, config);
@@ -65,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const log = new Log(values.quiet ?? false);
   const service = new DoctorService({ name, host, port, prices, log, shownHost: shownAddress(host) });
-  await service.start();
+  await listening("UDP", host, port, () => service.start());
   log.notice(service.readyLine());
   log.flush();
   // SIGHUP (a closed ssh session, or the operator) reloads the price file and never stops the doctor.
@@ -92,6 +86,9 @@ async function readDoctorSettings(given: string, values: Flags, config: Config) 
   if (!isValidDoctorName(name)) throw new UsageError(`bad doctor name ${JSON.stringify(given)}`);
   const mine = config.doctors.get(name) ?? {};
   const data = checkDataDir({ dir: values.data ?? config.data });
+  if (!hasFile(data, `${name}.txt`)) {
+    throw new UsageError(unknownMessage("doctor", given, doctorNames(data), `no ${name}.txt in ${describeDataDir(data)}`));
+  }
   const fallbackPort = mine.port ?? defaultPort(name);
   if (values.port === undefined && fallbackPort === undefined) throw new UsageError(`no default port for ${name}; give --port`);
   const port = parsePortFlag("port", values.port, fallbackPort ?? 0);

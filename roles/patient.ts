@@ -5,62 +5,52 @@ import pc from "picocolors";
 import { describeFailure, runMain, printHelp } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
 import { parseCredentials, parseInsurance, type Credentials } from "../shared/datafiles.ts";
-import { checkDataDir, describeDataDir, hasFile, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
+import { checkDataDir, describeDataDir, hasFile, pathOf, patientNames, readDataFile, type DataDir } from "../shared/datadir.ts";
 import { checkHostFlag } from "../shared/endpoints.ts";
-import { parseCountFlag, parseFlags, parseHostPort, readFlagFile, version } from "../shared/flags.ts";
+import { unknownMessage } from "../shared/suggest.ts";
+import { parseCountFlag, parseFlags, parseHostPort, readFlagFile, version, type Options } from "../shared/flags.ts";
+import { helpText } from "../shared/help.ts";
 import { default_server_port } from "../shared/limits.ts";
 import { runPatient, type Outcome, type PatientPlan, type PatientView } from "./patient/flow.ts";
 import { TranscriptView } from "./patient/transcript-view.ts";
 import { StdinLines } from "../shared/stdin-lines.ts";
 import { Cancelled, exit_code, UsageError } from "../shared/errors.ts";
 
-const usage = `${pc.bold("patient")} ${version}: book a medical appointment and get its cost estimate.
+export const options = {
+  server: { type: "string", value: "HOST[:PORT]", help: `the health center server (default 127.0.0.1:${default_server_port})` },
+  slot: { type: "string", value: "N", help: "book slot N without asking" },
+  data: { type: "string", value: "DIR", help: "data files (default: embedded seed)" },
+  config: { type: "string", value: "FILE", help: "deployment file (TOML); flags override it" },
+  user: { type: "string", value: "NAME", help: "log in as NAME; the password is asked for (terminal) or read as one line (piped)" },
+  "password-file": { type: "string", value: "FILE", help: "read the password from FILE instead" },
+  insurance: { type: "string", value: "PLAN", help: "the insurance plan (default: from NAMEinsurance.txt)" },
+  tls: { type: "boolean", help: "connect with TLS; --ca FILE trusts that certificate authority" },
+  ca: { type: "string", value: "FILE", help: "PEM certificate(s) to trust for --tls" },
+  "udp-timeout-ms": { type: "string", value: "MS", help: "wait this long for each of the 3 tries to the doctor (default 500)" },
+} as const satisfies Options;
 
-Usage:
-  patient <patient1|patient2|NAME> [options]     credentials from NAME.txt, plan from NAMEinsurance.txt
-  patient --user NAME [options]                  asks for the password
-
-Options:
-  --server HOST[:PORT]   the health center server (default 127.0.0.1:${default_server_port})
-  --slot N               book slot N without asking
-  --data DIR             data files (default: embedded seed)
-  --config FILE          deployment file (TOML); flags override it
-  --user NAME            log in as NAME; the password is asked for (terminal) or read as one line (piped)
-  --password-file FILE   read the password from FILE instead
-  --insurance PLAN       the insurance plan (default: from NAMEinsurance.txt)
-  --tls                  connect with TLS; --ca FILE trusts that certificate authority
-  --ca FILE              PEM certificate(s) to trust for --tls
-  --udp-timeout-ms MS    wait this long for each of the 3 tries to the doctor (default 500)
-  --help, --version
-
-On a terminal the slot is picked from a menu; with piped input, one index is read per line.
+const usage = helpText({
+  name: "patient",
+  summary: "book a medical appointment and get its cost estimate.",
+  usage: [
+    "patient <patient1|patient2|NAME> [options]     credentials from NAME.txt, plan from NAMEinsurance.txt",
+    "patient --user NAME [options]                  asks for the password",
+  ],
+  options,
+  notes: `On a terminal the slot is picked from a menu; with piped input, one index is read per line.
 Exit codes: 0 booked, 1 not available or login failed, 2 usage or bad data, 3 network.
 
 Examples:
   patient patient1
   echo 2 | patient patient1 --server 192.0.2.1:21000
-  patient --user alice --insurance insurance3 --slot 4`;
-
-const options = {
-  server: { type: "string" },
-  slot: { type: "string" },
-  data: { type: "string" },
-  config: { type: "string" },
-  user: { type: "string" },
-  "password-file": { type: "string" },
-  insurance: { type: "string" },
-  tls: { type: "boolean" },
-  ca: { type: "string" },
-  "udp-timeout-ms": { type: "string" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
-} as const;
+  patient --user alice --insurance insurance3 --slot 4`,
+});
 
 type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, options, 1);
-  if (values.help) return printHelp(usage);
+  if (values.help || positionals[0] === "help") return printHelp(usage);
   if (values.version) return printHelp(version);
   const name = values.user ?? positionals[0];
   if (!name) throw new UsageError("which patient? e.g. `patient patient1`, or `patient --user NAME`");
@@ -74,6 +64,9 @@ export async function main(argv: string[]): Promise<number> {
   const slot = values.slot === undefined ? undefined : parseCountFlag("slot", values.slot, 0, 1);
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const input = interactive ? undefined : new StdinLines();
+  if (!values.user && !hasFile(data, `${name}.txt`)) {
+    throw new UsageError(unknownMessage("patient", name, patientNames(data), `no ${name}.txt in ${describeDataDir(data)}`));
+  }
   const insurance = readInsurance(values, data, name);
   const credentials = await readCredentials(values, data, name, interactive, input);
   const tls = values.tls || values.ca ? { ca: values.ca ? readFlagFile("--ca", values.ca) : undefined } : undefined;

@@ -1,14 +1,28 @@
 // What the entry files share: turning failures into messages and exit codes (the roles do the exiting).
 import { networkInterfaces } from "node:os";
 import pc from "picocolors";
-import { AppError, exit_code } from "./errors.ts";
+import { AppError, exit_code, NetworkError } from "./errors.ts";
 
 export function describeFailure(program: string, err: unknown): { code: number; message: string } {
   if (err instanceof AppError) return { code: err.exitCode, message: err.describe(program) };
   const code = (err as NodeJS.ErrnoException)?.code;
-  if (code === "EADDRINUSE") return { code: exit_code.network, message: `the port is already in use (${(err as Error).message})` };
+  if (code === "EADDRINUSE") return { code: exit_code.network, message: `the port is already in use (${(err as Error).message})` }; // listening() names it
   if (code === "EACCES" || code === "EADDRNOTAVAIL") return { code: exit_code.network, message: `cannot listen there: ${(err as Error).message}` };
   return { code: exit_code.internal, message: `internal error (a bug; please report it): ${(err as Error)?.stack ?? String(err)}` };
+}
+
+/** Starts a listener; an address that cannot be had is the operator's to fix, named with its port. */
+export async function listening<T>(what: string, host: string, port: number, start: () => T | Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException)?.code;
+    const where = `${what} port ${port} on ${host}`;
+    if (code === "EADDRINUSE") throw new NetworkError(`${where} is already in use (is another one running? --port picks another; 0 any free one)`);
+    if (code === "EACCES") throw new NetworkError(`${where}: permission denied (ports below 1024 need privileges)`);
+    if (code === "EADDRNOTAVAIL") throw new NetworkError(`${where}: ${host} is not an address of this machine`);
+    throw err;
+  }
 }
 
 /** Runs a role's main and turns any failure into its message on stderr and an exit code. */

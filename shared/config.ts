@@ -1,4 +1,5 @@
-// The deployment file (TOML, read with Bun.TOML): one description shared by every binary.
+// The deployment file (TOML): one description shared by every binary. Read with smol-toml rather
+// than Bun.TOML, whose parse errors carry no line or column.
 //
 //   data = "data"                  # data directory, relative to this file (optional)
 //   [server]
@@ -15,6 +16,7 @@
 //   listen = "0.0.0.0"             # where doc1 binds (default: all interfaces)
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { parse as parseToml, TomlError } from "smol-toml";
 import { isPort } from "./protocol.ts";
 
 import { doctorEntryProblem, hostProblem } from "./endpoints.ts";
@@ -39,9 +41,11 @@ export function loadConfig(path: string | undefined): Config {
   }
   let raw: unknown;
   try {
-    raw = Bun.TOML.parse(text);
+    raw = parseToml(text);
   } catch (err) {
-    throw new ConfigError(`config file ${path} is not valid TOML: ${(err as Error).message}`);
+    if (!(err instanceof TomlError)) throw err;
+    const what = err.message.replace(/^Invalid TOML document: /, "").split("\n")[0];
+    throw new ConfigError(`config file ${path} line ${err.line}, column ${err.column}: ${what} (not valid TOML)`);
   }
   return parseConfig(raw, path, dirname(resolve(path)));
 }

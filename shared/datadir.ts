@@ -65,6 +65,26 @@ export function doctorsWithPrices(data: DataDir, candidates: Iterable<string>): 
   return found;
 }
 
+/** Patients with both files the patient reads: `<name>.txt` and `<name>insurance.txt`. */
+export function patientNames(data: DataDir): string[] {
+  const files = new Set(data.dir ? safeList(data.dir) : Object.keys(embedded));
+  return [...files].flatMap((f) => {
+    const name = /^(.+)insurance\.txt$/.exec(f)?.[1];
+    return name && files.has(`${name}.txt`) ? [name] : [];
+  });
+}
+
+/** Price files: `<name>.txt` that is neither a patient's nor users.txt nor availabilities.txt. */
+export function doctorNames(data: DataDir): string[] {
+  const files = data.dir ? safeList(data.dir) : Object.keys(embedded);
+  const patients = new Set(patientNames(data));
+  return files.flatMap((f) => {
+    const name = /^(.+)\.txt$/.exec(f)?.[1];
+    if (!name || patients.has(name) || name.endsWith("insurance") || name === "users" || name === "availabilities") return [];
+    return [name];
+  });
+}
+
 function safeList(dir: string): string[] {
   try {
     return readdirSync(dir);

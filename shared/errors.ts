@@ -19,7 +19,7 @@ export class UsageError extends AppError {
     super(message);
   }
   override describe(program: string): string {
-    return this.options.hint ? `${this.message}\nRun \`${program} --help\` for usage.` : this.message;
+    return this.options.hint ? `${this.message} (\`${program} --help\` for usage)` : this.message;
   }
 }
 

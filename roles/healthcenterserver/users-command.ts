@@ -3,7 +3,7 @@ import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "
 import { join } from "node:path";
 
 import { formatUsers, parseUsers, type User } from "../../shared/datafiles.ts";
-import { parseFlags } from "../../shared/flags.ts";
+import { parseFlags, type Options } from "../../shared/flags.ts";
 import { checkDataDir } from "../../shared/datadir.ts";
 import { StdinLines } from "../../shared/stdin-lines.ts";
 import { Cancelled, exit_code, UsageError } from "../../shared/errors.ts";
@@ -14,10 +14,13 @@ const usage = `Usage:
                                                     (terminal) or read as one line (piped)
   healthcenterserver users convert --data DIR       replace every plaintext password with its hash`;
 
+const options = {
+  data: { type: "string", value: "DIR", help: "the data directory whose users.txt is changed" },
+} as const satisfies Options;
 
 export async function runUsersCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(argv, { data: { type: "string" }, help: { type: "boolean", short: "h" } }, 2);
-  if (values.help) {
+  const { values, positionals } = parseFlags(argv, options, 2);
+  if (values.help || positionals[0] === "help") {
     console.log(usage);
     return exit_code.done;
   }
@@ -40,6 +43,7 @@ export async function runUsersCommand(argv: string[]): Promise<number> {
     return exit_code.done;
   }
   if (verb === "convert" && !name) {
+    if (!existsSync(file)) throw new UsageError(`no ${file} to convert (\`healthcenterserver init ${values.data}\` writes a new data directory)`);
     let converted = 0;
     for (const u of users) {
       if (u.secret.kind !== "plain") continue;
