@@ -162,6 +162,10 @@ describe("start-up refuses a database it cannot trust, exit 2, naming the file a
       expect(r.stderr).toMatch(problem);
       expect(r.stderr).not.toContain("    at ");
       expect(r.stdout).not.toContain("has port number");
+      // `check` (read-only) refuses what start-up refuses, with the same words.
+      const checked = await runToEnd([bun, "roles/healthcenterserver.ts", "check", "--db", db]);
+      expect(checked.code).toBe(2);
+      expect(checked.stderr).toMatch(problem);
     });
   }
 

@@ -6,11 +6,11 @@ import { existsSync } from "node:fs";
 import { describeDataDir, type DataDir } from "../../shared/datadir.ts";
 import { DataError } from "../../shared/errors.ts";
 import { checkListenHost } from "../../shared/endpoints.ts";
-import { database_schema_version } from "../../shared/limits.ts";
 import { parseDbTarget } from "./db-target.ts";
 import type { DoctorLocation } from "./listener.ts";
 import { loadData } from "./server-data.ts";
 import { checkDatabasePath } from "./sqlite-file.ts";
+import { DatabaseProblem, inspectSchema } from "./sqlite-schema.ts";
 
 export type CheckedSettings = {
   data: DataDir;
@@ -53,17 +53,15 @@ function checkDatabase(dbPath: string, slotIndexes: Set<number>): string {
   let db: Database | undefined;
   try {
     db = new Database(path, { readonly: true });
-    const check = db.query("PRAGMA quick_check").get() as { quick_check: string } | null;
-    if (check?.quick_check !== "ok") throw new Error(`integrity check: ${check?.quick_check}`);
-    const version = (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
-    if (version > database_schema_version) throw new Error(`schema version ${version} is newer than this program's ${database_schema_version}`);
-    const table = db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'bookings'").get();
-    if (table === null) return `database ${path} has no bookings yet (schema version ${version})`;
+    // The same checks as start-up, so a file check accepts is one start-up accepts.
+    const { version, hasTable } = inspectSchema(db);
+    if (!hasTable) return `database ${path} has no bookings yet (schema version ${version})`;
     const rows = db.query("SELECT slot FROM bookings").all() as { slot: number }[];
     const stray = rows.filter((r) => !slotIndexes.has(r.slot)).length;
     return `database ${path}: ${rows.length} bookings, schema version ${version}` +
       (stray > 0 ? `; ${stray} of them for slots not in the schedule (kept, not shown)` : "");
   } catch (err) {
+    if (err instanceof DatabaseProblem) throw new DataError(path, undefined, err.message);
     throw new DataError(path, undefined, `cannot be used as the booking database (${(err as Error).message})`);
   } finally {
     db?.close();

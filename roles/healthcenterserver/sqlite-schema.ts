@@ -28,25 +28,36 @@ function tableSql(db: Database): string | undefined {
 }
 
 /**
- * Checks integrity, version and the bookings table, migrating forward where needed, in one
- * write transaction: its commit is also the proof that the file can be written.
+ * Every check start-up makes, without writing (`healthcenterserver check` uses it on a read-only
+ * connection): integrity, version, and a bookings table that is exactly ours or absent from an
+ * empty file. Throws a DatabaseProblem; returns the version found.
  */
-export function prepareSchema(db: Database): { from: number; to: number } {
+export function inspectSchema(db: Database): { version: number; hasTable: boolean } {
   const check = db.query("PRAGMA quick_check").get() as { quick_check: string } | null;
   if (check?.quick_check !== "ok") throw new DatabaseProblem(`failed its integrity check: ${check?.quick_check}`);
+  const version = userVersion(db);
+  if (version > database_schema_version) {
+    throw new DatabaseProblem(`has schema version ${version}, newer than this program's ${database_schema_version}: ` +
+      "it was written by a newer healthcenterserver; run that one, or give another --db");
+  }
+  const hasTable = tableSql(db) !== undefined;
+  if (version > 0 || hasTable) checkBookingsTable(db);
+  else checkEmpty(db);
+  return { version, hasTable };
+}
+
+/**
+ * Inspects, then migrates forward where needed, in one write transaction: its commit is also
+ * the proof that the file can be written.
+ */
+export function prepareSchema(db: Database): { from: number; to: number } {
   try {
     db.run("BEGIN IMMEDIATE");
   } catch (err) {
     throw cannotWrite(err);
   }
   try {
-    const from = userVersion(db);
-    if (from > database_schema_version) {
-      throw new DatabaseProblem(`has schema version ${from}, newer than this program's ${database_schema_version}: ` +
-        "it was written by a newer healthcenterserver; run that one, or give another --db");
-    }
-    if (from > 0 || tableSql(db)) checkBookingsTable(db);
-    else checkEmpty(db);
+    const from = inspectSchema(db).version;
     for (let v = from; v < database_schema_version; v++) migrations[v]!(db);
     checkBookingsTable(db);
     // Written even when unchanged: the commit below must write, to prove the file is writable.
