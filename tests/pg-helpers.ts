@@ -88,7 +88,14 @@ export function startPostgres(bin: string): Postgres {
   const port = freeTcpPort();
   const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=60 -c shared_buffers=32MB`;
   const pgctl = (...args: string[]) => run([join(bin, "pg_ctl"), "-D", data, "-w", "-t", "30", ...args], `pg_ctl ${args[0]}`);
-  const startServer = () => void pgctl("start", "-o", options, "-l", join(dir, "log"));
+  const startServer = () => {
+    try {
+      pgctl("start", "-o", options, "-l", join(dir, "log"));
+    } catch (err) {
+      const log = existsSync(join(dir, "log")) ? readFileSync(join(dir, "log"), "utf8").slice(-2000) : "(no log)";
+      throw new Error(`${(err as Error).message}\nPostgreSQL's log ends:\n${log}`);
+    }
+  };
   const stopServer = () => void pgctl("stop", "-m", "immediate");
   startServer();
   const psql = (db: string, sql: string) =>

@@ -18,7 +18,7 @@ let databases = 0;
 
 beforeAll(() => {
   if ("bin" in found) pg = startPostgres(found.bin);
-});
+}, 60_000);
 afterAll(async () => {
   for (const r of running) r.proc.kill("SIGKILL");
   await Promise.all(running.map((r) => r.proc.exited));
@@ -90,7 +90,7 @@ describe("several servers on one PostgreSQL", () => {
     const ms = await untilViewsAgree(db, [onA, onB], 10, 1_000);
     expect(ms).toBeLessThan(1_000);
     for (const c of patients) c.close();
-  });
+  }, 30_000);
 
   pgTest("kill -9 of one instance during a booking load: every confirmed booking is stored, the other keeps serving", async () => {
     const db = freshDatabase();
@@ -126,7 +126,7 @@ describe("several servers on one PostgreSQL", () => {
     await untilViewsAgree(db, [late], 240, 1_000);
     for (const c of patients) c.close();
     late.close();
-  });
+  }, 30_000);
 
   pgTest("PostgreSQL restarted during a booking load: no confirmation without a stored row, and service recovers without restarting the servers", async () => {
     const db = freshDatabase();
@@ -169,7 +169,7 @@ describe("several servers on one PostgreSQL", () => {
     for (const [slot, patient] of confirmed) expect(stored.get(slot)).toBe(patient);
     await untilViewsAgree(db, [during, patients[1]!], slots, 10_000);
     for (const c of [...patients, during]) c.close();
-  });
+  }, 30_000);
 
   pgTest("the seed cases pass against a Postgres-backed server", async () => {
     const db = freshDatabase();
@@ -192,7 +192,7 @@ describe("several servers on one PostgreSQL", () => {
     } finally {
       await system.stop();
     }
-  });
+  }, 30_000);
   pgTest("cancellations, moves and the per-patient limit across two instances: one transaction each, the limit held together", async () => {
     const db = freshDatabase();
     const [a, b] = await instances(db, await data(2, 40), 2, ["--bookings-per-patient", "3"]);
@@ -218,7 +218,7 @@ describe("several servers on one PostgreSQL", () => {
     expect(stored.get(31)).toBe("p2");
     expect(stored.size).toBe(won.length);
     for (const x of [...all, other]) x.close();
-  });
+  }, 30_000);
 });
 
 describe("start-up and settings", () => {
@@ -250,6 +250,15 @@ describe("start-up and settings", () => {
     expect(r.stderr).toContain("has schema version 99, newer than this program's 1");
     expect(pg.psql(db, "SELECT version FROM appointments_schema").trim()).toBe("99");
     expect(pg.psql(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'bookings'").trim()).toBe("0");
+  });
+
+  pgTest("a database where another program already has a bookings table is refused (exit 2), and left alone", async () => {
+    const db = freshDatabase();
+    pg.psql(db, "CREATE TABLE bookings (id integer PRIMARY KEY, title text)");
+    const r = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", ...dbArgs(db)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`127.0.0.1:${pg.port}/${db}: cannot be used as the booking database`);
+    expect(pg.psql(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'appointments_schema'").trim()).toBe("0");
   });
 
   pgTest("PGPASSWORD and the deployment file's [server] db select PostgreSQL too", async () => {

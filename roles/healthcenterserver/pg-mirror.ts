@@ -9,6 +9,7 @@
 // while the read was on the wire (its snapshot may predate the commit) keeps its local state; the
 // next read settles it (a passed-over slot is read again once this instance's change settles).
 import type { SQL } from "bun";
+import { NetworkError } from "../../shared/errors.ts";
 import { database_retry_ms_max, database_retry_ms_min } from "../../shared/limits.ts";
 import type { Log } from "../../shared/log.ts";
 import { change_channel, parseChangeNotice, type CommitWatcher } from "./pg-committer.ts";
@@ -54,7 +55,11 @@ export class PgMirror implements CommitWatcher {
 
   /** Subscribes to other instances' changes; every (re)subscription re-reads everything. */
   async listen(): Promise<void> {
-    this.subscription = await this.sql.listen(change_channel, (payload) => this.onNotice(payload), () => this.refreshAll());
+    try {
+      this.subscription = await this.sql.listen(change_channel, (payload) => this.onNotice(payload), () => this.refreshAll());
+    } catch (err) {
+      throw new NetworkError(`cannot listen for other servers' changes on PostgreSQL at ${this.shown}: ${(err as Error).message}`);
+    }
   }
 
   committing(slots: number[]): void {
