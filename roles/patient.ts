@@ -12,6 +12,7 @@ import { parseCountFlag, parseFlags, parseHostPort, readFlagFile, version, type 
 import { helpText } from "../shared/help.ts";
 import { default_server_port } from "../shared/limits.ts";
 import { runPatient, type Outcome, type PatientPlan, type PatientView } from "./patient/flow.ts";
+import type { ScriptedAction } from "./patient/scripted.ts";
 import { TranscriptView } from "./patient/transcript-view.ts";
 import { StdinLines } from "../shared/stdin-lines.ts";
 import { Cancelled, exit_code, UsageError } from "../shared/errors.ts";
@@ -19,6 +20,10 @@ import { Cancelled, exit_code, UsageError } from "../shared/errors.ts";
 export const options = {
   server: { type: "string", value: "HOST[:PORT]", help: `the health center server (default 127.0.0.1:${default_server_port})` },
   slot: { type: "string", value: "N", help: "book slot N without asking" },
+  list: { type: "boolean", help: "print my appointments" },
+  cancel: { type: "string", value: "N", help: "cancel my appointment in slot N" },
+  move: { type: "string", value: "FROM:TO", help: "move my appointment from slot FROM to slot TO (one transaction)" },
+  json: { type: "boolean", help: "with --list, --cancel or --move: one JSON document on stdout" },
   data: { type: "string", value: "DIR", help: "data files (default: embedded seed)" },
   config: { type: "string", value: "FILE", help: "deployment file (TOML); flags override it" },
   user: { type: "string", value: "NAME", help: "log in as NAME; the password is asked for (terminal) or read as one line (piped)" },
@@ -37,13 +42,16 @@ const usage = helpText({
     "patient --user NAME [options]                  asks for the password",
   ],
   options,
-  notes: `On a terminal the slot is picked from a menu; with piped input, one index is read per line.
-Exit codes: 0 booked, 1 not available or login failed, 2 usage or bad data, 3 network.
+  notes: `On a terminal: your appointments, then a menu to book (with each doctor's price), cancel or move.
+With piped input, the classic session: one index is read per line.
+Exit codes: 0 done (a booking whose price is missing too, with a warning), 1 not available,
+not yours or login failed, 2 usage or bad data, 3 network.
 
 Examples:
   patient patient1
   echo 2 | patient patient1 --server 192.0.2.1:21000
-  patient --user alice --insurance insurance3 --slot 4`,
+  patient --user alice --insurance insurance3 --slot 4
+  patient patient1 --move 5:3 --json`,
 });
 
 type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
@@ -62,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     ? serverFlag(values.server)
     : { host: config.server.host ?? "127.0.0.1", port: config.server.port ?? default_server_port };
   const slot = values.slot === undefined ? undefined : parseCountFlag("slot", values.slot, 0, 1);
+  const action = scriptedAction(values, slot);
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const input = interactive ? undefined : new StdinLines();
   if (!values.user && !hasFile(data, `${name}.txt`)) {
@@ -75,6 +84,14 @@ export async function main(argv: string[]): Promise<number> {
     credentials, insurance, server, slot, tls,
     udpTimeoutMs: values["udp-timeout-ms"] ? parseCountFlag("udp-timeout-ms", values["udp-timeout-ms"], 0) : undefined,
   };
+  if (action) {
+    const { runScripted } = await import("./patient/scripted.ts");
+    return runScripted({ credentials, server, tls }, action, values.json ?? false);
+  }
+  if (interactive && slot === undefined) {
+    const { runMenu } = await import("./patient/menu.ts");
+    return runMenu(plan);
+  }
   let view: PatientView;
   let fail = (message: string) => console.error(`${pc.red("error:")} ${message}`);
   if (interactive) {
@@ -96,6 +113,19 @@ export async function main(argv: string[]): Promise<number> {
   return exitCodeOf(outcome, fail, slot, interactive);
 }
 
+/** --list, --cancel N or --move FROM:TO (one of them), or undefined for a booking session. */
+function scriptedAction(values: Flags, slot: number | undefined): ScriptedAction | undefined {
+  const given = [values.list, values.cancel, values.move].filter((v) => v !== undefined && v !== false).length;
+  if (given > 1 || (given === 1 && slot !== undefined)) throw new UsageError("give one of --slot, --list, --cancel and --move");
+  if (values.json && given === 0) throw new UsageError("--json goes with --list, --cancel N or --move FROM:TO");
+  if (values.list) return { kind: "list" };
+  if (values.cancel !== undefined) return { kind: "cancel", index: parseCountFlag("cancel", values.cancel, 0, 1) };
+  if (values.move === undefined) return undefined;
+  const m = /^(\d{1,12}):(\d{1,12})$/.exec(values.move);
+  if (!m) throw new UsageError(`--move expects FROM:TO (two slot numbers), not ${JSON.stringify(values.move)}`);
+  return { kind: "move", from: parseCountFlag("move", m[1], 0, 1), to: parseCountFlag("move", m[2], 0, 1) };
+}
+
 function serverFlag(text: string): { host: string; port: number } {
   const server = parseHostPort("server", text, default_server_port);
   checkHostFlag("--server", server.host);
@@ -105,6 +135,7 @@ function serverFlag(text: string): { host: string; port: number } {
 function exitCodeOf(outcome: Outcome, fail: (m: string) => void, slot: number | undefined, interactive: boolean): number {
   switch (outcome.kind) {
     case "done":
+      if (outcome.warning) console.error(`${pc.yellow("warning:")} ${outcome.warning}`);
       return exit_code.done;
     case "auth-failed":
       fail("the server refused the login: wrong user name or password (or too many failed tries; wait a minute)");

@@ -91,6 +91,8 @@ export const reply_bytes_max = 16 * 1024 * 1024;
 export const reply_total_ms_max = 30_000;
 /** Invalid indexes a piped patient may enter before giving up. */
 export const choices_max = 10;
+/** Doctors the patient asks for a price before showing the menu (the rest show "price unavailable"). */
+export const price_doctors_max = 50;
 /** Rows the terminal menu shows at once. */
 export const menu_rows_max = 12;
 

@@ -37,7 +37,8 @@ export interface PatientView {
 }
 
 export type Outcome =
-  | { kind: "done"; quote: Quote }
+  /** `warning`: the booking stands but the doctor gave no price. */
+  | { kind: "done"; quote: Quote; warning?: string }
   | { kind: "auth-failed" }
   | { kind: "notavailable"; index: number }
   | { kind: "invalid"; index: number }
@@ -91,15 +92,18 @@ export async function runPatient(plan: PatientPlan, view: PatientView): Promise<
 
   view.reserved(booked);
   const shownAddress = client.localAddress;
-  const cost = await requestQuote(
-    { host: booked.host, port: booked.port, patient: plan.credentials.user, insurance: plan.insurance, retries: plan.udpRetries ?? udp_retries_max, timeoutMs: plan.udpTimeoutMs ?? udp_timeout_ms },
-    (socket) => view.quoteSending({ ...socket, shownAddress }, booked, plan.insurance),
-  ).catch((err) => {
-    if (err instanceof NetworkError) {
-      throw new NetworkError(`${err.message}. Your booking of slot ${booked.index} with ${booked.doctor} stands; only the cost estimate is missing.`);
-    }
-    throw err;
-  });
+  let cost: number | "unknown";
+  try {
+    cost = await requestQuote(
+      { host: booked.host, port: booked.port, patient: plan.credentials.user, insurance: plan.insurance, retries: plan.udpRetries ?? udp_retries_max, timeoutMs: plan.udpTimeoutMs ?? udp_timeout_ms },
+      (socket) => view.quoteSending({ ...socket, shownAddress }, booked, plan.insurance),
+    );
+  } catch (err) {
+    if (!(err instanceof NetworkError)) throw err;
+    // The booking is stored: only the price is missing, which is not a failure of the booking.
+    const warning = `${err.message}. Your booking of slot ${booked.index} with ${booked.doctor} stands; only the cost estimate is missing.`;
+    return { kind: "done", quote: { booked, insurance: plan.insurance, cost: "unknown" }, warning };
+  }
   const quote: Quote = { booked, insurance: plan.insurance, cost };
   view.quoted(quote);
   return { kind: "done", quote };

@@ -1,0 +1,143 @@
+// The patient's side of the appointment commands (mine, slots, selection, cancel, reschedule) over
+// one LineClient. A connection the server closed while the patient was choosing (idle timeout) is
+// opened again with a quiet login; a connection lost after a change was sent is opened again and
+// `mine` tells whether the change took effect, so the patient is never left guessing.
+import type { Credentials } from "../../shared/datafiles.ts";
+import { NetworkError } from "../../shared/errors.ts";
+import {
+  formatAuthenticate, formatCancel, formatMine, formatReschedule, formatSelection, formatSlots, parseAuthReply, parseCancelReply,
+  parseLimitReached, parseRescheduleReply, parseSlotLine, type ParseResult, type SlotLine,
+} from "../../shared/protocol.ts";
+import { LineClient, type TlsOptions } from "./line-client.ts";
+
+export type ServerPlan = { credentials: Credentials; server: { host: string; port: number }; tls?: TlsOptions };
+export type SlotsQuery = { day?: string; doctor?: string; after?: number; limit?: number };
+
+/**
+ * What a change came to. `recovered`: the connection dropped after the change was sent, and `mine`
+ * showed it took effect; `lost`: it dropped and `mine` showed the change did not happen.
+ */
+export type ChangeResult =
+  | { kind: "done"; doctor?: string; port?: number; host?: string; recovered: boolean }
+  | { kind: "lost" }
+  | { kind: "notavailable" } | { kind: "notyours" } | { kind: "invalid" } | { kind: "limit"; held: number };
+
+export class AppointmentsClient {
+  /** How many times the connection was opened again (idle close or drop). */
+  reconnects = 0;
+
+  private constructor(private readonly plan: ServerPlan, private client: LineClient) {}
+
+  /** Connects and logs in; undefined when the server refuses the login. */
+  static async open(plan: ServerPlan): Promise<AppointmentsClient | undefined> {
+    const client = await login(plan);
+    return client && new AppointmentsClient(plan, client);
+  }
+
+  async mine(): Promise<SlotLine[]> {
+    return this.list(formatMine());
+  }
+
+  async slots(query: SlotsQuery = {}): Promise<SlotLine[]> {
+    return this.list(formatSlots(query));
+  }
+
+  async book(index: number): Promise<ChangeResult> {
+    return this.change(formatSelection(index), async (mine) => mine.some((s) => s.index === index), (line) => {
+      const held = parseLimitReached(line);
+      if (held !== undefined) return { ok: true, value: { kind: "limit", held } };
+      return toChange(parseRescheduleReply(line));
+    });
+  }
+
+  async cancel(index: number): Promise<ChangeResult> {
+    return this.change(formatCancel(index), async (mine) => !mine.some((s) => s.index === index), (line) => {
+      const r = parseCancelReply(line);
+      if (!r.ok) return r;
+      return { ok: true, value: r.value === "cancelled" ? { kind: "done", recovered: false } : { kind: r.value } };
+    });
+  }
+
+  async move(from: number, to: number): Promise<ChangeResult> {
+    return this.change(formatReschedule(from, to), async (mine) => mine.some((s) => s.index === to), (line) => toChange(parseRescheduleReply(line)));
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  /** A read: sent again on a fresh connection if the old one was closed under it. */
+  private async list(request: string): Promise<SlotLine[]> {
+    const lines = await this.retryOnce(async () => {
+      this.client.write(request);
+      return this.client.list();
+    });
+    return lines.map((line) => expectOk(parseSlotLine(line)));
+  }
+
+  /**
+   * Sends a change. Lost before it was written: sent again. Lost after: whether it took effect is
+   * read back with `mine` (`tookEffect`), never guessed, and never sent twice.
+   */
+  private async change(request: string, tookEffect: (mine: SlotLine[]) => Promise<boolean>, parse: (line: string) => ParseResult<ChangeResult>): Promise<ChangeResult> {
+    if (this.client.closed) await this.reopen();
+    try {
+      this.client.write(request);
+    } catch (err) {
+      if (!(err instanceof NetworkError)) throw err;
+      await this.reopen();
+      this.client.write(request);
+    }
+    let line: string;
+    try {
+      line = await this.client.line();
+    } catch (err) {
+      if (!(err instanceof NetworkError) || !this.client.closed) throw err;
+      await this.reopen();
+      const settled = await tookEffect(await this.mine());
+      return settled ? { kind: "done", recovered: true } : { kind: "lost" };
+    }
+    return expectOk(parse(line));
+  }
+
+  private async retryOnce<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.client.closed) await this.reopen();
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof NetworkError) || !this.client.closed) throw err;
+      await this.reopen();
+      return fn();
+    }
+  }
+
+  private async reopen(): Promise<void> {
+    this.client.close();
+    const client = await login(this.plan);
+    if (!client) throw new NetworkError("the server refused the login when the connection was opened again");
+    this.client = client;
+    this.reconnects += 1;
+  }
+}
+
+async function login(plan: ServerPlan): Promise<LineClient | undefined> {
+  const client = await LineClient.connect(plan.server.host, plan.server.port, plan.tls);
+  client.write(formatAuthenticate(plan.credentials.user, plan.credentials.password));
+  if (expectOk(parseAuthReply(await client.line()))) return client;
+  client.close();
+  return undefined;
+}
+
+function toChange(r: ParseResult<import("../../shared/protocol.ts").RescheduleReply>): ParseResult<ChangeResult> {
+  if (!r.ok) return r;
+  const v = r.value;
+  if (v.kind !== "booked") return { ok: true, value: { kind: v.kind } };
+  const done: ChangeResult = { kind: "done", doctor: v.doctor, port: v.port, recovered: false };
+  if (v.host) done.host = v.host;
+  return { ok: true, value: done };
+}
+
+function expectOk<T>(result: ParseResult<T>): T {
+  if (!result.ok) throw new NetworkError(result.error);
+  return result.value;
+}
