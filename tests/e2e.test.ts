@@ -130,10 +130,23 @@ describe("the patient on a real terminal (tmux)", () => {
     return { session, screen, waitScreen };
   }
 
+  /** Presses Down until the focused option of the open select is the line containing `label`, then Enter. */
+  async function choose(session: string, screen: () => string, label: string) {
+    const lines = screen().split("\n");
+    const prompt = lines.findLastIndex((l) => l.includes("◆"));
+    const options = lines.slice(prompt + 1).filter((l) => /[●○]/.test(l));
+    const focused = options.findIndex((l) => l.includes("●"));
+    const wanted = options.findIndex((l) => l.includes(label));
+    if (wanted < focused) throw new Error(`${label} is not below the focused option:\n${screen()}`);
+    for (let i = focused; i < wanted; i++) tmux("send-keys", "-t", session, "Down");
+    await Bun.sleep(100);
+    tmux("send-keys", "-t", session, "Enter");
+  }
+
   test.skipIf(!hasTmux)("Ctrl-C at the menu cancels cleanly and books nothing", async () => {
     const { session, waitScreen } = onTerminal("cancel");
     try {
-      await waitScreen(/Pick an appointment/);
+      await waitScreen(/What would you like to do\?/);
       tmux("send-keys", "-t", session, "C-c");
       const final = await waitScreen(/EXIT=\d/);
       expect(final).toContain("Cancelled; nothing was booked.");
@@ -146,22 +159,34 @@ describe("the patient on a real terminal (tmux)", () => {
     }
   });
 
-  test.skipIf(!hasTmux)("clack: a menu of free slots, a pick with the arrow keys, and a summary", async () => {
+  test.skipIf(!hasTmux)("clack: appointments listed, a slot booked with its price after a confirm step, then cancelled", async () => {
     const { session, screen, waitScreen } = onTerminal("pick");
     try {
-      await waitScreen(/Pick an appointment/);
-      expect(screen()).toContain("Tue 01pm");
+      await waitScreen(/What would you like to do\?/);
+      expect(screen()).toMatch(/You have no appointments yet|Your appointments/);
+      tmux("send-keys", "-t", session, "Enter");
+      await waitScreen(/Pick an appointment[\s\S]*Back/);
+      expect(screen()).toMatch(/Doctor\d · about \$\d+/);
       tmux("send-keys", "-t", session, "Down");
       await Bun.sleep(100);
       tmux("send-keys", "-t", session, "Enter");
+      const asked = /Book (\w+ \w+) with (Doctor\d), about \$(\d+)\?/.exec(await waitScreen(/Book \w+ \w+ with Doctor\d, about \$\d+\?/))!;
+      // The price is the doctor's for insurance1: doc1 30, doc2 40.
+      expect(asked[3]).toBe(asked[2] === "Doctor1" ? "30" : "40");
+      tmux("send-keys", "-t", session, "Enter");
+      await waitScreen(/Booked[\s\S]*What would you like to do\?/);
+      expect(screen()).toMatch(new RegExp(`Doctor\\s+${asked[2]}`));
+      expect(screen()).toMatch(new RegExp(`Price\\s+about \\$${asked[3]}`));
+      await choose(session, screen, "Cancel one");
+      await waitScreen(/Which appointment do you want to cancel\?/);
+      await choose(session, screen, `${asked[1]} with ${asked[2]}`);
+      await waitScreen(/Cancel \w+ \w+ with Doctor\d\?/);
+      tmux("send-keys", "-t", session, "Enter");
+      await waitScreen(new RegExp(`Cancelled ${asked[1]} with ${asked[2]}\\.[\\s\\S]*What would you like to do\\?`));
+      await choose(session, screen, "Quit");
       const final = await waitScreen(/EXIT=\d/);
-      expect(final).toContain("Your appointment");
+      expect(final).toContain("Goodbye.");
       expect(final).toContain("EXIT=0");
-      // One step down from slot 1 is the second free slot; its doctor decides the cost for insurance1.
-      const picked = /Slot (\d+) is yours, with (doc\d)\./.exec(final);
-      expect(picked).not.toBeNull();
-      expect(Number(picked![1])).toBeGreaterThan(1);
-      expect(final).toMatch(new RegExp(`Cost\\s+${picked![2] === "doc1" ? 30 : 40}`));
     } finally {
       tmux("kill-session", "-t", session);
     }

@@ -34,6 +34,11 @@ export class AppointmentsClient {
     return client && new AppointmentsClient(plan, client);
   }
 
+  /** False once the server closed the connection (it is opened again on the next request). */
+  get isOpen(): boolean {
+    return !this.client.closed;
+  }
+
   async mine(): Promise<SlotLine[]> {
     return this.list(formatMine());
   }
