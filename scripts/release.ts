@@ -1,7 +1,7 @@
 // Builds the three binaries for linux-x64 and linux-arm64 and packs one archive per platform,
-// each with a SHA256SUMS of its binaries, the deployment guide and an example config.
+// each with a SHA256SUMS of its binaries, the deployment guide, an example config and systemd units.
 //   bun scripts/release.ts [--outdir release]
-import { mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build, roles } from "./build.ts";
@@ -43,6 +43,8 @@ for (const { name, target } of platforms) {
   writeFileSync(join(dir, "SHA256SUMS"), sums.join("\n") + "\n");
   writeFileSync(join(dir, "DEPLOY.md"), deploymentGuide());
   copyFileSync(join(root, "deploy", "deploy.example.toml"), join(dir, "deploy.example.toml"));
+  // systemd units and the user they run as (DEPLOY.md: "Run as systemd services").
+  cpSync(join(root, "deploy", "systemd"), join(dir, "systemd"), { recursive: true });
   const archive = `${dirName}.tar.gz`;
   console.log(`[${name}] packing ${archive}`);
   const tar = Bun.spawnSync(["tar", "-czf", archive, dirName], { cwd: outdir, stderr: "pipe" });

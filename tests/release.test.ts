@@ -22,11 +22,17 @@ test("release builds linux-x64 and linux-arm64 archives whose checksums verify a
     const dir = join(out, archive.replace(".tar.gz", ""));
     expect(Bun.spawnSync(["sha256sum", "-c", "SHA256SUMS"], { cwd: dir }).exitCode).toBe(0);
     expect(readFileSync(join(dir, "DEPLOY.md"), "utf8")).toContain("## Deploy on two machines");
+    expect(readFileSync(join(dir, "DEPLOY.md"), "utf8")).toContain("### Run as systemd services");
+    expect(readFileSync(join(dir, "systemd", "healthcenterserver.service"), "utf8")).toContain("ProtectSystem=strict");
+    expect(readFileSync(join(dir, "systemd", "doctor@.service"), "utf8")).toContain("ExecReload=");
     const arch = Bun.spawnSync(["file", join(dir, "doctor")]).stdout.toString();
     if (arch) expect(arch).toContain(platform === "x64" ? "x86-64" : "aarch64");
     if (platform === "x64") {
       const v = await runToEnd([join(dir, "healthcenterserver"), "--version"]);
       expect(v.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version);
+      const check = await runToEnd([join(dir, "healthcenterserver"), "check", "--config", join(dir, "deploy.example.toml"), "--db", join(tmp.dir, "check.db")]);
+      expect(check.stdout).toContain("ok: staff page on 127.0.0.1:21080");
+      expect(check.code).toBe(0);
     }
   }
 }, 180_000);
