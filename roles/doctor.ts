@@ -59,11 +59,12 @@ export async function main(argv: string[]): Promise<number> {
 
   const log = new Log(values.quiet ?? false);
   const service = new DoctorService({ name, host, port, prices, log, shownHost: shownAddress(host) });
+  // SIGHUP (a closed ssh session, or the operator) reloads the price file and never stops the doctor.
+  // Installed before the ready line, so a reload sent as soon as it shows cannot end the process.
+  onReloadSignal(() => reloadPrices(data, name, readPrices, service, log));
   await listening("UDP", host, port, () => service.start());
   log.notice(service.readyLine());
   log.flush();
-  // SIGHUP (a closed ssh session, or the operator) reloads the price file and never stops the doctor.
-  onReloadSignal(() => reloadPrices(data, name, readPrices, service, log));
 
   await new Promise<void>((done) => {
     const stop = (signal: string) => {
