@@ -24,6 +24,8 @@ export const write_queue_bytes_max = 8 * 1024 * 1024;
 export const write_queue_replies_max = 64;
 /** Slots per cached block of the `available` reply: a booking re-encodes one block, and a stream produces a block at a time. */
 export const available_block_slots = 1024;
+/** Entries per chunk of a `slots` index list: a page steps over a chunk with no free slot at once (at most 65535). */
+export const slots_index_chunk_entries = 256;
 /** Up to this many slots, the whole `available` reply is one cached buffer written at once. */
 export const available_whole_slots_max = 4 * available_block_slots;
 /** While stopping, a connection quiet this long has nothing more in flight. */
@@ -152,6 +154,7 @@ function check(ok: boolean, what: string): void {
 const available_block_bytes_max = available_block_slots * (line_bytes_max + 1);
 check(available_block_bytes_max * 2 <= write_queue_bytes_max, "the write queue holds a streamed block of `available` and what queues behind it");
 check(available_whole_slots_max * (line_bytes_max + 1) <= write_queue_bytes_max, "a whole cached `available` reply fits the write queue");
+check(slots_index_chunk_entries >= 1 && slots_index_chunk_entries <= 65_535, "a chunk's free count fits 16 bits");
 check(backlog_lines_max * (line_bytes_max + 1) < write_queue_bytes_max, "one-line replies to a full backlog fit the write queue");
 check(write_queue_replies_max > backlog_lines_max, "a full backlog's replies fit the reply count");
 check(line_bytes_max < reply_line_bytes_max, "the patient accepts every line the server may send");

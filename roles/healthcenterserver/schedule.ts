@@ -71,7 +71,7 @@ export class Schedule {
 
   /** Free slots for `slots`: built on first use, since a server that is never asked needs no index. */
   freePage(query: SlotQuery): Slot[] {
-    this.index ??= new SlotIndex(this.slots);
+    this.index ??= new SlotIndex(this.slots, (p) => this.holders.isFree(p));
     return this.index.page(query, (p) => this.holders.isFree(p)).map((p) => this.slots.at(p));
   }
 
@@ -171,6 +171,7 @@ export class Schedule {
 
   /** Drops the caches that a change at this position makes stale. */
   private changed(position: number): void {
+    this.index?.setFree(position, this.holders.isFree(position));
     this.blocks[Math.floor(position / available_block_slots)] = undefined;
     this.wholeCache = undefined;
     this.logCache = undefined;
