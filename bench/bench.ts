@@ -20,7 +20,7 @@ const { values } = parseArgs({
     "c-loadgen": { type: "boolean" },
   },
 });
-/** --only read-mostly,naive,soak,booking,postgres,available,doctor,startup,compare,scale,idle runs just those parts. */
+/** --only read-mostly,mixed,naive,soak,booking,postgres,available,doctor,startup,compare,scale,idle runs just those parts. */
 const only = values.only ? new Set(values.only.split(",")) : undefined;
 const wanted = (part: string) => !only || only.has(part);
 const seconds = Number(values.seconds ?? 3);
@@ -124,6 +124,15 @@ async function main() {
     const seed = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "seed.db"), ...extraFlags], /port number: (\d+)/, join(work, "seed.log"));
     await runSessions(seed.port, { kind: "booking", slots: { next: 1 } }, 1, 1, 5);
     await sessionScenario("read-mostly (seed)", seed.proc.pid, seed.port, () => ({ kind: "read-mostly", bookedSlot: 1 }));
+  }
+  // Patients who manage their appointments, beside the read-mostly sessions: each session books a
+  // fresh slot, lists its own, moves it to another fresh slot and cancels that (three commits).
+  if (wanted("mixed")) {
+    const dir = join(work, "mixed-data");
+    writeBigData(dir, 200_000, 100);
+    const mixed = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--data", dir, "--db", join(work, "mixed.db"), "--bookings-per-patient", "0", ...extraFlags], /port number: (\d+)/, join(work, "mixed.log"));
+    const mixedSlots = { next: 1 };
+    await sessionScenario("mixed: book, mine, move, cancel (200k slots)", mixed.proc.pid, mixed.port, () => ({ kind: "mixed", slots: mixedSlots }));
   }
   if (wanted("soak")) {
     // Memory over a longer run: RSS after each of several rounds should level off, not climb.

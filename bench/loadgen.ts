@@ -5,7 +5,9 @@ export type SessionKind =
   /** connect, authenticate, available, selection of a booked slot, close */
   | { kind: "read-mostly"; bookedSlot: number }
   /** connect, authenticate, selection of a fresh slot (slots.next, then counting up), close */
-  | { kind: "booking"; slots: { next: number } };
+  | { kind: "booking"; slots: { next: number } }
+  /** connect, authenticate, book a fresh slot, list mine, move it to another fresh slot, cancel that, close: three commits */
+  | { kind: "mixed"; slots: { next: number } };
 
 export type RunResult = { sessions: number; errors: number; seconds: number; p50_ms: number; p99_ms: number; max_ms: number };
 
@@ -25,9 +27,23 @@ function stepsFor(session: SessionKind): () => Step[] {
     ];
     return () => steps;
   }
+  if (session.kind === "mixed") return () => mixedSteps(authStep, session.slots);
   return () => [
     authStep,
     { send: Buffer.from(`selection ${session.slots.next++}\n`), done: (t) => t.endsWith("\n"), check: (t) => /^doc\d+ \d+\n$/.test(t) },
+  ];
+}
+
+function mixedSteps(authStep: Step, slots: { next: number }): Step[] {
+  const booked = /^doc\d+ \d+\n$/;
+  const a = slots.next++;
+  const b = slots.next++;
+  return [
+    authStep,
+    { send: Buffer.from(`selection ${a}\n`), done: (t) => t.endsWith("\n"), check: (t) => booked.test(t) },
+    { send: Buffer.from("mine\n"), done: (t) => t.endsWith("\n\n") || t === "\n", check: (t) => t.startsWith(`${a} `) || t.includes(`\n${a} `) },
+    { send: Buffer.from(`reschedule ${a} ${b}\n`), done: (t) => t.endsWith("\n"), check: (t) => booked.test(t) },
+    { send: Buffer.from(`cancel ${b}\n`), done: (t) => t.endsWith("\n"), check: (t) => t === "cancelled\n" },
   ];
 }
 
@@ -103,6 +119,7 @@ export async function runSessions(port: number | number[], session: SessionKind,
  * cores little. `sourceAddress` (127.0.0.x) keeps its ports apart from other clients' on 127.0.0.1.
  */
 export async function runSessionsC(binary: string, port: number, session: SessionKind, concurrency: number, maxSessions: number, maxSeconds: number, sourceAddress?: string): Promise<RunResult> {
+  if (session.kind === "mixed") return runSessions(port, session, concurrency, maxSessions, maxSeconds);
   const slot = session.kind === "booking" ? session.slots.next : session.bookedSlot;
   const mode = session.kind === "booking" ? "book" : "read";
   const proc = Bun.spawn([binary, String(port), mode, String(concurrency), String(maxSessions), String(maxSeconds), String(slot), ...(sourceAddress ? [sourceAddress] : [])], { stdout: "pipe" });
