@@ -13,6 +13,7 @@ import { runQuotes, runSessions, runSessionsC, type RunResult, type SessionKind 
 import { compileC, cpuSeconds, dist, root, rssMiB, start, stopAll, work } from "./procs.ts";
 import { printTables, record, rows, type Row } from "./report.ts";
 import { scaleRow, scales } from "./scale.ts";
+import { staffPageCost } from "./staff-page.ts";
 
 const { values } = parseArgs({
   options: {
@@ -20,7 +21,7 @@ const { values } = parseArgs({
     "c-loadgen": { type: "boolean" },
   },
 });
-/** --only read-mostly,mixed,naive,soak,booking,postgres,available,doctor,startup,compare,scale,idle runs just those parts. */
+/** --only read-mostly,mixed,naive,soak,booking,postgres,available,staff-page,doctor,startup,compare,scale,idle runs just those parts. */
 const only = values.only ? new Set(values.only.split(",")) : undefined;
 const wanted = (part: string) => !only || only.has(part);
 const seconds = Number(values.seconds ?? 3);
@@ -156,7 +157,7 @@ async function main() {
   const slots = { next: 1 };
   let stored = NaN;
   const bigDir = join(work, "big");
-  if (wanted("booking") || wanted("available") || wanted("postgres")) writeBigData(bigDir, 100_000, 100);
+  if (wanted("booking") || wanted("available") || wanted("postgres") || wanted("staff-page")) writeBigData(bigDir, 100_000, 100);
   if (wanted("booking") || wanted("available")) {
     const big = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--data", bigDir, "--db", join(work, "big.db"), "--bookings-per-patient", "0", ...extraFlags], /port number: (\d+)/, join(work, "big.log"));
     const nextSlot = () => slots.next++;
@@ -170,6 +171,8 @@ async function main() {
   }
   const booked = slots.next - 1; // every slot handed out was confirmed (errors would show in the rows)
   // The same durable booking with PostgreSQL as the store: one instance, then two sharing it.
+  // The same durable booking with one live staff page watching, against none, in the same run.
+  if (wanted("staff-page")) await staffPageCost(cLoadgenAlways, bigDir, seconds, extraFlags);
   if (wanted("postgres")) await postgresBooking(bigDir, { seconds, levels, sessionsMax: sessions_per_level_max, extraFlags });
 
   // Doctor quotes, beside the naive reference doctor.

@@ -1,0 +1,57 @@
+// What a live staff page costs the booking path: the same server (--http on, 100k slots) takes
+// durable bookings from bench/loadgen.c with no page open and with one page watching the event
+// stream (curl reading /api/events, as a browser would), in alternating rounds of the same run.
+// The target: the page costs the booking rate less than 5%.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { runSessionsC } from "./loadgen.ts";
+import { cpuSeconds, start, stop, waitForLine, work } from "./procs.ts";
+import { fixed, record } from "./report.ts";
+
+const rounds = 3;
+const concurrency = 64;
+const sessions_max = 200_000;
+
+type Tally = { sessions: number; seconds: number; cpu: number; errors: number };
+
+export async function staffPageCost(loadgen: string, dataDir: string, seconds: number, extraFlags: string[]): Promise<void> {
+  const log = join(work, "staff-page.log");
+  const args = ["--host", "127.0.0.1", "--port", "0", "--data", dataDir, "--db", join(work, "staff-page.db"), "--bookings-per-patient", "0", "--http", "127.0.0.1:0", ...extraFlags];
+  const server = await start("healthcenterserver", args, /port number: (\d+)/, log);
+  const page = (await waitForLine(log, /Staff page: (http:\/\/\S+?)\/ /))[1]!;
+  const slots = { next: 1 };
+  await runSessionsC(loadgen, server.port, { kind: "booking", slots }, 1, 1, 5);
+  const tally = { without: { sessions: 0, seconds: 0, cpu: 0, errors: 0 }, with: { sessions: 0, seconds: 0, cpu: 0, errors: 0 } };
+  let eventsSeen = 0;
+  for (let round = 0; round < rounds; round++) {
+    // Alternate which goes first, so a drift on the shared cores hits both alike.
+    for (const watched of round % 2 === 0 ? [false, true] : [true, false]) {
+      const events = join(work, `staff-events-${round}.txt`);
+      const watcher = watched ? Bun.spawn(["curl", "-sN", `${page}/api/events`], { stdout: Bun.file(events), stderr: "ignore" }) : undefined;
+      if (watcher) await waitForLine(events, /event: snapshot/);
+      const into: Tally = watched ? tally.with : tally.without;
+      const cpu0 = cpuSeconds(server.proc.pid);
+      const r = await runSessionsC(loadgen, server.port, { kind: "booking", slots }, concurrency, sessions_max, seconds);
+      into.cpu += cpuSeconds(server.proc.pid) - cpu0;
+      into.sessions += r.sessions;
+      into.seconds += r.seconds;
+      into.errors += r.errors;
+      if (watcher) {
+        await Bun.sleep(200); // the last batch of changes
+        watcher.kill();
+        await watcher.exited;
+        if (existsSync(events)) eventsSeen += readFileSync(events, "utf8").split("\nevent: changes\n").length - 1;
+      }
+    }
+  }
+  const rate = (t: Tally) => t.sessions / t.seconds;
+  const cpuUs = (t: Tally) => (t.cpu / Math.max(1, t.sessions)) * 1e6;
+  record({
+    scenario: `booking with one live staff page vs none (100k slots, ${concurrency} patients, ${rounds} rounds each, same server)`,
+    without_per_s: Math.round(rate(tally.without)), with_page_per_s: Math.round(rate(tally.with)),
+    rate_cost_pct: fixed((1 - rate(tally.with) / rate(tally.without)) * 100, 1),
+    cpu_us_without: fixed(cpuUs(tally.without), 1), cpu_us_with_page: fixed(cpuUs(tally.with), 1),
+    change_events_sent: eventsSeen, errors: tally.without.errors + tally.with.errors,
+  });
+  await stop(server.proc);
+}
