@@ -10,6 +10,12 @@ const times = ["08am", "09am", "10am", "11am", "12pm", "01pm", "02pm", "03pm", "
 
 export type ScaleData = { dir: string; slots: number; doctors: number };
 
+/** Slot i of a generated schedule: the day, time and doctor cycle. */
+export function scaleSlot(i: number, doctors: number): { day: string; time: string; doctor: string; port: number } {
+  const d = ((i - 1) % doctors) + 1;
+  return { day: days[i % 7]!, time: times[i % 10]!, doctor: `doc${d}`, port: 40000 + d };
+}
+
 /** users.txt (the seed's two patients), availabilities.txt and one price file per doctor. */
 export function writeScaleData(dir: string, slots: number, doctors = 100): ScaleData {
   mkdirSync(dir, { recursive: true });
@@ -20,8 +26,8 @@ export function writeScaleData(dir: string, slots: number, doctors = 100): Scale
   const parts: string[] = [];
   let piece = "";
   for (let i = 1; i <= slots; i++) {
-    const d = ((i - 1) % doctors) + 1;
-    piece += `${i} ${days[i % 7]} ${times[i % 10]} doc${d} ${40000 + d}\n`;
+    const s = scaleSlot(i, doctors);
+    piece += `${i} ${s.day} ${s.time} ${s.doctor} ${s.port}\n`;
     if ((i & 0xffff) === 0) {
       parts.push(piece);
       piece = "";
