@@ -128,7 +128,7 @@ export const database_lock_retry_ms_max = 100;
 /** At start-up (nothing served yet) SQLite may block this long for a lock. */
 export const database_open_busy_timeout_ms = 5_000;
 /** PRAGMA user_version this program writes; older versions are migrated forward, newer ones refused. */
-export const database_schema_version = 1;
+export const database_schema_version = 2;
 
 // ---- PostgreSQL (--db postgres://...)
 /** How long a server starting with PostgreSQL unreachable keeps trying before it exits 3. */

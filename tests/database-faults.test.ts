@@ -4,6 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { chmodSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { database_schema_version } from "../shared/limits.ts";
 import { bun, child_env, login, readBookings, root, runToEnd, startServer, tempDir, Output } from "./helpers.ts";
 
 const tmp = tempDir();
@@ -150,7 +151,7 @@ describe("start-up refuses a database it cannot trust, exit 2, naming the file a
     ["a trigger on bookings", [v0_table, "CREATE TRIGGER no_sat BEFORE INSERT ON bookings WHEN NEW.slot = 5 BEGIN SELECT RAISE(ABORT, 'no'); END"], /constraints on bookings .*trigger no_sat/],
     ["a unique index on bookings", [v0_table, "CREATE UNIQUE INDEX one_each ON bookings (patient)"], /constraints on bookings .*index one_each/],
     ["another program's database", ["CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)"], /is not a booking database \(it has customers and no bookings table\)/],
-    ["a newer schema version", [v0_table, "PRAGMA user_version = 99"], /schema version 99, newer than this program's 1/],
+    ["a newer schema version", [v0_table, "PRAGMA user_version = 99"], new RegExp(`schema version 99, newer than this program's ${database_schema_version}`)],
   ];
   for (const [what, statements, problem] of refusals) {
     test(`${what}`, async () => {
@@ -172,7 +173,7 @@ describe("start-up refuses a database it cannot trust, exit 2, naming the file a
   test("a read-only database file", async () => {
     const dir = join(tmp.dir, "readonly");
     const db = join(dir, "b.db");
-    sqlite(join(tmp.dir, "readonly-seed.db"), v0_table, "PRAGMA user_version = 1");
+    sqlite(join(tmp.dir, "readonly-seed.db"), v0_table, `PRAGMA user_version = ${database_schema_version}`);
     await Bun.write(db, Bun.file(join(tmp.dir, "readonly-seed.db")));
     chmodSync(tmp.dir, 0o755);
     chmodSync(dir, 0o755);
@@ -197,7 +198,8 @@ describe("start-up refuses a database it cannot trust, exit 2, naming the file a
       await server.stop();
     }
     const d = new Database(db, { readonly: true });
-    expect((d.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(1);
+    expect((d.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(database_schema_version);
+    expect(d.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'bookings_by_patient'").get()).not.toBeNull();
     d.close();
     expect([...readBookings(db)]).toEqual([[4, "patient2"]]);
   });

@@ -3,6 +3,7 @@
 // (another table shape, extra constraints, a newer version, not writable) is refused with what
 // is wrong, rather than served as a schedule that lies.
 import type { Database } from "bun:sqlite";
+import { assert } from "../../shared/assert.ts";
 import { database_open_busy_timeout_ms, database_schema_version } from "../../shared/limits.ts";
 
 /** A database that cannot be used as it is; the message says what is wrong with it. */
@@ -18,7 +19,10 @@ const migrations: ((db: Database) => void)[] = [
   (db) => {
     if (!tableSql(db)) db.run(bookings_table_sql);
   },
+  // Version 2: counting a patient's bookings (the per-patient limit) must not scan the table.
+  (db) => db.run("CREATE INDEX IF NOT EXISTS bookings_by_patient ON bookings (patient)"),
 ];
+assert(migrations.length === database_schema_version, "one migration for each schema version (append only; never edit one that shipped)");
 
 type MasterRow = { type: string; name: string; sql: string | null };
 

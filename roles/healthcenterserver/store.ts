@@ -20,8 +20,6 @@ export class BookingStore {
     this.db.run("PRAGMA journal_mode = WAL");
     this.db.run("PRAGMA synchronous = FULL");
     prepareSchema(this.db);
-    // Counting a patient's bookings (the limit) must not scan the table.
-    this.db.run("CREATE INDEX IF NOT EXISTS bookings_by_patient ON bookings (patient)");
     // From here on a lock held elsewhere answers BUSY at once; the committer retries on a timer.
     this.db.run("PRAGMA busy_timeout = 0");
     // The primary key decides a race between processes sharing the file; RETURNING tells us who won.
