@@ -64,3 +64,40 @@ test("the metrics text is Prometheus format: help, type, labelled counters, cumu
     "",
   ].join("\n"));
 });
+
+test("a live page that never reads is cut off once its queue passes the limit; one that reads keeps up", async () => {
+  const { ChangeFeed } = await import("../roles/healthcenterserver/changes.ts");
+  const { Watchers } = await import("../roles/healthcenterserver/staff/watchers.ts");
+  const { staff_events_batch_max, staff_watcher_queue_bytes_max } = await import("../shared/limits.ts");
+  const slots = Array.from({ length: staff_page_slots_max }, (_, i) => slot(i + 1, "Mon", "09am", `doc${i % 50}`));
+  const feed = new ChangeFeed();
+  const watchers = new Watchers(grid(slots), feed);
+  const stalled = watchers.open(false, new AbortController().signal);
+  const reader = watchers.open(false, new AbortController().signal).getReader();
+  expect(watchers.count).toBe(2);
+  let readBytes = 0;
+  // Each round overflows one interval, so each page is sent a whole snapshot.
+  let rounds = 0;
+  while (watchers.count === 2 && rounds < 1_000) {
+    for (let i = 0; i <= staff_events_batch_max; i++) feed.publish({ index: (i % slots.length) + 1, holder: rounds % 2 ? "x" : undefined });
+    watchers.flush();
+    rounds += 1;
+    const { value } = await reader.read();
+    readBytes += value!.byteLength;
+  }
+  expect(watchers.count).toBe(1);
+  // The stalled page was sent what the reader read, less what could not fit its queue.
+  expect(rounds).toBeGreaterThan(2);
+  expect(readBytes).toBeGreaterThan(staff_watcher_queue_bytes_max * 0.75);
+  feed.publish({ index: 1, holder: "after" });
+  watchers.flush();
+  // The reader is one snapshot behind (the one it was opened with); then the change.
+  const kinds: string[] = [];
+  for (let i = 0; i < 2; i++) kinds.push(new TextDecoder().decode((await reader.read()).value).split("\n")[0]!);
+  expect(kinds).toEqual(["event: snapshot", "event: changes"]);
+  const stalledReader = stalled.getReader();
+  await expect(async () => {
+    while (!(await stalledReader.read()).done);
+  }).toThrow("live page fell behind");
+  watchers.stop();
+});

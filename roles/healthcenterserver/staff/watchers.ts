@@ -66,7 +66,9 @@ export class Watchers {
     clearTimeout(this.flushTimer);
   }
 
-  private flush(): void {
+  /** Sends what is pending to every page now (the timer calls it; so can a test). */
+  flush(): void {
+    clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     const rows = this.pending;
     const overflowed = this.overflowed;
