@@ -87,9 +87,12 @@ export const doctor_default_ports_max = 25;
 export const tcp_connect_timeout_ms = 5_000;
 /** How long the patient waits for any one server reply. */
 export const reply_timeout_ms = 10_000;
-/** One reply (a whole slot list) the patient accepts: lines, bytes, and time from first to last line. */
-export const reply_lines_max = 1_000_000;
-export const reply_bytes_max = 16 * 1024 * 1024;
+/**
+ * One reply (a whole slot list) the patient accepts: lines, bytes, and time from first to last
+ * line. Room for a million-slot schedule listed whole (about 18 MB), twice over.
+ */
+export const reply_lines_max = 2_000_000;
+export const reply_bytes_max = 48 * 1024 * 1024;
 export const reply_total_ms_max = 30_000;
 /** Invalid indexes a piped patient may enter before giving up. */
 export const choices_max = 10;

@@ -114,6 +114,28 @@ describe("one reply is capped in lines, bytes and time", () => {
     expect(peakKiB).toBeLessThan(400 * 1024);
   });
 
+  test("a legitimate million-slot list is read whole within the default caps", async () => {
+    const slots = 1_000_000;
+    const port = fakeServer((request, s) => {
+      let next = 1;
+      if (request === "available") {
+        s.data.feed = () => {
+          if (next > slots) return undefined;
+          const end = Math.min(slots, next + 9_999);
+          let text = "";
+          for (; next <= end; next++) text += `${next} Mon 09am\n`;
+          return Buffer.from(next > slots ? text + "\n" : text);
+        };
+      }
+    });
+    const c = await LineClient.connect(loopback, port);
+    c.write("available\n");
+    const lines = await c.list();
+    expect(lines.length).toBe(slots);
+    expect(lines.at(-1)).toBe(`${slots} Mon 09am`);
+    c.close();
+  });
+
   test("a list past the line cap, and a list that trickles past the time cap, are refused and the connection closed", async () => {
     const port = fakeServer((request, s) => {
       if (request === "available") s.data.out.push(Buffer.from("1 Mon 09am\n".repeat(50) + "\n"));
