@@ -163,3 +163,19 @@ test("a booking whose connection drops before it reached the server is settled w
     await s.stop();
   }
 });
+
+test("prices: each doctor is asked once; one that never answers is 'price unavailable' after the bounded retries", async () => {
+  const { PriceBook, describePrice } = await import("../roles/patient/prices.ts");
+  const { freeUdpPort } = await import("./helpers.ts");
+  const silent = await freeUdpPort();
+  const book = new PriceBook({ patient: "patient1", insurance: "insurance1", retries: 2, timeoutMs: 100 });
+  const doc1 = { index: 1, day: "Tue", time: "01pm", doctor: "doc1", port: system.doc1.port, host: loopback };
+  const dead = { index: 2, day: "Mon", time: "03pm", doctor: "doc9", port: silent, host: loopback };
+  const started = Date.now();
+  await book.learn([doc1, dead, { ...doc1, index: 3 }]);
+  expect(Date.now() - started).toBeLessThan(2_000);
+  expect(describePrice(await book.of(doc1))).toBe("about $30");
+  expect(describePrice(await book.of(dead))).toBe("price unavailable");
+  await system.doc1.stdout.waitFor(/Patient1 with the insurance plan insurance1/);
+  expect(system.doc1.stdout.text.match(/Patient1 with the insurance plan insurance1/g)).toHaveLength(1);
+});
