@@ -143,6 +143,9 @@ export const database_retry_ms_max = 5_000;
 export const database_connect_timeout_ms = 5_000;
 /** Connections per server: commits go one batch at a time, re-reads beside them, LISTEN on its own. */
 export const database_pool_connections = 4;
+/** After a lost connection, the schedule is re-read this often until LISTEN is back, for at most ..._after_fault_ms. */
+export const database_poll_interval_ms = 500;
+export const database_poll_after_fault_ms = 10_000;
 /** A NOTIFY payload (PostgreSQL's limit is 8000 bytes); longer lists of changed slots are split. */
 export const database_notify_bytes_max = 7_000;
 
@@ -167,6 +170,7 @@ check(database_lock_retry_ms_min <= database_lock_retry_ms_max && database_lock_
 check(login_failures_per_connection_max <= login_failures_per_user_max, "a connection is closed before its user is throttled");
 check(sweep_interval_ms_min <= sweep_interval_ms_max, "sweep interval bounds are ordered");
 check(database_retry_ms_min <= database_retry_ms_max, "database retry bounds are ordered");
+check(database_poll_interval_ms < 1_000, "after a fault, other instances' changes show within a second while LISTEN reconnects");
 check(database_connect_timeout_ms % 1000 === 0, "the connect timeout is whole seconds (the client takes seconds)");
 check(database_notify_bytes_max < 8000, "a change notification fits PostgreSQL's payload limit");
 check(staff_heartbeat_ms > staff_events_flush_ms, "heartbeats are rarer than event flushes");

@@ -26,6 +26,7 @@ function isUnreachable(err: unknown): boolean {
 export async function openPostgres(
   target: PostgresTarget, password: string | undefined, waitMs: number, schedule: Schedule, log: Log, bookingsPerPatient = 0,
 ): Promise<PostgresBookings> {
+  let onConnectionLost = () => {};
   const sql = new SQL({
     url: target.url,
     database: target.database,
@@ -33,6 +34,7 @@ export async function openPostgres(
     max: limits.database_pool_connections,
     connectionTimeout: limits.database_connect_timeout_ms / 1000,
     connection: { application_name: "healthcenterserver" },
+    onclose: () => onConnectionLost(),
   });
   try {
     await untilMigrated(sql, target.shown, waitMs, log);
@@ -43,6 +45,7 @@ export async function openPostgres(
   const instance = crypto.randomUUID().slice(0, 13);
   const mirror = new PgMirror(sql, schedule, instance, target.shown, log);
   const restored = await mirror.load();
+  onConnectionLost = () => mirror.connectionLost();
   const committer = new PgCommitter(sql, instance, mirror, async () => {
     await mirror.close();
     await sql.close({ timeout: limits.shutdown_grace_ms / 1000 });

@@ -1,8 +1,9 @@
 // Keeps this instance's in-memory schedule current with a PostgreSQL database other instances also
 // write. Another instance's commit arrives as a NOTIFY naming the slots it touched; those slots are
 // read again (never trusted from the message), and a reconnect of the LISTEN connection, or a failed
-// commit, reads again whatever may have changed unseen. Reads go one at a time, so an older answer
-// never overwrites a newer one.
+// commit, reads again whatever may have changed unseen; while LISTEN reconnects after a lost
+// connection (its backoff grows to seconds), the whole schedule is re-read every half second. Reads
+// go one at a time, so an older answer never overwrites a newer one.
 //
 // A read must not undo what this instance is doing: a slot reserved here and not yet committed, one in
 // a transaction (a cancellation's slot stays taken in memory until it is stored), or one committed
@@ -10,7 +11,7 @@
 // next read settles it (a passed-over slot is read again once this instance's change settles).
 import type { SQL } from "bun";
 import { NetworkError } from "../../shared/errors.ts";
-import { database_retry_ms_max, database_retry_ms_min } from "../../shared/limits.ts";
+import { database_poll_after_fault_ms, database_poll_interval_ms, database_retry_ms_max, database_retry_ms_min } from "../../shared/limits.ts";
 import type { Log } from "../../shared/log.ts";
 import { change_channel, parseChangeNotice, type CommitWatcher } from "./pg-committer.ts";
 import type { Schedule } from "./schedule.ts";
@@ -32,7 +33,11 @@ export class PgMirror implements CommitWatcher {
   private subscription: { unlisten(): Promise<void> } | undefined;
   private isPending: (index: number) => boolean = () => false;
   private closed = false;
+  /** After a lost connection: full re-reads on a timer until LISTEN is back (its reconnect backs off to seconds). */
+  private pollTimer: Timer | undefined;
+  private pollUntil = 0;
   private warnedUnknown = false;
+  private failing = false;
 
   constructor(
     private readonly sql: SQL,
@@ -56,10 +61,27 @@ export class PgMirror implements CommitWatcher {
   /** Subscribes to other instances' changes; every (re)subscription re-reads everything. */
   async listen(): Promise<void> {
     try {
-      this.subscription = await this.sql.listen(change_channel, (payload) => this.onNotice(payload), () => this.refreshAll());
+      this.subscription = await this.sql.listen(change_channel, (payload) => this.onNotice(payload), () => this.onListening());
     } catch (err) {
       throw new NetworkError(`cannot listen for other servers' changes on PostgreSQL at ${this.shown}: ${(err as Error).message}`);
     }
+  }
+
+  /** Any connection to PostgreSQL closed or failed to open: the LISTEN one may be among them. */
+  connectionLost(): void {
+    if (this.closed) return;
+    this.pollUntil = Date.now() + database_poll_after_fault_ms;
+    this.pollTimer ??= setInterval(() => {
+      if (Date.now() < this.pollUntil && !this.closed) return this.refreshAll();
+      clearInterval(this.pollTimer);
+      this.pollTimer = undefined;
+    }, database_poll_interval_ms);
+  }
+
+  /** Subscribed (again): whatever was missed meanwhile is read now, and polling can stop. */
+  private onListening(): void {
+    this.pollUntil = 0;
+    this.refreshAll();
   }
 
   committing(slots: number[]): void {
@@ -93,6 +115,7 @@ export class PgMirror implements CommitWatcher {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retryTimer);
+    clearInterval(this.pollTimer);
     await this.subscription?.unlisten().catch(() => {});
   }
 
@@ -119,16 +142,22 @@ export class PgMirror implements CommitWatcher {
         ? await this.sql`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`
         : await this.sql`SELECT slot, patient FROM bookings`) as Row[];
       this.apply(slots, rows);
-      if (this.retryMs > database_retry_ms_min) this.log.notice(`PostgreSQL at ${this.shown} answers again; the schedule is current`);
+      if (this.failing) this.log.notice(`PostgreSQL at ${this.shown} answers again; the schedule is current`);
+      this.failing = false;
       this.retryMs = database_retry_ms_min;
     } catch (err) {
       if (all) this.wantAll = true;
       for (const s of slots ?? []) this.wanted.add(s);
-      this.log.warn(`cannot read bookings from PostgreSQL at ${this.shown} (${(err as Error).message}); trying again in ${this.retryMs} ms`);
+      // Backoff, but never longer than the poll interval right after a fault: the database is
+      // usually back within seconds, and the view should follow it within one.
+      const waitMs = this.pollTimer ? Math.min(this.retryMs, database_poll_interval_ms) : this.retryMs;
+      // One warning an outage (the recovery is logged too), not one every retry.
+      if (!this.failing) this.log.warn(`cannot read bookings from PostgreSQL at ${this.shown} (${(err as Error).message}); retrying until it answers`);
+      this.failing = true;
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
         this.kick();
-      }, this.retryMs);
+      }, waitMs);
       this.retryMs = Math.min(database_retry_ms_max, this.retryMs * 2);
     } finally {
       this.reading = false;
