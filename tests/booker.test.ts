@@ -3,7 +3,7 @@ import { expect, test } from "bun:test";
 import { AssertionError } from "../shared/assert.ts";
 import { parseSlots } from "../shared/datafiles.ts";
 import { embedded } from "../shared/fixtures.ts";
-import { Booker, type BookingOutcome } from "../roles/healthcenterserver/booker.ts";
+import { Booker, type BookingOutcome, type CancelOutcome, type MoveOutcome } from "../roles/healthcenterserver/booker.ts";
 import type { Committer } from "../roles/healthcenterserver/committer.ts";
 import { Schedule } from "../roles/healthcenterserver/schedule.ts";
 import type { Change, ChangeResult } from "../roles/healthcenterserver/appointment-store.ts";
@@ -106,4 +106,82 @@ test("the schedule's change feed hears a booking only once it is committed, and 
   expect(await book(booker, 2, "b")).toMatchObject({ kind: "failed" });
   expect(heard).toEqual([]);
   expect(commitsStarted).toBe(2);
+});
+
+/** A committer whose commits wait until the test lets them go; `release` answers every one so far. */
+function heldCommitter() {
+  const waiting: (() => void)[] = [];
+  const committer = fakeCommitter((batch) => new Promise((resolve) => waiting.push(() => resolve(batch.map(() => ({ kind: "done" as const }))))));
+  return { committer, release: () => waiting.splice(0).forEach((go) => go()) };
+}
+
+const settle = <T>(fn: (done: (o: T) => void) => void) => new Promise<T>((resolve) => fn(resolve));
+
+test("a cancellation in flight keeps its slot taken; it is free for others only once stored", async () => {
+  const schedule = seed();
+  const { committer, release } = heldCommitter();
+  const booker = new Booker(schedule, committer, never);
+  const booked = book(booker, 3, "a");
+  await Bun.sleep(1);
+  release();
+  await booked;
+  const cancelled = settle<CancelOutcome>((d) => booker.cancel(3, "a", d));
+  await Bun.sleep(1);
+  expect(committer.batches.at(-1)).toEqual([{ kind: "cancel", index: 3, patient: "a" }]);
+  expect((await book(booker, 3, "b")).kind).toBe("notavailable");
+  expect(booker.mine("a").map((s) => s.index)).toEqual([3]);
+  release();
+  expect((await cancelled).kind).toBe("cancelled");
+  expect(schedule.decide(3).kind).toBe("free");
+  expect(booker.mine("a")).toEqual([]);
+});
+
+test("a move whose commit fails keeps the old slot and frees the target it had reserved", async () => {
+  const schedule = seed();
+  let fail = false;
+  const booker = new Booker(schedule, fakeCommitter(async (batch) => {
+    if (fail) throw new Error("disk I/O error");
+    return batch.map(() => ({ kind: "done" as const }));
+  }), never);
+  await book(booker, 1, "a");
+  fail = true;
+  expect(await settle((d) => booker.move(1, 2, "a", d))).toEqual({ kind: "failed", reason: "move could not be saved (disk I/O error)" });
+  expect(schedule.holderOf(1)).toBe("a");
+  expect(schedule.decide(2).kind).toBe("free");
+  expect(booker.holding("a")).toBe(1);
+});
+
+test("the limit counts bookings in flight, and a move in flight counts once", async () => {
+  const schedule = seed();
+  const { committer, release } = heldCommitter();
+  const booker = new Booker(schedule, committer, never, { bookingsPerPatient: 2 });
+  const first = book(booker, 1, "a");
+  const second = book(booker, 2, "a");
+  expect(await book(booker, 3, "a")).toEqual({ kind: "limit", held: 2 });
+  await Bun.sleep(1);
+  release();
+  await Promise.all([first, second]);
+  const moved = settle<MoveOutcome>((d) => booker.move(1, 4, "a", d));
+  expect(booker.holding("a")).toBe(2);
+  expect(await book(booker, 5, "a")).toEqual({ kind: "limit", held: 2 });
+  await Bun.sleep(1);
+  release();
+  expect((await moved).kind).toBe("moved");
+  expect(booker.mine("a").map((s) => s.index)).toEqual([2, 4]);
+});
+
+test("settled(patient) waits for that patient's changes in flight, and only theirs", async () => {
+  const { committer, release } = heldCommitter();
+  const booker = new Booker(seed(), committer, never);
+  expect(booker.settled("a")).toBeUndefined();
+  const booked = book(booker, 6, "a");
+  let settled = false;
+  const waiting = booker.settled("a")!.then(() => (settled = true));
+  expect(booker.settled("b")).toBeUndefined();
+  await Bun.sleep(1);
+  expect(settled).toBe(false);
+  release();
+  await waiting;
+  expect((await booked).kind).toBe("booked");
+  expect(booker.mine("a").map((s) => s.index)).toEqual([6]);
 });

@@ -18,7 +18,20 @@ export class AppointmentRequests {
     this.conn.send(this.listing(page));
   }
 
+  /** Waits for the patient's changes in flight (on any connection), so it shows their outcome. */
   mine(user: string): void {
+    const settled = this.services.booker.settled(user);
+    if (!settled) return this.sendMine(user);
+    this.conn.awaitReply();
+    settled.then(() =>
+      this.services.guard(this.conn, () => {
+        this.sendMine(user);
+        this.replied();
+      }),
+    );
+  }
+
+  private sendMine(user: string): void {
     const held = this.services.booker.mine(user);
     this.services.log.info(`Appointments requested by ${user}: ${held.length} held`);
     this.conn.send(this.listing(held));

@@ -7,6 +7,7 @@
 import { assert } from "../../shared/assert.ts";
 import type { Slot } from "../../shared/datafiles.ts";
 import type { Change, ChangeResult } from "./appointment-store.ts";
+import { ChangesInFlight } from "./changes-in-flight.ts";
 import type { Committer } from "./committer.ts";
 import type { Schedule } from "./schedule.ts";
 
@@ -35,6 +36,7 @@ export class Booker {
   private readonly unconfirmed = new Set<number>();
   /** patient -> moves in flight: each holds two slots in memory but will end holding one. */
   private readonly moving = new Map<string, number>();
+  private readonly inFlightBy = new ChangesInFlight();
 
   /** `onBroken` hears a broken invariant (a bug, or a database that answers nonsense); the server stops on it. */
   constructor(
@@ -47,6 +49,11 @@ export class Booker {
   /** True while a booking (or a move's target) of this slot waits for (or is in) a commit. */
   isPending(index: number): boolean {
     return this.unconfirmed.has(index);
+  }
+
+  /** Undefined when none of the patient's changes is in flight; else resolves once all are answered. */
+  settled(patient: string): Promise<void> | undefined {
+    return this.inFlightBy.settled(patient);
   }
 
   /** Bookings the patient holds or has in flight: what the per-patient limit counts. */
@@ -103,6 +110,7 @@ export class Booker {
 
   private enqueue(p: Pending): void {
     this.pending.push(p);
+    this.inFlightBy.opened(p.change.patient);
     if (this.scheduled || this.inFlight) return;
     this.scheduled = true;
     setImmediate(() => {
@@ -128,8 +136,13 @@ export class Booker {
   private onBatchCommitted(batch: Pending[], results: ChangeResult[]): void {
     this.inFlight = undefined;
     assert(results.length === batch.length, `the database answered ${results.length} results for ${batch.length} changes`);
-    batch.forEach((p, i) => p.done(this.settle(p.change, results[i]!)));
+    batch.forEach((p, i) => this.answer(p, this.settle(p.change, results[i]!)));
     this.commitPending();
+  }
+
+  private answer(p: Pending, outcome: Outcome): void {
+    this.inFlightBy.closed(p.change.patient);
+    p.done(outcome);
   }
 
   /** Brings memory in line with what the database did, and says what to answer. */
@@ -222,7 +235,7 @@ export class Booker {
       this.schedule.release(reserved);
       if (change.kind === "move") this.endMove(change.patient);
     }
-    for (const p of batch) p.done({ kind: "failed", reason: `${noun[p.change.kind]} could not be saved (${err.message})` });
+    for (const p of batch) this.answer(p, { kind: "failed", reason: `${noun[p.change.kind]} could not be saved (${err.message})` });
     this.commitPending();
   }
 }
