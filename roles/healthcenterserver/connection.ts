@@ -30,8 +30,8 @@ type Queued = Buffer | Iterator<Buffer>;
 
 export class Connection {
   state: ConnectionState = { kind: "reading" };
-  readonly address: string;
-  readonly port: number;
+  private remoteAddress: string | undefined;
+  private remotePort: number | undefined;
   /** Milliseconds (the listener's clock) of the last bytes read or written. */
   lastActiveMs: number;
   handler: LineHandler | undefined;
@@ -46,9 +46,16 @@ export class Connection {
     nowMs: number,
   ) {
     this.framer = new LineFramer(limits.lineBytesMax);
-    this.address = plainAddress(socket.remoteAddress);
-    this.port = socket.remotePort;
     this.lastActiveMs = nowMs;
+  }
+
+  /** The peer's address, read from the socket on first use (each read is a system call). */
+  get address(): string {
+    return (this.remoteAddress ??= plainAddress(this.socket.remoteAddress));
+  }
+
+  get port(): number {
+    return (this.remotePort ??= this.socket.remotePort);
   }
 
   get isOpen(): boolean {

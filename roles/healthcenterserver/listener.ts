@@ -98,7 +98,14 @@ export class HealthCenter {
           self.onOpen(s);
         },
         data(s, bytes) {
-          self.guard(s.data, () => s.data.onData(bytes, self.stopping ? Date.now() : self.nowMs));
+          // The busiest handler: guarded inline, without a closure per event.
+          try {
+            s.data.onData(bytes, self.stopping ? Date.now() : self.nowMs);
+          } catch (err) {
+            self.guard(s.data, () => {
+              throw err;
+            });
+          }
         },
         drain(s) {
           self.guard(s.data, () => s.data.flush());

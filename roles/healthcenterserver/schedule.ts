@@ -127,6 +127,11 @@ export class Schedule {
     yield end_of_list;
   }
 
+  /** The whole reply when the schedule is small enough to write it at once, else undefined (stream it). */
+  smallReply(): Buffer | undefined {
+    return this.slots.length <= available_whole_slots_max ? this.wholeReply() : undefined;
+  }
+
   /** The whole `available` reply as one buffer (small schedules; tests). */
   wholeReply(): Buffer {
     if (this.wholeCache) return this.wholeCache;

@@ -35,10 +35,14 @@ export class Session implements LineHandler {
   private loginFailures = 0;
   /** The request being answered, for its latency (one at a time: the connection holds later lines). */
   private request = { kind: "", startedMs: 0 };
-  private readonly appointments: AppointmentRequests;
+  private appointmentRequests: AppointmentRequests | undefined;
 
   constructor(private readonly conn: Connection, private readonly services: SessionServices) {
-    this.appointments = new AppointmentRequests(conn, services, () => this.replied());
+  }
+
+  /** Made on first use: most sessions (the classic protocol) never need it. */
+  private get appointments(): AppointmentRequests {
+    return (this.appointmentRequests ??= new AppointmentRequests(this.conn, this.services, () => this.replied()));
   }
 
   onLine(line: string): void {
@@ -129,7 +133,9 @@ export class Session implements LineHandler {
     const { log, schedule } = this.services;
     log.info(transcript.availableReceived(this.conn.port, this.conn.address));
     if (!log.quiet) log.info(schedule.logListing());
-    this.conn.sendStream(schedule.availableChunks());
+    const whole = schedule.smallReply();
+    if (whole) this.conn.send(whole);
+    else this.conn.sendStream(schedule.availableChunks());
     log.info(transcript.availableSent(user));
   }
 

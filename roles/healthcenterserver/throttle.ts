@@ -18,6 +18,7 @@ export class Throttle {
 
   /** Refused without checking the password: too many recent failures for this user or from this address. */
   isBlocked(user: string, address: string, now: number): boolean {
+    if (this.failures.size === 0) return false; // the usual case: no key to build
     return this.recent(`u:${user}`, now) >= this.limits.perUser || this.recent(`a:${address}`, now) >= this.limits.perAddress;
   }
 
