@@ -179,3 +179,43 @@ test("prices: each doctor is asked once; one that never answers is 'price unavai
   await system.doc1.stdout.waitFor(/Patient1 with the insurance plan insurance1/);
   expect(system.doc1.stdout.text.match(/Patient1 with the insurance plan insurance1/g)).toHaveLength(1);
 });
+
+test.skipIf(Bun.which("tmux") === null)("on a terminal, a slot taken while the patient confirms is said so, and the fresh list comes back", async () => {
+  const { bun, child_env, root } = await import("./helpers.ts");
+  const tmux = (...args: string[]) => Bun.spawnSync(["tmux", ...args], { env: child_env });
+  const session = `appt-taken-${process.pid}`;
+  const cmd = `cd ${root} && NO_COLOR=1 ${bun} roles/patient.ts patient1 ${at().join(" ")}; echo EXIT=$?; sleep 30`;
+  tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "50", cmd);
+  const screen = () => tmux("capture-pane", "-p", "-t", session).stdout.toString();
+  const waitScreen = async (pattern: RegExp) => {
+    for (let i = 0; i < 200; i++) {
+      if (pattern.test(screen())) return screen();
+      await Bun.sleep(50);
+    }
+    throw new Error(`screen never showed ${pattern}:\n${screen()}`);
+  };
+  const rival = await login(system.server.port, "patient2", "password222");
+  try {
+    await waitScreen(/What would you like to do\?/);
+    tmux("send-keys", "-t", session, "Enter");
+    await waitScreen(/Pick an appointment[\s\S]*Back/);
+    tmux("send-keys", "-t", session, "Fri");
+    await waitScreen(/Search: Fri.*\(1 match\)/);
+    tmux("send-keys", "-t", session, "Enter");
+    await waitScreen(/Book Fri 04pm with Doctor2, about \$40\?/);
+    expect(await rival.request("selection 6")).toMatch(/^doc2 /);
+    tmux("send-keys", "-t", session, "Enter");
+    const fresh = await waitScreen(/just taken by someone else\. Here is the fresh list\.[\s\S]*Pick an appointment[\s\S]*Back/);
+    expect(fresh.slice(fresh.lastIndexOf("Pick an appointment"))).not.toContain("Fri 04pm");
+    tmux("send-keys", "-t", session, "Escape");
+    await waitScreen(/What would you like to do\?[\s\S]*What would you like to do\?/);
+    tmux("send-keys", "-t", session, "C-c");
+    const final = await waitScreen(/EXIT=\d/);
+    expect(final).toContain("EXIT=130");
+    expect(readBookings(db).get(6)).toBe("patient2");
+  } finally {
+    tmux("kill-session", "-t", session);
+    expect(await rival.request("cancel 6")).toBe("cancelled");
+    rival.close();
+  }
+});
