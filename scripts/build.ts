@@ -1,28 +1,42 @@
-// Compiles the three roles into self-contained binaries (the fixtures are embedded).
-//   bun scripts/build.ts [--target bun-linux-x64|bun-linux-arm64] [--outdir dist] [--executable PATH]
-import { parseArgs } from "node:util";
+// Compiles every role into one self-contained executable, `appointments` (the fixtures are embedded),
+// and makes `healthcenterserver`, `doctor` and `patient` hard links to it: the name picks the role.
+//   bun scripts/build.ts [--target bun-linux-x64|bun-darwin-arm64|bun-windows-x64|...] [--outdir dist] [--executable PATH]
+import { existsSync, linkSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 
 export const roles = ["healthcenterserver", "doctor", "patient"] as const;
+export const executable_name = "appointments";
+
+/** Builds `appointments` (`appointments.exe` for Windows) in outdir; returns its path. */
+export async function compile(outdir: string, target?: string, executable?: string): Promise<string> {
+  const started = performance.now();
+  const outfile = join(outdir, target?.includes("windows") ? `${executable_name}.exe` : executable_name);
+  const args = [
+    process.execPath, "build", "--compile", "--minify", "--bytecode", "--format=esm",
+    join("roles", `${executable_name}.ts`), "--outfile", outfile,
+  ];
+  if (target) args.push(`--target=${target}`);
+  if (executable) args.push(`--compile-executable-path=${executable}`);
+  const proc = Bun.spawn(args, { cwd: join(import.meta.dir, ".."), stdout: "pipe", stderr: "pipe" });
+  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  if (code !== 0) throw new Error(`building ${outfile} failed (exit ${code}):\n${out}${err}`);
+  console.log(`built ${outfile}${target ? ` for ${target}` : ""} in ${Math.round(performance.now() - started)} ms`);
+  return outfile;
+}
+
+/** The role names as hard links to the one executable (a copy of any of them is the whole program). */
+export function linkRoles(outdir: string): void {
+  for (const role of roles) {
+    const link = join(outdir, role);
+    if (existsSync(link)) rmSync(link);
+    linkSync(join(outdir, executable_name), link);
+  }
+}
 
 export async function build(outdir: string, target?: string, executable?: string): Promise<void> {
-  for (const role of roles) {
-    const started = performance.now();
-    const args = [
-      process.execPath, "build", "--compile", "--minify", "--bytecode", "--format=esm",
-      join("roles", `${role}.ts`), "--outfile", join(outdir, role),
-    ];
-    if (target) args.push(`--target=${target}`);
-    if (executable) args.push(`--compile-executable-path=${executable}`);
-    const proc = Bun.spawn(args, { cwd: join(import.meta.dir, ".."), stdout: "pipe", stderr: "pipe" });
-    const code = await proc.exited;
-    if (code !== 0) {
-      process.stderr.write(await new Response(proc.stdout).text());
-      process.stderr.write(await new Response(proc.stderr).text());
-      throw new Error(`building ${role} failed (exit ${code})`);
-    }
-    console.log(`built ${join(outdir, role)}${target ? ` for ${target}` : ""} in ${Math.round(performance.now() - started)} ms`);
-  }
+  await compile(outdir, target, executable);
+  if (!target?.includes("windows")) linkRoles(outdir);
 }
 
 if (import.meta.main) {
