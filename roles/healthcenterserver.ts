@@ -76,6 +76,7 @@ Example:
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "help") return printHelp(usage);
+  if (argv[0] === "init") return (await import("./healthcenterserver/init-command.ts")).runInitCommand(argv.slice(1));
   if (argv[0] === "users") {
     const { runUsersCommand } = await import("./healthcenterserver/users-command.ts");
     return runUsersCommand(argv.slice(1));

@@ -42,10 +42,14 @@ export function warnAboutUsers(users: User[], data: DataDir, log: Log): void {
   }
   const plain = users.filter((u) => u.secret.kind === "plain").length;
   if (plain === 0) return;
-  const where = data.dir ? "" : " (a copy of the seed data in DIR, since the embedded seed cannot be changed)";
+  if (!data.dir) {
+    log.warn(`the embedded seed users' passwords are in every copy of this program; for real use, write a data ` +
+      `directory with \`healthcenterserver init DIR\` (new passwords, argon2id hashes) and start with --data DIR`);
+    return;
+  }
   log.warn(`${plain} of ${users.length} users in ${pathOf(data, "users.txt")} have plaintext passwords; ` +
     `hash them all with \`healthcenterserver users convert --data ${dir}\`, or one at a time with ` +
-    `\`healthcenterserver users add <name> --data ${dir}\`${where}`);
+    `\`healthcenterserver users add <name> --data ${dir}\``);
 }
 
 /** SIGHUP: each file is taken only if it reads and parses whole; a broken one is reported and the old data kept. */

@@ -69,7 +69,8 @@ function save(file: string, users: User[]): void {
   renameSync(temp, file);
 }
 
-async function readNewPassword(name: string): Promise<string> {
+/** A new password for NAME: asked twice on a terminal, else one line of standard input; checked. */
+export async function readNewPassword(name: string): Promise<string> {
   let password: string;
   if (process.stdin.isTTY && process.stdout.isTTY) {
     const p = await import("@clack/prompts");
