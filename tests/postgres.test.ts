@@ -210,6 +210,7 @@ describe("several servers on one PostgreSQL", () => {
     expect([...storedBookings(db).keys()].sort((x, y) => x - y)).toEqual(won);
     const [first] = won;
     const c = onA[0]!;
+    await untilViewsAgree(db, [c, onB[0]!], 40, 1_000); // A may have booked some on B: both know
     expect(await c.request(`reschedule ${first} 30`)).toMatch(/^doc\d \d+$/);
     expect(await c.request(`cancel ${first}`)).toBe("notyours");
     expect(await c.request("cancel 30")).toBe("cancelled");
@@ -220,6 +221,8 @@ describe("several servers on one PostgreSQL", () => {
     expect(stored.has(30)).toBe(false);
     expect(stored.get(31)).toBe("p2");
     expect(stored.size).toBe(won.length);
+    // The move and the cancellation on A show on B within a second, as B's booking does on A.
+    await untilViewsAgree(db, [c, other], 40, 1_000);
     for (const x of [...all, other]) x.close();
   }, 30_000);
 });
