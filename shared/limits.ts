@@ -59,6 +59,8 @@ export const staff_heartbeat_ms = 15_000;
 export const staff_events_flush_ms = 100;
 /** Changes in one interval beyond which a live page gets a fresh snapshot instead of each change. */
 export const staff_events_batch_max = 512;
+/** How soon a page's browser reconnects after its stream ends (server restart, or it fell behind). */
+export const staff_reconnect_ms = 1_000;
 /** Bytes a live page may leave unread before it is disconnected (it reconnects and gets a snapshot). */
 export const staff_watcher_queue_bytes_max = 1024 * 1024;
 /** Slots the page lists one by one; past this, cells show counts only. */

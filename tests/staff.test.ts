@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { staff_body_bytes_max, staff_watchers_max } from "../shared/limits.ts";
-import { Client, login, root, runToEnd, bun, tempDir } from "./helpers.ts";
+import { Client, login, readBookings, root, runToEnd, bun, tempDir } from "./helpers.ts";
 import { EventReader, metric, staff_token, startStaffServer, type StaffServer } from "./staff-helpers.ts";
 
 let staff: StaffServer;
@@ -54,6 +54,28 @@ describe("/metrics", () => {
     expect(after).toContain("# TYPE hcs_request_seconds histogram");
     expect(metric(after, "hcs_uptime_seconds")).toBeGreaterThan(0);
     expect(metric(after, "hcs_log_lines_dropped_total")).toBe(0);
+  });
+
+  test("N bookings from parallel connections (group-committed) read back as exactly N, and the database agrees", async () => {
+    const n = 40;
+    const other = await startStaffServer({ slots: 100, token: false, args: ["--bookings-per-patient", "0"] });
+    try {
+      const replies = await Promise.all(Array.from({ length: n }, async (_, i) => {
+        const c = await login(other.server.port, i % 2 ? "patient2" : "patient1", i % 2 ? "password222" : "password111");
+        const reply = await c.request(`selection ${i + 1}`);
+        c.close();
+        return reply;
+      }));
+      expect(replies.filter((r) => r?.startsWith("doc")).length).toBe(n);
+      const text = await (await fetch(other.base + "/metrics")).text();
+      expect(metric(text, 'hcs_bookings_total{outcome="booked"}')).toBe(n);
+      expect(metric(text, 'hcs_logins_total{outcome="success"}')).toBe(n);
+      expect(metric(text, "hcs_sessions_total")).toBe(n);
+      expect(metric(text, "hcs_free_slots")).toBe(100 - n);
+      expect(readBookings(other.db).size).toBe(n);
+    } finally {
+      await other.stop();
+    }
   });
 });
 

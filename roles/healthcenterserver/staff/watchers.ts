@@ -4,7 +4,7 @@
 // behind by staff_watcher_queue_bytes_max is disconnected; its browser reconnects and starts
 // from a fresh snapshot.
 import {
-  staff_events_batch_max, staff_events_flush_ms, staff_heartbeat_ms, staff_watcher_queue_bytes_max, staff_watchers_max,
+  staff_events_batch_max, staff_events_flush_ms, staff_heartbeat_ms, staff_reconnect_ms, staff_watcher_queue_bytes_max, staff_watchers_max,
 } from "../../../shared/limits.ts";
 import type { ChangeFeed } from "../changes.ts";
 import { withoutName, type ChangeRow, type Grid } from "./grid.ts";
@@ -96,7 +96,7 @@ export class Watchers {
   }
 
   private snapshotEvent(names: boolean): Uint8Array {
-    return encoder.encode(`event: snapshot\ndata: ${JSON.stringify(this.grid.snapshot(names))}\n\n`);
+    return encoder.encode(`retry: ${staff_reconnect_ms}\nevent: snapshot\ndata: ${JSON.stringify(this.grid.snapshot(names))}\n\n`);
   }
 
   private send(w: Watcher, bytes: Uint8Array): void {
