@@ -1,7 +1,10 @@
-// The main demo: builds the binaries, starts the server and both doctors on loopback, and replays
+// The main demo: builds the executable, starts the server and both doctors on loopback, and replays
 // the four cases of the seed transcripts with the compiled patient, then stops everything.
-//   bun scripts/demo.ts [--no-build] [--port-base N]   (ports default to the seed's 21000/41000/42000)
-import { mkdtempSync, rmSync } from "node:fs";
+//   bun scripts/demo.ts [--no-build]
+// It uses the seed's ports (21000, 41000, 42000) when they are free and free ones otherwise (it says
+// which), and stops what it started however it ends: success, failure, Ctrl-C, SIGTERM, SIGHUP, or
+// its output closing (`npm run demo | head`).
+import { mkdtempSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -9,13 +12,24 @@ import pc from "picocolors";
 import type { Subprocess } from "bun";
 import { build } from "./build.ts";
 
-const { values } = parseArgs({ options: { "no-build": { type: "boolean" } } });
 const root = join(import.meta.dir, "..");
 const dist = join(root, "dist");
-const work = mkdtempSync(join(tmpdir(), "appointments-demo-"));
+const loopback = "127.0.0.1";
 const colours = { server: pc.cyan, doc1: pc.magenta, doc2: pc.blue, patient1: pc.green, patient2: pc.yellow } as const;
 type Who = keyof typeof colours;
+const seed_ports: Record<"server" | "doc1" | "doc2", number> = { server: 21000, doc1: 41000, doc2: 42000 };
+const start_timeout_ms = 10_000;
+const stop_timeout_ms = 5_000;
+
 const running: Subprocess[] = [];
+let stopping: Promise<void> | undefined;
+let outputClosed = false;
+let work: string | undefined;
+
+/** Writes to stdout unless it has closed (the reader went away: `npm run demo | head`). */
+function say(text: string): void {
+  if (!outputClosed) process.stdout.write(text);
+}
 
 function prefixed(who: Who, stream: ReadableStream<Uint8Array>, onText?: (all: string) => void): Promise<void> {
   const tag = colours[who](`[${who}]`.padEnd(11));
@@ -28,29 +42,47 @@ function prefixed(who: Who, stream: ReadableStream<Uint8Array>, onText?: (all: s
       all += decoder.decode(chunk);
       const lines = text.split("\n");
       partial = lines.pop()!;
-      for (const line of lines) process.stdout.write(`${tag} ${line}\n`);
+      for (const line of lines) say(`${tag} ${line}\n`);
       onText?.(all);
     }
-    if (partial) process.stdout.write(`${tag} ${partial}\n`);
+    if (partial) say(`${tag} ${partial}\n`);
   })();
 }
 
-async function startRole(who: Who, args: string[], ready: RegExp): Promise<Subprocess> {
-  const proc = Bun.spawn([join(dist, who.startsWith("doc") ? "doctor" : "healthcenterserver"), ...args], {
-    cwd: work, stdout: "pipe", stderr: "pipe", env: { ...process.env },
-  });
+/** Starts a role on `port`; resolves with the port it reports, or undefined if it exited first (a taken port). */
+async function tryStart(who: Who, args: string[], ready: RegExp): Promise<{ proc: Subprocess; port: number } | undefined> {
+  const program = join(dist, who.startsWith("doc") ? "doctor" : "healthcenterserver");
+  const proc = Bun.spawn([program, ...args], { cwd: work, stdout: "pipe", stderr: "pipe" });
   running.push(proc);
-  const up = new Promise<void>((resolve, reject) => {
-    void prefixed(who, proc.stdout, (all) => ready.test(all) && resolve());
+  if (stopping) proc.kill("SIGTERM");
+  let timer: Timer | undefined;
+  const port = await new Promise<number | undefined>((resolve, reject) => {
+    void prefixed(who, proc.stdout, (all) => { const m = ready.exec(all); if (m) resolve(Number(m[1])); });
     void prefixed(who, proc.stderr);
-    void proc.exited.then((code) => reject(new Error(`${who} exited with ${code} while starting (is the port in use?)`)));
-  });
-  await Promise.race([up, Bun.sleep(10_000).then(() => { throw new Error(`${who} did not start within 10 s`); })]);
-  return proc;
+    void proc.exited.then(() => resolve(undefined));
+    timer = setTimeout(() => reject(new Error(`${who} did not start within ${start_timeout_ms / 1000} s`)), start_timeout_ms);
+  }).finally(() => clearTimeout(timer));
+  return port === undefined ? undefined : { proc, port };
 }
 
-async function runPatient(who: "patient1" | "patient2", input: string): Promise<{ code: number; out: string }> {
-  const proc = Bun.spawn([join(dist, "patient"), who], { cwd: work, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+/** The seed's port if it is free, else any free one, said out loud. */
+async function startRole(who: "server" | "doc1" | "doc2", args: string[], ready: RegExp): Promise<number> {
+  const seed = seed_ports[who];
+  const first = await tryStart(who, [...args, "--port", String(seed)], ready);
+  if (first) {
+    say(pc.dim(`(${who}: pid ${first.proc.pid}, ${loopback}:${first.port})\n`));
+    return first.port;
+  }
+  if (stopping) throw new Error("stopped");
+  const second = await tryStart(who, [...args, "--port", "0"], ready);
+  if (!second) throw new Error(`${who} could not start on ${loopback} (see its error above)`);
+  say(pc.bold(`(${who}: the seed's port ${seed} is taken on ${loopback}; using ${second.port} instead; pid ${second.proc.pid})\n`));
+  return second.port;
+}
+
+async function runPatient(who: "patient1" | "patient2", server: number, input: string): Promise<{ code: number; out: string }> {
+  const proc = Bun.spawn([join(dist, "patient"), who, "--server", `${loopback}:${server}`], { cwd: work, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  running.push(proc);
   let out = "";
   const streams = [prefixed(who, proc.stdout, (all) => (out = all)), prefixed(who, proc.stderr)];
   proc.stdin.write(input);
@@ -61,44 +93,84 @@ async function runPatient(who: "patient1" | "patient2", input: string): Promise<
   return { code, out };
 }
 
-type Case = { title: string; who: "patient1" | "patient2"; input: string; code: number; expect: RegExp[] };
+type Case = { title: string; who: "patient1" | "patient2"; input: string; code: number; expect: (port: { doc1: number; doc2: number }) => RegExp[] };
 const cases: Case[] = [
-  { title: "Case 1: patient1 books slot 2 and gets $40 from doctor port 42000", who: "patient1", input: "2\n", code: 0,
-    expect: [/reserved to Patient1\. The assigned doctor port number is 42000/, /Cost\s+40/] },
+  { title: "Case 1: patient1 books slot 2 and gets $40 from doc2", who: "patient1", input: "2\n", code: 0,
+    expect: (p) => [new RegExp(`reserved to Patient1\\. The assigned doctor port number is ${p.doc2}`), /Cost\s+40/] },
   { title: "Case 2: patient1 enters 8, which is not in the schedule, and is asked again", who: "patient1", input: "8\n", code: 2,
-    expect: [/enter:\n8\nPlease enter the preferred appointment index and press enter:/] },
-  { title: "Case 3: patient2 books slot 3 and gets $20 from doctor port 41000", who: "patient2", input: "3\n", code: 0,
-    expect: [/reserved to Patient2\. The assigned doctor port number is 41000/, /Cost\s+20/] },
+    expect: () => [/enter:\n8\nPlease enter the preferred appointment index and press enter:/] },
+  { title: "Case 3: patient2 books slot 3 and gets $20 from doc1", who: "patient2", input: "3\n", code: 0,
+    expect: (p) => [new RegExp(`reserved to Patient2\\. The assigned doctor port number is ${p.doc1}`), /Cost\s+20/] },
   { title: "Case 4: patient2 asks for slot 3 again and is refused", who: "patient2", input: "3\n", code: 1,
-    expect: [/from Patient2 is not available\.----->Exiting/] },
+    expect: () => [/from Patient2 is not available\.----->Exiting/] },
 ];
 
-async function main(): Promise<number> {
-  if (!values["no-build"]) await build(dist);
-  console.log(pc.bold(`\nStarting the health center server and both doctors on loopback (working directory ${work})\n`));
-  await startRole("server", ["--host", "127.0.0.1", "--db", join(work, "bookings.db")], /has port number/);
-  await startRole("doc1", ["doc1", "--host", "127.0.0.1"], /static UDP port/);
-  await startRole("doc2", ["doc2", "--host", "127.0.0.1"], /static UDP port/);
+async function main(noBuild: boolean): Promise<number> {
+  if (!noBuild) await build(dist);
+  work = mkdtempSync(join(tmpdir(), "appointments-demo-"));
+  say(pc.bold(`\nStarting both doctors and the health center server on loopback (working directory ${work})\n\n`));
+  const doc1 = await startRole("doc1", ["doc1", "--host", loopback], /static UDP port (\d+)/);
+  const doc2 = await startRole("doc2", ["doc2", "--host", loopback], /static UDP port (\d+)/);
+  const server = await startRole("server", ["--host", loopback, "--db", join(work, "bookings.db"),
+    "--doctor", `doc1=${loopback}:${doc1}`, "--doctor", `doc2=${loopback}:${doc2}`], /has port number: (\d+)/);
   let failures = 0;
   for (const c of cases) {
-    console.log(pc.bold(`\n=== ${c.title} ===`));
-    const { code, out } = await runPatient(c.who, c.input);
-    const missing = c.expect.filter((re) => !re.test(out));
+    say(pc.bold(`\n=== ${c.title} ===\n`));
+    const { code, out } = await runPatient(c.who, server, c.input);
+    const missing = c.expect({ doc1, doc2 }).filter((re) => !re.test(out));
     const ok = code === c.code && missing.length === 0;
     if (!ok) failures++;
-    console.log(ok ? pc.green(`--- as in the seed (exit ${code})`) : pc.red(`--- NOT as in the seed: exit ${code} (expected ${c.code}); missing ${missing.join(", ")}`));
+    say(ok ? pc.green(`--- as in the seed (exit ${code})\n`) : pc.red(`--- NOT as in the seed: exit ${code} (expected ${c.code}); missing ${missing.join(", ")}\n`));
   }
-  console.log(pc.bold(failures === 0 ? "\nAll four seed cases behaved as in the transcripts." : `\n${failures} seed case(s) differed.`));
+  say(pc.bold(failures === 0 ? "\nAll four seed cases behaved as in the transcripts.\n" : `\n${failures} seed case(s) differed.\n`));
+  say(tryItYourself());
   return failures === 0 ? 0 : 1;
 }
 
-const stopAll = async () => {
-  for (const p of running) p.kill("SIGTERM");
-  await Promise.all(running.map((p) => p.exited));
-  rmSync(work, { recursive: true, force: true });
-};
-process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
-main().then(
-  async (code) => { await stopAll(); process.exit(code); },
-  async (err) => { console.error(pc.red(`demo failed: ${(err as Error).message}`)); await stopAll(); process.exit(1); },
+function tryItYourself(): string {
+  return `
+${pc.bold("Try the interactive menu yourself")}, each in its own terminal:
+  dist/healthcenterserver              (TCP 21000)
+  dist/doctor doc1                     (UDP 41000)
+  dist/doctor doc2                     (UDP 42000)
+  dist/patient patient1                a menu: pick a slot with the arrow keys and Enter
+Add --port N (and --server 127.0.0.1:N for the patient) if those ports are taken; Ctrl-C stops each.
+`;
+}
+
+/** Stops every process the demo started (SIGTERM, then SIGKILL after a bound), once, and removes its files. */
+function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    for (const p of running) p.kill("SIGTERM");
+    const timer = setTimeout(() => { for (const p of running) p.kill("SIGKILL"); }, stop_timeout_ms);
+    await Promise.all(running.map((p) => p.exited));
+    clearTimeout(timer);
+    if (work) rmSync(work, { recursive: true, force: true });
+  })();
+  return stopping;
+}
+
+function finish(code: number, message?: string): void {
+  if (message) writeSync(2, `${message}\n`);
+  void stopAll().then(() => process.exit(code));
+}
+
+for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+  process.once(signal, () => finish(code, pc.yellow(`demo: ${signal}; stopping what it started`)));
+}
+process.stdout.on("error", () => {
+  outputClosed = true; // the reader is gone; there is no one left to show the rest to
+  finish(141); // as a shell reports a program ended by a closed pipe
+});
+
+let flags;
+try {
+  flags = parseArgs({ options: { "no-build": { type: "boolean" } }, strict: true }).values;
+} catch (err) {
+  writeSync(2, `demo: ${(err as Error).message.split(".")[0]} (it takes only --no-build; ports are picked by itself)\n`);
+  process.exit(2);
+}
+main(flags["no-build"] ?? false).then(
+  (code) => finish(code),
+  (err) => finish(1, stopping ? undefined : pc.red(`demo failed: ${(err as Error).message}`)),
 );
