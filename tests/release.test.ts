@@ -65,6 +65,14 @@ async function startBinary(args: string[], ready: RegExp, cwd: string): Promise<
   return Number((await new Output(proc.stdout).waitFor(ready))[1]);
 }
 
+/** What the archive's guide may not lean on: files that are only in the source tree, or its tools. */
+const outside_the_archive = ["fixtures/", "docs/", "tests/", "npm ci", "npm run", "scripts/", "README"];
+
+test("DEPLOY.md stands alone: it names nothing that is not in the archive", () => {
+  const guide = readFileSync(join(root, "deploy", "DEPLOY.md"), "utf8");
+  for (const outside of outside_the_archive) expect(guide).not.toContain(outside);
+});
+
 test("release: five archives under 60 MB with checksums; each executable's format; a booking through the linux-x64 links", async () => {
   const out = join(tmp.dir, "release");
   await release(out);
@@ -89,7 +97,7 @@ test("release: five archives under 60 MB with checksums; each executable's forma
     else for (const role of programs.slice(1)) expect(members.get(role)).toMatchObject({ kind: "link", link: `${dir}appointments` });
     const guide = members.get("DEPLOY.md")!.data.toString();
     expect(guide).toBe(readFileSync(join(root, "deploy", "DEPLOY.md"), "utf8"));
-    for (const outside of ["fixtures/", "docs/", "tests/", "npm ci", "npm run"]) expect(guide).not.toContain(outside);
+    for (const outside of outside_the_archive) expect(guide).not.toContain(outside);
   }
 
   // linux-x64: unpack, verify, and book through the linked names from a directory with nothing else in it.
