@@ -45,7 +45,7 @@ async function slotState(page: Page, index: number, state: "free" | "booked", te
   if (text !== undefined) await page.waitForFunction(`document.querySelector(${JSON.stringify(selector)})?.textContent === ${JSON.stringify(text)}`, undefined, { timeout: 10_000 });
 }
 
-test.skipIf(no_browser !== undefined)("a phone-sized page shows a booking made over TCP live, and the name once staff sign in", async () => {
+test.skipIf(no_browser !== undefined)("a phone-sized page shows a booking made over TCP live, the name once staff sign in, then a move and a cancellation", async () => {
   const page = await context.newPage();
   const blocked: string[] = [];
   page.on("console", (m) => {
@@ -77,6 +77,15 @@ test.skipIf(no_browser !== undefined)("a phone-sized page shows a booking made o
   await page.screenshot({ path: shot, fullPage: true });
   expect(readFileSync(shot).subarray(1, 4).toString()).toBe("PNG");
   console.log(`screenshot: ${shot}`);
+  // A move and a cancellation show live too.
+  const again = await login(staff.server.port, "patient1", "password111");
+  expect(await again.request("reschedule 5 6")).toMatch(/^doc/);
+  await slotState(page, 5, "free", "#5 free");
+  await slotState(page, 6, "booked", "#6 patient1");
+  expect(await again.request("cancel 6")).toBe("cancelled");
+  again.close();
+  await slotState(page, 6, "free", "#6 free");
+  expect(await page.textContent('[data-doctor="doc2"]')).toContain("0 booked");
   expect(blocked).toEqual([]);
   await page.close();
 }, 30_000);
