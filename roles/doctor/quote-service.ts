@@ -18,6 +18,10 @@ export class DoctorService {
   private readonly unknown = Buffer.from("unknown");
   private readonly shownName: string;
   private table = "";
+  /** Each plan's price as text, for the log line. */
+  private priceTexts = new Map<string, string>();
+  /** The ready line, made once the port is known. */
+  private ready: string | undefined;
   // Replies collected during one event-loop turn go out in one sendMany (one sendmmsg).
   private outbox: (Buffer | number | string)[] = [];
   private flushScheduled = false;
@@ -36,6 +40,7 @@ export class DoctorService {
     const replies = new Map<string, Buffer>();
     for (const [insurance, price] of prices) replies.set(insurance, Buffer.from(String(price)));
     this.replies = replies;
+    this.priceTexts = new Map([...prices].map(([insurance, price]) => [insurance, String(price)]));
     this.table = formatPriceTable(prices);
   }
 
@@ -85,12 +90,11 @@ export class DoctorService {
     const log = this.o.log;
     if (log.quiet) return;
     const who = request.patient ? displayPatientName(request.patient) : "unknown";
-    log.info(`Phase3: ${this.shownName} receives the request from the patient with port number ${port} and name ${who} with the insurance plan ${request.insurance}`);
-    log.info(this.table);
-    log.info(reply === this.unknown
-      ? `Phase3: ${this.shownName} has no price for insurance plan ${request.insurance}; sent unknown to patient with port number ${port}`
-      : `Phase3: ${this.shownName} has sent estimated price $ ${reply.toString()} to patient with port number ${port}`);
-    log.info(this.readyLine());
+    // The seed's four lines per quote, as one log entry: one string built, one buffer push.
+    const sent = reply === this.unknown
+      ? `has no price for insurance plan ${request.insurance}; sent unknown to patient with port number ${port}`
+      : `has sent estimated price $ ${this.priceTexts.get(request.insurance)} to patient with port number ${port}`;
+    log.info(`Phase3: ${this.shownName} receives the request from the patient with port number ${port} and name ${who} with the insurance plan ${request.insurance}\n${this.table}\nPhase3: ${this.shownName} ${sent}\n${this.ready ??= this.readyLine()}`);
   }
 
   private flush(s: udp.Socket<"buffer">): void {
