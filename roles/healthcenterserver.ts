@@ -96,7 +96,7 @@ export async function main(argv: string[]): Promise<number> {
   onReloadSignal(() => onHangup());
   const { users, slots } = loadData(settings.data, settings.doctors);
   const schedule = new Schedule(slots);
-  const { committer, restored, shownDb, attach } = await openBookings(settings, schedule, log);
+  const { committer, restored, shownDb, attach, problem } = await openBookings(settings, schedule, log);
   warnAboutUsers(users, settings.data, log);
 
   const throttle = new Throttle({ ...default_throttle_limits, windowMs: settings.loginWindowMs });
@@ -105,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
     process.exit(exit_code.internal);
   };
   const staff = settings.http && new StaffPage({
-    http: settings.http, token: settings.staffToken, schedule, db: settings.dbPath, log, patientSide: () => center,
+    http: settings.http, token: settings.staffToken, schedule, db: settings.dbPath, databaseProblem: problem, log, patientSide: () => center,
   });
   const center: HealthCenter = new HealthCenter({
     metrics: staff ? staff.metrics : undefined,
@@ -185,6 +185,8 @@ type OpenedBookings = {
   shownDb: string;
   /** Called once the Booker exists, before serving: a shared database starts following other instances. */
   attach: (isPending: (index: number) => boolean) => Promise<void>;
+  /** For /readyz, where the staff page cannot probe the database itself: why it is not usable now. */
+  problem?: () => string | undefined;
 };
 
 /** The SQLite file (default), or PostgreSQL for a postgres:// URL. */
@@ -202,7 +204,7 @@ async function openBookings(settings: Settings, schedule: Schedule, log: Log): P
     pg.mirror.attach(isPending);
     await pg.mirror.listen();
   };
-  return { committer: pg.committer, restored: pg.restored, shownDb: `PostgreSQL at ${target.shown}`, attach };
+  return { committer: pg.committer, restored: pg.restored, shownDb: `PostgreSQL at ${target.shown}`, attach, problem: () => pg.mirror.problem() };
 }
 
 /** Marks every stored booking taken in the schedule; returns how many were restored. */

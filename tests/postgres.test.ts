@@ -71,6 +71,18 @@ async function untilViewsAgree(db: string, clients: Client[], slots: number, ms:
 
 const booked = /^doc\d+ \d+/;
 
+/** Asks /readyz until it answers `status` (bounded); returns the body. */
+async function untilReadyz(url: string, status: number, ms: number): Promise<string> {
+  const deadline = Date.now() + ms;
+  while (true) {
+    const res = await fetch(url);
+    const body = await res.text();
+    if (res.status === status) return body;
+    if (Date.now() > deadline) throw new Error(`/readyz still answers ${res.status} ${body}, not ${status}`);
+    await Bun.sleep(50);
+  }
+}
+
 describe("several servers on one PostgreSQL", () => {
   pgTest("two instances, 200 patients racing for one slot: exactly one winner, and both free lists agree within a second", async () => {
     const db = freshDatabase();
@@ -131,7 +143,8 @@ describe("several servers on one PostgreSQL", () => {
   pgTest("PostgreSQL restarted during a booking load: no confirmation without a stored row, and service recovers without restarting the servers", async () => {
     const db = freshDatabase();
     const slots = 2_000;
-    const [a, b] = await instances(db, await data(40, slots), 2);
+    const [a, b] = await instances(db, await data(40, slots), 2, ["--bookings-per-patient", "0", "--http", "127.0.0.1:0"]);
+    const readyz = `http://127.0.0.1:${(await a!.stdout.waitFor(/Staff page: http:\/\/127\.0\.0\.1:(\d+)\//))[1]}/readyz`;
     const patients = await Promise.all(Array.from({ length: 40 }, (_, i) => login(i % 2 ? b!.port : a!.port, `p${i + 1}`, `pw${i + 1}`)));
     const confirmed: [number, string][] = [];
     const errors: string[] = [];
@@ -158,6 +171,7 @@ describe("several servers on one PostgreSQL", () => {
     const during = await login(a!.port, "p1", "pw1");
     expect((await during.available()).length).toBeGreaterThan(0);
     expect(await during.request(`selection ${slots}`)).toBe("error booking could not be saved, try again");
+    expect(await untilReadyz(readyz, 503, 3_000)).toContain(`PostgreSQL at 127.0.0.1:${pg.port}/${db} does not answer`);
     pg.startServer();
     restarted = true;
     await loads;
@@ -168,6 +182,7 @@ describe("several servers on one PostgreSQL", () => {
     const stored = storedBookings(db);
     for (const [slot, patient] of confirmed) expect(stored.get(slot)).toBe(patient);
     await untilViewsAgree(db, [during, patients[1]!], slots, 10_000);
+    await untilReadyz(readyz, 200, 3_000);
     // Right after the restart too, a booking on one instance shows on the other within a second.
     expect(await patients[1]!.request(`selection ${slots - 1}`)).toMatch(booked);
     expect(await untilViewsAgree(db, [during, patients[1]!], slots, 1_000)).toBeLessThan(1_000);

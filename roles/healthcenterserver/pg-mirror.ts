@@ -67,6 +67,11 @@ export class PgMirror implements CommitWatcher {
     }
   }
 
+  /** Why this instance cannot use the database now (its reads fail), for /readyz; undefined when it can. */
+  problem(): string | undefined {
+    return this.failing ? `PostgreSQL at ${this.shown} does not answer` : undefined;
+  }
+
   /** Any connection to PostgreSQL closed or failed to open: the LISTEN one may be among them. */
   connectionLost(): void {
     if (this.closed) return;

@@ -23,6 +23,8 @@ export type StaffPageOptions = {
   schedule: Schedule;
   /** What --db names: a SQLite file is probed; another database is judged by its last commit. */
   db: string;
+  /** Why a database the page cannot probe (PostgreSQL) is unusable now, as its store sees it. */
+  databaseProblem?: () => string | undefined;
   log: Log;
   patientSide: () => PatientSide | undefined;
 };
@@ -57,7 +59,7 @@ export class StaffPage {
     this.probe = probe;
     const databaseProblem = probe
       ? () => probe.problem()
-      : () => (this.metrics.lastCommitFailed ? "the last booking could not be committed to the database" : undefined);
+      : () => this.options.databaseProblem?.() ?? (this.metrics.lastCommitFailed ? "the last booking could not be committed to the database" : undefined);
     this.server = new StaffServer({
       ...this.options.http, grid, watchers: this.watchers, auth: new StaffAuth(this.options.token), metrics: this.metrics, log,
       readiness: () => readiness(this.options.patientSide()?.listening ?? false, databaseProblem),
