@@ -63,6 +63,26 @@ function run(cmd: string[], what: string, timeoutMs = 60_000): string {
   return r.stdout.toString();
 }
 
+/**
+ * A free TCP port on 127.0.0.1 below the kernel's ephemeral range: PostgreSQL keeps it across a
+ * restart, and while it is down no other program's outgoing connection or `--port 0` can take it.
+ */
+export function stablePort(): number {
+  const range = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+  const low = Math.max(2_000, (range[0] ?? 32_768) - 8_000);
+  const high = (range[0] ?? 32_768) - 1;
+  for (let tries = 0; tries < 50; tries++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    try {
+      Bun.listen({ hostname: "127.0.0.1", port, socket: { data() {} } }).stop(true);
+      return port;
+    } catch {
+      // taken: try another
+    }
+  }
+  return freeTcpPort();
+}
+
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export function freeTcpPort(): number {
   const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
@@ -85,7 +105,7 @@ export function startPostgres(bin: string): Postgres {
   chmodSync(dir, 0o700);
   chmodSync(passwordFile, 0o600);
   run([join(bin, "initdb"), "-D", data, "-U", pg_role, `--pwfile=${passwordFile}`, "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8"], "initdb");
-  const port = freeTcpPort();
+  const port = stablePort();
   const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=60 -c shared_buffers=32MB`;
   const pgctl = (...args: string[]) => run([join(bin, "pg_ctl"), "-D", data, "-w", "-t", "30", ...args], `pg_ctl ${args[0]}`);
   const startServer = () => {
