@@ -5,6 +5,7 @@ import { loadConfig, type Config } from "../shared/config.ts";
 import { checkDataDir, type DataDir } from "../shared/datadir.ts";
 import { parseCountFlag, parseFlags, parsePortFlag, readFlagFile, version, type Options } from "../shared/flags.ts";
 import { helpText } from "../shared/help.ts";
+import { unknownMessage } from "../shared/suggest.ts";
 import { checkHostFlag, checkListenHost, parseDoctorFlag } from "../shared/endpoints.ts";
 import { HealthCenter, type DoctorLocation } from "./healthcenterserver/listener.ts";
 import * as limits from "../shared/limits.ts";
@@ -82,6 +83,9 @@ export async function main(argv: string[]): Promise<number> {
     return runUsersCommand(argv.slice(1));
   }
   const checkOnly = argv[0] === "check";
+  if (argv[0] !== undefined && !argv[0].startsWith("-") && !checkOnly) {
+    throw new UsageError(unknownMessage("command", argv[0], ["init", "users", "check", "help"]));
+  }
   const { values } = parseFlags(checkOnly ? argv.slice(1) : argv, options, 0);
   if (values.help) return printHelp(usage);
   if (values.version) return printHelp(version);

@@ -13,7 +13,8 @@ export async function compile(outdir: string, target?: string, executable?: stri
   const started = performance.now();
   const outfile = join(outdir, target?.includes("windows") ? `${executable_name}.exe` : executable_name);
   const args = [
-    process.execPath, "build", "--compile", "--minify", "--bytecode", "--format=esm",
+    // --splitting: each role (and each lazily imported part) is its own chunk, loaded only when it runs.
+    process.execPath, "build", "--compile", "--splitting", "--minify", "--bytecode", "--format=esm",
     join("roles", `${executable_name}.ts`), "--outfile", outfile,
   ];
   if (target) args.push(`--target=${target}`);

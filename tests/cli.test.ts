@@ -121,3 +121,8 @@ describe("start-up problems an operator can fix", () => {
     expect(await Bun.file(join(empty, "users.txt")).exists()).toBe(false);
   });
 });
+
+test("a misspelt subcommand suggests the real one", async () => {
+  expect(await oneLineError("healthcenterserver", "int", "data")).toContain("unknown command int; did you mean init?");
+  expect(await oneLineError("healthcenterserver", "users", "ad", "bob")).toContain("unknown users command ad; did you mean add?");
+});

@@ -4,6 +4,7 @@ import { join } from "node:path";
 
 import { formatUsers, parseUsers, type User } from "../../shared/datafiles.ts";
 import { parseFlags, type Options } from "../../shared/flags.ts";
+import { unknownMessage } from "../../shared/suggest.ts";
 import { checkDataDir } from "../../shared/datadir.ts";
 import { StdinLines } from "../../shared/stdin-lines.ts";
 import { Cancelled, exit_code, UsageError } from "../../shared/errors.ts";
@@ -25,6 +26,9 @@ export async function runUsersCommand(argv: string[]): Promise<number> {
     return exit_code.done;
   }
   const [verb, name] = positionals;
+  if (verb !== "add" && verb !== "convert") {
+    throw new UsageError(verb === undefined ? `which users command? add or convert\n${usage}` : unknownMessage("users command", verb, ["add", "convert"]));
+  }
   if (!values.data) throw new UsageError("users commands change a users.txt on disk: give --data DIR");
   checkDataDir({ dir: values.data });
   const file = join(values.data, "users.txt");
@@ -54,7 +58,7 @@ export async function runUsersCommand(argv: string[]): Promise<number> {
     console.log(`Converted ${converted} plaintext passwords in ${file} to argon2id hashes.`);
     return exit_code.done;
   }
-  throw new UsageError(`unknown users command\n${usage}`);
+  throw new UsageError(`users convert takes no name\n${usage}`);
 }
 
 function plaintext(users: User[]): number {
