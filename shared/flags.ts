@@ -33,6 +33,8 @@ export function parseFlags<O extends Options>(argv: string[], options: O, positi
   } catch (err) {
     throw new UsageError(describeParseError(err as Error & { code?: string }, all));
   }
+  // picocolors read --no-color from process.argv at load; clack's styleText reads NO_COLOR when it draws.
+  if ((parsed.values as Record<string, unknown>)["no-color"]) process.env.NO_COLOR = "1";
   if (parsed.positionals.length > positionalsMax) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionalsMax])}`);
   }

@@ -58,3 +58,40 @@ test("the embedded seed's warning points at init", async () => {
     await running.stop();
   }
 });
+
+test.skipIf(Bun.which("tmux") === null)("init on a terminal asks each password twice and shows none", async () => {
+  const dir = join(tmp.dir, "asked");
+  const session = `appt-init-${process.pid}`;
+  const tmux = (...args: string[]) => Bun.spawnSync(["tmux", ...args], { env: { ...process.env, NO_COLOR: "1" } });
+  const screen = () => tmux("capture-pane", "-p", "-t", session).stdout.toString();
+  const waitScreen = async (pattern: RegExp) => {
+    for (let i = 0; i < 200; i++) {
+      if (pattern.test(screen())) return screen();
+      await Bun.sleep(50);
+    }
+    throw new Error(`screen never showed ${pattern}:\n${screen()}`);
+  };
+  tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30",
+    `${bun} ${join(root, "roles/healthcenterserver.ts")} init ${dir} --user alice; echo EXIT=$?; sleep 30`);
+  try {
+    await waitScreen(/New password for alice/);
+    tmux("send-keys", "-t", session, "-l", "correct-horse-42");
+    tmux("send-keys", "-t", session, "Enter");
+    await waitScreen(/Once more/);
+    tmux("send-keys", "-t", session, "-l", "correct-horse-42");
+    tmux("send-keys", "-t", session, "Enter");
+    const final = await waitScreen(/EXIT=\d/);
+    expect(final).toContain("EXIT=0");
+    expect(final).not.toContain("correct-horse-42");
+    expect(final).not.toContain("shown this once");
+    expect(readFileSync(join(dir, "users.txt"), "utf8")).toMatch(/^alice \$argon2id\$/);
+  } finally {
+    tmux("kill-session", "-t", session);
+  }
+  const running = await startServer(["--data", dir, "--db", join(tmp.dir, "asked.db")]);
+  try {
+    (await login(running.port, "alice", "correct-horse-42")).close();
+  } finally {
+    await running.stop();
+  }
+});
