@@ -71,14 +71,14 @@ async function untilViewsAgree(db: string, clients: Client[], slots: number, ms:
 
 const booked = /^doc\d+ \d+/;
 
-/** Asks /readyz until it answers `status` (bounded); returns the body. */
-async function untilReadyz(url: string, status: number, ms: number): Promise<string> {
+/** Asks /readyz until it answers `status` with `text` in the body (bounded). */
+async function untilReadyz(url: string, status: number, ms: number, text = ""): Promise<void> {
   const deadline = Date.now() + ms;
   while (true) {
     const res = await fetch(url);
     const body = await res.text();
-    if (res.status === status) return body;
-    if (Date.now() > deadline) throw new Error(`/readyz still answers ${res.status} ${body}, not ${status}`);
+    if (res.status === status && body.includes(text)) return;
+    if (Date.now() > deadline) throw new Error(`/readyz still answers ${res.status} ${body}, not ${status} ${text}`);
     await Bun.sleep(50);
   }
 }
@@ -167,13 +167,17 @@ describe("several servers on one PostgreSQL", () => {
     const loads = Promise.all([...patients.keys()].map(load));
     await Bun.sleep(200);
     pg.stopServer();
-    // Down: logins and `available` answer from memory; a booking gets a clear error.
-    const during = await login(a!.port, "p1", "pw1");
-    expect((await during.available()).length).toBeGreaterThan(0);
-    expect(await during.request(`selection ${slots}`)).toBe("error booking could not be saved, try again");
-    expect(await untilReadyz(readyz, 503, 3_000)).toContain(`PostgreSQL at 127.0.0.1:${pg.port}/${db} does not answer`);
-    pg.startServer();
-    restarted = true;
+    let during: Client;
+    try {
+      // Down: logins and `available` answer from memory; a booking gets a clear error; /readyz says why.
+      during = await login(a!.port, "p1", "pw1");
+      expect((await during.available()).length).toBeGreaterThan(0);
+      expect(await during.request(`selection ${slots}`)).toBe("error booking could not be saved, try again");
+      await untilReadyz(readyz, 503, 3_000, `PostgreSQL at 127.0.0.1:${pg.port}/${db} does not answer`);
+    } finally {
+      pg.startServer(); // even when a check above failed: the tests after this one need it
+      restarted = true;
+    }
     await loads;
 
     expect(errors.length).toBeGreaterThan(0);
