@@ -3,7 +3,7 @@
 //   bun bench/bench.ts [--seconds S] [--no-build] [--quiet-logs] [--only PARTS] [--c-loadgen]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "../scripts/build.ts";
 import { compareWithC } from "./compare.ts";
@@ -18,9 +18,11 @@ import { staffPageCost } from "./staff-page.ts";
 const { values } = parseArgs({
   options: {
     seconds: { type: "string" }, "no-build": { type: "boolean" }, "quiet-logs": { type: "boolean" }, only: { type: "string" },
-    "c-loadgen": { type: "boolean" },
+    "c-loadgen": { type: "boolean" }, baseline: { type: "string" },
   },
 });
+/** --baseline DIST: an earlier build's binaries (scripts/build.ts --outdir DIST), measured beside this one in compare, scale and idle. */
+const baseline = values.baseline ? resolve(values.baseline) : undefined;
 /** --only read-mostly,mixed,naive,soak,booking,postgres,available,staff-page,doctor,startup,compare,scale,idle runs just those parts. */
 const only = values.only ? new Set(values.only.split(",")) : undefined;
 const wanted = (part: string) => !only || only.has(part);
@@ -189,9 +191,13 @@ async function main() {
     record(startup);
   }
   // The issue-16 parts: CPU per session against a C epoll server, the scale table, idle connections.
-  if (wanted("compare")) await compareWithC(cLoadgenAlways, seconds, extraFlags);
-  if (wanted("scale")) for (const slots of scales) await scaleRow(slots, { loadgen: cLoadgenAlways, seconds, extraFlags });
-  if (wanted("idle")) await idleConnections(cLoadgenAlways, seconds, extraFlags);
+  const builds = baseline ? [["this build", join(dist, "healthcenterserver")], ["baseline", join(baseline, "healthcenterserver")]] as const : [["this build", join(dist, "healthcenterserver")]] as const;
+  if (wanted("compare")) await compareWithC(cLoadgenAlways, seconds, extraFlags, baseline && join(baseline, "healthcenterserver"));
+  if (wanted("scale")) {
+    for (const slots of scales) for (const [build, binary] of builds) await scaleRow(slots, { loadgen: cLoadgenAlways, seconds, extraFlags, binary, build });
+    bookingVsReadMostly();
+  }
+  if (wanted("idle")) for (const [build, binary] of builds) await idleConnections(cLoadgenAlways, seconds, extraFlags, binary, build);
 
   const result = { date: new Date().toISOString(), load_generator: cLoadgen ? "bench/loadgen.c" : "bench/loadgen.ts", machine: { cores: cpus().length, model: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30) }, seconds_per_level: seconds, booking_sessions_confirmed: booked, bookings_stored: stored, rows };
   mkdirSync(join(root, "bench", "results"), { recursive: true });
@@ -199,6 +205,15 @@ async function main() {
   printTables();
   console.log(`\nbookings confirmed during the booking runs: ${booked}; stored: ${stored}`);
   console.log(`written: bench/results/latest.json`);
+}
+
+/** The issue's target: durable booking on 1,000,000 slots against read-mostly sessions (seed), both at 64 under loadgen.c. */
+function bookingVsReadMostly() {
+  const readMostly = rows.find((r) => String(r.scenario).startsWith("CPU per read-mostly") && r.concurrency === 64)?.ours_per_s;
+  const booking = rows.find((r) => r.scenario === "scale" && r.slots === 1_000_000 && r.build === "this build")?.booking_sessions_per_s;
+  if (typeof readMostly === "number" && typeof booking === "number") {
+    record({ scenario: "durable booking on 1,000,000 slots vs read-mostly (seed), both at 64, same run", booking_per_s: booking, read_mostly_per_s: readMostly, ratio: +(booking / readMostly).toFixed(2) });
+  }
 }
 
 /** Our doctor beside the bare Bun UDP echo, in alternating rounds; the ratio is the two in the same run. */

@@ -12,7 +12,7 @@ const rounds = 2;
 const sessions_max = 200_000;
 
 type Tally = { cpu: number; sessions: number; seconds: number; errors: number };
-type Name = "ours" | "ref" | "naive";
+type Name = "ours" | "ref" | "naive" | "baseline";
 
 async function measure(server: Started, loadgen: string, concurrency: number, seconds: number, into: Tally): Promise<void> {
   const cpu0 = cpuSeconds(server.proc.pid);
@@ -23,11 +23,13 @@ async function measure(server: Started, loadgen: string, concurrency: number, se
   into.errors += r.errors;
 }
 
-export async function compareWithC(loadgen: string, seconds: number, extraFlags: string[]): Promise<void> {
+/** `baseline`: an earlier build's server binary, measured in the same rounds (before/after ratios). */
+export async function compareWithC(loadgen: string, seconds: number, extraFlags: string[], baseline?: string): Promise<void> {
   const ours = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "compare.db"), ...extraFlags], /port number: (\d+)/, join(work, "compare.log"));
   const ref = await start(compileC("ref-server"), [], /port number: (\d+)/, join(work, "ref-server.log"));
   const naive = await start("naive-server.ts", [], /port number: (\d+)/, join(work, "naive-compare.log"));
   const servers: [Name, Started][] = [["ours", ours], ["ref", ref], ["naive", naive]];
+  if (baseline) servers.push(["baseline", await start(baseline, ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "compare-baseline.db"), ...extraFlags], /port number: (\d+)/, join(work, "compare-baseline.log"))]);
   for (const [name, server] of servers) if (name !== "naive") await runSessionsC(loadgen, server.port, { kind: "booking", slots: { next: 1 } }, 1, 1, 5);
   for (const concurrency of levels) {
     const tally = Object.fromEntries(servers.map(([name]) => [name, { cpu: 0, sessions: 0, seconds: 0, errors: 0 }])) as Record<Name, Tally>;
@@ -43,10 +45,12 @@ export async function compareWithC(loadgen: string, seconds: number, extraFlags:
       ours_us: fixed(us(tally.ours), 1), c_reference_us: fixed(us(tally.ref), 1), ratio: fixed(us(tally.ours) / us(tally.ref), 2),
       naive_bun_us: fixed(us(tally.naive), 1), naive_bun_ratio: fixed(us(tally.naive) / us(tally.ref), 2),
       ours_per_s: Math.round(tally.ours.sessions / tally.ours.seconds), c_reference_per_s: Math.round(tally.ref.sessions / tally.ref.seconds),
+      ...(baseline ? { baseline_us: fixed(us(tally.baseline), 1), ours_vs_baseline: fixed(us(tally.ours) / us(tally.baseline), 2) } : {}),
       errors: tally.ours.errors + tally.ref.errors + tally.naive.errors,
     });
   }
   await stop(ours.proc);
   await stop(ref.proc);
+  for (const [name, server] of servers) if (name === "baseline") await stop(server.proc);
   await stop(naive.proc);
 }

@@ -34,11 +34,11 @@ async function openIdle(port: number, count: number): Promise<Socket<undefined>[
   return sockets;
 }
 
-export async function idleConnections(loadgen: string, seconds: number, extraFlags: string[]): Promise<void> {
+export async function idleConnections(loadgen: string, seconds: number, extraFlags: string[], binary: string, build: string): Promise<void> {
   raiseOwnFilesLimit();
   if (files_open_max < idle_connections + 1000) throw new Error(`idle: ${idle_connections} connections need an open-files hard limit above ${idle_connections + 1000} (have ${files_open_max})`);
   const args = ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "idle.db"), "--max-connections", String(idle_connections + 64), "--idle-timeout", "600", ...extraFlags];
-  const server = await start("healthcenterserver", args, /port number: (\d+)/, join(work, "idle.log"), files_open_max);
+  const server = await start(binary, args, /port number: (\d+)/, join(work, "idle.log"), files_open_max);
   const pid = server.proc.pid;
   await runSessionsC(loadgen, server.port, { kind: "booking", slots: { next: 1 } }, 1, 1, 5);
   const readMostly = () => runSessionsC(loadgen, server.port, { kind: "read-mostly", bookedSlot: 1 }, concurrency, 200_000, seconds, loadgen_source);
@@ -56,7 +56,7 @@ export async function idleConnections(loadgen: string, seconds: number, extraFla
   const without: RunResult = await readMostly();
   await stop(server.proc);
   record({
-    scenario: `${idle_connections} idle connections (logged in), read-mostly at ${concurrency} beside them`,
+    scenario: `${idle_connections} idle connections (logged in), read-mostly at ${concurrency} beside them`, build,
     open_ms: fixed(openMs, 0), rss_before_mib: fixed(rssBefore, 1), rss_with_mib: fixed(rssWith, 1), rss_growth_mib: fixed(rssWith - rssBefore, 1),
     kib_per_connection: fixed(((rssWith - rssBefore) * 1024) / idle_connections, 1),
     p50_without_ms: fixed(without.p50_ms, 3), p50_with_ms: fixed(withIdle.p50_ms, 3),

@@ -64,3 +64,16 @@ test("pages of `slots` skip runs of taken slots and match a plain scan, whatever
     expect(schedule.freePage(query)).toEqual(expected);
   }
 });
+
+test("a patient holding many slots (no booking limit) keeps exact counts as slots are taken and freed", () => {
+  const schedule = new Schedule(Array.from({ length: 100 }, (_, i) => ({ index: i + 1, day: "Mon", time: "09am", doctor: "doc1", port: 41000 })));
+  for (let i = 1; i <= 40; i++) expect(schedule.reserve(i, "many")).toBe(true);
+  schedule.reserve(50, "other");
+  for (let i = 2; i <= 40; i += 2) schedule.release(i);
+  expect(schedule.heldCount("many")).toBe(20);
+  expect(schedule.heldBy("many")).toEqual(Array.from({ length: 20 }, (_, k) => 2 * k + 1));
+  expect(schedule.heldBy("other")).toEqual([50]);
+  schedule.correctHolder(1, "other");
+  expect([schedule.heldCount("many"), schedule.heldCount("other"), schedule.freeCount]).toEqual([19, 2, 79]);
+  expect(() => schedule.release(2)).toThrow(/invariant broken/);
+});

@@ -3,13 +3,17 @@
 // per-booking strings, so start-up and garbage collection stay cheap on a large schedule.
 import { assert } from "../../shared/assert.ts";
 
+/** A patient's held indexes: a short array (the usual few), or a Set once there are more. */
+type Held = number[] | Set<number>;
+const held_array_max = 8;
+
 export class Holders {
   /** Per position: 0 when free, else the holder's patient number + 1. */
   private readonly ids: Uint32Array;
   private readonly names: string[] = [];
   private readonly numberOf = new Map<string, number>();
   /** Per patient number: the slot indexes held (reservations in flight included). */
-  private readonly held: (number[] | undefined)[] = [];
+  private readonly held: (Held | undefined)[] = [];
   private total = 0;
 
   constructor(positions: number) {
@@ -35,9 +39,12 @@ export class Holders {
     assert(this.ids[position] === 0, `slot ${index} is free before it is taken`);
     const n = this.patientNumber(patient);
     this.ids[position] = n + 1;
-    const list = (this.held[n] ??= []);
-    assert(!list.includes(index), `slot ${index} is held once by ${patient}`);
-    list.push(index);
+    const held = this.held[n];
+    assert(held === undefined || !(Array.isArray(held) ? held.includes(index) : held.has(index)), `slot ${index} is held once by ${patient}`);
+    if (held === undefined) this.held[n] = [index];
+    else if (!Array.isArray(held)) held.add(index);
+    else if (held.length < held_array_max) held.push(index);
+    else this.held[n] = new Set([...held, index]);
     this.total += 1;
   }
 
@@ -45,11 +52,17 @@ export class Holders {
   free(position: number, index: number): string {
     const id = this.ids[position]!;
     assert(id !== 0, `slot ${index} is held before it is freed`);
-    const list = this.held[id - 1];
-    const at = list ? list.indexOf(index) : -1;
-    assert(list !== undefined && at !== -1, `slot ${index} was held by ${this.names[id - 1]}`);
-    list.splice(at, 1);
-    if (list.length === 0) this.held[id - 1] = undefined;
+    const held = this.held[id - 1];
+    let found = false;
+    if (Array.isArray(held)) {
+      const at = held.indexOf(index);
+      if (at !== -1) held.splice(at, 1);
+      found = at !== -1;
+    } else if (held) {
+      found = held.delete(index);
+    }
+    assert(found, `slot ${index} was held by ${this.names[id - 1]}`);
+    if ((Array.isArray(held) ? held.length : held!.size) === 0) this.held[id - 1] = undefined;
     this.ids[position] = 0;
     this.total -= 1;
     return this.names[id - 1]!;
@@ -57,7 +70,8 @@ export class Holders {
 
   countOf(patient: string): number {
     const n = this.numberOf.get(patient);
-    return n === undefined ? 0 : this.held[n]?.length ?? 0;
+    const held = n === undefined ? undefined : this.held[n];
+    return held === undefined ? 0 : Array.isArray(held) ? held.length : held.size;
   }
 
   /** The indexes the patient holds, in index order. */
