@@ -8,7 +8,7 @@ import { onReloadSignal } from "../shared/signals.ts";
 import { checkListenHost } from "../shared/endpoints.ts";
 import { unknownMessage } from "../shared/suggest.ts";
 import { DoctorService } from "./doctor/quote-service.ts";
-import { parseFlags, parsePortFlag, version, type Options } from "../shared/flags.ts";
+import { parseFlags, parseLogFormat, parsePortFlag, version, type Options } from "../shared/flags.ts";
 import { helpText } from "../shared/help.ts";
 import { default_doctor_ports, doctor_default_ports_max, doctor_port_base, doctor_port_step } from "../shared/limits.ts";
 import { Log } from "../shared/log.ts";
@@ -21,6 +21,7 @@ export const options = {
   data: { type: "string", value: "DIR", help: 'data files: <NAME>.txt with "<insurance> <price>" lines (default: embedded seed)' },
   config: { type: "string", value: "FILE", help: "deployment file (TOML); flags override it" },
   quiet: { type: "boolean", help: "no per-request log lines" },
+  "log-format": { type: "string", value: "F", help: "auto (default: plain on a terminal, else text), plain, text (timestamp and level) or json" },
 } as const satisfies Options;
 
 const usage = helpText({
@@ -57,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
   const { name, data, host, port, readPrices } = await readDoctorSettings(given, values, config);
   const prices = readPrices();
 
-  const log = new Log(values.quiet ?? false);
+  const log = new Log({ quiet: values.quiet ?? false, format: parseLogFormat(values["log-format"]) });
   const service = new DoctorService({ name, host, port, prices, log, shownHost: shownAddress(host) });
   // SIGHUP (a closed ssh session, or the operator) reloads the price file and never stops the doctor.
   // Installed before the ready line, so a reload sent as soon as it shows cannot end the process.

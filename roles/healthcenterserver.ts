@@ -6,6 +6,8 @@ import { checkDataDir, type DataDir } from "../shared/datadir.ts";
 import { parseCountFlag, parseFlags, parsePortFlag, readFlagFile, version, type Options } from "../shared/flags.ts";
 import { helpText } from "../shared/help.ts";
 import { unknownMessage } from "../shared/suggest.ts";
+import { connectionCap, describeCap } from "./healthcenterserver/fd-cap.ts";
+import { guard_options, readGuardSettings } from "./healthcenterserver/guard-settings.ts";
 import { checkHostFlag, checkListenHost, parseDoctorFlag } from "../shared/endpoints.ts";
 import { HealthCenter, type DoctorLocation } from "./healthcenterserver/listener.ts";
 import * as limits from "../shared/limits.ts";
@@ -54,7 +56,8 @@ export const options = {
   },
   "staff-token-file": { type: "string", value: "FILE", help: "staff who sign in with the token in FILE see patients' names on the page (default: nobody)" },
   "bookings-per-patient": { type: "string", value: "N", help: `bookings one patient may hold at once (default ${limits.bookings_per_patient}; 0 = no limit)` },
-  quiet: { type: "boolean", help: "no per-request log lines" },
+  quiet: { type: "boolean", help: "only the audit trail (bookings, refused logins), start-up and shutdown" },
+  ...guard_options,
 } as const satisfies Options;
 
 const usage = helpText({
@@ -93,7 +96,8 @@ export async function main(argv: string[]): Promise<number> {
   const settings = readSettings(values, loadConfig(values.config));
   if (checkOnly) return (await import("./healthcenterserver/check-command.ts")).runCheck(settings);
   await checkListenHost("--host", settings.host);
-  const log = new Log(values.quiet ?? false);
+  const guards = readGuardSettings(values);
+  const log = new Log({ quiet: values.quiet ?? false, format: guards.logFormat });
   // A closed ssh session sends SIGHUP: it never stops the server, even while it starts (a database
   // can keep start-up waiting); once serving, it reloads the data files.
   let onHangup = () => log.notice("Received SIGHUP while starting: nothing to reload yet");
@@ -111,10 +115,11 @@ export async function main(argv: string[]): Promise<number> {
   const staff = settings.http && new StaffPage({
     http: settings.http, token: settings.staffToken, schedule, db: settings.dbPath, databaseProblem: problem, log, patientSide: () => center,
   });
+  const cap = connectionCap(settings.connectionsMax);
   const center: HealthCenter = new HealthCenter({
     metrics: staff ? staff.metrics : undefined,
     host: settings.host, port: settings.port, users, schedule, committer, log, doctors: settings.doctors, tls: settings.tls,
-    authenticator: new Authenticator(users, throttle), connectionsMax: settings.connectionsMax,
+    authenticator: new Authenticator(users, throttle), connectionsMax: cap.connectionsMax, ...guards,
     idleTimeoutMs: settings.idleTimeoutMs, bookingsPerPatient: settings.bookingsPerPatient, onFatal: fatal,
   });
   await attach((index) => center.booker.isPending(index));
@@ -122,7 +127,8 @@ export async function main(argv: string[]): Promise<number> {
   onHangup = () => reloadData(settings.data, slots, log, (fresh) => center.replaceUsers(fresh));
   // Flush immediately: tests and the demo read the port from this line.
   log.notice(transcript.started(center.port, shownAddress(settings.host)));
-  log.notice(`(${slots.length} slots, ${restored} booked in ${shownDb}, ${users.length} users${settings.tls ? ", TLS" : ""})`);
+  log.notice(`(${slots.length} slots, ${restored} booked in ${shownDb}, ${users.length} users, ${describeCap(cap)}${settings.tls ? ", TLS" : ""})`);
+  if (!log.plain) log.info(transcript.userListing(users), { event: "server.users" });
   if (staff) {
     staff.start();
     log.notice(`Staff page: http://${settings.http!.host.includes(":") ? `[${settings.http!.host}]` : settings.http!.host}:${staff.port}/ (also /metrics, /healthz, /readyz)`);

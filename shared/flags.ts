@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors.ts";
 import { isPort } from "./protocol.ts";
+import { log_formats } from "./log.ts";
 import { unknownMessage } from "./suggest.ts";
 
 /** One option of a role: what parseArgs needs, plus what --help shows (`value` names the argument). */
@@ -73,6 +74,13 @@ export function parseCountFlag(name: string, text: string | undefined, fallback:
   const n = Number(text);
   if (!/^\d{1,12}$/.test(text) || n < min) throw new UsageError(`--${name} must be a whole number >= ${min}, not ${JSON.stringify(text)}`);
   return n;
+}
+
+/** --log-format: auto (the default), plain, text or json. */
+export function parseLogFormat(text: string | undefined): string {
+  if (text === undefined) return "auto";
+  if (!log_formats.includes(text)) throw new UsageError(`--log-format must be one of ${log_formats.join(", ")}, not ${JSON.stringify(text)}`);
+  return text;
 }
 
 /** "HOST:PORT", "HOST", "[::1]:PORT" or ":PORT". */

@@ -28,6 +28,20 @@ export const available_block_slots = 1024;
 export const slots_index_chunk_entries = 256;
 /** Up to this many slots, the whole `available` reply is one cached buffer written at once. */
 export const available_whole_slots_max = 4 * available_block_slots;
+/** A connection must log in within this long of being accepted (a TLS handshake included). */
+export const login_timeout_ms = 30_000;
+/** A line, once begun, must be finished within this long (slowloris). */
+export const line_timeout_ms = 10_000;
+/** A connection asked to close that takes none of our bytes for this long is cut off. */
+export const closing_grace_ms = 5_000;
+/** A connection closed for a login or line deadline that has not taken its `error` line by then is cut off. */
+export const deadline_close_grace_ms = 1_000;
+/** Reply bytes queued across all connections; past it the slowest readers are dropped first. */
+export const queued_bytes_max = 64 * 1024 * 1024;
+/** Connections turned away past the cap that may wait to be told so; beyond, they are closed at once. */
+export const rejected_connections_max = 32;
+/** Descriptors kept for everything but patients (stdio, database, listener, runtime), besides rejected_connections_max. */
+export const fd_reserve = 32;
 /** While stopping, a connection quiet this long has nothing more in flight. */
 export const shutdown_quiet_ms = 100;
 /** How long a stopping server waits for replies still being written. */
@@ -41,8 +55,14 @@ export const log_users_max = 10;
 /** Buffered log output is written at this size, or after this interval. */
 export const log_flush_bytes = 64 * 1024;
 export const log_flush_interval_ms = 10;
-/** Ignored datagrams a doctor logs per second; beyond that they are only counted. */
-export const ignored_logged_per_second_max = 10;
+/** Log text waiting for a slow or stuck reader; past this, lines are dropped and counted. */
+export const log_buffer_bytes_max = 1024 * 1024;
+/** After a full pipe (EAGAIN), the log tries again this much later. */
+export const log_full_retry_ms = 20;
+/** After a write error (ENOSPC, EIO), the log drops lines for this long before it tries again. */
+export const log_error_retry_ms = 1_000;
+/** Lines one cause (logins, ignored datagrams, dropped connections, quotes) may log per second; the rest are summarised. */
+export const log_cause_lines_per_second_max = 100;
 
 // ---- The staff page (HTTP, off unless --http is given)
 /** Requests in progress at once, live pages included; more get 503. */
@@ -104,7 +124,7 @@ export const price_doctors_max = 50;
 export const menu_rows_max = 12;
 
 // ---- Logins
-/** Failed logins per user, and per address, within the window before further tries are refused. */
+/** Login attempts (counted when they start; a success takes its own back) per user name from one address, and per address, within the window before further tries are refused. */
 export const login_failures_per_user_max = 5;
 export const login_failures_per_address_max = 20;
 export const login_window_ms = 60_000;
@@ -112,6 +132,10 @@ export const login_window_ms = 60_000;
 export const login_failures_per_connection_max = 3;
 /** Throttle entries kept in memory; the oldest go first. */
 export const throttle_entries_max = 100_000;
+/** Password checks (argon2id verifications) running at once; the rest wait, taken round-robin by address. */
+export const password_checks_concurrent_max = 2;
+/** Checks one address may have waiting; past it, its logins are refused unchecked. */
+export const password_checks_waiting_per_address_max = 32;
 /** A password set with `users add`, in characters (printable ASCII, so also bytes). */
 export const password_chars_max = 256;
 
@@ -170,6 +194,8 @@ check(reply_line_bytes_max < reply_bytes_max, "one reply holds at least one long
 check(reply_timeout_ms <= reply_total_ms_max, "a whole reply may take as long as one line");
 check(database_lock_retry_ms_min <= database_lock_retry_ms_max && database_lock_retry_ms_max < database_lock_wait_ms_max, "lock retries back off within the wait");
 check(login_failures_per_connection_max <= login_failures_per_user_max, "a connection is closed before its user is throttled");
+check(write_queue_bytes_max <= queued_bytes_max, "one connection's full queue fits the global cap");
+check(line_timeout_ms <= login_timeout_ms, "a login line has time to finish before the login deadline");
 check(sweep_interval_ms_min <= sweep_interval_ms_max, "sweep interval bounds are ordered");
 check(database_retry_ms_min <= database_retry_ms_max, "database retry bounds are ordered");
 check(database_poll_interval_ms < 1_000, "after a fault, other instances' changes show within a second while LISTEN reconnects");

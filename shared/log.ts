@@ -1,61 +1,161 @@
-// Buffered log output: lines collect in memory and go out together every log_flush_interval_ms (or
-// at log_flush_bytes), so a busy server makes a few large writes instead of one small write per line.
-// The cost: a crash can lose the last few milliseconds of log lines (never a booking).
+// The roles' log. Lines collect in a LogSink (see log-sink.ts: never blocks, never throws, bounded)
+// and go out every log_flush_interval_ms or at log_flush_bytes. On a terminal the seed's wording is
+// printed as it is; off one each line gets a timestamp and a level ("text"), or is one JSON object
+// ("json"). Lines of a repeated cause (failed logins, ignored datagrams, dropped connections) are
+// capped per second and the rest summarised. Bookings are in the database; the log is not the record.
 import { writeSync } from "node:fs";
+import { isatty } from "node:tty";
 import pc from "picocolors";
-import { log_flush_bytes, log_flush_interval_ms } from "./limits.ts";
+import { log_cause_lines_per_second_max, log_flush_bytes, log_flush_interval_ms } from "./limits.ts";
+import { LogSink } from "./log-sink.ts";
+
+export type LogFormat = "plain" | "text" | "json";
+export const log_formats: readonly string[] = ["auto", "plain", "text", "json"];
+export type Level = "info" | "audit" | "notice" | "warn" | "error";
+export type Fields = Record<string, string | number | boolean | undefined>;
+/** What a line is about: `event` names it for JSON; lines sharing a `cause` are rate-capped together. */
+export type Meta = { event?: string; cause?: string; fields?: Fields };
+export type LogOptions = { quiet?: boolean; format?: string; fd?: number; errFd?: number };
+
+type CauseWindow = { second: number; shown: number; suppressed: number };
 
 export class Log {
-  private pending: string[] = [];
-  private pendingBytes = 0;
-  private scheduled = false;
+  readonly quiet: boolean;
+  readonly format: LogFormat;
+  /** Lines held back by the per-cause cap (and reported in summaries). */
+  linesSuppressed = 0;
+  private readonly out: LogSink;
+  private readonly err: LogSink;
+  private readonly causes = new Map<string, CauseWindow>();
+  private summaryTimer: Timer | undefined;
 
-  constructor(readonly quiet = false, private readonly fd = 1) {}
+  constructor(options: LogOptions | boolean = {}) {
+    const o = typeof options === "boolean" ? { quiet: options } : options;
+    const fd = o.fd ?? 1;
+    this.quiet = o.quiet ?? false;
+    this.format = o.format === "json" || o.format === "text" || o.format === "plain" ? o.format : isatty(fd) ? "plain" : "text";
+    this.out = new LogSink(fd, log_flush_interval_ms, log_flush_bytes);
+    this.err = new LogSink(o.errFd ?? 2, 0, 0);
+  }
 
-  /** A phase line: what the seed's users compare against. Dropped with --quiet. */
-  info(text: string): void {
-    if (!this.quiet) this.notice(text);
+  /** True where the seed's wording is printed as it is (a terminal, or --log-format plain). */
+  get plain(): boolean {
+    return this.format === "plain";
+  }
+
+  /** Whether lines carry fields (JSON): callers build them only then. */
+  get json(): boolean {
+    return this.format === "json";
+  }
+
+  /** Lines dropped because the log could not be written or kept up: what a metric reads. */
+  get droppedLines(): number {
+    return this.out.counters.linesDropped + this.err.counters.linesDropped;
+  }
+
+  get counters(): { linesWritten: number; linesDropped: number; linesSuppressed: number; writeErrors: number } {
+    const o = this.out.counters;
+    const e = this.err.counters;
+    return {
+      linesWritten: o.linesWritten + e.linesWritten, linesDropped: this.droppedLines,
+      linesSuppressed: this.linesSuppressed, writeErrors: o.writeErrors + e.writeErrors,
+    };
+  }
+
+  /** A per-request line (the seed's phases). Dropped with --quiet. */
+  info(text: string, meta?: Meta): void {
+    if (!this.quiet) this.emit("info", text, meta);
+  }
+
+  /** The audit trail: a booking, a cancellation, a move, a refused login. Kept with --quiet. */
+  audit(text: string, meta?: Meta): void {
+    this.emit("audit", text, meta);
   }
 
   /** Start-up and shutdown lines: shown even with --quiet. */
-  notice(text: string): void {
-    this.pending.push(text, "\n");
-    this.pendingBytes += text.length + 1;
-    if (this.pendingBytes >= log_flush_bytes) this.flush();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      setTimeout(() => this.flush(), log_flush_interval_ms);
-    }
+  notice(text: string, meta?: Meta): void {
+    this.emit("notice", text, meta);
   }
 
   /** Warnings always show, on stderr. */
-  warn(text: string): void {
-    this.flush();
-    writeAll(2, `${pc.yellow("warning:")} ${text}\n`);
+  warn(text: string, meta?: Meta): void {
+    this.emit("warn", text, meta);
   }
 
-  error(text: string): void {
-    this.flush();
-    writeAll(2, `${pc.red("error:")} ${text}\n`);
+  error(text: string, meta?: Meta): void {
+    this.emit("error", text, meta);
   }
 
   flush(): void {
-    this.scheduled = false;
-    if (this.pending.length === 0) return;
-    const text = this.pending.join("");
-    this.pending = [];
-    this.pendingBytes = 0;
-    writeAll(this.fd, text);
+    this.out.flush();
+    this.err.flush();
+  }
+
+  private emit(level: Level, text: string, meta: Meta | undefined): void {
+    if (meta?.cause !== undefined && !this.admit(meta.cause)) return;
+    const toErr = level === "warn" || level === "error";
+    if (toErr) this.out.flush(); // keeps stdout and stderr in order on a shared terminal
+    const formatted = this.formatLine(level, text, meta);
+    (toErr ? this.err : this.out).write(formatted, 1);
+  }
+
+  private formatLine(level: Level, text: string, meta: Meta | undefined): string {
+    if (this.format === "json") {
+      return JSON.stringify({ ts: new Date().toISOString(), level, event: meta?.event ?? "message", msg: text, fields: meta?.fields ?? {} }) + "\n";
+    }
+    if (this.format === "text") return `${new Date().toISOString()} ${level} ${text}\n`;
+    if (level === "warn") return `${pc.yellow("warning:")} ${text}\n`;
+    if (level === "error") return `${pc.red("error:")} ${text}\n`;
+    return `${text}\n`;
+  }
+
+  /** Within the cause's per-second cap? Past it, counts the line for the summary. */
+  private admit(cause: string): boolean {
+    const second = Math.floor(Date.now() / 1000);
+    let w = this.causes.get(cause);
+    if (!w) this.causes.set(cause, (w = { second, shown: 0, suppressed: 0 }));
+    if (w.second !== second) {
+      this.summarise(cause, w);
+      w.second = second;
+      w.shown = 0;
+    }
+    if (w.shown < log_cause_lines_per_second_max) {
+      w.shown++;
+      return true;
+    }
+    w.suppressed++;
+    this.linesSuppressed++;
+    if (!this.summaryTimer) {
+      this.summaryTimer = setTimeout(() => this.summariseAll(), 1000 - (Date.now() % 1000) + 1);
+      this.summaryTimer.unref?.();
+    }
+    return false;
+  }
+
+  private summariseAll(): void {
+    this.summaryTimer = undefined;
+    const second = Math.floor(Date.now() / 1000);
+    for (const [cause, w] of this.causes) {
+      if (w.second === second) continue;
+      this.summarise(cause, w);
+      this.causes.delete(cause);
+    }
+  }
+
+  private summarise(cause: string, w: CauseWindow): void {
+    if (w.suppressed === 0) return;
+    const fields = { cause, count: w.suppressed };
+    this.emit("notice", `log: ${w.suppressed} more lines about ${cause} in that second were not logged`, { event: "log.suppressed", fields });
+    w.suppressed = 0;
   }
 }
 
-/** Synchronous and complete, retrying when a non-blocking pipe is full. */
+/** Synchronous and complete, for interactive output (the patient); a closed pipe ends it quietly. */
 export function writeAll(fd: number, text: string): void {
   let bytes = Buffer.from(text);
   while (bytes.length > 0) {
     try {
-      const n = writeSync(fd, bytes);
-      bytes = bytes.subarray(n);
+      bytes = bytes.subarray(writeSync(fd, bytes));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "EAGAIN") {

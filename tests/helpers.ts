@@ -217,3 +217,28 @@ export async function startSystem(serverArgs: string[] = []): Promise<{ server: 
   ]);
   return { server, doc1, doc2, stop: async () => void (await Promise.all([server.stop(), doc1.stop(), doc2.stop()])) };
 }
+
+/** One request/reply exchange from a chosen loopback source address (127.0.0.0/8 is all ours). */
+export async function loginFrom(port: number, source: string, user: string, password: string): Promise<string> {
+  const { connect } = await import("node:net");
+  const socket = connect({ port, host: loopback, localAddress: source });
+  socket.on("error", () => {});
+  await new Promise((resolve) => socket.once("connect", resolve));
+  socket.write(`authenticate ${user} ${password}\n`);
+  const reply = await new Promise<string>((resolve) => {
+    let text = "";
+    socket.on("data", (d) => {
+      text += d.toString();
+      if (text.includes("\n")) resolve(text.split("\n")[0]!);
+    });
+    socket.once("close", () => resolve(text));
+  });
+  socket.destroy();
+  return reply;
+}
+
+/** Resident memory of a process, in MiB. */
+export function rssMiB(pid: number): number {
+  const { readFileSync } = require("node:fs") as typeof import("node:fs");
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
+}

@@ -1,28 +1,57 @@
 import { expect, test } from "bun:test";
 import { Authenticator, equalConstantTime } from "../roles/healthcenterserver/auth.ts";
-import { Throttle } from "../roles/healthcenterserver/throttle.ts";
+import { addressKey, Throttle } from "../roles/healthcenterserver/throttle.ts";
+import { CheckQueue } from "../roles/healthcenterserver/check-queue.ts";
 
 const limits = { perUser: 3, perAddress: 5, windowMs: 1000, entriesMax: 100 };
 
-test("a user is refused after the limit, and only within the window", () => {
+test("a user name is refused from the guessing address after the limit, only within the window; other addresses are not", () => {
   const t = new Throttle(limits);
-  for (let i = 0; i < 3; i++) t.recordFailure("alice", `198.51.100.${i}`, 0);
-  expect(t.isBlocked("alice", "198.51.100.99", 10)).toBe(true);
-  expect(t.isBlocked("bob", "198.51.100.99", 10)).toBe(false);
-  expect(t.isBlocked("alice", "198.51.100.99", 1001)).toBe(false);
+  for (let i = 0; i < 3; i++) expect(t.begin("alice", "198.51.100.1", 0)).toBeDefined();
+  expect(t.begin("alice", "198.51.100.1", 10)).toBeUndefined();
+  expect(t.isBlocked("alice", "198.51.100.99", 10)).toBe(false);
+  expect(t.isBlocked("bob", "198.51.100.1", 10)).toBe(false);
+  expect(t.isBlocked("alice", "198.51.100.1", 1001)).toBe(false);
 });
 
-test("an address is refused after its own limit, for any user", () => {
+test("an attempt counts when it starts; a success takes only itself back", () => {
   const t = new Throttle(limits);
-  for (let i = 0; i < 5; i++) t.recordFailure(`user${i}`, "203.0.113.7", 0);
+  const first = t.begin("alice", "198.51.100.1", 0)!;
+  t.begin("alice", "198.51.100.1", 0);
+  t.begin("alice", "198.51.100.1", 0);
+  expect(t.isBlocked("alice", "198.51.100.1", 1)).toBe(true); // three in flight, none finished
+  t.succeeded(first);
+  expect(t.isBlocked("alice", "198.51.100.1", 1)).toBe(false);
+});
+
+test("an address is refused after its own limit, for any user; IPv6 counts by /64", () => {
+  const t = new Throttle(limits);
+  for (let i = 0; i < 5; i++) t.begin(`user${i}`, "203.0.113.7", 0);
   expect(t.isBlocked("someone", "203.0.113.7", 1)).toBe(true);
   expect(t.isBlocked("someone", "203.0.113.8", 1)).toBe(false);
+  for (let i = 0; i < 5; i++) t.begin(`user${i}`, `2001:db8:1:2::${i + 1}`, 0);
+  expect(t.isBlocked("someone", "2001:db8:1:2:ffff::9", 1)).toBe(true);
+  expect(t.isBlocked("someone", "2001:db8:1:3::1", 1)).toBe(false);
+  expect(addressKey("2001:DB8:0001:0002:0:0:0:1")).toBe("2001:db8:1:2::/64");
 });
 
 test("the throttle's memory is bounded", () => {
   const t = new Throttle(limits);
-  for (let i = 0; i < 1000; i++) t.recordFailure(`u${i}`, "203.0.113.7", 0);
+  for (let i = 0; i < 1000; i++) t.begin(`u${i}`, `203.0.${i >> 8}.${i & 255}`, 0);
   expect(t.size).toBeLessThanOrEqual(100);
+});
+
+test("the check queue runs a bounded number at once, one per address, and takes addresses in turn", async () => {
+  const q = new CheckQueue(2, 10);
+  const order: string[] = [];
+  const job = (name: string) => () => { order.push(name); return Bun.sleep(1).then(() => name); };
+  const flood = [1, 2, 3, 4].map((i) => q.run("flood", job(`f${i}`))!);
+  const owner = q.run("owner", job("o1"))!; // starts at once: the flood holds only one place
+  expect(order).toEqual(["f1", "o1"]);
+  await Promise.all([...flood, owner]);
+  expect(order).toEqual(["f1", "o1", "f2", "f3", "f4"]);
+  for (let i = 0; i < 11; i++) q.run("busy", () => new Promise(() => {})); // one runs, ten wait
+  expect(q.run("busy", job("x"))).toBeUndefined();
 });
 
 test("plaintext comparison is exact", () => {
@@ -38,5 +67,6 @@ test("hashed users verify asynchronously; unknown users and wrong passwords fail
   expect(ok).toBeInstanceOf(Promise);
   expect(await ok).toBe("success");
   expect(await auth.check("alice", "wrong", "b", 0)).toBe("failure");
+  expect(await auth.check("mallory", "s3cret", "c", 0)).toBe("failure");
   expect(await auth.check("mallory", "s3cret", "c", 0)).toBe("failure");
 });

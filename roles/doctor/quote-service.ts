@@ -1,9 +1,11 @@
 // The doctor's UDP quote service: one datagram in, the price (or "unknown") out.
 import type { udp } from "bun";
-import { datagram_bytes_max, ignored_logged_per_second_max } from "../../shared/limits.ts";
+import { datagram_bytes_max } from "../../shared/limits.ts";
 import type { Log } from "../../shared/log.ts";
 import { displayDoctorName, displayPatientName } from "../../shared/names.ts";
 import { parseQuoteRequest } from "../../shared/protocol.ts";
+
+const quote_meta = { event: "quote", cause: "quotes" };
 
 /** The seed's print of the price table: {'insurance1': '30', ...}. */
 export function formatPriceTable(prices: Map<string, number>): string {
@@ -25,8 +27,6 @@ export class DoctorService {
   // Replies collected during one event-loop turn go out in one sendMany (one sendmmsg).
   private outbox: (Buffer | number | string)[] = [];
   private flushScheduled = false;
-  private ignoredThisSecond = 0;
-  private ignoredSecond = 0;
   quotes = 0;
   ignored = 0;
 
@@ -94,7 +94,8 @@ export class DoctorService {
     const sent = reply === this.unknown
       ? `has no price for insurance plan ${request.insurance}; sent unknown to patient with port number ${port}`
       : `has sent estimated price $ ${this.priceTexts.get(request.insurance)} to patient with port number ${port}`;
-    log.info(`Phase3: ${this.shownName} receives the request from the patient with port number ${port} and name ${who} with the insurance plan ${request.insurance}\n${this.table}\nPhase3: ${this.shownName} ${sent}\n${this.ready ??= this.readyLine()}`);
+    log.info(`Phase3: ${this.shownName} receives the request from the patient with port number ${port} and name ${who} with the insurance plan ${request.insurance}\n${this.table}\nPhase3: ${this.shownName} ${sent}\n${this.ready ??= this.readyLine()}`,
+      log.format === "json" ? { event: "quote", cause: "quotes", fields: { patient: who, insurance: request.insurance, port, address, price: this.priceTexts.get(request.insurance) ?? "unknown" } } : quote_meta);
   }
 
   private flush(s: udp.Socket<"buffer">): void {
@@ -107,18 +108,12 @@ export class DoctorService {
       else s.sendMany(out);
     } catch (err) {
       // A full socket buffer drops replies; the patients' retries ask again.
-      this.o.log.info(`Phase3: ${this.shownName} could not send ${out.length / 3} replies: ${(err as Error).message}`);
+      this.o.log.info(`Phase3: ${this.shownName} could not send ${out.length / 3} replies: ${(err as Error).message}`, { event: "quote.send_failed", cause: "send failures" });
     }
   }
 
   private ignore(address: string, port: number, why: string): void {
     this.ignored++;
-    const second = Math.floor(Date.now() / 1000);
-    if (second !== this.ignoredSecond) {
-      this.ignoredSecond = second;
-      this.ignoredThisSecond = 0;
-    }
-    if (++this.ignoredThisSecond > ignored_logged_per_second_max) return;
-    this.o.log.info(`Phase3: ${this.shownName} ignored a datagram from ${address}:${port} (${why})`);
+    this.o.log.info(`Phase3: ${this.shownName} ignored a datagram from ${address}:${port} (${why})`, { event: "datagram.ignored", cause: "ignored datagrams", fields: { address, port, why } });
   }
 }

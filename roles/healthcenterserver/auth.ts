@@ -1,12 +1,16 @@
-// Checking a login: constant-time for plaintext, asynchronous for argon2id hashes, and the
-// same work for an unknown user as for a wrong password, so timing does not reveal who exists.
+// Checking a login. The attempt is counted before any checking starts (see throttle.ts). When
+// users.txt holds any argon2id hash, *every* check costs one argon2id verification (a plaintext
+// user's password and an unknown name are verified against a dummy hash as well), so the reply
+// time does not tell who exists or how their password is stored. Checks run through a fair queue.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { User } from "../../shared/datafiles.ts";
-import { Throttle } from "./throttle.ts";
+import { password_checks_concurrent_max, password_checks_waiting_per_address_max } from "../../shared/limits.ts";
+import { CheckQueue } from "./check-queue.ts";
+import { addressKey, Throttle } from "./throttle.ts";
 
 export type AuthResult = "success" | "failure" | "throttled";
 
-// A random password: what an unknown user is checked against.
+// A random password: what the dummy hash is made of, so no sent password ever matches it.
 const dummy_password = crypto.randomUUID();
 
 /** Plaintext passwords are kept as their SHA-256 digests, so a login hashes only what it was sent. */
@@ -14,9 +18,10 @@ type Stored = { kind: "digest"; digest: Buffer } | { kind: "hash"; hash: string 
 
 export class Authenticator {
   private users = new Map<string, Stored>();
-  private anyHashed = false;
-  private readonly dummyDigest: Stored = { kind: "digest", digest: digestOf(dummy_password) };
-  private dummyHash: Stored | undefined;
+  private anyHashed: string | undefined;
+  private readonly dummyDigest = digestOf(dummy_password);
+  private dummyHash: Promise<string> | undefined;
+  private readonly queue = new CheckQueue(password_checks_concurrent_max, password_checks_waiting_per_address_max);
 
   constructor(users: readonly User[], readonly throttle = new Throttle()) {
     this.replaceUsers(users);
@@ -29,26 +34,38 @@ export class Authenticator {
       stored.set(u.name, u.secret.kind === "plain" ? { kind: "digest", digest: digestOf(u.secret.password) } : u.secret);
     }
     this.users = stored;
-    this.anyHashed = users.some((u) => u.secret.kind === "hash");
+    const hashed = users.map((u) => (u.secret.kind === "hash" ? u.secret.hash : undefined)).find((h) => h !== undefined);
+    if (hashed !== this.anyHashed) this.dummyHash = undefined;
+    this.anyHashed = hashed;
   }
 
-  /** Synchronous for plaintext users; a promise where an argon2id hash has to be verified. */
+  /** Synchronous when no user has a hash (or when throttled); otherwise a promise settled by the fair queue. */
   check(user: string, password: string, address: string, now: number): AuthResult | Promise<AuthResult> {
-    if (this.throttle.isBlocked(user, address, now)) return "throttled";
-    const stored = this.users.get(user) ?? this.unknownUser();
+    const attempt = this.throttle.begin(user, address, now);
+    if (!attempt) return "throttled";
     const settle = (ok: boolean): AuthResult => {
-      if (ok && this.users.has(user)) return "success";
-      this.throttle.recordFailure(user, address, now);
-      return "failure";
+      if (!ok) return "failure";
+      this.throttle.succeeded(attempt);
+      return "success";
     };
-    if (stored.kind === "digest") return settle(timingSafeEqual(digestOf(password), stored.digest));
-    return Bun.password.verify(password, stored.hash).then(settle, () => settle(false));
+    const stored = this.users.get(user);
+    if (this.anyHashed === undefined) return settle(timingSafeEqual(digestOf(password), stored?.kind === "digest" ? stored.digest : this.dummyDigest));
+    const pending = this.queue.run(addressKey(address), () => this.verify(stored, password));
+    return pending ? pending.then(settle, () => settle(false)) : "throttled";
   }
 
-  /** The same kind of work as a known user costs: a real argon2id check when the file holds hashes. */
-  private unknownUser(): Stored {
-    if (!this.anyHashed) return this.dummyDigest;
-    this.dummyHash ??= { kind: "hash", hash: Bun.password.hashSync(dummy_password, "argon2id") };
+  /** One argon2id verification whatever is stored: the user's own hash, or the dummy one. */
+  private async verify(stored: Stored | undefined, password: string): Promise<boolean> {
+    if (stored?.kind === "hash") return Bun.password.verify(password, stored.hash);
+    const spent = await Bun.password.verify(password, await this.dummy());
+    const digestMatches = timingSafeEqual(digestOf(password), stored?.digest ?? this.dummyDigest);
+    return stored !== undefined && digestMatches && !spent;
+  }
+
+  /** A hash of a random password with the same argon2id cost as the file's own hashes. */
+  private dummy(): Promise<string> {
+    const m = /\$m=(\d+),t=(\d+)/.exec(this.anyHashed ?? "");
+    this.dummyHash ??= Bun.password.hash(dummy_password, m ? { algorithm: "argon2id", memoryCost: Number(m[1]), timeCost: Number(m[2]) } : "argon2id");
     return this.dummyHash;
   }
 }

@@ -5,6 +5,7 @@ import { assert } from "../../shared/assert.ts";
 import { LineFramer, type LineVerdict } from "../../shared/framing.ts";
 import { backlog_lines_max, write_queue_replies_max } from "../../shared/limits.ts";
 import { formatError } from "../../shared/protocol.ts";
+import type { QueueBudget } from "./queue-budget.ts";
 
 /**
  * reading: lines go to the session as they come.
@@ -23,7 +24,8 @@ export interface LineHandler {
   onLine(line: string): void;
 }
 
-export type ConnectionLimits = { lineBytesMax: number; writeQueueBytesMax: number };
+export type ConnectionLimits = { lineBytesMax: number; writeQueueBytesMax: number; budget?: QueueBudget };
+
 
 /** A queued reply: bytes, or a stream of chunks produced as the socket drains. */
 type Queued = Buffer | Iterator<Buffer>;
@@ -34,6 +36,15 @@ export class Connection {
   private remotePort: number | undefined;
   /** Milliseconds (the listener's clock) of the last bytes read or written. */
   lastActiveMs: number;
+  /** When the connection was accepted (a TLS handshake and the login must finish within limits). */
+  readonly openedMs: number;
+  /** When the unfinished line now held began; undefined when none is held. */
+  partialSinceMs: number | undefined;
+  /** When the peer last took any of our bytes: the slowest reader is the one longest without. */
+  lastWrittenMs: number;
+  loggedIn = false;
+  /** Set by the sweep when it closes a connection for a deadline: cut off then if still not flushed. */
+  closeByMs: number | undefined;
   handler: LineHandler | undefined;
   private readonly framer: LineFramer;
   private readonly queue: Queued[] = [];
@@ -47,6 +58,13 @@ export class Connection {
   ) {
     this.framer = new LineFramer(limits.lineBytesMax);
     this.lastActiveMs = nowMs;
+    this.openedMs = nowMs;
+    this.lastWrittenMs = nowMs;
+  }
+
+  /** Bytes of replies produced and not yet taken by the peer. */
+  get queued(): number {
+    return this.queuedBytes;
   }
 
   /** The peer's address, read from the socket on first use (each read is a system call). */
@@ -70,6 +88,8 @@ export class Connection {
     if (!this.isOpen) return;
     this.lastActiveMs = nowMs;
     const result = this.framer.push(bytes, (line) => this.onLine(line));
+    if (this.framer.pendingBytes === 0) this.partialSinceMs = undefined;
+    else this.partialSinceMs ??= nowMs;
     if (result === "overflow" && this.isOpen) {
       this.send(formatError(`line longer than ${this.limits.lineBytesMax} bytes`));
       this.closeWhenFlushed();
@@ -143,7 +163,7 @@ export class Connection {
       if (Buffer.isBuffer(head)) {
         bytes = head;
         this.queue.shift();
-        this.queuedBytes -= bytes.length;
+        this.account(-bytes.length);
       } else {
         const next = head.next();
         if (next.done) {
@@ -154,11 +174,11 @@ export class Connection {
       }
       const written = this.socket.write(bytes);
       if (written < 0) return;
-      if (written > 0) this.lastActiveMs = Date.now();
+      if (written > 0) this.lastActiveMs = this.lastWrittenMs = Date.now();
       if (written < bytes.length) {
         const rest = bytes.subarray(written);
         this.queue.unshift(rest);
-        this.queuedBytes += rest.length;
+        this.account(rest.length);
         return;
       }
     }
@@ -177,12 +197,30 @@ export class Connection {
   terminate(): void {
     if (this.state.kind === "closed") return;
     this.state = { kind: "closed" };
+    this.release();
     this.socket.terminate();
   }
 
   /** The socket is gone (closed by either side). */
   onClosed(): void {
     this.state = { kind: "closed" };
+    this.release();
+  }
+
+  /** Drops this connection for a reason the listener found (the global queue cap). */
+  dropFor(why: string): void {
+    if (this.state.kind !== "closed") this.drop(why);
+  }
+
+  /** A closed connection's queue no longer counts against the global cap. */
+  private release(): void {
+    this.queue.length = 0;
+    this.account(-this.queuedBytes);
+  }
+
+  private account(delta: number): void {
+    this.queuedBytes += delta;
+    this.limits.budget?.add(delta);
   }
 
   /** The state, read afresh (a handler may have changed it). */
@@ -192,7 +230,8 @@ export class Connection {
 
   private enqueue(item: Queued): void {
     this.queue.push(item);
-    if (Buffer.isBuffer(item)) this.queuedBytes += item.length;
+    if (Buffer.isBuffer(item)) this.account(item.length);
+    if (this.state.kind === "closed") return;
     if (this.queuedBytes > this.limits.writeQueueBytesMax) {
       this.drop(`more than ${this.limits.writeQueueBytesMax} bytes of replies unread`);
     } else if (this.queue.length > write_queue_replies_max) {

@@ -1,7 +1,7 @@
 // The health center server's TCP side: accept connections, sweep idle ones, stop gracefully.
 // Every socket event is guarded: bad input becomes a reply or a closed connection, never a throw;
 // a broken invariant stops the process (see onFatal).
-import type { Socket, TCPSocketListener } from "bun";
+import type { Socket, SocketHandler, TCPSocketListener } from "bun";
 import { AssertionError } from "../../shared/assert.ts";
 import type { User } from "../../shared/datafiles.ts";
 import * as limits from "../../shared/limits.ts";
@@ -11,6 +11,9 @@ import type { Authenticator } from "./auth.ts";
 import { Booker } from "./booker.ts";
 import type { Committer } from "./committer.ts";
 import { Connection } from "./connection.ts";
+import { QueueBudget } from "./queue-budget.ts";
+import { tlsOnAccept } from "./tls-on-accept.ts";
+import { overdue, slowestReaders, sweepIntervalMs, type Deadlines } from "./deadlines.ts";
 import type { Schedule } from "./schedule.ts";
 import type { ServerMetrics } from "./staff/server-metrics.ts";
 import { Session, type DoctorLocation, type SessionServices } from "./session.ts";
@@ -36,6 +39,12 @@ export type ServerOptions = {
   metrics?: ServerMetrics;
   /** Bookings one patient may hold at once; 0 means no limit. */
   bookingsPerPatient: number;
+  /** From accept (TLS handshake included) to a successful login. */
+  loginTimeoutMs: number;
+  /** From the first byte of a line to its newline. */
+  lineTimeoutMs: number;
+  /** Reply bytes queued across all connections; past it the slowest readers are dropped. */
+  queuedBytesMax: number;
   /** A broken invariant: the role logs it and exits, since memory may no longer mirror the database. */
   onFatal: (err: unknown) => void;
 };
@@ -46,6 +55,11 @@ export class HealthCenter {
   private listener: TCPSocketListener<Connection> | undefined;
   private readonly conns = new Set<Sock>();
   readonly booker: Booker;
+  /** Turned away past the cap: they hold a descriptor until told so, bounded by rejected_max. */
+  private readonly rejected = new Set<Sock>();
+  private readonly budget: QueueBudget;
+  private readonly deadlines: Deadlines;
+  private shedding = false;
   private readonly services: SessionServices;
   private sweepTimer: Timer | undefined;
   /** A clock read once per sweep, so a data event does not read it. */
@@ -56,6 +70,8 @@ export class HealthCenter {
     this.booker = new Booker(options.schedule, options.committer, options.onFatal, { bookingsPerPatient: options.bookingsPerPatient });
     const metrics = options.metrics;
     if (metrics) this.booker.onCommitTimed = (seconds) => metrics.commitSeconds.observe(seconds);
+    this.budget = new QueueBudget(options.queuedBytesMax, () => this.shed());
+    this.deadlines = { idleTimeoutMs: options.idleTimeoutMs, loginTimeoutMs: options.loginTimeoutMs, lineTimeoutMs: options.lineTimeoutMs };
     this.services = {
       auth: options.authenticator,
       booker: this.booker,
@@ -63,7 +79,8 @@ export class HealthCenter {
       doctors: options.doctors,
       log: options.log,
       metrics: options.metrics,
-      userListing: transcript.userListing(options.users),
+      // Off a terminal the list is printed once at start-up (see healthcenterserver.ts), not per login.
+      userListing: options.log.plain ? transcript.userListing(options.users) : "",
       guard: (c, fn) => this.guard(c, fn),
     };
   }
@@ -71,7 +88,7 @@ export class HealthCenter {
   /** Users read again (SIGHUP): later logins, and the masked listing in the log, use these. */
   replaceUsers(users: readonly User[]): void {
     this.options.authenticator.replaceUsers(users);
-    this.services.userListing = transcript.userListing(users);
+    if (this.options.log.plain) this.services.userListing = transcript.userListing(users);
   }
 
   get port(): number {
@@ -89,41 +106,42 @@ export class HealthCenter {
 
   start(): void {
     const self = this;
+    const handlers: SocketHandler<Connection> = {
+      open(s) {
+        if (s.data === undefined) self.onOpen(s);
+      },
+      data(s, bytes) {
+        // The busiest handler: guarded inline, without a closure per event.
+        try {
+          s.data.onData(bytes, self.stopping ? Date.now() : self.nowMs);
+        } catch (err) {
+          self.guard(s.data, () => {
+            throw err;
+          });
+        }
+      },
+      drain(s) {
+        self.guard(s.data, () => s.data.flush());
+      },
+      end(s) {
+        // The patient sent FIN: answer what it already asked, then close our side.
+        self.guard(s.data, () => s.data.closeWhenFlushed());
+      },
+      close(s) {
+        self.onClose(s);
+      },
+      error(s, err) {
+        self.options.log.info(`connection error from ${s.data?.address ?? "?"}: ${err.message}`, { event: "connection.error", cause: "dropped connections" });
+        self.onClose(s);
+      },
+    };
+    const tls = this.options.tls;
     this.listener = Bun.listen<Connection>({
       hostname: this.options.host,
       port: this.options.port,
-      tls: this.options.tls,
-      socket: {
-        open(s) {
-          self.onOpen(s);
-        },
-        data(s, bytes) {
-          // The busiest handler: guarded inline, without a closure per event.
-          try {
-            s.data.onData(bytes, self.stopping ? Date.now() : self.nowMs);
-          } catch (err) {
-            self.guard(s.data, () => {
-              throw err;
-            });
-          }
-        },
-        drain(s) {
-          self.guard(s.data, () => s.data.flush());
-        },
-        end(s) {
-          // The patient sent FIN: answer what it already asked, then close our side.
-          self.guard(s.data, () => s.data.closeWhenFlushed());
-        },
-        close(s) {
-          self.onClose(s);
-        },
-        error(s, err) {
-          self.options.log.info(`connection error from ${s.data?.address ?? "?"}: ${err.message}`);
-          self.onClose(s);
-        },
-      },
+      socket: tls ? tlsOnAccept(tls, handlers, (s) => this.guard(undefined, () => this.onOpen(s))) : handlers,
     });
-    const tickMs = Math.max(limits.sweep_interval_ms_min, Math.min(limits.sweep_interval_ms_max, Math.floor(this.options.idleTimeoutMs / 4)));
+    const tickMs = sweepIntervalMs(this.deadlines, limits.sweep_interval_ms_min, limits.sweep_interval_ms_max);
     this.sweepTimer = setInterval(() => this.guard(undefined, () => this.sweep()), tickMs);
   }
 
@@ -146,8 +164,9 @@ export class HealthCenter {
       await Bun.sleep(10);
     }
     await this.booker.drain();
-    for (const s of this.conns) s.data.terminate();
+    for (const s of [...this.conns, ...this.rejected]) s.data.terminate();
     this.conns.clear();
+    this.rejected.clear();
     this.listener?.stop(true);
     this.options.log.flush();
   }
@@ -164,11 +183,15 @@ export class HealthCenter {
   }
 
   private onOpen(s: Sock): void {
-    const c = new Connection(s as Socket<unknown>, { lineBytesMax: limits.line_bytes_max, writeQueueBytesMax: limits.write_queue_bytes_max }, (dropped, why) => {
-      this.options.log.notice(transcript.dropped(dropped.address, dropped.port, why));
+    const connLimits = { lineBytesMax: limits.line_bytes_max, writeQueueBytesMax: limits.write_queue_bytes_max, budget: this.budget };
+    const c = new Connection(s as Socket<unknown>, connLimits, (dropped, why) => {
+      this.options.log.notice(transcript.dropped(dropped.address, dropped.port, why), { event: "connection.dropped", cause: "dropped connections", fields: { address: dropped.address, why } });
     }, this.nowMs);
     s.data = c;
     if (this.stopping || this.conns.size >= this.options.connectionsMax) {
+      // Past rejected_max the descriptors the cap keeps free are used up: close without a word.
+      if (this.rejected.size >= limits.rejected_connections_max) return c.terminate();
+      this.rejected.add(s);
       c.send(formatError(this.stopping ? "server is shutting down" : "too many connections, try again later"));
       c.closeWhenFlushed();
       return;
@@ -181,25 +204,47 @@ export class HealthCenter {
   private onClose(s: Sock): void {
     s.data?.onClosed();
     this.conns.delete(s);
+    this.rejected.delete(s);
+  }
+
+  /** Over the global queue cap: drop the slowest readers until back under it. */
+  private shed(): void {
+    if (this.shedding) return;
+    this.shedding = true;
+    try {
+      const excess = this.budget.totalBytes - this.budget.capBytes;
+      for (const c of slowestReaders([...this.conns].map((s) => s.data), excess)) {
+        c.dropFor(`the server holds more than ${this.budget.capBytes} bytes of unread replies; this reader is the slowest`);
+      }
+    } finally {
+      this.shedding = false;
+    }
   }
 
   private sweep(): void {
-    this.nowMs = Date.now();
-    const cutoff = this.nowMs - this.options.idleTimeoutMs;
-    for (const s of this.conns) {
-      const c = s.data;
-      if (c.lastActiveMs > cutoff) continue;
-      if (!c.isOpen) {
-        // Asked to close and still here after another whole timeout: the peer is gone.
-        if (c.lastActiveMs <= cutoff - this.options.idleTimeoutMs) {
-          c.terminate();
-          this.conns.delete(s);
+    const now = (this.nowMs = Date.now());
+    const graceMs = Math.min(this.options.idleTimeoutMs, limits.closing_grace_ms);
+    for (const set of [this.conns, this.rejected]) {
+      for (const s of set) {
+        const c = s.data;
+        if (!c.isOpen) {
+          // Asked to close and taking none of our bytes for the grace period: the peer is gone or stuck
+          // (or, for a deadline, never finished a TLS handshake, so cannot even be told why).
+          if (now - c.lastActiveMs >= graceMs || (c.closeByMs !== undefined && now >= c.closeByMs)) {
+            c.terminate();
+            set.delete(s);
+          }
+          continue;
         }
-        continue;
+        const why = overdue(c, now, this.deadlines);
+        if (why === undefined) continue;
+        const text = why === "idle timeout" ? transcript.idleClosed(c.address, c.port) : transcript.dropped(c.address, c.port, why);
+        this.options.log.info(text, { event: "connection.closed", cause: "dropped connections", fields: { address: c.address, why } });
+        c.send(formatError(why));
+        c.closeWhenFlushed();
+        c.lastActiveMs = now;
+        if (why !== "idle timeout") c.closeByMs = now + limits.deadline_close_grace_ms;
       }
-      this.options.log.info(transcript.idleClosed(c.address, c.port));
-      c.send(formatError("idle timeout"));
-      c.closeWhenFlushed();
     }
   }
 }

@@ -1,7 +1,7 @@
 // One patient's session: what each request line means, and the reply it gets. Callbacks are named
 // after what they answer (onLoginChecked, onSelectionCommitted). The connection moves the bytes.
 import { connection_errors_max, login_failures_per_connection_max } from "../../shared/limits.ts";
-import type { Log } from "../../shared/log.ts";
+import type { Fields, Log } from "../../shared/log.ts";
 import { encoded_reply, formatError, formatLimitReached, formatSelectionReply, parseRequest, type SelectionReply } from "../../shared/protocol.ts";
 import { AppointmentRequests } from "./appointment-requests.ts";
 import type { AuthResult, Authenticator } from "./auth.ts";
@@ -21,7 +21,7 @@ export type SessionServices = {
   /** Where a doctor really is, when the operator said so; patients are sent there. */
   doctors: Map<string, DoctorLocation>;
   log: Log;
-  /** The masked user database, as the seed logs it on each login. */
+  /** The masked user database, as the seed logs it on each login (on a terminal); empty when printed once at start-up. */
   userListing: string;
   /** Counts for /metrics (only with --http). */
   metrics?: ServerMetrics;
@@ -89,6 +89,11 @@ export class Session implements LineHandler {
     }
   }
 
+  /** Fields for a JSON log line; none otherwise (the peer's address is read only when needed). */
+  private fields(f: Fields): Fields | undefined {
+    return this.services.log.json ? { ...f, address: this.conn.address, port: this.conn.port } : undefined;
+  }
+
   private protocolError(reason: string): void {
     this.protocolErrors += 1;
     this.conn.send(formatError(reason));
@@ -97,9 +102,10 @@ export class Session implements LineHandler {
 
   private authenticate(user: string, password: string): void {
     const { log, auth, userListing } = this.services;
-    log.info(transcript.separator);
-    log.info(transcript.loginReceived(user));
-    log.info(userListing);
+    const fields = this.fields({ user });
+    log.info(transcript.separator, { event: "login.separator", cause: "logins" });
+    log.info(transcript.loginReceived(user), { event: "login.received", cause: "logins", fields });
+    if (userListing) log.info(userListing, { event: "login.users", cause: "logins" });
     const result = auth.check(user, password, this.conn.address, Date.now());
     if (typeof result === "string") return this.onLoginChecked(user, result);
     this.conn.awaitReply();
@@ -114,33 +120,37 @@ export class Session implements LineHandler {
   private onLoginChecked(user: string, result: AuthResult): void {
     const log = this.services.log;
     this.services.metrics?.logins.inc(result);
+    const fields = this.fields({ user, outcome: result });
     if (result === "success") {
       this.user = user;
-      log.info(transcript.loginSucceeded(user));
+      this.conn.loggedIn = true;
+      log.info(transcript.loginSucceeded(user), { event: "login.succeeded", cause: "logins", fields });
       return this.conn.send(encoded_reply.success);
     }
     this.loginFailures += 1;
-    if (result === "throttled") log.info(transcript.loginThrottled(user, this.conn.address));
-    log.info(transcript.loginFailed(user));
+    if (result === "throttled") log.audit(transcript.loginThrottled(user, this.conn.address), { event: "login.throttled", cause: "throttled logins", fields });
+    else log.audit(transcript.loginFailed(user), { event: "login.failed", cause: "refused logins", fields });
+    if (result === "throttled" && !log.quiet) log.info(transcript.loginFailed(user), { cause: "throttled logins" });
     this.conn.send(encoded_reply.failure);
     if (this.loginFailures >= login_failures_per_connection_max) {
-      log.info(transcript.closingAfterFailedLogins(this.conn.address, this.conn.port, this.loginFailures));
+      log.info(transcript.closingAfterFailedLogins(this.conn.address, this.conn.port, this.loginFailures), { event: "connection.closed", cause: "dropped connections", fields });
       this.conn.closeWhenFlushed();
     }
   }
 
   private available(user: string): void {
     const { log, schedule } = this.services;
-    log.info(transcript.availableReceived(this.conn.port, this.conn.address));
-    if (!log.quiet) log.info(schedule.logListing());
+    const meta = { event: "available", cause: "available", fields: this.fields({ user }) };
+    log.info(transcript.availableReceived(this.conn.port, this.conn.address), meta);
+    if (!log.quiet) log.info(schedule.logListing(), meta);
     const whole = schedule.smallReply();
     if (whole) this.conn.send(whole);
     else this.conn.sendStream(schedule.availableChunks());
-    log.info(transcript.availableSent(user));
+    log.info(transcript.availableSent(user), meta);
   }
 
   private selection(user: string, index: number): void {
-    this.services.log.info(transcript.selectionReceived(index, this.conn.port, user));
+    this.services.log.info(transcript.selectionReceived(index, this.conn.port, user), { event: "selection.received", cause: "selections", fields: { user, index } });
     this.conn.awaitReply();
     this.services.booker.book(index, user, (outcome) =>
       this.services.guard(this.conn, () => {
@@ -153,12 +163,13 @@ export class Session implements LineHandler {
   private onSelectionCommitted(user: string, index: number, outcome: BookingOutcome): void {
     const log = this.services.log;
     this.services.metrics?.booking(outcome.kind);
+    const meta = { cause: "selections", fields: this.fields({ user, index }) };
     switch (outcome.kind) {
       case "invalid":
-        log.info(transcript.selectionInvalid);
+        log.info(transcript.selectionInvalid, { event: "selection.invalid", ...meta });
         return this.conn.send(encoded_reply.invalid);
       case "notavailable":
-        log.info(transcript.selectionRejected(index, user));
+        log.info(transcript.selectionRejected(index, user), { event: "selection.rejected", ...meta });
         return this.conn.send(encoded_reply.notavailable);
       case "limit":
         log.info(`${user} already holds ${outcome.held} bookings: slot ${index} refused`);
@@ -167,7 +178,7 @@ export class Session implements LineHandler {
         log.error(outcome.reason);
         return this.conn.send(formatError("booking could not be saved, try again"));
       case "booked": {
-        log.info(transcript.selectionConfirmed(index, user));
+        log.audit(transcript.selectionConfirmed(index, user), { event: "booking.confirmed", fields: this.fields({ user, index, doctor: outcome.slot.doctor }) });
         const where = this.services.doctors.get(outcome.slot.doctor);
         const reply: SelectionReply = { kind: "booked", doctor: outcome.slot.doctor, port: where?.port ?? outcome.slot.port };
         if (where?.host) reply.host = where.host;

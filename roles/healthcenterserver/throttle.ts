@@ -1,4 +1,8 @@
-// Login throttling, headless: failures per user and per address inside a sliding window.
+// Login throttling, headless. Attempts (not finished checks) are counted per user name *from one
+// address* and per address, in a sliding window: an attempt counts the moment it starts, so guesses
+// sent in parallel are limited exactly as sequential ones, and a success takes its own attempt back.
+// There is deliberately no limit per user name alone: it would let anyone lock the owner out from
+// anywhere (see docs/SECURITY.md, "Guessing").
 import { login_failures_per_address_max, login_failures_per_user_max, login_window_ms, throttle_entries_max } from "../../shared/limits.ts";
 
 export type ThrottleLimits = { perUser: number; perAddress: number; windowMs: number; entriesMax: number };
@@ -10,46 +14,82 @@ export const default_throttle_limits: ThrottleLimits = {
   entriesMax: throttle_entries_max,
 };
 
+/** A started attempt: hand it back with `succeeded` to take it off the count. */
+export type Attempt = { user: string; address: string; at: number };
+
 export class Throttle {
-  // key -> times of recent failures, oldest first; Map order makes the oldest entry easy to evict.
-  private readonly failures = new Map<string, number[]>();
+  // key -> times of recent attempts, oldest first; Map order makes the oldest entry easy to evict.
+  private readonly attempts = new Map<string, number[]>();
 
   constructor(private readonly limits: ThrottleLimits = default_throttle_limits) {}
 
-  /** Refused without checking the password: too many recent failures for this user or from this address. */
-  isBlocked(user: string, address: string, now: number): boolean {
-    if (this.failures.size === 0) return false; // the usual case: no key to build
-    return this.recent(`u:${user}`, now) >= this.limits.perUser || this.recent(`a:${address}`, now) >= this.limits.perAddress;
+  /** Counts an attempt and returns it, or undefined when this user from this address, or this address, is over its limit. */
+  begin(user: string, address: string, now: number): Attempt | undefined {
+    const from = addressKey(address);
+    if (this.isBlocked(user, from, now)) return undefined;
+    this.add(pairKey(user, from), now, this.limits.perUser);
+    this.add(`a:${from}`, now, this.limits.perAddress);
+    return { user, address: from, at: now };
   }
 
-  recordFailure(user: string, address: string, now: number): void {
-    this.add(`u:${user}`, now, this.limits.perUser);
-    this.add(`a:${address}`, now, this.limits.perAddress);
+  /** The attempt was the right password: it no longer counts (earlier failures still do). */
+  succeeded(attempt: Attempt): void {
+    this.remove(pairKey(attempt.user, attempt.address), attempt.at);
+    this.remove(`a:${attempt.address}`, attempt.at);
+  }
+
+  isBlocked(user: string, address: string, now: number): boolean {
+    const from = addressKey(address);
+    return this.recent(pairKey(user, from), now) >= this.limits.perUser || this.recent(`a:${from}`, now) >= this.limits.perAddress;
   }
 
   get size(): number {
-    return this.failures.size;
+    return this.attempts.size;
   }
 
   private recent(key: string, now: number): number {
-    const times = this.failures.get(key);
+    const times = this.attempts.get(key);
     if (!times) return 0;
     const cutoff = now - this.limits.windowMs;
     while (times.length > 0 && times[0]! <= cutoff) times.shift();
-    if (times.length === 0) this.failures.delete(key);
+    if (times.length === 0) this.attempts.delete(key);
     return times.length;
   }
 
   private add(key: string, now: number, keepMax: number): void {
-    let times = this.failures.get(key);
-    if (times) this.failures.delete(key);
+    let times = this.attempts.get(key);
+    if (times) this.attempts.delete(key);
     else times = [];
     times.push(now);
     if (times.length > keepMax) times.shift();
-    this.failures.set(key, times);
-    if (this.failures.size > this.limits.entriesMax) {
-      const oldest = this.failures.keys().next().value;
-      if (oldest !== undefined) this.failures.delete(oldest);
+    this.attempts.set(key, times);
+    if (this.attempts.size > this.limits.entriesMax) {
+      const oldest = this.attempts.keys().next().value;
+      if (oldest !== undefined) this.attempts.delete(oldest);
     }
   }
+
+  private remove(key: string, at: number): void {
+    const times = this.attempts.get(key);
+    const i = times?.lastIndexOf(at) ?? -1;
+    if (i >= 0) times!.splice(i, 1);
+    if (times?.length === 0) this.attempts.delete(key);
+  }
+}
+
+function pairKey(user: string, address: string): string {
+  return `p:${address} ${user}`;
+}
+
+/**
+ * The unit an address limit applies to: an IPv4 address, or an IPv6 /64 (one customer's network;
+ * counting single IPv6 addresses would give an attacker 2^64 fresh ones).
+ */
+export function addressKey(address: string): string {
+  if (!address.includes(":")) return address;
+  const [head = "", tail = ""] = address.split("::");
+  const left = head ? head.split(":") : [];
+  const right = tail ? tail.split(":") : [];
+  const groups = address.includes("::") ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, "")).join(":")}::/64`;
 }
