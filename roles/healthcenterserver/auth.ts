@@ -37,6 +37,8 @@ export class Authenticator {
     const hashed = users.map((u) => (u.secret.kind === "hash" ? u.secret.hash : undefined)).find((h) => h !== undefined);
     if (hashed !== this.anyHashed) this.dummyHash = undefined;
     this.anyHashed = hashed;
+    // Made now, in the background: the first login must not pay for it (that would show in its timing).
+    if (hashed !== undefined) void this.dummy();
   }
 
   /** Synchronous when no user has a hash (or when throttled); otherwise a promise settled by the fair queue. */
