@@ -6,8 +6,7 @@ import { checkDataDir, type DataDir } from "../shared/datadir.ts";
 import { parseCountFlag, parseFlags, parsePortFlag, readFlagFile, version, type Options } from "../shared/flags.ts";
 import { helpText } from "../shared/help.ts";
 import { unknownMessage } from "../shared/suggest.ts";
-import { connectionCap, describeCap } from "./healthcenterserver/fd-cap.ts";
-import { guard_options, readGuardSettings } from "./healthcenterserver/guard-settings.ts";
+import { describeCap, guard_options, readGuardSettings } from "./healthcenterserver/guard-settings.ts";
 import { checkHostFlag, checkListenHost, parseDoctorFlag } from "../shared/endpoints.ts";
 import { HealthCenter, type DoctorLocation } from "./healthcenterserver/listener.ts";
 import * as limits from "../shared/limits.ts";
@@ -96,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
   const settings = readSettings(values, loadConfig(values.config));
   if (checkOnly) return (await import("./healthcenterserver/check-command.ts")).runCheck(settings);
   await checkListenHost("--host", settings.host);
-  const guards = readGuardSettings(values);
+  const guards = readGuardSettings(values, settings.connectionsMax);
   const log = new Log({ quiet: values.quiet ?? false, format: guards.logFormat });
   // A closed ssh session sends SIGHUP: it never stops the server, even while it starts (a database
   // can keep start-up waiting); once serving, it reloads the data files.
@@ -115,11 +114,10 @@ export async function main(argv: string[]): Promise<number> {
   const staff = settings.http && new StaffPage({
     http: settings.http, token: settings.staffToken, schedule, db: settings.dbPath, databaseProblem: problem, log, patientSide: () => center,
   });
-  const cap = connectionCap(settings.connectionsMax);
   const center: HealthCenter = new HealthCenter({
     metrics: staff ? staff.metrics : undefined,
     host: settings.host, port: settings.port, users, schedule, committer, log, doctors: settings.doctors, tls: settings.tls,
-    authenticator: new Authenticator(users, throttle), connectionsMax: cap.connectionsMax, ...guards,
+    authenticator: new Authenticator(users, throttle), connectionsMax: guards.cap.connectionsMax, ...guards,
     idleTimeoutMs: settings.idleTimeoutMs, bookingsPerPatient: settings.bookingsPerPatient, onFatal: fatal,
   });
   await attach((index) => center.booker.isPending(index));
@@ -127,7 +125,7 @@ export async function main(argv: string[]): Promise<number> {
   onHangup = () => reloadData(settings.data, slots, log, (fresh) => center.replaceUsers(fresh));
   // Flush immediately: tests and the demo read the port from this line.
   log.notice(transcript.started(center.port, shownAddress(settings.host)));
-  log.notice(`(${slots.length} slots, ${restored} booked in ${shownDb}, ${users.length} users, ${describeCap(cap)}${settings.tls ? ", TLS" : ""})`);
+  log.notice(`(${slots.length} slots, ${restored} booked in ${shownDb}, ${users.length} users, ${describeCap(guards.cap)}${settings.tls ? ", TLS" : ""})`);
   if (!log.plain) log.info(transcript.userListing(users), { event: "server.users" });
   if (staff) {
     staff.start();

@@ -1,6 +1,9 @@
 // The server's flags against hostile clients and floods: deadlines, the global reply cap, the log format.
 import { parseCountFlag, parseLogFormat, type Options } from "../../shared/flags.ts";
 import * as limits from "../../shared/limits.ts";
+import { connectionCap, type ConnectionCap } from "./fd-cap.ts";
+
+export { describeCap } from "./fd-cap.ts";
 
 export const guard_options = {
   "login-timeout": { type: "string", value: "S", help: `close connections not logged in this many seconds after connecting, a TLS handshake included (default ${limits.login_timeout_ms / 1000})` },
@@ -15,13 +18,15 @@ export const guard_options = {
   },
 } as const satisfies Options;
 
-export type GuardSettings = { loginTimeoutMs: number; lineTimeoutMs: number; queuedBytesMax: number; logFormat: string };
+export type GuardSettings = { loginTimeoutMs: number; lineTimeoutMs: number; queuedBytesMax: number; logFormat: string; cap: ConnectionCap };
 
-export function readGuardSettings(values: Partial<Record<keyof typeof guard_options, string | undefined>>): GuardSettings {
+/** The flags read, and the descriptor limit raised: `cap` is --max-connections kept below what it leaves. */
+export function readGuardSettings(values: Partial<Record<keyof typeof guard_options, string | undefined>>, connectionsMax: number): GuardSettings {
   return {
     loginTimeoutMs: parseCountFlag("login-timeout", values["login-timeout"], limits.login_timeout_ms / 1000) * 1000,
     lineTimeoutMs: parseCountFlag("line-timeout", values["line-timeout"], limits.line_timeout_ms / 1000) * 1000,
     queuedBytesMax: parseCountFlag("max-queued-mb", values["max-queued-mb"], limits.queued_bytes_max / 1024 / 1024) * 1024 * 1024,
     logFormat: parseLogFormat(values["log-format"]),
+    cap: connectionCap(connectionsMax),
   };
 }
