@@ -255,7 +255,7 @@ describe("start-up and settings", () => {
     expect(r.ms).toBeLessThan(10_000);
   });
 
-  pgTest("a password in the URL is refused (exit 2); a wrong one in the file is a clear error (exit 2)", async () => {
+  pgTest("a password in the URL is refused (exit 2); a wrong one in the file, or a missing database, is a clear error (exit 2)", async () => {
     const inUrl = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", "--db", `postgres://appt:secret@127.0.0.1:${pg.port}/postgres`]);
     expect(inUrl.code).toBe(2);
     expect(inUrl.stderr).toContain("use --db-password-file FILE or PGPASSWORD");
@@ -265,6 +265,9 @@ describe("start-up and settings", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`127.0.0.1:${pg.port}/postgres`);
     expect(r.stderr).toContain("password authentication failed");
+    const missing = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", ...dbArgs("nosuchdb")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`127.0.0.1:${pg.port}/nosuchdb: cannot be used as the booking database (database "nosuchdb" does not exist)`);
   });
 
   pgTest("a database whose schema is newer than the program is refused at start-up (exit 2), and left alone", async () => {
