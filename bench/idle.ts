@@ -37,8 +37,8 @@ async function openIdle(port: number, count: number): Promise<Socket<undefined>[
 export async function idleConnections(loadgen: string, seconds: number, extraFlags: string[], binary: string, build: string): Promise<void> {
   raiseOwnFilesLimit();
   if (files_open_max < idle_connections + 1000) throw new Error(`idle: ${idle_connections} connections need an open-files hard limit above ${idle_connections + 1000} (have ${files_open_max})`);
-  const args = ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "idle.db"), "--max-connections", String(idle_connections + 64), "--idle-timeout", "600", ...extraFlags];
-  const server = await start(binary, args, /port number: (\d+)/, join(work, "idle.log"), files_open_max);
+  const args = ["--host", "127.0.0.1", "--port", "0", "--db", join(work, `idle-${build.replace(/\W/g, "")}.db`), "--max-connections", String(idle_connections + 64), "--idle-timeout", "600", ...extraFlags];
+  const server = await start(binary, args, /port number: (\d+)/, join(work, `idle-${build.replace(/\W/g, "")}.log`), files_open_max);
   const pid = server.proc.pid;
   await runSessionsC(loadgen, server.port, { kind: "booking", slots: { next: 1 } }, 1, 1, 5);
   const readMostly = () => runSessionsC(loadgen, server.port, { kind: "read-mostly", bookedSlot: 1 }, concurrency, 200_000, seconds, loadgen_source);

@@ -1,6 +1,6 @@
 // The bench's processes: start a binary with its log going to a file, read its CPU and memory
 // from /proc, compile the C helpers, and stop everything at the end.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
@@ -29,7 +29,7 @@ export async function waitForLine(path: string, pattern: RegExp, timeoutMs = 30_
     if (m) return m;
     await Bun.sleep(2);
   }
-  throw new Error(`no ${pattern} in ${path}:\n${readFileSync(path, "utf8")}`);
+  throw new Error(`no ${pattern} in ${path}:\n${readFileSync(path, "utf8")}${existsSync(`${path}.err`) ? readFileSync(`${path}.err`, "utf8") : ""}`);
 }
 
 export type Started = { proc: Subprocess; port: number; ms: number };
@@ -43,7 +43,7 @@ export async function start(binary: string, args: string[], ready: RegExp, log: 
   const command = binary.startsWith("/") ? [binary] : binary.endsWith(".ts") ? [process.execPath, join(import.meta.dir, binary)] : [join(dist, binary)];
   const limit = filesMax ? ["prlimit", `--nofile=${filesMax}:${filesMax}`, "--"] : [];
   const t0 = performance.now();
-  const proc = Bun.spawn([...limit, ...command, ...args], { cwd: work, stdout: Bun.file(log), stderr: "ignore", env: { ...process.env, NO_COLOR: "1" } });
+  const proc = Bun.spawn([...limit, ...command, ...args], { cwd: work, stdout: Bun.file(log), stderr: Bun.file(`${log}.err`), env: { ...process.env, NO_COLOR: "1" } });
   running.push(proc);
   const m = await waitForLine(log, ready);
   return { proc, port: Number(m[1]), ms: performance.now() - t0 };
