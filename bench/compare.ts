@@ -45,7 +45,11 @@ export async function compareWithC(loadgen: string, seconds: number, extraFlags:
       ours_us: fixed(us(tally.ours), 1), c_reference_us: fixed(us(tally.ref), 1), ratio: fixed(us(tally.ours) / us(tally.ref), 2),
       naive_bun_us: fixed(us(tally.naive), 1), naive_bun_ratio: fixed(us(tally.naive) / us(tally.ref), 2),
       ours_per_s: Math.round(tally.ours.sessions / tally.ours.seconds), c_reference_per_s: Math.round(tally.ref.sessions / tally.ref.seconds),
-      ...(baseline ? { baseline_us: fixed(us(tally.baseline), 1), ours_vs_baseline: fixed(us(tally.ours) / us(tally.baseline), 2) } : {}),
+      ...(baseline ? {
+        baseline_us: fixed(us(tally.baseline), 1), ours_vs_baseline: fixed(us(tally.ours) / us(tally.baseline), 2),
+        baseline_per_s: Math.round(tally.baseline.sessions / tally.baseline.seconds),
+        per_s_vs_baseline: fixed(tally.ours.sessions / tally.ours.seconds / (tally.baseline.sessions / tally.baseline.seconds), 2),
+      } : {}),
       errors: tally.ours.errors + tally.ref.errors + tally.naive.errors,
     });
   }

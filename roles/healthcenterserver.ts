@@ -46,8 +46,8 @@ export const options = {
   "idle-timeout": { type: "string", value: "S", help: `close connections idle this many seconds (default ${limits.idle_timeout_ms / 1000})` },
   "login-window": {
     type: "string", value: "S",
-    help: `failed logins are counted over this many seconds (default ${limits.login_window_ms / 1000});\n` +
-      `after ${limits.login_failures_per_user_max} for one user or ${limits.login_failures_per_address_max} from one address, logins are refused until it passes`,
+    help: `login attempts are counted over this many seconds (default ${limits.login_window_ms / 1000});\n` +
+      `after ${limits.login_failures_per_user_max} for one user from one address, or ${limits.login_failures_per_address_max} from one address, logins from there are refused until it passes`,
   },
   http: {
     type: "string", value: "HOST:PORT",
