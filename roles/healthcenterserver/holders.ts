@@ -36,11 +36,12 @@ export class Holders {
 
   /** The position was free; now `patient` holds it (slot `index`). */
   take(position: number, index: number, patient: string): void {
-    assert(this.ids[position] === 0, `slot ${index} is free before it is taken`);
+    // Messages are built only when an invariant breaks: this runs once per booking restored at start-up.
+    if (this.ids[position] !== 0) assert(false, `slot ${index} is free before it is taken`);
     const n = this.patientNumber(patient);
     this.ids[position] = n + 1;
     const held = this.held[n];
-    assert(held === undefined || !(Array.isArray(held) ? held.includes(index) : held.has(index)), `slot ${index} is held once by ${patient}`);
+    if (held !== undefined && (Array.isArray(held) ? held.includes(index) : held.has(index))) assert(false, `slot ${index} is held once by ${patient}`);
     if (held === undefined) this.held[n] = [index];
     else if (!Array.isArray(held)) held.add(index);
     else if (held.length < held_array_max) held.push(index);
@@ -51,7 +52,7 @@ export class Holders {
   /** The position is held; now it is free. Returns who held it. */
   free(position: number, index: number): string {
     const id = this.ids[position]!;
-    assert(id !== 0, `slot ${index} is held before it is freed`);
+    if (id === 0) assert(false, `slot ${index} is held before it is freed`);
     const held = this.held[id - 1];
     let found = false;
     if (Array.isArray(held)) {
@@ -61,7 +62,7 @@ export class Holders {
     } else if (held) {
       found = held.delete(index);
     }
-    assert(found, `slot ${index} was held by ${this.names[id - 1]}`);
+    if (!found) assert(false, `slot ${index} was held by ${this.names[id - 1]}`);
     if ((Array.isArray(held) ? held.length : held!.size) === 0) this.held[id - 1] = undefined;
     this.ids[position] = 0;
     this.total -= 1;
