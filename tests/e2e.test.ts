@@ -113,7 +113,12 @@ test("no seed password appears in any output of the seed cases", () => {
 
 describe("the patient on a real terminal (tmux)", () => {
   const hasTmux = Bun.which("tmux") !== null;
-  const tmux = (...args: string[]) => Bun.spawnSync(["tmux", ...args], { env: child_env });
+  // One tmux server of its own (-L), kept up by an idle session: a server whose last session was just
+  // killed is still exiting, and a session started on it then fails ("server exited unexpectedly").
+  const socket = `appt-e2e-${process.pid}`;
+  const tmux = (...args: string[]) => Bun.spawnSync(["tmux", "-L", socket, ...args], { env: child_env });
+  beforeAll(() => void (hasTmux && tmux("new-session", "-d", "-s", "keep", "sleep 600")));
+  afterAll(() => void (hasTmux && tmux("kill-server")));
   /** Runs the patient in a fresh tmux session; returns helpers to read its screen. */
   function onTerminal(name: string) {
     const session = `appt-${name}-${process.pid}`;

@@ -62,7 +62,7 @@ test("the embedded seed's warning points at init", async () => {
 test.skipIf(Bun.which("tmux") === null)("init on a terminal asks each password twice and shows none", async () => {
   const dir = join(tmp.dir, "asked");
   const session = `appt-init-${process.pid}`;
-  const tmux = (...args: string[]) => Bun.spawnSync(["tmux", ...args], { env: { ...process.env, NO_COLOR: "1" } });
+  const tmux = (...args: string[]) => Bun.spawnSync(["tmux", "-L", `appt-init-${process.pid}`, ...args], { env: { ...process.env, NO_COLOR: "1" } });
   const screen = () => tmux("capture-pane", "-p", "-t", session).stdout.toString();
   const waitScreen = async (pattern: RegExp) => {
     for (let i = 0; i < 200; i++) {

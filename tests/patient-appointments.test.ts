@@ -182,8 +182,10 @@ test("prices: each doctor is asked once; one that never answers is 'price unavai
 
 test.skipIf(Bun.which("tmux") === null)("on a terminal, a slot taken while the patient confirms is said so, and the fresh list comes back", async () => {
   const { bun, child_env, root } = await import("./helpers.ts");
-  const tmux = (...args: string[]) => Bun.spawnSync(["tmux", ...args], { env: child_env });
   const session = `appt-taken-${process.pid}`;
+  // A tmux server of its own (-L): a shared one whose last session was just killed elsewhere is still
+  // exiting, and a session started on it then fails ("server exited unexpectedly").
+  const tmux = (...args: string[]) => Bun.spawnSync(["tmux", "-L", session, ...args], { env: child_env });
   const cmd = `cd ${root} && NO_COLOR=1 ${bun} roles/patient.ts patient1 ${at().join(" ")}; echo EXIT=$?; sleep 30`;
   tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "50", cmd);
   const screen = () => tmux("capture-pane", "-p", "-t", session).stdout.toString();
