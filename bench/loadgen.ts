@@ -4,8 +4,11 @@
 export type SessionKind =
   /** connect, authenticate, available, selection of a booked slot, close */
   | { kind: "read-mostly"; bookedSlot: number }
-  /** connect, authenticate, selection of a fresh slot (slots.next, then counting up), close */
-  | { kind: "booking"; slots: { next: number } }
+  /**
+   * connect, authenticate, selection of a fresh slot (slots.next, then counting up), close. As
+   * patient1, or with `patients` as p<k>/pw<k> for k = slot mod patients, so each holds a few.
+   */
+  | { kind: "booking"; slots: { next: number }; patients?: number }
   /** connect, authenticate, book a fresh slot, list mine, move it to another fresh slot, cancel that, close: three commits */
   | { kind: "mixed"; slots: { next: number } };
 
@@ -28,10 +31,15 @@ function stepsFor(session: SessionKind): () => Step[] {
     return () => steps;
   }
   if (session.kind === "mixed") return () => mixedSteps(authStep, session.slots);
-  return () => [
-    authStep,
-    { send: Buffer.from(`selection ${session.slots.next++}\n`), done: (t) => t.endsWith("\n"), check: (t) => /^doc\d+ \d+\n$/.test(t) },
-  ];
+  const patients = session.patients;
+  return () => {
+    const slot = session.slots.next++;
+    const who = patients ? ((slot - 1) % patients) + 1 : 0;
+    return [
+      who ? { ...authStep, send: Buffer.from(`authenticate p${who} pw${who}\n`) } : authStep,
+      { send: Buffer.from(`selection ${slot}\n`), done: (t) => t.endsWith("\n"), check: (t) => /^doc\d+ \d+\n$/.test(t) },
+    ];
+  };
 }
 
 function mixedSteps(authStep: Step, slots: { next: number }): Step[] {
