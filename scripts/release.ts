@@ -39,7 +39,7 @@ async function run(cmd: string[], cwd: string): Promise<void> {
 
 /** `patient.cmd`: runs appointments.exe with the role first, passing every argument and the exit code on. */
 function roleCmd(role: string): string {
-  return `@echo off\r\n"%~dp0${executable_name}.exe" ${role} %*\r\n`;
+  return `@echo off\r\n"%~dp0${executable_name}.exe" ${role} %*\r\nexit /b %ERRORLEVEL%\r\n`;
 }
 
 async function packPlatform(outdir: string, name: string, target: string): Promise<string> {

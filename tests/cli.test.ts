@@ -9,6 +9,7 @@ import { options as serverOptions } from "../roles/healthcenterserver.ts";
 import { options as doctorOptions } from "../roles/doctor.ts";
 import { options as patientOptions } from "../roles/patient.ts";
 import { closest } from "../shared/suggest.ts";
+import { chooseRole } from "../roles/appointments.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -125,4 +126,20 @@ describe("start-up problems an operator can fix", () => {
 test("a misspelt subcommand suggests the real one", async () => {
   expect(await oneLineError("healthcenterserver", "int", "data")).toContain("unknown command int; did you mean init?");
   expect(await oneLineError("healthcenterserver", "users", "ad", "bob")).toContain("unknown users command ad; did you mean add?");
+});
+
+describe("one executable: the role from its name, else from its first argument", () => {
+  test("a link's or copy's name picks the role, on any platform", () => {
+    expect(chooseRole("/opt/appointments/patient", ["patient1"])).toEqual({ role: "patient", args: ["patient1"] });
+    expect(chooseRole("C:\\appt\\doctor.EXE", ["doc1"])).toEqual({ role: "doctor", args: ["doc1"] });
+    expect(chooseRole("healthcenterserver", [])).toEqual({ role: "healthcenterserver", args: [] });
+  });
+
+  test("under any other name the first argument is the role; none, -h or help is help; -V the version", () => {
+    expect(chooseRole("/usr/local/bin/appointments", ["patient", "patient1", "--slot", "2"])).toEqual({ role: "patient", args: ["patient1", "--slot", "2"] });
+    expect(chooseRole("appointments.exe", ["doctor", "doc1"])).toEqual({ role: "doctor", args: ["doc1"] });
+    for (const args of [[], ["-h"], ["--help"], ["help"]]) expect(chooseRole("appointments", args)).toBe("help");
+    expect(chooseRole("appointments", ["-V"])).toBe("version");
+    expect(() => chooseRole("appointments", ["patinet"])).toThrow("unknown role patinet; did you mean patient?");
+  });
 });

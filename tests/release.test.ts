@@ -93,7 +93,7 @@ test("release: five archives under 60 MB with checksums; each executable's forma
       ? ["systemd/appointments.sysusers.conf", "systemd/doctor@.service", "systemd/healthcenterserver.service"] : [];
     expect([...members.keys()].sort()).toEqual([...programs, "DEPLOY.md", "SHA256SUMS", "deploy.example.toml", ...units].sort());
     expect(executableKind(members.get(programs[0]!)!.data)).toBe(expected_kind[name]!);
-    if (windows) expect(members.get("patient.cmd")!.data.toString()).toBe('@echo off\r\n"%~dp0appointments.exe" patient %*\r\n');
+    if (windows) expect(members.get("patient.cmd")!.data.toString()).toBe('@echo off\r\n"%~dp0appointments.exe" patient %*\r\nexit /b %ERRORLEVEL%\r\n');
     else for (const role of programs.slice(1)) expect(members.get(role)).toMatchObject({ kind: "link", link: `${dir}appointments` });
     const guide = members.get("DEPLOY.md")!.data.toString();
     expect(guide).toBe(readFileSync(join(root, "deploy", "DEPLOY.md"), "utf8"));
