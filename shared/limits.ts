@@ -169,6 +169,14 @@ export const database_retry_ms_max = 5_000;
 export const database_connect_timeout_ms = 5_000;
 /** Connections per server: commits go one batch at a time, re-reads beside them, LISTEN on its own. */
 export const database_pool_connections = 4;
+/** PostgreSQL ends a statement of ours that runs longer (say, waiting for a lock a stuck instance holds). */
+export const database_statement_timeout_ms = 5_000;
+/** ... and ends a session of ours left idle inside a transaction this long (an instance stuck mid-batch), freeing its locks. */
+export const database_idle_in_transaction_ms = 10_000;
+/** A commit without an answer this long is reported failed to its patients (it may still land: its slots are read again). */
+export const database_commit_timeout_ms = 8_000;
+/** A commit reported failed may still land this long after (its notice then makes this server read its slots again). */
+export const database_doubt_ms = 60_000;
 /** After a lost connection, the schedule is re-read this often until LISTEN is back, for at most ..._after_fault_ms. */
 export const database_poll_interval_ms = 500;
 export const database_poll_after_fault_ms = 10_000;
@@ -198,6 +206,9 @@ check(write_queue_bytes_max <= queued_bytes_max, "one connection's full queue fi
 check(line_timeout_ms <= login_timeout_ms, "a login line has time to finish before the login deadline");
 check(sweep_interval_ms_min <= sweep_interval_ms_max, "sweep interval bounds are ordered");
 check(database_retry_ms_min <= database_retry_ms_max, "database retry bounds are ordered");
+check(database_statement_timeout_ms < database_commit_timeout_ms, "PostgreSQL's own timeout answers before ours gives up");
+check(database_doubt_ms > database_commit_timeout_ms + database_idle_in_transaction_ms + database_statement_timeout_ms, "a late commit lands while it is still watched for");
+check(database_commit_timeout_ms < reply_timeout_ms, "a patient hears a stuck commit's error before it stops waiting");
 check(database_poll_interval_ms < 1_000, "after a fault, other instances' changes show within a second while LISTEN reconnects");
 check(database_connect_timeout_ms % 1000 === 0, "the connect timeout is whole seconds (the client takes seconds)");
 check(database_notify_bytes_max < 8000, "a change notification fits PostgreSQL's payload limit");

@@ -193,6 +193,30 @@ describe("several servers on one PostgreSQL", () => {
     for (const c of [...patients, during]) c.close();
   }, 30_000);
 
+  pgTest("PostgreSQL that stops answering (SIGSTOP): a booking gets an error within the commit timeout, the server keeps answering, and resumes with it", async () => {
+    const db = freshDatabase();
+    const [a] = await instances(db, await data(2, 20), 1);
+    const c = await login(a!.port, "p1", "pw1");
+    expect(await c.request("selection 1")).toMatch(booked);
+    const pids = pg.serverPids();
+    for (const pid of pids) process.kill(pid, "SIGSTOP");
+    try {
+      const started = Date.now();
+      c.write("selection 2\n");
+      const other = await login(a!.port, "p2", "pw2"); // logins and the free list answer meanwhile
+      expect((await other.available()).length).toBe(18);
+      expect(await c.line(15_000)).toBe("error booking could not be saved, try again");
+      expect(Date.now() - started).toBeLessThan(10_000); // before the patient's own 10 s reply timeout
+      other.close();
+    } finally {
+      for (const pid of pids) process.kill(pid, "SIGCONT");
+    }
+    // Back: the stuck transaction may have landed after all; the view follows the database either way.
+    expect(await c.request("selection 3")).toMatch(booked);
+    await untilViewsAgree(db, [c], 20, 5_000);
+    c.close();
+  }, 30_000);
+
   pgTest("the seed cases pass against a Postgres-backed server", async () => {
     const db = freshDatabase();
     const system = await startSystem(dbArgs(db));

@@ -33,7 +33,11 @@ export async function openPostgres(
     ...(password === undefined ? {} : { password }),
     max: limits.database_pool_connections,
     connectionTimeout: limits.database_connect_timeout_ms / 1000,
-    connection: { application_name: "healthcenterserver" },
+    connection: {
+      application_name: "healthcenterserver",
+      statement_timeout: `${limits.database_statement_timeout_ms}ms`,
+      idle_in_transaction_session_timeout: `${limits.database_idle_in_transaction_ms}ms`,
+    },
     onclose: () => onConnectionLost(),
   });
   try {

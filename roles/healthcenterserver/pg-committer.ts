@@ -4,7 +4,7 @@
 // transaction reaches the other instances only once it commits. Batches with cancellations, moves or
 // a per-patient limit send one statement per change, still all at once (pg-changes.ts).
 import type { SQL } from "bun";
-import { database_notify_bytes_max } from "../../shared/limits.ts";
+import { database_commit_timeout_ms, database_notify_bytes_max } from "../../shared/limits.ts";
 import type { Change, ChangeResult } from "./appointment-store.ts";
 import type { Committer } from "./committer.ts";
 import { changeStatements, decodeAnswers, onlyBookings, touchedSlots, unknown_holder } from "./pg-changes.ts";
@@ -38,7 +38,8 @@ export class PgCommitter implements Committer {
     this.watcher.committing(slots);
     let results: ChangeResult[];
     try {
-      results = onlyBookings(batch, this.bookingsPerPatient) ? await this.commitBookings(batch) : await this.commitChanges(batch, slots);
+      const committing = onlyBookings(batch, this.bookingsPerPatient) ? this.commitBookings(batch) : this.commitChanges(batch, slots);
+      results = await withinTimeout(committing, database_commit_timeout_ms);
     } catch (err) {
       // The Booker undoes the batch in memory when this rejects; read its slots again after that.
       setTimeout(() => this.watcher.uncertain(slots), 0);
@@ -82,6 +83,16 @@ export class PgCommitter implements Committer {
   async close(): Promise<void> {
     await this.closeAll();
   }
+}
+
+/** A database that stops answering (a partition, a frozen host) must not hold the Booker: give up, report, move on. */
+function withinTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: Timer | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  work.catch(() => {}); // a late failure after the timeout has nobody left to tell
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** `<instance> <slot>,<slot>,...`, split so each notice fits PostgreSQL's payload limit. */

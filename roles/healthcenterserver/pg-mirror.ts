@@ -3,7 +3,8 @@
 // read again (never trusted from the message), and a reconnect of the LISTEN connection, or a failed
 // commit, reads again whatever may have changed unseen; while LISTEN reconnects after a lost
 // connection (its backoff grows to seconds), the whole schedule is re-read every half second. Reads
-// go one at a time, so an older answer never overwrites a newer one.
+// go one at a time, so an older answer never overwrites a newer one. This instance's own notices
+// are ignored, except for a commit it reported failed (a timeout) that landed after all.
 //
 // A read must not undo what this instance is doing: a slot reserved here and not yet committed, one in
 // a transaction (a cancellation's slot stays taken in memory until it is stored), or one committed
@@ -11,7 +12,7 @@
 // next read settles it (a passed-over slot is read again once this instance's change settles).
 import type { SQL } from "bun";
 import { NetworkError } from "../../shared/errors.ts";
-import { database_poll_after_fault_ms, database_poll_interval_ms, database_retry_ms_max, database_retry_ms_min } from "../../shared/limits.ts";
+import { database_doubt_ms, database_poll_after_fault_ms, database_poll_interval_ms, database_retry_ms_max, database_retry_ms_min } from "../../shared/limits.ts";
 import type { Log } from "../../shared/log.ts";
 import { change_channel, parseChangeNotice, type CommitWatcher } from "./pg-committer.ts";
 import type { Schedule } from "./schedule.ts";
@@ -37,6 +38,8 @@ export class PgMirror implements CommitWatcher {
   private pollTimer: Timer | undefined;
   private pollUntil = 0;
   private warnedUnknown = false;
+  /** Slots of commits reported failed that may still land (until the time given): our own notice then means they did. */
+  private readonly doubtful = new Map<number, number>();
   private failing = false;
 
   constructor(
@@ -104,6 +107,9 @@ export class PgMirror implements CommitWatcher {
 
   uncertain(slots: number[]): void {
     this.committed(slots);
+    const now = Date.now();
+    for (const [s, until] of this.doubtful) if (until <= now) this.doubtful.delete(s);
+    for (const s of slots) this.doubtful.set(s, now + database_doubt_ms);
     this.refresh(slots);
   }
 
@@ -127,7 +133,13 @@ export class PgMirror implements CommitWatcher {
   private onNotice(payload: string): void {
     const notice = parseChangeNotice(payload);
     if (!notice) return this.log.warn(`ignored a notice on ${change_channel} that this program did not send: ${JSON.stringify(payload.slice(0, 80))}`);
-    if (notice.instance !== this.instance) this.refresh(notice.slots);
+    if (notice.instance !== this.instance) return this.refresh(notice.slots);
+    // Our own commit: normally already recorded; but one we reported failed has landed after all.
+    if (this.doubtful.size === 0) return;
+    const now = Date.now();
+    const landed = notice.slots.filter((s) => (this.doubtful.get(s) ?? 0) > now);
+    for (const s of landed) this.doubtful.delete(s);
+    if (landed.length > 0) this.refresh(landed);
   }
 
   private kick(): void {
