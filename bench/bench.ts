@@ -12,7 +12,7 @@ import { idleConnections } from "./idle.ts";
 import { runQuotes, runSessions, runSessionsC, type RunResult, type SessionKind } from "./loadgen.ts";
 import { compileC, cpuSeconds, dist, root, rssMiB, start, stopAll, work } from "./procs.ts";
 import { printTables, record, rows, type Row } from "./report.ts";
-import { scaleRow, scales } from "./scale.ts";
+import { availableAllFree, scaleRow, scales } from "./scale.ts";
 import { staffPageCost } from "./staff-page.ts";
 
 const { values } = parseArgs({
@@ -195,6 +195,7 @@ async function main() {
   if (wanted("compare")) await compareWithC(cLoadgenAlways, seconds, extraFlags, baseline && join(baseline, "healthcenterserver"));
   if (wanted("scale")) {
     for (const slots of scales) for (const [build, binary] of builds) await scaleRow(slots, { loadgen: cLoadgenAlways, seconds, extraFlags, binary, build });
+    for (const [build, binary] of builds) await availableAllFree(scales.at(-1)!, { loadgen: cLoadgenAlways, seconds, extraFlags, binary, build });
     bookingVsReadMostly();
   }
   if (wanted("idle")) for (const [build, binary] of builds) await idleConnections(cLoadgenAlways, seconds, extraFlags, binary, build);

@@ -12,7 +12,7 @@ import { writeBookings, writeScaleData } from "./scale-data.ts";
 export const scales = [6, 100_000, 1_000_000];
 const startups = 3;
 const booking_concurrency = 64;
-const slots_pages = 500;
+const slots_pages = 2_000;
 
 /** `binary`: the server to measure (this build's, or a baseline's); `build` names it in the row. */
 export type ScaleOptions = { loadgen: string; seconds: number; extraFlags: string[]; binary: string; build: string };
@@ -34,6 +34,22 @@ async function medianStartup(dir: string, db: string, o: ScaleOptions, log: stri
   }
   times.sort((a, b) => a - b);
   return { server: server!, ms: times[Math.floor(times.length / 2)]!, rss };
+}
+
+/** `available` with every slot free (no bookings): the longest reply this schedule can give, cold and warm. */
+export async function availableAllFree(slots: number, o: ScaleOptions): Promise<void> {
+  const dir = join(work, `scale-${slots}-${o.build.replace(/\W/g, "")}`);
+  const server = await startServer(dir, join(work, `all-free-${o.build.replace(/\W/g, "")}.db`), o, join(dir, "all-free.log"));
+  const pid = server.proc.pid;
+  const rssBefore = rssMiB(pid);
+  const cold = await readAvailable(server.port, () => rssMiB(pid));
+  const warm = await readAvailable(server.port, () => rssMiB(pid));
+  await stop(server.proc);
+  record({
+    scenario: `available, all ${slots} slots free, one prompt reader`, build: o.build, lines: warm.lines, bytes: warm.bytes,
+    cold_ms: fixed(cold.ms, 1), warm_ms: fixed(warm.ms, 1), rss_growth_cold_mib: fixed(cold.peakRssGrowthMiB, 1),
+    rss_growth_warm_mib: fixed(warm.peakRssGrowthMiB, 1), rss_before_mib: fixed(rssBefore, 0),
+  });
 }
 
 export async function scaleRow(slots: number, o: ScaleOptions): Promise<void> {

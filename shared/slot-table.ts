@@ -95,6 +95,10 @@ export class SlotTable {
     return this.dayIds[position]!;
   }
 
+  timeIdAt(position: number): number {
+    return this.timeIds[position]!;
+  }
+
   doctorIdAt(position: number): number {
     return this.doctorIds[position]!;
   }

@@ -3,7 +3,7 @@
 import { assert } from "../../shared/assert.ts";
 import type { Slot } from "../../shared/datafiles.ts";
 import { available_block_slots, available_whole_slots_max, log_slots_max } from "../../shared/limits.ts";
-import { formatFreeSlot } from "../../shared/protocol.ts";
+import { freeSlotBytesMax, writeFreeSlot } from "../../shared/protocol.ts";
 import { SlotTable } from "../../shared/slot-table.ts";
 import { ChangeFeed } from "./changes.ts";
 import { Holders } from "./holders.ts";
@@ -24,6 +24,8 @@ export class Schedule {
   /** Committed changes only: whoever commits a change publishes it here (see changes.ts). */
   readonly changes = new ChangeFeed();
   private index: SlotIndex | undefined;
+  /** Day and time names as bytes, for encoding `available` blocks (made on first use). */
+  private nameBytes: { days: Buffer[]; times: Buffer[]; most: number } | undefined;
 
   constructor(slots: SlotTable | readonly Slot[]) {
     this.slots = slots instanceof SlotTable ? slots : SlotTable.fromSlots(slots);
@@ -164,14 +166,18 @@ export class Schedule {
     return block;
   }
 
+  /** A block's lines written straight into bytes (no string per line): a cold million-slot reply leaves little garbage. */
   private encodeBlock(block: number): Buffer {
-    let text = "";
-    const end = Math.min(this.slots.length, (block + 1) * available_block_slots);
     const t = this.slots;
-    for (let p = block * available_block_slots; p < end; p++) {
-      if (this.holders.isFree(p)) text += formatFreeSlot({ index: t.indexAt(p), day: t.dayAt(p), time: t.timeAt(p) });
+    const names = (this.nameBytes ??= { days: t.days.list.map(ascii), times: t.times.list.map(ascii), most: freeSlotBytesMax(longest(t.days.list), longest(t.times.list)) });
+    const start = block * available_block_slots;
+    const end = Math.min(t.length, start + available_block_slots);
+    const out = Buffer.allocUnsafe((end - start) * names.most);
+    let at = 0;
+    for (let p = start; p < end; p++) {
+      if (this.holders.isFree(p)) at = writeFreeSlot(out, at, t.indexAt(p), names.days[t.dayIdAt(p)]!, names.times[t.timeIdAt(p)]!);
     }
-    return Buffer.from(text, "latin1");
+    return Buffer.from(out.subarray(0, at)); // a copy of the exact size, so the cache holds no slack
   }
 
   /** Drops the caches that a change at this position makes stale. */
@@ -188,3 +194,6 @@ export class Schedule {
     assert(this.free + this.holders.heldTotal === this.slots.length, "every slot is free or held by exactly one patient");
   }
 }
+
+const ascii = (text: string) => Buffer.from(text, "latin1");
+const longest = (names: string[]) => names.reduce((most, n) => Math.max(most, n.length), 0);
