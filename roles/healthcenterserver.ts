@@ -128,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
   log.notice(`(${slots.length} slots, ${restored} booked in ${shownDb}, ${users.length} users, ${describeCap(guards.cap)}${settings.tls ? ", TLS" : ""})`);
   if (!log.plain) log.info(transcript.userListing(users), { event: "server.users" });
   if (staff) {
-    staff.start();
+    await listening("HTTP", settings.http!.host, settings.http!.port, () => staff.start());
     log.notice(`Staff page: http://${settings.http!.host.includes(":") ? `[${settings.http!.host}]` : settings.http!.host}:${staff.port}/ (also /metrics, /healthz, /readyz)`);
   }
   log.flush();

@@ -96,6 +96,17 @@ describe("start-up problems an operator can fix", () => {
     }
   });
 
+  test("a taken staff-page port is named with its address", async () => {
+    const taken = Bun.serve({ hostname: loopback, port: 0, fetch: () => new Response("") });
+    try {
+      const r = await role("healthcenterserver", "--host", loopback, "--port", "0", "--db", join(tmp.dir, "http.db"), "--http", `${loopback}:${taken.port}`);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`HTTP port ${taken.port} on ${loopback} is already in use`);
+    } finally {
+      taken.stop(true);
+    }
+  });
+
   test("a taken UDP port is named with its address", async () => {
     const socket = await Bun.udpSocket({ hostname: loopback, port: 0 });
     try {
