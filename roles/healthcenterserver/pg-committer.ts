@@ -86,7 +86,7 @@ export class PgCommitter implements Committer {
 }
 
 /** A database that stops answering (a partition, a frozen host) must not hold the Booker: give up, report, move on. */
-function withinTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+export function withinTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: Timer | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);

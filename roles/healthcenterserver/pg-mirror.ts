@@ -12,9 +12,9 @@
 // next read settles it (a passed-over slot is read again once this instance's change settles).
 import type { SQL } from "bun";
 import { NetworkError } from "../../shared/errors.ts";
-import { database_doubt_ms, database_poll_after_fault_ms, database_poll_interval_ms, database_retry_ms_max, database_retry_ms_min } from "../../shared/limits.ts";
+import { database_commit_timeout_ms, database_doubt_ms, database_poll_after_fault_ms, database_poll_interval_ms, database_retry_ms_max, database_retry_ms_min } from "../../shared/limits.ts";
 import type { Log } from "../../shared/log.ts";
-import { change_channel, parseChangeNotice, type CommitWatcher } from "./pg-committer.ts";
+import { change_channel, parseChangeNotice, withinTimeout, type CommitWatcher } from "./pg-committer.ts";
 import type { Schedule } from "./schedule.ts";
 
 type Row = { slot: number; patient: string };
@@ -155,9 +155,10 @@ export class PgMirror implements CommitWatcher {
     this.wanted.clear();
     this.touched = new Set();
     try {
-      const rows = (slots
-        ? await this.sql`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`
-        : await this.sql`SELECT slot, patient FROM bookings`) as Row[];
+      // Bounded like a commit: a read stuck on a database that stopped answering must not hold the ones after it.
+      const rows = (await withinTimeout(slots
+        ? this.sql`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`.execute()
+        : this.sql`SELECT slot, patient FROM bookings`.execute(), database_commit_timeout_ms)) as Row[];
       this.apply(slots, rows);
       if (this.failing) this.log.notice(`PostgreSQL at ${this.shown} answers again; the schedule is current`);
       this.failing = false;
