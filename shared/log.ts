@@ -28,6 +28,8 @@ export class Log {
   private readonly err: LogSink;
   private readonly causes = new Map<string, CauseWindow>();
   private summaryTimer: Timer | undefined;
+  private stampMs = -1;
+  private stamp = "";
 
   constructor(options: LogOptions | boolean = {}) {
     const o = typeof options === "boolean" ? { quiet: options } : options;
@@ -92,26 +94,36 @@ export class Log {
   }
 
   private emit(level: Level, text: string, meta: Meta | undefined): void {
-    if (meta?.cause !== undefined && !this.admit(meta.cause)) return;
+    const now = Date.now();
+    if (meta?.cause !== undefined && !this.admit(meta.cause, now)) return;
     const toErr = level === "warn" || level === "error";
     if (toErr) this.out.flush(); // keeps stdout and stderr in order on a shared terminal
-    const formatted = this.formatLine(level, text, meta);
+    const formatted = this.formatLine(level, text, meta, now);
     (toErr ? this.err : this.out).write(formatted, 1);
   }
 
-  private formatLine(level: Level, text: string, meta: Meta | undefined): string {
+  private formatLine(level: Level, text: string, meta: Meta | undefined, now: number): string {
     if (this.format === "json") {
-      return JSON.stringify({ ts: new Date().toISOString(), level, event: meta?.event ?? "message", msg: text, fields: meta?.fields ?? {} }) + "\n";
+      return JSON.stringify({ ts: this.timestamp(now), level, event: meta?.event ?? "message", msg: text, fields: meta?.fields ?? {} }) + "\n";
     }
-    if (this.format === "text") return `${new Date().toISOString()} ${level} ${text}\n`;
+    if (this.format === "text") return `${this.timestamp(now)} ${level} ${text}\n`;
     if (level === "warn") return `${pc.yellow("warning:")} ${text}\n`;
     if (level === "error") return `${pc.red("error:")} ${text}\n`;
     return `${text}\n`;
   }
 
+  /** ISO 8601 in UTC, made once per millisecond however many lines share it. */
+  private timestamp(now: number): string {
+    if (now !== this.stampMs) {
+      this.stampMs = now;
+      this.stamp = new Date(now).toISOString();
+    }
+    return this.stamp;
+  }
+
   /** Within the cause's per-second cap? Past it, counts the line for the summary. */
-  private admit(cause: string): boolean {
-    const second = Math.floor(Date.now() / 1000);
+  private admit(cause: string, now: number): boolean {
+    const second = Math.floor(now / 1000);
     let w = this.causes.get(cause);
     if (!w) this.causes.set(cause, (w = { second, shown: 0, suppressed: 0 }));
     if (w.second !== second) {

@@ -43,6 +43,14 @@ export class Authenticator {
 
   /** Synchronous when no user has a hash (or when throttled); otherwise a promise settled by the fair queue. */
   check(user: string, password: string, address: string, now: number): AuthResult | Promise<AuthResult> {
+    const stored = this.users.get(user);
+    if (this.anyHashed === undefined) {
+      // Checked before anything else can run: counting the failure now is counting the attempt.
+      if (this.throttle.isBlocked(user, address, now)) return "throttled";
+      if (timingSafeEqual(digestOf(password), stored?.kind === "digest" ? stored.digest : this.dummyDigest) && stored) return "success";
+      this.throttle.recordFailure(user, address, now);
+      return "failure";
+    }
     const attempt = this.throttle.begin(user, address, now);
     if (!attempt) return "throttled";
     const settle = (ok: boolean): AuthResult => {
@@ -50,8 +58,6 @@ export class Authenticator {
       this.throttle.succeeded(attempt);
       return "success";
     };
-    const stored = this.users.get(user);
-    if (this.anyHashed === undefined) return settle(timingSafeEqual(digestOf(password), stored?.kind === "digest" ? stored.digest : this.dummyDigest));
     const pending = this.queue.run(addressKey(address), () => this.verify(stored, password));
     return pending ? pending.then(settle, () => settle(false)) : "throttled";
   }

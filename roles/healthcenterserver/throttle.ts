@@ -38,7 +38,15 @@ export class Throttle {
     this.remove(`a:${attempt.address}`, attempt.at);
   }
 
+  /** A failure found synchronously (no check in flight, so counting it now is counting it at the start). */
+  recordFailure(user: string, address: string, now: number): void {
+    const from = addressKey(address);
+    this.add(pairKey(user, from), now, this.limits.perUser);
+    this.add(`a:${from}`, now, this.limits.perAddress);
+  }
+
   isBlocked(user: string, address: string, now: number): boolean {
+    if (this.attempts.size === 0) return false; // the usual case: no key to build
     const from = addressKey(address);
     return this.recent(pairKey(user, from), now) >= this.limits.perUser || this.recent(`a:${from}`, now) >= this.limits.perAddress;
   }
