@@ -6,7 +6,7 @@ import { DataError, NetworkError } from "../../shared/errors.ts";
 import * as limits from "../../shared/limits.ts";
 import type { Log } from "../../shared/log.ts";
 import type { PostgresTarget } from "./db-target.ts";
-import { PgCommitter } from "./pg-committer.ts";
+import { PgCommitter, withinTimeout } from "./pg-committer.ts";
 import { PgMirror } from "./pg-mirror.ts";
 import { migrate } from "./pg-schema.ts";
 import type { Schedule } from "./schedule.ts";
@@ -48,7 +48,9 @@ export async function openPostgres(
   }
   const instance = crypto.randomUUID().slice(0, 13);
   const mirror = new PgMirror(sql, schedule, instance, target.shown, log);
-  const restored = await mirror.load();
+  const restored = await withinTimeout(mirror.load(), limits.database_commit_timeout_ms).catch((err: Error) => {
+    throw new NetworkError(`cannot read the bookings from PostgreSQL at ${target.shown}: ${err.message}`);
+  });
   onConnectionLost = () => mirror.connectionLost();
   const committer = new PgCommitter(sql, instance, mirror, async () => {
     await mirror.close();
@@ -62,7 +64,8 @@ async function untilMigrated(sql: SQL, shown: string, waitMs: number, log: Log):
   let delay = limits.database_retry_ms_min;
   while (true) {
     try {
-      await migrate(sql, shown);
+      // A database that accepts the connection and then says nothing counts as unreachable.
+      await withinTimeout(migrate(sql, shown), limits.database_commit_timeout_ms);
       return;
     } catch (err) {
       const why = (err as Error).message;
