@@ -3,6 +3,8 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { parseDbTarget, readDbPassword } from "../roles/healthcenterserver/db-target.ts";
 import { changeNotices, parseChangeNotice } from "../roles/healthcenterserver/pg-committer.ts";
+import { decodeAnswers, touchedSlots, unknown_holder } from "../roles/healthcenterserver/pg-changes.ts";
+import type { Change } from "../roles/healthcenterserver/appointment-store.ts";
 import { parseConfig } from "../shared/config.ts";
 import { UsageError } from "../shared/errors.ts";
 import { database_notify_bytes_max } from "../shared/limits.ts";
@@ -57,5 +59,39 @@ describe("change notices", () => {
     expect(parseChangeNotice(notices[0]!)!.instance).toBe("abc123");
     expect(changeNotices("abc", [])).toEqual([]);
     for (const bad of ["", "abc", "abc 1,,2", "abc 1,x", "a b 1"]) expect(parseChangeNotice(bad)).toBeUndefined();
+  });
+});
+
+describe("PostgreSQL change answers", () => {
+  const answer = (done: boolean, holder: string | null, held: number | null = null, from_holder: string | null = null) => [{ done, holder, held, from_holder }];
+
+  test("each statement's one row becomes the store's result (after the lock statement's)", () => {
+    const batch: Change[] = [
+      { kind: "book", index: 1, patient: "p1" },
+      { kind: "book", index: 2, patient: "p1" },
+      { kind: "book", index: 3, patient: "p2" },
+      { kind: "book", index: 4, patient: "p2" },
+      { kind: "cancel", index: 5, patient: "p1" },
+      { kind: "cancel", index: 6, patient: "p1" },
+      { kind: "move", from: 7, to: 8, patient: "p1" },
+      { kind: "move", from: 9, to: 10, patient: "p1" },
+      { kind: "move", from: 11, to: 12, patient: "p1" },
+    ];
+    const answers = [
+      [{}], // the patients' locks
+      answer(true, null, 0), answer(false, "p1", 3), answer(false, "p9", 1), answer(false, null, 1),
+      answer(true, "p1"), answer(false, null),
+      answer(true, "p1", null, "p1"), answer(false, null, null, "p7"), answer(false, "p5", null, "p1"),
+    ];
+    expect(decodeAnswers(batch, answers, 1, 3)).toEqual([
+      { kind: "done" }, { kind: "limit", held: 3 }, { kind: "taken", holder: "p9" }, { kind: "taken", holder: unknown_holder },
+      { kind: "done" }, { kind: "notyours", holder: "" },
+      { kind: "done" }, { kind: "notyours", holder: "p7" }, { kind: "taken", holder: "p5" },
+    ]);
+    expect(touchedSlots(batch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  test("without a limit, a booking that was not stored is taken, never limit", () => {
+    expect(decodeAnswers([{ kind: "book", index: 1, patient: "p1" }], [answer(false, "p2", 50)], 0, 0)).toEqual([{ kind: "taken", holder: "p2" }]);
   });
 });
