@@ -2,7 +2,7 @@
 // directory on a free loopback port, run as a non-root user (Postgres refuses to run as root),
 // stopped and removed afterwards. No mocks: the server under test talks to a real Postgres.
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir, userInfo } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const pg_user = "postgres";
@@ -19,8 +19,7 @@ export type Postgres = {
   /** Runs SQL as the superuser (psql), returns its output; throws on failure. */
   psql: (db: string, sql: string) => string;
   createDatabase: (name: string) => void;
-  /** Stop (immediate: like a crash) and start again on the same port. */
-  restart: () => Promise<void>;
+  /** Stop immediately (like a crash: no checkpoint) and start again on the same port. */
   stopServer: () => void;
   startServer: () => void;
   stop: () => void;
@@ -125,10 +124,6 @@ export function startPostgres(bin: string): Postgres {
     host: "127.0.0.1", port, passwordFile, psql,
     url: (db) => `postgres://${pg_role}@127.0.0.1:${port}/${db}`,
     createDatabase: (name) => void psql("postgres", `CREATE DATABASE ${name}`),
-    restart: async () => {
-      stopServer();
-      startServer();
-    },
     stopServer, startServer,
     serverPids: () => {
       const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
@@ -158,6 +153,3 @@ function pgIds(): { uid: number; gid: number } {
   const id = (flag: string) => Number(Bun.spawnSync(["id", flag, pg_user], { stdout: "pipe" }).stdout.toString().trim());
   return { uid: id("-u"), gid: id("-g") };
 }
-
-/** Who runs the tests: shown when Postgres cannot be started. */
-export const testUser = () => userInfo().username;
