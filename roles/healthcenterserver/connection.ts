@@ -26,7 +26,6 @@ export interface LineHandler {
 
 export type ConnectionLimits = { lineBytesMax: number; writeQueueBytesMax: number; budget?: QueueBudget };
 
-
 /** A queued reply: bytes, or a stream of chunks produced as the socket drains. */
 type Queued = Buffer | Iterator<Buffer>;
 
@@ -46,6 +45,7 @@ export class Connection {
   /** Set by the sweep when it closes a connection for a deadline: cut off then if still not flushed. */
   closeByMs: number | undefined;
   handler: LineHandler | undefined;
+  private peerEnded = false; // FIN received: close once every line it sent is answered
   private readonly framer: LineFramer;
   private readonly queue: Queued[] = [];
   private queuedBytes = 0;
@@ -135,6 +135,13 @@ export class Connection {
     while (this.current().kind === "reading" && state.backlog.length > 0) this.handler!.onLine(state.backlog.shift()!);
     const now = this.current();
     if (now.kind === "waiting") now.backlog.push(...state.backlog);
+    else if (now.kind === "reading" && this.peerEnded) this.closeWhenFlushed();
+  }
+
+  /** The peer will send no more (FIN): answer what it asked, then end the connection. */
+  onPeerEnd(): void {
+    this.peerEnded = true;
+    if (this.state.kind === "reading") this.closeWhenFlushed();
   }
 
   send(data: string | Buffer): void {

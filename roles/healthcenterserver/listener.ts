@@ -124,8 +124,7 @@ export class HealthCenter {
         self.guard(s.data, () => s.data.flush());
       },
       end(s) {
-        // The patient sent FIN: answer what it already asked, then close our side.
-        self.guard(s.data, () => s.data.closeWhenFlushed());
+        self.guard(s.data, () => s.data.onPeerEnd());
       },
       close(s) {
         self.onClose(s);
@@ -138,7 +137,8 @@ export class HealthCenter {
     const tls = this.options.tls;
     this.listener = Bun.listen<Connection>({
       hostname: this.options.host,
-      port: this.options.port,
+      port: this.options.port, // half-open: at the patient's FIN, answer what it already asked, then close
+      allowHalfOpen: true,
       socket: tls ? tlsOnAccept(tls, handlers, (s) => this.guard(undefined, () => this.onOpen(s))) : handlers,
     });
     const tickMs = sweepIntervalMs(this.deadlines, limits.sweep_interval_ms_min, limits.sweep_interval_ms_max);

@@ -1,0 +1,43 @@
+// A client that sends its lines and then shuts its writing side (`nc -N`, `printf ... | nc -q1`,
+// a script's `shutdown(SHUT_WR)`) still gets every reply, even the ones that wait (an argon2id
+// check, a commit). Found trying the README's `printf ... | nc` session against hashed users.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { loopback, readBookings, startServer, tempDir, writeDataDir } from "./helpers.ts";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+let dir = "";
+beforeAll(async () => {
+  const hash = await Bun.password.hash("password111", "argon2id");
+  dir = await writeDataDir(join(tmp.dir, "data"), 6, { "users.txt": `patient1 ${hash}\npatient2 password222\n` });
+});
+
+/** Sends `text`, shuts the writing side at once, and resolves with all the server wrote before it closed. */
+function sendThenHalfClose(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: loopback, allowHalfOpen: true });
+    let got = "";
+    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no close within 10 s; got ${JSON.stringify(got)}`)); }, 10_000);
+    socket.on("data", (d) => (got += d.toString("latin1")));
+    socket.on("error", () => {});
+    socket.once("close", () => { clearTimeout(timer); resolve(got); });
+    socket.once("connect", () => socket.end(text));
+  });
+}
+
+test("a client that half-closes after its lines gets every reply, the slow login's and the commit's included", async () => {
+  const db = join(tmp.dir, "half.db");
+  const server = await startServer(["--data", dir, "--db", db]);
+  try {
+    const got = await sendThenHalfClose(server.port, "authenticate patient1 password111\nslots doctor=doc2 limit=1\nselection 5\nmine\n");
+    expect(got).toBe("success\n2 Mon 09am doc2 42000\n\ndoc1 41000\n5 Mon 09am doc1 41000\n\n");
+    expect(readBookings(db).get(5)).toBe("patient1");
+    // The plaintext user's synchronous login, then a commit that waits: the same.
+    expect(await sendThenHalfClose(server.port, "authenticate patient2 password222\nselection 1\n")).toBe("success\ndoc1 41000\n");
+  } finally {
+    await server.stop();
+  }
+});
