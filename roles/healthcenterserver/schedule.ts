@@ -3,7 +3,7 @@
 import { assert } from "../../shared/assert.ts";
 import type { Slot } from "../../shared/datafiles.ts";
 import { available_block_slots, available_whole_slots_max, log_slots_max } from "../../shared/limits.ts";
-import { freeSlotBytesMax, writeFreeSlot } from "../../shared/protocol.ts";
+import { freeSlotBytesMax, writeFreeSlot } from "./available-bytes.ts";
 import { SlotTable } from "../../shared/slot-table.ts";
 import { ChangeFeed } from "./changes.ts";
 import { Holders } from "./holders.ts";
