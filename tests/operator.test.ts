@@ -21,6 +21,7 @@ describe("SIGHUP reloads the data files and never stops the service", () => {
       writeFileSync(users, "patient1 password111\nthis line is broken\n");
       server.proc.kill("SIGHUP");
       await server.stderr.waitFor(/SIGHUP: users\.txt not reloaded, the data loaded before is kept: .*users\.txt line 2/);
+      await server.stdout.waitFor(/Received SIGHUP: 2 price files checked; still serving/);
       (await login(server.port, "patient2", "password222")).close();
 
       writeFileSync(users, good);
@@ -126,7 +127,7 @@ describe("operator input is checked before anything starts", () => {
     const dir = await writeDataDir(join(tmp.dir, "nousers"), 6, { "users.txt": "# nobody yet\n" });
     const server = await startServer(["--data", dir, "--db", join(dir, "b.db")]);
     try {
-      await server.stderr.waitFor(/warning: .*users\.txt has no users, so no patient can log in; add one with `healthcenterserver users add/);
+      await server.stderr.waitFor(/warn(ing:)? .*users\.txt has no users, so no patient can log in; add one with `healthcenterserver users add/);
     } finally {
       await server.stop();
     }

@@ -65,7 +65,7 @@ export function reloadData(data: DataDir, slots: SlotTable, log: Log, useUsers: 
   try {
     const users = readUsers(data);
     useUsers(users);
-    reloaded.push(`${users.length} users from ${pathOf(data, "users.txt")}`);
+    reloaded.push(`reloaded ${users.length} users from ${pathOf(data, "users.txt")}`);
     warnAboutUsers(users, data, log);
   } catch (err) {
     failed("users.txt", err);
@@ -75,6 +75,6 @@ export function reloadData(data: DataDir, slots: SlotTable, log: Log, useUsers: 
   } catch (err) {
     failed("the price files", err);
   }
-  log.notice(`Received SIGHUP: reloaded ${reloaded.join(", ") || "nothing"}; still serving`);
+  log.notice(`Received SIGHUP: ${reloaded.join(", ") || "reloaded nothing"}; still serving`);
   log.flush();
 }
