@@ -50,6 +50,16 @@ test("init refuses a directory that is not empty and changes nothing in it; an e
   expect(readdirSync(tmp.dir).filter((f) => f.includes(".init-"))).toEqual([]);
 });
 
+test("init on a path that is a file is a usage error in one line, and the file is left as it was", async () => {
+  const file = join(tmp.dir, "a-file");
+  writeFileSync(file, "keep me\n");
+  const r = await server("init", file);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain(`${file} is a file, not a directory; init changed nothing`);
+  expect(r.stderr).not.toContain("    at ");
+  expect(readFileSync(file, "utf8")).toBe("keep me\n");
+});
+
 test("the embedded seed's warning points at init", async () => {
   const running = await startServer(["--db", join(tmp.dir, "seed.db")]);
   try {

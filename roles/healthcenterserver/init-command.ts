@@ -2,7 +2,7 @@
 // prices and the seed's patients (or --user names) under new passwords, stored as argon2id hashes.
 // Passwords are asked on a terminal; piped, they are generated and shown once. An existing,
 // non-empty DIR is never touched.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { formatUsers, parseUsers, type User } from "../../shared/datafiles.ts";
 import { embedded } from "../../shared/fixtures.ts";
@@ -33,6 +33,7 @@ export async function runInitCommand(argv: string[]): Promise<number> {
   const target = positionals[0];
   if (!target) throw new UsageError("init needs a directory: `healthcenterserver init DIR`");
   const dir = resolve(target);
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${dir} is a file, not a directory; init changed nothing`);
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     throw new UsageError(`${dir} already exists and is not empty; init writes only a new directory and changed nothing`);
   }
