@@ -140,17 +140,19 @@ export class Session implements LineHandler {
 
   private available(user: string): void {
     const { log, schedule } = this.services;
-    const meta = { event: "available", cause: "available", fields: this.fields({ user }) };
-    log.info(transcript.availableReceived(this.conn.port, this.conn.address), meta);
-    if (!log.quiet) log.info(schedule.logListing(), meta);
+    // With --quiet nothing here is logged: no line, no meta, no read of the peer's address.
+    const meta = log.quiet ? undefined : { event: "available", cause: "available", fields: this.fields({ user }) };
+    if (meta) log.info(transcript.availableReceived(this.conn.port, this.conn.address), meta);
+    if (meta) log.info(schedule.logListing(), meta);
     const whole = schedule.smallReply();
     if (whole) this.conn.send(whole);
     else this.conn.sendStream(schedule.availableChunks());
-    log.info(transcript.availableSent(user), meta);
+    if (meta) log.info(transcript.availableSent(user), meta);
   }
 
   private selection(user: string, index: number): void {
-    this.services.log.info(transcript.selectionReceived(index, this.conn.port, user), { event: "selection.received", cause: "selections", fields: { user, index } });
+    const log = this.services.log;
+    if (!log.quiet) log.info(transcript.selectionReceived(index, this.conn.port, user), { event: "selection.received", cause: "selections", fields: { user, index } });
     this.conn.awaitReply();
     this.services.booker.book(index, user, (outcome) =>
       this.services.guard(this.conn, () => {
