@@ -67,6 +67,13 @@ test("a move to a taken slot exits 1 and keeps the old one; bad flags are usage 
   other.close();
 });
 
+test("--json with the server unreachable still prints one JSON document (exit 3, the message on stderr too)", async () => {
+  const r = await runPatient(["patient1", "--server", `${loopback}:1`, "--list", "--json"]);
+  expect(r.code).toBe(3);
+  expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, action: "list", error: expect.stringContaining("cannot reach the health center server") });
+  expect(r.stderr).toContain("cannot reach the health center server at 127.0.0.1:1");
+});
+
 test("a connection the server closed as idle is opened again with a quiet login", async () => {
   const s = await startServer(["--db", join(tmp.dir, "idle.db"), "--idle-timeout", "1"]);
   try {

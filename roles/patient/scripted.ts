@@ -1,6 +1,6 @@
 // The patient's scripted actions (--list, --cancel N, --move FROM:TO), for people and for scripts
 // (--json: one JSON document on stdout). Exit codes as for booking: 0 done, 1 refused.
-import { exit_code } from "../../shared/errors.ts";
+import { AppError, exit_code } from "../../shared/errors.ts";
 import { displayDoctorName } from "../../shared/names.ts";
 import type { SlotLine } from "../../shared/protocol.ts";
 import { AppointmentsClient, type ChangeResult, type ServerPlan } from "./appointments-client.ts";
@@ -11,6 +11,16 @@ export type Printer = { out: (text: string) => void; err: (text: string) => void
 const console_printer: Printer = { out: (t) => console.log(t), err: (t) => console.error(t) };
 
 export async function runScripted(plan: ServerPlan, action: ScriptedAction, json: boolean, print = console_printer): Promise<number> {
+  try {
+    return await run(plan, action, json, print);
+  } catch (err) {
+    // A script reading stdout gets its one document on every path (the message still goes to stderr).
+    if (json && err instanceof AppError) print.out(JSON.stringify({ ok: false, action: action.kind, error: err.message }));
+    throw err;
+  }
+}
+
+async function run(plan: ServerPlan, action: ScriptedAction, json: boolean, print: Printer): Promise<number> {
   const client = await AppointmentsClient.open(plan);
   if (!client) {
     const error = "the server refused the login: wrong user name or password (or too many failed tries; wait a minute)";
