@@ -39,6 +39,7 @@ describe("hashed credentials", () => {
   });
 
   test("after `users convert` the start-up warning is gone and the seed logins still work", async () => {
+    const dir = await writeDataDir(join(tmp.dir, "converted"), 6); // its own: the test passes alone
     const convert = await runToEnd([bun, "roles/healthcenterserver.ts", "users", "convert", "--data", dir]);
     expect(convert.code).toBe(0);
     expect(readFileSync(join(dir, "users.txt"), "utf8")).not.toContain("password111");
@@ -52,6 +53,8 @@ describe("hashed credentials", () => {
   });
 
   test("an unknown user costs about as much as a wrong password (both verify a hash)", async () => {
+    const [h2, ha] = await Promise.all([Bun.password.hash("password222", "argon2id"), Bun.password.hash("correct-horse-42", "argon2id")]);
+    const dir = await writeDataDir(join(tmp.dir, "timing"), 6, { "users.txt": `patient2 ${h2}\nalice ${ha}\n` });
     const server = await startServer(["--data", dir, "--db", join(dir, "b3.db")]);
     try {
       const time = async (user: string) => {
