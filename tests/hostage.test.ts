@@ -154,7 +154,7 @@ describe("memory is bounded in total", () => {
       }
       await Bun.sleep(1500); // let the server produce all it will for them
       const grown = rssMiB(server.proc.pid) - before;
-      expect(grown).toBeLessThan(256);
+      expect(grown).toBeLessThan(128);
       const c = await login(server.port, "patient2", "password222");
       expect(await c.request("selection 99999")).toBe("doc1 41000");
       c.close();
