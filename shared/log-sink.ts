@@ -23,6 +23,9 @@ export class LogSink {
   private unreportedWhy = "";
   private gone = false;
 
+  /** Called when lines start being dropped (once per episode, until a report gets through). */
+  onTrouble: ((why: string) => void) | undefined;
+
   constructor(private readonly fd: number, private readonly flushDelayMs: number, private readonly flushBytes: number) {
     makeNonBlocking(fd);
   }
@@ -99,7 +102,10 @@ export class LogSink {
   }
 
   private drop(lines: number, why: string): void {
-    if (this.unreported === 0) this.unreportedWhy = why;
+    if (this.unreported === 0) {
+      this.unreportedWhy = why;
+      this.onTrouble?.(why);
+    }
     this.unreported += lines;
     this.counters.linesDropped += lines;
   }

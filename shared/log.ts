@@ -38,6 +38,8 @@ export class Log {
     this.format = o.format === "json" || o.format === "text" || o.format === "plain" ? o.format : isatty(fd) ? "plain" : "text";
     this.out = new LogSink(fd, log_flush_interval_ms, log_flush_bytes);
     this.err = new LogSink(o.errFd ?? 2, 0, 0);
+    // Said where it can still be read (stderr is often a journal when stdout is a file).
+    this.out.onTrouble = (why) => this.warn(`log: standard output cannot be written (${why}); its lines are dropped and counted until it can`);
   }
 
   /** True where the seed's wording is printed as it is (a terminal, or --log-format plain). */

@@ -97,6 +97,7 @@ describe("a log that cannot be written never stops the service", () => {
     const proc = Bun.spawn(["unshare", "-m", "--propagation", "private", "sh", "-c", script, mnt,
       bun, "roles/healthcenterserver.ts", "--host", loopback, "--port", "0", "--db", join(tmp.dir, "tmpfs.db")],
       { cwd: root, env: child_env, stdout: "ignore", stderr: "pipe" });
+    const stderr = new Output(proc.stderr);
     try {
       // unshare and sh exec in place, so the server's pid sees the tmpfs at /proc/PID/root.
       const inside = `/proc/${proc.pid}/root${mnt}`;
@@ -119,6 +120,8 @@ describe("a log that cannot be written never stops the service", () => {
       const c = await login(port);
       expect(await c.request("selection 3")).toBe("doc1 41000");
       c.close();
+      // The log says so on stderr once its first write fails (the lines wait up to 10 ms first).
+      await stderr.waitFor(/log: standard output cannot be written \(ENOSPC writing the log\)/);
       expect(proc.exitCode).toBeNull();
       expect(statSync(logPath).size).toBeLessThanOrEqual(sizeFull + 4096);
       unlinkSync(join(inside, "filler"));
