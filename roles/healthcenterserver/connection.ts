@@ -247,8 +247,8 @@ export class Connection {
   }
 
   private drop(why: string): void {
+    this.onDropped(this, why); // first: the peer's address is read lazily, and not after the socket is gone
     this.terminate();
-    this.onDropped(this, why);
   }
 
   private endIfFlushed(): void {
