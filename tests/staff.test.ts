@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { staff_body_bytes_max, staff_watchers_max } from "../shared/limits.ts";
-import { Client, login, readBookings, root, runToEnd, bun, tempDir } from "./helpers.ts";
+import { bun, child_env, Client, login, Output, readBookings, root, runToEnd, tempDir } from "./helpers.ts";
 import { EventReader, metric, staff_token, startStaffServer, type StaffServer } from "./staff-helpers.ts";
 
 let staff: StaffServer;
@@ -186,6 +186,33 @@ describe("limits and headers", () => {
 });
 
 describe("flags", () => {
+  test("--http beyond loopback starts with a warning that the page is plain HTTP; on 127.0.0.1 there is none", async () => {
+    if (Bun.spawnSync(["unshare", "-n", "true"]).exitCode !== 0) return void console.log("skipping: unshare -n is not available here");
+    const tmp = tempDir();
+    /** The server's output up to its staff-page line, in a network namespace of its own (0.0.0.0 reaches no real interface). */
+    const run = async (http: string, warning?: RegExp) => {
+      const proc = Bun.spawn(["unshare", "-n", bun, join(root, "roles/healthcenterserver.ts"), "--http", http, "--port", "0", "--db", join(tmp.dir, `${http.length}.db`)],
+        { env: child_env, stdout: "pipe", stderr: "pipe" });
+      const [stdout, stderr] = [new Output(proc.stdout), new Output(proc.stderr)];
+      try {
+        await stdout.waitFor(/Staff page: http:\/\/[\d.]+:\d+/);
+        if (warning) await stderr.waitFor(warning);
+      } finally {
+        proc.kill("SIGTERM");
+        await proc.exited;
+      }
+      return { stdout: stdout.text, stderr: stderr.text };
+    };
+    try {
+      await run("0.0.0.0:0", /the staff page on 0\.0\.0\.0 is plain HTTP reachable from other machines/);
+      const local = await run("127.0.0.1:0");
+      expect(local.stdout).toContain("Staff page: http://127.0.0.1:");
+      expect(local.stderr).not.toContain("plain HTTP");
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
   test("--staff-token-file without --http, and a short token, are usage errors (exit 2)", async () => {
     const tmp = tempDir();
     try {

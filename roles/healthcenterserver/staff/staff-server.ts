@@ -48,6 +48,11 @@ export class StaffServer {
   }
 
   start(): void {
+    const host = this.options.host;
+    if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(host)) {
+      this.options.log.warn(`the staff page on ${host} is plain HTTP reachable from other machines (a token would cross the network in clear); ` +
+        "keep --http on 127.0.0.1 and reach it through `ssh -L` or a TLS reverse proxy");
+    }
     this.server = Bun.serve({
       hostname: this.options.host,
       port: this.options.port,
