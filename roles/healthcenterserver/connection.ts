@@ -69,11 +69,11 @@ export class Connection {
 
   /** The peer's address, read from the socket on first use (each read is a system call). */
   get address(): string {
-    return (this.remoteAddress ??= plainAddress(this.socket.remoteAddress));
+    return (this.remoteAddress ??= plainAddress(this.socket.remoteAddress ?? "?"));
   }
 
   get port(): number {
-    return (this.remotePort ??= this.socket.remotePort);
+    return (this.remotePort ??= this.socket.remotePort ?? 0);
   }
 
   get isOpen(): boolean {
@@ -205,6 +205,9 @@ export class Connection {
     if (this.state.kind === "closed") return;
     this.state = { kind: "closed" };
     this.release();
+    // Read while the socket still knows them: the drop's log line names the peer after this.
+    void this.address;
+    void this.port;
     this.socket.terminate();
   }
 
