@@ -34,14 +34,14 @@ export const login_timeout_ms = 30_000;
 export const line_timeout_ms = 10_000;
 /** A connection asked to close that takes none of our bytes for this long is cut off. */
 export const closing_grace_ms = 5_000;
-/** A connection closed for a login or line deadline that has not taken its `error` line by then is cut off. */
+/** A connection closed for a deadline (idle, login, line) that has not taken its `error` line by then is cut off. */
 export const deadline_close_grace_ms = 1_000;
 /** Reply bytes queued across all connections; past it the slowest readers are dropped first. */
 export const queued_bytes_max = 64 * 1024 * 1024;
-/** Connections turned away past the cap that may wait to be told so; beyond, they are closed at once. */
-export const rejected_connections_max = 32;
+/** Connections turned away past the cap that are told so and closed gracefully at once; beyond, they are cut off. */
+export const rejected_connections_max = 16;
 /** Descriptors kept for everything but patients (stdio, database, listener, runtime), besides rejected_connections_max. */
-export const fd_reserve = 32;
+export const fd_reserve = 24;
 /** While stopping, a connection quiet this long has nothing more in flight. */
 export const shutdown_quiet_ms = 100;
 /** How long a stopping server waits for replies still being written. */

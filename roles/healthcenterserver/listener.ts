@@ -189,10 +189,10 @@ export class HealthCenter {
     }, this.nowMs);
     s.data = c;
     if (this.stopping || this.conns.size >= this.options.connectionsMax) {
-      // Past rejected_max the descriptors the cap keeps free are used up: close without a word.
+      c.send(formatError(this.stopping ? "server is shutting down" : "too many connections, try again later"));
+      // Told and closed gracefully, at most rejected_max at once; past that, cut off (the line may not arrive).
       if (this.rejected.size >= limits.rejected_connections_max) return c.terminate();
       this.rejected.add(s);
-      c.send(formatError(this.stopping ? "server is shutting down" : "too many connections, try again later"));
       c.closeWhenFlushed();
       return;
     }
@@ -243,7 +243,7 @@ export class HealthCenter {
         c.send(formatError(why));
         c.closeWhenFlushed();
         c.lastActiveMs = now;
-        if (why !== "idle timeout") c.closeByMs = now + limits.deadline_close_grace_ms;
+        c.closeByMs = now + limits.deadline_close_grace_ms;
       }
     }
   }
