@@ -30,7 +30,7 @@ const expected_kind: Record<string, string> = {
   "darwin-x64": "Mach-O x86-64", "windows-x64": "PE x86-64",
 };
 
-type Member = { name: string; kind: "file" | "link" | "dir"; link: string; data: Buffer };
+type Member = { name: string; kind: "file" | "link" | "dir"; link: string; mode: number; data: Buffer };
 
 /** A .tar.gz read in one pass (ustar headers: name, size, type, link name, prefix). */
 function readTarGz(path: string): Member[] {
@@ -42,7 +42,7 @@ function readTarGz(path: string): Member[] {
     const prefix = text(at + 345, 155);
     const type = text(at + 156, 1);
     members.push({
-      name: (prefix ? `${prefix}/` : "") + text(at, 100), link: text(at + 157, 100),
+      name: (prefix ? `${prefix}/` : "") + text(at, 100), link: text(at + 157, 100), mode: parseInt(text(at + 100, 8).trim() || "0", 8),
       kind: type === "1" ? "link" : type === "5" ? "dir" : "file", data: tar.subarray(at + 512, at + 512 + size),
     });
     at += 512 + Math.ceil(size / 512) * 512;
@@ -54,7 +54,7 @@ function readTarGz(path: string): Member[] {
 function readZip(path: string): Member[] {
   const names = Bun.spawnSync(["unzip", "-Z1", path]).stdout.toString().trim().split("\n");
   return names.map((name) => ({
-    name, link: "", kind: name.endsWith("/") ? "dir" : "file",
+    name, link: "", mode: 0, kind: name.endsWith("/") ? "dir" : "file",
     data: name.endsWith("/") ? Buffer.alloc(0) : Bun.spawnSync(["unzip", "-p", path, name]).stdout,
   }));
 }
@@ -93,6 +93,7 @@ test("release: five archives under 60 MB with checksums; each executable's forma
       ? ["systemd/appointments.sysusers.conf", "systemd/doctor@.service", "systemd/healthcenterserver.service"] : [];
     expect([...members.keys()].sort()).toEqual([...programs, "DEPLOY.md", "SHA256SUMS", "deploy.example.toml", ...units].sort());
     expect(executableKind(members.get(programs[0]!)!.data)).toBe(expected_kind[name]!);
+    if (!windows) expect(members.get(programs[0]!)!.mode & 0o111).toBe(0o111);
     if (windows) expect(members.get("patient.cmd")!.data.toString()).toBe('@echo off\r\n"%~dp0appointments.exe" patient %*\r\nexit /b %ERRORLEVEL%\r\n');
     else for (const role of programs.slice(1)) expect(members.get(role)).toMatchObject({ kind: "link", link: `${dir}appointments` });
     const guide = members.get("DEPLOY.md")!.data.toString();
