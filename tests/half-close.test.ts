@@ -1,10 +1,13 @@
 // A client that sends its lines and then shuts its writing side (`nc -N`, `printf ... | nc -q1`,
 // a script's `shutdown(SHUT_WR)`) still gets every reply, even the ones that wait (an argon2id
 // check, a commit). Found trying the README's `printf ... | nc` session against hashed users.
+// And a connection's last error (a line too long, too many lines queued) comes after the replies
+// to the lines before it, never ahead of them.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { loopback, readBookings, startServer, tempDir, writeDataDir } from "./helpers.ts";
+import { backlog_lines_max, line_bytes_max } from "../shared/limits.ts";
+import { Client, loopback, readBookings, startServer, tempDir, writeDataDir } from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -37,6 +40,36 @@ test("a client that half-closes after its lines gets every reply, the slow login
     expect(readBookings(db).get(5)).toBe("patient1");
     // The plaintext user's synchronous login, then a commit that waits: the same.
     expect(await sendThenHalfClose(server.port, "authenticate patient2 password222\nselection 1\n")).toBe("success\ndoc1 41000\n");
+  } finally {
+    await server.stop();
+  }
+});
+
+/** Every line the server sends until it closes the connection. */
+async function linesUntilClosed(c: Client): Promise<string[]> {
+  const lines: string[] = [];
+  for (let line = await c.line(); line !== undefined; line = await c.line()) lines.push(line);
+  return lines;
+}
+
+test("a line too long behind a slow login is refused after the replies to the lines before it, never ahead of them", async () => {
+  const server = await startServer(["--data", dir, "--db", join(tmp.dir, "order.db")]);
+  try {
+    const c = await Client.connect(server.port);
+    c.write("authenticate patient1 password111\nmine\n" + "x".repeat(line_bytes_max * 4) + "\nmine\n");
+    expect(await linesUntilClosed(c)).toEqual(["success", "", `error line longer than ${line_bytes_max} bytes`]);
+  } finally {
+    await server.stop();
+  }
+});
+
+test("past the lines a connection may queue behind a slow login, the queued ones are answered, then the error", async () => {
+  const server = await startServer(["--data", dir, "--db", join(tmp.dir, "queued.db")]);
+  try {
+    const c = await Client.connect(server.port);
+    c.write("authenticate patient1 password111\n" + "ping\n".repeat(backlog_lines_max + 5));
+    const pongs = Array.from({ length: backlog_lines_max }, () => "pong");
+    expect(await linesUntilClosed(c)).toEqual(["success", ...pongs, "error too many requests without waiting for replies"]);
   } finally {
     await server.stop();
   }

@@ -5,29 +5,9 @@ import { assert } from "../../shared/assert.ts";
 import { LineFramer, type LineVerdict } from "../../shared/framing.ts";
 import { backlog_lines_max, write_queue_replies_max } from "../../shared/limits.ts";
 import { formatError } from "../../shared/protocol.ts";
-import type { QueueBudget } from "./queue-budget.ts";
+import type { ConnectionLimits, ConnectionState, LineHandler, Queued } from "./connection-state.ts";
 
-/**
- * reading: lines go to the session as they come.
- * waiting: a reply is pending (a hash check or a commit); lines queue in `backlog` so replies stay in order.
- * closing: no more lines are read; the connection ends once the queue is written and no reply is pending.
- * closed: terminated, or the peer is gone; everything is ignored.
- */
-export type ConnectionState =
-  | { kind: "reading" }
-  | { kind: "waiting"; backlog: string[] }
-  | { kind: "closing"; replyPending: boolean }
-  | { kind: "closed" };
-
-/** What a connection hands its lines to. */
-export interface LineHandler {
-  onLine(line: string): void;
-}
-
-export type ConnectionLimits = { lineBytesMax: number; writeQueueBytesMax: number; budget?: QueueBudget };
-
-/** A queued reply: bytes, or a stream of chunks produced as the socket drains. */
-type Queued = Buffer | Iterator<Buffer>;
+export type { ConnectionLimits, ConnectionState, LineHandler };
 
 export class Connection {
   state: ConnectionState = { kind: "reading" };
@@ -45,7 +25,8 @@ export class Connection {
   /** Set by the sweep when it closes a connection for a deadline: cut off then if still not flushed. */
   closeByMs: number | undefined;
   handler: LineHandler | undefined;
-  private peerEnded = false; // FIN received: close once every line it sent is answered
+  private inputDone = false; // FIN, or a last error: close once every line taken is answered
+  private lastWords: string | undefined; // that error, sent after those answers so replies stay in order
   private readonly framer: LineFramer;
   private readonly queue: Queued[] = [];
   private queuedBytes = 0;
@@ -57,9 +38,7 @@ export class Connection {
     nowMs: number,
   ) {
     this.framer = new LineFramer(limits.lineBytesMax);
-    this.lastActiveMs = nowMs;
-    this.openedMs = nowMs;
-    this.lastWrittenMs = nowMs;
+    this.lastActiveMs = this.openedMs = this.lastWrittenMs = nowMs;
   }
 
   /** Bytes of replies produced and not yet taken by the peer. */
@@ -85,15 +64,12 @@ export class Connection {
   }
 
   onData(bytes: Buffer, nowMs: number): void {
-    if (!this.isOpen) return;
+    if (!this.isOpen || this.lastWords !== undefined) return;
     this.lastActiveMs = nowMs;
     const result = this.framer.push(bytes, (line) => this.onLine(line));
     if (this.framer.pendingBytes === 0) this.partialSinceMs = undefined;
     else this.partialSinceMs ??= nowMs;
-    if (result === "overflow" && this.isOpen) {
-      this.send(formatError(`line longer than ${this.limits.lineBytesMax} bytes`));
-      this.closeWhenFlushed();
-    }
+    if (result === "overflow" && this.isOpen) this.endWith(formatError(`line longer than ${this.limits.lineBytesMax} bytes`));
   }
 
   private onLine(line: string): LineVerdict {
@@ -103,8 +79,7 @@ export class Connection {
         return "stop";
       case "waiting":
         if (this.state.backlog.length >= backlog_lines_max) {
-          this.send(formatError("too many requests without waiting for replies"));
-          this.closeWhenFlushed();
+          this.endWith(formatError("too many requests without waiting for replies"));
           return "stop";
         }
         this.state.backlog.push(line);
@@ -135,13 +110,24 @@ export class Connection {
     while (this.current().kind === "reading" && state.backlog.length > 0) this.handler!.onLine(state.backlog.shift()!);
     const now = this.current();
     if (now.kind === "waiting") now.backlog.push(...state.backlog);
-    else if (now.kind === "reading" && this.peerEnded) this.closeWhenFlushed();
+    else if (now.kind === "reading" && this.inputDone) this.endWith(this.lastWords);
   }
 
   /** The peer will send no more (FIN): answer what it asked, then end the connection. */
   onPeerEnd(): void {
-    this.peerEnded = true;
+    this.inputDone = true;
     if (this.state.kind === "reading") this.closeWhenFlushed();
+  }
+
+  /** Takes no more lines and ends with `error`, after the reply pending and the lines queued behind it. */
+  private endWith(error: string | undefined): void {
+    this.inputDone = true;
+    if (this.state.kind === "waiting") {
+      this.lastWords = error;
+      return;
+    }
+    if (error !== undefined) this.send(error);
+    this.closeWhenFlushed();
   }
 
   send(data: string | Buffer): void {

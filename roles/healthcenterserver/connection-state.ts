@@ -1,0 +1,24 @@
+// The types a connection is described by: its states, what it hands lines to, and its limits.
+import type { QueueBudget } from "./queue-budget.ts";
+
+/**
+ * reading: lines go to the session as they come.
+ * waiting: a reply is pending (a hash check or a commit); lines queue in `backlog` so replies stay in order.
+ * closing: no more lines are read; the connection ends once the queue is written and no reply is pending.
+ * closed: terminated, or the peer is gone; everything is ignored.
+ */
+export type ConnectionState =
+  | { kind: "reading" }
+  | { kind: "waiting"; backlog: string[] }
+  | { kind: "closing"; replyPending: boolean }
+  | { kind: "closed" };
+
+/** What a connection hands its lines to. */
+export interface LineHandler {
+  onLine(line: string): void;
+}
+
+export type ConnectionLimits = { lineBytesMax: number; writeQueueBytesMax: number; budget?: QueueBudget };
+
+/** A queued reply: bytes, or a stream of chunks produced as the socket drains. */
+export type Queued = Buffer | Iterator<Buffer>;
