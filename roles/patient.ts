@@ -7,6 +7,7 @@ import { loadConfig } from "../shared/config.ts";
 import { parseCredentials, parseInsurance, type Credentials } from "../shared/datafiles.ts";
 import { checkDataDir, describeDataDir, hasFile, pathOf, patientNames, readDataFile, type DataDir } from "../shared/datadir.ts";
 import { checkHostFlag } from "../shared/endpoints.ts";
+import { token_pattern } from "../shared/slot-file.ts";
 import { unknownMessage } from "../shared/suggest.ts";
 import { parseCountFlag, parseFlags, parseHostPort, readFlagFile, version, type Options } from "../shared/flags.ts";
 import { helpText } from "../shared/help.ts";
@@ -159,7 +160,11 @@ function exitCodeOf(outcome: Outcome, fail: (m: string) => void, slot: number | 
 }
 
 function readInsurance(values: Flags, data: DataDir, name: string): string {
-  if (values.insurance) return values.insurance;
+  if (values.insurance !== undefined) {
+    // Checked before anything is booked: a plan the doctor cannot read would cost a booking a silent wait.
+    if (!token_pattern.test(values.insurance)) throw new UsageError(`--insurance must be one word of printable ASCII, not ${JSON.stringify(values.insurance)}`);
+    return values.insurance;
+  }
   const file = `${name}insurance.txt`;
   if (!hasFile(data, file)) throw new UsageError(`no insurance plan for ${name}: give --insurance PLAN or put ${file} in --data DIR`);
   return parseInsurance(pathOf(data, file), readDataFile(data, file));

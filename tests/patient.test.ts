@@ -81,6 +81,15 @@ describe("failures", () => {
     expect(r.stderr).toContain("refused the login");
   });
 
+  test("an --insurance that is not one printable word is a usage error before any connection (exit 2, not 3)", async () => {
+    for (const plan of ["a b", "\x1b[31mred", ""]) {
+      const r = await runPatient(["patient1", "--insurance", plan, "--server", `${loopback}:1`, "--slot", "1"]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("--insurance must be one word of printable ASCII");
+      expect(r.stderr).not.toContain("\x1b");
+    }
+  });
+
   test("a server that is down gives a clear message and exit 3, not a stack trace", async () => {
     const r = await runPatient(["patient1", "--server", `${loopback}:1`], "1\n");
     expect(r.code).toBe(3);
