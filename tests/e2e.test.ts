@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { build } from "../scripts/build.ts";
-import { child_env, loopback, Output, runToEnd, tempDir } from "./helpers.ts";
+import { child_env, loopback, onTerminal, Output, runToEnd, tempDir, type Terminal } from "./helpers.ts";
 
 const tmp = tempDir();
 const dist = join(tmp.dir, "dist");
@@ -113,46 +113,29 @@ test("no seed password appears in any output of the seed cases", () => {
 
 describe("the patient on a real terminal (tmux)", () => {
   const hasTmux = Bun.which("tmux") !== null;
-  // One tmux server of its own (-L), kept up by an idle session: a server whose last session was just
-  // killed is still exiting, and a session started on it then fails ("server exited unexpectedly").
-  const socket = `appt-e2e-${process.pid}`;
-  const tmux = (...args: string[]) => Bun.spawnSync(["tmux", "-L", socket, ...args], { env: child_env });
-  beforeAll(() => void (hasTmux && tmux("new-session", "-d", "-s", "keep", "sleep 600")));
-  afterAll(() => void (hasTmux && tmux("kill-server")));
-  /** Runs the patient in a fresh tmux session; returns helpers to read its screen. */
-  function onTerminal(name: string) {
-    const session = `appt-${name}-${process.pid}`;
-    const cmd = `${bin("patient")} patient1 --server ${loopback}:${server.port}; echo EXIT=$?; sleep 30`;
-    tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "40", cmd);
-    const screen = () => tmux("capture-pane", "-p", "-t", session).stdout.toString();
-    const waitScreen = async (pattern: RegExp) => {
-      for (let i = 0; i < 200; i++) {
-        if (pattern.test(screen())) return screen();
-        await Bun.sleep(50);
-      }
-      throw new Error(`screen never showed ${pattern}:\n${screen()}`);
-    };
-    return { session, screen, waitScreen };
-  }
+  /** Runs the patient on a fresh terminal. */
+  const patientOnTerminal = (name: string) =>
+    onTerminal(name, `${bin("patient")} patient1 --server ${loopback}:${server.port}; echo EXIT=$?; sleep 30`);
 
   /** Presses Down until the focused option of the open select is the line containing `label`, then Enter. */
-  async function choose(session: string, screen: () => string, label: string) {
-    const lines = screen().split("\n");
+  async function choose(term: Terminal, label: string) {
+    const lines = term.screen().split("\n");
     const prompt = lines.findLastIndex((l) => l.includes("◆"));
     const options = lines.slice(prompt + 1).filter((l) => /[●○]/.test(l));
     const focused = options.findIndex((l) => l.includes("●"));
     const wanted = options.findIndex((l) => l.includes(label));
-    if (wanted < focused) throw new Error(`${label} is not below the focused option:\n${screen()}`);
-    for (let i = focused; i < wanted; i++) tmux("send-keys", "-t", session, "Down");
+    if (wanted < focused) throw new Error(`${label} is not below the focused option:\n${term.screen()}`);
+    for (let i = focused; i < wanted; i++) term.keys("Down");
     await Bun.sleep(100);
-    tmux("send-keys", "-t", session, "Enter");
+    term.keys("Enter");
   }
 
   test.skipIf(!hasTmux)("Ctrl-C at the menu cancels cleanly and books nothing", async () => {
-    const { session, waitScreen } = onTerminal("cancel");
+    const term = patientOnTerminal("cancel");
+    const { waitScreen } = term;
     try {
       await waitScreen(/What would you like to do\?/);
-      tmux("send-keys", "-t", session, "C-c");
+      term.keys("C-c");
       const final = await waitScreen(/EXIT=\d/);
       expect(final).toContain("Cancelled; nothing was booked.");
       expect(final).toContain("EXIT=130");
@@ -160,40 +143,41 @@ describe("the patient on a real terminal (tmux)", () => {
       expect(final).not.toContain("--help");
       expect(final).not.toContain("    at ");
     } finally {
-      tmux("kill-session", "-t", session);
+      term.close();
     }
   });
 
   test.skipIf(!hasTmux)("clack: appointments listed, a slot booked with its price after a confirm step, then cancelled", async () => {
-    const { session, screen, waitScreen } = onTerminal("pick");
+    const term = patientOnTerminal("pick");
+    const { screen, waitScreen } = term;
     try {
       await waitScreen(/What would you like to do\?/);
       expect(screen()).toMatch(/You have no appointments yet|Your appointments/);
-      tmux("send-keys", "-t", session, "Enter");
+      term.keys("Enter");
       await waitScreen(/Pick an appointment[\s\S]*Back/);
       expect(screen()).toMatch(/Doctor\d · about \$\d+/);
-      tmux("send-keys", "-t", session, "Down");
+      term.keys("Down");
       await Bun.sleep(100);
-      tmux("send-keys", "-t", session, "Enter");
+      term.keys("Enter");
       const asked = /Book (\w+ \w+) with (Doctor\d), about \$(\d+)\?/.exec(await waitScreen(/Book \w+ \w+ with Doctor\d, about \$\d+\?/))!;
       // The price is the doctor's for insurance1: doc1 30, doc2 40.
       expect(asked[3]).toBe(asked[2] === "Doctor1" ? "30" : "40");
-      tmux("send-keys", "-t", session, "Enter");
+      term.keys("Enter");
       await waitScreen(/Booked[\s\S]*What would you like to do\?/);
       expect(screen()).toMatch(new RegExp(`Doctor\\s+${asked[2]}`));
       expect(screen()).toMatch(new RegExp(`Price\\s+about \\$${asked[3]}`));
-      await choose(session, screen, "Cancel one");
+      await choose(term, "Cancel one");
       await waitScreen(/Which appointment do you want to cancel\?/);
-      await choose(session, screen, `${asked[1]} with ${asked[2]}`);
+      await choose(term, `${asked[1]} with ${asked[2]}`);
       await waitScreen(/Cancel \w+ \w+ with Doctor\d\?/);
-      tmux("send-keys", "-t", session, "Enter");
+      term.keys("Enter");
       await waitScreen(new RegExp(`Cancelled ${asked[1]} with ${asked[2]}\\.[\\s\\S]*What would you like to do\\?`));
-      await choose(session, screen, "Quit");
+      await choose(term, "Quit");
       const final = await waitScreen(/EXIT=\d/);
       expect(final).toContain("Goodbye.");
       expect(final).toContain("EXIT=0");
     } finally {
-      tmux("kill-session", "-t", session);
+      term.close();
     }
   });
 });

@@ -242,3 +242,29 @@ export function rssMiB(pid: number): number {
   const { readFileSync } = require("node:fs") as typeof import("node:fs");
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 }
+
+/**
+ * A command on a real terminal: a tmux session on a tmux server of its own (-L). A shared server whose
+ * last session was just killed is still exiting, and a session started on it then fails ("server
+ * exited unexpectedly"); that made the terminal tests fail about one run in four under load.
+ */
+export function onTerminal(name: string, cmd: string, rows = 40) {
+  const socket = `appt-${name}-${process.pid}`;
+  const tmux = (...args: string[]) => Bun.spawnSync(["tmux", "-L", socket, ...args], { env: child_env });
+  tmux("new-session", "-d", "-s", socket, "-x", "100", "-y", String(rows), cmd);
+  const screen = () => tmux("capture-pane", "-p", "-t", socket).stdout.toString();
+  return {
+    screen,
+    /** tmux send-keys: key names ("Enter", "C-c", "Down"), or "-l" and literal text. */
+    keys: (...keys: string[]) => void tmux("send-keys", "-t", socket, ...keys),
+    async waitScreen(pattern: RegExp): Promise<string> {
+      for (let i = 0; i < 200; i++) {
+        if (pattern.test(screen())) return screen();
+        await Bun.sleep(50);
+      }
+      throw new Error(`screen never showed ${pattern}:\n${screen()}`);
+    },
+    close: () => void tmux("kill-server"),
+  };
+}
+export type Terminal = ReturnType<typeof onTerminal>;

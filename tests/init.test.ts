@@ -2,7 +2,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bun, login, root, runToEnd, startServer, tempDir } from "./helpers.ts";
+import { bun, login, onTerminal, root, runToEnd, startServer, tempDir } from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -71,32 +71,22 @@ test("the embedded seed's warning points at init", async () => {
 
 test.skipIf(Bun.which("tmux") === null)("init on a terminal asks each password twice and shows none", async () => {
   const dir = join(tmp.dir, "asked");
-  const session = `appt-init-${process.pid}`;
-  const tmux = (...args: string[]) => Bun.spawnSync(["tmux", "-L", `appt-init-${process.pid}`, ...args], { env: { ...process.env, NO_COLOR: "1" } });
-  const screen = () => tmux("capture-pane", "-p", "-t", session).stdout.toString();
-  const waitScreen = async (pattern: RegExp) => {
-    for (let i = 0; i < 200; i++) {
-      if (pattern.test(screen())) return screen();
-      await Bun.sleep(50);
-    }
-    throw new Error(`screen never showed ${pattern}:\n${screen()}`);
-  };
-  tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30",
-    `${bun} ${join(root, "roles/healthcenterserver.ts")} init ${dir} --user alice; echo EXIT=$?; sleep 30`);
+  const term = onTerminal("init", `NO_COLOR=1 ${bun} ${join(root, "roles/healthcenterserver.ts")} init ${dir} --user alice; echo EXIT=$?; sleep 30`, 30);
+  const { waitScreen } = term;
   try {
     await waitScreen(/New password for alice/);
-    tmux("send-keys", "-t", session, "-l", "correct-horse-42");
-    tmux("send-keys", "-t", session, "Enter");
+    term.keys("-l", "correct-horse-42");
+    term.keys("Enter");
     await waitScreen(/Once more/);
-    tmux("send-keys", "-t", session, "-l", "correct-horse-42");
-    tmux("send-keys", "-t", session, "Enter");
+    term.keys("-l", "correct-horse-42");
+    term.keys("Enter");
     const final = await waitScreen(/EXIT=\d/);
     expect(final).toContain("EXIT=0");
     expect(final).not.toContain("correct-horse-42");
     expect(final).not.toContain("shown this once");
     expect(readFileSync(join(dir, "users.txt"), "utf8")).toMatch(/^alice \$argon2id\$/);
   } finally {
-    tmux("kill-session", "-t", session);
+    term.close();
   }
   const running = await startServer(["--data", dir, "--db", join(tmp.dir, "asked.db")]);
   try {

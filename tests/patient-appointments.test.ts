@@ -188,42 +188,30 @@ test("prices: each doctor is asked once; one that never answers is 'price unavai
 });
 
 test.skipIf(Bun.which("tmux") === null)("on a terminal, a slot taken while the patient confirms is said so, and the fresh list comes back", async () => {
-  const { bun, child_env, root } = await import("./helpers.ts");
-  const session = `appt-taken-${process.pid}`;
-  // A tmux server of its own (-L): a shared one whose last session was just killed elsewhere is still
-  // exiting, and a session started on it then fails ("server exited unexpectedly").
-  const tmux = (...args: string[]) => Bun.spawnSync(["tmux", "-L", session, ...args], { env: child_env });
-  const cmd = `cd ${root} && NO_COLOR=1 ${bun} roles/patient.ts patient1 ${at().join(" ")}; echo EXIT=$?; sleep 30`;
-  tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "50", cmd);
-  const screen = () => tmux("capture-pane", "-p", "-t", session).stdout.toString();
-  const waitScreen = async (pattern: RegExp) => {
-    for (let i = 0; i < 200; i++) {
-      if (pattern.test(screen())) return screen();
-      await Bun.sleep(50);
-    }
-    throw new Error(`screen never showed ${pattern}:\n${screen()}`);
-  };
+  const { bun, root, onTerminal } = await import("./helpers.ts");
+  const term = onTerminal("taken", `cd ${root} && NO_COLOR=1 ${bun} roles/patient.ts patient1 ${at().join(" ")}; echo EXIT=$?; sleep 30`, 50);
+  const { waitScreen } = term;
   const rival = await login(system.server.port, "patient2", "password222");
   try {
     await waitScreen(/What would you like to do\?/);
-    tmux("send-keys", "-t", session, "Enter");
+    term.keys("Enter");
     await waitScreen(/Pick an appointment[\s\S]*Back/);
-    tmux("send-keys", "-t", session, "Fri");
+    term.keys("Fri");
     await waitScreen(/Search: Fri.*\(1 match\)/);
-    tmux("send-keys", "-t", session, "Enter");
+    term.keys("Enter");
     await waitScreen(/Book Fri 04pm with Doctor2, about \$40\?/);
     expect(await rival.request("selection 6")).toMatch(/^doc2 /);
-    tmux("send-keys", "-t", session, "Enter");
+    term.keys("Enter");
     const fresh = await waitScreen(/just taken by someone else\. Here is the fresh list\.[\s\S]*Pick an appointment[\s\S]*Back/);
     expect(fresh.slice(fresh.lastIndexOf("Pick an appointment"))).not.toContain("Fri 04pm");
-    tmux("send-keys", "-t", session, "Escape");
+    term.keys("Escape");
     await waitScreen(/What would you like to do\?[\s\S]*What would you like to do\?/);
-    tmux("send-keys", "-t", session, "C-c");
+    term.keys("C-c");
     const final = await waitScreen(/EXIT=\d/);
     expect(final).toContain("EXIT=130");
     expect(readBookings(db).get(6)).toBe("patient2");
   } finally {
-    tmux("kill-session", "-t", session);
+    term.close();
     expect(await rival.request("cancel 6")).toBe("cancelled");
     rival.close();
   }
