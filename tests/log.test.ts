@@ -286,7 +286,7 @@ describe("log formats", () => {
     }
   });
 
-  test("--quiet keeps the audit trail (bookings, refused logins) and drops the rest", async () => {
+  test("--quiet keeps the audit trail (bookings, cancellations, moves, refused logins) and drops the rest", async () => {
     const server = await startServer(["--db", join(tmp.dir, "quiet.db"), "--quiet"]);
     try {
       const bad = await Client.connect(server.port);
@@ -295,8 +295,11 @@ describe("log formats", () => {
       const c = await login(server.port, "patient2", "password222");
       expect((await c.available()).length).toBe(6);
       expect(await c.request("selection 5")).toBe("doc2 42000");
+      expect(await c.request("reschedule 5 6")).toBe("doc2 42000");
+      expect(await c.request("cancel 6")).toBe("cancelled");
       c.close();
       await server.stdout.waitFor(/audit Phase2: The Health Center Server confirms the following appointment 5 to patient with username patient2/);
+      await server.stdout.waitFor(/audit patient2 moved from slot 5 to slot 6\n[^]*audit Slot 6 cancelled by patient2/);
       expect(server.stdout.text).toMatch(/audit Phase1: The Health Center Server sends the response: Failure to patient with username patient1/);
       expect(server.stdout.text).not.toContain("received request");
       expect(server.stdout.text).not.toContain("Success to patient");

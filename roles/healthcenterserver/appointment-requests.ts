@@ -64,7 +64,7 @@ export class AppointmentRequests {
     this.services.metrics?.cancellations.inc(outcome.kind);
     switch (outcome.kind) {
       case "cancelled":
-        log.info(`Slot ${index} cancelled by ${user}; it is free again`);
+        log.audit(`Slot ${index} cancelled by ${user}; it is free again`, { event: "booking.cancelled", fields: log.json ? { user, index } : undefined });
         return this.conn.send(encoded_reply.cancelled);
       case "notyours":
         log.info(`Slot ${index} is not ${user}'s to cancel`);
@@ -82,7 +82,7 @@ export class AppointmentRequests {
     this.services.metrics?.moves.inc(outcome.kind);
     switch (outcome.kind) {
       case "moved": {
-        log.info(`${user} moved from slot ${from} to slot ${to}`);
+        log.audit(`${user} moved from slot ${from} to slot ${to}`, { event: "booking.moved", fields: log.json ? { user, from, to } : undefined });
         const { doctor, port, host } = this.located(outcome.slot);
         return this.conn.send(formatSelectionReply(host ? { kind: "booked", doctor, port, host } : { kind: "booked", doctor, port }));
       }
