@@ -18,7 +18,8 @@ export async function listening<T>(what: string, host: string, port: number, sta
   } catch (err) {
     const code = (err as NodeJS.ErrnoException)?.code;
     const where = `${what} port ${port} on ${host}`;
-    if (code === "EADDRINUSE") throw new NetworkError(`${where} is already in use (is another one running? --port picks another; 0 any free one)`);
+    const flag = what === "HTTP" ? "--http HOST:PORT" : "--port";
+    if (code === "EADDRINUSE") throw new NetworkError(`${where} is already in use (is another one running? ${flag} picks another; 0 any free one)`);
     if (code === "EACCES") throw new NetworkError(`${where}: permission denied (ports below 1024 need privileges)`);
     if (code === "EADDRNOTAVAIL") throw new NetworkError(`${where}: ${host} is not an address of this machine`);
     throw err;

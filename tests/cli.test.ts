@@ -101,7 +101,7 @@ describe("start-up problems an operator can fix", () => {
     try {
       const r = await role("healthcenterserver", "--host", loopback, "--port", "0", "--db", join(tmp.dir, "http.db"), "--http", `${loopback}:${taken.port}`);
       expect(r.code).toBe(3);
-      expect(r.stderr).toContain(`HTTP port ${taken.port} on ${loopback} is already in use`);
+      expect(r.stderr).toContain(`HTTP port ${taken.port} on ${loopback} is already in use (is another one running? --http HOST:PORT picks another`);
     } finally {
       taken.stop(true);
     }
