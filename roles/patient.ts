@@ -146,6 +146,9 @@ function exitCodeOf(outcome: Outcome, fail: (m: string) => void, slot: number | 
     case "invalid":
       fail(slot !== undefined ? `slot ${slot} is not in the schedule` : "too many indexes that are not in the schedule; nothing was booked");
       return exit_code.refused;
+    case "limit":
+      fail(`slot ${outcome.index} not booked: you already hold ${outcome.held} appointment${outcome.held === 1 ? "" : "s"}, the most one patient may hold (cancel one first: --cancel N)`);
+      return exit_code.refused;
     case "no-slots":
       fail("no appointments are free; nothing was booked");
       return exit_code.refused;

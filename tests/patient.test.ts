@@ -90,6 +90,21 @@ describe("failures", () => {
     }
   });
 
+  test("a booking past the per-patient limit is a refusal (exit 1, the limit named), piped or with --slot, not a network error", async () => {
+    const s = await startServer(["--db", join(tmp.dir, "limit.db"), "--bookings-per-patient", "1"]);
+    try {
+      const at = `${loopback}:${s.port}`;
+      expect((await runPatient(["patient1", "--server", at, "--slot", "1", "--udp-timeout-ms", "50"])).code).toBe(0);
+      for (const [args, input] of [[["--slot", "2"], ""], [[], "2\n"]] as const) {
+        const r = await runPatient(["patient1", "--server", at, ...args], input);
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain("slot 2 not booked: you already hold 1 appointment, the most one patient may hold");
+      }
+    } finally {
+      await s.stop();
+    }
+  });
+
   test("a server that is down gives a clear message and exit 3, not a stack trace", async () => {
     const r = await runPatient(["patient1", "--server", `${loopback}:1`], "1\n");
     expect(r.code).toBe(3);

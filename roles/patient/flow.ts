@@ -3,7 +3,7 @@
 import type { Credentials } from "../../shared/datafiles.ts";
 import { choices_max, udp_retries_max, udp_timeout_ms } from "../../shared/limits.ts";
 import { LineClient, type TlsOptions } from "./line-client.ts";
-import { formatAuthenticate, formatAvailable, formatSelection, parseAuthReply, parseFreeSlot, parseSelectionReply, type FreeSlot, type ParseResult } from "../../shared/protocol.ts";
+import { formatAuthenticate, formatAvailable, formatSelection, parseAuthReply, parseFreeSlot, parseLimitReached, parseSelectionReply, type FreeSlot, type ParseResult } from "../../shared/protocol.ts";
 import { requestQuote, type QuoteSocket } from "./quote.ts";
 import { NetworkError } from "../../shared/errors.ts";
 
@@ -42,6 +42,7 @@ export type Outcome =
   | { kind: "auth-failed" }
   | { kind: "notavailable"; index: number }
   | { kind: "invalid"; index: number }
+  | { kind: "limit"; index: number; held: number }
   | { kind: "no-slots" }
   | { kind: "cancelled" };
 
@@ -73,7 +74,10 @@ export async function runPatient(plan: PatientPlan, view: PatientView): Promise<
         index = choice.index;
       }
       client.write(formatSelection(index));
-      const reply = expect(parseSelectionReply(await client.line()));
+      const line = await client.line();
+      const held = parseLimitReached(line);
+      if (held !== undefined) return { kind: "limit", index, held };
+      const reply = expect(parseSelectionReply(line));
       if (reply.kind === "booked") {
         booked = { index, doctor: reply.doctor, port: reply.port, host: reply.host ?? "127.0.0.1" };
         break;
