@@ -21,6 +21,14 @@ test("check on the example deployment passes (exit 0), says what it checked, and
   expect(existsSync(db)).toBe(false);
 });
 
+test("check on a users.txt with no users passes (exit 0) with the warning start-up gives", async () => {
+  const data = await writeDataDir(join(tmp.dir, "nobody"), 6, { "users.txt": "# nobody yet\n" });
+  const r = await server("--data", data, "--db", join(tmp.dir, "nobody.db"));
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain("0 users");
+  expect(r.stderr).toContain("has no users, so no patient could log in; add one with `healthcenterserver users add");
+});
+
 test("check finds a broken data file, a file that is not a database, and a short staff token (exit 2 each)", async () => {
   const data = await writeDataDir(join(tmp.dir, "broken"), 4, { "availabilities.txt": "1 Mon 09am doc1 41000\nnot a slot line\n" });
   const badData = await server("--data", data, "--db", join(tmp.dir, "a.db"));

@@ -28,6 +28,10 @@ export async function runCheck(settings: CheckedSettings): Promise<number> {
   await checkListenHost("--host", settings.host);
   const { users, slots } = loadData(settings.data, settings.doctors);
   console.log(`ok: data in ${describeDataDir(settings.data)}: ${users.length} users, ${slots.length} slots, doctors ${[...new Set(slots.map((s) => s.doctor))].join(", ")}`);
+  if (users.length === 0) {
+    console.error(`warning: users.txt in ${describeDataDir(settings.data)} has no users, so no patient could log in; ` +
+      "add one with `healthcenterserver users add <name> --data DIR`");
+  }
   console.log(`ok: would listen on ${settings.host}:${settings.port}${settings.tls ? " with TLS (certificate and key read)" : ""}`);
   console.log(`ok: ${checkDatabase(settings.dbPath, new Set(slots.map((s) => s.index)))}`);
   if (settings.http) {
