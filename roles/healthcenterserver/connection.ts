@@ -48,7 +48,7 @@ export class Connection {
 
   /** The peer's address, read from the socket on first use (each read is a system call). */
   get address(): string {
-    return (this.remoteAddress ??= plainAddress(this.socket.remoteAddress ?? "?"));
+    return (this.remoteAddress ??= (this.socket.remoteAddress ?? "?").replace(/^::ffff:/, ""));
   }
 
   get port(): number {
@@ -246,8 +246,4 @@ export class Connection {
     this.state = { kind: "closed" };
     this.socket.end();
   }
-}
-
-function plainAddress(address: string): string {
-  return address.startsWith("::ffff:") ? address.slice(7) : address;
 }
