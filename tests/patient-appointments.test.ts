@@ -56,6 +56,9 @@ test("a move to a taken slot exits 1 and keeps the old one; bad flags are usage 
   const taken = await runPatient(["patient1", ...at(), "--move", "6:1", "--json"]);
   expect(taken.code).toBe(1);
   expect(JSON.parse(taken.stdout)).toMatchObject({ ok: false, result: "notavailable", appointments: [{ index: 6 }] });
+  const same = await runPatient(["patient1", ...at(), "--move", "6:6"]);
+  expect(same.code).toBe(1);
+  expect(same.stderr).toContain("slot 6 (Fri 04pm with Doctor2) is already yours; nothing changed.");
   expect(await mine.request("cancel 6")).toBe("cancelled");
   expect(await other.request("cancel 1")).toBe("cancelled");
   for (const args of [["--move", "3"], ["--json"], ["--list", "--cancel", "2"], ["--cancel", "x"]]) {

@@ -83,6 +83,7 @@ function describeChange(action: Exclude<ScriptedAction, { kind: "list" }>, resul
     case "invalid":
       return `error: slot ${action.kind === "move" && was ? action.to : from} is not in the schedule; nothing changed.`;
     case "notavailable":
+      if (action.kind === "move" && action.to === from) return `error: ${what} is already yours; nothing changed.`;
       return `error: slot ${action.kind === "move" ? action.to : from} is taken; you keep ${what}.`;
     case "lost":
       return `error: the connection dropped and your appointments show the ${action.kind} did not take effect; try again.`;
