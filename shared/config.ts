@@ -21,6 +21,7 @@ import { isPort } from "./protocol.ts";
 
 import { doctorEntryProblem, hostProblem } from "./endpoints.ts";
 import { ConfigError } from "./errors.ts";
+import { closest } from "./suggest.ts";
 
 export type DoctorConfig = { host?: string; port?: number; listen?: string };
 export type Config = {
@@ -97,7 +98,11 @@ function asTable(v: unknown, what: string, problem: Problem): Record<string, unk
 }
 
 function allowOnly(t: Record<string, unknown>, keys: string[], what: string, problem: Problem): void {
-  for (const k of Object.keys(t)) if (!keys.includes(k)) throw problem(`unknown key ${JSON.stringify(k)} in ${what} (expected ${keys.join(", ")})`);
+  for (const k of Object.keys(t)) {
+    if (keys.includes(k)) continue;
+    const near = closest(k, keys);
+    throw problem(`unknown key ${JSON.stringify(k)} in ${what} (expected ${keys.join(", ")})${near === undefined ? "" : `; did you mean ${near}?`}`);
+  }
 }
 
 function asString(v: unknown, what: string, problem: Problem): string {
