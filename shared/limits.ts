@@ -138,6 +138,8 @@ export const password_checks_concurrent_max = 2;
 export const password_checks_waiting_per_address_max = 32;
 /** A password set with `users add`, in characters (printable ASCII, so also bytes). */
 export const password_chars_max = 256;
+/** Shortest password `users add` and `init` accept, on a terminal or piped (the protocol itself takes 1). */
+export const password_chars_min = 8;
 
 // ---- Appointments
 /** Bookings one patient may hold at once (a server flag; 0 = no limit). */
@@ -201,6 +203,7 @@ check(line_bytes_max < reply_line_bytes_max, "the patient accepts every line the
 check(reply_line_bytes_max < reply_bytes_max, "one reply holds at least one longest line");
 check(reply_timeout_ms <= reply_total_ms_max, "a whole reply may take as long as one line");
 check(database_lock_retry_ms_min <= database_lock_retry_ms_max && database_lock_retry_ms_max < database_lock_wait_ms_max, "lock retries back off within the wait");
+check(password_chars_min <= password_chars_max, "the shortest password is not longer than the longest");
 check(login_failures_per_connection_max <= login_failures_per_user_max, "a connection is closed before its user is throttled");
 check(write_queue_bytes_max <= queued_bytes_max, "one connection's full queue fits the global cap");
 check(line_timeout_ms <= login_timeout_ms, "a login line has time to finish before the login deadline");

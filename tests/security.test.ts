@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { password_chars_min } from "../shared/limits.ts";
 import { bun, Client, login, loginFrom, loopback, runPatient, runToEnd, startServer, startSystem, tempDir, writeDataDir } from "./helpers.ts";
 
 const tmp = tempDir();
@@ -36,6 +37,15 @@ describe("hashed credentials", () => {
     } finally {
       await server.stop();
     }
+  });
+
+  test("`users add` refuses a password shorter than the minimum, piped as on a terminal, and changes nothing", async () => {
+    const dir = await writeDataDir(join(tmp.dir, "short-password"), 6);
+    const before = readFileSync(join(dir, "users.txt"), "utf8");
+    const add = await runToEnd([bun, "roles/healthcenterserver.ts", "users", "add", "alice", "--data", dir], "pw\n");
+    expect(add.code).toBe(2);
+    expect(add.stderr).toContain(`a password has at least ${password_chars_min} characters; nothing changed`);
+    expect(readFileSync(join(dir, "users.txt"), "utf8")).toBe(before);
   });
 
   test("after `users convert` the start-up warning is gone and the seed logins still work", async () => {

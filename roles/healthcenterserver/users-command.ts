@@ -8,7 +8,7 @@ import { unknownMessage } from "../../shared/suggest.ts";
 import { checkDataDir } from "../../shared/datadir.ts";
 import { StdinLines } from "../../shared/stdin-lines.ts";
 import { Cancelled, exit_code, UsageError } from "../../shared/errors.ts";
-import { password_chars_max } from "../../shared/limits.ts";
+import { password_chars_max, password_chars_min } from "../../shared/limits.ts";
 
 const usage = `Usage:
   healthcenterserver users add <name> --data DIR    add or change NAME; the password is asked for
@@ -78,7 +78,7 @@ export async function readNewPassword(name: string): Promise<string> {
   let password: string;
   if (process.stdin.isTTY && process.stdout.isTTY) {
     const p = await import("@clack/prompts");
-    const first = await p.password({ message: `New password for ${name}`, validate: (v) => (v && v.length >= 8 ? undefined : "at least 8 characters") });
+    const first = await p.password({ message: `New password for ${name}`, validate: (v) => (v && v.length >= password_chars_min ? undefined : `at least ${password_chars_min} characters`) });
     if (p.isCancel(first)) throw new Cancelled("Cancelled; nothing changed.");
     const again = await p.password({ message: "Once more" });
     if (p.isCancel(again)) throw new Cancelled("Cancelled; nothing changed.");
@@ -88,6 +88,7 @@ export async function readNewPassword(name: string): Promise<string> {
     password = (await new StdinLines().next())?.trim() ?? "";
   }
   if (!password) throw new UsageError("no password given; nothing changed");
+  if (password.length < password_chars_min) throw new UsageError(`a password has at least ${password_chars_min} characters; nothing changed`);
   if (password.length > password_chars_max || !/^[\x21-\x7e]+$/.test(password)) {
     throw new UsageError("a password is printable ASCII without spaces (the protocol sends it as one word), at most 256 characters");
   }
