@@ -121,7 +121,16 @@ async function main() {
   const cLoadgenAlways = compileC("loadgen");
   if (values["c-loadgen"]) cLoadgen = cLoadgenAlways;
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${seconds} s per level; logs to files${values["quiet-logs"] ? " (--quiet)" : ""}; sessions driven by ${cLoadgen ? "bench/loadgen.c" : "bench/loadgen.ts"}`);
+  await seedScenarios();
+  const { booked, stored } = await bookingScenarios(cLoadgenAlways);
+  await doctorScenarios();
+  await startupScenario();
+  await scaleScenarios(cLoadgenAlways);
+  writeResults(booked, stored);
+}
 
+/** Read-mostly, mixed, soak and the naive reference: the session scenarios on small schedules. */
+async function seedScenarios() {
   // Read-mostly sessions on the seed schedule, slot 1 already booked.
   if (wanted("read-mostly")) {
     const seed = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "seed.db"), ...extraFlags], /port number: (\d+)/, join(work, "seed.log"));
@@ -137,25 +146,29 @@ async function main() {
     const mixedSlots = { next: 1 };
     await sessionScenario("mixed: book, mine, move, cancel (200k slots)", mixed.proc.pid, mixed.port, () => ({ kind: "mixed", slots: mixedSlots }));
   }
-  if (wanted("soak")) {
-    // Memory over a longer run: RSS after each of several rounds should level off, not climb.
-    const soak = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "soak.db"), ...extraFlags], /port number: (\d+)/, join(work, "soak.log"));
-    await runSessions(soak.port, { kind: "booking", slots: { next: 1 } }, 1, 1, 5);
-    const rss: number[] = [];
-    let total = 0;
-    for (let round = 0; round < 6; round++) {
-      const r = await runSessions(soak.port, { kind: "read-mostly", bookedSlot: 1 }, 64, sessions_per_level_max, seconds);
-      total += r.sessions;
-      rss.push(+rssMiB(soak.proc.pid).toFixed(1));
-    }
-    record({ scenario: "soak: read-mostly at 64, RSS MiB after each round", sessions: total, rss_mib: rss.join(" → ") });
-  }
+  if (wanted("soak")) await soakScenario();
   if (wanted("naive")) {
     const naive = await start("naive-server.ts", [], /port number: (\d+)/, join(work, "naive.log"));
     await sessionScenario("read-mostly, naive reference", naive.proc.pid, naive.port, () => ({ kind: "read-mostly", bookedSlot: 1 }));
   }
+}
 
-  // Durable booking sessions on 100,000 slots over 100 doctors.
+/** Memory over a longer run: RSS after each of several rounds should level off, not climb. */
+async function soakScenario() {
+  const soak = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "soak.db"), ...extraFlags], /port number: (\d+)/, join(work, "soak.log"));
+  await runSessions(soak.port, { kind: "booking", slots: { next: 1 } }, 1, 1, 5);
+  const rss: number[] = [];
+  let total = 0;
+  for (let round = 0; round < 6; round++) {
+    const r = await runSessions(soak.port, { kind: "read-mostly", bookedSlot: 1 }, 64, sessions_per_level_max, seconds);
+    total += r.sessions;
+    rss.push(+rssMiB(soak.proc.pid).toFixed(1));
+  }
+  record({ scenario: "soak: read-mostly at 64, RSS MiB after each round", sessions: total, rss_mib: rss.join(" → ") });
+}
+
+/** Durable booking sessions on 100,000 slots over 100 doctors: SQLite, with a live staff page, PostgreSQL. */
+async function bookingScenarios(loadgen: string): Promise<{ booked: number; stored: number }> {
   const slots = { next: 1 };
   let stored = NaN;
   const bigDir = join(work, "big");
@@ -171,35 +184,43 @@ async function main() {
     await Bun.sleep(50);
     stored = Number(Bun.spawnSync(["sqlite3", join(work, "big.db"), "select count(*) from bookings"]).stdout.toString() || NaN);
   }
-  const booked = slots.next - 1; // every slot handed out was confirmed (errors would show in the rows)
-  // The same durable booking with PostgreSQL as the store: one instance, then two sharing it.
-  // The same durable booking with one live staff page watching, against none, in the same run.
-  if (wanted("staff-page")) await staffPageCost(cLoadgenAlways, bigDir, seconds, extraFlags);
+  // The same durable booking with one live staff page watching, against none, in the same run;
+  // then with PostgreSQL as the store: one instance, then two sharing it.
+  if (wanted("staff-page")) await staffPageCost(loadgen, bigDir, seconds, extraFlags);
   if (wanted("postgres")) await postgresBooking(bigDir, { seconds, levels, sessionsMax: sessions_per_level_max, extraFlags });
+  // Every slot handed out was confirmed (errors would show in the rows).
+  return { booked: slots.next - 1, stored };
+}
 
-  // Doctor quotes, beside the naive reference doctor.
+/** Doctor quotes, beside the naive reference doctor. */
+async function doctorScenarios() {
   const doctors: [string, string, string[]][] = [["doctor quotes", "doctor", ["doc1", "--host", "127.0.0.1", "--port", "0", ...extraFlags]]];
   if (wanted("naive")) doctors.push(["doctor quotes, naive reference", "naive-doctor.ts", []]);
   if (wanted("doctor")) await doctorQuotes(doctors);
+}
 
-  if (wanted("startup")) {
-    const startup = {
-      scenario: "start-up to the listening line (median of 7)",
-      server_ms: await startupTime("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "startup.db")], /port number/),
-      doctor_ms: await startupTime("doctor", ["doc1", "--host", "127.0.0.1", "--port", "0"], /static UDP port/),
-    };
-    record(startup);
-  }
-  // The issue-16 parts: CPU per session against a C epoll server, the scale table, idle connections.
+async function startupScenario() {
+  if (!wanted("startup")) return;
+  record({
+    scenario: "start-up to the listening line (median of 7)",
+    server_ms: await startupTime("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "startup.db")], /port number/),
+    doctor_ms: await startupTime("doctor", ["doc1", "--host", "127.0.0.1", "--port", "0"], /static UDP port/),
+  });
+}
+
+/** CPU per session against a C epoll server, the scale table, idle connections; each beside --baseline when given. */
+async function scaleScenarios(loadgen: string) {
   const builds = baseline ? [["this build", join(dist, "healthcenterserver")], ["baseline", join(baseline, "healthcenterserver")]] as const : [["this build", join(dist, "healthcenterserver")]] as const;
-  if (wanted("compare")) await compareWithC(cLoadgenAlways, seconds, extraFlags, baseline && join(baseline, "healthcenterserver"));
+  if (wanted("compare")) await compareWithC(loadgen, seconds, extraFlags, baseline && join(baseline, "healthcenterserver"));
   if (wanted("scale")) {
-    for (const slots of scales) for (const [build, binary] of builds) await scaleRow(slots, { loadgen: cLoadgenAlways, seconds, extraFlags, binary, build });
-    for (const [build, binary] of builds) await availableAllFree(scales.at(-1)!, { loadgen: cLoadgenAlways, seconds, extraFlags, binary, build });
+    for (const slots of scales) for (const [build, binary] of builds) await scaleRow(slots, { loadgen, seconds, extraFlags, binary, build });
+    for (const [build, binary] of builds) await availableAllFree(scales.at(-1)!, { loadgen, seconds, extraFlags, binary, build });
     bookingVsReadMostly();
   }
-  if (wanted("idle")) for (const [build, binary] of builds) await idleConnections(cLoadgenAlways, seconds, extraFlags, binary, build);
+  if (wanted("idle")) for (const [build, binary] of builds) await idleConnections(loadgen, seconds, extraFlags, binary, build);
+}
 
+function writeResults(booked: number, stored: number) {
   const result = { date: new Date().toISOString(), load_generator: cLoadgen ? "bench/loadgen.c" : "bench/loadgen.ts", machine: { cores: cpus().length, model: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30) }, seconds_per_level: seconds, booking_sessions_confirmed: booked, bookings_stored: stored, rows };
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   writeFileSync(join(root, "bench", "results", "latest.json"), JSON.stringify(result, null, 2));
