@@ -4,12 +4,14 @@ import type { QueueBudget } from "./queue-budget.ts";
 /**
  * reading: lines go to the session as they come.
  * waiting: a reply is pending (a hash check or a commit); lines queue in `backlog` so replies stay in order.
+ *   `ending`: the peer sent FIN, or broke a limit: no more lines; once the backlog is answered, the
+ *   connection ends (with `lastWords`, an error line, after those answers).
  * closing: no more lines are read; the connection ends once the queue is written and no reply is pending.
  * closed: terminated, or the peer is gone; everything is ignored.
  */
 export type ConnectionState =
   | { kind: "reading" }
-  | { kind: "waiting"; backlog: string[] }
+  | { kind: "waiting"; backlog: string[]; ending?: { lastWords: string | undefined } }
   | { kind: "closing"; replyPending: boolean }
   | { kind: "closed" };
 

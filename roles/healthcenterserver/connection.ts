@@ -25,8 +25,6 @@ export class Connection {
   /** Set by the sweep when it closes a connection for a deadline: cut off then if still not flushed. */
   closeByMs: number | undefined;
   handler: LineHandler | undefined;
-  private inputDone = false; // FIN, or a last error: close once every line taken is answered
-  private lastWords: string | undefined; // that error, sent after those answers so replies stay in order
   private readonly framer: LineFramer;
   private readonly queue: Queued[] = [];
   private queuedBytes = 0;
@@ -64,7 +62,7 @@ export class Connection {
   }
 
   onData(bytes: Buffer, nowMs: number): void {
-    if (!this.isOpen || this.lastWords !== undefined) return;
+    if (!this.isOpen || (this.state.kind === "waiting" && this.state.ending)) return;
     this.lastActiveMs = nowMs;
     const result = this.framer.push(bytes, (line) => this.onLine(line));
     if (this.framer.pendingBytes === 0) this.partialSinceMs = undefined;
@@ -78,6 +76,7 @@ export class Connection {
       case "closed":
         return "stop";
       case "waiting":
+        if (this.state.ending) return "stop";
         if (this.state.backlog.length >= backlog_lines_max) {
           this.endWith(formatError("too many requests without waiting for replies"));
           return "stop";
@@ -109,21 +108,22 @@ export class Connection {
     // A replayed line may start another wait (the rest of the backlog moves to it) or close the connection.
     while (this.current().kind === "reading" && state.backlog.length > 0) this.handler!.onLine(state.backlog.shift()!);
     const now = this.current();
-    if (now.kind === "waiting") now.backlog.push(...state.backlog);
-    else if (now.kind === "reading" && this.inputDone) this.endWith(this.lastWords);
+    if (now.kind === "waiting") {
+      now.backlog.push(...state.backlog);
+      if (state.ending) now.ending = state.ending;
+    } else if (now.kind === "reading" && state.ending) this.endWith(state.ending.lastWords);
   }
 
   /** The peer will send no more (FIN): answer what it asked, then end the connection. */
   onPeerEnd(): void {
-    this.inputDone = true;
     if (this.state.kind === "reading") this.closeWhenFlushed();
+    else if (this.state.kind === "waiting") this.state.ending ??= { lastWords: undefined };
   }
 
   /** Takes no more lines and ends with `error`, after the reply pending and the lines queued behind it. */
   private endWith(error: string | undefined): void {
-    this.inputDone = true;
     if (this.state.kind === "waiting") {
-      this.lastWords = error;
+      this.state.ending = { lastWords: error };
       return;
     }
     if (error !== undefined) this.send(error);
