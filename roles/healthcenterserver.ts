@@ -17,7 +17,7 @@ import { default_throttle_limits, Throttle } from "./healthcenterserver/throttle
 import { BookingStore } from "./healthcenterserver/store.ts";
 import { InProcessCommitter, type Committer } from "./healthcenterserver/committer.ts";
 import { DatabaseProblem } from "./healthcenterserver/sqlite-schema.ts";
-import { checkDatabasePath, FileIdentity } from "./healthcenterserver/sqlite-file.ts";
+import { checkDatabasePath, claimDatabaseFile, FileIdentity } from "./healthcenterserver/sqlite-file.ts";
 import { GuardedCommitter } from "./healthcenterserver/sqlite-guard.ts";
 import { parseDbTarget, readDbPassword } from "./healthcenterserver/db-target.ts";
 import { exit_code, DataError, UsageError } from "../shared/errors.ts";
@@ -154,6 +154,8 @@ async function openBookings(settings: Settings, schedule: Schedule, log: Log): P
   const target = parseDbTarget(settings.dbPath);
   if (target.kind === "sqlite") {
     const store = openStore(target.path, settings.bookingsPerPatient);
+    const shared = claimDatabaseFile(target.path);
+    if (shared) log.warn(shared);
     const restored = restoreBookings(store, schedule, target.path, log);
     const committer = new GuardedCommitter(new InProcessCommitter(store), FileIdentity.of(target.path), log);
     return { committer, restored, shownDb: target.path, attach: async () => {} };

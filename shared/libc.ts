@@ -7,11 +7,14 @@ const F_GETFL = 3;
 const F_SETFL = 4;
 const O_NONBLOCK = 0o4000;
 const RLIMIT_NOFILE = 7;
+const LOCK_EX = 2;
+const LOCK_NB = 4;
 
 type Libc = {
   fcntl: (fd: number, cmd: number, arg: number) => number;
   getrlimit: (resource: number, out: BigUint64Array) => number;
   setrlimit: (resource: number, value: BigUint64Array) => number;
+  flock: (fd: number, operation: number) => number;
 };
 
 let loaded: Libc | null | undefined;
@@ -24,11 +27,13 @@ function libc(): Libc | null {
       fcntl: { args: [FFIType.i32, FFIType.i32, FFIType.i32], returns: FFIType.i32 },
       getrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
       setrlimit: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 },
+      flock: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
     });
     loaded = {
       fcntl: (fd, cmd, arg) => symbols.fcntl(fd, cmd, arg),
       getrlimit: (r, out) => symbols.getrlimit(r, ptr(out)),
       setrlimit: (r, value) => symbols.setrlimit(r, ptr(value)),
+      flock: (fd, operation) => symbols.flock(fd, operation),
     };
   } catch {
     loaded = null;
@@ -66,4 +71,14 @@ export function raiseFileLimit(): number | undefined {
   }
   // RLIM_INFINITY is all ones; nothing real comes near 2^53.
   return value[0]! > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value[0]!);
+}
+
+/**
+ * Takes an exclusive flock on `fd` without waiting: true if taken, false if another process holds
+ * it, undefined where libc cannot be reached. (flock and SQLite's fcntl locks do not interact.)
+ */
+export function tryLockExclusive(fd: number): boolean | undefined {
+  const c = libc();
+  if (!c) return undefined;
+  return c.flock(fd, LOCK_EX | LOCK_NB) === 0;
 }

@@ -205,3 +205,35 @@ describe("start-up refuses a database it cannot trust, exit 2, naming the file a
   });
 });
 
+
+describe("two servers on one SQLite file", () => {
+  test("the second is warned that neither sees the other's changes, and pointed at PostgreSQL; booking still has one winner", async () => {
+    const dbPath = join(tmp.dir, "shared-file.db");
+    const first = await startServer(["--db", dbPath]);
+    const second = await startServer(["--db", dbPath]);
+    try {
+      await second.stderr.waitFor(/another server is already using .*shared-file\.db.*PostgreSQL/s);
+      expect(first.stderr.text).not.toContain("another server");
+      const a = await login(first.port);
+      const b = await login(second.port, "patient2", "password222");
+      expect(await a.request("selection 4")).toBe("doc1 41000");
+      expect(await b.request("selection 4")).toBe("notavailable");
+      a.close();
+      b.close();
+    } finally {
+      await second.stop();
+      await first.stop();
+    }
+    expect(readBookings(dbPath).get(4)).toBe("patient1");
+    // Once the first has stopped, a server on the file is alone and says nothing.
+    const alone = await startServer(["--db", dbPath]);
+    try {
+      const c = await login(alone.port);
+      expect(await c.request("ping")).toBe("pong");
+      c.close();
+      expect(alone.stderr.text).not.toContain("another server");
+    } finally {
+      await alone.stop();
+    }
+  });
+});

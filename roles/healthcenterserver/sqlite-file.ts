@@ -1,8 +1,9 @@
 // The booking database as a file: what start-up checks before SQLite opens it, and whether the
 // file under the path is still the one the server opened (a deleted or replaced file takes every
 // booking written to it into a file no one will open again).
-import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { accessSync, closeSync, constants, existsSync, openSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { tryLockExclusive } from "../../shared/libc.ts";
 import { DatabaseProblem } from "./sqlite-schema.ts";
 
 /** Throws a DatabaseProblem for a path SQLite could not keep bookings at. */
@@ -52,4 +53,25 @@ export class FileIdentity {
     if (now.dev !== this.opened.dev || now.ino !== this.opened.ino) return "was replaced by another file";
     return undefined;
   }
+}
+
+/**
+ * Marks the database file as served by this process (an flock held until exit). Two servers on one
+ * SQLite file never double-book, but neither hears of the other's bookings or cancellations, so
+ * the second is told so. Returns the warning to log, if any. The descriptor stays open on purpose:
+ * closing any descriptor of the file would drop SQLite's own locks on it.
+ */
+export function claimDatabaseFile(path: string): string | undefined {
+  if (path === ":memory:" || path === "") return undefined;
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+  const taken = tryLockExclusive(fd);
+  if (taken !== false) return undefined;
+  closeSync(fd);
+  return `another server is already using ${path}: neither will see the other's bookings, cancellations or moves until it restarts ` +
+    "(both still refuse to double-book). To run several servers on one schedule, give them one PostgreSQL (--db postgres://...)";
 }
