@@ -29,6 +29,8 @@ const wanted = (part: string) => !only || only.has(part);
 const seconds = Number(values.seconds ?? 3);
 const levels = [1, 8, 64];
 const sessions_per_level_max = 60_000;
+/** Slots of the durable-booking schedule (100 doctors). */
+const big_slots = 100_000;
 const extraFlags = values["quiet-logs"] ? ["--quiet"] : [];
 /** bench/loadgen.c, compiled here with the system's cc: always for compare, scale and idle; with --c-loadgen for the rest. */
 let cLoadgen: string | undefined;
@@ -172,7 +174,7 @@ async function bookingScenarios(loadgen: string): Promise<{ booked: number; stor
   const slots = { next: 1 };
   let stored = NaN;
   const bigDir = join(work, "big");
-  if (wanted("booking") || wanted("available") || wanted("postgres") || wanted("staff-page")) writeBigData(bigDir, 100_000, 100);
+  if (wanted("booking") || wanted("available") || wanted("postgres") || wanted("staff-page")) writeBigData(bigDir, big_slots, 100);
   if (wanted("booking") || wanted("available")) {
     const big = await start("healthcenterserver", ["--host", "127.0.0.1", "--port", "0", "--data", bigDir, "--db", join(work, "big.db"), "--bookings-per-patient", "0", ...extraFlags], /port number: (\d+)/, join(work, "big.log"));
     const nextSlot = () => slots.next++;
@@ -186,7 +188,7 @@ async function bookingScenarios(loadgen: string): Promise<{ booked: number; stor
   }
   // The same durable booking with one live staff page watching, against none, in the same run;
   // then with PostgreSQL as the store: one instance, then two sharing it.
-  if (wanted("staff-page")) await staffPageCost(loadgen, bigDir, seconds, extraFlags);
+  if (wanted("staff-page")) await staffPageCost(loadgen, bigDir, big_slots, seconds, extraFlags);
   if (wanted("postgres")) await postgresBooking(bigDir, { seconds, levels, sessionsMax: sessions_per_level_max, extraFlags });
   // Every slot handed out was confirmed (errors would show in the rows).
   return { booked: slots.next - 1, stored };

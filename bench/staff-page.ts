@@ -10,11 +10,12 @@ import { fixed, record } from "./report.ts";
 
 const rounds = 3;
 const concurrency = 64;
-const sessions_max = 200_000;
 
 type Tally = { sessions: number; seconds: number; cpu: number; errors: number };
 
-export async function staffPageCost(loadgen: string, dataDir: string, seconds: number, extraFlags: string[]): Promise<void> {
+export async function staffPageCost(loadgen: string, dataDir: string, dataSlots: number, seconds: number, extraFlags: string[]): Promise<void> {
+  // Every round books fresh slots; capped so the schedule never runs out (a full one answers notavailable, not a booking).
+  const sessions_max = Math.floor((dataSlots - 10) / (rounds * 2));
   const log = join(work, "staff-page.log");
   const args = ["--host", "127.0.0.1", "--port", "0", "--data", dataDir, "--db", join(work, "staff-page.db"), "--bookings-per-patient", "0", "--http", "127.0.0.1:0", ...extraFlags];
   const server = await start("healthcenterserver", args, /port number: (\d+)/, log);
