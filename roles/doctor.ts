@@ -4,7 +4,7 @@ import { listening, runMain, printHelp, shownAddress } from "../shared/cli.ts";
 import { loadConfig, type Config } from "../shared/config.ts";
 import { isValidDoctorName, parsePrices } from "../shared/datafiles.ts";
 import { checkDataDir, describeDataDir, doctorNames, hasFile, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
-import { onReloadSignal } from "../shared/signals.ts";
+import { onReloadSignal, untilStopSignal } from "../shared/signals.ts";
 import { checkListenHost } from "../shared/endpoints.ts";
 import { unknownMessage } from "../shared/suggest.ts";
 import { DoctorService } from "./doctor/quote-service.ts";
@@ -67,16 +67,10 @@ export async function main(argv: string[]): Promise<number> {
   log.notice(service.readyLine());
   log.flush();
 
-  await new Promise<void>((done) => {
-    const stop = (signal: string) => {
-      service.stop();
-      log.notice(`Received ${signal}: ${displayDoctorName(name)} answered ${service.quotes} quotes, ignored ${service.ignored} datagrams; stopped`);
-      log.flush();
-      done();
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
+  const signal = await untilStopSignal();
+  service.stop();
+  log.notice(`Received ${signal}: ${displayDoctorName(name)} answered ${service.quotes} quotes, ignored ${service.ignored} datagrams; stopped`);
+  log.flush();
   return exit_code.done;
 }
 
