@@ -78,7 +78,8 @@ export class Authenticator {
   }
 }
 
-function digestOf(text: string): Buffer {
+/** SHA-256 of a secret: what plaintext passwords and the staff token are kept and compared as. */
+export function digestOf(text: string): Buffer {
   return createHash("sha256").update(text).digest();
 }
 

@@ -1,18 +1,17 @@
 // Who may see patient names: staff who know the token (--staff-token-file). The token is
 // compared in constant time (digests of equal length); a sign-in gets a random session id in
 // an HttpOnly, SameSite=Strict cookie, so the token itself is sent once, not with every request.
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { UsageError } from "../../../shared/errors.ts";
 import {
   staff_session_ttl_ms, staff_sessions_max, staff_signin_failures_per_minute_max, staff_token_bytes_max, staff_token_chars_min,
 } from "../../../shared/limits.ts";
+import { digestOf } from "../auth.ts";
 
 export const session_cookie = "hcs_staff";
 
 export type SignIn = { kind: "ok"; cookie: string } | { kind: "refused" } | { kind: "throttled" } | { kind: "disabled" };
-
-const digest = (text: string) => createHash("sha256").update(text).digest();
 
 /** The token file: one line of printable ASCII, long enough not to be guessed. */
 export function readStaffToken(path: string): string {
@@ -39,7 +38,7 @@ export class StaffAuth {
   private failuresMinute = 0;
 
   constructor(token: string | undefined) {
-    this.tokenDigest = token === undefined ? undefined : digest(token);
+    this.tokenDigest = token === undefined ? undefined : digestOf(token);
   }
 
   get enabled(): boolean {
@@ -48,7 +47,7 @@ export class StaffAuth {
 
   /** Constant time in the candidate's content: both sides are hashed to 32 bytes first. */
   tokenMatches(candidate: string): boolean {
-    return this.tokenDigest !== undefined && timingSafeEqual(digest(candidate), this.tokenDigest);
+    return this.tokenDigest !== undefined && timingSafeEqual(digestOf(candidate), this.tokenDigest);
   }
 
   signIn(candidate: string, now: number): SignIn {
