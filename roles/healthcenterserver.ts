@@ -4,26 +4,26 @@ import { listening, runMain, printHelp, shownAddress } from "../shared/cli.ts";
 import { loadConfig, type Config } from "../shared/config.ts";
 import { checkDataDir, type DataDir } from "../shared/datadir.ts";
 import { parseCountFlag, parseFlags, parsePortFlag, readFlagFile, version } from "../shared/flags.ts";
-import { options, usage } from "./healthcenterserver/options.ts";
+import { options, usage } from "./healthcenterserver/cli/options.ts";
 import { unknownMessage } from "../shared/suggest.ts";
-import { describeCap, readGuardSettings } from "./healthcenterserver/guard-settings.ts";
+import { describeCap, readGuardSettings } from "./healthcenterserver/cli/guard-settings.ts";
 import { checkHostFlag, checkListenHost, parseDoctorFlag } from "../shared/endpoints.ts";
-import { HealthCenter, type DoctorLocation } from "./healthcenterserver/listener.ts";
+import { HealthCenter, type DoctorLocation } from "./healthcenterserver/network/listener.ts";
 import * as limits from "../shared/limits.ts";
 import { Log } from "../shared/log.ts";
-import { Schedule } from "./healthcenterserver/schedule.ts";
-import { Authenticator } from "./healthcenterserver/auth.ts";
-import { default_throttle_limits, Throttle } from "./healthcenterserver/throttle.ts";
-import { BookingStore } from "./healthcenterserver/store.ts";
-import { InProcessCommitter, type Committer } from "./healthcenterserver/committer.ts";
-import { DatabaseProblem } from "./healthcenterserver/sqlite-schema.ts";
-import { checkDatabasePath, claimDatabaseFile, FileIdentity } from "./healthcenterserver/sqlite-file.ts";
-import { GuardedCommitter } from "./healthcenterserver/sqlite-guard.ts";
-import { parseDbTarget, readDbPassword } from "./healthcenterserver/db-target.ts";
+import { Schedule } from "./healthcenterserver/booking/schedule.ts";
+import { Authenticator } from "./healthcenterserver/login/auth.ts";
+import { default_throttle_limits, Throttle } from "./healthcenterserver/login/throttle.ts";
+import { BookingStore } from "./healthcenterserver/store/sqlite/store.ts";
+import { InProcessCommitter, type Committer } from "./healthcenterserver/store/sqlite/committer.ts";
+import { DatabaseProblem } from "./healthcenterserver/store/sqlite/sqlite-schema.ts";
+import { checkDatabasePath, claimDatabaseFile, FileIdentity } from "./healthcenterserver/store/sqlite/sqlite-file.ts";
+import { GuardedCommitter } from "./healthcenterserver/store/sqlite/sqlite-guard.ts";
+import { parseDbTarget, readDbPassword } from "./healthcenterserver/store/db-target.ts";
 import { exit_code, DataError, UsageError } from "../shared/errors.ts";
 import { onReloadSignal, untilStopSignal } from "../shared/signals.ts";
-import { loadData, reloadData, warnAboutUsers } from "./healthcenterserver/server-data.ts";
-import * as transcript from "./healthcenterserver/transcript.ts";
+import { loadData, reloadData, warnAboutUsers } from "./healthcenterserver/cli/server-data.ts";
+import * as transcript from "./healthcenterserver/session/transcript.ts";
 import { parseHttpAddress, StaffPage } from "./healthcenterserver/staff/staff-page.ts";
 import { readStaffToken } from "./healthcenterserver/staff/staff-auth.ts";
 
@@ -31,9 +31,9 @@ export { options };
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "help") return printHelp(usage);
-  if (argv[0] === "init") return (await import("./healthcenterserver/init-command.ts")).runInitCommand(argv.slice(1));
+  if (argv[0] === "init") return (await import("./healthcenterserver/commands/init-command.ts")).runInitCommand(argv.slice(1));
   if (argv[0] === "users") {
-    const { runUsersCommand } = await import("./healthcenterserver/users-command.ts");
+    const { runUsersCommand } = await import("./healthcenterserver/commands/users-command.ts");
     return runUsersCommand(argv.slice(1));
   }
   const checkOnly = argv[0] === "check";
@@ -45,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
   if (values.version) return printHelp(version);
 
   const settings = readSettings(values, loadConfig(values.config));
-  if (checkOnly) return (await import("./healthcenterserver/check-command.ts")).runCheck(settings);
+  if (checkOnly) return (await import("./healthcenterserver/commands/check-command.ts")).runCheck(settings);
   await checkListenHost("--host", settings.host);
   const guards = readGuardSettings(values, settings.connectionsMax);
   const log = new Log({ quiet: values.quiet ?? false, format: guards.logFormat });
@@ -160,7 +160,7 @@ async function openBookings(settings: Settings, schedule: Schedule, log: Log): P
     const committer = new GuardedCommitter(new InProcessCommitter(store), FileIdentity.of(target.path), log);
     return { committer, restored, shownDb: target.path, attach: async () => {} };
   }
-  const { openPostgres } = await import("./healthcenterserver/pg-bookings.ts");
+  const { openPostgres } = await import("./healthcenterserver/store/postgres/pg-bookings.ts");
   const pg = await openPostgres(target, readDbPassword(settings.dbPasswordFile), settings.dbWaitMs, schedule, log, settings.bookingsPerPatient);
   const attach = async (isPending: (index: number) => boolean) => {
     pg.mirror.attach(isPending);

@@ -2,7 +2,7 @@
 // limit, over real sockets; races between changes; changes surviving kill -9.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { BookingStore } from "../roles/healthcenterserver/store.ts";
+import { BookingStore } from "../roles/healthcenterserver/store/sqlite/store.ts";
 import { Client, login, readBookings, startServer, tempDir, writeDataDir, type Running } from "./helpers.ts";
 
 const tmp = tempDir();

@@ -3,10 +3,10 @@ import { expect, test } from "bun:test";
 import { AssertionError } from "../shared/assert.ts";
 import { parseSlots } from "../shared/datafiles.ts";
 import { embedded } from "../shared/fixtures.ts";
-import { Booker, type BookingOutcome, type CancelOutcome, type MoveOutcome } from "../roles/healthcenterserver/booker.ts";
-import type { Committer } from "../roles/healthcenterserver/committer.ts";
-import { Schedule } from "../roles/healthcenterserver/schedule.ts";
-import type { Change, ChangeResult } from "../roles/healthcenterserver/appointment-store.ts";
+import { Booker, type BookingOutcome, type CancelOutcome, type MoveOutcome } from "../roles/healthcenterserver/booking/booker.ts";
+import type { Committer } from "../roles/healthcenterserver/store/sqlite/committer.ts";
+import { Schedule } from "../roles/healthcenterserver/booking/schedule.ts";
+import type { Change, ChangeResult } from "../roles/healthcenterserver/store/appointment-store.ts";
 
 const seed = () => new Schedule(parseSlots("availabilities.txt", embedded["availabilities.txt"]!));
 

@@ -1,10 +1,10 @@
 // What --db names, the PostgreSQL password's sources, and the change notices instances exchange: pure parsing.
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { parseDbTarget, readDbPassword } from "../roles/healthcenterserver/db-target.ts";
-import { changeNotices, parseChangeNotice } from "../roles/healthcenterserver/pg-committer.ts";
-import { decodeAnswers, touchedSlots, unknown_holder } from "../roles/healthcenterserver/pg-changes.ts";
-import type { Change } from "../roles/healthcenterserver/appointment-store.ts";
+import { parseDbTarget, readDbPassword } from "../roles/healthcenterserver/store/db-target.ts";
+import { changeNotices, parseChangeNotice } from "../roles/healthcenterserver/store/postgres/pg-committer.ts";
+import { decodeAnswers, touchedSlots, unknown_holder } from "../roles/healthcenterserver/store/postgres/pg-changes.ts";
+import type { Change } from "../roles/healthcenterserver/store/appointment-store.ts";
 import { parseConfig } from "../shared/config.ts";
 import { UsageError } from "../shared/errors.ts";
 import { database_notify_bytes_max } from "../shared/limits.ts";

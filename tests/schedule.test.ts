@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { parseSlots } from "../shared/datafiles.ts";
 import { embedded } from "../shared/fixtures.ts";
-import { Schedule } from "../roles/healthcenterserver/schedule.ts";
+import { Schedule } from "../roles/healthcenterserver/booking/schedule.ts";
 
 const seed = () => new Schedule(parseSlots("availabilities.txt", embedded["availabilities.txt"]!));
 

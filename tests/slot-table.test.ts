@@ -4,7 +4,7 @@ import { expect, test } from "bun:test";
 import { DataError } from "../shared/errors.ts";
 import { parseSlotTable } from "../shared/slot-file.ts";
 import { SlotTable } from "../shared/slot-table.ts";
-import { Schedule } from "../roles/healthcenterserver/schedule.ts";
+import { Schedule } from "../roles/healthcenterserver/booking/schedule.ts";
 
 const problem = (text: string) => {
   try {
@@ -80,7 +80,7 @@ test("a patient holding many slots (no booking limit) keeps exact counts as slot
 
 test("available lines written as bytes are formatFreeSlot's, for any index and name length", async () => {
   const { formatFreeSlot } = await import("../shared/protocol.ts");
-  const { freeSlotBytesMax, writeFreeSlot } = await import("../roles/healthcenterserver/available-bytes.ts");
+  const { freeSlotBytesMax, writeFreeSlot } = await import("../roles/healthcenterserver/booking/available-bytes.ts");
   for (const [index, day, time] of [[1, "Mon", "09am"], [10, "D", "t"], [999_999_999_999_999, "Wednesday", "10:30am"], [1_000_000, "Tue", "01pm"]] as const) {
     const out = Buffer.alloc(freeSlotBytesMax(day.length, time.length));
     const end = writeFreeSlot(out, 0, index, Buffer.from(day), Buffer.from(time));

@@ -66,7 +66,7 @@ test("the metrics text is Prometheus format: help, type, labelled counters, cumu
 });
 
 test("a live page that never reads is cut off once its queue passes the limit; one that reads keeps up", async () => {
-  const { ChangeFeed } = await import("../roles/healthcenterserver/changes.ts");
+  const { ChangeFeed } = await import("../roles/healthcenterserver/booking/changes.ts");
   const { Watchers } = await import("../roles/healthcenterserver/staff/watchers.ts");
   const { staff_events_batch_max, staff_watcher_queue_bytes_max } = await import("../shared/limits.ts");
   const slots = Array.from({ length: staff_page_slots_max }, (_, i) => slot(i + 1, "Mon", "09am", `doc${i % 50}`));

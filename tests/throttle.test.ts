@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
-import { Authenticator, equalConstantTime } from "../roles/healthcenterserver/auth.ts";
-import { addressKey, Throttle } from "../roles/healthcenterserver/throttle.ts";
-import { CheckQueue } from "../roles/healthcenterserver/check-queue.ts";
+import { Authenticator, equalConstantTime } from "../roles/healthcenterserver/login/auth.ts";
+import { addressKey, Throttle } from "../roles/healthcenterserver/login/throttle.ts";
+import { CheckQueue } from "../roles/healthcenterserver/login/check-queue.ts";
 
 const limits = { perUser: 3, perAddress: 5, windowMs: 1000, entriesMax: 100 };
 

@@ -3,7 +3,7 @@
 // staff_page_cells_max cells and staff_page_slots_max slots listed one by one, whatever the schedule's size.
 import type { SlotList } from "../../../shared/slot-table.ts";
 import { staff_page_cells_max, staff_page_slots_max } from "../../../shared/limits.ts";
-import type { SlotChange } from "../changes.ts";
+import type { SlotChange } from "../booking/changes.ts";
 
 const week = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 

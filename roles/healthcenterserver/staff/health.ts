@@ -2,7 +2,7 @@
 // on a connection of its own with no busy wait (a probe never holds up the event loop), by taking
 // the write lock and letting it go: nothing is written.
 import { Database } from "bun:sqlite";
-import { checkDatabasePath, FileIdentity } from "../sqlite-file.ts";
+import { checkDatabasePath, FileIdentity } from "../store/sqlite/sqlite-file.ts";
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
 

@@ -7,7 +7,7 @@ import { UsageError } from "../../../shared/errors.ts";
 import {
   staff_session_ttl_ms, staff_sessions_max, staff_signin_failures_per_minute_max, staff_token_bytes_max, staff_token_chars_min,
 } from "../../../shared/limits.ts";
-import { digestOf } from "../auth.ts";
+import { digestOf } from "../login/auth.ts";
 
 export const session_cookie = "hcs_staff";
 

@@ -4,8 +4,8 @@
 import { UsageError } from "../../../shared/errors.ts";
 import { parsePortFlag } from "../../../shared/flags.ts";
 import type { Log } from "../../../shared/log.ts";
-import { parseDbTarget } from "../db-target.ts";
-import type { Schedule } from "../schedule.ts";
+import { parseDbTarget } from "../store/db-target.ts";
+import type { Schedule } from "../booking/schedule.ts";
 import { Grid } from "./grid.ts";
 import { DatabaseProbe, readiness } from "./health.ts";
 import { ServerMetrics } from "./server-metrics.ts";

@@ -6,7 +6,7 @@
 import {
   staff_events_batch_max, staff_events_flush_ms, staff_heartbeat_ms, staff_reconnect_ms, staff_watcher_queue_bytes_max, staff_watchers_max,
 } from "../../../shared/limits.ts";
-import type { ChangeFeed } from "../changes.ts";
+import type { ChangeFeed } from "../booking/changes.ts";
 import { withoutName, type ChangeRow, type Grid } from "./grid.ts";
 
 type Watcher = { names: boolean; controller: ReadableStreamDefaultController<Uint8Array>; closed: boolean };

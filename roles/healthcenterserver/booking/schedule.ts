@@ -1,0 +1,199 @@
+// The booking rules and the in-memory index of free slots, headless: no sockets, no disk.
+// The database is the record; this mirrors it so `available` and `selection` never query it.
+import { assert } from "../../../shared/assert.ts";
+import type { Slot } from "../../../shared/datafiles.ts";
+import { available_block_slots, available_whole_slots_max, log_slots_max } from "../../../shared/limits.ts";
+import { freeSlotBytesMax, writeFreeSlot } from "./available-bytes.ts";
+import { SlotTable } from "../../../shared/slot-table.ts";
+import { ChangeFeed } from "./changes.ts";
+import { Holders } from "./holders.ts";
+import { SlotIndex, type SlotQuery } from "./slot-index.ts";
+
+export type Decision = { kind: "free"; slot: Slot } | { kind: "notavailable"; slot: Slot } | { kind: "invalid" };
+
+const end_of_list = Buffer.from("\n");
+
+export class Schedule {
+  /** The slots, compact (typed arrays); `slots.at(position)` makes a Slot object when one is needed. */
+  readonly slots: SlotTable;
+  private readonly holders: Holders;
+  private readonly blocks: (Buffer | undefined)[];
+  private wholeCache: Buffer | undefined;
+  private logCache: string | undefined;
+  private free: number;
+  /** Committed changes only: whoever commits a change publishes it here (see changes.ts). */
+  readonly changes = new ChangeFeed();
+  private index: SlotIndex | undefined;
+  /** Day and time names as bytes, for encoding `available` blocks (made on first use). */
+  private nameBytes: { days: Buffer[]; times: Buffer[]; most: number } | undefined;
+
+  constructor(slots: SlotTable | readonly Slot[]) {
+    this.slots = slots instanceof SlotTable ? slots : SlotTable.fromSlots(slots);
+    const n = this.slots.length;
+    for (let p = 0; p < n; p++) {
+      if (this.slots.positionOf(this.slots.indexAt(p)) !== p) assert(false, `slot index ${this.slots.indexAt(p)} appears once in the schedule`);
+    }
+    this.holders = new Holders(n);
+    this.blocks = new Array(Math.ceil(n / available_block_slots)).fill(undefined);
+    this.free = n;
+  }
+
+  get freeCount(): number {
+    return this.free;
+  }
+
+  /** invalid: not in the schedule (ask again); notavailable: taken (the patient gives up). */
+  decide(index: number): Decision {
+    const position = this.slots.positionOf(index);
+    if (position === -1) return { kind: "invalid" };
+    const slot = this.slots.at(position);
+    return this.holders.isFree(position) ? { kind: "free", slot } : { kind: "notavailable", slot };
+  }
+
+  /** Where a slot index sits in `slots`, or undefined when it is not in the schedule. */
+  position(index: number): number | undefined {
+    const position = this.slots.positionOf(index);
+    return position === -1 ? undefined : position;
+  }
+
+  slotOf(index: number): Slot | undefined {
+    const position = this.slots.positionOf(index);
+    return position === -1 ? undefined : this.slots.at(position);
+  }
+
+  /** How many slots the patient holds, reservations in flight included. */
+  heldCount(patient: string): number {
+    return this.holders.countOf(patient);
+  }
+
+  /** The indexes the patient holds, in index order. */
+  heldBy(patient: string): number[] {
+    return this.holders.indexesOf(patient);
+  }
+
+  /** Free slots for `slots`: built on first use, since a server that is never asked needs no index. */
+  freePage(query: SlotQuery): Slot[] {
+    this.index ??= new SlotIndex(this.slots, (p) => this.holders.isFree(p));
+    return this.index.page(query, (p) => this.holders.isFree(p)).map((p) => this.slots.at(p));
+  }
+
+  holderOf(index: number): string | undefined {
+    const position = this.slots.positionOf(index);
+    return position === -1 ? undefined : this.holders.at(position);
+  }
+
+  /** Marks a free slot taken. Returns false if it was not free (or is not in the schedule). */
+  reserve(index: number, patient: string): boolean {
+    const position = this.slots.positionOf(index);
+    if (position === -1 || !this.holders.isFree(position)) return false;
+    this.holders.take(position, index, patient);
+    this.free -= 1;
+    this.changed(position);
+    this.checkFreeCount();
+    return true;
+  }
+
+  /** Undoes a reservation whose commit failed: the slot must be held. */
+  release(index: number): void {
+    const position = this.slots.positionOf(index);
+    assert(position !== -1, `released slot ${index} is in the schedule`);
+    assert(!this.holders.isFree(position), `released slot ${index} was taken`);
+    this.holders.free(position, index);
+    this.free += 1;
+    this.changed(position);
+    this.checkFreeCount();
+  }
+
+  /** The database says another holder has this (taken) slot: another process won the race. */
+  correctHolder(index: number, holder: string): void {
+    const position = this.slots.positionOf(index);
+    assert(position !== -1 && !this.holders.isFree(position), `corrected slot ${index} is taken`);
+    this.holders.free(position, index);
+    this.holders.take(position, index, holder);
+  }
+
+  /**
+   * The `available` reply, as chunks to write in order: free slots in schedule order, then the
+   * empty line. Small schedules give one cached buffer; large ones give a cached block at a time,
+   * taken when the socket can take it, so a reply never sits whole in a connection's queue.
+   */
+  *availableChunks(): Generator<Buffer> {
+    if (this.slots.length <= available_whole_slots_max) {
+      yield this.wholeReply();
+      return;
+    }
+    for (let b = 0; b < this.blocks.length; b++) {
+      const block = this.block(b);
+      if (block.length > 0) yield block;
+    }
+    yield end_of_list;
+  }
+
+  /** The whole reply when the schedule is small enough to write it at once, else undefined (stream it). */
+  smallReply(): Buffer | undefined {
+    return this.slots.length <= available_whole_slots_max ? this.wholeReply() : undefined;
+  }
+
+  /** The whole `available` reply as one buffer (small schedules; tests). */
+  wholeReply(): Buffer {
+    if (this.wholeCache) return this.wholeCache;
+    const parts: Buffer[] = [];
+    for (let b = 0; b < this.blocks.length; b++) parts.push(this.block(b));
+    parts.push(end_of_list);
+    this.wholeCache = Buffer.concat(parts);
+    return this.wholeCache;
+  }
+
+  /** The server log's listing of free slots, as the seed prints it, capped. */
+  logListing(): string {
+    if (this.logCache !== undefined) return this.logCache;
+    const lines: string[] = [];
+    const t = this.slots;
+    for (let p = 0; p < t.length && lines.length < log_slots_max; p++) {
+      if (this.holders.isFree(p)) lines.push(`${t.indexAt(p)} ${t.dayAt(p)} ${t.timeAt(p)} ${t.doctorAt(p)} ${t.portAt(p)}`);
+    }
+    if (this.free > lines.length) lines.push(`... and ${this.free - lines.length} more free slots`);
+    this.logCache = lines.join("\n");
+    return this.logCache;
+  }
+
+  private block(b: number): Buffer {
+    let block = this.blocks[b];
+    if (!block) {
+      block = this.encodeBlock(b);
+      this.blocks[b] = block;
+    }
+    return block;
+  }
+
+  /** A block's lines written straight into bytes (no string per line): a cold million-slot reply leaves little garbage. */
+  private encodeBlock(block: number): Buffer {
+    const t = this.slots;
+    const names = (this.nameBytes ??= { days: t.days.list.map(ascii), times: t.times.list.map(ascii), most: freeSlotBytesMax(longest(t.days.list), longest(t.times.list)) });
+    const start = block * available_block_slots;
+    const end = Math.min(t.length, start + available_block_slots);
+    const out = Buffer.allocUnsafe((end - start) * names.most);
+    let at = 0;
+    for (let p = start; p < end; p++) {
+      if (this.holders.isFree(p)) at = writeFreeSlot(out, at, t.indexAt(p), names.days[t.dayIdAt(p)]!, names.times[t.timeIdAt(p)]!);
+    }
+    return Buffer.from(out.subarray(0, at)); // a copy of the exact size, so the cache holds no slack
+  }
+
+  /** Drops the caches that a change at this position makes stale. */
+  private changed(position: number): void {
+    this.index?.setFree(position, this.holders.isFree(position));
+    this.blocks[Math.floor(position / available_block_slots)] = undefined;
+    this.wholeCache = undefined;
+    this.logCache = undefined;
+  }
+
+  private checkFreeCount(): void {
+    assert(this.free >= 0, "the free count is not negative");
+    assert(this.free <= this.slots.length, "the free count is at most the slot count");
+    assert(this.free + this.holders.heldTotal === this.slots.length, "every slot is free or held by exactly one patient");
+  }
+}
+
+const ascii = (text: string) => Buffer.from(text, "latin1");
+const longest = (names: string[]) => names.reduce((most, n) => Math.max(most, n.length), 0);

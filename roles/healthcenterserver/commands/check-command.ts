@@ -1,0 +1,73 @@
+// `healthcenterserver check`: reads and checks everything start-up would (flags, the deployment
+// file, data files, the staff token, TLS files, the database's path and file) and starts nothing:
+// no listener, no write to the database. A problem is the same error start-up would give (exit 2).
+import { Database } from "bun:sqlite";
+import { existsSync } from "node:fs";
+import { describeDataDir, type DataDir } from "../../../shared/datadir.ts";
+import { DataError } from "../../../shared/errors.ts";
+import { checkListenHost } from "../../../shared/endpoints.ts";
+import { parseDbTarget } from "../store/db-target.ts";
+import type { DoctorLocation } from "../network/listener.ts";
+import { loadData } from "../cli/server-data.ts";
+import { checkDatabasePath } from "../store/sqlite/sqlite-file.ts";
+import { DatabaseProblem, inspectSchema } from "../store/sqlite/sqlite-schema.ts";
+
+export type CheckedSettings = {
+  data: DataDir;
+  doctors: Map<string, DoctorLocation>;
+  host: string;
+  port: number;
+  dbPath: string;
+  http: { host: string; port: number } | undefined;
+  staffToken: string | undefined;
+  tls: unknown;
+};
+
+/** Prints what was checked, one line each; throws the first problem. */
+export async function runCheck(settings: CheckedSettings): Promise<number> {
+  await checkListenHost("--host", settings.host);
+  const { users, slots } = loadData(settings.data, settings.doctors);
+  console.log(`ok: data in ${describeDataDir(settings.data)}: ${users.length} users, ${slots.length} slots, doctors ${[...new Set(slots.map((s) => s.doctor))].join(", ")}`);
+  if (users.length === 0) {
+    console.error(`warning: users.txt in ${describeDataDir(settings.data)} has no users, so no patient could log in; ` +
+      "add one with `healthcenterserver users add <name> --data DIR`");
+  }
+  console.log(`ok: would listen on ${settings.host}:${settings.port}${settings.tls ? " with TLS (certificate and key read)" : ""}`);
+  console.log(`ok: ${checkDatabase(settings.dbPath, new Set(slots.map((s) => s.index)))}`);
+  if (settings.http) {
+    const who = settings.staffToken ? "names for staff with the token" : "free/booked only (no --staff-token-file)";
+    console.log(`ok: staff page on ${settings.http.host}:${settings.http.port}, ${who}`);
+  } else {
+    console.log("ok: staff page off (no --http)");
+  }
+  return 0;
+}
+
+/** What the database would be at start-up, read only. */
+function checkDatabase(dbPath: string, slotIndexes: Set<number>): string {
+  const target = parseDbTarget(dbPath);
+  if (target.kind === "postgres") return `database: PostgreSQL at ${target.shown} (not contacted by check)`;
+  const path = target.path;
+  try {
+    checkDatabasePath(path);
+  } catch (err) {
+    throw new DataError(path, undefined, (err as Error).message);
+  }
+  if (!existsSync(path)) return `database ${path} does not exist yet; start-up creates it`;
+  let db: Database | undefined;
+  try {
+    db = new Database(path, { readonly: true });
+    // The same checks as start-up, so a file check accepts is one start-up accepts.
+    const { version, hasTable } = inspectSchema(db);
+    if (!hasTable) return `database ${path} has no bookings yet (schema version ${version})`;
+    const rows = db.query("SELECT slot FROM bookings").all() as { slot: number }[];
+    const stray = rows.filter((r) => !slotIndexes.has(r.slot)).length;
+    return `database ${path}: ${rows.length} bookings, schema version ${version}` +
+      (stray > 0 ? `; ${stray} of them for slots not in the schedule (kept, not shown)` : "");
+  } catch (err) {
+    if (err instanceof DatabaseProblem) throw new DataError(path, undefined, err.message);
+    throw new DataError(path, undefined, `cannot be used as the booking database (${(err as Error).message})`);
+  } finally {
+    db?.close();
+  }
+}

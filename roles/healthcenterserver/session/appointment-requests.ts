@@ -1,0 +1,120 @@
+// The requests of patients who manage their appointments (slots, mine, cancel, reschedule), for one
+// session. Callbacks are named after what they answer (onCancelCommitted, onMoveCommitted).
+import type { Slot } from "../../../shared/datafiles.ts";
+import { encoded_reply, formatError, formatSelectionReply, formatSlotLine, type SlotLine } from "../../../shared/protocol.ts";
+import type { CancelOutcome, MoveOutcome } from "../booking/booker.ts";
+import type { Connection } from "../network/connection.ts";
+import type { SessionServices } from "./session.ts";
+
+export type SlotsQuery = { day?: string; doctor?: string; after: number; limit: number };
+
+export class AppointmentRequests {
+  /** `replied`: a reply that waited for a commit has been queued (the session's bookkeeping). */
+  constructor(private readonly conn: Connection, private readonly services: SessionServices, private readonly replied: () => void) {}
+
+  slots(user: string, query: SlotsQuery): void {
+    const page = this.services.schedule.freePage(query);
+    this.services.log.info(`Slots requested by ${user} (${describe(query)}): ${page.length} sent`);
+    this.conn.send(this.listing(page));
+  }
+
+  /** Waits for the patient's changes in flight (on any connection), so it shows their outcome. */
+  mine(user: string): void {
+    const settled = this.services.booker.settled(user);
+    if (!settled) return this.sendMine(user);
+    this.conn.awaitReply();
+    settled.then(() =>
+      this.services.guard(this.conn, () => {
+        this.sendMine(user);
+        this.replied();
+      }),
+    );
+  }
+
+  private sendMine(user: string): void {
+    const held = this.services.booker.mine(user);
+    this.services.log.info(`Appointments requested by ${user}: ${held.length} held`);
+    this.conn.send(this.listing(held));
+  }
+
+  cancel(user: string, index: number): void {
+    this.services.log.info(`Cancellation of slot ${index} received from ${user}`);
+    this.conn.awaitReply();
+    this.services.booker.cancel(index, user, (outcome) =>
+      this.services.guard(this.conn, () => {
+        this.onCancelCommitted(user, index, outcome);
+        this.replied();
+      }),
+    );
+  }
+
+  reschedule(user: string, from: number, to: number): void {
+    this.services.log.info(`Move from slot ${from} to slot ${to} received from ${user}`);
+    this.conn.awaitReply();
+    this.services.booker.move(from, to, user, (outcome) =>
+      this.services.guard(this.conn, () => {
+        this.onMoveCommitted(user, from, to, outcome);
+        this.replied();
+      }),
+    );
+  }
+
+  private onCancelCommitted(user: string, index: number, outcome: CancelOutcome): void {
+    const log = this.services.log;
+    this.services.metrics?.cancellations.inc(outcome.kind);
+    switch (outcome.kind) {
+      case "cancelled":
+        log.audit(`Slot ${index} cancelled by ${user}; it is free again`, { event: "booking.cancelled", fields: log.json ? { user, index } : undefined });
+        return this.conn.send(encoded_reply.cancelled);
+      case "notyours":
+        log.info(`Slot ${index} is not ${user}'s to cancel`);
+        return this.conn.send(encoded_reply.notyours);
+      case "invalid":
+        return this.conn.send(encoded_reply.invalid);
+      case "failed":
+        log.error(outcome.reason);
+        return this.conn.send(formatError("cancellation could not be saved, try again"));
+    }
+  }
+
+  private onMoveCommitted(user: string, from: number, to: number, outcome: MoveOutcome): void {
+    const log = this.services.log;
+    this.services.metrics?.moves.inc(outcome.kind);
+    switch (outcome.kind) {
+      case "moved": {
+        log.audit(`${user} moved from slot ${from} to slot ${to}`, { event: "booking.moved", fields: log.json ? { user, from, to } : undefined });
+        const { doctor, port, host } = this.located(outcome.slot);
+        return this.conn.send(formatSelectionReply(host ? { kind: "booked", doctor, port, host } : { kind: "booked", doctor, port }));
+      }
+      case "notavailable":
+        log.info(`${user} cannot move to slot ${to}: taken; slot ${from} kept`);
+        return this.conn.send(encoded_reply.notavailable);
+      case "notyours":
+        return this.conn.send(encoded_reply.notyours);
+      case "invalid":
+        return this.conn.send(encoded_reply.invalid);
+      case "failed":
+        log.error(outcome.reason);
+        return this.conn.send(formatError("move could not be saved, try again"));
+    }
+  }
+
+  /** The slot with where its doctor really is, when the operator said so. */
+  private located(slot: Slot): SlotLine {
+    const where = this.services.doctors.get(slot.doctor);
+    const line: SlotLine = { index: slot.index, day: slot.day, time: slot.time, doctor: slot.doctor, port: where?.port ?? slot.port };
+    if (where?.host) line.host = where.host;
+    return line;
+  }
+
+  private listing(slots: Slot[]): string {
+    let text = "";
+    for (const s of slots) text += formatSlotLine(this.located(s));
+    return text + "\n";
+  }
+}
+
+function describe(q: SlotsQuery): string {
+  const parts = [q.day && `day=${q.day}`, q.doctor && `doctor=${q.doctor}`, q.after > 0 && `after=${q.after}`, `limit=${q.limit}`];
+  return parts.filter(Boolean).join(" ");
+}

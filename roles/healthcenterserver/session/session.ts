@@ -1,0 +1,191 @@
+// One patient's session: what each request line means, and the reply it gets. Callbacks are named
+// after what they answer (onLoginChecked, onSelectionCommitted). The connection moves the bytes.
+import { connection_errors_max, login_failures_per_connection_max } from "../../../shared/limits.ts";
+import type { Fields, Log } from "../../../shared/log.ts";
+import { encoded_reply, formatError, formatLimitReached, formatSelectionReply, parseRequest, type SelectionReply } from "../../../shared/protocol.ts";
+import { AppointmentRequests } from "./appointment-requests.ts";
+import type { AuthResult, Authenticator } from "../login/auth.ts";
+import type { Booker, BookingOutcome } from "../booking/booker.ts";
+import type { Connection, LineHandler } from "../network/connection.ts";
+import type { Schedule } from "../booking/schedule.ts";
+import type { ServerMetrics } from "../staff/server-metrics.ts";
+import * as transcript from "./transcript.ts";
+
+export type DoctorLocation = { host?: string; port?: number };
+
+/** What every session of one server shares. */
+export type SessionServices = {
+  auth: Authenticator;
+  booker: Booker;
+  schedule: Schedule;
+  /** Where a doctor really is, when the operator said so; patients are sent there. */
+  doctors: Map<string, DoctorLocation>;
+  log: Log;
+  /** The masked user database, as the seed logs it on each login (on a terminal); empty when printed once at start-up. */
+  userListing: string;
+  /** Counts for /metrics (only with --http). */
+  metrics?: ServerMetrics;
+  /** Runs a callback that arrives later (a hash check, a commit) with the same guard as socket events. */
+  guard: (c: Connection, fn: () => void) => void;
+};
+
+export class Session implements LineHandler {
+  private user: string | undefined;
+  private protocolErrors = 0;
+  private loginFailures = 0;
+  /** The request being answered, for its latency (one at a time: the connection holds later lines). */
+  private request = { kind: "", startedMs: 0 };
+  private appointmentRequests: AppointmentRequests | undefined;
+
+  constructor(private readonly conn: Connection, private readonly services: SessionServices) {
+  }
+
+  /** Made on first use: most sessions (the classic protocol) never need it. */
+  private get appointments(): AppointmentRequests {
+    return (this.appointmentRequests ??= new AppointmentRequests(this.conn, this.services, () => this.replied()));
+  }
+
+  onLine(line: string): void {
+    const metrics = this.services.metrics;
+    const request = parseRequest(line);
+    if (metrics) this.request = { kind: request.kind, startedMs: performance.now() };
+    this.dispatch(request);
+    if (metrics && this.conn.state.kind !== "waiting") metrics.requestDone(this.request.kind, this.request.startedMs);
+  }
+
+  /** A reply that waited (a hash check, a commit) has been queued. */
+  private replied(): void {
+    this.services.metrics?.requestDone(this.request.kind, this.request.startedMs);
+    this.conn.replyDone();
+  }
+
+  private dispatch(request: ReturnType<typeof parseRequest>): void {
+    switch (request.kind) {
+      case "bad":
+        return this.protocolError(request.reason);
+      case "authenticate":
+        if (this.user !== undefined) return this.protocolError("already authenticated");
+        return this.authenticate(request.user, request.password);
+      case "available":
+        if (this.user === undefined) return this.protocolError("authenticate first");
+        return this.available(this.user);
+      case "selection":
+        if (this.user === undefined) return this.protocolError("authenticate first");
+        return this.selection(this.user, request.index);
+      case "ping":
+        return this.conn.send(encoded_reply.pong);
+      case "slots":
+        if (this.user === undefined) return this.protocolError("authenticate first");
+        return this.appointments.slots(this.user, request);
+      case "mine":
+        if (this.user === undefined) return this.protocolError("authenticate first");
+        return this.appointments.mine(this.user);
+      case "cancel":
+        if (this.user === undefined) return this.protocolError("authenticate first");
+        return this.appointments.cancel(this.user, request.index);
+      case "reschedule":
+        if (this.user === undefined) return this.protocolError("authenticate first");
+        return this.appointments.reschedule(this.user, request.from, request.to);
+    }
+  }
+
+  /** Fields for a JSON log line; none otherwise (the peer's address is read only when needed). */
+  private fields(f: Fields): Fields | undefined {
+    return this.services.log.json ? { ...f, address: this.conn.address, port: this.conn.port } : undefined;
+  }
+
+  private protocolError(reason: string): void {
+    this.protocolErrors += 1;
+    this.conn.send(formatError(reason));
+    if (this.protocolErrors >= connection_errors_max) this.conn.closeWhenFlushed();
+  }
+
+  private authenticate(user: string, password: string): void {
+    const { log, auth, userListing } = this.services;
+    const fields = this.fields({ user });
+    log.info(transcript.separator, { event: "login.separator", cause: "logins" });
+    log.info(transcript.loginReceived(user), { event: "login.received", cause: "logins", fields });
+    if (userListing) log.info(userListing, { event: "login.users", cause: "logins" });
+    const result = auth.check(user, password, this.conn.address, Date.now());
+    if (typeof result === "string") return this.onLoginChecked(user, result);
+    this.conn.awaitReply();
+    result.then((checked) =>
+      this.services.guard(this.conn, () => {
+        this.onLoginChecked(user, checked);
+        this.replied();
+      }),
+    );
+  }
+
+  private onLoginChecked(user: string, result: AuthResult): void {
+    const log = this.services.log;
+    this.services.metrics?.logins.inc(result);
+    const fields = this.fields({ user, outcome: result });
+    if (result === "success") {
+      this.user = user;
+      this.conn.loggedIn = true;
+      log.info(transcript.loginSucceeded(user), { event: "login.succeeded", cause: "logins", fields });
+      return this.conn.send(encoded_reply.success);
+    }
+    this.loginFailures += 1;
+    if (result === "throttled") log.audit(transcript.loginThrottled(user, this.conn.address), { event: "login.throttled", cause: "throttled logins", fields });
+    else log.audit(transcript.loginFailed(user), { event: "login.failed", cause: "refused logins", fields });
+    if (result === "throttled" && !log.quiet) log.info(transcript.loginFailed(user), { cause: "throttled logins" });
+    this.conn.send(encoded_reply.failure);
+    if (this.loginFailures >= login_failures_per_connection_max) {
+      log.info(transcript.closingAfterFailedLogins(this.conn.address, this.conn.port, this.loginFailures), { event: "connection.closed", cause: "dropped connections", fields });
+      this.conn.closeWhenFlushed();
+    }
+  }
+
+  private available(user: string): void {
+    const { log, schedule } = this.services;
+    // With --quiet nothing here is logged: no line, no meta, no read of the peer's address.
+    const meta = log.quiet ? undefined : { event: "available", cause: "available", fields: this.fields({ user }) };
+    if (meta) log.info(transcript.availableReceived(this.conn.port, this.conn.address), meta);
+    if (meta) log.info(schedule.logListing(), meta);
+    const whole = schedule.smallReply();
+    if (whole) this.conn.send(whole);
+    else this.conn.sendStream(schedule.availableChunks());
+    if (meta) log.info(transcript.availableSent(user), meta);
+  }
+
+  private selection(user: string, index: number): void {
+    const log = this.services.log;
+    if (!log.quiet) log.info(transcript.selectionReceived(index, this.conn.port, user), { event: "selection.received", cause: "selections", fields: { user, index } });
+    this.conn.awaitReply();
+    this.services.booker.book(index, user, (outcome) =>
+      this.services.guard(this.conn, () => {
+        this.onSelectionCommitted(user, index, outcome);
+        this.replied();
+      }),
+    );
+  }
+
+  private onSelectionCommitted(user: string, index: number, outcome: BookingOutcome): void {
+    const log = this.services.log;
+    this.services.metrics?.booking(outcome.kind);
+    const meta = { cause: "selections", fields: this.fields({ user, index }) };
+    switch (outcome.kind) {
+      case "invalid":
+        log.info(transcript.selectionInvalid, { event: "selection.invalid", ...meta });
+        return this.conn.send(encoded_reply.invalid);
+      case "notavailable":
+        log.info(transcript.selectionRejected(index, user), { event: "selection.rejected", ...meta });
+        return this.conn.send(encoded_reply.notavailable);
+      case "limit":
+        log.info(`${user} already holds ${outcome.held} bookings: slot ${index} refused`);
+        return this.conn.send(formatLimitReached(outcome.held));
+      case "failed":
+        log.error(outcome.reason);
+        return this.conn.send(formatError("booking could not be saved, try again"));
+      case "booked": {
+        log.audit(transcript.selectionConfirmed(index, user), { event: "booking.confirmed", fields: this.fields({ user, index, doctor: outcome.slot.doctor }) });
+        const where = this.services.doctors.get(outcome.slot.doctor);
+        const reply: SelectionReply = { kind: "booked", doctor: outcome.slot.doctor, port: where?.port ?? outcome.slot.port };
+        if (where?.host) reply.host = where.host;
+        return this.conn.send(formatSelectionReply(reply));
+      }
+    }
+  }
+}

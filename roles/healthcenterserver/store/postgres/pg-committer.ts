@@ -1,0 +1,120 @@
+// Group commit on PostgreSQL: one transaction per batch, its statements pipelined (sent together,
+// answered together). The slot's primary key decides a race between instances; the holder is read
+// back in a second statement (a fresh snapshot, which sees the row that won). The NOTIFY inside the
+// transaction reaches the other instances only once it commits. Batches with cancellations, moves or
+// a per-patient limit send one statement per change, still all at once (pg-changes.ts).
+import type { SQL } from "bun";
+import { database_commit_timeout_ms, database_notify_bytes_max } from "../../../../shared/limits.ts";
+import type { Change, ChangeResult } from "../appointment-store.ts";
+import type { Committer } from "../sqlite/committer.ts";
+import { changeStatements, decodeAnswers, onlyBookings, touchedSlots, unknown_holder } from "./pg-changes.ts";
+
+export const change_channel = "appointments_changes";
+
+/**
+ * What the committer tells the mirror about each batch. `committed` and `uncertain` come a turn after
+ * the commit settles, once the Booker has recorded its outcome: until then a re-read leaves the slots alone.
+ */
+export type CommitWatcher = {
+  /** These slots are in a transaction now. */
+  committing(slots: number[]): void;
+  /** That transaction committed, and the Booker has recorded what it did. */
+  committed(slots: number[]): void;
+  /** It failed (maybe after it was stored), and the Booker has undone it in memory: read these slots again. */
+  uncertain(slots: number[]): void;
+};
+
+export class PgCommitter implements Committer {
+  constructor(
+    private readonly sql: SQL,
+    private readonly instance: string,
+    private readonly watcher: CommitWatcher,
+    private readonly closeAll: () => Promise<void>,
+    private readonly bookingsPerPatient = 0,
+  ) {}
+
+  async commit(batch: readonly Change[]): Promise<ChangeResult[]> {
+    const slots = touchedSlots(batch);
+    this.watcher.committing(slots);
+    let results: ChangeResult[];
+    try {
+      const committing = onlyBookings(batch, this.bookingsPerPatient) ? this.commitBookings(batch) : this.commitChanges(batch, slots);
+      results = await withinTimeout(committing, database_commit_timeout_ms);
+    } catch (err) {
+      // The Booker undoes the batch in memory when this rejects; read its slots again after that.
+      setTimeout(() => this.watcher.uncertain(slots), 0);
+      throw new Error(`PostgreSQL: ${(err as Error).message}`);
+    }
+    setTimeout(() => this.watcher.committed(slots), 0);
+    const unknown = results.flatMap((r, i) => (r.kind === "taken" && r.holder === unknown_holder ? touchedSlots([batch[i]!]) : []));
+    if (unknown.length > 0) setTimeout(() => this.watcher.uncertain(unknown), 0);
+    return results;
+  }
+
+  /** One statement per change, sent together with the patients' locks and the notices. */
+  private async commitChanges(batch: readonly Change[], slots: number[]): Promise<ChangeResult[]> {
+    const limit = this.bookingsPerPatient;
+    let skip = 0;
+    const answers = (await this.sql.begin((tx) => {
+      const built = changeStatements(tx, batch, limit);
+      skip = built.skip;
+      return [...built.statements, ...changeNotices(this.instance, slots).map((payload) => tx.notify(change_channel, payload))];
+    })) as unknown[];
+    return decodeAnswers(batch, answers, skip, limit);
+  }
+
+  /** Plain bookings without a limit: one insert for the whole batch, the holders read back, the notices. */
+  private async commitBookings(batch: readonly Extract<Change, { kind: "book" }>[]): Promise<ChangeResult[]> {
+    const slots = batch.map((b) => b.index);
+    const patients = batch.map((b) => b.patient);
+    const [inserted, holders] = (await this.sql.begin((tx) => [
+      tx`INSERT INTO bookings (slot, patient) SELECT * FROM unnest(${slots}::int[], ${patients}::text[])
+         ON CONFLICT (slot) DO NOTHING RETURNING slot`,
+      tx`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`,
+      ...changeNotices(this.instance, slots).map((payload) => tx.notify(change_channel, payload)),
+    ])) as [{ slot: number }[], { slot: number; patient: string }[]];
+    const stored = new Set(inserted.map((r) => r.slot));
+    const holderOf = new Map(holders.map((r) => [r.slot, r.patient]));
+    return batch.map((b): ChangeResult =>
+      stored.has(b.index) ? { kind: "done" } : { kind: "taken", holder: holderOf.get(b.index) ?? unknown_holder },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.closeAll();
+  }
+}
+
+/** A database that stops answering (a partition, a frozen host) must not hold the Booker: give up, report, move on. */
+export function withinTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: Timer | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms);
+  });
+  work.catch(() => {}); // a late failure after the timeout has nobody left to tell
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** `<instance> <slot>,<slot>,...`, split so each notice fits PostgreSQL's payload limit. */
+export function changeNotices(instance: string, slots: number[]): string[] {
+  const notices: string[] = [];
+  let current = "";
+  for (const slot of slots) {
+    const next = current === "" ? String(slot) : `${current},${slot}`;
+    if (instance.length + 1 + next.length > database_notify_bytes_max) {
+      notices.push(`${instance} ${current}`);
+      current = String(slot);
+    } else {
+      current = next;
+    }
+  }
+  if (current !== "") notices.push(`${instance} ${current}`);
+  return notices;
+}
+
+/** The sender and the slots of a notice; undefined for one this program did not send. */
+export function parseChangeNotice(payload: string): { instance: string; slots: number[] } | undefined {
+  const m = /^(\S+) (\d+(?:,\d+)*)$/.exec(payload);
+  if (!m) return undefined;
+  return { instance: m[1]!, slots: m[2]!.split(",").map(Number) };
+}

@@ -1,0 +1,210 @@
+// Keeps this instance's in-memory schedule current with a PostgreSQL database other instances also
+// write. Another instance's commit arrives as a NOTIFY naming the slots it touched; those slots are
+// read again (never trusted from the message), and a reconnect of the LISTEN connection, or a failed
+// commit, reads again whatever may have changed unseen; while LISTEN reconnects after a lost
+// connection (its backoff grows to seconds), the whole schedule is re-read every half second. Reads
+// go one at a time, so an older answer never overwrites a newer one. This instance's own notices
+// are ignored, except for a commit it reported failed (a timeout) that landed after all.
+//
+// A read must not undo what this instance is doing: a slot reserved here and not yet committed, one in
+// a transaction (a cancellation's slot stays taken in memory until it is stored), or one committed
+// while the read was on the wire (its snapshot may predate the commit) keeps its local state; the
+// next read settles it (a passed-over slot is read again once this instance's change settles).
+import type { SQL } from "bun";
+import { NetworkError } from "../../../../shared/errors.ts";
+import { database_commit_timeout_ms, database_doubt_ms, database_poll_after_fault_ms, database_poll_interval_ms, database_retry_ms_max, database_retry_ms_min } from "../../../../shared/limits.ts";
+import type { Log } from "../../../../shared/log.ts";
+import { change_channel, parseChangeNotice, withinTimeout, type CommitWatcher } from "./pg-committer.ts";
+import type { Schedule } from "../../booking/schedule.ts";
+
+type Row = { slot: number; patient: string };
+
+export class PgMirror implements CommitWatcher {
+  private wantAll = false;
+  private readonly wanted = new Set<number>();
+  private reading = false;
+  /** Slots committed here while a read is on the wire. */
+  private touched: Set<number> | undefined;
+  /** Slots in a transaction of this instance, until the Booker has recorded its outcome. */
+  private readonly inCommit = new Set<number>();
+  /** Slots a read passed over because this instance was changing them: read again once that settles. */
+  private readonly skipped = new Set<number>();
+  private retryMs = database_retry_ms_min;
+  private retryTimer: Timer | undefined;
+  private subscription: { unlisten(): Promise<void> } | undefined;
+  private isPending: (index: number) => boolean = () => false;
+  private closed = false;
+  /** After a lost connection: full re-reads on a timer until LISTEN is back (its reconnect backs off to seconds). */
+  private pollTimer: Timer | undefined;
+  private pollUntil = 0;
+  private warnedUnknown = false;
+  /** Slots of commits reported failed that may still land (until the time given): our own notice then means they did. */
+  private readonly doubtful = new Map<number, number>();
+  private failing = false;
+
+  constructor(
+    private readonly sql: SQL,
+    private readonly schedule: Schedule,
+    private readonly instance: string,
+    private readonly shown: string,
+    private readonly log: Log,
+  ) {}
+
+  /** Reads every booking into the schedule (start-up, nothing pending yet); returns how many slots are taken. */
+  async load(): Promise<number> {
+    this.apply(undefined, (await this.sql`SELECT slot, patient FROM bookings`) as Row[]);
+    return this.schedule.slots.length - this.schedule.freeCount;
+  }
+
+  /** From now on, slots this instance is booking are left alone by re-reads. */
+  attach(isPending: (index: number) => boolean): void {
+    this.isPending = isPending;
+  }
+
+  /** Subscribes to other instances' changes; every (re)subscription re-reads everything. */
+  async listen(): Promise<void> {
+    try {
+      this.subscription = await this.sql.listen(change_channel, (payload) => this.onNotice(payload), () => this.onListening());
+    } catch (err) {
+      throw new NetworkError(`cannot listen for other servers' changes on PostgreSQL at ${this.shown}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Why this instance cannot use the database now (its reads fail), for /readyz; undefined when it can. */
+  problem(): string | undefined {
+    return this.failing ? `PostgreSQL at ${this.shown} does not answer` : undefined;
+  }
+
+  /** Any connection to PostgreSQL closed or failed to open: the LISTEN one may be among them. */
+  connectionLost(): void {
+    if (this.closed) return;
+    this.pollUntil = Date.now() + database_poll_after_fault_ms;
+    this.pollTimer ??= setInterval(() => {
+      if (Date.now() < this.pollUntil && !this.closed) return this.refreshAll();
+      clearInterval(this.pollTimer);
+      this.pollTimer = undefined;
+    }, database_poll_interval_ms);
+  }
+
+  /** Subscribed (again): whatever was missed meanwhile is read now, and polling can stop. */
+  private onListening(): void {
+    this.pollUntil = 0;
+    this.refreshAll();
+  }
+
+  committing(slots: number[]): void {
+    for (const s of slots) this.inCommit.add(s);
+  }
+
+  committed(slots: number[]): void {
+    for (const s of slots) {
+      this.inCommit.delete(s);
+      this.touched?.add(s);
+      if (this.skipped.delete(s)) this.wanted.add(s);
+    }
+    this.kick();
+  }
+
+  uncertain(slots: number[]): void {
+    this.committed(slots);
+    const now = Date.now();
+    for (const [s, until] of this.doubtful) if (until <= now) this.doubtful.delete(s);
+    for (const s of slots) this.doubtful.set(s, now + database_doubt_ms);
+    this.refresh(slots);
+  }
+
+  refresh(slots: Iterable<number>): void {
+    for (const s of slots) this.wanted.add(s);
+    this.kick();
+  }
+
+  refreshAll(): void {
+    this.wantAll = true;
+    this.kick();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.pollTimer);
+    await this.subscription?.unlisten().catch(() => {});
+  }
+
+  private onNotice(payload: string): void {
+    const notice = parseChangeNotice(payload);
+    if (!notice) return this.log.warn(`ignored a notice on ${change_channel} that this program did not send: ${JSON.stringify(payload.slice(0, 80))}`);
+    if (notice.instance !== this.instance) return this.refresh(notice.slots);
+    // Our own commit: normally already recorded; but one we reported failed has landed after all.
+    if (this.doubtful.size === 0) return;
+    const now = Date.now();
+    const landed = notice.slots.filter((s) => (this.doubtful.get(s) ?? 0) > now);
+    for (const s of landed) this.doubtful.delete(s);
+    if (landed.length > 0) this.refresh(landed);
+  }
+
+  private kick(): void {
+    if (this.reading || this.retryTimer !== undefined || this.closed) return;
+    if (this.wantAll || this.wanted.size > 0) void this.read();
+  }
+
+  private async read(): Promise<void> {
+    this.reading = true;
+    const all = this.wantAll;
+    const slots = all ? undefined : [...this.wanted];
+    this.wantAll = false;
+    this.wanted.clear();
+    this.touched = new Set();
+    try {
+      // Bounded like a commit: a read stuck on a database that stopped answering must not hold the ones after it.
+      const rows = (await withinTimeout(slots
+        ? this.sql`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`.execute()
+        : this.sql`SELECT slot, patient FROM bookings`.execute(), database_commit_timeout_ms)) as Row[];
+      this.apply(slots, rows);
+      if (this.failing) this.log.notice(`PostgreSQL at ${this.shown} answers again; the schedule is current`);
+      this.failing = false;
+      this.retryMs = database_retry_ms_min;
+    } catch (err) {
+      if (all) this.wantAll = true;
+      for (const s of slots ?? []) this.wanted.add(s);
+      // Backoff, but never longer than the poll interval right after a fault: the database is
+      // usually back within seconds, and the view should follow it within one.
+      const waitMs = this.pollTimer ? Math.min(this.retryMs, database_poll_interval_ms) : this.retryMs;
+      // One warning an outage (the recovery is logged too), not one every retry.
+      if (!this.failing) this.log.warn(`cannot read bookings from PostgreSQL at ${this.shown} (${(err as Error).message}); retrying until it answers`);
+      this.failing = true;
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        this.kick();
+      }, waitMs);
+      this.retryMs = Math.min(database_retry_ms_max, this.retryMs * 2);
+    } finally {
+      this.reading = false;
+      this.touched = undefined;
+      this.kick();
+    }
+  }
+
+  /** Makes the schedule say what the rows say, for `slots` (or every slot). */
+  private apply(slots: number[] | undefined, rows: Row[]): void {
+    const holders = new Map(rows.map((r) => [r.slot, r.patient]));
+    for (const index of slots ?? this.schedule.slots.map((s) => s.index)) this.reconcile(index, holders.get(index));
+    if (slots || this.warnedUnknown) return;
+    const unknown = rows.filter((r) => this.schedule.decide(r.slot).kind === "invalid").length;
+    if (unknown > 0) {
+      this.warnedUnknown = true;
+      this.log.warn(`${this.shown} has ${unknown} bookings for slots not in this server's schedule; left as they are`);
+    }
+  }
+
+  private reconcile(index: number, holder: string | undefined): void {
+    if (this.isPending(index) || this.inCommit.has(index)) return void this.skipped.add(index);
+    if (this.touched?.has(index)) return void this.wanted.add(index);
+    if (this.schedule.decide(index).kind === "invalid") return;
+    const local = this.schedule.holderOf(index);
+    if (local === holder) return;
+    if (holder === undefined) this.schedule.release(index);
+    else if (local === undefined) this.schedule.reserve(index, holder);
+    else this.schedule.correctHolder(index, holder);
+    this.schedule.changes.publish({ index, holder });
+  }
+}

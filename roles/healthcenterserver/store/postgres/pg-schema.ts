@@ -1,0 +1,37 @@
+// The PostgreSQL schema, created and migrated by the server itself: one transaction, under an
+// advisory lock, so two instances starting at once on an empty database do not trip over each other
+// (CREATE TABLE IF NOT EXISTS alone races on the catalog).
+import type { SQL } from "bun";
+import { DataError } from "../../../../shared/errors.ts";
+
+/** Any fixed number: every instance of this program takes the same lock while it migrates. */
+const migration_lock = 0x61707074; // "appt"
+
+/** Each entry moves the schema from version i to i + 1. Append only; never edit one that shipped. */
+const migrations: string[] = [
+  `CREATE TABLE bookings (
+     slot integer PRIMARY KEY,
+     patient text NOT NULL,
+     booked_at timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE INDEX bookings_by_patient ON bookings (patient);`,
+];
+
+export const schema_version = migrations.length;
+
+/** Brings the schema to `schema_version`; returns the version it found. A newer schema is refused. */
+export async function migrate(sql: SQL, shown: string): Promise<number> {
+  return sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${migration_lock})`;
+    await tx`CREATE TABLE IF NOT EXISTS appointments_schema (version integer NOT NULL)`;
+    const rows = (await tx`SELECT version FROM appointments_schema`) as { version: number }[];
+    const found = rows[0]?.version ?? 0;
+    if (found > schema_version) {
+      throw new DataError(shown, undefined, `has schema version ${found}, newer than this program's ${schema_version}; upgrade the server`);
+    }
+    for (let v = found; v < schema_version; v++) await tx.unsafe(migrations[v]!);
+    if (rows.length === 0) await tx`INSERT INTO appointments_schema (version) VALUES (${schema_version})`;
+    else await tx`UPDATE appointments_schema SET version = ${schema_version}`;
+    return found;
+  });
+}
