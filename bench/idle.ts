@@ -22,7 +22,10 @@ async function openIdle(port: number, count: number): Promise<Socket<undefined>[
         port,
         socket: {
           open: (s) => void s.write("authenticate patient2 password222\n"),
-          data: (s, b) => (b.toString().startsWith("success") ? resolve(s) : reject(new Error(`login answered ${b.toString().trim()}`))),
+          data: (s, b) =>
+            b.toString().startsWith("success")
+              ? resolve(s)
+              : reject(new Error(`login answered ${b.toString().trim()}`)),
           close: () => reject(new Error("closed before logging in")),
           connectError: (_s, err) => reject(err),
         },
@@ -34,14 +37,50 @@ async function openIdle(port: number, count: number): Promise<Socket<undefined>[
   return sockets;
 }
 
-export async function idleConnections(loadgen: string, seconds: number, extraFlags: string[], binary: string, build: string): Promise<void> {
+export async function idleConnections(
+  loadgen: string,
+  seconds: number,
+  extraFlags: string[],
+  binary: string,
+  build: string,
+): Promise<void> {
   raiseOwnFilesLimit();
-  if (files_open_max < idle_connections + 1000) throw new Error(`idle: ${idle_connections} connections need an open-files hard limit above ${idle_connections + 1000} (have ${files_open_max})`);
-  const args = ["--host", "127.0.0.1", "--port", "0", "--db", join(work, `idle-${build.replace(/\W/g, "")}.db`), "--max-connections", String(idle_connections + 64), "--idle-timeout", "600", ...extraFlags];
-  const server = await start(binary, args, /port number: (\d+)/, join(work, `idle-${build.replace(/\W/g, "")}.log`), files_open_max);
+  if (files_open_max < idle_connections + 1000)
+    throw new Error(
+      `idle: ${idle_connections} connections need an open-files hard limit above ${idle_connections + 1000} (have ${files_open_max})`,
+    );
+  const args = [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--db",
+    join(work, `idle-${build.replace(/\W/g, "")}.db`),
+    "--max-connections",
+    String(idle_connections + 64),
+    "--idle-timeout",
+    "600",
+    ...extraFlags,
+  ];
+  const server = await start(
+    binary,
+    args,
+    /port number: (\d+)/,
+    join(work, `idle-${build.replace(/\W/g, "")}.log`),
+    files_open_max,
+  );
   const pid = server.proc.pid;
   await runSessionsC(loadgen, server.port, { kind: "booking", slots: { next: 1 } }, 1, 1, 5);
-  const readMostly = () => runSessionsC(loadgen, server.port, { kind: "read-mostly", bookedSlot: 1 }, concurrency, 200_000, seconds, loadgen_source);
+  const readMostly = () =>
+    runSessionsC(
+      loadgen,
+      server.port,
+      { kind: "read-mostly", bookedSlot: 1 },
+      concurrency,
+      200_000,
+      seconds,
+      loadgen_source,
+    );
   // Memory first (no load run before it to leave garbage behind), then the run beside them, then without.
   await Bun.sleep(200);
   const rssBefore = rssMiB(pid);
@@ -56,12 +95,20 @@ export async function idleConnections(loadgen: string, seconds: number, extraFla
   const without: RunResult = await readMostly();
   await stop(server.proc);
   record({
-    scenario: `${idle_connections} idle connections (logged in), read-mostly at ${concurrency} beside them`, build,
-    open_ms: fixed(openMs, 0), rss_before_mib: fixed(rssBefore, 1), rss_with_mib: fixed(rssWith, 1), rss_growth_mib: fixed(rssWith - rssBefore, 1),
+    scenario: `${idle_connections} idle connections (logged in), read-mostly at ${concurrency} beside them`,
+    build,
+    open_ms: fixed(openMs, 0),
+    rss_before_mib: fixed(rssBefore, 1),
+    rss_with_mib: fixed(rssWith, 1),
+    rss_growth_mib: fixed(rssWith - rssBefore, 1),
     kib_per_connection: fixed(((rssWith - rssBefore) * 1024) / idle_connections, 1),
-    p50_without_ms: fixed(without.p50_ms, 3), p50_with_ms: fixed(withIdle.p50_ms, 3),
-    p99_without_ms: fixed(without.p99_ms, 3), p99_with_ms: fixed(withIdle.p99_ms, 3), p99_ratio: fixed(withIdle.p99_ms / without.p99_ms, 2),
-    sessions_per_s_without: Math.round(without.sessions / without.seconds), sessions_per_s_with: Math.round(withIdle.sessions / withIdle.seconds),
+    p50_without_ms: fixed(without.p50_ms, 3),
+    p50_with_ms: fixed(withIdle.p50_ms, 3),
+    p99_without_ms: fixed(without.p99_ms, 3),
+    p99_with_ms: fixed(withIdle.p99_ms, 3),
+    p99_ratio: fixed(withIdle.p99_ms / without.p99_ms, 2),
+    sessions_per_s_without: Math.round(without.sessions / without.seconds),
+    sessions_per_s_with: Math.round(withIdle.sessions / withIdle.seconds),
     errors: without.errors + withIdle.errors,
   });
 }

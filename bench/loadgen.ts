@@ -12,7 +12,14 @@ export type SessionKind =
   /** connect, authenticate, book a fresh slot, list mine, move it to another fresh slot, cancel that, close: three commits */
   | { kind: "mixed"; slots: { next: number } };
 
-export type RunResult = { sessions: number; errors: number; seconds: number; p50_ms: number; p99_ms: number; max_ms: number };
+export type RunResult = {
+  sessions: number;
+  errors: number;
+  seconds: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+};
 
 const auth = Buffer.from("authenticate patient1 password111\n");
 const available = Buffer.from("available\n");
@@ -37,7 +44,11 @@ function stepsFor(session: SessionKind): () => Step[] {
     const who = patients ? ((slot - 1) % patients) + 1 : 0;
     return [
       who ? { ...authStep, send: Buffer.from(`authenticate p${who} pw${who}\n`) } : authStep,
-      { send: Buffer.from(`selection ${slot}\n`), done: (t) => t.endsWith("\n"), check: (t) => /^doc\d+ \d+\n$/.test(t) },
+      {
+        send: Buffer.from(`selection ${slot}\n`),
+        done: (t) => t.endsWith("\n"),
+        check: (t) => /^doc\d+ \d+\n$/.test(t),
+      },
     ];
   };
 }
@@ -49,7 +60,11 @@ function mixedSteps(authStep: Step, slots: { next: number }): Step[] {
   return [
     authStep,
     { send: Buffer.from(`selection ${a}\n`), done: (t) => t.endsWith("\n"), check: (t) => booked.test(t) },
-    { send: Buffer.from("mine\n"), done: (t) => t.endsWith("\n\n") || t === "\n", check: (t) => t.startsWith(`${a} `) || t.includes(`\n${a} `) },
+    {
+      send: Buffer.from("mine\n"),
+      done: (t) => t.endsWith("\n\n") || t === "\n",
+      check: (t) => t.startsWith(`${a} `) || t.includes(`\n${a} `),
+    },
     { send: Buffer.from(`reschedule ${a} ${b}\n`), done: (t) => t.endsWith("\n"), check: (t) => booked.test(t) },
     { send: Buffer.from(`cancel ${b}\n`), done: (t) => t.endsWith("\n"), check: (t) => t === "cancelled\n" },
   ];
@@ -95,7 +110,13 @@ function runSession(port: number, steps: Step[]): Promise<boolean> {
 }
 
 /** `port` may list several servers (instances sharing one database): patient w talks to ports[w % n]. */
-export async function runSessions(port: number | number[], session: SessionKind, concurrency: number, maxSessions: number, maxSeconds: number): Promise<RunResult> {
+export async function runSessions(
+  port: number | number[],
+  session: SessionKind,
+  concurrency: number,
+  maxSessions: number,
+  maxSeconds: number,
+): Promise<RunResult> {
   const ports = Array.isArray(port) ? port : [port];
   const steps = stepsFor(session);
   const latencies = new Float64Array(maxSessions);
@@ -117,8 +138,12 @@ export async function runSessions(port: number | number[], session: SessionKind,
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   const sorted = latencies.subarray(0, completed).sort();
   return {
-    sessions: completed, errors, seconds: (performance.now() - t0) / 1000,
-    p50_ms: percentile(sorted, 50), p99_ms: percentile(sorted, 99), max_ms: sorted.at(-1) ?? NaN,
+    sessions: completed,
+    errors,
+    seconds: (performance.now() - t0) / 1000,
+    p50_ms: percentile(sorted, 50),
+    p99_ms: percentile(sorted, 99),
+    max_ms: sorted.at(-1) ?? NaN,
   };
 }
 
@@ -126,11 +151,31 @@ export async function runSessions(port: number | number[], session: SessionKind,
  * The same sessions driven by bench/loadgen.c (compiled at `binary`): a client that costs the shared
  * cores little. `sourceAddress` (127.0.0.x) keeps its ports apart from other clients' on 127.0.0.1.
  */
-export async function runSessionsC(binary: string, port: number, session: SessionKind, concurrency: number, maxSessions: number, maxSeconds: number, sourceAddress?: string): Promise<RunResult> {
+export async function runSessionsC(
+  binary: string,
+  port: number,
+  session: SessionKind,
+  concurrency: number,
+  maxSessions: number,
+  maxSeconds: number,
+  sourceAddress?: string,
+): Promise<RunResult> {
   if (session.kind === "mixed") return runSessions(port, session, concurrency, maxSessions, maxSeconds);
   const slot = session.kind === "booking" ? session.slots.next : session.bookedSlot;
   const mode = session.kind === "booking" ? "book" : "read";
-  const proc = Bun.spawn([binary, String(port), mode, String(concurrency), String(maxSessions), String(maxSeconds), String(slot), ...(sourceAddress ? [sourceAddress] : [])], { stdout: "pipe" });
+  const proc = Bun.spawn(
+    [
+      binary,
+      String(port),
+      mode,
+      String(concurrency),
+      String(maxSessions),
+      String(maxSeconds),
+      String(slot),
+      ...(sourceAddress ? [sourceAddress] : []),
+    ],
+    { stdout: "pipe" },
+  );
   const out = JSON.parse(await new Response(proc.stdout).text()) as RunResult & { next_slot: number };
   await proc.exited;
   if (session.kind === "booking") session.slots.next = out.next_slot;
@@ -138,7 +183,12 @@ export async function runSessionsC(binary: string, port: number, session: Sessio
 }
 
 /** Quotes per second against a doctor with `inFlight` requests outstanding. */
-export async function runQuotes(port: number, inFlight: number, maxQuotes: number, maxSeconds: number): Promise<{ quotes: number; seconds: number }> {
+export async function runQuotes(
+  port: number,
+  inFlight: number,
+  maxQuotes: number,
+  maxSeconds: number,
+): Promise<{ quotes: number; seconds: number }> {
   const request = Buffer.from("patient1 insurance1");
   let replies = 0;
   let lastReplies = -1;

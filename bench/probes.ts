@@ -5,7 +5,10 @@ import type { Socket } from "bun";
 import { percentile } from "./loadgen.ts";
 
 type End = (tail: Buffer, bytes: number, head: string) => boolean;
-type Probe = { socket: Socket<undefined>; next: (end: End) => Promise<{ bytes: number; newlines: number; head: string }> };
+type Probe = {
+  socket: Socket<undefined>;
+  next: (end: End) => Promise<{ bytes: number; newlines: number; head: string }>;
+};
 
 async function loggedIn(port: number): Promise<Probe> {
   let head = "";
@@ -50,7 +53,8 @@ async function loggedIn(port: number): Promise<Probe> {
 }
 
 /** A list reply ends with an empty line: "\n\n", or a lone "\n" when nothing is listed. */
-const listEnd = (tail: Buffer, bytes: number) => (tail.length === 2 && tail[0] === 10 && tail[1] === 10) || (bytes === 1 && tail[0] === 10);
+const listEnd = (tail: Buffer, bytes: number) =>
+  (tail.length === 2 && tail[0] === 10 && tail[1] === 10) || (bytes === 1 && tail[0] === 10);
 
 export type AvailableRead = { ms: number; bytes: number; lines: number; peakRssGrowthMiB: number };
 
@@ -73,11 +77,17 @@ export async function readAvailable(port: number, serverRssMiB: () => number): P
  * p50 and p99 of `slots after=X limit=100` at random places in a schedule of `slots` slots, or
  * the server's answer when it has no `slots` command.
  */
-export async function slotsPages(port: number, slots: number, pages: number): Promise<{ p50_ms: number; p99_ms: number } | string> {
+export async function slotsPages(
+  port: number,
+  slots: number,
+  pages: number,
+): Promise<{ p50_ms: number; p99_ms: number } | string> {
   const probe = await loggedIn(port);
   try {
     probe.socket.write("slots limit=100\n");
-    const first = await probe.next((t, bytes, head) => (head.startsWith("error") ? t.at(-1) === 10 : listEnd(t, bytes)));
+    const first = await probe.next((t, bytes, head) =>
+      head.startsWith("error") ? t.at(-1) === 10 : listEnd(t, bytes),
+    );
     if (first.head.startsWith("error")) return `n/a (${first.head.trim()})`;
     const times = new Float64Array(pages);
     for (let i = 0; i < pages; i++) {

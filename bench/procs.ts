@@ -29,7 +29,9 @@ export async function waitForLine(path: string, pattern: RegExp, timeoutMs = 30_
     if (m) return m;
     await Bun.sleep(2);
   }
-  throw new Error(`no ${pattern} in ${path}:\n${readFileSync(path, "utf8")}${existsSync(`${path}.err`) ? readFileSync(`${path}.err`, "utf8") : ""}`);
+  throw new Error(
+    `no ${pattern} in ${path}:\n${readFileSync(path, "utf8")}${existsSync(`${path}.err`) ? readFileSync(`${path}.err`, "utf8") : ""}`,
+  );
 }
 
 export type Started = { proc: Subprocess; port: number; ms: number };
@@ -38,12 +40,27 @@ export type Started = { proc: Subprocess; port: number; ms: number };
  * Starts a binary (dist/NAME, a bench .ts file, or an absolute path) with its log going to a
  * file, as a user would run it; `filesMax` raises its open-files limit (prlimit).
  */
-export async function start(binary: string, args: string[], ready: RegExp, log: string, filesMax?: number): Promise<Started> {
+export async function start(
+  binary: string,
+  args: string[],
+  ready: RegExp,
+  log: string,
+  filesMax?: number,
+): Promise<Started> {
   writeFileSync(log, "");
-  const command = binary.startsWith("/") ? [binary] : binary.endsWith(".ts") ? [process.execPath, join(import.meta.dir, binary)] : [join(dist, binary)];
+  const command = binary.startsWith("/")
+    ? [binary]
+    : binary.endsWith(".ts")
+      ? [process.execPath, join(import.meta.dir, binary)]
+      : [join(dist, binary)];
   const limit = filesMax ? ["prlimit", `--nofile=${filesMax}:${filesMax}`, "--"] : [];
   const t0 = performance.now();
-  const proc = Bun.spawn([...limit, ...command, ...args], { cwd: work, stdout: Bun.file(log), stderr: Bun.file(`${log}.err`), env: { ...process.env, NO_COLOR: "1" } });
+  const proc = Bun.spawn([...limit, ...command, ...args], {
+    cwd: work,
+    stdout: Bun.file(log),
+    stderr: Bun.file(`${log}.err`),
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   running.push(proc);
   const m = await waitForLine(log, ready);
   return { proc, port: Number(m[1]), ms: performance.now() - t0 };

@@ -42,7 +42,9 @@ export function writeScaleData(dir: string, slots: number, doctors = 100): Scale
 export function writeBookings(dbPath: string, from: number, to: number): number {
   const db = new Database(dbPath, { create: true });
   db.run("PRAGMA journal_mode = WAL");
-  db.run("CREATE TABLE IF NOT EXISTS bookings (slot INTEGER PRIMARY KEY, patient TEXT NOT NULL, booked_at INTEGER NOT NULL)");
+  db.run(
+    "CREATE TABLE IF NOT EXISTS bookings (slot INTEGER PRIMARY KEY, patient TEXT NOT NULL, booked_at INTEGER NOT NULL)",
+  );
   db.run(
     `WITH RECURSIVE n(i) AS (SELECT ${from} UNION ALL SELECT i + 1 FROM n WHERE i < ${to})
      INSERT INTO bookings (slot, patient, booked_at) SELECT i, 'p' || (i / 3), 0 FROM n WHERE i <= ${to}`,

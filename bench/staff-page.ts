@@ -13,26 +13,58 @@ const concurrency = 64;
 
 type Tally = { sessions: number; seconds: number; cpu: number; errors: number };
 
-export async function staffPageCost(loadgen: string, dataDir: string, dataSlots: number, seconds: number, extraFlags: string[]): Promise<void> {
+export async function staffPageCost(
+  loadgen: string,
+  dataDir: string,
+  dataSlots: number,
+  seconds: number,
+  extraFlags: string[],
+): Promise<void> {
   // Every round books fresh slots; capped so the schedule never runs out (a full one answers notavailable, not a booking).
   const sessions_max = Math.floor((dataSlots - 10) / (rounds * 2));
   const log = join(work, "staff-page.log");
-  const args = ["--host", "127.0.0.1", "--port", "0", "--data", dataDir, "--db", join(work, "staff-page.db"), "--bookings-per-patient", "0", "--http", "127.0.0.1:0", ...extraFlags];
+  const args = [
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--data",
+    dataDir,
+    "--db",
+    join(work, "staff-page.db"),
+    "--bookings-per-patient",
+    "0",
+    "--http",
+    "127.0.0.1:0",
+    ...extraFlags,
+  ];
   const server = await start("healthcenterserver", args, /port number: (\d+)/, log);
   const page = (await waitForLine(log, /Staff page: (http:\/\/\S+?)\/ /))[1]!;
   const slots = { next: 1 };
   await runSessionsC(loadgen, server.port, { kind: "booking", slots }, 1, 1, 5);
-  const tally = { without: { sessions: 0, seconds: 0, cpu: 0, errors: 0 }, with: { sessions: 0, seconds: 0, cpu: 0, errors: 0 } };
+  const tally = {
+    without: { sessions: 0, seconds: 0, cpu: 0, errors: 0 },
+    with: { sessions: 0, seconds: 0, cpu: 0, errors: 0 },
+  };
   let eventsSeen = 0;
   for (let round = 0; round < rounds; round++) {
     // Alternate which goes first, so a drift on the shared cores hits both alike.
     for (const watched of round % 2 === 0 ? [false, true] : [true, false]) {
       const events = join(work, `staff-events-${round}.txt`);
-      const watcher = watched ? Bun.spawn(["curl", "-sN", `${page}/api/events`], { stdout: Bun.file(events), stderr: "ignore" }) : undefined;
+      const watcher = watched
+        ? Bun.spawn(["curl", "-sN", `${page}/api/events`], { stdout: Bun.file(events), stderr: "ignore" })
+        : undefined;
       if (watcher) await waitForLine(events, /event: snapshot/);
       const into: Tally = watched ? tally.with : tally.without;
       const cpu0 = cpuSeconds(server.proc.pid);
-      const r = await runSessionsC(loadgen, server.port, { kind: "booking", slots }, concurrency, sessions_max, seconds);
+      const r = await runSessionsC(
+        loadgen,
+        server.port,
+        { kind: "booking", slots },
+        concurrency,
+        sessions_max,
+        seconds,
+      );
       into.cpu += cpuSeconds(server.proc.pid) - cpu0;
       into.sessions += r.sessions;
       into.seconds += r.seconds;
@@ -49,10 +81,13 @@ export async function staffPageCost(loadgen: string, dataDir: string, dataSlots:
   const cpuUs = (t: Tally) => (t.cpu / Math.max(1, t.sessions)) * 1e6;
   record({
     scenario: `booking with one live staff page vs none (100k slots, ${concurrency} patients, ${rounds} rounds each, same server)`,
-    without_per_s: Math.round(rate(tally.without)), with_page_per_s: Math.round(rate(tally.with)),
+    without_per_s: Math.round(rate(tally.without)),
+    with_page_per_s: Math.round(rate(tally.with)),
     rate_cost_pct: fixed((1 - rate(tally.with) / rate(tally.without)) * 100, 1),
-    cpu_us_without: fixed(cpuUs(tally.without), 1), cpu_us_with_page: fixed(cpuUs(tally.with), 1),
-    change_events_sent: eventsSeen, errors: tally.without.errors + tally.with.errors,
+    cpu_us_without: fixed(cpuUs(tally.without), 1),
+    cpu_us_with_page: fixed(cpuUs(tally.with), 1),
+    change_events_sent: eventsSeen,
+    errors: tally.without.errors + tally.with.errors,
   });
   await stop(server.proc);
 }

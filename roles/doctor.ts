@@ -3,25 +3,50 @@
 import { listening, runMain, printHelp, shownAddress } from "../shared/cli.ts";
 import { loadConfig, type Config } from "../shared/config.ts";
 import { isValidDoctorName, parsePrices } from "../shared/datafiles.ts";
-import { checkDataDir, describeDataDir, doctorNames, hasFile, pathOf, readDataFile, type DataDir } from "../shared/datadir.ts";
+import {
+  checkDataDir,
+  describeDataDir,
+  doctorNames,
+  hasFile,
+  pathOf,
+  readDataFile,
+  type DataDir,
+} from "../shared/datadir.ts";
 import { onReloadSignal, untilStopSignal } from "../shared/signals.ts";
 import { checkListenHost } from "../shared/endpoints.ts";
 import { unknownMessage } from "../shared/suggest.ts";
 import { DoctorService } from "./doctor/quote-service.ts";
 import { parseFlags, parseLogFormat, parsePortFlag, version, type Options } from "../shared/flags.ts";
 import { helpText } from "../shared/help.ts";
-import { default_doctor_ports, doctor_default_ports_max, doctor_port_base, doctor_port_step } from "../shared/limits.ts";
+import {
+  default_doctor_ports,
+  doctor_default_ports_max,
+  doctor_port_base,
+  doctor_port_step,
+} from "../shared/limits.ts";
 import { Log } from "../shared/log.ts";
 import { AppError, exit_code, UsageError } from "../shared/errors.ts";
 import { canonicalDoctorName, displayDoctorName } from "../shared/names.ts";
 
 export const options = {
   host: { type: "string", value: "H", help: "address to listen on (default: all interfaces)" },
-  port: { type: "string", value: "P", help: "UDP port (default: doc1 41000, doc2 42000, docN 40000+1000*N; 0 picks a free one)" },
-  data: { type: "string", value: "DIR", help: 'data files: <NAME>.txt with "<insurance> <price>" lines (default: embedded seed)' },
+  port: {
+    type: "string",
+    value: "P",
+    help: "UDP port (default: doc1 41000, doc2 42000, docN 40000+1000*N; 0 picks a free one)",
+  },
+  data: {
+    type: "string",
+    value: "DIR",
+    help: 'data files: <NAME>.txt with "<insurance> <price>" lines (default: embedded seed)',
+  },
   config: { type: "string", value: "FILE", help: "deployment file (TOML); flags override it" },
   quiet: { type: "boolean", help: "no per-request log lines" },
-  "log-format": { type: "string", value: "F", help: "auto (default: plain on a terminal, else text), plain, text (timestamp and level) or json" },
+  "log-format": {
+    type: "string",
+    value: "F",
+    help: "auto (default: plain on a terminal, else text), plain, text (timestamp and level) or json",
+  },
 } as const satisfies Options;
 
 const usage = helpText({
@@ -69,7 +94,9 @@ export async function main(argv: string[]): Promise<number> {
 
   const signal = await untilStopSignal();
   service.stop();
-  log.notice(`Received ${signal}: ${displayDoctorName(name)} answered ${service.quotes} quotes, ignored ${service.ignored} datagrams; stopped`);
+  log.notice(
+    `Received ${signal}: ${displayDoctorName(name)} answered ${service.quotes} quotes, ignored ${service.ignored} datagrams; stopped`,
+  );
   log.flush();
   return exit_code.done;
 }
@@ -83,10 +110,13 @@ async function readDoctorSettings(given: string, values: Flags, config: Config) 
   const mine = config.doctors.get(name) ?? {};
   const data = checkDataDir({ dir: values.data ?? config.data });
   if (!hasFile(data, `${name}.txt`)) {
-    throw new UsageError(unknownMessage("doctor", given, doctorNames(data), `no ${name}.txt in ${describeDataDir(data)}`));
+    throw new UsageError(
+      unknownMessage("doctor", given, doctorNames(data), `no ${name}.txt in ${describeDataDir(data)}`),
+    );
   }
   const fallbackPort = mine.port ?? defaultPort(name);
-  if (values.port === undefined && fallbackPort === undefined) throw new UsageError(`no default port for ${name}; give --port`);
+  if (values.port === undefined && fallbackPort === undefined)
+    throw new UsageError(`no default port for ${name}; give --port`);
   const port = parsePortFlag("port", values.port, fallbackPort ?? 0);
   const host = values.host ?? mine.listen ?? "0.0.0.0";
   await checkListenHost("--host", host);
@@ -97,16 +127,25 @@ async function readDoctorSettings(given: string, values: Flags, config: Config) 
 /** `doctor check`: everything start-up reads, for one doctor or every configured one; nothing is started. */
 async function checkDoctors(given: string | undefined, values: Flags, config: Config): Promise<number> {
   const names = given === undefined ? [...config.doctors.keys()] : [given];
-  if (names.length === 0) throw new UsageError("which doctor? `doctor check NAME`, or a --config file with [doctors.NAME] tables");
+  if (names.length === 0)
+    throw new UsageError("which doctor? `doctor check NAME`, or a --config file with [doctors.NAME] tables");
   for (const one of names) {
     const { name, data, host, port, readPrices } = await readDoctorSettings(one, values, config);
     const prices = readPrices();
-    console.log(`ok: ${name} would listen on ${host}:${port} with ${prices.size} prices from ${pathOf(data, `${name}.txt`)}`);
+    console.log(
+      `ok: ${name} would listen on ${host}:${port} with ${prices.size} prices from ${pathOf(data, `${name}.txt`)}`,
+    );
   }
   return exit_code.done;
 }
 
-function reloadPrices(data: DataDir, name: string, readPrices: () => Map<string, number>, service: DoctorService, log: Log): void {
+function reloadPrices(
+  data: DataDir,
+  name: string,
+  readPrices: () => Map<string, number>,
+  service: DoctorService,
+  log: Log,
+): void {
   if (!data.dir) {
     log.notice("Received SIGHUP: the prices are the embedded seed's, which do not change; nothing reloaded");
   } else {
@@ -115,7 +154,9 @@ function reloadPrices(data: DataDir, name: string, readPrices: () => Map<string,
       service.replacePrices(prices);
       log.notice(`Received SIGHUP: reloaded ${prices.size} prices from ${pathOf(data, `${name}.txt`)}; still serving`);
     } catch (err) {
-      log.error(`SIGHUP: prices not reloaded, the ones loaded before are kept: ${err instanceof AppError ? err.message : String(err)}`);
+      log.error(
+        `SIGHUP: prices not reloaded, the ones loaded before are kept: ${err instanceof AppError ? err.message : String(err)}`,
+      );
     }
   }
   log.flush();

@@ -31,7 +31,8 @@ export { options };
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "help") return printHelp(usage);
-  if (argv[0] === "init") return (await import("./healthcenterserver/commands/init-command.ts")).runInitCommand(argv.slice(1));
+  if (argv[0] === "init")
+    return (await import("./healthcenterserver/commands/init-command.ts")).runInitCommand(argv.slice(1));
   if (argv[0] === "users") {
     const { runUsersCommand } = await import("./healthcenterserver/commands/users-command.ts");
     return runUsersCommand(argv.slice(1));
@@ -63,25 +64,48 @@ export async function main(argv: string[]): Promise<number> {
     log.error(`stopping: ${(err as Error)?.stack ?? err}`);
     process.exit(exit_code.internal);
   };
-  const staff = settings.http && new StaffPage({
-    http: settings.http, token: settings.staffToken, schedule, db: settings.dbPath, databaseProblem: problem, log, patientSide: () => center,
-  });
+  const staff =
+    settings.http &&
+    new StaffPage({
+      http: settings.http,
+      token: settings.staffToken,
+      schedule,
+      db: settings.dbPath,
+      databaseProblem: problem,
+      log,
+      patientSide: () => center,
+    });
   const center: HealthCenter = new HealthCenter({
     metrics: staff ? staff.metrics : undefined,
-    host: settings.host, port: settings.port, users, schedule, committer, log, doctors: settings.doctors, tls: settings.tls,
-    authenticator: new Authenticator(users, throttle), connectionsMax: guards.cap.connectionsMax, ...guards,
-    idleTimeoutMs: settings.idleTimeoutMs, bookingsPerPatient: settings.bookingsPerPatient, onFatal: fatal,
+    host: settings.host,
+    port: settings.port,
+    users,
+    schedule,
+    committer,
+    log,
+    doctors: settings.doctors,
+    tls: settings.tls,
+    authenticator: new Authenticator(users, throttle),
+    connectionsMax: guards.cap.connectionsMax,
+    ...guards,
+    idleTimeoutMs: settings.idleTimeoutMs,
+    bookingsPerPatient: settings.bookingsPerPatient,
+    onFatal: fatal,
   });
   await attach((index) => center.booker.isPending(index));
   await listening("TCP", settings.host, settings.port, () => center.start());
   onHangup = () => reloadData(settings.data, slots, log, (fresh) => center.replaceUsers(fresh));
   // Flush immediately: tests and the demo read the port from this line.
   log.notice(transcript.started(center.port, shownAddress(settings.host)));
-  log.notice(`(${slots.length} slots, ${restored} booked in ${shownDb}, ${users.length} users, ${describeCap(guards.cap)}${settings.tls ? ", TLS" : ""})`);
+  log.notice(
+    `(${slots.length} slots, ${restored} booked in ${shownDb}, ${users.length} users, ${describeCap(guards.cap)}${settings.tls ? ", TLS" : ""})`,
+  );
   if (!log.plain) log.info(transcript.userListing(users), { event: "server.users" });
   if (staff) {
     await listening("HTTP", settings.http!.host, settings.http!.port, () => staff.start());
-    log.notice(`Staff page: http://${settings.http!.host.includes(":") ? `[${settings.http!.host}]` : settings.http!.host}:${staff.port}/ (also /metrics, /healthz, /readyz)`);
+    log.notice(
+      `Staff page: http://${settings.http!.host.includes(":") ? `[${settings.http!.host}]` : settings.http!.host}:${staff.port}/ (also /metrics, /healthz, /readyz)`,
+    );
   }
   log.flush();
 
@@ -124,7 +148,7 @@ function readSettings(values: Flags, config: Config): Settings {
   }
   return {
     data: checkDataDir({ dir: values.data ?? config.data }),
-    host: values.host === undefined ? config.server.listen ?? "0.0.0.0" : checkHostFlag("--host", values.host),
+    host: values.host === undefined ? (config.server.listen ?? "0.0.0.0") : checkHostFlag("--host", values.host),
     port: parsePortFlag("port", values.port, config.server.port ?? limits.default_server_port),
     dbPath: values.db ?? config.server.db ?? "healthcenter.db",
     dbPasswordFile: values["db-password-file"] ?? config.server.dbPasswordFile,
@@ -132,7 +156,12 @@ function readSettings(values: Flags, config: Config): Settings {
     idleTimeoutMs: parseCountFlag("idle-timeout", values["idle-timeout"], limits.idle_timeout_ms / 1000) * 1000,
     connectionsMax: parseCountFlag("max-connections", values["max-connections"], limits.connections_max),
     loginWindowMs: parseCountFlag("login-window", values["login-window"], limits.login_window_ms / 1000) * 1000,
-    bookingsPerPatient: parseCountFlag("bookings-per-patient", values["bookings-per-patient"], limits.bookings_per_patient, 0),
+    bookingsPerPatient: parseCountFlag(
+      "bookings-per-patient",
+      values["bookings-per-patient"],
+      limits.bookings_per_patient,
+      0,
+    ),
     tls: readTls(values["tls-cert"], values["tls-key"]),
     doctors,
     ...readStaffSettings(values.http ?? config.server.http, values["staff-token-file"] ?? config.server.staffTokenFile),
@@ -161,12 +190,25 @@ async function openBookings(settings: Settings, schedule: Schedule, log: Log): P
     return { committer, restored, shownDb: target.path, attach: async () => {} };
   }
   const { openPostgres } = await import("./healthcenterserver/store/postgres/pg-bookings.ts");
-  const pg = await openPostgres(target, readDbPassword(settings.dbPasswordFile), settings.dbWaitMs, schedule, log, settings.bookingsPerPatient);
+  const pg = await openPostgres(
+    target,
+    readDbPassword(settings.dbPasswordFile),
+    settings.dbWaitMs,
+    schedule,
+    log,
+    settings.bookingsPerPatient,
+  );
   const attach = async (isPending: (index: number) => boolean) => {
     pg.mirror.attach(isPending);
     await pg.mirror.listen();
   };
-  return { committer: pg.committer, restored: pg.restored, shownDb: `PostgreSQL at ${target.shown}`, attach, problem: () => pg.mirror.problem() };
+  return {
+    committer: pg.committer,
+    restored: pg.restored,
+    shownDb: `PostgreSQL at ${target.shown}`,
+    attach,
+    problem: () => pg.mirror.problem(),
+  };
 }
 
 /** Marks every stored booking taken in the schedule; returns how many were restored. */
@@ -190,9 +232,16 @@ function openStore(path: string, bookingsPerPatient: number): BookingStore {
   }
 }
 
-function readStaffSettings(http: string | undefined, tokenFile: string | undefined): Pick<Settings, "http" | "staffToken"> {
-  if (http === undefined && tokenFile !== undefined) throw new UsageError("--staff-token-file needs --http (the staff page is off without it)");
-  return { http: http === undefined ? undefined : parseHttpAddress(http), staffToken: tokenFile === undefined ? undefined : readStaffToken(tokenFile) };
+function readStaffSettings(
+  http: string | undefined,
+  tokenFile: string | undefined,
+): Pick<Settings, "http" | "staffToken"> {
+  if (http === undefined && tokenFile !== undefined)
+    throw new UsageError("--staff-token-file needs --http (the staff page is off without it)");
+  return {
+    http: http === undefined ? undefined : parseHttpAddress(http),
+    staffToken: tokenFile === undefined ? undefined : readStaffToken(tokenFile),
+  };
 }
 
 function readTls(certPath: string | undefined, keyPath: string | undefined): { cert: string; key: string } | undefined {
@@ -201,4 +250,5 @@ function readTls(certPath: string | undefined, keyPath: string | undefined): { c
   return { cert: readFlagFile("--tls-cert", certPath), key: readFlagFile("--tls-key", keyPath) };
 }
 
-if (import.meta.main) runMain("healthcenterserver", () => main(process.argv.slice(2))).then((code) => process.exit(code));
+if (import.meta.main)
+  runMain("healthcenterserver", () => main(process.argv.slice(2))).then((code) => process.exit(code));

@@ -5,7 +5,15 @@ import pc from "picocolors";
 import { describeFailure, runMain, printHelp } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
 import { parseCredentials, parseInsurance, type Credentials } from "../shared/datafiles.ts";
-import { checkDataDir, describeDataDir, hasFile, pathOf, patientNames, readDataFile, type DataDir } from "../shared/datadir.ts";
+import {
+  checkDataDir,
+  describeDataDir,
+  hasFile,
+  pathOf,
+  patientNames,
+  readDataFile,
+  type DataDir,
+} from "../shared/datadir.ts";
 import { checkHostFlag } from "../shared/endpoints.ts";
 import { token_pattern } from "../shared/slot-file.ts";
 import { unknownMessage } from "../shared/suggest.ts";
@@ -19,7 +27,11 @@ import { StdinLines } from "../shared/stdin-lines.ts";
 import { Cancelled, exit_code, UsageError } from "../shared/errors.ts";
 
 export const options = {
-  server: { type: "string", value: "HOST[:PORT]", help: `the health center server (default 127.0.0.1:${default_server_port})` },
+  server: {
+    type: "string",
+    value: "HOST[:PORT]",
+    help: `the health center server (default 127.0.0.1:${default_server_port})`,
+  },
   slot: { type: "string", value: "N", help: "book slot N without asking" },
   list: { type: "boolean", help: "print my appointments" },
   cancel: { type: "string", value: "N", help: "cancel my appointment in slot N" },
@@ -27,12 +39,20 @@ export const options = {
   json: { type: "boolean", help: "with --list, --cancel or --move: one JSON document on stdout" },
   data: { type: "string", value: "DIR", help: "data files (default: embedded seed)" },
   config: { type: "string", value: "FILE", help: "deployment file (TOML); flags override it" },
-  user: { type: "string", value: "NAME", help: "log in as NAME; the password is asked for (terminal) or read as one line (piped)" },
+  user: {
+    type: "string",
+    value: "NAME",
+    help: "log in as NAME; the password is asked for (terminal) or read as one line (piped)",
+  },
   "password-file": { type: "string", value: "FILE", help: "read the password from FILE instead" },
   insurance: { type: "string", value: "PLAN", help: "the insurance plan (default: from NAMEinsurance.txt)" },
   tls: { type: "boolean", help: "connect with TLS; --ca FILE trusts that certificate authority" },
   ca: { type: "string", value: "FILE", help: "PEM certificate(s) to trust for --tls" },
-  "udp-timeout-ms": { type: "string", value: "MS", help: "wait this long for each of the 3 tries to the doctor (default 500)" },
+  "udp-timeout-ms": {
+    type: "string",
+    value: "MS",
+    help: "wait this long for each of the 3 tries to the doctor (default 500)",
+  },
 } as const satisfies Options;
 
 const usage = helpText({
@@ -75,14 +95,20 @@ export async function main(argv: string[]): Promise<number> {
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const input = interactive ? undefined : new StdinLines();
   if (!values.user && !hasFile(data, `${name}.txt`)) {
-    throw new UsageError(unknownMessage("patient", name, patientNames(data), `no ${name}.txt in ${describeDataDir(data)}`));
+    throw new UsageError(
+      unknownMessage("patient", name, patientNames(data), `no ${name}.txt in ${describeDataDir(data)}`),
+    );
   }
   const insurance = readInsurance(values, data, name);
   const credentials = await readCredentials(values, data, name, interactive, input);
   const tls = values.tls || values.ca ? { ca: values.ca ? readFlagFile("--ca", values.ca) : undefined } : undefined;
 
   const plan: PatientPlan = {
-    credentials, insurance, server, slot, tls,
+    credentials,
+    insurance,
+    server,
+    slot,
+    tls,
     udpTimeoutMs: values["udp-timeout-ms"] ? parseCountFlag("udp-timeout-ms", values["udp-timeout-ms"], 0) : undefined,
   };
   if (action) {
@@ -117,7 +143,8 @@ export async function main(argv: string[]): Promise<number> {
 /** --list, --cancel N or --move FROM:TO (one of them), or undefined for a booking session. */
 function scriptedAction(values: Flags, slot: number | undefined): ScriptedAction | undefined {
   const given = [values.list, values.cancel, values.move].filter((v) => v !== undefined && v !== false).length;
-  if (given > 1 || (given === 1 && slot !== undefined)) throw new UsageError("give one of --slot, --list, --cancel and --move");
+  if (given > 1 || (given === 1 && slot !== undefined))
+    throw new UsageError("give one of --slot, --list, --cancel and --move");
   if (values.json && given === 0) throw new UsageError("--json goes with --list, --cancel N or --move FROM:TO");
   if (values.list) return { kind: "list" };
   if (values.cancel !== undefined) return { kind: "cancel", index: parseCountFlag("cancel", values.cancel, 0, 1) };
@@ -133,7 +160,12 @@ function serverFlag(text: string): { host: string; port: number } {
   return server;
 }
 
-function exitCodeOf(outcome: Outcome, fail: (m: string) => void, slot: number | undefined, interactive: boolean): number {
+function exitCodeOf(
+  outcome: Outcome,
+  fail: (m: string) => void,
+  slot: number | undefined,
+  interactive: boolean,
+): number {
   switch (outcome.kind) {
     case "done":
       if (outcome.warning) console.error(`${pc.yellow("warning:")} ${outcome.warning}`);
@@ -144,10 +176,16 @@ function exitCodeOf(outcome: Outcome, fail: (m: string) => void, slot: number | 
     case "notavailable":
       return exit_code.refused;
     case "invalid":
-      fail(slot !== undefined ? `slot ${slot} is not in the schedule` : "too many indexes that are not in the schedule; nothing was booked");
+      fail(
+        slot !== undefined
+          ? `slot ${slot} is not in the schedule`
+          : "too many indexes that are not in the schedule; nothing was booked",
+      );
       return exit_code.refused;
     case "limit":
-      fail(`slot ${outcome.index} not booked: you already hold ${outcome.held} appointment${outcome.held === 1 ? "" : "s"}, the most one patient may hold (cancel one first: --cancel N)`);
+      fail(
+        `slot ${outcome.index} not booked: you already hold ${outcome.held} appointment${outcome.held === 1 ? "" : "s"}, the most one patient may hold (cancel one first: --cancel N)`,
+      );
       return exit_code.refused;
     case "no-slots":
       fail("no appointments are free; nothing was booked");
@@ -165,15 +203,23 @@ function exitCodeOf(outcome: Outcome, fail: (m: string) => void, slot: number | 
 function readInsurance(values: Flags, data: DataDir, name: string): string {
   if (values.insurance !== undefined) {
     // Checked before anything is booked: a plan the doctor cannot read would cost a booking a silent wait.
-    if (!token_pattern.test(values.insurance)) throw new UsageError(`--insurance must be one word of printable ASCII, not ${JSON.stringify(values.insurance)}`);
+    if (!token_pattern.test(values.insurance))
+      throw new UsageError(`--insurance must be one word of printable ASCII, not ${JSON.stringify(values.insurance)}`);
     return values.insurance;
   }
   const file = `${name}insurance.txt`;
-  if (!hasFile(data, file)) throw new UsageError(`no insurance plan for ${name}: give --insurance PLAN or put ${file} in --data DIR`);
+  if (!hasFile(data, file))
+    throw new UsageError(`no insurance plan for ${name}: give --insurance PLAN or put ${file} in --data DIR`);
   return parseInsurance(pathOf(data, file), readDataFile(data, file));
 }
 
-async function readCredentials(values: Flags, data: DataDir, name: string, interactive: boolean, input: StdinLines | undefined): Promise<Credentials> {
+async function readCredentials(
+  values: Flags,
+  data: DataDir,
+  name: string,
+  interactive: boolean,
+  input: StdinLines | undefined,
+): Promise<Credentials> {
   if (values["password-file"]) {
     const path = values["password-file"];
     warnIfShared(path);
@@ -195,7 +241,10 @@ async function readCredentials(values: Flags, data: DataDir, name: string, inter
     return { user: name, password: line.trim() };
   }
   const file = `${name}.txt`;
-  if (!hasFile(data, file)) throw new UsageError(`no credentials for ${name}: no ${file} in ${describeDataDir(data)} (use --user NAME to be asked for a password)`);
+  if (!hasFile(data, file))
+    throw new UsageError(
+      `no credentials for ${name}: no ${file} in ${describeDataDir(data)} (use --user NAME to be asked for a password)`,
+    );
   if (data.dir) warnIfShared(pathOf(data, file));
   return parseCredentials(pathOf(data, file), readDataFile(data, file));
 }
@@ -203,7 +252,9 @@ async function readCredentials(values: Flags, data: DataDir, name: string, inter
 function warnIfShared(path: string): void {
   try {
     if ((statSync(path).mode & 0o077) !== 0) {
-      console.error(`${pc.yellow("warning:")} ${path} holds a password and others can read it; run \`chmod 600 ${path}\``);
+      console.error(
+        `${pc.yellow("warning:")} ${path} holds a password and others can read it; run \`chmod 600 ${path}\``,
+      );
     }
   } catch {
     // readFlagFile reports a missing file.

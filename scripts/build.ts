@@ -15,13 +15,24 @@ export async function compile(outdir: string, target?: string, executable?: stri
   const args = [
     // No --splitting: it halved start-up here (8 ms CPU against 13.5), but Bun's reference says splitting
     // is not supported with compile, and the macOS and Windows executables cannot be run here to prove it.
-    process.execPath, "build", "--compile", "--minify", "--bytecode", "--format=esm",
-    join("roles", `${executable_name}.ts`), "--outfile", outfile,
+    process.execPath,
+    "build",
+    "--compile",
+    "--minify",
+    "--bytecode",
+    "--format=esm",
+    join("roles", `${executable_name}.ts`),
+    "--outfile",
+    outfile,
   ];
   if (target) args.push(`--target=${target}`);
   if (executable) args.push(`--compile-executable-path=${executable}`);
   const proc = Bun.spawn(args, { cwd: join(import.meta.dir, ".."), stdout: "pipe", stderr: "pipe" });
-  const [code, out, err] = await Promise.all([proc.exited, new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  const [code, out, err] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
   if (code !== 0) throw new Error(`building ${outfile} failed (exit ${code}):\n${out}${err}`);
   console.log(`built ${outfile}${target ? ` for ${target}` : ""} in ${Math.round(performance.now() - started)} ms`);
   return outfile;
@@ -42,6 +53,8 @@ export async function build(outdir: string, target?: string, executable?: string
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { target: { type: "string" }, outdir: { type: "string" }, executable: { type: "string" } } });
+  const { values } = parseArgs({
+    options: { target: { type: "string" }, outdir: { type: "string" }, executable: { type: "string" } },
+  });
   await build(values.outdir ?? "dist", values.target, values.executable);
 }

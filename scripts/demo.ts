@@ -50,17 +50,27 @@ function prefixed(who: Who, stream: ReadableStream<Uint8Array>, onText?: (all: s
 }
 
 /** Starts a role on `port`; resolves with the port it reports, or undefined if it exited first (a taken port). */
-async function tryStart(who: Who, args: string[], ready: RegExp): Promise<{ proc: Subprocess; port: number } | undefined> {
+async function tryStart(
+  who: Who,
+  args: string[],
+  ready: RegExp,
+): Promise<{ proc: Subprocess; port: number } | undefined> {
   const program = join(dist, who.startsWith("doc") ? "doctor" : "healthcenterserver");
   const proc = Bun.spawn([program, ...args], { cwd: work, stdout: "pipe", stderr: "pipe" });
   running.push(proc);
   if (stopping) proc.kill("SIGTERM");
   let timer: Timer | undefined;
   const port = await new Promise<number | undefined>((resolve, reject) => {
-    void prefixed(who, proc.stdout, (all) => { const m = ready.exec(all); if (m) resolve(Number(m[1])); });
+    void prefixed(who, proc.stdout, (all) => {
+      const m = ready.exec(all);
+      if (m) resolve(Number(m[1]));
+    });
     void prefixed(who, proc.stderr);
     void proc.exited.then(() => resolve(undefined));
-    timer = setTimeout(() => reject(new Error(`${who} did not start within ${start_timeout_ms / 1000} s`)), start_timeout_ms);
+    timer = setTimeout(
+      () => reject(new Error(`${who} did not start within ${start_timeout_ms / 1000} s`)),
+      start_timeout_ms,
+    );
   }).finally(() => clearTimeout(timer));
   return port === undefined ? undefined : { proc, port };
 }
@@ -76,12 +86,25 @@ async function startRole(who: "server" | "doc1" | "doc2", args: string[], ready:
   if (stopping) throw new Error("stopped");
   const second = await tryStart(who, [...args, "--port", "0"], ready);
   if (!second) throw new Error(`${who} could not start on ${loopback} (see its error above)`);
-  say(pc.bold(`(${who}: the seed's port ${seed} is taken on ${loopback}; using ${second.port} instead; pid ${second.proc.pid})\n`));
+  say(
+    pc.bold(
+      `(${who}: the seed's port ${seed} is taken on ${loopback}; using ${second.port} instead; pid ${second.proc.pid})\n`,
+    ),
+  );
   return second.port;
 }
 
-async function runPatient(who: "patient1" | "patient2", server: number, input: string): Promise<{ code: number; out: string }> {
-  const proc = Bun.spawn([join(dist, "patient"), who, "--server", `${loopback}:${server}`], { cwd: work, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+async function runPatient(
+  who: "patient1" | "patient2",
+  server: number,
+  input: string,
+): Promise<{ code: number; out: string }> {
+  const proc = Bun.spawn([join(dist, "patient"), who, "--server", `${loopback}:${server}`], {
+    cwd: work,
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   running.push(proc);
   let out = "";
   const streams = [prefixed(who, proc.stdout, (all) => (out = all)), prefixed(who, proc.stderr)];
@@ -93,16 +116,42 @@ async function runPatient(who: "patient1" | "patient2", server: number, input: s
   return { code, out };
 }
 
-type Case = { title: string; who: "patient1" | "patient2"; input: string; code: number; expect: (port: { doc1: number; doc2: number }) => RegExp[] };
+type Case = {
+  title: string;
+  who: "patient1" | "patient2";
+  input: string;
+  code: number;
+  expect: (port: { doc1: number; doc2: number }) => RegExp[];
+};
 const cases: Case[] = [
-  { title: "Case 1: patient1 books slot 2 and gets $40 from doc2", who: "patient1", input: "2\n", code: 0,
-    expect: (p) => [new RegExp(`reserved to Patient1\\. The assigned doctor port number is ${p.doc2}`), /Cost\s+40/] },
-  { title: "Case 2: patient1 enters 8, which is not in the schedule, and is asked again", who: "patient1", input: "8\n", code: 2,
-    expect: () => [/enter:\n8\nPlease enter the preferred appointment index and press enter:/] },
-  { title: "Case 3: patient2 books slot 3 and gets $20 from doc1", who: "patient2", input: "3\n", code: 0,
-    expect: (p) => [new RegExp(`reserved to Patient2\\. The assigned doctor port number is ${p.doc1}`), /Cost\s+20/] },
-  { title: "Case 4: patient2 asks for slot 3 again and is refused", who: "patient2", input: "3\n", code: 1,
-    expect: () => [/from Patient2 is not available\.----->Exiting/] },
+  {
+    title: "Case 1: patient1 books slot 2 and gets $40 from doc2",
+    who: "patient1",
+    input: "2\n",
+    code: 0,
+    expect: (p) => [new RegExp(`reserved to Patient1\\. The assigned doctor port number is ${p.doc2}`), /Cost\s+40/],
+  },
+  {
+    title: "Case 2: patient1 enters 8, which is not in the schedule, and is asked again",
+    who: "patient1",
+    input: "8\n",
+    code: 2,
+    expect: () => [/enter:\n8\nPlease enter the preferred appointment index and press enter:/],
+  },
+  {
+    title: "Case 3: patient2 books slot 3 and gets $20 from doc1",
+    who: "patient2",
+    input: "3\n",
+    code: 0,
+    expect: (p) => [new RegExp(`reserved to Patient2\\. The assigned doctor port number is ${p.doc1}`), /Cost\s+20/],
+  },
+  {
+    title: "Case 4: patient2 asks for slot 3 again and is refused",
+    who: "patient2",
+    input: "3\n",
+    code: 1,
+    expect: () => [/from Patient2 is not available\.----->Exiting/],
+  },
 ];
 
 async function main(noBuild: boolean): Promise<number> {
@@ -111,8 +160,20 @@ async function main(noBuild: boolean): Promise<number> {
   say(pc.bold(`\nStarting both doctors and the health center server on loopback (working directory ${work})\n\n`));
   const doc1 = await startRole("doc1", ["doc1", "--host", loopback], /static UDP port (\d+)/);
   const doc2 = await startRole("doc2", ["doc2", "--host", loopback], /static UDP port (\d+)/);
-  const server = await startRole("server", ["--host", loopback, "--db", join(work, "bookings.db"),
-    "--doctor", `doc1=${loopback}:${doc1}`, "--doctor", `doc2=${loopback}:${doc2}`], /has port number: (\d+)/);
+  const server = await startRole(
+    "server",
+    [
+      "--host",
+      loopback,
+      "--db",
+      join(work, "bookings.db"),
+      "--doctor",
+      `doc1=${loopback}:${doc1}`,
+      "--doctor",
+      `doc2=${loopback}:${doc2}`,
+    ],
+    /has port number: (\d+)/,
+  );
   let failures = 0;
   for (const c of cases) {
     say(pc.bold(`\n=== ${c.title} ===\n`));
@@ -120,9 +181,19 @@ async function main(noBuild: boolean): Promise<number> {
     const missing = c.expect({ doc1, doc2 }).filter((re) => !re.test(out));
     const ok = code === c.code && missing.length === 0;
     if (!ok) failures++;
-    say(ok ? pc.green(`--- as in the seed (exit ${code})\n`) : pc.red(`--- NOT as in the seed: exit ${code} (expected ${c.code}); missing ${missing.join(", ")}\n`));
+    say(
+      ok
+        ? pc.green(`--- as in the seed (exit ${code})\n`)
+        : pc.red(`--- NOT as in the seed: exit ${code} (expected ${c.code}); missing ${missing.join(", ")}\n`),
+    );
   }
-  say(pc.bold(failures === 0 ? "\nAll four seed cases behaved as in the transcripts.\n" : `\n${failures} seed case(s) differed.\n`));
+  say(
+    pc.bold(
+      failures === 0
+        ? "\nAll four seed cases behaved as in the transcripts.\n"
+        : `\n${failures} seed case(s) differed.\n`,
+    ),
+  );
   say(tryItYourself());
   return failures === 0 ? 0 : 1;
 }
@@ -142,7 +213,9 @@ Add --port N (and --server 127.0.0.1:N for the patient) if those ports are taken
 function stopAll(): Promise<void> {
   stopping ??= (async () => {
     for (const p of running) p.kill("SIGTERM");
-    const timer = setTimeout(() => { for (const p of running) p.kill("SIGKILL"); }, stop_timeout_ms);
+    const timer = setTimeout(() => {
+      for (const p of running) p.kill("SIGKILL");
+    }, stop_timeout_ms);
     await Promise.all(running.map((p) => p.exited));
     clearTimeout(timer);
     if (work) rmSync(work, { recursive: true, force: true });
@@ -155,7 +228,11 @@ function finish(code: number, message?: string): void {
   void stopAll().then(() => process.exit(code));
 }
 
-for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
+for (const [signal, code] of [
+  ["SIGINT", 130],
+  ["SIGTERM", 143],
+  ["SIGHUP", 129],
+] as const) {
   process.once(signal, () => finish(code, pc.yellow(`demo: ${signal}; stopping what it started`)));
 }
 process.stdout.on("error", () => {
@@ -167,7 +244,10 @@ let flags;
 try {
   flags = parseArgs({ options: { "no-build": { type: "boolean" } }, strict: true }).values;
 } catch (err) {
-  writeSync(2, `demo: ${(err as Error).message.split(".")[0]} (it takes only --no-build; ports are picked by itself)\n`);
+  writeSync(
+    2,
+    `demo: ${(err as Error).message.split(".")[0]} (it takes only --no-build; ports are picked by itself)\n`,
+  );
   process.exit(2);
 }
 main(flags["no-build"] ?? false).then(

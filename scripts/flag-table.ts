@@ -10,7 +10,10 @@ import { options as doctor } from "../roles/doctor.ts";
 import { options as patient } from "../roles/patient.ts";
 
 const rows: [string, Options][] = [
-  ["`healthcenterserver`; `healthcenterserver init DIR`; `healthcenterserver users add NAME\\|convert --data DIR`", server],
+  [
+    "`healthcenterserver`; `healthcenterserver init DIR`; `healthcenterserver users add NAME\\|convert --data DIR`",
+    server,
+  ],
   ["`doctor <doc1\\|doc2\\|doctor1\\|doctor2\\|NAME>`", doctor],
   ["`patient <patient1\\|patient2\\|NAME>`", patient],
 ];
@@ -18,9 +21,14 @@ export const readme_path = join(import.meta.dir, "..", "README.md");
 export const markers = ["<!-- flag-table: made by scripts/flag-table.ts -->", "<!-- flag-table end -->"] as const;
 
 export function flagTable(): string {
-  const lines = ["| command | options (every command also takes `-h, --help`, `-V, --version`, `--no-color`) |", "| --- | --- |"];
+  const lines = [
+    "| command | options (every command also takes `-h, --help`, `-V, --version`, `--no-color`) |",
+    "| --- | --- |",
+  ];
   for (const [command, options] of rows) {
-    const flags = Object.entries(options).map(([name, spec]) => `\`${optionLabel(name, spec).replaceAll("|", "\\|")}\``);
+    const flags = Object.entries(options).map(
+      ([name, spec]) => `\`${optionLabel(name, spec).replaceAll("|", "\\|")}\``,
+    );
     lines.push(`| ${command} | ${flags.join(" ")} |`);
   }
   return lines.join("\n");

@@ -55,14 +55,18 @@ async function packPlatform(outdir: string, name: string, target: string): Promi
   // systemd units and the user they run as (DEPLOY.md: "Run as systemd services").
   if (name.startsWith("linux")) cpSync(join(root, "deploy", "systemd"), join(dir, "systemd"), { recursive: true });
   const files = (readdirSync(dir, { recursive: true, withFileTypes: true }) as import("node:fs").Dirent[])
-    .filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort();
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
   const sums = await Promise.all(files.map(async (f) => `${await sha256(join(dir, f))}  ${f}`));
   writeFileSync(join(dir, "SHA256SUMS"), sums.join("\n") + "\n");
   const archive = archiveName(name);
   if (windows) await run(["zip", "-q", `-${compression_level}`, "-r", archive, dirName], outdir);
   else {
     // The executable first, so it is the member stored whole and the role names are links to it.
-    const members = [executable_name, ...files.filter((f) => f !== executable_name), "SHA256SUMS"].map((f) => `"${dirName}/${f}"`);
+    const members = [executable_name, ...files.filter((f) => f !== executable_name), "SHA256SUMS"].map(
+      (f) => `"${dirName}/${f}"`,
+    );
     await run(["sh", "-c", `tar -cf - ${members.join(" ")} | gzip -${compression_level} > "${archive}"`], outdir);
   }
   rmSync(dir, { recursive: true });

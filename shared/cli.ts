@@ -6,9 +6,14 @@ import { AppError, exit_code, NetworkError } from "./errors.ts";
 export function describeFailure(program: string, err: unknown): { code: number; message: string } {
   if (err instanceof AppError) return { code: err.exitCode, message: err.describe(program) };
   const code = (err as NodeJS.ErrnoException)?.code;
-  if (code === "EADDRINUSE") return { code: exit_code.network, message: `the port is already in use (${(err as Error).message})` }; // listening() names it
-  if (code === "EACCES" || code === "EADDRNOTAVAIL") return { code: exit_code.network, message: `cannot listen there: ${(err as Error).message}` };
-  return { code: exit_code.internal, message: `internal error (a bug; please report it): ${(err as Error)?.stack ?? String(err)}` };
+  if (code === "EADDRINUSE")
+    return { code: exit_code.network, message: `the port is already in use (${(err as Error).message})` }; // listening() names it
+  if (code === "EACCES" || code === "EADDRNOTAVAIL")
+    return { code: exit_code.network, message: `cannot listen there: ${(err as Error).message}` };
+  return {
+    code: exit_code.internal,
+    message: `internal error (a bug; please report it): ${(err as Error)?.stack ?? String(err)}`,
+  };
 }
 
 /** Starts a listener; an address that cannot be had is the operator's to fix, named with its port. */
@@ -19,7 +24,10 @@ export async function listening<T>(what: string, host: string, port: number, sta
     const code = (err as NodeJS.ErrnoException)?.code;
     const where = `${what} port ${port} on ${host}`;
     const flag = what === "HTTP" ? "--http HOST:PORT" : "--port";
-    if (code === "EADDRINUSE") throw new NetworkError(`${where} is already in use (is another one running? ${flag} picks another; 0 any free one)`);
+    if (code === "EADDRINUSE")
+      throw new NetworkError(
+        `${where} is already in use (is another one running? ${flag} picks another; 0 any free one)`,
+      );
     if (code === "EACCES") throw new NetworkError(`${where}: permission denied (ports below 1024 need privileges)`);
     if (code === "EADDRNOTAVAIL") throw new NetworkError(`${where}: ${host} is not an address of this machine`);
     throw err;

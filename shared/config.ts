@@ -26,7 +26,15 @@ import { closest } from "./suggest.ts";
 export type DoctorConfig = { host?: string; port?: number; listen?: string };
 export type Config = {
   data?: string;
-  server: { host?: string; listen?: string; port?: number; db?: string; dbPasswordFile?: string; http?: string; staffTokenFile?: string };
+  server: {
+    host?: string;
+    listen?: string;
+    port?: number;
+    db?: string;
+    dbPasswordFile?: string;
+    http?: string;
+    staffTokenFile?: string;
+  };
   doctors: Map<string, DoctorConfig>;
 };
 
@@ -65,9 +73,11 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
     if (s.listen !== undefined) config.server.listen = asHost(s.listen, "server.listen", problem);
     if (s.port !== undefined) config.server.port = asPort(s.port, "server.port", problem);
     if (s.db !== undefined) config.server.db = dbSetting(asString(s.db, "server.db", problem), base);
-    if (s.db_password_file !== undefined) config.server.dbPasswordFile = resolve(base, asString(s.db_password_file, "server.db_password_file", problem));
+    if (s.db_password_file !== undefined)
+      config.server.dbPasswordFile = resolve(base, asString(s.db_password_file, "server.db_password_file", problem));
     if (s.http !== undefined) config.server.http = asString(s.http, "server.http", problem);
-    if (s.staff_token_file !== undefined) config.server.staffTokenFile = resolve(base, asString(s.staff_token_file, "server.staff_token_file", problem));
+    if (s.staff_token_file !== undefined)
+      config.server.staffTokenFile = resolve(base, asString(s.staff_token_file, "server.staff_token_file", problem));
   }
   if (top.doctors !== undefined) {
     for (const [name, value] of Object.entries(asTable(top.doctors, "[doctors]", problem))) {
@@ -101,7 +111,9 @@ function allowOnly(t: Record<string, unknown>, keys: string[], what: string, pro
   for (const k of Object.keys(t)) {
     if (keys.includes(k)) continue;
     const near = closest(k, keys);
-    throw problem(`unknown key ${JSON.stringify(k)} in ${what} (expected ${keys.join(", ")})${near === undefined ? "" : `; did you mean ${near}?`}`);
+    throw problem(
+      `unknown key ${JSON.stringify(k)} in ${what} (expected ${keys.join(", ")})${near === undefined ? "" : `; did you mean ${near}?`}`,
+    );
   }
 }
 

@@ -28,9 +28,18 @@ export function checkDataDir(data: DataDir): DataDir {
     isDir = statSync(data.dir).isDirectory();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(data.dir, undefined, code === "ENOENT" ? "no such directory (given as the data directory)" : `cannot be read (${code ?? err})`);
+    throw new DataError(
+      data.dir,
+      undefined,
+      code === "ENOENT" ? "no such directory (given as the data directory)" : `cannot be read (${code ?? err})`,
+    );
   }
-  if (!isDir) throw new DataError(data.dir, undefined, "is not a directory (the data directory holds users.txt, availabilities.txt, doc*.txt)");
+  if (!isDir)
+    throw new DataError(
+      data.dir,
+      undefined,
+      "is not a directory (the data directory holds users.txt, availabilities.txt, doc*.txt)",
+    );
   return data;
 }
 
@@ -38,7 +47,8 @@ export function checkDataDir(data: DataDir): DataDir {
 export function readDataFile(data: DataDir, name: string): string {
   if (!data.dir) {
     const text = embedded[name];
-    if (text === undefined) throw new DataError(name, undefined, "no such file in the embedded seed data (use --data DIR)");
+    if (text === undefined)
+      throw new DataError(name, undefined, "no such file in the embedded seed data (use --data DIR)");
     return text;
   }
   const path = join(data.dir, name);
@@ -80,7 +90,8 @@ export function doctorNames(data: DataDir): string[] {
   const patients = new Set(patientNames(data));
   return files.flatMap((f) => {
     const name = /^(.+)\.txt$/.exec(f)?.[1];
-    if (!name || patients.has(name) || name.endsWith("insurance") || name === "users" || name === "availabilities") return [];
+    if (!name || patients.has(name) || name.endsWith("insurance") || name === "users" || name === "availabilities")
+      return [];
     return [name];
   });
 }

@@ -3,7 +3,6 @@ import { DataError } from "./errors.ts";
 import { doctor_pattern, lineOfIndex, parseSlotTable, token_pattern } from "./slot-file.ts";
 import type { SlotTable } from "./slot-table.ts";
 
-
 export type Secret = { kind: "plain"; password: string } | { kind: "hash"; hash: string };
 export type User = { name: string; secret: Secret };
 export type Slot = { index: number; day: string; time: string; doctor: string; port: number };
@@ -32,12 +31,16 @@ export function parseUsers(file: string, text: string): User[] {
   const seen = new Set<string>();
   for (const { line, words } of records(text)) {
     const [name, secret] = words;
-    if (words.length !== 2 || !name || !secret) throw new DataError(file, line, "expected `<username> <password or $argon2id$ hash>`");
+    if (words.length !== 2 || !name || !secret)
+      throw new DataError(file, line, "expected `<username> <password or $argon2id$ hash>`");
     if (!name_pattern.test(name)) throw new DataError(file, line, `bad username ${JSON.stringify(name)}`);
     if (!token_pattern.test(secret)) throw new DataError(file, line, "password must be printable ASCII without spaces");
     if (seen.has(name)) throw new DataError(file, line, `duplicate user ${name}`);
     seen.add(name);
-    users.push({ name, secret: secret.startsWith("$argon2") ? { kind: "hash", hash: secret } : { kind: "plain", password: secret } });
+    users.push({
+      name,
+      secret: secret.startsWith("$argon2") ? { kind: "hash", hash: secret } : { kind: "plain", password: secret },
+    });
   }
   return users;
 }
@@ -55,9 +58,11 @@ export function parsePrices(file: string, text: string): Map<string, number> {
   const prices = new Map<string, number>();
   for (const { line, words } of records(text)) {
     const [insurance, priceText] = words;
-    if (words.length !== 2 || !insurance || !priceText) throw new DataError(file, line, "expected `<insurance> <price>`");
+    if (words.length !== 2 || !insurance || !priceText)
+      throw new DataError(file, line, "expected `<insurance> <price>`");
     if (!token_pattern.test(insurance)) throw new DataError(file, line, "insurance must be printable ASCII");
-    if (!/^\d{1,12}$/.test(priceText)) throw new DataError(file, line, `price ${JSON.stringify(priceText)} is not a whole number`);
+    if (!/^\d{1,12}$/.test(priceText))
+      throw new DataError(file, line, `price ${JSON.stringify(priceText)} is not a whole number`);
     if (prices.has(insurance)) throw new DataError(file, line, `duplicate insurance ${insurance}`);
     prices.set(insurance, Number(priceText));
   }
@@ -69,7 +74,8 @@ export function parseCredentials(file: string, text: string): Credentials {
   const first = all[0];
   if (!first || all.length !== 1) throw new DataError(file, first?.line, "expected one line `<username> <password>`");
   const [user, password] = first.words;
-  if (first.words.length !== 2 || !user || !password) throw new DataError(file, first.line, "expected `<username> <password>`");
+  if (first.words.length !== 2 || !user || !password)
+    throw new DataError(file, first.line, "expected `<username> <password>`");
   return { user, password };
 }
 
@@ -83,7 +89,13 @@ export function parseInsurance(file: string, text: string): string {
 }
 
 /** Each slot's doctor must be known: a price file or a configured location. */
-export function checkDoctorsKnown(file: string, text: string, slots: SlotTable, known: Set<string>, hint: string): void {
+export function checkDoctorsKnown(
+  file: string,
+  text: string,
+  slots: SlotTable,
+  known: Set<string>,
+  hint: string,
+): void {
   for (const doctor of slots.doctors.list) {
     if (known.has(doctor)) continue;
     let p = 0;

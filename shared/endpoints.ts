@@ -61,6 +61,9 @@ export async function checkListenHost(flag: string, host: string): Promise<void>
   try {
     await lookup(host);
   } catch (err) {
-    throw new UsageError(`${flag}: cannot resolve ${JSON.stringify(host)} (${(err as NodeJS.ErrnoException).code ?? err})`, { hint: false });
+    throw new UsageError(
+      `${flag}: cannot resolve ${JSON.stringify(host)} (${(err as NodeJS.ErrnoException).code ?? err})`,
+      { hint: false },
+    );
   }
 }

@@ -15,7 +15,10 @@ export abstract class AppError extends Error {
 export class UsageError extends AppError {
   readonly exitCode = exit_code.usage;
   /** `hint: false` for a bad value whose message says all there is (one line, no pointer to --help). */
-  constructor(message: string, private readonly options: { hint: boolean } = { hint: true }) {
+  constructor(
+    message: string,
+    private readonly options: { hint: boolean } = { hint: true },
+  ) {
     super(message);
   }
   override describe(program: string): string {
@@ -26,7 +29,11 @@ export class UsageError extends AppError {
 /** A data file (users, schedule, prices, the booking database) cannot be used; names the file and line. */
 export class DataError extends AppError {
   readonly exitCode = exit_code.usage;
-  constructor(readonly file: string, readonly line: number | undefined, readonly problem: string) {
+  constructor(
+    readonly file: string,
+    readonly line: number | undefined,
+    readonly problem: string,
+  ) {
     super(line === undefined ? `${file}: ${problem}` : `${file} line ${line}: ${problem}`);
   }
   override describe(): string {

@@ -50,7 +50,11 @@ function describeParseError(err: Error & { code?: string }, options: Options): s
     const long = given.startsWith("--");
     const name = given.replace(/^-+/, "").split("=")[0]!;
     if (!long && name.length === 1) return `unknown option -${name}`;
-    return unknownMessage("option", `--${name}`, Object.keys(options).map((k) => `--${k}`));
+    return unknownMessage(
+      "option",
+      `--${name}`,
+      Object.keys(options).map((k) => `--${k}`),
+    );
   }
   const option = /Option '(-[^' ]+)/.exec(message)?.[1];
   if (option && /argument missing|ambiguous/.test(message)) {
@@ -72,14 +76,16 @@ export function parsePortFlag(name: string, text: string | undefined, fallback: 
 export function parseCountFlag(name: string, text: string | undefined, fallback: number, min = 1): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!/^\d{1,12}$/.test(text) || n < min) throw new UsageError(`--${name} must be a whole number >= ${min}, not ${JSON.stringify(text)}`);
+  if (!/^\d{1,12}$/.test(text) || n < min)
+    throw new UsageError(`--${name} must be a whole number >= ${min}, not ${JSON.stringify(text)}`);
   return n;
 }
 
 /** --log-format: auto (the default), plain, text or json. */
 export function parseLogFormat(text: string | undefined): string {
   if (text === undefined) return "auto";
-  if (!log_formats.includes(text)) throw new UsageError(`--log-format must be one of ${log_formats.join(", ")}, not ${JSON.stringify(text)}`);
+  if (!log_formats.includes(text))
+    throw new UsageError(`--log-format must be one of ${log_formats.join(", ")}, not ${JSON.stringify(text)}`);
   return text;
 }
 

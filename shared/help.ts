@@ -25,7 +25,8 @@ export function renderOptions(options: Options): string {
   for (const [name, spec] of Object.entries({ ...options, ...common_options })) {
     const label = `  ${optionLabel(name, spec)}`;
     const [first, ...rest] = spec.help.split("\n");
-    const head = label.length < help_column ? label.padEnd(help_column) + first : `${label}\n${"".padEnd(help_column)}${first}`;
+    const head =
+      label.length < help_column ? label.padEnd(help_column) + first : `${label}\n${"".padEnd(help_column)}${first}`;
     lines.push(head, ...rest.map((line) => "".padEnd(help_column) + line));
   }
   return lines.join("\n");

@@ -194,25 +194,49 @@ function check(ok: boolean, what: string): void {
 }
 // An `available` line is shorter than its availabilities.txt line, so a block is at most a data file line per slot.
 const available_block_bytes_max = available_block_slots * (line_bytes_max + 1);
-check(available_block_bytes_max * 2 <= write_queue_bytes_max, "the write queue holds a streamed block of `available` and what queues behind it");
-check(available_whole_slots_max * (line_bytes_max + 1) <= write_queue_bytes_max, "a whole cached `available` reply fits the write queue");
+check(
+  available_block_bytes_max * 2 <= write_queue_bytes_max,
+  "the write queue holds a streamed block of `available` and what queues behind it",
+);
+check(
+  available_whole_slots_max * (line_bytes_max + 1) <= write_queue_bytes_max,
+  "a whole cached `available` reply fits the write queue",
+);
 check(slots_index_chunk_entries >= 1 && slots_index_chunk_entries <= 65_535, "a chunk's free count fits 16 bits");
-check(backlog_lines_max * (line_bytes_max + 1) < write_queue_bytes_max, "one-line replies to a full backlog fit the write queue");
+check(
+  backlog_lines_max * (line_bytes_max + 1) < write_queue_bytes_max,
+  "one-line replies to a full backlog fit the write queue",
+);
 check(write_queue_replies_max > backlog_lines_max, "a full backlog's replies fit the reply count");
 check(line_bytes_max < reply_line_bytes_max, "the patient accepts every line the server may send");
 check(reply_line_bytes_max < reply_bytes_max, "one reply holds at least one longest line");
 check(reply_timeout_ms <= reply_total_ms_max, "a whole reply may take as long as one line");
-check(database_lock_retry_ms_min <= database_lock_retry_ms_max && database_lock_retry_ms_max < database_lock_wait_ms_max, "lock retries back off within the wait");
+check(
+  database_lock_retry_ms_min <= database_lock_retry_ms_max && database_lock_retry_ms_max < database_lock_wait_ms_max,
+  "lock retries back off within the wait",
+);
 check(password_chars_min <= password_chars_max, "the shortest password is not longer than the longest");
-check(login_failures_per_connection_max <= login_failures_per_user_max, "a connection is closed before its user is throttled");
+check(
+  login_failures_per_connection_max <= login_failures_per_user_max,
+  "a connection is closed before its user is throttled",
+);
 check(write_queue_bytes_max <= queued_bytes_max, "one connection's full queue fits the global cap");
 check(line_timeout_ms <= login_timeout_ms, "a login line has time to finish before the login deadline");
 check(sweep_interval_ms_min <= sweep_interval_ms_max, "sweep interval bounds are ordered");
 check(database_retry_ms_min <= database_retry_ms_max, "database retry bounds are ordered");
-check(database_statement_timeout_ms < database_commit_timeout_ms, "PostgreSQL's own timeout answers before ours gives up");
-check(database_doubt_ms > database_commit_timeout_ms + database_idle_in_transaction_ms + database_statement_timeout_ms, "a late commit lands while it is still watched for");
+check(
+  database_statement_timeout_ms < database_commit_timeout_ms,
+  "PostgreSQL's own timeout answers before ours gives up",
+);
+check(
+  database_doubt_ms > database_commit_timeout_ms + database_idle_in_transaction_ms + database_statement_timeout_ms,
+  "a late commit lands while it is still watched for",
+);
 check(database_commit_timeout_ms < reply_timeout_ms, "a patient hears a stuck commit's error before it stops waiting");
-check(database_poll_interval_ms < 1_000, "after a fault, other instances' changes show within a second while LISTEN reconnects");
+check(
+  database_poll_interval_ms < 1_000,
+  "after a fault, other instances' changes show within a second while LISTEN reconnects",
+);
 check(database_connect_timeout_ms % 1000 === 0, "the connect timeout is whole seconds (the client takes seconds)");
 check(database_notify_bytes_max < 8000, "a change notification fits PostgreSQL's payload limit");
 check(staff_heartbeat_ms > staff_events_flush_ms, "heartbeats are rarer than event flushes");

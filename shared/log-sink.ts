@@ -26,13 +26,18 @@ export class LogSink {
   /** Called when lines start being dropped (once per episode, until a report gets through). */
   onTrouble: ((why: string) => void) | undefined;
 
-  constructor(private readonly fd: number, private readonly flushDelayMs: number, private readonly flushBytes: number) {
+  constructor(
+    private readonly fd: number,
+    private readonly flushDelayMs: number,
+    private readonly flushBytes: number,
+  ) {
     makeNonBlocking(fd);
   }
 
   /** Queues whole lines (`lines` of them, ending in "\n"); never blocks, never throws. */
   write(text: string, lines: number): void {
-    if (this.gone || this.pendingBytes + text.length > log_buffer_bytes_max) return this.drop(lines, this.gone ? "the reader is gone" : "the log could not keep up");
+    if (this.gone || this.pendingBytes + text.length > log_buffer_bytes_max)
+      return this.drop(lines, this.gone ? "the reader is gone" : "the log could not keep up");
     this.pending.push(text);
     this.pendingBytes += text.length;
     this.pendingLines += lines;

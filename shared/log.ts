@@ -35,11 +35,13 @@ export class Log {
     const o = typeof options === "boolean" ? { quiet: options } : options;
     const fd = o.fd ?? 1;
     this.quiet = o.quiet ?? false;
-    this.format = o.format === "json" || o.format === "text" || o.format === "plain" ? o.format : isatty(fd) ? "plain" : "text";
+    this.format =
+      o.format === "json" || o.format === "text" || o.format === "plain" ? o.format : isatty(fd) ? "plain" : "text";
     this.out = new LogSink(fd, log_flush_interval_ms, log_flush_bytes);
     this.err = new LogSink(o.errFd ?? 2, 0, 0);
     // Said where it can still be read (stderr is often a journal when stdout is a file).
-    this.out.onTrouble = (why) => this.warn(`log: standard output cannot be written (${why}); its lines are dropped and counted until it can`);
+    this.out.onTrouble = (why) =>
+      this.warn(`log: standard output cannot be written (${why}); its lines are dropped and counted until it can`);
   }
 
   /** True where the seed's wording is printed as it is (a terminal, or --log-format plain). */
@@ -61,8 +63,10 @@ export class Log {
     const o = this.out.counters;
     const e = this.err.counters;
     return {
-      linesWritten: o.linesWritten + e.linesWritten, linesDropped: this.droppedLines,
-      linesSuppressed: this.linesSuppressed, writeErrors: o.writeErrors + e.writeErrors,
+      linesWritten: o.linesWritten + e.linesWritten,
+      linesDropped: this.droppedLines,
+      linesSuppressed: this.linesSuppressed,
+      writeErrors: o.writeErrors + e.writeErrors,
     };
   }
 
@@ -106,7 +110,15 @@ export class Log {
 
   private formatLine(level: Level, text: string, meta: Meta | undefined, now: number): string {
     if (this.format === "json") {
-      return JSON.stringify({ ts: this.timestamp(now), level, event: meta?.event ?? "message", msg: text, fields: meta?.fields ?? {} }) + "\n";
+      return (
+        JSON.stringify({
+          ts: this.timestamp(now),
+          level,
+          event: meta?.event ?? "message",
+          msg: text,
+          fields: meta?.fields ?? {},
+        }) + "\n"
+      );
     }
     if (this.format === "text") return `${this.timestamp(now)} ${level} ${text}\n`;
     if (level === "warn") return `${pc.yellow("warning:")} ${text}\n`;
@@ -159,7 +171,10 @@ export class Log {
   private summarise(cause: string, w: CauseWindow): void {
     if (w.suppressed === 0) return;
     const fields = { cause, count: w.suppressed };
-    this.emit("notice", `log: ${w.suppressed} more lines about ${cause} in that second were not logged`, { event: "log.suppressed", fields });
+    this.emit("notice", `log: ${w.suppressed} more lines about ${cause} in that second were not logged`, {
+      event: "log.suppressed",
+      fields,
+    });
     w.suppressed = 0;
   }
 }

@@ -75,7 +75,8 @@ export function parseRequest(line: string): Request {
     }
     case "reschedule": {
       const [, from, to] = words;
-      if (words.length !== 3 || !isIndexText(from) || !isIndexText(to)) return { kind: "bad", reason: "usage: reschedule <from> <to>" };
+      if (words.length !== 3 || !isIndexText(from) || !isIndexText(to))
+        return { kind: "bad", reason: "usage: reschedule <from> <to>" };
       return { kind: "reschedule", from: parseIndex(from), to: parseIndex(to) };
     }
     default:
@@ -122,7 +123,9 @@ export const formatCancel = (index: number) => `cancel ${index}\n`;
 export const formatReschedule = (from: number, to: number) => `reschedule ${from} ${to}\n`;
 
 export function formatSlots(query: { day?: string; doctor?: string; after?: number; limit?: number }): string {
-  const args = Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => ` ${k}=${v}`);
+  const args = Object.entries(query)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => ` ${k}=${v}`);
   return `slots${args.join("")}\n`;
 }
 
@@ -196,7 +199,16 @@ export function parseSlotLine(line: string): ParseResult<SlotLine> {
   const [index, day, time, doctor, portText, host, ...rest] = line.split(" ");
   const n = Number(index);
   const port = Number(portText);
-  if (!Number.isSafeInteger(n) || n < 1 || !day || !time || !doctor || !isPort(port) || host === "" || rest.length > 0) {
+  if (
+    !Number.isSafeInteger(n) ||
+    n < 1 ||
+    !day ||
+    !time ||
+    !doctor ||
+    !isPort(port) ||
+    host === "" ||
+    rest.length > 0
+  ) {
     return { ok: false, error: serverSaid(line) };
   }
   const slot: SlotLine = { index: n, day, time, doctor, port };
@@ -206,7 +218,9 @@ export function parseSlotLine(line: string): ParseResult<SlotLine> {
 
 export type CancelReply = "cancelled" | "notyours" | "invalid";
 export const parseCancelReply = (line: string): ParseResult<CancelReply> =>
-  line === "cancelled" || line === "notyours" || line === "invalid" ? { ok: true, value: line } : { ok: false, error: serverSaid(line) };
+  line === "cancelled" || line === "notyours" || line === "invalid"
+    ? { ok: true, value: line }
+    : { ok: false, error: serverSaid(line) };
 
 export type RescheduleReply = SelectionReply | { kind: "notyours" };
 export const parseRescheduleReply = (line: string): ParseResult<RescheduleReply> =>

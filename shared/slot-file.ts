@@ -32,8 +32,13 @@ export function parseSlotTable(file: string, text: string): SlotTable {
     if (fast === "ok") {
       const index = digits(text, words[0]!, words[1]!, 15);
       seen?.add(index);
-      b.addIds(index, b.days.idOfRange(text, words[3]!, words[4]!, words[5]!), b.times.idOfRange(text, words[6]!, words[7]!, words[8]!),
-        b.doctors.idOfRange(text, words[9]!, words[10]!, words[11]!), digits(text, words[12]!, words[13]!, 5));
+      b.addIds(
+        index,
+        b.days.idOfRange(text, words[3]!, words[4]!, words[5]!),
+        b.times.idOfRange(text, words[6]!, words[7]!, words[8]!),
+        b.doctors.idOfRange(text, words[9]!, words[10]!, words[11]!),
+        digits(text, words[12]!, words[13]!, 5),
+      );
     } else if (fast === "check") {
       const fields = generalFields(file, line, text.slice(start, end), isDuplicate);
       if (fields) {
@@ -59,7 +64,13 @@ const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
  * codes: "ok" when it is plainly right, "skip" for a blank or comment line, "check" when it needs
  * the general path (an error, or characters the fast check does not handle).
  */
-function fastLine(text: string, start: number, end: number, words: Int32Array, isDuplicate: (i: number) => boolean): "ok" | "skip" | "check" {
+function fastLine(
+  text: string,
+  start: number,
+  end: number,
+  words: Int32Array,
+  isDuplicate: (i: number) => boolean,
+): "ok" | "skip" | "check" {
   let n = 0;
   for (let i = start; i < end; ) {
     let c = text.charCodeAt(i);
@@ -110,19 +121,27 @@ function isDoctorName(text: string, start: number, end: number): boolean {
 }
 
 /** The general way, with the checks in their order: each problem is a DataError naming the line. */
-function generalFields(file: string, line: number, text: string, isDuplicate: (i: number) => boolean): Fields | undefined {
+function generalFields(
+  file: string,
+  line: number,
+  text: string,
+  isDuplicate: (i: number) => boolean,
+): Fields | undefined {
   const trimmed = text.trim();
   if (trimmed === "" || trimmed.startsWith("#")) return undefined;
   const words = trimmed.split(/\s+/);
   const [indexText, day, time, doctor, portText] = words;
   if (words.length !== 5 || !indexText || !day || !time || !doctor || !portText) throw new DataError(file, line, shape);
   const index = Number(indexText);
-  if (!/^\d{1,15}$/.test(indexText) || index < 1) throw new DataError(file, line, `slot index ${JSON.stringify(indexText)} is not a positive whole number`);
+  if (!/^\d{1,15}$/.test(indexText) || index < 1)
+    throw new DataError(file, line, `slot index ${JSON.stringify(indexText)} is not a positive whole number`);
   if (isDuplicate(index)) throw new DataError(file, line, `duplicate slot index ${index}`);
-  if (!token_pattern.test(day) || !token_pattern.test(time)) throw new DataError(file, line, "day and time must be printable ASCII");
+  if (!token_pattern.test(day) || !token_pattern.test(time))
+    throw new DataError(file, line, "day and time must be printable ASCII");
   if (!doctor_pattern.test(doctor)) throw new DataError(file, line, `bad doctor name ${JSON.stringify(doctor)}`);
   const port = Number(portText);
-  if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535) throw new DataError(file, line, `port ${JSON.stringify(portText)} is not 1-65535`);
+  if (!/^\d{1,5}$/.test(portText) || port < 1 || port > 65535)
+    throw new DataError(file, line, `port ${JSON.stringify(portText)} is not 1-65535`);
   return { index, day, time, doctor, port };
 }
 

@@ -109,7 +109,13 @@ export class SlotTable {
 
   /** A Slot object for one position (made on demand; the table holds none). */
   at(position: number): Slot {
-    return { index: this.indexAt(position), day: this.dayAt(position), time: this.timeAt(position), doctor: this.doctorAt(position), port: this.portAt(position) };
+    return {
+      index: this.indexAt(position),
+      day: this.dayAt(position),
+      time: this.timeAt(position),
+      doctor: this.doctorAt(position),
+      port: this.portAt(position),
+    };
   }
 
   /** Every slot as an object: for small schedules and tests only. */
@@ -197,7 +203,17 @@ export class SlotTableBuilder {
   finish(): SlotTable {
     const n = this.length;
     // Views, not copies: the capacity came from the line count, so little is left unused.
-    return new SlotTable(n, this.indexes.subarray(0, n), this.dayIds.subarray(0, n), this.timeIds.subarray(0, n), this.doctorIds.subarray(0, n), this.ports.subarray(0, n), this.days, this.times, this.doctors);
+    return new SlotTable(
+      n,
+      this.indexes.subarray(0, n),
+      this.dayIds.subarray(0, n),
+      this.timeIds.subarray(0, n),
+      this.doctorIds.subarray(0, n),
+      this.ports.subarray(0, n),
+      this.days,
+      this.times,
+      this.doctors,
+    );
   }
 
   private grow(): void {

@@ -25,7 +25,8 @@ export class StdinLines {
       const { value, done } = await this.reader.read();
       if (done) this.ended = true;
       else this.buffered += this.decoder.decode(value, { stream: true });
-      if (this.buffered.length > stdin_line_bytes_max) throw new UsageError(`a line of standard input is longer than ${stdin_line_bytes_max} bytes`);
+      if (this.buffered.length > stdin_line_bytes_max)
+        throw new UsageError(`a line of standard input is longer than ${stdin_line_bytes_max} bytes`);
     }
   }
 }

@@ -62,10 +62,18 @@ test("the new commands before login answer an error and change nothing", async (
 test("slots lists free slots with doctor and port, filtered by day and doctor, paged by after and limit", async () => {
   const c = await login(server.port);
   expect(await listing(c, "slots")).toEqual([
-    "1 Tue 01pm doc1 41000", "2 Mon 03pm doc2 42000", "3 Thu 02pm doc1 41000",
-    "4 Wed 10am doc1 41000", "5 Sat 12pm doc2 42000", "6 Fri 04pm doc2 42000",
+    "1 Tue 01pm doc1 41000",
+    "2 Mon 03pm doc2 42000",
+    "3 Thu 02pm doc1 41000",
+    "4 Wed 10am doc1 41000",
+    "5 Sat 12pm doc2 42000",
+    "6 Fri 04pm doc2 42000",
   ]);
-  expect(await listing(c, "slots doctor=doc2")).toEqual(["2 Mon 03pm doc2 42000", "5 Sat 12pm doc2 42000", "6 Fri 04pm doc2 42000"]);
+  expect(await listing(c, "slots doctor=doc2")).toEqual([
+    "2 Mon 03pm doc2 42000",
+    "5 Sat 12pm doc2 42000",
+    "6 Fri 04pm doc2 42000",
+  ]);
   expect(await listing(c, "slots day=sat")).toEqual(["5 Sat 12pm doc2 42000"]);
   expect(await listing(c, "slots day=Sat doctor=doc1")).toEqual([]);
   expect(await listing(c, "slots after=2 limit=2")).toEqual(["3 Thu 02pm doc1 41000", "4 Wed 10am doc1 41000"]);
@@ -104,7 +112,13 @@ test("a page of slots skips taken ones and a large schedule pages to its end", a
       seen.push(...next);
     }
     expect(seen).toHaveLength(2497);
-    expect(await listing(c, "slots doctor=doc2 after=2490")).toEqual(["2492 Mon 09am doc2 42000", "2494 Mon 09am doc2 42000", "2496 Mon 09am doc2 42000", "2498 Mon 09am doc2 42000", "2500 Mon 09am doc2 42000"]);
+    expect(await listing(c, "slots doctor=doc2 after=2490")).toEqual([
+      "2492 Mon 09am doc2 42000",
+      "2494 Mon 09am doc2 42000",
+      "2496 Mon 09am doc2 42000",
+      "2498 Mon 09am doc2 42000",
+      "2500 Mon 09am doc2 42000",
+    ]);
     c.close();
   } finally {
     await s.stop();
@@ -128,7 +142,12 @@ test("mine lists the patient's own bookings, cancel and reschedule answer every 
     expect(await p1.request("reschedule 2 3")).toBe("notyours");
     expect(await p1.request("reschedule 5 99")).toBe("invalid");
     expect(await p1.request("reschedule 99999999999999999999 3")).toBe("invalid");
-    expect(readBookings(db)).toEqual(new Map([[5, "patient1"], [1, "patient2"]]));
+    expect(readBookings(db)).toEqual(
+      new Map([
+        [5, "patient1"],
+        [1, "patient2"],
+      ]),
+    );
     expect(await p1.request("reschedule 5 3")).toBe("doc1 41000");
     expect(await listing(p1, "mine")).toEqual(["3 Thu 02pm doc1 41000"]);
     expect(await p1.request("cancel 3")).toBe("cancelled");
@@ -168,7 +187,12 @@ test("a selection past the per-patient limit answers the limit error and books n
     expect(await c.request("reschedule 2 3")).toBe("doc1 41000");
     expect(await c.request("cancel 1")).toBe("cancelled");
     expect(await c.request("selection 4")).toBe("doc1 41000");
-    expect(readBookings(db)).toEqual(new Map([[3, "patient1"], [4, "patient1"]]));
+    expect(readBookings(db)).toEqual(
+      new Map([
+        [3, "patient1"],
+        [4, "patient1"],
+      ]),
+    );
     c.close();
   } finally {
     await s.stop();
@@ -196,15 +220,33 @@ test("the store refuses a booking past the limit inside its transaction", async 
   try {
     const book = (index: number, patient: string) => ({ kind: "book" as const, index, patient });
     expect(await store.commit([book(1, "a"), book(2, "a"), book(3, "a"), book(4, "b")])).toEqual([
-      { kind: "done" }, { kind: "done" }, { kind: "limit", held: 2 }, { kind: "done" },
+      { kind: "done" },
+      { kind: "done" },
+      { kind: "limit", held: 2 },
+      { kind: "done" },
     ]);
-    expect(await store.commit([{ kind: "move", from: 1, to: 4, patient: "a" }, { kind: "move", from: 1, to: 5, patient: "a" }])).toEqual([
-      { kind: "taken", holder: "b" }, { kind: "done" },
+    expect(
+      await store.commit([
+        { kind: "move", from: 1, to: 4, patient: "a" },
+        { kind: "move", from: 1, to: 5, patient: "a" },
+      ]),
+    ).toEqual([{ kind: "taken", holder: "b" }, { kind: "done" }]);
+    expect(
+      await store.commit([
+        { kind: "cancel", index: 4, patient: "a" },
+        { kind: "cancel", index: 9, patient: "a" },
+      ]),
+    ).toEqual([
+      { kind: "notyours", holder: "b" },
+      { kind: "notyours", holder: "" },
     ]);
-    expect(await store.commit([{ kind: "cancel", index: 4, patient: "a" }, { kind: "cancel", index: 9, patient: "a" }])).toEqual([
-      { kind: "notyours", holder: "b" }, { kind: "notyours", holder: "" },
-    ]);
-    expect(store.bookings()).toEqual(new Map([[2, "a"], [4, "b"], [5, "a"]]));
+    expect(store.bookings()).toEqual(
+      new Map([
+        [2, "a"],
+        [4, "b"],
+        [5, "a"],
+      ]),
+    );
   } finally {
     store.close();
   }
@@ -322,5 +364,4 @@ test("kill -9 during a storm of cancellations and moves: every confirmed change 
     if (change.kind === "move") expect(stored.get(held + change.from)).toBe("patient1");
   }
   for (let i = 2; i <= held; i += 2) expect(stored.has(i) !== stored.has(held + i)).toBe(true);
-
 });

@@ -3,7 +3,12 @@ import { expect, test } from "bun:test";
 import { AssertionError } from "../shared/assert.ts";
 import { parseSlots } from "../shared/datafiles.ts";
 import { embedded } from "../shared/fixtures.ts";
-import { Booker, type BookingOutcome, type CancelOutcome, type MoveOutcome } from "../roles/healthcenterserver/booking/booker.ts";
+import {
+  Booker,
+  type BookingOutcome,
+  type CancelOutcome,
+  type MoveOutcome,
+} from "../roles/healthcenterserver/booking/booker.ts";
 import type { Committer } from "../roles/healthcenterserver/store/sqlite/committer.ts";
 import { Schedule } from "../roles/healthcenterserver/booking/schedule.ts";
 import type { Change, ChangeResult } from "../roles/healthcenterserver/store/appointment-store.ts";
@@ -11,7 +16,9 @@ import type { Change, ChangeResult } from "../roles/healthcenterserver/store/app
 const seed = () => new Schedule(parseSlots("availabilities.txt", embedded["availabilities.txt"]!));
 
 /** A committer whose answer a test decides; it records every batch it was given. */
-function fakeCommitter(answer: (batch: readonly Change[]) => Promise<ChangeResult[]>): Committer & { batches: (readonly Change[])[] } {
+function fakeCommitter(
+  answer: (batch: readonly Change[]) => Promise<ChangeResult[]>,
+): Committer & { batches: (readonly Change[])[] } {
   const batches: (readonly Change[])[] = [];
   return {
     batches,
@@ -36,12 +43,24 @@ test("bookings of one turn share one commit, and each hears booked only after it
   const booker = new Booker(seed(), committer, never);
   const outcomes = await Promise.all([book(booker, 1, "a"), book(booker, 2, "b"), book(booker, 3, "c")]);
   expect(outcomes.map((o) => o.kind)).toEqual(["booked", "booked", "booked"]);
-  expect(committer.batches).toEqual([[{ kind: "book", index: 1, patient: "a" }, { kind: "book", index: 2, patient: "b" }, { kind: "book", index: 3, patient: "c" }]]);
+  expect(committer.batches).toEqual([
+    [
+      { kind: "book", index: 1, patient: "a" },
+      { kind: "book", index: 2, patient: "b" },
+      { kind: "book", index: 3, patient: "c" },
+    ],
+  ]);
 });
 
 test("a failed commit answers failed and frees every slot of its batch", async () => {
   const schedule = seed();
-  const booker = new Booker(schedule, fakeCommitter(async () => { throw new Error("disk I/O error"); }), never);
+  const booker = new Booker(
+    schedule,
+    fakeCommitter(async () => {
+      throw new Error("disk I/O error");
+    }),
+    never,
+  );
   const outcomes = await Promise.all([book(booker, 1, "a"), book(booker, 2, "b")]);
   expect(outcomes).toEqual([
     { kind: "failed", reason: "booking could not be saved (disk I/O error)" },
@@ -55,8 +74,14 @@ test("a failed commit answers failed and frees every slot of its batch", async (
 test("a database that answers fewer results than bookings is a broken invariant, not a notavailable", async () => {
   const broken: unknown[] = [];
   let answered = false;
-  const booker = new Booker(seed(), fakeCommitter(async () => []), (err) => broken.push(err));
-  booker.book(4, "a", () => { answered = true; });
+  const booker = new Booker(
+    seed(),
+    fakeCommitter(async () => []),
+    (err) => broken.push(err),
+  );
+  booker.book(4, "a", () => {
+    answered = true;
+  });
   await booker.drain().catch(() => {});
   await Bun.sleep(1);
   expect(broken.length).toBe(1);
@@ -67,7 +92,11 @@ test("a database that answers fewer results than bookings is a broken invariant,
 
 test("a race lost to another process answers notavailable, and memory names the database's holder", async () => {
   const schedule = seed();
-  const booker = new Booker(schedule, fakeCommitter(async () => [{ kind: "taken", holder: "winner" }]), never);
+  const booker = new Booker(
+    schedule,
+    fakeCommitter(async () => [{ kind: "taken", holder: "winner" }]),
+    never,
+  );
   expect(await book(booker, 5, "loser")).toEqual({ kind: "notavailable", slot: schedule.slots.at(4) });
   expect(schedule.holderOf(5)).toBe("winner");
   expect(schedule.decide(5).kind).toBe("notavailable");
@@ -111,7 +140,9 @@ test("the schedule's change feed hears a booking only once it is committed, and 
 /** A committer whose commits wait until the test lets them go; `release` answers every one so far. */
 function heldCommitter() {
   const waiting: (() => void)[] = [];
-  const committer = fakeCommitter((batch) => new Promise((resolve) => waiting.push(() => resolve(batch.map(() => ({ kind: "done" as const }))))));
+  const committer = fakeCommitter(
+    (batch) => new Promise((resolve) => waiting.push(() => resolve(batch.map(() => ({ kind: "done" as const }))))),
+  );
   return { committer, release: () => waiting.splice(0).forEach((go) => go()) };
 }
 
@@ -139,13 +170,20 @@ test("a cancellation in flight keeps its slot taken; it is free for others only 
 test("a move whose commit fails keeps the old slot and frees the target it had reserved", async () => {
   const schedule = seed();
   let fail = false;
-  const booker = new Booker(schedule, fakeCommitter(async (batch) => {
-    if (fail) throw new Error("disk I/O error");
-    return batch.map(() => ({ kind: "done" as const }));
-  }), never);
+  const booker = new Booker(
+    schedule,
+    fakeCommitter(async (batch) => {
+      if (fail) throw new Error("disk I/O error");
+      return batch.map(() => ({ kind: "done" as const }));
+    }),
+    never,
+  );
   await book(booker, 1, "a");
   fail = true;
-  expect(await settle((d) => booker.move(1, 2, "a", d))).toEqual({ kind: "failed", reason: "move could not be saved (disk I/O error)" });
+  expect(await settle((d) => booker.move(1, 2, "a", d))).toEqual({
+    kind: "failed",
+    reason: "move could not be saved (disk I/O error)",
+  });
   expect(schedule.holderOf(1)).toBe("a");
   expect(schedule.decide(2).kind).toBe("free");
   expect(booker.holding("a")).toBe(1);

@@ -30,12 +30,17 @@ test("check on a users.txt with no users passes (exit 0) with the warning start-
 });
 
 test("check finds a broken data file, a file that is not a database, and a short staff token (exit 2 each)", async () => {
-  const data = await writeDataDir(join(tmp.dir, "broken"), 4, { "availabilities.txt": "1 Mon 09am doc1 41000\nnot a slot line\n" });
+  const data = await writeDataDir(join(tmp.dir, "broken"), 4, {
+    "availabilities.txt": "1 Mon 09am doc1 41000\nnot a slot line\n",
+  });
   const badData = await server("--data", data, "--db", join(tmp.dir, "a.db"));
   expect(badData.code).toBe(2);
   expect(badData.stderr).toContain("availabilities.txt line 2");
   const garbage = join(tmp.dir, "garbage.db");
-  writeFileSync(garbage, "this is not a database, and it is long enough to have a header......................................");
+  writeFileSync(
+    garbage,
+    "this is not a database, and it is long enough to have a header......................................",
+  );
   const badDb = await server("--db", garbage);
   expect(badDb.code).toBe(2);
   expect(badDb.stderr).toContain("cannot be used as the booking database");

@@ -28,14 +28,21 @@ async function oneLineError(name: string, ...args: string[]): Promise<string> {
 describe("mistakes get one line naming the nearest valid word", () => {
   test("a misspelt option suggests the real one", async () => {
     expect(await oneLineError("healthcenterserver", "--prot", "21000")).toBe(
-      "error: unknown option --prot; did you mean --port? (`healthcenterserver --help` for usage)");
-    expect(await oneLineError("patient", "patient1", "--sever", "x")).toContain("unknown option --sever; did you mean --server?");
+      "error: unknown option --prot; did you mean --port? (`healthcenterserver --help` for usage)",
+    );
+    expect(await oneLineError("patient", "patient1", "--sever", "x")).toContain(
+      "unknown option --sever; did you mean --server?",
+    );
     expect(await oneLineError("doctor", "doc1", "--frobnicate")).toContain("unknown option --frobnicate (");
   });
 
   test("a misspelt patient or doctor suggests the real one, before any complaint about its files", async () => {
-    expect(await oneLineError("patient", "patinet1")).toContain("unknown patient patinet1 (no patinet1.txt in the embedded seed data); did you mean patient1?");
-    expect(await oneLineError("doctor", "dco1")).toContain("unknown doctor dco1 (no dco1.txt in the embedded seed data); did you mean doc1?");
+    expect(await oneLineError("patient", "patinet1")).toContain(
+      "unknown patient patinet1 (no patinet1.txt in the embedded seed data); did you mean patient1?",
+    );
+    expect(await oneLineError("doctor", "dco1")).toContain(
+      "unknown doctor dco1 (no dco1.txt in the embedded seed data); did you mean doc1?",
+    );
   });
 
   test("an option missing its value says so", async () => {
@@ -75,7 +82,11 @@ describe("help and version", () => {
   });
 
   test("every option in each role's table is in its --help, and README's flag table is the generated one", async () => {
-    for (const [name, options] of [["healthcenterserver", serverOptions], ["doctor", doctorOptions], ["patient", patientOptions]] as const) {
+    for (const [name, options] of [
+      ["healthcenterserver", serverOptions],
+      ["doctor", doctorOptions],
+      ["patient", patientOptions],
+    ] as const) {
       const help = (await role(name, "--help")).stdout;
       for (const flag of Object.keys(options)) expect(help).toContain(`--${flag}`);
     }
@@ -88,7 +99,15 @@ describe("start-up problems an operator can fix", () => {
   test("a taken TCP port is named with its address", async () => {
     const first = await startServer(["--db", join(tmp.dir, "first.db")]);
     try {
-      const r = await role("healthcenterserver", "--host", loopback, "--port", String(first.port), "--db", join(tmp.dir, "second.db"));
+      const r = await role(
+        "healthcenterserver",
+        "--host",
+        loopback,
+        "--port",
+        String(first.port),
+        "--db",
+        join(tmp.dir, "second.db"),
+      );
       expect(r.code).toBe(3);
       expect(r.stderr).toContain(`TCP port ${first.port} on ${loopback} is already in use`);
     } finally {
@@ -99,9 +118,21 @@ describe("start-up problems an operator can fix", () => {
   test("a taken staff-page port is named with its address", async () => {
     const taken = Bun.serve({ hostname: loopback, port: 0, fetch: () => new Response("") });
     try {
-      const r = await role("healthcenterserver", "--host", loopback, "--port", "0", "--db", join(tmp.dir, "http.db"), "--http", `${loopback}:${taken.port}`);
+      const r = await role(
+        "healthcenterserver",
+        "--host",
+        loopback,
+        "--port",
+        "0",
+        "--db",
+        join(tmp.dir, "http.db"),
+        "--http",
+        `${loopback}:${taken.port}`,
+      );
       expect(r.code).toBe(3);
-      expect(r.stderr).toContain(`HTTP port ${taken.port} on ${loopback} is already in use (is another one running? --http HOST:PORT picks another`);
+      expect(r.stderr).toContain(
+        `HTTP port ${taken.port} on ${loopback} is already in use (is another one running? --http HOST:PORT picks another`,
+      );
     } finally {
       taken.stop(true);
     }
@@ -121,7 +152,9 @@ describe("start-up problems an operator can fix", () => {
   test("a config file that is not TOML is reported with its line and column", async () => {
     const file = join(tmp.dir, "bad.toml");
     await Bun.write(file, `[server]\nport = 21000x\n`);
-    expect(await oneLineError("healthcenterserver", "--config", file)).toContain(`config file ${file} line 2, column 13: illegal character`);
+    expect(await oneLineError("healthcenterserver", "--config", file)).toContain(
+      `config file ${file} line 2, column 13: illegal character`,
+    );
   });
 
   test("users convert on a folder with no users.txt is an error and writes nothing", async () => {
@@ -136,7 +169,9 @@ describe("start-up problems an operator can fix", () => {
 
 test("a misspelt subcommand suggests the real one", async () => {
   expect(await oneLineError("healthcenterserver", "int", "data")).toContain("unknown command int; did you mean init?");
-  expect(await oneLineError("healthcenterserver", "users", "ad", "bob")).toContain("unknown users command ad; did you mean add?");
+  expect(await oneLineError("healthcenterserver", "users", "ad", "bob")).toContain(
+    "unknown users command ad; did you mean add?",
+  );
 });
 
 describe("one executable: the role from its name, else from its first argument", () => {
@@ -147,7 +182,10 @@ describe("one executable: the role from its name, else from its first argument",
   });
 
   test("under any other name the first argument is the role; none, -h or help is help; -V the version", () => {
-    expect(chooseRole("/usr/local/bin/appointments", ["patient", "patient1", "--slot", "2"])).toEqual({ role: "patient", args: ["patient1", "--slot", "2"] });
+    expect(chooseRole("/usr/local/bin/appointments", ["patient", "patient1", "--slot", "2"])).toEqual({
+      role: "patient",
+      args: ["patient1", "--slot", "2"],
+    });
     expect(chooseRole("appointments.exe", ["doctor", "doc1"])).toEqual({ role: "doctor", args: ["doc1"] });
     for (const args of [[], ["-h"], ["--help"], ["help"]]) expect(chooseRole("appointments", args)).toBe("help");
     expect(chooseRole("appointments", ["-V"])).toBe("version");

@@ -17,7 +17,9 @@ async function freeTcpPort(): Promise<number> {
 test("server, doctors and patient all read one config file; the server sends the patient to the configured doctor", async () => {
   const [serverPort, doc1Port, doc2Port] = [await freeTcpPort(), await freeUdpPort(), await freeUdpPort()];
   const config = join(tmp.dir, "deploy.toml");
-  await Bun.write(config, `[server]
+  await Bun.write(
+    config,
+    `[server]
 host = "${loopback}"
 listen = "${loopback}"
 port = ${serverPort}
@@ -32,7 +34,8 @@ listen = "${loopback}"
 host = "${loopback}"
 port = ${doc2Port}
 listen = "${loopback}"
-`);
+`,
+  );
   // No --host or --port: every address and port comes from the file.
   const server = await startRole(["roles/healthcenterserver.ts", "--config", config], /has port number: (\d+)/);
   const doc2 = await startRole(["roles/doctor.ts", "doctor2", "--config", config], /static UDP port (\d+)/);

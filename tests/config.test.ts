@@ -23,7 +23,9 @@ port = 41000
 test("mistakes in the file are usage errors that say where", () => {
   const bad = (toml: string) => () => parseConfig(Bun.TOML.parse(toml), "d.toml", "/");
   expect(bad(`[server]\nport = 70000`)).toThrow(/server.port must be a port/);
-  expect(bad(`[server]\nprot = 1`)).toThrow(/unknown key "prot" in \[server\] \(expected [^)]*\); did you mean port\?$/);
+  expect(bad(`[server]\nprot = 1`)).toThrow(
+    /unknown key "prot" in \[server\] \(expected [^)]*\); did you mean port\?$/,
+  );
   expect(bad(`[doctors.doc1]\nport = "x"`)).toThrow(ConfigError);
 });
 

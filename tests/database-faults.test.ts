@@ -23,9 +23,20 @@ const lock_holder = `
 
 /** Another process that holds the database's write lock until its stdin closes. */
 async function holdLock(db: string, then: "commit" | "rollback") {
-  const proc = Bun.spawn([bun, "-e", lock_holder, db, then], { cwd: root, env: child_env, stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+  const proc = Bun.spawn([bun, "-e", lock_holder, db, then], {
+    cwd: root,
+    env: child_env,
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
   await new Output(proc.stdout).waitFor(/locked/);
-  return { release: async () => { await proc.stdin.end(); return proc.exited; } };
+  return {
+    release: async () => {
+      await proc.stdin.end();
+      return proc.exited;
+    },
+  };
 }
 
 function sqlite(db: string, ...statements: string[]): void {
@@ -85,7 +96,10 @@ describe("a write lock held by another process", () => {
     } finally {
       await server.stop();
     }
-    expect([...readBookings(db)].sort()).toEqual([[3, "patient1"], [6, "admin"]]);
+    expect([...readBookings(db)].sort()).toEqual([
+      [3, "patient1"],
+      [6, "admin"],
+    ]);
   });
 });
 
@@ -146,12 +160,41 @@ describe("start-up refuses a database it cannot trust, exit 2, naming the file a
   }
 
   const refusals: [string, string[], RegExp][] = [
-    ["a TEXT slot key", ["CREATE TABLE bookings (slot TEXT PRIMARY KEY, patient TEXT NOT NULL, booked_at INTEGER NOT NULL)"], /bookings table unlike this program's: .*slot TEXT/],
-    ["an extra CHECK constraint", ["CREATE TABLE bookings (slot INTEGER PRIMARY KEY, patient TEXT NOT NULL CHECK (patient != 'patient1'), booked_at INTEGER NOT NULL)"], /bookings table unlike this program's/],
-    ["a trigger on bookings", [v0_table, "CREATE TRIGGER no_sat BEFORE INSERT ON bookings WHEN NEW.slot = 5 BEGIN SELECT RAISE(ABORT, 'no'); END"], /constraints on bookings .*trigger no_sat/],
-    ["a unique index on bookings", [v0_table, "CREATE UNIQUE INDEX one_each ON bookings (patient)"], /constraints on bookings .*index one_each/],
-    ["another program's database", ["CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)"], /is not a booking database \(it has customers and no bookings table\)/],
-    ["a newer schema version", [v0_table, "PRAGMA user_version = 99"], new RegExp(`schema version 99, newer than this program's ${database_schema_version}`)],
+    [
+      "a TEXT slot key",
+      ["CREATE TABLE bookings (slot TEXT PRIMARY KEY, patient TEXT NOT NULL, booked_at INTEGER NOT NULL)"],
+      /bookings table unlike this program's: .*slot TEXT/,
+    ],
+    [
+      "an extra CHECK constraint",
+      [
+        "CREATE TABLE bookings (slot INTEGER PRIMARY KEY, patient TEXT NOT NULL CHECK (patient != 'patient1'), booked_at INTEGER NOT NULL)",
+      ],
+      /bookings table unlike this program's/,
+    ],
+    [
+      "a trigger on bookings",
+      [
+        v0_table,
+        "CREATE TRIGGER no_sat BEFORE INSERT ON bookings WHEN NEW.slot = 5 BEGIN SELECT RAISE(ABORT, 'no'); END",
+      ],
+      /constraints on bookings .*trigger no_sat/,
+    ],
+    [
+      "a unique index on bookings",
+      [v0_table, "CREATE UNIQUE INDEX one_each ON bookings (patient)"],
+      /constraints on bookings .*index one_each/,
+    ],
+    [
+      "another program's database",
+      ["CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)"],
+      /is not a booking database \(it has customers and no bookings table\)/,
+    ],
+    [
+      "a newer schema version",
+      [v0_table, "PRAGMA user_version = 99"],
+      new RegExp(`schema version 99, newer than this program's ${database_schema_version}`),
+    ],
   ];
   for (const [what, statements, problem] of refusals) {
     test(`${what}`, async () => {
@@ -198,13 +241,16 @@ describe("start-up refuses a database it cannot trust, exit 2, naming the file a
       await server.stop();
     }
     const d = new Database(db, { readonly: true });
-    expect((d.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(database_schema_version);
-    expect(d.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'bookings_by_patient'").get()).not.toBeNull();
+    expect((d.query("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(
+      database_schema_version,
+    );
+    expect(
+      d.query("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'bookings_by_patient'").get(),
+    ).not.toBeNull();
     d.close();
     expect([...readBookings(db)]).toEqual([[4, "patient2"]]);
   });
 });
-
 
 describe("two servers on one SQLite file", () => {
   test("the second is warned that neither sees the other's changes, and pointed at PostgreSQL; booking still has one winner", async () => {

@@ -14,9 +14,19 @@ describe("--db", () => {
   test("a path is SQLite; a postgres:// URL is PostgreSQL, with the default port and the address it will name", () => {
     expect(parseDbTarget("bookings.db")).toEqual({ kind: "sqlite", path: "bookings.db" });
     expect(parseDbTarget("postgres://appt@db.example.org/clinic")).toMatchObject({
-      kind: "postgres", host: "db.example.org", port: 5432, database: "clinic", user: "appt", shown: "db.example.org:5432/clinic",
+      kind: "postgres",
+      host: "db.example.org",
+      port: 5432,
+      database: "clinic",
+      user: "appt",
+      shown: "db.example.org:5432/clinic",
     });
-    expect(parseDbTarget("postgresql://[::1]:6543/c?sslmode=verify-full")).toMatchObject({ host: "::1", port: 6543, database: "c", user: undefined });
+    expect(parseDbTarget("postgresql://[::1]:6543/c?sslmode=verify-full")).toMatchObject({
+      host: "::1",
+      port: 6543,
+      database: "c",
+      user: undefined,
+    });
   });
 
   test("a password in the URL, a URL without a database, or a broken URL is a usage error", () => {
@@ -42,7 +52,11 @@ describe("--db", () => {
   });
 
   test("the deployment file keeps a postgres:// db as it is and resolves db_password_file beside itself", () => {
-    const config = parseConfig({ server: { db: "postgres://appt@db/clinic", db_password_file: "pgpass" } }, "deploy.toml", "/etc/appt");
+    const config = parseConfig(
+      { server: { db: "postgres://appt@db/clinic", db_password_file: "pgpass" } },
+      "deploy.toml",
+      "/etc/appt",
+    );
     expect(config.server.db).toBe("postgres://appt@db/clinic");
     expect(config.server.dbPasswordFile).toBe("/etc/appt/pgpass");
     expect(parseConfig({ server: { db: "b.db" } }, "deploy.toml", "/etc/appt").server.db).toBe("/etc/appt/b.db");
@@ -63,7 +77,12 @@ describe("change notices", () => {
 });
 
 describe("PostgreSQL change answers", () => {
-  const answer = (done: boolean, holder: string | null, held: number | null = null, from_holder: string | null = null) => [{ done, holder, held, from_holder }];
+  const answer = (
+    done: boolean,
+    holder: string | null,
+    held: number | null = null,
+    from_holder: string | null = null,
+  ) => [{ done, holder, held, from_holder }];
 
   test("each statement's one row becomes the store's result (after the lock statement's)", () => {
     const batch: Change[] = [
@@ -79,19 +98,33 @@ describe("PostgreSQL change answers", () => {
     ];
     const answers = [
       [{}], // the patients' locks
-      answer(true, null, 0), answer(false, "p1", 3), answer(false, "p9", 1), answer(false, null, 1),
-      answer(true, "p1"), answer(false, null),
-      answer(true, "p1", null, "p1"), answer(false, null, null, "p7"), answer(false, "p5", null, "p1"),
+      answer(true, null, 0),
+      answer(false, "p1", 3),
+      answer(false, "p9", 1),
+      answer(false, null, 1),
+      answer(true, "p1"),
+      answer(false, null),
+      answer(true, "p1", null, "p1"),
+      answer(false, null, null, "p7"),
+      answer(false, "p5", null, "p1"),
     ];
     expect(decodeAnswers(batch, answers, 1, 3)).toEqual([
-      { kind: "done" }, { kind: "limit", held: 3 }, { kind: "taken", holder: "p9" }, { kind: "taken", holder: unknown_holder },
-      { kind: "done" }, { kind: "notyours", holder: "" },
-      { kind: "done" }, { kind: "notyours", holder: "p7" }, { kind: "taken", holder: "p5" },
+      { kind: "done" },
+      { kind: "limit", held: 3 },
+      { kind: "taken", holder: "p9" },
+      { kind: "taken", holder: unknown_holder },
+      { kind: "done" },
+      { kind: "notyours", holder: "" },
+      { kind: "done" },
+      { kind: "notyours", holder: "p7" },
+      { kind: "taken", holder: "p5" },
     ]);
     expect(touchedSlots(batch)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
   });
 
   test("without a limit, a booking that was not stored is taken, never limit", () => {
-    expect(decodeAnswers([{ kind: "book", index: 1, patient: "p1" }], [answer(false, "p2", 50)], 0, 0)).toEqual([{ kind: "taken", holder: "p2" }]);
+    expect(decodeAnswers([{ kind: "book", index: 1, patient: "p1" }], [answer(false, "p2", 50)], 0, 0)).toEqual([
+      { kind: "taken", holder: "p2" },
+    ]);
   });
 });

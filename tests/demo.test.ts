@@ -21,7 +21,8 @@ function alive(pid: number): boolean {
   }
 }
 
-const startedPids = (out: string) => [...out.matchAll(/\((?:server|doc1|doc2): [^)]*pid (\d+)/g)].map((m) => Number(m[1]));
+const startedPids = (out: string) =>
+  [...out.matchAll(/\((?:server|doc1|doc2): [^)]*pid (\d+)/g)].map((m) => Number(m[1]));
 
 test("the demo replays the four seed cases, shows every role, prints no password, ends with how to try the menu, and exits 0", async () => {
   const r = await runToEnd([bun, "scripts/demo.ts"], "", 60_000);
@@ -43,12 +44,19 @@ test("with the seed's ports taken, the demo picks free ones, says which, and sti
   try {
     const listener = Bun.listen({ hostname: loopback, port: 21000, socket: { data() {} } });
     held.push({ close: () => listener.stop(true) });
-  } catch { /* already taken by something else: the demo must cope all the same */ }
+  } catch {
+    /* already taken by something else: the demo must cope all the same */
+  }
   taken.push("server: the seed's port 21000");
-  for (const [who, port] of [["doc1", 41000], ["doc2", 42000]] as const) {
+  for (const [who, port] of [
+    ["doc1", 41000],
+    ["doc2", 42000],
+  ] as const) {
     try {
       held.push(await Bun.udpSocket({ hostname: loopback, port }));
-    } catch { /* as above */ }
+    } catch {
+      /* as above */
+    }
     taken.push(`${who}: the seed's port ${port}`);
   }
   try {
@@ -61,7 +69,10 @@ test("with the seed's ports taken, the demo picks free ones, says which, and sti
   }
 });
 
-for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+for (const [signal, code] of [
+  ["SIGTERM", 143],
+  ["SIGINT", 130],
+] as const) {
   test(`${signal} to the demo stops the server and doctors it started`, async () => {
     const proc = Bun.spawn(demo, { cwd: root, env: child_env, stdout: "pipe", stderr: "pipe" });
     const out = new Output(proc.stdout);

@@ -14,13 +14,19 @@ afterAll(() => tmp.cleanup());
 
 /** Every value of one key in a unit file, e.g. all ExecStartPre lines. */
 function directives(unit: string, key: string): string[] {
-  return readFileSync(join(units, unit), "utf8").split("\n").filter((l) => l.startsWith(`${key}=`)).map((l) => l.slice(key.length + 1));
+  return readFileSync(join(units, unit), "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith(`${key}=`))
+    .map((l) => l.slice(key.length + 1));
 }
 
 /** A unit's command line as argv here: the binaries run from source, the config and state in the temp dir. */
 function localCommand(line: string, instance = ""): string[] {
-  const words = line.replaceAll("%i", instance).replaceAll("/etc/appointments/deploy.toml", join(root, "deploy", "deploy.example.toml"))
-    .replaceAll("/var/lib/appointments", tmp.dir).split(/\s+/);
+  const words = line
+    .replaceAll("%i", instance)
+    .replaceAll("/etc/appointments/deploy.toml", join(root, "deploy", "deploy.example.toml"))
+    .replaceAll("/var/lib/appointments", tmp.dir)
+    .split(/\s+/);
   const binary = /^\/usr\/local\/bin\/(healthcenterserver|doctor)$/.exec(words[0]!);
   if (!binary) throw new Error(`unexpected binary in ${line}`);
   return [bun, join(root, "roles", `${binary[1]}.ts`), ...words.slice(1)];
@@ -33,14 +39,20 @@ test.skipIf(analyze === undefined)("the units parse: systemd-analyze verify repo
   await Bun.write(join(dir, "bin", "doctor"), "#!/bin/sh\n");
   for (const b of ["healthcenterserver", "doctor"]) chmodSync(join(dir, "bin", b), 0o755);
   for (const unit of ["healthcenterserver.service", "doctor@.service"]) {
-    writeFileSync(join(dir, unit), readFileSync(join(units, unit), "utf8").replaceAll("/usr/local/bin/", join(dir, "bin") + "/"));
+    writeFileSync(
+      join(dir, unit),
+      readFileSync(join(units, unit), "utf8").replaceAll("/usr/local/bin/", join(dir, "bin") + "/"),
+    );
   }
   for (const name of ["healthcenterserver.service", "doctor@doc1.service"]) {
     const run = await runToEnd([analyze!, "verify", join(dir, name)]);
     expect({ name, code: run.code, output: (run.stdout + run.stderr).trim() }).toEqual({ name, code: 0, output: "" });
   }
 });
-if (analyze === undefined) console.warn("skipping systemd-analyze verify: systemd-analyze is not installed here (the command-line test still runs)");
+if (analyze === undefined)
+  console.warn(
+    "skipping systemd-analyze verify: systemd-analyze is not installed here (the command-line test still runs)",
+  );
 
 test("both units are hardened: a dedicated user, the state directory, strict protection, no new privileges, restart, reload by SIGHUP", () => {
   for (const unit of ["healthcenterserver.service", "doctor@.service"]) {
@@ -60,7 +72,11 @@ async function runService(unit: string, instance: string, extra: string[], ready
     expect({ pre, code: check.code, stderr: check.stderr }).toEqual({ pre, code: 0, stderr: "" });
   }
   const proc = Bun.spawn([...localCommand(directives(unit, "ExecStart")[0]!, instance), ...extra], {
-    cwd: tmp.dir, env: child_env, stdin: "ignore", stdout: "pipe", stderr: "pipe",
+    cwd: tmp.dir,
+    env: child_env,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
   });
   try {
     const out = new Output(proc.stdout);
@@ -77,10 +93,16 @@ async function runService(unit: string, instance: string, extra: string[], ready
 }
 
 test("the server unit's command lines start the server: check passes, it serves, SIGHUP keeps it, SIGTERM stops it", async () => {
-  await runService("healthcenterserver.service", "", ["--host", "127.0.0.1", "--port", "0", "--http", "127.0.0.1:0"], /has port number: \d+/);
+  await runService(
+    "healthcenterserver.service",
+    "",
+    ["--host", "127.0.0.1", "--port", "0", "--http", "127.0.0.1:0"],
+    /has port number: \d+/,
+  );
   expect(existsSync(join(tmp.dir, "healthcenter.db"))).toBe(true);
 }, 30_000);
 
 test("the doctor unit's command lines start doctor@doc1 and doctor@doc2 from the deployment file", async () => {
-  for (const doctor of ["doc1", "doc2"]) await runService("doctor@.service", doctor, ["--host", "127.0.0.1", "--port", "0"], /static UDP port \d+/);
+  for (const doctor of ["doc1", "doc2"])
+    await runService("doctor@.service", doctor, ["--host", "127.0.0.1", "--port", "0"], /static UDP port \d+/);
 }, 30_000);

@@ -53,7 +53,12 @@ let doc1: Output;
 let doc2: Output;
 
 async function startIn(ns: string, args: string[], ready: RegExp): Promise<Output> {
-  const proc = Bun.spawn(["ip", "netns", "exec", ns, ...args], { cwd: tmp.dir, env: child_env, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["ip", "netns", "exec", ns, ...args], {
+    cwd: tmp.dir,
+    env: child_env,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
   procs.push(proc);
   const out = new Output(proc.stdout);
   const err = new Output(proc.stderr);
@@ -69,7 +74,9 @@ const patient = (who: string, input: string) =>
 beforeAll(async () => {
   if (unavailable) return;
   await build(dist);
-  await Bun.write(config, `# one deployment: the server on machine B, doctors and patients on machine A
+  await Bun.write(
+    config,
+    `# one deployment: the server on machine B, doctors and patients on machine A
 [server]
 host = "${serverIp}"
 port = 21000
@@ -82,7 +89,8 @@ port = 41000
 [doctors.doc2]
 host = "${patientsIp}"
 port = 42000
-`);
+`,
+  );
   server = await startIn(nsServer, [join(dist, "healthcenterserver"), "--config", config], /has port number: (\d+)/);
   doc1 = await startIn(nsPatients, [join(dist, "doctor"), "doctor1", "--config", config], /static UDP port (\d+)/);
   doc2 = await startIn(nsPatients, [join(dist, "doctor"), "doctor2", "--config", config], /static UDP port (\d+)/);
@@ -113,7 +121,11 @@ describe.skipIf(unavailable !== undefined)("two machines (network namespaces)", 
     expect(r.stdout).toContain(`has been sent to the doctor with port number 42000 and IP address ${patientsIp}`);
     expect(r.stdout).toMatch(/Cost\s+40/);
     await doc2.waitFor(/Doctor2 has sent estimated price \$ 40/);
-    await server.waitFor(new RegExp(`available time slots from patients with port number: \\d+ and IP Address: ${patientsIp.replaceAll(".", "\\.")}`));
+    await server.waitFor(
+      new RegExp(
+        `available time slots from patients with port number: \\d+ and IP Address: ${patientsIp.replaceAll(".", "\\.")}`,
+      ),
+    );
   });
 
   test("case 2 across machines: 8 is invalid and the patient is asked again", async () => {

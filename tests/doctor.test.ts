@@ -16,13 +16,23 @@ afterAll(async () => {
  * Sends raw datagrams from one socket and collects replies until `expected` have come,
  * or for `quietMs` when none are expected (an absence can only be waited out).
  */
-async function exchange(port: number, datagrams: (string | Uint8Array)[], expected = datagrams.length, quietMs = 300): Promise<string[]> {
+async function exchange(
+  port: number,
+  datagrams: (string | Uint8Array)[],
+  expected = datagrams.length,
+  quietMs = 300,
+): Promise<string[]> {
   const replies: string[] = [];
   let done = () => {};
   const all = new Promise<void>((resolve) => (done = resolve));
   const s = await Bun.udpSocket({
     hostname: loopback,
-    socket: { data: (_s, buf) => { replies.push(buf.toString()); if (replies.length >= expected) done(); } },
+    socket: {
+      data: (_s, buf) => {
+        replies.push(buf.toString());
+        if (replies.length >= expected) done();
+      },
+    },
   });
   for (const d of datagrams) s.send(d, port, loopback);
   await Promise.race([expected > 0 ? all : new Promise(() => {}), Bun.sleep(expected > 0 ? 5000 : quietMs)]);
@@ -44,12 +54,20 @@ test("a plan the doctor has no price for answers unknown", async () => {
 test("the doctor logs the seed's Phase3 lines", async () => {
   await requestQuote({ host: loopback, port: doc2.port, patient: "patient1", insurance: "insurance1" });
   await doc2.stdout.waitFor(/Doctor2 has sent estimated price \$ 40 to patient with port number \d+/);
-  expect(doc2.stdout.text).toMatch(/Doctor2 receives the request from the patient with port number \d+ and name Patient1 with the insurance plan insurance1/);
+  expect(doc2.stdout.text).toMatch(
+    /Doctor2 receives the request from the patient with port number \d+ and name Patient1 with the insurance plan insurance1/,
+  );
   expect(doc2.stdout.text).toContain("{'insurance1': '40', 'insurance2': '60', 'insurance3': '10'}");
 });
 
 test("oversized, empty and garbage datagrams are ignored, and the doctor keeps answering", async () => {
-  const junk = [new Uint8Array(0), new Uint8Array(4000).fill(65), new Uint8Array([0, 1, 2, 255, 254]), "a b c d", "\x1b[31m red"];
+  const junk = [
+    new Uint8Array(0),
+    new Uint8Array(4000).fill(65),
+    new Uint8Array([0, 1, 2, 255, 254]),
+    "a b c d",
+    "\x1b[31m red",
+  ];
   expect(await exchange(doc1.port, junk, 0)).toEqual([]);
   expect(await exchange(doc1.port, ["insurance3"])).toEqual(["50"]);
   await doc1.stdout.waitFor(/ignored a datagram/);
@@ -58,14 +76,25 @@ test("oversized, empty and garbage datagrams are ignored, and the doctor keeps a
 test("a quote asked of a doctor that answers nobody fails after the bounded retries", async () => {
   const silent = await Bun.udpSocket({ hostname: loopback, socket: { data() {} } });
   const started = Date.now();
-  const error = await requestQuote({ host: loopback, port: silent.port, patient: "p", insurance: "i", retries: 3, timeoutMs: 100 }).catch((e) => e);
+  const error = await requestQuote({
+    host: loopback,
+    port: silent.port,
+    patient: "p",
+    insurance: "i",
+    retries: 3,
+    timeoutMs: 100,
+  }).catch((e) => e);
   silent.close();
   expect(String(error)).toContain("after 3 tries");
   expect(Date.now() - started).toBeLessThan(2000);
 });
 
 test("usage errors exit 2 with a message", async () => {
-  const run = (args: string[]) => Bun.spawnSync([process.execPath, "roles/doctor.ts", ...args], { cwd: `${import.meta.dir}/..`, env: { ...process.env, NO_COLOR: "1" } });
+  const run = (args: string[]) =>
+    Bun.spawnSync([process.execPath, "roles/doctor.ts", ...args], {
+      cwd: `${import.meta.dir}/..`,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
   const noName = run([]);
   expect(noName.exitCode).toBe(2);
   expect(noName.stderr.toString()).toContain("which doctor?");

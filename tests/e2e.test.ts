@@ -28,10 +28,22 @@ beforeAll(async () => {
   await build(dist);
   doc1 = await startBinary([bin("doctor"), "doctor1", "--host", loopback, "--port", "0"], /static UDP port (\d+)/);
   doc2 = await startBinary([bin("doctor"), "doctor2", "--host", loopback, "--port", "0"], /static UDP port (\d+)/);
-  server = await startBinary([
-    bin("healthcenterserver"), "--host", loopback, "--port", "0", "--db", join(work, "b.db"),
-    "--doctor", `doc1=${loopback}:${doc1.port}`, "--doctor", `doc2=${loopback}:${doc2.port}`,
-  ], /has port number: (\d+)/);
+  server = await startBinary(
+    [
+      bin("healthcenterserver"),
+      "--host",
+      loopback,
+      "--port",
+      "0",
+      "--db",
+      join(work, "b.db"),
+      "--doctor",
+      `doc1=${loopback}:${doc1.port}`,
+      "--doctor",
+      `doc2=${loopback}:${doc2.port}`,
+    ],
+    /has port number: (\d+)/,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -53,7 +65,9 @@ describe("the four seed cases through the compiled binaries", () => {
     const r = await patient("patient1", "2\n");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`reserved to Patient1. The assigned doctor port number is ${doc2.port}`);
-    expect(r.stdout).toContain(`Phase3: Patient1 receive $ 40 estimation cost from doctor with port number ${doc2.port}`);
+    expect(r.stdout).toContain(
+      `Phase3: Patient1 receive $ 40 estimation cost from doctor with port number ${doc2.port}`,
+    );
     await server.out.waitFor(/confirms the following appointment 2 to patient with username patient1/);
     await doc2.out.waitFor(/Doctor2 has sent estimated price \$ 40/);
   });
@@ -147,37 +161,42 @@ describe("the patient on a real terminal (tmux)", () => {
     }
   });
 
-  test.skipIf(!hasTmux)("clack: appointments listed, a slot booked with its price after a confirm step, then cancelled", async () => {
-    const term = patientOnTerminal("pick");
-    const { screen, waitScreen } = term;
-    try {
-      await waitScreen(/What would you like to do\?/);
-      expect(screen()).toMatch(/You have no appointments yet|Your appointments/);
-      term.keys("Enter");
-      await waitScreen(/Pick an appointment[\s\S]*Back/);
-      expect(screen()).toMatch(/Doctor\d · about \$\d+/);
-      term.keys("Down");
-      await Bun.sleep(100);
-      term.keys("Enter");
-      const asked = /Book (\w+ \w+) with (Doctor\d), about \$(\d+)\?/.exec(await waitScreen(/Book \w+ \w+ with Doctor\d, about \$\d+\?/))!;
-      // The price is the doctor's for insurance1: doc1 30, doc2 40.
-      expect(asked[3]).toBe(asked[2] === "Doctor1" ? "30" : "40");
-      term.keys("Enter");
-      await waitScreen(/Booked[\s\S]*What would you like to do\?/);
-      expect(screen()).toMatch(new RegExp(`Doctor\\s+${asked[2]}`));
-      expect(screen()).toMatch(new RegExp(`Price\\s+about \\$${asked[3]}`));
-      await choose(term, "Cancel one");
-      await waitScreen(/Which appointment do you want to cancel\?/);
-      await choose(term, `${asked[1]} with ${asked[2]}`);
-      await waitScreen(/Cancel \w+ \w+ with Doctor\d\?/);
-      term.keys("Enter");
-      await waitScreen(new RegExp(`Cancelled ${asked[1]} with ${asked[2]}\\.[\\s\\S]*What would you like to do\\?`));
-      await choose(term, "Quit");
-      const final = await waitScreen(/EXIT=\d/);
-      expect(final).toContain("Goodbye.");
-      expect(final).toContain("EXIT=0");
-    } finally {
-      term.close();
-    }
-  });
+  test.skipIf(!hasTmux)(
+    "clack: appointments listed, a slot booked with its price after a confirm step, then cancelled",
+    async () => {
+      const term = patientOnTerminal("pick");
+      const { screen, waitScreen } = term;
+      try {
+        await waitScreen(/What would you like to do\?/);
+        expect(screen()).toMatch(/You have no appointments yet|Your appointments/);
+        term.keys("Enter");
+        await waitScreen(/Pick an appointment[\s\S]*Back/);
+        expect(screen()).toMatch(/Doctor\d · about \$\d+/);
+        term.keys("Down");
+        await Bun.sleep(100);
+        term.keys("Enter");
+        const asked = /Book (\w+ \w+) with (Doctor\d), about \$(\d+)\?/.exec(
+          await waitScreen(/Book \w+ \w+ with Doctor\d, about \$\d+\?/),
+        )!;
+        // The price is the doctor's for insurance1: doc1 30, doc2 40.
+        expect(asked[3]).toBe(asked[2] === "Doctor1" ? "30" : "40");
+        term.keys("Enter");
+        await waitScreen(/Booked[\s\S]*What would you like to do\?/);
+        expect(screen()).toMatch(new RegExp(`Doctor\\s+${asked[2]}`));
+        expect(screen()).toMatch(new RegExp(`Price\\s+about \\$${asked[3]}`));
+        await choose(term, "Cancel one");
+        await waitScreen(/Which appointment do you want to cancel\?/);
+        await choose(term, `${asked[1]} with ${asked[2]}`);
+        await waitScreen(/Cancel \w+ \w+ with Doctor\d\?/);
+        term.keys("Enter");
+        await waitScreen(new RegExp(`Cancelled ${asked[1]} with ${asked[2]}\\.[\\s\\S]*What would you like to do\\?`));
+        await choose(term, "Quit");
+        const final = await waitScreen(/EXIT=\d/);
+        expect(final).toContain("Goodbye.");
+        expect(final).toContain("EXIT=0");
+      } finally {
+        term.close();
+      }
+    },
+  );
 });

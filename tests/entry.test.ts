@@ -13,7 +13,10 @@ test("importing an entry file runs nothing; --version answers in-process with ex
 test("a bad flag is a usage error (exit 2) raised in-process, with a hint to --help", async () => {
   const err = await patientMain(["patient1", "--slot", "x"]).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(UsageError);
-  expect(describeFailure("patient", err)).toEqual({ code: 2, message: expect.stringContaining("(`patient --help` for usage)") });
+  expect(describeFailure("patient", err)).toEqual({
+    code: 2,
+    message: expect.stringContaining("(`patient --help` for usage)"),
+  });
 });
 
 test("each kind of error carries its own exit code; a bug is 70, not 'refused'", () => {

@@ -3,9 +3,11 @@ import { LineFramer } from "../shared/framing.ts";
 
 function feed(framer: LineFramer, chunks: (string | Uint8Array)[]) {
   const lines: string[] = [];
-  const events = chunks.map((c) => framer.push(typeof c === "string" ? Buffer.from(c, "latin1") : c, (l) => {
-    lines.push(l);
-  }));
+  const events = chunks.map((c) =>
+    framer.push(typeof c === "string" ? Buffer.from(c, "latin1") : c, (l) => {
+      lines.push(l);
+    }),
+  );
   return { lines, events };
 }
 
@@ -73,7 +75,12 @@ test("property: any split of the same bytes gives the same lines and events", ()
 function feedUntilOverflow(framer: LineFramer, chunks: Buffer[]): { lines: string[]; overflow: boolean } {
   const lines: string[] = [];
   for (const chunk of chunks) {
-    if (framer.push(chunk, (l) => { lines.push(l); }) === "overflow") return { lines, overflow: true };
+    if (
+      framer.push(chunk, (l) => {
+        lines.push(l);
+      }) === "overflow"
+    )
+      return { lines, overflow: true };
   }
   return { lines, overflow: false };
 }

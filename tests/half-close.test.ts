@@ -23,10 +23,16 @@ function sendThenHalfClose(port: number, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host: loopback, allowHalfOpen: true });
     let got = "";
-    const timer = setTimeout(() => { socket.destroy(); reject(new Error(`no close within 10 s; got ${JSON.stringify(got)}`)); }, 10_000);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no close within 10 s; got ${JSON.stringify(got)}`));
+    }, 10_000);
     socket.on("data", (d) => (got += d.toString("latin1")));
     socket.on("error", () => {});
-    socket.once("close", () => { clearTimeout(timer); resolve(got); });
+    socket.once("close", () => {
+      clearTimeout(timer);
+      resolve(got);
+    });
     socket.once("connect", () => socket.end(text));
   });
 }
@@ -35,11 +41,16 @@ test("a client that half-closes after its lines gets every reply, the slow login
   const db = join(tmp.dir, "half.db");
   const server = await startServer(["--data", dir, "--db", db]);
   try {
-    const got = await sendThenHalfClose(server.port, "authenticate patient1 password111\nslots doctor=doc2 limit=1\nselection 5\nmine\n");
+    const got = await sendThenHalfClose(
+      server.port,
+      "authenticate patient1 password111\nslots doctor=doc2 limit=1\nselection 5\nmine\n",
+    );
     expect(got).toBe("success\n2 Mon 09am doc2 42000\n\ndoc1 41000\n5 Mon 09am doc1 41000\n\n");
     expect(readBookings(db).get(5)).toBe("patient1");
     // The plaintext user's synchronous login, then a commit that waits: the same.
-    expect(await sendThenHalfClose(server.port, "authenticate patient2 password222\nselection 1\n")).toBe("success\ndoc1 41000\n");
+    expect(await sendThenHalfClose(server.port, "authenticate patient2 password222\nselection 1\n")).toBe(
+      "success\ndoc1 41000\n",
+    );
   } finally {
     await server.stop();
   }
@@ -69,7 +80,11 @@ test("past the lines a connection may queue behind a slow login, the queued ones
     const c = await Client.connect(server.port);
     c.write("authenticate patient1 password111\n" + "ping\n".repeat(backlog_lines_max + 5));
     const pongs = Array.from({ length: backlog_lines_max }, () => "pong");
-    expect(await linesUntilClosed(c)).toEqual(["success", ...pongs, "error too many requests without waiting for replies"]);
+    expect(await linesUntilClosed(c)).toEqual([
+      "success",
+      ...pongs,
+      "error too many requests without waiting for replies",
+    ]);
   } finally {
     await server.stop();
   }

@@ -7,7 +7,10 @@ import type { Subprocess } from "bun";
 export const root = join(import.meta.dir, "..");
 export const bun = process.execPath;
 export const loopback = "127.0.0.1";
-export const child_env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, CI: undefined } as Record<string, string | undefined>;
+export const child_env = { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, CI: undefined } as Record<
+  string,
+  string | undefined
+>;
 
 export function tempDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "appt-test-"));
@@ -39,13 +42,28 @@ export class Output {
     const m = this.text.match(pattern);
     if (m) return Promise.resolve(m);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output so far:\n${this.text}`)), timeoutMs);
-      this.waiters.push({ pattern, resolve: (m) => { clearTimeout(timer); resolve(m); } });
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${pattern}; output so far:\n${this.text}`)),
+        timeoutMs,
+      );
+      this.waiters.push({
+        pattern,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      });
     });
   }
 }
 
-export type Running = { proc: Subprocess<"ignore" | "pipe", "pipe", "pipe">; port: number; stdout: Output; stderr: Output; stop: () => Promise<number> };
+export type Running = {
+  proc: Subprocess<"ignore" | "pipe", "pipe", "pipe">;
+  port: number;
+  stdout: Output;
+  stderr: Output;
+  stop: () => Promise<number>;
+};
 
 export async function startRole(args: string[], ready: RegExp, stdin: "ignore" | "pipe" = "ignore"): Promise<Running> {
   const proc = Bun.spawn([bun, ...args], { cwd: root, env: child_env, stdin, stdout: "pipe", stderr: "pipe" });
@@ -57,7 +75,10 @@ export async function startRole(args: string[], ready: RegExp, stdin: "ignore" |
   const m = await Promise.race([stdout.waitFor(ready), exited]);
   exited.catch(() => {});
   return {
-    proc, port: Number(m[1]), stdout, stderr,
+    proc,
+    port: Number(m[1]),
+    stdout,
+    stderr,
     stop: async () => {
       proc.kill("SIGTERM");
       return proc.exited;
@@ -66,7 +87,10 @@ export async function startRole(args: string[], ready: RegExp, stdin: "ignore" |
 }
 
 export function startServer(args: string[] = []): Promise<Running> {
-  return startRole(["roles/healthcenterserver.ts", "--host", loopback, "--port", "0", ...args], /has port number: (\d+)/);
+  return startRole(
+    ["roles/healthcenterserver.ts", "--host", loopback, "--port", "0", ...args],
+    /has port number: (\d+)/,
+  );
 }
 
 export function startDoctor(name: string, args: string[] = []): Promise<Running> {
@@ -86,10 +110,22 @@ export class Client {
       hostname: host,
       port,
       socket: {
-        data: (_s, d) => { c.buffer += d.toString("latin1"); c.wake(); },
-        close: () => { c.closed = true; c.wake(); },
-        end: () => { c.closed = true; c.wake(); },
-        error: () => { c.closed = true; c.wake(); },
+        data: (_s, d) => {
+          c.buffer += d.toString("latin1");
+          c.wake();
+        },
+        close: () => {
+          c.closed = true;
+          c.wake();
+        },
+        end: () => {
+          c.closed = true;
+          c.wake();
+        },
+        error: () => {
+          c.closed = true;
+          c.wake();
+        },
       },
     });
     return c;
@@ -120,7 +156,10 @@ export class Client {
       if (left <= 0) throw new Error(`no reply within ${timeoutMs} ms (have ${JSON.stringify(this.buffer)})`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
-        this.waiting = () => { clearTimeout(t); resolve(); };
+        this.waiting = () => {
+          clearTimeout(t);
+          resolve();
+        };
       });
     }
   }
@@ -166,7 +205,9 @@ export async function login(port: number, user = "patient1", password = "passwor
 export async function writeDataDir(dir: string, slots: number, extra: Record<string, string> = {}): Promise<string> {
   const { embedded } = await import("../shared/fixtures.ts");
   const files: Record<string, string> = { ...embedded };
-  files["availabilities.txt"] = Array.from({ length: slots }, (_, i) => `${i + 1} Mon 09am ${i % 2 ? "doc2 42000" : "doc1 41000"}`).join("\n") + "\n";
+  files["availabilities.txt"] =
+    Array.from({ length: slots }, (_, i) => `${i + 1} Mon 09am ${i % 2 ? "doc2 42000" : "doc1 41000"}`).join("\n") +
+    "\n";
   Object.assign(files, extra);
   for (const [name, text] of Object.entries(files)) await Bun.write(join(dir, name), text);
   return dir;
@@ -192,7 +233,11 @@ export async function runToEnd(cmd: string[], input = "", timeoutMs = 20_000): P
   proc.stdin.write(input);
   await proc.stdin.end();
   const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   clearTimeout(timer);
   return { code, stdout, stderr, ms: Date.now() - started };
 }
@@ -210,10 +255,16 @@ export async function freeUdpPort(): Promise<number> {
 }
 
 /** Server and both doctors, with the server sending patients to the doctors' real ports. */
-export async function startSystem(serverArgs: string[] = []): Promise<{ server: Running; doc1: Running; doc2: Running; stop: () => Promise<void> }> {
+export async function startSystem(
+  serverArgs: string[] = [],
+): Promise<{ server: Running; doc1: Running; doc2: Running; stop: () => Promise<void> }> {
   const [doc1, doc2] = await Promise.all([startDoctor("doc1"), startDoctor("doc2")]);
   const server = await startServer([
-    "--doctor", `doc1=${loopback}:${doc1.port}`, "--doctor", `doc2=${loopback}:${doc2.port}`, ...serverArgs,
+    "--doctor",
+    `doc1=${loopback}:${doc1.port}`,
+    "--doctor",
+    `doc2=${loopback}:${doc2.port}`,
+    ...serverArgs,
   ]);
   return { server, doc1, doc2, stop: async () => void (await Promise.all([server.stop(), doc1.stop(), doc2.stop()])) };
 }

@@ -4,7 +4,19 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
-import { bun, child_env, Client, login, loopback, Output, root, rssMiB, startServer, tempDir, writeDataDir } from "./helpers.ts";
+import {
+  bun,
+  child_env,
+  Client,
+  login,
+  loopback,
+  Output,
+  root,
+  rssMiB,
+  startServer,
+  tempDir,
+  writeDataDir,
+} from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -13,7 +25,10 @@ afterAll(() => tmp.cleanup());
 async function rawSocket(port: number): Promise<Socket> {
   const s = connect(port, loopback);
   s.on("error", () => {});
-  await new Promise((resolve, reject) => { s.once("connect", resolve); s.once("error", reject); });
+  await new Promise((resolve, reject) => {
+    s.once("connect", resolve);
+    s.once("error", reject);
+  });
   return s;
 }
 
@@ -21,7 +36,10 @@ function closed(s: Socket, timeoutMs: number): Promise<boolean> {
   if (s.destroyed) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), timeoutMs);
-    s.once("close", () => { clearTimeout(timer); resolve(true); });
+    s.once("close", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
   });
 }
 
@@ -32,52 +50,116 @@ function cpuSeconds(pid: number): number {
 
 describe("connections cannot be held hostage", () => {
   const hasOpenssl = Bun.which("openssl") !== null;
-  test.skipIf(!hasOpenssl)("TLS handshakes that stall count against --max-connections and are closed at the login deadline", async () => {
-    const cert = join(tmp.dir, "cert.pem");
-    const key = join(tmp.dir, "key.pem");
-    expect(Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-      "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]).exitCode).toBe(0);
-    const server = await startServer(["--db", join(tmp.dir, "tls.db"), "--tls-cert", cert, "--tls-key", key, "--max-connections", "10", "--login-timeout", "1"]);
-    const tlsLogin = async (): Promise<string> => {
-      let text = "";
-      let done: (s: string) => void = () => {};
-      const reply = new Promise<string>((resolve) => (done = resolve));
-      const s = await Bun.connect({
-        hostname: loopback, port: server.port, tls: { ca: readFileSync(cert, "utf8") },
-        socket: {
-          handshake(sock) { sock.write("authenticate patient1 password111\n"); },
-          data(_s, d) { text += d.toString(); if (text.includes("\n")) done(text.split("\n")[0]!); },
-          close() { done(text.split("\n")[0] ?? ""); },
-          error() { done("error"); },
-        },
-      });
-      const r = await Promise.race([reply, Bun.sleep(5000).then(() => "timeout")]);
-      s.end();
-      return r;
-    };
-    try {
-      // Ten connections that never start (or never finish) a handshake take every place.
-      const stalled = await Promise.all(Array.from({ length: 10 }, () => rawSocket(server.port)));
-      await Bun.sleep(100); // the server has accepted them all
-      expect(await tlsLogin()).toBe("error too many connections, try again later");
-      // The login deadline (1 s) closes every stalled handshake; then a real TLS patient gets in.
-      const allClosed = await Promise.all(stalled.map((s) => closed(s, 5000)));
-      expect(allClosed.every(Boolean)).toBe(true);
-      expect(await tlsLogin()).toBe("success");
-    } finally {
-      await server.stop();
-    }
-  });
+  test.skipIf(!hasOpenssl)(
+    "TLS handshakes that stall count against --max-connections and are closed at the login deadline",
+    async () => {
+      const cert = join(tmp.dir, "cert.pem");
+      const key = join(tmp.dir, "key.pem");
+      expect(
+        Bun.spawnSync([
+          "openssl",
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          key,
+          "-out",
+          cert,
+          "-days",
+          "1",
+          "-subj",
+          "/CN=127.0.0.1",
+          "-addext",
+          "subjectAltName=IP:127.0.0.1",
+        ]).exitCode,
+      ).toBe(0);
+      const server = await startServer([
+        "--db",
+        join(tmp.dir, "tls.db"),
+        "--tls-cert",
+        cert,
+        "--tls-key",
+        key,
+        "--max-connections",
+        "10",
+        "--login-timeout",
+        "1",
+      ]);
+      const tlsLogin = async (): Promise<string> => {
+        let text = "";
+        let done: (s: string) => void = () => {};
+        const reply = new Promise<string>((resolve) => (done = resolve));
+        const s = await Bun.connect({
+          hostname: loopback,
+          port: server.port,
+          tls: { ca: readFileSync(cert, "utf8") },
+          socket: {
+            handshake(sock) {
+              sock.write("authenticate patient1 password111\n");
+            },
+            data(_s, d) {
+              text += d.toString();
+              if (text.includes("\n")) done(text.split("\n")[0]!);
+            },
+            close() {
+              done(text.split("\n")[0] ?? "");
+            },
+            error() {
+              done("error");
+            },
+          },
+        });
+        const r = await Promise.race([reply, Bun.sleep(5000).then(() => "timeout")]);
+        s.end();
+        return r;
+      };
+      try {
+        // Ten connections that never start (or never finish) a handshake take every place.
+        const stalled = await Promise.all(Array.from({ length: 10 }, () => rawSocket(server.port)));
+        await Bun.sleep(100); // the server has accepted them all
+        expect(await tlsLogin()).toBe("error too many connections, try again later");
+        // The login deadline (1 s) closes every stalled handshake; then a real TLS patient gets in.
+        const allClosed = await Promise.all(stalled.map((s) => closed(s, 5000)));
+        expect(allClosed.every(Boolean)).toBe(true);
+        expect(await tlsLogin()).toBe("success");
+      } finally {
+        await server.stop();
+      }
+    },
+  );
 
   test("slowloris: connections that never log in, or never finish a line, lose their place within the deadlines", async () => {
-    const server = await startServer(["--db", join(tmp.dir, "slow.db"), "--max-connections", "20", "--login-timeout", "2", "--line-timeout", "1"]);
+    const server = await startServer([
+      "--db",
+      join(tmp.dir, "slow.db"),
+      "--max-connections",
+      "20",
+      "--login-timeout",
+      "2",
+      "--line-timeout",
+      "1",
+    ]);
     try {
       // Twenty clients fill the cap, each sending one byte of a login every 200 ms, never a whole line.
       const slow = await Promise.all(Array.from({ length: 20 }, () => rawSocket(server.port)));
       const text = "authenticate patient1 password111\n";
       let at = 0;
-      const trickle = setInterval(() => { for (const s of slow) if (!s.destroyed) s.write(text[at % 20]!); at++; }, 200);
-      const replies = slow.map((s) => new Promise<string>((resolve) => { let t = ""; s.on("data", (d) => { t += d; }); s.once("close", () => resolve(t)); }));
+      const trickle = setInterval(() => {
+        for (const s of slow) if (!s.destroyed) s.write(text[at % 20]!);
+        at++;
+      }, 200);
+      const replies = slow.map(
+        (s) =>
+          new Promise<string>((resolve) => {
+            let t = "";
+            s.on("data", (d) => {
+              t += d;
+            });
+            s.once("close", () => resolve(t));
+          }),
+      );
       try {
         const extra = await Client.connect(server.port);
         expect(await extra.line()).toBe("error too many connections, try again later");
@@ -90,7 +172,13 @@ describe("connections cannot be held hostage", () => {
       }
       // Connected, never a login (whole lines that are not logins are closed after three errors anyway): the login deadline.
       const silent = await rawSocket(server.port);
-      const silentReply = new Promise<string>((resolve) => { let t = ""; silent.on("data", (d) => { t += d; }); silent.once("close", () => resolve(t)); });
+      const silentReply = new Promise<string>((resolve) => {
+        let t = "";
+        silent.on("data", (d) => {
+          t += d;
+        });
+        silent.once("close", () => resolve(t));
+      });
       const started = Date.now();
       expect(await Promise.race([silentReply, Bun.sleep(6000).then(() => "still open")])).toBe("error login timeout\n");
       expect(Date.now() - started).toBeLessThan(3500);
@@ -106,35 +194,55 @@ describe("connections cannot be held hostage", () => {
   });
 
   const hasPrlimit = Bun.which("prlimit") !== null;
-  test.skipIf(!hasPrlimit)("with a low file-descriptor limit the cap stays below it: the rest are told, and the CPU stays idle", async () => {
-    const proc = Bun.spawn(["prlimit", "--nofile=120:120", bun, "roles/healthcenterserver.ts", "--host", loopback, "--port", "0",
-      "--db", join(tmp.dir, "fd.db"), "--max-connections", "1000"], { cwd: root, env: child_env, stdout: "pipe", stderr: "pipe" });
-    const out = new Output(proc.stdout);
-    const sockets: Client[] = [];
-    try {
-      const port = Number((await out.waitFor(/has port number: (\d+)/))[1]);
-      const m = await out.waitFor(/at most (\d+) connections for file descriptor limit 120 \(lowered from --max-connections\)/);
-      const cap = Number(m[1]);
-      expect(cap).toBeGreaterThan(20);
-      expect(cap).toBeLessThan(120);
-      for (let i = 0; i < cap; i++) sockets.push(await login(port));
-      const turnedAway: string[] = [];
-      for (let i = 0; i < 20; i++) {
-        const c = await Client.connect(port);
-        turnedAway.push((await c.line(5000)) ?? "closed");
-        c.close();
+  test.skipIf(!hasPrlimit)(
+    "with a low file-descriptor limit the cap stays below it: the rest are told, and the CPU stays idle",
+    async () => {
+      const proc = Bun.spawn(
+        [
+          "prlimit",
+          "--nofile=120:120",
+          bun,
+          "roles/healthcenterserver.ts",
+          "--host",
+          loopback,
+          "--port",
+          "0",
+          "--db",
+          join(tmp.dir, "fd.db"),
+          "--max-connections",
+          "1000",
+        ],
+        { cwd: root, env: child_env, stdout: "pipe", stderr: "pipe" },
+      );
+      const out = new Output(proc.stdout);
+      const sockets: Client[] = [];
+      try {
+        const port = Number((await out.waitFor(/has port number: (\d+)/))[1]);
+        const m = await out.waitFor(
+          /at most (\d+) connections for file descriptor limit 120 \(lowered from --max-connections\)/,
+        );
+        const cap = Number(m[1]);
+        expect(cap).toBeGreaterThan(20);
+        expect(cap).toBeLessThan(120);
+        for (let i = 0; i < cap; i++) sockets.push(await login(port));
+        const turnedAway: string[] = [];
+        for (let i = 0; i < 20; i++) {
+          const c = await Client.connect(port);
+          turnedAway.push((await c.line(5000)) ?? "closed");
+          c.close();
+        }
+        expect(turnedAway.every((l) => l === "error too many connections, try again later")).toBe(true);
+        const cpu = cpuSeconds(proc.pid);
+        await Bun.sleep(1000);
+        expect(cpuSeconds(proc.pid) - cpu).toBeLessThan(0.3);
+        expect((await sockets[0]!.available()).length).toBe(6);
+      } finally {
+        for (const c of sockets) c.close();
+        proc.kill("SIGTERM");
+        await proc.exited;
       }
-      expect(turnedAway.every((l) => l === "error too many connections, try again later")).toBe(true);
-      const cpu = cpuSeconds(proc.pid);
-      await Bun.sleep(1000);
-      expect(cpuSeconds(proc.pid) - cpu).toBeLessThan(0.3);
-      expect((await sockets[0]!.available()).length).toBe(6);
-    } finally {
-      for (const c of sockets) c.close();
-      proc.kill("SIGTERM");
-      await proc.exited;
-    }
-  });
+    },
+  );
 });
 
 describe("memory is bounded in total", () => {
@@ -145,12 +253,16 @@ describe("memory is bounded in total", () => {
     try {
       const before = rssMiB(server.proc.pid);
       for (let batch = 0; batch < 6; batch++) {
-        sockets.push(...await Promise.all(Array.from({ length: 50 }, async () => {
-          const s = await rawSocket(server.port);
-          s.pause(); // never read
-          s.write("authenticate patient1 password111\n" + "available\n".repeat(40));
-          return s;
-        })));
+        sockets.push(
+          ...(await Promise.all(
+            Array.from({ length: 50 }, async () => {
+              const s = await rawSocket(server.port);
+              s.pause(); // never read
+              s.write("authenticate patient1 password111\n" + "available\n".repeat(40));
+              return s;
+            }),
+          )),
+        );
       }
       await Bun.sleep(1500); // let the server produce all it will for them
       const grown = rssMiB(server.proc.pid) - before;
@@ -168,7 +280,9 @@ describe("memory is bounded in total", () => {
     // 4000 slots with long day and time names: each `available` reply is one cached buffer of about 2 MB.
     const dir = join(tmp.dir, "cap");
     const [day, time] = ["D".repeat(250), "T".repeat(250)];
-    await writeDataDir(dir, 0, { "availabilities.txt": Array.from({ length: 4000 }, (_, i) => `${i + 1} ${day} ${time} doc1 41000\n`).join("") });
+    await writeDataDir(dir, 0, {
+      "availabilities.txt": Array.from({ length: 4000 }, (_, i) => `${i + 1} ${day} ${time} doc1 41000\n`).join(""),
+    });
     const server = await startServer(["--db", join(dir, "b.db"), "--data", dir, "--max-queued-mb", "1", "--quiet"]);
     const sockets: Socket[] = [];
     try {
@@ -177,12 +291,17 @@ describe("memory is bounded in total", () => {
       for (let i = 0; i < 40; i++) {
         const s = await rawSocket(server.port);
         let got = 0;
-        s.on("data", (d) => { got += d.length; if (got >= i * 50_000) s.pause(); });
+        s.on("data", (d) => {
+          got += d.length;
+          if (got >= i * 50_000) s.pause();
+        });
         if (i === 0) s.pause();
         s.write("authenticate patient1 password111\n" + "available\n".repeat(4));
         sockets.push(s);
       }
-      await server.stdout.waitFor(/Dropping 127\.0\.0\.1:\d+: the server holds more than 1048576 bytes of unread replies; this reader is the slowest/);
+      await server.stdout.waitFor(
+        /Dropping 127\.0\.0\.1:\d+: the server holds more than 1048576 bytes of unread replies; this reader is the slowest/,
+      );
       for (let i = 0; i < 5; i++) expect((await reader.available()).length).toBe(4000);
       const dropped = await Promise.all(sockets.map((s) => closed(s, 100)));
       expect(dropped.some(Boolean)).toBe(true);

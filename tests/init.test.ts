@@ -12,7 +12,14 @@ test("init, piped: writes a complete data directory, shows each generated passwo
   const dir = join(tmp.dir, "fresh", "data");
   const r = await server("init", dir);
   expect(r.code).toBe(0);
-  expect(readdirSync(dir).sort()).toEqual(["availabilities.txt", "doc1.txt", "doc2.txt", "patient1insurance.txt", "patient2insurance.txt", "users.txt"]);
+  expect(readdirSync(dir).sort()).toEqual([
+    "availabilities.txt",
+    "doc1.txt",
+    "doc2.txt",
+    "patient1insurance.txt",
+    "patient2insurance.txt",
+    "users.txt",
+  ]);
   expect(statSync(join(dir, "users.txt")).mode & 0o777).toBe(0o600);
   const users = readFileSync(join(dir, "users.txt"), "utf8");
   expect(users).toMatch(/^patient1 \$argon2id\$/m);
@@ -71,7 +78,11 @@ test("the embedded seed's warning points at init", async () => {
 
 test.skipIf(Bun.which("tmux") === null)("init on a terminal asks each password twice and shows none", async () => {
   const dir = join(tmp.dir, "asked");
-  const term = onTerminal("init", `NO_COLOR=1 ${bun} ${join(root, "roles/healthcenterserver.ts")} init ${dir} --user alice; echo EXIT=$?; sleep 30`, 30);
+  const term = onTerminal(
+    "init",
+    `NO_COLOR=1 ${bun} ${join(root, "roles/healthcenterserver.ts")} init ${dir} --user alice; echo EXIT=$?; sleep 30`,
+    30,
+  );
   const { waitScreen } = term;
   try {
     await waitScreen(/New password for alice/);

@@ -3,7 +3,19 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { closeSync, constants, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { bun, child_env, Client, login, loginFrom, loopback, Output, readBookings, root, startServer, tempDir } from "./helpers.ts";
+import {
+  bun,
+  child_env,
+  Client,
+  login,
+  loginFrom,
+  loopback,
+  Output,
+  readBookings,
+  root,
+  startServer,
+  tempDir,
+} from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -33,16 +45,25 @@ async function untilListening(port: number, timeoutMs = 10_000): Promise<void> {
 /** Many failed logins from 127.0.0.2 (so the throttle spares 127.0.0.1), on `connections` connections of three tries each. */
 async function failedLogins(port: number, connections: number): Promise<void> {
   const { connect } = await import("node:net");
-  await Promise.all(Array.from({ length: connections }, (_, i) => new Promise<void>((resolve) => {
-    const socket = connect({ port, host: loopback, localAddress: "127.0.0.2" });
-    const timer = setTimeout(() => socket.destroy(), 10_000);
-    socket.on("error", () => {});
-    socket.on("data", () => {});
-    socket.once("close", () => { clearTimeout(timer); resolve(); });
-    socket.once("connect", () => {
-      for (let k = 0; k < 3; k++) socket.write(`authenticate nobody${i} wrong${k}\n`);
-    });
-  })));
+  await Promise.all(
+    Array.from(
+      { length: connections },
+      (_, i) =>
+        new Promise<void>((resolve) => {
+          const socket = connect({ port, host: loopback, localAddress: "127.0.0.2" });
+          const timer = setTimeout(() => socket.destroy(), 10_000);
+          socket.on("error", () => {});
+          socket.on("data", () => {});
+          socket.once("close", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          socket.once("connect", () => {
+            for (let k = 0; k < 3; k++) socket.write(`authenticate nobody${i} wrong${k}\n`);
+          });
+        }),
+    ),
+  );
 }
 
 /** A text file's content, polled until `pattern` shows (bounded). */
@@ -50,7 +71,11 @@ async function waitInFile(path: string, pattern: RegExp, timeoutMs = 10_000): Pr
   const deadline = Date.now() + timeoutMs;
   while (true) {
     let text = "";
-    try { text = readFileSync(path, "utf8"); } catch { /* not there yet */ }
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      /* not there yet */
+    }
     const m = text.match(pattern);
     if (m) return m;
     if (Date.now() > deadline) throw new Error(`no ${pattern} in ${path}:\n${text.slice(-2000)}`);
@@ -63,10 +88,17 @@ describe("a log that cannot be written never stops the service", () => {
     const port = freeTcpPort();
     const full = openSync("/dev/full", "w");
     const dbPath = join(tmp.dir, "full.db");
-    const server = Bun.spawn([bun, "roles/healthcenterserver.ts", "--host", loopback, "--port", String(port), "--db", dbPath],
-      { cwd: root, env: child_env, stdout: full, stderr: full });
+    const server = Bun.spawn(
+      [bun, "roles/healthcenterserver.ts", "--host", loopback, "--port", String(port), "--db", dbPath],
+      { cwd: root, env: child_env, stdout: full, stderr: full },
+    );
     const udpPort = freeTcpPort();
-    const doctor = Bun.spawn([bun, "roles/doctor.ts", "doc1", "--host", loopback, "--port", String(udpPort)], { cwd: root, env: child_env, stdout: full, stderr: full });
+    const doctor = Bun.spawn([bun, "roles/doctor.ts", "doc1", "--host", loopback, "--port", String(udpPort)], {
+      cwd: root,
+      env: child_env,
+      stdout: full,
+      stderr: full,
+    });
     closeSync(full);
     try {
       await untilListening(port);
@@ -75,7 +107,10 @@ describe("a log that cannot be written never stops the service", () => {
       expect(await c.request("selection 2")).toBe("doc2 42000");
       c.close();
       const { requestQuote } = await import("../roles/patient/quote.ts");
-      for (let i = 0; i < 3; i++) expect(await requestQuote({ host: loopback, port: udpPort, patient: "patient1", insurance: "insurance1" })).toBe(30);
+      for (let i = 0; i < 3; i++)
+        expect(
+          await requestQuote({ host: loopback, port: udpPort, patient: "patient1", insurance: "insurance1" }),
+        ).toBe(30);
       expect(server.exitCode).toBeNull();
       expect(doctor.exitCode).toBeNull();
       server.kill("SIGTERM");
@@ -90,55 +125,87 @@ describe("a log that cannot be written never stops the service", () => {
   });
 
   const canMount = Bun.spawnSync(["unshare", "-m", "true"]).exitCode === 0;
-  test.skipIf(!canMount)("a log on a full tmpfs drops lines, serves on, and says how many it dropped once there is room", async () => {
-    const mnt = join(tmp.dir, "mnt");
-    Bun.spawnSync(["mkdir", "-p", mnt]);
-    const script = 'mount -t tmpfs -o size=256k tmpfs "$0" && exec "$@" > "$0/server.log"';
-    const proc = Bun.spawn(["unshare", "-m", "--propagation", "private", "sh", "-c", script, mnt,
-      bun, "roles/healthcenterserver.ts", "--host", loopback, "--port", "0", "--db", join(tmp.dir, "tmpfs.db")],
-      { cwd: root, env: child_env, stdout: "ignore", stderr: "pipe" });
-    const stderr = new Output(proc.stderr);
-    try {
-      // unshare and sh exec in place, so the server's pid sees the tmpfs at /proc/PID/root.
-      const inside = `/proc/${proc.pid}/root${mnt}`;
-      const logPath = join(inside, "server.log");
-      const port = Number((await waitInFile(logPath, /has port number: (\d+)/))[1]);
-      // Fill the disk to the last byte.
-      const filler = openSync(join(inside, "filler"), "w");
-      const block = Buffer.alloc(4096, 120);
-      let full = false;
-      for (let i = 0; i < 1000 && !full; i++) {
-        try { writeSync(filler, block); } catch { full = true; }
+  test.skipIf(!canMount)(
+    "a log on a full tmpfs drops lines, serves on, and says how many it dropped once there is room",
+    async () => {
+      const mnt = join(tmp.dir, "mnt");
+      Bun.spawnSync(["mkdir", "-p", mnt]);
+      const script = 'mount -t tmpfs -o size=256k tmpfs "$0" && exec "$@" > "$0/server.log"';
+      const proc = Bun.spawn(
+        [
+          "unshare",
+          "-m",
+          "--propagation",
+          "private",
+          "sh",
+          "-c",
+          script,
+          mnt,
+          bun,
+          "roles/healthcenterserver.ts",
+          "--host",
+          loopback,
+          "--port",
+          "0",
+          "--db",
+          join(tmp.dir, "tmpfs.db"),
+        ],
+        { cwd: root, env: child_env, stdout: "ignore", stderr: "pipe" },
+      );
+      const stderr = new Output(proc.stderr);
+      try {
+        // unshare and sh exec in place, so the server's pid sees the tmpfs at /proc/PID/root.
+        const inside = `/proc/${proc.pid}/root${mnt}`;
+        const logPath = join(inside, "server.log");
+        const port = Number((await waitInFile(logPath, /has port number: (\d+)/))[1]);
+        // Fill the disk to the last byte.
+        const filler = openSync(join(inside, "filler"), "w");
+        const block = Buffer.alloc(4096, 120);
+        let full = false;
+        for (let i = 0; i < 1000 && !full; i++) {
+          try {
+            writeSync(filler, block);
+          } catch {
+            full = true;
+          }
+        }
+        for (let i = 0; i < 64 && full; i++) {
+          try {
+            writeSync(filler, block.subarray(0, 1));
+          } catch {
+            break;
+          }
+        }
+        closeSync(filler);
+        expect(full).toBe(true);
+        const sizeFull = statSync(logPath).size;
+        await failedLogins(port, 20);
+        const c = await login(port);
+        expect(await c.request("selection 3")).toBe("doc1 41000");
+        c.close();
+        // The log says so on stderr once its first write fails (the lines wait up to 10 ms first).
+        await stderr.waitFor(/log: standard output cannot be written \(ENOSPC writing the log\)/);
+        expect(proc.exitCode).toBeNull();
+        expect(statSync(logPath).size).toBeLessThanOrEqual(sizeFull + 4096);
+        unlinkSync(join(inside, "filler"));
+        // The next lines after the retry interval get through, headed by the count of those lost.
+        let m: RegExpMatchArray | undefined;
+        for (let i = 0; i < 5 && !m; i++) {
+          (await login(port, "patient2", "password222")).close();
+          m = await waitInFile(logPath, /log: (\d+) lines were dropped \(ENOSPC writing the log\)/, 2_000).catch(
+            () => undefined,
+          );
+        }
+        if (!m)
+          throw new Error(`no report of dropped lines; the log ends:\n${readFileSync(logPath, "utf8").slice(-3000)}`);
+        expect(Number(m[1])).toBeGreaterThan(10);
+        proc.kill("SIGTERM");
+        expect(await proc.exited).toBe(0);
+      } finally {
+        proc.kill("SIGKILL");
       }
-      for (let i = 0; i < 64 && full; i++) {
-        try { writeSync(filler, block.subarray(0, 1)); } catch { break; }
-      }
-      closeSync(filler);
-      expect(full).toBe(true);
-      const sizeFull = statSync(logPath).size;
-      await failedLogins(port, 20);
-      const c = await login(port);
-      expect(await c.request("selection 3")).toBe("doc1 41000");
-      c.close();
-      // The log says so on stderr once its first write fails (the lines wait up to 10 ms first).
-      await stderr.waitFor(/log: standard output cannot be written \(ENOSPC writing the log\)/);
-      expect(proc.exitCode).toBeNull();
-      expect(statSync(logPath).size).toBeLessThanOrEqual(sizeFull + 4096);
-      unlinkSync(join(inside, "filler"));
-      // The next lines after the retry interval get through, headed by the count of those lost.
-      let m: RegExpMatchArray | undefined;
-      for (let i = 0; i < 5 && !m; i++) {
-        (await login(port, "patient2", "password222")).close();
-        m = await waitInFile(logPath, /log: (\d+) lines were dropped \(ENOSPC writing the log\)/, 2_000).catch(() => undefined);
-      }
-      if (!m) throw new Error(`no report of dropped lines; the log ends:\n${readFileSync(logPath, "utf8").slice(-3000)}`);
-      expect(Number(m[1])).toBeGreaterThan(10);
-      proc.kill("SIGTERM");
-      expect(await proc.exited).toBe(0);
-    } finally {
-      proc.kill("SIGKILL");
-    }
-  });
+    },
+  );
 
   test("a stdout pipe whose reader stops does not stop the server", async () => {
     const fifo = join(tmp.dir, "stuck.fifo");
@@ -148,15 +215,34 @@ describe("a log that cannot be written never stops the service", () => {
     const dir = join(tmp.dir, "stuck");
     const { writeDataDir } = await import("./helpers.ts");
     await writeDataDir(dir, 200);
-    const proc = Bun.spawn([bun, "roles/healthcenterserver.ts", "--host", loopback, "--port", "0", "--db", join(dir, "b.db"), "--data", dir, "--bookings-per-patient", "0"],
-      { cwd: root, env: child_env, stdout: writer, stderr: "pipe" });
+    const proc = Bun.spawn(
+      [
+        bun,
+        "roles/healthcenterserver.ts",
+        "--host",
+        loopback,
+        "--port",
+        "0",
+        "--db",
+        join(dir, "b.db"),
+        "--data",
+        dir,
+        "--bookings-per-patient",
+        "0",
+      ],
+      { cwd: root, env: child_env, stdout: writer, stderr: "pipe" },
+    );
     closeSync(writer);
     try {
       const buf = Buffer.alloc(65536);
       let text = "";
       const deadline = Date.now() + 10_000;
       while (!/has port number: \d+/.test(text) && Date.now() < deadline) {
-        try { text += buf.toString("utf8", 0, readSync(reader, buf)); } catch { await Bun.sleep(10); }
+        try {
+          text += buf.toString("utf8", 0, readSync(reader, buf));
+        } catch {
+          await Bun.sleep(10);
+        }
       }
       const port = Number(/has port number: (\d+)/.exec(text)![1]);
       // From here nobody reads. Make far more log than the pipe holds (64 KiB), then serve.
@@ -187,31 +273,53 @@ describe("log volume is bounded", () => {
     const logPath = join(tmp.dir, "flood.log");
     const out = openSync(logPath, "w");
     const port = freeTcpPort();
-    const proc = Bun.spawn([bun, "roles/healthcenterserver.ts", "--host", loopback, "--port", String(port), "--db", join(tmp.dir, "flood.db"), "--login-window", "1"],
-      { cwd: root, env: child_env, stdout: out, stderr: "pipe" });
+    const proc = Bun.spawn(
+      [
+        bun,
+        "roles/healthcenterserver.ts",
+        "--host",
+        loopback,
+        "--port",
+        String(port),
+        "--db",
+        join(tmp.dir, "flood.db"),
+        "--login-window",
+        "1",
+      ],
+      { cwd: root, env: child_env, stdout: out, stderr: "pipe" },
+    );
     closeSync(out);
     try {
       await untilListening(port);
       // Two seconds of failed logins from several addresses, as fast as they are answered (bounded in count).
       const until = Date.now() + 2_000;
       let tries = 0;
-      await Promise.all(Array.from({ length: 8 }, async (_, w) => {
-        while (Date.now() < until && tries < 20_000) {
-          tries += 3;
-          await failedLogins(port, 1).catch(() => {});
-          void w;
-        }
-      }));
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, w) => {
+          while (Date.now() < until && tries < 20_000) {
+            tries += 3;
+            await failedLogins(port, 1).catch(() => {});
+            void w;
+          }
+        }),
+      );
       expect(tries).toBeGreaterThan(300);
       const size = statSync(logPath).size;
       // Causes are capped at 100 lines a second each: about 4 causes x 100 lines x 150 bytes a second.
       expect(size).toBeLessThan(400 * 1024);
-      await waitInFile(logPath, /log: \d+ more lines about (refused logins|logins|dropped connections) in that second were not logged/, 3_000);
+      await waitInFile(
+        logPath,
+        /log: \d+ more lines about (refused logins|logins|dropped connections) in that second were not logged/,
+        3_000,
+      );
       // The cap is per second: a login once the flood is over is logged again (bounded retries).
       let logged = false;
       for (let i = 0; i < 4 && !logged; i++) {
         expect(await loginFrom(port, "127.0.0.9", "patient2", "password222")).toBe("success");
-        logged = await waitInFile(logPath, /sends the response: Success to patient with username patient2/, 1_000).then(() => true, () => false);
+        logged = await waitInFile(logPath, /sends the response: Success to patient with username patient2/, 1_000).then(
+          () => true,
+          () => false,
+        );
       }
       expect(logged).toBe(true);
     } finally {
@@ -224,7 +332,12 @@ describe("log volume is bounded", () => {
     const logPath = join(tmp.dir, "doctor-flood.log");
     const out = openSync(logPath, "w");
     const port = freeTcpPort();
-    const proc = Bun.spawn([bun, "roles/doctor.ts", "doc2", "--host", loopback, "--port", String(port)], { cwd: root, env: child_env, stdout: out, stderr: "pipe" });
+    const proc = Bun.spawn([bun, "roles/doctor.ts", "doc2", "--host", loopback, "--port", String(port)], {
+      cwd: root,
+      env: child_env,
+      stdout: out,
+      stderr: "pipe",
+    });
     closeSync(out);
     try {
       await waitInFile(logPath, /static UDP port/);
@@ -232,12 +345,17 @@ describe("log volume is bounded", () => {
       const until = Date.now() + 2_000;
       let sent = 0;
       while (Date.now() < until && sent < 400_000) {
-        for (let i = 0; i < 200; i++, sent++) s.send(i % 3 ? "patient1 insurance1" : "\x00garbage with more words", port, loopback);
+        for (let i = 0; i < 200; i++, sent++)
+          s.send(i % 3 ? "patient1 insurance1" : "\x00garbage with more words", port, loopback);
         await Bun.sleep(0);
       }
       s.close();
       expect(sent).toBeGreaterThan(10_000);
-      await waitInFile(logPath, /log: \d+ more lines about (quotes|ignored datagrams) in that second were not logged/, 3_000);
+      await waitInFile(
+        logPath,
+        /log: \d+ more lines about (quotes|ignored datagrams) in that second were not logged/,
+        3_000,
+      );
       expect(statSync(logPath).size).toBeLessThan(400 * 1024);
       const { requestQuote } = await import("../roles/patient/quote.ts");
       expect(await requestQuote({ host: loopback, port, patient: "patient1", insurance: "insurance3" })).toBe(10);
@@ -273,7 +391,10 @@ describe("log formats", () => {
       expect(await c.request("selection 4")).toBe("doc1 41000");
       c.close();
       await server.stdout.waitFor(/"event":"booking.confirmed"/);
-      const records = server.stdout.text.trim().split("\n").map((l) => JSON.parse(l));
+      const records = server.stdout.text
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
       for (const r of records) {
         expect(Object.keys(r)).toEqual(["ts", "level", "event", "msg", "fields"]);
         expect(Number.isNaN(Date.parse(r.ts))).toBe(false);
@@ -298,9 +419,13 @@ describe("log formats", () => {
       expect(await c.request("reschedule 5 6")).toBe("doc2 42000");
       expect(await c.request("cancel 6")).toBe("cancelled");
       c.close();
-      await server.stdout.waitFor(/audit Phase2: The Health Center Server confirms the following appointment 5 to patient with username patient2/);
+      await server.stdout.waitFor(
+        /audit Phase2: The Health Center Server confirms the following appointment 5 to patient with username patient2/,
+      );
       await server.stdout.waitFor(/audit patient2 moved from slot 5 to slot 6\n[^]*audit Slot 6 cancelled by patient2/);
-      expect(server.stdout.text).toMatch(/audit Phase1: The Health Center Server sends the response: Failure to patient with username patient1/);
+      expect(server.stdout.text).toMatch(
+        /audit Phase1: The Health Center Server sends the response: Failure to patient with username patient1/,
+      );
       expect(server.stdout.text).not.toContain("received request");
       expect(server.stdout.text).not.toContain("Success to patient");
       expect(server.stdout.text).not.toContain("User database");
@@ -312,7 +437,13 @@ describe("log formats", () => {
   test("on a terminal the seed's wording is printed as it is, user list on each login", async () => {
     const db = join(tmp.dir, "tty.db");
     const cmd = `${bun} roles/healthcenterserver.ts --host ${loopback} --port 0 --db ${db}`;
-    const proc = Bun.spawn(["script", "-qfec", cmd, "/dev/null"], { cwd: root, env: child_env, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(["script", "-qfec", cmd, "/dev/null"], {
+      cwd: root,
+      env: child_env,
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const out = new Output(proc.stdout);
     try {
       const port = Number((await out.waitFor(/has port number: (\d+)/))[1]);
@@ -320,7 +451,9 @@ describe("log formats", () => {
       await out.waitFor(/Success to patient with username patient1/);
       const text = out.text.replace(/\r/g, "");
       expect(text).toMatch(/^Phase1: The Health Center Server has port number: \d+ and IP address: 127\.0\.0\.1\n/m);
-      expect(text).toContain("-----\nPhase1: The Health Center Server has received request from a patient with username patient1 and password ********\nUser database:\npatient1 ********\npatient2 ********\n");
+      expect(text).toContain(
+        "-----\nPhase1: The Health Center Server has received request from a patient with username patient1 and password ********\nUser database:\npatient1 ********\npatient2 ********\n",
+      );
       expect(text).not.toMatch(stamped);
     } finally {
       proc.kill("SIGTERM");
@@ -328,4 +461,3 @@ describe("log formats", () => {
     }
   });
 });
-

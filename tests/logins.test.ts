@@ -12,28 +12,47 @@ afterAll(() => tmp.cleanup());
 let dir = "";
 beforeAll(async () => {
   // patient1 and alice hashed, patient2 still plaintext: the mix `users add` leaves on the seed data.
-  const [h1, ha] = await Promise.all([Bun.password.hash("password111", "argon2id"), Bun.password.hash("alice-secret", "argon2id")]);
-  dir = await writeDataDir(join(tmp.dir, "data"), 6, { "users.txt": `patient1 ${h1}\npatient2 password222\nalice ${ha}\n` });
+  const [h1, ha] = await Promise.all([
+    Bun.password.hash("password111", "argon2id"),
+    Bun.password.hash("alice-secret", "argon2id"),
+  ]);
+  dir = await writeDataDir(join(tmp.dir, "data"), 6, {
+    "users.txt": `patient1 ${h1}\npatient2 password222\nalice ${ha}\n`,
+  });
 });
 
 /** `count` connections from `source`, each sending one login line at once; resolves with the replies. */
 function parallelLogins(port: number, source: string, count: number, line: (i: number) => string): Promise<string[]> {
-  return Promise.all(Array.from({ length: count }, (_, i) => new Promise<string>((resolve) => {
-    const socket = connect({ port, host: loopback, localAddress: source });
-    let text = "";
-    const timer = setTimeout(() => socket.destroy(), 20_000);
-    socket.on("error", () => {});
-    socket.on("data", (d) => {
-      text += d.toString();
-      if (text.includes("\n")) socket.destroy();
-    });
-    socket.once("close", () => { clearTimeout(timer); resolve(text.split("\n")[0]!); });
-    socket.once("connect", () => socket.write(line(i) + "\n"));
-  })));
+  return Promise.all(
+    Array.from(
+      { length: count },
+      (_, i) =>
+        new Promise<string>((resolve) => {
+          const socket = connect({ port, host: loopback, localAddress: source });
+          let text = "";
+          const timer = setTimeout(() => socket.destroy(), 20_000);
+          socket.on("error", () => {});
+          socket.on("data", (d) => {
+            text += d.toString();
+            if (text.includes("\n")) socket.destroy();
+          });
+          socket.once("close", () => {
+            clearTimeout(timer);
+            resolve(text.split("\n")[0]!);
+          });
+          socket.once("connect", () => socket.write(line(i) + "\n"));
+        }),
+    ),
+  );
 }
 
 /** Milliseconds a single login takes from `source`. */
-async function timedLogin(port: number, source: string, user: string, password: string): Promise<{ reply: string; ms: number }> {
+async function timedLogin(
+  port: number,
+  source: string,
+  user: string,
+  password: string,
+): Promise<{ reply: string; ms: number }> {
   const started = performance.now();
   const reply = await loginFrom(port, source, user, password);
   return { reply, ms: performance.now() - started };
@@ -85,7 +104,11 @@ describe("login throttling counts attempts, not finished checks", () => {
     const server = await startServer(["--data", dir, "--db", join(tmp.dir, "timing.db")]);
     try {
       // Five of each, interleaved, so a change in the machine's load touches all three alike.
-      const kinds = [["patient2", "127.0.0.41"], ["patient1", "127.0.0.42"], ["nobody-at-all", "127.0.0.43"]] as const;
+      const kinds = [
+        ["patient2", "127.0.0.41"],
+        ["patient1", "127.0.0.42"],
+        ["nobody-at-all", "127.0.0.43"],
+      ] as const;
       const times: number[][] = [[], [], []];
       await timedLogin(server.port, "127.0.0.40", "alice", "warm-up");
       for (let i = 0; i < 5; i++) {
@@ -112,7 +135,12 @@ describe("login throttling counts attempts, not finished checks", () => {
       // Two rounds of guessing, a window apart, the owner logging in right after each.
       for (let round = 0; round < 2; round++) {
         if (round > 0) await Bun.sleep(3100); // the window passes: the attacker gets fresh guesses
-        const guesses = await parallelLogins(server.port, "127.0.0.50", 8, (i) => `authenticate patient2 guess${round}-${i}`);
+        const guesses = await parallelLogins(
+          server.port,
+          "127.0.0.50",
+          8,
+          (i) => `authenticate patient2 guess${round}-${i}`,
+        );
         expect(guesses.every((r) => r === "failure")).toBe(true);
         expect(await loginFrom(server.port, "127.0.0.50", "patient2", "password222")).toBe("failure"); // the guessing address is throttled
         expect(await loginFrom(server.port, "127.0.0.51", "patient2", "password222")).toBe("success"); // the owner is not

@@ -20,18 +20,25 @@ describe("SIGHUP reloads the data files and never stops the service", () => {
     try {
       writeFileSync(users, "patient1 password111\nthis line is broken\n");
       server.proc.kill("SIGHUP");
-      await server.stderr.waitFor(/SIGHUP: users\.txt not reloaded, the data loaded before is kept: .*users\.txt line 2/);
+      await server.stderr.waitFor(
+        /SIGHUP: users\.txt not reloaded, the data loaded before is kept: .*users\.txt line 2/,
+      );
       await server.stdout.waitFor(/Received SIGHUP: 2 price files checked; still serving/);
       (await login(server.port, "patient2", "password222")).close();
 
       writeFileSync(users, good);
-      const add = await runToEnd([bun, "roles/healthcenterserver.ts", "users", "add", "alice", "--data", dir], "correct-horse-42\n");
+      const add = await runToEnd(
+        [bun, "roles/healthcenterserver.ts", "users", "add", "alice", "--data", dir],
+        "correct-horse-42\n",
+      );
       expect(add.code).toBe(0);
       const refused = await Client.connect(server.port);
       expect(await refused.request("authenticate alice correct-horse-42")).toBe("failure");
       refused.close();
       server.proc.kill("SIGHUP");
-      await server.stdout.waitFor(/Received SIGHUP: reloaded 3 users from .*users\.txt, 2 price files checked; still serving/);
+      await server.stdout.waitFor(
+        /Received SIGHUP: reloaded 3 users from .*users\.txt, 2 price files checked; still serving/,
+      );
       (await login(server.port, "alice", "correct-horse-42")).close();
       (await login(server.port, "patient1", "password111")).close();
       expect(server.proc.exitCode).toBeNull();
@@ -44,7 +51,9 @@ describe("SIGHUP reloads the data files and never stops the service", () => {
     const server = await startServer(["--db", join(tmp.dir, "seed.db")]);
     try {
       server.proc.kill("SIGHUP");
-      await server.stdout.waitFor(/Received SIGHUP: the data is the embedded seed, which does not change; nothing reloaded/);
+      await server.stdout.waitFor(
+        /Received SIGHUP: the data is the embedded seed, which does not change; nothing reloaded/,
+      );
       (await login(server.port)).close();
     } finally {
       expect(await server.stop()).toBe(0);
@@ -54,7 +63,15 @@ describe("SIGHUP reloads the data files and never stops the service", () => {
   test("doctor: new prices are answered after SIGHUP; a broken price file keeps the old ones", async () => {
     const dir = await writeDataDir(join(tmp.dir, "hup-doctor"), 6);
     const doctor = await startDoctor("doc1", ["--data", dir]);
-    const quote = () => requestQuote({ host: loopback, port: doctor.port, patient: "patient1", insurance: "insurance1", retries: 3, timeoutMs: 1000 });
+    const quote = () =>
+      requestQuote({
+        host: loopback,
+        port: doctor.port,
+        patient: "patient1",
+        insurance: "insurance1",
+        retries: 3,
+        timeoutMs: 1000,
+      });
     try {
       expect(await quote()).toBe(30);
       writeFileSync(join(dir, "doc1.txt"), "insurance1 35\ninsurance2 20\n");
@@ -89,12 +106,22 @@ describe("operator input is checked before anything starts", () => {
     expect(name.stderr).toContain('bad doctor name "doc/1"');
   });
 
-  for (const [role, host] of [["healthcenterserver", "x y"], ["healthcenterserver", "bad_host.example"], ["doctor", "999.1.1.1"]] as const) {
+  for (const [role, host] of [
+    ["healthcenterserver", "x y"],
+    ["healthcenterserver", "bad_host.example"],
+    ["doctor", "999.1.1.1"],
+  ] as const) {
     test(`${role} --host ${JSON.stringify(host)} is a usage error: exit 2, one line, no stack trace`, async () => {
-      const cmd = role === "doctor" ? [bun, "roles/doctor.ts", "doc1", "--port", "0"] : [bun, "roles/healthcenterserver.ts", "--port", "0", "--db", join(tmp.dir, "h.db")];
+      const cmd =
+        role === "doctor"
+          ? [bun, "roles/doctor.ts", "doc1", "--port", "0"]
+          : [bun, "roles/healthcenterserver.ts", "--port", "0", "--db", join(tmp.dir, "h.db")];
       const r = await runToEnd([...cmd, "--host", host]);
       expect(r.code).toBe(2);
-      const lines = r.stderr.trim().split("\n").filter((l) => !l.startsWith("warning:"));
+      const lines = r.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => !l.startsWith("warning:"));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toStartWith(`error: --host: `);
       expect(lines[0]).toContain(JSON.stringify(host));
@@ -104,7 +131,12 @@ describe("operator input is checked before anything starts", () => {
   test("--http with a host that is not one is a usage error in one line", async () => {
     const r = await runToEnd([...server_cmd, "--http", "x y:8080", "--db", join(tmp.dir, "w.db")]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim().split("\n").filter((l) => !l.startsWith("warning:"))).toEqual(['error: --http: "x y" is not a host name or an IP address']);
+    expect(
+      r.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => !l.startsWith("warning:")),
+    ).toEqual(['error: --http: "x y" is not a host name or an IP address']);
   });
 
   test("patient --server with a host that is not one is a usage error, before any connection", async () => {
@@ -115,7 +147,11 @@ describe("operator input is checked before anything starts", () => {
 
   test("--data naming a missing directory says so", async () => {
     const missing = join(tmp.dir, "no-such-dir");
-    for (const cmd of [[...server_cmd, "--db", join(tmp.dir, "m.db")], [bun, "roles/doctor.ts", "doc1", "--port", "0"], [bun, "roles/patient.ts", "patient1"]]) {
+    for (const cmd of [
+      [...server_cmd, "--db", join(tmp.dir, "m.db")],
+      [bun, "roles/doctor.ts", "doc1", "--port", "0"],
+      [bun, "roles/patient.ts", "patient1"],
+    ]) {
       const r = await runToEnd([...cmd, "--data", missing]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`${missing}: no such directory`);
@@ -127,7 +163,9 @@ describe("operator input is checked before anything starts", () => {
     const dir = await writeDataDir(join(tmp.dir, "nousers"), 6, { "users.txt": "# nobody yet\n" });
     const server = await startServer(["--data", dir, "--db", join(dir, "b.db")]);
     try {
-      await server.stderr.waitFor(/warn(ing:)? .*users\.txt has no users, so no patient can log in; add one with `healthcenterserver users add/);
+      await server.stderr.waitFor(
+        /warn(ing:)? .*users\.txt has no users, so no patient can log in; add one with `healthcenterserver users add/,
+      );
     } finally {
       await server.stop();
     }

@@ -5,7 +5,16 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Socket } from "bun";
 import { AppointmentsClient } from "../roles/patient/appointments-client.ts";
-import { login, loopback, readBookings, runPatient, startServer, startSystem, tempDir, type Running } from "./helpers.ts";
+import {
+  login,
+  loopback,
+  readBookings,
+  runPatient,
+  startServer,
+  startSystem,
+  tempDir,
+  type Running,
+} from "./helpers.ts";
 
 const tmp = tempDir();
 let system: Awaited<ReturnType<typeof startSystem>>;
@@ -42,7 +51,13 @@ test("--list, --move and --cancel print what changed, and --json gives one JSON 
   expect(notMine.stderr).toContain("slot 5 is not one of your appointments; nothing changed");
   const cancelled = await runPatient(["patient1", ...at(), "--cancel", "3", "--json"]);
   expect(cancelled.code).toBe(0);
-  expect(JSON.parse(cancelled.stdout)).toEqual({ ok: true, action: "cancel", index: 3, result: "cancelled", appointments: [] });
+  expect(JSON.parse(cancelled.stdout)).toEqual({
+    ok: true,
+    action: "cancel",
+    index: 3,
+    result: "cancelled",
+    appointments: [],
+  });
   const empty = await runPatient(["patient1", ...at(), "--list", "--json"]);
   expect(JSON.parse(empty.stdout)).toEqual({ ok: true, action: "list", user: "patient1", appointments: [] });
   expect(readBookings(db).size).toBe(0);
@@ -73,7 +88,11 @@ test("a move to a taken slot exits 1 and keeps the old one; bad flags are usage 
 test("--json with the server unreachable still prints one JSON document (exit 3, the message on stderr too)", async () => {
   const r = await runPatient(["patient1", "--server", `${loopback}:1`, "--list", "--json"]);
   expect(r.code).toBe(3);
-  expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, action: "list", error: expect.stringContaining("cannot reach the health center server") });
+  expect(JSON.parse(r.stdout)).toMatchObject({
+    ok: false,
+    action: "list",
+    error: expect.stringContaining("cannot reach the health center server"),
+  });
   expect(r.stderr).toContain("cannot reach the health center server at 127.0.0.1:1");
 });
 
@@ -105,7 +124,8 @@ async function cuttingProxy(port: number, cut: string, passOn = true) {
       async open(s) {
         s.data = { early: [] };
         s.data.upstream = await Bun.connect({
-          hostname: loopback, port,
+          hostname: loopback,
+          port,
           socket: { data: (_u, d) => void s.write(d), close: () => void s.end(), error: () => void s.end() },
         });
         for (const d of s.data.early) s.data.upstream.write(d);
@@ -190,32 +210,41 @@ test("prices: each doctor is asked once; one that never answers is 'price unavai
   expect(system.doc1.stdout.text.match(/Patient1 with the insurance plan insurance1/g)).toHaveLength(1);
 });
 
-test.skipIf(Bun.which("tmux") === null)("on a terminal, a slot taken while the patient confirms is said so, and the fresh list comes back", async () => {
-  const { bun, root, onTerminal } = await import("./helpers.ts");
-  const term = onTerminal("taken", `cd ${root} && NO_COLOR=1 ${bun} roles/patient.ts patient1 ${at().join(" ")}; echo EXIT=$?; sleep 30`, 50);
-  const { waitScreen } = term;
-  const rival = await login(system.server.port, "patient2", "password222");
-  try {
-    await waitScreen(/What would you like to do\?/);
-    term.keys("Enter");
-    await waitScreen(/Pick an appointment[\s\S]*Back/);
-    term.keys("Fri");
-    await waitScreen(/Search: Fri.*\(1 match\)/);
-    term.keys("Enter");
-    await waitScreen(/Book Fri 04pm with Doctor2, about \$40\?/);
-    expect(await rival.request("selection 6")).toMatch(/^doc2 /);
-    term.keys("Enter");
-    const fresh = await waitScreen(/just taken by someone else\. Here is the fresh list\.[\s\S]*Pick an appointment[\s\S]*Back/);
-    expect(fresh.slice(fresh.lastIndexOf("Pick an appointment"))).not.toContain("Fri 04pm");
-    term.keys("Escape");
-    await waitScreen(/What would you like to do\?[\s\S]*What would you like to do\?/);
-    term.keys("C-c");
-    const final = await waitScreen(/EXIT=\d/);
-    expect(final).toContain("EXIT=130");
-    expect(readBookings(db).get(6)).toBe("patient2");
-  } finally {
-    term.close();
-    expect(await rival.request("cancel 6")).toBe("cancelled");
-    rival.close();
-  }
-});
+test.skipIf(Bun.which("tmux") === null)(
+  "on a terminal, a slot taken while the patient confirms is said so, and the fresh list comes back",
+  async () => {
+    const { bun, root, onTerminal } = await import("./helpers.ts");
+    const term = onTerminal(
+      "taken",
+      `cd ${root} && NO_COLOR=1 ${bun} roles/patient.ts patient1 ${at().join(" ")}; echo EXIT=$?; sleep 30`,
+      50,
+    );
+    const { waitScreen } = term;
+    const rival = await login(system.server.port, "patient2", "password222");
+    try {
+      await waitScreen(/What would you like to do\?/);
+      term.keys("Enter");
+      await waitScreen(/Pick an appointment[\s\S]*Back/);
+      term.keys("Fri");
+      await waitScreen(/Search: Fri.*\(1 match\)/);
+      term.keys("Enter");
+      await waitScreen(/Book Fri 04pm with Doctor2, about \$40\?/);
+      expect(await rival.request("selection 6")).toMatch(/^doc2 /);
+      term.keys("Enter");
+      const fresh = await waitScreen(
+        /just taken by someone else\. Here is the fresh list\.[\s\S]*Pick an appointment[\s\S]*Back/,
+      );
+      expect(fresh.slice(fresh.lastIndexOf("Pick an appointment"))).not.toContain("Fri 04pm");
+      term.keys("Escape");
+      await waitScreen(/What would you like to do\?[\s\S]*What would you like to do\?/);
+      term.keys("C-c");
+      const final = await waitScreen(/EXIT=\d/);
+      expect(final).toContain("EXIT=130");
+      expect(readBookings(db).get(6)).toBe("patient2");
+    } finally {
+      term.close();
+      expect(await rival.request("cancel 6")).toBe("cancelled");
+      rival.close();
+    }
+  },
+);

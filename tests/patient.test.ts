@@ -1,7 +1,19 @@
 // The patient against a real server and real doctors.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { bun, child_env, freeUdpPort, loopback, Output, root, runPatient, startDoctor, startServer, startSystem, tempDir } from "./helpers.ts";
+import {
+  bun,
+  child_env,
+  freeUdpPort,
+  loopback,
+  Output,
+  root,
+  runPatient,
+  startDoctor,
+  startServer,
+  startSystem,
+  tempDir,
+} from "./helpers.ts";
 
 const tmp = tempDir();
 let system: Awaited<ReturnType<typeof startSystem>>;
@@ -22,10 +34,14 @@ describe("terminal-less mode (the seed transcript)", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Phase1: Patient1 has TCP port number: \d+ and IP Address: 127\.0\.0\.1$/m);
     expect(r.stdout).toContain("Phase1: Patient1 authentication result: Success");
-    expect(r.stdout).toContain("Phase2: The following appointments are available for patient1:\n1 Tue 01pm\n2 Mon 03pm\n");
+    expect(r.stdout).toContain(
+      "Phase2: The following appointments are available for patient1:\n1 Tue 01pm\n2 Mon 03pm\n",
+    );
     expect(r.stdout).toContain(`The assigned doctor port number is ${system.doc2.port}`);
     expect(r.stdout).toContain("My insurance: insurance1");
-    expect(r.stdout).toContain(`Phase3: Patient1 receive $ 40 estimation cost from doctor with port number ${system.doc2.port}`);
+    expect(r.stdout).toContain(
+      `Phase3: Patient1 receive $ 40 estimation cost from doctor with port number ${system.doc2.port}`,
+    );
     expect(r.stdout).toMatch(/Patient\s+patient1\nInsurance\s+insurance1\nCost\s+40\n/);
     expect(r.stdout).toContain("Phase3: End of Phase3 for Patient1");
   });
@@ -95,7 +111,10 @@ describe("failures", () => {
     try {
       const at = `${loopback}:${s.port}`;
       expect((await runPatient(["patient1", "--server", at, "--slot", "1", "--udp-timeout-ms", "50"])).code).toBe(0);
-      for (const [args, input] of [[["--slot", "2"], ""], [[], "2\n"]] as const) {
+      for (const [args, input] of [
+        [["--slot", "2"], ""],
+        [[], "2\n"],
+      ] as const) {
         const r = await runPatient(["patient1", "--server", at, ...args], input);
         expect(r.code).toBe(1);
         expect(r.stderr).toContain("slot 2 not booked: you already hold 1 appointment, the most one patient may hold");
@@ -115,7 +134,15 @@ describe("failures", () => {
   test("a doctor that never answers: the booking stands, exit 0 with a warning, within the bounded retries", async () => {
     const silent = await freeUdpPort();
     const s = await startServer(["--db", join(tmp.dir, "silent.db"), "--doctor", `doc1=${loopback}:${silent}`]);
-    const r = await runPatient(["patient1", "--server", `${loopback}:${s.port}`, "--slot", "1", "--udp-timeout-ms", "200"]);
+    const r = await runPatient([
+      "patient1",
+      "--server",
+      `${loopback}:${s.port}`,
+      "--slot",
+      "1",
+      "--udp-timeout-ms",
+      "200",
+    ]);
     await s.stop();
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("warning:");
@@ -127,8 +154,20 @@ describe("failures", () => {
   test("a doctor started after the patient's first datagram is reached by a retry", async () => {
     const port = await freeUdpPort();
     const s = await startServer(["--db", join(tmp.dir, "late.db"), "--doctor", `doc2=${loopback}:${port}`]);
-    const patient = Bun.spawn([bun, "roles/patient.ts", "patient1", "--server", `${loopback}:${s.port}`, "--slot", "2", "--udp-timeout-ms", "1500"],
-      { cwd: root, env: child_env, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const patient = Bun.spawn(
+      [
+        bun,
+        "roles/patient.ts",
+        "patient1",
+        "--server",
+        `${loopback}:${s.port}`,
+        "--slot",
+        "2",
+        "--udp-timeout-ms",
+        "1500",
+      ],
+      { cwd: root, env: child_env, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    );
     const out = new Output(patient.stdout);
     // The first datagram has gone out into nothing when the patient says it was sent.
     await out.waitFor(/has been sent to the doctor with port number \d+/);

@@ -1,7 +1,16 @@
 // A throwaway PostgreSQL for tests and the bench: Debian's packages, a fresh cluster in a temporary
 // directory on a free loopback port, run as a non-root user (Postgres refuses to run as root),
 // stopped and removed afterwards. No mocks: the server under test talks to a real Postgres.
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -32,18 +41,26 @@ export function postgresBin(): { bin: string } | { missing: string } {
   const find = () => {
     const base = "/usr/lib/postgresql";
     if (!existsSync(base)) return undefined;
-    const versions = readdirSync(base).filter((v) => existsSync(join(base, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(base)
+      .filter((v) => existsSync(join(base, v, "bin", "initdb")))
+      .sort((a, b) => Number(b) - Number(a));
     return versions[0] === undefined ? undefined : join(base, versions[0], "bin");
   };
   let bin = find();
   if (!bin && process.getuid?.() === 0 && Bun.which("apt-get")) {
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     Bun.spawnSync(["apt-get", "update", "-qq"], { env, stdout: "ignore", stderr: "ignore", timeout: 120_000 });
-    Bun.spawnSync(["apt-get", "install", "-y", "-qq", "postgresql"], { env, stdout: "ignore", stderr: "ignore", timeout: 300_000 });
+    Bun.spawnSync(["apt-get", "install", "-y", "-qq", "postgresql"], {
+      env,
+      stdout: "ignore",
+      stderr: "ignore",
+      timeout: 300_000,
+    });
     bin = find();
   }
   if (!bin) return { missing: "PostgreSQL is not installed and could not be installed (apt-get install postgresql)" };
-  if (process.getuid?.() === 0 && !hasUser(pg_user)) return { missing: `running as root and there is no ${pg_user} user to run PostgreSQL as` };
+  if (process.getuid?.() === 0 && !hasUser(pg_user))
+    return { missing: `running as root and there is no ${pg_user} user to run PostgreSQL as` };
   return { bin };
 }
 
@@ -57,7 +74,12 @@ function asPgUser(cmd: string[]): string[] {
 }
 
 function run(cmd: string[], what: string, timeoutMs = 60_000): string {
-  const r = Bun.spawnSync(asPgUser(cmd), { stdout: "pipe", stderr: "pipe", timeout: timeoutMs, env: { ...process.env, LC_ALL: "C" } });
+  const r = Bun.spawnSync(asPgUser(cmd), {
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: timeoutMs,
+    env: { ...process.env, LC_ALL: "C" },
+  });
   if (r.exitCode !== 0) throw new Error(`${what} failed (${r.exitCode}): ${r.stderr.toString()}${r.stdout.toString()}`);
   return r.stdout.toString();
 }
@@ -103,10 +125,26 @@ export function startPostgres(bin: string): Postgres {
   }
   chmodSync(dir, 0o700);
   chmodSync(passwordFile, 0o600);
-  run([join(bin, "initdb"), "-D", data, "-U", pg_role, `--pwfile=${passwordFile}`, "--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync", "-E", "UTF8"], "initdb");
+  run(
+    [
+      join(bin, "initdb"),
+      "-D",
+      data,
+      "-U",
+      pg_role,
+      `--pwfile=${passwordFile}`,
+      "--auth-local=trust",
+      "--auth-host=scram-sha-256",
+      "--no-sync",
+      "-E",
+      "UTF8",
+    ],
+    "initdb",
+  );
   const port = stablePort();
   const options = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=60 -c shared_buffers=32MB`;
-  const pgctl = (...args: string[]) => run([join(bin, "pg_ctl"), "-D", data, "-w", "-t", "30", ...args], `pg_ctl ${args[0]}`);
+  const pgctl = (...args: string[]) =>
+    run([join(bin, "pg_ctl"), "-D", data, "-w", "-t", "30", ...args], `pg_ctl ${args[0]}`);
   const startServer = () => {
     try {
       pgctl("start", "-o", options, "-l", join(dir, "log"));
@@ -118,22 +156,46 @@ export function startPostgres(bin: string): Postgres {
   const stopServer = () => void pgctl("stop", "-m", "immediate");
   startServer();
   const psql = (db: string, sql: string) =>
-    run([join(bin, "psql"), "-h", dir, "-p", String(port), "-U", pg_role, "-d", db, "-v", "ON_ERROR_STOP=1", "-qAtX", "-c", sql], "psql");
+    run(
+      [
+        join(bin, "psql"),
+        "-h",
+        dir,
+        "-p",
+        String(port),
+        "-U",
+        pg_role,
+        "-d",
+        db,
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-qAtX",
+        "-c",
+        sql,
+      ],
+      "psql",
+    );
   let stopped = false;
   return {
-    host: "127.0.0.1", port, passwordFile, psql,
+    host: "127.0.0.1",
+    port,
+    passwordFile,
+    psql,
     url: (db) => `postgres://${pg_role}@127.0.0.1:${port}/${db}`,
     createDatabase: (name) => void psql("postgres", `CREATE DATABASE ${name}`),
-    stopServer, startServer,
+    stopServer,
+    startServer,
     serverPids: () => {
       const postmaster = Number(readFileSync(join(data, "postmaster.pid"), "utf8").split("\n")[0]);
-      const children = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).filter((d) => {
-        try {
-          return Number(readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]!.split(" ")[1]) === postmaster;
-        } catch {
-          return false; // gone meanwhile
-        }
-      });
+      const children = readdirSync("/proc")
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            return Number(readFileSync(`/proc/${d}/stat`, "utf8").split(") ")[1]!.split(" ")[1]) === postmaster;
+          } catch {
+            return false; // gone meanwhile
+          }
+        });
       return [postmaster, ...children.map(Number)];
     },
     stop: () => {
@@ -150,6 +212,7 @@ export function startPostgres(bin: string): Postgres {
 }
 
 function pgIds(): { uid: number; gid: number } {
-  const id = (flag: string) => Number(Bun.spawnSync(["id", flag, pg_user], { stdout: "pipe" }).stdout.toString().trim());
+  const id = (flag: string) =>
+    Number(Bun.spawnSync(["id", flag, pg_user], { stdout: "pipe" }).stdout.toString().trim());
   return { uid: id("-u"), gid: id("-g") };
 }

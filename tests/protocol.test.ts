@@ -1,9 +1,23 @@
 import { describe, expect, test } from "bun:test";
-import { formatFreeSlot, formatSelectionReply, no_such_index, parseAuthReply, parseFreeSlot, parseQuoteReply, parseQuoteRequest, parseRequest, parseSelectionReply } from "../shared/protocol.ts";
+import {
+  formatFreeSlot,
+  formatSelectionReply,
+  no_such_index,
+  parseAuthReply,
+  parseFreeSlot,
+  parseQuoteReply,
+  parseQuoteRequest,
+  parseRequest,
+  parseSelectionReply,
+} from "../shared/protocol.ts";
 
 describe("parseRequest", () => {
   test("reads the three commands", () => {
-    expect(parseRequest("authenticate patient1 password111")).toEqual({ kind: "authenticate", user: "patient1", password: "password111" });
+    expect(parseRequest("authenticate patient1 password111")).toEqual({
+      kind: "authenticate",
+      user: "patient1",
+      password: "password111",
+    });
     expect(parseRequest("available")).toEqual({ kind: "available" });
     expect(parseRequest("selection 3")).toEqual({ kind: "selection", index: 3 });
   });
@@ -19,7 +33,21 @@ describe("parseRequest", () => {
   });
 
   test("malformed requests are bad, with a reason", () => {
-    const bad = ["", "   ", "selection", "selection abc", "selection 3 4", "selection 1.5", "authenticate a", "authenticate a b c", "available now", "HELLO", "delete 3", "selection \x01", "authenticate p\x00 x"];
+    const bad = [
+      "",
+      "   ",
+      "selection",
+      "selection abc",
+      "selection 3 4",
+      "selection 1.5",
+      "authenticate a",
+      "authenticate a b c",
+      "available now",
+      "HELLO",
+      "delete 3",
+      "selection \x01",
+      "authenticate p\x00 x",
+    ];
     for (const line of bad) {
       const r = parseRequest(line);
       expect(r.kind).toBe("bad");
@@ -32,9 +60,15 @@ describe("replies", () => {
   test("format and parse a booked selection with and without a host", () => {
     const text = formatSelectionReply({ kind: "booked", doctor: "doc2", port: 42000 });
     expect(text).toBe("doc2 42000\n");
-    expect(parseSelectionReply(text.trim())).toEqual({ ok: true, value: { kind: "booked", doctor: "doc2", port: 42000 } });
+    expect(parseSelectionReply(text.trim())).toEqual({
+      ok: true,
+      value: { kind: "booked", doctor: "doc2", port: 42000 },
+    });
     const withHost = formatSelectionReply({ kind: "booked", doctor: "doc1", port: 41000, host: "192.0.2.2" });
-    expect(parseSelectionReply(withHost.trim())).toEqual({ ok: true, value: { kind: "booked", doctor: "doc1", port: 41000, host: "192.0.2.2" } });
+    expect(parseSelectionReply(withHost.trim())).toEqual({
+      ok: true,
+      value: { kind: "booked", doctor: "doc1", port: 41000, host: "192.0.2.2" },
+    });
   });
 
   test("notavailable, invalid and server errors", () => {

@@ -4,7 +4,17 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { connect as netConnect } from "node:net";
 import { join } from "node:path";
-import { Client, login, readBookings, runToEnd, bun, startServer, tempDir, writeDataDir, type Running } from "./helpers.ts";
+import {
+  Client,
+  login,
+  readBookings,
+  runToEnd,
+  bun,
+  startServer,
+  tempDir,
+  writeDataDir,
+  type Running,
+} from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -18,7 +28,11 @@ describe("races", () => {
     const db = join(tmp.dir, "race1.db");
     const server = await startServer(["--db", db, "--quiet"]);
     try {
-      const clients = await Promise.all(Array.from({ length: 300 }, (_, i) => login(server.port, i % 2 ? "patient1" : "patient2", i % 2 ? "password111" : "password222")));
+      const clients = await Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          login(server.port, i % 2 ? "patient1" : "patient2", i % 2 ? "password111" : "password222"),
+        ),
+      );
       for (const c of clients) c.write("selection 4\n");
       const replies = await Promise.all(clients.map((c) => c.line()));
       expect(replies.filter((r) => r === "doc1 41000").length).toBe(1);
@@ -41,14 +55,16 @@ describe("races", () => {
       const clients = await Promise.all(Array.from({ length: 200 }, () => login(server.port)));
       // Each asks for 3 slots; neighbours overlap, so half the asks collide.
       const confirmed: number[] = [];
-      await Promise.all(clients.map(async (c, i) => {
-        for (let k = 0; k < 3; k++) {
-          const index = ((i + k * 100) % 300) + 1;
-          const reply = await c.request(`selection ${index}`);
-          expect(reply === "notavailable" || /^doc[12] 4[12]000$/.test(reply!)).toBe(true);
-          if (reply !== "notavailable") confirmed.push(index);
-        }
-      }));
+      await Promise.all(
+        clients.map(async (c, i) => {
+          for (let k = 0; k < 3; k++) {
+            const index = ((i + k * 100) % 300) + 1;
+            const reply = await c.request(`selection ${index}`);
+            expect(reply === "notavailable" || /^doc[12] 4[12]000$/.test(reply!)).toBe(true);
+            if (reply !== "notavailable") confirmed.push(index);
+          }
+        }),
+      );
       expect(new Set(confirmed).size).toBe(confirmed.length);
       const stored = readBookings(db);
       expect(stored.size).toBe(confirmed.length);
@@ -273,7 +289,12 @@ describe("shutdown", () => {
     server.proc.kill("SIGTERM");
     await server.proc.exited;
     await c.waitClosed();
-    expect(await Client.connect(server.port).then(() => "connected", () => "refused")).toBe("refused");
+    expect(
+      await Client.connect(server.port).then(
+        () => "connected",
+        () => "refused",
+      ),
+    ).toBe("refused");
   });
 });
 
@@ -281,20 +302,43 @@ describe("bad data files stop start-up with the file and line, exit 2", () => {
   async function startWith(name: string, files: Record<string, string>, args: string[] = []) {
     const dir = join(tmp.dir, name);
     await writeDataDir(dir, 6, files);
-    return runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", "--host", "127.0.0.1", "--data", dir, "--db", join(dir, "b.db"), ...args]);
+    return runToEnd([
+      bun,
+      "roles/healthcenterserver.ts",
+      "--port",
+      "0",
+      "--host",
+      "127.0.0.1",
+      "--data",
+      dir,
+      "--db",
+      join(dir, "b.db"),
+      ...args,
+    ]);
   }
 
   test("a missing file", async () => {
     const dir = join(tmp.dir, "nousers");
     await writeDataDir(dir, 6);
     rmSync(join(dir, "users.txt"));
-    const r = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", "--data", dir, "--db", join(tmp.dir, "x.db")]);
+    const r = await runToEnd([
+      bun,
+      "roles/healthcenterserver.ts",
+      "--port",
+      "0",
+      "--data",
+      dir,
+      "--db",
+      join(tmp.dir, "x.db"),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${join(dir, "users.txt")}: file not found`);
   });
 
   test("a duplicate slot index", async () => {
-    const r = await startWith("dup", { "availabilities.txt": "1 Tue 01pm doc1 41000\n2 Mon 03pm doc2 42000\n2 Thu 02pm doc1 41000\n" });
+    const r = await startWith("dup", {
+      "availabilities.txt": "1 Tue 01pm doc1 41000\n2 Mon 03pm doc2 42000\n2 Thu 02pm doc1 41000\n",
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("availabilities.txt line 3: duplicate slot index 2");
   });
@@ -318,7 +362,16 @@ describe("bad data files stop start-up with the file and line, exit 2", () => {
     const dir = join(tmp.dir, "notdb");
     await writeDataDir(dir, 6);
     await Bun.write(join(dir, "b.db"), "this is not sqlite\n".repeat(100));
-    const r = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", "--data", dir, "--db", join(dir, "b.db")]);
+    const r = await runToEnd([
+      bun,
+      "roles/healthcenterserver.ts",
+      "--port",
+      "0",
+      "--data",
+      dir,
+      "--db",
+      join(dir, "b.db"),
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("b.db");
     expect(r.stderr).not.toContain("    at ");

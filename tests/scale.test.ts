@@ -32,7 +32,11 @@ function availableReader(port: number) {
       for (let i = chunk.indexOf(10, from); i !== -1; i = chunk.indexOf(10, i + 1)) {
         if ((i > 0 ? chunk[i - 1] : tail) === 10) return resolve();
         lines++;
-        if (lines === slots) last = chunk.toString("latin1", Math.max(0, i - 40), i).split("\n").at(-1)!;
+        if (lines === slots)
+          last = chunk
+            .toString("latin1", Math.max(0, i - 40), i)
+            .split("\n")
+            .at(-1)!;
       }
       tail = chunk[chunk.length - 1]!;
       if (--allowance <= 0) socket.pause();
@@ -42,7 +46,9 @@ function availableReader(port: number) {
   });
   socket.write("authenticate patient1 password111\navailable\n");
   return {
-    socket, ended, counts: () => ({ lines, bytes, last }),
+    socket,
+    ended,
+    counts: () => ({ lines, bytes, last }),
     /** Takes `chunks` more chunks, then pauses; Infinity reads on at full speed. */
     take: (chunks: number) => {
       allowance = chunks;

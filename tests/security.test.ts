@@ -3,7 +3,19 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { password_chars_min } from "../shared/limits.ts";
-import { bun, Client, login, loginFrom, loopback, runPatient, runToEnd, startServer, startSystem, tempDir, writeDataDir } from "./helpers.ts";
+import {
+  bun,
+  Client,
+  login,
+  loginFrom,
+  loopback,
+  runPatient,
+  runToEnd,
+  startServer,
+  startSystem,
+  tempDir,
+  writeDataDir,
+} from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -13,7 +25,10 @@ describe("hashed credentials", () => {
 
   test("`users add` stores an argon2id hash (mode 600) that the server accepts, and no plaintext", async () => {
     await writeDataDir(dir, 6);
-    const add = await runToEnd([bun, "roles/healthcenterserver.ts", "users", "add", "alice", "--data", dir], "correct-horse-42\n");
+    const add = await runToEnd(
+      [bun, "roles/healthcenterserver.ts", "users", "add", "alice", "--data", dir],
+      "correct-horse-42\n",
+    );
     expect(add.code).toBe(0);
     const text = readFileSync(join(dir, "users.txt"), "utf8");
     expect(text).toMatch(/^alice \$argon2id\$/m);
@@ -31,7 +46,23 @@ describe("hashed credentials", () => {
       const wrong = await Client.connect(server.port);
       expect(await wrong.request("authenticate alice correct-horse-43")).toBe("failure");
       wrong.close();
-      const r = await runPatient(["--user", "alice", "--insurance", "insurance3", "--server", `${loopback}:${server.port}`, "--data", dir, "--slot", "1", "--udp-timeout-ms", "50"], "correct-horse-42\n");
+      const r = await runPatient(
+        [
+          "--user",
+          "alice",
+          "--insurance",
+          "insurance3",
+          "--server",
+          `${loopback}:${server.port}`,
+          "--data",
+          dir,
+          "--slot",
+          "1",
+          "--udp-timeout-ms",
+          "50",
+        ],
+        "correct-horse-42\n",
+      );
       expect(r.stdout).toContain("authentication result: Success");
       expect(r.stdout + r.stderr).not.toContain("correct-horse-42");
     } finally {
@@ -63,7 +94,10 @@ describe("hashed credentials", () => {
   });
 
   test("an unknown user costs about as much as a wrong password (both verify a hash)", async () => {
-    const [h2, ha] = await Promise.all([Bun.password.hash("password222", "argon2id"), Bun.password.hash("correct-horse-42", "argon2id")]);
+    const [h2, ha] = await Promise.all([
+      Bun.password.hash("password222", "argon2id"),
+      Bun.password.hash("correct-horse-42", "argon2id"),
+    ]);
     const dir = await writeDataDir(join(tmp.dir, "timing"), 6, { "users.txt": `patient2 ${h2}\nalice ${ha}\n` });
     const server = await startServer(["--data", dir, "--db", join(dir, "b3.db")]);
     try {
@@ -90,9 +124,12 @@ describe("guessing is throttled", () => {
   test("after 5 failures for a user from one address, even the right password from there is refused until the window passes; the owner elsewhere is not", async () => {
     const server = await startServer(["--db", join(tmp.dir, "throttle.db"), "--login-window", "1"]);
     try {
-      for (let i = 0; i < 5; i++) expect(await loginFrom(server.port, "127.0.0.2", "patient1", `guess${i}`)).toBe("failure");
+      for (let i = 0; i < 5; i++)
+        expect(await loginFrom(server.port, "127.0.0.2", "patient1", `guess${i}`)).toBe("failure");
       expect(await loginFrom(server.port, "127.0.0.2", "patient1", "password111")).toBe("failure");
-      await server.stdout.waitFor(/Too many failed logins for username patient1 or from 127\.0\.0\.2; refused without checking/);
+      await server.stdout.waitFor(
+        /Too many failed logins for username patient1 or from 127\.0\.0\.2; refused without checking/,
+      );
       expect(await loginFrom(server.port, "127.0.0.3", "patient1", "password111")).toBe("success");
       expect(await loginFrom(server.port, "127.0.0.2", "patient2", "password222")).toBe("success");
       await Bun.sleep(1100); // the window passes
@@ -121,7 +158,18 @@ describe("patient credentials", () => {
       const file = join(tmp.dir, "pw.txt");
       writeFileSync(file, "password222\n");
       chmodSync(file, 0o644);
-      const r = await runPatient(["--user", "patient2", "--insurance", "insurance2", "--password-file", file, "--server", `${loopback}:${system.server.port}`, "--slot", "6"]);
+      const r = await runPatient([
+        "--user",
+        "patient2",
+        "--insurance",
+        "insurance2",
+        "--password-file",
+        file,
+        "--server",
+        `${loopback}:${system.server.port}`,
+        "--slot",
+        "6",
+      ]);
       expect(r.code).toBe(0);
       expect(r.stderr).toContain(`${file} holds a password and others can read it; run \`chmod 600 ${file}\``);
       expect(r.stdout + r.stderr).not.toContain("password222");
@@ -137,8 +185,24 @@ describe("TLS", () => {
   const cert = join(tmp.dir, "cert.pem");
   const key = join(tmp.dir, "key.pem");
   const makeCert = () => {
-    const r = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-      "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]);
+    const r = Bun.spawnSync([
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ]);
     expect(r.exitCode).toBe(0);
   };
 
@@ -147,12 +211,22 @@ describe("TLS", () => {
     const system = await startSystem(["--db", join(tmp.dir, "tls.db"), "--tls-cert", cert, "--tls-key", key]);
     try {
       expect(system.server.stdout.text).toContain(", TLS)");
-      const r = await runPatient(["patient1", "--server", `${loopback}:${system.server.port}`, "--tls", "--ca", cert], "4\n");
+      const r = await runPatient(
+        ["patient1", "--server", `${loopback}:${system.server.port}`, "--tls", "--ca", cert],
+        "4\n",
+      );
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Cost\s+30/);
       await system.server.stdout.waitFor(/confirms the following appointment 4 to patient with username patient1/);
 
-      const untrusted = await runPatient(["patient1", "--server", `${loopback}:${system.server.port}`, "--tls", "--slot", "5"]);
+      const untrusted = await runPatient([
+        "patient1",
+        "--server",
+        `${loopback}:${system.server.port}`,
+        "--tls",
+        "--slot",
+        "5",
+      ]);
       expect(untrusted.code).toBe(3);
       expect(untrusted.stderr).toContain("self signed certificate");
 

@@ -9,12 +9,19 @@ import { login, tempDir } from "./helpers.ts";
 import { staff_token, startStaffServer, type StaffServer } from "./staff-helpers.ts";
 
 const chromium_path = "/usr/bin/chromium";
-const no_browser = existsSync(chromium_path) ? undefined : `${chromium_path} is not installed (.ci/run installs Debian's chromium with apt-get; it could not here)`;
+const no_browser = existsSync(chromium_path)
+  ? undefined
+  : `${chromium_path} is not installed (.ci/run installs Debian's chromium with apt-get; it could not here)`;
 if (no_browser) console.warn(`skipping the staff page browser test: ${no_browser}`);
 
 const chromium_args = [
-  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
 ];
 
 let staff: StaffServer;
@@ -28,7 +35,10 @@ beforeAll(async () => {
   const { chromium } = await import("playwright-core");
   // A persistent context is how playwright takes a user data dir: a fresh one per run.
   context = await chromium.launchPersistentContext(join(profile.dir, "profile"), {
-    executablePath: chromium_path, headless: true, args: chromium_args, viewport: { width: 390, height: 844 },
+    executablePath: chromium_path,
+    headless: true,
+    args: chromium_args,
+    viewport: { width: 390, height: 844 },
   });
 }, 30_000);
 
@@ -53,47 +63,51 @@ async function slotState(page: Page, index: number, state: "free" | "booked", te
   throw new Error(`slot ${index} shows ${JSON.stringify(seen)}, not ${JSON.stringify(text)}`);
 }
 
-test.skipIf(no_browser !== undefined)("a phone-sized page shows a booking made over TCP live, the name once staff sign in, then a move and a cancellation", async () => {
-  const page = await context.newPage();
-  const blocked: string[] = [];
-  page.on("console", (m) => {
-    if (/Content Security Policy|Refused to/i.test(m.text())) blocked.push(m.text());
-  });
-  await page.goto(staff.base + "/");
-  await slotState(page, 5, "free", "#5 free");
-  expect(await page.textContent("#status")).toContain("Live");
-  // A marker that a reload would wipe.
-  await page.evaluate("window.loadedOnce = true");
+test.skipIf(no_browser !== undefined)(
+  "a phone-sized page shows a booking made over TCP live, the name once staff sign in, then a move and a cancellation",
+  async () => {
+    const page = await context.newPage();
+    const blocked: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) blocked.push(m.text());
+    });
+    await page.goto(staff.base + "/");
+    await slotState(page, 5, "free", "#5 free");
+    expect(await page.textContent("#status")).toContain("Live");
+    // A marker that a reload would wipe.
+    await page.evaluate("window.loadedOnce = true");
 
-  const patient = await login(staff.server.port, "patient1", "password111");
-  expect(await patient.request("selection 5")).toMatch(/^doc/);
-  patient.close();
-  await slotState(page, 5, "booked", "#5 booked");
-  expect(await page.evaluate("window.loadedOnce")).toBe(true);
-  expect(await page.content()).not.toContain("patient1");
-  expect(await page.textContent('[data-doctor="doc1"]')).toContain("1 booked");
+    const patient = await login(staff.server.port, "patient1", "password111");
+    expect(await patient.request("selection 5")).toMatch(/^doc/);
+    patient.close();
+    await slotState(page, 5, "booked", "#5 booked");
+    expect(await page.evaluate("window.loadedOnce")).toBe(true);
+    expect(await page.content()).not.toContain("patient1");
+    expect(await page.textContent('[data-doctor="doc1"]')).toContain("1 booked");
 
-  await page.fill("#token", staff_token);
-  await page.click('#signin button[type="submit"]');
-  await slotState(page, 5, "booked", "#5 patient1");
-  expect(await page.isVisible("#signout button")).toBe(true);
-  expect(await page.isVisible("#signin")).toBe(false);
+    await page.fill("#token", staff_token);
+    await page.click('#signin button[type="submit"]');
+    await slotState(page, 5, "booked", "#5 patient1");
+    expect(await page.isVisible("#signout button")).toBe(true);
+    expect(await page.isVisible("#signin")).toBe(false);
 
-  // Readable on a phone: nothing wider than the screen but the grid, which scrolls in its own box.
-  expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
-  const shot = join(staff.dir, "staff-page.png");
-  await page.screenshot({ path: shot, fullPage: true });
-  expect(readFileSync(shot).subarray(1, 4).toString()).toBe("PNG");
-  console.log(`screenshot: ${shot}`);
-  // A move and a cancellation show live too.
-  const again = await login(staff.server.port, "patient1", "password111");
-  expect(await again.request("reschedule 5 6")).toMatch(/^doc/);
-  await slotState(page, 5, "free", "#5 free");
-  await slotState(page, 6, "booked", "#6 patient1");
-  expect(await again.request("cancel 6")).toBe("cancelled");
-  again.close();
-  await slotState(page, 6, "free", "#6 free");
-  expect(await page.textContent('[data-doctor="doc2"]')).toContain("0 booked");
-  expect(blocked).toEqual([]);
-  await page.close();
-}, 30_000);
+    // Readable on a phone: nothing wider than the screen but the grid, which scrolls in its own box.
+    expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
+    const shot = join(staff.dir, "staff-page.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(readFileSync(shot).subarray(1, 4).toString()).toBe("PNG");
+    console.log(`screenshot: ${shot}`);
+    // A move and a cancellation show live too.
+    const again = await login(staff.server.port, "patient1", "password111");
+    expect(await again.request("reschedule 5 6")).toMatch(/^doc/);
+    await slotState(page, 5, "free", "#5 free");
+    await slotState(page, 6, "booked", "#6 patient1");
+    expect(await again.request("cancel 6")).toBe("cancelled");
+    again.close();
+    await slotState(page, 6, "free", "#6 free");
+    expect(await page.textContent('[data-doctor="doc2"]')).toContain("0 booked");
+    expect(blocked).toEqual([]);
+    await page.close();
+  },
+  30_000,
+);

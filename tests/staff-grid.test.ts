@@ -7,13 +7,28 @@ import { Counter, Histogram, Registry } from "../roles/healthcenterserver/staff/
 
 function grid(slots: Slot[], holders: Map<number, string> = new Map()): Grid {
   const position = new Map(slots.map((s, p) => [s.index, p]));
-  return new Grid(slots, (p) => holders.get(slots[p]!.index), (i) => position.get(i));
+  return new Grid(
+    slots,
+    (p) => holders.get(slots[p]!.index),
+    (i) => position.get(i),
+  );
 }
 
-const slot = (index: number, day: string, time: string, doctor: string): Slot => ({ index, day, time, doctor, port: 41000 });
+const slot = (index: number, day: string, time: string, doctor: string): Slot => ({
+  index,
+  day,
+  time,
+  doctor,
+  port: 41000,
+});
 
 test("days run Monday to Sunday and times by the clock, whatever the file's order", () => {
-  const g = grid([slot(1, "Sat", "12pm", "doc2"), slot(2, "Mon", "01pm", "doc1"), slot(3, "Tue", "09am", "doc1"), slot(4, "Mon", "10:30am", "doc1")]);
+  const g = grid([
+    slot(1, "Sat", "12pm", "doc2"),
+    slot(2, "Mon", "01pm", "doc1"),
+    slot(3, "Tue", "09am", "doc1"),
+    slot(4, "Mon", "10:30am", "doc1"),
+  ]);
   expect(g.days).toEqual(["Mon", "Tue", "Sat"]);
   expect(g.times).toEqual(["09am", "10:30am", "12pm", "01pm"]);
   expect(minutesOfDay("12am")).toBe(0);
@@ -22,7 +37,10 @@ test("days run Monday to Sunday and times by the clock, whatever the file's orde
 });
 
 test("counts follow committed changes, and names reach only a snapshot that asks for them", () => {
-  const g = grid([slot(1, "Mon", "09am", "doc1"), slot(2, "Mon", "09am", "doc1"), slot(3, "Tue", "09am", "doc2")], new Map([[3, "patient2"]]));
+  const g = grid(
+    [slot(1, "Mon", "09am", "doc1"), slot(2, "Mon", "09am", "doc1"), slot(3, "Tue", "09am", "doc2")],
+    new Map([[3, "patient2"]]),
+  );
   expect(g.bookedCount).toBe(1);
   const row = g.apply({ index: 1, holder: "patient1" })!;
   expect(row).toEqual([1, 0, "patient1", 1, 0, 1]);
@@ -31,12 +49,26 @@ test("counts follow committed changes, and names reach only a snapshot that asks
   g.apply({ index: 3, holder: undefined });
   const open = g.snapshot(false);
   expect(JSON.stringify(open)).not.toContain("patient");
-  expect(open.doctors).toEqual([{ name: "doc1", slots: 2, booked: 1 }, { name: "doc2", slots: 1, booked: 0 }]);
-  expect(g.snapshot(true).slots).toEqual([[1, 0, "patient1"], [2, 0, 0], [3, 1, 0]]);
+  expect(open.doctors).toEqual([
+    { name: "doc1", slots: 2, booked: 1 },
+    { name: "doc2", slots: 1, booked: 0 },
+  ]);
+  expect(g.snapshot(true).slots).toEqual([
+    [1, 0, "patient1"],
+    [2, 0, 0],
+    [3, 1, 0],
+  ]);
 });
 
 test("a schedule of 50,000 slots gives a bounded snapshot with every slot still counted", () => {
-  const slots = Array.from({ length: 50_000 }, (_, i) => slot(i + 1, ["Mon", "Tue", "Wed"][i % 3]!, `${String((i % 12) + 1).padStart(2, "0")}${i % 24 < 12 ? "am" : "pm"}`, `doc${i % 500}`));
+  const slots = Array.from({ length: 50_000 }, (_, i) =>
+    slot(
+      i + 1,
+      ["Mon", "Tue", "Wed"][i % 3]!,
+      `${String((i % 12) + 1).padStart(2, "0")}${i % 24 < 12 ? "am" : "pm"}`,
+      `doc${i % 500}`,
+    ),
+  );
   const g = grid(slots);
   g.apply({ index: 50_000, holder: "late" });
   const snap = g.snapshot(true);
@@ -57,12 +89,22 @@ test("the metrics text is Prometheus format: help, type, labelled counters, cumu
   h.observe(0.05);
   h.observe(0.5);
   h.observe(5);
-  expect(r.render()).toBe([
-    "# HELP x_total Xs.", "# TYPE x_total counter", 'x_total{outcome="a"} 2', 'x_total{outcome="b"} 0',
-    "# HELP y_seconds Ys.", "# TYPE y_seconds histogram",
-    'y_seconds_bucket{le="0.1"} 1', 'y_seconds_bucket{le="1"} 2', 'y_seconds_bucket{le="+Inf"} 3', "y_seconds_sum 5.55", "y_seconds_count 3",
-    "",
-  ].join("\n"));
+  expect(r.render()).toBe(
+    [
+      "# HELP x_total Xs.",
+      "# TYPE x_total counter",
+      'x_total{outcome="a"} 2',
+      'x_total{outcome="b"} 0',
+      "# HELP y_seconds Ys.",
+      "# TYPE y_seconds histogram",
+      'y_seconds_bucket{le="0.1"} 1',
+      'y_seconds_bucket{le="1"} 2',
+      'y_seconds_bucket{le="+Inf"} 3',
+      "y_seconds_sum 5.55",
+      "y_seconds_count 3",
+      "",
+    ].join("\n"),
+  );
 });
 
 test("a live page that never reads is cut off once its queue passes the limit; one that reads keeps up", async () => {
@@ -79,7 +121,8 @@ test("a live page that never reads is cut off once its queue passes the limit; o
   // Each round overflows one interval, so each page is sent a whole snapshot.
   let rounds = 0;
   while (watchers.count === 2 && rounds < 1_000) {
-    for (let i = 0; i <= staff_events_batch_max; i++) feed.publish({ index: (i % slots.length) + 1, holder: rounds % 2 ? "x" : undefined });
+    for (let i = 0; i <= staff_events_batch_max; i++)
+      feed.publish({ index: (i % slots.length) + 1, holder: rounds % 2 ? "x" : undefined });
     watchers.flush();
     rounds += 1;
     const { value } = await reader.read();
@@ -93,7 +136,8 @@ test("a live page that never reads is cut off once its queue passes the limit; o
   watchers.flush();
   // The reader is one snapshot behind (the one it was opened with); then the change.
   const kinds: string[] = [];
-  for (let i = 0; i < 2; i++) kinds.push(/^event: (\w+)$/m.exec(new TextDecoder().decode((await reader.read()).value))![1]!);
+  for (let i = 0; i < 2; i++)
+    kinds.push(/^event: (\w+)$/m.exec(new TextDecoder().decode((await reader.read()).value))![1]!);
   expect(kinds).toEqual(["snapshot", "changes"]);
   const stalledReader = stalled.getReader();
   await expect(async () => {

@@ -8,7 +8,9 @@ export const staff_token = "staff-token-for-tests-0123456789abcdef";
 export type StaffServer = { server: Running; base: string; db: string; dir: string; stop: () => Promise<void> };
 
 /** A server on loopback with the staff page on an ephemeral port; `slots` slots over doc1 and doc2. */
-export async function startStaffServer(options: { slots?: number; token?: boolean; args?: string[] } = {}): Promise<StaffServer> {
+export async function startStaffServer(
+  options: { slots?: number; token?: boolean; args?: string[] } = {},
+): Promise<StaffServer> {
   const tmp = tempDir();
   const db = join(tmp.dir, "bookings.db");
   const args = ["--db", db, "--http", "127.0.0.1:0", ...(options.args ?? [])];
@@ -21,7 +23,10 @@ export async function startStaffServer(options: { slots?: number; token?: boolea
   const server = await startServer(args);
   const m = await server.stdout.waitFor(/Staff page: (http:\/\/127\.0\.0\.1:\d+)\//);
   return {
-    server, base: m[1]!, db, dir: tmp.dir,
+    server,
+    base: m[1]!,
+    db,
+    dir: tmp.dir,
     stop: async () => {
       await server.stop();
       tmp.cleanup();
@@ -63,7 +68,10 @@ export class EventReader {
       if (left <= 0) throw new Error(`no event within ${timeoutMs} ms (have ${JSON.stringify(this.buffer)})`);
       let timer: Timer | undefined;
       const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no event within ${timeoutMs} ms (have ${JSON.stringify(this.buffer)})`)), left);
+        timer = setTimeout(
+          () => reject(new Error(`no event within ${timeoutMs} ms (have ${JSON.stringify(this.buffer)})`)),
+          left,
+        );
       });
       const { value, done } = await Promise.race([this.reader.read(), late]).finally(() => clearTimeout(timer));
       if (done) throw new Error("the event stream ended");

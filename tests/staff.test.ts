@@ -60,12 +60,18 @@ describe("/metrics", () => {
     const n = 40;
     const other = await startStaffServer({ slots: 100, token: false, args: ["--bookings-per-patient", "0"] });
     try {
-      const replies = await Promise.all(Array.from({ length: n }, async (_, i) => {
-        const c = await login(other.server.port, i % 2 ? "patient2" : "patient1", i % 2 ? "password222" : "password111");
-        const reply = await c.request(`selection ${i + 1}`);
-        c.close();
-        return reply;
-      }));
+      const replies = await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          const c = await login(
+            other.server.port,
+            i % 2 ? "patient2" : "patient1",
+            i % 2 ? "password222" : "password111",
+          );
+          const reply = await c.request(`selection ${i + 1}`);
+          c.close();
+          return reply;
+        }),
+      );
       expect(replies.filter((r) => r?.startsWith("doc")).length).toBe(n);
       const text = await (await fetch(other.base + "/metrics")).text();
       expect(metric(text, 'hcs_bookings_total{outcome="booked"}')).toBe(n);
@@ -91,12 +97,26 @@ describe("the live page's data", () => {
     c.close();
     const change = await events.next();
     expect(change.event).toBe("changes");
-    expect(change.data).toContainEqual([21, expect.any(Number), 1, expect.any(Number), expect.any(Number), expect.any(Number)]);
+    expect(change.data).toContainEqual([
+      21,
+      expect.any(Number),
+      1,
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+    ]);
     expect(JSON.stringify(change.data)).not.toContain("patient2");
     const again = await login(staff.server.port, "patient2", "password222");
     expect(await again.request("cancel 21")).toBe("cancelled");
     again.close();
-    expect((await events.next()).data).toContainEqual([21, expect.any(Number), 0, expect.any(Number), expect.any(Number), expect.any(Number)]);
+    expect((await events.next()).data).toContainEqual([
+      21,
+      expect.any(Number),
+      0,
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+    ]);
     events.close();
   });
 
@@ -106,7 +126,14 @@ describe("the live page's data", () => {
     const c = await login(staff.server.port, "patient1", "password111");
     expect(await c.request("selection 22")).toMatch(/^doc/);
     c.close();
-    expect((await events.next()).data).toContainEqual([22, expect.any(Number), "patient1", expect.any(Number), expect.any(Number), expect.any(Number)]);
+    expect((await events.next()).data).toContainEqual([
+      22,
+      expect.any(Number),
+      "patient1",
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+    ]);
     events.close();
     const snapshot = (await (await get("/api/schedule", bearer)).json()) as { slots: unknown[] };
     expect(snapshot.slots).toContainEqual([22, expect.any(Number), "patient1"]);
@@ -115,16 +142,23 @@ describe("the live page's data", () => {
   });
 
   test("sign-in with the token gives a cookie that shows names; a wrong token gets 401 and no cookie", async () => {
-    const wrong = await fetch(staff.base + "/api/signin", { method: "POST", body: new URLSearchParams({ token: "guess" }) });
+    const wrong = await fetch(staff.base + "/api/signin", {
+      method: "POST",
+      body: new URLSearchParams({ token: "guess" }),
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get("set-cookie")).toBeNull();
-    const right = await fetch(staff.base + "/api/signin", { method: "POST", body: new URLSearchParams({ token: staff_token }) });
+    const right = await fetch(staff.base + "/api/signin", {
+      method: "POST",
+      body: new URLSearchParams({ token: staff_token }),
+    });
     expect(right.status).toBe(204);
     const cookie = right.headers.get("set-cookie")!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     const session = cookie.split(";")[0]!;
-    const names = async () => ((await (await get("/api/schedule", { Cookie: session })).json()) as { names: boolean }).names;
+    const names = async () =>
+      ((await (await get("/api/schedule", { Cookie: session })).json()) as { names: boolean }).names;
     expect(await names()).toBe(true);
     await fetch(staff.base + "/api/signout", { method: "POST", headers: { Cookie: session } });
     expect(await names()).toBe(false);
@@ -167,7 +201,10 @@ describe("limits and headers", () => {
   });
 
   test("a body over the limit is refused with 413", async () => {
-    const res = await fetch(staff.base + "/api/signin", { method: "POST", body: "token=" + "x".repeat(staff_body_bytes_max * 2) });
+    const res = await fetch(staff.base + "/api/signin", {
+      method: "POST",
+      body: "token=" + "x".repeat(staff_body_bytes_max * 2),
+    });
     expect(res.status).toBe(413);
   });
 
@@ -187,12 +224,26 @@ describe("limits and headers", () => {
 
 describe("flags", () => {
   test("--http beyond loopback starts with a warning that the page is plain HTTP; on 127.0.0.1 there is none", async () => {
-    if (Bun.spawnSync(["unshare", "-n", "true"]).exitCode !== 0) return void console.log("skipping: unshare -n is not available here");
+    if (Bun.spawnSync(["unshare", "-n", "true"]).exitCode !== 0)
+      return void console.log("skipping: unshare -n is not available here");
     const tmp = tempDir();
     /** The server's output up to its staff-page line, in a network namespace of its own (0.0.0.0 reaches no real interface). */
     const run = async (http: string, warning?: RegExp) => {
-      const proc = Bun.spawn(["unshare", "-n", bun, join(root, "roles/healthcenterserver.ts"), "--http", http, "--port", "0", "--db", join(tmp.dir, `${http.length}.db`)],
-        { env: child_env, stdout: "pipe", stderr: "pipe" });
+      const proc = Bun.spawn(
+        [
+          "unshare",
+          "-n",
+          bun,
+          join(root, "roles/healthcenterserver.ts"),
+          "--http",
+          http,
+          "--port",
+          "0",
+          "--db",
+          join(tmp.dir, `${http.length}.db`),
+        ],
+        { env: child_env, stdout: "pipe", stderr: "pipe" },
+      );
       const [stdout, stderr] = [new Output(proc.stdout), new Output(proc.stderr)];
       try {
         await stdout.waitFor(/Staff page: http:\/\/[\d.]+:\d+/);
@@ -218,10 +269,26 @@ describe("flags", () => {
     try {
       const short = join(tmp.dir, "short");
       await Bun.write(short, "abc\n");
-      const noHttp = await runToEnd([bun, join(root, "roles/healthcenterserver.ts"), "--staff-token-file", short, "--port", "0"]);
+      const noHttp = await runToEnd([
+        bun,
+        join(root, "roles/healthcenterserver.ts"),
+        "--staff-token-file",
+        short,
+        "--port",
+        "0",
+      ]);
       expect(noHttp.code).toBe(2);
       expect(noHttp.stderr).toContain("--staff-token-file needs --http");
-      const tooShort = await runToEnd([bun, join(root, "roles/healthcenterserver.ts"), "--http", "127.0.0.1:0", "--staff-token-file", short, "--port", "0"]);
+      const tooShort = await runToEnd([
+        bun,
+        join(root, "roles/healthcenterserver.ts"),
+        "--http",
+        "127.0.0.1:0",
+        "--staff-token-file",
+        short,
+        "--port",
+        "0",
+      ]);
       expect(tooShort.code).toBe(2);
       expect(tooShort.stderr).toContain("at least 16 printable characters");
     } finally {

@@ -44,7 +44,10 @@ test("the throttle's memory is bounded", () => {
 test("the check queue runs a bounded number at once, one per address, and takes addresses in turn", async () => {
   const q = new CheckQueue(2, 10);
   const order: string[] = [];
-  const job = (name: string) => () => { order.push(name); return Bun.sleep(1).then(() => name); };
+  const job = (name: string) => () => {
+    order.push(name);
+    return Bun.sleep(1).then(() => name);
+  };
   const flood = [1, 2, 3, 4].map((i) => q.run("flood", job(`f${i}`))!);
   const owner = q.run("owner", job("o1"))!; // starts at once: the flood holds only one place
   expect(order).toEqual(["f1", "o1"]);

@@ -68,7 +68,8 @@ const raw_controls = /[\x00-\x09\x0b-\x1f\x7f-\x9f\ufffd]/;
 describe("server text is shown with control characters made visible", () => {
   test("escape sequences in slot lines and in an error reply never reach the patient's output raw", async () => {
     const port = fakeServer((request, s) => {
-      if (request === "available") s.data.out.push(Buffer.from(`1 ${escapes}Mon 09am\n2 Tue\x9b31m 10am\n\n`, "latin1"));
+      if (request === "available")
+        s.data.out.push(Buffer.from(`1 ${escapes}Mon 09am\n2 Tue\x9b31m 10am\n\n`, "latin1"));
       else s.data.out.push(Buffer.from(`error \x1b[31mdatabase on fire\x1b[0m\x07\n`, "latin1"));
     });
     const r = await runPatient(["patient1", "--server", `${loopback}:${port}`], "1\n");
@@ -92,15 +93,24 @@ describe("one reply is capped in lines, bytes and time", () => {
     const chunk = Buffer.concat(Array.from({ length: 64 }, () => line));
     let sent = 0;
     const port = fakeServer((request, s) => {
-      if (request === "available") s.data.feed = () => (sent += chunk.length, chunk);
+      if (request === "available") s.data.feed = () => ((sent += chunk.length), chunk);
     });
-    const proc = Bun.spawn([bun, "roles/patient.ts", "patient1", "--server", `${loopback}:${port}`], { cwd: root, env: child_env, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn([bun, "roles/patient.ts", "patient1", "--server", `${loopback}:${port}`], {
+      cwd: root,
+      env: child_env,
+      stdin: "pipe",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     proc.stdin.end();
     const started = Date.now();
     let peakKiB = 0;
     const sampler = setInterval(() => {
       const status = Bun.file(`/proc/${proc.pid}/status`);
-      status.text().then((t) => (peakKiB = Math.max(peakKiB, Number(/VmHWM:\s+(\d+)/.exec(t)?.[1] ?? 0))), () => {});
+      status.text().then(
+        (t) => (peakKiB = Math.max(peakKiB, Number(/VmHWM:\s+(\d+)/.exec(t)?.[1] ?? 0))),
+        () => {},
+      );
     }, 20);
     const killer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
     const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
@@ -147,13 +157,17 @@ describe("one reply is capped in lines, bytes and time", () => {
     c.write("authenticate patient1 password111\n");
     expect(await c.line()).toBe("success");
     c.write("available\n");
-    await expect(c.list({ linesMax: 10, bytesMax: 1 << 20, totalMs: 5_000 })).rejects.toThrow("sent a reply of more than 10 lines; stopped reading from it");
+    await expect(c.list({ linesMax: 10, bytesMax: 1 << 20, totalMs: 5_000 })).rejects.toThrow(
+      "sent a reply of more than 10 lines; stopped reading from it",
+    );
     expect(() => c.write("available\n")).toThrow("more than 10 lines");
 
     const slow = await LineClient.connect(loopback, port);
     slow.write("slow\n");
     const started = Date.now();
-    await expect(slow.list({ linesMax: 1000, bytesMax: 1 << 20, totalMs: 300 })).rejects.toThrow("took longer than 300 ms to send one reply");
+    await expect(slow.list({ linesMax: 1000, bytesMax: 1 << 20, totalMs: 300 })).rejects.toThrow(
+      "took longer than 300 ms to send one reply",
+    );
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
@@ -162,13 +176,18 @@ describe("one reply is capped in lines, bytes and time", () => {
     let sent = 0;
     const port = fakeServer((request, s) => {
       if (request === "flood") {
-        s.data.feed = () => (sent += flood.length, flood);
+        s.data.feed = () => ((sent += flood.length), flood);
       }
     });
     const c = await LineClient.connect(loopback, port);
     c.write("flood\n");
     // Nothing is read while the flood arrives; the client refuses it on its own and hangs up.
-    await Promise.race([patientClosed, Bun.sleep(10_000).then(() => { throw new Error("the patient never closed the flooded connection"); })]);
+    await Promise.race([
+      patientClosed,
+      Bun.sleep(10_000).then(() => {
+        throw new Error("the patient never closed the flooded connection");
+      }),
+    ]);
     expect(c.closed).toBe(true);
     await expect(c.line()).rejects.toThrow(`sent more than ${reply_bytes_max} bytes that were not read`);
     expect(sent).toBeLessThan(reply_bytes_max * 2);

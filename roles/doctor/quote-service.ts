@@ -12,7 +12,14 @@ export function formatPriceTable(prices: Map<string, number>): string {
   return `{${[...prices].map(([k, v]) => `'${k}': '${v}'`).join(", ")}}`;
 }
 
-export type DoctorOptions = { name: string; host: string; port: number; prices: Map<string, number>; log: Log; shownHost: string };
+export type DoctorOptions = {
+  name: string;
+  host: string;
+  port: number;
+  prices: Map<string, number>;
+  log: Log;
+  shownHost: string;
+};
 
 export class DoctorService {
   private socket: udp.Socket<"buffer"> | undefined;
@@ -91,11 +98,26 @@ export class DoctorService {
     if (log.quiet) return;
     const who = request.patient ? displayPatientName(request.patient) : "unknown";
     // The seed's four lines per quote, as one log entry: one string built, one buffer push.
-    const sent = reply === this.unknown
-      ? `has no price for insurance plan ${request.insurance}; sent unknown to patient with port number ${port}`
-      : `has sent estimated price $ ${this.priceTexts.get(request.insurance)} to patient with port number ${port}`;
-    log.info(`Phase3: ${this.shownName} receives the request from the patient with port number ${port} and name ${who} with the insurance plan ${request.insurance}\n${this.table}\nPhase3: ${this.shownName} ${sent}\n${this.ready ??= this.readyLine()}`,
-      log.format === "json" ? { event: "quote", cause: "quotes", fields: { patient: who, insurance: request.insurance, port, address, price: this.priceTexts.get(request.insurance) ?? "unknown" } } : quote_meta);
+    const sent =
+      reply === this.unknown
+        ? `has no price for insurance plan ${request.insurance}; sent unknown to patient with port number ${port}`
+        : `has sent estimated price $ ${this.priceTexts.get(request.insurance)} to patient with port number ${port}`;
+    log.info(
+      `Phase3: ${this.shownName} receives the request from the patient with port number ${port} and name ${who} with the insurance plan ${request.insurance}\n${this.table}\nPhase3: ${this.shownName} ${sent}\n${(this.ready ??= this.readyLine())}`,
+      log.format === "json"
+        ? {
+            event: "quote",
+            cause: "quotes",
+            fields: {
+              patient: who,
+              insurance: request.insurance,
+              port,
+              address,
+              price: this.priceTexts.get(request.insurance) ?? "unknown",
+            },
+          }
+        : quote_meta,
+    );
   }
 
   private flush(s: udp.Socket<"buffer">): void {
@@ -108,12 +130,19 @@ export class DoctorService {
       else s.sendMany(out);
     } catch (err) {
       // A full socket buffer drops replies; the patients' retries ask again.
-      this.o.log.info(`Phase3: ${this.shownName} could not send ${out.length / 3} replies: ${(err as Error).message}`, { event: "quote.send_failed", cause: "send failures" });
+      this.o.log.info(`Phase3: ${this.shownName} could not send ${out.length / 3} replies: ${(err as Error).message}`, {
+        event: "quote.send_failed",
+        cause: "send failures",
+      });
     }
   }
 
   private ignore(address: string, port: number, why: string): void {
     this.ignored++;
-    this.o.log.info(`Phase3: ${this.shownName} ignored a datagram from ${address}:${port} (${why})`, { event: "datagram.ignored", cause: "ignored datagrams", fields: { address, port, why } });
+    this.o.log.info(`Phase3: ${this.shownName} ignored a datagram from ${address}:${port} (${why})`, {
+      event: "datagram.ignored",
+      cause: "ignored datagrams",
+      fields: { address, port, why },
+    });
   }
 }

@@ -5,8 +5,19 @@
 import type { Credentials } from "../../shared/datafiles.ts";
 import { NetworkError } from "../../shared/errors.ts";
 import {
-  formatAuthenticate, formatCancel, formatMine, formatReschedule, formatSelection, formatSlots, parseAuthReply, parseCancelReply,
-  parseLimitReached, parseRescheduleReply, parseSlotLine, type ParseResult, type SlotLine,
+  formatAuthenticate,
+  formatCancel,
+  formatMine,
+  formatReschedule,
+  formatSelection,
+  formatSlots,
+  parseAuthReply,
+  parseCancelReply,
+  parseLimitReached,
+  parseRescheduleReply,
+  parseSlotLine,
+  type ParseResult,
+  type SlotLine,
 } from "../../shared/protocol.ts";
 import { LineClient, type TlsOptions } from "./line-client.ts";
 
@@ -20,13 +31,19 @@ export type SlotsQuery = { day?: string; doctor?: string; after?: number; limit?
 export type ChangeResult =
   | { kind: "done"; doctor?: string; port?: number; host?: string; recovered: boolean }
   | { kind: "lost" }
-  | { kind: "notavailable" } | { kind: "notyours" } | { kind: "invalid" } | { kind: "limit"; held: number };
+  | { kind: "notavailable" }
+  | { kind: "notyours" }
+  | { kind: "invalid" }
+  | { kind: "limit"; held: number };
 
 export class AppointmentsClient {
   /** How many times the connection was opened again (idle close or drop). */
   reconnects = 0;
 
-  private constructor(private readonly plan: ServerPlan, private client: LineClient) {}
+  private constructor(
+    private readonly plan: ServerPlan,
+    private client: LineClient,
+  ) {}
 
   /** Connects and logs in; undefined when the server refuses the login. */
   static async open(plan: ServerPlan): Promise<AppointmentsClient | undefined> {
@@ -48,23 +65,35 @@ export class AppointmentsClient {
   }
 
   async book(index: number): Promise<ChangeResult> {
-    return this.change(formatSelection(index), async (mine) => mine.some((s) => s.index === index), (line) => {
-      const held = parseLimitReached(line);
-      if (held !== undefined) return { ok: true, value: { kind: "limit", held } };
-      return toChange(parseRescheduleReply(line));
-    });
+    return this.change(
+      formatSelection(index),
+      async (mine) => mine.some((s) => s.index === index),
+      (line) => {
+        const held = parseLimitReached(line);
+        if (held !== undefined) return { ok: true, value: { kind: "limit", held } };
+        return toChange(parseRescheduleReply(line));
+      },
+    );
   }
 
   async cancel(index: number): Promise<ChangeResult> {
-    return this.change(formatCancel(index), async (mine) => !mine.some((s) => s.index === index), (line) => {
-      const r = parseCancelReply(line);
-      if (!r.ok) return r;
-      return { ok: true, value: r.value === "cancelled" ? { kind: "done", recovered: false } : { kind: r.value } };
-    });
+    return this.change(
+      formatCancel(index),
+      async (mine) => !mine.some((s) => s.index === index),
+      (line) => {
+        const r = parseCancelReply(line);
+        if (!r.ok) return r;
+        return { ok: true, value: r.value === "cancelled" ? { kind: "done", recovered: false } : { kind: r.value } };
+      },
+    );
   }
 
   async move(from: number, to: number): Promise<ChangeResult> {
-    return this.change(formatReschedule(from, to), async (mine) => mine.some((s) => s.index === to), (line) => toChange(parseRescheduleReply(line)));
+    return this.change(
+      formatReschedule(from, to),
+      async (mine) => mine.some((s) => s.index === to),
+      (line) => toChange(parseRescheduleReply(line)),
+    );
   }
 
   close(): void {
@@ -84,7 +113,11 @@ export class AppointmentsClient {
    * Sends a change. Lost before it was written: sent again. Lost after: whether it took effect is
    * read back with `mine` (`tookEffect`), never guessed, and never sent twice.
    */
-  private async change(request: string, tookEffect: (mine: SlotLine[]) => Promise<boolean>, parse: (line: string) => ParseResult<ChangeResult>): Promise<ChangeResult> {
+  private async change(
+    request: string,
+    tookEffect: (mine: SlotLine[]) => Promise<boolean>,
+    parse: (line: string) => ParseResult<ChangeResult>,
+  ): Promise<ChangeResult> {
     if (this.client.closed) await this.reopen();
     try {
       this.client.write(request);

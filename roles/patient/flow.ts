@@ -3,7 +3,17 @@
 import type { Credentials } from "../../shared/datafiles.ts";
 import { choices_max, udp_retries_max, udp_timeout_ms } from "../../shared/limits.ts";
 import { LineClient, type TlsOptions } from "./line-client.ts";
-import { formatAuthenticate, formatAvailable, formatSelection, parseAuthReply, parseFreeSlot, parseLimitReached, parseSelectionReply, type FreeSlot, type ParseResult } from "../../shared/protocol.ts";
+import {
+  formatAuthenticate,
+  formatAvailable,
+  formatSelection,
+  parseAuthReply,
+  parseFreeSlot,
+  parseLimitReached,
+  parseSelectionReply,
+  type FreeSlot,
+  type ParseResult,
+} from "../../shared/protocol.ts";
 import { requestQuote, type QuoteSocket } from "./quote.ts";
 import { NetworkError } from "../../shared/errors.ts";
 
@@ -99,7 +109,14 @@ export async function runPatient(plan: PatientPlan, view: PatientView): Promise<
   let cost: number | "unknown";
   try {
     cost = await requestQuote(
-      { host: booked.host, port: booked.port, patient: plan.credentials.user, insurance: plan.insurance, retries: plan.udpRetries ?? udp_retries_max, timeoutMs: plan.udpTimeoutMs ?? udp_timeout_ms },
+      {
+        host: booked.host,
+        port: booked.port,
+        patient: plan.credentials.user,
+        insurance: plan.insurance,
+        retries: plan.udpRetries ?? udp_retries_max,
+        timeoutMs: plan.udpTimeoutMs ?? udp_timeout_ms,
+      },
       (socket) => view.quoteSending({ ...socket, shownAddress }, booked, plan.insurance),
     );
   } catch (err) {

@@ -2,14 +2,25 @@
 import type { Socket } from "bun";
 
 import { LineFramer } from "../../shared/framing.ts";
-import { reply_bytes_max, reply_line_bytes_max, reply_lines_max, reply_timeout_ms, reply_total_ms_max, tcp_connect_timeout_ms } from "../../shared/limits.ts";
+import {
+  reply_bytes_max,
+  reply_line_bytes_max,
+  reply_lines_max,
+  reply_timeout_ms,
+  reply_total_ms_max,
+  tcp_connect_timeout_ms,
+} from "../../shared/limits.ts";
 import { NetworkError } from "../../shared/errors.ts";
 import { visible } from "../../shared/visible.ts";
 
 export type TlsOptions = { ca?: string };
 /** What one list reply may be: the server is not trusted to end it. */
 export type ReplyCaps = { linesMax: number; bytesMax: number; totalMs: number };
-export const default_reply_caps: ReplyCaps = { linesMax: reply_lines_max, bytesMax: reply_bytes_max, totalMs: reply_total_ms_max };
+export const default_reply_caps: ReplyCaps = {
+  linesMax: reply_lines_max,
+  bytesMax: reply_bytes_max,
+  totalMs: reply_total_ms_max,
+};
 
 export class LineClient {
   private lines: string[] = [];
@@ -24,13 +35,23 @@ export class LineClient {
   closed = false;
   private socket!: Socket<undefined>;
 
-  private constructor(readonly host: string, readonly port: number) {}
+  private constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {}
 
-  static async connect(host: string, port: number, tls?: TlsOptions, timeoutMs = tcp_connect_timeout_ms): Promise<LineClient> {
+  static async connect(
+    host: string,
+    port: number,
+    tls?: TlsOptions,
+    timeoutMs = tcp_connect_timeout_ms,
+  ): Promise<LineClient> {
     const c = new LineClient(host, port);
     const where = `the health center server at ${host}:${port}`;
     let handshake: (ok: boolean, why?: string) => void = () => {};
-    const shaken = new Promise<{ ok: boolean; why?: string }>((resolve) => (handshake = (ok, why) => resolve({ ok, why })));
+    const shaken = new Promise<{ ok: boolean; why?: string }>(
+      (resolve) => (handshake = (ok, why) => resolve({ ok, why })),
+    );
     const connecting = Bun.connect({
       hostname: host,
       port,
@@ -56,13 +77,18 @@ export class LineClient {
     c.socket = socket as Socket<undefined>;
     if (tls) {
       // A write before the handshake completes can be lost, so wait for it.
-      const result = await Promise.race([shaken, Bun.sleep(timeoutMs).then(() => ({ ok: false, why: "handshake timed out" }))]);
+      const result = await Promise.race([
+        shaken,
+        Bun.sleep(timeoutMs).then(() => ({ ok: false, why: "handshake timed out" })),
+      ]);
       if (!result.ok || c.closed) {
         c.close();
         const plain = !result.why || /WRONG_VERSION_NUMBER|closed/i.test(result.why);
-        throw new NetworkError(plain
-          ? `${where} does not speak TLS (started without --tls-cert?); connect without --tls, or ask for a TLS server`
-          : `TLS with ${where} failed: ${result.why}`);
+        throw new NetworkError(
+          plain
+            ? `${where} does not speak TLS (started without --tls-cert?); connect without --tls, or ask for a TLS server`
+            : `TLS with ${where} failed: ${result.why}`,
+        );
       }
     }
     return c;
@@ -85,7 +111,8 @@ export class LineClient {
     });
     if (result === "overflow") this.refuse(s, `sent a line longer than ${reply_line_bytes_max} bytes`);
     // Replies come one at a time, to one request at a time: more than one reply's worth unread is not a reply.
-    else if (this.unreadBytes > reply_bytes_max) this.refuse(s, `sent more than ${reply_bytes_max} bytes that were not read`);
+    else if (this.unreadBytes > reply_bytes_max)
+      this.refuse(s, `sent more than ${reply_bytes_max} bytes that were not read`);
     this.wake();
   }
 
@@ -113,14 +140,18 @@ export class LineClient {
 
   write(text: string): void {
     if (this.refused !== undefined) throw new NetworkError(this.refused);
-    if (this.closed) throw new NetworkError(`the health center server at ${this.host}:${this.port} closed the connection`);
+    if (this.closed)
+      throw new NetworkError(`the health center server at ${this.host}:${this.port} closed the connection`);
     this.socket.write(text);
   }
 
   /** The next line, control characters made visible; a NetworkError if the server closes or says nothing for `timeoutMs`. */
   async line(timeoutMs = reply_timeout_ms): Promise<string> {
     const line = await this.rawLine(Date.now() + timeoutMs);
-    if (line === undefined) throw new NetworkError(`no reply from the health center server at ${this.host}:${this.port} within ${timeoutMs} ms`);
+    if (line === undefined)
+      throw new NetworkError(
+        `no reply from the health center server at ${this.host}:${this.port} within ${timeoutMs} ms`,
+      );
     return visible(line);
   }
 
@@ -136,14 +167,18 @@ export class LineClient {
     while (true) {
       const line = await this.rawLine(Math.min(deadline, Date.now() + reply_timeout_ms));
       if (line === undefined) {
-        if (Date.now() >= deadline) throw this.refuse(undefined, `took longer than ${caps.totalMs} ms to send one reply`);
-        throw new NetworkError(`no reply from the health center server at ${this.host}:${this.port} within ${reply_timeout_ms} ms`);
+        if (Date.now() >= deadline)
+          throw this.refuse(undefined, `took longer than ${caps.totalMs} ms to send one reply`);
+        throw new NetworkError(
+          `no reply from the health center server at ${this.host}:${this.port} within ${reply_timeout_ms} ms`,
+        );
       }
       if (line === "") return lines;
       // The protocol answers a request it refuses with one `error` line instead of the list.
       if (lines.length === 0 && line.startsWith("error ")) return [visible(line)];
       bytes += line.length + 1;
-      if (lines.length >= caps.linesMax) throw this.refuse(undefined, `sent a reply of more than ${caps.linesMax} lines`);
+      if (lines.length >= caps.linesMax)
+        throw this.refuse(undefined, `sent a reply of more than ${caps.linesMax} lines`);
       if (bytes > caps.bytesMax) throw this.refuse(undefined, `sent a reply of more than ${caps.bytesMax} bytes`);
       lines.push(visible(line));
     }

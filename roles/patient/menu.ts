@@ -29,7 +29,12 @@ export async function runMenu(plan: PatientPlan): Promise<number> {
     return exit_code.refused;
   }
   try {
-    const prices = new PriceBook({ patient: user, insurance: plan.insurance, retries: plan.udpRetries, timeoutMs: plan.udpTimeoutMs });
+    const prices = new PriceBook({
+      patient: user,
+      insurance: plan.insurance,
+      retries: plan.udpRetries,
+      timeoutMs: plan.udpTimeoutMs,
+    });
     const ctx: MenuContext = { client, prices, mine: await client.mine(), changes: 0 };
     spin.message("Asking the doctors for prices");
     await prices.learn([...ctx.mine, ...(await client.slots())]);
@@ -54,7 +59,12 @@ async function menuLoop(ctx: MenuContext): Promise<boolean> {
       message: "What would you like to do?",
       options: [
         { value: "book", label: "Book an appointment" },
-        ...(has ? [{ value: "cancel", label: "Cancel one" }, { value: "move", label: "Move one to another time" }] : []),
+        ...(has
+          ? [
+              { value: "cancel", label: "Cancel one" },
+              { value: "move", label: "Move one to another time" },
+            ]
+          : []),
         { value: "quit", label: "Quit" },
       ],
     });
@@ -69,7 +79,10 @@ async function menuLoop(ctx: MenuContext): Promise<boolean> {
 
 function showMine(mine: SlotLine[]): void {
   if (mine.length === 0) return p.log.info("You have no appointments yet.");
-  p.note(mine.map((s) => `${s.day.padEnd(4)} ${s.time.padEnd(6)} ${displayDoctorName(s.doctor)}`).join("\n"), "Your appointments");
+  p.note(
+    mine.map((s) => `${s.day.padEnd(4)} ${s.time.padEnd(6)} ${displayDoctorName(s.doctor)}`).join("\n"),
+    "Your appointments",
+  );
 }
 
 async function book(ctx: MenuContext): Promise<void> {
@@ -117,7 +130,10 @@ async function move(ctx: MenuContext): Promise<void> {
 async function pickMine(ctx: MenuContext, message: string): Promise<SlotLine | undefined> {
   const picked = await p.select({
     message,
-    options: [...ctx.mine.map((s) => ({ value: s.index, label: when(s), hint: `slot ${s.index}` })), { value: 0, label: "Back" }],
+    options: [
+      ...ctx.mine.map((s) => ({ value: s.index, label: when(s), hint: `slot ${s.index}` })),
+      { value: 0, label: "Back" },
+    ],
     maxItems: menu_rows_max,
   });
   if (p.isCancel(picked)) return undefined;
@@ -139,12 +155,19 @@ async function step(ctx: MenuContext, text: string, fn: () => Promise<ChangeResu
 }
 
 function summary(title: string, slot: SlotLine, price: string, result: ChangeResult): void {
-  const rows = [["Day", slot.day], ["Time", slot.time], ["Doctor", displayDoctorName(slot.doctor)], ["Price", price]];
+  const rows = [
+    ["Day", slot.day],
+    ["Time", slot.time],
+    ["Doctor", displayDoctorName(slot.doctor)],
+    ["Price", price],
+  ];
   p.note(rows.map(([k, v]) => `${k!.padEnd(8)}${pc.bold(v!)}`).join("\n"), `${title}${recoveredNote(result)}`);
 }
 
 function recoveredNote(result: ChangeResult): string {
-  return result.kind === "done" && result.recovered ? " (the connection dropped; your appointments show it went through)" : "";
+  return result.kind === "done" && result.recovered
+    ? " (the connection dropped; your appointments show it went through)"
+    : "";
 }
 
 /** Says why a change did not happen; true when picking again makes sense (the slot was taken meanwhile). */
@@ -169,4 +192,3 @@ function explainRefusal(result: ChangeResult, what: string): boolean {
       return false;
   }
 }
-

@@ -38,8 +38,12 @@ export class PriceBook {
 async function quote(s: SlotLine, ask: PriceAsk): Promise<Price> {
   try {
     return await requestQuote({
-      host: s.host ?? "127.0.0.1", port: s.port, patient: ask.patient, insurance: ask.insurance,
-      retries: ask.retries ?? udp_retries_max, timeoutMs: ask.timeoutMs ?? udp_timeout_ms,
+      host: s.host ?? "127.0.0.1",
+      port: s.port,
+      patient: ask.patient,
+      insurance: ask.insurance,
+      retries: ask.retries ?? udp_retries_max,
+      timeoutMs: ask.timeoutMs ?? udp_timeout_ms,
     });
   } catch (err) {
     if (err instanceof NetworkError) return "unavailable";

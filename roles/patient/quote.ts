@@ -7,7 +7,14 @@ import { formatQuoteRequest, parseQuoteReply } from "../../shared/protocol.ts";
 import { udp_retries_max, udp_timeout_ms } from "../../shared/limits.ts";
 import { NetworkError } from "../../shared/errors.ts";
 
-export type QuoteRequest = { host: string; port: number; patient: string; insurance: string; retries?: number; timeoutMs?: number };
+export type QuoteRequest = {
+  host: string;
+  port: number;
+  patient: string;
+  insurance: string;
+  retries?: number;
+  timeoutMs?: number;
+};
 export type QuoteSocket = { port: number; address: string };
 
 /** Resolves a host name once: UDP send takes IP literals only. */
@@ -24,7 +31,10 @@ export async function resolveHost(host: string): Promise<string> {
  * Opens the patient's UDP socket (so its port can be shown), then asks. Returns the price or "unknown".
  * `onSocket` runs once the socket is bound, before the first datagram goes out.
  */
-export async function requestQuote(q: QuoteRequest, onSocket: (s: QuoteSocket) => void = () => {}): Promise<number | "unknown"> {
+export async function requestQuote(
+  q: QuoteRequest,
+  onSocket: (s: QuoteSocket) => void = () => {},
+): Promise<number | "unknown"> {
   const retries = q.retries ?? udp_retries_max;
   const timeoutMs = q.timeoutMs ?? udp_timeout_ms;
   const address = await resolveHost(q.host);
@@ -50,7 +60,9 @@ export async function requestQuote(q: QuoteRequest, onSocket: (s: QuoteSocket) =
       const result = await Promise.race([reply, Bun.sleep(timeoutMs).then(() => undefined)]);
       if (result !== undefined) return result;
     }
-    throw new NetworkError(`no answer from the doctor at ${q.host}:${q.port} after ${retries} tries of ${timeoutMs} ms`);
+    throw new NetworkError(
+      `no answer from the doctor at ${q.host}:${q.port} after ${retries} tries of ${timeoutMs} ms`,
+    );
   } finally {
     socket.close();
   }

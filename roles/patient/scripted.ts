@@ -5,17 +5,26 @@ import { displayDoctorName } from "../../shared/names.ts";
 import type { SlotLine } from "../../shared/protocol.ts";
 import { AppointmentsClient, type ChangeResult, type ServerPlan } from "./appointments-client.ts";
 
-export type ScriptedAction = { kind: "list" } | { kind: "cancel"; index: number } | { kind: "move"; from: number; to: number };
+export type ScriptedAction =
+  | { kind: "list" }
+  | { kind: "cancel"; index: number }
+  | { kind: "move"; from: number; to: number };
 export type Printer = { out: (text: string) => void; err: (text: string) => void };
 
 const console_printer: Printer = { out: (t) => console.log(t), err: (t) => console.error(t) };
 
-export async function runScripted(plan: ServerPlan, action: ScriptedAction, json: boolean, print = console_printer): Promise<number> {
+export async function runScripted(
+  plan: ServerPlan,
+  action: ScriptedAction,
+  json: boolean,
+  print = console_printer,
+): Promise<number> {
   try {
     return await run(plan, action, json, print);
   } catch (err) {
     // A script reading stdout gets its one document on every path (the message still goes to stderr).
-    if (json && err instanceof AppError) print.out(JSON.stringify({ ok: false, action: action.kind, error: err.message }));
+    if (json && err instanceof AppError)
+      print.out(JSON.stringify({ ok: false, action: action.kind, error: err.message }));
     throw err;
   }
 }
@@ -31,17 +40,21 @@ async function run(plan: ServerPlan, action: ScriptedAction, json: boolean, prin
   try {
     if (action.kind === "list") {
       const mine = await client.mine();
-      if (json) print.out(JSON.stringify({ ok: true, action: "list", user: plan.credentials.user, appointments: mine }));
+      if (json)
+        print.out(JSON.stringify({ ok: true, action: "list", user: plan.credentials.user, appointments: mine }));
       else print.out(describeList(mine));
       return exit_code.done;
     }
     const before = await client.mine();
-    const result = action.kind === "cancel" ? await client.cancel(action.index) : await client.move(action.from, action.to);
+    const result =
+      action.kind === "cancel" ? await client.cancel(action.index) : await client.move(action.from, action.to);
     const after = await client.mine();
     const ok = result.kind === "done";
     if (json) {
       const slots = action.kind === "cancel" ? { index: action.index } : { from: action.from, to: action.to };
-      print.out(JSON.stringify({ ok, action: action.kind, ...slots, result: resultName(action, result), appointments: after }));
+      print.out(
+        JSON.stringify({ ok, action: action.kind, ...slots, result: resultName(action, result), appointments: after }),
+      );
     } else {
       (ok ? print.out : print.err)(describeChange(action, result, before, after));
       if (ok) print.out(describeList(after));
@@ -58,7 +71,9 @@ export function describeSlot(s: SlotLine): string {
 
 export function describeList(mine: readonly SlotLine[]): string {
   if (mine.length === 0) return "You have no appointments.";
-  return ["Your appointments:", ...mine.map((s) => `  slot ${String(s.index).padEnd(6)} ${describeSlot(s)}`)].join("\n");
+  return ["Your appointments:", ...mine.map((s) => `  slot ${String(s.index).padEnd(6)} ${describeSlot(s)}`)].join(
+    "\n",
+  );
 }
 
 function resultName(action: ScriptedAction, result: ChangeResult): string {
@@ -66,12 +81,20 @@ function resultName(action: ScriptedAction, result: ChangeResult): string {
   return action.kind === "cancel" ? "cancelled" : "moved";
 }
 
-function describeChange(action: Exclude<ScriptedAction, { kind: "list" }>, result: ChangeResult, before: SlotLine[], after: SlotLine[]): string {
+function describeChange(
+  action: Exclude<ScriptedAction, { kind: "list" }>,
+  result: ChangeResult,
+  before: SlotLine[],
+  after: SlotLine[],
+): string {
   const find = (list: SlotLine[], index: number) => list.find((s) => s.index === index);
   const from = action.kind === "cancel" ? action.index : action.from;
   const was = find(before, from);
   const what = was ? `slot ${from} (${describeSlot(was)})` : `slot ${from}`;
-  const recovered = result.kind === "done" && result.recovered ? " (the connection dropped; your appointments show it took effect)" : "";
+  const recovered =
+    result.kind === "done" && result.recovered
+      ? " (the connection dropped; your appointments show it took effect)"
+      : "";
   switch (result.kind) {
     case "done": {
       if (action.kind === "cancel") return `Cancelled ${what}.${recovered}`;

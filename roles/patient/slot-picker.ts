@@ -18,11 +18,18 @@ export async function pickSlot(ctx: MenuContext, message: string): Promise<SlotL
   let more = loaded.length === slots_page_max;
   while (true) {
     if (loaded.length === 0) {
-      p.log.warn(query.day || query.doctor ? "No free slots match that search." : "No appointments are free right now.");
+      p.log.warn(
+        query.day || query.doctor ? "No free slots match that search." : "No appointments are free right now.",
+      );
       if (!query.day && !query.doctor) return undefined;
     }
     await ctx.prices.learn(loaded);
-    const picked = await p.autocomplete<Pick>({ message, options: await options(ctx, loaded, more), maxItems: menu_rows_max, placeholder: "Sat, 12pm, Doctor2 ..." });
+    const picked = await p.autocomplete<Pick>({
+      message,
+      options: await options(ctx, loaded, more),
+      maxItems: menu_rows_max,
+      placeholder: "Sat, 12pm, Doctor2 ...",
+    });
     if (p.isCancel(picked) || picked === "back") return undefined;
     if (picked === "more") {
       const next = await ctx.client.slots({ ...query, after: loaded.at(-1)!.index });
@@ -40,12 +47,18 @@ export async function pickSlot(ctx: MenuContext, message: string): Promise<SlotL
   }
 }
 
-async function options(ctx: MenuContext, loaded: SlotLine[], more: boolean): Promise<{ value: Pick; label: string; hint?: string }[]> {
-  const slots = await Promise.all(loaded.map(async (s) => ({
-    value: s.index as Pick,
-    label: `${s.day} ${s.time} · ${displayDoctorName(s.doctor)} · ${describePrice(await ctx.prices.of(s))}`,
-    hint: `slot ${s.index}`,
-  })));
+async function options(
+  ctx: MenuContext,
+  loaded: SlotLine[],
+  more: boolean,
+): Promise<{ value: Pick; label: string; hint?: string }[]> {
+  const slots = await Promise.all(
+    loaded.map(async (s) => ({
+      value: s.index as Pick,
+      label: `${s.day} ${s.time} · ${displayDoctorName(s.doctor)} · ${describePrice(await ctx.prices.of(s))}`,
+      hint: `slot ${s.index}`,
+    })),
+  );
   return [
     ...slots,
     ...(more ? [{ value: "more" as Pick, label: "More slots ..." }] : []),

@@ -77,8 +77,15 @@ export class ClackView implements PatientView {
   }
 
   quoted(quote: Quote): void {
-    this.stopSpin(quote.cost === "unknown" ? "The doctor has no price for your plan" : `Estimated cost: $${quote.cost}`);
-    p.note(summaryRows(this.user, quote).map(([k, v]) => `${k.padEnd(21)}${pc.bold(v)}`).join("\n"), "Your appointment");
+    this.stopSpin(
+      quote.cost === "unknown" ? "The doctor has no price for your plan" : `Estimated cost: $${quote.cost}`,
+    );
+    p.note(
+      summaryRows(this.user, quote)
+        .map(([k, v]) => `${k.padEnd(21)}${pc.bold(v)}`)
+        .join("\n"),
+      "Your appointment",
+    );
     p.outro("See you at the appointment.");
   }
 }

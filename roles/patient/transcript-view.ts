@@ -10,7 +10,10 @@ import { displayPatientName } from "../../shared/names.ts";
 export class TranscriptView implements PatientView {
   private readonly shown: string;
 
-  constructor(private readonly user: string, private readonly input: StdinLines | undefined) {
+  constructor(
+    private readonly user: string,
+    private readonly input: StdinLines | undefined,
+  ) {
     this.shown = displayPatientName(user);
   }
 
@@ -33,7 +36,11 @@ export class TranscriptView implements PatientView {
   }
 
   slots(list: FreeSlot[]): void {
-    this.say(`Phase2: The following appointments are available for ${this.user}:`, ...list.map((s) => `${s.index} ${s.day} ${s.time}`), "");
+    this.say(
+      `Phase2: The following appointments are available for ${this.user}:`,
+      ...list.map((s) => `${s.index} ${s.day} ${s.time}`),
+      "",
+    );
   }
 
   async choose(): Promise<Choice> {
@@ -53,7 +60,9 @@ export class TranscriptView implements PatientView {
   invalid(): void {}
 
   reserved(booked: Booked): void {
-    this.say(`Phase2: The requested appointment is available and reserved to ${this.shown}. The assigned doctor port number is ${booked.port}`);
+    this.say(
+      `Phase2: The requested appointment is available and reserved to ${this.shown}. The assigned doctor port number is ${booked.port}`,
+    );
   }
 
   notAvailable(): void {
@@ -70,7 +79,10 @@ export class TranscriptView implements PatientView {
   }
 
   quoted(quote: Quote): void {
-    const cost = quote.cost === "unknown" ? `an unknown cost (no price for ${quote.insurance})` : `$ ${quote.cost} estimation cost`;
+    const cost =
+      quote.cost === "unknown"
+        ? `an unknown cost (no price for ${quote.insurance})`
+        : `$ ${quote.cost} estimation cost`;
     this.say(
       `Phase3: ${this.shown} receive ${cost} from doctor with port number ${quote.booked.port}`,
       ...summaryRows(this.user, quote).map(([k, v]) => `${k.padEnd(25)}${v}`),

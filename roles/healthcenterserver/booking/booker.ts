@@ -13,10 +13,18 @@ import type { Schedule } from "./schedule.ts";
 
 type Failed = { kind: "failed"; reason: string };
 export type BookingOutcome =
-  | { kind: "booked"; slot: Slot } | { kind: "notavailable"; slot: Slot } | { kind: "invalid" } | { kind: "limit"; held: number } | Failed;
+  | { kind: "booked"; slot: Slot }
+  | { kind: "notavailable"; slot: Slot }
+  | { kind: "invalid" }
+  | { kind: "limit"; held: number }
+  | Failed;
 export type CancelOutcome = { kind: "cancelled"; slot: Slot } | { kind: "notyours" } | { kind: "invalid" } | Failed;
 export type MoveOutcome =
-  | { kind: "moved"; slot: Slot; from: Slot } | { kind: "notavailable"; slot: Slot } | { kind: "notyours" } | { kind: "invalid" } | Failed;
+  | { kind: "moved"; slot: Slot; from: Slot }
+  | { kind: "notavailable"; slot: Slot }
+  | { kind: "notyours" }
+  | { kind: "invalid" }
+  | Failed;
 type Outcome = BookingOutcome | CancelOutcome | MoveOutcome;
 
 type Pending = { change: Change; done: (outcome: Outcome) => void };
@@ -63,7 +71,10 @@ export class Booker {
 
   /** The patient's stored bookings, in index order. */
   mine(patient: string): Slot[] {
-    return this.schedule.heldBy(patient).filter((i) => !this.unconfirmed.has(i)).map((i) => this.schedule.slotOf(i)!);
+    return this.schedule
+      .heldBy(patient)
+      .filter((i) => !this.unconfirmed.has(i))
+      .map((i) => this.schedule.slotOf(i)!);
   }
 
   /**
@@ -124,18 +135,24 @@ export class Booker {
     const batch = this.pending;
     this.pending = [];
     const startedMs = performance.now();
-    this.inFlight = this.committer.commit(batch.map((p) => p.change)).then(
-      (results) => {
-        this.onCommitTimed?.((performance.now() - startedMs) / 1000);
-        this.onBatchCommitted(batch, results);
-      },
-      (err: Error) => this.onBatchFailed(batch, err),
-    ).catch(this.onBroken);
+    this.inFlight = this.committer
+      .commit(batch.map((p) => p.change))
+      .then(
+        (results) => {
+          this.onCommitTimed?.((performance.now() - startedMs) / 1000);
+          this.onBatchCommitted(batch, results);
+        },
+        (err: Error) => this.onBatchFailed(batch, err),
+      )
+      .catch(this.onBroken);
   }
 
   private onBatchCommitted(batch: Pending[], results: ChangeResult[]): void {
     this.inFlight = undefined;
-    assert(results.length === batch.length, `the database answered ${results.length} results for ${batch.length} changes`);
+    assert(
+      results.length === batch.length,
+      `the database answered ${results.length} results for ${batch.length} changes`,
+    );
     batch.forEach((p, i) => this.answer(p, this.settle(p.change, results[i]!)));
     this.commitPending();
   }
@@ -155,7 +172,10 @@ export class Booker {
       case "cancel": {
         const slot = this.schedule.slotOf(change.index)!;
         if (result.kind === "done") {
-          assert(this.schedule.holderOf(change.index) === change.patient, `cancelled slot ${change.index} was held by ${change.patient}`);
+          assert(
+            this.schedule.holderOf(change.index) === change.patient,
+            `cancelled slot ${change.index} was held by ${change.patient}`,
+          );
           this.schedule.release(change.index);
           this.schedule.changes.publish({ index: change.index, holder: undefined });
           return { kind: "cancelled", slot };
@@ -183,7 +203,10 @@ export class Booker {
         return { kind: "notavailable", slot };
       case "limit":
         // Memory alone cannot check the limit here: with a shared database it may lag other instances.
-        assert(this.rules.bookingsPerPatient > 0 && result.held >= this.rules.bookingsPerPatient, `the database refused slot ${index} for a limit it has (${result.held} held)`);
+        assert(
+          this.rules.bookingsPerPatient > 0 && result.held >= this.rules.bookingsPerPatient,
+          `the database refused slot ${index} for a limit it has (${result.held} held)`,
+        );
         this.schedule.release(index);
         return { kind: "limit", held: result.held };
       case "notyours":
@@ -202,7 +225,10 @@ export class Booker {
     assert(result.kind !== "limit", "a move is never refused for the limit");
     const outcome = this.settleTake(change.to, result);
     if (outcome.kind !== "booked") return outcome as MoveOutcome;
-    assert(this.schedule.holderOf(change.from) === change.patient, `moved-from slot ${change.from} was held by ${change.patient}`);
+    assert(
+      this.schedule.holderOf(change.from) === change.patient,
+      `moved-from slot ${change.from} was held by ${change.patient}`,
+    );
     this.schedule.release(change.from);
     this.schedule.changes.publish({ index: change.from, holder: undefined });
     return { kind: "moved", slot: outcome.slot, from: this.schedule.slotOf(change.from)! };
@@ -235,7 +261,8 @@ export class Booker {
       this.schedule.release(reserved);
       if (change.kind === "move") this.endMove(change.patient);
     }
-    for (const p of batch) this.answer(p, { kind: "failed", reason: `${noun[p.change.kind]} could not be saved (${err.message})` });
+    for (const p of batch)
+      this.answer(p, { kind: "failed", reason: `${noun[p.change.kind]} could not be saved (${err.message})` });
     this.commitPending();
   }
 }

@@ -42,7 +42,8 @@ export class Holders {
     const n = this.patients.id(patient);
     this.ids[position] = n + 1;
     const held = this.held[n];
-    if (held !== undefined && (Array.isArray(held) ? held.includes(index) : held.has(index))) assert(false, `slot ${index} is held once by ${patient}`);
+    if (held !== undefined && (Array.isArray(held) ? held.includes(index) : held.has(index)))
+      assert(false, `slot ${index} is held once by ${patient}`);
     if (held === undefined) this.held[n] = [index];
     else if (!Array.isArray(held)) held.add(index);
     else if (held.length < held_array_max) held.push(index);

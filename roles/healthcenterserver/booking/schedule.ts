@@ -31,7 +31,8 @@ export class Schedule {
     this.slots = slots instanceof SlotTable ? slots : SlotTable.fromSlots(slots);
     const n = this.slots.length;
     for (let p = 0; p < n; p++) {
-      if (this.slots.positionOf(this.slots.indexAt(p)) !== p) assert(false, `slot index ${this.slots.indexAt(p)} appears once in the schedule`);
+      if (this.slots.positionOf(this.slots.indexAt(p)) !== p)
+        assert(false, `slot index ${this.slots.indexAt(p)} appears once in the schedule`);
     }
     this.holders = new Holders(n);
     this.blocks = new Array(Math.ceil(n / available_block_slots)).fill(undefined);
@@ -150,7 +151,8 @@ export class Schedule {
     const lines: string[] = [];
     const t = this.slots;
     for (let p = 0; p < t.length && lines.length < log_slots_max; p++) {
-      if (this.holders.isFree(p)) lines.push(`${t.indexAt(p)} ${t.dayAt(p)} ${t.timeAt(p)} ${t.doctorAt(p)} ${t.portAt(p)}`);
+      if (this.holders.isFree(p))
+        lines.push(`${t.indexAt(p)} ${t.dayAt(p)} ${t.timeAt(p)} ${t.doctorAt(p)} ${t.portAt(p)}`);
     }
     if (this.free > lines.length) lines.push(`... and ${this.free - lines.length} more free slots`);
     this.logCache = lines.join("\n");
@@ -169,13 +171,18 @@ export class Schedule {
   /** A block's lines written straight into bytes (no string per line): a cold million-slot reply leaves little garbage. */
   private encodeBlock(block: number): Buffer {
     const t = this.slots;
-    const names = (this.nameBytes ??= { days: t.days.list.map(ascii), times: t.times.list.map(ascii), most: freeSlotBytesMax(longest(t.days.list), longest(t.times.list)) });
+    const names = (this.nameBytes ??= {
+      days: t.days.list.map(ascii),
+      times: t.times.list.map(ascii),
+      most: freeSlotBytesMax(longest(t.days.list), longest(t.times.list)),
+    });
     const start = block * available_block_slots;
     const end = Math.min(t.length, start + available_block_slots);
     const out = Buffer.allocUnsafe((end - start) * names.most);
     let at = 0;
     for (let p = start; p < end; p++) {
-      if (this.holders.isFree(p)) at = writeFreeSlot(out, at, t.indexAt(p), names.days[t.dayIdAt(p)]!, names.times[t.timeIdAt(p)]!);
+      if (this.holders.isFree(p))
+        at = writeFreeSlot(out, at, t.indexAt(p), names.days[t.dayIdAt(p)]!, names.times[t.timeIdAt(p)]!);
     }
     return Buffer.from(out.subarray(0, at)); // a copy of the exact size, so the cache holds no slack
   }
@@ -191,7 +198,10 @@ export class Schedule {
   private checkFreeCount(): void {
     assert(this.free >= 0, "the free count is not negative");
     assert(this.free <= this.slots.length, "the free count is at most the slot count");
-    assert(this.free + this.holders.heldTotal === this.slots.length, "every slot is free or held by exactly one patient");
+    assert(
+      this.free + this.holders.heldTotal === this.slots.length,
+      "every slot is free or held by exactly one patient",
+    );
   }
 }
 

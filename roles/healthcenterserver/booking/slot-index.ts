@@ -25,7 +25,10 @@ export class SlotIndex {
   private readonly rankDay: Uint32Array;
   private readonly rankDoctor: Uint32Array;
 
-  constructor(private readonly slots: SlotTable, isFree: (position: number) => boolean) {
+  constructor(
+    private readonly slots: SlotTable,
+    isFree: (position: number) => boolean,
+  ) {
     const n = slots.length;
     [this.rankAll, this.rankDay, this.rankDoctor] = [new Uint32Array(n), new Uint32Array(n), new Uint32Array(n)];
     this.dayKeys = slots.days.list.map(key);
@@ -40,8 +43,11 @@ export class SlotIndex {
   setFree(position: number, free: boolean): void {
     const delta = free ? 1 : -1;
     this.all.free[Math.floor(this.rankAll[position]! / chunk)]! += delta;
-    this.byDay.get(this.dayKeys[this.slots.dayIdAt(position)]!)!.free[Math.floor(this.rankDay[position]! / chunk)]! += delta;
-    this.byDoctor.get(this.doctorKeys[this.slots.doctorIdAt(position)]!)!.free[Math.floor(this.rankDoctor[position]! / chunk)]! += delta;
+    this.byDay.get(this.dayKeys[this.slots.dayIdAt(position)]!)!.free[Math.floor(this.rankDay[position]! / chunk)]! +=
+      delta;
+    this.byDoctor.get(this.doctorKeys[this.slots.doctorIdAt(position)]!)!.free[
+      Math.floor(this.rankDoctor[position]! / chunk)
+    ]! += delta;
   }
 
   /** Positions of the slots that match and are free, index above `after`, at most `limit`, in index order. */
@@ -66,8 +72,8 @@ export class SlotIndex {
   private narrowest(day: string | undefined, doctor: string | undefined): OrderedList {
     const empty = { order: new Uint32Array(0), free: new Uint16Array(0) };
     const lists = [
-      day === undefined ? this.all : this.byDay.get(day) ?? empty,
-      doctor === undefined ? this.all : this.byDoctor.get(doctor) ?? empty,
+      day === undefined ? this.all : (this.byDay.get(day) ?? empty),
+      doctor === undefined ? this.all : (this.byDoctor.get(doctor) ?? empty),
     ];
     return lists[0]!.order.length <= lists[1]!.order.length ? lists[0]! : lists[1]!;
   }
@@ -96,7 +102,12 @@ function ordered(order: Uint32Array, rank: Uint32Array, isFree: (position: numbe
   return { order, free };
 }
 
-function groupBy(order: Uint32Array, keyOf: (position: number) => string, rank: Uint32Array, isFree: (position: number) => boolean): Map<string, OrderedList> {
+function groupBy(
+  order: Uint32Array,
+  keyOf: (position: number) => string,
+  rank: Uint32Array,
+  isFree: (position: number) => boolean,
+): Map<string, OrderedList> {
   const groups = new Map<string, number[]>();
   for (const p of order) {
     const k = keyOf(p);

@@ -15,6 +15,7 @@ export function connectionCap(wanted: number): ConnectionCap {
 
 /** For the start-up line: "at most N connections for file descriptor limit M". */
 export function describeCap(cap: ConnectionCap): string {
-  const limit = cap.fileLimit === undefined ? "an unknown file descriptor limit" : `file descriptor limit ${cap.fileLimit}`;
+  const limit =
+    cap.fileLimit === undefined ? "an unknown file descriptor limit" : `file descriptor limit ${cap.fileLimit}`;
   return `at most ${cap.connectionsMax} connections for ${limit}${cap.lowered ? " (lowered from --max-connections)" : ""}`;
 }

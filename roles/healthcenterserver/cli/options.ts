@@ -8,31 +8,65 @@ import { guard_options } from "./guard-settings.ts";
 export const options = {
   host: { type: "string", value: "H", help: "address to listen on (default: all interfaces)" },
   port: { type: "string", value: "P", help: `TCP port (default ${limits.default_server_port}; 0 picks a free one)` },
-  data: { type: "string", value: "DIR", help: "data files: users.txt, availabilities.txt, doc*.txt (default: embedded seed)" },
+  data: {
+    type: "string",
+    value: "DIR",
+    help: "data files: users.txt, availabilities.txt, doc*.txt (default: embedded seed)",
+  },
   db: {
-    type: "string", value: "FILE|URL",
-    help: "booking database, SQLite (default: healthcenter.db); or postgres://USER@HOST[:PORT]/DB,\n" +
+    type: "string",
+    value: "FILE|URL",
+    help:
+      "booking database, SQLite (default: healthcenter.db); or postgres://USER@HOST[:PORT]/DB,\n" +
       "shared by several servers (docs/SCALING.md)",
   },
-  "db-password-file": { type: "string", value: "FILE", help: "PostgreSQL password: the file's first line (else PGPASSWORD; never in the URL)" },
-  "db-wait": { type: "string", value: "S", help: `at start-up, wait this long for PostgreSQL to answer (default ${limits.database_startup_wait_ms / 1000})` },
-  doctor: { type: "string", multiple: true, value: "NAME=HOST:PORT", help: "where a doctor really is; patients are sent there (repeatable)" },
+  "db-password-file": {
+    type: "string",
+    value: "FILE",
+    help: "PostgreSQL password: the file's first line (else PGPASSWORD; never in the URL)",
+  },
+  "db-wait": {
+    type: "string",
+    value: "S",
+    help: `at start-up, wait this long for PostgreSQL to answer (default ${limits.database_startup_wait_ms / 1000})`,
+  },
+  doctor: {
+    type: "string",
+    multiple: true,
+    value: "NAME=HOST:PORT",
+    help: "where a doctor really is; patients are sent there (repeatable)",
+  },
   config: { type: "string", value: "FILE", help: "deployment file (TOML); flags override it" },
   "tls-cert": { type: "string", value: "FILE", help: "serve TLS with this certificate (PEM) ..." },
   "tls-key": { type: "string", value: "FILE", help: "... and this private key" },
   "max-connections": { type: "string", value: "N", help: `concurrent connections (default ${limits.connections_max})` },
-  "idle-timeout": { type: "string", value: "S", help: `close connections idle this many seconds (default ${limits.idle_timeout_ms / 1000})` },
+  "idle-timeout": {
+    type: "string",
+    value: "S",
+    help: `close connections idle this many seconds (default ${limits.idle_timeout_ms / 1000})`,
+  },
   "login-window": {
-    type: "string", value: "S",
-    help: `login attempts are counted over this many seconds (default ${limits.login_window_ms / 1000});\n` +
+    type: "string",
+    value: "S",
+    help:
+      `login attempts are counted over this many seconds (default ${limits.login_window_ms / 1000});\n` +
       `after ${limits.login_failures_per_user_max} for one user from one address, or ${limits.login_failures_per_address_max} from one address, logins from there are refused until it passes`,
   },
   http: {
-    type: "string", value: "HOST:PORT",
+    type: "string",
+    value: "HOST:PORT",
     help: "serve the staff page, /metrics, /healthz and /readyz there (default: off; keep it on loopback\nor behind a TLS proxy)",
   },
-  "staff-token-file": { type: "string", value: "FILE", help: "staff who sign in with the token in FILE see patients' names on the page (default: nobody)" },
-  "bookings-per-patient": { type: "string", value: "N", help: `bookings one patient may hold at once (default ${limits.bookings_per_patient}; 0 = no limit)` },
+  "staff-token-file": {
+    type: "string",
+    value: "FILE",
+    help: "staff who sign in with the token in FILE see patients' names on the page (default: nobody)",
+  },
+  "bookings-per-patient": {
+    type: "string",
+    value: "N",
+    help: `bookings one patient may hold at once (default ${limits.bookings_per_patient}; 0 = no limit)`,
+  },
   quiet: { type: "boolean", help: "only the audit trail (bookings, refused logins), start-up and shutdown" },
   ...guard_options,
 } as const satisfies Options;

@@ -17,7 +17,13 @@ export function loadData(data: DataDir, doctors: Map<string, DoctorLocation>): {
   const slots = parseSlotTable(pathOf(data, "availabilities.txt"), slotsText);
   const known = checkPriceFiles(data, slots);
   for (const name of doctors.keys()) known.add(name);
-  checkDoctorsKnown(pathOf(data, "availabilities.txt"), slotsText, slots, known, `no <doctor>.txt in ${describeDataDir(data)} and no --doctor or config entry`);
+  checkDoctorsKnown(
+    pathOf(data, "availabilities.txt"),
+    slotsText,
+    slots,
+    known,
+    `no <doctor>.txt in ${describeDataDir(data)} and no --doctor or config entry`,
+  );
   return { users, slots };
 }
 
@@ -36,20 +42,26 @@ function checkPriceFiles(data: DataDir, slots: SlotTable): Set<string> {
 export function warnAboutUsers(users: User[], data: DataDir, log: Log): void {
   const dir = data.dir ?? "DIR";
   if (users.length === 0) {
-    log.warn(`${pathOf(data, "users.txt")} has no users, so no patient can log in; add one with ` +
-      `\`healthcenterserver users add <name> --data ${dir}\` and send this server SIGHUP`);
+    log.warn(
+      `${pathOf(data, "users.txt")} has no users, so no patient can log in; add one with ` +
+        `\`healthcenterserver users add <name> --data ${dir}\` and send this server SIGHUP`,
+    );
     return;
   }
   const plain = users.filter((u) => u.secret.kind === "plain").length;
   if (plain === 0) return;
   if (!data.dir) {
-    log.warn(`the embedded seed users' passwords are in every copy of this program; for real use, write a data ` +
-      `directory with \`healthcenterserver init DIR\` (new passwords, argon2id hashes) and start with --data DIR`);
+    log.warn(
+      `the embedded seed users' passwords are in every copy of this program; for real use, write a data ` +
+        `directory with \`healthcenterserver init DIR\` (new passwords, argon2id hashes) and start with --data DIR`,
+    );
     return;
   }
-  log.warn(`${plain} of ${users.length} users in ${pathOf(data, "users.txt")} have plaintext passwords; ` +
-    `hash them all with \`healthcenterserver users convert --data ${dir}\`, or one at a time with ` +
-    `\`healthcenterserver users add <name> --data ${dir}\``);
+  log.warn(
+    `${plain} of ${users.length} users in ${pathOf(data, "users.txt")} have plaintext passwords; ` +
+      `hash them all with \`healthcenterserver users convert --data ${dir}\`, or one at a time with ` +
+      `\`healthcenterserver users add <name> --data ${dir}\``,
+  );
 }
 
 /** SIGHUP: each file is taken only if it reads and parses whole; a broken one is reported and the old data kept. */
@@ -61,7 +73,9 @@ export function reloadData(data: DataDir, slots: SlotTable, log: Log, useUsers: 
   }
   const reloaded: string[] = [];
   const failed = (what: string, err: unknown) =>
-    log.error(`SIGHUP: ${what} not reloaded, the data loaded before is kept: ${err instanceof AppError ? err.message : String(err)}`);
+    log.error(
+      `SIGHUP: ${what} not reloaded, the data loaded before is kept: ${err instanceof AppError ? err.message : String(err)}`,
+    );
   try {
     const users = readUsers(data);
     useUsers(users);

@@ -27,12 +27,18 @@ export type CheckedSettings = {
 export async function runCheck(settings: CheckedSettings): Promise<number> {
   await checkListenHost("--host", settings.host);
   const { users, slots } = loadData(settings.data, settings.doctors);
-  console.log(`ok: data in ${describeDataDir(settings.data)}: ${users.length} users, ${slots.length} slots, doctors ${[...new Set(slots.map((s) => s.doctor))].join(", ")}`);
+  console.log(
+    `ok: data in ${describeDataDir(settings.data)}: ${users.length} users, ${slots.length} slots, doctors ${[...new Set(slots.map((s) => s.doctor))].join(", ")}`,
+  );
   if (users.length === 0) {
-    console.error(`warning: users.txt in ${describeDataDir(settings.data)} has no users, so no patient could log in; ` +
-      "add one with `healthcenterserver users add <name> --data DIR`");
+    console.error(
+      `warning: users.txt in ${describeDataDir(settings.data)} has no users, so no patient could log in; ` +
+        "add one with `healthcenterserver users add <name> --data DIR`",
+    );
   }
-  console.log(`ok: would listen on ${settings.host}:${settings.port}${settings.tls ? " with TLS (certificate and key read)" : ""}`);
+  console.log(
+    `ok: would listen on ${settings.host}:${settings.port}${settings.tls ? " with TLS (certificate and key read)" : ""}`,
+  );
   console.log(`ok: ${checkDatabase(settings.dbPath, new Set(slots.map((s) => s.index)))}`);
   if (settings.http) {
     const who = settings.staffToken ? "names for staff with the token" : "free/booked only (no --staff-token-file)";
@@ -62,8 +68,10 @@ function checkDatabase(dbPath: string, slotIndexes: Set<number>): string {
     if (!hasTable) return `database ${path} has no bookings yet (schema version ${version})`;
     const rows = db.query("SELECT slot FROM bookings").all() as { slot: number }[];
     const stray = rows.filter((r) => !slotIndexes.has(r.slot)).length;
-    return `database ${path}: ${rows.length} bookings, schema version ${version}` +
-      (stray > 0 ? `; ${stray} of them for slots not in the schedule (kept, not shown)` : "");
+    return (
+      `database ${path}: ${rows.length} bookings, schema version ${version}` +
+      (stray > 0 ? `; ${stray} of them for slots not in the schedule (kept, not shown)` : "")
+    );
   } catch (err) {
     if (err instanceof DatabaseProblem) throw new DataError(path, undefined, err.message);
     throw new DataError(path, undefined, `cannot be used as the booking database (${(err as Error).message})`);

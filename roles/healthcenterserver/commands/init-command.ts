@@ -11,7 +11,12 @@ import { exit_code, UsageError } from "../../../shared/errors.ts";
 import { readNewPassword } from "./users-command.ts";
 
 const options = {
-  user: { type: "string", multiple: true, value: "NAME", help: "a patient to create (repeatable; default: the seed's patient1 and patient2)" },
+  user: {
+    type: "string",
+    multiple: true,
+    value: "NAME",
+    help: "a patient to create (repeatable; default: the seed's patient1 and patient2)",
+  },
 } as const satisfies Options;
 
 const usage = `Usage:
@@ -33,25 +38,33 @@ export async function runInitCommand(argv: string[]): Promise<number> {
   const target = positionals[0];
   if (!target) throw new UsageError("init needs a directory: `healthcenterserver init DIR`");
   const dir = resolve(target);
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`${dir} is a file, not a directory; init changed nothing`);
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new UsageError(`${dir} is a file, not a directory; init changed nothing`);
   if (existsSync(dir) && readdirSync(dir).length > 0) {
-    throw new UsageError(`${dir} already exists and is not empty; init writes only a new directory and changed nothing`);
+    throw new UsageError(
+      `${dir} already exists and is not empty; init writes only a new directory and changed nothing`,
+    );
   }
   const names = values.user ?? parseUsers("users.txt", embedded["users.txt"]!).map((u) => u.name);
-  for (const name of names) if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(name)) throw new UsageError(`bad user name ${JSON.stringify(name)} (letters, digits, _ . @ -)`);
+  for (const name of names)
+    if (!/^[A-Za-z0-9_.@-]{1,64}$/.test(name))
+      throw new UsageError(`bad user name ${JSON.stringify(name)} (letters, digits, _ . @ -)`);
   const asked = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const passwords = new Map<string, string>();
   for (const name of names) passwords.set(name, asked ? await readNewPassword(name) : generatedPassword());
 
   const users: User[] = [];
-  for (const [name, password] of passwords) users.push({ name, secret: { kind: "hash", hash: await Bun.password.hash(password, "argon2id") } });
+  for (const [name, password] of passwords)
+    users.push({ name, secret: { kind: "hash", hash: await Bun.password.hash(password, "argon2id") } });
   const files: Record<string, string> = { "users.txt": formatUsers(users) };
   for (const file of copied) files[file] = embedded[file]!;
   const plan = (name: string) => embedded[`${name}insurance.txt`] ?? "insurance1\n";
   for (const name of names) files[`${name}insurance.txt`] = plan(name);
   writeAll(dir, files);
 
-  console.log(`Wrote ${dir}: users.txt (${users.length} users, argon2id hashes), ${Object.keys(files).slice(1).join(", ")}.`);
+  console.log(
+    `Wrote ${dir}: users.txt (${users.length} users, argon2id hashes), ${Object.keys(files).slice(1).join(", ")}.`,
+  );
   if (!asked) {
     console.log("Passwords, shown this once (give each to its patient; they are stored only as hashes):");
     for (const [name, password] of passwords) console.log(`  ${name}  ${password}`);
@@ -72,7 +85,8 @@ function writeAll(dir: string, files: Record<string, string>): void {
   const temp = `${dir}.init-${process.pid}`;
   mkdirSync(temp, { mode: 0o700 });
   try {
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(temp, name), text, { mode: name === "users.txt" ? 0o600 : 0o644 });
+    for (const [name, text] of Object.entries(files))
+      writeFileSync(join(temp, name), text, { mode: name === "users.txt" ? 0o600 : 0o644 });
     if (existsSync(dir)) rmdirSync(dir); // empty, checked above; rmdir fails rather than lose a file written since
     renameSync(temp, dir);
   } catch (err) {

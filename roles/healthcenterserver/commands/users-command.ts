@@ -27,7 +27,11 @@ export async function runUsersCommand(argv: string[]): Promise<number> {
   }
   const [verb, name] = positionals;
   if (verb !== "add" && verb !== "convert") {
-    throw new UsageError(verb === undefined ? `which users command? add or convert\n${usage}` : unknownMessage("users command", verb, ["add", "convert"]));
+    throw new UsageError(
+      verb === undefined
+        ? `which users command? add or convert\n${usage}`
+        : unknownMessage("users command", verb, ["add", "convert"]),
+    );
   }
   if (!values.data) throw new UsageError("users commands change a users.txt on disk: give --data DIR");
   checkDataDir({ dir: values.data });
@@ -35,7 +39,8 @@ export async function runUsersCommand(argv: string[]): Promise<number> {
   const users = existsSync(file) ? parseUsers(file, readFileSync(file, "utf8")) : [];
 
   if (verb === "add") {
-    if (!name || !/^[A-Za-z0-9_.@-]{1,64}$/.test(name)) throw new UsageError("users add needs a user name (letters, digits, _ . @ -)");
+    if (!name || !/^[A-Za-z0-9_.@-]{1,64}$/.test(name))
+      throw new UsageError("users add needs a user name (letters, digits, _ . @ -)");
     const password = await readNewPassword(name);
     const hash = await Bun.password.hash(password, "argon2id");
     const entry: User = { name, secret: { kind: "hash", hash } };
@@ -43,11 +48,16 @@ export async function runUsersCommand(argv: string[]): Promise<number> {
     if (at === -1) users.push(entry);
     else users[at] = entry;
     save(file, users);
-    console.log(`${at === -1 ? "Added" : "Updated"} ${name} in ${file} with an argon2id hash (${users.length} users, ${plaintext(users)} with plaintext passwords).`);
+    console.log(
+      `${at === -1 ? "Added" : "Updated"} ${name} in ${file} with an argon2id hash (${users.length} users, ${plaintext(users)} with plaintext passwords).`,
+    );
     return exit_code.done;
   }
   if (verb === "convert" && !name) {
-    if (!existsSync(file)) throw new UsageError(`no ${file} to convert (\`healthcenterserver init ${values.data}\` writes a new data directory)`);
+    if (!existsSync(file))
+      throw new UsageError(
+        `no ${file} to convert (\`healthcenterserver init ${values.data}\` writes a new data directory)`,
+      );
     let converted = 0;
     for (const u of users) {
       if (u.secret.kind !== "plain") continue;
@@ -78,7 +88,10 @@ export async function readNewPassword(name: string): Promise<string> {
   let password: string;
   if (process.stdin.isTTY && process.stdout.isTTY) {
     const p = await import("@clack/prompts");
-    const first = await p.password({ message: `New password for ${name}`, validate: (v) => (v && v.length >= password_chars_min ? undefined : `at least ${password_chars_min} characters`) });
+    const first = await p.password({
+      message: `New password for ${name}`,
+      validate: (v) => (v && v.length >= password_chars_min ? undefined : `at least ${password_chars_min} characters`),
+    });
     if (p.isCancel(first)) throw new Cancelled("Cancelled; nothing changed.");
     const again = await p.password({ message: "Once more" });
     if (p.isCancel(again)) throw new Cancelled("Cancelled; nothing changed.");
@@ -88,9 +101,12 @@ export async function readNewPassword(name: string): Promise<string> {
     password = (await new StdinLines().next())?.trim() ?? "";
   }
   if (!password) throw new UsageError("no password given; nothing changed");
-  if (password.length < password_chars_min) throw new UsageError(`a password has at least ${password_chars_min} characters; nothing changed`);
+  if (password.length < password_chars_min)
+    throw new UsageError(`a password has at least ${password_chars_min} characters; nothing changed`);
   if (password.length > password_chars_max || !/^[\x21-\x7e]+$/.test(password)) {
-    throw new UsageError("a password is printable ASCII without spaces (the protocol sends it as one word), at most 256 characters");
+    throw new UsageError(
+      "a password is printable ASCII without spaces (the protocol sends it as one word), at most 256 characters",
+    );
   }
   return password;
 }

@@ -23,7 +23,10 @@ export class Authenticator {
   private dummyHash: Promise<string> | undefined;
   private readonly queue = new CheckQueue(password_checks_concurrent_max, password_checks_waiting_per_address_max);
 
-  constructor(users: readonly User[], readonly throttle = new Throttle()) {
+  constructor(
+    users: readonly User[],
+    readonly throttle = new Throttle(),
+  ) {
     this.replaceUsers(users);
   }
 
@@ -31,10 +34,15 @@ export class Authenticator {
   replaceUsers(users: readonly User[]): void {
     const stored = new Map<string, Stored>();
     for (const u of users) {
-      stored.set(u.name, u.secret.kind === "plain" ? { kind: "digest", digest: digestOf(u.secret.password) } : u.secret);
+      stored.set(
+        u.name,
+        u.secret.kind === "plain" ? { kind: "digest", digest: digestOf(u.secret.password) } : u.secret,
+      );
     }
     this.users = stored;
-    const hashed = users.map((u) => (u.secret.kind === "hash" ? u.secret.hash : undefined)).find((h) => h !== undefined);
+    const hashed = users
+      .map((u) => (u.secret.kind === "hash" ? u.secret.hash : undefined))
+      .find((h) => h !== undefined);
     if (hashed !== this.anyHashed) this.dummyHash = undefined;
     this.anyHashed = hashed;
     // Made now, in the background: the first login must not pay for it (that would show in its timing).
@@ -47,7 +55,8 @@ export class Authenticator {
     if (this.anyHashed === undefined) {
       // Checked before anything else can run: counting the failure now is counting the attempt.
       if (this.throttle.isBlocked(user, address, now)) return "throttled";
-      if (timingSafeEqual(digestOf(password), stored?.kind === "digest" ? stored.digest : this.dummyDigest) && stored) return "success";
+      if (timingSafeEqual(digestOf(password), stored?.kind === "digest" ? stored.digest : this.dummyDigest) && stored)
+        return "success";
       this.throttle.recordFailure(user, address, now);
       return "failure";
     }
@@ -73,7 +82,10 @@ export class Authenticator {
   /** A hash of a random password with the same argon2id cost as the file's own hashes. */
   private dummy(): Promise<string> {
     const m = /\$m=(\d+),t=(\d+)/.exec(this.anyHashed ?? "");
-    this.dummyHash ??= Bun.password.hash(dummy_password, m ? { algorithm: "argon2id", memoryCost: Number(m[1]), timeCost: Number(m[2]) } : "argon2id");
+    this.dummyHash ??= Bun.password.hash(
+      dummy_password,
+      m ? { algorithm: "argon2id", memoryCost: Number(m[1]), timeCost: Number(m[2]) } : "argon2id",
+    );
     return this.dummyHash;
   }
 }

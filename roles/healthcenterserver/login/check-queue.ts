@@ -8,7 +8,11 @@ export class CheckQueue {
   // address -> its waiting checks, oldest first; Map order is the round-robin order.
   private readonly waiting = new Map<string, (() => void)[]>();
 
-  constructor(private readonly concurrent: number, private readonly perAddressMax: number, private readonly perAddressRunning = 1) {}
+  constructor(
+    private readonly concurrent: number,
+    private readonly perAddressMax: number,
+    private readonly perAddressRunning = 1,
+  ) {}
 
   /** Runs `job` when its turn comes; undefined (nothing run) when this address already has too many waiting. */
   run<T>(address: string, job: () => Promise<T>): Promise<T> | undefined {
@@ -18,13 +22,15 @@ export class CheckQueue {
       const start = () => {
         this.running++;
         this.runningBy.set(address, (this.runningBy.get(address) ?? 0) + 1);
-        job().then(resolve, reject).finally(() => {
-          this.running--;
-          const left = this.runningBy.get(address)! - 1;
-          if (left === 0) this.runningBy.delete(address);
-          else this.runningBy.set(address, left);
-          this.next();
-        });
+        job()
+          .then(resolve, reject)
+          .finally(() => {
+            this.running--;
+            const left = this.runningBy.get(address)! - 1;
+            if (left === 0) this.runningBy.delete(address);
+            else this.runningBy.set(address, left);
+            this.next();
+          });
       };
       if (queue.length === 0 && this.canStart(address)) return start();
       queue.push(start);

@@ -3,7 +3,12 @@
 // sent in parallel are limited exactly as sequential ones, and a success takes its own attempt back.
 // There is deliberately no limit per user name alone: it would let anyone lock the owner out from
 // anywhere (see docs/SECURITY.md, "Guessing").
-import { login_failures_per_address_max, login_failures_per_user_max, login_window_ms, throttle_entries_max } from "../../../shared/limits.ts";
+import {
+  login_failures_per_address_max,
+  login_failures_per_user_max,
+  login_window_ms,
+  throttle_entries_max,
+} from "../../../shared/limits.ts";
 
 export type ThrottleLimits = { perUser: number; perAddress: number; windowMs: number; entriesMax: number };
 
@@ -48,7 +53,10 @@ export class Throttle {
   isBlocked(user: string, address: string, now: number): boolean {
     if (this.attempts.size === 0) return false; // the usual case: no key to build
     const from = addressKey(address);
-    return this.recent(pairKey(user, from), now) >= this.limits.perUser || this.recent(`a:${from}`, now) >= this.limits.perAddress;
+    return (
+      this.recent(pairKey(user, from), now) >= this.limits.perUser ||
+      this.recent(`a:${from}`, now) >= this.limits.perAddress
+    );
   }
 
   get size(): number {
@@ -98,6 +106,11 @@ export function addressKey(address: string): string {
   const [head = "", tail = ""] = address.split("::");
   const left = head ? head.split(":") : [];
   const right = tail ? tail.split(":") : [];
-  const groups = address.includes("::") ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  const groups = address.includes("::")
+    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }

@@ -67,7 +67,8 @@ export class Connection {
     const result = this.framer.push(bytes, (line) => this.onLine(line));
     if (this.framer.pendingBytes === 0) this.partialSinceMs = undefined;
     else this.partialSinceMs ??= nowMs;
-    if (result === "overflow" && this.isOpen) this.endWith(formatError(`line longer than ${this.limits.lineBytesMax} bytes`));
+    if (result === "overflow" && this.isOpen)
+      this.endWith(formatError(`line longer than ${this.limits.lineBytesMax} bytes`));
   }
 
   private onLine(line: string): LineVerdict {

@@ -67,11 +67,17 @@ export class HealthCenter {
   private stopping = false;
 
   constructor(private readonly options: ServerOptions) {
-    this.booker = new Booker(options.schedule, options.committer, options.onFatal, { bookingsPerPatient: options.bookingsPerPatient });
+    this.booker = new Booker(options.schedule, options.committer, options.onFatal, {
+      bookingsPerPatient: options.bookingsPerPatient,
+    });
     const metrics = options.metrics;
     if (metrics) this.booker.onCommitTimed = (seconds) => metrics.commitSeconds.observe(seconds);
     this.budget = new QueueBudget(options.queuedBytesMax, () => this.shed());
-    this.deadlines = { idleTimeoutMs: options.idleTimeoutMs, loginTimeoutMs: options.loginTimeoutMs, lineTimeoutMs: options.lineTimeoutMs };
+    this.deadlines = {
+      idleTimeoutMs: options.idleTimeoutMs,
+      loginTimeoutMs: options.loginTimeoutMs,
+      lineTimeoutMs: options.lineTimeoutMs,
+    };
     this.services = {
       auth: options.authenticator,
       booker: this.booker,
@@ -130,7 +136,10 @@ export class HealthCenter {
         self.onClose(s);
       },
       error(s, err) {
-        self.options.log.info(`connection error from ${s.data?.address ?? "?"}: ${err.message}`, { event: "connection.error", cause: "dropped connections" });
+        self.options.log.info(`connection error from ${s.data?.address ?? "?"}: ${err.message}`, {
+          event: "connection.error",
+          cause: "dropped connections",
+        });
         self.onClose(s);
       },
     };
@@ -177,16 +186,31 @@ export class HealthCenter {
       fn();
     } catch (err) {
       if (err instanceof AssertionError) return this.options.onFatal(err);
-      this.options.log.error(`internal error on a connection from ${c?.address ?? "?"}: ${(err as Error).stack ?? err}`);
+      this.options.log.error(
+        `internal error on a connection from ${c?.address ?? "?"}: ${(err as Error).stack ?? err}`,
+      );
       c?.terminate();
     }
   }
 
   private onOpen(s: Sock): void {
-    const connLimits = { lineBytesMax: limits.line_bytes_max, writeQueueBytesMax: limits.write_queue_bytes_max, budget: this.budget };
-    const c = new Connection(s as Socket<unknown>, connLimits, (dropped, why) => {
-      this.options.log.notice(transcript.dropped(dropped.address, dropped.port, why), { event: "connection.dropped", cause: "dropped connections", fields: { address: dropped.address, why } });
-    }, this.nowMs);
+    const connLimits = {
+      lineBytesMax: limits.line_bytes_max,
+      writeQueueBytesMax: limits.write_queue_bytes_max,
+      budget: this.budget,
+    };
+    const c = new Connection(
+      s as Socket<unknown>,
+      connLimits,
+      (dropped, why) => {
+        this.options.log.notice(transcript.dropped(dropped.address, dropped.port, why), {
+          event: "connection.dropped",
+          cause: "dropped connections",
+          fields: { address: dropped.address, why },
+        });
+      },
+      this.nowMs,
+    );
     s.data = c;
     if (this.stopping || this.conns.size >= this.options.connectionsMax) {
       c.send(formatError(this.stopping ? "server is shutting down" : "too many connections, try again later"));
@@ -213,8 +237,13 @@ export class HealthCenter {
     this.shedding = true;
     try {
       const excess = this.budget.totalBytes - this.budget.capBytes;
-      for (const c of slowestReaders([...this.conns].map((s) => s.data), excess)) {
-        c.dropFor(`the server holds more than ${this.budget.capBytes} bytes of unread replies; this reader is the slowest`);
+      for (const c of slowestReaders(
+        [...this.conns].map((s) => s.data),
+        excess,
+      )) {
+        c.dropFor(
+          `the server holds more than ${this.budget.capBytes} bytes of unread replies; this reader is the slowest`,
+        );
       }
     } finally {
       this.shedding = false;
@@ -238,8 +267,15 @@ export class HealthCenter {
         }
         const why = overdue(c, now, this.deadlines);
         if (why === undefined) continue;
-        const text = why === "idle timeout" ? transcript.idleClosed(c.address, c.port) : transcript.dropped(c.address, c.port, why);
-        this.options.log.info(text, { event: "connection.closed", cause: "dropped connections", fields: { address: c.address, why } });
+        const text =
+          why === "idle timeout"
+            ? transcript.idleClosed(c.address, c.port)
+            : transcript.dropped(c.address, c.port, why);
+        this.options.log.info(text, {
+          event: "connection.closed",
+          cause: "dropped connections",
+          fields: { address: c.address, why },
+        });
         c.send(formatError(why));
         c.closeWhenFlushed();
         c.lastActiveMs = now;

@@ -2,7 +2,10 @@
 // caps their sum, so many slow readers together cannot grow the server without bound.
 export class QueueBudget {
   totalBytes = 0;
-  constructor(readonly capBytes: number, private readonly onOver: () => void) {}
+  constructor(
+    readonly capBytes: number,
+    private readonly onOver: () => void,
+  ) {}
 
   /** A connection's queue grew or shrank by `delta` bytes; past the cap, `onOver` sheds the slowest readers. */
   add(delta: number): void {

@@ -4,7 +4,11 @@
 import type { Socket, SocketHandler } from "bun";
 
 /** Handlers for a plain listener that upgrades each accepted socket and reports it at once. */
-export function tlsOnAccept<D>(tls: { cert: string; key: string }, handlers: SocketHandler<D>, onOpen: (s: Socket<D>) => void): SocketHandler<D> {
+export function tlsOnAccept<D>(
+  tls: { cert: string; key: string },
+  handlers: SocketHandler<D>,
+  onOpen: (s: Socket<D>) => void,
+): SocketHandler<D> {
   return {
     open(raw) {
       // The TLS socket's own `open` comes after the handshake; the connection counts from now.

@@ -1,7 +1,13 @@
 // The requests of patients who manage their appointments (slots, mine, cancel, reschedule), for one
 // session. Callbacks are named after what they answer (onCancelCommitted, onMoveCommitted).
 import type { Slot } from "../../../shared/datafiles.ts";
-import { encoded_reply, formatError, formatSelectionReply, formatSlotLine, type SlotLine } from "../../../shared/protocol.ts";
+import {
+  encoded_reply,
+  formatError,
+  formatSelectionReply,
+  formatSlotLine,
+  type SlotLine,
+} from "../../../shared/protocol.ts";
 import type { CancelOutcome, MoveOutcome } from "../booking/booker.ts";
 import type { Connection } from "../network/connection.ts";
 import type { SessionServices } from "./session.ts";
@@ -10,7 +16,11 @@ export type SlotsQuery = { day?: string; doctor?: string; after: number; limit: 
 
 export class AppointmentRequests {
   /** `replied`: a reply that waited for a commit has been queued (the session's bookkeeping). */
-  constructor(private readonly conn: Connection, private readonly services: SessionServices, private readonly replied: () => void) {}
+  constructor(
+    private readonly conn: Connection,
+    private readonly services: SessionServices,
+    private readonly replied: () => void,
+  ) {}
 
   slots(user: string, query: SlotsQuery): void {
     const page = this.services.schedule.freePage(query);
@@ -64,7 +74,10 @@ export class AppointmentRequests {
     this.services.metrics?.cancellations.inc(outcome.kind);
     switch (outcome.kind) {
       case "cancelled":
-        log.audit(`Slot ${index} cancelled by ${user}; it is free again`, { event: "booking.cancelled", fields: log.json ? { user, index } : undefined });
+        log.audit(`Slot ${index} cancelled by ${user}; it is free again`, {
+          event: "booking.cancelled",
+          fields: log.json ? { user, index } : undefined,
+        });
         return this.conn.send(encoded_reply.cancelled);
       case "notyours":
         log.info(`Slot ${index} is not ${user}'s to cancel`);
@@ -82,9 +95,14 @@ export class AppointmentRequests {
     this.services.metrics?.moves.inc(outcome.kind);
     switch (outcome.kind) {
       case "moved": {
-        log.audit(`${user} moved from slot ${from} to slot ${to}`, { event: "booking.moved", fields: log.json ? { user, from, to } : undefined });
+        log.audit(`${user} moved from slot ${from} to slot ${to}`, {
+          event: "booking.moved",
+          fields: log.json ? { user, from, to } : undefined,
+        });
         const { doctor, port, host } = this.located(outcome.slot);
-        return this.conn.send(formatSelectionReply(host ? { kind: "booked", doctor, port, host } : { kind: "booked", doctor, port }));
+        return this.conn.send(
+          formatSelectionReply(host ? { kind: "booked", doctor, port, host } : { kind: "booked", doctor, port }),
+        );
       }
       case "notavailable":
         log.info(`${user} cannot move to slot ${to}: taken; slot ${from} kept`);
@@ -102,7 +120,13 @@ export class AppointmentRequests {
   /** The slot with where its doctor really is, when the operator said so. */
   private located(slot: Slot): SlotLine {
     const where = this.services.doctors.get(slot.doctor);
-    const line: SlotLine = { index: slot.index, day: slot.day, time: slot.time, doctor: slot.doctor, port: where?.port ?? slot.port };
+    const line: SlotLine = {
+      index: slot.index,
+      day: slot.day,
+      time: slot.time,
+      doctor: slot.doctor,
+      port: where?.port ?? slot.port,
+    };
     if (where?.host) line.host = where.host;
     return line;
   }
@@ -115,6 +139,11 @@ export class AppointmentRequests {
 }
 
 function describe(q: SlotsQuery): string {
-  const parts = [q.day && `day=${q.day}`, q.doctor && `doctor=${q.doctor}`, q.after > 0 && `after=${q.after}`, `limit=${q.limit}`];
+  const parts = [
+    q.day && `day=${q.day}`,
+    q.doctor && `doctor=${q.doctor}`,
+    q.after > 0 && `after=${q.after}`,
+    `limit=${q.limit}`,
+  ];
   return parts.filter(Boolean).join(" ");
 }

@@ -2,7 +2,14 @@
 // after what they answer (onLoginChecked, onSelectionCommitted). The connection moves the bytes.
 import { connection_errors_max, login_failures_per_connection_max } from "../../../shared/limits.ts";
 import type { Fields, Log } from "../../../shared/log.ts";
-import { encoded_reply, formatError, formatLimitReached, formatSelectionReply, parseRequest, type SelectionReply } from "../../../shared/protocol.ts";
+import {
+  encoded_reply,
+  formatError,
+  formatLimitReached,
+  formatSelectionReply,
+  parseRequest,
+  type SelectionReply,
+} from "../../../shared/protocol.ts";
 import { AppointmentRequests } from "./appointment-requests.ts";
 import type { AuthResult, Authenticator } from "../login/auth.ts";
 import type { Booker, BookingOutcome } from "../booking/booker.ts";
@@ -37,8 +44,10 @@ export class Session implements LineHandler {
   private request = { kind: "", startedMs: 0 };
   private appointmentRequests: AppointmentRequests | undefined;
 
-  constructor(private readonly conn: Connection, private readonly services: SessionServices) {
-  }
+  constructor(
+    private readonly conn: Connection,
+    private readonly services: SessionServices,
+  ) {}
 
   /** Made on first use: most sessions (the classic protocol) never need it. */
   private get appointments(): AppointmentRequests {
@@ -128,12 +137,21 @@ export class Session implements LineHandler {
       return this.conn.send(encoded_reply.success);
     }
     this.loginFailures += 1;
-    if (result === "throttled") log.audit(transcript.loginThrottled(user, this.conn.address), { event: "login.throttled", cause: "throttled logins", fields });
+    if (result === "throttled")
+      log.audit(transcript.loginThrottled(user, this.conn.address), {
+        event: "login.throttled",
+        cause: "throttled logins",
+        fields,
+      });
     else log.audit(transcript.loginFailed(user), { event: "login.failed", cause: "refused logins", fields });
     if (result === "throttled" && !log.quiet) log.info(transcript.loginFailed(user), { cause: "throttled logins" });
     this.conn.send(encoded_reply.failure);
     if (this.loginFailures >= login_failures_per_connection_max) {
-      log.info(transcript.closingAfterFailedLogins(this.conn.address, this.conn.port, this.loginFailures), { event: "connection.closed", cause: "dropped connections", fields });
+      log.info(transcript.closingAfterFailedLogins(this.conn.address, this.conn.port, this.loginFailures), {
+        event: "connection.closed",
+        cause: "dropped connections",
+        fields,
+      });
       this.conn.closeWhenFlushed();
     }
   }
@@ -152,7 +170,12 @@ export class Session implements LineHandler {
 
   private selection(user: string, index: number): void {
     const log = this.services.log;
-    if (!log.quiet) log.info(transcript.selectionReceived(index, this.conn.port, user), { event: "selection.received", cause: "selections", fields: { user, index } });
+    if (!log.quiet)
+      log.info(transcript.selectionReceived(index, this.conn.port, user), {
+        event: "selection.received",
+        cause: "selections",
+        fields: { user, index },
+      });
     this.conn.awaitReply();
     this.services.booker.book(index, user, (outcome) =>
       this.services.guard(this.conn, () => {
@@ -180,9 +203,16 @@ export class Session implements LineHandler {
         log.error(outcome.reason);
         return this.conn.send(formatError("booking could not be saved, try again"));
       case "booked": {
-        log.audit(transcript.selectionConfirmed(index, user), { event: "booking.confirmed", fields: this.fields({ user, index, doctor: outcome.slot.doctor }) });
+        log.audit(transcript.selectionConfirmed(index, user), {
+          event: "booking.confirmed",
+          fields: this.fields({ user, index, doctor: outcome.slot.doctor }),
+        });
         const where = this.services.doctors.get(outcome.slot.doctor);
-        const reply: SelectionReply = { kind: "booked", doctor: outcome.slot.doctor, port: where?.port ?? outcome.slot.port };
+        const reply: SelectionReply = {
+          kind: "booked",
+          doctor: outcome.slot.doctor,
+          port: where?.port ?? outcome.slot.port,
+        };
         if (where?.host) reply.host = where.host;
         return this.conn.send(formatSelectionReply(reply));
       }

@@ -51,10 +51,26 @@ export class Grid {
   private readonly doctorSlots: number[];
 
   /** `holderAt(position)`: who holds each slot now; read once, then the grid follows `apply`. */
-  constructor(private readonly slots: SlotList, holderAt: (position: number) => string | undefined, private readonly positionOf: (index: number) => number | undefined) {
-    this.doctors = ordered(slots.map((s) => s.doctor), () => 0);
-    this.days = ordered(slots.map((s) => s.day), (d) => { const i = week.indexOf(d); return i === -1 ? week.length : i; });
-    this.times = ordered(slots.map((s) => s.time), minutesOfDay);
+  constructor(
+    private readonly slots: SlotList,
+    holderAt: (position: number) => string | undefined,
+    private readonly positionOf: (index: number) => number | undefined,
+  ) {
+    this.doctors = ordered(
+      slots.map((s) => s.doctor),
+      () => 0,
+    );
+    this.days = ordered(
+      slots.map((s) => s.day),
+      (d) => {
+        const i = week.indexOf(d);
+        return i === -1 ? week.length : i;
+      },
+    );
+    this.times = ordered(
+      slots.map((s) => s.time),
+      minutesOfDay,
+    );
     const doctorIds = new Map(this.doctors.map((d, i) => [d, i]));
     const dayIds = new Map(this.days.map((d, i) => [d, i]));
     const timeIds = new Map(this.times.map((t, i) => [t, i]));
@@ -70,7 +86,13 @@ export class Grid {
       if (cell === undefined) {
         cell = this.cells.length;
         cellIds.set(key, cell);
-        this.cells.push({ doctor: doctorIds.get(s.doctor)!, day: dayIds.get(s.day)!, time: timeIds.get(s.time)!, slots: 0, booked: 0 });
+        this.cells.push({
+          doctor: doctorIds.get(s.doctor)!,
+          day: dayIds.get(s.day)!,
+          time: timeIds.get(s.time)!,
+          slots: 0,
+          booked: 0,
+        });
       }
       this.cellOfPosition[p] = cell;
       this.cells[cell]!.slots += 1;

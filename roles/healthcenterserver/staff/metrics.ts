@@ -25,7 +25,12 @@ function header(out: string[], name: string, help: string, type: string): void {
 export class Counter<L extends string = never> implements Metric {
   private readonly values = new Map<string, number>();
 
-  constructor(readonly name: string, private readonly help: string, private readonly label?: string, known: readonly L[] = []) {
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly label?: string,
+    known: readonly L[] = [],
+  ) {
     if (!label) this.values.set("", 0);
     for (const k of known) this.values.set(k, 0);
   }
@@ -46,7 +51,12 @@ export class Counter<L extends string = never> implements Metric {
 
 /** A value read when scraped (free slots, open connections, uptime); a counter kept elsewhere may be read the same way. */
 export class Gauge implements Metric {
-  constructor(readonly name: string, private readonly help: string, private readonly read: () => number, private readonly type: "gauge" | "counter" = "gauge") {}
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly read: () => number,
+    private readonly type: "gauge" | "counter" = "gauge",
+  ) {}
 
   render(out: string[]): void {
     header(out, this.name, this.help, this.type);
@@ -58,8 +68,14 @@ export class Gauge implements Metric {
 export class Histogram implements Metric {
   private readonly series = new Map<string, { counts: number[]; sum: number; count: number }>();
 
-  constructor(readonly name: string, private readonly help: string, private readonly bounds: readonly number[], private readonly label?: string) {
-    for (let i = 1; i < bounds.length; i++) if (!(bounds[i - 1]! < bounds[i]!)) throw new Error(`${name}: bucket bounds must increase`);
+  constructor(
+    readonly name: string,
+    private readonly help: string,
+    private readonly bounds: readonly number[],
+    private readonly label?: string,
+  ) {
+    for (let i = 1; i < bounds.length; i++)
+      if (!(bounds[i - 1]! < bounds[i]!)) throw new Error(`${name}: bucket bounds must increase`);
   }
 
   observe(seconds: number, labelValue = ""): void {

@@ -49,14 +49,18 @@
       listed.get(cell).push([index, state]);
     }
     const byDoctor = snap.doctors.map(() => new Map());
-    for (const [id, doctor, day, time, slots, booked] of snap.cells) byDoctor[doctor].set(`${day}/${time}`, { id, slots, booked });
+    for (const [id, doctor, day, time, slots, booked] of snap.cells)
+      byDoctor[doctor].set(`${day}/${time}`, { id, slots, booked });
     const grid = $("grid");
     grid.textContent = "";
     snap.doctors.forEach((d, doctor) => grid.append(doctorTable(snap, d.name, byDoctor[doctor], listed)));
     const hidden = [];
     if (snap.cellsTotal > snap.cells.length) hidden.push(`${snap.cellsTotal - snap.cells.length} more day-time cells`);
-    if (snap.slotsTotal > snap.slots.length) hidden.push(`${snap.slotsTotal - snap.slots.length} slots counted but not listed`);
-    $("note").textContent = hidden.length ? `A large schedule: ${hidden.join("; ")}. Totals above count every slot.` : "";
+    if (snap.slotsTotal > snap.slots.length)
+      hidden.push(`${snap.slotsTotal - snap.slots.length} slots counted but not listed`);
+    $("note").textContent = hidden.length
+      ? `A large schedule: ${hidden.join("; ")}. Totals above count every slot.`
+      : "";
     $("signin").hidden = snap.names;
     $("signout").hidden = !snap.names;
   }
@@ -144,7 +148,10 @@
   $("signin").addEventListener("submit", async (e) => {
     e.preventDefault();
     const message = $("signin-message");
-    const answer = await fetch("/api/signin", { method: "POST", body: new URLSearchParams({ token: $("token").value }) });
+    const answer = await fetch("/api/signin", {
+      method: "POST",
+      body: new URLSearchParams({ token: $("token").value }),
+    });
     $("token").value = "";
     message.textContent = answer.ok ? "" : (await answer.text()).trim();
     if (answer.ok) connect();

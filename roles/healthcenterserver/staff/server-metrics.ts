@@ -21,20 +21,72 @@ export type MetricSources = {
 export class ServerMetrics {
   private readonly registry = new Registry();
   private readonly startedMs = Date.now();
-  readonly sessions = this.registry.add(new Counter("hcs_sessions_total", "TCP connections accepted into a patient session."));
-  readonly logins = this.registry.add(new Counter<LoginOutcome>("hcs_logins_total", "Login attempts by outcome; throttled ones were refused without checking the password.", "outcome", ["success", "failure", "throttled"]));
-  readonly bookings = this.registry.add(new Counter<BookingMetricOutcome>("hcs_bookings_total", "selection requests by outcome.", "outcome", ["booked", "notavailable", "invalid", "failed", "limit"]));
-  readonly cancellations = this.registry.add(new Counter<CancelOutcome>("hcs_cancellations_total", "cancel requests by outcome.", "outcome", ["cancelled", "notyours", "invalid", "failed"]));
-  readonly moves = this.registry.add(new Counter<MoveOutcome>("hcs_moves_total", "reschedule requests by outcome.", "outcome", ["moved", "notavailable", "notyours", "invalid", "failed"]));
-  readonly commitSeconds = this.registry.add(new Histogram("hcs_commit_seconds", "Time to commit one batch of bookings to the database.", latency_buckets_s));
-  readonly requestSeconds = this.registry.add(new Histogram("hcs_request_seconds", "Time from a request line read to its reply queued, by command.", latency_buckets_s, "command"));
+  readonly sessions = this.registry.add(
+    new Counter("hcs_sessions_total", "TCP connections accepted into a patient session."),
+  );
+  readonly logins = this.registry.add(
+    new Counter<LoginOutcome>(
+      "hcs_logins_total",
+      "Login attempts by outcome; throttled ones were refused without checking the password.",
+      "outcome",
+      ["success", "failure", "throttled"],
+    ),
+  );
+  readonly bookings = this.registry.add(
+    new Counter<BookingMetricOutcome>("hcs_bookings_total", "selection requests by outcome.", "outcome", [
+      "booked",
+      "notavailable",
+      "invalid",
+      "failed",
+      "limit",
+    ]),
+  );
+  readonly cancellations = this.registry.add(
+    new Counter<CancelOutcome>("hcs_cancellations_total", "cancel requests by outcome.", "outcome", [
+      "cancelled",
+      "notyours",
+      "invalid",
+      "failed",
+    ]),
+  );
+  readonly moves = this.registry.add(
+    new Counter<MoveOutcome>("hcs_moves_total", "reschedule requests by outcome.", "outcome", [
+      "moved",
+      "notavailable",
+      "notyours",
+      "invalid",
+      "failed",
+    ]),
+  );
+  readonly commitSeconds = this.registry.add(
+    new Histogram("hcs_commit_seconds", "Time to commit one batch of bookings to the database.", latency_buckets_s),
+  );
+  readonly requestSeconds = this.registry.add(
+    new Histogram(
+      "hcs_request_seconds",
+      "Time from a request line read to its reply queued, by command.",
+      latency_buckets_s,
+      "command",
+    ),
+  );
 
   constructor(sources: MetricSources) {
     this.registry.add(new Gauge("hcs_free_slots", "Slots not booked.", sources.freeSlots));
     this.registry.add(new Gauge("hcs_open_connections", "Patient TCP connections open now.", sources.openConnections));
-    this.registry.add(new Gauge("hcs_staff_live_pages", "Staff pages watching the schedule live.", sources.liveWatchers));
-    this.registry.add(new Gauge("hcs_log_lines_dropped_total", "Log lines dropped because the log could not keep up.", sources.logLinesDropped, "counter"));
-    this.registry.add(new Gauge("hcs_uptime_seconds", "Seconds since the server started.", () => (Date.now() - this.startedMs) / 1000));
+    this.registry.add(
+      new Gauge("hcs_staff_live_pages", "Staff pages watching the schedule live.", sources.liveWatchers),
+    );
+    this.registry.add(
+      new Gauge(
+        "hcs_log_lines_dropped_total",
+        "Log lines dropped because the log could not keep up.",
+        sources.logLinesDropped,
+        "counter",
+      ),
+    );
+    this.registry.add(
+      new Gauge("hcs_uptime_seconds", "Seconds since the server started.", () => (Date.now() - this.startedMs) / 1000),
+    );
   }
 
   /** Set by a booking whose commit failed, cleared by one that was stored: /readyz reports it for databases it cannot probe. */

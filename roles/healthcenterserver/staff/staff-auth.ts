@@ -5,19 +5,28 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { UsageError } from "../../../shared/errors.ts";
 import {
-  staff_session_ttl_ms, staff_sessions_max, staff_signin_failures_per_minute_max, staff_token_bytes_max, staff_token_chars_min,
+  staff_session_ttl_ms,
+  staff_sessions_max,
+  staff_signin_failures_per_minute_max,
+  staff_token_bytes_max,
+  staff_token_chars_min,
 } from "../../../shared/limits.ts";
 import { digestOf } from "../login/auth.ts";
 
 export const session_cookie = "hcs_staff";
 
-export type SignIn = { kind: "ok"; cookie: string } | { kind: "refused" } | { kind: "throttled" } | { kind: "disabled" };
+export type SignIn =
+  | { kind: "ok"; cookie: string }
+  | { kind: "refused" }
+  | { kind: "throttled" }
+  | { kind: "disabled" };
 
 /** The token file: one line of printable ASCII, long enough not to be guessed. */
 export function readStaffToken(path: string): string {
   let text: string;
   try {
-    if (statSync(path).size > staff_token_bytes_max) throw new UsageError(`--staff-token-file ${path} is larger than ${staff_token_bytes_max} bytes`);
+    if (statSync(path).size > staff_token_bytes_max)
+      throw new UsageError(`--staff-token-file ${path} is larger than ${staff_token_bytes_max} bytes`);
     text = readFileSync(path, "utf8");
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -25,7 +34,9 @@ export function readStaffToken(path: string): string {
   }
   const token = text.trim();
   if (!/^[\x21-\x7e]+$/.test(token) || token.length < staff_token_chars_min) {
-    throw new UsageError(`--staff-token-file ${path} must hold one token of at least ${staff_token_chars_min} printable characters (try: openssl rand -hex 24 > ${path})`);
+    throw new UsageError(
+      `--staff-token-file ${path} must hold one token of at least ${staff_token_chars_min} printable characters (try: openssl rand -hex 24 > ${path})`,
+    );
   }
   return token;
 }
@@ -57,7 +68,10 @@ export class StaffAuth {
     const id = randomBytes(32).toString("base64url");
     this.sessions.set(id, now + staff_session_ttl_ms);
     if (this.sessions.size > staff_sessions_max) this.sessions.delete(this.sessions.keys().next().value!);
-    return { kind: "ok", cookie: `${session_cookie}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${staff_session_ttl_ms / 1000}` };
+    return {
+      kind: "ok",
+      cookie: `${session_cookie}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${staff_session_ttl_ms / 1000}`,
+    };
   }
 
   /** Every guess counts against one budget per minute, whichever way it came. */

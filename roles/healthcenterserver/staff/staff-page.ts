@@ -52,16 +52,27 @@ export class StaffPage {
   /** Call once the stored bookings are in the schedule: the grid starts from them. */
   start(): void {
     const { schedule, log } = this.options;
-    const grid = new Grid(schedule.slots, (p) => schedule.holderOf(schedule.slots.at(p)!.index), (i) => schedule.position(i));
+    const grid = new Grid(
+      schedule.slots,
+      (p) => schedule.holderOf(schedule.slots.at(p)!.index),
+      (i) => schedule.position(i),
+    );
     this.watchers = new Watchers(grid, schedule.changes);
     const target = parseDbTarget(this.options.db);
     const probe = target.kind === "sqlite" ? new DatabaseProbe(target.path) : undefined;
     this.probe = probe;
     const databaseProblem = probe
       ? () => probe.problem()
-      : () => this.options.databaseProblem?.() ?? (this.metrics.lastCommitFailed ? "the last booking could not be committed to the database" : undefined);
+      : () =>
+          this.options.databaseProblem?.() ??
+          (this.metrics.lastCommitFailed ? "the last booking could not be committed to the database" : undefined);
     this.server = new StaffServer({
-      ...this.options.http, grid, watchers: this.watchers, auth: new StaffAuth(this.options.token), metrics: this.metrics, log,
+      ...this.options.http,
+      grid,
+      watchers: this.watchers,
+      auth: new StaffAuth(this.options.token),
+      metrics: this.metrics,
+      log,
       readiness: () => readiness(this.options.patientSide()?.listening ?? false, databaseProblem),
     });
     this.server.start();

@@ -32,11 +32,17 @@ const security_headers: Record<string, string> = {
   "Cache-Control": "no-store",
 };
 
-function reply(body: string | ReadableStream<Uint8Array> | null, status: number, type: string, extra: Record<string, string> = {}): Response {
+function reply(
+  body: string | ReadableStream<Uint8Array> | null,
+  status: number,
+  type: string,
+  extra: Record<string, string> = {},
+): Response {
   return new Response(body, { status, headers: { ...security_headers, "Content-Type": type, ...extra } });
 }
 
-const text = (body: string, status = 200, extra: Record<string, string> = {}) => reply(body, status, "text/plain; charset=utf-8", extra);
+const text = (body: string, status = 200, extra: Record<string, string> = {}) =>
+  reply(body, status, "text/plain; charset=utf-8", extra);
 
 export class StaffServer {
   private server: Server<undefined> | undefined;
@@ -50,8 +56,10 @@ export class StaffServer {
   start(): void {
     const host = this.options.host;
     if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(host)) {
-      this.options.log.warn(`the staff page on ${host} is plain HTTP reachable from other machines (a token would cross the network in clear); ` +
-        "keep --http on 127.0.0.1 and reach it through `ssh -L` or a TLS reverse proxy");
+      this.options.log.warn(
+        `the staff page on ${host} is plain HTTP reachable from other machines (a token would cross the network in clear); ` +
+          "keep --http on 127.0.0.1 and reach it through `ssh -L` or a TLS reverse proxy",
+      );
     }
     this.server = Bun.serve({
       hostname: this.options.host,
@@ -73,7 +81,8 @@ export class StaffServer {
 
   private async handle(req: Request, server: Server<undefined>): Promise<Response> {
     // pendingRequests counts this one, and every live page.
-    if (server.pendingRequests > staff_requests_max) return text("too many requests, try again later\n", 503, { "Retry-After": "1" });
+    if (server.pendingRequests > staff_requests_max)
+      return text("too many requests, try again later\n", 503, { "Retry-After": "1" });
     const path = new URL(req.url).pathname;
     const get = req.method === "GET" || req.method === "HEAD";
     switch (`${get ? "GET" : req.method} ${path}`) {
@@ -102,7 +111,18 @@ export class StaffServer {
         return r.ready ? text("ready\n") : text(`not ready: ${r.reason}\n`, 503);
       }
     }
-    const known = ["/", "/page.css", "/page.js", "/api/schedule", "/api/events", "/api/signin", "/api/signout", "/metrics", "/healthz", "/readyz"];
+    const known = [
+      "/",
+      "/page.css",
+      "/page.js",
+      "/api/schedule",
+      "/api/events",
+      "/api/signin",
+      "/api/signout",
+      "/metrics",
+      "/healthz",
+      "/readyz",
+    ];
     return known.includes(path) ? text("method not allowed\n", 405) : text("not found\n", 404);
   }
 
@@ -120,7 +140,8 @@ export class StaffServer {
   }
 
   private async signIn(req: Request): Promise<Response> {
-    if (!this.options.auth.enabled) return text("sign-in is off: the server was started without --staff-token-file\n", 404);
+    if (!this.options.auth.enabled)
+      return text("sign-in is off: the server was started without --staff-token-file\n", 404);
     let body: string;
     try {
       body = await req.text();

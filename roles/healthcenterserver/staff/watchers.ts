@@ -4,7 +4,12 @@
 // behind by staff_watcher_queue_bytes_max is disconnected; its browser reconnects and starts
 // from a fresh snapshot.
 import {
-  staff_events_batch_max, staff_events_flush_ms, staff_heartbeat_ms, staff_reconnect_ms, staff_watcher_queue_bytes_max, staff_watchers_max,
+  staff_events_batch_max,
+  staff_events_flush_ms,
+  staff_heartbeat_ms,
+  staff_reconnect_ms,
+  staff_watcher_queue_bytes_max,
+  staff_watchers_max,
 } from "../../../shared/limits.ts";
 import type { ChangeFeed } from "../booking/changes.ts";
 import { withoutName, type ChangeRow, type Grid } from "./grid.ts";
@@ -23,7 +28,10 @@ export class Watchers {
   private heartbeatTimer: Timer | undefined;
   private readonly unsubscribe: () => void;
 
-  constructor(private readonly grid: Grid, feed: ChangeFeed) {
+  constructor(
+    private readonly grid: Grid,
+    feed: ChangeFeed,
+  ) {
     this.unsubscribe = feed.subscribe((change) => {
       const row = grid.apply(change);
       if (row === undefined || this.all.size === 0) return;
@@ -96,7 +104,9 @@ export class Watchers {
   }
 
   private snapshotEvent(names: boolean): Uint8Array {
-    return encoder.encode(`retry: ${staff_reconnect_ms}\nevent: snapshot\ndata: ${JSON.stringify(this.grid.snapshot(names))}\n\n`);
+    return encoder.encode(
+      `retry: ${staff_reconnect_ms}\nevent: snapshot\ndata: ${JSON.stringify(this.grid.snapshot(names))}\n\n`,
+    );
   }
 
   private send(w: Watcher, bytes: Uint8Array): void {

@@ -29,13 +29,18 @@ export function parseDbTarget(text: string): DbTarget {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`--db: ${JSON.stringify(text)} is not a valid postgres:// URL (postgres://USER@HOST[:PORT]/DB)`);
+    throw new UsageError(
+      `--db: ${JSON.stringify(text)} is not a valid postgres:// URL (postgres://USER@HOST[:PORT]/DB)`,
+    );
   }
   if (url.password !== "") {
-    throw new UsageError("--db: a password in the URL would be visible to every user of this machine; use --db-password-file FILE or PGPASSWORD");
+    throw new UsageError(
+      "--db: a password in the URL would be visible to every user of this machine; use --db-password-file FILE or PGPASSWORD",
+    );
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
-  if (database === "" || database.includes("/")) throw new UsageError(`--db: name the database: postgres://USER@HOST[:PORT]/DB, not ${JSON.stringify(text)}`);
+  if (database === "" || database.includes("/"))
+    throw new UsageError(`--db: name the database: postgres://USER@HOST[:PORT]/DB, not ${JSON.stringify(text)}`);
   const host = url.hostname.replace(/^\[|\]$/g, "") || "localhost";
   const port = url.port === "" ? pg_default_port : Number(url.port);
   const user = url.username === "" ? undefined : decodeURIComponent(url.username);

@@ -24,7 +24,12 @@ function isUnreachable(err: unknown): boolean {
 }
 
 export async function openPostgres(
-  target: PostgresTarget, password: string | undefined, waitMs: number, schedule: Schedule, log: Log, bookingsPerPatient = 0,
+  target: PostgresTarget,
+  password: string | undefined,
+  waitMs: number,
+  schedule: Schedule,
+  log: Log,
+  bookingsPerPatient = 0,
 ): Promise<PostgresBookings> {
   let onConnectionLost = () => {};
   const sql = new SQL({
@@ -52,10 +57,16 @@ export async function openPostgres(
     throw new NetworkError(`cannot read the bookings from PostgreSQL at ${target.shown}: ${err.message}`);
   });
   onConnectionLost = () => mirror.connectionLost();
-  const committer = new PgCommitter(sql, instance, mirror, async () => {
-    await mirror.close();
-    await sql.close({ timeout: limits.shutdown_grace_ms / 1000 });
-  }, bookingsPerPatient);
+  const committer = new PgCommitter(
+    sql,
+    instance,
+    mirror,
+    async () => {
+      await mirror.close();
+      await sql.close({ timeout: limits.shutdown_grace_ms / 1000 });
+    },
+    bookingsPerPatient,
+  );
   return { committer, mirror, restored };
 }
 
@@ -74,7 +85,9 @@ async function untilMigrated(sql: SQL, shown: string, waitMs: number, log: Log):
         throw new DataError(shown, undefined, `cannot be used as the booking database (${why})`);
       }
       if (Date.now() + delay > deadline) {
-        throw new NetworkError(`cannot reach PostgreSQL at ${shown} (tried for ${Math.round(waitMs / 1000)} s): ${why}`);
+        throw new NetworkError(
+          `cannot reach PostgreSQL at ${shown} (tried for ${Math.round(waitMs / 1000)} s): ${why}`,
+        );
       }
       log.warn(`PostgreSQL at ${shown} is not reachable yet (${why}); trying again in ${delay} ms`);
       await Bun.sleep(delay);

@@ -19,8 +19,12 @@ export const unknown_holder = "?";
 
 /** The batch's statements, to be sent together inside its transaction; `decode` reads their answers. */
 export function changeStatements(tx: Tx, batch: readonly Change[], bookingsPerPatient: number) {
-  const lockers = bookingsPerPatient > 0 ? [...new Set(batch.filter((c) => c.kind === "book").map((c) => c.patient))].sort() : [];
-  const locks = lockers.length > 0 ? [tx`SELECT pg_advisory_xact_lock(${patient_lock_class}, hashtext(p)) FROM unnest(${lockers}::text[]) AS p`] : [];
+  const lockers =
+    bookingsPerPatient > 0 ? [...new Set(batch.filter((c) => c.kind === "book").map((c) => c.patient))].sort() : [];
+  const locks =
+    lockers.length > 0
+      ? [tx`SELECT pg_advisory_xact_lock(${patient_lock_class}, hashtext(p)) FROM unnest(${lockers}::text[]) AS p`]
+      : [];
   return { statements: [...locks, ...batch.map((c) => statementFor(tx, c, bookingsPerPatient))], skip: locks.length };
 }
 
@@ -51,7 +55,12 @@ function statementFor(tx: Tx, c: Change, limit: number) {
 }
 
 /** One result per change, from the answers of its statements (after the lock's). */
-export function decodeAnswers(batch: readonly Change[], answers: unknown[], skip: number, limit: number): ChangeResult[] {
+export function decodeAnswers(
+  batch: readonly Change[],
+  answers: unknown[],
+  skip: number,
+  limit: number,
+): ChangeResult[] {
   return batch.map((c, i) => decodeOne(c, (answers[skip + i] as Answer[])[0]!, limit));
 }
 
@@ -75,6 +84,9 @@ export function touchedSlots(batch: readonly Change[]): number[] {
 }
 
 /** A batch of plain bookings with no limit to check goes the fastest way: one statement for all. */
-export function onlyBookings(batch: readonly Change[], bookingsPerPatient: number): batch is readonly Extract<Change, { kind: "book" }>[] {
+export function onlyBookings(
+  batch: readonly Change[],
+  bookingsPerPatient: number,
+): batch is readonly Extract<Change, { kind: "book" }>[] {
   return bookingsPerPatient === 0 && batch.every((c) => c.kind === "book");
 }

@@ -38,7 +38,9 @@ export class PgCommitter implements Committer {
     this.watcher.committing(slots);
     let results: ChangeResult[];
     try {
-      const committing = onlyBookings(batch, this.bookingsPerPatient) ? this.commitBookings(batch) : this.commitChanges(batch, slots);
+      const committing = onlyBookings(batch, this.bookingsPerPatient)
+        ? this.commitBookings(batch)
+        : this.commitChanges(batch, slots);
       results = await withinTimeout(committing, database_commit_timeout_ms);
     } catch (err) {
       // The Booker undoes the batch in memory when this rejects; read its slots again after that.
@@ -46,7 +48,9 @@ export class PgCommitter implements Committer {
       throw new Error(`PostgreSQL: ${(err as Error).message}`);
     }
     setTimeout(() => this.watcher.committed(slots), 0);
-    const unknown = results.flatMap((r, i) => (r.kind === "taken" && r.holder === unknown_holder ? touchedSlots([batch[i]!]) : []));
+    const unknown = results.flatMap((r, i) =>
+      r.kind === "taken" && r.holder === unknown_holder ? touchedSlots([batch[i]!]) : [],
+    );
     if (unknown.length > 0) setTimeout(() => this.watcher.uncertain(unknown), 0);
     return results;
   }
@@ -58,7 +62,10 @@ export class PgCommitter implements Committer {
     const answers = (await this.sql.begin((tx) => {
       const built = changeStatements(tx, batch, limit);
       skip = built.skip;
-      return [...built.statements, ...changeNotices(this.instance, slots).map((payload) => tx.notify(change_channel, payload))];
+      return [
+        ...built.statements,
+        ...changeNotices(this.instance, slots).map((payload) => tx.notify(change_channel, payload)),
+      ];
     })) as unknown[];
     return decodeAnswers(batch, answers, skip, limit);
   }
@@ -75,8 +82,9 @@ export class PgCommitter implements Committer {
     ])) as [{ slot: number }[], { slot: number; patient: string }[]];
     const stored = new Set(inserted.map((r) => r.slot));
     const holderOf = new Map(holders.map((r) => [r.slot, r.patient]));
-    return batch.map((b): ChangeResult =>
-      stored.has(b.index) ? { kind: "done" } : { kind: "taken", holder: holderOf.get(b.index) ?? unknown_holder },
+    return batch.map(
+      (b): ChangeResult =>
+        stored.has(b.index) ? { kind: "done" } : { kind: "taken", holder: holderOf.get(b.index) ?? unknown_holder },
     );
   }
 

@@ -12,7 +12,14 @@
 // next read settles it (a passed-over slot is read again once this instance's change settles).
 import type { SQL } from "bun";
 import { NetworkError } from "../../../../shared/errors.ts";
-import { database_commit_timeout_ms, database_doubt_ms, database_poll_after_fault_ms, database_poll_interval_ms, database_retry_ms_max, database_retry_ms_min } from "../../../../shared/limits.ts";
+import {
+  database_commit_timeout_ms,
+  database_doubt_ms,
+  database_poll_after_fault_ms,
+  database_poll_interval_ms,
+  database_retry_ms_max,
+  database_retry_ms_min,
+} from "../../../../shared/limits.ts";
 import type { Log } from "../../../../shared/log.ts";
 import { change_channel, parseChangeNotice, withinTimeout, type CommitWatcher } from "./pg-committer.ts";
 import type { Schedule } from "../../booking/schedule.ts";
@@ -64,9 +71,15 @@ export class PgMirror implements CommitWatcher {
   /** Subscribes to other instances' changes; every (re)subscription re-reads everything. */
   async listen(): Promise<void> {
     try {
-      this.subscription = await this.sql.listen(change_channel, (payload) => this.onNotice(payload), () => this.onListening());
+      this.subscription = await this.sql.listen(
+        change_channel,
+        (payload) => this.onNotice(payload),
+        () => this.onListening(),
+      );
     } catch (err) {
-      throw new NetworkError(`cannot listen for other servers' changes on PostgreSQL at ${this.shown}: ${(err as Error).message}`);
+      throw new NetworkError(
+        `cannot listen for other servers' changes on PostgreSQL at ${this.shown}: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -132,7 +145,10 @@ export class PgMirror implements CommitWatcher {
 
   private onNotice(payload: string): void {
     const notice = parseChangeNotice(payload);
-    if (!notice) return this.log.warn(`ignored a notice on ${change_channel} that this program did not send: ${JSON.stringify(payload.slice(0, 80))}`);
+    if (!notice)
+      return this.log.warn(
+        `ignored a notice on ${change_channel} that this program did not send: ${JSON.stringify(payload.slice(0, 80))}`,
+      );
     if (notice.instance !== this.instance) return this.refresh(notice.slots);
     // Our own commit: normally already recorded; but one we reported failed has landed after all.
     if (this.doubtful.size === 0) return;
@@ -156,9 +172,12 @@ export class PgMirror implements CommitWatcher {
     this.touched = new Set();
     try {
       // Bounded like a commit: a read stuck on a database that stopped answering must not hold the ones after it.
-      const rows = (await withinTimeout(slots
-        ? this.sql`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`.execute()
-        : this.sql`SELECT slot, patient FROM bookings`.execute(), database_commit_timeout_ms)) as Row[];
+      const rows = (await withinTimeout(
+        slots
+          ? this.sql`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`.execute()
+          : this.sql`SELECT slot, patient FROM bookings`.execute(),
+        database_commit_timeout_ms,
+      )) as Row[];
       this.apply(slots, rows);
       if (this.failing) this.log.notice(`PostgreSQL at ${this.shown} answers again; the schedule is current`);
       this.failing = false;
@@ -170,7 +189,10 @@ export class PgMirror implements CommitWatcher {
       // usually back within seconds, and the view should follow it within one.
       const waitMs = this.pollTimer ? Math.min(this.retryMs, database_poll_interval_ms) : this.retryMs;
       // One warning an outage (the recovery is logged too), not one every retry.
-      if (!this.failing) this.log.warn(`cannot read bookings from PostgreSQL at ${this.shown} (${(err as Error).message}); retrying until it answers`);
+      if (!this.failing)
+        this.log.warn(
+          `cannot read bookings from PostgreSQL at ${this.shown} (${(err as Error).message}); retrying until it answers`,
+        );
       this.failing = true;
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;

@@ -27,7 +27,11 @@ export async function migrate(sql: SQL, shown: string): Promise<number> {
     const rows = (await tx`SELECT version FROM appointments_schema`) as { version: number }[];
     const found = rows[0]?.version ?? 0;
     if (found > schema_version) {
-      throw new DataError(shown, undefined, `has schema version ${found}, newer than this program's ${schema_version}; upgrade the server`);
+      throw new DataError(
+        shown,
+        undefined,
+        `has schema version ${found}, newer than this program's ${schema_version}; upgrade the server`,
+      );
     }
     for (let v = found; v < schema_version; v++) await tx.unsafe(migrations[v]!);
     if (rows.length === 0) await tx`INSERT INTO appointments_schema (version) VALUES (${schema_version})`;

@@ -12,9 +12,13 @@ export function checkDatabasePath(path: string): void {
   if (!existsSync(dir)) throw new DatabaseProblem(`its directory ${dir} does not exist`);
   if (existsSync(path)) {
     if (statSync(path).isDirectory()) throw new DatabaseProblem("is a directory, not a database file");
-    if (!writable(path)) throw new DatabaseProblem("is read-only; the server stores every booking there (check its owner and mode)");
+    if (!writable(path))
+      throw new DatabaseProblem("is read-only; the server stores every booking there (check its owner and mode)");
   }
-  if (!writable(dir)) throw new DatabaseProblem(`its directory ${dir} is not writable (SQLite keeps its -wal and -shm files beside the database)`);
+  if (!writable(dir))
+    throw new DatabaseProblem(
+      `its directory ${dir} is not writable (SQLite keeps its -wal and -shm files beside the database)`,
+    );
 }
 
 function writable(path: string): boolean {
@@ -31,7 +35,10 @@ type Identity = { dev: number; ino: number };
 /** The device and inode of the file opened at start-up, compared with what the path names now. */
 export class FileIdentity {
   /** Undefined for an in-memory database, which has no file to lose. */
-  private constructor(readonly path: string, private readonly opened: Identity | undefined) {}
+  private constructor(
+    readonly path: string,
+    private readonly opened: Identity | undefined,
+  ) {}
 
   /** Taken right after SQLite opened (and wrote) the file. */
   static of(path: string): FileIdentity {
@@ -72,6 +79,8 @@ export function claimDatabaseFile(path: string): string | undefined {
   const taken = tryLockExclusive(fd);
   if (taken !== false) return undefined;
   closeSync(fd);
-  return `another server is already using ${path}: neither will see the other's bookings, cancellations or moves until it restarts ` +
-    "(both still refuse to double-book). To run several servers on one schedule, give them one PostgreSQL (--db postgres://...)";
+  return (
+    `another server is already using ${path}: neither will see the other's bookings, cancellations or moves until it restarts ` +
+    "(both still refuse to double-book). To run several servers on one schedule, give them one PostgreSQL (--db postgres://...)"
+  );
 }

@@ -3,7 +3,11 @@
 //   once (busy_timeout 0) and the batch is retried on a timer, with backoff, up to a deadline;
 // - a batch is confirmed only while the path still names the file the server opened: once it
 //   was deleted or replaced, every booking answers an error until the server is restarted.
-import { database_lock_retry_ms_max, database_lock_retry_ms_min, database_lock_wait_ms_max } from "../../../../shared/limits.ts";
+import {
+  database_lock_retry_ms_max,
+  database_lock_retry_ms_min,
+  database_lock_wait_ms_max,
+} from "../../../../shared/limits.ts";
 import type { Log } from "../../../../shared/log.ts";
 import type { Committer } from "./committer.ts";
 import type { FileIdentity } from "./sqlite-file.ts";
@@ -44,7 +48,10 @@ export class GuardedCommitter implements Committer {
       } catch (err) {
         if ((err as { code?: string }).code !== "SQLITE_BUSY") throw err;
         const left = deadline - Date.now();
-        if (left <= 0) throw new DatabaseLocked(`${this.identity.path} is locked by another process; gave up after ${this.lockWaitMs} ms`);
+        if (left <= 0)
+          throw new DatabaseLocked(
+            `${this.identity.path} is locked by another process; gave up after ${this.lockWaitMs} ms`,
+          );
         await Bun.sleep(Math.min(waitMs, left));
         waitMs = Math.min(waitMs * 2, database_lock_retry_ms_max);
       }
@@ -56,8 +63,10 @@ export class GuardedCommitter implements Committer {
       const changed = this.identity.whatChanged();
       if (changed === undefined) return;
       this.lost = `${this.identity.path} ${changed} while the server was running`;
-      this.log.error(`BOOKINGS STOPPED: ${this.lost}. Bookings written now would be lost at the next restart, ` +
-        "so none is confirmed: every selection answers an error until the server is restarted on the file the path names.");
+      this.log.error(
+        `BOOKINGS STOPPED: ${this.lost}. Bookings written now would be lost at the next restart, ` +
+          "so none is confirmed: every selection answers an error until the server is restarted on the file the path names.",
+      );
     }
     throw new DatabaseFileLost(`not confirmed: ${this.lost}`);
   }

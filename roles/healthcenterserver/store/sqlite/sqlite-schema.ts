@@ -9,7 +9,8 @@ import { database_open_busy_timeout_ms, database_schema_version } from "../../..
 /** A database that cannot be used as it is; the message says what is wrong with it. */
 export class DatabaseProblem extends Error {}
 
-export const bookings_table_sql = "CREATE TABLE bookings (slot INTEGER PRIMARY KEY, patient TEXT NOT NULL, booked_at INTEGER NOT NULL)";
+export const bookings_table_sql =
+  "CREATE TABLE bookings (slot INTEGER PRIMARY KEY, patient TEXT NOT NULL, booked_at INTEGER NOT NULL)";
 
 /**
  * migrations[v] brings a database at version v to v + 1, inside the start-up transaction.
@@ -22,12 +23,17 @@ const migrations: ((db: Database) => void)[] = [
   // Version 2: counting a patient's bookings (the per-patient limit) must not scan the table.
   (db) => db.run("CREATE INDEX IF NOT EXISTS bookings_by_patient ON bookings (patient)"),
 ];
-assert(migrations.length === database_schema_version, "one migration for each schema version (append only; never edit one that shipped)");
+assert(
+  migrations.length === database_schema_version,
+  "one migration for each schema version (append only; never edit one that shipped)",
+);
 
 type MasterRow = { type: string; name: string; sql: string | null };
 
 function tableSql(db: Database): string | undefined {
-  const row = db.query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'bookings'").get() as { sql: string } | null;
+  const row = db.query("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'bookings'").get() as {
+    sql: string;
+  } | null;
   return row?.sql;
 }
 
@@ -41,8 +47,10 @@ export function inspectSchema(db: Database): { version: number; hasTable: boolea
   if (check?.quick_check !== "ok") throw new DatabaseProblem(`failed its integrity check: ${check?.quick_check}`);
   const version = userVersion(db);
   if (version > database_schema_version) {
-    throw new DatabaseProblem(`has schema version ${version}, newer than this program's ${database_schema_version}: ` +
-      "it was written by a newer healthcenterserver; run that one, or give another --db");
+    throw new DatabaseProblem(
+      `has schema version ${version}, newer than this program's ${database_schema_version}: ` +
+        "it was written by a newer healthcenterserver; run that one, or give another --db",
+    );
   }
   const hasTable = tableSql(db) !== undefined;
   if (version > 0 || hasTable) checkBookingsTable(db);
@@ -77,15 +85,24 @@ export function prepareSchema(db: Database): { from: number; to: number } {
 
 function cannotWrite(err: unknown): DatabaseProblem {
   if ((err as { code?: string }).code === "SQLITE_BUSY") {
-    return new DatabaseProblem(`is locked by another process, still after ${database_open_busy_timeout_ms} ms; try again when it is done`);
+    return new DatabaseProblem(
+      `is locked by another process, still after ${database_open_busy_timeout_ms} ms; try again when it is done`,
+    );
   }
   return new DatabaseProblem(`cannot be written (${(err as Error).message}); the server stores every booking there`);
 }
 
 /** A version-0 file without our table is new only if it is empty: bookings are never added to another program's database. */
 function checkEmpty(db: Database): void {
-  const tables = (db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").all() as { name: string }[]).map((r) => r.name);
-  if (tables.length > 0) throw new DatabaseProblem(`is not a booking database (it has ${tables.join(", ")} and no bookings table); give another --db`);
+  const tables = (
+    db
+      .query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
+      .all() as { name: string }[]
+  ).map((r) => r.name);
+  if (tables.length > 0)
+    throw new DatabaseProblem(
+      `is not a booking database (it has ${tables.join(", ")} and no bookings table); give another --db`,
+    );
 }
 
 function userVersion(db: Database): number {
@@ -97,15 +114,27 @@ function checkBookingsTable(db: Database): void {
   const sql = tableSql(db);
   if (!sql) throw new DatabaseProblem("has a schema version but no bookings table");
   if (normalized(sql) !== normalized(bookings_table_sql)) {
-    throw new DatabaseProblem(`has a bookings table unlike this program's: ${sql.replace(/\s+/g, " ")} (expected: ${bookings_table_sql})`);
+    throw new DatabaseProblem(
+      `has a bookings table unlike this program's: ${sql.replace(/\s+/g, " ")} (expected: ${bookings_table_sql})`,
+    );
   }
-  const extras = (db.query("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'bookings' AND type != 'table'").all() as MasterRow[])
-    .filter((r) => r.sql !== null && (r.type === "trigger" || /\bunique\b/i.test(r.sql)));
+  const extras = (
+    db
+      .query("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'bookings' AND type != 'table'")
+      .all() as MasterRow[]
+  ).filter((r) => r.sql !== null && (r.type === "trigger" || /\bunique\b/i.test(r.sql)));
   if (extras.length > 0) {
-    throw new DatabaseProblem(`has constraints on bookings this program does not expect: ${extras.map((r) => `${r.type} ${r.name}`).join(", ")}`);
+    throw new DatabaseProblem(
+      `has constraints on bookings this program does not expect: ${extras.map((r) => `${r.type} ${r.name}`).join(", ")}`,
+    );
   }
 }
 
 function normalized(sql: string): string {
-  return sql.toLowerCase().replace(/["`[\]]/g, "").replace(/\s+/g, " ").replace(/\s*([(),])\s*/g, "$1").trim();
+  return sql
+    .toLowerCase()
+    .replace(/["`[\]]/g, "")
+    .replace(/\s+/g, " ")
+    .replace(/\s*([(),])\s*/g, "$1")
+    .trim();
 }

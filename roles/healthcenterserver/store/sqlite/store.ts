@@ -14,7 +14,10 @@ export class BookingStore {
   private readonly countHeld: Statement;
   private readonly commitBatch: (batch: readonly Change[]) => ChangeResult[];
 
-  constructor(path: string, private readonly options: StoreOptions = { bookingsPerPatient: 0 }) {
+  constructor(
+    path: string,
+    private readonly options: StoreOptions = { bookingsPerPatient: 0 },
+  ) {
     this.db = new Database(path, { create: true, strict: true });
     this.db.run(`PRAGMA busy_timeout = ${database_open_busy_timeout_ms}`);
     this.db.run("PRAGMA journal_mode = WAL");
