@@ -25,9 +25,11 @@ const { values } = parseArgs({
     baseline: { type: "string" },
   },
 });
-/** --baseline DIST: an earlier build's binaries (scripts/build.ts --outdir DIST), measured beside this one in compare, scale and idle. */
+/** --baseline DIST: an earlier build's binaries (scripts/build.ts
+ * --outdir DIST), measured beside this one in compare, scale and idle. */
 const baseline = values.baseline ? resolve(values.baseline) : undefined;
-/** --only read-mostly,mixed,naive,soak,booking,postgres,available,staff-page,doctor,startup,compare,scale,idle runs just those parts. */
+/** --only read-mostly,mixed,naive,soak,booking,postgres,available,staff-page,doctor,startup,compare,scale,idle
+ * runs just those parts. */
 const only = values.only ? new Set(values.only.split(",")) : undefined;
 const wanted = (part: string) => !only || only.has(part);
 const seconds = Number(values.seconds ?? 3);
@@ -36,7 +38,8 @@ const sessions_per_level_max = 60_000;
 /** Slots of the durable-booking schedule (100 doctors). */
 const big_slots = 100_000;
 const extraFlags = values["quiet-logs"] ? ["--quiet"] : [];
-/** bench/loadgen.c, compiled here with the system's cc: always for compare, scale and idle; with --c-loadgen for the rest. */
+/** bench/loadgen.c, compiled here with the system's cc:
+ * always for compare, scale and idle; with --c-loadgen for the rest. */
 let cLoadgen: string | undefined;
 
 function writeBigData(dir: string, slots: number, doctors: number): void {
@@ -146,7 +149,9 @@ async function main() {
   const cLoadgenAlways = compileC("loadgen");
   if (values["c-loadgen"]) cLoadgen = cLoadgenAlways;
   console.log(
-    `machine: ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${seconds} s per level; logs to files${values["quiet-logs"] ? " (--quiet)" : ""}; sessions driven by ${cLoadgen ? "bench/loadgen.c" : "bench/loadgen.ts"}`,
+    `machine: ${cpus().length} cores (${cpus()[0]?.model}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ` +
+      `${seconds} s per level; logs to files${values["quiet-logs"] ? " (--quiet)" : ""}; ` +
+      `sessions driven by ${cLoadgen ? "bench/loadgen.c" : "bench/loadgen.ts"}`,
   );
   await seedScenarios();
   const { booked, stored } = await bookingScenarios(cLoadgenAlways);
@@ -227,7 +232,8 @@ async function soakScenario() {
     total += r.sessions;
     rss.push(+rssMiB(soak.proc.pid).toFixed(1));
   }
-  record({ scenario: "soak: read-mostly at 64, RSS MiB after each round", sessions: total, rss_mib: rss.join(" → ") });
+  const scenario = "soak: read-mostly at 64, RSS MiB after each round";
+  record({ scenario, sessions: total, rss_mib: rss.join(" → ") });
 }
 
 /** Durable booking sessions on 100,000 slots over 100 doctors: SQLite, with a live staff page, PostgreSQL. */
@@ -337,7 +343,8 @@ function writeResults(booked: number, stored: number) {
   console.log(`written: bench/results/latest.json`);
 }
 
-/** The issue's target: durable booking on 1,000,000 slots against read-mostly sessions (seed), both at 64 under loadgen.c. */
+/** The issue's target: durable booking
+ * on 1,000,000 slots against read-mostly sessions (seed), both at 64 under loadgen.c. */
 function bookingVsReadMostly() {
   const readMostly = rows.find(
     (r) => String(r.scenario).startsWith("CPU per read-mostly") && r.concurrency === 64,

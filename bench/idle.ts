@@ -47,7 +47,8 @@ export async function idleConnections(
   raiseOwnFilesLimit();
   if (files_open_max < idle_connections + 1000)
     throw new Error(
-      `idle: ${idle_connections} connections need an open-files hard limit above ${idle_connections + 1000} (have ${files_open_max})`,
+      `idle: ${idle_connections} connections need an open-files hard limit ` +
+        `above ${idle_connections + 1000} (have ${files_open_max})`,
     );
   const args = [
     "--host",

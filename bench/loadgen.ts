@@ -9,7 +9,8 @@ export type SessionKind =
    * patient1, or with `patients` as p<k>/pw<k> for k = slot mod patients, so each holds a few.
    */
   | { kind: "booking"; slots: { next: number }; patients?: number }
-  /** connect, authenticate, book a fresh slot, list mine, move it to another fresh slot, cancel that, close: three commits */
+  /** connect, authenticate, book a fresh slot, list mine, move it to another fresh slot, cancel that, close:
+   * three commits */
   | { kind: "mixed"; slots: { next: number } };
 
 export type RunResult = {

@@ -30,7 +30,8 @@ export async function waitForLine(path: string, pattern: RegExp, timeoutMs = 30_
     await Bun.sleep(2);
   }
   throw new Error(
-    `no ${pattern} in ${path}:\n${readFileSync(path, "utf8")}${existsSync(`${path}.err`) ? readFileSync(`${path}.err`, "utf8") : ""}`,
+    `no ${pattern} in ${path}:\n${readFileSync(path, "utf8")}` +
+      (existsSync(`${path}.err`) ? readFileSync(`${path}.err`, "utf8") : ""),
   );
 }
 

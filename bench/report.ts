@@ -12,29 +12,53 @@ export function record<R extends Row>(row: R): R {
 const fixed = (n: number, digits: number) => (Number.isFinite(n) ? +n.toFixed(digits) : "n/a");
 export { fixed };
 
+type Column = [heading: string, cell: (r: Row) => unknown];
+
+const session_columns: Column[] = [
+  ["scenario", (r) => r.scenario],
+  ["patients", (r) => r.concurrency],
+  ["sessions/s", (r) => r.sessions_per_s],
+  ["p50 ms", (r) => r.p50_ms],
+  ["p99 ms", (r) => r.p99_ms],
+  ["max ms", (r) => r.max_ms],
+  ["server CPU µs/session", (r) => r.server_cpu_us_per_session],
+  ["PostgreSQL CPU µs/session", (r) => r.postgres_cpu_us_per_session ?? "-"],
+  ["RSS MiB", (r) => r.server_rss_mib],
+  ["errors", (r) => r.errors],
+];
+
+const scale_columns: Column[] = [
+  ["slots", (r) => r.slots],
+  ["build", (r) => r.build],
+  ["booked", (r) => r.booked],
+  ["start-up ms", (r) => r.startup_ms],
+  ["RSS MiB", (r) => r.rss_mib],
+  ["`available` ms (cold / warm)", (r) => `${r.available_cold_ms} / ${r.available_warm_ms}`],
+  ["lines", (r) => r.available_lines],
+  ["reader RSS growth MiB", (r) => r.reader_rss_growth_mib],
+  ["`slots` page of 100 p99 ms", (r) => r.slots_page_p99_ms],
+  ["booking sessions/s at 64", (r) => r.booking_sessions_per_s],
+  ["booking CPU µs/session", (r) => r.booking_cpu_us_per_session],
+];
+
+const tableRow = (cells: unknown[]) => `| ${cells.join(" | ")} |`;
+
+function printTable(columns: Column[], table: Row[]): void {
+  if (table.length === 0) return;
+  console.log(`\n${tableRow(columns.map(([heading]) => heading))}`);
+  console.log(tableRow(columns.map(() => "---")));
+  for (const r of table) console.log(tableRow(columns.map(([, cell]) => cell(r))));
+}
+
 export function printTables(): void {
-  const sessionRows = rows.filter((r) => "sessions_per_s" in r);
-  if (sessionRows.length > 0)
-    console.log(
-      "\n| scenario | patients | sessions/s | p50 ms | p99 ms | max ms | server CPU µs/session | PostgreSQL CPU µs/session | RSS MiB | errors |",
-    );
-  if (sessionRows.length > 0) console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-  for (const r of sessionRows)
-    console.log(
-      `| ${r.scenario} | ${r.concurrency} | ${r.sessions_per_s} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.server_cpu_us_per_session} | ${r.postgres_cpu_us_per_session ?? "-"} | ${r.server_rss_mib} | ${r.errors} |`,
-    );
-  const scaleRows = rows.filter((r) => r.scenario === "scale");
-  if (scaleRows.length > 0) {
-    console.log(
-      "\n| slots | build | booked | start-up ms | RSS MiB | `available` ms (cold / warm) | lines | reader RSS growth MiB | `slots` page of 100 p99 ms | booking sessions/s at 64 | booking CPU µs/session |",
-    );
-    console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    for (const r of scaleRows) {
-      console.log(
-        `| ${r.slots} | ${r.build} | ${r.booked} | ${r.startup_ms} | ${r.rss_mib} | ${r.available_cold_ms} / ${r.available_warm_ms} | ${r.available_lines} | ${r.reader_rss_growth_mib} | ${r.slots_page_p99_ms} | ${r.booking_sessions_per_s} | ${r.booking_cpu_us_per_session} |`,
-      );
-    }
-  }
+  printTable(
+    session_columns,
+    rows.filter((r) => "sessions_per_s" in r),
+  );
+  printTable(
+    scale_columns,
+    rows.filter((r) => r.scenario === "scale"),
+  );
   for (const r of rows.filter((r) => !("sessions_per_s" in r) && r.scenario !== "scale")) {
     console.log(
       `| ${Object.entries(r)

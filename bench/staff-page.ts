@@ -20,7 +20,8 @@ export async function staffPageCost(
   seconds: number,
   extraFlags: string[],
 ): Promise<void> {
-  // Every round books fresh slots; capped so the schedule never runs out (a full one answers notavailable, not a booking).
+  // Every round books fresh slots, capped so the schedule never runs out
+  // (a full one answers notavailable, not a booking).
   const sessions_max = Math.floor((dataSlots - 10) / (rounds * 2));
   const log = join(work, "staff-page.log");
   const args = [
@@ -80,7 +81,9 @@ export async function staffPageCost(
   const rate = (t: Tally) => t.sessions / t.seconds;
   const cpuUs = (t: Tally) => (t.cpu / Math.max(1, t.sessions)) * 1e6;
   record({
-    scenario: `booking with one live staff page vs none (100k slots, ${concurrency} patients, ${rounds} rounds each, same server)`,
+    scenario:
+      `booking with one live staff page vs none ` +
+      `(100k slots, ${concurrency} patients, ${rounds} rounds each, same server)`,
     without_per_s: Math.round(rate(tally.without)),
     with_page_per_s: Math.round(rate(tally.with)),
     rate_cost_pct: fixed((1 - rate(tally.with) / rate(tally.without)) * 100, 1),

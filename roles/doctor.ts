@@ -95,7 +95,8 @@ export async function main(argv: string[]): Promise<number> {
   const signal = await untilStopSignal();
   service.stop();
   log.notice(
-    `Received ${signal}: ${displayDoctorName(name)} answered ${service.quotes} quotes, ignored ${service.ignored} datagrams; stopped`,
+    `Received ${signal}: ${displayDoctorName(name)} answered ${service.quotes} quotes, ` +
+      `ignored ${service.ignored} datagrams; stopped`,
   );
   log.flush();
   return exit_code.done;
@@ -155,7 +156,8 @@ function reloadPrices(
       log.notice(`Received SIGHUP: reloaded ${prices.size} prices from ${pathOf(data, `${name}.txt`)}; still serving`);
     } catch (err) {
       log.error(
-        `SIGHUP: prices not reloaded, the ones loaded before are kept: ${err instanceof AppError ? err.message : String(err)}`,
+        "SIGHUP: prices not reloaded, the ones loaded before are kept: " +
+          (err instanceof AppError ? err.message : String(err)),
       );
     }
   }

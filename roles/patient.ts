@@ -184,7 +184,8 @@ function exitCodeOf(
       return exit_code.refused;
     case "limit":
       fail(
-        `slot ${outcome.index} not booked: you already hold ${outcome.held} appointment${outcome.held === 1 ? "" : "s"}, the most one patient may hold (cancel one first: --cancel N)`,
+        `slot ${outcome.index} not booked: you already hold ${outcome.held} ` +
+          `appointment${outcome.held === 1 ? "" : "s"}, the most one patient may hold (cancel one first: --cancel N)`,
       );
       return exit_code.refused;
     case "no-slots":

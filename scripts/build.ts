@@ -1,6 +1,7 @@
 // Compiles every role into one self-contained executable, `appointments` (the fixtures are embedded),
 // and makes `healthcenterserver`, `doctor` and `patient` hard links to it: the name picks the role.
-//   bun scripts/build.ts [--target bun-linux-x64|bun-darwin-arm64|bun-windows-x64|...] [--outdir dist] [--executable PATH]
+//   bun scripts/build.ts [--target bun-linux-x64|bun-darwin-arm64|bun-windows-x64|...]
+//                        [--outdir dist] [--executable PATH]
 import { existsSync, linkSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";

@@ -88,7 +88,8 @@ async function startRole(who: "server" | "doc1" | "doc2", args: string[], ready:
   if (!second) throw new Error(`${who} could not start on ${loopback} (see its error above)`);
   say(
     pc.bold(
-      `(${who}: the seed's port ${seed} is taken on ${loopback}; using ${second.port} instead; pid ${second.proc.pid})\n`,
+      `(${who}: the seed's port ${seed} is taken on ${loopback}; ` +
+        `using ${second.port} instead; pid ${second.proc.pid})\n`,
     ),
   );
   return second.port;

@@ -7,7 +7,8 @@ export function describeFailure(program: string, err: unknown): { code: number; 
   if (err instanceof AppError) return { code: err.exitCode, message: err.describe(program) };
   const code = (err as NodeJS.ErrnoException)?.code;
   if (code === "EADDRINUSE")
-    return { code: exit_code.network, message: `the port is already in use (${(err as Error).message})` }; // listening() names it
+    // listening() names it
+    return { code: exit_code.network, message: `the port is already in use (${(err as Error).message})` };
   if (code === "EACCES" || code === "EADDRNOTAVAIL")
     return { code: exit_code.network, message: `cannot listen there: ${(err as Error).message}` };
   return {

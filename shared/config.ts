@@ -112,7 +112,8 @@ function allowOnly(t: Record<string, unknown>, keys: string[], what: string, pro
     if (keys.includes(k)) continue;
     const near = closest(k, keys);
     throw problem(
-      `unknown key ${JSON.stringify(k)} in ${what} (expected ${keys.join(", ")})${near === undefined ? "" : `; did you mean ${near}?`}`,
+      `unknown key ${JSON.stringify(k)} in ${what} (expected ${keys.join(", ")})` +
+        (near === undefined ? "" : `; did you mean ${near}?`),
     );
   }
 }

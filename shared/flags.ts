@@ -58,7 +58,8 @@ function describeParseError(err: Error & { code?: string }, options: Options): s
   }
   const option = /Option '(-[^' ]+)/.exec(message)?.[1];
   if (option && /argument missing|ambiguous/.test(message)) {
-    return `${option} needs a value${/ambiguous/.test(message) ? `; for one that starts with "-", write ${option}=VALUE` : ""}`;
+    const hint = /ambiguous/.test(message) ? `; for one that starts with "-", write ${option}=VALUE` : "";
+    return `${option} needs a value${hint}`;
   }
   if (option && /does not take an argument/.test(message)) return `${option} takes no value`;
   return message.replace(/^TypeError \[[A-Z_]+\]: /, "").split("\n")[0]!;

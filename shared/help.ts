@@ -35,5 +35,6 @@ export function renderOptions(options: Options): string {
 export function helpText(h: HelpText): string {
   const usage = h.usage.map((line) => `  ${line}`).join("\n");
   const notes = h.notes ? `\n\n${h.notes}` : "";
-  return `${pc.bold(h.name)} ${version}: ${h.summary}\n\nUsage:\n${usage}\n\nOptions:\n${renderOptions(h.options)}${notes}`;
+  const options = renderOptions(h.options);
+  return `${pc.bold(h.name)} ${version}: ${h.summary}\n\nUsage:\n${usage}\n\nOptions:\n${options}${notes}`;
 }

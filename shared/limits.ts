@@ -18,11 +18,12 @@ export const sweep_interval_ms_max = 1_000;
 export const connection_errors_max = 3;
 /** Lines a connection may send while a reply is pending (a hash check or a commit). */
 export const backlog_lines_max = 16;
-/** Bytes of replies a slow reader may have queued before the server drops it. Streamed replies count only the part produced. */
+/** Bytes of replies a slow reader may have queued before the server drops it (a stream counts the part produced). */
 export const write_queue_bytes_max = 8 * 1024 * 1024;
 /** Replies (including streamed `available` lists not yet produced) a connection may have queued. */
 export const write_queue_replies_max = 64;
-/** Slots per cached block of the `available` reply: a booking re-encodes one block, and a stream produces a block at a time. */
+/** Slots per cached block of the `available` reply:
+ * a booking re-encodes one block, and a stream produces a block at a time. */
 export const available_block_slots = 1024;
 /** Entries per chunk of a `slots` index list: a page steps over a chunk with no free slot at once (at most 65535). */
 export const slots_index_chunk_entries = 256;
@@ -40,7 +41,7 @@ export const deadline_close_grace_ms = 1_000;
 export const queued_bytes_max = 64 * 1024 * 1024;
 /** Connections turned away past the cap that are told so and closed gracefully at once; beyond, they are cut off. */
 export const rejected_connections_max = 16;
-/** Descriptors kept for everything but patients (stdio, database, listener, runtime), besides rejected_connections_max. */
+/** Descriptors kept for all but patients (stdio, database, listener, runtime), besides rejected_connections_max. */
 export const fd_reserve = 24;
 /** While stopping, a connection quiet this long has nothing more in flight. */
 export const shutdown_quiet_ms = 100;
@@ -61,7 +62,7 @@ export const log_buffer_bytes_max = 1024 * 1024;
 export const log_full_retry_ms = 20;
 /** After a write error (ENOSPC, EIO), the log drops lines for this long before it tries again. */
 export const log_error_retry_ms = 1_000;
-/** Lines one cause (logins, ignored datagrams, dropped connections, quotes) may log per second; the rest are summarised. */
+/** Lines one cause (logins, ignored datagrams, dropped connections, quotes) may log a second; the rest summarised. */
 export const log_cause_lines_per_second_max = 100;
 
 // ---- The staff page (HTTP, off unless --http is given)
@@ -124,7 +125,8 @@ export const price_doctors_max = 50;
 export const menu_rows_max = 12;
 
 // ---- Logins
-/** Login attempts (counted when they start; a success takes its own back) per user name from one address, and per address, within the window before further tries are refused. */
+/** Login attempts (counted when they start; a success takes its own back) per user name
+ * from one address, and per address, within the window before further tries are refused. */
 export const login_failures_per_user_max = 5;
 export const login_failures_per_address_max = 20;
 export const login_window_ms = 60_000;
@@ -173,9 +175,11 @@ export const database_connect_timeout_ms = 5_000;
 export const database_pool_connections = 4;
 /** PostgreSQL ends a statement of ours that runs longer (say, waiting for a lock a stuck instance holds). */
 export const database_statement_timeout_ms = 5_000;
-/** ... and ends a session of ours left idle inside a transaction this long (an instance stuck mid-batch), freeing its locks. */
+/** ... and ends a session of ours left idle inside a transaction
+ * this long (an instance stuck mid-batch), freeing its locks. */
 export const database_idle_in_transaction_ms = 10_000;
-/** A commit without an answer this long is reported failed to its patients (it may still land: its slots are read again). */
+/** A commit without an answer this long is reported failed to its patients (it may still land:
+ * its slots are read again). */
 export const database_commit_timeout_ms = 8_000;
 /** A commit reported failed may still land this long after (its notice then makes this server read its slots again). */
 export const database_doubt_ms = 60_000;

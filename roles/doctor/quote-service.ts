@@ -103,7 +103,9 @@ export class DoctorService {
         ? `has no price for insurance plan ${request.insurance}; sent unknown to patient with port number ${port}`
         : `has sent estimated price $ ${this.priceTexts.get(request.insurance)} to patient with port number ${port}`;
     log.info(
-      `Phase3: ${this.shownName} receives the request from the patient with port number ${port} and name ${who} with the insurance plan ${request.insurance}\n${this.table}\nPhase3: ${this.shownName} ${sent}\n${(this.ready ??= this.readyLine())}`,
+      `Phase3: ${this.shownName} receives the request from the patient with port number ${port} and name ${who} ` +
+        `with the insurance plan ${request.insurance}\n${this.table}\n` +
+        `Phase3: ${this.shownName} ${sent}\n${(this.ready ??= this.readyLine())}`,
       log.format === "json"
         ? {
             event: "quote",

@@ -122,7 +122,9 @@ export async function runPatient(plan: PatientPlan, view: PatientView): Promise<
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
     // The booking is stored: only the price is missing, which is not a failure of the booking.
-    const warning = `${err.message}. Your booking of slot ${booked.index} with ${booked.doctor} stands; only the cost estimate is missing.`;
+    const warning =
+      `${err.message}. Your booking of slot ${booked.index} with ${booked.doctor} stands; ` +
+      "only the cost estimate is missing.";
     return { kind: "done", quote: { booked, insurance: plan.insurance, cost: "unknown" }, warning };
   }
   const quote: Quote = { booked, insurance: plan.insurance, cost };

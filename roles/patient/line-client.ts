@@ -86,7 +86,8 @@ export class LineClient {
         const plain = !result.why || /WRONG_VERSION_NUMBER|closed/i.test(result.why);
         throw new NetworkError(
           plain
-            ? `${where} does not speak TLS (started without --tls-cert?); connect without --tls, or ask for a TLS server`
+            ? `${where} does not speak TLS (started without --tls-cert?); ` +
+                "connect without --tls, or ask for a TLS server"
             : `TLS with ${where} failed: ${result.why}`,
         );
       }
@@ -145,7 +146,8 @@ export class LineClient {
     this.socket.write(text);
   }
 
-  /** The next line, control characters made visible; a NetworkError if the server closes or says nothing for `timeoutMs`. */
+  /** The next line, control characters made visible;
+   * a NetworkError if the server closes or says nothing for `timeoutMs`. */
   async line(timeoutMs = reply_timeout_ms): Promise<string> {
     const line = await this.rawLine(Date.now() + timeoutMs);
     if (line === undefined)

@@ -16,7 +16,8 @@ export class PriceBook {
 
   constructor(private readonly ask: PriceAsk) {}
 
-  /** Asks every doctor of these slots not asked yet (at most price_doctors_max in all); resolves when all have answered or given up. */
+  /** Asks every doctor of these slots not asked yet (at most price_doctors_max in all);
+   * resolves when all have answered or given up. */
   async learn(slots: readonly SlotLine[]): Promise<void> {
     const asked: Promise<Price>[] = [];
     for (const s of slots) {

@@ -109,7 +109,10 @@ function describeChange(
       if (action.kind === "move" && action.to === from) return `error: ${what} is already yours; nothing changed.`;
       return `error: slot ${action.kind === "move" ? action.to : from} is taken; you keep ${what}.`;
     case "lost":
-      return `error: the connection dropped and your appointments show the ${action.kind} did not take effect; try again.`;
+      return (
+        `error: the connection dropped and your appointments show the ${action.kind} ` +
+        "did not take effect; try again."
+      );
     case "limit":
       return `error: you already hold ${result.held} appointments.`;
   }

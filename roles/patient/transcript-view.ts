@@ -26,7 +26,8 @@ export class TranscriptView implements PatientView {
   connected(local: { port: number; address: string }, user: string): void {
     this.say(
       `Phase1: ${this.shown} has TCP port number: ${local.port} and IP Address: ${local.address}`,
-      `Phase1: Authentication request from ${this.shown} with username ${user} and password ******** has been sent to the Health Center Server`,
+      `Phase1: Authentication request from ${this.shown} with username ${user} and password ******** ` +
+        "has been sent to the Health Center Server",
     );
   }
 
@@ -61,7 +62,8 @@ export class TranscriptView implements PatientView {
 
   reserved(booked: Booked): void {
     this.say(
-      `Phase2: The requested appointment is available and reserved to ${this.shown}. The assigned doctor port number is ${booked.port}`,
+      `Phase2: The requested appointment is available and reserved to ${this.shown}. ` +
+        `The assigned doctor port number is ${booked.port}`,
     );
   }
 

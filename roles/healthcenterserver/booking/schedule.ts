@@ -168,7 +168,8 @@ export class Schedule {
     return block;
   }
 
-  /** A block's lines written straight into bytes (no string per line): a cold million-slot reply leaves little garbage. */
+  /** A block's lines written straight into bytes (no string per line):
+   * a cold million-slot reply leaves little garbage. */
   private encodeBlock(block: number): Buffer {
     const t = this.slots;
     const names = (this.nameBytes ??= {

@@ -17,5 +17,6 @@ export function connectionCap(wanted: number): ConnectionCap {
 export function describeCap(cap: ConnectionCap): string {
   const limit =
     cap.fileLimit === undefined ? "an unknown file descriptor limit" : `file descriptor limit ${cap.fileLimit}`;
-  return `at most ${cap.connectionsMax} connections for ${limit}${cap.lowered ? " (lowered from --max-connections)" : ""}`;
+  const lowered = cap.lowered ? " (lowered from --max-connections)" : "";
+  return `at most ${cap.connectionsMax} connections for ${limit}${lowered}`;
 }

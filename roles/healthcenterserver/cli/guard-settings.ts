@@ -9,7 +9,9 @@ export const guard_options = {
   "login-timeout": {
     type: "string",
     value: "S",
-    help: `close connections not logged in this many seconds after connecting, a TLS handshake included (default ${limits.login_timeout_ms / 1000})`,
+    help:
+      "close connections not logged in this many seconds after connecting, " +
+      `a TLS handshake included (default ${limits.login_timeout_ms / 1000})`,
   },
   "line-timeout": {
     type: "string",
@@ -19,12 +21,16 @@ export const guard_options = {
   "max-queued-mb": {
     type: "string",
     value: "N",
-    help: `unread reply megabytes held across all connections; past it the slowest readers are dropped (default ${limits.queued_bytes_max / 1024 / 1024})`,
+    help:
+      "unread reply megabytes held across all connections; past it the slowest readers are dropped " +
+      `(default ${limits.queued_bytes_max / 1024 / 1024})`,
   },
   "log-format": {
     type: "string",
     value: "F",
-    help: "auto (default: plain on a terminal, else text), plain, text (timestamp and level on each line)\nor json (one object a line: ts, level, event, msg, fields)",
+    help:
+      "auto (default: plain on a terminal, else text), plain, text (timestamp and level on each line)\n" +
+      "or json (one object a line: ts, level, event, msg, fields)",
   },
 } as const satisfies Options;
 

@@ -50,12 +50,15 @@ export const options = {
     value: "S",
     help:
       `login attempts are counted over this many seconds (default ${limits.login_window_ms / 1000});\n` +
-      `after ${limits.login_failures_per_user_max} for one user from one address, or ${limits.login_failures_per_address_max} from one address, logins from there are refused until it passes`,
+      `after ${limits.login_failures_per_user_max} for one user from one address, ` +
+      `or ${limits.login_failures_per_address_max} from one address, logins from there are refused until it passes`,
   },
   http: {
     type: "string",
     value: "HOST:PORT",
-    help: "serve the staff page, /metrics, /healthz and /readyz there (default: off; keep it on loopback\nor behind a TLS proxy)",
+    help:
+      "serve the staff page, /metrics, /healthz and /readyz there (default: off; keep it on loopback\n" +
+      "or behind a TLS proxy)",
   },
   "staff-token-file": {
     type: "string",
@@ -79,7 +82,8 @@ export const usage = helpText({
     "healthcenterserver init DIR                      write a new data directory to edit (users get argon2id hashes)",
     "healthcenterserver users add <name> --data DIR   add or change a user, stored as an argon2id hash",
     "healthcenterserver users convert --data DIR      hash every plaintext password in DIR/users.txt",
-    "healthcenterserver check [options]               validate the config, data files, token and database; start nothing",
+    "healthcenterserver check [options]               " +
+      "validate the config, data files, token and database; start nothing",
   ],
   options,
   notes: `Signals: SIGHUP reloads users.txt and checks the price files (a broken file is reported and the

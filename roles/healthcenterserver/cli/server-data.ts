@@ -31,7 +31,8 @@ function readUsers(data: DataDir): User[] {
   return parseUsers(pathOf(data, "users.txt"), readDataFile(data, "users.txt"));
 }
 
-/** The server does not quote, but a broken price file is better found now than by a patient. Returns the doctors with one. */
+/** The server does not quote, but a broken price file is better found now than by a patient.
+ * Returns the doctors with one. */
 function checkPriceFiles(data: DataDir, slots: SlotTable): Set<string> {
   const known = doctorsWithPrices(data, slots.doctors.list);
   for (const name of known) parsePrices(pathOf(data, `${name}.txt`), readDataFile(data, `${name}.txt`));
@@ -74,7 +75,8 @@ export function reloadData(data: DataDir, slots: SlotTable, log: Log, useUsers: 
   const reloaded: string[] = [];
   const failed = (what: string, err: unknown) =>
     log.error(
-      `SIGHUP: ${what} not reloaded, the data loaded before is kept: ${err instanceof AppError ? err.message : String(err)}`,
+      `SIGHUP: ${what} not reloaded, the data loaded before is kept: ` +
+        (err instanceof AppError ? err.message : String(err)),
     );
   try {
     const users = readUsers(data);

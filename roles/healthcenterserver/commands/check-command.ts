@@ -28,7 +28,8 @@ export async function runCheck(settings: CheckedSettings): Promise<number> {
   await checkListenHost("--host", settings.host);
   const { users, slots } = loadData(settings.data, settings.doctors);
   console.log(
-    `ok: data in ${describeDataDir(settings.data)}: ${users.length} users, ${slots.length} slots, doctors ${[...new Set(slots.map((s) => s.doctor))].join(", ")}`,
+    `ok: data in ${describeDataDir(settings.data)}: ${users.length} users, ${slots.length} slots, ` +
+      `doctors ${[...new Set(slots.map((s) => s.doctor))].join(", ")}`,
   );
   if (users.length === 0) {
     console.error(
@@ -37,7 +38,8 @@ export async function runCheck(settings: CheckedSettings): Promise<number> {
     );
   }
   console.log(
-    `ok: would listen on ${settings.host}:${settings.port}${settings.tls ? " with TLS (certificate and key read)" : ""}`,
+    `ok: would listen on ${settings.host}:${settings.port}` +
+      (settings.tls ? " with TLS (certificate and key read)" : ""),
   );
   console.log(`ok: ${checkDatabase(settings.dbPath, new Set(slots.map((s) => s.index)))}`);
   if (settings.http) {

@@ -49,7 +49,8 @@ export async function runUsersCommand(argv: string[]): Promise<number> {
     else users[at] = entry;
     save(file, users);
     console.log(
-      `${at === -1 ? "Added" : "Updated"} ${name} in ${file} with an argon2id hash (${users.length} users, ${plaintext(users)} with plaintext passwords).`,
+      `${at === -1 ? "Added" : "Updated"} ${name} in ${file} with an argon2id hash ` +
+        `(${users.length} users, ${plaintext(users)} with plaintext passwords).`,
     );
     return exit_code.done;
   }

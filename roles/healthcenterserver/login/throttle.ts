@@ -28,7 +28,8 @@ export class Throttle {
 
   constructor(private readonly limits: ThrottleLimits = default_throttle_limits) {}
 
-  /** Counts an attempt and returns it, or undefined when this user from this address, or this address, is over its limit. */
+  /** Counts an attempt and returns it, or undefined when this
+   * user from this address, or this address, is over its limit. */
   begin(user: string, address: string, now: number): Attempt | undefined {
     const from = addressKey(address);
     if (this.isBlocked(user, from, now)) return undefined;

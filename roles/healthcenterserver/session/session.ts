@@ -28,7 +28,8 @@ export type SessionServices = {
   /** Where a doctor really is, when the operator said so; patients are sent there. */
   doctors: Map<string, DoctorLocation>;
   log: Log;
-  /** The masked user database, as the seed logs it on each login (on a terminal); empty when printed once at start-up. */
+  /** The masked user database, as the seed logs it on each login (on a terminal);
+   * empty when printed once at start-up. */
   userListing: string;
   /** Counts for /metrics (only with --http). */
   metrics?: ServerMetrics;

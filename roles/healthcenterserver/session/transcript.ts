@@ -18,7 +18,10 @@ export function userListing(users: readonly User[]): string {
 }
 
 export function loginReceived(user: string): string {
-  return `Phase1: The Health Center Server has received request from a patient with username ${user} and password ${masked}`;
+  return (
+    "Phase1: The Health Center Server has received request from a patient " +
+    `with username ${user} and password ${masked}`
+  );
 }
 
 export function loginSucceeded(user: string): string {
@@ -38,7 +41,10 @@ export function closingAfterFailedLogins(address: string, port: number, failures
 }
 
 export function availableReceived(port: number, address: string): string {
-  return `Phase2: The Health Center Server receives a request for available time slots from patients with port number: ${port} and IP Address: ${address}`;
+  return (
+    "Phase2: The Health Center Server receives a request for available time slots from patients " +
+    `with port number: ${port} and IP Address: ${address}`
+  );
 }
 
 export function availableSent(user: string): string {
@@ -47,7 +53,10 @@ export function availableSent(user: string): string {
 
 export function selectionReceived(index: number, port: number, user: string): string {
   const shown = index > 0 ? String(index) : "(not a slot number)";
-  return `Phase2: The Health Center Server receives a request for appointment ${shown} from patient with port number: ${port} and username ${user}`;
+  return (
+    `Phase2: The Health Center Server receives a request for appointment ${shown} ` +
+    `from patient with port number: ${port} and username ${user}`
+  );
 }
 
 export const selectionInvalid = "Receiving invalid time index, let patient re-enter";
@@ -57,7 +66,9 @@ export function selectionRejected(index: number, user: string): string {
 }
 
 export function selectionConfirmed(index: number, user: string): string {
-  return `Phase2: The Health Center Server confirms the following appointment ${index} to patient with username ${user}`;
+  return (
+    `Phase2: The Health Center Server confirms the following appointment ${index} ` + `to patient with username ${user}`
+  );
 }
 
 export function idleClosed(address: string, port: number): string {

@@ -49,7 +49,8 @@ export class Counter<L extends string = never> implements Metric {
   }
 }
 
-/** A value read when scraped (free slots, open connections, uptime); a counter kept elsewhere may be read the same way. */
+/** A value read when scraped (free slots, open connections, uptime);
+ * a counter kept elsewhere may be read the same way. */
 export class Gauge implements Metric {
   constructor(
     readonly name: string,

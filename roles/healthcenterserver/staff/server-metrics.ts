@@ -89,7 +89,8 @@ export class ServerMetrics {
     );
   }
 
-  /** Set by a booking whose commit failed, cleared by one that was stored: /readyz reports it for databases it cannot probe. */
+  /** Set by a booking whose commit failed, cleared by one that was stored:
+   * /readyz reports it for databases it cannot probe. */
   lastCommitFailed = false;
 
   booking(outcome: BookingMetricOutcome): void {

@@ -35,7 +35,8 @@ export function readStaffToken(path: string): string {
   const token = text.trim();
   if (!/^[\x21-\x7e]+$/.test(token) || token.length < staff_token_chars_min) {
     throw new UsageError(
-      `--staff-token-file ${path} must hold one token of at least ${staff_token_chars_min} printable characters (try: openssl rand -hex 24 > ${path})`,
+      `--staff-token-file ${path} must hold one token of at least ${staff_token_chars_min} printable characters ` +
+        `(try: openssl rand -hex 24 > ${path})`,
     );
   }
   return token;

@@ -25,7 +25,8 @@ export type StaffServerOptions = {
 
 const security_headers: Record<string, string> = {
   "Content-Security-Policy":
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   "X-Content-Type-Options": "nosniff",
   "X-Frame-Options": "DENY",
   "Referrer-Policy": "no-referrer",
@@ -57,7 +58,8 @@ export class StaffServer {
     const host = this.options.host;
     if (!/^(127\.\d+\.\d+\.\d+|::1|localhost)$/i.test(host)) {
       this.options.log.warn(
-        `the staff page on ${host} is plain HTTP reachable from other machines (a token would cross the network in clear); ` +
+        `the staff page on ${host} is plain HTTP reachable from other machines ` +
+          "(a token would cross the network in clear); " +
           "keep --http on 127.0.0.1 and reach it through `ssh -L` or a TLS reverse proxy",
       );
     }

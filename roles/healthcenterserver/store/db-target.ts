@@ -35,7 +35,8 @@ export function parseDbTarget(text: string): DbTarget {
   }
   if (url.password !== "") {
     throw new UsageError(
-      "--db: a password in the URL would be visible to every user of this machine; use --db-password-file FILE or PGPASSWORD",
+      "--db: a password in the URL would be visible to every user of this machine; " +
+        "use --db-password-file FILE or PGPASSWORD",
     );
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ""));

@@ -48,7 +48,8 @@ function statementFor(tx: Tx, c: Change, limit: number) {
         ins AS (INSERT INTO bookings (slot, patient) SELECT ${c.to}, ${c.patient}
                 WHERE EXISTS (SELECT 1 FROM f WHERE patient = ${c.patient})
                 ON CONFLICT (slot) DO NOTHING RETURNING slot),
-        del AS (DELETE FROM bookings WHERE slot = ${c.from} AND patient = ${c.patient} AND EXISTS (SELECT 1 FROM ins) RETURNING slot)
+        del AS (DELETE FROM bookings WHERE slot = ${c.from} AND patient = ${c.patient}
+                  AND EXISTS (SELECT 1 FROM ins) RETURNING slot)
         SELECT EXISTS (SELECT 1 FROM ins) AND EXISTS (SELECT 1 FROM del) AS done, NULL::int AS held,
                (SELECT patient FROM bookings WHERE slot = ${c.to}) AS holder, (SELECT patient FROM f) AS from_holder`;
   }

@@ -45,7 +45,8 @@ export class PgMirror implements CommitWatcher {
   private pollTimer: Timer | undefined;
   private pollUntil = 0;
   private warnedUnknown = false;
-  /** Slots of commits reported failed that may still land (until the time given): our own notice then means they did. */
+  /** Slots of commits reported failed that may still land (until the time given):
+   * our own notice then means they did. */
   private readonly doubtful = new Map<number, number>();
   private failing = false;
 
@@ -191,7 +192,8 @@ export class PgMirror implements CommitWatcher {
       // One warning an outage (the recovery is logged too), not one every retry.
       if (!this.failing)
         this.log.warn(
-          `cannot read bookings from PostgreSQL at ${this.shown} (${(err as Error).message}); retrying until it answers`,
+          `cannot read bookings from PostgreSQL at ${this.shown} (${(err as Error).message}); ` +
+            "retrying until it answers",
         );
       this.failing = true;
       this.retryTimer = setTimeout(() => {

@@ -80,7 +80,9 @@ export function claimDatabaseFile(path: string): string | undefined {
   if (taken !== false) return undefined;
   closeSync(fd);
   return (
-    `another server is already using ${path}: neither will see the other's bookings, cancellations or moves until it restarts ` +
-    "(both still refuse to double-book). To run several servers on one schedule, give them one PostgreSQL (--db postgres://...)"
+    `another server is already using ${path}: ` +
+    "neither will see the other's bookings, cancellations or moves until it restarts " +
+    "(both still refuse to double-book). " +
+    "To run several servers on one schedule, give them one PostgreSQL (--db postgres://...)"
   );
 }

@@ -65,7 +65,8 @@ export class GuardedCommitter implements Committer {
       this.lost = `${this.identity.path} ${changed} while the server was running`;
       this.log.error(
         `BOOKINGS STOPPED: ${this.lost}. Bookings written now would be lost at the next restart, ` +
-          "so none is confirmed: every selection answers an error until the server is restarted on the file the path names.",
+          "so none is confirmed: every selection answers an error " +
+          "until the server is restarted on the file the path names.",
       );
     }
     throw new DatabaseFileLost(`not confirmed: ${this.lost}`);

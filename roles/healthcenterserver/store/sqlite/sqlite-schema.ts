@@ -92,7 +92,8 @@ function cannotWrite(err: unknown): DatabaseProblem {
   return new DatabaseProblem(`cannot be written (${(err as Error).message}); the server stores every booking there`);
 }
 
-/** A version-0 file without our table is new only if it is empty: bookings are never added to another program's database. */
+/** A version-0 file without our table is new only if it is empty:
+ * bookings are never added to another program's database. */
 function checkEmpty(db: Database): void {
   const tables = (
     db
@@ -109,7 +110,8 @@ function userVersion(db: Database): number {
   return (db.query("PRAGMA user_version").get() as { user_version: number }).user_version;
 }
 
-/** The bookings table must be exactly ours: a TEXT slot would show booked slots as free, a CHECK or trigger could refuse bookings. */
+/** The bookings table must be exactly ours:
+ * a TEXT slot would show booked slots as free, a CHECK or trigger could refuse bookings. */
 function checkBookingsTable(db: Database): void {
   const sql = tableSql(db);
   if (!sql) throw new DatabaseProblem("has a schema version but no bookings table");
@@ -125,7 +127,8 @@ function checkBookingsTable(db: Database): void {
   ).filter((r) => r.sql !== null && (r.type === "trigger" || /\bunique\b/i.test(r.sql)));
   if (extras.length > 0) {
     throw new DatabaseProblem(
-      `has constraints on bookings this program does not expect: ${extras.map((r) => `${r.type} ${r.name}`).join(", ")}`,
+      "has constraints on bookings this program does not expect: " +
+        extras.map((r) => `${r.type} ${r.name}`).join(", "),
     );
   }
 }
