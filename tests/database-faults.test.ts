@@ -5,7 +5,19 @@ import { Database } from "bun:sqlite";
 import { chmodSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { database_schema_version } from "../shared/limits.ts";
-import { bun, child_env, login, readBookings, root, runToEnd, startServer, tempDir, Output } from "./helpers.ts";
+import {
+  asNobody,
+  bun,
+  child_env,
+  login,
+  Output,
+  programsForAnyUser,
+  readBookings,
+  root,
+  runToEnd,
+  startServer,
+  tempDir,
+} from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -218,12 +230,10 @@ describe("start-up refuses a database it cannot trust, exit 2, naming the file a
     const db = join(dir, "b.db");
     sqlite(join(tmp.dir, "readonly-seed.db"), v0_table, `PRAGMA user_version = ${database_schema_version}`);
     await Bun.write(db, Bun.file(join(tmp.dir, "readonly-seed.db")));
-    chmodSync(tmp.dir, 0o755);
-    chmodSync(dir, 0o755);
     chmodSync(db, 0o444);
-    // Root writes any file whatever its mode: run the server as nobody to see it read-only.
-    const asNobody = process.getuid?.() === 0 ? ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : [];
-    const r = await startOn(db, asNobody);
+    // Run as another user (root writes any file), from a copy that user can reach wherever the checkout is.
+    const server = await programsForAnyUser(join(tmp.dir, "readonly", "dist"));
+    const r = await runToEnd([...asNobody(), server, "--host", "127.0.0.1", "--port", "0", "--db", db]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${db}: is read-only`);
   });

@@ -288,6 +288,42 @@ export async function loginFrom(port: number, source: string, user: string, pass
   return reply;
 }
 
+/**
+ * Waits until a login from `source` succeeds: the throttle's window has passed for it. A refused
+ * login while the window lasts is not checked and does not count, so asking again changes nothing.
+ */
+export async function untilLoginFrom(port: number, source: string, user: string, password: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while ((await loginFrom(port, source, user, password)) !== "success") {
+    if (Date.now() > deadline) throw new Error(`${user} from ${source} still refused after ${timeoutMs} ms`);
+    await Bun.sleep(200);
+  }
+}
+
+/** A throwaway user for tests that must not run as root (root reads and writes any file whatever its mode). */
+export const nobody_uid = 65534;
+
+/** The command prefix that runs a program as `nobody_uid` when the tests run as root; none otherwise. */
+export function asNobody(): string[] {
+  return process.getuid?.() === 0
+    ? ["setpriv", `--reuid=${nobody_uid}`, `--regid=${nobody_uid}`, "--clear-groups"]
+    : [];
+}
+
+/**
+ * The programs compiled into `dir` (made 0755, as is each directory above it in the temp dir), so
+ * another user can run them wherever this checkout sits (a 0700 home or temp directory). Returns
+ * the path of the `healthcenterserver` link; `doctor` and `patient` sit beside it.
+ */
+export async function programsForAnyUser(dir: string): Promise<string> {
+  const { build } = await import("../scripts/build.ts");
+  const { chmodSync, mkdirSync } = await import("node:fs");
+  mkdirSync(dir, { recursive: true });
+  await build(dir);
+  for (let d = dir; d.startsWith(tmpdir()) && d !== tmpdir(); d = join(d, "..")) chmodSync(d, 0o755);
+  return join(dir, "healthcenterserver");
+}
+
 /** Resident memory of a process, in MiB. */
 export function rssMiB(pid: number): number {
   const { readFileSync } = require("node:fs") as typeof import("node:fs");

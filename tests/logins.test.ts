@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { loginFrom, loopback, startServer, tempDir, writeDataDir } from "./helpers.ts";
+import { loginFrom, loopback, startServer, tempDir, untilLoginFrom, writeDataDir } from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -89,7 +89,8 @@ describe("login throttling counts attempts, not finished checks", () => {
       }
       const baseline = quiet.sort((a, b) => a - b)[1]!;
       const flood = parallelLogins(server.port, "127.0.0.31", 300, (i) => `authenticate nobody${i} wrong`);
-      await Bun.sleep(50); // the flood's lines have reached the server
+      // The flood has reached the server (its first failure is logged): the login below competes with it.
+      await server.stdout.waitFor(/Failure to patient with username nobody\d+/);
       const during = await timedLogin(server.port, "127.0.0.32", "alice", "alice-secret");
       expect(during.reply).toBe("success");
       expect(during.ms - baseline).toBeLessThan(1000);
@@ -130,11 +131,13 @@ describe("login throttling counts attempts, not finished checks", () => {
   });
 
   test("an attacker's failures from one address never lock the owner out from another", async () => {
-    const server = await startServer(["--data", dir, "--db", join(tmp.dir, "lockout.db"), "--login-window", "3"]);
+    // A window far longer than 8 checks take on a loaded machine; its end is waited for, not timed.
+    const server = await startServer(["--data", dir, "--db", join(tmp.dir, "lockout.db"), "--login-window", "8"]);
     try {
       // Two rounds of guessing, a window apart, the owner logging in right after each.
       for (let round = 0; round < 2; round++) {
-        if (round > 0) await Bun.sleep(3100); // the window passes: the attacker gets fresh guesses
+        // The window passes (the guessing address may log in again): the attacker gets fresh guesses.
+        if (round > 0) await untilLoginFrom(server.port, "127.0.0.50", "patient2", "password222");
         const guesses = await parallelLogins(
           server.port,
           "127.0.0.50",
