@@ -19,11 +19,10 @@ import { dirname, resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { isPort } from "./protocol.ts";
 
-import { doctorEntryProblem, hostProblem } from "./endpoints.ts";
+import { doctorEntryProblem, hostProblem, type DoctorLocation } from "./endpoints.ts";
 import { ConfigError } from "./errors.ts";
 import { closest } from "./suggest.ts";
 
-export type DoctorConfig = { host?: string; port?: number; listen?: string };
 export type Config = {
   data?: string;
   server: {
@@ -35,7 +34,7 @@ export type Config = {
     http?: string;
     staffTokenFile?: string;
   };
-  doctors: Map<string, DoctorConfig>;
+  doctors: Map<string, DoctorLocation>;
 };
 
 export const empty_config: Config = { server: {}, doctors: new Map() };
@@ -83,7 +82,7 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
     for (const [name, value] of Object.entries(asTable(top.doctors, "[doctors]", problem))) {
       const d = asTable(value, `[doctors.${name}]`, problem);
       allowOnly(d, ["host", "port", "listen"], `[doctors.${name}]`, problem);
-      const doctor: DoctorConfig = {};
+      const doctor: DoctorLocation = {};
       if (d.host !== undefined) doctor.host = asString(d.host, `doctors.${name}.host`, problem);
       if (d.port !== undefined) doctor.port = asPort(d.port, `doctors.${name}.port`, problem);
       if (d.listen !== undefined) doctor.listen = asString(d.listen, `doctors.${name}.listen`, problem);

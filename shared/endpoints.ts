@@ -8,7 +8,11 @@ import { UsageError } from "./errors.ts";
 import { parseHostPort } from "./flags.ts";
 import { isPort } from "./protocol.ts";
 
-export type DoctorEntry = { host?: string; port?: number; listen?: string };
+/**
+ * Where a doctor is, as the operator said (`--doctor NAME=HOST:PORT` or `[doctors.NAME]`): `host` and
+ * `port` are where patients are sent, `listen` the address the doctor itself binds (the file only).
+ */
+export type DoctorLocation = { host?: string; port?: number; listen?: string };
 
 const label = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const host_chars_max = 253;
@@ -24,7 +28,7 @@ export function hostProblem(host: string): string | undefined {
 }
 
 /** The one check of a doctor's entry, from `--doctor NAME=HOST:PORT` or `[doctors.NAME]`. */
-export function doctorEntryProblem(name: string, entry: DoctorEntry): string | undefined {
+export function doctorEntryProblem(name: string, entry: DoctorLocation): string | undefined {
   if (!isValidDoctorName(name)) return `bad doctor name ${JSON.stringify(name)} (letters, digits, _ and -)`;
   for (const key of ["host", "listen"] as const) {
     const value = entry[key];
@@ -36,12 +40,12 @@ export function doctorEntryProblem(name: string, entry: DoctorEntry): string | u
 }
 
 /** `--doctor NAME=HOST[:PORT]`, checked exactly as the deployment file's entries are. */
-export function parseDoctorFlag(text: string): { name: string; entry: DoctorEntry } {
+export function parseDoctorFlag(text: string): { name: string; entry: DoctorLocation } {
   const eq = text.indexOf("=");
   if (eq < 1) throw new UsageError(`--doctor expects NAME=HOST:PORT, not ${JSON.stringify(text)}`);
   const name = text.slice(0, eq);
   const { host, port } = parseHostPort("doctor", text.slice(eq + 1), 0);
-  const entry: DoctorEntry = port ? { host, port } : { host };
+  const entry: DoctorLocation = port ? { host, port } : { host };
   const problem = doctorEntryProblem(name, entry);
   if (problem) throw new UsageError(`--doctor ${JSON.stringify(text)}: ${problem}`, { hint: false });
   return { name, entry };

@@ -8,7 +8,7 @@ import { parseSlotTable } from "../../../shared/slot-file.ts";
 import type { SlotTable } from "../../../shared/slot-table.ts";
 import { describeDataDir, doctorsWithPrices, pathOf, readDataFile, type DataDir } from "../../../shared/datadir.ts";
 import type { Log } from "../../../shared/log.ts";
-import type { DoctorLocation } from "../session/session.ts";
+import type { DoctorLocation } from "../../../shared/endpoints.ts";
 
 /** Users and slots, with every slot's doctor known (a price file or a configured location). */
 export function loadData(data: DataDir, doctors: Map<string, DoctorLocation>): { users: User[]; slots: SlotTable } {

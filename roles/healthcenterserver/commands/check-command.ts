@@ -7,7 +7,7 @@ import { describeDataDir, type DataDir } from "../../../shared/datadir.ts";
 import { DataError } from "../../../shared/errors.ts";
 import { checkListenHost } from "../../../shared/endpoints.ts";
 import { parseDbTarget } from "../store/db-target.ts";
-import type { DoctorLocation } from "../network/listener.ts";
+import type { DoctorLocation } from "../../../shared/endpoints.ts";
 import { loadData } from "../cli/server-data.ts";
 import { checkDatabasePath } from "../store/sqlite/sqlite-file.ts";
 import { DatabaseProblem, inspectSchema } from "../store/sqlite/sqlite-schema.ts";

@@ -14,11 +14,10 @@ import { AppointmentRequests } from "./appointment-requests.ts";
 import type { AuthResult, Authenticator } from "../login/auth.ts";
 import type { Booker, BookingOutcome } from "../booking/booker.ts";
 import type { Connection, LineHandler } from "../network/connection.ts";
+import type { DoctorLocation } from "../../../shared/endpoints.ts";
 import type { Schedule } from "../booking/schedule.ts";
-import type { ServerMetrics } from "../staff/server-metrics.ts";
+import type { SessionMetrics } from "./session-metrics.ts";
 import * as transcript from "./transcript.ts";
-
-export type DoctorLocation = { host?: string; port?: number };
 
 /** What every session of one server shares. */
 export type SessionServices = {
@@ -32,7 +31,7 @@ export type SessionServices = {
    * empty when printed once at start-up. */
   userListing: string;
   /** Counts for /metrics (only with --http). */
-  metrics?: ServerMetrics;
+  metrics?: SessionMetrics;
   /** Runs a callback that arrives later (a hash check, a commit) with the same guard as socket events. */
   guard: (c: Connection, fn: () => void) => void;
 };

@@ -70,11 +70,3 @@ export function selectionConfirmed(index: number, user: string): string {
     `Phase2: The Health Center Server confirms the following appointment ${index} ` + `to patient with username ${user}`
   );
 }
-
-export function idleClosed(address: string, port: number): string {
-  return `Closing idle connection from ${address}:${port}`;
-}
-
-export function dropped(address: string, port: number, why: string): string {
-  return `Dropping ${address}:${port}: ${why}`;
-}

@@ -1,5 +1,6 @@
 // What /metrics reports, and the few calls the server makes to keep it true. The hooks in the
 // session and the booker are one call each; gauges are read only when scraped.
+import type { SessionMetrics } from "../session/session-metrics.ts";
 import { Counter, Gauge, Histogram, Registry } from "./metrics.ts";
 
 /** Seconds; commits take about a millisecond on a good disk, a request less unless it waits on one. */
@@ -18,7 +19,7 @@ export type MetricSources = {
   liveWatchers: () => number;
 };
 
-export class ServerMetrics {
+export class ServerMetrics implements SessionMetrics {
   private readonly registry = new Registry();
   private readonly startedMs = Date.now();
   readonly sessions = this.registry.add(
