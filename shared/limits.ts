@@ -189,6 +189,23 @@ export const database_poll_after_fault_ms = 10_000;
 /** A NOTIFY payload (PostgreSQL's limit is 8000 bytes); longer lists of changed slots are split. */
 export const database_notify_bytes_max = 7_000;
 
+// ---- The calendar (dated slots from availability rules)
+/** Weeks of dated slots a server keeps generated ahead (`--horizon-weeks`), and one appointment's minutes. */
+export const horizon_weeks_default = 8;
+export const horizon_weeks_min = 1;
+export const horizon_weeks_max = 104;
+export const appointment_minutes_min = 5;
+export const appointment_minutes_max = 720;
+/** A rule "every N weeks" takes N up to this. */
+export const every_weeks_max = 52;
+/** Days one call of the generator covers (ten years and more: the daylight-saving proof spans ten in one call). */
+export const calendar_generate_days_max = 4_000;
+/** Days one exception (leave, or a run of openings) covers, and characters in its reason. */
+export const exception_days_max = 731;
+export const exception_reason_chars_max = 200;
+/** Years of dates on which two rules of one doctor are compared for an overlap (their patterns repeat well within). */
+export const rule_overlap_check_years = 20;
+
 export const default_server_port = 21000;
 export const default_doctor_ports: Record<string, number> = { doc1: 41000, doc2: 42000 };
 
@@ -246,4 +263,9 @@ check(database_notify_bytes_max < 8000, "a change notification fits PostgreSQL's
 check(staff_heartbeat_ms > staff_events_flush_ms, "heartbeats are rarer than event flushes");
 check(staff_watchers_max < staff_requests_max, "live pages leave room for other requests");
 check(staff_events_batch_max * 64 < staff_watcher_queue_bytes_max, "one interval's changes fit a live page's queue");
+check(
+  horizon_weeks_min <= horizon_weeks_default && horizon_weeks_max * 7 <= calendar_generate_days_max,
+  "the default horizon is within bounds, and the longest is generated in one call",
+);
+check(appointment_minutes_min >= 1 && appointment_minutes_max < 24 * 60, "an appointment fits in a day");
 check(shutdown_quiet_ms < shutdown_grace_ms, "a quiet connection closes before the grace period ends");
