@@ -13,7 +13,8 @@ const offset_ms_max = 16 * hour_ms;
 /** Transitions looked at around one day: real zones change at most twice in two days. */
 const transitions_per_day_max = 8;
 
-export type DayClock = {
+/** A local date as numbers (calendar arithmetic on epoch days, no zone involved). */
+export type CivilDay = {
   date: LocalDate;
   /** Days since 1970-01-01 of this local date (calendar arithmetic, no zone involved). */
   epochDay: number;
@@ -23,6 +24,9 @@ export type DayClock = {
   month: number;
   day: number;
   daysInMonth: number;
+};
+
+export type DayClock = CivilDay & {
   /** The offsets in force around the day: offsetMs[i] from the instant spanStartMs[i] on (the first from -Infinity). */
   spanStartMs: number[];
   offsetMs: number[];
@@ -51,19 +55,22 @@ export function dayClock(zone: string, epochDay: number): DayClock {
     spanStartMs.push(at.epochMilliseconds);
     offsetMs.push(at.offsetNanoseconds / 1e6);
   }
-  const civil = new Date(wallStartMs);
+  return { ...civilDay(epochDay), spanStartMs, offsetMs };
+}
+
+export function civilDay(epochDay: number): CivilDay {
+  const civil = new Date(epochDay * day_ms);
   const year = civil.getUTCFullYear();
   const month = civil.getUTCMonth() + 1;
   return {
-    date: dateOfEpochDay(epochDay),
+    date: civil.toISOString().slice(0, 10),
     epochDay,
+    // 1970-01-01 was a Thursday.
     weekday: ((((epochDay + 3) % 7) + 7) % 7) + 1,
     year,
     month,
     day: civil.getUTCDate(),
     daysInMonth: new Date(Date.UTC(year, month, 0)).getUTCDate(),
-    spanStartMs,
-    offsetMs,
   };
 }
 

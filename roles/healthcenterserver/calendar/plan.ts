@@ -1,6 +1,6 @@
 // Which windows, away ranges and openings apply to one doctor on one local date: the rules and
 // exceptions compiled once into numbers (epoch days, minutes of the day), then asked per day.
-import { type DayClock, epochDayOf } from "./day-clock.ts";
+import { type CivilDay, type DayClock, epochDayOf } from "./day-clock.ts";
 import type { Exception, LocalTime, Rule } from "./types.ts";
 
 export type Window = { startMin: number; endMin: number; minutes: number };
@@ -77,7 +77,7 @@ export function compileRules(rules: readonly Rule[], exceptions: Map<string, Com
   }));
 }
 
-function compileRule(r: Rule): CompiledRule {
+export function compileRule(r: Rule): CompiledRule {
   const fromDay = r.validFrom === null ? Number.NEGATIVE_INFINITY : epochDayOf(r.validFrom);
   // 1970-01-05 was a Monday; a rule with no start date counts its weeks from there.
   const anchor = Number.isFinite(fromDay) ? fromDay : 4;
@@ -99,7 +99,7 @@ function compileRule(r: Rule): CompiledRule {
 /** Does the rule give slots on this date? */
 export function ruleApplies(
   rule: Pick<CompiledRule, "weekdayMask" | "fromDay" | "untilDay" | "everyWeeks" | "anchorMonday" | "nthMask">,
-  clock: Pick<DayClock, "epochDay" | "weekday" | "day" | "daysInMonth">,
+  clock: Pick<CivilDay, "epochDay" | "weekday" | "day" | "daysInMonth">,
 ): boolean {
   if ((rule.weekdayMask & (1 << clock.weekday)) === 0) return false;
   if (clock.epochDay < rule.fromDay || clock.epochDay > rule.untilDay) return false;
