@@ -160,6 +160,8 @@ export const database_lock_retry_ms_min = 2;
 export const database_lock_retry_ms_max = 100;
 /** At start-up (nothing served yet) SQLite may block this long for a lock. */
 export const database_open_busy_timeout_ms = 5_000;
+/** How often a running server looks whether its SQLite file or -wal was deleted or replaced (two stat calls). */
+export const database_file_watch_ms = 1_000;
 /** PRAGMA user_version this program writes; older versions are migrated forward, newer ones refused. */
 export const database_schema_version = 2;
 

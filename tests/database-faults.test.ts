@@ -1,5 +1,5 @@
-// Faults on the booking database file, made by real processes: a writer holding the lock, the file
-// deleted or replaced under a running server, and files start-up must refuse.
+// Faults on the booking database file, made by real processes: a writer holding the lock, and files
+// start-up must refuse. A file deleted or replaced under a running server: database-restore.test.ts.
 import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { chmodSync, renameSync, rmSync } from "node:fs";
@@ -112,57 +112,6 @@ describe("a write lock held by another process", () => {
       [3, "patient1"],
       [6, "admin"],
     ]);
-  });
-});
-
-describe("the database file deleted or replaced under a running server", () => {
-  test("deleted: bookings answer an error, the log says so, and a restart finds nothing unconfirmed", async () => {
-    const db = join(tmp.dir, "deleted.db");
-    let server = await startServer(["--db", db]);
-    try {
-      const c = await login(server.port);
-      expect(await c.request("selection 1")).toBe("doc1 41000");
-      for (const suffix of ["", "-wal", "-shm"]) rmSync(db + suffix, { force: true });
-      expect(await c.request("selection 2")).toMatch(/^error /);
-      await server.stderr.waitFor(/BOOKINGS STOPPED: .*deleted\.db was deleted/);
-      expect(await c.request("selection 3")).toMatch(/^error /);
-      // Everything that does not write keeps working.
-      expect(await c.available()).toEqual(["2 Mon 03pm", "3 Thu 02pm", "4 Wed 10am", "5 Sat 12pm", "6 Fri 04pm"]);
-      c.close();
-    } finally {
-      await server.stop();
-    }
-    server = await startServer(["--db", db]);
-    try {
-      const c = await login(server.port, "patient2", "password222");
-      expect(await c.request("selection 2")).toBe("doc2 42000");
-      c.close();
-    } finally {
-      await server.stop();
-    }
-    expect([...readBookings(db)]).toEqual([[2, "patient2"]]);
-  });
-
-  test("replaced: bookings and cancellations answer an error; the restart serves the replacement, without them", async () => {
-    const db = join(tmp.dir, "replaced.db");
-    const copy = join(tmp.dir, "replacement.db");
-    let server = await startServer(["--db", db]);
-    try {
-      const c = await login(server.port);
-      expect(await c.request("selection 1")).toBe("doc1 41000");
-      sqlite(db, `VACUUM INTO '${copy}'`);
-      renameSync(copy, db);
-      expect(await c.request("selection 2")).toMatch(/^error /);
-      await server.stderr.waitFor(/BOOKINGS STOPPED: .*replaced\.db was replaced by another file/);
-      // A cancellation is a write too: confirmed into the old file, a restart would bring the booking back.
-      expect(await c.request("cancel 1")).toMatch(/^error /);
-      c.close();
-    } finally {
-      await server.stop();
-    }
-    server = await startServer(["--db", db]);
-    await server.stop();
-    expect([...readBookings(db)]).toEqual([[1, "patient1"]]);
   });
 });
 

@@ -173,10 +173,22 @@ describe("health checks", () => {
     expect(await ready.text()).toBe("ready\n");
   });
 
-  test("/readyz answers 503 with the reason once the database file is gone", async () => {
+  test("/readyz answers 200 again once a deleted database file is restored", async () => {
     const other = await startStaffServer({ token: false });
     try {
       rmSync(other.db);
+      await other.server.stderr.waitFor(/DATABASE FILE RESTORED/);
+      const res = await fetch(other.base + "/readyz");
+      expect(res.status).toBe(200);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  test("/readyz answers 503 with the reason once the database file is gone and cannot be restored", async () => {
+    const other = await startStaffServer({ token: false });
+    try {
+      rmSync(other.dir, { recursive: true }); // the directory too: nowhere to restore it
       const res = await fetch(other.base + "/readyz");
       expect(res.status).toBe(503);
       expect(await res.text()).toMatch(/^not ready: database .* was deleted/);

@@ -1,13 +1,14 @@
 // /readyz: the TCP listener is up and the booking database takes writes. The database is probed
 // on a connection of its own with no busy wait (a probe never holds up the event loop), by taking
-// the write lock and letting it go: nothing is written.
+// the write lock and letting it go: nothing is written. The connection is closed after each probe:
+// one left open on a file the server has restored elsewhere would, as that file's last connection
+// on closing, delete "<path>-wal" by name, the restored file's.
 import { Database } from "bun:sqlite";
 import { checkDatabasePath, FileIdentity } from "../store/sqlite/sqlite-file.ts";
 
 export type Readiness = { ready: true } | { ready: false; reason: string };
 
 export class DatabaseProbe {
-  private db: Database | undefined;
   private readonly identity: FileIdentity;
 
   /** Made at start-up, right after the server opened the database. */
@@ -24,21 +25,21 @@ export class DatabaseProbe {
     } catch (err) {
       return `database ${this.path} ${(err as Error).message}`;
     }
+    let db: Database | undefined;
     try {
-      this.db ??= this.open();
-      this.db.run("BEGIN IMMEDIATE");
-      this.db.run("ROLLBACK");
+      db = this.open();
+      db.run("BEGIN IMMEDIATE");
+      db.run("ROLLBACK");
       return undefined;
     } catch (err) {
-      this.close();
       return `database ${this.path} does not take writes (${(err as Error).message})`;
+    } finally {
+      db?.close();
     }
   }
 
-  close(): void {
-    this.db?.close();
-    this.db = undefined;
-  }
+  /** Nothing stays open between probes. */
+  close(): void {}
 
   private open(): Database {
     const db = new Database(this.path, { readwrite: true, create: false });

@@ -7,6 +7,7 @@ import { parseDbTarget, readDbPassword } from "./db-target.ts";
 import { InProcessCommitter, type Committer } from "./sqlite/committer.ts";
 import { checkDatabasePath, claimDatabaseFile, FileIdentity } from "./sqlite/sqlite-file.ts";
 import { GuardedCommitter } from "./sqlite/sqlite-guard.ts";
+import { RestorableStore } from "./sqlite/sqlite-restore.ts";
 import { DatabaseProblem } from "./sqlite/sqlite-schema.ts";
 import { BookingStore } from "./sqlite/store.ts";
 
@@ -35,7 +36,9 @@ export async function openBookings(settings: StoreSettings, schedule: Schedule, 
     const shared = claimDatabaseFile(target.path);
     if (shared) log.warn(shared);
     const restored = restoreBookings(store, schedule, target.path, log);
-    const committer = new GuardedCommitter(new InProcessCommitter(store), FileIdentity.of(target.path), log);
+    const file = new RestorableStore(store, target.path, () => openStore(target.path, settings.bookingsPerPatient));
+    const restore = () => file.restore();
+    const committer = new GuardedCommitter(new InProcessCommitter(file), FileIdentity.of(target.path), log, restore);
     return { committer, restored, shownDb: target.path, attach: async () => {} };
   }
   const { openPostgres } = await import("./postgres/pg-bookings.ts");

@@ -11,7 +11,7 @@ import type { BookingStore } from "./store.ts";
 export type Committer = Pick<AppointmentStore, "commit" | "close">;
 
 export class InProcessCommitter implements Committer {
-  constructor(private readonly store: BookingStore) {}
+  constructor(private readonly store: Pick<BookingStore, "commit" | "close">) {}
 
   async commit(batch: readonly Change[]): Promise<ChangeResult[]> {
     return this.store.commit(batch);

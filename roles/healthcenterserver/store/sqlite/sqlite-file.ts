@@ -32,34 +32,64 @@ function writable(path: string): boolean {
 
 type Identity = { dev: number; ino: number };
 
-/** The device and inode of the file opened at start-up, compared with what the path names now. */
+/**
+ * The device and inode of the file opened at start-up (and of its -wal, which holds every commit
+ * since the last checkpoint), compared with what the paths name now. One per path, shared by the
+ * committer's guard and the staff page's probe, so a restore renews it for both.
+ */
 export class FileIdentity {
-  /** Undefined for an in-memory database, which has no file to lose. */
-  private constructor(
-    readonly path: string,
-    private readonly opened: Identity | undefined,
-  ) {}
+  private static readonly byPath = new Map<string, FileIdentity>();
+  private opened: { db: Identity; wal: Identity | undefined } | undefined;
+  /** Counts renewals: a probe holding a connection to the old file knows to reopen it. */
+  generation = 0;
 
-  /** Taken right after SQLite opened (and wrote) the file. */
-  static of(path: string): FileIdentity {
-    if (path === ":memory:" || path === "") return new FileIdentity(path, undefined);
-    const { dev, ino } = statSync(path);
-    return new FileIdentity(path, { dev, ino });
+  private constructor(readonly path: string) {
+    this.renew();
   }
 
-  /** Undefined while the path still names the opened file; otherwise what happened to it. */
+  /** Taken right after SQLite opened (and wrote) the file; later calls for the path share it. */
+  static of(path: string): FileIdentity {
+    let identity = FileIdentity.byPath.get(path);
+    if (identity === undefined) FileIdentity.byPath.set(path, (identity = new FileIdentity(path)));
+    return identity;
+  }
+
+  /** The path names the server's file again (after a restore): compare with what is there now. */
+  renew(): void {
+    this.generation++;
+    if (this.path === ":memory:" || this.path === "") return; // in memory: no file to lose
+    this.opened = { db: identityOf(this.path)!, wal: identityOf(`${this.path}-wal`) };
+  }
+
+  /** Undefined while the paths still name the opened files; otherwise what happened to them. */
   whatChanged(): string | undefined {
     if (this.opened === undefined) return undefined;
-    let now: Identity;
-    try {
-      now = statSync(this.path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      return code === "ENOENT" ? "was deleted" : `cannot be checked (${code ?? err})`;
-    }
-    if (now.dev !== this.opened.dev || now.ino !== this.opened.ino) return "was replaced by another file";
+    const db = changeOf(this.path, this.opened.db);
+    if (db !== undefined || this.opened.wal === undefined) return db;
+    const wal = changeOf(`${this.path}-wal`, this.opened.wal);
+    return wal && `had its -wal file (every commit since the last checkpoint) ${wal.replace(/^was /, "")}`;
+  }
+}
+
+function identityOf(path: string): Identity | undefined {
+  try {
+    const { dev, ino } = statSync(path);
+    return { dev, ino };
+  } catch {
     return undefined;
   }
+}
+
+function changeOf(path: string, opened: Identity): string | undefined {
+  let now: Identity;
+  try {
+    now = statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === "ENOENT" ? "was deleted" : `cannot be checked (${code ?? err})`;
+  }
+  if (now.dev !== opened.dev || now.ino !== opened.ino) return "was replaced by another file";
+  return undefined;
 }
 
 /**

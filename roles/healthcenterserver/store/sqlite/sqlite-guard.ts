@@ -1,9 +1,13 @@
 // A Committer around the SQLite one that keeps two promises the database file alone cannot:
 // - another process holding the write lock never blocks the event loop: SQLite answers BUSY at
 //   once (busy_timeout 0) and the batch is retried on a timer, with backoff, up to a deadline;
-// - a batch is confirmed only while the path still names the file the server opened: once it
-//   was deleted or replaced, every booking answers an error until the server is restarted.
+// - a batch is confirmed only while the path names the file the server opened (and its -wal): when
+//   either was deleted or replaced, the file is first restored at its path from the connection
+//   still open on it (sqlite-restore.ts), and only if that fails does every booking answer an
+//   error until the server is restarted. The paths are also looked at every second, so a deletion
+//   is repaired even when no booking follows it (a kill -9 later would otherwise lose the -wal).
 import {
+  database_file_watch_ms,
   database_lock_retry_ms_max,
   database_lock_retry_ms_min,
   database_lock_wait_ms_max,
@@ -20,12 +24,23 @@ export class GuardedCommitter implements Committer {
   /** Set once the file is found deleted or replaced; nothing is confirmed after that. */
   private lost: string | undefined;
 
+  private readonly watch: ReturnType<typeof setInterval>;
+
+  /** `restore` puts the server's file back at its path and says what it did, or throws. */
   constructor(
     private readonly inner: Committer,
     private readonly identity: FileIdentity,
     private readonly log: Log,
+    private readonly restore: () => string = () => {
+      throw new Error("nothing to restore from");
+    },
     private readonly lockWaitMs = database_lock_wait_ms_max,
-  ) {}
+  ) {
+    this.watch = setInterval(() => {
+      if (this.lost === undefined) this.repairIfChanged();
+    }, database_file_watch_ms);
+    this.watch.unref();
+  }
 
   async commit(batch: readonly Change[]): Promise<ChangeResult[]> {
     this.checkFile();
@@ -36,6 +51,7 @@ export class GuardedCommitter implements Committer {
   }
 
   close(): Promise<void> {
+    clearInterval(this.watch);
     return this.inner.close();
   }
 
@@ -59,16 +75,31 @@ export class GuardedCommitter implements Committer {
   }
 
   private checkFile(): void {
-    if (this.lost === undefined) {
-      const changed = this.identity.whatChanged();
-      if (changed === undefined) return;
-      this.lost = `${this.identity.path} ${changed} while the server was running`;
-      this.log.error(
-        `BOOKINGS STOPPED: ${this.lost}. Bookings written now would be lost at the next restart, ` +
-          "so none is confirmed: every selection answers an error " +
-          "until the server is restarted on the file the path names.",
-      );
-    }
+    if (this.lost === undefined && this.repairIfChanged()) return;
     throw new DatabaseFileLost(`not confirmed: ${this.lost}`);
+  }
+
+  /** True when the path names the server's file, as it was or restored; false once it is lost. */
+  private repairIfChanged(): boolean {
+    const changed = this.identity.whatChanged();
+    if (changed === undefined) return true;
+    const what = `${this.identity.path} ${changed} while the server was running`;
+    try {
+      const done = this.restore();
+      this.identity.renew();
+      this.log.error(
+        `DATABASE FILE RESTORED: ${what}; ${done} from the copy the server still had open, with every booking. ` +
+          "Find out what removed it: a backup or clean-up job must not touch a live database.",
+      );
+      return true;
+    } catch (err) {
+      this.lost = what;
+      this.log.error(
+        `BOOKINGS STOPPED: ${this.lost}, and it could not be restored (${(err as Error).message}). ` +
+          "Bookings written now would be lost at the next restart, so none is confirmed: every selection " +
+          "answers an error until the server is restarted on the file the path names.",
+      );
+      return false;
+    }
   }
 }

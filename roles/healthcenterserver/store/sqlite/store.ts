@@ -57,6 +57,11 @@ export class BookingStore {
     return this.commitBatch(batch);
   }
 
+  /** A consistent copy of the whole database, as this connection sees it, written to a new file at `path`. */
+  copyTo(path: string): void {
+    this.db.run("VACUUM INTO ?", [path]);
+  }
+
   /** Finalizes the statements first: a close with one still open is deferred and would leave the WAL behind. */
   close(): void {
     for (const s of this.statements) s.finalize();

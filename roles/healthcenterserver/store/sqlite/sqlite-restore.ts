@@ -1,0 +1,63 @@
+// A booking database whose file (or -wal) was deleted or replaced under the running server is put
+// back at its path from the connection the server still holds open: that connection reads the old
+// file and its -wal through descriptors the deletion did not close, so it still has every booking.
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Change, ChangeResult } from "../appointment-store.ts";
+import { claimDatabaseFile } from "./sqlite-file.ts";
+import type { BookingStore } from "./store.ts";
+
+/** The open BookingStore, which `restore` swaps for one on the restored file. */
+export class RestorableStore {
+  constructor(
+    private store: BookingStore,
+    readonly path: string,
+    private readonly reopen: () => BookingStore,
+  ) {}
+
+  commit(batch: readonly Change[]): ChangeResult[] {
+    return this.store.commit(batch);
+  }
+
+  close(): void {
+    this.store.close();
+  }
+
+  /**
+   * Writes a consistent copy from the open connection beside the path, closes that connection,
+   * moves whatever the path names now aside (kept, never deleted), renames the copy into place and
+   * opens it. Runs synchronously, so no commit lands in between. Returns what was done; throws
+   * when it could not (the caller then refuses every booking).
+   */
+  restore(): string {
+    const copy = `${this.path}.restoring-${process.pid}`;
+    rmSync(copy, { force: true });
+    this.store.copyTo(copy);
+    syncFile(copy);
+    // Closed before anything is opened at the path: as the file's last connection, SQLite's close
+    // deletes "<path>-wal" by name, which must not be the restored file's.
+    this.store.close();
+    const kept = `${this.path}.replaced-${Date.now()}`;
+    const found = existsSync(this.path);
+    if (found) renameSync(this.path, kept);
+    // An -wal or -shm left at the path belongs to another file: SQLite would replay it onto the copy.
+    for (const suffix of ["-wal", "-shm"]) {
+      if (found && existsSync(this.path + suffix)) renameSync(this.path + suffix, kept + suffix);
+      rmSync(this.path + suffix, { force: true });
+    }
+    renameSync(copy, this.path);
+    syncFile(dirname(this.path));
+    this.store = this.reopen();
+    claimDatabaseFile(this.path);
+    return found ? `restored ${this.path}; the file that was there is kept as ${kept}` : `restored ${this.path}`;
+  }
+}
+
+function syncFile(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

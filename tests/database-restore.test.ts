@@ -1,0 +1,133 @@
+// The booking database file (or only its -wal) deleted or replaced under a running server: the
+// server restores it at its path from the connection it still holds open, so a restart, clean or
+// after kill -9, finds every confirmed booking, and no slot is ever confirmed to two patients.
+import { afterAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { login, readBookings, type Running, startServer, tempDir } from "./helpers.ts";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+const restored = /DATABASE FILE RESTORED: .*from the copy the server still had open/;
+
+function removeFiles(db: string, suffixes: string[]): void {
+  for (const suffix of suffixes) rmSync(db + suffix, { force: true });
+}
+
+function replaceWithCopy(db: string): void {
+  const copy = `${db}.other`;
+  const d = new Database(db);
+  d.run(`VACUUM INTO '${copy}'`);
+  d.close();
+  renameSync(copy, db);
+}
+
+async function stopBy(server: Running, how: "clean" | "kill -9"): Promise<void> {
+  if (how === "clean") await server.stop();
+  else {
+    server.proc.kill("SIGKILL");
+    await server.proc.exited;
+  }
+}
+
+/** Restarted on the file: every confirmed slot is patient1's and refused to patient2; the others are free. */
+async function expectAllKept(db: string, confirmed: number[]): Promise<void> {
+  const server = await startServer(["--db", db]);
+  try {
+    const c = await login(server.port, "patient2", "password222");
+    for (const slot of confirmed) expect(await c.request(`selection ${slot}`)).toBe("notavailable");
+    expect(await c.request("selection 6")).toBe("doc2 42000");
+    c.close();
+  } finally {
+    await server.stop();
+  }
+  expect([...readBookings(db)].sort()).toEqual([...confirmed.map((s) => [s, "patient1"]), [6, "patient2"]]);
+}
+
+const faults: [string, (db: string) => void][] = [
+  ["the file, its -wal and -shm deleted", (db) => removeFiles(db, ["", "-wal", "-shm"])],
+  ["only the -wal and -shm deleted", (db) => removeFiles(db, ["-wal", "-shm"])],
+  ["only the -wal deleted", (db) => removeFiles(db, ["-wal"])],
+  ["the file replaced by another", replaceWithCopy],
+];
+
+describe("a deleted or replaced database file loses nothing", () => {
+  for (const [fault, breakIt] of faults)
+    for (const how of ["clean", "kill -9"] as const) {
+      test(`${fault}, then a booking, then a ${how} stop: every confirmed booking is there after the restart`, async () => {
+        const db = join(tmp.dir, `${fault.replaceAll(" ", "-")}-${how.replace(" ", "")}.db`);
+        const server = await startServer(["--db", db]);
+        try {
+          const c = await login(server.port);
+          expect(await c.request("selection 1")).toBe("doc1 41000");
+          expect(await c.request("selection 2")).toBe("doc2 42000");
+          breakIt(db);
+          expect(await c.request("selection 3")).toBe("doc1 41000");
+          await server.stderr.waitFor(restored);
+          expect(await c.request("cancel 2")).toBe("cancelled");
+          expect(await c.request("selection 4")).toBe("doc1 41000");
+          c.close();
+        } finally {
+          await stopBy(server, how);
+        }
+        await expectAllKept(db, [1, 3, 4]);
+      });
+    }
+
+  test("noticed with no booking after it: restored within seconds, so a kill -9 then loses nothing", async () => {
+    const db = join(tmp.dir, "unattended.db");
+    const server = await startServer(["--db", db]);
+    try {
+      const c = await login(server.port);
+      for (const slot of [1, 3, 4]) await c.request(`selection ${slot}`);
+      c.close();
+      removeFiles(db, ["-wal", "-shm"]);
+      await server.stderr.waitFor(restored, 10_000);
+    } finally {
+      await stopBy(server, "kill -9");
+    }
+    await expectAllKept(db, [1, 3, 4]);
+  });
+
+  test("the file that replaced it is kept beside it, not deleted", async () => {
+    const db = join(tmp.dir, "kept.db");
+    const server = await startServer(["--db", db]);
+    try {
+      const c = await login(server.port);
+      expect(await c.request("selection 1")).toBe("doc1 41000");
+      replaceWithCopy(db);
+      expect(await c.request("selection 3")).toBe("doc1 41000");
+      c.close();
+      await server.stderr.waitFor(/the file that was there is kept as .*kept\.db\.replaced-\d+/);
+    } finally {
+      await server.stop();
+    }
+    const kept = readdirSync(tmp.dir).filter((f) => /^kept\.db\.replaced-\d+$/.test(f));
+    expect(kept.length).toBe(1);
+    expect([...readBookings(join(tmp.dir, kept[0]!))]).toEqual([[1, "patient1"]]);
+  });
+
+  test("where it cannot be restored (its directory is gone), bookings answer an error and the log says why", async () => {
+    const dir = join(tmp.dir, "gone");
+    const db = join(dir, "gone.db");
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(dir);
+    const server = await startServer(["--db", db]);
+    try {
+      const c = await login(server.port);
+      expect(await c.request("selection 1")).toBe("doc1 41000");
+      rmSync(dir, { recursive: true, force: true });
+      expect(await c.request("selection 2")).toMatch(/^error /);
+      await server.stderr.waitFor(/BOOKINGS STOPPED: .*gone\.db was deleted .*could not be restored/);
+      expect(await c.request("selection 3")).toMatch(/^error /);
+      // Everything that does not write keeps working.
+      expect(await c.available()).toEqual(["2 Mon 03pm", "3 Thu 02pm", "4 Wed 10am", "5 Sat 12pm", "6 Fri 04pm"]);
+      c.close();
+    } finally {
+      await server.stop();
+    }
+    expect(existsSync(db)).toBe(false);
+  });
+});
