@@ -2,7 +2,7 @@
 // start-up must refuse. A file deleted or replaced under a running server: database-restore.test.ts.
 import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { chmodSync, renameSync, rmSync } from "node:fs";
+import { chmodSync } from "node:fs";
 import { join } from "node:path";
 import { database_schema_version } from "../shared/limits.ts";
 import {

@@ -43,7 +43,8 @@ async function expectAllKept(db: string, confirmed: number[]): Promise<void> {
   } finally {
     await server.stop();
   }
-  expect([...readBookings(db)].sort()).toEqual([...confirmed.map((s) => [s, "patient1"]), [6, "patient2"]]);
+  const expected: [number, string][] = [...confirmed.map((s): [number, string] => [s, "patient1"]), [6, "patient2"]];
+  expect([...readBookings(db)].sort()).toEqual(expected);
 }
 
 const faults: [string, (db: string) => void][] = [
