@@ -158,6 +158,7 @@ function reloadPrices(
       log.error(
         "SIGHUP: prices not reloaded, the ones loaded before are kept: " +
           (err instanceof AppError ? err.message : String(err)),
+        { cause: "reloads" },
       );
     }
   }

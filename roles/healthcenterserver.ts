@@ -70,7 +70,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   const db = await openBookings(settings, schedule, log);
   warnAboutUsers(users, settings.data, log);
   const fatal = (err: unknown) => {
-    log.error(`stopping: ${(err as Error)?.stack ?? err}`);
+    log.error(`stopping: ${(err as Error)?.stack ?? err}`, { cause: "stopping" });
     process.exit(exit_code.internal);
   };
   const staff =
@@ -119,7 +119,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
     center.port,
     `${slots.length} slots, ${db.restored} booked in ${db.shownDb}, ${users.length} users`,
   );
-  if (!log.plain) log.info(transcript.userListing(users), { event: "server.users" });
+  if (!log.plain) log.info(transcript.userListing(users), { event: "server.users", cause: "start-up" });
   if (staff) await startStaffPage(staff, settings.http!, log);
   log.flush();
   return async () => {

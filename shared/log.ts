@@ -15,6 +15,8 @@ export type Level = "info" | "audit" | "notice" | "warn" | "error";
 export type Fields = Record<string, string | number | boolean | undefined>;
 /** What a line is about: `event` names it for JSON; lines sharing a `cause` are rate-capped together. */
 export type Meta = { event?: string; cause?: string; fields?: Fields };
+/** Per-request lines (info, error) must name their cause, so each is capped: a new line cannot forget it. */
+export type CausedMeta = Meta & { cause: string };
 export type LogOptions = { quiet?: boolean; format?: string; fd?: number; errFd?: number };
 
 type CauseWindow = { second: number; shown: number; suppressed: number };
@@ -71,7 +73,7 @@ export class Log {
   }
 
   /** A per-request line (the seed's phases). Dropped with --quiet. */
-  info(text: string, meta?: Meta): void {
+  info(text: string, meta: CausedMeta): void {
     if (!this.quiet) this.emit("info", text, meta);
   }
 
@@ -90,7 +92,7 @@ export class Log {
     this.emit("warn", text, meta);
   }
 
-  error(text: string, meta?: Meta): void {
+  error(text: string, meta: CausedMeta): void {
     this.emit("error", text, meta);
   }
 

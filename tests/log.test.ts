@@ -366,6 +366,79 @@ describe("log volume is bounded", () => {
   });
 });
 
+/** Sends `line` in batches of 16 (the backlog a connection may hold) and reads each reply to its end, for up to
+ * `count` requests or `ms` milliseconds; returns how many were answered. */
+async function pump(c: Client, line: string, replyLines: number, count: number, ms: number): Promise<number> {
+  const until = Date.now() + ms;
+  let done = 0;
+  while (done < count && Date.now() < until) {
+    c.write(`${line}\n`.repeat(16));
+    for (let i = 0; i < 16 * replyLines; i++) if ((await c.line()) === undefined) throw new Error("closed");
+    done += 16;
+  }
+  return done;
+}
+
+describe("log volume is bounded for a logged-in patient's requests", () => {
+  test("10,000 slots, cancels of someone else's slot and selections at the limit each write a bounded log", async () => {
+    const logPath = join(tmp.dir, "requests.log");
+    const out = openSync(logPath, "w");
+    const port = freeTcpPort();
+    const args = ["--host", loopback, "--port", String(port), "--db", join(tmp.dir, "requests.db")];
+    const proc = Bun.spawn([bun, "roles/healthcenterserver.ts", ...args], {
+      cwd: root,
+      env: child_env,
+      stdout: out,
+      stderr: "pipe",
+    });
+    closeSync(out);
+    try {
+      await untilListening(port);
+      const other = await login(port, "patient2", "password222");
+      expect(await other.request("selection 1")).toBe("doc1 41000");
+      other.close();
+      const c = await login(port);
+      for (const i of [2, 3, 4]) expect(await c.request(`selection ${i}`)).not.toStartWith("error");
+      expect(await c.request("selection 5")).toBe("error booking limit reached: 3 held");
+      const kinds = [
+        { line: "slots limit=1", replyLines: 2, logged: /Slots requested by patient1/g, cause: "slots" },
+        {
+          line: "cancel 1",
+          replyLines: 1,
+          logged: /is not patient1's to cancel|Cancellation of slot 1/g,
+          cause: "cancellations",
+        },
+        {
+          line: "selection 5",
+          replyLines: 1,
+          logged: /already holds 3 bookings|request for appointment 5 from/g,
+          cause: "selections",
+        },
+      ];
+      for (const k of kinds) {
+        const before = statSync(logPath).size;
+        const started = Date.now();
+        const sent = await pump(c, k.line, k.replyLines, 10_000, 2_000);
+        const seconds = (Date.now() - started) / 1000;
+        expect(sent).toBeGreaterThan(500);
+        await waitInFile(
+          logPath,
+          new RegExp(`log: \\d+ more lines about ${k.cause} in that second were not logged`),
+          3_000,
+        );
+        const text = readFileSync(logPath, "utf8").slice(before);
+        // 100 lines a second per cause (two causes at most per request), plus the second the run began in.
+        expect(text.match(k.logged)?.length ?? 0).toBeLessThanOrEqual(2 * 100 * (Math.ceil(seconds) + 1));
+        expect(text.length).toBeLessThan(400 * 1024);
+      }
+      c.close();
+    } finally {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    }
+  });
+});
+
 describe("log formats", () => {
   const stamped = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (info|audit|notice|warn|error) /;
 

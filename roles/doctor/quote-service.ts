@@ -70,7 +70,9 @@ export class DoctorService {
           try {
             self.onDatagram(s, buf, port, address);
           } catch (err) {
-            self.o.log.error(`internal error on a datagram from ${address}:${port}: ${(err as Error).message}`);
+            self.o.log.error(`internal error on a datagram from ${address}:${port}: ${(err as Error).message}`, {
+              cause: "internal errors",
+            });
           }
         },
         // ECONNREFUSED here means a patient left before our answer arrived: nothing to do.

@@ -77,6 +77,7 @@ export function reloadData(data: DataDir, slots: SlotTable, log: Log, useUsers: 
     log.error(
       `SIGHUP: ${what} not reloaded, the data loaded before is kept: ` +
         (err instanceof AppError ? err.message : String(err)),
+      { cause: "reloads" },
     );
   try {
     const users = readUsers(data);

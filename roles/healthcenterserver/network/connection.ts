@@ -136,6 +136,8 @@ export class Connection {
     let bytes = typeof data === "string" ? Buffer.from(data, "latin1") : data;
     if (this.queue.length === 0) {
       const written = this.socket.write(bytes);
+      // The peer took bytes: it is reading (the slowest readers are those longest without this).
+      if (written > 0) this.lastActiveMs = this.lastWrittenMs = Date.now();
       if (written < 0 || written >= bytes.length) return;
       bytes = bytes.subarray(written);
     }

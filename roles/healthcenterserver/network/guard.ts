@@ -13,7 +13,9 @@ export function connectionGuard(log: Log, onFatal: (err: unknown) => void): Guar
       fn();
     } catch (err) {
       if (err instanceof AssertionError) return onFatal(err);
-      log.error(`internal error on a connection from ${c?.address ?? "?"}: ${(err as Error).stack ?? err}`);
+      log.error(`internal error on a connection from ${c?.address ?? "?"}: ${(err as Error).stack ?? err}`, {
+        cause: "internal errors",
+      });
       c?.terminate();
     }
   };

@@ -24,7 +24,10 @@ export class AppointmentRequests {
 
   slots(user: string, query: SlotsQuery): void {
     const page = this.services.schedule.freePage(query);
-    this.services.log.info(`Slots requested by ${user} (${describe(query)}): ${page.length} sent`);
+    this.services.log.info(`Slots requested by ${user} (${describe(query)}): ${page.length} sent`, {
+      event: "slots",
+      cause: "slots",
+    });
     this.conn.send(this.listing(page));
   }
 
@@ -43,12 +46,18 @@ export class AppointmentRequests {
 
   private sendMine(user: string): void {
     const held = this.services.booker.mine(user);
-    this.services.log.info(`Appointments requested by ${user}: ${held.length} held`);
+    this.services.log.info(`Appointments requested by ${user}: ${held.length} held`, {
+      event: "mine",
+      cause: "appointment lists",
+    });
     this.conn.send(this.listing(held));
   }
 
   cancel(user: string, index: number): void {
-    this.services.log.info(`Cancellation of slot ${index} received from ${user}`);
+    this.services.log.info(`Cancellation of slot ${index} received from ${user}`, {
+      event: "cancel.received",
+      cause: "cancellations",
+    });
     this.conn.awaitReply();
     this.services.booker.cancel(index, user, (outcome) =>
       this.services.guard(this.conn, () => {
@@ -59,7 +68,10 @@ export class AppointmentRequests {
   }
 
   reschedule(user: string, from: number, to: number): void {
-    this.services.log.info(`Move from slot ${from} to slot ${to} received from ${user}`);
+    this.services.log.info(`Move from slot ${from} to slot ${to} received from ${user}`, {
+      event: "move.received",
+      cause: "moves",
+    });
     this.conn.awaitReply();
     this.services.booker.move(from, to, user, (outcome) =>
       this.services.guard(this.conn, () => {
@@ -80,12 +92,12 @@ export class AppointmentRequests {
         });
         return this.conn.send(encoded_reply.cancelled);
       case "notyours":
-        log.info(`Slot ${index} is not ${user}'s to cancel`);
+        log.info(`Slot ${index} is not ${user}'s to cancel`, { event: "cancel.notyours", cause: "cancellations" });
         return this.conn.send(encoded_reply.notyours);
       case "invalid":
         return this.conn.send(encoded_reply.invalid);
       case "failed":
-        log.error(outcome.reason);
+        log.error(outcome.reason, { event: "change.failed", cause: "failed changes" });
         return this.conn.send(formatError("cancellation could not be saved, try again"));
     }
   }
@@ -105,14 +117,17 @@ export class AppointmentRequests {
         );
       }
       case "notavailable":
-        log.info(`${user} cannot move to slot ${to}: taken; slot ${from} kept`);
+        log.info(`${user} cannot move to slot ${to}: taken; slot ${from} kept`, {
+          event: "move.notavailable",
+          cause: "moves",
+        });
         return this.conn.send(encoded_reply.notavailable);
       case "notyours":
         return this.conn.send(encoded_reply.notyours);
       case "invalid":
         return this.conn.send(encoded_reply.invalid);
       case "failed":
-        log.error(outcome.reason);
+        log.error(outcome.reason, { event: "change.failed", cause: "failed changes" });
         return this.conn.send(formatError("move could not be saved, try again"));
     }
   }

@@ -197,10 +197,13 @@ export class Session implements LineHandler {
         log.info(transcript.selectionRejected(index, user), { event: "selection.rejected", ...meta });
         return this.conn.send(encoded_reply.notavailable);
       case "limit":
-        log.info(`${user} already holds ${outcome.held} bookings: slot ${index} refused`);
+        log.info(`${user} already holds ${outcome.held} bookings: slot ${index} refused`, {
+          event: "selection.limit",
+          ...meta,
+        });
         return this.conn.send(formatLimitReached(outcome.held));
       case "failed":
-        log.error(outcome.reason);
+        log.error(outcome.reason, { event: "change.failed", cause: "failed changes" });
         return this.conn.send(formatError("booking could not be saved, try again"));
       case "booked": {
         log.audit(transcript.selectionConfirmed(index, user), {

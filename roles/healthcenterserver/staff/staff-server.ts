@@ -70,7 +70,7 @@ export class StaffServer {
       maxRequestBodySize: staff_body_bytes_max,
       fetch: (req, server) => this.handle(req, server),
       error: (err) => {
-        this.options.log.error(`staff page: ${err.stack ?? err}`);
+        this.options.log.error(`staff page: ${err.stack ?? err}`, { cause: "internal errors" });
         return text("internal error\n", 500);
       },
     });

@@ -90,6 +90,7 @@ export class GuardedCommitter implements Committer {
       this.log.error(
         `DATABASE FILE RESTORED: ${what}; ${done} from the copy the server still had open, with every booking. ` +
           "Find out what removed it: a backup or clean-up job must not touch a live database.",
+        { cause: "database file" },
       );
       return true;
     } catch (err) {
@@ -98,6 +99,7 @@ export class GuardedCommitter implements Committer {
         `BOOKINGS STOPPED: ${this.lost}, and it could not be restored (${(err as Error).message}). ` +
           "Bookings written now would be lost at the next restart, so none is confirmed: every selection " +
           "answers an error until the server is restarted on the file the path names.",
+        { cause: "database file" },
       );
       return false;
     }
