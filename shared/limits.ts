@@ -180,6 +180,8 @@ export const database_statement_timeout_ms = 5_000;
 /** ... and ends a session of ours left idle inside a transaction
  * this long (an instance stuck mid-batch), freeing its locks. */
 export const database_idle_in_transaction_ms = 10_000;
+/** Changes in one batch (one transaction) at most: bounds the locks a PostgreSQL batch takes (two a change). */
+export const database_batch_changes_max = 256;
 /** A commit without an answer this long is reported failed to its patients (it may still land:
  * its slots are read again). */
 export const database_commit_timeout_ms = 8_000;

@@ -5,6 +5,7 @@
 // a booking or a move's target is reserved at once; a cancelled slot (or a move's old slot) stays
 // taken until the change is stored. What a commit changed is published on schedule.changes only then.
 import { assert } from "../../../shared/assert.ts";
+import { database_batch_changes_max } from "../../../shared/limits.ts";
 import type { Slot } from "../../../shared/datafiles.ts";
 import type { Change, ChangeResult } from "../store/appointment-store.ts";
 import { ChangesInFlight } from "./changes-in-flight.ts";
@@ -132,8 +133,7 @@ export class Booker {
 
   private commitPending(): void {
     if (this.inFlight || this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
+    const batch = this.pending.splice(0, database_batch_changes_max);
     const startedMs = performance.now();
     this.inFlight = this.committer
       .commit(batch.map((p) => p.change))

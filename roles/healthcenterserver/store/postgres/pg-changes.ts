@@ -2,8 +2,10 @@
 // change is one statement that answers one row saying what it did, so the whole batch is sent at
 // once (pipelined) and still applies in order: in READ COMMITTED every statement sees the ones before
 // it in the transaction. The batch first takes a transaction-scoped advisory lock on each patient who
-// books (in name order, so two instances never wait on each other in a cycle), so two instances
-// cannot both count room for one more booking.
+// books (in name order), so two instances cannot both count room for one more booking; then one on
+// each slot it touches (in slot order). Every batch of every instance takes its locks in that one
+// global order before it touches a row, and rows of one slot are touched only under that slot's
+// lock, so two instances never wait on each other in a cycle (no deadlock).
 import type { SQL } from "bun";
 import type { Change, ChangeResult } from "../appointment-store.ts";
 
@@ -13,6 +15,8 @@ type Answer = { done: boolean; holder: string | null; held: number | null; from_
 
 /** Advisory locks of patients live in their own class (the two-key form), apart from the migration lock. */
 const patient_lock_class = 0x70617469; // "pati"
+/** ... and those of slots in theirs. */
+const slot_lock_class = 0x736c6f74; // "slot"
 
 /** Stands in for a holder that cancelled between our failed insert and the read-back; a re-read follows. */
 export const unknown_holder = "?";
@@ -25,7 +29,20 @@ export function changeStatements(tx: Tx, batch: readonly Change[], bookingsPerPa
     lockers.length > 0
       ? [tx`SELECT pg_advisory_xact_lock(${patient_lock_class}, hashtext(p)) FROM unnest(${lockers}::text[]) AS p`]
       : [];
+  locks.push(slotLocks(tx, touchedSlots(batch)));
   return { statements: [...locks, ...batch.map((c) => statementFor(tx, c, bookingsPerPatient))], skip: locks.length };
+}
+
+/** Locks every slot given, in slot order: what every batch does first (after the patients' locks). */
+export function slotLocks(tx: Tx, slots: readonly number[]) {
+  const sorted = [...new Set(slots)].sort((a, b) => a - b);
+  return tx`SELECT pg_advisory_xact_lock(${slot_lock_class}, s) FROM unnest(${sorted}::int[]) AS s`;
+}
+
+/** A deadlock (40P01) or serialization failure (40001) rolls the whole batch back: trying it again is safe. */
+export function isRetryable(err: unknown): boolean {
+  const e = err as { code?: string; errno?: unknown };
+  return e.code === "ERR_POSTGRES_SERVER_ERROR" && (e.errno === "40P01" || e.errno === "40001");
 }
 
 function statementFor(tx: Tx, c: Change, limit: number) {

@@ -7,7 +7,15 @@ import type { SQL } from "bun";
 import { database_commit_timeout_ms, database_notify_bytes_max } from "../../../../shared/limits.ts";
 import type { Change, ChangeResult } from "../appointment-store.ts";
 import type { Committer } from "../sqlite/committer.ts";
-import { changeStatements, decodeAnswers, onlyBookings, touchedSlots, unknown_holder } from "./pg-changes.ts";
+import {
+  changeStatements,
+  decodeAnswers,
+  isRetryable,
+  onlyBookings,
+  slotLocks,
+  touchedSlots,
+  unknown_holder,
+} from "./pg-changes.ts";
 
 export const change_channel = "appointments_changes";
 
@@ -25,6 +33,9 @@ export type CommitWatcher = {
 };
 
 export class PgCommitter implements Committer {
+  /** Batches PostgreSQL rolled back for a deadlock or a serialization failure, and that were tried again. */
+  retried = 0;
+
   constructor(
     private readonly sql: SQL,
     private readonly instance: string,
@@ -38,10 +49,7 @@ export class PgCommitter implements Committer {
     this.watcher.committing(slots);
     let results: ChangeResult[];
     try {
-      const committing = onlyBookings(batch, this.bookingsPerPatient)
-        ? this.commitBookings(batch)
-        : this.commitChanges(batch, slots);
-      results = await withinTimeout(committing, database_commit_timeout_ms);
+      results = await withinTimeout(this.commitOnceMore(batch, slots), database_commit_timeout_ms);
     } catch (err) {
       // The Booker undoes the batch in memory when this rejects; read its slots again after that.
       setTimeout(() => this.watcher.uncertain(slots), 0);
@@ -53,6 +61,19 @@ export class PgCommitter implements Committer {
     );
     if (unknown.length > 0) setTimeout(() => this.watcher.uncertain(unknown), 0);
     return results;
+  }
+
+  /** The locks are taken in one order, so a deadlock is not expected; if PostgreSQL still breaks one, try once more. */
+  private async commitOnceMore(batch: readonly Change[], slots: number[]): Promise<ChangeResult[]> {
+    const attempt = () =>
+      onlyBookings(batch, this.bookingsPerPatient) ? this.commitBookings(batch) : this.commitChanges(batch, slots);
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!isRetryable(err)) throw err;
+      this.retried += 1;
+      return attempt();
+    }
   }
 
   /** One statement per change, sent together with the patients' locks and the notices. */
@@ -74,12 +95,14 @@ export class PgCommitter implements Committer {
   private async commitBookings(batch: readonly Extract<Change, { kind: "book" }>[]): Promise<ChangeResult[]> {
     const slots = batch.map((b) => b.index);
     const patients = batch.map((b) => b.patient);
-    const [inserted, holders] = (await this.sql.begin((tx) => [
-      tx`INSERT INTO bookings (slot, patient) SELECT * FROM unnest(${slots}::int[], ${patients}::text[])
+    const [, inserted, holders] = (await this.sql.begin((tx) => [
+      slotLocks(tx, slots),
+      tx`INSERT INTO bookings (slot, patient)
+         SELECT * FROM unnest(${slots}::int[], ${patients}::text[]) AS t(slot, patient) ORDER BY slot
          ON CONFLICT (slot) DO NOTHING RETURNING slot`,
       tx`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`,
       ...changeNotices(this.instance, slots).map((payload) => tx.notify(change_channel, payload)),
-    ])) as [{ slot: number }[], { slot: number; patient: string }[]];
+    ])) as [unknown, { slot: number }[], { slot: number; patient: string }[]];
     const stored = new Set(inserted.map((r) => r.slot));
     const holderOf = new Map(holders.map((r) => [r.slot, r.patient]));
     return batch.map(

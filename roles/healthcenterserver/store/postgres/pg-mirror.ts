@@ -32,8 +32,11 @@ export class PgMirror implements CommitWatcher {
   private reading = false;
   /** Slots committed here while a read is on the wire. */
   private touched: Set<number> | undefined;
-  /** Slots in a transaction of this instance, until the Booker has recorded its outcome. */
-  private readonly inCommit = new Set<number>();
+  /**
+   * Slots in a transaction of this instance, until the Booker has recorded its outcome: a count, since
+   * the next batch may take a slot again before the last one's `committed` (a turn later) has run.
+   */
+  private readonly inCommit = new Map<number, number>();
   /** Slots a read passed over because this instance was changing them: read again once that settles. */
   private readonly skipped = new Set<number>();
   private retryMs = database_retry_ms_min;
@@ -107,11 +110,16 @@ export class PgMirror implements CommitWatcher {
   }
 
   committing(slots: number[]): void {
-    for (const s of slots) this.inCommit.add(s);
+    for (const s of slots) this.inCommit.set(s, (this.inCommit.get(s) ?? 0) + 1);
   }
 
   committed(slots: number[]): void {
     for (const s of slots) {
+      const left = (this.inCommit.get(s) ?? 0) - 1;
+      if (left > 0) {
+        this.inCommit.set(s, left);
+        continue;
+      }
       this.inCommit.delete(s);
       this.touched?.add(s);
       if (this.skipped.delete(s)) this.wanted.add(s);
