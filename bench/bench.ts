@@ -1,7 +1,6 @@
 // `bun run bench`: starts the compiled server and doctors on loopback (logging on, to files), drives
 // them with bench/loadgen.ts (or bench/loadgen.c), and prints tables and writes bench/results/latest.json.
 //   bun bench/bench.ts [--seconds S] [--no-build] [--quiet-logs] [--only PARTS] [--c-loadgen]
-import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -9,9 +8,12 @@ import { build } from "../scripts/build.ts";
 import { compareWithC } from "./compare.ts";
 import { postgresBooking } from "./postgres.ts";
 import { idleConnections } from "./idle.ts";
-import { runQuotes, runSessions, runSessionsC, type RunResult, type SessionKind } from "./loadgen.ts";
-import { compileC, cpuSeconds, dist, root, rssMiB, start, stopAll, work } from "./procs.ts";
-import { printTables, record, rows, type Row } from "./report.ts";
+import { runSessions, runSessionsC, type SessionKind } from "./loadgen.ts";
+import { compileC, cpuSeconds, dist, rssMiB, start, stopAll, work } from "./procs.ts";
+import { bookingVsReadMostly, record, summarise, writeResults } from "./report.ts";
+import { availableLatency, startupTime } from "./latency.ts";
+import { doctorQuotes } from "./doctor-quotes.ts";
+import { writeBigData } from "./scale-data.ts";
 import { availableAllFree, scaleRow, scales } from "./scale.ts";
 import { staffPageCost } from "./staff-page.ts";
 
@@ -42,35 +44,6 @@ const extraFlags = values["quiet-logs"] ? ["--quiet"] : [];
  * always for compare, scale and idle; with --c-loadgen for the rest. */
 let cLoadgen: string | undefined;
 
-function writeBigData(dir: string, slots: number, doctors: number): void {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "users.txt"), "patient1 password111\npatient2 password222\n");
-  const lines: string[] = [];
-  for (let i = 1; i <= slots; i++) {
-    const d = ((i - 1) % doctors) + 1;
-    lines.push(`${i} Day${i % 7} ${String((i % 12) + 1).padStart(2, "0")}pm doc${d} ${40000 + d}`);
-  }
-  writeFileSync(join(dir, "availabilities.txt"), lines.join("\n") + "\n");
-  for (let d = 1; d <= doctors; d++)
-    writeFileSync(join(dir, `doc${d}.txt`), "insurance1 30\ninsurance2 20\ninsurance3 50\n");
-}
-
-function summarise(name: string, concurrency: number, r: RunResult, serverCpu: number, pid: number): Row {
-  const row: Row = {
-    scenario: name,
-    concurrency,
-    sessions: r.sessions,
-    errors: r.errors,
-    sessions_per_s: Math.round(r.sessions / r.seconds),
-    p50_ms: +r.p50_ms.toFixed(3),
-    p99_ms: +r.p99_ms.toFixed(3),
-    max_ms: +r.max_ms.toFixed(3),
-    server_cpu_us_per_session: +((serverCpu / Math.max(1, r.sessions + r.errors)) * 1e6).toFixed(1),
-    server_rss_mib: +rssMiB(pid).toFixed(1),
-  };
-  return record(row);
-}
-
 async function sessionScenario(name: string, pid: number, port: number, session: (c: number) => SessionKind) {
   for (const c of levels) {
     const cpu0 = cpuSeconds(pid);
@@ -79,69 +52,6 @@ async function sessionScenario(name: string, pid: number, port: number, session:
       : await runSessions(port, session(c), c, sessions_per_level_max, seconds);
     summarise(name, c, r, cpuSeconds(pid) - cpu0, pid);
   }
-}
-
-/** Raw line client for the single-request latency of `available`. */
-async function availableLatency(port: number, bookBetween: boolean, nextSlot: () => number): Promise<Row> {
-  let text = "";
-  let wake = () => {};
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data: (_s, b) => {
-        text += b.toString("latin1");
-        wake();
-      },
-    },
-  });
-  const until = async (end: (t: string) => boolean) => {
-    while (!end(text)) await new Promise<void>((r) => (wake = r));
-    const t = text;
-    text = "";
-    return t;
-  };
-  socket.write("authenticate patient1 password111\n");
-  await until((t) => t.endsWith("\n"));
-  const times: number[] = [];
-  let lines = 0;
-  for (let i = 0; i < 21; i++) {
-    if (bookBetween) {
-      socket.write(`selection ${nextSlot()}\n`);
-      await until((t) => t.endsWith("\n"));
-    }
-    const t0 = performance.now();
-    socket.write("available\n");
-    const reply = await until((t) => t.endsWith("\n\n"));
-    if (i > 0) times.push(performance.now() - t0); // the first fills the cache
-    lines = reply.split("\n").length - 2;
-  }
-  socket.end();
-  times.sort((a, b) => a - b);
-  return record({
-    scenario: `available, 100k slots${bookBetween ? ", a booking before each" : ""}`,
-    free_slots_listed: lines,
-    p50_ms: +times[10]!.toFixed(2),
-    max_ms: +times.at(-1)!.toFixed(2),
-  });
-}
-
-async function startupTime(binary: string, args: string[], ready: RegExp): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < 7; i++) {
-    const t0 = performance.now();
-    const proc = Bun.spawn([join(dist, binary), ...args], { cwd: work, stdout: "pipe", stderr: "ignore" });
-    let text = "";
-    for await (const chunk of proc.stdout) {
-      text += Buffer.from(chunk).toString();
-      if (ready.test(text)) break;
-    }
-    samples.push(performance.now() - t0);
-    proc.kill("SIGKILL");
-    await proc.exited;
-  }
-  samples.sort((a, b) => a - b);
-  return +samples[3]!.toFixed(1);
 }
 
 async function main() {
@@ -158,7 +68,7 @@ async function main() {
   await doctorScenarios();
   await startupScenario();
   await scaleScenarios(cLoadgenAlways);
-  writeResults(booked, stored);
+  writeResults(booked, stored, { loadGenerator: cLoadgen ? "bench/loadgen.c" : "bench/loadgen.ts", seconds });
 }
 
 /** Read-mostly, mixed, soak and the naive reference: the session scenarios on small schedules. */
@@ -185,17 +95,8 @@ async function seedScenarios() {
     const mixed = await start(
       "healthcenterserver",
       [
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--data",
-        dir,
-        "--db",
-        join(work, "mixed.db"),
-        "--bookings-per-patient",
-        "0",
-        ...extraFlags,
+        ...["--host", "127.0.0.1", "--port", "0", "--data", dir, "--db", join(work, "mixed.db")],
+        ...["--bookings-per-patient", "0", ...extraFlags],
       ],
       /port number: (\d+)/,
       join(work, "mixed.log"),
@@ -289,7 +190,7 @@ async function doctorScenarios() {
     ["doctor quotes", "doctor", ["doc1", "--host", "127.0.0.1", "--port", "0", ...extraFlags]],
   ];
   if (wanted("naive")) doctors.push(["doctor quotes, naive reference", "naive-doctor.ts", []]);
-  if (wanted("doctor")) await doctorQuotes(doctors);
+  if (wanted("doctor")) await doctorQuotes(doctors, seconds);
 }
 
 async function startupScenario() {
@@ -324,79 +225,6 @@ async function scaleScenarios(loadgen: string) {
   }
   if (wanted("idle"))
     for (const [build, binary] of builds) await idleConnections(loadgen, seconds, extraFlags, binary, build);
-}
-
-function writeResults(booked: number, stored: number) {
-  const result = {
-    date: new Date().toISOString(),
-    load_generator: cLoadgen ? "bench/loadgen.c" : "bench/loadgen.ts",
-    machine: { cores: cpus().length, model: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30) },
-    seconds_per_level: seconds,
-    booking_sessions_confirmed: booked,
-    bookings_stored: stored,
-    rows,
-  };
-  mkdirSync(join(root, "bench", "results"), { recursive: true });
-  writeFileSync(join(root, "bench", "results", "latest.json"), JSON.stringify(result, null, 2));
-  printTables();
-  console.log(`\nbookings confirmed during the booking runs: ${booked}; stored: ${stored}`);
-  console.log(`written: bench/results/latest.json`);
-}
-
-/** The issue's target: durable booking
- * on 1,000,000 slots against read-mostly sessions (seed), both at 64 under loadgen.c. */
-function bookingVsReadMostly() {
-  const readMostly = rows.find(
-    (r) => String(r.scenario).startsWith("CPU per read-mostly") && r.concurrency === 64,
-  )?.ours_per_s;
-  const booking = rows.find(
-    (r) => r.scenario === "scale" && r.slots === 1_000_000 && r.build === "this build",
-  )?.booking_sessions_per_s;
-  if (typeof readMostly === "number" && typeof booking === "number") {
-    record({
-      scenario: "durable booking on 1,000,000 slots vs read-mostly (seed), both at 64, same run",
-      booking_per_s: booking,
-      read_mostly_per_s: readMostly,
-      ratio: +(booking / readMostly).toFixed(2),
-    });
-  }
-}
-
-/** Our doctor beside the bare Bun UDP echo, in alternating rounds; the ratio is the two in the same run. */
-async function doctorQuotes(doctors: [string, string, string[]][]) {
-  const started = await Promise.all(
-    doctors.map(([, binary, args]) => start(binary, args, /static UDP port (\d+)/, join(work, `${binary}.log`))),
-  );
-  for (const inFlight of [1, 16]) {
-    const tally = doctors.map(() => ({ quotes: 0, seconds: 0, cpu: 0 }));
-    for (let round = 0; round < 2; round++) {
-      for (let k = 0; k < doctors.length; k++) {
-        const d = (k + round) % doctors.length;
-        const doctor = started[d]!;
-        const cpu0 = cpuSeconds(doctor.proc.pid);
-        const r = await runQuotes(doctor.port, inFlight, 5_000_000, seconds);
-        tally[d]!.cpu += cpuSeconds(doctor.proc.pid) - cpu0;
-        tally[d]!.quotes += r.quotes;
-        tally[d]!.seconds += r.seconds;
-      }
-    }
-    tally.forEach((t, d) =>
-      record({
-        scenario: doctors[d]![0],
-        in_flight: inFlight,
-        quotes: t.quotes,
-        quotes_per_s: Math.round(t.quotes / t.seconds),
-        doctor_cpu_us_per_quote: +((t.cpu / Math.max(1, t.quotes)) * 1e6).toFixed(2),
-      }),
-    );
-    const rate = (t: { quotes: number; seconds: number }) => t.quotes / t.seconds;
-    if (tally.length === 2)
-      record({
-        scenario: "doctor vs the bare Bun UDP echo, same run",
-        in_flight: inFlight,
-        rate_ratio: +(rate(tally[0]!) / rate(tally[1]!)).toFixed(3),
-      });
-  }
 }
 
 main().then(

@@ -78,33 +78,37 @@ export async function compareWithC(
         await measure(server, loadgen, concurrency, seconds, tally[name]);
       }
     }
-    const us = (t: Tally) => (t.cpu / Math.max(1, t.sessions + t.errors)) * 1e6;
-    record({
-      scenario: "CPU per read-mostly session vs the C epoll reference (all under loadgen.c)",
-      concurrency,
-      ours_us: fixed(us(tally.ours), 1),
-      c_reference_us: fixed(us(tally.ref), 1),
-      ratio: fixed(us(tally.ours) / us(tally.ref), 2),
-      naive_bun_us: fixed(us(tally.naive), 1),
-      naive_bun_ratio: fixed(us(tally.naive) / us(tally.ref), 2),
-      ours_per_s: Math.round(tally.ours.sessions / tally.ours.seconds),
-      c_reference_per_s: Math.round(tally.ref.sessions / tally.ref.seconds),
-      ...(baseline
-        ? {
-            baseline_us: fixed(us(tally.baseline), 1),
-            ours_vs_baseline: fixed(us(tally.ours) / us(tally.baseline), 2),
-            baseline_per_s: Math.round(tally.baseline.sessions / tally.baseline.seconds),
-            per_s_vs_baseline: fixed(
-              tally.ours.sessions / tally.ours.seconds / (tally.baseline.sessions / tally.baseline.seconds),
-              2,
-            ),
-          }
-        : {}),
-      errors: tally.ours.errors + tally.ref.errors + tally.naive.errors,
-    });
+    recordComparison(concurrency, tally, baseline !== undefined);
   }
   await stop(ours.proc);
   await stop(ref.proc);
   for (const [name, server] of servers) if (name === "baseline") await stop(server.proc);
   await stop(naive.proc);
+}
+
+function recordComparison(concurrency: number, tally: Record<Name, Tally>, baseline: boolean): void {
+  const us = (t: Tally) => (t.cpu / Math.max(1, t.sessions + t.errors)) * 1e6;
+  record({
+    scenario: "CPU per read-mostly session vs the C epoll reference (all under loadgen.c)",
+    concurrency,
+    ours_us: fixed(us(tally.ours), 1),
+    c_reference_us: fixed(us(tally.ref), 1),
+    ratio: fixed(us(tally.ours) / us(tally.ref), 2),
+    naive_bun_us: fixed(us(tally.naive), 1),
+    naive_bun_ratio: fixed(us(tally.naive) / us(tally.ref), 2),
+    ours_per_s: Math.round(tally.ours.sessions / tally.ours.seconds),
+    c_reference_per_s: Math.round(tally.ref.sessions / tally.ref.seconds),
+    ...(baseline
+      ? {
+          baseline_us: fixed(us(tally.baseline), 1),
+          ours_vs_baseline: fixed(us(tally.ours) / us(tally.baseline), 2),
+          baseline_per_s: Math.round(tally.baseline.sessions / tally.baseline.seconds),
+          per_s_vs_baseline: fixed(
+            tally.ours.sessions / tally.ours.seconds / (tally.baseline.sessions / tally.baseline.seconds),
+            2,
+          ),
+        }
+      : {}),
+    errors: tally.ours.errors + tally.ref.errors + tally.naive.errors,
+  });
 }

@@ -50,19 +50,8 @@ export async function idleConnections(
       `idle: ${idle_connections} connections need an open-files hard limit ` +
         `above ${idle_connections + 1000} (have ${files_open_max})`,
     );
-  const args = [
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--db",
-    join(work, `idle-${build.replace(/\W/g, "")}.db`),
-    "--max-connections",
-    String(idle_connections + 64),
-    "--idle-timeout",
-    "600",
-    ...extraFlags,
-  ];
+  const args = ["--host", "127.0.0.1", "--port", "0", "--db", join(work, `idle-${build.replace(/\W/g, "")}.db`)];
+  args.push("--max-connections", String(idle_connections + 64), "--idle-timeout", "600", ...extraFlags);
   const server = await start(
     binary,
     args,

@@ -1,4 +1,9 @@
 // The bench's rows: each printed as JSON when measured, then as tables at the end.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import type { RunResult } from "./loadgen.ts";
+import { root, rssMiB } from "./procs.ts";
 export type Row = Record<string, string | number>;
 
 export const rows: Row[] = [];
@@ -66,4 +71,56 @@ export function printTables(): void {
         .join(" · ")} |`,
     );
   }
+}
+
+/** The issue's target: durable booking
+ * on 1,000,000 slots against read-mostly sessions (seed), both at 64 under loadgen.c. */
+export function bookingVsReadMostly() {
+  const readMostly = rows.find(
+    (r) => String(r.scenario).startsWith("CPU per read-mostly") && r.concurrency === 64,
+  )?.ours_per_s;
+  const booking = rows.find(
+    (r) => r.scenario === "scale" && r.slots === 1_000_000 && r.build === "this build",
+  )?.booking_sessions_per_s;
+  if (typeof readMostly === "number" && typeof booking === "number") {
+    record({
+      scenario: "durable booking on 1,000,000 slots vs read-mostly (seed), both at 64, same run",
+      booking_per_s: booking,
+      read_mostly_per_s: readMostly,
+      ratio: +(booking / readMostly).toFixed(2),
+    });
+  }
+}
+
+export function summarise(name: string, concurrency: number, r: RunResult, serverCpu: number, pid: number): Row {
+  const row: Row = {
+    scenario: name,
+    concurrency,
+    sessions: r.sessions,
+    errors: r.errors,
+    sessions_per_s: Math.round(r.sessions / r.seconds),
+    p50_ms: +r.p50_ms.toFixed(3),
+    p99_ms: +r.p99_ms.toFixed(3),
+    max_ms: +r.max_ms.toFixed(3),
+    server_cpu_us_per_session: +((serverCpu / Math.max(1, r.sessions + r.errors)) * 1e6).toFixed(1),
+    server_rss_mib: +rssMiB(pid).toFixed(1),
+  };
+  return record(row);
+}
+
+export function writeResults(booked: number, stored: number, run: { loadGenerator: string; seconds: number }) {
+  const result = {
+    date: new Date().toISOString(),
+    load_generator: run.loadGenerator,
+    machine: { cores: cpus().length, model: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30) },
+    seconds_per_level: run.seconds,
+    booking_sessions_confirmed: booked,
+    bookings_stored: stored,
+    rows,
+  };
+  mkdirSync(join(root, "bench", "results"), { recursive: true });
+  writeFileSync(join(root, "bench", "results", "latest.json"), JSON.stringify(result, null, 2));
+  printTables();
+  console.log(`\nbookings confirmed during the booking runs: ${booked}; stored: ${stored}`);
+  console.log(`written: bench/results/latest.json`);
 }

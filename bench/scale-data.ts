@@ -53,3 +53,17 @@ export function writeBookings(dbPath: string, from: number, to: number): number 
   db.close();
   return count;
 }
+
+/** The bench's own data directory: `slots` slots over `doctors` doctors, two patients. */
+export function writeBigData(dir: string, slots: number, doctors: number): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "users.txt"), "patient1 password111\npatient2 password222\n");
+  const lines: string[] = [];
+  for (let i = 1; i <= slots; i++) {
+    const d = ((i - 1) % doctors) + 1;
+    lines.push(`${i} Day${i % 7} ${String((i % 12) + 1).padStart(2, "0")}pm doc${d} ${40000 + d}`);
+  }
+  writeFileSync(join(dir, "availabilities.txt"), lines.join("\n") + "\n");
+  for (let d = 1; d <= doctors; d++)
+    writeFileSync(join(dir, `doc${d}.txt`), "insurance1 30\ninsurance2 20\ninsurance3 50\n");
+}

@@ -24,21 +24,8 @@ export async function staffPageCost(
   // (a full one answers notavailable, not a booking).
   const sessions_max = Math.floor((dataSlots - 10) / (rounds * 2));
   const log = join(work, "staff-page.log");
-  const args = [
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--data",
-    dataDir,
-    "--db",
-    join(work, "staff-page.db"),
-    "--bookings-per-patient",
-    "0",
-    "--http",
-    "127.0.0.1:0",
-    ...extraFlags,
-  ];
+  const args = ["--host", "127.0.0.1", "--port", "0", "--data", dataDir, "--db", join(work, "staff-page.db")];
+  args.push("--bookings-per-patient", "0", "--http", "127.0.0.1:0", ...extraFlags);
   const server = await start("healthcenterserver", args, /port number: (\d+)/, log);
   const page = (await waitForLine(log, /Staff page: (http:\/\/\S+?)\/ /))[1]!;
   const slots = { next: 1 };
@@ -51,31 +38,23 @@ export async function staffPageCost(
   for (let round = 0; round < rounds; round++) {
     // Alternate which goes first, so a drift on the shared cores hits both alike.
     for (const watched of round % 2 === 0 ? [false, true] : [true, false]) {
-      const events = join(work, `staff-events-${round}.txt`);
-      const watcher = watched
-        ? Bun.spawn(["curl", "-sN", `${page}/api/events`], { stdout: Bun.file(events), stderr: "ignore" })
-        : undefined;
-      if (watcher) await waitForLine(events, /event: snapshot/);
+      const watch = watched ? { page, events: join(work, `staff-events-${round}.txt`) } : undefined;
       const into: Tally = watched ? tally.with : tally.without;
-      const cpu0 = cpuSeconds(server.proc.pid);
-      const r = await runSessionsC(
-        loadgen,
-        server.port,
-        { kind: "booking", slots },
-        concurrency,
-        sessions_max,
-        seconds,
-      );
-      into.cpu += cpuSeconds(server.proc.pid) - cpu0;
-      into.sessions += r.sessions;
-      into.seconds += r.seconds;
-      into.errors += r.errors;
-      if (watcher) {
-        await Bun.sleep(200); // the last batch of changes
-        watcher.kill();
-        await watcher.exited;
-        if (existsSync(events)) eventsSeen += readFileSync(events, "utf8").split("\nevent: changes\n").length - 1;
-      }
+      eventsSeen += await measureRound(watch, async () => {
+        const cpu0 = cpuSeconds(server.proc.pid);
+        const r = await runSessionsC(
+          loadgen,
+          server.port,
+          { kind: "booking", slots },
+          concurrency,
+          sessions_max,
+          seconds,
+        );
+        into.cpu += cpuSeconds(server.proc.pid) - cpu0;
+        into.sessions += r.sessions;
+        into.seconds += r.seconds;
+        into.errors += r.errors;
+      });
     }
   }
   const rate = (t: Tally) => t.sessions / t.seconds;
@@ -93,4 +72,20 @@ export async function staffPageCost(
     errors: tally.without.errors + tally.with.errors,
   });
   await stop(server.proc);
+}
+
+/** Runs one round, with a page watching the event stream when `watch` is given; returns the change events it saw. */
+async function measureRound(watch: { page: string; events: string } | undefined, run: () => Promise<void>) {
+  if (!watch) {
+    await run();
+    return 0;
+  }
+  const { page, events } = watch;
+  const watcher = Bun.spawn(["curl", "-sN", `${page}/api/events`], { stdout: Bun.file(events), stderr: "ignore" });
+  await waitForLine(events, /event: snapshot/);
+  await run();
+  await Bun.sleep(200); // the last batch of changes
+  watcher.kill();
+  await watcher.exited;
+  return existsSync(events) ? readFileSync(events, "utf8").split("\nevent: changes\n").length - 1 : 0;
 }
