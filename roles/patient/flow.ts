@@ -56,56 +56,66 @@ export type Outcome =
   | { kind: "no-slots" }
   | { kind: "cancelled" };
 
-/** Wrong indexes a patient may enter in one session before the session gives up. */
-
 export async function runPatient(plan: PatientPlan, view: PatientView): Promise<Outcome> {
   view.connecting(plan.server);
   const client = await LineClient.connect(plan.server.host, plan.server.port, plan.tls);
-  let booked: Booked;
+  let booked: Booked | Outcome;
   try {
-    view.connected({ port: client.localPort, address: client.localAddress }, plan.credentials.user);
-    client.write(formatAuthenticate(plan.credentials.user, plan.credentials.password));
-    const ok = expect(parseAuthReply(await client.line()));
-    view.authResult(ok);
-    if (!ok) return { kind: "auth-failed" };
-
-    client.write(formatAvailable());
-    const slots = await readSlots(client);
-    view.slots(slots);
-    if (slots.length === 0 && plan.slot === undefined) return { kind: "no-slots" };
-
-    let attempts = 0;
-    while (true) {
-      let index: number;
-      if (plan.slot !== undefined) index = plan.slot;
-      else {
-        const choice = await view.choose(slots);
-        if (choice.kind === "cancel") return { kind: "cancelled" };
-        index = choice.index;
-      }
-      client.write(formatSelection(index));
-      const line = await client.line();
-      const held = parseLimitReached(line);
-      if (held !== undefined) return { kind: "limit", index, held };
-      const reply = expect(parseSelectionReply(line));
-      if (reply.kind === "booked") {
-        booked = { index, doctor: reply.doctor, port: reply.port, host: reply.host ?? "127.0.0.1" };
-        break;
-      }
-      if (reply.kind === "notavailable") {
-        view.notAvailable(index);
-        return { kind: "notavailable", index };
-      }
-      view.invalid(index);
-      attempts += 1;
-      if (plan.slot !== undefined || attempts >= choices_max) return { kind: "invalid", index };
-    }
+    booked = await logInAndBook(client, plan, view);
   } finally {
     client.close();
   }
-
+  if ("kind" in booked) return booked;
   view.reserved(booked);
-  const shownAddress = client.localAddress;
+  return askThePrice(booked, plan, view, client.localAddress);
+}
+
+/** The server's part: log in, list, choose and book; the booked slot, or the outcome that ends the session. */
+async function logInAndBook(client: LineClient, plan: PatientPlan, view: PatientView): Promise<Booked | Outcome> {
+  view.connected({ port: client.localPort, address: client.localAddress }, plan.credentials.user);
+  client.write(formatAuthenticate(plan.credentials.user, plan.credentials.password));
+  const ok = expect(parseAuthReply(await client.line()));
+  view.authResult(ok);
+  if (!ok) return { kind: "auth-failed" };
+
+  client.write(formatAvailable());
+  const slots = await readSlots(client);
+  view.slots(slots);
+  if (slots.length === 0 && plan.slot === undefined) return { kind: "no-slots" };
+
+  let attempts = 0;
+  while (true) {
+    let index: number;
+    if (plan.slot !== undefined) index = plan.slot;
+    else {
+      const choice = await view.choose(slots);
+      if (choice.kind === "cancel") return { kind: "cancelled" };
+      index = choice.index;
+    }
+    client.write(formatSelection(index));
+    const line = await client.line();
+    const held = parseLimitReached(line);
+    if (held !== undefined) return { kind: "limit", index, held };
+    const reply = expect(parseSelectionReply(line));
+    if (reply.kind === "booked")
+      return { index, doctor: reply.doctor, port: reply.port, host: reply.host ?? "127.0.0.1" };
+    if (reply.kind === "notavailable") {
+      view.notAvailable(index);
+      return { kind: "notavailable", index };
+    }
+    view.invalid(index);
+    attempts += 1;
+    if (plan.slot !== undefined || attempts >= choices_max) return { kind: "invalid", index };
+  }
+}
+
+/** The doctor's part, over UDP: a missing price leaves the booking standing, with a warning. */
+async function askThePrice(
+  booked: Booked,
+  plan: PatientPlan,
+  view: PatientView,
+  shownAddress: string,
+): Promise<Outcome> {
   let cost: number | "unknown";
   try {
     cost = await requestQuote(
@@ -121,7 +131,6 @@ export async function runPatient(plan: PatientPlan, view: PatientView): Promise<
     );
   } catch (err) {
     if (!(err instanceof NetworkError)) throw err;
-    // The booking is stored: only the price is missing, which is not a failure of the booking.
     const warning =
       `${err.message}. Your booking of slot ${booked.index} with ${booked.doctor} stands; ` +
       "only the cost estimate is missing.";

@@ -1,167 +1,163 @@
 // The staff page's script: renders the snapshot the event stream starts with, then applies each
 // batch of committed changes. Text goes in with textContent only: names and days are data.
-"use strict";
-(() => {
-  const $ = (id) => document.getElementById(id);
-  let view = null;
-  let source = null;
+// A module script: strict, deferred, and its names stay out of the page's global scope.
+const $ = (id) => document.getElementById(id);
+let view = null;
+let source = null;
 
-  function el(tag, className, text) {
-    const e = document.createElement(tag);
-    if (className) e.className = className;
-    if (text !== undefined) e.textContent = text;
-    return e;
+function el(tag, className, text) {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function slotText(index, state) {
+  if (state === 0) return `#${index} free`;
+  return typeof state === "string" ? `#${index} ${state}` : `#${index} booked`;
+}
+
+function setSlot(span, index, state) {
+  span.dataset.state = state === 0 ? "free" : "booked";
+  span.textContent = slotText(index, state);
+}
+
+function setCount(cell) {
+  if (cell.count) cell.count.textContent = `${cell.booked} of ${cell.slots} booked`;
+}
+
+function setTotal(d) {
+  d.el.textContent = "";
+  d.el.append(el("b", "", d.name), `${d.booked} booked, ${d.slots - d.booked} free`);
+}
+
+function render(snap) {
+  view = { slots: new Map(), cells: new Map(), doctors: [] };
+  const totals = $("totals");
+  totals.textContent = "";
+  for (const d of snap.doctors) {
+    const entry = { name: d.name, slots: d.slots, booked: d.booked, el: el("div", "total") };
+    entry.el.dataset.doctor = d.name;
+    setTotal(entry);
+    totals.append(entry.el);
+    view.doctors.push(entry);
   }
-
-  function slotText(index, state) {
-    if (state === 0) return `#${index} free`;
-    return typeof state === "string" ? `#${index} ${state}` : `#${index} booked`;
+  const listed = new Map();
+  for (const [index, cell, state] of snap.slots) {
+    if (!listed.has(cell)) listed.set(cell, []);
+    listed.get(cell).push([index, state]);
   }
+  const byDoctor = snap.doctors.map(() => new Map());
+  for (const [id, doctor, day, time, slots, booked] of snap.cells)
+    byDoctor[doctor].set(`${day}/${time}`, { id, slots, booked });
+  const grid = $("grid");
+  grid.textContent = "";
+  snap.doctors.forEach((d, doctor) => grid.append(doctorTable(snap, d.name, byDoctor[doctor], listed)));
+  const hidden = [];
+  if (snap.cellsTotal > snap.cells.length) hidden.push(`${snap.cellsTotal - snap.cells.length} more day-time cells`);
+  if (snap.slotsTotal > snap.slots.length)
+    hidden.push(`${snap.slotsTotal - snap.slots.length} slots counted but not listed`);
+  $("note").textContent = hidden.length ? `A large schedule: ${hidden.join("; ")}. Totals above count every slot.` : "";
+  $("signin").hidden = snap.names;
+  $("signout").hidden = !snap.names;
+}
 
-  function setSlot(span, index, state) {
-    span.dataset.state = state === 0 ? "free" : "booked";
-    span.textContent = slotText(index, state);
-  }
-
-  function setCount(cell) {
-    if (cell.count) cell.count.textContent = `${cell.booked} of ${cell.slots} booked`;
-  }
-
-  function setTotal(d) {
-    d.el.textContent = "";
-    d.el.append(el("b", "", d.name), `${d.booked} booked, ${d.slots - d.booked} free`);
-  }
-
-  function render(snap) {
-    view = { slots: new Map(), cells: new Map(), doctors: [] };
-    const totals = $("totals");
-    totals.textContent = "";
-    for (const d of snap.doctors) {
-      const entry = { name: d.name, slots: d.slots, booked: d.booked, el: el("div", "total") };
-      entry.el.dataset.doctor = d.name;
-      setTotal(entry);
-      totals.append(entry.el);
-      view.doctors.push(entry);
-    }
-    const listed = new Map();
-    for (const [index, cell, state] of snap.slots) {
-      if (!listed.has(cell)) listed.set(cell, []);
-      listed.get(cell).push([index, state]);
-    }
-    const byDoctor = snap.doctors.map(() => new Map());
-    for (const [id, doctor, day, time, slots, booked] of snap.cells)
-      byDoctor[doctor].set(`${day}/${time}`, { id, slots, booked });
-    const grid = $("grid");
-    grid.textContent = "";
-    snap.doctors.forEach((d, doctor) => grid.append(doctorTable(snap, d.name, byDoctor[doctor], listed)));
-    const hidden = [];
-    if (snap.cellsTotal > snap.cells.length) hidden.push(`${snap.cellsTotal - snap.cells.length} more day-time cells`);
-    if (snap.slotsTotal > snap.slots.length)
-      hidden.push(`${snap.slotsTotal - snap.slots.length} slots counted but not listed`);
-    $("note").textContent = hidden.length
-      ? `A large schedule: ${hidden.join("; ")}. Totals above count every slot.`
-      : "";
-    $("signin").hidden = snap.names;
-    $("signout").hidden = !snap.names;
-  }
-
-  function doctorTable(snap, name, cells, listed) {
-    const section = el("section");
-    section.append(el("h2", "", name));
-    const table = el("table");
-    const head = el("tr");
-    head.append(el("th", "", "Time"));
-    const days = snap.days.filter((_, day) => snap.times.some((_, time) => cells.has(`${day}/${time}`)));
-    const dayIds = days.map((d) => snap.days.indexOf(d));
-    for (const d of days) head.append(el("th", "", d));
-    const thead = el("thead");
-    thead.append(head);
-    table.append(thead);
-    const body = el("tbody");
-    snap.times.forEach((time, t) => {
-      if (!dayIds.some((day) => cells.has(`${day}/${t}`))) return;
-      const row = el("tr");
-      row.append(el("th", "", time));
-      for (const day of dayIds) row.append(cellElement(cells.get(`${day}/${t}`), listed));
-      body.append(row);
-    });
-    table.append(body);
-    const scroll = el("div", "scroll");
-    scroll.append(table);
-    section.append(scroll);
-    return section;
-  }
-
-  function cellElement(cell, listed) {
-    const td = el("td");
-    if (!cell) return td;
-    const entry = { slots: cell.slots, booked: cell.booked, count: undefined };
-    view.cells.set(cell.id, entry);
-    const mine = listed.get(cell.id) || [];
-    for (const [index, state] of mine) {
-      const span = el("span", "slot");
-      span.id = `slot-${index}`;
-      setSlot(span, index, state);
-      td.append(span);
-      view.slots.set(index, span);
-    }
-    if (mine.length < cell.slots) {
-      entry.count = el("span", "count");
-      setCount(entry);
-      td.append(entry.count);
-    }
-    return td;
-  }
-
-  function apply(rows) {
-    for (const [index, cellId, state, cellBooked, doctor, doctorBooked] of rows) {
-      const span = view.slots.get(index);
-      if (span) setSlot(span, index, state);
-      const cell = view.cells.get(cellId);
-      if (cell) {
-        cell.booked = cellBooked;
-        setCount(cell);
-      }
-      const d = view.doctors[doctor];
-      if (d) {
-        d.booked = doctorBooked;
-        setTotal(d);
-      }
-    }
-  }
-
-  function connect() {
-    if (source) source.close();
-    source = new EventSource("/api/events");
-    source.addEventListener("snapshot", (e) => {
-      render(JSON.parse(e.data));
-      $("status").textContent = `Live: updates as patients book (${new Date().toLocaleTimeString()})`;
-    });
-    source.addEventListener("changes", (e) => {
-      if (view) apply(JSON.parse(e.data));
-    });
-    source.onerror = () => {
-      $("status").textContent = "Connection lost; reconnecting…";
-    };
-  }
-
-  $("signin").addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const message = $("signin-message");
-    const answer = await fetch("/api/signin", {
-      method: "POST",
-      body: new URLSearchParams({ token: $("token").value }),
-    });
-    $("token").value = "";
-    message.textContent = answer.ok ? "" : (await answer.text()).trim();
-    if (answer.ok) connect();
+function doctorTable(snap, name, cells, listed) {
+  const section = el("section");
+  section.append(el("h2", "", name));
+  const table = el("table");
+  const head = el("tr");
+  head.append(el("th", "", "Time"));
+  const days = snap.days.filter((_, day) => snap.times.some((_, time) => cells.has(`${day}/${time}`)));
+  const dayIds = days.map((d) => snap.days.indexOf(d));
+  for (const d of days) head.append(el("th", "", d));
+  const thead = el("thead");
+  thead.append(head);
+  table.append(thead);
+  const body = el("tbody");
+  snap.times.forEach((time, t) => {
+    if (!dayIds.some((day) => cells.has(`${day}/${t}`))) return;
+    const row = el("tr");
+    row.append(el("th", "", time));
+    for (const day of dayIds) row.append(cellElement(cells.get(`${day}/${t}`), listed));
+    body.append(row);
   });
+  table.append(body);
+  const scroll = el("div", "scroll");
+  scroll.append(table);
+  section.append(scroll);
+  return section;
+}
 
-  $("signout").addEventListener("submit", async (e) => {
-    e.preventDefault();
-    await fetch("/api/signout", { method: "POST" });
-    connect();
+function cellElement(cell, listed) {
+  const td = el("td");
+  if (!cell) return td;
+  const entry = { slots: cell.slots, booked: cell.booked, count: undefined };
+  view.cells.set(cell.id, entry);
+  const mine = listed.get(cell.id) || [];
+  for (const [index, state] of mine) {
+    const span = el("span", "slot");
+    span.id = `slot-${index}`;
+    setSlot(span, index, state);
+    td.append(span);
+    view.slots.set(index, span);
+  }
+  if (mine.length < cell.slots) {
+    entry.count = el("span", "count");
+    setCount(entry);
+    td.append(entry.count);
+  }
+  return td;
+}
+
+function apply(rows) {
+  for (const [index, cellId, state, cellBooked, doctor, doctorBooked] of rows) {
+    const span = view.slots.get(index);
+    if (span) setSlot(span, index, state);
+    const cell = view.cells.get(cellId);
+    if (cell) {
+      cell.booked = cellBooked;
+      setCount(cell);
+    }
+    const d = view.doctors[doctor];
+    if (d) {
+      d.booked = doctorBooked;
+      setTotal(d);
+    }
+  }
+}
+
+function connect() {
+  if (source) source.close();
+  source = new EventSource("/api/events");
+  source.addEventListener("snapshot", (e) => {
+    render(JSON.parse(e.data));
+    $("status").textContent = `Live: updates as patients book (${new Date().toLocaleTimeString()})`;
   });
+  source.addEventListener("changes", (e) => {
+    if (view) apply(JSON.parse(e.data));
+  });
+  source.onerror = () => {
+    $("status").textContent = "Connection lost; reconnecting…";
+  };
+}
 
+$("signin").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const message = $("signin-message");
+  const answer = await fetch("/api/signin", {
+    method: "POST",
+    body: new URLSearchParams({ token: $("token").value }),
+  });
+  $("token").value = "";
+  message.textContent = answer.ok ? "" : (await answer.text()).trim();
+  if (answer.ok) connect();
+});
+
+$("signout").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  await fetch("/api/signout", { method: "POST" });
   connect();
-})();
+});
+
+connect();
