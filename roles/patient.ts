@@ -1,30 +1,20 @@
 #!/usr/bin/env bun
 // patient: logs in to the health center, books a slot, and asks the doctor for the cost.
-import { statSync } from "node:fs";
 import pc from "picocolors";
 import { describeFailure, runMain, printHelp } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
-import { parseCredentials, parseInsurance, type Credentials } from "../shared/datafiles.ts";
-import {
-  checkDataDir,
-  describeDataDir,
-  hasFile,
-  pathOf,
-  patientNames,
-  readDataFile,
-  type DataDir,
-} from "../shared/datadir.ts";
+import { checkDataDir, describeDataDir, hasFile, patientNames } from "../shared/datadir.ts";
 import { checkHostFlag } from "../shared/endpoints.ts";
-import { token_pattern } from "../shared/slot-file.ts";
 import { unknownMessage } from "../shared/suggest.ts";
 import { parseCountFlag, parseFlags, parseHostPort, readFlagFile, version, type Options } from "../shared/flags.ts";
 import { helpText } from "../shared/help.ts";
 import { default_server_port } from "../shared/limits.ts";
+import { readCredentials, readInsurance } from "./patient/identity.ts";
 import { runPatient, type Outcome, type PatientPlan, type PatientView } from "./patient/flow.ts";
 import type { ScriptedAction } from "./patient/scripted.ts";
 import { TranscriptView } from "./patient/transcript-view.ts";
 import { StdinLines } from "../shared/stdin-lines.ts";
-import { Cancelled, exit_code, UsageError } from "../shared/errors.ts";
+import { exit_code, UsageError } from "../shared/errors.ts";
 
 export const options = {
   server: {
@@ -198,67 +188,6 @@ function exitCodeOf(
       }
       fail("Cancelled; nothing was booked.");
       return exit_code.cancelled;
-  }
-}
-
-function readInsurance(values: Flags, data: DataDir, name: string): string {
-  if (values.insurance !== undefined) {
-    // Checked before anything is booked: a plan the doctor cannot read would cost a booking a silent wait.
-    if (!token_pattern.test(values.insurance))
-      throw new UsageError(`--insurance must be one word of printable ASCII, not ${JSON.stringify(values.insurance)}`);
-    return values.insurance;
-  }
-  const file = `${name}insurance.txt`;
-  if (!hasFile(data, file))
-    throw new UsageError(`no insurance plan for ${name}: give --insurance PLAN or put ${file} in --data DIR`);
-  return parseInsurance(pathOf(data, file), readDataFile(data, file));
-}
-
-async function readCredentials(
-  values: Flags,
-  data: DataDir,
-  name: string,
-  interactive: boolean,
-  input: StdinLines | undefined,
-): Promise<Credentials> {
-  if (values["password-file"]) {
-    const path = values["password-file"];
-    warnIfShared(path);
-    const password = readFlagFile("--password-file", path).split("\n")[0]!.trim();
-    if (!password) throw new UsageError(`${path} holds no password`);
-    return { user: name, password };
-  }
-  if (values.user) {
-    if (interactive) {
-      const { password, isCancel } = await import("@clack/prompts");
-      const answer = await password({ message: `Password for ${name}` });
-      if (isCancel(answer)) {
-        throw new Cancelled("Cancelled; nothing was booked.");
-      }
-      return { user: name, password: answer };
-    }
-    const line = await input!.next();
-    if (!line) throw new UsageError(`no password on standard input for ${name}`);
-    return { user: name, password: line.trim() };
-  }
-  const file = `${name}.txt`;
-  if (!hasFile(data, file))
-    throw new UsageError(
-      `no credentials for ${name}: no ${file} in ${describeDataDir(data)} (use --user NAME to be asked for a password)`,
-    );
-  if (data.dir) warnIfShared(pathOf(data, file));
-  return parseCredentials(pathOf(data, file), readDataFile(data, file));
-}
-
-function warnIfShared(path: string): void {
-  try {
-    if ((statSync(path).mode & 0o077) !== 0) {
-      console.error(
-        `${pc.yellow("warning:")} ${path} holds a password and others can read it; run \`chmod 600 ${path}\``,
-      );
-    }
-  } catch {
-    // readFlagFile reports a missing file.
   }
 }
 

@@ -17,7 +17,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
-import { isPort } from "./protocol.ts";
+import { isPort } from "./tokens.ts";
 
 import { doctorEntryProblem, hostProblem, type DoctorLocation } from "./endpoints.ts";
 import { ConfigError } from "./errors.ts";

@@ -6,7 +6,7 @@ import { isIP } from "node:net";
 import { isValidDoctorName } from "./datafiles.ts";
 import { UsageError } from "./errors.ts";
 import { parseHostPort } from "./flags.ts";
-import { isPort } from "./protocol.ts";
+import { isPort } from "./tokens.ts";
 
 /**
  * Where a doctor is, as the operator said (`--doctor NAME=HOST:PORT` or `[doctors.NAME]`): `host` and

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors.ts";
-import { isPort } from "./protocol.ts";
+import { isPort } from "./tokens.ts";
 import { log_formats } from "./log.ts";
 import { unknownMessage } from "./suggest.ts";
 

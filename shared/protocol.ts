@@ -5,6 +5,7 @@
 //   selection <idx>                 ->  "<doctor> <port> [<host>]" | notavailable | invalid
 //   anything else                   ->  error <reason>
 // Additions (docs/PROTOCOL.md): slots, mine, cancel, reschedule, ping.
+import { isPort, isPrintableToken } from "./tokens.ts";
 
 export type Request =
   | { kind: "authenticate"; user: string; password: string }
@@ -32,12 +33,6 @@ export type FreeSlot = { index: number; day: string; time: string };
 
 /** A slot index that is not a safe positive integer can never be in a schedule. */
 export const no_such_index = -1;
-
-const printable = /^[\x21-\x7e]+$/;
-
-function isPrintableToken(token: string): boolean {
-  return printable.test(token);
-}
 
 /** Parses one line, without its line ending. */
 export function parseRequest(line: string): Request {
@@ -117,7 +112,6 @@ export const formatAuthenticate = (user: string, password: string) => `authentic
 export const formatAvailable = () => "available\n";
 export const formatSelection = (index: number) => `selection ${index}\n`;
 
-export const formatPing = () => "ping\n";
 export const formatMine = () => "mine\n";
 export const formatCancel = (index: number) => `cancel ${index}\n`;
 export const formatReschedule = (from: number, to: number) => `reschedule ${from} ${to}\n`;
@@ -232,31 +226,7 @@ export function parseLimitReached(line: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export function isPort(n: number): boolean {
-  return Number.isInteger(n) && n >= 1 && n <= 65535;
-}
-
 function serverSaid(line: string): string {
   if (line.startsWith("error ")) return `the server said: ${line.slice(6)}`;
   return `unexpected reply from the server: ${JSON.stringify(line.slice(0, 80))}`;
-}
-
-// UDP quotes: "<insurance>" or "<patient> <insurance>" -> "<price>" | "unknown".
-
-export type QuoteRequest = { patient?: string; insurance: string };
-
-export function parseQuoteRequest(text: string): QuoteRequest | undefined {
-  const words = text.trim().split(/\s+/);
-  if (!words.every(isPrintableToken)) return undefined;
-  if (words.length === 1 && words[0]) return { insurance: words[0] };
-  if (words.length === 2 && words[0] && words[1]) return { patient: words[0], insurance: words[1] };
-  return undefined;
-}
-
-export const formatQuoteRequest = (patient: string, insurance: string) => `${patient} ${insurance}`;
-
-export function parseQuoteReply(text: string): number | "unknown" | undefined {
-  const t = text.trim();
-  if (t === "unknown") return "unknown";
-  return /^\d{1,12}$/.test(t) ? Number(t) : undefined;
 }

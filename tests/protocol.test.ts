@@ -5,11 +5,10 @@ import {
   no_such_index,
   parseAuthReply,
   parseFreeSlot,
-  parseQuoteReply,
-  parseQuoteRequest,
   parseRequest,
   parseSelectionReply,
 } from "../shared/protocol.ts";
+import { parseQuoteReply, parseQuoteRequest } from "../shared/quote-protocol.ts";
 
 describe("parseRequest", () => {
   test("reads the three commands", () => {

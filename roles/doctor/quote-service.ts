@@ -3,7 +3,7 @@ import type { udp } from "bun";
 import { datagram_bytes_max } from "../../shared/limits.ts";
 import type { Log } from "../../shared/log.ts";
 import { displayDoctorName, displayPatientName } from "../../shared/names.ts";
-import { parseQuoteRequest } from "../../shared/protocol.ts";
+import { parseQuoteRequest } from "../../shared/quote-protocol.ts";
 
 const quote_meta = { event: "quote", cause: "quotes" };
 

@@ -3,7 +3,7 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
 
-import { formatQuoteRequest, parseQuoteReply } from "../../shared/protocol.ts";
+import { formatQuoteRequest, parseQuoteReply } from "../../shared/quote-protocol.ts";
 import { udp_retries_max, udp_timeout_ms } from "../../shared/limits.ts";
 import { NetworkError } from "../../shared/errors.ts";
 

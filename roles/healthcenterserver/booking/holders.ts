@@ -2,7 +2,7 @@
 // once, with the indexes each patient holds. Half a million bookings cost a few MB and no
 // per-booking strings, so start-up and garbage collection stay cheap on a large schedule.
 import { assert } from "../../../shared/assert.ts";
-import { Names } from "../../../shared/slot-table.ts";
+import { Names } from "../../../shared/name-table.ts";
 
 /** A patient's held indexes: a short array (the usual few), or a Set once there are more. */
 type Held = number[] | Set<number>;
