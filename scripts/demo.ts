@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import pc from "picocolors";
 import type { Subprocess } from "bun";
 import { build } from "./build.ts";
+import { cases } from "./demo-cases.ts";
 
 const root = join(import.meta.dir, "..");
 const dist = join(root, "dist");
@@ -116,44 +117,6 @@ async function runPatient(
   await Bun.sleep(150); // let the server's and doctors' log lines for this case arrive before the next heading
   return { code, out };
 }
-
-type Case = {
-  title: string;
-  who: "patient1" | "patient2";
-  input: string;
-  code: number;
-  expect: (port: { doc1: number; doc2: number }) => RegExp[];
-};
-const cases: Case[] = [
-  {
-    title: "Case 1: patient1 books slot 2 and gets $40 from doc2",
-    who: "patient1",
-    input: "2\n",
-    code: 0,
-    expect: (p) => [new RegExp(`reserved to Patient1\\. The assigned doctor port number is ${p.doc2}`), /Cost\s+40/],
-  },
-  {
-    title: "Case 2: patient1 enters 8, which is not in the schedule, and is asked again",
-    who: "patient1",
-    input: "8\n",
-    code: 2,
-    expect: () => [/enter:\n8\nPlease enter the preferred appointment index and press enter:/],
-  },
-  {
-    title: "Case 3: patient2 books slot 3 and gets $20 from doc1",
-    who: "patient2",
-    input: "3\n",
-    code: 0,
-    expect: (p) => [new RegExp(`reserved to Patient2\\. The assigned doctor port number is ${p.doc1}`), /Cost\s+20/],
-  },
-  {
-    title: "Case 4: patient2 asks for slot 3 again and is refused",
-    who: "patient2",
-    input: "3\n",
-    code: 1,
-    expect: () => [/from Patient2 is not available\.----->Exiting/],
-  },
-];
 
 async function main(noBuild: boolean): Promise<number> {
   if (!noBuild) await build(dist);
