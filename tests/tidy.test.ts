@@ -13,14 +13,9 @@ const file_lines_max = 250;
 const function_lines_max = 70;
 const line_chars_max = 120;
 
-// Temporary: issue 21's store work is splitting these three right now (the entry's composition moves
-// out, the listener hands over building the Booker, the Booker's settle paths split); each leaves this
-// list when its split lands.
-const being_split = new Set<string>([
-  "roles/healthcenterserver.ts",
-  "roles/healthcenterserver/booking/booker.ts",
-  "roles/healthcenterserver/network/listener.ts",
-]);
+// Temporary: issue 21's store work is splitting the Booker right now (its settle paths and the store
+// interface change under it); it leaves this list when that split lands.
+const being_split = new Set<string>(["roles/healthcenterserver/booking/booker.ts"]);
 
 function sourceFiles(): string[] {
   const out: string[] = [];

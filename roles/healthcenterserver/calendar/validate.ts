@@ -40,7 +40,8 @@ export function checkWindow(start: string, end: string, minutes: number, what: s
   parseTime(end, `${what} end`, { end: true });
   if (!Number.isInteger(minutes) || minutes < appointment_minutes_min || minutes > appointment_minutes_max)
     refuse(
-      `appointment length ${minutes} is out of range (${appointment_minutes_min} to ${appointment_minutes_max} minutes)`,
+      `appointment length ${minutes} is out of range ` +
+        `(${appointment_minutes_min} to ${appointment_minutes_max} minutes)`,
     );
   const from = minuteOfDay(start);
   const to = minuteOfDay(end);

@@ -40,7 +40,8 @@ export function parseZone(text: string): string {
   }
   const near = nearestZone(t);
   throw new UsageError(
-    `unknown time zone "${text}" (an IANA name such as Europe/London)${near === undefined ? "" : `; did you mean ${near}?`}`,
+    `unknown time zone "${text}" (an IANA name such as Europe/London)` +
+      (near === undefined ? "" : `; did you mean ${near}?`),
     { hint: false },
   );
 }

@@ -1,0 +1,32 @@
+// The staff page's limits (HTTP, off unless --http is given). shared/limits.ts re-exports them and
+// checks their relations, so every limit is still named from one place.
+/** Requests in progress at once, live pages included; more get 503. */
+export const staff_requests_max = 64;
+/** Live pages (event streams) at once; more get 503. */
+export const staff_watchers_max = 32;
+/** A request body (only the sign-in form has one). */
+export const staff_body_bytes_max = 4 * 1024;
+/** An HTTP connection with no request in progress is closed after this. */
+export const staff_idle_timeout_ms = 10_000;
+/** A live page hears a comment line this often, so a dead peer is found and proxies keep it open. */
+export const staff_heartbeat_ms = 15_000;
+/** Changes go to live pages together, once per interval: the booking path only appends to a list. */
+export const staff_events_flush_ms = 100;
+/** Changes in one interval beyond which a live page gets a fresh snapshot instead of each change. */
+export const staff_events_batch_max = 512;
+/** How soon a page's browser reconnects after its stream ends (server restart, or it fell behind). */
+export const staff_reconnect_ms = 1_000;
+/** Bytes a live page may leave unread before it is disconnected (it reconnects and gets a snapshot). */
+export const staff_watcher_queue_bytes_max = 1024 * 1024;
+/** Slots the page lists one by one; past this, cells show counts only. */
+export const staff_page_slots_max = 2_000;
+/** Doctor-day-time cells the page shows; past this, doctors' totals only. */
+export const staff_page_cells_max = 2_000;
+/** Signed-in staff sessions kept; the oldest go first. */
+export const staff_sessions_max = 64;
+export const staff_session_ttl_ms = 12 * 60 * 60 * 1000;
+/** The staff token file, and the shortest token accepted (a short token can be guessed). */
+export const staff_token_bytes_max = 4096;
+export const staff_token_chars_min = 16;
+/** Failed sign-ins (all addresses together) per minute before sign-in answers 429 for the rest of it. */
+export const staff_signin_failures_per_minute_max = 20;
