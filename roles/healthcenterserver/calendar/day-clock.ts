@@ -107,3 +107,8 @@ export function boundOf(clock: DayClock, minute: number): number {
 export function isPlainDay(clock: DayClock): boolean {
   return clock.offsetMs.length === 1;
 }
+
+/** The first instant of a local date in a zone (its 00:00, or the jump if 00:00 is skipped that day). */
+export function startOfLocalDay(zone: string, date: LocalDate): number {
+  return boundOf(dayClock(zone, epochDayOf(date)), 0);
+}
