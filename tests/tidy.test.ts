@@ -6,6 +6,7 @@ import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import ts from "typescript";
+import { AssertionError, assert } from "../shared/assert.ts";
 
 const root = join(import.meta.dir, "..");
 const source_folders = ["roles", "shared", "scripts", "bench"];
@@ -102,5 +103,17 @@ describe("tidy", () => {
     ].join("\n");
     const over = longFunctions("x.ts", text, function_lines_max);
     expect(over).toEqual(["x.ts:7 long (73 lines)", "x.ts:151 g (71 lines)"]);
+  });
+
+  test("assert builds its message only when the invariant is broken", () => {
+    let built = 0;
+    const message = () => {
+      built += 1;
+      return "the slot is free";
+    };
+    assert(true, message);
+    expect(built).toBe(0);
+    expect(() => assert(false, message)).toThrow(new AssertionError("invariant broken: the slot is free"));
+    expect(built).toBe(1);
   });
 });

@@ -88,7 +88,8 @@ export class Booker {
     const held = this.holding(patient);
     const limit = this.rules.bookingsPerPatient;
     if (limit > 0 && held >= limit) return later(done, { kind: "limit", held });
-    assert(this.schedule.reserve(index, patient), `a free slot ${index} can be reserved`);
+    const reserved = this.schedule.reserve(index, patient);
+    assert(reserved, () => `a free slot ${index} can be reserved`);
     this.unconfirmed.add(index);
     this.enqueue({ change: { kind: "book", index, patient }, done: done as Pending["done"] });
   }
@@ -106,7 +107,8 @@ export class Booker {
     if (this.schedule.slotOf(from) === undefined || target.kind === "invalid") return later(done, { kind: "invalid" });
     if (this.schedule.holderOf(from) !== patient) return later(done, { kind: "notyours" });
     if (target.kind !== "free") return later(done, target);
-    assert(this.schedule.reserve(to, patient), `a free slot ${to} can be reserved`);
+    const reserved = this.schedule.reserve(to, patient);
+    assert(reserved, () => `a free slot ${to} can be reserved`);
     this.unconfirmed.add(to);
     this.moving.set(patient, (this.moving.get(patient) ?? 0) + 1);
     this.enqueue({ change: { kind: "move", from, to, patient }, done: done as Pending["done"] });
@@ -151,7 +153,7 @@ export class Booker {
     this.inFlight = undefined;
     assert(
       results.length === batch.length,
-      `the database answered ${results.length} results for ${batch.length} changes`,
+      () => `the database answered ${results.length} results for ${batch.length} changes`,
     );
     batch.forEach((p, i) => this.answer(p, this.settle(p.change, results[i]!)));
     this.commitPending();
@@ -174,13 +176,13 @@ export class Booker {
         if (result.kind === "done") {
           assert(
             this.schedule.holderOf(change.index) === change.patient,
-            `cancelled slot ${change.index} was held by ${change.patient}`,
+            () => `cancelled slot ${change.index} was held by ${change.patient}`,
           );
           this.schedule.release(change.index);
           this.schedule.changes.publish({ index: change.index, holder: undefined });
           return { kind: "cancelled", slot };
         }
-        assert(result.kind === "notyours", `a cancellation is done or notyours, not ${result.kind}`);
+        assert(result.kind === "notyours", () => `a cancellation is done or notyours, not ${result.kind}`);
         this.followDatabase(change.index, change.patient, result.holder);
         return { kind: "notyours" };
       }
@@ -197,7 +199,7 @@ export class Booker {
         return { kind: "booked", slot };
       case "taken":
         // Another process sharing the database won the slot: the mirror follows the database.
-        assert(result.holder !== "", `slot ${index} refused by the database has a holder`);
+        assert(result.holder !== "", () => `slot ${index} refused by the database has a holder`);
         this.schedule.correctHolder(index, result.holder);
         this.schedule.changes.publish({ index, holder: result.holder });
         return { kind: "notavailable", slot };
@@ -205,12 +207,12 @@ export class Booker {
         // Memory alone cannot check the limit here: with a shared database it may lag other instances.
         assert(
           this.rules.bookingsPerPatient > 0 && result.held >= this.rules.bookingsPerPatient,
-          `the database refused slot ${index} for a limit it has (${result.held} held)`,
+          () => `the database refused slot ${index} for a limit it has (${result.held} held)`,
         );
         this.schedule.release(index);
         return { kind: "limit", held: result.held };
       case "notyours":
-        assert(false, `a booking of slot ${index} is never answered notyours`);
+        assert(false, () => `a booking of slot ${index} is never answered notyours`);
     }
   }
 
@@ -222,12 +224,12 @@ export class Booker {
       this.followDatabase(change.from, change.patient, result.holder);
       return { kind: "notyours" };
     }
-    assert(result.kind !== "limit", "a move is never refused for the limit");
+    assert(result.kind !== "limit", () => "a move is never refused for the limit");
     const outcome = this.settleTake(change.to, result);
     if (outcome.kind !== "booked") return outcome as MoveOutcome;
     assert(
       this.schedule.holderOf(change.from) === change.patient,
-      `moved-from slot ${change.from} was held by ${change.patient}`,
+      () => `moved-from slot ${change.from} was held by ${change.patient}`,
     );
     this.schedule.release(change.from);
     this.schedule.changes.publish({ index: change.from, holder: undefined });
@@ -247,7 +249,7 @@ export class Booker {
 
   private endMove(patient: string): void {
     const left = (this.moving.get(patient) ?? 0) - 1;
-    assert(left >= 0, `${patient} had a move in flight`);
+    assert(left >= 0, () => `${patient} had a move in flight`);
     if (left === 0) this.moving.delete(patient);
     else this.moving.set(patient, left);
   }

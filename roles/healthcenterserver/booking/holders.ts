@@ -38,12 +38,12 @@ export class Holders {
   /** The position was free; now `patient` holds it (slot `index`). */
   take(position: number, index: number, patient: string): void {
     // Messages are built only when an invariant breaks: this runs once per booking restored at start-up.
-    if (this.ids[position] !== 0) assert(false, `slot ${index} is free before it is taken`);
+    if (this.ids[position] !== 0) assert(false, () => `slot ${index} is free before it is taken`);
     const n = this.patients.id(patient);
     this.ids[position] = n + 1;
     const held = this.held[n];
     if (held !== undefined && (Array.isArray(held) ? held.includes(index) : held.has(index)))
-      assert(false, `slot ${index} is held once by ${patient}`);
+      assert(false, () => `slot ${index} is held once by ${patient}`);
     if (held === undefined) this.held[n] = [index];
     else if (!Array.isArray(held)) held.add(index);
     else if (held.length < held_array_max) held.push(index);
@@ -54,7 +54,7 @@ export class Holders {
   /** The position is held; now it is free. Returns who held it. */
   free(position: number, index: number): string {
     const id = this.ids[position]!;
-    if (id === 0) assert(false, `slot ${index} is held before it is freed`);
+    if (id === 0) assert(false, () => `slot ${index} is held before it is freed`);
     const held = this.held[id - 1];
     let found = false;
     if (Array.isArray(held)) {
@@ -64,7 +64,7 @@ export class Holders {
     } else if (held) {
       found = held.delete(index);
     }
-    if (!found) assert(false, `slot ${index} was held by ${this.patients.list[id - 1]}`);
+    if (!found) assert(false, () => `slot ${index} was held by ${this.patients.list[id - 1]}`);
     if ((Array.isArray(held) ? held.length : held!.size) === 0) this.held[id - 1] = undefined;
     this.ids[position] = 0;
     this.total -= 1;

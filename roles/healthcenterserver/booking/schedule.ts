@@ -32,7 +32,7 @@ export class Schedule {
     const n = this.slots.length;
     for (let p = 0; p < n; p++) {
       if (this.slots.positionOf(this.slots.indexAt(p)) !== p)
-        assert(false, `slot index ${this.slots.indexAt(p)} appears once in the schedule`);
+        assert(false, () => `slot index ${this.slots.indexAt(p)} appears once in the schedule`);
     }
     this.holders = new Holders(n);
     this.blocks = new Array(Math.ceil(n / available_block_slots)).fill(undefined);
@@ -97,8 +97,8 @@ export class Schedule {
   /** Undoes a reservation whose commit failed: the slot must be held. */
   release(index: number): void {
     const position = this.slots.positionOf(index);
-    assert(position !== -1, `released slot ${index} is in the schedule`);
-    assert(!this.holders.isFree(position), `released slot ${index} was taken`);
+    assert(position !== -1, () => `released slot ${index} is in the schedule`);
+    assert(!this.holders.isFree(position), () => `released slot ${index} was taken`);
     this.holders.free(position, index);
     this.free += 1;
     this.changed(position);
@@ -108,7 +108,7 @@ export class Schedule {
   /** The database says another holder has this (taken) slot: another process won the race. */
   correctHolder(index: number, holder: string): void {
     const position = this.slots.positionOf(index);
-    assert(position !== -1 && !this.holders.isFree(position), `corrected slot ${index} is taken`);
+    assert(position !== -1 && !this.holders.isFree(position), () => `corrected slot ${index} is taken`);
     this.holders.free(position, index);
     this.holders.take(position, index, holder);
   }
@@ -197,11 +197,11 @@ export class Schedule {
   }
 
   private checkFreeCount(): void {
-    assert(this.free >= 0, "the free count is not negative");
-    assert(this.free <= this.slots.length, "the free count is at most the slot count");
+    assert(this.free >= 0, () => "the free count is not negative");
+    assert(this.free <= this.slots.length, () => "the free count is at most the slot count");
     assert(
       this.free + this.holders.heldTotal === this.slots.length,
-      "every slot is free or held by exactly one patient",
+      () => "every slot is free or held by exactly one patient",
     );
   }
 }

@@ -92,7 +92,7 @@ export class Connection {
 
   /** The session started work whose reply comes later: hold further lines until `replyDone`. */
   awaitReply(): void {
-    assert(this.state.kind === "reading", `a reply is awaited only while reading (state ${this.state.kind})`);
+    assert(this.state.kind === "reading", () => `a reply is awaited only while reading (state ${this.state.kind})`);
     this.state = { kind: "waiting", backlog: [] };
   }
 

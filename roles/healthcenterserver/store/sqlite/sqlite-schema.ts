@@ -25,7 +25,7 @@ const migrations: ((db: Database) => void)[] = [
 ];
 assert(
   migrations.length === database_schema_version,
-  "one migration for each schema version (append only; never edit one that shipped)",
+  () => "one migration for each schema version (append only; never edit one that shipped)",
 );
 
 type MasterRow = { type: string; name: string; sql: string | null };
