@@ -35,7 +35,8 @@ export function parseDuration(text: string, what: string, bounds: { min: number;
   const minutes = parts.reduce((sum, p) => sum + Number(p[1]) * unit_minutes[p[2]!]!, 0);
   if (minutes < bounds.min || minutes > bounds.max)
     throw new UsageError(
-      `${what} of ${formatDuration(minutes)} is out of range (${formatDuration(bounds.min)} to ${formatDuration(bounds.max)})`,
+      `${what} of ${formatDuration(minutes)} is out of range ` +
+        `(${formatDuration(bounds.min)} to ${formatDuration(bounds.max)})`,
       { hint: false },
     );
   return minutes;
