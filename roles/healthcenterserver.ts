@@ -23,7 +23,7 @@ import { HealthCenter } from "./healthcenterserver/network/listener.ts";
 import { PatientSessions } from "./healthcenterserver/session/patient-sessions.ts";
 import * as transcript from "./healthcenterserver/session/transcript.ts";
 import { StaffPage } from "./healthcenterserver/staff/staff-page.ts";
-import { openBookings } from "./healthcenterserver/store/open-store.ts";
+import { openAndRestore } from "./healthcenterserver/store/open-store.ts";
 
 export { options };
 
@@ -67,7 +67,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   onReloadSignal(() => onHangup());
   const { users, slots } = loadData(settings.data, settings.doctors);
   const schedule = new Schedule(slots);
-  const db = await openBookings(settings, schedule, log);
+  const { store, restored } = await openAndRestore(settings, schedule, log);
   warnAboutUsers(users, settings.data, log);
   const fatal = (err: unknown) => {
     log.error(`stopping: ${(err as Error)?.stack ?? err}`, { cause: "stopping" });
@@ -79,12 +79,11 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
       http: settings.http,
       token: settings.staffToken,
       schedule,
-      db: settings.dbPath,
-      databaseProblem: db.problem,
+      databaseProblem: () => store.problem(),
       log,
       patientSide: () => center,
     });
-  const booker = new Booker(schedule, db.committer, fatal, { bookingsPerPatient: settings.bookingsPerPatient });
+  const booker = new Booker(schedule, store, fatal, { bookingsPerPatient: settings.bookingsPerPatient });
   if (staff) booker.onCommitTimed = (seconds) => staff.metrics.commitSeconds.observe(seconds);
   const guard = connectionGuard(log, fatal);
   const sessions = new PatientSessions({
@@ -109,7 +108,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
     newHandler: (conn) => sessions.newHandler(conn),
     settle: () => booker.drain(),
   });
-  await db.attach((index) => booker.isPending(index));
+  await store.follow?.((index) => booker.isPending(index));
   await listening("TCP", settings.host, settings.port, () => center.start());
   onHangup = () => reloadData(settings.data, slots, log, (fresh) => sessions.replaceUsers(fresh));
   announce(
@@ -117,7 +116,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
     guards,
     log,
     center.port,
-    `${slots.length} slots, ${db.restored} booked in ${db.shownDb}, ${users.length} users`,
+    `${slots.length} slots, ${restored} booked in ${store.shown}, ${users.length} users`,
   );
   if (!log.plain) log.info(transcript.userListing(users), { event: "server.users", cause: "start-up" });
   if (staff) await startStaffPage(staff, settings.http!, log);
@@ -125,7 +124,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   return async () => {
     await center.stop();
     if (staff) await staff.stop();
-    await db.committer.close();
+    await store.close();
   };
 }
 

@@ -9,7 +9,7 @@ import {
   type CancelOutcome,
   type MoveOutcome,
 } from "../roles/healthcenterserver/booking/booker.ts";
-import type { Committer } from "../roles/healthcenterserver/store/sqlite/committer.ts";
+import type { Committer } from "../roles/healthcenterserver/store/appointment-store.ts";
 import { Schedule } from "../roles/healthcenterserver/booking/schedule.ts";
 import type { Change, ChangeResult } from "../roles/healthcenterserver/store/appointment-store.ts";
 

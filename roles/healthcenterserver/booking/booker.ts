@@ -7,9 +7,8 @@
 import { assert } from "../../../shared/assert.ts";
 import { database_batch_changes_max } from "../../../shared/limits.ts";
 import type { Slot } from "../../../shared/datafiles.ts";
-import type { Change, ChangeResult } from "../store/appointment-store.ts";
+import type { Change, ChangeResult, Committer } from "../store/appointment-store.ts";
 import { ChangesInFlight } from "./changes-in-flight.ts";
-import type { Committer } from "../store/sqlite/committer.ts";
 import type { Schedule } from "./schedule.ts";
 
 type Failed = { kind: "failed"; reason: string };

@@ -90,14 +90,8 @@ export class ServerMetrics implements SessionMetrics {
     );
   }
 
-  /** Set by a booking whose commit failed, cleared by one that was stored:
-   * /readyz reports it for databases it cannot probe. */
-  lastCommitFailed = false;
-
   booking(outcome: BookingMetricOutcome): void {
     this.bookings.inc(outcome);
-    if (outcome === "failed") this.lastCommitFailed = true;
-    else if (outcome === "booked") this.lastCommitFailed = false;
   }
 
   /** One request answered: `startedMs` is performance.now() when its line was read. */

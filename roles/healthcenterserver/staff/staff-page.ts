@@ -4,10 +4,9 @@
 import { UsageError } from "../../../shared/errors.ts";
 import { parsePortFlag } from "../../../shared/flags.ts";
 import type { Log } from "../../../shared/log.ts";
-import { parseDbTarget } from "../store/db-target.ts";
 import type { Schedule } from "../booking/schedule.ts";
 import { Grid } from "./grid.ts";
-import { DatabaseProbe, readiness } from "./health.ts";
+import { readiness } from "./health.ts";
 import { ServerMetrics } from "./server-metrics.ts";
 import { StaffAuth } from "./staff-auth.ts";
 import { StaffServer } from "./staff-server.ts";
@@ -21,10 +20,8 @@ export type StaffPageOptions = {
   http: { host: string; port: number };
   token: string | undefined;
   schedule: Schedule;
-  /** What --db names: a SQLite file is probed; another database is judged by its last commit. */
-  db: string;
-  /** Why a database the page cannot probe (PostgreSQL) is unusable now, as its store sees it. */
-  databaseProblem?: () => string | undefined;
+  /** Why the booking database cannot take a booking now, as its store sees it; undefined when it can. */
+  databaseProblem: () => string | undefined;
   log: Log;
   patientSide: () => PatientSide | undefined;
 };
@@ -38,7 +35,6 @@ export class StaffPage {
   readonly metrics: ServerMetrics;
   private server: StaffServer | undefined;
   private watchers: Watchers | undefined;
-  private probe: DatabaseProbe | undefined;
 
   constructor(private readonly options: StaffPageOptions) {
     this.metrics = new ServerMetrics({
@@ -58,14 +54,6 @@ export class StaffPage {
       (i) => schedule.position(i),
     );
     this.watchers = new Watchers(grid, schedule.changes);
-    const target = parseDbTarget(this.options.db);
-    const probe = target.kind === "sqlite" ? new DatabaseProbe(target.path) : undefined;
-    this.probe = probe;
-    const databaseProblem = probe
-      ? () => probe.problem()
-      : () =>
-          this.options.databaseProblem?.() ??
-          (this.metrics.lastCommitFailed ? "the last booking could not be committed to the database" : undefined);
     this.server = new StaffServer({
       ...this.options.http,
       grid,
@@ -73,7 +61,7 @@ export class StaffPage {
       auth: new StaffAuth(this.options.token),
       metrics: this.metrics,
       log,
-      readiness: () => readiness(this.options.patientSide()?.listening ?? false, databaseProblem),
+      readiness: () => readiness(this.options.patientSide()?.listening ?? false, this.options.databaseProblem),
     });
     this.server.start();
   }
@@ -84,7 +72,6 @@ export class StaffPage {
 
   async stop(): Promise<void> {
     await this.server?.stop();
-    this.probe?.close();
   }
 }
 

@@ -1,6 +1,7 @@
 // What the booking pipeline asks of a database. A store takes a batch of changes and answers one
-// result per change; store.ts (bun:sqlite) and pg-committer.ts (PostgreSQL) implement it, and any
-// other store must keep these rules:
+// result per change; SqliteStore (sqlite/sqlite-store.ts) and PgStore (postgres/pg-store.ts)
+// implement it, tests/store-conformance.test.ts runs the same cases against both, and any other
+// store must keep these rules:
 //
 // 1. One batch is one transaction: every change of it is stored, or none (the promise rejects).
 // 2. Changes apply in order: a later change sees what an earlier one of the same batch did.
@@ -13,6 +14,9 @@
 //            books `to` and frees `from`; it never changes how many the patient holds.
 // 5. bookingsPerPatient (0 = no limit) is given when the store is opened, and is checked inside
 //    the transaction, so processes sharing the database cannot pass it together.
+// 6. load() hands every stored booking to the schedule (the server calls it once, at start-up,
+//    before the first commit); a store closed and opened again loads exactly what its confirmed
+//    changes left.
 // Slot indexes are those of the schedule; the store does not check that they exist.
 
 export type Change =
@@ -29,13 +33,34 @@ export type ChangeResult =
   /** book: the patient holds `held` bookings, the limit or more. */
   | { kind: "limit"; held: number };
 
+/** Where load() puts the stored bookings: the schedule, declared here so the store does not depend on it. */
+export interface BookingSink {
+  /** Marks a free slot of the schedule taken; false for a slot it does not have (or that is not free). */
+  reserve(index: number, patient: string): boolean;
+}
+
+/** What load() found: bookings taken into the schedule, and those for slots the schedule does not have. */
+export type Loaded = { restored: number; unknown: number };
+
 export interface AppointmentStore {
-  /** Every stored booking: slot index -> patient. Read once at start-up. */
-  bookings(): Promise<Map<number, string>>;
+  /** How the log names it: the file's path, or `PostgreSQL at HOST:PORT/DB`. */
+  readonly shown: string;
+  /** Hands every stored booking to `into` (rule 6). */
+  load(into: BookingSink): Promise<Loaded>;
   /** Applies the batch in one durable transaction (rules above). Rejects, storing nothing, if it cannot. */
   commit(batch: readonly Change[]): Promise<ChangeResult[]>;
+  /** Why the store cannot take a booking now (for /readyz), or undefined when it can. */
+  problem(): string | undefined;
   /** After the last commit has settled. */
   close(): Promise<void>;
+  /**
+   * Only for a database other servers share: from now on the schedule follows their changes, leaving
+   * alone the slots for which `isPending` is true (this server's bookings not yet committed).
+   */
+  follow?(isPending: (index: number) => boolean): Promise<void>;
 }
+
+/** What the Booker needs of a store. */
+export type Committer = Pick<AppointmentStore, "commit" | "close">;
 
 export type StoreOptions = { bookingsPerPatient: number };

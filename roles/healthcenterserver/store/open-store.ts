@@ -1,15 +1,11 @@
-// Opens the booking database `--db` names: the SQLite file (default), or PostgreSQL for a
-// postgres:// URL (loaded only then), and restores every stored booking into the schedule.
-import { DataError } from "../../../shared/errors.ts";
+// Opens the booking store `--db` names: the SQLite file (default), or PostgreSQL for a postgres://
+// URL (its code loaded only then), and restores every stored booking into the schedule. Both stores
+// go the same way from here: AppointmentStore (appointment-store.ts).
 import type { Log } from "../../../shared/log.ts";
 import type { Schedule } from "../booking/schedule.ts";
+import type { AppointmentStore } from "./appointment-store.ts";
 import { parseDbTarget, readDbPassword } from "./db-target.ts";
-import { InProcessCommitter, type Committer } from "./sqlite/committer.ts";
-import { checkDatabasePath, claimDatabaseFile, FileIdentity } from "./sqlite/sqlite-file.ts";
-import { GuardedCommitter } from "./sqlite/sqlite-guard.ts";
-import { RestorableStore } from "./sqlite/sqlite-restore.ts";
-import { DatabaseProblem } from "./sqlite/sqlite-schema.ts";
-import { BookingStore } from "./sqlite/store.ts";
+import { SqliteStore } from "./sqlite/sqlite-store.ts";
 
 export type StoreSettings = {
   dbPath: string;
@@ -18,68 +14,30 @@ export type StoreSettings = {
   bookingsPerPatient: number;
 };
 
-export type OpenedBookings = {
-  committer: Committer;
-  restored: number;
-  shownDb: string;
-  /** Called once the Booker exists, before serving: a shared database starts following other instances. */
-  attach: (isPending: (index: number) => boolean) => Promise<void>;
-  /** For /readyz, where the staff page cannot probe the database itself: why it is not usable now. */
-  problem?: () => string | undefined;
-};
-
-/** The SQLite file (default), or PostgreSQL for a postgres:// URL. */
-export async function openBookings(settings: StoreSettings, schedule: Schedule, log: Log): Promise<OpenedBookings> {
+/** The store, opened; nothing is loaded yet. A shared store keeps `schedule` current with other servers. */
+export async function openStore(settings: StoreSettings, schedule: Schedule, log: Log): Promise<AppointmentStore> {
   const target = parseDbTarget(settings.dbPath);
-  if (target.kind === "sqlite") {
-    const store = openStore(target.path, settings.bookingsPerPatient);
-    const shared = claimDatabaseFile(target.path);
-    if (shared) log.warn(shared);
-    const restored = restoreBookings(store, schedule, target.path, log);
-    const file = new RestorableStore(store, target.path, () => openStore(target.path, settings.bookingsPerPatient));
-    const restore = () => file.restore();
-    const committer = new GuardedCommitter(new InProcessCommitter(file), FileIdentity.of(target.path), log, restore);
-    return { committer, restored, shownDb: target.path, attach: async () => {} };
-  }
+  const options = { bookingsPerPatient: settings.bookingsPerPatient };
+  if (target.kind === "sqlite") return SqliteStore.open(target.path, options, log);
   const { openPostgres } = await import("./postgres/pg-bookings.ts");
-  const pg = await openPostgres(
-    target,
-    readDbPassword(settings.dbPasswordFile),
-    settings.dbWaitMs,
-    schedule,
-    log,
-    settings.bookingsPerPatient,
-  );
-  const attach = async (isPending: (index: number) => boolean) => {
-    pg.mirror.attach(isPending);
-    await pg.mirror.listen();
-  };
-  return {
-    committer: pg.committer,
-    restored: pg.restored,
-    shownDb: `PostgreSQL at ${target.shown}`,
-    attach,
-    problem: () => pg.mirror.problem(),
-  };
+  const password = readDbPassword(settings.dbPasswordFile);
+  return openPostgres(target, password, settings.dbWaitMs, schedule, log, settings.bookingsPerPatient);
 }
 
-/** Marks every stored booking taken in the schedule; returns how many were restored. */
-function restoreBookings(store: BookingStore, schedule: Schedule, dbPath: string, log: Log): number {
-  let restored = 0;
-  store.forEachBooking((index, patient) => {
-    if (schedule.reserve(index, patient)) restored++;
-    else log.warn(`${dbPath} has a booking for slot ${index}, which is not in the schedule; left as it is`);
-  });
-  return restored;
-}
-
-/** Opens (creating if need be) and checks the database; a file that is not one is a bad data file. */
-function openStore(path: string, bookingsPerPatient: number): BookingStore {
+/** Opens the store and marks every stored booking taken in the schedule; says how many it restored. */
+export async function openAndRestore(
+  settings: StoreSettings,
+  schedule: Schedule,
+  log: Log,
+): Promise<{ store: AppointmentStore; restored: number }> {
+  const store = await openStore(settings, schedule, log);
   try {
-    checkDatabasePath(path);
-    return new BookingStore(path, { bookingsPerPatient });
+    const { restored, unknown } = await store.load(schedule);
+    if (unknown > 0)
+      log.warn(`${store.shown} has ${unknown} bookings for slots not in this server's schedule; left as they are`);
+    return { store, restored };
   } catch (err) {
-    if (err instanceof DatabaseProblem) throw new DataError(path, undefined, `${err.message}`);
-    throw new DataError(path, undefined, `cannot be used as the booking database (${(err as Error).message})`);
+    await store.close().catch(() => {});
+    throw err;
   }
 }

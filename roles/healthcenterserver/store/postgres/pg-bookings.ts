@@ -1,17 +1,16 @@
 // Opens the PostgreSQL booking store: connect (waiting a bounded time for a database that is not up
-// yet), migrate the schema, read every booking into the schedule, and wire the committer to the
-// mirror that keeps the schedule current with the other instances.
+// yet), migrate the schema, and wire the committer to the mirror that keeps the schedule current
+// with the other instances.
 import { SQL } from "bun";
 import { DataError, NetworkError } from "../../../../shared/errors.ts";
 import * as limits from "../../../../shared/limits.ts";
 import type { Log } from "../../../../shared/log.ts";
 import type { PostgresTarget } from "../db-target.ts";
 import { PgCommitter, withinTimeout } from "./pg-committer.ts";
+import { PgStore } from "./pg-store.ts";
 import { PgMirror } from "./pg-mirror.ts";
 import { migrate } from "./pg-schema.ts";
 import type { Schedule } from "../../booking/schedule.ts";
-
-export type PostgresBookings = { committer: PgCommitter; mirror: PgMirror; restored: number };
 
 /** Errors that say the database is not there (yet), as opposed to one that refuses us. */
 function isUnreachable(err: unknown): boolean {
@@ -30,7 +29,7 @@ export async function openPostgres(
   schedule: Schedule,
   log: Log,
   bookingsPerPatient = 0,
-): Promise<PostgresBookings> {
+): Promise<PgStore> {
   let onConnectionLost = () => {};
   const sql = new SQL({
     url: target.url,
@@ -53,9 +52,6 @@ export async function openPostgres(
   }
   const instance = crypto.randomUUID().slice(0, 13);
   const mirror = new PgMirror(sql, schedule, instance, target.shown, log);
-  const restored = await withinTimeout(mirror.load(), limits.database_commit_timeout_ms).catch((err: Error) => {
-    throw new NetworkError(`cannot read the bookings from PostgreSQL at ${target.shown}: ${err.message}`);
-  });
   onConnectionLost = () => mirror.connectionLost();
   const committer = new PgCommitter(
     sql,
@@ -67,7 +63,7 @@ export async function openPostgres(
     },
     bookingsPerPatient,
   );
-  return { committer, mirror, restored };
+  return new PgStore(target.shown, sql, committer, mirror);
 }
 
 async function untilMigrated(sql: SQL, shown: string, waitMs: number, log: Log): Promise<void> {

@@ -5,8 +5,7 @@
 // a per-patient limit send one statement per change, still all at once (pg-changes.ts).
 import type { SQL } from "bun";
 import { database_commit_timeout_ms, database_notify_bytes_max } from "../../../../shared/limits.ts";
-import type { Change, ChangeResult } from "../appointment-store.ts";
-import type { Committer } from "../sqlite/committer.ts";
+import type { Change, ChangeResult, Committer } from "../appointment-store.ts";
 import {
   changeStatements,
   decodeAnswers,
@@ -91,10 +90,16 @@ export class PgCommitter implements Committer {
     return decodeAnswers(batch, answers, skip, limit);
   }
 
-  /** Plain bookings without a limit: one insert for the whole batch, the holders read back, the notices. */
+  /**
+   * Plain bookings without a limit: one insert for the whole batch, the holders read back, the notices.
+   * A slot asked twice in one batch is inserted for its first booking only; the later ones find it
+   * taken, as they would one statement each (rule 2 of appointment-store.ts).
+   */
   private async commitBookings(batch: readonly Extract<Change, { kind: "book" }>[]): Promise<ChangeResult[]> {
-    const slots = batch.map((b) => b.index);
-    const patients = batch.map((b) => b.patient);
+    const first = new Map<number, string>();
+    for (const b of batch) if (!first.has(b.index)) first.set(b.index, b.patient);
+    const slots = [...first.keys()];
+    const patients = [...first.values()];
     const [, inserted, holders] = (await this.sql.begin((tx) => [
       slotLocks(tx, slots),
       tx`INSERT INTO bookings (slot, patient)
@@ -107,7 +112,7 @@ export class PgCommitter implements Committer {
     const holderOf = new Map(holders.map((r) => [r.slot, r.patient]));
     return batch.map(
       (b): ChangeResult =>
-        stored.has(b.index) ? { kind: "done" } : { kind: "taken", holder: holderOf.get(b.index) ?? unknown_holder },
+        stored.delete(b.index) ? { kind: "done" } : { kind: "taken", holder: holderOf.get(b.index) ?? unknown_holder },
     );
   }
 

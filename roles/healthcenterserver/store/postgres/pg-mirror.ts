@@ -61,10 +61,9 @@ export class PgMirror implements CommitWatcher {
     private readonly log: Log,
   ) {}
 
-  /** Reads every booking into the schedule (start-up, nothing pending yet); returns how many slots are taken. */
-  async load(): Promise<number> {
-    this.apply(undefined, (await this.sql`SELECT slot, patient FROM bookings`) as Row[]);
-    return this.schedule.slots.length - this.schedule.freeCount;
+  /** The store loaded every booking (start-up): bookings it found for slots not in the schedule were warned about. */
+  loaded(unknown: number): void {
+    if (unknown > 0) this.warnedUnknown = true;
   }
 
   /** From now on, slots this instance is booking are left alone by re-reads. */

@@ -13,9 +13,8 @@ import {
   database_lock_wait_ms_max,
 } from "../../../../shared/limits.ts";
 import type { Log } from "../../../../shared/log.ts";
-import type { Committer } from "./committer.ts";
 import type { FileIdentity } from "./sqlite-file.ts";
-import type { Change, ChangeResult } from "../appointment-store.ts";
+import type { Change, ChangeResult, Committer } from "../appointment-store.ts";
 
 export class DatabaseLocked extends Error {}
 export class DatabaseFileLost extends Error {}

@@ -15,6 +15,10 @@ export class RestorableStore {
     private readonly reopen: () => BookingStore,
   ) {}
 
+  forEachBooking(fn: (slot: number, patient: string) => void): void {
+    this.store.forEachBooking(fn);
+  }
+
   commit(batch: readonly Change[]): ChangeResult[] {
     return this.store.commit(batch);
   }

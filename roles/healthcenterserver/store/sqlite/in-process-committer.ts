@@ -5,10 +5,8 @@
 // stall other connections) and measured 15-20% slower on this machine's disk (fsync ~0.26 ms):
 // see docs/PERFORMANCE.md. The promise-shaped interface keeps that door open for slow disks,
 // and lets tests put a failing or misbehaving database behind the Booker.
-import type { AppointmentStore, Change, ChangeResult } from "../appointment-store.ts";
+import type { Change, ChangeResult, Committer } from "../appointment-store.ts";
 import type { BookingStore } from "./store.ts";
-
-export type Committer = Pick<AppointmentStore, "commit" | "close">;
 
 export class InProcessCommitter implements Committer {
   constructor(private readonly store: Pick<BookingStore, "commit" | "close">) {}

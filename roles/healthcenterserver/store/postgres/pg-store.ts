@@ -1,0 +1,65 @@
+// The PostgreSQL booking store behind the AppointmentStore interface: commits go through PgCommitter,
+// the schedule follows the other servers through PgMirror, and it says why it cannot take a booking
+// now (its reads fail, or its last commit did: the staff page cannot probe a database it shares).
+import type { SQL } from "bun";
+import { NetworkError } from "../../../../shared/errors.ts";
+import { database_commit_timeout_ms } from "../../../../shared/limits.ts";
+import type { AppointmentStore, BookingSink, Change, ChangeResult, Loaded } from "../appointment-store.ts";
+import { withinTimeout, type PgCommitter } from "./pg-committer.ts";
+import type { PgMirror } from "./pg-mirror.ts";
+
+export class PgStore implements AppointmentStore {
+  private lastCommitFailed = false;
+
+  constructor(
+    /** host:port/database */
+    private readonly where: string,
+    private readonly sql: SQL,
+    private readonly committer: PgCommitter,
+    private readonly mirror: PgMirror,
+  ) {}
+
+  get shown(): string {
+    return `PostgreSQL at ${this.where}`;
+  }
+
+  async load(into: BookingSink): Promise<Loaded> {
+    const read = this.sql`SELECT slot, patient FROM bookings`.execute() as Promise<{ slot: number; patient: string }[]>;
+    const rows = await withinTimeout(read, database_commit_timeout_ms).catch((err: Error) => {
+      throw new NetworkError(`cannot read the bookings from PostgreSQL at ${this.where}: ${err.message}`);
+    });
+    const loaded = { restored: 0, unknown: 0 };
+    for (const row of rows) {
+      if (into.reserve(row.slot, row.patient)) loaded.restored++;
+      else loaded.unknown++;
+    }
+    this.mirror.loaded(loaded.unknown);
+    return loaded;
+  }
+
+  async commit(batch: readonly Change[]): Promise<ChangeResult[]> {
+    try {
+      const results = await this.committer.commit(batch);
+      this.lastCommitFailed = false;
+      return results;
+    } catch (err) {
+      this.lastCommitFailed = true;
+      throw err;
+    }
+  }
+
+  problem(): string | undefined {
+    if (this.lastCommitFailed)
+      return this.mirror.problem() ?? "the last booking could not be committed to the database";
+    return this.mirror.problem();
+  }
+
+  async follow(isPending: (index: number) => boolean): Promise<void> {
+    this.mirror.attach(isPending);
+    await this.mirror.listen();
+  }
+
+  close(): Promise<void> {
+    return this.committer.close();
+  }
+}
