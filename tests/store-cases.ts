@@ -1,0 +1,316 @@
+// The cases every AppointmentStore must pass, one per rule of the contract in
+// roles/healthcenterserver/store/appointment-store.ts, run against each store by
+// tests/store-conformance.test.ts (as hono runs one case file over all its routers). To add a case,
+// append it to `store_cases`; a store that may differ on purpose declares it in that file's `skip`,
+// with the reason.
+import { expect } from "bun:test";
+import type {
+  AppointmentStore,
+  BookingSink,
+  Change,
+  ChangeResult,
+} from "../roles/healthcenterserver/store/appointment-store.ts";
+
+/** A store under test: `fresh` opens one on a new, empty database; `reopen` opens that database again. */
+export type StoreSubject = {
+  name: string;
+  fresh(options: { bookingsPerPatient: number }): Promise<Opened>;
+};
+export type Opened = { store: AppointmentStore; reopen(): Promise<AppointmentStore> };
+
+export type StoreCase = {
+  name: string;
+  /** The per-patient limit the store is opened with (0, no limit, unless given). */
+  bookingsPerPatient?: number;
+  run(t: CaseContext): Promise<void>;
+};
+
+export type CaseContext = {
+  store: AppointmentStore;
+  /** Commits one batch and returns its results. */
+  commit(...batch: Change[]): Promise<ChangeResult[]>;
+  /** What a fresh schedule of `slots` would hold after load(): slot -> patient. */
+  stored(slots?: number): Promise<Map<number, string>>;
+  /** Closes the store and opens its database again (a restart); later calls use the new one. */
+  restart(): Promise<void>;
+};
+
+export const book = (index: number, patient: string): Change => ({ kind: "book", index, patient });
+export const cancel = (index: number, patient: string): Change => ({ kind: "cancel", index, patient });
+export const move = (from: number, to: number, patient: string): Change => ({ kind: "move", from, to, patient });
+
+export const done: ChangeResult = { kind: "done" };
+export const taken = (holder: string): ChangeResult => ({ kind: "taken", holder });
+export const notyours = (holder: string): ChangeResult => ({ kind: "notyours", holder });
+export const limit = (held: number): ChangeResult => ({ kind: "limit", held });
+
+/** A schedule stand-in with slots 1..`slots`: takes what is free and in range, refuses the rest. */
+export function sink(slots: number): BookingSink & { held: Map<number, string> } {
+  const held = new Map<number, string>();
+  return {
+    held,
+    reserve(index, patient) {
+      if (index < 1 || index > slots || held.has(index)) return false;
+      held.set(index, patient);
+      return true;
+    },
+  };
+}
+
+const schedule_slots = 100;
+
+export const store_cases: StoreCase[] = [
+  {
+    name: "rule 4: a free slot is booked; a held one answers taken with its holder, and changes nothing",
+    async run(t) {
+      expect(await t.commit(book(1, "a"))).toEqual([done]);
+      expect(await t.commit(book(1, "b"))).toEqual([taken("a")]);
+      expect(await t.stored()).toEqual(new Map([[1, "a"]]));
+    },
+  },
+  {
+    name: "rule 3: one result per change, in the order of the batch",
+    async run(t) {
+      await t.commit(book(2, "b"));
+      const results = await t.commit(book(1, "a"), cancel(3, "a"), book(2, "a"), cancel(2, "b"), book(4, "c"));
+      expect(results).toEqual([done, notyours(""), taken("b"), done, done]);
+      expect(await t.stored()).toEqual(
+        new Map([
+          [1, "a"],
+          [4, "c"],
+        ]),
+      );
+    },
+  },
+  {
+    name: "rule 2: the same slot twice in one batch: the first booking wins, the second finds it taken",
+    async run(t) {
+      expect(await t.commit(book(5, "a"), book(5, "b"))).toEqual([done, taken("a")]);
+      expect(await t.commit(book(6, "a"), book(6, "a"))).toEqual([done, taken("a")]);
+      expect(await t.stored()).toEqual(
+        new Map([
+          [5, "a"],
+          [6, "a"],
+        ]),
+      );
+    },
+  },
+  {
+    name: "rule 2: the same slot twice in one batch under a limit (one statement per change)",
+    bookingsPerPatient: 3,
+    async run(t) {
+      expect(await t.commit(book(5, "a"), book(5, "b"))).toEqual([done, taken("a")]);
+      expect(await t.stored()).toEqual(new Map([[5, "a"]]));
+    },
+  },
+  {
+    name: "rule 2: a later change sees an earlier one: book, cancel, book again by another",
+    async run(t) {
+      expect(await t.commit(book(1, "a"), cancel(1, "a"), book(1, "b"), cancel(1, "a"))).toEqual([
+        done,
+        done,
+        done,
+        notyours("b"),
+      ]);
+      expect(await t.stored()).toEqual(new Map([[1, "b"]]));
+    },
+  },
+  {
+    name: "a large batch of distinct bookings is all stored (group commit)",
+    async run(t) {
+      const batch = Array.from({ length: 60 }, (_, i) => book(i + 1, `p${i % 7}`));
+      expect(await t.commit(...batch)).toEqual(batch.map(() => done));
+      expect((await t.stored()).size).toBe(60);
+    },
+  },
+  {
+    name: "cancel: only the holder's own booking; a free slot and another's answer notyours with the holder",
+    async run(t) {
+      await t.commit(book(1, "a"));
+      expect(await t.commit(cancel(2, "a"), cancel(1, "b"))).toEqual([notyours(""), notyours("a")]);
+      expect(await t.commit(cancel(1, "a"), cancel(1, "a"))).toEqual([done, notyours("")]);
+      expect(await t.stored()).toEqual(new Map());
+    },
+  },
+  {
+    name: "move: books the target and frees the source in one change",
+    async run(t) {
+      await t.commit(book(1, "a"));
+      expect(await t.commit(move(1, 2, "a"))).toEqual([done]);
+      expect(await t.stored()).toEqual(new Map([[2, "a"]]));
+      expect(await t.commit(book(1, "b"))).toEqual([done]);
+    },
+  },
+  {
+    name: "move: a source not the patient's answers notyours with its holder; a held target answers taken",
+    async run(t) {
+      await t.commit(book(1, "a"), book(2, "b"));
+      expect(await t.commit(move(3, 4, "a"), move(2, 4, "a"), move(1, 2, "a"))).toEqual([
+        notyours(""),
+        notyours("b"),
+        taken("b"),
+      ]);
+      expect(await t.stored()).toEqual(
+        new Map([
+          [1, "a"],
+          [2, "b"],
+        ]),
+      );
+    },
+  },
+  {
+    name: "move: onto the slot the patient already holds answers taken by themselves and changes nothing",
+    async run(t) {
+      await t.commit(book(1, "a"));
+      expect(await t.commit(move(1, 1, "a"))).toEqual([taken("a")]);
+      expect(await t.stored()).toEqual(new Map([[1, "a"]]));
+    },
+  },
+  {
+    name: "move: chained in one batch, and two moves to one target (the first wins)",
+    async run(t) {
+      expect(await t.commit(book(1, "a"), move(1, 2, "a"), move(2, 3, "a"), book(5, "b"))).toEqual([
+        done,
+        done,
+        done,
+        done,
+      ]);
+      expect(await t.commit(move(3, 9, "a"), move(5, 9, "b"), cancel(3, "a"))).toEqual([
+        done,
+        taken("a"),
+        notyours(""),
+      ]);
+      expect(await t.stored()).toEqual(
+        new Map([
+          [5, "b"],
+          [9, "a"],
+        ]),
+      );
+    },
+  },
+  {
+    name: "move after a cancel of its source in the same batch answers notyours",
+    async run(t) {
+      await t.commit(book(1, "a"));
+      expect(await t.commit(cancel(1, "a"), move(1, 2, "a"))).toEqual([done, notyours("")]);
+      expect(await t.stored()).toEqual(new Map());
+    },
+  },
+  {
+    name: "rule 5: the per-patient limit refuses a booking past it with the count held; others are not affected",
+    bookingsPerPatient: 2,
+    async run(t) {
+      expect(await t.commit(book(1, "a"), book(2, "a"), book(3, "a"), book(4, "b"))).toEqual([
+        done,
+        done,
+        limit(2),
+        done,
+      ]);
+      expect(await t.commit(book(3, "a"))).toEqual([limit(2)]);
+      expect(await t.commit(cancel(1, "a"), book(3, "a"), book(5, "a"))).toEqual([done, done, limit(2)]);
+      expect([...(await t.stored()).entries()].sort((x, y) => x[0] - y[0])).toEqual([
+        [2, "a"],
+        [3, "a"],
+        [4, "b"],
+      ]);
+    },
+  },
+  {
+    name: "rule 5: the limit is checked before the slot: a taken slot past the limit answers limit",
+    bookingsPerPatient: 1,
+    async run(t) {
+      await t.commit(book(1, "b"));
+      expect(await t.commit(book(2, "a"), book(1, "a"), book(2, "a"))).toEqual([done, limit(1), limit(1)]);
+    },
+  },
+  {
+    name: "rule 4: a move at the limit is allowed (it never changes how many the patient holds)",
+    bookingsPerPatient: 2,
+    async run(t) {
+      await t.commit(book(1, "a"), book(2, "a"));
+      expect(await t.commit(move(1, 3, "a"), move(2, 4, "a"))).toEqual([done, done]);
+      expect(await t.commit(book(5, "a"))).toEqual([limit(2)]);
+      expect(await t.stored()).toEqual(
+        new Map([
+          [3, "a"],
+          [4, "a"],
+        ]),
+      );
+    },
+  },
+  {
+    name: "rule 5: no limit (0) lets one patient book many",
+    async run(t) {
+      const batch = Array.from({ length: 12 }, (_, i) => book(i + 1, "a"));
+      expect(await t.commit(...batch)).toEqual(batch.map(() => done));
+      expect(await t.commit(book(20, "a"), cancel(1, "a"), book(21, "a"))).toEqual([done, done, done]);
+    },
+  },
+  {
+    name: "rule 6: closed and opened again, the store loads exactly what was confirmed, and still enforces it",
+    bookingsPerPatient: 2,
+    async run(t) {
+      await t.commit(book(1, "a"), book(2, "b"), book(3, "c"));
+      await t.commit(cancel(2, "b"), move(3, 4, "c"), book(5, "a"));
+      const before = await t.stored();
+      await t.restart();
+      expect(await t.stored()).toEqual(before);
+      expect(before).toEqual(
+        new Map([
+          [1, "a"],
+          [4, "c"],
+          [5, "a"],
+        ]),
+      );
+      expect(await t.commit(book(4, "b"), book(6, "a"), book(2, "b"))).toEqual([taken("c"), limit(2), done]);
+    },
+  },
+  {
+    name: "rule 6: load counts bookings for slots the schedule does not have, and leaves them stored",
+    async run(t) {
+      await t.commit(book(1, "a"), book(schedule_slots + 5, "b"), book(2, "c"));
+      const into = sink(schedule_slots);
+      expect(await t.store.load(into)).toEqual({ restored: 2, unknown: 1 });
+      expect(await t.stored(schedule_slots + 10)).toEqual(
+        new Map([
+          [1, "a"],
+          [2, "c"],
+          [schedule_slots + 5, "b"],
+        ]),
+      );
+    },
+  },
+  {
+    name: "problem(): a store that just opened and committed takes bookings",
+    async run(t) {
+      await t.commit(book(1, "a"));
+      expect(t.store.problem()).toBeUndefined();
+    },
+  },
+];
+
+/** Runs one case on a fresh database of the subject, closing whatever it opened. */
+export async function runCase(subject: StoreSubject, c: StoreCase): Promise<void> {
+  const opened = await subject.fresh({ bookingsPerPatient: c.bookingsPerPatient ?? 0 });
+  let store = opened.store;
+  const t: CaseContext = {
+    get store() {
+      return store;
+    },
+    commit: (...batch) => store.commit(batch),
+    async stored(slots = schedule_slots) {
+      const into = sink(slots);
+      await store.load(into);
+      return into.held;
+    },
+    async restart() {
+      await store.close();
+      store = await opened.reopen();
+    },
+  };
+  try {
+    await c.run(t);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,74 @@
+// One suite, every store: the cases of tests/store-cases.ts (the contract in
+// roles/healthcenterserver/store/appointment-store.ts) run against the SQLite store on a file and
+// against the PostgreSQL store on a real, throwaway PostgreSQL (tests/pg-helpers.ts). A store that
+// may differ from the contract on purpose lists the case here, with why; none does today.
+import { afterAll, beforeAll, describe, test } from "bun:test";
+import { openSync } from "node:fs";
+import { join } from "node:path";
+import { parseSlots } from "../shared/datafiles.ts";
+import { embedded } from "../shared/fixtures.ts";
+import { Log } from "../shared/log.ts";
+import { Schedule } from "../roles/healthcenterserver/booking/schedule.ts";
+import { openStore } from "../roles/healthcenterserver/store/open-store.ts";
+import { tempDir } from "./helpers.ts";
+import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
+import { runCase, store_cases, type StoreSubject } from "./store-cases.ts";
+
+type Skip = { reason: string; cases: string[] };
+
+const tmp = tempDir();
+// Warnings (a reopened SQLite file is one this process already claimed) go nowhere.
+const devNull = openSync("/dev/null", "w");
+const log = new Log({ quiet: true, fd: devNull, errFd: devNull });
+const schedule = () => new Schedule(parseSlots("availabilities.txt", embedded["availabilities.txt"]!));
+
+/** Registers every case for one store, as hono's runTest does for a router. */
+function runStoreCases(subject: () => StoreSubject, skip: Skip[] = [], when = true): void {
+  const skipped = new Map(skip.flatMap((s) => s.cases.map((c) => [c, s.reason] as const)));
+  for (const c of store_cases) {
+    const run = when && !skipped.has(c.name) ? test : test.skip;
+    run(c.name, () => runCase(subject(), c), 30_000);
+  }
+}
+
+let files = 0;
+const sqlite: StoreSubject = {
+  name: "SQLite",
+  async fresh({ bookingsPerPatient }) {
+    const path = join(tmp.dir, `store-${++files}.db`);
+    const settings = { dbPath: path, dbPasswordFile: undefined, dbWaitMs: 0, bookingsPerPatient };
+    return {
+      store: await openStore(settings, schedule(), log),
+      reopen: () => openStore(settings, schedule(), log),
+    };
+  },
+};
+
+const found = postgresBin();
+const pgMissing = "missing" in found ? found.missing : undefined;
+if (pgMissing) console.warn(`skipping the PostgreSQL store cases: ${pgMissing}`);
+let pg: Postgres | undefined;
+let databases = 0;
+const postgres: StoreSubject = {
+  name: "PostgreSQL",
+  async fresh({ bookingsPerPatient }) {
+    const name = `conformance_${++databases}`;
+    pg!.createDatabase(name);
+    const settings = { dbPath: pg!.url(name), dbPasswordFile: pg!.passwordFile, dbWaitMs: 0, bookingsPerPatient };
+    return {
+      store: await openStore(settings, schedule(), log),
+      reopen: () => openStore(settings, schedule(), log),
+    };
+  },
+};
+
+beforeAll(() => {
+  if ("bin" in found) pg = startPostgres(found.bin);
+}, 60_000);
+afterAll(() => {
+  pg?.stop();
+  tmp.cleanup();
+});
+
+describe("SQLite store", () => runStoreCases(() => sqlite));
+describe("PostgreSQL store", () => runStoreCases(() => postgres, [], pgMissing === undefined));
