@@ -16,6 +16,7 @@ import { doctorQuotes } from "./doctor-quotes.ts";
 import { writeBigData } from "./scale-data.ts";
 import { availableAllFree, scaleRow, scales } from "./scale.ts";
 import { staffPageCost } from "./staff-page.ts";
+import { calendarGeneration } from "./calendar.ts";
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +31,7 @@ const { values } = parseArgs({
 /** --baseline DIST: an earlier build's binaries (scripts/build.ts
  * --outdir DIST), measured beside this one in compare, scale and idle. */
 const baseline = values.baseline ? resolve(values.baseline) : undefined;
-/** --only read-mostly,mixed,naive,soak,booking,postgres,available,staff-page,doctor,startup,compare,scale,idle
+/** --only read-mostly,mixed,naive,soak,booking,postgres,available,staff-page,doctor,startup,calendar,compare,scale,idle
  * runs just those parts. */
 const only = values.only ? new Set(values.only.split(",")) : undefined;
 const wanted = (part: string) => !only || only.has(part);
@@ -67,6 +68,7 @@ async function main() {
   const { booked, stored } = await bookingScenarios(cLoadgenAlways);
   await doctorScenarios();
   await startupScenario();
+  if (wanted("calendar")) await calendarGeneration();
   await scaleScenarios(cLoadgenAlways);
   writeResults(booked, stored, { loadGenerator: cLoadgen ? "bench/loadgen.c" : "bench/loadgen.ts", seconds });
 }

@@ -216,3 +216,11 @@ describe("order and ranges", () => {
     expect(() => generateSlots([rule()], [], london, "2000-01-01", "2030-01-01")).toThrow(/more than/);
   });
 });
+
+test("a zone whose offset had seconds (Africa/Monrovia, -00:44:30 until 1972) still lists slots in time order", () => {
+  const rules = [rule({ doctor: "doc2" }), rule({ id: 2, start: "09:05", end: "09:35" })];
+  const slots = generateSlots(rules, [], "Africa/Monrovia", "1971-06-01", "1971-06-02");
+  expect(slots.length).toBe(12);
+  expect(slots[0]!.startMs).toBe(Date.parse("1971-06-01T09:44:30Z"));
+  expect(slots.every((s, i) => i === 0 || slots[i - 1]!.startMs <= s.startMs)).toBe(true);
+});

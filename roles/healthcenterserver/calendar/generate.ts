@@ -9,8 +9,8 @@
 // would run past the window's end or into the next slot (only possible across a spring-forward
 // gap) is not offered. A window that is not a whole number of slots offers only the whole ones.
 import { calendar_generate_days_max } from "../../../shared/limits.ts";
-import { boundOf, type DayClock, dayClock, epochDayOf, instantOf, isPlainDay, minute_ms } from "./day-clock.ts";
-import { compileExceptions, compileRules, type DayPlan, planDoctor } from "./plan.ts";
+import { boundOf, type DayClock, dayClock, day_ms, epochDayOf, instantOf, isPlainDay, minute_ms } from "./day-clock.ts";
+import { compileExceptions, compileRules, type DayPlan, planDoctor, type Window } from "./plan.ts";
 import type { DatedSlot, Exception, LocalDate, Rule } from "./types.ts";
 
 /**
@@ -31,114 +31,105 @@ export function generateSlots(
     throw new Error(`generateSlots: ${fromDate} to ${toDate} is more than ${calendar_generate_days_max} days`);
   const doctors = compileRules(rules, compileExceptions(exceptions));
   const out: DatedSlot[] = [];
+  const day: DatedSlot[] = [];
   for (let epochDay = firstDay; epochDay <= lastDay; epochDay++) {
     const clock = dayClock(zone, epochDay);
-    const dayStart = out.length;
+    day.length = 0;
     for (const doctor of doctors) {
       const plan = planDoctor(doctor, clock);
-      if (plan !== null) emitDay(out, doctor.name, plan, clock);
+      if (plan !== null) emitDay(day, doctor.name, plan, clock);
     }
-    sortTail(out, dayStart);
+    appendInOrder(out, day, epochDay);
   }
   return out;
 }
 
-/** Doctors were emitted in doctorOrder, so a stable sort by start alone leaves equal starts in doctor order. */
-function sortTail(out: DatedSlot[], from: number): void {
-  if (out.length - from < 2) return;
-  const tail = out.splice(from).sort((a, b) => a.startMs - b.startMs);
-  for (const slot of tail) out.push(slot);
+/** Minutes a day's slot starts may spread over, from 16 hours before its 00:00 UTC reading (the widest offset). */
+const day_buckets = (24 + 2 * 16) * 60;
+const bucketCounts = new Int32Array(day_buckets + 1);
+let byRank = new Int32Array(1024);
+
+/**
+ * Appends a day's slots sorted by start. Doctors were emitted in doctorOrder, so a stable sort by
+ * start alone leaves equal starts in doctor order: a counting sort on the start minute does that in
+ * one pass (a day's starts are whole minutes apart in one zone; anything else falls back to sort).
+ */
+function appendInOrder(out: DatedSlot[], day: DatedSlot[], epochDay: number): void {
+  const baseMs = epochDay * day_ms - 16 * 3_600_000;
+  bucketCounts.fill(0);
+  for (const slot of day) {
+    const b = (slot.startMs - baseMs) / minute_ms;
+    if (!Number.isInteger(b) || b < 0 || b >= day_buckets) {
+      for (const s of day.slice().sort((x, y) => x.startMs - y.startMs)) out.push(s);
+      return;
+    }
+    bucketCounts[b + 1]!++;
+  }
+  for (let b = 1; b <= day_buckets; b++) bucketCounts[b]! += bucketCounts[b - 1]!;
+  if (byRank.length < day.length) byRank = new Int32Array(day.length * 2);
+  for (let i = 0; i < day.length; i++) byRank[bucketCounts[(day[i]!.startMs - baseMs) / minute_ms]!++] = i;
+  for (let r = 0; r < day.length; r++) out.push(day[byRank[r]!]!);
 }
 
 /** One doctor's slots on one day: the rules' windows, less away ranges, plus openings that fit. */
-function emitDay(out: DatedSlot[], doctor: string, plan: DayPlan, clock: DayClock): void {
-  const starts: number[] = [];
-  const lengths: number[] = [];
-  for (const w of plan.windows) cutWindow(clock, w.startMin, w.endMin, w.minutes, starts, lengths);
-  if (plan.away.length > 0) removeAway(clock, plan.away, starts, lengths);
-  if (plan.openings.length > 0) addOpenings(clock, plan.openings, starts, lengths);
-  for (let i = 0; i < starts.length; i++) out.push({ doctor, startMs: starts[i]!, minutes: lengths[i]! });
+function emitDay(day: DatedSlot[], doctor: string, plan: DayPlan, clock: DayClock): void {
+  if (plan.away.length === 0 && plan.openings.length === 0) {
+    const first = day.length;
+    for (const w of plan.windows) cutWindow(clock, doctor, w, day, first);
+    return;
+  }
+  let mine: DatedSlot[] = [];
+  for (const w of plan.windows) cutWindow(clock, doctor, w, mine, 0);
+  if (plan.away.length > 0) mine = removeAway(clock, plan.away, mine);
+  if (plan.openings.length > 0) mine = addOpenings(clock, doctor, plan.openings, mine);
+  for (const slot of mine) day.push(slot);
 }
 
-/** Appends a window's slots, in time order, never overlapping one already there. */
-function cutWindow(
-  clock: DayClock,
-  startMin: number,
-  endMin: number,
-  minutes: number,
-  starts: number[],
-  lengths: number[],
-): void {
+const endOf = (slot: DatedSlot) => slot.startMs + slot.minutes * minute_ms;
+
+/** Appends a window's slots to list (whose own slots begin at `first`), in time order, none overlapping one already there. */
+function cutWindow(clock: DayClock, doctor: string, w: Window, list: DatedSlot[], first: number): void {
+  const { startMin, endMin, minutes } = w;
   const lengthMs = minutes * minute_ms;
+  const notBefore = list.length > first ? endOf(list[list.length - 1]!) : Number.NEGATIVE_INFINITY;
   if (isPlainDay(clock)) {
     const base = instantOf(clock, startMin);
-    const notBefore = starts.length === 0 ? Number.NEGATIVE_INFINITY : starts.at(-1)! + lengths.at(-1)! * minute_ms;
     for (let m = startMin; m + minutes <= endMin; m += minutes) {
-      const t = base + (m - startMin) * minute_ms;
-      if (t < notBefore) continue;
-      starts.push(t);
-      lengths.push(minutes);
+      const startMs = base + (m - startMin) * minute_ms;
+      if (startMs >= notBefore) list.push({ doctor, startMs, minutes });
     }
     return;
   }
   const endMs = boundOf(clock, endMin);
-  const candidates: number[] = [];
+  const starts: number[] = [];
   for (let m = startMin; m + minutes <= endMin; m += minutes) {
     const t = instantOf(clock, m);
-    if (!Number.isNaN(t)) candidates.push(t);
+    if (!Number.isNaN(t)) starts.push(t);
   }
-  for (let i = 0; i < candidates.length; i++) {
-    const t = candidates[i]!;
-    const next = i + 1 < candidates.length ? candidates[i + 1]! : endMs;
-    const last = starts.length === 0 ? Number.NEGATIVE_INFINITY : starts.at(-1)! + lengths.at(-1)! * minute_ms;
+  let last = notBefore;
+  for (let i = 0; i < starts.length; i++) {
+    const t = starts[i]!;
+    const next = i + 1 < starts.length ? starts[i + 1]! : endMs;
     if (t + lengthMs > next || t + lengthMs > endMs || t < last) continue;
-    starts.push(t);
-    lengths.push(minutes);
+    list.push({ doctor, startMs: t, minutes });
+    last = t + lengthMs;
   }
 }
 
 function removeAway(
   clock: DayClock,
   away: readonly { fromMin: number; toMin: number }[],
-  starts: number[],
-  lengths: number[],
-): void {
+  slots: DatedSlot[],
+): DatedSlot[] {
   const ranges = away.map((a) => [boundOf(clock, a.fromMin), boundOf(clock, a.toMin)] as const);
-  let kept = 0;
-  for (let i = 0; i < starts.length; i++) {
-    const s = starts[i]!;
-    const e = s + lengths[i]! * minute_ms;
-    if (ranges.some(([from, to]) => s < to && e > from)) continue;
-    starts[kept] = s;
-    lengths[kept] = lengths[i]!;
-    kept++;
-  }
-  starts.length = kept;
-  lengths.length = kept;
+  return slots.filter((s) => !ranges.some(([from, to]) => s.startMs < to && endOf(s) > from));
 }
 
 /** An opening's slots join the day's where they overlap none of them (a rule's slot wins). */
-function addOpenings(
-  clock: DayClock,
-  openings: readonly { startMin: number; endMin: number; minutes: number }[],
-  starts: number[],
-  lengths: number[],
-): void {
-  const extraStarts: number[] = [];
-  const extraLengths: number[] = [];
-  for (const o of openings) cutWindow(clock, o.startMin, o.endMin, o.minutes, extraStarts, extraLengths);
-  const merged: [number, number][] = starts.map((s, i) => [s, lengths[i]!]);
-  for (let i = 0; i < extraStarts.length; i++) {
-    const s = extraStarts[i]!;
-    const e = s + extraLengths[i]! * minute_ms;
-    if (merged.some(([ms, len]) => s < ms + len * minute_ms && e > ms)) continue;
-    merged.push([s, extraLengths[i]!]);
-  }
-  merged.sort((a, b) => a[0] - b[0]);
-  starts.length = 0;
-  lengths.length = 0;
-  for (const [s, len] of merged) {
-    starts.push(s);
-    lengths.push(len);
-  }
+function addOpenings(clock: DayClock, doctor: string, openings: readonly Window[], slots: DatedSlot[]): DatedSlot[] {
+  const extra: DatedSlot[] = [];
+  for (const o of openings) cutWindow(clock, doctor, o, extra, 0);
+  const merged = slots.slice();
+  for (const e of extra) if (!merged.some((s) => e.startMs < endOf(s) && endOf(e) > s.startMs)) merged.push(e);
+  return merged.sort((a, b) => a.startMs - b.startMs);
 }
