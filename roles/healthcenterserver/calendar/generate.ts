@@ -87,7 +87,7 @@ function emitDay(day: DatedSlot[], doctor: string, plan: DayPlan, clock: DayCloc
 
 const endOf = (slot: DatedSlot) => slot.startMs + slot.minutes * minute_ms;
 
-/** Appends a window's slots to list (whose own slots begin at `first`), in time order, none overlapping one already there. */
+/** Appends a window's slots to list (the doctor's begin at `first`), in time order, none overlapping one there. */
 function cutWindow(clock: DayClock, doctor: string, w: Window, list: DatedSlot[], first: number): void {
   const { startMin, endMin, minutes } = w;
   const lengthMs = minutes * minute_ms;
