@@ -10,16 +10,16 @@ import {
 } from "../../../shared/protocol.ts";
 import type { CancelOutcome, MoveOutcome } from "../booking/booker.ts";
 import type { Connection } from "../network/connection.ts";
-import type { SessionServices } from "./session.ts";
+import type { AnswerLater, SessionServices } from "./services.ts";
 
 export type SlotsQuery = { day?: string; doctor?: string; after: number; limit: number };
 
 export class AppointmentRequests {
-  /** `replied`: a reply that waited for a commit has been queued (the session's bookkeeping). */
+  /** `answerLater`: the session's way to answer a request that waits for a commit. */
   constructor(
     private readonly conn: Connection,
     private readonly services: SessionServices,
-    private readonly replied: () => void,
+    private readonly answerLater: AnswerLater,
   ) {}
 
   slots(user: string, query: SlotsQuery): void {
@@ -35,13 +35,7 @@ export class AppointmentRequests {
   mine(user: string): void {
     const settled = this.services.booker.settled(user);
     if (!settled) return this.sendMine(user);
-    this.conn.awaitReply();
-    settled.then(() =>
-      this.services.guard(this.conn, () => {
-        this.sendMine(user);
-        this.replied();
-      }),
-    );
+    settled.then(this.answerLater(() => this.sendMine(user)));
   }
 
   private sendMine(user: string): void {
@@ -58,12 +52,10 @@ export class AppointmentRequests {
       event: "cancel.received",
       cause: "cancellations",
     });
-    this.conn.awaitReply();
-    this.services.booker.cancel(index, user, (outcome) =>
-      this.services.guard(this.conn, () => {
-        this.onCancelCommitted(user, index, outcome);
-        this.replied();
-      }),
+    this.services.booker.cancel(
+      index,
+      user,
+      this.answerLater((outcome: CancelOutcome) => this.onCancelCommitted(user, index, outcome)),
     );
   }
 
@@ -72,12 +64,11 @@ export class AppointmentRequests {
       event: "move.received",
       cause: "moves",
     });
-    this.conn.awaitReply();
-    this.services.booker.move(from, to, user, (outcome) =>
-      this.services.guard(this.conn, () => {
-        this.onMoveCommitted(user, from, to, outcome);
-        this.replied();
-      }),
+    this.services.booker.move(
+      from,
+      to,
+      user,
+      this.answerLater((outcome: MoveOutcome) => this.onMoveCommitted(user, from, to, outcome)),
     );
   }
 

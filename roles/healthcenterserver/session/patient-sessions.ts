@@ -2,7 +2,8 @@
 // accepted connection. The entry builds it (with the Booker) and hands `newHandler` to the listener.
 import type { User } from "../../../shared/datafiles.ts";
 import type { Connection, LineHandler } from "../network/connection.ts";
-import { Session, type SessionServices } from "./session.ts";
+import type { SessionServices } from "./services.ts";
+import { Session } from "./session.ts";
 import * as transcript from "./transcript.ts";
 
 export type PatientSessionsOptions = Omit<SessionServices, "userListing"> & {

@@ -1,40 +1,41 @@
 // One patient's session: what each request line means, and the reply it gets. Callbacks are named
 // after what they answer (onLoginChecked, onSelectionCommitted). The connection moves the bytes.
 import { connection_errors_max, login_failures_per_connection_max } from "../../../shared/limits.ts";
-import type { Fields, Log } from "../../../shared/log.ts";
+import type { Fields } from "../../../shared/log.ts";
 import {
   encoded_reply,
   formatError,
   formatLimitReached,
   formatSelectionReply,
   parseRequest,
+  type Request,
   type SelectionReply,
 } from "../../../shared/protocol.ts";
 import { AppointmentRequests } from "./appointment-requests.ts";
-import type { AuthResult, Authenticator } from "../login/auth.ts";
-import type { Booker, BookingOutcome } from "../booking/booker.ts";
+import type { AuthResult } from "../login/auth.ts";
+import type { BookingOutcome } from "../booking/booker.ts";
 import type { Connection, LineHandler } from "../network/connection.ts";
-import type { DoctorLocation } from "../../../shared/endpoints.ts";
-import type { Schedule } from "../booking/schedule.ts";
-import type { SessionMetrics } from "./session-metrics.ts";
+import type { AnswerLater, SessionServices } from "./services.ts";
 import * as transcript from "./transcript.ts";
 
-/** What every session of one server shares. */
-export type SessionServices = {
-  auth: Authenticator;
-  booker: Booker;
-  schedule: Schedule;
-  /** Where a doctor really is, when the operator said so; patients are sent there. */
-  doctors: Map<string, DoctorLocation>;
-  log: Log;
-  /** The masked user database, as the seed logs it on each login (on a terminal);
-   * empty when printed once at start-up. */
-  userListing: string;
-  /** Counts for /metrics (only with --http). */
-  metrics?: SessionMetrics;
-  /** Runs a callback that arrives later (a hash check, a commit) with the same guard as socket events. */
-  guard: (c: Connection, fn: () => void) => void;
-};
+/** Which requests need a logged-in patient: one table, so a new command must say. */
+const login_needed = {
+  available: true,
+  selection: true,
+  slots: true,
+  mine: true,
+  cancel: true,
+  reschedule: true,
+  authenticate: false,
+  ping: false,
+  bad: false,
+} as const satisfies Record<Request["kind"], boolean>;
+
+type LoginNeeded = typeof login_needed;
+type LoggedInKind = { [K in keyof LoginNeeded]: LoginNeeded[K] extends true ? K : never }[keyof LoginNeeded];
+type LoggedInRequest = Extract<Request, { kind: LoggedInKind }>;
+
+const needsLogin = (r: Request): r is LoggedInRequest => login_needed[r.kind];
 
 export class Session implements LineHandler {
   private user: string | undefined;
@@ -51,7 +52,7 @@ export class Session implements LineHandler {
 
   /** Made on first use: most sessions (the classic protocol) never need it. */
   private get appointments(): AppointmentRequests {
-    return (this.appointmentRequests ??= new AppointmentRequests(this.conn, this.services, () => this.replied()));
+    return (this.appointmentRequests ??= new AppointmentRequests(this.conn, this.services, this.answerLater));
   }
 
   onLine(line: string): void {
@@ -62,39 +63,47 @@ export class Session implements LineHandler {
     if (metrics && this.conn.state.kind !== "waiting") metrics.requestDone(this.request.kind, this.request.startedMs);
   }
 
-  /** A reply that waited (a hash check, a commit) has been queued. */
-  private replied(): void {
-    this.services.metrics?.requestDone(this.request.kind, this.request.startedMs);
-    this.conn.replyDone();
-  }
+  /** See AnswerLater: the connection holds later lines until the answer is queued. */
+  private readonly answerLater: AnswerLater = (answer) => {
+    this.conn.awaitReply();
+    return (value) =>
+      this.services.guard(this.conn, () => {
+        answer(value);
+        this.services.metrics?.requestDone(this.request.kind, this.request.startedMs);
+        this.conn.replyDone();
+      });
+  };
 
-  private dispatch(request: ReturnType<typeof parseRequest>): void {
+  private dispatch(request: Request): void {
+    if (needsLogin(request)) {
+      if (this.user === undefined) return this.protocolError("authenticate first");
+      return this.dispatchLoggedIn(this.user, request);
+    }
     switch (request.kind) {
       case "bad":
         return this.protocolError(request.reason);
       case "authenticate":
         if (this.user !== undefined) return this.protocolError("already authenticated");
         return this.authenticate(request.user, request.password);
-      case "available":
-        if (this.user === undefined) return this.protocolError("authenticate first");
-        return this.available(this.user);
-      case "selection":
-        if (this.user === undefined) return this.protocolError("authenticate first");
-        return this.selection(this.user, request.index);
       case "ping":
         return this.conn.send(encoded_reply.pong);
+    }
+  }
+
+  private dispatchLoggedIn(user: string, request: LoggedInRequest): void {
+    switch (request.kind) {
+      case "available":
+        return this.available(user);
+      case "selection":
+        return this.selection(user, request.index);
       case "slots":
-        if (this.user === undefined) return this.protocolError("authenticate first");
-        return this.appointments.slots(this.user, request);
+        return this.appointments.slots(user, request);
       case "mine":
-        if (this.user === undefined) return this.protocolError("authenticate first");
-        return this.appointments.mine(this.user);
+        return this.appointments.mine(user);
       case "cancel":
-        if (this.user === undefined) return this.protocolError("authenticate first");
-        return this.appointments.cancel(this.user, request.index);
+        return this.appointments.cancel(user, request.index);
       case "reschedule":
-        if (this.user === undefined) return this.protocolError("authenticate first");
-        return this.appointments.reschedule(this.user, request.from, request.to);
+        return this.appointments.reschedule(user, request.from, request.to);
     }
   }
 
@@ -117,13 +126,7 @@ export class Session implements LineHandler {
     if (userListing) log.info(userListing, { event: "login.users", cause: "logins" });
     const result = auth.check(user, password, this.conn.address, Date.now());
     if (typeof result === "string") return this.onLoginChecked(user, result);
-    this.conn.awaitReply();
-    result.then((checked) =>
-      this.services.guard(this.conn, () => {
-        this.onLoginChecked(user, checked);
-        this.replied();
-      }),
-    );
+    result.then(this.answerLater((checked: AuthResult) => this.onLoginChecked(user, checked)));
   }
 
   private onLoginChecked(user: string, result: AuthResult): void {
@@ -176,12 +179,10 @@ export class Session implements LineHandler {
         cause: "selections",
         fields: { user, index },
       });
-    this.conn.awaitReply();
-    this.services.booker.book(index, user, (outcome) =>
-      this.services.guard(this.conn, () => {
-        this.onSelectionCommitted(user, index, outcome);
-        this.replied();
-      }),
+    this.services.booker.book(
+      index,
+      user,
+      this.answerLater((outcome: BookingOutcome) => this.onSelectionCommitted(user, index, outcome)),
     );
   }
 
