@@ -46,7 +46,8 @@ export async function main(argv: string[]): Promise<number> {
   if (values.version) return printHelp(version);
 
   const settings = readSettings(values, loadConfig(values.config));
-  if (checkOnly) return (await import("./healthcenterserver/commands/check-command.ts")).runCheck(settings);
+  if (settings.http) await checkListenHost("--http", settings.http.host);
+  if (checkOnly) return (await import("./healthcenterserver/commands/check-command.ts")).runCheck(settings, values);
   await checkListenHost("--host", settings.host);
   const guards = readGuardSettings(values, settings.connectionsMax);
   const log = new Log({ quiet: values.quiet ?? false, format: guards.logFormat });

@@ -2,11 +2,12 @@
 // patient: logs in to the health center, books a slot, and asks the doctor for the cost.
 import pc from "picocolors";
 import { describeFailure, runMain, printHelp } from "../shared/cli.ts";
-import { loadConfig } from "../shared/config.ts";
+import { loadConfig, type Config } from "../shared/config.ts";
 import { checkDataDir, describeDataDir, hasFile, patientNames } from "../shared/datadir.ts";
+import { readTlsCa } from "../shared/tls-files.ts";
 import { checkHostFlag } from "../shared/endpoints.ts";
 import { unknownMessage } from "../shared/suggest.ts";
-import { parseCountFlag, parseFlags, parseHostPort, readFlagFile, version, type Options } from "../shared/flags.ts";
+import { parseCountFlag, parseFlags, parseHostPort, version, type Options } from "../shared/flags.ts";
 import { helpText } from "../shared/help.ts";
 import { default_server_port } from "../shared/limits.ts";
 import { readCredentials, readInsurance } from "./patient/identity.ts";
@@ -67,6 +68,14 @@ Examples:
 
 type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
 
+/** --tls, --ca FILE, or tls_ca in the deployment file's [server] (TLS, trusting that file). */
+function patientTls(values: Flags, config: Config): { ca?: string } | undefined {
+  if (values.ca) return { ca: readTlsCa({ label: "--ca", path: values.ca }) };
+  if (config.server.tlsCa)
+    return { ca: readTlsCa({ label: "tls_ca in the deployment file", path: config.server.tlsCa }) };
+  return values.tls ? {} : undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, options, 1);
   if (values.help || positionals[0] === "help") return printHelp(usage);
@@ -91,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const insurance = readInsurance(values, data, name);
   const credentials = await readCredentials(values, data, name, interactive, input);
-  const tls = values.tls || values.ca ? { ca: values.ca ? readFlagFile("--ca", values.ca) : undefined } : undefined;
+  const tls = patientTls(values, config);
 
   const plan: PatientPlan = {
     credentials,

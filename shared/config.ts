@@ -10,6 +10,9 @@
 //   db_password_file = "pgpass"    # the PostgreSQL password's file (never in the URL)
 //   http = "127.0.0.1:21080"       # the staff page, /metrics and health checks (default: off)
 //   staff_token_file = "staff.token"  # who may see patients' names on the page (optional)
+//   tls_cert = "server.crt"        # the server speaks TLS with this certificate and key (both, or neither)
+//   tls_key = "server.key"
+//   tls_ca = "server.crt"          # patients connect with TLS and trust this CA (or self-signed certificate)
 //   [doctors.doc1]
 //   host = "192.0.2.2"             # where patients reach doc1; the server tells them
 //   port = 41000
@@ -33,6 +36,9 @@ export type Config = {
     dbPasswordFile?: string;
     http?: string;
     staffTokenFile?: string;
+    tlsCert?: string;
+    tlsKey?: string;
+    tlsCa?: string;
   };
   doctors: Map<string, DoctorLocation>;
 };
@@ -67,7 +73,8 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
   if (top.data !== undefined) config.data = resolve(base, asString(top.data, "data", problem));
   if (top.server !== undefined) {
     const s = asTable(top.server, "[server]", problem);
-    allowOnly(s, ["host", "listen", "port", "db", "db_password_file", "http", "staff_token_file"], "[server]", problem);
+    const keys = ["host", "listen", "port", "db", "db_password_file", "http", "staff_token_file"];
+    allowOnly(s, [...keys, "tls_cert", "tls_key", "tls_ca"], "[server]", problem);
     if (s.host !== undefined) config.server.host = asHost(s.host, "server.host", problem);
     if (s.listen !== undefined) config.server.listen = asHost(s.listen, "server.listen", problem);
     if (s.port !== undefined) config.server.port = asPort(s.port, "server.port", problem);
@@ -77,6 +84,12 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
     if (s.http !== undefined) config.server.http = asString(s.http, "server.http", problem);
     if (s.staff_token_file !== undefined)
       config.server.staffTokenFile = resolve(base, asString(s.staff_token_file, "server.staff_token_file", problem));
+    for (const [key, field] of [
+      ["tls_cert", "tlsCert"],
+      ["tls_key", "tlsKey"],
+      ["tls_ca", "tlsCa"],
+    ] as const)
+      if (s[key] !== undefined) config.server[field] = resolve(base, asString(s[key], `server.${key}`, problem));
   }
   if (top.doctors !== undefined) {
     for (const [name, value] of Object.entries(asTable(top.doctors, "[doctors]", problem))) {

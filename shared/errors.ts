@@ -58,3 +58,33 @@ export class Cancelled extends AppError {
     super(message);
   }
 }
+
+/** Why a file operation failed, in words: EACCES names the user the program runs as (the usual surprise). */
+export function fileProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "EACCES" || code === "EPERM") return `permission denied for ${currentUser()} (${code})`;
+  const words: Record<string, string> = {
+    ENOENT: "no such file or directory",
+    ENOTDIR: "a part of the path is a file, not a directory",
+    EEXIST: "already exists",
+    EROFS: "read-only file system",
+    ENOSPC: "no space left on the device",
+    EISDIR: "is a directory",
+  };
+  return code === undefined ? String((err as Error)?.message ?? err) : `${words[code] ?? "failed"} (${code})`;
+}
+
+/** "user appointments (uid 998)", or the uid alone where it has no name. */
+export function currentUser(): string {
+  const uid = process.getuid?.();
+  if (uid === undefined) return "this user";
+  let name: string | undefined;
+  try {
+    const { readFileSync } = require("node:fs") as typeof import("node:fs");
+    const line = readFileSync("/etc/passwd", "utf8")
+      .split("\n")
+      .find((l) => l.split(":")[2] === String(uid));
+    name = line?.split(":")[0];
+  } catch {}
+  return name ? `user ${name} (uid ${uid})` : `uid ${uid}`;
+}

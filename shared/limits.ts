@@ -217,8 +217,26 @@ check(
   login_failures_per_connection_max <= login_failures_per_user_max,
   "a connection is closed before its user is throttled",
 );
-check(write_queue_bytes_max <= queued_bytes_max, "one connection's full queue fits the global cap");
-check(line_timeout_ms <= login_timeout_ms, "a login line has time to finish before the login deadline");
+/** The settings an operator's flags change that the relations below tie together. */
+export type OperatorSettings = { queuedBytesMax: number; lineTimeoutMs: number; loginTimeoutMs: number };
+/** Relations between them, checked here for the defaults and at start-up for the flags (which they name). */
+export const operator_relations: { holds: (s: OperatorSettings) => boolean; what: string; flags: string[] }[] = [
+  {
+    holds: (s) => write_queue_bytes_max <= s.queuedBytesMax,
+    what: `one connection's full reply queue (${write_queue_bytes_max / 1024 / 1024} MiB) fits the global cap`,
+    flags: ["--max-queued-mb"],
+  },
+  {
+    holds: (s) => s.lineTimeoutMs <= s.loginTimeoutMs,
+    what: "a login line has time to finish before the login deadline",
+    flags: ["--line-timeout", "--login-timeout"],
+  },
+];
+for (const r of operator_relations)
+  check(
+    r.holds({ queuedBytesMax: queued_bytes_max, lineTimeoutMs: line_timeout_ms, loginTimeoutMs: login_timeout_ms }),
+    r.what,
+  );
 check(sweep_interval_ms_min <= sweep_interval_ms_max, "sweep interval bounds are ordered");
 check(database_retry_ms_min <= database_retry_ms_max, "database retry bounds are ordered");
 check(

@@ -86,6 +86,8 @@ describe("connections cannot be held hostage", () => {
         "10",
         "--login-timeout",
         "1",
+        "--line-timeout",
+        "1",
       ]);
       const tlsLogin = async (): Promise<string> => {
         let text = "";
@@ -283,7 +285,7 @@ describe("memory is bounded in total", () => {
     await writeDataDir(dir, 0, {
       "availabilities.txt": Array.from({ length: 4000 }, (_, i) => `${i + 1} ${day} ${time} doc1 41000\n`).join(""),
     });
-    const server = await startServer(["--db", join(dir, "b.db"), "--data", dir, "--max-queued-mb", "1", "--quiet"]);
+    const server = await startServer(["--db", join(dir, "b.db"), "--data", dir, "--max-queued-mb", "8", "--quiet"]);
     const sockets: Socket[] = [];
     try {
       const reader = await login(server.port, "patient2", "password222");
@@ -300,7 +302,7 @@ describe("memory is bounded in total", () => {
         sockets.push(s);
       }
       await server.stdout.waitFor(
-        /Dropping 127\.0\.0\.1:\d+: the server holds more than 1048576 bytes of unread replies; this reader is the slowest/,
+        /Dropping 127\.0\.0\.1:\d+: the server holds more than 8388608 bytes of unread replies; this reader is the slowest/,
       );
       for (let i = 0; i < 5; i++) expect((await reader.available()).length).toBe(4000);
       const dropped = await Promise.all(sockets.map((s) => closed(s, 100)));

@@ -3,7 +3,8 @@ import type { Config } from "../../../shared/config.ts";
 import { checkDataDir, type DataDir } from "../../../shared/datadir.ts";
 import { checkHostFlag, parseDoctorFlag, type DoctorLocation } from "../../../shared/endpoints.ts";
 import { UsageError } from "../../../shared/errors.ts";
-import { parseCountFlag, parseFlags, parsePortFlag, readFlagFile } from "../../../shared/flags.ts";
+import { parseCountFlag, parseFlags, parsePortFlag } from "../../../shared/flags.ts";
+import { readTlsPair } from "../../../shared/tls-files.ts";
 import * as limits from "../../../shared/limits.ts";
 import { parseHttpAddress } from "../staff/staff-page.ts";
 import { readStaffToken } from "../staff/staff-auth.ts";
@@ -52,7 +53,7 @@ export function readSettings(values: Flags, config: Config): Settings {
       limits.bookings_per_patient,
       0,
     ),
-    tls: readTls(values["tls-cert"], values["tls-key"]),
+    tls: readTls(values, config),
     doctors,
     ...readStaffSettings(values.http ?? config.server.http, values["staff-token-file"] ?? config.server.staffTokenFile),
   };
@@ -70,8 +71,18 @@ function readStaffSettings(
   };
 }
 
-function readTls(certPath: string | undefined, keyPath: string | undefined): { cert: string; key: string } | undefined {
-  if (certPath === undefined && keyPath === undefined) return undefined;
-  if (certPath === undefined || keyPath === undefined) throw new UsageError("--tls-cert and --tls-key go together");
-  return { cert: readFlagFile("--tls-cert", certPath), key: readFlagFile("--tls-key", keyPath) };
+/** Flags over the deployment file; read and matched now, so a bad pair never reaches a connection. */
+function readTls(values: Flags, config: Config): { cert: string; key: string } | undefined {
+  const from = (flag: string, key: string, flagValue: string | undefined, fileValue: string | undefined) =>
+    flagValue !== undefined
+      ? { label: flag, path: flagValue }
+      : fileValue !== undefined
+        ? { label: `${key} in the deployment file`, path: fileValue }
+        : undefined;
+  const cert = from("--tls-cert", "tls_cert", values["tls-cert"], config.server.tlsCert);
+  const key = from("--tls-key", "tls_key", values["tls-key"], config.server.tlsKey);
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined)
+    throw new UsageError("--tls-cert and --tls-key (tls_cert and tls_key in [server]) go together");
+  return readTlsPair(cert, key);
 }

@@ -9,6 +9,8 @@ import { checkListenHost } from "../../../shared/endpoints.ts";
 import { parseDbTarget } from "../store/db-target.ts";
 import type { DoctorLocation } from "../../../shared/endpoints.ts";
 import { loadData } from "../cli/server-data.ts";
+import type { SlotTable } from "../../../shared/slot-table.ts";
+import { readGuardTimings } from "../cli/guard-settings.ts";
 import { checkDatabasePath } from "../store/sqlite/sqlite-file.ts";
 import { DatabaseProblem, inspectSchema } from "../store/sqlite/sqlite-schema.ts";
 
@@ -24,8 +26,12 @@ export type CheckedSettings = {
 };
 
 /** Prints what was checked, one line each; throws the first problem. */
-export async function runCheck(settings: CheckedSettings): Promise<number> {
+export async function runCheck(
+  settings: CheckedSettings,
+  flags: Parameters<typeof readGuardTimings>[0],
+): Promise<number> {
   await checkListenHost("--host", settings.host);
+  readGuardTimings(flags);
   const { users, slots } = loadData(settings.data, settings.doctors);
   console.log(
     `ok: data in ${describeDataDir(settings.data)}: ${users.length} users, ${slots.length} slots, ` +
@@ -41,6 +47,7 @@ export async function runCheck(settings: CheckedSettings): Promise<number> {
     `ok: would listen on ${settings.host}:${settings.port}` +
       (settings.tls ? " with TLS (certificate and key read)" : ""),
   );
+  checkDoctors(settings.doctors, slots);
   console.log(`ok: ${checkDatabase(settings.dbPath, new Set(slots.map((s) => s.index)))}`);
   if (settings.http) {
     const who = settings.staffToken ? "names for staff with the token" : "free/booked only (no --staff-token-file)";
@@ -49,6 +56,26 @@ export async function runCheck(settings: CheckedSettings): Promise<number> {
     console.log("ok: staff page off (no --http)");
   }
   return 0;
+}
+
+/**
+ * Where patients are sent for each doctor. Once the deployment file (or --doctor) places some
+ * doctor on a host, one it does not place would send patients to their own 127.0.0.1: a warning.
+ */
+function checkDoctors(doctors: Map<string, DoctorLocation>, slots: SlotTable): void {
+  const placed = [...doctors.values()].some((d) => d.host !== undefined);
+  const ports = new Map<string, number>();
+  slots.forEach((s) => ports.has(s.doctor) || ports.set(s.doctor, s.port));
+  for (const [name, slotPort] of ports) {
+    const where = doctors.get(name);
+    const port = where?.port ?? slotPort;
+    if (where?.host !== undefined) console.log(`ok: patients reach ${name} at ${where.host}:${port}`);
+    else if (placed)
+      console.error(
+        `warning: ${name} has no [doctors.${name}] host in the deployment file (nor --doctor ${name}=HOST:PORT), ` +
+          `so patients are sent to 127.0.0.1:${port}, their own machine`,
+      );
+  }
 }
 
 /** What the database would be at start-up, read only. */

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { formatUsers, parseUsers, type User } from "../../../shared/datafiles.ts";
 import { embedded } from "../../../shared/fixtures.ts";
 import { parseFlags, type Options } from "../../../shared/flags.ts";
-import { exit_code, UsageError } from "../../../shared/errors.ts";
+import { exit_code, fileProblem, UsageError } from "../../../shared/errors.ts";
 import { readNewPassword } from "./users-command.ts";
 
 const options = {
@@ -40,7 +40,7 @@ export async function runInitCommand(argv: string[]): Promise<number> {
   const dir = resolve(target);
   if (existsSync(dir) && !statSync(dir).isDirectory())
     throw new UsageError(`${dir} is a file, not a directory; init changed nothing`);
-  if (existsSync(dir) && readdirSync(dir).length > 0) {
+  if (existsSync(dir) && entriesOf(dir) > 0) {
     throw new UsageError(
       `${dir} already exists and is not empty; init writes only a new directory and changed nothing`,
     );
@@ -79,11 +79,23 @@ function generatedPassword(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(12))).toString("base64url");
 }
 
+function entriesOf(dir: string): number {
+  try {
+    return readdirSync(dir).length;
+  } catch (err) {
+    throw new UsageError(`cannot read ${dir}: ${fileProblem(err)}; init changed nothing`, { hint: false });
+  }
+}
+
 /** Writes every file in a sibling temporary directory, then renames it into place: all or nothing. */
 function writeAll(dir: string, files: Record<string, string>): void {
-  mkdirSync(dirname(dir), { recursive: true });
   const temp = `${dir}.init-${process.pid}`;
-  mkdirSync(temp, { mode: 0o700 });
+  try {
+    mkdirSync(dirname(dir), { recursive: true });
+    mkdirSync(temp, { mode: 0o700 });
+  } catch (err) {
+    throw new UsageError(`cannot write ${dir}: ${fileProblem(err)}; init changed nothing`, { hint: false });
+  }
   try {
     for (const [name, text] of Object.entries(files))
       writeFileSync(join(temp, name), text, { mode: name === "users.txt" ? 0o600 : 0o644 });
@@ -91,6 +103,6 @@ function writeAll(dir: string, files: Record<string, string>): void {
     renameSync(temp, dir);
   } catch (err) {
     rmSync(temp, { recursive: true, force: true });
-    throw err;
+    throw new UsageError(`cannot write ${dir}: ${fileProblem(err)}; init changed nothing`, { hint: false });
   }
 }

@@ -12,7 +12,16 @@ export function tlsOnAccept<D>(
   return {
     open(raw) {
       // The TLS socket's own `open` comes after the handshake; the connection counts from now.
-      onOpen(raw.upgradeTLS<D>({ tls, socket: handlers })[1]);
+      // The pair was read and matched at start-up; should the upgrade still fail, this one
+      // connection is closed and the process goes on serving the others.
+      let upgraded: Socket<D>;
+      try {
+        upgraded = raw.upgradeTLS<D>({ tls, socket: handlers })[1];
+      } catch {
+        raw.terminate();
+        return;
+      }
+      onOpen(upgraded);
     },
     data() {},
   };
