@@ -11,6 +11,7 @@
 // while the read was on the wire (its snapshot may predate the commit) keeps its local state; the
 // next read settles it (a passed-over slot is read again once this instance's change settles).
 import type { SQL } from "bun";
+import { assert } from "../../../../shared/assert.ts";
 import { NetworkError } from "../../../../shared/errors.ts";
 import {
   database_commit_timeout_ms,
@@ -172,6 +173,11 @@ export class PgMirror implements CommitWatcher {
   }
 
   private async read(): Promise<void> {
+    assert(!this.reading, () => "one read of the bookings at a time");
+    // A slot passed over is read again when this instance's change of it settles: so it must still be in one.
+    for (const s of this.skipped) {
+      assert(this.isPending(s) || this.inCommit.has(s), () => `skipped slot ${s} is still being changed here`);
+    }
     this.reading = true;
     const all = this.wantAll;
     const slots = all ? undefined : [...this.wanted];
