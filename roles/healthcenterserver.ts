@@ -27,7 +27,7 @@ import { openAndRestore } from "./healthcenterserver/store/open-store.ts";
 
 export { options };
 
-const commands = ["init", "users", "check", "help"];
+const commands = ["init", "users", "staff", "check", "help"];
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "help") return printHelp(usage);
@@ -36,6 +36,10 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "users") {
     const { runUsersCommand } = await import("./healthcenterserver/commands/users-command.ts");
     return runUsersCommand(argv.slice(1));
+  }
+  if (argv[0] === "staff") {
+    const { runStaffCommand } = await import("./healthcenterserver/commands/staff-command.ts");
+    return runStaffCommand(argv.slice(1));
   }
   const checkOnly = argv[0] === "check";
   if (argv[0] !== undefined && !argv[0].startsWith("-") && !checkOnly) {

@@ -82,6 +82,7 @@ export const usage = helpText({
     "healthcenterserver init DIR                      write a new data directory to edit (users get argon2id hashes)",
     "healthcenterserver users add <name> --data DIR   add or change a user, stored as an argon2id hash",
     "healthcenterserver users convert --data DIR      hash every plaintext password in DIR/users.txt",
+    "healthcenterserver staff add NAME --role ROLE --data DIR   a staff account (front-desk, doctor, admin, auditor)",
     "healthcenterserver check [options]               " +
       "validate the config, data files, token and database; start nothing",
   ],

@@ -1,0 +1,100 @@
+// The audit trail's tamper evidence: each record carries a SHA-256 of its own content and of the
+// record before it, so changing, deleting, inserting or reordering a stored record breaks the chain
+// at that record. Pure: the store reads and appends rows; this module only hashes and checks.
+
+/** Who did what, when, from where and why. Before/after are JSON texts (or "" when there is none). */
+export type AuditContent = {
+  /** UTC epoch milliseconds. */
+  atMs: number;
+  /** A patient's or staff member's name, or "operator" for the command line. */
+  actor: string;
+  /** "patient", a staff role ("front-desk", "doctor", "admin", "auditor", "viewer") or "operator". */
+  role: string;
+  /** "tcp", "staff-page" or "cli". */
+  via: string;
+  /** The peer's address, or "" where there is none (the command line). */
+  address: string;
+  /** What happened: "booking.booked", "booking.cancelled", "staff.signin.failed", ... */
+  action: string;
+  /** What it happened to: an appointment, a staff account, a rule. */
+  subject: string;
+  before: string;
+  after: string;
+  reason: string;
+};
+
+export type AuditRecord = AuditContent & { seq: number; prevHash: string; hash: string };
+
+/** The hash before the first record (and after an archive, the checkpoint's last hash). */
+export const genesis_hash = "0".repeat(64);
+
+const fields: readonly (keyof AuditContent)[] = [
+  "atMs",
+  "actor",
+  "role",
+  "via",
+  "address",
+  "action",
+  "subject",
+  "before",
+  "after",
+  "reason",
+];
+
+/**
+ * One unambiguous text per record: JSON of the fields in a fixed order, so no choice of
+ * separators inside a field can make two different records hash alike.
+ */
+export function canonical(seq: number, prevHash: string, content: AuditContent): string {
+  return JSON.stringify([seq, prevHash, ...fields.map((f) => content[f])]);
+}
+
+export function hashOf(seq: number, prevHash: string, content: AuditContent): string {
+  return new Bun.CryptoHasher("sha256").update(canonical(seq, prevHash, content)).digest("hex");
+}
+
+/** The record that follows `last` (undefined: the first of the chain, or the first after a checkpoint). */
+export function nextRecord(last: { seq: number; hash: string } | undefined, content: AuditContent): AuditRecord {
+  const seq = last ? last.seq + 1 : 1;
+  const prevHash = last ? last.hash : genesis_hash;
+  return { ...content, seq, prevHash, hash: hashOf(seq, prevHash, content) };
+}
+
+export type Broken = { seq: number; why: string };
+
+/**
+ * Checks records in the order they are stored, from a starting point (the genesis, or an archive's
+ * checkpoint). Returns the first record that does not match, or undefined when the chain holds.
+ */
+export class ChainVerifier {
+  private expectedSeq: number;
+  private prevHash: string;
+  count = 0;
+
+  constructor(start: { seq: number; hash: string } = { seq: 0, hash: genesis_hash }) {
+    this.expectedSeq = start.seq + 1;
+    this.prevHash = start.hash;
+  }
+
+  check(record: AuditRecord): Broken | undefined {
+    const seq = record.seq;
+    if (seq !== this.expectedSeq) {
+      const why =
+        seq > this.expectedSeq
+          ? `records ${this.expectedSeq}..${seq - 1} are missing`
+          : `out of order (expected record ${this.expectedSeq})`;
+      return { seq, why };
+    }
+    if (record.prevHash !== this.prevHash) return { seq, why: "does not follow the record before it" };
+    if (hashOf(seq, record.prevHash, record) !== record.hash) return { seq, why: "its content was changed" };
+    this.expectedSeq = seq + 1;
+    this.prevHash = record.hash;
+    this.count++;
+    return undefined;
+  }
+
+  /** Where the next record must continue from. */
+  get last(): { seq: number; hash: string } {
+    return { seq: this.expectedSeq - 1, hash: this.prevHash };
+  }
+}

@@ -1,0 +1,104 @@
+// `healthcenterserver staff ...`: staff accounts in staff.txt beside users.txt (argon2id, like patients).
+import { chownSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkDataDir } from "../../../shared/datadir.ts";
+import { exit_code, UsageError } from "../../../shared/errors.ts";
+import { type Options, parseFlags } from "../../../shared/flags.ts";
+import { unknownMessage } from "../../../shared/suggest.ts";
+import {
+  checkRole,
+  checkStaffName,
+  formatStaff,
+  parseStaff,
+  type StaffAccount,
+  staff_roles,
+} from "../staff/accounts.ts";
+import { readNewPassword } from "./users-command.ts";
+
+const usage = `Usage:
+  healthcenterserver staff add NAME --role ROLE [--doctor DOC] --data DIR
+                                       add a staff account; the password is asked for (terminal)
+                                       or read as one line (piped)
+  healthcenterserver staff passwd NAME --data DIR      set a new password
+  healthcenterserver staff remove NAME --data DIR      remove the account
+  healthcenterserver staff list --data DIR             names and roles
+Roles: ${staff_roles.join(", ")} (a doctor account names its doctor: --doctor doc1).`;
+
+const options = {
+  data: { type: "string", value: "DIR", help: "the data directory whose staff.txt is changed" },
+  role: { type: "string", value: "ROLE", help: staff_roles.join(", ") },
+  doctor: { type: "string", value: "DOC", help: "for --role doctor: whose schedule (doc1, ...)" },
+} as const satisfies Options;
+
+const verbs = ["add", "passwd", "remove", "list"];
+
+export async function runStaffCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, options, 2);
+  if (values.help || positionals[0] === "help") {
+    console.log(usage);
+    return exit_code.done;
+  }
+  const [verb, rawName] = positionals;
+  if (verb === undefined || !verbs.includes(verb)) {
+    throw new UsageError(
+      verb === undefined
+        ? `which staff command? ${verbs.join(", ")}\n${usage}`
+        : unknownMessage("staff command", verb, verbs),
+    );
+  }
+  if (!values.data) throw new UsageError("staff commands change a staff.txt on disk: give --data DIR");
+  checkDataDir({ dir: values.data });
+  const file = join(values.data, "staff.txt");
+  const accounts = existsSync(file) ? parseStaff(file, readFileSync(file, "utf8")) : [];
+  if (verb === "list") {
+    for (const a of accounts) console.log(`${a.name}\t${a.role}${a.doctor ? `\t${a.doctor}` : ""}`);
+    return exit_code.done;
+  }
+  const name = checkStaffName(rawName);
+  const at = accounts.findIndex((a) => a.name === name);
+  if (verb === "remove") {
+    if (at === -1)
+      throw new UsageError(
+        unknownMessage(
+          "staff member",
+          name,
+          accounts.map((a) => a.name),
+        ),
+      );
+    accounts.splice(at, 1);
+    save(file, accounts);
+    console.log(`Removed ${name} from ${file} (${accounts.length} staff accounts).`);
+    return exit_code.done;
+  }
+  if (verb === "passwd" && at === -1)
+    throw new UsageError(
+      unknownMessage(
+        "staff member",
+        name,
+        accounts.map((a) => a.name),
+      ),
+    );
+  const account = verb === "add" ? newAccount(name, values.role, values.doctor) : accounts[at]!;
+  if (verb === "add" && at !== -1) throw new UsageError(`${name} is already a staff member; use staff passwd`);
+  account.hash = await Bun.password.hash(await readNewPassword(name), "argon2id");
+  if (at === -1) accounts.push(account);
+  save(file, accounts);
+  console.log(`${verb === "add" ? `Added ${name} (${account.role})` : `Changed the password of ${name}`} in ${file}.`);
+  return exit_code.done;
+}
+
+function newAccount(name: string, roleText: string | undefined, doctor: string | undefined): StaffAccount {
+  const role = checkRole(roleText);
+  if (role === "doctor" && !doctor) throw new UsageError("a doctor account names its doctor: --doctor doc1");
+  if (role !== "doctor" && doctor) throw new UsageError("--doctor goes with --role doctor only");
+  return { name, role, hash: "", ...(doctor ? { doctor } : {}) };
+}
+
+/** Writes beside the file and renames over it, keeping the old file's owner and mode (0600 when new). */
+function save(file: string, accounts: StaffAccount[]): void {
+  const before = existsSync(file) ? statSync(file) : undefined;
+  const temp = `${file}.tmp-${process.pid}`;
+  writeFileSync(temp, formatStaff(accounts), { mode: before ? before.mode & 0o777 : 0o600 });
+  if (before) chownSync(temp, before.uid, before.gid);
+  renameSync(temp, file);
+}

@@ -1,0 +1,80 @@
+import { describe, expect, test } from "bun:test";
+import {
+  type AuditContent,
+  type AuditRecord,
+  ChainVerifier,
+  genesis_hash,
+  nextRecord,
+} from "../roles/healthcenterserver/audit/chain.ts";
+
+function content(i: number): AuditContent {
+  return {
+    atMs: 1_796_000_000_000 + i * 1000,
+    actor: `patient${i % 7}`,
+    role: "patient",
+    via: "tcp",
+    address: `10.0.0.${i % 250}`,
+    action: i % 3 === 0 ? "booking.cancelled" : "booking.booked",
+    subject: `appointment ${i}`,
+    before: "",
+    after: JSON.stringify({ slot: i }),
+    reason: i % 5 === 0 ? "rang to say\nthey cannot come" : "",
+  };
+}
+
+function chain(n: number): AuditRecord[] {
+  const out: AuditRecord[] = [];
+  for (let i = 0; i < n; i++) out.push(nextRecord(out.at(-1), content(i)));
+  return out;
+}
+
+function verify(records: AuditRecord[], start?: { seq: number; hash: string }) {
+  const v = new ChainVerifier(start);
+  for (const r of records) {
+    const broken = v.check(r);
+    if (broken) return broken;
+  }
+  return undefined;
+}
+
+describe("the audit chain", () => {
+  test("an intact chain verifies, from the genesis and from a checkpoint", () => {
+    const records = chain(200);
+    expect(records[0]!.prevHash).toBe(genesis_hash);
+    expect(verify(records)).toBeUndefined();
+    expect(verify(records.slice(120), { seq: 120, hash: records[119]!.hash })).toBeUndefined();
+  });
+
+  test("a changed field is found at its record", () => {
+    for (const field of ["actor", "reason", "after", "address"] as const) {
+      const records = chain(50);
+      records[17] = { ...records[17]!, [field]: `${records[17]![field]}x` };
+      expect(verify(records)).toEqual({ seq: 18, why: "its content was changed" });
+    }
+    const records = chain(50);
+    records[30] = { ...records[30]!, atMs: records[30]!.atMs + 1 };
+    expect(verify(records)?.seq).toBe(31);
+  });
+
+  test("a deleted, an inserted and reordered records are found", () => {
+    const deleted = chain(50);
+    deleted.splice(10, 1);
+    expect(verify(deleted)).toEqual({ seq: 12, why: "records 11..11 are missing" });
+
+    const inserted = chain(50);
+    const forged = nextRecord(inserted[9], content(999));
+    inserted.splice(10, 0, forged);
+    // The forged record fits after record 10, so the next genuine one no longer follows it.
+    expect(verify(inserted)?.seq).toBe(11);
+
+    const reordered = chain(50);
+    [reordered[20], reordered[21]] = [reordered[21]!, reordered[20]!];
+    expect(verify(reordered)?.seq).toBe(22);
+  });
+
+  test("a record rehashed after a change still breaks the link to the next one", () => {
+    const records = chain(20);
+    records[5] = nextRecord(records[4], { ...records[5]!, actor: "mallory" });
+    expect(verify(records)).toEqual({ seq: 7, why: "does not follow the record before it" });
+  });
+});

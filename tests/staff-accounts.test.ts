@@ -1,0 +1,73 @@
+import { describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { root } from "./helpers.ts";
+
+function staff(dir: string, args: string[], stdin = "") {
+  const proc = Bun.spawnSync([process.execPath, "roles/healthcenterserver.ts", "staff", ...args, "--data", dir], {
+    cwd: root,
+    stdin: new TextEncoder().encode(stdin),
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  return { code: proc.exitCode, out: proc.stdout.toString(), err: proc.stderr.toString() };
+}
+
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "staff-"));
+  writeFileSync(join(dir, "users.txt"), "patient1 password1\n");
+  return dir;
+}
+
+describe("healthcenterserver staff", () => {
+  test("add, list, passwd and remove keep staff.txt with argon2id hashes, owner and mode", async () => {
+    const dir = dataDir();
+    expect(staff(dir, ["add", "alice", "--role", "front-desk"], "alice-secret-1\n").code).toBe(0);
+    expect(staff(dir, ["add", "drwho", "--role", "doctor", "--doctor", "doc1"], "doctor-secret-1\n").code).toBe(0);
+    const file = join(dir, "staff.txt");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const lines = readFileSync(file, "utf8")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"));
+    expect(lines.map((l) => l.split(" ").slice(0, 2).join(" "))).toEqual(["alice front-desk", "drwho doctor"]);
+    const aliceHash = lines[0]!.split(" ")[2]!;
+    expect(await Bun.password.verify("alice-secret-1", aliceHash)).toBe(true);
+    expect(staff(dir, ["list"]).out).toBe("alice\tfront-desk\ndrwho\tdoctor\tdoc1\n");
+
+    const { chmodSync } = await import("node:fs");
+    chmodSync(file, 0o640);
+    expect(staff(dir, ["passwd", "alice"], "another-secret\n").code).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o640);
+    const after = readFileSync(file, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("alice "))!;
+    expect(await Bun.password.verify("another-secret", after.split(" ")[2]!)).toBe(true);
+
+    expect(staff(dir, ["remove", "drwho"]).code).toBe(0);
+    expect(staff(dir, ["list"]).out).toBe("alice\tfront-desk\n");
+  });
+
+  test("bad input is one line, exit 2, and changes nothing", () => {
+    const dir = dataDir();
+    expect(staff(dir, ["add", "alice", "--role", "front-desk"], "alice-secret-1\n").code).toBe(0);
+    const before = readFileSync(join(dir, "staff.txt"), "utf8");
+    const cases: [string[], string, RegExp][] = [
+      [["add", "bob", "--role", "frontdesk"], "long-enough-1\n", /unknown role frontdesk; did you mean front-desk\?/],
+      [["add", "bob"], "long-enough-1\n", /give --role/],
+      [["add", "bob smith", "--role", "admin"], "long-enough-1\n", /a staff name is 1 to 64/],
+      [["add", "x".repeat(10_000), "--role", "admin"], "long-enough-1\n", /a staff name is 1 to 64/],
+      [["add", "bob", "--role", "doctor"], "long-enough-1\n", /--doctor doc1/],
+      [["add", "alice", "--role", "admin"], "long-enough-1\n", /already a staff member/],
+      [["add", "bob", "--role", "admin"], "short\n", /at least 8 characters/],
+      [["remove", "alcie"], "", /unknown staff member alcie.*did you mean alice/],
+      [["fire", "alice"], "", /unknown staff command fire/],
+    ];
+    for (const [args, stdin, message] of cases) {
+      const r = staff(dir, args, stdin);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(r.err).toMatch(message);
+      expect(r.err.trim().split("\n").length).toBeLessThanOrEqual(2);
+      expect(readFileSync(join(dir, "staff.txt"), "utf8")).toBe(before);
+    }
+  });
+});
