@@ -175,6 +175,13 @@ describe("rules and exceptions", () => {
       'bad from date "2026-02-30": there is no such day',
     );
     expect(refusal(() => validateRule(rule({ weekdays: [] })))).toBe("bad weekdays [] (1 = Monday to 7 = Sunday)");
+    // Stored values are exactly as the parsers give them: the generator reads them by position.
+    expect(refusal(() => validateRule(rule({ start: "9:00" })))).toBe(
+      'the rule\'s times "9:00-12:00" are not HH:MM-HH:MM',
+    );
+    expect(refusal(() => validateRule(rule({ validFrom: " 2026-12-01" })))).toBe(
+      'bad from date " 2026-12-01" (YYYY-MM-DD)',
+    );
   });
 
   test("overlapping rules for one doctor are refused, naming both and the first date they meet", () => {

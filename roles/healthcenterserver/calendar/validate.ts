@@ -34,10 +34,15 @@ function ordinal(n: number): string {
   return `${n}${["", "st", "nd", "rd"][n] ?? "th"}`;
 }
 
+function strictDate(date: string, what: string): void {
+  if (parseDate(date, what) !== date) refuse(`bad ${what} "${date}" (YYYY-MM-DD)`);
+}
+
 /** A window of whole appointments: refused otherwise, naming the ends that would fit. */
 export function checkWindow(start: string, end: string, minutes: number, what: string): void {
-  parseTime(start, `${what} start`);
-  parseTime(end, `${what} end`, { end: true });
+  // Stored times are exactly HH:MM (parse.ts normalises what people type): the generator reads them by position.
+  if (parseTime(start, `${what} start`) !== start || parseTime(end, `${what} end`, { end: true }) !== end)
+    refuse(`${what}'s times "${start}-${end}" are not HH:MM-HH:MM`);
   if (!Number.isInteger(minutes) || minutes < appointment_minutes_min || minutes > appointment_minutes_max)
     refuse(
       `appointment length ${minutes} is out of range ` +
@@ -70,16 +75,16 @@ export function validateRule(rule: Rule): void {
     refuse(`a rule is either every ${rule.everyWeeks} weeks or the nth weekday of the month, not both`);
   if (rule.everyWeeks > 1 && rule.validFrom === null)
     refuse(`every ${rule.everyWeeks} weeks needs a from date (its weeks are counted from that date's week)`);
-  if (rule.validFrom !== null) parseDate(rule.validFrom, "from date");
-  if (rule.validUntil !== null) parseDate(rule.validUntil, "until date");
+  if (rule.validFrom !== null) strictDate(rule.validFrom, "from date");
+  if (rule.validUntil !== null) strictDate(rule.validUntil, "until date");
   if (rule.validFrom !== null && rule.validUntil !== null && rule.validUntil < rule.validFrom)
     refuse(`the until date ${rule.validUntil} is before the from date ${rule.validFrom}`);
 }
 
 export function validateException(e: Exception): void {
   if (e.doctor.trim() === "") refuse(`an ${e.kind === "away" ? "absence" : "opening"} needs a doctor`);
-  parseDate(e.fromDate, "from date");
-  parseDate(e.toDate, "to date");
+  strictDate(e.fromDate, "from date");
+  strictDate(e.toDate, "to date");
   if (e.toDate < e.fromDate) refuse(`the to date ${e.toDate} is before the from date ${e.fromDate}`);
   const days = epochDayOf(e.toDate) - epochDayOf(e.fromDate) + 1;
   if (days > exception_days_max) refuse(`${e.fromDate} to ${e.toDate} is ${days} days; at most ${exception_days_max}`);
