@@ -68,7 +68,7 @@ beforeAll(() => {
 afterAll(() => {
   pg?.stop();
   tmp.cleanup();
-});
+}, 60_000);
 
 describe("SQLite store", () => runStoreCases(() => sqlite));
 describe("PostgreSQL store", () => runStoreCases(() => postgres, [], pgMissing === undefined));
