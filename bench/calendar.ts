@@ -49,19 +49,46 @@ export function measure(): Row {
     held[weeks] = heapMiB() - before;
     if (kept.length === 0) throw new Error("bench/calendar: no slots");
   }
-  const t0 = performance.now();
+  let t0 = performance.now();
   generateSlots(all, [], "Europe/London", "2027-04-26", "2027-04-26");
   const oneDay = performance.now() - t0;
+  t0 = performance.now();
+  const naiveSlots = naive(all, "2027-03-01", ranges[8]);
+  const naiveMs = performance.now() - t0;
+  if (naiveSlots !== slots) throw new Error(`bench/calendar: naive ${naiveSlots} slots, generator ${slots}`);
   return {
     scenario: "calendar: generate 8 weeks for 500 doctors (8 h/day, 15 min), target under 1 s",
     slots,
     first_ms: +times[0]!.toFixed(1),
     median_ms: +warm[Math.floor(warm.length / 2)]!.toFixed(1),
     one_more_day_ms: +oneDay.toFixed(2),
+    naive_temporal_per_slot_ms: +naiveMs.toFixed(0),
+    naive_over_median: +(naiveMs / warm[Math.floor(warm.length / 2)]!).toFixed(1),
     heap_mib_4_weeks: +held[4]!.toFixed(1),
     heap_mib_8_weeks: +held[8]!.toFixed(1),
     bytes_per_slot: Math.round((held[8]! * 2 ** 20) / slots),
   };
+}
+
+/**
+ * The same slots the naive way, one Temporal conversion per slot (what the generator avoids), for
+ * a ratio measured in the same run: the machine's load cancels out.
+ */
+function naive(all: Rule[], from: string, to: string): number {
+  let count = 0;
+  for (let d = Temporal.PlainDate.from(from); Temporal.PlainDate.compare(d, to) <= 0; d = d.add({ days: 1 })) {
+    for (const r of all) {
+      if (!r.weekdays.includes(d.dayOfWeek)) continue;
+      const [h, m] = r.start.split(":").map(Number) as [number, number];
+      const [eh, em] = r.end.split(":").map(Number) as [number, number];
+      for (let min = h * 60 + m; min + r.minutes <= eh * 60 + em; min += r.minutes) {
+        const time = `${String(Math.floor(min / 60)).padStart(2, "0")}:${String(min % 60).padStart(2, "0")}`;
+        const zdt = d.toPlainDateTime(time).toZonedDateTime("Europe/London", { disambiguation: "earlier" });
+        if (zdt.epochMilliseconds > 0) count++;
+      }
+    }
+  }
+  return count;
 }
 
 /** For bench.ts: the row, measured in a fresh process. */
