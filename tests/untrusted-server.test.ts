@@ -12,6 +12,8 @@ type Fake = { out: Uint8Array[]; feed?: () => Uint8Array | undefined };
 type Script = (request: string, s: Socket<Fake>) => void;
 
 let listener: TCPSocketListener<Fake> | undefined;
+/** Connections the latest fake server accepted. */
+let opened = 0;
 /** Resolves when the patient side closes a connection to the fake server. */
 let patientClosed: Promise<void>;
 afterEach(() => {
@@ -38,11 +40,13 @@ function fakeServer(script: Script): number {
   let buffered = "";
   let closed = () => {};
   patientClosed = new Promise((resolve) => (closed = resolve));
+  opened = 0;
   listener = Bun.listen<Fake>({
     hostname: loopback,
     port: 0,
     socket: {
       open(s) {
+        opened++;
         s.data = { out: [] };
       },
       data(s, bytes) {
@@ -192,4 +196,69 @@ describe("one reply is capped in lines, bytes and time", () => {
     await expect(c.line()).rejects.toThrow(`sent more than ${reply_bytes_max} bytes that were not read`);
     expect(sent).toBeLessThan(reply_bytes_max * 2);
   });
+
+  test("an endless `mine` (--list): stopped at the byte cap on the one connection, the message names the reply, memory bounded", async () => {
+    const chunk = Buffer.from("7 Mon 09am doc1 41000 127.0.0.1\n".repeat(2048));
+    // Only the first connection floods; asked again, the server hangs up (so a retry's error would hide the flood).
+    const port = fakeServer((request, s) => {
+      if (request === "mine" && opened === 1) s.data.feed = () => chunk;
+      else if (request === "mine") s.end();
+    });
+    const { code, stderr, peakMiB } = await runMeasured(["patient1", "--server", `${loopback}:${port}`, "--list"]);
+    expect(code).toBe(3);
+    expect(stderr).toContain(`sent a reply of more than ${reply_bytes_max} bytes; stopped reading from it`);
+    expect(opened).toBe(1);
+    expect(peakMiB).toBeLessThan(400);
+  });
 });
+
+describe("a big schedule is shown, not a stack overflow", () => {
+  test("`patient --slot 5` on 750,000 free slots books slot 5 (no RangeError from spreading the list)", async () => {
+    const slots = 750_000;
+    let selected = "";
+    const port = fakeServer((request, s) => {
+      if (request === "available") {
+        let next = 1;
+        s.data.feed = () => {
+          if (next > slots) return undefined;
+          let text = "";
+          for (const end = Math.min(slots, next + 9_999); next <= end; next++) text += `${next} Mon 09am\n`;
+          return Buffer.from(next > slots ? text + "\n" : text);
+        };
+      } else if (request.startsWith("selection ")) {
+        selected = request;
+        s.data.out.push(Buffer.from("notavailable\n"));
+      }
+    });
+    const { code, stderr } = await runMeasured(["patient1", "--server", `${loopback}:${port}`, "--slot", "5"]);
+    expect(stderr).not.toContain("RangeError");
+    expect(selected).toBe("selection 5");
+    expect(code).toBe(1); // the fake server said notavailable: a refusal, not a crash (70)
+  });
+});
+
+/** Runs the patient to its end (bounded), sampling its peak resident memory. */
+async function runMeasured(args: string[]): Promise<{ code: number; stderr: string; peakMiB: number }> {
+  const proc = Bun.spawn([bun, "roles/patient.ts", ...args], {
+    cwd: root,
+    env: child_env,
+    stdin: "pipe",
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  proc.stdin.end();
+  let peakKiB = 0;
+  const sampler = setInterval(() => {
+    Bun.file(`/proc/${proc.pid}/status`)
+      .text()
+      .then(
+        (t) => (peakKiB = Math.max(peakKiB, Number(/VmHWM:\s+(\d+)/.exec(t)?.[1] ?? 0))),
+        () => {},
+      );
+  }, 20);
+  const killer = setTimeout(() => proc.kill("SIGKILL"), 40_000);
+  const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+  clearInterval(sampler);
+  clearTimeout(killer);
+  return { code, stderr, peakMiB: peakKiB / 1024 };
+}

@@ -130,7 +130,8 @@ export class AppointmentsClient {
     try {
       line = await this.client.line();
     } catch (err) {
-      if (!(err instanceof NetworkError) || !this.client.closed) throw err;
+      // A server that broke a cap on its reply is not asked again: it would only double the cost.
+      if (!(err instanceof NetworkError) || !this.client.closed || this.client.refusedBecause) throw err;
       await this.reopen();
       const settled = await tookEffect(await this.mine());
       return settled ? { kind: "done", recovered: true } : { kind: "lost" };
@@ -143,7 +144,8 @@ export class AppointmentsClient {
     try {
       return await fn();
     } catch (err) {
-      if (!(err instanceof NetworkError) || !this.client.closed) throw err;
+      // A server that broke a cap on its reply is not asked again: it would only double the cost.
+      if (!(err instanceof NetworkError) || !this.client.closed || this.client.refusedBecause) throw err;
       await this.reopen();
       return fn();
     }

@@ -32,6 +32,8 @@ export class LineClient {
   private unreadBytes = 0;
   /** Why the client stopped reading: the server broke a cap. */
   private refused: string | undefined;
+  /** While a list reply is read: its byte cap, and the bytes of it already taken from `lines`. */
+  private reading: { bytesMax: number; taken: number } | undefined;
   closed = false;
   private socket!: Socket<undefined>;
 
@@ -111,6 +113,10 @@ export class LineClient {
       this.unreadBytes += line.length + 1;
     });
     if (result === "overflow") this.refuse(s, `sent a line longer than ${reply_line_bytes_max} bytes`);
+    // A list being read counts what is queued behind it too, so the list and its queue together stay
+    // within one reply's cap (and the message names the reply, not a backlog).
+    else if (this.reading && this.reading.taken + this.unreadBytes > this.reading.bytesMax)
+      this.refuse(s, `sent a reply of more than ${this.reading.bytesMax} bytes`);
     // Replies come one at a time, to one request at a time: more than one reply's worth unread is not a reply.
     else if (this.unreadBytes > reply_bytes_max)
       this.refuse(s, `sent more than ${reply_bytes_max} bytes that were not read`);
@@ -163,6 +169,15 @@ export class LineClient {
    * connection is closed and a NetworkError says which cap it broke.
    */
   async list(caps: ReplyCaps = default_reply_caps): Promise<string[]> {
+    this.reading = { bytesMax: caps.bytesMax, taken: 0 };
+    try {
+      return await this.readList(caps, this.reading);
+    } finally {
+      this.reading = undefined;
+    }
+  }
+
+  private async readList(caps: ReplyCaps, reading: { taken: number }): Promise<string[]> {
     const deadline = Date.now() + caps.totalMs;
     const lines: string[] = [];
     let bytes = 0;
@@ -179,6 +194,7 @@ export class LineClient {
       // The protocol answers a request it refuses with one `error` line instead of the list.
       if (lines.length === 0 && line.startsWith("error ")) return [visible(line)];
       bytes += line.length + 1;
+      reading.taken = bytes;
       if (lines.length >= caps.linesMax)
         throw this.refuse(undefined, `sent a reply of more than ${caps.linesMax} lines`);
       if (bytes > caps.bytesMax) throw this.refuse(undefined, `sent a reply of more than ${caps.bytesMax} bytes`);
@@ -209,6 +225,11 @@ export class LineClient {
         };
       });
     }
+  }
+
+  /** Set once the server broke a cap: asking it again would only repeat that. */
+  get refusedBecause(): string | undefined {
+    return this.refused;
   }
 
   close(): void {

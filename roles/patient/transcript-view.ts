@@ -36,12 +36,15 @@ export class TranscriptView implements PatientView {
     if (ok) this.say(`-----Phase1: End of Phase1 Authentication for ${this.shown}-----`, "send available");
   }
 
+  /** Written in blocks: a schedule may hold millions of slots, too many to spread into one call's arguments. */
   slots(list: FreeSlot[]): void {
-    this.say(
-      `Phase2: The following appointments are available for ${this.user}:`,
-      ...list.map((s) => `${s.index} ${s.day} ${s.time}`),
-      "",
-    );
+    this.say(`Phase2: The following appointments are available for ${this.user}:`);
+    for (let i = 0; i < list.length; i += 4096) {
+      let block = "";
+      for (const s of list.slice(i, i + 4096)) block += `${s.index} ${s.day} ${s.time}\n`;
+      writeAll(1, block);
+    }
+    this.say("");
   }
 
   async choose(): Promise<Choice> {
