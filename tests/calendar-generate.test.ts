@@ -155,6 +155,13 @@ describe("exceptions and openings", () => {
     expect(generateSlots([], [away, open], london, "2026-12-12", "2026-12-12").length).toBe(2);
   });
 
+  test("several openings on one day all count, whatever their order in the list", () => {
+    const late = exception({ id: 2, kind: "open", fromTime: "15:00", toTime: "15:30", minutes: 30 });
+    const early = exception({ id: 3, kind: "open", fromTime: "08:00", toTime: "08:30", minutes: 30 });
+    const slots = generateSlots([weekdays], [late, early], london, "2026-12-07", "2026-12-07");
+    expect(show(slots).map((s) => s.slice(11, 16))).toEqual(["08:00", "09:00", "09:15", "09:30", "09:45", "15:00"]);
+  });
+
   test("an opening overlapping a rule's slot gives way to it: one doctor never has two overlapping slots", () => {
     const open = exception({ kind: "open", fromTime: "09:40", toTime: "10:20", minutes: 20 });
     const slots = generateSlots([weekdays], [open], london, "2026-12-07", "2026-12-07");

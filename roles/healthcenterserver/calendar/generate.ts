@@ -128,7 +128,7 @@ function removeAway(
 /** An opening's slots join the day's where they overlap none of them (a rule's slot wins). */
 function addOpenings(clock: DayClock, doctor: string, openings: readonly Window[], slots: DatedSlot[]): DatedSlot[] {
   const extra: DatedSlot[] = [];
-  for (const o of openings) cutWindow(clock, doctor, o, extra, 0);
+  for (const o of openings.toSorted((a, b) => a.startMin - b.startMin)) cutWindow(clock, doctor, o, extra, 0);
   const merged = slots.slice();
   for (const e of extra) if (!merged.some((s) => e.startMs < endOf(s) && endOf(e) > s.startMs)) merged.push(e);
   return merged.sort((a, b) => a.startMs - b.startMs);
