@@ -1,7 +1,8 @@
 // The classic data files, parsed purely: text in, typed records or a DataError naming file and line out.
+// availabilities.txt has its own module (slot-file.ts), so the patient and the doctor never load the
+// server's slot table.
 import { DataError } from "./errors.ts";
-import { doctor_pattern, lineOfIndex, parseSlotTable, token_pattern } from "./slot-file.ts";
-import type { SlotTable } from "./slot-table.ts";
+import { doctor_pattern, token_pattern } from "./tokens.ts";
 
 export type Secret = { kind: "plain"; password: string } | { kind: "hash"; hash: string };
 export type User = { name: string; secret: Secret };
@@ -49,11 +50,6 @@ export function formatUsers(users: User[]): string {
   return users.map((u) => `${u.name} ${u.secret.kind === "hash" ? u.secret.hash : u.secret.password}\n`).join("");
 }
 
-/** availabilities.txt as Slot objects (small schedules, tests); the server keeps parseSlotTable's compact form. */
-export function parseSlots(file: string, text: string): Slot[] {
-  return parseSlotTable(file, text).toArray();
-}
-
 export function parsePrices(file: string, text: string): Map<string, number> {
   const prices = new Map<string, number>();
   for (const { line, words } of records(text)) {
@@ -86,20 +82,4 @@ export function parseInsurance(file: string, text: string): string {
     throw new DataError(file, first?.line, "expected one line with the insurance plan");
   }
   return first.words[0]!;
-}
-
-/** Each slot's doctor must be known: a price file or a configured location. */
-export function checkDoctorsKnown(
-  file: string,
-  text: string,
-  slots: SlotTable,
-  known: Set<string>,
-  hint: string,
-): void {
-  for (const doctor of slots.doctors.list) {
-    if (known.has(doctor)) continue;
-    let p = 0;
-    while (slots.doctorAt(p) !== doctor) p++;
-    throw new DataError(file, lineOfIndex(text, slots.indexAt(p)), `unknown doctor ${doctor} (${hint})`);
-  }
 }

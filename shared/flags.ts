@@ -6,7 +6,6 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { UsageError } from "./errors.ts";
 import { isPort } from "./tokens.ts";
-import { log_formats } from "./log.ts";
 import { unknownMessage } from "./suggest.ts";
 
 /** One option of a role: what parseArgs needs, plus what --help shows (`value` names the argument). */
@@ -81,6 +80,8 @@ export function parseCountFlag(name: string, text: string | undefined, fallback:
     throw new UsageError(`--${name} must be a whole number >= ${min}, not ${JSON.stringify(text)}`);
   return n;
 }
+
+const log_formats: readonly string[] = ["auto", "plain", "text", "json"];
 
 /** --log-format: auto (the default), plain, text or json. */
 export function parseLogFormat(text: string | undefined): string {

@@ -3,14 +3,12 @@
 // printed as it is; off one each line gets a timestamp and a level ("text"), or is one JSON object
 // ("json"). Lines of a repeated cause (failed logins, ignored datagrams, dropped connections) are
 // capped per second and the rest summarised. Bookings are in the database; the log is not the record.
-import { writeSync } from "node:fs";
 import { isatty } from "node:tty";
 import pc from "picocolors";
 import { log_cause_lines_per_second_max, log_flush_bytes, log_flush_interval_ms } from "./limits.ts";
 import { LogSink } from "./log-sink.ts";
 
 export type LogFormat = "plain" | "text" | "json";
-export const log_formats: readonly string[] = ["auto", "plain", "text", "json"];
 export type Level = "info" | "audit" | "notice" | "warn" | "error";
 export type Fields = Record<string, string | number | boolean | undefined>;
 /** What a line is about: `event` names it for JSON; lines sharing a `cause` are rate-capped together. */
@@ -178,23 +176,5 @@ export class Log {
       fields,
     });
     w.suppressed = 0;
-  }
-}
-
-/** Synchronous and complete, for interactive output (the patient); a closed pipe ends it quietly. */
-export function writeAll(fd: number, text: string): void {
-  let bytes = Buffer.from(text);
-  while (bytes.length > 0) {
-    try {
-      bytes = bytes.subarray(writeSync(fd, bytes));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "EAGAIN") {
-        Bun.sleepSync(1);
-        continue;
-      }
-      if (code === "EPIPE") return;
-      throw err;
-    }
   }
 }

@@ -2,11 +2,10 @@
 // arrays. A line of plain ASCII is checked by character codes; any line the fast check doubts
 // (an error, a non-ASCII space) is parsed again the general way, which gives the exact message.
 import { DataError } from "./errors.ts";
+import type { Slot } from "./datafiles.ts";
 import { SlotTableBuilder, type SlotTable } from "./slot-table.ts";
+import { doctor_pattern, token_pattern } from "./tokens.ts";
 
-export const doctor_pattern = /^[A-Za-z0-9_-]{1,64}$/;
-/** A word of a data file: printable ASCII, no spaces. */
-export const token_pattern = /^[\x21-\x7e]{1,256}$/;
 const shape = "expected `<index> <Day> <Time> <doctor> <port>`";
 
 type Fields = { index: number; day: string; time: string; doctor: string; port: number };
@@ -157,4 +156,25 @@ export function lineOfIndex(text: string, index: number): number | undefined {
     start = end + 1;
   }
   return undefined;
+}
+
+/** availabilities.txt as Slot objects (small schedules, tests); the server keeps parseSlotTable's compact form. */
+export function parseSlots(file: string, text: string): Slot[] {
+  return parseSlotTable(file, text).toArray();
+}
+
+/** Each slot's doctor must be known: a price file or a configured location. */
+export function checkDoctorsKnown(
+  file: string,
+  text: string,
+  slots: SlotTable,
+  known: Set<string>,
+  hint: string,
+): void {
+  for (const doctor of slots.doctors.list) {
+    if (known.has(doctor)) continue;
+    let p = 0;
+    while (slots.doctorAt(p) !== doctor) p++;
+    throw new DataError(file, lineOfIndex(text, slots.indexAt(p)), `unknown doctor ${doctor} (${hint})`);
+  }
 }

@@ -1,7 +1,7 @@
 // The Booker against fake databases: failing, misbehaving and racing committers.
 import { expect, test } from "bun:test";
 import { AssertionError } from "../shared/assert.ts";
-import { parseSlots } from "../shared/datafiles.ts";
+import { parseSlots } from "../shared/slot-file.ts";
 import { embedded } from "../shared/fixtures.ts";
 import {
   Booker,

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { parseCredentials, parseInsurance, parsePrices, parseSlots, parseUsers } from "../shared/datafiles.ts";
+import { parseCredentials, parseInsurance, parsePrices, parseUsers } from "../shared/datafiles.ts";
+import { parseSlots } from "../shared/slot-file.ts";
 import { embedded } from "../shared/fixtures.ts";
 import { DataError } from "../shared/errors.ts";
 

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parseSlots } from "../shared/datafiles.ts";
+import { parseSlots } from "../shared/slot-file.ts";
 import { embedded } from "../shared/fixtures.ts";
 import { Schedule } from "../roles/healthcenterserver/booking/schedule.ts";
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, test } from "bun:test";
 import { openSync } from "node:fs";
 import { join } from "node:path";
-import { parseSlots } from "../shared/datafiles.ts";
+import { parseSlots } from "../shared/slot-file.ts";
 import { embedded } from "../shared/fixtures.ts";
 import { Log } from "../shared/log.ts";
 import { Schedule } from "../roles/healthcenterserver/booking/schedule.ts";

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import type { Socket, TCPSocketListener } from "bun";
 import { LineClient } from "../roles/patient/line-client.ts";
 import { reply_bytes_max } from "../shared/limits.ts";
-import { visible } from "../shared/visible.ts";
+import { visible } from "../roles/patient/visible.ts";
 import { bun, child_env, loopback, root, runPatient } from "./helpers.ts";
 
 type Fake = { out: Uint8Array[]; feed?: () => Uint8Array | undefined };

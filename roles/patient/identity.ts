@@ -6,7 +6,7 @@ import { parseCredentials, parseInsurance, type Credentials } from "../../shared
 import { describeDataDir, hasFile, pathOf, readDataFile, type DataDir } from "../../shared/datadir.ts";
 import { Cancelled, UsageError } from "../../shared/errors.ts";
 import { readFlagFile } from "../../shared/flags.ts";
-import { token_pattern } from "../../shared/slot-file.ts";
+import { token_pattern } from "../../shared/tokens.ts";
 import type { StdinLines } from "../../shared/stdin-lines.ts";
 
 /** The patient's flags this file reads. */

@@ -11,7 +11,7 @@ import {
   tcp_connect_timeout_ms,
 } from "../../shared/limits.ts";
 import { NetworkError } from "../../shared/errors.ts";
-import { visible } from "../../shared/visible.ts";
+import { visible } from "./visible.ts";
 
 export type TlsOptions = { ca?: string };
 /** What one list reply may be: the server is not trusted to end it. */

@@ -1,6 +1,6 @@
 // The patient's terminal-less view: the seed transcript's lines, one index read per stdin line.
 
-import { writeAll } from "../../shared/log.ts";
+import { writeSync } from "node:fs";
 import type { Booked, Choice, PatientView, Quote } from "./flow.ts";
 import { summaryRows } from "./summary.ts";
 import type { FreeSlot } from "../../shared/protocol.ts";
@@ -93,5 +93,23 @@ export class TranscriptView implements PatientView {
       ...summaryRows(this.user, quote).map(([k, v]) => `${k.padEnd(25)}${v}`),
       `Phase3: End of Phase3 for ${this.shown}`,
     );
+  }
+}
+
+/** Synchronous and complete, for interactive output (the patient); a closed pipe ends it quietly. */
+function writeAll(fd: number, text: string): void {
+  let bytes = Buffer.from(text);
+  while (bytes.length > 0) {
+    try {
+      bytes = bytes.subarray(writeSync(fd, bytes));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN") {
+        Bun.sleepSync(1);
+        continue;
+      }
+      if (code === "EPIPE") return;
+      throw err;
+    }
   }
 }

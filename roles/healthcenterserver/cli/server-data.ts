@@ -3,8 +3,8 @@
 // files; a broken file is reported and what was loaded before is kept. The schedule is not
 // reloaded: bookings are keyed by slot index, so renumbering needs a restart.
 import { AppError } from "../../../shared/errors.ts";
-import { checkDoctorsKnown, parsePrices, parseUsers, type User } from "../../../shared/datafiles.ts";
-import { parseSlotTable } from "../../../shared/slot-file.ts";
+import { parsePrices, parseUsers, type User } from "../../../shared/datafiles.ts";
+import { checkDoctorsKnown, parseSlotTable } from "../../../shared/slot-file.ts";
 import type { SlotTable } from "../../../shared/slot-table.ts";
 import { describeDataDir, doctorsWithPrices, pathOf, readDataFile, type DataDir } from "../../../shared/datadir.ts";
 import type { Log } from "../../../shared/log.ts";

@@ -1,0 +1,47 @@
+// What each role loads when it starts (static value imports, followed through our files): shared/
+// holds only what a role needs, so the patient and the doctor do not pay for the server's parts.
+import { describe, expect, test } from "bun:test";
+import { loadedBy } from "./module-graph.ts";
+
+const server_only = ["shared/slot-table.ts", "shared/slot-file.ts", "shared/name-table.ts", "shared/assert.ts"];
+/** The log's sink: a buffered non-blocking writer whose fd flags come through bun:ffi (libc.ts). */
+const log_sink = ["shared/log-sink.ts", "shared/libc.ts"];
+
+describe("what each role loads", () => {
+  test("the walk follows our files and stops at packages", () => {
+    const { files, packages } = loadedBy("roles/healthcenterserver.ts");
+    expect(files).toContain("shared/slot-table.ts");
+    expect(files).toContain("shared/log-sink.ts");
+    expect(files).toContain("roles/healthcenterserver/session/session.ts");
+    expect(packages).toContain("bun:sqlite");
+  });
+
+  test("the patient loads no slot table, no log and nothing of the server or the doctor", () => {
+    const { files, packages } = loadedBy("roles/patient.ts");
+    for (const f of [...server_only, ...log_sink, "shared/log.ts"]) expect(files).not.toContain(f);
+    expect([...files].filter((f) => f.startsWith("roles/") && !/^roles\/patient(\.ts|\/)/.test(f))).toEqual([]);
+    expect(packages).not.toContain("bun:sqlite");
+    // The prompts load only on a terminal (a dynamic import).
+    expect(packages).not.toContain("@clack/prompts");
+  });
+
+  test("the doctor loads no slot table and nothing of the server or the patient", () => {
+    const { files, packages } = loadedBy("roles/doctor.ts");
+    for (const f of server_only) expect(files).not.toContain(f);
+    expect([...files].filter((f) => f.startsWith("roles/") && !/^roles\/doctor(\.ts|\/)/.test(f))).toEqual([]);
+    expect(packages).not.toContain("bun:sqlite");
+  });
+
+  test("flags, the CLI helpers and the one-binary dispatcher load no log sink", () => {
+    for (const entry of ["shared/flags.ts", "shared/cli.ts", "roles/appointments.ts"]) {
+      const { files } = loadedBy(entry);
+      for (const f of [...log_sink, "shared/log.ts"]) expect(files).not.toContain(f);
+    }
+  });
+
+  test("shared/ imports nothing from roles/", () => {
+    for (const entry of ["shared/config.ts", "shared/datafiles.ts", "shared/slot-file.ts", "shared/log.ts"]) {
+      expect([...loadedBy(entry).files].filter((f) => !f.startsWith("shared/"))).toEqual([]);
+    }
+  });
+});
