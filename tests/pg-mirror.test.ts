@@ -7,7 +7,7 @@
 import { afterEach, expect, test } from "bun:test";
 import type { SQL } from "bun";
 import { openSync } from "node:fs";
-import { parseSlots } from "../shared/datafiles.ts";
+import { parseSlots } from "../shared/slot-file.ts";
 import { embedded } from "../shared/fixtures.ts";
 import { Log } from "../shared/log.ts";
 import { Schedule } from "../roles/healthcenterserver/booking/schedule.ts";
