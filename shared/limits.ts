@@ -1,5 +1,6 @@
 // Every limit the system has, named once, unit last. The relations between them are checked
 // when this module loads (the nearest thing TypeScript has to a compile-time assertion).
+import * as pg from "./database-limits.ts";
 import * as staff from "./staff-limits.ts";
 
 // ---- The wire
@@ -137,33 +138,8 @@ export const database_file_watch_ms = 1_000;
 /** PRAGMA user_version this program writes; older versions are migrated forward, newer ones refused. */
 export const database_schema_version = 2;
 
-// ---- PostgreSQL (--db postgres://...)
-/** How long a server starting with PostgreSQL unreachable keeps trying before it exits 3. */
-export const database_startup_wait_ms = 30_000;
-/** Backoff between attempts to reach PostgreSQL again (start-up, re-reads after a fault). */
-export const database_retry_ms_min = 100;
-export const database_retry_ms_max = 5_000;
-/** One attempt to open a connection gives up after this long. */
-export const database_connect_timeout_ms = 5_000;
-/** Connections per server: commits go one batch at a time, re-reads beside them, LISTEN on its own. */
-export const database_pool_connections = 4;
-/** PostgreSQL ends a statement of ours that runs longer (say, waiting for a lock a stuck instance holds). */
-export const database_statement_timeout_ms = 5_000;
-/** ... and ends a session of ours left idle inside a transaction
- * this long (an instance stuck mid-batch), freeing its locks. */
-export const database_idle_in_transaction_ms = 10_000;
-/** Changes in one batch (one transaction) at most: bounds the locks a PostgreSQL batch takes (two a change). */
-export const database_batch_changes_max = 256;
-/** A commit without an answer this long is reported failed to its patients (it may still land:
- * its slots are read again). */
-export const database_commit_timeout_ms = 8_000;
-/** A commit reported failed may still land this long after (its notice then makes this server read its slots again). */
-export const database_doubt_ms = 60_000;
-/** After a lost connection, the schedule is re-read this often until LISTEN is back, for at most ..._after_fault_ms. */
-export const database_poll_interval_ms = 500;
-export const database_poll_after_fault_ms = 10_000;
-/** A NOTIFY payload (PostgreSQL's limit is 8000 bytes); longer lists of changed slots are split. */
-export const database_notify_bytes_max = 7_000;
+// ---- PostgreSQL: in database-limits.ts, re-exported here (only the server's store/postgres/ uses them)
+export * from "./database-limits.ts";
 
 // ---- The calendar (dated slots from availability rules)
 /** Weeks of dated slots a server keeps generated ahead (`--horizon-weeks`), and one appointment's minutes. */
@@ -238,22 +214,26 @@ for (const r of operator_relations)
     r.what,
   );
 check(sweep_interval_ms_min <= sweep_interval_ms_max, "sweep interval bounds are ordered");
-check(database_retry_ms_min <= database_retry_ms_max, "database retry bounds are ordered");
+check(pg.database_retry_ms_min <= pg.database_retry_ms_max, "database retry bounds are ordered");
 check(
-  database_statement_timeout_ms < database_commit_timeout_ms,
+  pg.database_statement_timeout_ms < pg.database_commit_timeout_ms,
   "PostgreSQL's own timeout answers before ours gives up",
 );
 check(
-  database_doubt_ms > database_commit_timeout_ms + database_idle_in_transaction_ms + database_statement_timeout_ms,
+  pg.database_doubt_ms >
+    pg.database_commit_timeout_ms + pg.database_idle_in_transaction_ms + pg.database_statement_timeout_ms,
   "a late commit lands while it is still watched for",
 );
-check(database_commit_timeout_ms < reply_timeout_ms, "a patient hears a stuck commit's error before it stops waiting");
 check(
-  database_poll_interval_ms < 1_000,
+  pg.database_commit_timeout_ms < reply_timeout_ms,
+  "a patient hears a stuck commit's error before it stops waiting",
+);
+check(
+  pg.database_poll_interval_ms < 1_000,
   "after a fault, other instances' changes show within a second while LISTEN reconnects",
 );
-check(database_connect_timeout_ms % 1000 === 0, "the connect timeout is whole seconds (the client takes seconds)");
-check(database_notify_bytes_max < 8000, "a change notification fits PostgreSQL's payload limit");
+check(pg.database_connect_timeout_ms % 1000 === 0, "the connect timeout is whole seconds (the client takes seconds)");
+check(pg.database_notify_bytes_max < 8000, "a change notification fits PostgreSQL's payload limit");
 check(staff.staff_heartbeat_ms > staff.staff_events_flush_ms, "heartbeats are rarer than event flushes");
 check(staff.staff_watchers_max < staff.staff_requests_max, "live pages leave room for other requests");
 check(
