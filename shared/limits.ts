@@ -141,22 +141,8 @@ export const database_schema_version = 2;
 // ---- PostgreSQL: in database-limits.ts, re-exported here (only the server's store/postgres/ uses them)
 export * from "./database-limits.ts";
 
-// ---- The calendar (dated slots from availability rules)
-/** Weeks of dated slots a server keeps generated ahead (`--horizon-weeks`), and one appointment's minutes. */
-export const horizon_weeks_default = 8;
-export const horizon_weeks_min = 1;
-export const horizon_weeks_max = 104;
-export const appointment_minutes_min = 5;
-export const appointment_minutes_max = 720;
-/** A rule "every N weeks" takes N up to this. */
-export const every_weeks_max = 52;
-/** Days one call of the generator covers (ten years and more: the daylight-saving proof spans ten in one call). */
-export const calendar_generate_days_max = 4_000;
-/** Days one exception (leave, or a run of openings) covers, and characters in its reason. */
-export const exception_days_max = 731;
-export const exception_reason_chars_max = 200;
-/** Years of dates on which two rules of one doctor are compared for an overlap (their patterns repeat well within). */
-export const rule_overlap_check_years = 20;
+// ---- The calendar: in calendar-limits.ts, re-exported here (the calendar/ modules and the server use them)
+export * from "./calendar-limits.ts";
 
 export const default_server_port = 21000;
 export const default_doctor_ports: Record<string, number> = { doc1: 41000, doc2: 42000 };
@@ -240,9 +226,4 @@ check(
   staff.staff_events_batch_max * 64 < staff.staff_watcher_queue_bytes_max,
   "one interval's changes fit a live page's queue",
 );
-check(
-  horizon_weeks_min <= horizon_weeks_default && horizon_weeks_max * 7 <= calendar_generate_days_max,
-  "the default horizon is within bounds, and the longest is generated in one call",
-);
-check(appointment_minutes_min >= 1 && appointment_minutes_max < 24 * 60, "an appointment fits in a day");
 check(shutdown_quiet_ms < shutdown_grace_ms, "a quiet connection closes before the grace period ends");

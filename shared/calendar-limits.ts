@@ -1,0 +1,26 @@
+// The calendar's limits (dated slots from availability rules). shared/limits.ts re-exports them, so
+// every limit is still named from one place; their relations are checked here, when this loads.
+/** Weeks of dated slots a server keeps generated ahead (`--horizon-weeks`), and one appointment's minutes. */
+export const horizon_weeks_default = 8;
+export const horizon_weeks_min = 1;
+export const horizon_weeks_max = 104;
+export const appointment_minutes_min = 5;
+export const appointment_minutes_max = 720;
+/** A rule "every N weeks" takes N up to this. */
+export const every_weeks_max = 52;
+/** Days one call of the generator covers (ten years and more: the daylight-saving proof spans ten in one call). */
+export const calendar_generate_days_max = 4_000;
+/** Days one exception (leave, or a run of openings) covers, and characters in its reason. */
+export const exception_days_max = 731;
+export const exception_reason_chars_max = 200;
+/** Years of dates on which two rules of one doctor are compared for an overlap (their patterns repeat well within). */
+export const rule_overlap_check_years = 20;
+
+function check(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`calendar-limits.ts: ${what}`);
+}
+check(
+  horizon_weeks_min <= horizon_weeks_default && horizon_weeks_max * 7 <= calendar_generate_days_max,
+  "the default horizon is within bounds, and the longest is generated in one call",
+);
+check(appointment_minutes_min >= 1 && appointment_minutes_max < 24 * 60, "an appointment fits in a day");
