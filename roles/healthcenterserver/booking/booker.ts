@@ -9,27 +9,14 @@ import { database_batch_changes_max } from "../../../shared/limits.ts";
 import type { Slot } from "../../../shared/datafiles.ts";
 import type { Change, ChangeResult, Committer } from "../store/appointment-store.ts";
 import { ChangesInFlight } from "./changes-in-flight.ts";
+import type { BookingOutcome, CancelOutcome, MoveOutcome, Outcome } from "./outcomes.ts";
+import { Reservations, Settler, type BookerRules } from "./settle.ts";
 import type { Schedule } from "./schedule.ts";
-
-type Failed = { kind: "failed"; reason: string };
-export type BookingOutcome =
-  | { kind: "booked"; slot: Slot }
-  | { kind: "notavailable"; slot: Slot }
-  | { kind: "invalid" }
-  | { kind: "limit"; held: number }
-  | Failed;
-export type CancelOutcome = { kind: "cancelled"; slot: Slot } | { kind: "notyours" } | { kind: "invalid" } | Failed;
-export type MoveOutcome =
-  | { kind: "moved"; slot: Slot; from: Slot }
-  | { kind: "notavailable"; slot: Slot }
-  | { kind: "notyours" }
-  | { kind: "invalid" }
-  | Failed;
-type Outcome = BookingOutcome | CancelOutcome | MoveOutcome;
 
 type Pending = { change: Change; done: (outcome: Outcome) => void };
 
-export type BookerRules = { bookingsPerPatient: number };
+export type { BookerRules } from "./settle.ts";
+export type { BookingOutcome, CancelOutcome, MoveOutcome } from "./outcomes.ts";
 
 export class Booker {
   private pending: Pending[] = [];
@@ -37,14 +24,11 @@ export class Booker {
   private inFlight: Promise<void> | undefined;
   /** Hears how long each batch took to commit, in seconds (for /metrics). */
   onCommitTimed: ((seconds: number) => void) | undefined;
-  /**
-   * Slots reserved here by a booking or move not yet committed or given up: not shown by `mine`, and
-   * what a re-read of a shared database must not undo.
-   */
-  private readonly unconfirmed = new Set<number>();
-  /** patient -> moves in flight: each holds two slots in memory but will end holding one. */
-  private readonly moving = new Map<string, number>();
+  private readonly reservations = new Reservations();
+  private readonly unconfirmed = this.reservations.unconfirmed;
+  private readonly moving = this.reservations.moving;
   private readonly inFlightBy = new ChangesInFlight();
+  private readonly settler: Settler;
 
   /** `onBroken` hears a broken invariant (a bug, or a database that answers nonsense); the server stops on it. */
   constructor(
@@ -52,7 +36,9 @@ export class Booker {
     private readonly committer: Committer,
     private readonly onBroken: (err: unknown) => void,
     private readonly rules: BookerRules = { bookingsPerPatient: 0 },
-  ) {}
+  ) {
+    this.settler = new Settler(schedule, rules, this.reservations);
+  }
 
   /** True while a booking (or a move's target) of this slot waits for (or is in) a commit. */
   isPending(index: number): boolean {
@@ -154,7 +140,7 @@ export class Booker {
       results.length === batch.length,
       () => `the database answered ${results.length} results for ${batch.length} changes`,
     );
-    batch.forEach((p, i) => this.answer(p, this.settle(p.change, results[i]!)));
+    batch.forEach((p, i) => this.answer(p, this.settler.settle(p.change, results[i]!)));
     this.commitPending();
   }
 
@@ -163,105 +149,9 @@ export class Booker {
     p.done(outcome);
   }
 
-  /** Brings memory in line with what the database did, and says what to answer. */
-  private settle(change: Change, result: ChangeResult): Outcome {
-    switch (change.kind) {
-      case "book": {
-        this.unconfirmed.delete(change.index);
-        return this.settleTake(change.index, result);
-      }
-      case "cancel": {
-        const slot = this.schedule.slotOf(change.index)!;
-        if (result.kind === "done") {
-          assert(
-            this.schedule.holderOf(change.index) === change.patient,
-            () => `cancelled slot ${change.index} was held by ${change.patient}`,
-          );
-          this.schedule.release(change.index);
-          this.schedule.changes.publish({ index: change.index, holder: undefined });
-          return { kind: "cancelled", slot };
-        }
-        assert(result.kind === "notyours", () => `a cancellation is done or notyours, not ${result.kind}`);
-        this.followDatabase(change.index, change.patient, result.holder);
-        return { kind: "notyours" };
-      }
-      case "move":
-        return this.settleMove(change, result);
-    }
-  }
-
-  private settleTake(index: number, result: ChangeResult): BookingOutcome {
-    const slot = this.schedule.slotOf(index)!;
-    switch (result.kind) {
-      case "done":
-        this.schedule.changes.publish({ index, holder: this.schedule.holderOf(index) });
-        return { kind: "booked", slot };
-      case "taken":
-        // Another process sharing the database won the slot: the mirror follows the database.
-        assert(result.holder !== "", () => `slot ${index} refused by the database has a holder`);
-        this.schedule.correctHolder(index, result.holder);
-        this.schedule.changes.publish({ index, holder: result.holder });
-        return { kind: "notavailable", slot };
-      case "limit":
-        // Memory alone cannot check the limit here: with a shared database it may lag other instances.
-        assert(
-          this.rules.bookingsPerPatient > 0 && result.held >= this.rules.bookingsPerPatient,
-          () => `the database refused slot ${index} for a limit it has (${result.held} held)`,
-        );
-        this.schedule.release(index);
-        return { kind: "limit", held: result.held };
-      case "notyours":
-        assert(false, () => `a booking of slot ${index} is never answered notyours`);
-    }
-  }
-
-  private settleMove(change: Extract<Change, { kind: "move" }>, result: ChangeResult): MoveOutcome {
-    this.unconfirmed.delete(change.to);
-    this.endMove(change.patient);
-    if (result.kind === "notyours") {
-      this.schedule.release(change.to);
-      this.followDatabase(change.from, change.patient, result.holder);
-      return { kind: "notyours" };
-    }
-    assert(result.kind !== "limit", () => "a move is never refused for the limit");
-    const outcome = this.settleTake(change.to, result);
-    if (outcome.kind !== "booked") return outcome as MoveOutcome;
-    assert(
-      this.schedule.holderOf(change.from) === change.patient,
-      () => `moved-from slot ${change.from} was held by ${change.patient}`,
-    );
-    this.schedule.release(change.from);
-    this.schedule.changes.publish({ index: change.from, holder: undefined });
-    return { kind: "moved", slot: outcome.slot, from: this.schedule.slotOf(change.from)! };
-  }
-
-  /**
-   * The database says the patient does not hold `index` while memory says they do (another process
-   * changed it): memory follows. A slot memory gives someone else is left alone; their change decides.
-   */
-  private followDatabase(index: number, patient: string, holder: string): void {
-    if (this.schedule.holderOf(index) !== patient || this.unconfirmed.has(index)) return;
-    if (holder === "") this.schedule.release(index);
-    else this.schedule.correctHolder(index, holder);
-    this.schedule.changes.publish({ index, holder: holder === "" ? undefined : holder });
-  }
-
-  private endMove(patient: string): void {
-    const left = (this.moving.get(patient) ?? 0) - 1;
-    assert(left >= 0, () => `${patient} had a move in flight`);
-    if (left === 0) this.moving.delete(patient);
-    else this.moving.set(patient, left);
-  }
-
   private onBatchFailed(batch: Pending[], err: Error): void {
     this.inFlight = undefined;
-    for (const { change } of batch) {
-      if (change.kind === "cancel") continue;
-      const reserved = change.kind === "book" ? change.index : change.to;
-      this.unconfirmed.delete(reserved);
-      this.schedule.release(reserved);
-      if (change.kind === "move") this.endMove(change.patient);
-    }
+    for (const { change } of batch) this.settler.undo(change);
     for (const p of batch)
       this.answer(p, { kind: "failed", reason: `${noun[p.change.kind]} could not be saved (${err.message})` });
     this.commitPending();

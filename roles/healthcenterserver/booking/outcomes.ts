@@ -1,0 +1,18 @@
+// What the Booker answers for each change: the outcome a session turns into a reply.
+import type { Slot } from "../../../shared/datafiles.ts";
+
+export type Failed = { kind: "failed"; reason: string };
+export type BookingOutcome =
+  | { kind: "booked"; slot: Slot }
+  | { kind: "notavailable"; slot: Slot }
+  | { kind: "invalid" }
+  | { kind: "limit"; held: number }
+  | Failed;
+export type CancelOutcome = { kind: "cancelled"; slot: Slot } | { kind: "notyours" } | { kind: "invalid" } | Failed;
+export type MoveOutcome =
+  | { kind: "moved"; slot: Slot; from: Slot }
+  | { kind: "notavailable"; slot: Slot }
+  | { kind: "notyours" }
+  | { kind: "invalid" }
+  | Failed;
+export type Outcome = BookingOutcome | CancelOutcome | MoveOutcome;

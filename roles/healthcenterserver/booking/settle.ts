@@ -1,0 +1,134 @@
+// How the Booker brings memory in line with what the database did with each change of a batch, and
+// what it answers: a stored change is published on schedule.changes; a refused one makes memory
+// follow the database's holder; a failed batch frees what it had reserved.
+import { assert } from "../../../shared/assert.ts";
+import type { Change, ChangeResult } from "../store/appointment-store.ts";
+import type { BookingOutcome, MoveOutcome, Outcome } from "./outcomes.ts";
+import type { Schedule } from "./schedule.ts";
+
+export type BookerRules = { bookingsPerPatient: number };
+
+/** The slots and moves the Booker holds in memory for changes not yet stored. */
+export class Reservations {
+  /**
+   * Slots reserved here by a booking or move not yet committed or given up: not shown by `mine`, and
+   * what a re-read of a shared database must not undo.
+   */
+  readonly unconfirmed = new Set<number>();
+  /** patient -> moves in flight: each holds two slots in memory but will end holding one. */
+  readonly moving = new Map<string, number>();
+}
+
+export class Settler {
+  private readonly unconfirmed: Set<number>;
+  private readonly moving: Map<string, number>;
+
+  constructor(
+    private readonly schedule: Schedule,
+    private readonly rules: BookerRules,
+    reservations: Reservations,
+  ) {
+    this.unconfirmed = reservations.unconfirmed;
+    this.moving = reservations.moving;
+  }
+
+  /** Brings memory in line with what the database did, and says what to answer. */
+  settle(change: Change, result: ChangeResult): Outcome {
+    switch (change.kind) {
+      case "book": {
+        this.unconfirmed.delete(change.index);
+        return this.settleTake(change.index, result);
+      }
+      case "cancel": {
+        const slot = this.schedule.slotOf(change.index)!;
+        if (result.kind === "done") {
+          assert(
+            this.schedule.holderOf(change.index) === change.patient,
+            () => `cancelled slot ${change.index} was held by ${change.patient}`,
+          );
+          this.schedule.release(change.index);
+          this.schedule.changes.publish({ index: change.index, holder: undefined });
+          return { kind: "cancelled", slot };
+        }
+        assert(result.kind === "notyours", () => `a cancellation is done or notyours, not ${result.kind}`);
+        this.followDatabase(change.index, change.patient, result.holder);
+        return { kind: "notyours" };
+      }
+      case "move":
+        return this.settleMove(change, result);
+    }
+  }
+
+  private settleTake(index: number, result: ChangeResult): BookingOutcome {
+    const slot = this.schedule.slotOf(index)!;
+    switch (result.kind) {
+      case "done":
+        this.schedule.changes.publish({ index, holder: this.schedule.holderOf(index) });
+        return { kind: "booked", slot };
+      case "taken":
+        // Another process sharing the database won the slot: the mirror follows the database.
+        assert(result.holder !== "", () => `slot ${index} refused by the database has a holder`);
+        this.schedule.correctHolder(index, result.holder);
+        this.schedule.changes.publish({ index, holder: result.holder });
+        return { kind: "notavailable", slot };
+      case "limit":
+        // Memory alone cannot check the limit here: with a shared database it may lag other instances.
+        assert(
+          this.rules.bookingsPerPatient > 0 && result.held >= this.rules.bookingsPerPatient,
+          () => `the database refused slot ${index} for a limit it has (${result.held} held)`,
+        );
+        this.schedule.release(index);
+        return { kind: "limit", held: result.held };
+      case "notyours":
+        assert(false, () => `a booking of slot ${index} is never answered notyours`);
+    }
+  }
+
+  private settleMove(change: Extract<Change, { kind: "move" }>, result: ChangeResult): MoveOutcome {
+    this.unconfirmed.delete(change.to);
+    this.endMove(change.patient);
+    if (result.kind === "notyours") {
+      this.schedule.release(change.to);
+      this.followDatabase(change.from, change.patient, result.holder);
+      return { kind: "notyours" };
+    }
+    assert(result.kind !== "limit", () => "a move is never refused for the limit");
+    const outcome = this.settleTake(change.to, result);
+    if (outcome.kind !== "booked") return outcome as MoveOutcome;
+    assert(
+      this.schedule.holderOf(change.from) === change.patient,
+      () => `moved-from slot ${change.from} was held by ${change.patient}`,
+    );
+    this.schedule.release(change.from);
+    this.schedule.changes.publish({ index: change.from, holder: undefined });
+    return { kind: "moved", slot: outcome.slot, from: this.schedule.slotOf(change.from)! };
+  }
+
+  /**
+   * The database says the patient does not hold `index` while memory says they do (another process
+   * changed it): memory follows. A slot memory gives someone else is left alone; their change decides.
+   */
+  private followDatabase(index: number, patient: string, holder: string): void {
+    if (this.schedule.holderOf(index) !== patient || this.unconfirmed.has(index)) return;
+    if (holder === "") this.schedule.release(index);
+    else this.schedule.correctHolder(index, holder);
+    this.schedule.changes.publish({ index, holder: holder === "" ? undefined : holder });
+  }
+
+  /** A move of the patient is answered: they will hold one slot of its two again. */
+  endMove(patient: string): void {
+    const left = (this.moving.get(patient) ?? 0) - 1;
+    assert(left >= 0, () => `${patient} had a move in flight`);
+    if (left === 0) this.moving.delete(patient);
+    else this.moving.set(patient, left);
+  }
+
+  /** The batch holding `change` failed: nothing of it is stored, so what it reserved is freed. */
+  undo(change: Change): void {
+    if (change.kind === "cancel") return;
+    const reserved = change.kind === "book" ? change.index : change.to;
+    this.unconfirmed.delete(reserved);
+    this.schedule.release(reserved);
+    if (change.kind === "move") this.endMove(change.patient);
+  }
+}
