@@ -11,10 +11,16 @@ import {
   parseHorizonWeeks,
   parseNthOfMonth,
   parseTime,
+  parseTimeRange,
   parseWeekdays,
 } from "../roles/healthcenterserver/calendar/parse.ts";
 import type { Exception, Rule } from "../roles/healthcenterserver/calendar/types.ts";
-import { checkRuleOverlaps, validateException, validateRule } from "../roles/healthcenterserver/calendar/validate.ts";
+import {
+  checkRuleOverlaps,
+  describeException,
+  validateException,
+  validateRule,
+} from "../roles/healthcenterserver/calendar/validate.ts";
 import { parseZone } from "../roles/healthcenterserver/calendar/zone.ts";
 import { exit_code, UsageError } from "../shared/errors.ts";
 
@@ -60,6 +66,16 @@ describe("values", () => {
     expect(refusal(() => parseTime("24:00", "start"))).toBe('bad start "24:00" (HH:MM, 00:00 to 23:59)');
     expect(refusal(() => parseTime("12:60"))).toBe('bad time "12:60" (HH:MM, 00:00 to 23:59)');
     expect(refusal(() => parseTime("9am", "end", { end: true }))).toBe('bad end "9am" (HH:MM, 00:00 to 24:00)');
+  });
+
+  test("time ranges: HH:MM-HH:MM with the end after the start", () => {
+    expect(parseTimeRange("9:00-17:30")).toEqual({ start: "09:00", end: "17:30" });
+    expect(parseTimeRange("22:00-24:00")).toEqual({ start: "22:00", end: "24:00" });
+    expect(refusal(() => parseTimeRange("9-17"))).toBe('bad start of hours "9" (HH:MM, 00:00 to 23:59)');
+    expect(refusal(() => parseTimeRange("09:00"))).toBe('bad hours "09:00" (HH:MM-HH:MM, as 09:00-17:00)');
+    expect(refusal(() => parseTimeRange("17:00-09:00"))).toBe(
+      'bad hours "17:00-09:00": the end is not after the start',
+    );
   });
 
   test("dates: YYYY-MM-DD that exists; 2026-02-30 is refused, 2028-02-29 taken", () => {
@@ -209,6 +225,21 @@ describe("rules and exceptions", () => {
     ).toContain("overlaps rule 5");
     // Editing a rule compares it with the others, not with its old self.
     checkRuleOverlaps(base, [base]);
+  });
+
+  test("exceptions are described in one line for lists and errors", () => {
+    expect(describeException(away({ id: 3 }))).toBe("away 3 (doc1 2026-12-21 to 2027-01-08, all day: leave)");
+    const open = away({
+      id: 4,
+      kind: "open",
+      doctor: "doc3",
+      toDate: "2026-12-21",
+      fromTime: "10:00",
+      toTime: "12:00",
+    });
+    expect(describeException({ ...open, minutes: 30, reason: "" })).toBe(
+      "open 4 (doc3 2026-12-21, 10:00-12:00, 30 min)",
+    );
   });
 
   test("exceptions: dates, times, an opening's hours and length, the reason", () => {

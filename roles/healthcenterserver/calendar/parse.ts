@@ -71,6 +71,16 @@ export function parseTime(text: string, what = "time", options: { end?: boolean 
   return `${String(hours).padStart(2, "0")}:${String(minutes).padStart(2, "0")}`;
 }
 
+/** "09:00-17:00" (an end may be 24:00) -> its two times; the end after the start. */
+export function parseTimeRange(text: string, what = "hours"): { start: LocalTime; end: LocalTime } {
+  const ends = text.split("-");
+  if (ends.length !== 2) refuse(`bad ${what} "${text}" (HH:MM-HH:MM, as 09:00-17:00)`);
+  const start = parseTime(ends[0]!, `start of ${what}`);
+  const end = parseTime(ends[1]!, `end of ${what}`, { end: true });
+  if (end <= start) refuse(`bad ${what} "${text}": the end is not after the start`);
+  return { start, end };
+}
+
 /** "YYYY-MM-DD" that exists (2026-02-30 is refused), years 1900 to 2999. */
 export function parseDate(text: string, what = "date"): LocalDate {
   const t = text.trim();

@@ -30,6 +30,14 @@ export function describeRule(rule: Rule): string {
   return `rule ${rule.id} (${parts.join(", ")})`;
 }
 
+/** "away 3 (doc1 2026-12-21 to 2027-01-08, all day: leave)", "open 4 (doc3 2026-12-12, 10:00-12:00, 30 min)" */
+export function describeException(e: Exception): string {
+  const dates = e.fromDate === e.toDate ? e.fromDate : `${e.fromDate} to ${e.toDate}`;
+  const hours = e.fromTime === null ? "all day" : `${e.fromTime}-${e.toTime}`;
+  const length = e.kind === "open" && e.minutes !== null ? `, ${e.minutes} min` : "";
+  return `${e.kind} ${e.id} (${e.doctor} ${dates}, ${hours}${length}${e.reason === "" ? "" : `: ${e.reason}`})`;
+}
+
 function ordinal(n: number): string {
   return `${n}${["", "st", "nd", "rd"][n] ?? "th"}`;
 }
