@@ -24,10 +24,11 @@ import { PatientSessions } from "./healthcenterserver/session/patient-sessions.t
 import * as transcript from "./healthcenterserver/session/transcript.ts";
 import { StaffPage } from "./healthcenterserver/staff/staff-page.ts";
 import { openAndRestore } from "./healthcenterserver/store/open-store.ts";
+import { openCalendar } from "./healthcenterserver/store/open-calendar.ts";
 
 export { options };
 
-const commands = ["init", "users", "staff", "check", "help"];
+const commands = ["init", "users", "staff", "availability", "check", "help"];
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "help") return printHelp(usage);
@@ -40,6 +41,10 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "staff") {
     const { runStaffCommand } = await import("./healthcenterserver/commands/staff-command.ts");
     return runStaffCommand(argv.slice(1));
+  }
+  if (argv[0] === "availability") {
+    const { runAvailabilityCommand } = await import("./healthcenterserver/commands/availability-command.ts");
+    return runAvailabilityCommand(argv.slice(1));
   }
   const checkOnly = argv[0] === "check";
   if (argv[0] !== undefined && !argv[0].startsWith("-") && !checkOnly) {
@@ -71,8 +76,9 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   let onHangup = () => log.notice("Received SIGHUP while starting: nothing to reload yet");
   onReloadSignal(() => onHangup());
   const { users, slots } = loadData(settings.data, settings.doctors);
-  const schedule = new Schedule(slots);
-  const { store, restored } = await openAndRestore(settings, schedule, log);
+  const calendar = await openCalendar(settings, log);
+  const schedule = calendar?.schedule ?? new Schedule(slots);
+  const { store, restored } = calendar ?? (await openAndRestore(settings, schedule, log));
   warnAboutUsers(users, settings.data, log);
   const fatal = (err: unknown) => {
     log.error(`stopping: ${(err as Error)?.stack ?? err}`, { cause: "stopping" });
@@ -121,7 +127,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
     guards,
     log,
     center.port,
-    `${slots.length} slots, ${restored} booked in ${store.shown}, ${users.length} users`,
+    `${schedule.slots.length} slots, ${restored} booked in ${store.shown}, ${users.length} users`,
   );
   if (!log.plain) log.info(transcript.userListing(users), { event: "server.users", cause: "start-up" });
   if (staff) await startStaffPage(staff, settings.http!, log);

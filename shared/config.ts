@@ -13,6 +13,8 @@
 //   tls_cert = "server.crt"        # the server speaks TLS with this certificate and key (both, or neither)
 //   tls_key = "server.key"
 //   tls_ca = "server.crt"          # patients connect with TLS and trust this CA (or self-signed certificate)
+//   [clinic]
+//   time_zone = "Europe/London"    # the clinic's IANA zone, for a calendar (default: the machine's)
 //   [doctors.doc1]
 //   host = "192.0.2.2"             # where patients reach doc1; the server tells them
 //   port = 41000
@@ -40,10 +42,11 @@ export type Config = {
     tlsKey?: string;
     tlsCa?: string;
   };
+  clinic: { timeZone?: string };
   doctors: Map<string, DoctorLocation>;
 };
 
-export const empty_config: Config = { server: {}, doctors: new Map() };
+export const empty_config: Config = { server: {}, clinic: {}, doctors: new Map() };
 
 export function loadConfig(path: string | undefined): Config {
   if (path === undefined) return empty_config;
@@ -68,8 +71,13 @@ export function loadConfig(path: string | undefined): Config {
 export function parseConfig(raw: unknown, file: string, base: string): Config {
   const problem = (what: string) => new ConfigError(`config file ${file}: ${what}`);
   const top = asTable(raw, "the document", problem);
-  allowOnly(top, ["data", "server", "doctors"], "the top level", problem);
-  const config: Config = { server: {}, doctors: new Map() };
+  allowOnly(top, ["data", "server", "clinic", "doctors"], "the top level", problem);
+  const config: Config = { server: {}, clinic: {}, doctors: new Map() };
+  if (top.clinic !== undefined) {
+    const c = asTable(top.clinic, "[clinic]", problem);
+    allowOnly(c, ["time_zone"], "[clinic]", problem);
+    if (c.time_zone !== undefined) config.clinic.timeZone = asString(c.time_zone, "clinic.time_zone", problem);
+  }
   if (top.data !== undefined) config.data = resolve(base, asString(top.data, "data", problem));
   if (top.server !== undefined) {
     const s = asTable(top.server, "[server]", problem);

@@ -140,6 +140,7 @@ export const database_schema_version = 2;
 
 // ---- PostgreSQL: in database-limits.ts, re-exported here (only the server's store/postgres/ uses them)
 export * from "./database-limits.ts";
+export * from "./server-calendar-limits.ts";
 
 // ---- The calendar: in calendar-limits.ts, re-exported here (the calendar/ modules and the server use them)
 export * from "./calendar-limits.ts";

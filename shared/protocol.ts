@@ -11,7 +11,7 @@ export type Request =
   | { kind: "authenticate"; user: string; password: string }
   | { kind: "available" }
   | { kind: "selection"; index: number }
-  | { kind: "slots"; day?: string; doctor?: string; after: number; limit: number }
+  | { kind: "slots"; day?: string; doctor?: string; after: number; limit: number; from?: string; to?: string }
   | { kind: "mine" }
   | { kind: "cancel"; index: number }
   | { kind: "reschedule"; from: number; to: number }
@@ -80,7 +80,8 @@ export function parseRequest(line: string): Request {
 }
 
 const isIndexText = (text: string | undefined): text is string => text !== undefined && /^[+-]?\d+$/.test(text);
-const slots_usage = "usage: slots [day=<Day>] [doctor=<name>] [after=<index>] [limit=<1-1000>]";
+const slots_usage =
+  "usage: slots [from=<YYYY-MM-DD>] [to=<YYYY-MM-DD>] [day=<Day>] [doctor=<name>] [after=<index>] [limit=<1-1000>]";
 
 function parseSlotsRequest(args: string[]): Request {
   const request: Extract<Request, { kind: "slots" }> = { kind: "slots", after: 0, limit: slots_page_max };
@@ -94,11 +95,39 @@ function parseSlotsRequest(args: string[]): Request {
     if (name === "day") request.day = value;
     else if (name === "doctor") request.doctor = value;
     else if ((name === "after" || name === "limit") && /^\d{1,15}$/.test(value)) request[name] = Number(value);
+    else if ((name === "from" || name === "to") && isLocalDate(value)) request[name] = value;
     else return { kind: "bad", reason: slots_usage };
   }
-  if (request.limit < 1) return { kind: "bad", reason: slots_usage };
+  if (request.limit < 1 || (request.from && request.to && request.from > request.to))
+    return { kind: "bad", reason: slots_usage };
   request.limit = Math.min(request.limit, slots_page_max);
   return request;
+}
+
+/** A date that exists, as YYYY-MM-DD (2026-02-30 is not one). */
+export function isLocalDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  try {
+    Temporal.PlainDate.from(text, { overflow: "reject" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A line of `slots` and `mine` on a calendar: start with its offset, and length. */
+export type DatedSlotLine = {
+  index: number;
+  start: string;
+  minutes: number;
+  doctor: string;
+  port: number;
+  host?: string;
+};
+
+export function formatDatedSlotLine(slot: DatedSlotLine): string {
+  const line = `${slot.index} ${slot.start} ${slot.minutes} ${slot.doctor} ${slot.port}`;
+  return slot.host ? `${line} ${slot.host}\n` : `${line}\n`;
 }
 
 /** A decimal index; anything that is not a safe integer of at least 1 maps to no_such_index. */

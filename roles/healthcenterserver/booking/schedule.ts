@@ -8,6 +8,7 @@ import { SlotTable } from "../../../shared/slot-table.ts";
 import { ChangeFeed } from "./changes.ts";
 import { Holders } from "./holders.ts";
 import { SlotIndex, type SlotQuery } from "./slot-index.ts";
+import type { CalendarSlots } from "./calendar-slots.ts";
 
 export type Decision = { kind: "free"; slot: Slot } | { kind: "notavailable"; slot: Slot } | { kind: "invalid" };
 
@@ -15,9 +16,11 @@ const end_of_list = Buffer.from("\n");
 
 export class Schedule {
   /** The slots, compact (typed arrays); `slots.at(position)` makes a Slot object when one is needed. */
-  readonly slots: SlotTable;
-  private readonly holders: Holders;
-  private readonly blocks: (Buffer | undefined)[];
+  slots: SlotTable;
+  /** On a calendar: each position's start, length and local time (replaced with the slots). */
+  calendar: CalendarSlots | undefined;
+  private holders: Holders;
+  private blocks: (Buffer | undefined)[];
   private wholeCache: Buffer | undefined;
   private logCache: string | undefined;
   private free: number;
@@ -27,8 +30,9 @@ export class Schedule {
   /** Day and time names as bytes, for encoding `available` blocks (made on first use). */
   private nameBytes: { days: Buffer[]; times: Buffer[]; most: number } | undefined;
 
-  constructor(slots: SlotTable | readonly Slot[]) {
+  constructor(slots: SlotTable | readonly Slot[], calendar?: CalendarSlots) {
     this.slots = slots instanceof SlotTable ? slots : SlotTable.fromSlots(slots);
+    this.calendar = calendar;
     const n = this.slots.length;
     for (let p = 0; p < n; p++) {
       if (this.slots.positionOf(this.slots.indexAt(p)) !== p)
@@ -37,6 +41,38 @@ export class Schedule {
     this.holders = new Holders(n);
     this.blocks = new Array(Math.ceil(n / available_block_slots)).fill(undefined);
     this.free = n;
+  }
+
+  /**
+   * On a calendar, when the horizon moves or the rules change: new slots, the holders carried over by
+   * index. Every held index must be in `slots` (the caller keeps booked slots, inside availability or not).
+   */
+  replace(slots: SlotTable, calendar: CalendarSlots): void {
+    const old = { slots: this.slots, holders: this.holders };
+    this.slots = slots;
+    this.calendar = calendar;
+    this.holders = new Holders(slots.length);
+    this.blocks = new Array(Math.ceil(slots.length / available_block_slots)).fill(undefined);
+    this.index = undefined;
+    this.wholeCache = undefined;
+    this.logCache = undefined;
+    this.nameBytes = undefined;
+    this.free = slots.length;
+    for (let p = 0; p < old.slots.length; p++) {
+      const holder = old.holders.at(p);
+      if (holder === undefined) continue;
+      const index = old.slots.indexAt(p);
+      const position = slots.positionOf(index);
+      assert(position !== -1, () => `held slot ${index} is kept when the schedule is replaced`);
+      this.holders.take(position, index, holder);
+      this.free -= 1;
+    }
+    this.checkFreeCount();
+  }
+
+  /** Who holds the slot at this position (undefined: free). */
+  holderAt(position: number): string | undefined {
+    return this.holders.at(position);
   }
 
   get freeCount(): number {

@@ -4,7 +4,8 @@
 import { slots_index_chunk_entries } from "../../../shared/limits.ts";
 import type { SlotTable } from "../../../shared/slot-table.ts";
 
-export type SlotQuery = { day?: string; doctor?: string; after: number; limit: number };
+/** `before`: only slots whose index is below it (on a calendar, ids are time order: a `to=` date). */
+export type SlotQuery = { day?: string; doctor?: string; after: number; limit: number; before?: number };
 
 const key = (text: string) => text.toLowerCase();
 
@@ -62,6 +63,7 @@ export class SlotIndex {
         continue;
       }
       const p = order[i]!;
+      if (query.before !== undefined && this.slots.indexAt(p) >= query.before) break;
       if (day !== undefined && this.dayKeys[this.slots.dayIdAt(p)] !== day) continue;
       if (doctor !== undefined && this.doctorKeys[this.slots.doctorIdAt(p)] !== doctor) continue;
       if (isFree(p)) out.push(p);

@@ -70,6 +70,16 @@ export const options = {
     value: "N",
     help: `bookings one patient may hold at once (default ${limits.bookings_per_patient}; 0 = no limit)`,
   },
+  "time-zone": {
+    type: "string",
+    value: "ZONE",
+    help: "the clinic's IANA time zone, for a calendar (default: [clinic] time_zone, else the machine's)",
+  },
+  "horizon-weeks": {
+    type: "string",
+    value: "N",
+    help: `on a calendar, offer dated slots this many weeks ahead (default ${limits.horizon_weeks_default})`,
+  },
   quiet: { type: "boolean", help: "only the audit trail (bookings, refused logins), start-up and shutdown" },
   ...guard_options,
 } as const satisfies Options;

@@ -9,6 +9,7 @@ import * as limits from "../../../shared/limits.ts";
 import { parseHttpAddress } from "../staff/staff-page.ts";
 import { readStaffToken } from "../staff/staff-auth.ts";
 import type { options } from "./options.ts";
+import { checkHorizon, checkZone } from "./calendar-settings.ts";
 
 export type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
 
@@ -27,6 +28,8 @@ export type Settings = {
   doctors: Map<string, DoctorLocation>;
   http: { host: string; port: number } | undefined;
   staffToken: string | undefined;
+  timeZone: string;
+  horizonWeeks: number;
 };
 
 /** Flags over the deployment file over the defaults. */
@@ -54,6 +57,8 @@ export function readSettings(values: Flags, config: Config): Settings {
       0,
     ),
     tls: readTls(values, config),
+    timeZone: checkZone("--time-zone", values["time-zone"] ?? config.clinic.timeZone ?? Temporal.Now.timeZoneId()),
+    horizonWeeks: checkHorizon(values["horizon-weeks"]),
     doctors,
     ...readStaffSettings(values.http ?? config.server.http, values["staff-token-file"] ?? config.server.staffTokenFile),
   };

@@ -5,14 +5,19 @@ import {
   encoded_reply,
   formatError,
   formatSelectionReply,
+  formatDatedSlotLine,
   formatSlotLine,
   type SlotLine,
 } from "../../../shared/protocol.ts";
 import type { CancelOutcome, MoveOutcome } from "../booking/booker.ts";
 import type { Connection } from "../network/connection.ts";
 import type { AnswerLater, SessionServices } from "./services.ts";
+import type { SlotQuery } from "../booking/slot-index.ts";
+import type { Schedule } from "../booking/schedule.ts";
+import type { ZoneClock } from "../booking/zone-clock.ts";
+import { decodeSlotId, firstIdFrom } from "../calendar/slot-id.ts";
 
-export type SlotsQuery = { day?: string; doctor?: string; after: number; limit: number };
+export type SlotsQuery = { day?: string; doctor?: string; after: number; limit: number; from?: string; to?: string };
 
 export class AppointmentRequests {
   /** `answerLater`: the session's way to answer a request that waits for a commit. */
@@ -23,7 +28,10 @@ export class AppointmentRequests {
   ) {}
 
   slots(user: string, query: SlotsQuery): void {
-    const page = this.services.schedule.freePage(query);
+    const schedule = this.services.schedule;
+    if ((query.from || query.to) && !schedule.calendar)
+      return this.conn.send(formatError("usage: from= and to= need a calendar (this server has a weekday file)"));
+    const page = schedule.freePage(schedule.calendar ? calendarQuery(query, schedule.calendar.clock) : query);
     this.services.log.info(`Slots requested by ${user} (${describe(query)}): ${page.length} sent`, {
       event: "slots",
       cause: "slots",
@@ -64,6 +72,7 @@ export class AppointmentRequests {
       event: "move.received",
       cause: "moves",
     });
+    if (hasStarted(this.services.schedule, to)) return this.conn.send(formatError(time_passed));
     this.services.booker.move(
       from,
       to,
@@ -139,13 +148,45 @@ export class AppointmentRequests {
 
   private listing(slots: Slot[]): string {
     let text = "";
-    for (const s of slots) text += formatSlotLine(this.located(s));
+    const { schedule } = this.services;
+    const calendar = schedule.calendar;
+    for (const s of slots) {
+      const line = this.located(s);
+      if (!calendar) {
+        text += formatSlotLine(line);
+        continue;
+      }
+      const p = schedule.position(s.index)!;
+      text += formatDatedSlotLine({ ...line, start: calendar.iso[p]!, minutes: calendar.minutes[p]! });
+    }
     return text + "\n";
   }
 }
 
+export const time_passed = "that time has passed";
+
+/** On a calendar: the id names a slot that has started (its start is in the id), never bookable. */
+export function hasStarted(schedule: Schedule, index: number): boolean {
+  return schedule.calendar !== undefined && index >= ids_from_2000 && decodeSlotId(index).startMs <= Date.now();
+}
+
+/** Smaller numbers name no plausible slot (before 2000): those are `invalid`, as elsewhere. */
+const ids_from_2000 = firstIdFrom(Date.UTC(2000, 0, 1));
+
+/** On a calendar: from= and to= (local dates) and the present bound the ids (index order is time order). */
+function calendarQuery(q: SlotsQuery, clock: ZoneClock): SlotQuery {
+  const now = Date.now();
+  let lowest = firstIdFrom(now + 1);
+  if (q.from) lowest = Math.max(lowest, firstIdFrom(clock.startOfDay(Temporal.PlainDate.from(q.from))));
+  const out: SlotQuery = { day: q.day, doctor: q.doctor, limit: q.limit, after: Math.max(q.after, lowest - 1) };
+  if (q.to) out.before = firstIdFrom(clock.startOfDay(Temporal.PlainDate.from(q.to).add({ days: 1 })));
+  return out;
+}
+
 function describe(q: SlotsQuery): string {
   const parts = [
+    q.from && `from=${q.from}`,
+    q.to && `to=${q.to}`,
     q.day && `day=${q.day}`,
     q.doctor && `doctor=${q.doctor}`,
     q.after > 0 && `after=${q.after}`,

@@ -11,7 +11,7 @@ import {
   type Request,
   type SelectionReply,
 } from "../../../shared/protocol.ts";
-import { AppointmentRequests } from "./appointment-requests.ts";
+import { AppointmentRequests, hasStarted, time_passed } from "./appointment-requests.ts";
 import type { AuthResult } from "../login/auth.ts";
 import type { BookingOutcome } from "../booking/booker.ts";
 import type { Connection, LineHandler } from "../network/connection.ts";
@@ -179,6 +179,7 @@ export class Session implements LineHandler {
         cause: "selections",
         fields: { user, index },
       });
+    if (hasStarted(this.services.schedule, index)) return this.conn.send(formatError(time_passed));
     this.services.booker.book(
       index,
       user,

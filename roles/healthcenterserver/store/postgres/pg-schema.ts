@@ -15,6 +15,26 @@ const migrations: string[] = [
      booked_at timestamptz NOT NULL DEFAULT now()
    );
    CREATE INDEX bookings_by_patient ON bookings (patient);`,
+  // The calendar: rules, exceptions, numbered doctors, a version every edit bumps, and appointments
+  // as what was booked (start_ms: the UTC instant in epoch ms, as in SQLite, so both run one SQL). Overlaps of one doctor are refused under a per-doctor advisory lock
+  // (pg-calendar.ts), which needs no extension (btree_gist) that a managed database may not allow.
+  `CREATE TABLE calendar_doctors (id serial PRIMARY KEY, name text NOT NULL UNIQUE, port integer NOT NULL);
+   CREATE TABLE calendar_rules (
+     id serial PRIMARY KEY, doctor integer NOT NULL REFERENCES calendar_doctors (id),
+     weekdays text NOT NULL, start_time text NOT NULL, end_time text NOT NULL, minutes integer NOT NULL,
+     every_weeks integer NOT NULL DEFAULT 1, nth_of_month text NOT NULL DEFAULT '',
+     valid_from text, valid_until text);
+   CREATE TABLE calendar_exceptions (
+     id serial PRIMARY KEY, doctor integer NOT NULL REFERENCES calendar_doctors (id),
+     kind text NOT NULL CHECK (kind IN ('away', 'open')), from_date text NOT NULL, to_date text NOT NULL,
+     from_time text, to_time text, minutes integer, reason text NOT NULL DEFAULT '');
+   CREATE TABLE calendar_state (version bigint NOT NULL);
+   INSERT INTO calendar_state (version) VALUES (0);
+   CREATE TABLE appointments (
+     doctor integer NOT NULL REFERENCES calendar_doctors (id), start_ms bigint NOT NULL,
+     minutes integer NOT NULL, patient text NOT NULL, booked_at bigint NOT NULL,
+     PRIMARY KEY (doctor, start_ms));
+   CREATE INDEX appointments_by_patient ON appointments (patient);`,
 ];
 
 export const schema_version = migrations.length;

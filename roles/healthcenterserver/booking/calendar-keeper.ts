@@ -1,0 +1,153 @@
+// Keeps a calendar's schedule current without a restart: the rules' version is polled (a change made
+// by another server or the CLI shows within a second), slots leave the schedule as they start, and
+// the horizon moves on as days pass. Each of these rebuilds the slot table; holders are carried over
+// by slot id, and a booked slot no rule offers any more stays in it, marked outside availability.
+import { calendar_poll_ms, calendar_refresh_ms_max } from "../../../shared/limits.ts";
+import type { Log } from "../../../shared/log.ts";
+import { generateSlots } from "../calendar/generate.ts";
+import { slotId } from "../calendar/slot-id.ts";
+import type { Appointment, CalendarData } from "../store/calendar-records.ts";
+import { buildCalendarTable, generatedEntries, type CalendarDoctorInfo, type CalendarEntry } from "./calendar-slots.ts";
+import type { Schedule } from "./schedule.ts";
+import type { ZoneClock } from "./zone-clock.ts";
+
+export type CalendarSource = { load(): Promise<CalendarData>; version(): Promise<number> };
+
+export class CalendarKeeper {
+  private data: CalendarData;
+  private doctors = new Map<string, CalendarDoctorInfo>();
+  private generated: CalendarEntry[] = [];
+  private generatedFor = "";
+  private pollTimer: Timer | undefined;
+  private refreshTimer: Timer | undefined;
+  private polling = false;
+  isPending: (index: number) => boolean = () => false;
+
+  constructor(
+    private readonly schedule: Schedule,
+    private readonly source: CalendarSource,
+    private readonly clock: ZoneClock,
+    private readonly horizonWeeks: number,
+    private readonly log: Log,
+    data: CalendarData,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.data = data;
+  }
+
+  get doctorList(): CalendarDoctorInfo[] {
+    return this.data.doctors;
+  }
+
+  get version(): number {
+    return this.data.version;
+  }
+
+  /** The first schedule: generated slots and the slots of the stored appointments (load() marks them held). */
+  initial(appointments: Appointment[]): void {
+    this.regenerate();
+    const byNumber = new Map(this.data.doctors.map((d) => [d.number, d]));
+    const booked: CalendarEntry[] = [];
+    for (const a of appointments) {
+      const d = byNumber.get(a.doctorNumber);
+      if (d === undefined) continue;
+      const id = slotId(d.number, a.startMs);
+      booked.push({ id, doctor: d.name, port: d.port, startMs: a.startMs, minutes: a.minutes, outside: true });
+    }
+    this.install(booked);
+  }
+
+  start(): void {
+    this.pollTimer = setInterval(() => void this.poll(), calendar_poll_ms);
+    this.scheduleRefresh();
+  }
+
+  stop(): void {
+    clearInterval(this.pollTimer);
+    clearTimeout(this.refreshTimer);
+  }
+
+  /** Generates the horizon from today (the clinic's), when the day or the rules changed. */
+  private regenerate(): void {
+    const today = this.clock.today(this.now());
+    const key = `${today} ${this.data.version}`;
+    if (key === this.generatedFor) return;
+    const last = today.add({ days: this.horizonWeeks * 7 - 1 });
+    this.doctors = new Map(this.data.doctors.map((d) => [d.name, d]));
+    const slots = generateSlots(
+      this.data.rules,
+      this.data.exceptions,
+      this.clock.zone,
+      today.toString(),
+      last.toString(),
+    );
+    this.generated = generatedEntries(slots, this.doctors, this.now());
+    this.generatedFor = key;
+  }
+
+  /** Rebuilds the table: slots still to start, and every held one not yet over (booked slots never vanish). */
+  private install(extra: CalendarEntry[] = []): void {
+    const now = this.now();
+    const offered = new Set(this.generated.map((e) => e.id));
+    this.generated = this.generated.filter((e) => e.startMs > now);
+    const kept = new Set(this.generated.map((e) => e.id));
+    const entries = [...this.generated];
+    for (const e of extra) if (!kept.has(e.id)) entries.push({ ...e, outside: !offered.has(e.id) });
+    const s = this.schedule;
+    const cal = s.calendar;
+    for (let p = 0; cal && p < s.slots.length; p++) {
+      const id = s.slots.indexAt(p);
+      if (s.holderAt(p) === undefined || kept.has(id)) continue;
+      const [startMs, minutes] = [cal.startMs[p]!, cal.minutes[p]!];
+      if (startMs + minutes * 60_000 <= now && !this.isPending(id)) {
+        s.release(id); // over: it leaves memory (the database keeps it)
+        continue;
+      }
+      const doctor = s.slots.doctorAt(p);
+      entries.push({ id, doctor, port: s.slots.portAt(p), startMs, minutes, outside: !offered.has(id) });
+    }
+    const { table, calendar } = buildCalendarTable(entries, this.clock);
+    s.replace(table, calendar);
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const version = await this.source.version();
+      if (version !== this.data.version) {
+        this.data = await this.source.load();
+        this.regenerate();
+        this.install();
+        this.log.notice(
+          `The availability rules changed (version ${this.data.version}): ${this.schedule.freeCount} free slots`,
+        );
+      }
+    } catch (err) {
+      this.log.warn(`cannot read the availability rules: ${(err as Error).message}; trying again`);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** At the next slot's start (it leaves the offer), at most a minute away (a new day extends the horizon). */
+  private scheduleRefresh(): void {
+    const now = this.now();
+    const next = this.generated.find((e) => e.startMs > now)?.startMs ?? Infinity;
+    const wait = Math.max(10, Math.min(next - now, calendar_refresh_ms_max));
+    this.refreshTimer = setTimeout(() => {
+      try {
+        this.refresh();
+      } catch (err) {
+        this.log.error(`cannot refresh the calendar: ${(err as Error).message}`, { cause: "calendar" });
+      }
+      this.scheduleRefresh();
+    }, wait);
+  }
+
+  /** Started slots leave; on a new day the horizon moves on. */
+  refresh(): void {
+    this.regenerate();
+    this.install();
+  }
+}

@@ -1,0 +1,168 @@
+// `healthcenterserver availability add|list|except|open|remove|import`: the operator edits the
+// calendar in the bookings database (SQLite file or PostgreSQL); running servers pick the change up
+// within a second. Errors are one line and exit 2; nothing changes on an error or a dry run.
+import { loadConfig } from "../../../shared/config.ts";
+import { exit_code, UsageError } from "../../../shared/errors.ts";
+import { parseFlags, parsePortFlag, type Options } from "../../../shared/flags.ts";
+import { horizon_weeks_default } from "../../../shared/limits.ts";
+import { unknownMessage } from "../../../shared/suggest.ts";
+import { checkZone } from "../cli/calendar-settings.ts";
+import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
+import { doctorNumber, insertException, insertRule, removeRecord } from "../store/calendar-records.ts";
+import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
+import { applyEdit, type EditContext } from "./availability-edit.ts";
+import { importClassicFile } from "./availability-import.ts";
+import { listAvailability } from "./availability-list.ts";
+import { parseDate, parseDays, parseMinutes, parseTime } from "./availability-parse.ts";
+
+const usage = `Usage:
+  healthcenterserver availability add <doctor> --days mon-fri --start 09:00 --end 17:00 --minutes 15
+        [--every-weeks N] [--nth 1,3] [--valid-from DATE] [--valid-until DATE] [--port P]
+  healthcenterserver availability except <doctor> --from DATE [--to DATE] [--start T --end T] [--reason TEXT]
+  healthcenterserver availability open <doctor> --from DATE [--to DATE] --start T --end T --minutes N
+  healthcenterserver availability remove <r3|e2>        a rule (r) or exception (e) by the id list shows
+  healthcenterserver availability list                  the rules, exceptions and the next two weeks
+  healthcenterserver availability import availabilities.txt --from DATE [--minutes 60]
+Every command takes --db FILE|URL (default: the deployment file's, else healthcenter.db), --config FILE,
+--time-zone ZONE; edits take --dry-run (show what would change) and --keep-booked (allow an edit that
+leaves booked appointments outside availability; they stay, and staff see them marked).`;
+
+const options = {
+  db: { type: "string", value: "FILE|URL", help: "the bookings database" },
+  "db-password-file": { type: "string", value: "FILE", help: "PostgreSQL password file" },
+  config: { type: "string", value: "FILE", help: "deployment file" },
+  "time-zone": { type: "string", value: "ZONE", help: "the clinic's IANA zone" },
+  days: { type: "string", value: "DAYS", help: "mon,wed or mon-fri" },
+  start: { type: "string", value: "HH:MM", help: "local start time" },
+  end: { type: "string", value: "HH:MM", help: "local end time" },
+  minutes: { type: "string", value: "N", help: "one appointment's length" },
+  "every-weeks": { type: "string", value: "N", help: "every Nth week" },
+  nth: { type: "string", value: "1,3", help: "which of the month's weekdays (-1 = last)" },
+  "valid-from": { type: "string", value: "DATE", help: "first date" },
+  "valid-until": { type: "string", value: "DATE", help: "last date" },
+  from: { type: "string", value: "DATE", help: "first date" },
+  to: { type: "string", value: "DATE", help: "last date" },
+  reason: { type: "string", value: "TEXT", help: "why (leave, training)" },
+  port: { type: "string", value: "P", help: "the doctor's UDP port (needed for a new doctor)" },
+  "dry-run": { type: "boolean", help: "show what would change; change nothing" },
+  "keep-booked": { type: "boolean", help: "allow leaving booked appointments outside availability" },
+} as const satisfies Options;
+
+type Values = ReturnType<typeof parseFlags<typeof options>>["values"];
+const verbs = ["add", "except", "open", "remove", "list", "import"];
+
+export async function runAvailabilityCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, options, 2);
+  if (values.help || positionals[0] === "help" || positionals[0] === undefined) {
+    console.log(usage);
+    return positionals[0] === undefined && !values.help ? exit_code.usage : exit_code.done;
+  }
+  const [verb, arg] = positionals;
+  if (!verbs.includes(verb!)) throw new UsageError(unknownMessage("availability command", verb!, verbs));
+  const config = loadConfig(values.config);
+  const zone = checkZone("--time-zone", values["time-zone"] ?? config.clinic.timeZone ?? Temporal.Now.timeZoneId());
+  const target = parseDbTarget(values.db ?? config.server.db ?? "healthcenter.db");
+  const db = await openCalendarDb(target, readDbPassword(values["db-password-file"] ?? config.server.dbPasswordFile));
+  try {
+    const ctx: EditContext = {
+      zone,
+      weeks: horizon_weeks_default,
+      dryRun: values["dry-run"] ?? false,
+      keepBooked: values["keep-booked"] ?? false,
+      now: Date.now(),
+    };
+    const lines = await runVerb(db, verb!, arg, values, ctx);
+    for (const line of lines) console.log(line);
+    return exit_code.done;
+  } finally {
+    await db.close();
+  }
+}
+
+async function runVerb(db: CalendarDb, verb: string, arg: string | undefined, v: Values, ctx: EditContext) {
+  if (verb === "list") return listAvailability(db, ctx.zone, ctx.now);
+  if (verb === "import") {
+    if (!arg)
+      throw new UsageError("availability import needs a file: availability import availabilities.txt --from DATE");
+    return importClassicFile(db, arg, parseDate("--from", required(v.from, "--from")), ctx, v.minutes);
+  }
+  if (verb === "remove") {
+    const m = /^([re])(\d{1,9})$/.exec(arg ?? "");
+    if (!m) throw new UsageError("availability remove needs an id as list shows it: r3 (a rule) or e2 (an exception)");
+    const what = m[1] === "r" ? "rule" : "exception";
+    return (
+      await applyEdit(db, ctx, `remove ${what} ${arg}`, async (tx) => {
+        if (!(await removeRecord(tx, what, Number(m[2])))) throw new UsageError(`there is no ${what} ${arg}`);
+      })
+    ).lines;
+  }
+  if (!arg || !/^[A-Za-z0-9_-]{1,64}$/.test(arg)) throw new UsageError(`availability ${verb} needs a doctor name`);
+  const port = v.port === undefined ? undefined : parsePortFlag("port", v.port, 0);
+  const doctor = async (tx: CalendarDb) => {
+    const n = await doctorNumber(tx, arg, port);
+    if (n === undefined)
+      throw new UsageError(`${arg} is a new doctor: give --port P (where the doctor answers quotes)`);
+    return n;
+  };
+  if (verb === "add") {
+    const rule = {
+      weekdays: parseDays(required(v.days, "--days")),
+      start: parseTime("--start", required(v.start, "--start")),
+      end: parseTime("--end", required(v.end, "--end")),
+      minutes: parseMinutes(required(v.minutes, "--minutes")),
+      everyWeeks: v["every-weeks"] === undefined ? 1 : parseMinutes(v["every-weeks"], "--every-weeks"),
+      nthOfMonth: v.nth === undefined ? [] : v.nth.split(",").map((n) => parseNth(n)),
+      validFrom: v["valid-from"] === undefined ? null : parseDate("--valid-from", v["valid-from"]),
+      validUntil: v["valid-until"] === undefined ? null : parseDate("--valid-until", v["valid-until"]),
+    };
+    if (rule.end <= rule.start) throw new UsageError(`--end ${rule.end} is not after --start ${rule.start}`);
+    return (
+      await applyEdit(
+        db,
+        ctx,
+        `add a rule for ${arg}`,
+        async (tx) => void (await insertRule(tx, await doctor(tx), rule)),
+      )
+    ).lines;
+  }
+  const fromDate = parseDate("--from", required(v.from, "--from"));
+  const toDate = v.to === undefined ? fromDate : parseDate("--to", v.to);
+  if (toDate < fromDate) throw new UsageError(`--to ${toDate} is before --from ${fromDate}`);
+  const fromTime = v.start === undefined ? null : parseTime("--start", v.start);
+  const toTime = v.end === undefined ? null : parseTime("--end", v.end);
+  if ((fromTime === null) !== (toTime === null) || (verb === "open" && fromTime === null))
+    throw new UsageError(
+      `availability ${verb}: give --start and --end together${verb === "open" ? " (an opening needs both)" : ""}`,
+    );
+  if (fromTime !== null && toTime! <= fromTime)
+    throw new UsageError(`--end ${toTime} is not after --start ${fromTime}`);
+  const exception = {
+    kind: verb === "open" ? ("open" as const) : ("away" as const),
+    fromDate,
+    toDate,
+    fromTime,
+    toTime,
+    minutes: verb === "open" ? parseMinutes(required(v.minutes, "--minutes")) : null,
+    reason: v.reason ?? "",
+  };
+  const what = verb === "open" ? `open ${arg}` : `${arg} away`;
+  return (
+    await applyEdit(
+      db,
+      ctx,
+      `${what} ${fromDate}..${toDate}`,
+      async (tx) => void (await insertException(tx, await doctor(tx), exception)),
+    )
+  ).lines;
+}
+
+function required(value: string | undefined, flag: string): string {
+  if (value === undefined) throw new UsageError(`give ${flag}`);
+  return value;
+}
+
+function parseNth(text: string): number {
+  const n = Number(text);
+  if (![1, 2, 3, 4, 5, -1].includes(n)) throw new UsageError(`--nth: ${text} is not 1-5 or -1 (the last)`);
+  return n;
+}

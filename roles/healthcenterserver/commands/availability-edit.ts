@@ -1,0 +1,96 @@
+// What an edit of availability does to the dated slots: the slots the horizon offers before and
+// after it, and the booked appointments it would leave outside availability. An edit runs inside one
+// transaction; a refusal or a dry run rolls it back, so nothing changes.
+import { UsageError } from "../../../shared/errors.ts";
+import { ZoneClock } from "../booking/zone-clock.ts";
+import { generateSlots } from "../calendar/generate.ts";
+import { slotId } from "../calendar/slot-id.ts";
+import type { CalendarDb } from "../store/calendar-db.ts";
+import { appointmentsFrom, bumpVersion, loadCalendar, type CalendarData } from "../store/calendar-records.ts";
+
+export type EditContext = { zone: string; weeks: number; dryRun: boolean; keepBooked: boolean; now: number };
+export type EditReport = { lines: string[] };
+
+/** Thrown inside the transaction to roll a dry run back, carrying what it would have said. */
+class DryRun extends Error {
+  constructor(readonly lines: string[]) {
+    super("dry run");
+  }
+}
+
+/** The ids of the slots `data` offers from today for `weeks` weeks. */
+export function offeredIds(data: CalendarData, zone: string, weeks: number, now: number): Set<number> {
+  const clock = new ZoneClock(zone);
+  const today = clock.today(now);
+  const slots = generateSlots(
+    data.rules,
+    data.exceptions,
+    zone,
+    today.toString(),
+    today.add({ days: weeks * 7 - 1 }).toString(),
+  );
+  const numbers = new Map(data.doctors.map((d) => [d.name, d.number]));
+  return new Set(slots.filter((s) => s.startMs > now).map((s) => slotId(numbers.get(s.doctor) ?? 0, s.startMs)));
+}
+
+/**
+ * Runs `change` in a transaction, then compares: refuses (rolls back) when booked appointments would
+ * lose their slot and `keepBooked` is not given; rolls back a dry run; else bumps the version.
+ */
+export async function applyEdit(
+  db: CalendarDb,
+  ctx: EditContext,
+  what: string,
+  change: (tx: CalendarDb) => Promise<void>,
+): Promise<EditReport> {
+  try {
+    return await db.transaction(async (tx) => {
+      const before = await loadCalendar(tx);
+      const offeredBefore = offeredIds(before, ctx.zone, ctx.weeks, ctx.now);
+      await change(tx);
+      const after = await loadCalendar(tx);
+      const offeredAfter = offeredIds(after, ctx.zone, ctx.weeks, ctx.now);
+      const stranded = await strandedBy(tx, after, offeredBefore, offeredAfter, ctx);
+      const added = [...offeredAfter].filter((id) => !offeredBefore.has(id)).length;
+      const removed = [...offeredBefore].filter((id) => !offeredAfter.has(id)).length;
+      const lines = [`${what}: +${added} and -${removed} slots in the next ${ctx.weeks} weeks`];
+      if (stranded.length > 0 && !ctx.keepBooked && !ctx.dryRun)
+        throw new UsageError(
+          `refused: ${stranded.length} booked appointment(s) would be outside availability: ${stranded.join("; ")} ` +
+            "(cancel them first, or give --keep-booked to keep them, listed to staff as outside availability)",
+        );
+      if (stranded.length > 0)
+        lines.push(
+          `${stranded.length} booked appointment(s) ${ctx.dryRun ? "would be" : "are now"} outside availability:`,
+          ...stranded.map((s) => `  ${s}`),
+        );
+      if (ctx.dryRun) throw new DryRun([`dry run, nothing changed: ${lines[0]}`, ...lines.slice(1)]);
+      await bumpVersion(tx);
+      return { lines };
+    });
+  } catch (err) {
+    if (err instanceof DryRun) return { lines: err.lines };
+    throw err;
+  }
+}
+
+/** "patient1 Tue 2026-12-08 13:00 doc1" for each booked appointment that loses its slot. */
+async function strandedBy(
+  db: CalendarDb,
+  data: CalendarData,
+  before: Set<number>,
+  after: Set<number>,
+  ctx: EditContext,
+): Promise<string[]> {
+  const clock = new ZoneClock(ctx.zone);
+  const names = new Map(data.doctors.map((d) => [d.number, d.name]));
+  return (await appointmentsFrom(db, ctx.now))
+    .filter((a) => {
+      const id = slotId(a.doctorNumber, a.startMs);
+      return before.has(id) && !after.has(id);
+    })
+    .map((a) => {
+      const l = clock.local(a.startMs);
+      return `${a.patient} ${l.day} ${l.date} ${l.time} ${names.get(a.doctorNumber) ?? "?"}`;
+    });
+}

@@ -1,0 +1,124 @@
+// The calendar's records (rules, exceptions, doctors, appointments) read and edited through one small
+// SQL interface, so SQLite and PostgreSQL run the same statements (calendar-records.ts). The schema
+// is each store's own migration; opening here migrates it as the server would.
+import { Database } from "bun:sqlite";
+import { SQL } from "bun";
+import { DataError } from "../../../shared/errors.ts";
+import { database_open_busy_timeout_ms } from "../../../shared/limits.ts";
+import type { DbTarget } from "./db-target.ts";
+import { prepareSchema, DatabaseProblem } from "./sqlite/sqlite-schema.ts";
+import { checkDatabasePath } from "./sqlite/sqlite-file.ts";
+import { calendar_tables_sql } from "./sqlite/sqlite-calendar-schema.ts";
+
+export type Row = Record<string, unknown>;
+
+export interface CalendarDb {
+  readonly kind: "sqlite" | "postgres";
+  /** Statements with `?` placeholders. */
+  all(query: string, params?: unknown[]): Promise<Row[]>;
+  run(query: string, params?: unknown[]): Promise<void>;
+  /** `fn` runs in one write transaction: all of it is stored, or none. */
+  transaction<T>(fn: (db: CalendarDb) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** bun:sqlite behind the promise interface; a transaction is BEGIN IMMEDIATE (one writer at a time). */
+export class SqliteCalendarDb implements CalendarDb {
+  readonly kind = "sqlite";
+  constructor(readonly db: Database) {}
+
+  static open(path: string): SqliteCalendarDb {
+    try {
+      checkDatabasePath(path);
+      const db = new Database(path, { create: true, strict: true });
+      db.run(`PRAGMA busy_timeout = ${database_open_busy_timeout_ms}`);
+      db.run("PRAGMA journal_mode = WAL");
+      db.run("PRAGMA synchronous = FULL");
+      prepareSchema(db);
+      return new SqliteCalendarDb(db);
+    } catch (err) {
+      if (err instanceof DatabaseProblem) throw new DataError(path, undefined, err.message);
+      throw new DataError(path, undefined, `cannot be used as the booking database (${(err as Error).message})`);
+    }
+  }
+
+  // Statements are finalized at once (not db.query's cache): a close with one still open is deferred
+  // and would leave the WAL behind.
+  async all(query: string, params: unknown[] = []): Promise<Row[]> {
+    const statement = this.db.prepare(query);
+    try {
+      return statement.all(...(params as never[])) as Row[];
+    } finally {
+      statement.finalize();
+    }
+  }
+
+  async run(query: string, params: unknown[] = []): Promise<void> {
+    await this.all(query, params);
+  }
+
+  async transaction<T>(fn: (db: CalendarDb) => Promise<T>): Promise<T> {
+    this.db.run("BEGIN IMMEDIATE");
+    try {
+      const result = await fn(this);
+      this.db.run("COMMIT");
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.run("ROLLBACK");
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db.close(true);
+  }
+}
+
+/** Bun.SQL on PostgreSQL; `?` becomes $1, $2, ... */
+export class PgCalendarDb implements CalendarDb {
+  readonly kind = "postgres";
+  constructor(readonly sql: SQL) {}
+
+  async all(query: string, params: unknown[] = []): Promise<Row[]> {
+    return (await this.sql.unsafe(numbered(query), params as never[])) as Row[];
+  }
+
+  async run(query: string, params: unknown[] = []): Promise<void> {
+    await this.sql.unsafe(numbered(query), params as never[]);
+  }
+
+  async transaction<T>(fn: (db: CalendarDb) => Promise<T>): Promise<T> {
+    return (await this.sql.begin(async (tx) => fn(new PgCalendarDb(tx as unknown as SQL)))) as T;
+  }
+
+  async close(): Promise<void> {
+    await this.sql.close({ timeout: 1 });
+  }
+}
+
+function numbered(query: string): string {
+  let n = 0;
+  return query.replace(/\?/g, () => `$${++n}`);
+}
+
+/** Opens the database a target names, migrated to this program's schema, calendar included (for the CLI). */
+export async function openCalendarDb(target: DbTarget, password: string | undefined): Promise<CalendarDb> {
+  if (target.kind === "sqlite") {
+    const db = SqliteCalendarDb.open(target.path);
+    db.db.transaction(() => {
+      for (const sql of calendar_tables_sql) db.db.run(sql);
+    })();
+    return db;
+  }
+  const sql = new SQL({ url: target.url, ...(password === undefined ? {} : { password }), max: 2 });
+  const { migrate } = await import("./postgres/pg-schema.ts");
+  try {
+    await migrate(sql, target.shown);
+  } catch (err) {
+    await sql.close({ timeout: 0 });
+    throw err instanceof DataError
+      ? err
+      : new DataError(target.shown, undefined, `cannot be used (${(err as Error).message})`);
+  }
+  return new PgCalendarDb(sql);
+}

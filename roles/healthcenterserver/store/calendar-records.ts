@@ -1,0 +1,164 @@
+// The calendar's records, read and written with the same SQL on SQLite and PostgreSQL (calendar-db.ts).
+// Every edit of rules or exceptions bumps calendar_state.version in its transaction (and, on
+// PostgreSQL, notifies calendar_rules): running servers see the new version and regenerate.
+import type { Exception, Rule } from "../calendar/types.ts";
+import type { CalendarDb, Row } from "./calendar-db.ts";
+
+export type CalendarDoctor = { number: number; name: string; port: number };
+export type Appointment = { doctorNumber: number; startMs: number; minutes: number; patient: string };
+export type CalendarData = { version: number; doctors: CalendarDoctor[]; rules: Rule[]; exceptions: Exception[] };
+
+/** The PostgreSQL channel a change of the rules is announced on. */
+export const rules_channel = "calendar_rules";
+
+const num = (v: unknown) => Number(v);
+const list = (text: unknown) => (String(text) === "" ? [] : String(text).split(",").map(Number));
+const orNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+/** True when the database has availability rules: the server then runs on a calendar. */
+export async function hasRules(db: CalendarDb): Promise<boolean> {
+  // A database stamped with this version by hand (or a test) may lack the table: no rules then.
+  const rows = await db.all("SELECT count(*) AS n FROM calendar_rules").catch(() => [{ n: 0 }]);
+  return num(rows[0]!.n) > 0;
+}
+
+export async function calendarVersion(db: CalendarDb): Promise<number> {
+  return num((await db.all("SELECT version FROM calendar_state"))[0]?.version ?? 0);
+}
+
+export async function loadCalendar(db: CalendarDb): Promise<CalendarData> {
+  const version = await calendarVersion(db);
+  const doctors = (await db.all("SELECT id, name, port FROM calendar_doctors ORDER BY id")).map((r) => ({
+    number: num(r.id),
+    name: String(r.name),
+    port: num(r.port),
+  }));
+  const nameOf = new Map(doctors.map((d) => [d.number, d.name]));
+  const rules = (await db.all("SELECT * FROM calendar_rules ORDER BY id")).map((r) => toRule(r, nameOf));
+  const exceptions = (await db.all("SELECT * FROM calendar_exceptions ORDER BY id")).map((r) => toException(r, nameOf));
+  return { version, doctors, rules, exceptions };
+}
+
+function toRule(r: Row, nameOf: Map<number, string>): Rule {
+  return {
+    id: num(r.id),
+    doctor: nameOf.get(num(r.doctor)) ?? "?",
+    weekdays: list(r.weekdays),
+    start: String(r.start_time),
+    end: String(r.end_time),
+    minutes: num(r.minutes),
+    everyWeeks: num(r.every_weeks),
+    nthOfMonth: list(r.nth_of_month),
+    validFrom: orNull(r.valid_from),
+    validUntil: orNull(r.valid_until),
+  };
+}
+
+function toException(r: Row, nameOf: Map<number, string>): Exception {
+  return {
+    id: num(r.id),
+    doctor: nameOf.get(num(r.doctor)) ?? "?",
+    kind: r.kind === "open" ? "open" : "away",
+    fromDate: String(r.from_date),
+    toDate: String(r.to_date),
+    fromTime: orNull(r.from_time),
+    toTime: orNull(r.to_time),
+    minutes: r.minutes === null ? null : num(r.minutes),
+    reason: String(r.reason),
+  };
+}
+
+/** Appointments that have not ended by `ms`, in time order. */
+export async function appointmentsFrom(db: CalendarDb, ms: number): Promise<Appointment[]> {
+  const rows = await db.all(
+    "SELECT doctor, start_ms, minutes, patient FROM appointments WHERE start_ms + minutes * 60000 > ? ORDER BY start_ms, doctor",
+    [ms],
+  );
+  return rows.map((r) => ({
+    doctorNumber: num(r.doctor),
+    startMs: num(r.start_ms),
+    minutes: num(r.minutes),
+    patient: String(r.patient),
+  }));
+}
+
+/** The doctor's number, numbering a new doctor (who then needs a port). Undefined: new and no port. */
+export async function doctorNumber(
+  db: CalendarDb,
+  name: string,
+  port: number | undefined,
+): Promise<number | undefined> {
+  const found = await db.all("SELECT id, port FROM calendar_doctors WHERE name = ?", [name]);
+  if (found[0]) {
+    if (port !== undefined && port !== num(found[0].port))
+      await db.run("UPDATE calendar_doctors SET port = ? WHERE id = ?", [port, found[0].id]);
+    return num(found[0].id);
+  }
+  if (port === undefined) return undefined;
+  const rows = await db.all("INSERT INTO calendar_doctors (name, port) VALUES (?, ?) RETURNING id", [name, port]);
+  return num(rows[0]!.id);
+}
+
+export async function insertRule(db: CalendarDb, doctor: number, r: Omit<Rule, "id" | "doctor">): Promise<number> {
+  const rows = await db.all(
+    `INSERT INTO calendar_rules (doctor, weekdays, start_time, end_time, minutes, every_weeks, nth_of_month, valid_from, valid_until)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    [
+      doctor,
+      r.weekdays.join(","),
+      r.start,
+      r.end,
+      r.minutes,
+      r.everyWeeks,
+      r.nthOfMonth.join(","),
+      r.validFrom,
+      r.validUntil,
+    ],
+  );
+  return num(rows[0]!.id);
+}
+
+export async function insertException(
+  db: CalendarDb,
+  doctor: number,
+  e: Omit<Exception, "id" | "doctor">,
+): Promise<number> {
+  const rows = await db.all(
+    `INSERT INTO calendar_exceptions (doctor, kind, from_date, to_date, from_time, to_time, minutes, reason)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+    [doctor, e.kind, e.fromDate, e.toDate, e.fromTime, e.toTime, e.minutes, e.reason],
+  );
+  return num(rows[0]!.id);
+}
+
+/** Removes a rule (`rule`) or an exception (`exception`) by id; false when there is none. */
+export async function removeRecord(db: CalendarDb, what: "rule" | "exception", id: number): Promise<boolean> {
+  const table = what === "rule" ? "calendar_rules" : "calendar_exceptions";
+  return (await db.all(`DELETE FROM ${table} WHERE id = ? RETURNING id`, [id])).length > 0;
+}
+
+/** Inside the edit's transaction: running servers regenerate once it commits. */
+export async function bumpVersion(db: CalendarDb): Promise<void> {
+  await db.run("UPDATE calendar_state SET version = version + 1");
+  if (db.kind === "postgres") await db.run(`SELECT pg_notify('${rules_channel}', '')`);
+}
+
+/** Stores an appointment unless the doctor has one overlapping it; true when stored. */
+export async function insertAppointment(db: CalendarDb, a: Appointment, bookedAt: number): Promise<boolean> {
+  const rows = await db.all(
+    `INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at)
+     SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM appointments WHERE doctor = ? AND start_ms < ? AND start_ms + minutes * 60000 > ?)
+     RETURNING doctor`,
+    [
+      a.doctorNumber,
+      a.startMs,
+      a.minutes,
+      a.patient,
+      bookedAt,
+      a.doctorNumber,
+      a.startMs + a.minutes * 60_000,
+      a.startMs,
+    ],
+  );
+  return rows.length > 0;
+}

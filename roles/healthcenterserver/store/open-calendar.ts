@@ -1,0 +1,111 @@
+// A database with availability rules makes the server run on a calendar: the schedule is the dated
+// slots of the rules for the horizon, bookings are appointments (doctor, start, length), and a keeper
+// follows changes of the rules. Without rules: undefined, and the server runs on availabilities.txt
+// exactly as before.
+import type { Log } from "../../../shared/log.ts";
+import { SlotTable } from "../../../shared/slot-table.ts";
+import { CalendarKeeper } from "../booking/calendar-keeper.ts";
+import { Schedule } from "../booking/schedule.ts";
+import { ZoneClock } from "../booking/zone-clock.ts";
+import { slotId } from "../calendar/slot-id.ts";
+import type { AppointmentStore, BookingSink, Change, Committer, Loaded } from "./appointment-store.ts";
+import { SqliteCalendarDb, type PgCalendarDb } from "./calendar-db.ts";
+import { appointmentsFrom, calendarVersion, hasRules, loadCalendar } from "./calendar-records.ts";
+import { parseDbTarget, readDbPassword } from "./db-target.ts";
+import type { StoreSettings } from "./open-store.ts";
+import { SqliteCalendarCommitter } from "./sqlite/sqlite-calendar-committer.ts";
+import { claimDatabaseFile } from "./sqlite/sqlite-file.ts";
+
+export type CalendarSettings = StoreSettings & { timeZone: string; horizonWeeks: number };
+export type OpenedCalendar = { schedule: Schedule; store: AppointmentStore; restored: number };
+
+/** PostgreSQL's also follows other servers' bookings. */
+type FollowingCommitter = Committer & { listen?(isPending: (index: number) => boolean): Promise<void> };
+
+/** The bookings of a calendar, as the Booker and the entry see any store. */
+class CalendarStore implements AppointmentStore {
+  constructor(
+    readonly shown: string,
+    private readonly db: SqliteCalendarDb | PgCalendarDb,
+    private readonly committer: FollowingCommitter,
+    private readonly keeper: CalendarKeeper,
+  ) {}
+
+  /** Marks every stored appointment not yet over taken (the keeper has put their slots in the schedule). */
+  async load(into: BookingSink): Promise<Loaded> {
+    let restored = 0;
+    let unknown = 0;
+    for (const a of await appointmentsFrom(this.db, Date.now())) {
+      if (into.reserve(slotId(a.doctorNumber, a.startMs), a.patient)) restored++;
+      else unknown++;
+    }
+    return { restored, unknown };
+  }
+
+  commit(batch: readonly Change[]) {
+    return this.committer.commit(batch);
+  }
+
+  problem(): string | undefined {
+    return undefined;
+  }
+
+  /** Starts following: rule changes (and, on PostgreSQL, other servers' bookings). */
+  async follow(isPending: (index: number) => boolean): Promise<void> {
+    this.keeper.isPending = isPending;
+    await this.committer.listen?.(isPending);
+    this.keeper.start();
+  }
+
+  async close(): Promise<void> {
+    this.keeper.stop();
+    await this.committer.close();
+  }
+}
+
+export async function openCalendar(settings: CalendarSettings, log: Log): Promise<OpenedCalendar | undefined> {
+  const target = parseDbTarget(settings.dbPath);
+  let db: SqliteCalendarDb | PgCalendarDb;
+  let shown: string;
+  if (target.kind === "sqlite") {
+    db = SqliteCalendarDb.open(target.path);
+    shown = target.path;
+  } else {
+    const { openPgCalendarDb } = await import("./postgres/pg-calendar.ts");
+    db = await openPgCalendarDb(target, readDbPassword(settings.dbPasswordFile), settings.dbWaitMs, log);
+    shown = `PostgreSQL at ${target.shown}`;
+  }
+  if (!(await hasRules(db))) {
+    await db.close();
+    return undefined;
+  }
+  if (target.kind === "sqlite") {
+    const shared = claimDatabaseFile(target.path);
+    if (shared) log.warn(shared);
+  }
+  const schedule = new Schedule(SlotTable.fromSlots([]));
+  const source = { load: () => loadCalendar(db), version: () => calendarVersion(db) };
+  const clock = new ZoneClock(settings.timeZone);
+  const keeper = new CalendarKeeper(schedule, source, clock, settings.horizonWeeks, log, await source.load());
+  keeper.initial(await appointmentsFrom(db, Date.now()));
+  // A slot's length comes from the schedule; one not in it (a test's bare index) counts as a minute.
+  const lengthOf = (index: number) => {
+    const p = schedule.position(index);
+    return p === undefined ? 1 : schedule.calendar!.minutes[p]!;
+  };
+  const options = { bookingsPerPatient: settings.bookingsPerPatient };
+  let committer: FollowingCommitter;
+  if (db instanceof SqliteCalendarDb) committer = new SqliteCalendarCommitter(db.db, lengthOf, options);
+  else {
+    const { PgCalendarCommitter } = await import("./postgres/pg-calendar.ts");
+    committer = new PgCalendarCommitter(db, schedule, lengthOf, options, log);
+  }
+  const store = new CalendarStore(
+    `${shown}, a calendar in ${settings.timeZone} for ${settings.horizonWeeks} weeks`,
+    db,
+    committer,
+    keeper,
+  );
+  const { restored } = await store.load(schedule);
+  return { schedule, store, restored };
+}

@@ -1,0 +1,186 @@
+// Bookings on a calendar in PostgreSQL, shared by several servers. One-winner for overlaps: a batch
+// takes a transaction-scoped advisory lock per doctor it books (in doctor order, so two servers never
+// wait on each other in a cycle), then checks for an overlapping appointment and inserts. Chosen over
+// an exclusion constraint (btree_gist on a tstzrange per doctor) because it needs no extension, which
+// a managed database may not let the server's role create; (doctor, start) is still the primary key.
+// Each commit notifies the others with the slot ids it touched; they read those slots again.
+import { SQL } from "bun";
+import { DataError, NetworkError } from "../../../../shared/errors.ts";
+import * as limits from "../../../../shared/limits.ts";
+import type { Log } from "../../../../shared/log.ts";
+import type { Schedule } from "../../booking/schedule.ts";
+import { decodeSlotId } from "../../calendar/slot-id.ts";
+import type { Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
+import { PgCalendarDb, type CalendarDb } from "../calendar-db.ts";
+import type { PostgresTarget } from "../db-target.ts";
+import { migrate } from "./pg-schema.ts";
+
+const appointments_channel = "calendar_appointments";
+const doctor_lock_class = 0x646f6374; // "doct"
+const patient_lock_class = 0x70617469; // "pati", as pg-changes.ts
+
+export async function openPgCalendarDb(
+  target: PostgresTarget,
+  password: string | undefined,
+  waitMs: number,
+  log: Log,
+): Promise<PgCalendarDb> {
+  const sql = new SQL({
+    url: target.url,
+    ...(password === undefined ? {} : { password }),
+    max: limits.database_pool_connections,
+    connectionTimeout: limits.database_connect_timeout_ms / 1000,
+  });
+  const deadline = Date.now() + waitMs;
+  for (let delay = limits.database_retry_ms_min; ; delay = Math.min(limits.database_retry_ms_max, delay * 2)) {
+    try {
+      await migrate(sql, target.shown);
+      return new PgCalendarDb(sql);
+    } catch (err) {
+      if (err instanceof DataError || Date.now() + delay > deadline) {
+        await sql.close({ timeout: 0 });
+        if (err instanceof DataError) throw err;
+        throw new NetworkError(`cannot reach PostgreSQL at ${target.shown}: ${(err as Error).message}`);
+      }
+      log.warn(`PostgreSQL at ${target.shown} is not reachable yet; trying again in ${delay} ms`);
+      await Bun.sleep(delay);
+    }
+  }
+}
+
+export class PgCalendarCommitter implements Committer {
+  private readonly instance = crypto.randomUUID().slice(0, 13);
+  private subscription: { unlisten(): Promise<void> } | undefined;
+  private isPending: (index: number) => boolean = () => false;
+
+  constructor(
+    private readonly db: PgCalendarDb,
+    private readonly schedule: Schedule,
+    private readonly lengthOf: (index: number) => number,
+    private readonly options: StoreOptions,
+    private readonly log: Log,
+  ) {}
+
+  async commit(batch: readonly Change[]): Promise<ChangeResult[]> {
+    const doctors = new Set<number>();
+    for (const c of batch) for (const id of idsOf(c)) doctors.add(decodeSlotId(id).doctorNumber);
+    const patients = this.options.bookingsPerPatient > 0 ? [...new Set(batch.map((c) => c.patient))].sort() : [];
+    return this.db.transaction(async (tx) => {
+      for (const d of [...doctors].sort((a, b) => a - b))
+        await tx.run("SELECT pg_advisory_xact_lock(?::int, ?::int)", [doctor_lock_class, d]);
+      for (const p of patients)
+        await tx.run("SELECT pg_advisory_xact_lock(?::int, hashtext(?))", [patient_lock_class, p]);
+      const now = Date.now();
+      const results: ChangeResult[] = [];
+      for (const c of batch) results.push(await this.apply(tx, c, now));
+      const payload = `${this.instance} ${batch.flatMap(idsOf).join(",")}`;
+      if (payload.length < limits.database_notify_bytes_max)
+        await tx.run("SELECT pg_notify(?, ?)", [appointments_channel, payload]);
+      return results;
+    });
+  }
+
+  /** Follows other servers' bookings: the slots they name are read again. */
+  async listen(isPending: (index: number) => boolean): Promise<void> {
+    this.isPending = isPending;
+    this.subscription = await this.db.sql.listen(appointments_channel, (payload) => void this.onNotice(payload));
+  }
+
+  async close(): Promise<void> {
+    await this.subscription?.unlisten();
+    await this.db.close();
+  }
+
+  private async onNotice(payload: string): Promise<void> {
+    const [instance, list] = payload.split(" ");
+    if (instance === this.instance || !list) return;
+    try {
+      for (const id of list.split(",").map(Number)) await this.reread(id);
+    } catch (err) {
+      this.log.warn(`cannot read another server's bookings: ${(err as Error).message}`);
+    }
+  }
+
+  private async reread(id: number): Promise<void> {
+    const { doctorNumber, startMs } = decodeSlotId(id);
+    const rows = await this.db.all("SELECT patient FROM appointments WHERE doctor = ? AND start_ms = ?", [
+      doctorNumber,
+      startMs,
+    ]);
+    const s = this.schedule;
+    if (s.position(id) === undefined || this.isPending(id)) return;
+    const stored = rows[0] ? String(rows[0].patient) : undefined;
+    const memory = s.holderOf(id);
+    if (stored === memory) return;
+    if (memory === undefined) s.reserve(id, stored!);
+    else if (stored === undefined) s.release(id);
+    else s.correctHolder(id, stored);
+    s.changes.publish({ index: id, holder: stored });
+  }
+
+  private async apply(tx: CalendarDb, c: Change, now: number): Promise<ChangeResult> {
+    switch (c.kind) {
+      case "book": {
+        const limit = this.options.bookingsPerPatient;
+        if (limit > 0) {
+          const rows = await tx.all(
+            "SELECT count(*)::int AS n FROM appointments WHERE patient = ? AND start_ms + minutes * 60000 > ?",
+            [c.patient, now],
+          );
+          const held = Number(rows[0]!.n);
+          if (held >= limit) return { kind: "limit", held };
+        }
+        return this.take(tx, c.index, c.patient, now);
+      }
+      case "cancel": {
+        const { doctorNumber, startMs } = decodeSlotId(c.index);
+        const rows = await tx.all(
+          "DELETE FROM appointments WHERE doctor = ? AND start_ms = ? AND patient = ? RETURNING doctor",
+          [doctorNumber, startMs, c.patient],
+        );
+        if (rows.length > 0) return { kind: "done" };
+        return { kind: "notyours", holder: await holderOf(tx, c.index) };
+      }
+      case "move": {
+        const from = await holderOf(tx, c.from);
+        if (from !== c.patient) return { kind: "notyours", holder: from };
+        await tx.run("SAVEPOINT move");
+        const { doctorNumber, startMs } = decodeSlotId(c.from);
+        await tx.run("DELETE FROM appointments WHERE doctor = ? AND start_ms = ?", [doctorNumber, startMs]);
+        const taken = await this.take(tx, c.to, c.patient, now);
+        await tx.run(taken.kind === "done" ? "RELEASE SAVEPOINT move" : "ROLLBACK TO SAVEPOINT move");
+        return taken;
+      }
+    }
+  }
+
+  private async take(tx: CalendarDb, index: number, patient: string, now: number): Promise<ChangeResult> {
+    const { doctorNumber, startMs } = decodeSlotId(index);
+    const minutes = this.lengthOf(index);
+    const clash = await tx.all(
+      `SELECT patient FROM appointments WHERE doctor = ? AND start_ms > ? AND start_ms < ?
+       AND start_ms + minutes * 60000 > ? LIMIT 1`,
+      [doctorNumber, startMs - limits.appointment_minutes_max * 60_000, startMs + minutes * 60_000, startMs],
+    );
+    if (clash[0]) return { kind: "taken", holder: String(clash[0].patient) };
+    await tx.run("INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (?, ?, ?, ?, ?)", [
+      doctorNumber,
+      startMs,
+      minutes,
+      patient,
+      now,
+    ]);
+    return { kind: "done" };
+  }
+}
+
+const idsOf = (c: Change): number[] => (c.kind === "move" ? [c.from, c.to] : [c.index]);
+
+async function holderOf(tx: CalendarDb, index: number): Promise<string> {
+  const { doctorNumber, startMs } = decodeSlotId(index);
+  const rows = await tx.all("SELECT patient FROM appointments WHERE doctor = ? AND start_ms = ?", [
+    doctorNumber,
+    startMs,
+  ]);
+  return rows[0] ? String(rows[0].patient) : "";
+}

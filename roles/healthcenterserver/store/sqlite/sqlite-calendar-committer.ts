@@ -1,0 +1,99 @@
+// Bookings on a calendar in SQLite, with the rules of appointment-store.ts: a change is stored as
+// what was booked (doctor number, start instant, length, decoded from the slot id and the schedule),
+// and one writer at a time (BEGIN IMMEDIATE) checks, inside the transaction, that no appointment of
+// that doctor overlaps it: the one-winner guarantee covers appointments of different lengths.
+import type { Database, Statement } from "bun:sqlite";
+import { appointment_minutes_max } from "../../../../shared/limits.ts";
+import { decodeSlotId } from "../../calendar/slot-id.ts";
+import type { Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
+
+/** The length of the slot with this id, in minutes (from the schedule). */
+export type LengthOf = (index: number) => number;
+
+export class SqliteCalendarCommitter implements Committer {
+  private readonly overlapping: Statement;
+  private readonly insert: Statement;
+  private readonly remove: Statement;
+  private readonly holder: Statement;
+  private readonly countHeld: Statement;
+  private readonly tx: (batch: readonly Change[]) => ChangeResult[];
+
+  constructor(
+    private readonly db: Database,
+    private readonly lengthOf: LengthOf,
+    private readonly options: StoreOptions,
+  ) {
+    this.overlapping = db.prepare(
+      "SELECT patient FROM appointments WHERE doctor = ? AND start_ms > ? AND start_ms < ? AND start_ms + minutes * 60000 > ? LIMIT 1",
+    );
+    this.insert = db.prepare(
+      "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    this.remove = db.prepare(
+      "DELETE FROM appointments WHERE doctor = ? AND start_ms = ? AND patient = ? RETURNING doctor",
+    );
+    this.holder = db.prepare("SELECT patient FROM appointments WHERE doctor = ? AND start_ms = ?");
+    this.countHeld = db.prepare(
+      "SELECT count(*) AS n FROM appointments WHERE patient = ? AND start_ms + minutes * 60000 > ?",
+    );
+    const tx = db.transaction((batch: readonly Change[]) => {
+      const now = Date.now();
+      return batch.map((c) => this.apply(c, now));
+    });
+    this.tx = (batch) => tx.immediate(batch);
+  }
+
+  async commit(batch: readonly Change[]): Promise<ChangeResult[]> {
+    return this.tx(batch);
+  }
+
+  async close(): Promise<void> {
+    for (const s of [this.overlapping, this.insert, this.remove, this.holder, this.countHeld]) s.finalize();
+    this.db.close(true);
+  }
+
+  private apply(c: Change, now: number): ChangeResult {
+    switch (c.kind) {
+      case "book": {
+        const limit = this.options.bookingsPerPatient;
+        if (limit > 0) {
+          const held = (this.countHeld.get(c.patient, now) as { n: number }).n;
+          if (held >= limit) return { kind: "limit", held };
+        }
+        return this.take(c.index, c.patient, now);
+      }
+      case "cancel": {
+        const { doctorNumber, startMs } = decodeSlotId(c.index);
+        if (this.remove.get(doctorNumber, startMs, c.patient) !== null) return { kind: "done" };
+        return { kind: "notyours", holder: this.holderOf(c.index) };
+      }
+      case "move": {
+        const from = this.holderOf(c.from);
+        if (from !== c.patient) return { kind: "notyours", holder: from };
+        const { doctorNumber, startMs } = decodeSlotId(c.from);
+        this.remove.get(doctorNumber, startMs, c.patient);
+        const taken = this.take(c.to, c.patient, now);
+        if (taken.kind !== "done") this.insert.run(doctorNumber, startMs, this.lengthOf(c.from), c.patient, now);
+        return taken;
+      }
+    }
+  }
+
+  /** Books the slot unless an appointment of its doctor overlaps it. */
+  private take(index: number, patient: string, now: number): ChangeResult {
+    const { doctorNumber, startMs } = decodeSlotId(index);
+    const minutes = this.lengthOf(index);
+    const from = startMs - appointment_minutes_max * 60_000;
+    const clash = this.overlapping.get(doctorNumber, from, startMs + minutes * 60_000, startMs) as {
+      patient: string;
+    } | null;
+    if (clash) return { kind: "taken", holder: clash.patient };
+    this.insert.run(doctorNumber, startMs, minutes, patient, now);
+    return { kind: "done" };
+  }
+
+  private holderOf(index: number): string {
+    const { doctorNumber, startMs } = decodeSlotId(index);
+    return (this.holder.get(doctorNumber, startMs) as { patient: string } | null)?.patient ?? "";
+  }
+}

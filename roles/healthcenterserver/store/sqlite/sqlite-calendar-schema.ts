@@ -1,0 +1,27 @@
+// The calendar's tables in SQLite, created by the first calendar edit (`availability ...`), not by
+// start-up: a database that never had a calendar keeps exactly the classic schema and page layout
+// (a file copied or replaced under a server pairs with its old WAL only if the layouts match).
+// Idempotent, so every calendar edit runs it. Availability rules and exceptions, the doctors
+// they name (each numbered once, for slot ids), a version bumped by every edit of them (running
+// servers poll it), and appointments stored as what was booked: doctor, start instant (UTC epoch
+// ms) and length, never a slot position.
+export const calendar_tables_sql = [
+  `CREATE TABLE IF NOT EXISTS calendar_doctors (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, port INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS calendar_rules (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, doctor INTEGER NOT NULL REFERENCES calendar_doctors (id),
+     weekdays TEXT NOT NULL, start_time TEXT NOT NULL, end_time TEXT NOT NULL, minutes INTEGER NOT NULL,
+     every_weeks INTEGER NOT NULL DEFAULT 1, nth_of_month TEXT NOT NULL DEFAULT '',
+     valid_from TEXT, valid_until TEXT)`,
+  `CREATE TABLE IF NOT EXISTS calendar_exceptions (
+     id INTEGER PRIMARY KEY AUTOINCREMENT, doctor INTEGER NOT NULL REFERENCES calendar_doctors (id),
+     kind TEXT NOT NULL CHECK (kind IN ('away', 'open')), from_date TEXT NOT NULL, to_date TEXT NOT NULL,
+     from_time TEXT, to_time TEXT, minutes INTEGER, reason TEXT NOT NULL DEFAULT '')`,
+  "CREATE TABLE IF NOT EXISTS calendar_state (version INTEGER NOT NULL)",
+  "INSERT INTO calendar_state (version) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM calendar_state)",
+  `CREATE TABLE IF NOT EXISTS appointments (
+     doctor INTEGER NOT NULL REFERENCES calendar_doctors (id), start_ms INTEGER NOT NULL,
+     minutes INTEGER NOT NULL, patient TEXT NOT NULL, booked_at INTEGER NOT NULL,
+     PRIMARY KEY (doctor, start_ms)) WITHOUT ROWID`,
+  "CREATE INDEX IF NOT EXISTS appointments_by_patient ON appointments (patient)",
+];

@@ -1,0 +1,189 @@
+// A server on a calendar (SQLite): rules in the database become dated slots on the wire, booked by
+// id, stable across restarts; started slots are refused; rule changes show on a running server
+// within a second; an edit that would strand a booking is refused unless --keep-booked.
+import { Database } from "bun:sqlite";
+import { afterAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { bun, login, runToEnd, startServer, tempDir, type Running } from "./helpers.ts";
+import { availability, listing, localDate, localStart, rule_doc1, within, zone } from "./calendar-helpers.ts";
+import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
+
+const tmp = tempDir();
+const running: Running[] = [];
+afterAll(async () => {
+  for (const r of running) await r.stop();
+  tmp.cleanup();
+});
+
+let n = 0;
+async function calendarDb(): Promise<string[]> {
+  const db = ["--db", join(tmp.dir, `cal-${++n}.db`)];
+  const added = await availability(db, ...rule_doc1, "--port", "41000");
+  expect(added.code).toBe(0);
+  return db;
+}
+
+async function serve(db: string[], extra: string[] = []): Promise<Running> {
+  const s = await startServer([...db, "--time-zone", zone, ...extra]);
+  running.push(s);
+  return s;
+}
+
+function stored(db: string[]): { doctor: number; start_ms: number; minutes: number; patient: string }[] {
+  const d = new Database(db[1]!, { readonly: true });
+  try {
+    return d.query("SELECT doctor, start_ms, minutes, patient FROM appointments").all() as never;
+  } finally {
+    d.close();
+  }
+}
+
+test("rules become dated slots in time order; a slot is booked by id, stored as what was booked, stable across a restart", async () => {
+  const db = await calendarDb();
+  const server = await serve(db);
+  const day = localDate(1);
+  const c = await login(server.port);
+  const slots = await listing(c, `slots from=${day} to=${day}`);
+  expect(slots).toHaveLength(32);
+  const first = localStart(day, "09:00");
+  expect(slots[0]).toBe(`${slotId(1, first.ms)} ${first.iso} 15 doc1 41000`);
+  expect(slots[31]).toBe(`${slotId(1, localStart(day, "16:45").ms)} ${localStart(day, "16:45").iso} 15 doc1 41000`);
+  const ids = slots.map((l) => Number(l.split(" ")[0]));
+  expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  const available = await c.available();
+  expect(available.every((l) => /^\d+ (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d:\d\d \d{4}-\d\d-\d\d$/.test(l))).toBe(true);
+  expect(available).toContain(`${ids[0]} ${first.iso.slice(0, 10) === day ? dayName(day) : ""} 09:00 ${day}`);
+  expect(await c.request(`selection ${ids[0]}`)).toBe("doc1 41000");
+  expect(await listing(c, "mine")).toEqual([slots[0]!]);
+  expect(await listing(c, `slots from=${day} to=${day} limit=1`)).toEqual([slots[1]!]);
+  expect(stored(db)).toEqual([{ doctor: 1, start_ms: first.ms, minutes: 15, patient: "patient1" }]);
+  c.close();
+  await server.stop();
+  const again = await serve(db);
+  const d = await login(again.port);
+  expect(await listing(d, "mine")).toEqual([slots[0]!]);
+  expect(await listing(d, `slots from=${day} to=${day} limit=2`)).toEqual([slots[1]!, slots[2]!]);
+  d.close();
+});
+
+test("a slot that has started is never offered and never bookable", async () => {
+  const db = await calendarDb();
+  const server = await serve(db);
+  const c = await login(server.port);
+  const now = Date.now();
+  const page = await listing(c, `slots from=${localDate(0)} limit=5`);
+  for (const l of page) expect(Temporal.Instant.from(l.split(" ")[1]!).epochMilliseconds).toBeGreaterThan(now);
+  const past = slotId(1, Math.floor((now - 3_600_000) / 60_000) * 60_000);
+  expect(await c.request(`selection ${past}`)).toBe("error that time has passed");
+  expect(await c.request("slots from=2026-02-30")).toStartWith("error usage: slots [from=<YYYY-MM-DD>]");
+  expect(await listing(c, "mine")).toEqual([]);
+  c.close();
+});
+
+test("a rule added or removed with the CLI shows on a running server within a second", async () => {
+  const db = await calendarDb();
+  const server = await serve(db);
+  const c = await login(server.port);
+  expect(await listing(c, "slots doctor=doc2 limit=1")).toEqual([]);
+  const add = await availability(
+    db,
+    "add",
+    "doc2",
+    "--days",
+    "mon-sun",
+    "--start",
+    "10:00",
+    "--end",
+    "12:00",
+    "--minutes",
+    "30",
+    "--port",
+    "42000",
+  );
+  expect(add.code).toBe(0);
+  const shown = await within(100, async () => (await listing(c, "slots doctor=doc2 limit=1")).length === 1);
+  expect(shown).toBeLessThan(1000);
+  const line = (await listing(c, `slots doctor=doc2 from=${localDate(1)} limit=1`))[0]!;
+  expect(line).toBe(
+    `${slotId(2, localStart(localDate(1), "10:00").ms)} ${localStart(localDate(1), "10:00").iso} 30 doc2 42000`,
+  );
+  expect((await availability(db, "remove", "r2")).code).toBe(0);
+  expect(await within(100, async () => (await listing(c, "slots doctor=doc2 limit=1")).length === 0)).toBeLessThan(
+    1000,
+  );
+  c.close();
+});
+
+test("an edit that strands a booking is refused with the list; --keep-booked keeps it, listed by mine and cancellable", async () => {
+  const db = await calendarDb();
+  const server = await serve(db);
+  const day = localDate(2);
+  const c = await login(server.port);
+  const [line] = await listing(c, `slots from=${day} to=${day} limit=1`);
+  const id = line!.split(" ")[0]!;
+  expect(await c.request(`selection ${id}`)).toBe("doc1 41000");
+  const refused = await availability(db, "except", "doc1", "--from", day, "--reason", "leave");
+  expect(refused.code).toBe(2);
+  expect(refused.stderr.trim().split("\n")).toHaveLength(1);
+  expect(refused.stderr).toContain(`patient1 ${dayName(day)} ${day} 09:00 doc1`);
+  const dry = await availability(db, "except", "doc1", "--from", day, "--dry-run");
+  expect(dry.code).toBe(0);
+  expect(dry.stdout).toContain("dry run, nothing changed");
+  expect(dry.stdout).toContain(`patient1 ${dayName(day)} ${day} 09:00 doc1`);
+  expect((await availability(db, "list")).stdout).not.toContain(" e1 ");
+  const kept = await availability(db, "except", "doc1", "--from", day, "--keep-booked");
+  expect(kept.code).toBe(0);
+  expect(kept.stdout).toContain("are now outside availability");
+  await within(100, async () => (await listing(c, `slots from=${day} to=${day}`)).length === 0);
+  expect(await listing(c, "mine")).toEqual([line!]);
+  expect(await c.request(`cancel ${id}`)).toBe("cancelled");
+  expect(await listing(c, "mine")).toEqual([]);
+  expect(stored(db)).toEqual([]);
+  c.close();
+});
+
+test("the CLI's and the server's bad values: one line, exit 2, nothing changed", async () => {
+  const db = await calendarDb();
+  const cases: [string[], RegExp][] = [
+    [
+      ["add", "doc1", "--days", "mon", "--start", "09:00", "--end", "08:00", "--minutes", "15"],
+      /--end 08:00 is not after --start 09:00/,
+    ],
+    [["except", "doc1", "--from", "2026-02-30"], /2026-02-30 is not a date that exists/],
+    [
+      ["add", "doc9", "--days", "mon", "--start", "09:00", "--end", "10:00", "--minutes", "15"],
+      /doc9 is a new doctor: give --port/,
+    ],
+    [["add", "doc1", "--days", "funday", "--start", "09:00", "--end", "10:00", "--minutes", "15"], /--days/],
+    [["remove", "r99"], /there is no rule r99/],
+    [["frobnicate"], /unknown availability command frobnicate/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await availability(db, ...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  }
+  const zoneTypo = await runToEnd([
+    bun,
+    "roles/healthcenterserver.ts",
+    "availability",
+    "list",
+    ...db,
+    "--time-zone",
+    "Europe/Londn",
+  ]);
+  expect(zoneTypo.code).toBe(2);
+  expect(zoneTypo.stderr).toContain("did you mean Europe/London?");
+  const listed = await availability(db, "list");
+  expect(listed.stdout.match(/^ {2}[re]\d+ /gm)).toEqual(["  r1 "]);
+  for (const weeks of ["0", "520"]) {
+    const r = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", ...db, "--horizon-weeks", weeks]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--horizon-weeks");
+  }
+});
+
+function dayName(date: string): string {
+  return ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][Temporal.PlainDate.from(date).dayOfWeek]!;
+}
