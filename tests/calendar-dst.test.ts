@@ -15,13 +15,28 @@ function rule(id: number, doctor: string, start: string, end: string, minutes: n
 // doc1: windows across the small hours (every zone here changes between 00:00 and 04:00, or at
 // midnight) and the day's last hours (a change at midnight repeats 23:00-24:00); doc2: 45-minute
 // slots, a grid that does not line up with a 60- or 30-minute jump.
-const windows: [string, number, number, number][] = [
+type Window = [doctor: string, startMin: number, endMin: number, lengthMin: number];
+const windows: Window[] = [
   ["doc1", 0, 240, 15],
   ["doc1", 22 * 60, 24 * 60, 15],
   ["doc2", 60, 240, 45],
 ];
 const hhmm = (min: number) => `${String(Math.floor(min / 60)).padStart(2, "0")}:${String(min % 60).padStart(2, "0")}`;
-const rules = windows.map(([doctor, s, e, len], i) => rule(i + 1, doctor, hhmm(s), hhmm(e), len));
+const rulesOf = (list: Window[]) => list.map(([doctor, s, e, len], i) => rule(i + 1, doctor, hhmm(s), hhmm(e), len));
+
+/**
+ * Rules that start exactly where the zone's clock skips or repeats (02:00 and 01:00 in New York,
+ * 02:45 in Chatham, 00:00 and 23:00 in Santiago and Tehran), a doctor each: 30 minutes of 15-minute slots.
+ */
+function exactWindows(changes: Transition[]): Window[] {
+  const starts = new Set(
+    changes.map((c) => {
+      const wall = c.atMs / minute_ms + Math.min(c.beforeMin, c.afterMin);
+      return ((wall % 1440) + 1440) % 1440;
+    }),
+  );
+  return [...starts].map((m) => [`at-${hhmm(m)}`, m, Math.min(m + 30, 1440), 15]);
+}
 
 const from = "2017-01-01";
 const to = "2026-12-31";
@@ -50,15 +65,12 @@ function offsetFrom(list: Transition[], initialMin: number, ms: number): number 
 }
 
 /** What the oracle says each doctor gets over the ten years, and how many hard wall times it met. */
-function expected(zone: string, changes: Transition[]) {
+function expected(zone: string, changes: Transition[], windows: Window[]) {
   const initial = offsetAt(zone, Date.parse(`${from}T00:00:00Z`) - 86_400_000);
   const hardDates = new Set(
     changes.flatMap((c) => [wallAt(zone, c.atMs - minute_ms), wallAt(zone, c.atMs)]).map((w) => w.slice(0, 10)),
   );
-  const byDoctor = new Map<string, number[]>([
-    ["doc1", []],
-    ["doc2", []],
-  ]);
+  const byDoctor = new Map<string, number[]>(windows.map(([doctor]) => [doctor, []]));
   let skipped = 0;
   let repeated = 0;
   for (const date of dates()) {
@@ -100,12 +112,13 @@ describe("ten years of daylight-saving changes, against an independent computati
         Date.parse(`${to}T23:59:00Z`) + 86_400_000,
       );
       expect(changes.length).toBeGreaterThanOrEqual(changesMin);
-      const want = expected(zone, changes);
+      const all = [...windows, ...exactWindows(changes)];
+      const want = expected(zone, changes, all);
       // The proof is not empty: it met wall times that do not exist and wall times that happen twice.
       expect(want.skipped).toBeGreaterThan(0);
       expect(want.repeated).toBeGreaterThan(0);
-      const slots: DatedSlot[] = generateSlots(rules, [], zone, from, to);
-      for (const doctor of ["doc1", "doc2"]) {
+      const slots: DatedSlot[] = generateSlots(rulesOf(all), [], zone, from, to);
+      for (const doctor of want.byDoctor.keys()) {
         const got = slots.filter((s) => s.doctor === doctor).map((s) => s.startMs);
         expect(firstDifference(zone, got, want.byDoctor.get(doctor)!)).toBeNull();
       }
