@@ -104,6 +104,18 @@ export const store_cases: StoreCase[] = [
     },
   },
   {
+    name: "rule 1: a batch the database refuses part-way stores none of it, and the store goes on",
+    async run(t) {
+      await t.commit(book(1, "a"));
+      // A patient the table refuses (NOT NULL): the last change of the batch fails inside its transaction.
+      const refused = { kind: "book", index: 9, patient: null } as unknown as Change;
+      await expect(t.commit(book(2, "b"), book(3, "c"), refused)).rejects.toThrow();
+      await expect(t.commit(book(4, "b"), cancel(1, "a"), move(1, 5, "a"), refused)).rejects.toThrow();
+      expect(await t.stored()).toEqual(new Map([[1, "a"]]));
+      expect(await t.commit(book(2, "b"), cancel(1, "a"))).toEqual([done, done]);
+    },
+  },
+  {
     name: "rule 2: a later change sees an earlier one: book, cancel, book again by another",
     async run(t) {
       expect(await t.commit(book(1, "a"), cancel(1, "a"), book(1, "b"), cancel(1, "a"))).toEqual([
