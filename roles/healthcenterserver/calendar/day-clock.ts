@@ -32,11 +32,6 @@ export type DayClock = CivilDay & {
   offsetMs: number[];
 };
 
-/** "YYYY-MM-DD" of an epoch day. */
-export function dateOfEpochDay(epochDay: number): LocalDate {
-  return new Date(epochDay * day_ms).toISOString().slice(0, 10);
-}
-
 /** Epoch day of a valid "YYYY-MM-DD" (validate first: this does not check the date exists). */
 export function epochDayOf(date: LocalDate): number {
   return Date.UTC(+date.slice(0, 4), +date.slice(5, 7) - 1, +date.slice(8, 10)) / day_ms;

@@ -11,7 +11,7 @@ import {
 import { closest } from "../../../shared/suggest.ts";
 import type { LocalDate, LocalTime } from "./types.ts";
 
-export const weekday_names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+const weekday_names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
 const full_weekday_names = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 function refuse(message: string): never {
