@@ -75,7 +75,8 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   // can keep start-up waiting); once serving, it reloads the data files.
   let onHangup = () => log.notice("Received SIGHUP while starting: nothing to reload yet");
   onReloadSignal(() => onHangup());
-  const { users, slots } = loadData(settings.data, settings.doctors);
+  const loaded = loadData(settings.data, settings.doctors);
+  const { users, slots } = loaded;
   const calendar = await openCalendar(settings, log);
   const schedule = calendar?.schedule ?? new Schedule(slots);
   const { store, restored } = calendar ?? (await openAndRestore(settings, schedule, log));
@@ -121,7 +122,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   });
   await store.follow?.((index) => booker.isPending(index));
   await listening("TCP", settings.host, settings.port, () => center.start());
-  onHangup = () => reloadData(settings.data, slots, log, (fresh) => sessions.replaceUsers(fresh));
+  onHangup = () => void reloadData(settings.data, loaded, log, (fresh) => sessions.replaceUsers(fresh));
   announce(
     settings,
     guards,

@@ -85,7 +85,6 @@ export async function main(argv: string[]): Promise<number> {
   if (values.user && positionals[0]) throw new UsageError("give a patient name or --user, not both");
 
   const config = loadConfig(values.config);
-  const data = checkDataDir({ dir: values.data ?? config.data });
   const server = values.server
     ? serverFlag(values.server)
     : { host: config.server.host ?? "127.0.0.1", port: config.server.port ?? default_server_port };
@@ -93,12 +92,20 @@ export async function main(argv: string[]): Promise<number> {
   const action = scriptedAction(values, slot);
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const input = interactive ? undefined : new StdinLines();
-  if (!values.user && !hasFile(data, `${name}.txt`)) {
+  // The data directory is read only for what is not given otherwise: the password (NAME.txt) and,
+  // to book, the insurance plan. --list, --cancel and --move need no plan.
+  const fromFile = !values.user && !values["password-file"];
+  const needsPlan = action === undefined && values.insurance === undefined;
+  const data =
+    values.data !== undefined || fromFile || needsPlan
+      ? checkDataDir({ dir: values.data ?? config.data })
+      : { dir: undefined };
+  if (fromFile && !hasFile(data, `${name}.txt`)) {
     throw new UsageError(
       unknownMessage("patient", name, patientNames(data), `no ${name}.txt in ${describeDataDir(data)}`),
     );
   }
-  const insurance = readInsurance(values, data, name);
+  const insurance = action === undefined ? readInsurance(values, data, name) : "";
   const credentials = await readCredentials(values, data, name, interactive, input);
   const tls = patientTls(values, config);
 

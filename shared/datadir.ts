@@ -1,10 +1,21 @@
 // Where data files come from: a directory given with --data, or the embedded seed.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  statSync,
+  type Stats,
+} from "node:fs";
 import { join } from "node:path";
-import { data_file_bytes_max } from "./limits.ts";
+import { data_file_bytes_max, small_data_file_bytes_max, users_file_bytes_max } from "./limits.ts";
 
 import { embedded } from "./fixtures.ts";
-import { DataError } from "./errors.ts";
+import { DataError, fileProblem } from "./errors.ts";
 
 export type DataDir = { dir: string | undefined };
 
@@ -40,7 +51,19 @@ export function checkDataDir(data: DataDir): DataDir {
       undefined,
       "is not a directory (the data directory holds users.txt, availabilities.txt, doc*.txt)",
     );
+  try {
+    // Unsearchable, every file in it looks missing: say so, not "no doc1.txt".
+    accessSync(data.dir, constants.R_OK | constants.X_OK);
+  } catch (err) {
+    throw new DataError(data.dir, undefined, `cannot be read: ${fileProblem(err)} (the data directory)`);
+  }
   return data;
+}
+
+/** The most bytes a data file may hold: the schedule is large, users.txt middling, the others small. */
+export function capOf(name: string): number {
+  if (name === "availabilities.txt") return data_file_bytes_max;
+  return name === "users.txt" ? users_file_bytes_max : small_data_file_bytes_max;
 }
 
 /** Reads one data file as text, or throws a DataError naming it. */
@@ -51,16 +74,50 @@ export function readDataFile(data: DataDir, name: string): string {
       throw new DataError(name, undefined, "no such file in the embedded seed data (use --data DIR)");
     return text;
   }
-  const path = join(data.dir, name);
+  return readRegularFile(join(data.dir, name), capOf(name));
+}
+
+/**
+ * A regular file's text, at most `cap` bytes. Opened without blocking and checked on the open
+ * descriptor, so a FIFO, a device (/dev/zero) or a directory is refused at once rather than read
+ * (a FIFO would wait for a writer forever; /dev/zero never ends).
+ */
+export function readRegularFile(path: string, cap: number): string {
+  let fd: number;
   try {
-    const size = statSync(path).size;
-    if (size > data_file_bytes_max) throw new DataError(path, undefined, `larger than ${data_file_bytes_max} bytes`);
-    return readFileSync(path, "utf8");
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new DataError(path, undefined, code === "ENOENT" ? "file not found" : `cannot read: ${fileProblem(err)}`);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile())
+      throw new DataError(path, undefined, `is not a regular file (${kindOf(stat)}); a data file must be one`);
+    if (stat.size > cap)
+      throw new DataError(path, undefined, `is ${stat.size} bytes, larger than the ${cap} bytes a data file may hold`);
+    const buffer = Buffer.alloc(stat.size);
+    let got = 0;
+    while (got < stat.size) {
+      const n = readSync(fd, buffer, got, stat.size - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return buffer.toString("utf8", 0, got);
   } catch (err) {
     if (err instanceof DataError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new DataError(path, undefined, code === "ENOENT" ? "file not found" : `cannot read (${code ?? String(err)})`);
+    throw new DataError(path, undefined, `cannot read: ${fileProblem(err)}`);
+  } finally {
+    closeSync(fd);
   }
+}
+
+function kindOf(stat: Stats): string {
+  if (stat.isFIFO()) return "a FIFO";
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+  if (stat.isDirectory()) return "a directory";
+  if (stat.isSocket()) return "a socket";
+  return "not a file";
 }
 
 /** Doctors with a price file `<name>.txt` beside the schedule. */

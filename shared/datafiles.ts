@@ -12,13 +12,13 @@ export type Credentials = { user: string; password: string };
 const name_pattern = /^[A-Za-z0-9_.@-]{1,64}$/;
 
 /** Non-empty, non-comment lines with their 1-based numbers, split into words. */
-function records(text: string): { line: number; words: string[] }[] {
+function records(text: string, firstLine = 1): { line: number; words: string[] }[] {
   const out: { line: number; words: string[] }[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const trimmed = lines[i]!.trim();
     if (trimmed === "" || trimmed.startsWith("#")) continue;
-    out.push({ line: i + 1, words: trimmed.split(/\s+/) });
+    out.push({ line: i + firstLine, words: trimmed.split(/\s+/) });
   }
   return out;
 }
@@ -27,10 +27,11 @@ export function isValidDoctorName(name: string): boolean {
   return doctor_pattern.test(name);
 }
 
-export function parseUsers(file: string, text: string): User[] {
+/** `part` parses one piece of a longer file: its first line's number, and the names seen before it. */
+export function parseUsers(file: string, text: string, part = { firstLine: 1, seen: new Set<string>() }): User[] {
   const users: User[] = [];
-  const seen = new Set<string>();
-  for (const { line, words } of records(text)) {
+  const seen = part.seen;
+  for (const { line, words } of records(text, part.firstLine)) {
     const [name, secret] = words;
     if (words.length !== 2 || !name || !secret)
       throw new DataError(file, line, "expected `<username> <password or $argon2id$ hash>`");
@@ -75,11 +76,34 @@ export function parseCredentials(file: string, text: string): Credentials {
   return { user, password };
 }
 
+/** A patient's NAMEinsurance.txt: the plan on the first line, then optional contact lines. */
+export type PatientRecord = { plan: string; email?: string; phone?: string };
+
+export const email_pattern = /^[^\s@]{1,64}@[^\s@]{1,189}\.[^\s@]{1,63}$/;
+export const phone_pattern = /^\+?[0-9][0-9().-]{3,31}$/;
+
 export function parseInsurance(file: string, text: string): string {
-  const all = records(text);
-  const first = all[0];
-  if (!first || all.length !== 1 || first.words.length !== 1 || !token_pattern.test(first.words[0]!)) {
-    throw new DataError(file, first?.line, "expected one line with the insurance plan");
+  return parsePatientRecord(file, text).plan;
+}
+
+/** `insurance2`, then `email alice@example.org` and `phone +15550100` lines if any (a one-line file is one still). */
+export function parsePatientRecord(file: string, text: string): PatientRecord {
+  const [first, ...rest] = records(text);
+  if (!first || first.words.length !== 1 || !token_pattern.test(first.words[0]!)) {
+    throw new DataError(file, first?.line, "expected the insurance plan, one word, on the first line");
   }
-  return first.words[0]!;
+  const record: PatientRecord = { plan: first.words[0]! };
+  for (const { line, words } of rest) {
+    const [key, value] = words;
+    const pattern = key === "email" ? email_pattern : key === "phone" ? phone_pattern : undefined;
+    if (words.length !== 2 || !pattern || !value || record[key as "email" | "phone"] !== undefined)
+      throw new DataError(file, line, "expected at most one `email ADDRESS` and one `phone NUMBER` after the plan");
+    if (!pattern.test(value)) throw new DataError(file, line, `not a valid ${key}: ${JSON.stringify(value)}`);
+    record[key as "email" | "phone"] = value;
+  }
+  return record;
+}
+
+export function formatPatientRecord(r: PatientRecord): string {
+  return `${r.plan}\n${r.email ? `email ${r.email}\n` : ""}${r.phone ? `phone ${r.phone}\n` : ""}`;
 }

@@ -121,7 +121,14 @@ export const password_chars_min = 8;
 export const bookings_per_patient = 3;
 
 // ---- Data
+/** availabilities.txt (a million slots and more). */
 export const data_file_bytes_max = 64 * 1024 * 1024;
+/** users.txt: about 75,000 argon2id users; parsed on SIGHUP in steps, so a reload never stalls patients. */
+export const users_file_bytes_max = 8 * 1024 * 1024;
+/** Price, insurance and credential files: a line per plan, or one line. */
+export const small_data_file_bytes_max = 1024 * 1024;
+/** users.txt lines parsed between two turns of the event loop on SIGHUP. */
+export const users_parse_step_lines = 5_000;
 /**
  * How long a batch of bookings waits for another process's write lock on the database before
  * its patients hear an error. bun:sqlite is synchronous, so the wait is retries on a timer

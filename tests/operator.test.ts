@@ -28,7 +28,7 @@ describe("SIGHUP reloads the data files and never stops the service", () => {
 
       writeFileSync(users, good);
       const add = await runToEnd(
-        [bun, "roles/healthcenterserver.ts", "users", "add", "alice", "--data", dir],
+        [bun, "roles/healthcenterserver.ts", "users", "add", "alice", "--data", dir, "--insurance", "insurance1"],
         "correct-horse-42\n",
       );
       expect(add.code).toBe(0);

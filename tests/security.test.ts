@@ -24,10 +24,11 @@ afterAll(() => tmp.cleanup());
 describe("hashed credentials", () => {
   const dir = join(tmp.dir, "hashed");
 
-  test("`users add` stores an argon2id hash (mode 600) that the server accepts, and no plaintext", async () => {
+  test("`users add` stores an argon2id hash that the server accepts, and no plaintext; users.txt keeps its mode", async () => {
     await writeDataDir(dir, 6);
+    chmodSync(join(dir, "users.txt"), 0o640);
     const add = await runToEnd(
-      [bun, "roles/healthcenterserver.ts", "users", "add", "alice", "--data", dir],
+      [bun, "roles/healthcenterserver.ts", "users", "add", "alice", "--data", dir, "--insurance", "insurance3"],
       "correct-horse-42\n",
     );
     expect(add.code).toBe(0);
@@ -36,7 +37,8 @@ describe("hashed credentials", () => {
     expect(text).not.toContain("correct-horse-42");
     expect(readFileSync(join(dir, "users.txt")).length).toBeGreaterThan(0);
     const mode = (await import("node:fs")).statSync(join(dir, "users.txt")).mode & 0o777;
-    expect(mode).toBe(0o600);
+    expect(mode).toBe(0o640);
+    expect(readFileSync(join(dir, "aliceinsurance.txt"), "utf8")).toBe("insurance3\n");
 
     const server = await startServer(["--data", dir, "--db", join(dir, "b.db")]);
     try {
@@ -74,7 +76,10 @@ describe("hashed credentials", () => {
   test("`users add` refuses a password shorter than the minimum, piped as on a terminal, and changes nothing", async () => {
     const dir = await writeDataDir(join(tmp.dir, "short-password"), 6);
     const before = readFileSync(join(dir, "users.txt"), "utf8");
-    const add = await runToEnd([bun, "roles/healthcenterserver.ts", "users", "add", "alice", "--data", dir], "pw\n");
+    const add = await runToEnd(
+      [bun, "roles/healthcenterserver.ts", "users", "add", "alice", "--data", dir, "--insurance", "insurance1"],
+      "pw\n",
+    );
     expect(add.code).toBe(2);
     expect(add.stderr).toContain(`a password has at least ${password_chars_min} characters; nothing changed`);
     expect(readFileSync(join(dir, "users.txt"), "utf8")).toBe(before);

@@ -9,13 +9,21 @@ import type { SlotTable } from "../../../shared/slot-table.ts";
 import { describeDataDir, doctorsWithPrices, pathOf, readDataFile, type DataDir } from "../../../shared/datadir.ts";
 import type { Log } from "../../../shared/log.ts";
 import type { DoctorLocation } from "../../../shared/endpoints.ts";
+import { users_parse_step_lines } from "../../../shared/limits.ts";
+
+export type LoadedData = {
+  users: User[];
+  slots: SlotTable /** doctors with a price file at start-up */;
+  priced: Set<string>;
+};
 
 /** Users and slots, with every slot's doctor known (a price file or a configured location). */
-export function loadData(data: DataDir, doctors: Map<string, DoctorLocation>): { users: User[]; slots: SlotTable } {
+export function loadData(data: DataDir, doctors: Map<string, DoctorLocation>): LoadedData {
   const users = readUsers(data);
   const slotsText = readDataFile(data, "availabilities.txt");
   const slots = parseSlotTable(pathOf(data, "availabilities.txt"), slotsText);
-  const known = checkPriceFiles(data, slots);
+  const priced = checkPriceFiles(data, slots);
+  const known = new Set(priced);
   for (const name of doctors.keys()) known.add(name);
   checkDoctorsKnown(
     pathOf(data, "availabilities.txt"),
@@ -24,7 +32,7 @@ export function loadData(data: DataDir, doctors: Map<string, DoctorLocation>): {
     known,
     `no <doctor>.txt in ${describeDataDir(data)} and no --doctor or config entry`,
   );
-  return { users, slots };
+  return { users, slots, priced };
 }
 
 function readUsers(data: DataDir): User[] {
@@ -65,13 +73,42 @@ export function warnAboutUsers(users: User[], data: DataDir, log: Log): void {
   );
 }
 
-/** SIGHUP: each file is taken only if it reads and parses whole; a broken one is reported and the old data kept. */
-export function reloadData(data: DataDir, slots: SlotTable, log: Log, useUsers: (users: User[]) => void): void {
+/** users.txt parsed a step at a time, the event loop turning between steps: a reload never stalls patients. */
+async function readUsersInSteps(data: DataDir): Promise<User[]> {
+  const file = pathOf(data, "users.txt");
+  const lines = readDataFile(data, "users.txt").split("\n");
+  const users: User[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < lines.length; i += users_parse_step_lines) {
+    const step = lines.slice(i, i + users_parse_step_lines).join("\n");
+    for (const u of parseUsers(file, step, { firstLine: i + 1, seen })) users.push(u);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return users;
+}
+
+let reloading = false;
+
+/**
+ * SIGHUP: each file is taken only if it reads and parses whole; a broken one is reported and the
+ * old data kept, and a price file there at start-up that is gone now is reported too.
+ */
+export async function reloadData(
+  data: DataDir,
+  loaded: Pick<LoadedData, "slots" | "priced">,
+  log: Log,
+  useUsers: (users: User[]) => void,
+): Promise<void> {
   if (!data.dir) {
     log.notice("Received SIGHUP: the data is the embedded seed, which does not change; nothing reloaded");
     log.flush();
     return;
   }
+  if (reloading) {
+    log.notice("Received SIGHUP while reloading: the reload under way reads the files as they are now");
+    return;
+  }
+  reloading = true;
   const reloaded: string[] = [];
   const failed = (what: string, err: unknown) =>
     log.error(
@@ -80,15 +117,25 @@ export function reloadData(data: DataDir, slots: SlotTable, log: Log, useUsers: 
       { cause: "reloads" },
     );
   try {
-    const users = readUsers(data);
+    const users = await readUsersInSteps(data);
     useUsers(users);
     reloaded.push(`reloaded ${users.length} users from ${pathOf(data, "users.txt")}`);
     warnAboutUsers(users, data, log);
   } catch (err) {
     failed("users.txt", err);
+  } finally {
+    reloading = false;
   }
   try {
-    reloaded.push(`${checkPriceFiles(data, slots).size} price files checked`);
+    const now = checkPriceFiles(data, loaded.slots);
+    reloaded.push(`${now.size} price files checked`);
+    for (const name of loaded.priced)
+      if (!now.has(name))
+        log.error(
+          `SIGHUP: ${pathOf(data, `${name}.txt`)} is gone (it was there at start-up); ` +
+            `patients booking ${name} still reach the doctor, but put the file back before the next start`,
+          { cause: "reloads" },
+        );
   } catch (err) {
     failed("the price files", err);
   }

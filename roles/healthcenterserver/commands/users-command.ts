@@ -1,5 +1,5 @@
 // `healthcenterserver users ...`: keep users.txt with argon2id hashes instead of plaintext.
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 import { formatUsers, parseUsers, type User } from "../../../shared/datafiles.ts";
@@ -9,14 +9,21 @@ import { checkDataDir } from "../../../shared/datadir.ts";
 import { StdinLines } from "../../../shared/stdin-lines.ts";
 import { Cancelled, exit_code, UsageError } from "../../../shared/errors.ts";
 import { password_chars_max, password_chars_min } from "../../../shared/limits.ts";
+import { patientRecord, replaceFile, savePatientRecord } from "./patient-record.ts";
 
 const usage = `Usage:
-  healthcenterserver users add <name> --data DIR    add or change NAME; the password is asked for
-                                                    (terminal) or read as one line (piped)
+  healthcenterserver users add <name> --data DIR [--insurance PLAN] [--email ADDR] [--phone NUMBER]
+                                                    add or change NAME; the password is asked for
+                                                    (terminal) or read as one line (piped); the plan
+                                                    is asked for on a terminal, else --insurance
+                                                    (a new patient must have one); kept in NAMEinsurance.txt
   healthcenterserver users convert --data DIR       replace every plaintext password with its hash`;
 
 const options = {
   data: { type: "string", value: "DIR", help: "the data directory whose users.txt is changed" },
+  insurance: { type: "string", value: "PLAN", help: "the patient's insurance plan (users add)" },
+  email: { type: "string", value: "ADDR", help: "the patient's email, for reminders (users add)" },
+  phone: { type: "string", value: "NUMBER", help: "the patient's phone, for reminders (users add)" },
 } as const satisfies Options;
 
 export async function runUsersCommand(argv: string[]): Promise<number> {
@@ -41,6 +48,8 @@ export async function runUsersCommand(argv: string[]): Promise<number> {
   if (verb === "add") {
     if (!name || !/^[A-Za-z0-9_.@-]{1,64}$/.test(name))
       throw new UsageError("users add needs a user name (letters, digits, _ . @ -)");
+    const recordFile = join(values.data, `${name}insurance.txt`);
+    const record = await patientRecord(recordFile, name, values);
     const password = await readNewPassword(name);
     const hash = await Bun.password.hash(password, "argon2id");
     const entry: User = { name, secret: { kind: "hash", hash } };
@@ -48,9 +57,12 @@ export async function runUsersCommand(argv: string[]): Promise<number> {
     if (at === -1) users.push(entry);
     else users[at] = entry;
     save(file, users);
+    savePatientRecord(recordFile, record, file);
     console.log(
       `${at === -1 ? "Added" : "Updated"} ${name} in ${file} with an argon2id hash ` +
-        `(${users.length} users, ${plaintext(users)} with plaintext passwords).`,
+        `(${users.length} users, ${plaintext(users)} with plaintext passwords); ` +
+        `plan ${record.plan}${record.email ? `, email ${record.email}` : ""}${record.phone ? `, phone ${record.phone}` : ""} ` +
+        `in ${recordFile}.`,
     );
     return exit_code.done;
   }
@@ -76,12 +88,9 @@ function plaintext(users: User[]): number {
   return users.filter((u) => u.secret.kind === "plain").length;
 }
 
-/** Writes beside the file and renames over it, so a crash leaves the old file or the new one. */
+/** Replaces users.txt whole (a crash leaves the old file or the new one), keeping its owner, group and mode. */
 function save(file: string, users: User[]): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  writeFileSync(temp, formatUsers(users), { mode: 0o600 });
-  chmodSync(temp, 0o600);
-  renameSync(temp, file);
+  replaceFile(file, formatUsers(users));
 }
 
 /** A new password for NAME: asked twice on a terminal, else one line of standard input; checked. */
