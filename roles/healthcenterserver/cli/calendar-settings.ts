@@ -1,17 +1,14 @@
 // The calendar's settings: the clinic's IANA zone and the horizon, checked with a one-line error.
 import { UsageError } from "../../../shared/errors.ts";
 import { horizon_weeks_default, horizon_weeks_max, horizon_weeks_min } from "../../../shared/limits.ts";
-import { closest } from "../../../shared/suggest.ts";
+import { parseZone } from "../calendar/zone.ts";
 
-/** The zone's canonical name, or a UsageError naming the nearest valid one. */
+/** The zone's canonical name, or a UsageError (calendar/zone.ts) naming the nearest valid one. */
 export function checkZone(what: string, zone: string): string {
   try {
-    return Temporal.Now.zonedDateTimeISO(zone).timeZoneId;
-  } catch {
-    const near = closest(zone, Intl.supportedValuesOf("timeZone"));
-    throw new UsageError(
-      `${what}: unknown time zone ${JSON.stringify(zone)}${near ? `; did you mean ${near}?` : " (an IANA name such as Europe/London)"}`,
-    );
+    return parseZone(zone);
+  } catch (err) {
+    throw new UsageError(`${what}: ${(err as Error).message}`);
   }
 }
 

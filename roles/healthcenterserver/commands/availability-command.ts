@@ -8,7 +8,8 @@ import { horizon_weeks_default } from "../../../shared/limits.ts";
 import { unknownMessage } from "../../../shared/suggest.ts";
 import { checkZone } from "../cli/calendar-settings.ts";
 import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
-import { doctorNumber, insertException, insertRule, removeRecord } from "../store/calendar-records.ts";
+import { doctorNumber, insertException, insertRule, loadCalendar, removeRecord } from "../store/calendar-records.ts";
+import { checkRuleOverlaps, validateException, validateRule } from "../calendar/validate.ts";
 import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
 import { applyEdit, type EditContext } from "./availability-edit.ts";
 import { importClassicFile } from "./availability-import.ts";
@@ -104,27 +105,40 @@ async function runVerb(db: CalendarDb, verb: string, arg: string | undefined, v:
       throw new UsageError(`${arg} is a new doctor: give --port P (where the doctor answers quotes)`);
     return n;
   };
-  if (verb === "add") {
-    const rule = {
-      weekdays: parseDays(required(v.days, "--days")),
-      start: parseTime("--start", required(v.start, "--start")),
-      end: parseTime("--end", required(v.end, "--end")),
-      minutes: parseMinutes(required(v.minutes, "--minutes")),
-      everyWeeks: v["every-weeks"] === undefined ? 1 : parseMinutes(v["every-weeks"], "--every-weeks"),
-      nthOfMonth: v.nth === undefined ? [] : v.nth.split(",").map((n) => parseNth(n)),
-      validFrom: v["valid-from"] === undefined ? null : parseDate("--valid-from", v["valid-from"]),
-      validUntil: v["valid-until"] === undefined ? null : parseDate("--valid-until", v["valid-until"]),
-    };
-    if (rule.end <= rule.start) throw new UsageError(`--end ${rule.end} is not after --start ${rule.start}`);
-    return (
-      await applyEdit(
-        db,
-        ctx,
-        `add a rule for ${arg}`,
-        async (tx) => void (await insertRule(tx, await doctor(tx), rule)),
-      )
-    ).lines;
-  }
+  return verb === "add" ? addRule(db, arg, v, ctx, doctor) : addException(db, verb, arg, v, ctx, doctor);
+}
+
+type DoctorNumber = (tx: CalendarDb) => Promise<number>;
+
+async function addRule(db: CalendarDb, arg: string, v: Values, ctx: EditContext, doctor: DoctorNumber) {
+  const rule = {
+    weekdays: parseDays(required(v.days, "--days")),
+    start: parseTime("--start", required(v.start, "--start")),
+    end: parseTime("--end", required(v.end, "--end")),
+    minutes: parseMinutes(required(v.minutes, "--minutes")),
+    everyWeeks: v["every-weeks"] === undefined ? 1 : parseMinutes(v["every-weeks"], "--every-weeks"),
+    nthOfMonth: v.nth === undefined ? [] : v.nth.split(",").map((n) => parseNth(n)),
+    validFrom: v["valid-from"] === undefined ? null : parseDate("--valid-from", v["valid-from"]),
+    validUntil: v["valid-until"] === undefined ? null : parseDate("--valid-until", v["valid-until"]),
+  };
+  if (rule.end <= rule.start) throw new UsageError(`--end ${rule.end} is not after --start ${rule.start}`);
+  validateRule({ id: 0, doctor: arg, ...rule });
+  return (
+    await applyEdit(db, ctx, `add a rule for ${arg}`, async (tx) => {
+      const id = await insertRule(tx, await doctor(tx), rule);
+      checkRuleOverlaps({ id, doctor: arg, ...rule }, (await loadCalendar(tx)).rules);
+    })
+  ).lines;
+}
+
+async function addException(
+  db: CalendarDb,
+  verb: string,
+  arg: string,
+  v: Values,
+  ctx: EditContext,
+  doctor: DoctorNumber,
+) {
   const fromDate = parseDate("--from", required(v.from, "--from"));
   const toDate = v.to === undefined ? fromDate : parseDate("--to", v.to);
   if (toDate < fromDate) throw new UsageError(`--to ${toDate} is before --from ${fromDate}`);
@@ -145,6 +159,7 @@ async function runVerb(db: CalendarDb, verb: string, arg: string | undefined, v:
     minutes: verb === "open" ? parseMinutes(required(v.minutes, "--minutes")) : null,
     reason: v.reason ?? "",
   };
+  validateException({ id: 0, doctor: arg, ...exception });
   const what = verb === "open" ? `open ${arg}` : `${arg} away`;
   return (
     await applyEdit(

@@ -1,0 +1,68 @@
+// `availability import`: a classic weekday file becomes weekly rules, and the bookings made on it
+// move to their dated slots (the first matching date from --from); a second rule that overlaps a
+// doctor's first is refused, naming both.
+import { afterAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { login, root, startServer, tempDir } from "./helpers.ts";
+import { availability, listing, localDate, localStart, zone } from "./calendar-helpers.ts";
+import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+function firstOnOrAfter(date: string, weekday: number): string {
+  let d = Temporal.PlainDate.from(date);
+  while (d.dayOfWeek !== weekday) d = d.add({ days: 1 });
+  return d.toString();
+}
+
+test("import turns the seed's weekday file into rules and carries its bookings over to dated slots", async () => {
+  const db = ["--db", join(tmp.dir, "import.db")];
+  const classic = await startServer(db);
+  const p1 = await login(classic.port);
+  expect(await p1.request("selection 1")).toBe("doc1 41000"); // 1 Tue 01pm doc1
+  const p2 = await login(classic.port, "patient2", "password222");
+  expect(await p2.request("selection 2")).toBe("doc2 42000"); // 2 Mon 03pm doc2
+  p1.close();
+  p2.close();
+  await classic.stop();
+
+  const from = localDate(1);
+  const file = join(root, "fixtures", "availabilities.txt");
+  const dry = await availability(db, "import", file, "--from", from, "--dry-run");
+  expect(dry.code).toBe(0);
+  expect(dry.stdout).toContain("dry run, nothing changed");
+  const imported = await availability(db, "import", file, "--from", from);
+  expect(imported.code).toBe(0);
+  expect(imported.stdout).toContain("6 weekly rules");
+  expect(imported.stdout).toContain("2 booking(s) carried over to their dated slots");
+  expect((await availability(db, "list")).stdout).toContain("r1  doc1 Tue 13:00-14:00, 60 min");
+
+  const server = await startServer([...db, "--time-zone", zone]);
+  try {
+    const tuesday = localStart(firstOnOrAfter(from, 2), "13:00");
+    const monday = localStart(firstOnOrAfter(from, 1), "15:00");
+    const c = await login(server.port);
+    expect(await listing(c, "mine")).toEqual([`${slotId(1, tuesday.ms)} ${tuesday.iso} 60 doc1 41000`]);
+    const d = await login(server.port, "patient2", "password222");
+    expect(await listing(d, "mine")).toEqual([`${slotId(2, monday.ms)} ${monday.iso} 60 doc2 42000`]);
+    // The carried-over slot is taken: not offered to anyone else.
+    const day = tuesday.iso.slice(0, 10);
+    expect((await listing(d, `slots from=${day} to=${day} doctor=doc1`)).join("\n")).not.toContain(tuesday.iso);
+    c.close();
+    d.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+test("a rule that overlaps one of the same doctor is refused, naming both; nothing changes", async () => {
+  const db = ["--db", join(tmp.dir, "overlap.db")];
+  const base = ["--days", "mon-fri", "--minutes", "15", "--port", "41000"];
+  expect((await availability(db, "add", "doc1", "--start", "09:00", "--end", "12:00", ...base)).code).toBe(0);
+  const r = await availability(db, "add", "doc1", "--start", "11:00", "--end", "13:00", ...base);
+  expect(r.code).toBe(2);
+  expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  expect(r.stderr).toMatch(/rule 2 .*overlaps rule 1/);
+  expect((await availability(db, "list")).stdout.match(/^ {2}r\d+ /gm)).toEqual(["  r1 "]);
+});
