@@ -231,3 +231,102 @@ test("a zone whose offset had seconds (Africa/Monrovia, -00:44:30 until 1972) st
   expect(slots[0]!.startMs).toBe(Date.parse("1971-06-01T09:44:30Z"));
   expect(slots.every((s, i) => i === 0 || slots[i - 1]!.startMs <= s.startMs)).toBe(true);
 });
+
+describe("random rules, checked against their definition", () => {
+  // A fixed seed: the same cases every run. Each rule has a doctor of its own, so every slot it should give is there.
+  let seed = 2026;
+  const random = (n: number) => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+    return Math.floor((seed / 2 ** 31) * n);
+  };
+  const zones = [
+    "America/New_York",
+    "Europe/London",
+    "Australia/Lord_Howe",
+    "America/Santiago",
+    "Pacific/Chatham",
+    "UTC",
+  ];
+  const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
+
+  function randomRule(id: number): Rule {
+    const minutes = [10, 15, 20, 30, 45, 60][random(6)]!;
+    const start = random(80) * 15;
+    const end = Math.min(start + minutes * (1 + random(8)), 1440);
+    const weekdays = [...new Set([1 + random(7), 1 + random(7), 1 + random(7)])].sort();
+    const kind = random(3);
+    const validFrom = `2026-0${1 + random(9)}-1${random(10)}`;
+    return rule({
+      id,
+      doctor: `doc${id}`,
+      weekdays,
+      start: hhmm(start),
+      end: hhmm(end),
+      minutes,
+      everyWeeks: kind === 1 ? 2 + random(3) : 1,
+      nthOfMonth: kind === 2 ? [[1], [2, 4], [-1], [5], [1, -1]][random(5)]! : [],
+      validFrom: kind === 1 || random(2) === 0 ? validFrom : null,
+      validUntil: random(3) === 0 ? "2026-11-20" : null,
+    });
+  }
+
+  /** Does the rule apply on this date, by its definition, computed with Temporal's calendar. */
+  function applies(r: Rule, date: Temporal.PlainDate): boolean {
+    if (!r.weekdays.includes(date.dayOfWeek)) return false;
+    if (r.validFrom !== null && Temporal.PlainDate.compare(date, r.validFrom) < 0) return false;
+    if (r.validUntil !== null && Temporal.PlainDate.compare(date, r.validUntil) > 0) return false;
+    if (r.everyWeeks > 1) {
+      const from = Temporal.PlainDate.from(r.validFrom!);
+      const monday = from.subtract({ days: from.dayOfWeek - 1 });
+      const weeks = Math.floor(monday.until(date, { largestUnit: "day" }).days / 7);
+      if (weeks % r.everyWeeks !== 0) return false;
+    }
+    if (r.nthOfMonth.length > 0) {
+      const nth = Math.ceil(date.day / 7);
+      const last = date.day + 7 > date.daysInMonth;
+      if (!r.nthOfMonth.includes(nth) && !(last && r.nthOfMonth.includes(-1))) return false;
+    }
+    return true;
+  }
+
+  test("200 random rules over a year in six zones: each gives exactly its slots, in order, never overlapping", () => {
+    let checkedDays = 0;
+    for (let round = 0; round < 40; round++) {
+      const zone = zones[random(zones.length)]!;
+      const rules = Array.from({ length: 5 }, (_, i) => randomRule(round * 10 + i + 1));
+      const slots = generateSlots(rules, [], zone, "2026-01-01", "2026-12-31");
+      expect(slots.every((s, i) => i === 0 || slots[i - 1]!.startMs <= s.startMs)).toBe(true);
+      for (const r of rules) {
+        const mine = slots.filter((s) => s.doctor === r.doctor);
+        expect(mine.every((s, i) => i === 0 || mine[i - 1]!.startMs + mine[i - 1]!.minutes * 60_000 <= s.startMs)).toBe(
+          true,
+        );
+        const byDate = new Map<string, string[]>();
+        for (const s of mine) {
+          const z = Temporal.Instant.fromEpochMilliseconds(s.startMs).toZonedDateTimeISO(zone);
+          const list = byDate.get(z.toPlainDate().toString()) ?? [];
+          list.push(z.toPlainDateTime().toString().slice(11, 16));
+          byDate.set(z.toPlainDate().toString(), list);
+        }
+        for (let d = Temporal.PlainDate.from("2026-01-01"); d.year === 2026; d = d.add({ days: 1 })) {
+          const got = byDate.get(d.toString()) ?? [];
+          if (!applies(r, d)) {
+            expect(got).toEqual([]);
+            continue;
+          }
+          // On a day of 24 hours every grid time exists once: the rule's whole grid.
+          if (d.toZonedDateTime(zone).hoursInDay !== 24) continue;
+          const want: string[] = [];
+          for (let m = minuteOf(r.start); m + r.minutes <= minuteOf(r.end); m += r.minutes) want.push(hhmm(m));
+          expect(got).toEqual(want);
+          checkedDays++;
+        }
+      }
+    }
+    expect(checkedDays).toBeGreaterThan(1000);
+  });
+});
+
+function minuteOf(time: string): number {
+  return +time.slice(0, 2) * 60 + +time.slice(3, 5);
+}
