@@ -1,9 +1,12 @@
 // Line framing over a byte stream: TCP splits and coalesces, so lines are cut here.
 import { line_bytes_max } from "./limits.ts";
 
-export type FrameEvent = "ok" | "overflow" | "stopped";
-/** What a line's handler tells the framer: keep cutting lines, or stop (the rest of the chunk is dropped). */
-export type LineVerdict = "continue" | "stop";
+export type FrameEvent = "ok" | "overflow" | "stopped" | "held";
+/**
+ * What a line's handler tells the framer: keep cutting lines, stop (the rest of the chunk is dropped), or
+ * hold (the rest of the chunk is kept, uncut, for `takeHeld`: the caller takes no more lines for now).
+ */
+export type LineVerdict = "continue" | "stop" | "hold";
 
 /**
  * Cuts `\n`-terminated lines (a trailing `\r` is dropped) out of chunks as they come.
@@ -14,6 +17,7 @@ export class LineFramer {
   // Allocated on the first split line only: most connections never need it.
   private partial: Buffer | undefined;
   private partialLength = 0;
+  private held: Buffer | undefined;
 
   constructor(private readonly maxBytes: number = line_bytes_max) {}
 
@@ -47,13 +51,26 @@ export class LineFramer {
         this.partialLength = 0;
       }
       if (line.length > this.maxBytes) return this.overflow();
-      if (onLine(line) === "stop") {
+      const verdict = onLine(line);
+      if (verdict === "stop") {
         this.partialLength = 0;
         return "stopped";
+      }
+      if (verdict === "hold") {
+        // Copied: the runtime may reuse the chunk's memory for the next read.
+        if (newline + 1 < bytes.length) this.held = Buffer.from(bytes.subarray(newline + 1));
+        return "held";
       }
       start = newline + 1;
     }
     return "ok";
+  }
+
+  /** The rest of the chunk after a line whose handler said "hold" (undefined if none); push it again later. */
+  takeHeld(): Buffer | undefined {
+    const held = this.held;
+    this.held = undefined;
+    return held;
   }
 
   get pendingBytes(): number {

@@ -22,6 +22,10 @@ export const connection_errors_max = 3;
 export const backlog_lines_max = 16;
 /** Bytes of replies a slow reader may have queued before the server drops it (a stream counts the part produced). */
 export const write_queue_bytes_max = 8 * 1024 * 1024;
+/** Pipelined lines (sent behind one another in one write) run per event-loop turn, across all connections. */
+export const pipelined_lines_per_turn_max = 64;
+/** The kernel's send buffer per patient connection (Linux doubles it): what one non-reader pins in the kernel. */
+export const socket_send_buffer_bytes = 128 * 1024;
 /** Replies (including streamed `available` lists not yet produced) a connection may have queued. */
 export const write_queue_replies_max = 64;
 /** Slots per cached block of the `available` reply:

@@ -278,6 +278,69 @@ describe("memory is bounded in total", () => {
     }
   });
 
+  test("past the global cap the reader longest without taking a byte goes first, not one whose replies went out whole", async () => {
+    // 4000 slots of about 530 bytes: each `available` reply is one buffer of about 2.1 MB; the kernel takes under
+    // 700 KB of each (socket_send_buffer_bytes), so six or so replies queued are over the 8 MiB cap.
+    const dir = join(tmp.dir, "order");
+    const [day, time] = ["D".repeat(256), "T".repeat(256)];
+    await writeDataDir(dir, 0, {
+      "availabilities.txt": Array.from({ length: 4000 }, (_, i) => `${i + 1} ${day} ${time} doc1 41000\n`).join(""),
+    });
+    const server = await startServer(["--db", join(dir, "b.db"), "--data", dir, "--max-queued-mb", "8"]);
+    const stalled: Socket[] = [];
+    try {
+      // The healthy patient connects first; its small replies all go out whole, straight to the socket.
+      const healthy = await rawSocket(server.port);
+      let got = "";
+      healthy.on("data", (d) => (got += d.toString("latin1")));
+      const until = async (pattern: RegExp) => {
+        for (let i = 0; i < 500 && !pattern.test(got); i++) await Bun.sleep(20);
+        expect(got).toMatch(pattern);
+      };
+      healthy.write("authenticate patient2 password222\n");
+      await until(/^success\n$/);
+      for (let i = 1; i <= 5; i++) {
+        healthy.write("ping\n");
+        await until(new RegExp(`^success\n(pong\n){${i}}$`));
+      }
+      await Bun.sleep(30);
+      // Later clients ask for the schedule and never read: past the cap, the stalled ones go.
+      const ports: number[] = [];
+      const addStalled = async () => {
+        const s = await rawSocket(server.port);
+        ports.push(s.localPort!);
+        s.pause();
+        s.write("authenticate patient1 password111\navailable\n");
+        stalled.push(s);
+        await Bun.sleep(100);
+      };
+      for (let i = 0; i < 6; i++) await addStalled();
+      const shed = /Dropping 127\.0\.0\.1:(\d+): the server holds more than 8388608 bytes/g;
+      const dropped = () => [...server.stdout.text.matchAll(shed)].map((m) => Number(m[1]));
+      // The healthy patient stops reading a moment and asks for the schedule: its reply queues too. When that
+      // puts the server over the cap, the one dropped is a stalled client, never this one (tried a few times,
+      // with one more stalled client each time, until its request is the one over the cap).
+      let shedByHealthy = false;
+      for (let round = 0; round < 4 && !shedByHealthy; round++) {
+        const before = dropped().length;
+        healthy.pause();
+        healthy.write("available\n");
+        for (let i = 0; i < 50 && dropped().length === before; i++) await Bun.sleep(20);
+        shedByHealthy = dropped().length > before;
+        healthy.resume();
+        await until(new RegExp(`(\\n4000 D+ T+[^\\n]*\\n\\n[^]*){${round + 1}}$`));
+        if (!shedByHealthy) await addStalled();
+      }
+      expect(shedByHealthy).toBe(true);
+      for (const port of dropped()) expect(ports).toContain(port);
+      expect(healthy.destroyed).toBe(false);
+      healthy.destroy();
+    } finally {
+      for (const s of stalled) s.destroy();
+      await server.stop();
+    }
+  });
+
   test("past the global cap on queued replies the slowest readers are dropped first; a reading client is served", async () => {
     // 4000 slots with long day and time names: each `available` reply is one cached buffer of about 2 MB.
     const dir = join(tmp.dir, "cap");

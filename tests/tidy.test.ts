@@ -16,7 +16,7 @@ const line_chars_max = 120;
 
 // Temporary, each leaves this list when its change lands: the connection's work is reshaping
 // connection.ts, which a logging fix took to 252 lines meanwhile.
-const being_split = new Set<string>(["roles/healthcenterserver/network/connection.ts"]);
+const being_split = new Set<string>([]);
 
 function sourceFiles(): string[] {
   const out: string[] = [];

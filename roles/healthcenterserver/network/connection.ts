@@ -3,9 +3,10 @@
 import type { Socket } from "bun";
 import { assert } from "../../../shared/assert.ts";
 import { LineFramer, type LineVerdict } from "../../../shared/framing.ts";
-import { backlog_lines_max, write_queue_replies_max } from "../../../shared/limits.ts";
+import { backlog_lines_max } from "../../../shared/limits.ts";
 import { formatError } from "../../../shared/protocol.ts";
-import type { ConnectionLimits, ConnectionState, LineHandler, Queued } from "./connection-state.ts";
+import type { ConnectionLimits, ConnectionState, LineHandler } from "./connection-state.ts";
+import { ReplyQueue } from "./reply-queue.ts";
 
 export type { ConnectionLimits, ConnectionState, LineHandler };
 
@@ -26,8 +27,13 @@ export class Connection {
   closeByMs: number | undefined;
   handler: LineHandler | undefined;
   private readonly framer: LineFramer;
-  private readonly queue: Queued[] = [];
-  private queuedBytes = 0;
+  private readonly out: ReplyQueue;
+  /** Input behind a full backlog: not framed, and the socket paused, until the backlog has room. */
+  private held: Buffer | undefined;
+  /** The peer's FIN came while input was held: it takes effect once that input is framed. */
+  private endAfterHeld = false;
+  /** A line of the current data event has run: the rest wait their turn (see ready-queue.ts). */
+  private ranThisEvent = false;
 
   constructor(
     private readonly socket: Socket<unknown>,
@@ -36,12 +42,18 @@ export class Connection {
     nowMs: number,
   ) {
     this.framer = new LineFramer(limits.lineBytesMax);
+    this.out = new ReplyQueue(socket, limits, {
+      took: () => {
+        this.lastActiveMs = this.lastWrittenMs = Date.now();
+      },
+      over: (why) => this.drop(why),
+    });
     this.lastActiveMs = this.openedMs = this.lastWrittenMs = nowMs;
   }
 
-  /** Bytes of replies produced and not yet taken by the peer. */
+  /** Bytes of replies produced and not yet taken by the socket. */
   get queued(): number {
-    return this.queuedBytes;
+    return this.out.queuedBytes;
   }
 
   /** The peer's address, read from the socket on first use (each read is a system call). */
@@ -58,13 +70,24 @@ export class Connection {
   }
 
   get isIdle(): boolean {
-    return this.state.kind === "reading" && this.queue.length === 0;
+    return this.state.kind === "reading" && this.out.length === 0;
+  }
+
+  /** Replies wait in the process for the peer to take them: the connection is not idle, it is not reading. */
+  get hasUnsent(): boolean {
+    return this.out.length > 0;
   }
 
   onData(bytes: Buffer, nowMs: number): void {
     if (!this.isOpen || (this.state.kind === "waiting" && this.state.ending)) return;
     this.lastActiveMs = nowMs;
+    this.ranThisEvent = false;
     const result = this.framer.push(bytes, (line) => this.onLine(line));
+    if (result === "held") {
+      // The backlog is full: the rest of this input waits, and the socket is not read, until it has room.
+      this.held = this.framer.takeHeld() ?? Buffer.alloc(0);
+      this.socket.pause();
+    }
     if (this.framer.pendingBytes === 0) this.partialSinceMs = undefined;
     else this.partialSinceMs ??= nowMs;
     if (result === "overflow" && this.isOpen)
@@ -78,13 +101,17 @@ export class Connection {
         return "stop";
       case "waiting":
         if (this.state.ending) return "stop";
-        if (this.state.backlog.length >= backlog_lines_max) {
-          this.endWith(formatError("too many requests without waiting for replies"));
-          return "stop";
-        }
         this.state.backlog.push(line);
-        return "continue";
+        // A full backlog: the rest waits in the kernel (TCP backpressure), as an HTTP/1.1 server does.
+        return this.state.backlog.length >= backlog_lines_max ? "hold" : "continue";
       case "reading":
+        // One line per data event; the next waits for this one's reply to leave, and for its turn.
+        if (this.out.length > 0 || this.ranThisEvent) {
+          this.state = { kind: "waiting", on: "output", backlog: [line] };
+          if (this.out.length === 0) this.limits.ready.add(this);
+          return "continue";
+        }
+        this.ranThisEvent = true;
         this.handler!.onLine(line);
         return this.isOpen ? "continue" : "stop";
     }
@@ -93,10 +120,10 @@ export class Connection {
   /** The session started work whose reply comes later: hold further lines until `replyDone`. */
   awaitReply(): void {
     assert(this.state.kind === "reading", () => `a reply is awaited only while reading (state ${this.state.kind})`);
-    this.state = { kind: "waiting", backlog: [] };
+    this.state = { kind: "waiting", on: "reply", backlog: [] };
   }
 
-  /** The pending reply has been sent: run the lines that waited, in order. */
+  /** The pending reply has been queued: once it has left the process, run the lines that waited. */
   replyDone(): void {
     const state = this.state;
     if (state.kind === "closing") {
@@ -105,19 +132,50 @@ export class Connection {
       return;
     }
     if (state.kind !== "waiting") return;
+    state.on = "output";
+    this.resume();
+  }
+
+  /** Earlier replies have all left the process: run the next line that waited; the rest take later turns. */
+  resume(): void {
+    const state = this.state;
+    if (state.kind !== "waiting" || state.on !== "output" || this.out.length > 0) return;
     this.state = { kind: "reading" };
-    // A replayed line may start another wait (the rest of the backlog moves to it) or close the connection.
-    while (this.current().kind === "reading" && state.backlog.length > 0) this.handler!.onLine(state.backlog.shift()!);
-    const now = this.current();
+    const line = state.backlog.shift();
+    if (line === undefined) {
+      if (state.ending) this.endWith(state.ending.lastWords);
+      return;
+    }
+    // The line may start another wait (the rest of the backlog moves to it) or close the connection.
+    this.handler!.onLine(line);
+    const now = this.state as ConnectionState; // read afresh: the handler may have changed it
     if (now.kind === "waiting") {
       now.backlog.push(...state.backlog);
       if (state.ending) now.ending = state.ending;
-    } else if (now.kind === "reading" && state.ending) this.endWith(state.ending.lastWords);
+    } else if (now.kind === "reading" && (state.backlog.length > 0 || state.ending)) {
+      this.state = { kind: "waiting", on: "output", backlog: state.backlog, ending: state.ending };
+      if (this.out.length === 0) this.limits.ready.add(this);
+    }
+    const after = this.state as ConnectionState;
+    if (this.held && !(after.kind === "waiting" && after.backlog.length >= backlog_lines_max)) this.unhold();
+  }
+
+  /** The backlog has room again: read the socket, and frame the input held since it was full. */
+  private unhold(): void {
+    const rest = this.held!;
+    this.held = undefined;
+    this.socket.resume();
+    this.onData(rest, this.lastActiveMs);
+    if (this.endAfterHeld && !this.held) {
+      this.endAfterHeld = false;
+      this.onPeerEnd();
+    }
   }
 
   /** The peer will send no more (FIN): answer what it asked, then end the connection. */
   onPeerEnd(): void {
-    if (this.state.kind === "reading") this.closeWhenFlushed();
+    if (this.held) this.endAfterHeld = true;
+    else if (this.state.kind === "reading") this.closeWhenFlushed();
     else if (this.state.kind === "waiting") this.state.ending ??= { lastWords: undefined };
   }
 
@@ -132,52 +190,18 @@ export class Connection {
   }
 
   send(data: string | Buffer): void {
-    if (this.state.kind === "closed") return;
-    let bytes = typeof data === "string" ? Buffer.from(data, "latin1") : data;
-    if (this.queue.length === 0) {
-      const written = this.socket.write(bytes);
-      // The peer took bytes: it is reading (the slowest readers are those longest without this).
-      if (written > 0) this.lastActiveMs = this.lastWrittenMs = Date.now();
-      if (written < 0 || written >= bytes.length) return;
-      bytes = bytes.subarray(written);
-    }
-    this.enqueue(bytes);
+    if (this.state.kind !== "closed") this.out.send(typeof data === "string" ? Buffer.from(data, "latin1") : data);
   }
 
   /** Queues a reply produced chunk by chunk as the socket drains, so it never sits whole in memory. */
   sendStream(chunks: Iterator<Buffer>): void {
-    if (this.state.kind === "closed") return;
-    this.enqueue(chunks);
-    if (this.queue.length === 1) this.flush();
+    if (this.state.kind !== "closed") this.out.sendStream(chunks);
   }
 
-  /** The socket can take more: write what is queued, producing streamed chunks as needed. */
+  /** The socket can take more: write what is queued; once all has left, the next waiting line may run. */
   flush(): void {
-    while (this.queue.length > 0 && this.state.kind !== "closed") {
-      const head = this.queue[0]!;
-      let bytes: Buffer;
-      if (Buffer.isBuffer(head)) {
-        bytes = head;
-        this.queue.shift();
-        this.account(-bytes.length);
-      } else {
-        const next = head.next();
-        if (next.done) {
-          this.queue.shift();
-          continue;
-        }
-        bytes = next.value;
-      }
-      const written = this.socket.write(bytes);
-      if (written < 0) return;
-      if (written > 0) this.lastActiveMs = this.lastWrittenMs = Date.now();
-      if (written < bytes.length) {
-        const rest = bytes.subarray(written);
-        this.queue.unshift(rest);
-        this.account(rest.length);
-        return;
-      }
-    }
+    if (this.state.kind === "closed" || !this.out.flush()) return;
+    this.resume();
     this.endIfFlushed();
   }
 
@@ -185,7 +209,7 @@ export class Connection {
   closeWhenFlushed(): void {
     const state = this.state;
     if (state.kind === "closing" || state.kind === "closed") return;
-    this.state = { kind: "closing", replyPending: state.kind === "waiting" };
+    this.state = { kind: "closing", replyPending: state.kind === "waiting" && state.on === "reply" };
     this.endIfFlushed();
   }
 
@@ -193,7 +217,7 @@ export class Connection {
   terminate(): void {
     if (this.state.kind === "closed") return;
     this.state = { kind: "closed" };
-    this.release();
+    this.out.release();
     // Read while the socket still knows them: the drop's log line names the peer after this.
     void this.address;
     void this.port;
@@ -203,39 +227,12 @@ export class Connection {
   /** The socket is gone (closed by either side). */
   onClosed(): void {
     this.state = { kind: "closed" };
-    this.release();
+    this.out.release();
   }
 
   /** Drops this connection for a reason the listener found (the global queue cap). */
   dropFor(why: string): void {
     if (this.state.kind !== "closed") this.drop(why);
-  }
-
-  /** A closed connection's queue no longer counts against the global cap. */
-  private release(): void {
-    this.queue.length = 0;
-    this.account(-this.queuedBytes);
-  }
-
-  private account(delta: number): void {
-    this.queuedBytes += delta;
-    this.limits.budget?.add(delta);
-  }
-
-  /** The state, read afresh (a handler may have changed it). */
-  private current(): ConnectionState {
-    return this.state;
-  }
-
-  private enqueue(item: Queued): void {
-    this.queue.push(item);
-    if (Buffer.isBuffer(item)) this.account(item.length);
-    if (this.state.kind === "closed") return;
-    if (this.queuedBytes > this.limits.writeQueueBytesMax) {
-      this.drop(`more than ${this.limits.writeQueueBytesMax} bytes of replies unread`);
-    } else if (this.queue.length > write_queue_replies_max) {
-      this.drop(`more than ${write_queue_replies_max} replies unread`);
-    }
   }
 
   private drop(why: string): void {
@@ -245,7 +242,7 @@ export class Connection {
 
   private endIfFlushed(): void {
     const state = this.state;
-    if (state.kind !== "closing" || state.replyPending || this.queue.length > 0) return;
+    if (state.kind !== "closing" || state.replyPending || this.out.length > 0) return;
     this.state = { kind: "closed" };
     this.socket.end();
   }

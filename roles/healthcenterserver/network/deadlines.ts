@@ -8,6 +8,8 @@ export type Deadlines = { idleTimeoutMs: number; loginTimeoutMs: number; lineTim
 export function overdue(c: Connection, nowMs: number, d: Deadlines): string | undefined {
   if (!c.loggedIn && nowMs - c.openedMs >= d.loginTimeoutMs) return "login timeout";
   if (c.partialSinceMs !== undefined && nowMs - c.partialSinceMs >= d.lineTimeoutMs) return "line timeout";
+  // Unsent replies: not idle, but a peer that takes none of them for as long is not reading.
+  if (c.hasUnsent) return nowMs - c.lastWrittenMs >= d.idleTimeoutMs ? "not reading replies" : undefined;
   if (nowMs - c.lastActiveMs >= d.idleTimeoutMs) return "idle timeout";
   return undefined;
 }

@@ -10,6 +10,8 @@ import { Connection, type LineHandler } from "./connection.ts";
 import { sweepIntervalMs, type Deadlines } from "./deadlines.ts";
 import type { Guard } from "./guard.ts";
 import { QueueBudget } from "./queue-budget.ts";
+import { ReadyQueue } from "./ready-queue.ts";
+import { capSendBuffer } from "./send-buffer.ts";
 import { dropped, shed, sweep } from "./sweep.ts";
 import { tlsOnAccept } from "./tls-on-accept.ts";
 
@@ -43,6 +45,8 @@ export class HealthCenter {
   /** Turned away past the cap: they hold a descriptor until told so, bounded by rejected_max. */
   private readonly rejected = new Set<Sock>();
   private readonly budget: QueueBudget;
+  /** Pipelined lines, one per connection per turn (see ready-queue.ts). */
+  private readonly ready: ReadyQueue<Connection>;
   private readonly deadlines: Deadlines;
   private shedding = false;
   private sweepTimer: Timer | undefined;
@@ -52,6 +56,7 @@ export class HealthCenter {
 
   constructor(private readonly options: ServerOptions) {
     this.budget = new QueueBudget(options.queuedBytesMax, () => this.shed());
+    this.ready = new ReadyQueue(limits.pipelined_lines_per_turn_max, (c) => options.guard(c, () => c.resume()));
     this.deadlines = {
       idleTimeoutMs: options.idleTimeoutMs,
       loginTimeoutMs: options.loginTimeoutMs,
@@ -153,6 +158,7 @@ export class HealthCenter {
       lineBytesMax: limits.line_bytes_max,
       writeQueueBytesMax: limits.write_queue_bytes_max,
       budget: this.budget,
+      ready: this.ready,
     };
     const log = this.options.log;
     const c = new Connection(
@@ -177,6 +183,7 @@ export class HealthCenter {
       return;
     }
     c.handler = this.options.newHandler(c);
+    capSendBuffer(s, limits.socket_send_buffer_bytes);
     this.conns.add(s);
   }
 
