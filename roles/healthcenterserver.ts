@@ -95,8 +95,15 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
       log,
       patientSide: () => center,
     });
-  const booker = new Booker(schedule, store, fatal, { bookingsPerPatient: settings.bookingsPerPatient });
+  const booker = new Booker(schedule, store, fatal, {
+    bookingsPerPatient: settings.bookingsPerPatient,
+    shared: store.heldBy && { heldBy: (patient: string) => store.heldBy!(patient) },
+  });
   if (staff) booker.onCommitTimed = (seconds) => staff.metrics.commitSeconds.observe(seconds);
+  booker.onCorrected = (what) => {
+    log.warn(what, { event: "memory.corrected", cause: "memory corrections" });
+    staff?.metrics.memoryCorrections.inc();
+  };
   const guard = connectionGuard(log, fatal);
   const sessions = new PatientSessions({
     users,

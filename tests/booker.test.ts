@@ -63,8 +63,8 @@ test("a failed commit answers failed and frees every slot of its batch", async (
   );
   const outcomes = await Promise.all([book(booker, 1, "a"), book(booker, 2, "b")]);
   expect(outcomes).toEqual([
-    { kind: "failed", reason: "booking could not be saved (disk I/O error)" },
-    { kind: "failed", reason: "booking could not be saved (disk I/O error)" },
+    { kind: "failed", reason: "booking could not be saved (disk I/O error)", unknown: false },
+    { kind: "failed", reason: "booking could not be saved (disk I/O error)", unknown: false },
   ]);
   expect(schedule.decide(1).kind).toBe("free");
   expect(schedule.decide(2).kind).toBe("free");
@@ -160,7 +160,7 @@ test("a cancellation in flight keeps its slot taken; it is free for others only 
   await Bun.sleep(1);
   expect(committer.batches.at(-1)).toEqual([{ kind: "cancel", index: 3, patient: "a" }]);
   expect((await book(booker, 3, "b")).kind).toBe("notavailable");
-  expect(booker.mine("a").map((s) => s.index)).toEqual([3]);
+  expect((await booker.mine("a")).map((s) => s.index)).toEqual([3]);
   release();
   expect((await cancelled).kind).toBe("cancelled");
   expect(schedule.decide(3).kind).toBe("free");
@@ -183,6 +183,7 @@ test("a move whose commit fails keeps the old slot and frees the target it had r
   expect(await settle((d) => booker.move(1, 2, "a", d))).toEqual({
     kind: "failed",
     reason: "move could not be saved (disk I/O error)",
+    unknown: false,
   });
   expect(schedule.holderOf(1)).toBe("a");
   expect(schedule.decide(2).kind).toBe("free");
@@ -205,7 +206,7 @@ test("the limit counts bookings in flight, and a move in flight counts once", as
   await Bun.sleep(1);
   release();
   expect((await moved).kind).toBe("moved");
-  expect(booker.mine("a").map((s) => s.index)).toEqual([2, 4]);
+  expect((await booker.mine("a")).map((s) => s.index)).toEqual([2, 4]);
 });
 
 test("settled(patient) waits for that patient's changes in flight, and only theirs", async () => {
@@ -221,5 +222,27 @@ test("settled(patient) waits for that patient's changes in flight, and only thei
   release();
   await waiting;
   expect((await booked).kind).toBe("booked");
-  expect(booker.mine("a").map((s) => s.index)).toEqual([6]);
+  expect((await booker.mine("a")).map((s) => s.index)).toEqual([6]);
+});
+
+test("behind a commit that hangs, every change is answered in time: the one sent 'unknown', the one queued refused and freed", async () => {
+  const schedule = seed();
+  let finish: (results: ChangeResult[]) => void = () => {};
+  const committer = fakeCommitter(() => new Promise((resolve) => (finish = resolve)));
+  const booker = new Booker(schedule, committer, never, { bookingsPerPatient: 0, answerWithinMs: 150 });
+  const started = Date.now();
+  const sent = book(booker, 1, "a");
+  await Bun.sleep(20);
+  const queued = book(booker, 2, "b");
+  const [first, second] = await Promise.all([sent, queued]);
+  expect(Date.now() - started).toBeLessThan(1_000);
+  expect(first).toMatchObject({ kind: "failed", unknown: true });
+  expect(second).toMatchObject({ kind: "failed", unknown: false });
+  expect(committer.batches).toEqual([[{ kind: "book", index: 1, patient: "a" }]]);
+  expect(schedule.holderOf(2)).toBeUndefined(); // never sent: free again at once
+  // The hung commit lands after all: memory follows it, and nobody is answered twice.
+  finish([{ kind: "done" }]);
+  await booker.drain();
+  expect(schedule.holderOf(1)).toBe("a");
+  expect((await booker.mine("a")).map((s) => s.index)).toEqual([1]);
 });

@@ -225,7 +225,9 @@ describe("several servers on one PostgreSQL", () => {
       await loads;
 
       expect(errors.length).toBeGreaterThan(0);
-      expect(new Set(errors)).toEqual(new Set(["error booking could not be saved, try again"]));
+      // Refused before it was sent, or sent on a connection the restart cut: the reply says which.
+      const honest = ["error booking could not be saved, try again", "error booking outcome unknown, see mine"];
+      for (const e of new Set(errors)) expect(honest).toContain(e);
       expect(confirmedAfterRestart).toBe(40);
       const stored = storedBookings(db);
       for (const [slot, patient] of confirmed) expect(stored.get(slot)).toBe(patient);
@@ -253,7 +255,7 @@ describe("several servers on one PostgreSQL", () => {
         c.write("selection 2\n");
         const other = await login(a!.port, "p2", "pw2"); // logins and the free list answer meanwhile
         expect((await other.available()).length).toBe(18);
-        expect(await c.line(15_000)).toBe("error booking could not be saved, try again");
+        expect(await c.line(15_000)).toBe("error booking outcome unknown, see mine");
         expect(Date.now() - started).toBeLessThan(10_000); // before the patient's own 10 s reply timeout
         other.close();
       } finally {

@@ -4,16 +4,23 @@
 // commit is done. Memory is changed so that nobody is ever promised what the database may refuse:
 // a booking or a move's target is reserved at once; a cancelled slot (or a move's old slot) stays
 // taken until the change is stored. What a commit changed is published on schedule.changes only then.
+// Every change is answered within database_commit_timeout_ms of its arrival, even behind a commit
+// that hangs: one never sent is refused, one sent says its outcome is unknown (`mine` will tell).
 import { assert } from "../../../shared/assert.ts";
-import { database_batch_changes_max } from "../../../shared/limits.ts";
+import { database_batch_changes_max, database_commit_timeout_ms } from "../../../shared/limits.ts";
 import type { Slot } from "../../../shared/datafiles.ts";
 import type { Change, ChangeResult, Committer } from "../store/appointment-store.ts";
+import { OutcomeUnknown } from "../store/outcome-unknown.ts";
 import { ChangesInFlight } from "./changes-in-flight.ts";
 import type { BookingOutcome, CancelOutcome, MoveOutcome, Outcome } from "./outcomes.ts";
 import { Reservations, Settler, type BookerRules } from "./settle.ts";
 import type { Schedule } from "./schedule.ts";
 
-type Pending = { change: Change; done: (outcome: Outcome) => void };
+/**
+ * `sent`: in a commit now; `answered`: its patient has heard (an answer may go before the commit
+ * settles, when it takes longer than a patient is promised an answer in).
+ */
+type Pending = { change: Change; done: (outcome: Outcome) => void; timer: Timer; sent: boolean; answered: boolean };
 
 export type { BookerRules } from "./settle.ts";
 export type { BookingOutcome, CancelOutcome, MoveOutcome } from "./outcomes.ts";
@@ -40,6 +47,11 @@ export class Booker {
     this.settler = new Settler(schedule, rules, this.reservations);
   }
 
+  /** Hears each time memory disagreed with a shared database's answer and took its word. */
+  set onCorrected(hear: ((what: string) => void) | undefined) {
+    this.settler.onCorrected = hear;
+  }
+
   /** True while a booking (or a move's target) of this slot waits for (or is in) a commit. */
   isPending(index: number): boolean {
     return this.unconfirmed.has(index);
@@ -55,12 +67,12 @@ export class Booker {
     return this.schedule.heldCount(patient) - (this.moving.get(patient) ?? 0);
   }
 
-  /** The patient's stored bookings, in index order. */
-  mine(patient: string): Slot[] {
-    return this.schedule
-      .heldBy(patient)
-      .filter((i) => !this.unconfirmed.has(i))
-      .map((i) => this.schedule.slotOf(i)!);
+  /** The patient's stored bookings, in index order: read from a shared database, else from memory. */
+  mine(patient: string): Slot[] | Promise<Slot[]> {
+    const slotsOf = (indexes: number[]) =>
+      indexes.map((i) => this.schedule.slotOf(i)).filter((s): s is Slot => s !== undefined);
+    if (this.rules.shared) return this.rules.shared.heldBy(patient).then(slotsOf);
+    return slotsOf(this.schedule.heldBy(patient).filter((i) => !this.unconfirmed.has(i)));
   }
 
   /**
@@ -72,31 +84,35 @@ export class Booker {
     if (decision.kind !== "free") return later(done, decision);
     const held = this.holding(patient);
     const limit = this.rules.bookingsPerPatient;
-    if (limit > 0 && held >= limit) return later(done, { kind: "limit", held });
+    // A shared database counts in the transaction; memory may still count a booking cancelled elsewhere.
+    if (!this.rules.shared && limit > 0 && held >= limit) return later(done, { kind: "limit", held });
     const reserved = this.schedule.reserve(index, patient);
     assert(reserved, () => `a free slot ${index} can be reserved`);
     this.unconfirmed.add(index);
-    this.enqueue({ change: { kind: "book", index, patient }, done: done as Pending["done"] });
+    this.enqueue({ kind: "book", index, patient }, done as Pending["done"]);
   }
 
-  /** Frees the patient's slot once the cancellation is stored; until then it stays taken. */
+  /**
+   * Frees the patient's slot once the cancellation is stored; until then it stays taken. With a
+   * shared database, whose the slot is is the database's to say (memory may not have caught up).
+   */
   cancel(index: number, patient: string, done: (outcome: CancelOutcome) => void): void {
     if (this.schedule.slotOf(index) === undefined) return later(done, { kind: "invalid" });
-    if (this.schedule.holderOf(index) !== patient) return later(done, { kind: "notyours" });
-    this.enqueue({ change: { kind: "cancel", index, patient }, done: done as Pending["done"] });
+    if (!this.rules.shared && this.schedule.holderOf(index) !== patient) return later(done, { kind: "notyours" });
+    this.enqueue({ kind: "cancel", index, patient }, done as Pending["done"]);
   }
 
   /** Reserves `to` now; frees `from` only when the move is stored, in the same transaction. */
   move(from: number, to: number, patient: string, done: (outcome: MoveOutcome) => void): void {
     const target = this.schedule.decide(to);
     if (this.schedule.slotOf(from) === undefined || target.kind === "invalid") return later(done, { kind: "invalid" });
-    if (this.schedule.holderOf(from) !== patient) return later(done, { kind: "notyours" });
+    if (!this.rules.shared && this.schedule.holderOf(from) !== patient) return later(done, { kind: "notyours" });
     if (target.kind !== "free") return later(done, target);
     const reserved = this.schedule.reserve(to, patient);
     assert(reserved, () => `a free slot ${to} can be reserved`);
     this.unconfirmed.add(to);
     this.moving.set(patient, (this.moving.get(patient) ?? 0) + 1);
-    this.enqueue({ change: { kind: "move", from, to, patient }, done: done as Pending["done"] });
+    this.enqueue({ kind: "move", from, to, patient }, done as Pending["done"]);
   }
 
   /** Resolves when every change asked for so far is committed and answered. */
@@ -107,9 +123,11 @@ export class Booker {
     }
   }
 
-  private enqueue(p: Pending): void {
+  private enqueue(change: Change, done: Pending["done"]): void {
+    const p: Pending = { change, done, sent: false, answered: false, timer: undefined as unknown as Timer };
+    p.timer = setTimeout(() => this.overdue(p), this.rules.answerWithinMs ?? database_commit_timeout_ms);
     this.pending.push(p);
-    this.inFlightBy.opened(p.change.patient);
+    this.inFlightBy.opened(change.patient);
     if (this.scheduled || this.inFlight) return;
     this.scheduled = true;
     setImmediate(() => {
@@ -121,6 +139,7 @@ export class Booker {
   private commitPending(): void {
     if (this.inFlight || this.pending.length === 0) return;
     const batch = this.pending.splice(0, database_batch_changes_max);
+    for (const p of batch) p.sent = true;
     const startedMs = performance.now();
     this.inFlight = this.committer
       .commit(batch.map((p) => p.change))
@@ -144,18 +163,43 @@ export class Booker {
     this.commitPending();
   }
 
+  /** The change has settled: its patient hears the outcome, unless already told it was unknown. */
   private answer(p: Pending, outcome: Outcome): void {
+    clearTimeout(p.timer);
     this.inFlightBy.closed(p.change.patient);
+    if (p.answered) return;
+    p.answered = true;
     p.done(outcome);
+  }
+
+  /**
+   * No answer yet, long after the change arrived: a commit hangs (a database that stopped answering).
+   * One not sent yet is taken out of the queue and refused; one sent is answered now with an unknown
+   * outcome, and memory follows whatever its commit says once it settles.
+   */
+  private overdue(p: Pending): void {
+    if (p.sent) {
+      // Told now; `mine` still waits for the commit to settle (`settled` stays open until then).
+      p.answered = true;
+      return p.done(failed(p.change, "no answer from the database in time", true));
+    }
+    this.pending = this.pending.filter((q) => q !== p);
+    this.settler.undo(p.change);
+    this.answer(p, failed(p.change, "it waited too long behind a commit that does not finish", false));
   }
 
   private onBatchFailed(batch: Pending[], err: Error): void {
     this.inFlight = undefined;
     for (const { change } of batch) this.settler.undo(change);
-    for (const p of batch)
-      this.answer(p, { kind: "failed", reason: `${noun[p.change.kind]} could not be saved (${err.message})` });
+    const unknown = err instanceof OutcomeUnknown;
+    for (const p of batch) this.answer(p, failed(p.change, err.message, unknown));
     this.commitPending();
   }
+}
+
+function failed(change: Change, why: string, unknown: boolean): Outcome {
+  const what = unknown ? "outcome is unknown" : "could not be saved";
+  return { kind: "failed", reason: `${noun[change.kind]} ${what} (${why})`, unknown };
 }
 
 const noun = { book: "booking", cancel: "cancellation", move: "move" } as const;

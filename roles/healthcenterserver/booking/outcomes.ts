@@ -1,7 +1,8 @@
 // What the Booker answers for each change: the outcome a session turns into a reply.
 import type { Slot } from "../../../shared/datafiles.ts";
 
-export type Failed = { kind: "failed"; reason: string };
+/** `unknown`: the commit may have been stored or not (a database that stopped answering); `mine` tells. */
+export type Failed = { kind: "failed"; reason: string; unknown?: boolean };
 export type BookingOutcome =
   | { kind: "booked"; slot: Slot }
   | { kind: "notavailable"; slot: Slot }

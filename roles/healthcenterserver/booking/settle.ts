@@ -1,12 +1,26 @@
 // How the Booker brings memory in line with what the database did with each change of a batch, and
 // what it answers: a stored change is published on schedule.changes; a refused one makes memory
-// follow the database's holder; a failed batch frees what it had reserved.
+// follow the database's holder; a failed batch frees what it had reserved. With a database only this
+// process writes (SQLite), memory and the database agree by construction, and a disagreement is a
+// bug: an assertion. With a shared one (PostgreSQL), memory follows the other servers through a mirror
+// that lags: where the database's answer disagrees with memory, memory takes the database's word, and
+// the event is reported (logged and counted); asserts stay for what the database itself answered.
 import { assert } from "../../../shared/assert.ts";
 import type { Change, ChangeResult } from "../store/appointment-store.ts";
 import type { BookingOutcome, MoveOutcome, Outcome } from "./outcomes.ts";
 import type { Schedule } from "./schedule.ts";
 
-export type BookerRules = { bookingsPerPatient: number };
+/**
+ * `shared`: other processes write the database too (PostgreSQL), so memory may lag it: cancellations
+ * and moves are decided by the database, `mine` reads what it stores, and a result that disagrees
+ * with memory corrects memory instead of stopping the server.
+ */
+export type BookerRules = {
+  bookingsPerPatient: number;
+  shared?: { heldBy(patient: string): Promise<number[]> };
+  /** Every change is answered within this long of its arrival (default database_commit_timeout_ms). */
+  answerWithinMs?: number;
+};
 
 /** The slots and moves the Booker holds in memory for changes not yet stored. */
 export class Reservations {
@@ -22,6 +36,8 @@ export class Reservations {
 export class Settler {
   private readonly unconfirmed: Set<number>;
   private readonly moving: Map<string, number>;
+  /** Hears each time memory disagreed with the database's answer and took its word (shared database only). */
+  onCorrected: ((what: string) => void) | undefined;
 
   constructor(
     private readonly schedule: Schedule,
@@ -42,12 +58,7 @@ export class Settler {
       case "cancel": {
         const slot = this.schedule.slotOf(change.index)!;
         if (result.kind === "done") {
-          assert(
-            this.schedule.holderOf(change.index) === change.patient,
-            () => `cancelled slot ${change.index} was held by ${change.patient}`,
-          );
-          this.schedule.release(change.index);
-          this.schedule.changes.publish({ index: change.index, holder: undefined });
+          this.freedByDatabase(change.index, change.patient, "cancelled");
           return { kind: "cancelled", slot };
         }
         assert(result.kind === "notyours", () => `a cancellation is done or notyours, not ${result.kind}`);
@@ -95,13 +106,28 @@ export class Settler {
     assert(result.kind !== "limit", () => "a move is never refused for the limit");
     const outcome = this.settleTake(change.to, result);
     if (outcome.kind !== "booked") return outcome as MoveOutcome;
-    assert(
-      this.schedule.holderOf(change.from) === change.patient,
-      () => `moved-from slot ${change.from} was held by ${change.patient}`,
-    );
-    this.schedule.release(change.from);
-    this.schedule.changes.publish({ index: change.from, holder: undefined });
+    this.freedByDatabase(change.from, change.patient, "moved from");
     return { kind: "moved", slot: outcome.slot, from: this.schedule.slotOf(change.from)! };
+  }
+
+  /**
+   * The database freed `index`, which it had as `patient`'s. Memory normally says so too; with a
+   * shared database it may not have caught up (the patient cancelled and booked it again on another
+   * server, say): memory follows the database. A slot memory has reserved for a change of this
+   * server's still in flight is left alone: that change's own result decides it.
+   */
+  private freedByDatabase(index: number, patient: string, what: string): void {
+    const local = this.schedule.holderOf(index);
+    if (local !== patient) {
+      assert(this.rules.shared !== undefined, () => `${what} slot ${index} was held by ${patient}`);
+      const had = local === undefined ? "free" : `${local}'s`;
+      this.onCorrected?.(
+        `memory had slot ${index} as ${had} when the database ${what} it for ${patient}; memory follows the database`,
+      );
+      if (local === undefined || this.unconfirmed.has(index)) return;
+    }
+    this.schedule.release(index);
+    this.schedule.changes.publish({ index, holder: undefined });
   }
 
   /**

@@ -3,6 +3,7 @@
 import type { Slot } from "../../../shared/datafiles.ts";
 import {
   encoded_reply,
+  formatChangeFailed,
   formatError,
   formatSelectionReply,
   formatDatedSlotLine,
@@ -39,15 +40,31 @@ export class AppointmentRequests {
     this.conn.send(this.listing(page));
   }
 
-  /** Waits for the patient's changes in flight (on any connection), so it shows their outcome. */
+  /**
+   * Waits for the patient's changes in flight (on any connection), so it shows their outcome; with a
+   * shared database, the list is what the database stores (memory may lag the other servers).
+   */
   mine(user: string): void {
     const settled = this.services.booker.settled(user);
-    if (!settled) return this.sendMine(user);
-    settled.then(this.answerLater(() => this.sendMine(user)));
+    const now = settled ? undefined : this.services.booker.mine(user);
+    if (Array.isArray(now)) return this.sendMine(user, now);
+    const held = now ?? settled!.then(() => this.services.booker.mine(user));
+    const reply = this.answerLater((slots: Slot[] | Error) =>
+      slots instanceof Error ? this.mineFailed(user, slots) : this.sendMine(user, slots),
+    );
+    held.then(reply, (err: Error) => reply(err));
   }
 
-  private sendMine(user: string): void {
-    const held = this.services.booker.mine(user);
+  /** A shared database that cannot be read now: `mine` cannot say what is stored. */
+  private mineFailed(user: string, err: Error): void {
+    this.services.log.error(`Appointments of ${user} could not be read: ${err.message}`, {
+      event: "mine.failed",
+      cause: "failed changes",
+    });
+    this.conn.send(formatError("appointments could not be read, try again"));
+  }
+
+  private sendMine(user: string, held: Slot[]): void {
     this.services.log.info(`Appointments requested by ${user}: ${held.length} held`, {
       event: "mine",
       cause: "appointment lists",
@@ -98,7 +115,7 @@ export class AppointmentRequests {
         return this.conn.send(encoded_reply.invalid);
       case "failed":
         log.error(outcome.reason, { event: "change.failed", cause: "failed changes" });
-        return this.conn.send(formatError("cancellation could not be saved, try again"));
+        return this.conn.send(formatChangeFailed("cancellation", outcome.unknown === true));
     }
   }
 
@@ -128,7 +145,7 @@ export class AppointmentRequests {
         return this.conn.send(encoded_reply.invalid);
       case "failed":
         log.error(outcome.reason, { event: "change.failed", cause: "failed changes" });
-        return this.conn.send(formatError("move could not be saved, try again"));
+        return this.conn.send(formatChangeFailed("move", outcome.unknown === true));
     }
   }
 

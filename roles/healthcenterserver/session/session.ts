@@ -4,6 +4,7 @@ import { connection_errors_max, login_failures_per_connection_max } from "../../
 import type { Fields } from "../../../shared/log.ts";
 import {
   encoded_reply,
+  formatChangeFailed,
   formatError,
   formatLimitReached,
   formatSelectionReply,
@@ -206,7 +207,7 @@ export class Session implements LineHandler {
         return this.conn.send(formatLimitReached(outcome.held));
       case "failed":
         log.error(outcome.reason, { event: "change.failed", cause: "failed changes" });
-        return this.conn.send(formatError("booking could not be saved, try again"));
+        return this.conn.send(formatChangeFailed("booking", outcome.unknown === true));
       case "booked": {
         log.audit(transcript.selectionConfirmed(index, user), {
           event: "booking.confirmed",

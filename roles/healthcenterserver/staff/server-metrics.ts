@@ -59,6 +59,12 @@ export class ServerMetrics implements SessionMetrics {
       "failed",
     ]),
   );
+  readonly memoryCorrections = this.registry.add(
+    new Counter(
+      "hcs_memory_corrections_total",
+      "Times the database's answer to a change disagreed with this server's memory of a shared database, which took the database's word.",
+    ),
+  );
   readonly commitSeconds = this.registry.add(
     new Histogram("hcs_commit_seconds", "Time to commit one batch of bookings to the database.", latency_buckets_s),
   );

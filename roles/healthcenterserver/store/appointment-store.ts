@@ -58,6 +58,11 @@ export interface AppointmentStore {
    * alone the slots for which `isPending` is true (this server's bookings not yet committed).
    */
   follow?(isPending: (index: number) => boolean): Promise<void>;
+  /**
+   * Only for a database other servers share: the slots it stores as the patient's, in slot order
+   * (what `mine` answers: memory may lag the other servers). Rejects when the database cannot be read.
+   */
+  heldBy?(patient: string): Promise<number[]>;
 }
 
 /** What the Booker needs of a store. */

@@ -4,8 +4,9 @@
 // transaction reaches the other instances only once it commits. Batches with cancellations, moves or
 // a per-patient limit send one statement per change, still all at once (pg-changes.ts).
 import type { SQL } from "bun";
-import { database_commit_timeout_ms, database_notify_bytes_max } from "../../../../shared/limits.ts";
+import { database_commit_timeout_ms, database_doubt_ms, database_notify_bytes_max } from "../../../../shared/limits.ts";
 import type { Change, ChangeResult, Committer } from "../appointment-store.ts";
+import { OutcomeUnknown } from "../outcome-unknown.ts";
 import {
   changeStatements,
   decodeAnswers,
@@ -34,6 +35,8 @@ export type CommitWatcher = {
 export class PgCommitter implements Committer {
   /** Batches PostgreSQL rolled back for a deadlock or a serialization failure, and that were tried again. */
   retried = 0;
+  /** Commits given up on (timed out, connection lost) that may still land: see heldBy. */
+  private readonly doubtful = new Set<Promise<void>>();
 
   constructor(
     private readonly sql: SQL,
@@ -47,12 +50,16 @@ export class PgCommitter implements Committer {
     const slots = touchedSlots(batch);
     this.watcher.committing(slots);
     let results: ChangeResult[];
+    const work = this.commitOnceMore(batch, slots);
     try {
-      results = await withinTimeout(this.commitOnceMore(batch, slots), database_commit_timeout_ms);
+      results = await withinTimeout(work, database_commit_timeout_ms);
     } catch (err) {
       // The Booker undoes the batch in memory when this rejects; read its slots again after that.
       setTimeout(() => this.watcher.uncertain(slots), 0);
-      throw new Error(`PostgreSQL: ${(err as Error).message}`);
+      const why = `PostgreSQL: ${(err as Error).message}`;
+      if (rolledBack(err)) throw new Error(why);
+      this.inDoubt(work);
+      throw new OutcomeUnknown(why);
     }
     setTimeout(() => this.watcher.committed(slots), 0);
     const unknown = results.flatMap((r, i) =>
@@ -116,9 +123,50 @@ export class PgCommitter implements Committer {
     );
   }
 
+  /**
+   * The slots the database has as the patient's, in slot order (what `mine` answers). A commit given
+   * up on may still be on its way: the list is read only once those have settled, so it tells their outcome.
+   */
+  async heldBy(patient: string): Promise<number[]> {
+    const read = async () => {
+      await Promise.all(this.doubtful);
+      return (await this.sql`SELECT slot FROM bookings WHERE patient = ${patient} ORDER BY slot`) as { slot: number }[];
+    };
+    return (await withinTimeout(read(), database_commit_timeout_ms)).map((r) => r.slot);
+  }
+
+  /** A commit whose outcome is unknown: watched until it settles, or for database_doubt_ms at most. */
+  private inDoubt(work: Promise<unknown>): void {
+    let timer: Timer | undefined;
+    const settled = Promise.race([
+      work.then(
+        () => {},
+        () => {},
+      ),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, database_doubt_ms))),
+    ]);
+    this.doubtful.add(settled);
+    void settled.then(() => {
+      clearTimeout(timer);
+      this.doubtful.delete(settled);
+    });
+  }
+
   async close(): Promise<void> {
     await this.closeAll();
   }
+}
+
+/**
+ * Whether a failed commit is known not to be stored: PostgreSQL answered with an error (it rolls the
+ * transaction back), or no connection could be opened. A timeout or a connection lost on the way
+ * leaves the outcome unknown; so does the server shutting down (57P01..57P03) mid-commit.
+ */
+function rolledBack(err: unknown): boolean {
+  const e = err as { code?: string; errno?: unknown };
+  if (e.code === "ERR_POSTGRES_CONNECTION_REFUSED") return true;
+  if (e.code !== "ERR_POSTGRES_SERVER_ERROR") return false;
+  return !(typeof e.errno === "string" && (e.errno.startsWith("57P") || e.errno.startsWith("08")));
 }
 
 /** A database that stops answering (a partition, a frozen host) must not hold the Booker: give up, report, move on. */

@@ -59,6 +59,10 @@ export class PgStore implements AppointmentStore {
     await this.mirror.listen();
   }
 
+  heldBy(patient: string): Promise<number[]> {
+    return this.committer.heldBy(patient);
+  }
+
   close(): Promise<void> {
     return this.committer.close();
   }
