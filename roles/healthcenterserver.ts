@@ -25,6 +25,7 @@ import * as transcript from "./healthcenterserver/session/transcript.ts";
 import { StaffPage } from "./healthcenterserver/staff/staff-page.ts";
 import { openAndRestore } from "./healthcenterserver/store/open-store.ts";
 import { openCalendar } from "./healthcenterserver/store/open-calendar.ts";
+import type { AppointmentStore } from "./healthcenterserver/store/appointment-store.ts";
 
 export { options };
 
@@ -95,15 +96,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
       log,
       patientSide: () => center,
     });
-  const booker = new Booker(schedule, store, fatal, {
-    bookingsPerPatient: settings.bookingsPerPatient,
-    shared: store.heldBy && { heldBy: (patient: string) => store.heldBy!(patient) },
-  });
-  if (staff) booker.onCommitTimed = (seconds) => staff.metrics.commitSeconds.observe(seconds);
-  booker.onCorrected = (what) => {
-    log.warn(what, { event: "memory.corrected", cause: "memory corrections" });
-    staff?.metrics.memoryCorrections.inc();
-  };
+  const booker = newBooker(schedule, store, settings.bookingsPerPatient, fatal, log, staff || undefined);
   const guard = connectionGuard(log, fatal);
   const sessions = new PatientSessions({
     users,
@@ -145,6 +138,27 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
     if (staff) await staff.stop();
     await store.close();
   };
+}
+
+/** The Booker, with a shared store's rules, reporting to the log and (with --http) /metrics. */
+function newBooker(
+  schedule: Schedule,
+  store: AppointmentStore,
+  bookingsPerPatient: number,
+  fatal: (err: unknown) => void,
+  log: Log,
+  staff: StaffPage | undefined,
+): Booker {
+  const booker = new Booker(schedule, store, fatal, {
+    bookingsPerPatient,
+    shared: store.heldBy && { heldBy: (patient: string) => store.heldBy!(patient) },
+  });
+  if (staff) booker.onCommitTimed = (seconds) => staff.metrics.commitSeconds.observe(seconds);
+  booker.onCorrected = (what) => {
+    log.warn(what, { event: "memory.corrected", cause: "memory corrections" });
+    staff?.metrics.memoryCorrections.inc();
+  };
+  return booker;
 }
 
 /** `counts`: slots, bookings restored and users, as the start-up line tells them. */

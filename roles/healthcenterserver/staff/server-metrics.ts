@@ -62,7 +62,7 @@ export class ServerMetrics implements SessionMetrics {
   readonly memoryCorrections = this.registry.add(
     new Counter(
       "hcs_memory_corrections_total",
-      "Times the database's answer to a change disagreed with this server's memory of a shared database, which took the database's word.",
+      "Changes whose result from a shared database disagreed with this server's memory, which took the database's word.",
     ),
   );
   readonly commitSeconds = this.registry.add(
