@@ -62,7 +62,7 @@ export class ServerMetrics implements SessionMetrics {
   readonly memoryCorrections = this.registry.add(
     new Counter(
       "hcs_memory_corrections_total",
-      "Changes whose result from a shared database disagreed with this server's memory, which took the database's word.",
+      "Changes a shared database answered otherwise than this server's memory had it; memory took its word.",
     ),
   );
   readonly commitSeconds = this.registry.add(
