@@ -159,12 +159,6 @@ export function formatSlotLine(slot: SlotLine): string {
 
 export const formatFreeSlot = (slot: FreeSlot) => `${slot.index} ${slot.day} ${slot.time}\n`;
 export const formatError = (reason: string) => `error ${reason}\n`;
-/** A change the database did not take (`try again`), or may have taken (`see mine`: the list tells). */
-export const formatChangeFailed = (what: "booking" | "cancellation" | "move", unknown: boolean) =>
-  formatError(unknown ? `${what} outcome unknown, see mine` : `${what} could not be saved, try again`);
-/** The reply to a change whose outcome the server does not know (yet): `mine` says whether it was stored. */
-export const isOutcomeUnknown = (line: string) =>
-  /^error (booking|cancellation|move) outcome unknown, see mine$/.test(line);
 
 export function formatSelectionReply(reply: SelectionReply): string {
   switch (reply.kind) {

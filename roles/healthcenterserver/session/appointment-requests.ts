@@ -1,9 +1,9 @@
 // The requests of patients who manage their appointments (slots, mine, cancel, reschedule), for one
 // session. Callbacks are named after what they answer (onCancelCommitted, onMoveCommitted).
+import { formatChangeFailed } from "../../../shared/change-failed.ts";
 import type { Slot } from "../../../shared/datafiles.ts";
 import {
   encoded_reply,
-  formatChangeFailed,
   formatError,
   formatSelectionReply,
   formatDatedSlotLine,

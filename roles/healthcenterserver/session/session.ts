@@ -4,7 +4,6 @@ import { connection_errors_max, login_failures_per_connection_max } from "../../
 import type { Fields } from "../../../shared/log.ts";
 import {
   encoded_reply,
-  formatChangeFailed,
   formatError,
   formatLimitReached,
   formatSelectionReply,
@@ -12,6 +11,7 @@ import {
   type Request,
   type SelectionReply,
 } from "../../../shared/protocol.ts";
+import { formatChangeFailed } from "../../../shared/change-failed.ts";
 import { AppointmentRequests, hasStarted, time_passed } from "./appointment-requests.ts";
 import type { AuthResult } from "../login/auth.ts";
 import type { BookingOutcome } from "../booking/booker.ts";
