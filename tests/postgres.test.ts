@@ -19,6 +19,7 @@ import {
   type Running,
 } from "./helpers.ts";
 import { freeTcpPort, postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
+import { schema_version } from "../roles/healthcenterserver/store/postgres/pg-schema.ts";
 
 const found = postgresBin();
 const skipReason = "missing" in found ? found.missing : undefined;
@@ -112,7 +113,7 @@ describe("several servers on one PostgreSQL", () => {
     async () => {
       const db = freshDatabase();
       const [a, b] = await instances(db, await data(200, 10), 2); // started together on an empty database: one migration
-      expect(pg.psql(db, "SELECT version FROM appointments_schema").trim()).toBe("1");
+      expect(pg.psql(db, "SELECT version FROM appointments_schema").trim()).toBe(String(schema_version));
       const patients = await Promise.all(
         Array.from({ length: 200 }, (_, i) => login(i % 2 ? b!.port : a!.port, `p${i + 1}`, `pw${i + 1}`)),
       );
@@ -401,7 +402,7 @@ describe("start-up and settings", () => {
       );
       const r = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", ...dbArgs(db)]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain("has schema version 99, newer than this program's 1");
+      expect(r.stderr).toContain(`has schema version 99, newer than this program's ${schema_version}`);
       expect(pg.psql(db, "SELECT version FROM appointments_schema").trim()).toBe("99");
       expect(pg.psql(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'bookings'").trim()).toBe("0");
     },

@@ -66,7 +66,11 @@ export async function openPostgres(
   return new PgStore(target.shown, sql, committer, mirror);
 }
 
-async function untilMigrated(sql: SQL, shown: string, waitMs: number, log: Log): Promise<void> {
+/**
+ * Migrates the schema, waiting up to `waitMs` for a database that is not reachable yet; one that
+ * refuses us (a wrong password, a table of another program, a newer schema) fails at once.
+ */
+export async function untilMigrated(sql: SQL, shown: string, waitMs: number, log: Log): Promise<void> {
   const deadline = Date.now() + waitMs;
   let delay = limits.database_retry_ms_min;
   while (true) {

@@ -5,7 +5,6 @@
 // a managed database may not let the server's role create; (doctor, start) is still the primary key.
 // Each commit notifies the others with the slot ids it touched; they read those slots again.
 import { SQL } from "bun";
-import { DataError, NetworkError } from "../../../../shared/errors.ts";
 import * as limits from "../../../../shared/limits.ts";
 import type { Log } from "../../../../shared/log.ts";
 import type { Schedule } from "../../booking/schedule.ts";
@@ -13,7 +12,7 @@ import { decodeSlotId } from "../../calendar/slot-id.ts";
 import type { Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
 import { PgCalendarDb, type CalendarDb } from "../calendar-db.ts";
 import type { PostgresTarget } from "../db-target.ts";
-import { migrate } from "./pg-schema.ts";
+import { untilMigrated } from "./pg-bookings.ts";
 
 const appointments_channel = "calendar_appointments";
 const doctor_lock_class = 0x646f6374; // "doct"
@@ -31,21 +30,13 @@ export async function openPgCalendarDb(
     max: limits.database_pool_connections,
     connectionTimeout: limits.database_connect_timeout_ms / 1000,
   });
-  const deadline = Date.now() + waitMs;
-  for (let delay = limits.database_retry_ms_min; ; delay = Math.min(limits.database_retry_ms_max, delay * 2)) {
-    try {
-      await migrate(sql, target.shown);
-      return new PgCalendarDb(sql);
-    } catch (err) {
-      if (err instanceof DataError || Date.now() + delay > deadline) {
-        await sql.close({ timeout: 0 });
-        if (err instanceof DataError) throw err;
-        throw new NetworkError(`cannot reach PostgreSQL at ${target.shown}: ${(err as Error).message}`);
-      }
-      log.warn(`PostgreSQL at ${target.shown} is not reachable yet; trying again in ${delay} ms`);
-      await Bun.sleep(delay);
-    }
+  try {
+    await untilMigrated(sql, target.shown, waitMs, log);
+  } catch (err) {
+    await sql.close({ timeout: 0 });
+    throw err;
   }
+  return new PgCalendarDb(sql);
 }
 
 export class PgCalendarCommitter implements Committer {
