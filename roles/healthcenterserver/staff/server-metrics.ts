@@ -1,15 +1,10 @@
 // What /metrics reports, and the few calls the server makes to keep it true. The hooks in the
 // session and the booker are one call each; gauges are read only when scraped.
-import type { SessionMetrics } from "../session/session-metrics.ts";
+import type { BookingLabel, CancelLabel, LoginLabel, MoveLabel, SessionMetrics } from "../session/session-metrics.ts";
 import { Counter, Gauge, Histogram, Registry } from "./metrics.ts";
 
 /** Seconds; commits take about a millisecond on a good disk, a request less unless it waits on one. */
 const latency_buckets_s = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
-
-export type LoginOutcome = "success" | "failure" | "throttled";
-export type BookingMetricOutcome = "booked" | "notavailable" | "invalid" | "failed" | "limit";
-export type CancelOutcome = "cancelled" | "notyours" | "invalid" | "failed";
-export type MoveOutcome = "moved" | "notavailable" | "notyours" | "invalid" | "failed";
 
 /** Read at scrape time from the parts that know them. */
 export type MetricSources = {
@@ -26,7 +21,7 @@ export class ServerMetrics implements SessionMetrics {
     new Counter("hcs_sessions_total", "TCP connections accepted into a patient session."),
   );
   readonly logins = this.registry.add(
-    new Counter<LoginOutcome>(
+    new Counter<LoginLabel>(
       "hcs_logins_total",
       "Login attempts by outcome; throttled ones were refused without checking the password.",
       "outcome",
@@ -34,7 +29,7 @@ export class ServerMetrics implements SessionMetrics {
     ),
   );
   readonly bookings = this.registry.add(
-    new Counter<BookingMetricOutcome>("hcs_bookings_total", "selection requests by outcome.", "outcome", [
+    new Counter<BookingLabel>("hcs_bookings_total", "selection requests by outcome.", "outcome", [
       "booked",
       "notavailable",
       "invalid",
@@ -43,7 +38,7 @@ export class ServerMetrics implements SessionMetrics {
     ]),
   );
   readonly cancellations = this.registry.add(
-    new Counter<CancelOutcome>("hcs_cancellations_total", "cancel requests by outcome.", "outcome", [
+    new Counter<CancelLabel>("hcs_cancellations_total", "cancel requests by outcome.", "outcome", [
       "cancelled",
       "notyours",
       "invalid",
@@ -51,7 +46,7 @@ export class ServerMetrics implements SessionMetrics {
     ]),
   );
   readonly moves = this.registry.add(
-    new Counter<MoveOutcome>("hcs_moves_total", "reschedule requests by outcome.", "outcome", [
+    new Counter<MoveLabel>("hcs_moves_total", "reschedule requests by outcome.", "outcome", [
       "moved",
       "notavailable",
       "notyours",
@@ -96,7 +91,7 @@ export class ServerMetrics implements SessionMetrics {
     );
   }
 
-  booking(outcome: BookingMetricOutcome): void {
+  booking(outcome: BookingLabel): void {
     this.bookings.inc(outcome);
   }
 
