@@ -61,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
   await checkListenHost("--host", settings.host);
   const guards = readGuardSettings(values, settings.connectionsMax);
   const log = new Log({ quiet: values.quiet ?? false, format: guards.logFormat });
+  if (settings.dbDisagreement) log.warn(settings.dbDisagreement);
   const stop = await serve(settings, guards, log);
   const signal = await untilStopSignal();
   log.notice(`Received ${signal}: finishing in-flight requests and stopping`);

@@ -6,6 +6,7 @@ import { afterAll, expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bun, child_env, Output, root, runToEnd, tempDir } from "./helpers.ts";
+import { postgresBin, startPostgres } from "./pg-helpers.ts";
 
 const units = join(root, "deploy", "systemd");
 const analyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"].find(existsSync);
@@ -20,11 +21,18 @@ function directives(unit: string, key: string): string[] {
     .map((l) => l.slice(key.length + 1));
 }
 
+/** The deployment file the units read: the example's, its state directory mapped into the temp dir. */
+function deploymentFile(text = readFileSync(join(root, "deploy", "deploy.example.toml"), "utf8")): string {
+  const file = join(tmp.dir, "deploy.toml");
+  writeFileSync(file, text.replaceAll("/var/lib/appointments", tmp.dir));
+  return file;
+}
+
 /** A unit's command line as argv here: the binaries run from source, the config and state in the temp dir. */
-function localCommand(line: string, instance = ""): string[] {
+function localCommand(line: string, instance = "", config = deploymentFile()): string[] {
   const words = line
     .replaceAll("%i", instance)
-    .replaceAll("/etc/appointments/deploy.toml", join(root, "deploy", "deploy.example.toml"))
+    .replaceAll("/etc/appointments/deploy.toml", config)
     .replaceAll("/var/lib/appointments", tmp.dir)
     .split(/\s+/);
   const binary = /^\/usr\/local\/bin\/(healthcenterserver|doctor)$/.exec(words[0]!);
@@ -63,7 +71,12 @@ test("both units are hardened: a dedicated user, the state directory, strict pro
     expect(directives(unit, "ExecReload")).toEqual(["/bin/kill -HUP $MAINPID"]);
   }
   expect(directives("healthcenterserver.service", "StateDirectory")).toEqual(["appointments"]);
-  expect(directives("healthcenterserver.service", "ExecStart")[0]).toContain("--db /var/lib/appointments/");
+  // The deployment file says where bookings go: a --db here would override a shared PostgreSQL.
+  for (const line of [
+    ...directives("healthcenterserver.service", "ExecStart"),
+    ...directives("healthcenterserver.service", "ExecStartPre"),
+  ])
+    expect(line).not.toContain("--db");
 });
 
 async function runService(unit: string, instance: string, extra: string[], ready: RegExp): Promise<void> {
@@ -106,3 +119,46 @@ test("the doctor unit's command lines start doctor@doc1 and doctor@doc2 from the
   for (const doctor of ["doc1", "doc2"])
     await runService("doctor@.service", doctor, ["--host", "127.0.0.1", "--port", "0"], /static UDP port \d+/);
 }, 30_000);
+
+test.skipIf("missing" in postgresBin())(
+  "the server unit with a PostgreSQL deployment file books in PostgreSQL; a --db that disagrees is said loudly",
+  async () => {
+    const found = postgresBin() as { bin: string };
+    const pg = startPostgres(found.bin);
+    try {
+      pg.createDatabase("unit");
+      const example = readFileSync(join(root, "deploy", "deploy.example.toml"), "utf8");
+      const config = deploymentFile(
+        example.replace(/^db = .*$/m, `db = "${pg.url("unit")}"\ndb_password_file = "${pg.passwordFile}"`),
+      );
+      const unit = "healthcenterserver.service";
+      const check = await runToEnd(localCommand(directives(unit, "ExecStartPre")[0]!, "", config));
+      expect(check.code).toBe(0);
+      expect(check.stdout).toContain(`PostgreSQL at 127.0.0.1:${pg.port}/unit`);
+      expect(check.stderr).toBe("");
+      const server = Bun.spawn(
+        [...localCommand(directives(unit, "ExecStart")[0]!, "", config), "--host", "127.0.0.1", "--port", "0"],
+        { cwd: tmp.dir, env: child_env, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+      );
+      try {
+        await new Output(server.stdout).waitFor(new RegExp(`booked in PostgreSQL at 127\\.0\\.0\\.1:${pg.port}/unit`));
+      } finally {
+        server.kill("SIGTERM");
+        await server.exited;
+      }
+      // An operator who adds --db anyway is told, at check and at start-up.
+      const other = join(tmp.dir, "other.db");
+      const overridden = await runToEnd([
+        ...localCommand(directives(unit, "ExecStartPre")[0]!, "", config),
+        "--db",
+        other,
+      ]);
+      expect(overridden.stderr).toContain(
+        `warning: --db "${other}" overrides db = "${pg.url("unit")}" in the deployment file: this server will NOT use`,
+      );
+    } finally {
+      pg.stop();
+    }
+  },
+  60_000,
+);

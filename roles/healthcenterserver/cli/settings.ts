@@ -18,6 +18,8 @@ export type Settings = {
   host: string;
   port: number;
   dbPath: string;
+  /** Set when --db and the deployment file's db name different databases: said loudly by check and start-up. */
+  dbDisagreement: string | undefined;
   dbPasswordFile: string | undefined;
   dbWaitMs: number;
   idleTimeoutMs: number;
@@ -45,6 +47,7 @@ export function readSettings(values: Flags, config: Config): Settings {
     host: values.host === undefined ? (config.server.listen ?? "0.0.0.0") : checkHostFlag("--host", values.host),
     port: parsePortFlag("port", values.port, config.server.port ?? limits.default_server_port),
     dbPath: values.db ?? config.server.db ?? "healthcenter.db",
+    dbDisagreement: dbDisagreement(values.db, config.server.db),
     dbPasswordFile: values["db-password-file"] ?? config.server.dbPasswordFile,
     dbWaitMs: parseCountFlag("db-wait", values["db-wait"], limits.database_startup_wait_ms / 1000, 0) * 1000,
     idleTimeoutMs: parseCountFlag("idle-timeout", values["idle-timeout"], limits.idle_timeout_ms / 1000) * 1000,
@@ -90,4 +93,16 @@ function readTls(values: Flags, config: Config): { cert: string; key: string } |
   if (cert === undefined || key === undefined)
     throw new UsageError("--tls-cert and --tls-key (tls_cert and tls_key in [server]) go together");
   return readTlsPair(cert, key);
+}
+
+/**
+ * --db over a deployment file that names another database: one server on its own SQLite file while
+ * the others share PostgreSQL would confirm one slot to two patients, so it is said, not silently taken.
+ */
+function dbDisagreement(flag: string | undefined, file: string | undefined): string | undefined {
+  if (flag === undefined || file === undefined || flag === file) return undefined;
+  return (
+    `--db ${JSON.stringify(flag)} overrides db = ${JSON.stringify(file)} in the deployment file: ` +
+    `this server will NOT use ${JSON.stringify(file)}; drop --db (or the file's db) so every server books in one database`
+  );
 }

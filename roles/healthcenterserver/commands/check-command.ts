@@ -20,6 +20,7 @@ export type CheckedSettings = {
   host: string;
   port: number;
   dbPath: string;
+  dbDisagreement?: string;
   http: { host: string; port: number } | undefined;
   staffToken: string | undefined;
   tls: unknown;
@@ -48,6 +49,7 @@ export async function runCheck(
       (settings.tls ? " with TLS (certificate and key read)" : ""),
   );
   checkDoctors(settings.doctors, slots);
+  if (settings.dbDisagreement) console.error(`warning: ${settings.dbDisagreement}`);
   console.log(`ok: ${checkDatabase(settings.dbPath, new Set(slots.map((s) => s.index)))}`);
   if (settings.http) {
     const who = settings.staffToken ? "names for staff with the token" : "free/booked only (no --staff-token-file)";
