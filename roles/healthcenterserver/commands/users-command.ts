@@ -61,8 +61,8 @@ export async function runUsersCommand(argv: string[]): Promise<number> {
     console.log(
       `${at === -1 ? "Added" : "Updated"} ${name} in ${file} with an argon2id hash ` +
         `(${users.length} users, ${plaintext(users)} with plaintext passwords); ` +
-        `plan ${record.plan}${record.email ? `, email ${record.email}` : ""}${record.phone ? `, phone ${record.phone}` : ""} ` +
-        `in ${recordFile}.`,
+        `plan ${record.plan}${record.email ? `, email ${record.email}` : ""}` +
+        `${record.phone ? `, phone ${record.phone}` : ""} in ${recordFile}.`,
     );
     return exit_code.done;
   }
