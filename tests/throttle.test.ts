@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { Authenticator, equalConstantTime } from "../roles/healthcenterserver/login/auth.ts";
+import { Authenticator } from "../roles/healthcenterserver/login/auth.ts";
 import { addressKey, Throttle } from "../roles/healthcenterserver/login/throttle.ts";
 import { CheckQueue } from "../roles/healthcenterserver/login/check-queue.ts";
 
@@ -57,10 +57,14 @@ test("the check queue runs a bounded number at once, one per address, and takes 
   expect(q.run("busy", job("x"))).toBeUndefined();
 });
 
-test("plaintext comparison is exact", () => {
-  expect(equalConstantTime("password111", "password111")).toBe(true);
-  expect(equalConstantTime("password111", "password112")).toBe(false);
-  expect(equalConstantTime("password111", "password1111")).toBe(false);
+test("a plaintext password is compared exactly: one character different, longer or shorter fails", () => {
+  const auth = new Authenticator(
+    [{ name: "alice", secret: { kind: "plain", password: "password111" } }],
+    new Throttle(limits),
+  );
+  expect(auth.check("alice", "password111", "a", 0)).toBe("success");
+  for (const wrong of ["password112", "password1111", "password11"])
+    expect(auth.check("alice", wrong, "b", 0)).toBe("failure");
 });
 
 test("hashed users verify asynchronously; unknown users and wrong passwords fail alike", async () => {

@@ -94,8 +94,3 @@ export class Authenticator {
 export function digestOf(text: string): Buffer {
   return createHash("sha256").update(text).digest();
 }
-
-/** Compares digests so neither the content nor the length of the password leaks through timing. */
-export function equalConstantTime(a: string, b: string): boolean {
-  return timingSafeEqual(digestOf(a), digestOf(b));
-}

@@ -38,12 +38,6 @@ export class CheckQueue {
     });
   }
 
-  get waitingCount(): number {
-    let n = 0;
-    for (const q of this.waiting.values()) n += q.length;
-    return n;
-  }
-
   private canStart(address: string): boolean {
     return this.running < this.concurrent && (this.runningBy.get(address) ?? 0) < this.perAddressRunning;
   }

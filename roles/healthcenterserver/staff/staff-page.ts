@@ -26,11 +26,6 @@ export type StaffPageOptions = {
   patientSide: () => PatientSide | undefined;
 };
 
-/** The Log counts lines it had to drop once it can (issue 12); until then there are none to count. */
-function droppedLines(log: Log): number {
-  return (log as unknown as { droppedLines?: number }).droppedLines ?? 0;
-}
-
 export class StaffPage {
   readonly metrics: ServerMetrics;
   private server: StaffServer | undefined;
@@ -40,7 +35,7 @@ export class StaffPage {
     this.metrics = new ServerMetrics({
       freeSlots: () => options.schedule.freeCount,
       openConnections: () => options.patientSide()?.openConnections ?? 0,
-      logLinesDropped: () => droppedLines(options.log),
+      logLinesDropped: () => options.log.droppedLines,
       liveWatchers: () => this.watchers?.count ?? 0,
     });
   }
