@@ -1,13 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import {
-  formatFreeSlot,
-  formatSelectionReply,
-  no_such_index,
-  parseAuthReply,
-  parseFreeSlot,
-  parseRequest,
-  parseSelectionReply,
-} from "../shared/protocol.ts";
+import { parseAuthReply, parseFreeSlot, parseSelectionReply } from "../roles/patient/replies.ts";
+import { formatFreeSlot, formatSelectionReply, no_such_index, parseRequest } from "../shared/protocol.ts";
 import { parseQuoteReply, parseQuoteRequest } from "../shared/quote-protocol.ts";
 
 describe("parseRequest", () => {

@@ -5,18 +5,21 @@
 import type { Credentials } from "../../shared/datafiles.ts";
 import { NetworkError } from "../../shared/errors.ts";
 import {
-  formatAuthenticate,
-  formatCancel,
-  formatMine,
-  formatReschedule,
-  formatSelection,
-  formatSlots,
   parseAuthReply,
   parseCancelReply,
   parseLimitReached,
   parseRescheduleReply,
   parseSlotLine,
   type ParseResult,
+  type RescheduleReply,
+} from "./replies.ts";
+import {
+  formatAuthenticate,
+  formatCancel,
+  formatMine,
+  formatReschedule,
+  formatSelection,
+  formatSlots,
   type SlotLine,
 } from "../../shared/protocol.ts";
 import { LineClient, type TlsOptions } from "./line-client.ts";
@@ -168,7 +171,7 @@ async function login(plan: ServerPlan): Promise<LineClient | undefined> {
   return undefined;
 }
 
-function toChange(r: ParseResult<import("../../shared/protocol.ts").RescheduleReply>): ParseResult<ChangeResult> {
+function toChange(r: ParseResult<RescheduleReply>): ParseResult<ChangeResult> {
   if (!r.ok) return r;
   const v = r.value;
   if (v.kind !== "booked") return { ok: true, value: { kind: v.kind } };

@@ -3,17 +3,8 @@
 import type { Credentials } from "../../shared/datafiles.ts";
 import { choices_max, udp_retries_max, udp_timeout_ms } from "../../shared/limits.ts";
 import { LineClient, type TlsOptions } from "./line-client.ts";
-import {
-  formatAuthenticate,
-  formatAvailable,
-  formatSelection,
-  parseAuthReply,
-  parseFreeSlot,
-  parseLimitReached,
-  parseSelectionReply,
-  type FreeSlot,
-  type ParseResult,
-} from "../../shared/protocol.ts";
+import { parseAuthReply, parseFreeSlot, parseLimitReached, parseSelectionReply, type ParseResult } from "./replies.ts";
+import { formatAuthenticate, formatAvailable, formatSelection, type FreeSlot } from "../../shared/protocol.ts";
 import { requestQuote, type QuoteSocket } from "./quote.ts";
 import { NetworkError } from "../../shared/errors.ts";
 

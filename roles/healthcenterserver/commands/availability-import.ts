@@ -57,7 +57,8 @@ export async function importClassicFile(
       const end = Temporal.PlainTime.from(s.start);
       const endMinutes = end.hour * 60 + end.minute + minutes;
       if (endMinutes > 24 * 60) throw new DataError(file, undefined, `slot ${s.index} would end after midnight`);
-      const endText = `${String(Math.floor(endMinutes / 60) % 24).padStart(2, "0")}:${String(endMinutes % 60).padStart(2, "0")}`;
+      const two = (n: number) => String(n).padStart(2, "0");
+      const endText = `${two(Math.floor(endMinutes / 60) % 24)}:${two(endMinutes % 60)}`;
       const rule = { weekdays: [s.weekday], start: s.start, end: endMinutes === 1440 ? "23:59" : endText, minutes };
       const doctor = (await doctorNumber(tx, s.doctor, s.port))!;
       await insertRule(tx, doctor, { ...rule, everyWeeks: 1, nthOfMonth: [], validFrom: null, validUntil: null });

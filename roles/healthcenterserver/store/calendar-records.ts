@@ -71,7 +71,8 @@ function toException(r: Row, nameOf: Map<number, string>): Exception {
 /** Appointments that have not ended by `ms`, in time order. */
 export async function appointmentsFrom(db: CalendarDb, ms: number): Promise<Appointment[]> {
   const rows = await db.all(
-    "SELECT doctor, start_ms, minutes, patient FROM appointments WHERE start_ms + minutes * 60000 > ? ORDER BY start_ms, doctor",
+    "SELECT doctor, start_ms, minutes, patient FROM appointments " +
+      "WHERE start_ms + minutes * 60000 > ? ORDER BY start_ms, doctor",
     [ms],
   );
   return rows.map((r) => ({
@@ -101,7 +102,8 @@ export async function doctorNumber(
 
 export async function insertRule(db: CalendarDb, doctor: number, r: Omit<Rule, "id" | "doctor">): Promise<number> {
   const rows = await db.all(
-    `INSERT INTO calendar_rules (doctor, weekdays, start_time, end_time, minutes, every_weeks, nth_of_month, valid_from, valid_until)
+    `INSERT INTO calendar_rules
+       (doctor, weekdays, start_time, end_time, minutes, every_weeks, nth_of_month, valid_from, valid_until)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     [
       doctor,
@@ -147,7 +149,8 @@ export async function bumpVersion(db: CalendarDb): Promise<void> {
 export async function insertAppointment(db: CalendarDb, a: Appointment, bookedAt: number): Promise<boolean> {
   const rows = await db.all(
     `INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at)
-     SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM appointments WHERE doctor = ? AND start_ms < ? AND start_ms + minutes * 60000 > ?)
+     SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS
+       (SELECT 1 FROM appointments WHERE doctor = ? AND start_ms < ? AND start_ms + minutes * 60000 > ?)
      RETURNING doctor`,
     [
       a.doctorNumber,

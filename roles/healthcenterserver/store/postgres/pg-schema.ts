@@ -16,7 +16,8 @@ const migrations: string[] = [
    );
    CREATE INDEX bookings_by_patient ON bookings (patient);`,
   // The calendar: rules, exceptions, numbered doctors, a version every edit bumps, and appointments
-  // as what was booked (start_ms: the UTC instant in epoch ms, as in SQLite, so both run one SQL). Overlaps of one doctor are refused under a per-doctor advisory lock
+  // as what was booked (start_ms: the UTC instant in epoch ms, as in SQLite, so both run one SQL).
+  // Overlaps of one doctor are refused under a per-doctor advisory lock
   // (pg-calendar.ts), which needs no extension (btree_gist) that a managed database may not allow.
   `CREATE TABLE calendar_doctors (id serial PRIMARY KEY, name text NOT NULL UNIQUE, port integer NOT NULL);
    CREATE TABLE calendar_rules (

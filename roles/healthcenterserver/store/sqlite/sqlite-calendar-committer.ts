@@ -24,7 +24,8 @@ export class SqliteCalendarCommitter implements Committer {
     private readonly options: StoreOptions,
   ) {
     this.overlapping = db.prepare(
-      "SELECT patient FROM appointments WHERE doctor = ? AND start_ms > ? AND start_ms < ? AND start_ms + minutes * 60000 > ? LIMIT 1",
+      "SELECT patient FROM appointments " +
+        "WHERE doctor = ? AND start_ms > ? AND start_ms < ? AND start_ms + minutes * 60000 > ? LIMIT 1",
     );
     this.insert = db.prepare(
       "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (?, ?, ?, ?, ?)",

@@ -1,0 +1,76 @@
+// The server's replies as the patient reads them (only the patient reads them): each line parsed
+// into a value, or an error that says what the server said.
+import type { FreeSlot, SelectionReply, SlotLine } from "../../shared/protocol.ts";
+import { isPort } from "../../shared/tokens.ts";
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** The client's view of an answer to `authenticate`. */
+export function parseAuthReply(line: string): ParseResult<boolean> {
+  if (line === "success") return { ok: true, value: true };
+  if (line === "failure") return { ok: true, value: false };
+  return { ok: false, error: serverSaid(line) };
+}
+
+export function parseFreeSlot(line: string): ParseResult<FreeSlot> {
+  const [index, day, time, ...rest] = line.split(" ");
+  const n = index === undefined ? NaN : Number(index);
+  if (!Number.isSafeInteger(n) || n < 1 || !day || !time || rest.length > 0) {
+    return { ok: false, error: serverSaid(line) };
+  }
+  return { ok: true, value: { index: n, day, time } };
+}
+
+export function parseSelectionReply(line: string): ParseResult<SelectionReply> {
+  if (line === "notavailable") return { ok: true, value: { kind: "notavailable" } };
+  if (line === "invalid") return { ok: true, value: { kind: "invalid" } };
+  const [doctor, portText, host, ...rest] = line.split(" ");
+  const port = Number(portText);
+  if (!doctor || doctor === "error" || !isPort(port) || rest.length > 0) {
+    return { ok: false, error: serverSaid(line) };
+  }
+  return { ok: true, value: host ? { kind: "booked", doctor, port, host } : { kind: "booked", doctor, port } };
+}
+
+/** A line of a `slots` or `mine` reply (not the empty line that ends it). */
+export function parseSlotLine(line: string): ParseResult<SlotLine> {
+  const [index, day, time, doctor, portText, host, ...rest] = line.split(" ");
+  const n = Number(index);
+  const port = Number(portText);
+  if (
+    !Number.isSafeInteger(n) ||
+    n < 1 ||
+    !day ||
+    !time ||
+    !doctor ||
+    !isPort(port) ||
+    host === "" ||
+    rest.length > 0
+  ) {
+    return { ok: false, error: serverSaid(line) };
+  }
+  const slot: SlotLine = { index: n, day, time, doctor, port };
+  if (host) slot.host = host;
+  return { ok: true, value: slot };
+}
+
+export type CancelReply = "cancelled" | "notyours" | "invalid";
+export const parseCancelReply = (line: string): ParseResult<CancelReply> =>
+  line === "cancelled" || line === "notyours" || line === "invalid"
+    ? { ok: true, value: line }
+    : { ok: false, error: serverSaid(line) };
+
+export type RescheduleReply = SelectionReply | { kind: "notyours" };
+export const parseRescheduleReply = (line: string): ParseResult<RescheduleReply> =>
+  line === "notyours" ? { ok: true, value: { kind: "notyours" } } : parseSelectionReply(line);
+
+/** The number held, when a `selection` reply says the per-patient limit is reached. */
+export function parseLimitReached(line: string): number | undefined {
+  const m = /^error booking limit reached: (\d+) held$/.exec(line);
+  return m ? Number(m[1]) : undefined;
+}
+
+function serverSaid(line: string): string {
+  if (line.startsWith("error ")) return `the server said: ${line.slice(6)}`;
+  return `unexpected reply from the server: ${JSON.stringify(line.slice(0, 80))}`;
+}
