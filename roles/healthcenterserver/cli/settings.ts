@@ -103,6 +103,7 @@ function dbDisagreement(flag: string | undefined, file: string | undefined): str
   if (flag === undefined || file === undefined || flag === file) return undefined;
   return (
     `--db ${JSON.stringify(flag)} overrides db = ${JSON.stringify(file)} in the deployment file: ` +
-    `this server will NOT use ${JSON.stringify(file)}; drop --db (or the file's db) so every server books in one database`
+    `this server will NOT use ${JSON.stringify(file)}; ` +
+    "drop --db (or the file's db) so every server books in one database"
   );
 }
