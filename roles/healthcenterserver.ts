@@ -119,6 +119,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
     connectionsMax: guards.cap.connectionsMax,
     guard,
     newHandler: (conn) => sessions.newHandler(conn),
+    onDisplaced: staff ? () => staff.metrics.displaced.inc() : undefined,
     settle: () => booker.drain(),
   });
   await store.follow?.((index) => booker.isPending(index));

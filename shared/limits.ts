@@ -45,6 +45,9 @@ export const closing_grace_ms = 5_000;
 export const deadline_close_grace_ms = 1_000;
 /** Reply bytes queued across all connections; past it the slowest readers are dropped first. */
 export const queued_bytes_max = 64 * 1024 * 1024;
+/** At the connection cap, the share of the places not yet logged in one address may hold before its newcomers
+ * displace only its own (see network/admission.ts). */
+export const pending_places_share_per_address = 1 / 4;
 /** Connections turned away past the cap that are told so and closed gracefully at once; beyond, they are cut off. */
 export const rejected_connections_max = 16;
 /** Descriptors kept for all but patients (stdio, database, listener, runtime), besides rejected_connections_max. */

@@ -6,6 +6,7 @@ import type { Socket, SocketHandler, TCPSocketListener } from "bun";
 import * as limits from "../../../shared/limits.ts";
 import type { Log } from "../../../shared/log.ts";
 import { formatError } from "../../../shared/protocol.ts";
+import { Admission } from "./admission.ts";
 import { Connection, type LineHandler } from "./connection.ts";
 import { sweepIntervalMs, type Deadlines } from "./deadlines.ts";
 import type { Guard } from "./guard.ts";
@@ -33,6 +34,8 @@ export type ServerOptions = {
   guard: Guard;
   /** The handler of an accepted connection's lines (a patient session). */
   newHandler: (conn: Connection) => LineHandler;
+  /** A connection that had not logged in gave way to a newcomer at the cap (for /metrics). */
+  onDisplaced?: () => void;
   /** At stop, once idle connections are closed: resolves when every change already asked for is answered. */
   settle: () => Promise<void>;
 };
@@ -45,6 +48,8 @@ export class HealthCenter {
   /** Turned away past the cap: they hold a descriptor until told so, bounded by rejected_max. */
   private readonly rejected = new Set<Sock>();
   private readonly budget: QueueBudget;
+  /** Who gives way at the connection cap (see admission.ts). */
+  private readonly admission: Admission<Sock>;
   /** Pipelined lines, one per connection per turn (see ready-queue.ts). */
   private readonly ready: ReadyQueue<Connection>;
   private readonly deadlines: Deadlines;
@@ -56,6 +61,8 @@ export class HealthCenter {
 
   constructor(private readonly options: ServerOptions) {
     this.budget = new QueueBudget(options.queuedBytesMax, () => this.shed());
+    const share = Math.max(1, Math.floor(options.connectionsMax * limits.pending_places_share_per_address));
+    this.admission = new Admission(share);
     this.ready = new ReadyQueue(limits.pipelined_lines_per_turn_max, (c) => options.guard(c, () => c.resume()));
     this.deadlines = {
       idleTimeoutMs: options.idleTimeoutMs,
@@ -174,6 +181,7 @@ export class HealthCenter {
       this.nowMs,
     );
     s.data = c;
+    if (!this.stopping && this.conns.size >= this.options.connectionsMax) this.displaceFor(c);
     if (this.stopping || this.conns.size >= this.options.connectionsMax) {
       c.send(formatError(this.stopping ? "server is shutting down" : "too many connections, try again later"));
       // Told and closed gracefully, at most rejected_max at once; past that, cut off (the line may not arrive).
@@ -185,12 +193,36 @@ export class HealthCenter {
     c.handler = this.options.newHandler(c);
     capSendBuffer(s, limits.socket_send_buffer_bytes);
     this.conns.add(s);
+    this.admission.admitted(s);
+  }
+
+  /** At the cap: the oldest connection not logged in (of the newcomer's address, past its share) gives way. */
+  private displaceFor(newcomer: Connection): void {
+    const victim = this.admission.victim(newcomer.address);
+    if (!victim) return;
+    const c = victim.data;
+    this.admission.gone(victim);
+    this.conns.delete(victim);
+    this.options.log.notice(
+      dropped(c.address, c.port, "not logged in; a newer connection takes its place at the cap"),
+      {
+        event: "connection.displaced",
+        cause: "dropped connections",
+        fields: { address: c.address },
+      },
+    );
+    this.options.onDisplaced?.();
+    c.send(formatError("too many connections: this one had not logged in, and a newer one took its place"));
+    if (this.rejected.size >= limits.rejected_connections_max) return c.terminate();
+    this.rejected.add(victim);
+    c.closeWhenFlushed();
   }
 
   private onClose(s: Sock): void {
     s.data?.onClosed();
     this.conns.delete(s);
     this.rejected.delete(s);
+    if (s.data) this.admission.gone(s);
   }
 
   private shed(): void {

@@ -20,6 +20,12 @@ export class ServerMetrics implements SessionMetrics {
   readonly sessions = this.registry.add(
     new Counter("hcs_sessions_total", "TCP connections accepted into a patient session."),
   );
+  readonly displaced = this.registry.add(
+    new Counter(
+      "hcs_connections_displaced_total",
+      "Connections not yet logged in that gave way to a newcomer at the connection cap.",
+    ),
+  );
   readonly logins = this.registry.add(
     new Counter<LoginLabel>(
       "hcs_logins_total",

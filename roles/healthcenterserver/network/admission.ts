@@ -1,0 +1,59 @@
+// Who gives way at the connection cap. Places held by connections that have not logged in are the
+// ones a flood takes (half-open, dripping or reconnecting clients), so at the cap a newcomer displaces
+// the oldest of those, never a logged-in patient; and an address already holding its share of them
+// (`shareMax`) displaces only its own oldest, so one address's flood cannot push other addresses out.
+// Pure bookkeeping: the listener tells the displaced connection and closes it.
+import type { Connection } from "./connection.ts";
+
+type Holder = { data: Connection };
+
+export class Admission<S extends Holder> {
+  /** Accepted and not known to be logged in, oldest first (a Set keeps insertion order). */
+  private readonly pending = new Set<S>();
+  private readonly byAddress = new Map<string, Set<S>>();
+
+  constructor(private readonly shareMax: number) {}
+
+  /** A connection took a place (its address is read now: its login reads it anyway). */
+  admitted(s: S): void {
+    this.pending.add(s);
+    const address = s.data.address;
+    let mine = this.byAddress.get(address);
+    if (!mine) this.byAddress.set(address, (mine = new Set()));
+    mine.add(s);
+  }
+
+  /** The connection is gone, or displaced. */
+  gone(s: S): void {
+    if (!this.pending.delete(s)) return;
+    const address = s.data.address;
+    const mine = this.byAddress.get(address);
+    mine?.delete(s);
+    if (mine?.size === 0) this.byAddress.delete(address);
+  }
+
+  /** At the cap: the place a newcomer from `address` takes, or undefined when every place is a patient's. */
+  victim(address: string): S | undefined {
+    const mine = this.byAddress.get(address);
+    if (mine && this.stillPending(mine) >= this.shareMax) return this.oldest(mine);
+    return this.oldest(this.pending);
+  }
+
+  /** How many of `set` have not logged in; the logged-in and closed ones leave the bookkeeping. */
+  private stillPending(set: Set<S>): number {
+    for (const s of set) if (!this.isPending(s)) this.gone(s);
+    return set.size;
+  }
+
+  private oldest(set: Set<S>): S | undefined {
+    for (const s of set) {
+      if (this.isPending(s)) return s;
+      this.gone(s);
+    }
+    return undefined;
+  }
+
+  private isPending(s: S): boolean {
+    return !s.data.loggedIn && s.data.isOpen;
+  }
+}
