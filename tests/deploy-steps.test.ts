@@ -62,7 +62,7 @@ test.skipIf(process.getuid?.() !== 0)(
     for (const unit of ["healthcenterserver.service", "doctor@.service", "appointments.sysusers.conf"])
       copyFileSync(join(root, "deploy", "systemd", unit), join(archive, "systemd", unit));
     const example = readFileSync(join(root, "deploy", "deploy.example.toml"), "utf8");
-    writeFileSync(join(archive, "deploy.toml"), example.replace('# data = "data"', 'data = "data"'));
+    writeFileSync(join(archive, "deploy.toml"), mapped(example.replace('# data = "data"', 'data = "data"')));
     const init = await runToEnd([join(dist, "healthcenterserver"), "init", join(archive, "data")]);
     expect(init.code).toBe(0);
     const openssl = Bun.spawnSync(
