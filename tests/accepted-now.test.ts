@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { tlsOnAccept } from "../roles/healthcenterserver/network/tls-on-accept.ts";
 import { asNobody, bun, loopback, programsForAnyUser, runPatient, runToEnd, startServer, tempDir } from "./helpers.ts";
 
 const tmp = tempDir();
@@ -95,6 +96,33 @@ describe.skipIf(!hasOpenssl)("TLS files are loaded and matched before anything i
       expect(s.proc.exitCode).toBeNull();
     } finally {
       await s.stop();
+    }
+  });
+});
+
+describe.skipIf(!hasOpenssl)("a TLS upgrade that fails ends that connection only", () => {
+  test("tlsOnAccept with a pair that does not match: each connection is closed, the listener keeps accepting", async () => {
+    const tls = { cert: readFileSync(a.cert, "utf8"), key: readFileSync(b.key, "utf8") };
+    let upgraded = 0;
+    const listener = Bun.listen<undefined>({
+      hostname: loopback,
+      port: 0,
+      socket: tlsOnAccept(tls, { data() {} }, () => upgraded++),
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const closed = await new Promise<boolean>((resolve) => {
+          const socket = connect({ port: listener.port, host: loopback }, () => socket.write("hello\n"));
+          const timer = setTimeout(() => resolve(false), 5_000);
+          socket.on("error", () => {});
+          socket.on("close", () => (clearTimeout(timer), resolve(true)));
+          socket.resume();
+        });
+        expect(closed).toBe(true);
+      }
+      expect(upgraded).toBe(0);
+    } finally {
+      listener.stop(true);
     }
   });
 });
