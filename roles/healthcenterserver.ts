@@ -93,7 +93,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
       http: settings.http,
       token: settings.staffToken,
       schedule,
-      databaseProblem: () => store.problem(),
+      databaseProblem: () => store.checkNow?.() ?? store.problem(),
       log,
       patientSide: () => center,
     });

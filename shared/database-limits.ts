@@ -26,3 +26,6 @@ export const database_poll_interval_ms = 500;
 export const database_poll_after_fault_ms = 10_000;
 /** A NOTIFY payload (PostgreSQL's limit is 8000 bytes); longer lists of changed slots are split. */
 export const database_notify_bytes_max = 7_000;
+/** /readyz asks PostgreSQL (SELECT 1) and waits this long for it; checks within ..._reuse_ms share one answer. */
+export const database_probe_timeout_ms = 2_000;
+export const database_probe_reuse_ms = 500;

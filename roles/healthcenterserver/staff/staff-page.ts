@@ -21,7 +21,7 @@ export type StaffPageOptions = {
   token: string | undefined;
   schedule: Schedule;
   /** Why the booking database cannot take a booking now, as its store sees it; undefined when it can. */
-  databaseProblem: () => string | undefined;
+  databaseProblem: () => string | undefined | Promise<string | undefined>;
   log: Log;
   patientSide: () => PatientSide | undefined;
 };

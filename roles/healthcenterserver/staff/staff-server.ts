@@ -7,7 +7,7 @@ import { staff_body_bytes_max, staff_idle_timeout_ms, staff_requests_max } from 
 import type { Log } from "../../../shared/log.ts";
 import { page_assets } from "./assets.ts";
 import type { Grid } from "./grid.ts";
-import type { Readiness } from "./health.ts";
+import { health_paths, requestPath, type Readiness } from "./health.ts";
 import type { ServerMetrics } from "./server-metrics.ts";
 import type { StaffAuth } from "./staff-auth.ts";
 import type { Watchers } from "./watchers.ts";
@@ -19,7 +19,7 @@ export type StaffServerOptions = {
   watchers: Watchers;
   auth: StaffAuth;
   metrics: ServerMetrics;
-  readiness: () => Readiness;
+  readiness: () => Promise<Readiness>;
   log: Log;
 };
 
@@ -82,11 +82,12 @@ export class StaffServer {
   }
 
   private async handle(req: Request, server: Server<undefined>): Promise<Response> {
-    // pendingRequests counts this one, and every live page.
-    if (server.pendingRequests > staff_requests_max)
-      return text("too many requests, try again later\n", 503, { "Retry-After": "1" });
-    const path = new URL(req.url).pathname;
+    const path = requestPath(req.url);
+    if (path === undefined) return text("bad request\n", 400);
     const get = req.method === "GET" || req.method === "HEAD";
+    // pendingRequests counts this one, and every live page; health checks never wait behind them.
+    if (server.pendingRequests > staff_requests_max && !(get && health_paths.has(path)))
+      return text("too many requests, try again later\n", 503, { "Retry-After": "1" });
     switch (`${get ? "GET" : req.method} ${path}`) {
       case "GET /":
         return reply(page_assets.html, 200, "text/html; charset=utf-8");
@@ -109,7 +110,7 @@ export class StaffServer {
       case "GET /healthz":
         return text("ok\n");
       case "GET /readyz": {
-        const r = this.options.readiness();
+        const r = await this.options.readiness();
         return r.ready ? text("ready\n") : text(`not ready: ${r.reason}\n`, 503);
       }
     }

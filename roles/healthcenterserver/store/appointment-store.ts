@@ -51,6 +51,11 @@ export interface AppointmentStore {
   commit(batch: readonly Change[]): Promise<ChangeResult[]>;
   /** Why the store cannot take a booking now (for /readyz), or undefined when it can. */
   problem(): string | undefined;
+  /**
+   * Only for a database reached over the network: asks it now (bounded), for /readyz; undefined when
+   * it answers. A database that is back is ready again at once, not after the next booking.
+   */
+  checkNow?(): Promise<string | undefined>;
   /** After the last commit has settled. */
   close(): Promise<void>;
   /**

@@ -3,13 +3,20 @@
 // now (its reads fail, or its last commit did: the staff page cannot probe a database it shares).
 import type { SQL } from "bun";
 import { NetworkError } from "../../../../shared/errors.ts";
-import { database_commit_timeout_ms } from "../../../../shared/limits.ts";
+import {
+  database_commit_timeout_ms,
+  database_probe_reuse_ms,
+  database_probe_timeout_ms,
+} from "../../../../shared/limits.ts";
 import type { AppointmentStore, BookingSink, Change, ChangeResult, Loaded } from "../appointment-store.ts";
 import { withinTimeout, type PgCommitter } from "./pg-committer.ts";
 import type { PgMirror } from "./pg-mirror.ts";
 
 export class PgStore implements AppointmentStore {
   private lastCommitFailed = false;
+  /** The last probe (reused for database_probe_reuse_ms: checks from several balancers share one). */
+  private probing: Promise<string | undefined> | undefined;
+  private probedMs = 0;
 
   constructor(
     /** host:port/database */
@@ -52,6 +59,21 @@ export class PgStore implements AppointmentStore {
     if (this.lastCommitFailed)
       return this.mirror.problem() ?? "the last booking could not be committed to the database";
     return this.mirror.problem();
+  }
+
+  async checkNow(): Promise<string | undefined> {
+    const now = Date.now();
+    if (!this.probing || now - this.probedMs > database_probe_reuse_ms) {
+      this.probedMs = now;
+      this.probing = withinTimeout(this.sql`SELECT 1`.execute(), database_probe_timeout_ms).then(
+        () => {
+          this.lastCommitFailed = false;
+          return undefined;
+        },
+        (err: Error) => `PostgreSQL at ${this.where} does not answer (${err.message})`,
+      );
+    }
+    return this.probing;
   }
 
   async follow(isPending: (index: number) => boolean): Promise<void> {
