@@ -1,4 +1,4 @@
-// Positions of the schedule's slots in index order, overall, per day and per doctor, so a page of
+// Positions of the schedule's slots in index order, overall, per day, per doctor and per day and doctor, so a page of
 // `slots` costs the page, not the size of the schedule: each list counts its free slots per chunk,
 // and a page steps over a chunk with none free at once (a run of taken slots costs its chunks).
 import { slots_index_chunk_entries } from "../../../shared/limits.ts";
@@ -18,6 +18,10 @@ export class SlotIndex {
   private readonly all: OrderedList;
   private readonly byDay: Map<string, OrderedList>;
   private readonly byDoctor: Map<string, OrderedList>;
+  /** Per day and doctor together: a search for both, matching nothing, costs nothing (not the whole day). */
+  private readonly byPair: Map<string, OrderedList>;
+  /** Per position: its day-and-doctor list (found once, so marking a slot taken builds no key). */
+  private readonly pairOf: OrderedList[];
   /** Per day and doctor name number: its key (matching ignores case). */
   private readonly dayKeys: string[];
   private readonly doctorKeys: string[];
@@ -25,6 +29,7 @@ export class SlotIndex {
   private readonly rankAll: Uint32Array;
   private readonly rankDay: Uint32Array;
   private readonly rankDoctor: Uint32Array;
+  private readonly rankPair: Uint32Array;
 
   constructor(
     private readonly slots: SlotTable,
@@ -32,15 +37,19 @@ export class SlotIndex {
   ) {
     const n = slots.length;
     [this.rankAll, this.rankDay, this.rankDoctor] = [new Uint32Array(n), new Uint32Array(n), new Uint32Array(n)];
+    this.rankPair = new Uint32Array(n);
     this.dayKeys = slots.days.list.map(key);
     this.doctorKeys = slots.doctors.list.map(key);
     const order = slots.indexOrder();
     this.all = ordered(order, this.rankAll, isFree);
     this.byDay = groupBy(order, (p) => this.dayKeys[slots.dayIdAt(p)]!, this.rankDay, isFree);
     this.byDoctor = groupBy(order, (p) => this.doctorKeys[slots.doctorIdAt(p)]!, this.rankDoctor, isFree);
+    const pairKey = (p: number) => `${this.dayKeys[slots.dayIdAt(p)]}\n${this.doctorKeys[slots.doctorIdAt(p)]}`;
+    this.byPair = groupBy(order, pairKey, this.rankPair, isFree);
+    this.pairOf = Array.from({ length: n }, (_, p) => this.byPair.get(pairKey(p))!);
   }
 
-  /** A slot became free (or taken): its chunk in each of its three lists counts it. */
+  /** A slot became free (or taken): its chunk in each of its four lists counts it. */
   setFree(position: number, free: boolean): void {
     const delta = free ? 1 : -1;
     this.all.free[Math.floor(this.rankAll[position]! / chunk)]! += delta;
@@ -49,6 +58,7 @@ export class SlotIndex {
     this.byDoctor.get(this.doctorKeys[this.slots.doctorIdAt(position)]!)!.free[
       Math.floor(this.rankDoctor[position]! / chunk)
     ]! += delta;
+    this.pairOf[position]!.free[Math.floor(this.rankPair[position]! / chunk)]! += delta;
   }
 
   /** Positions of the slots that match and are free, index above `after`, at most `limit`, in index order. */
@@ -73,6 +83,7 @@ export class SlotIndex {
 
   private narrowest(day: string | undefined, doctor: string | undefined): OrderedList {
     const empty = { order: new Uint32Array(0), free: new Uint16Array(0) };
+    if (day !== undefined && doctor !== undefined) return this.byPair.get(`${day}\n${doctor}`) ?? empty;
     const lists = [
       day === undefined ? this.all : (this.byDay.get(day) ?? empty),
       doctor === undefined ? this.all : (this.byDoctor.get(doctor) ?? empty),
