@@ -13,6 +13,7 @@ import { openStore } from "../roles/healthcenterserver/store/open-store.ts";
 import { tempDir } from "./helpers.ts";
 import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
 import { runCase, store_cases, type StoreSubject } from "./store-cases.ts";
+import { calendarSubject } from "./calendar-store-subject.ts";
 
 type Skip = { reason: string; cases: string[] };
 
@@ -72,3 +73,21 @@ afterAll(() => {
 
 describe("SQLite store", () => runStoreCases(() => sqlite));
 describe("PostgreSQL store", () => runStoreCases(() => postgres, [], pgMissing === undefined));
+
+// The calendar's store: appointments (doctor, start, length) in place of slot rows.
+const sqliteCalendar = calendarSubject(
+  "SQLite calendar",
+  () => ({ dbPath: join(tmp.dir, `cal-${++files}.db`), dbPasswordFile: undefined }),
+  log,
+);
+const pgCalendar = calendarSubject(
+  "PostgreSQL calendar",
+  () => {
+    const name = `calendar_${++databases}`;
+    pg!.createDatabase(name);
+    return { dbPath: pg!.url(name), dbPasswordFile: pg!.passwordFile };
+  },
+  log,
+);
+describe("SQLite calendar store", () => runStoreCases(() => sqliteCalendar));
+describe("PostgreSQL calendar store", () => runStoreCases(() => pgCalendar, [], pgMissing === undefined));

@@ -135,6 +135,7 @@ export class PgCalendarCommitter implements Committer {
       case "move": {
         const from = await holderOf(tx, c.from);
         if (from !== c.patient) return { kind: "notyours", holder: from };
+        if (c.to === c.from) return { kind: "taken", holder: from };
         await tx.run("SAVEPOINT move");
         const { doctorNumber, startMs } = decodeSlotId(c.from);
         await tx.run("DELETE FROM appointments WHERE doctor = ? AND start_ms = ?", [doctorNumber, startMs]);

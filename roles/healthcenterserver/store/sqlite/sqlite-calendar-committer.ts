@@ -71,6 +71,7 @@ export class SqliteCalendarCommitter implements Committer {
       case "move": {
         const from = this.holderOf(c.from);
         if (from !== c.patient) return { kind: "notyours", holder: from };
+        if (c.to === c.from) return { kind: "taken", holder: from };
         const { doctorNumber, startMs } = decodeSlotId(c.from);
         this.remove.get(doctorNumber, startMs, c.patient);
         const taken = this.take(c.to, c.patient, now);
