@@ -122,8 +122,11 @@ export async function main(argv: string[]): Promise<number> {
     return runScripted({ credentials, server, tls }, action, values.json ?? false);
   }
   if (interactive && slot === undefined) {
-    const { runMenu } = await import("./patient/menu.ts");
-    return runMenu(plan);
+    const [{ runMenu }, { ClackMenuView }] = await Promise.all([
+      import("./patient/menu.ts"),
+      import("./patient/menu-view.ts"),
+    ]);
+    return runMenu(plan, new ClackMenuView());
   }
   let view: PatientView;
   let fail = (message: string) => console.error(`${pc.red("error:")} ${message}`);

@@ -1,31 +1,28 @@
 // The patient on a terminal: their appointments, then a menu to book (slots searchable by day and
-// doctor, each with its doctor's price), cancel or move, each with a confirm step. Imported only
-// on a terminal (clack slows start-up).
-import * as p from "@clack/prompts";
-import pc from "picocolors";
+// doctor, each with its doctor's price), cancel or move, each with a confirm step. This file decides;
+// a MenuView shows and asks (clack on a terminal, menu-view.ts), so the decisions are tested in-process.
 import { exit_code } from "../../shared/errors.ts";
-import { menu_rows_max } from "../../shared/limits.ts";
 import { displayDoctorName, displayPatientName } from "../../shared/names.ts";
 import type { SlotLine } from "../../shared/protocol.ts";
 import { AppointmentsClient, type ChangeResult } from "./appointments-client.ts";
 import type { PatientPlan } from "./flow.ts";
+import type { MenuView } from "./menu-view.ts";
 import { describePrice, PriceBook } from "./prices.ts";
-import { pickSlot } from "./slot-picker.ts";
+import { type PickerContext, pickSlot } from "./slot-picker.ts";
 
 /** `changes`: how many changes this session made (what a Ctrl-C says was done). */
-export type MenuContext = { client: AppointmentsClient; prices: PriceBook; mine: SlotLine[]; changes: number };
+export type MenuContext = PickerContext & { mine: SlotLine[]; changes: number };
 
 const when = (s: SlotLine) => `${s.day} ${s.time} with ${displayDoctorName(s.doctor)}`;
 
-export async function runMenu(plan: PatientPlan): Promise<number> {
+export async function runMenu(plan: PatientPlan, view: MenuView): Promise<number> {
   const user = plan.credentials.user;
-  p.intro(pc.inverse(` ${displayPatientName(user)} · medical appointments `));
-  const spin = p.spinner();
-  spin.start(`Connecting to the health center at ${plan.server.host}:${plan.server.port}`);
+  view.intro(`${displayPatientName(user)} · medical appointments`);
+  view.working(`Connecting to the health center at ${plan.server.host}:${plan.server.port}`);
   const client = await AppointmentsClient.open(plan);
   if (!client) {
-    spin.error(`Login refused for ${user}`);
-    p.cancel("Wrong user name or password (or too many failed tries; wait a minute).");
+    view.worked(`Login refused for ${user}`, false);
+    view.cancelled("Wrong user name or password (or too many failed tries; wait a minute).");
     return exit_code.refused;
   }
   try {
@@ -35,15 +32,15 @@ export async function runMenu(plan: PatientPlan): Promise<number> {
       retries: plan.udpRetries,
       timeoutMs: plan.udpTimeoutMs,
     });
-    const ctx: MenuContext = { client, prices, mine: await client.mine(), changes: 0 };
-    spin.message("Asking the doctors for prices");
+    const ctx: MenuContext = { client, prices, view, mine: await client.mine(), changes: 0 };
+    view.working("Asking the doctors for prices");
     await prices.learn([...ctx.mine, ...(await client.slots())]);
-    spin.stop(`Logged in as ${user}`);
+    view.worked(`Logged in as ${user}`, true);
     if (!(await menuLoop(ctx))) {
-      p.cancel(ctx.changes === 0 ? "Cancelled; nothing was booked." : "Cancelled; your changes so far stand.");
+      view.cancelled(ctx.changes === 0 ? "Cancelled; nothing was booked." : "Cancelled; your changes so far stand.");
       return exit_code.cancelled;
     }
-    p.outro("Goodbye.");
+    view.outro("Goodbye.");
     return exit_code.done;
   } finally {
     client.close();
@@ -53,22 +50,9 @@ export async function runMenu(plan: PatientPlan): Promise<number> {
 /** False when the patient pressed Ctrl-C (or Esc) at the menu. */
 async function menuLoop(ctx: MenuContext): Promise<boolean> {
   while (true) {
-    showMine(ctx.mine);
-    const has = ctx.mine.length > 0;
-    const action = await p.select({
-      message: "What would you like to do?",
-      options: [
-        { value: "book", label: "Book an appointment" },
-        ...(has
-          ? [
-              { value: "cancel", label: "Cancel one" },
-              { value: "move", label: "Move one to another time" },
-            ]
-          : []),
-        { value: "quit", label: "Quit" },
-      ],
-    });
-    if (p.isCancel(action)) return false;
+    showMine(ctx);
+    const action = await ctx.view.choose("What would you like to do?", menuOptions(ctx.mine.length > 0));
+    if (action === undefined) return false;
     if (action === "quit") return true;
     if (action === "book") await book(ctx);
     else if (action === "cancel") await cancel(ctx);
@@ -77,12 +61,26 @@ async function menuLoop(ctx: MenuContext): Promise<boolean> {
   }
 }
 
-function showMine(mine: SlotLine[]): void {
-  if (mine.length === 0) return p.log.info("You have no appointments yet.");
-  p.note(
-    mine.map((s) => `${s.day.padEnd(4)} ${s.time.padEnd(6)} ${displayDoctorName(s.doctor)}`).join("\n"),
-    "Your appointments",
-  );
+type Action = "book" | "cancel" | "move" | "quit";
+
+/** Cancel and move only for a patient who holds something. */
+export function menuOptions(holdsAny: boolean): { value: Action; label: string }[] {
+  return [
+    { value: "book", label: "Book an appointment" },
+    ...(holdsAny
+      ? [
+          { value: "cancel" as const, label: "Cancel one" },
+          { value: "move" as const, label: "Move one to another time" },
+        ]
+      : []),
+    { value: "quit", label: "Quit" },
+  ];
+}
+
+function showMine({ mine, view }: MenuContext): void {
+  if (mine.length === 0) return view.say("info", "You have no appointments yet.");
+  const lines = mine.map((s) => `${s.day.padEnd(4)} ${s.time.padEnd(6)} ${displayDoctorName(s.doctor)}`);
+  view.note("Your appointments", { lines });
 }
 
 async function book(ctx: MenuContext): Promise<void> {
@@ -90,26 +88,26 @@ async function book(ctx: MenuContext): Promise<void> {
     const slot = await pickSlot(ctx, "Pick an appointment (type to search by day, time or doctor)");
     if (!slot) return;
     const price = await ctx.prices.of(slot);
-    const ok = await p.confirm({ message: `Book ${when(slot)}, ${describePrice(price)}?` });
-    if (p.isCancel(ok) || !ok) continue;
+    const ok = await ctx.view.confirm(`Book ${when(slot)}, ${describePrice(price)}?`);
+    if (!ok) continue;
     const result = await step(ctx, "Booking", () => ctx.client.book(slot.index));
     if (result.kind === "done") {
-      summary("Booked", slot, describePrice(price), result);
-      if (price === "unavailable") p.log.warn("The doctor did not answer for a price; your booking stands.");
+      summary(ctx.view, "Booked", slot, describePrice(price), result);
+      if (price === "unavailable") ctx.view.say("warn", "The doctor did not answer for a price; your booking stands.");
       return;
     }
-    if (!explainRefusal(result, "booking")) return;
+    if (!explainRefusal(ctx.view, result, "booking")) return;
   }
 }
 
 async function cancel(ctx: MenuContext): Promise<void> {
   const slot = await pickMine(ctx, "Which appointment do you want to cancel?");
   if (!slot) return;
-  const ok = await p.confirm({ message: `Cancel ${when(slot)}?` });
-  if (p.isCancel(ok) || !ok) return;
+  const ok = await ctx.view.confirm(`Cancel ${when(slot)}?`);
+  if (!ok) return;
   const result = await step(ctx, "Cancelling", () => ctx.client.cancel(slot.index));
-  if (result.kind === "done") p.log.success(`Cancelled ${when(slot)}.${recoveredNote(result)}`);
-  else explainRefusal(result, "cancellation");
+  if (result.kind === "done") ctx.view.say("success", `Cancelled ${when(slot)}.${recoveredNote(result)}`);
+  else explainRefusal(ctx.view, result, "cancellation");
 }
 
 async function move(ctx: MenuContext): Promise<void> {
@@ -119,49 +117,43 @@ async function move(ctx: MenuContext): Promise<void> {
     const to = await pickSlot(ctx, `Move ${when(from)} to which appointment?`);
     if (!to) return;
     const price = await ctx.prices.of(to);
-    const ok = await p.confirm({ message: `Move ${when(from)} to ${when(to)}, ${describePrice(price)}?` });
-    if (p.isCancel(ok) || !ok) continue;
+    const ok = await ctx.view.confirm(`Move ${when(from)} to ${when(to)}, ${describePrice(price)}?`);
+    if (!ok) continue;
     const result = await step(ctx, "Moving", () => ctx.client.move(from.index, to.index));
-    if (result.kind === "done") return summary("Moved", to, describePrice(price), result);
-    if (!explainRefusal(result, "move")) return;
+    if (result.kind === "done") return summary(ctx.view, "Moved", to, describePrice(price), result);
+    if (!explainRefusal(ctx.view, result, "move")) return;
   }
 }
 
 async function pickMine(ctx: MenuContext, message: string): Promise<SlotLine | undefined> {
-  const picked = await p.select({
-    message,
-    options: [
-      ...ctx.mine.map((s) => ({ value: s.index, label: when(s), hint: `slot ${s.index}` })),
-      { value: 0, label: "Back" },
-    ],
-    maxItems: menu_rows_max,
-  });
-  if (p.isCancel(picked)) return undefined;
+  const picked = await ctx.view.choose(message, [
+    ...ctx.mine.map((s) => ({ value: s.index, label: when(s), hint: `slot ${s.index}` })),
+    { value: 0, label: "Back" },
+  ]);
   return ctx.mine.find((s) => s.index === picked);
 }
 
 async function step(ctx: MenuContext, text: string, fn: () => Promise<ChangeResult>): Promise<ChangeResult> {
-  const spin = p.spinner();
-  spin.start(text);
+  ctx.view.working(text);
   try {
     const result = await fn();
-    spin.stop(result.kind === "done" ? "Done" : "Not done");
+    ctx.view.worked(result.kind === "done" ? "Done" : "Not done", true);
     if (result.kind === "done") ctx.changes += 1;
     return result;
   } catch (err) {
-    spin.error("Failed");
+    ctx.view.worked("Failed", false);
     throw err;
   }
 }
 
-function summary(title: string, slot: SlotLine, price: string, result: ChangeResult): void {
-  const rows = [
+function summary(view: MenuView, title: string, slot: SlotLine, price: string, result: ChangeResult): void {
+  const rows: [string, string][] = [
     ["Day", slot.day],
     ["Time", slot.time],
     ["Doctor", displayDoctorName(slot.doctor)],
     ["Price", price],
   ];
-  p.note(rows.map(([k, v]) => `${k!.padEnd(8)}${pc.bold(v!)}`).join("\n"), `${title}${recoveredNote(result)}`);
+  view.note(`${title}${recoveredNote(result)}`, { rows });
 }
 
 function recoveredNote(result: ChangeResult): string {
@@ -171,22 +163,22 @@ function recoveredNote(result: ChangeResult): string {
 }
 
 /** Says why a change did not happen; true when picking again makes sense (the slot was taken meanwhile). */
-function explainRefusal(result: ChangeResult, what: string): boolean {
+function explainRefusal(view: MenuView, result: ChangeResult, what: string): boolean {
   switch (result.kind) {
     case "notavailable":
-      p.log.warn("That slot was just taken by someone else. Here is the fresh list.");
+      view.say("warn", "That slot was just taken by someone else. Here is the fresh list.");
       return true;
     case "lost":
-      p.log.warn(`The connection dropped and your appointments show the ${what} did not go through. Try again.`);
+      view.say("warn", `The connection dropped and your appointments show the ${what} did not go through. Try again.`);
       return true;
     case "limit":
-      p.log.error(`You already hold ${result.held} appointments, the most allowed. Cancel or move one instead.`);
+      view.say("error", `You already hold ${result.held} appointments, the most allowed. Cancel or move one instead.`);
       return false;
     case "notyours":
-      p.log.error("That appointment is no longer yours; nothing changed.");
+      view.say("error", "That appointment is no longer yours; nothing changed.");
       return false;
     case "invalid":
-      p.log.error("That slot is no longer in the schedule; nothing changed.");
+      view.say("error", "That slot is no longer in the schedule; nothing changed.");
       return true;
     case "done":
       return false;

@@ -1,44 +1,39 @@
 // Picking a free slot on a terminal: a page of slots at a time from the server, searchable as you
 // type (clack autocomplete), with "more" for the next page and a server-side search by day and
-// doctor, so a schedule of a million slots stays usable.
-import * as p from "@clack/prompts";
-import { menu_rows_max } from "../../shared/limits.ts";
+// doctor, so a schedule of a million slots stays usable. Decisions only: the menu's view asks.
 import { canonicalDoctorName, displayDoctorName } from "../../shared/names.ts";
 import { slots_page_max, type SlotLine } from "../../shared/protocol.ts";
-import type { SlotsQuery } from "./appointments-client.ts";
-import type { MenuContext } from "./menu.ts";
-import { describePrice } from "./prices.ts";
+import type { AppointmentsClient, SlotsQuery } from "./appointments-client.ts";
+import type { MenuView } from "./menu-view.ts";
+import { describePrice, type PriceBook } from "./prices.ts";
+
+/** What picking a slot needs of the menu. */
+export type PickerContext = { client: AppointmentsClient; prices: PriceBook; view: MenuView };
 
 type Pick = number | "more" | "search" | "back";
 const days = new Set(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
 
-export async function pickSlot(ctx: MenuContext, message: string): Promise<SlotLine | undefined> {
+export async function pickSlot(ctx: PickerContext, message: string): Promise<SlotLine | undefined> {
   let query: SlotsQuery = {};
   let loaded = await ctx.client.slots(query);
   let more = loaded.length === slots_page_max;
   while (true) {
     if (loaded.length === 0) {
-      p.log.warn(
-        query.day || query.doctor ? "No free slots match that search." : "No appointments are free right now.",
-      );
+      const searched = query.day || query.doctor;
+      ctx.view.say("warn", searched ? "No free slots match that search." : "No appointments are free right now.");
       if (!query.day && !query.doctor) return undefined;
     }
     await ctx.prices.learn(loaded);
-    const picked = await p.autocomplete<Pick>({
-      message,
-      options: await options(ctx, loaded, more),
-      maxItems: menu_rows_max,
-      placeholder: "Sat, 12pm, Doctor2 ...",
-    });
-    if (p.isCancel(picked) || picked === "back") return undefined;
+    const picked = await ctx.view.search(message, await options(ctx, loaded, more), "Sat, 12pm, Doctor2 ...");
+    if (picked === undefined || picked === "back") return undefined;
     if (picked === "more") {
       const next = await ctx.client.slots({ ...query, after: loaded.at(-1)!.index });
       more = next.length === slots_page_max;
       loaded = [...loaded, ...next];
     } else if (picked === "search") {
-      const asked = await askSearch();
-      if (asked === undefined) continue;
-      query = asked;
+      const text = await ctx.view.ask("Day and/or doctor (e.g. Sat, Doctor2, Sat doc2)", "Sat");
+      if (text === undefined) continue;
+      query = parseSearch(text);
       loaded = await ctx.client.slots(query);
       more = loaded.length === slots_page_max;
     } else {
@@ -48,7 +43,7 @@ export async function pickSlot(ctx: MenuContext, message: string): Promise<SlotL
 }
 
 async function options(
-  ctx: MenuContext,
+  ctx: PickerContext,
   loaded: SlotLine[],
   more: boolean,
 ): Promise<{ value: Pick; label: string; hint?: string }[]> {
@@ -67,10 +62,8 @@ async function options(
   ];
 }
 
-/** "Sat", "Doctor2", "Sat doc2": a day and/or a doctor; undefined if the patient backs out. */
-async function askSearch(): Promise<SlotsQuery | undefined> {
-  const text = await p.text({ message: "Day and/or doctor (e.g. Sat, Doctor2, Sat doc2)", placeholder: "Sat" });
-  if (p.isCancel(text)) return undefined;
+/** "Sat", "Doctor2", "Sat doc2": a day and/or a doctor. */
+export function parseSearch(text: string): SlotsQuery {
   const query: SlotsQuery = {};
   for (const word of text.trim().split(/\s+/).filter(Boolean)) {
     if (days.has(word.slice(0, 3).toLowerCase()) && word.length <= 9) query.day = word.slice(0, 3);
