@@ -3,7 +3,7 @@
 import pc from "picocolors";
 import { describeFailure, runMain, printHelp } from "../shared/cli.ts";
 import { loadConfig, type Config } from "../shared/config.ts";
-import { checkDataDir, describeDataDir, hasFile, patientNames } from "../shared/datadir.ts";
+import { checkDataDir, describeDataDir, hasFile, patientNames, type DataDir } from "../shared/datadir.ts";
 import { readTlsCa } from "../shared/tls-files.ts";
 import { checkHostFlag } from "../shared/endpoints.ts";
 import { unknownMessage } from "../shared/suggest.ts";
@@ -92,19 +92,7 @@ export async function main(argv: string[]): Promise<number> {
   const action = scriptedAction(values, slot);
   const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const input = interactive ? undefined : new StdinLines();
-  // The data directory is read only for what is not given otherwise: the password (NAME.txt) and,
-  // to book, the insurance plan. --list, --cancel and --move need no plan.
-  const fromFile = !values.user && !values["password-file"];
-  const needsPlan = action === undefined && values.insurance === undefined;
-  const data =
-    values.data !== undefined || fromFile || needsPlan
-      ? checkDataDir({ dir: values.data ?? config.data })
-      : { dir: undefined };
-  if (fromFile && !hasFile(data, `${name}.txt`)) {
-    throw new UsageError(
-      unknownMessage("patient", name, patientNames(data), `no ${name}.txt in ${describeDataDir(data)}`),
-    );
-  }
+  const data = patientDataDir(values, config.data, name, action === undefined);
   const insurance = action === undefined ? readInsurance(values, data, name) : "";
   const credentials = await readCredentials(values, data, name, interactive, input);
   const tls = patientTls(values, config);
@@ -147,6 +135,25 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   }
   return exitCodeOf(outcome, fail, slot, interactive);
+}
+
+/**
+ * The data directory, read only for what is not given otherwise: the password (NAME.txt) and, to book,
+ * the insurance plan. --list, --cancel and --move need no plan.
+ */
+function patientDataDir(values: Flags, configured: string | undefined, name: string, booking: boolean): DataDir {
+  const fromFile = !values.user && !values["password-file"];
+  const needsPlan = booking && values.insurance === undefined;
+  const data =
+    values.data !== undefined || fromFile || needsPlan
+      ? checkDataDir({ dir: values.data ?? configured })
+      : { dir: undefined };
+  if (fromFile && !hasFile(data, `${name}.txt`)) {
+    throw new UsageError(
+      unknownMessage("patient", name, patientNames(data), `no ${name}.txt in ${describeDataDir(data)}`),
+    );
+  }
+  return data;
 }
 
 /** --list, --cancel N or --move FROM:TO (one of them), or undefined for a booking session. */
