@@ -5,7 +5,7 @@
 //   selection <idx>                 ->  "<doctor> <port> [<host>]" | notavailable | invalid
 //   anything else                   ->  error <reason>
 // Additions (docs/PROTOCOL.md): slots, mine, cancel, reschedule, ping.
-import { isPrintableToken } from "./tokens.ts";
+import { wordsOf } from "./tokens.ts";
 
 export type Request =
   | { kind: "authenticate"; user: string; password: string }
@@ -36,10 +36,10 @@ export const no_such_index = -1;
 
 /** Parses one line, without its line ending. */
 export function parseRequest(line: string): Request {
-  const words = line.split(" ").filter((w) => w.length > 0);
+  const words = wordsOf(line);
+  if (words === undefined) return { kind: "bad", reason: "not printable ASCII" };
   const command = words[0];
   if (command === undefined) return { kind: "bad", reason: "empty line" };
-  if (!words.every(isPrintableToken)) return { kind: "bad", reason: "not printable ASCII" };
   switch (command) {
     case "authenticate": {
       const [, user, password] = words;

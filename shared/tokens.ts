@@ -7,6 +7,16 @@ export function isPrintableToken(token: string): boolean {
   return printable.test(token);
 }
 
+/** Printable words, one space apart: what every well-formed request line is, checked with one match. */
+const plain_words = /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/;
+
+/** A request line's words (empty ones dropped), or undefined when one is not printable ASCII. */
+export function wordsOf(line: string): string[] | undefined {
+  if (plain_words.test(line)) return line.split(" "); // the usual line: no filtering, no test per word
+  const words = line.split(" ").filter((w) => w.length > 0);
+  return words.every(isPrintableToken) ? words : undefined;
+}
+
 export function isPort(n: number): boolean {
   return Number.isInteger(n) && n >= 1 && n <= 65535;
 }

@@ -51,6 +51,11 @@ export class Throttle {
     this.add(`a:${from}`, now, this.limits.perAddress);
   }
 
+  /** False while nothing at all is counted (the usual case): no key needs building, no address reading. */
+  get anyRecorded(): boolean {
+    return this.attempts.size > 0;
+  }
+
   isBlocked(user: string, address: string, now: number): boolean {
     if (this.attempts.size === 0) return false; // the usual case: no key to build
     const from = addressKey(address);

@@ -30,8 +30,8 @@ export class Connection {
   private readonly out: ReplyQueue;
   /** Input behind a full backlog: not framed, and the socket paused, until the backlog has room. */
   private held: Buffer | undefined;
-  /** The peer's FIN came while input was held: it takes effect once that input is framed. */
-  private endAfterHeld = false;
+  /** The peer sent FIN (while input is held, it takes effect once that input is framed). */
+  private peerEnded = false;
   /** A line of the current data event has run: the rest wait their turn (see ready-queue.ts). */
   private ranThisEvent = false;
 
@@ -166,16 +166,14 @@ export class Connection {
     this.held = undefined;
     this.socket.resume();
     this.onData(rest, this.lastActiveMs);
-    if (this.endAfterHeld && !this.held) {
-      this.endAfterHeld = false;
-      this.onPeerEnd();
-    }
+    if (this.peerEnded && !this.held) this.onPeerEnd();
   }
 
   /** The peer will send no more (FIN): answer what it asked, then end the connection. */
   onPeerEnd(): void {
-    if (this.held) this.endAfterHeld = true;
-    else if (this.state.kind === "reading") this.closeWhenFlushed();
+    this.peerEnded = true;
+    if (this.held) return;
+    if (this.state.kind === "reading") this.closeWhenFlushed();
     else if (this.state.kind === "waiting") this.state.ending ??= { lastWords: undefined };
   }
 
@@ -244,6 +242,6 @@ export class Connection {
     const state = this.state;
     if (state.kind !== "closing" || state.replyPending || this.out.length > 0) return;
     this.state = { kind: "closed" };
-    this.socket.end();
+    this.out.end(this.peerEnded);
   }
 }

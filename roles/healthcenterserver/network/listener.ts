@@ -7,7 +7,7 @@ import * as limits from "../../../shared/limits.ts";
 import type { Log } from "../../../shared/log.ts";
 import { formatError } from "../../../shared/protocol.ts";
 import { Admission } from "./admission.ts";
-import { Connection, type LineHandler } from "./connection.ts";
+import { Connection, type ConnectionLimits, type LineHandler } from "./connection.ts";
 import { sweepIntervalMs, type Deadlines } from "./deadlines.ts";
 import type { Guard } from "./guard.ts";
 import { QueueBudget } from "./queue-budget.ts";
@@ -42,6 +42,8 @@ export type ServerOptions = {
 
 type Sock = Socket<Connection>;
 
+const connection_limits = { lineBytesMax: limits.line_bytes_max, writeQueueBytesMax: limits.write_queue_bytes_max };
+
 export class HealthCenter {
   private listener: TCPSocketListener<Connection> | undefined;
   private readonly conns = new Set<Sock>();
@@ -59,11 +61,23 @@ export class HealthCenter {
   private nowMs = Date.now();
   private stopping = false;
 
+  /** Shared by every connection (made once, not per accept). */
+  private readonly connLimits: ConnectionLimits;
+  private readonly onDropped: (gone: Connection, why: string) => void;
+
   constructor(private readonly options: ServerOptions) {
     this.budget = new QueueBudget(options.queuedBytesMax, () => this.shed());
     const share = Math.max(1, Math.floor(options.connectionsMax * limits.pending_places_share_per_address));
     this.admission = new Admission(share);
     this.ready = new ReadyQueue(limits.pipelined_lines_per_turn_max, (c) => options.guard(c, () => c.resume()));
+    const tcp = options.tls === undefined;
+    this.connLimits = { ...connection_limits, budget: this.budget, ready: this.ready, closeAfterPeerEnd: tcp };
+    this.onDropped = (gone, why) =>
+      options.log.notice(dropped(gone.address, gone.port, why), {
+        event: "connection.dropped",
+        cause: "dropped connections",
+        fields: { address: gone.address, why },
+      });
     this.deadlines = {
       idleTimeoutMs: options.idleTimeoutMs,
       loginTimeoutMs: options.loginTimeoutMs,
@@ -161,25 +175,7 @@ export class HealthCenter {
   }
 
   private onOpen(s: Sock): void {
-    const connLimits = {
-      lineBytesMax: limits.line_bytes_max,
-      writeQueueBytesMax: limits.write_queue_bytes_max,
-      budget: this.budget,
-      ready: this.ready,
-    };
-    const log = this.options.log;
-    const c = new Connection(
-      s as Socket<unknown>,
-      connLimits,
-      (gone, why) => {
-        log.notice(dropped(gone.address, gone.port, why), {
-          event: "connection.dropped",
-          cause: "dropped connections",
-          fields: { address: gone.address, why },
-        });
-      },
-      this.nowMs,
-    );
+    const c = new Connection(s as Socket<unknown>, this.connLimits, this.onDropped, this.nowMs);
     s.data = c;
     if (!this.stopping && this.conns.size >= this.options.connectionsMax) this.displaceFor(c);
     if (this.stopping || this.conns.size >= this.options.connectionsMax) {

@@ -125,7 +125,7 @@ export class Session implements LineHandler {
     log.info(transcript.separator, { event: "login.separator", cause: "logins" });
     log.info(transcript.loginReceived(user), { event: "login.received", cause: "logins", fields });
     if (userListing) log.info(userListing, { event: "login.users", cause: "logins" });
-    const result = auth.check(user, password, this.conn.address, Date.now());
+    const result = auth.check(user, password, this.conn, Date.now());
     if (typeof result === "string") return this.onLoginChecked(user, result);
     result.then(this.answerLater((checked: AuthResult) => this.onLoginChecked(user, checked)));
   }
