@@ -16,6 +16,8 @@ import { doctorQuotes } from "./doctor-quotes.ts";
 import { writeBigData } from "./scale-data.ts";
 import { availableAllFree, scaleRow, scales } from "./scale.ts";
 import { staffPageCost } from "./staff-page.ts";
+import { patientStartup } from "./startup.ts";
+import { reportTargets } from "./targets.ts";
 import { calendarGeneration } from "./calendar.ts";
 
 const { values } = parseArgs({
@@ -206,6 +208,7 @@ async function startupScenario() {
     ),
     doctor_ms: await startupTime("doctor", ["doc1", "--host", "127.0.0.1", "--port", "0"], /static UDP port/),
   });
+  await patientStartup();
 }
 
 /** CPU per session against a C epoll server, the scale table, idle connections; each beside --baseline when given. */
@@ -230,7 +233,10 @@ async function scaleScenarios(loadgen: string) {
 }
 
 main().then(
-  () => stopAll("SIGTERM"),
+  async () => {
+    await stopAll("SIGTERM");
+    if (!reportTargets()) process.exitCode = 1;
+  },
   async (err) => {
     console.error(err);
     await stopAll("SIGKILL");

@@ -1,18 +1,23 @@
-// CPU per read-mostly session: our compiled server against bench/ref-server.c (a minimal C epoll
-// server of the classic protocol), both driven by bench/loadgen.c in the same run; beside them
-// bench/naive-server.ts, the protocol in the fewest lines of Bun, which shows Bun's own floor.
-// They are measured in rotating rounds so a noisy neighbour on the shared cores hits all alike.
+// CPU per read-mostly session: our compiled server, logging to a file (default text format) and with
+// --quiet, against bench/naive-server.ts (the protocol in the fewest lines of Bun: Bun's own floor)
+// and bench/ref-server.c (a minimal C epoll server of the classic protocol), all driven by
+// bench/loadgen.c in the same run. They are measured in rotating rounds so a noisy neighbour on the
+// shared cores hits all alike. Targets (issue 28): quiet at most 1.05x naive, logging at most 1.15x.
 import { join } from "node:path";
 import { runSessionsC } from "./loadgen.ts";
 import { compileC, cpuSeconds, start, stop, work, type Started } from "./procs.ts";
 import { fixed, record } from "./report.ts";
+import { checkTarget } from "./targets.ts";
 
 const levels = [8, 64];
 const rounds = 2;
+/** CPU per session against the bare Bun server: with --quiet, and logging to a file (issue 28). */
+const quiet_vs_naive_max = 1.05;
+const logging_vs_naive_max = 1.15;
 const sessions_max = 200_000;
 
 type Tally = { cpu: number; sessions: number; seconds: number; errors: number };
-type Name = "ours" | "ref" | "naive" | "baseline";
+type Name = "ours" | "quiet" | "ref" | "naive" | "baseline";
 
 async function measure(
   server: Started,
@@ -49,10 +54,17 @@ export async function compareWithC(
     /port number: (\d+)/,
     join(work, "compare.log"),
   );
+  const quiet = await start(
+    "healthcenterserver",
+    ["--host", "127.0.0.1", "--port", "0", "--db", join(work, "compare-quiet.db"), "--quiet"],
+    /port number: (\d+)/,
+    join(work, "compare-quiet.log"),
+  );
   const ref = await start(compileC("ref-server"), [], /port number: (\d+)/, join(work, "ref-server.log"));
   const naive = await start("naive-server.ts", [], /port number: (\d+)/, join(work, "naive-compare.log"));
   const servers: [Name, Started][] = [
     ["ours", ours],
+    ["quiet", quiet],
     ["ref", ref],
     ["naive", naive],
   ];
@@ -79,15 +91,42 @@ export async function compareWithC(
       }
     }
     recordComparison(concurrency, tally, baseline !== undefined);
+    checkAgainstNaive(concurrency, tally, !extraFlags.includes("--quiet"));
   }
   await stop(ours.proc);
+  await stop(quiet.proc);
   await stop(ref.proc);
   for (const [name, server] of servers) if (name === "baseline") await stop(server.proc);
   await stop(naive.proc);
 }
 
+const us = (t: Tally) => (t.cpu / Math.max(1, t.sessions + t.errors)) * 1e6;
+
+/** Issue 28's targets: ours with --quiet, and logging (unless the bench runs everything --quiet), against naive. */
+function checkAgainstNaive(concurrency: number, tally: Record<Name, Tally>, logging: boolean): void {
+  record({
+    scenario: "CPU per read-mostly session vs the bare Bun server (all under loadgen.c)",
+    concurrency,
+    ours_logging_us: logging ? fixed(us(tally.ours), 1) : "n/a",
+    ours_quiet_us: fixed(us(tally.quiet), 1),
+    naive_bun_us: fixed(us(tally.naive), 1),
+    c_reference_us: fixed(us(tally.ref), 1),
+    logging_vs_naive: logging ? fixed(us(tally.ours) / us(tally.naive), 3) : "n/a",
+    quiet_vs_naive: fixed(us(tally.quiet) / us(tally.naive), 3),
+    naive_vs_c: fixed(us(tally.naive) / us(tally.ref), 3),
+    errors: tally.quiet.errors,
+  });
+  const what = `CPU per read-mostly session at ${concurrency}`;
+  checkTarget(`${what}, --quiet, vs the bare Bun server`, us(tally.quiet) / us(tally.naive), quiet_vs_naive_max);
+  if (logging)
+    checkTarget(
+      `${what}, logging to a file (text), vs the bare Bun server`,
+      us(tally.ours) / us(tally.naive),
+      logging_vs_naive_max,
+    );
+}
+
 function recordComparison(concurrency: number, tally: Record<Name, Tally>, baseline: boolean): void {
-  const us = (t: Tally) => (t.cpu / Math.max(1, t.sessions + t.errors)) * 1e6;
   record({
     scenario: "CPU per read-mostly session vs the C epoll reference (all under loadgen.c)",
     concurrency,

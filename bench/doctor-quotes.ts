@@ -3,6 +3,10 @@ import { join } from "node:path";
 import { runQuotes } from "./loadgen.ts";
 import { cpuSeconds, start, work } from "./procs.ts";
 import { record } from "./report.ts";
+import { checkTarget } from "./targets.ts";
+
+/** Doctor quotes per second against the bare Bun UDP echo (issue 28). */
+const doctor_vs_echo_min = 0.95;
 
 /** Our doctor beside the bare Bun UDP echo, in alternating rounds; the ratio is the two in the same run. */
 export async function doctorQuotes(doctors: [string, string, string[]][], seconds: number) {
@@ -32,11 +36,19 @@ export async function doctorQuotes(doctors: [string, string, string[]][], second
       }),
     );
     const rate = (t: { quotes: number; seconds: number }) => t.quotes / t.seconds;
-    if (tally.length === 2)
+    if (tally.length === 2) {
       record({
         scenario: "doctor vs the bare Bun UDP echo, same run",
         in_flight: inFlight,
         rate_ratio: +(rate(tally[0]!) / rate(tally[1]!)).toFixed(3),
       });
+      const how = doctors[0]![2].includes("--quiet") ? "--quiet" : "logging to a file";
+      checkTarget(
+        `doctor quotes/s at ${inFlight} in flight (${how}) vs the bare Bun UDP echo`,
+        rate(tally[0]!) / rate(tally[1]!),
+        doctor_vs_echo_min,
+        true,
+      );
+    }
   }
 }
