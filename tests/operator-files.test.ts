@@ -14,7 +14,9 @@ import {
   login,
   loopback,
   nobody_uid,
+  onTerminal,
   programsForAnyUser,
+  root,
   runPatient,
   runToEnd,
   startServer,
@@ -76,6 +78,31 @@ describe("users add", () => {
       await server.stop();
     }
   });
+
+  test.skipIf(Bun.which("tmux") === null)(
+    "on a terminal, asks for the plan and an email, then the password",
+    async () => {
+      const dir = await writeDataDir(join(tmp.dir, "asked"), 6);
+      const cmd = `NO_COLOR=1 ${bun} ${join(root, "roles/healthcenterserver.ts")} users add fay --data ${dir}`;
+      const term = onTerminal("users-add", `${cmd}; echo EXIT=$?; sleep 30`, 30);
+      try {
+        for (const [prompt, answer] of [
+          [/Insurance plan of fay/, "insurance3"],
+          [/Email of fay/, "fay@example.org"],
+          [/New password for fay/, "correct-horse-42"],
+          [/Once more/, "correct-horse-42"],
+        ] as const) {
+          await term.waitScreen(prompt);
+          term.keys("-l", answer);
+          term.keys("Enter");
+        }
+        expect(await term.waitScreen(/EXIT=\d/)).toContain("EXIT=0");
+      } finally {
+        term.close();
+      }
+      expect(readFileSync(join(dir, "fayinsurance.txt"), "utf8")).toBe("insurance3\nemail fay@example.org\n");
+    },
+  );
 
   test("a new patient without a plan, piped, or a contact that is not one: exit 2, nothing changed", async () => {
     const dir = await writeDataDir(join(tmp.dir, "half"), 6);
