@@ -66,3 +66,13 @@ test("a rule that overlaps one of the same doctor is refused, naming both; nothi
   expect(r.stderr).toMatch(/rule 2 .*overlaps rule 1/);
   expect((await availability(db, "list")).stdout.match(/^ {2}r\d+ /gm)).toEqual(["  r1 "]);
 });
+
+test("a classic slot whose appointment ends at midnight imports as a rule ending at 24:00", async () => {
+  const db = ["--db", join(tmp.dir, "midnight.db")];
+  const file = join(tmp.dir, "late.txt");
+  await Bun.write(file, "1 Fri 11pm doc1 41000\n");
+  const imported = await availability(db, "import", file, "--from", localDate(1));
+  expect(imported.stderr).toBe("");
+  expect(imported.code).toBe(0);
+  expect((await availability(db, "list")).stdout).toContain("r1  doc1 Fri 23:00-24:00, 60 min");
+});

@@ -409,6 +409,38 @@ describe("start-up and settings", () => {
   );
 
   pgTest(
+    "a version-1 database with bookings is migrated to the calendar's schema at start-up: the bookings stay booked",
+    async () => {
+      expect(schema_version).toBeGreaterThan(1);
+      const db = freshDatabase();
+      // Version 1 exactly as the first release created it, with two patients' bookings.
+      pg.psql(
+        db,
+        "CREATE TABLE appointments_schema (version integer NOT NULL); INSERT INTO appointments_schema VALUES (1);" +
+          "CREATE TABLE bookings (slot integer PRIMARY KEY, patient text NOT NULL," +
+          " booked_at timestamptz NOT NULL DEFAULT now());" +
+          "CREATE INDEX bookings_by_patient ON bookings (patient);" +
+          "INSERT INTO bookings (slot, patient) VALUES (2, 'p1'), (5, 'p2');",
+      );
+      const [a] = await instances(db, await data(2, 6), 1, []);
+      expect(pg.psql(db, "SELECT version FROM appointments_schema").trim()).toBe(String(schema_version));
+      expect(pg.psql(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'calendar_rules'").trim()).toBe("1");
+      expect([...storedBookings(db)].sort()).toEqual([
+        [2, "p1"],
+        [5, "p2"],
+      ]);
+      const c = await login(a!.port, "p1", "pw1");
+      expect(await freeIndexes(c)).toEqual([1, 3, 4, 6]);
+      expect(await c.request("mine")).toMatch(/^2 /);
+      expect(await c.line()).toBe("");
+      expect(await c.request("selection 5")).toBe("notavailable");
+      expect(await c.request("cancel 2")).toBe("cancelled");
+      expect(storedBookings(db).has(2)).toBe(false);
+      c.close();
+    },
+  );
+
+  pgTest(
     "a database where another program already has a bookings table is refused (exit 2), and left alone",
     async () => {
       const db = freshDatabase();

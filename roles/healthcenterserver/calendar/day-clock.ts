@@ -3,7 +3,7 @@
 // (instant = wall time - offset in force), so a horizon of a million slots makes no Temporal object
 // per slot. A day with a daylight-saving change has two offsets, and a wall time may have two
 // instants (fall-back: the first is taken) or none (spring-forward gap).
-import type { LocalDate } from "./types.ts";
+import type { LocalDate, LocalTime } from "./types.ts";
 
 export const minute_ms = 60_000;
 export const day_ms = 86_400_000;
@@ -31,6 +31,11 @@ export type DayClock = CivilDay & {
   spanStartMs: number[];
   offsetMs: number[];
 };
+
+/** A minute of the day as "HH:MM" (1440, the end of the day, is "24:00"). */
+export function timeOfMinute(minute: number): LocalTime {
+  return `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
+}
 
 /** Epoch day of a valid "YYYY-MM-DD" (validate first: this does not check the date exists). */
 export function epochDayOf(date: LocalDate): number {

@@ -2,7 +2,7 @@
 // offset, and the patient's short form. These run once per listed slot, so the zone's offset is
 // looked up in a cache of the spans between its changes (Temporal once per span, not per slot) and
 // each local date's text is made once.
-import { day_ms } from "./day-clock.ts";
+import { day_ms, timeOfMinute } from "./day-clock.ts";
 import type { LocalDate } from "./types.ts";
 
 export type LocalParts = {
@@ -75,8 +75,7 @@ function wall(startMs: number, zone: string): { span: Span; epochDay: number; ti
   const wallMs = startMs + span.offsetMs;
   const epochDay = Math.floor(wallMs / day_ms);
   const minuteOfDay = Math.floor((wallMs - epochDay * day_ms) / 60_000);
-  const time = `${String(Math.floor(minuteOfDay / 60)).padStart(2, "0")}:${String(minuteOfDay % 60).padStart(2, "0")}`;
-  return { span, epochDay, time };
+  return { span, epochDay, time: timeOfMinute(minuteOfDay) };
 }
 
 /** { date: "2026-12-08", weekday: "Tue", time: "13:00", offset: "+01:00" } */

@@ -10,7 +10,7 @@ import {
   exception_reason_chars_max,
   rule_overlap_check_years,
 } from "../../../shared/limits.ts";
-import { civilDay, epochDayOf } from "./day-clock.ts";
+import { civilDay, epochDayOf, timeOfMinute } from "./day-clock.ts";
 import { formatWeekdays, parseDate, parseTime } from "./parse.ts";
 import { compileRule, minuteOfDay, ruleApplies } from "./plan.ts";
 import type { Exception, Rule } from "./types.ts";
@@ -61,10 +61,10 @@ export function checkWindow(start: string, end: string, minutes: number, what: s
   if (to <= from) refuse(`${what} ends at ${end}, not after its start ${start}`);
   const remainder = (to - from) % minutes;
   if (remainder !== 0) {
-    const fits = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${String(m % 60).padStart(2, "0")}`;
     const shorter = to - remainder;
-    const longer = shorter + minutes <= 24 * 60 ? ` or ${fits(shorter + minutes)}` : "";
-    const options = shorter > from ? `end at ${fits(shorter)}${longer}` : `end at ${fits(from + minutes)}`;
+    const longer = shorter + minutes <= 24 * 60 ? ` or ${timeOfMinute(shorter + minutes)}` : "";
+    const options =
+      shorter > from ? `end at ${timeOfMinute(shorter)}${longer}` : `end at ${timeOfMinute(from + minutes)}`;
     refuse(`${start}-${end} is ${to - from} minutes, not a whole number of ${minutes}-minute appointments; ${options}`);
   }
 }

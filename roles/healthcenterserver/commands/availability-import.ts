@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { DataError } from "../../../shared/errors.ts";
 import { parseSlotTable } from "../../../shared/slot-file.ts";
+import { timeOfMinute } from "../calendar/day-clock.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import { doctorNumber, insertAppointment, insertRule } from "../store/calendar-records.ts";
 import { applyEdit, type EditContext } from "./availability-edit.ts";
@@ -57,9 +58,7 @@ export async function importClassicFile(
       const end = Temporal.PlainTime.from(s.start);
       const endMinutes = end.hour * 60 + end.minute + minutes;
       if (endMinutes > 24 * 60) throw new DataError(file, undefined, `slot ${s.index} would end after midnight`);
-      const two = (n: number) => String(n).padStart(2, "0");
-      const endText = `${two(Math.floor(endMinutes / 60) % 24)}:${two(endMinutes % 60)}`;
-      const rule = { weekdays: [s.weekday], start: s.start, end: endMinutes === 1440 ? "23:59" : endText, minutes };
+      const rule = { weekdays: [s.weekday], start: s.start, end: timeOfMinute(endMinutes), minutes };
       const doctor = (await doctorNumber(tx, s.doctor, s.port))!;
       await insertRule(tx, doctor, { ...rule, everyWeeks: 1, nthOfMonth: [], validFrom: null, validUntil: null });
       rules++;
