@@ -70,5 +70,6 @@ await run(20_000); // warm up the JIT
 const us = await run(sessions);
 log.flush();
 console.log(
-  `${us.toFixed(2)} µs of our JS per read-mostly session (${logging ? "logging, text" : "--quiet"}), ${sessions} sessions; ${written} bytes written`,
+  `${us.toFixed(2)} µs of our JS per read-mostly session (${logging ? "logging, text" : "--quiet"}), ` +
+    `${sessions} sessions; ${written} bytes written`,
 );

@@ -1,7 +1,10 @@
 // What each role loads when it starts (static value imports, followed through our files): shared/
 // holds only what a role needs, so the patient and the doctor do not pay for the server's parts.
 import { describe, expect, test } from "bun:test";
-import { loadedBy } from "./module-graph.ts";
+import { readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { tempDir } from "./helpers.ts";
+import { importCycles, loadedBy, root } from "./module-graph.ts";
 
 const server_only = ["shared/slot-table.ts", "shared/slot-file.ts", "shared/name-table.ts", "shared/assert.ts"];
 /** The log's sink: a buffered non-blocking writer whose fd flags come through bun:ffi (libc.ts). */
@@ -42,6 +45,29 @@ describe("what each role loads", () => {
   test("shared/ imports nothing from roles/", () => {
     for (const entry of ["shared/config.ts", "shared/datafiles.ts", "shared/slot-file.ts", "shared/log.ts"]) {
       expect([...loadedBy(entry).files].filter((f) => !f.startsWith("shared/"))).toEqual([]);
+    }
+  });
+
+  test("no import cycles among roles/ and shared/, type-only imports included", () => {
+    const files = ["roles", "shared"].flatMap((dir) =>
+      readdirSync(join(root, dir), { recursive: true, encoding: "utf8" })
+        .filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+        .map((f) => join(root, dir, f)),
+    );
+    expect(files.length).toBeGreaterThan(100);
+    expect(importCycles(files)).toEqual([]);
+  });
+
+  test("the cycle finder sees a cycle made only of type imports", () => {
+    const tmp = tempDir();
+    try {
+      writeFileSync(join(tmp.dir, "a.ts"), 'import type { B } from "./b.ts";\nexport type A = { b?: B };\n');
+      writeFileSync(join(tmp.dir, "b.ts"), 'import { type A } from "./a.ts";\nexport type B = { a?: A };\n');
+      writeFileSync(join(tmp.dir, "c.ts"), 'import type { A } from "./a.ts";\nexport const c: A = {};\n');
+      const found = importCycles(["a.ts", "b.ts", "c.ts"].map((f) => join(tmp.dir, f)));
+      expect(found.map((cycle) => cycle.map((f) => f.split("/").at(-1)))).toEqual([["a.ts", "b.ts"]]);
+    } finally {
+      tmp.cleanup();
     }
   });
 });

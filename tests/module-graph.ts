@@ -6,6 +6,39 @@ import ts from "typescript";
 
 export const root = join(import.meta.dir, "..");
 
+/** The relative imports of a file, type-only ones included, as absolute paths that exist. */
+function allImports(file: string): string[] {
+  const sf = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+  const out: string[] = [];
+  for (const s of sf.statements) {
+    const spec = ts.isImportDeclaration(s) || ts.isExportDeclaration(s) ? s.moduleSpecifier : undefined;
+    if (spec && ts.isStringLiteral(spec) && spec.text.startsWith(".")) {
+      const target = resolve(dirname(file), spec.text);
+      if (existsSync(target)) out.push(target);
+    }
+  }
+  return out;
+}
+
+/** Every cycle of imports (type-only ones included) among these files, each as the files it passes through. */
+export function importCycles(files: string[]): string[][] {
+  const cycles: string[][] = [];
+  const state = new Map<string, "open" | "done">();
+  const path: string[] = [];
+  const visit = (file: string) => {
+    state.set(file, "open");
+    path.push(file);
+    for (const next of allImports(file)) {
+      if (state.get(next) === "open") cycles.push(path.slice(path.indexOf(next)).map((f) => relative(root, f)));
+      else if (!state.has(next)) visit(next);
+    }
+    path.pop();
+    state.set(file, "done");
+  };
+  for (const f of files) if (!state.has(f)) visit(f);
+  return cycles;
+}
+
 function valueImports(file: string): string[] {
   const sf = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
   const out: string[] = [];
