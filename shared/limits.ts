@@ -90,6 +90,9 @@ export const doctor_default_ports_max = 25;
 export const tcp_connect_timeout_ms = 5_000;
 /** How long the patient waits for any one server reply. */
 export const reply_timeout_ms = 10_000;
+/** A change whose outcome the server does not know yet: `mine` is asked this many times, this far apart. */
+export const outcome_settle_tries = 4;
+export const outcome_settle_pause_ms = 2_000;
 /**
  * One reply (a whole slot list) the patient accepts: lines, bytes, and time from first to last
  * line. Room for a million-slot schedule listed whole (about 18 MB), twice over.

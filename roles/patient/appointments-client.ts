@@ -4,6 +4,8 @@
 // `mine` tells whether the change took effect, so the patient is never left guessing.
 import type { Credentials } from "../../shared/datafiles.ts";
 import { NetworkError } from "../../shared/errors.ts";
+import { isOutcomeUnknown } from "../../shared/change-failed.ts";
+import { settleWithMine } from "./settle-unknown.ts";
 import {
   parseAuthReply,
   parseCancelReply,
@@ -137,6 +139,10 @@ export class AppointmentsClient {
       if (!(err instanceof NetworkError) || !this.client.closed || this.client.refusedBecause) throw err;
       await this.reopen();
       const settled = await tookEffect(await this.mine());
+      return settled ? { kind: "done", recovered: true } : { kind: "lost" };
+    }
+    if (isOutcomeUnknown(line)) {
+      const settled = await tookEffect(await settleWithMine(this.client, "that change"));
       return settled ? { kind: "done", recovered: true } : { kind: "lost" };
     }
     return expectOk(parse(line));

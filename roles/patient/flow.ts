@@ -7,6 +7,8 @@ import { parseAuthReply, parseFreeSlot, parseLimitReached, parseSelectionReply, 
 import { formatAuthenticate, formatAvailable, formatSelection, type FreeSlot } from "../../shared/protocol.ts";
 import { requestQuote, type QuoteSocket } from "./quote.ts";
 import { NetworkError } from "../../shared/errors.ts";
+import { isOutcomeUnknown } from "../../shared/change-failed.ts";
+import { settleWithMine } from "./settle-unknown.ts";
 
 export type PatientPlan = {
   credentials: Credentials;
@@ -85,6 +87,7 @@ async function logInAndBook(client: LineClient, plan: PatientPlan, view: Patient
     }
     client.write(formatSelection(index));
     const line = await client.line();
+    if (isOutcomeUnknown(line)) return settledBooking(client, index);
     const held = parseLimitReached(line);
     if (held !== undefined) return { kind: "limit", index, held };
     const reply = expect(parseSelectionReply(line));
@@ -98,6 +101,13 @@ async function logInAndBook(client: LineClient, plan: PatientPlan, view: Patient
     attempts += 1;
     if (plan.slot !== undefined || attempts >= choices_max) return { kind: "invalid", index };
   }
+}
+
+/** The server could not tell whether the booking was stored: `mine` says, never a guess or a retry. */
+async function settledBooking(client: LineClient, index: number): Promise<Booked> {
+  const stored = (await settleWithMine(client, `your booking of slot ${index}`)).find((s) => s.index === index);
+  if (stored) return { index, doctor: stored.doctor, port: stored.port, host: stored.host ?? "127.0.0.1" };
+  throw new NetworkError(`your booking of slot ${index} was not stored (the server's database did not answer in time)`);
 }
 
 /** The doctor's part, over UDP: a missing price leaves the booking standing, with a warning. */
