@@ -15,6 +15,11 @@ export type Fields = Record<string, string | number | boolean | undefined>;
 export type Meta = { event?: string; cause?: string; fields?: Fields };
 /** Per-request lines (info, error) must name their cause, so each is capped: a new line cannot forget it. */
 export type CausedMeta = Meta & { cause: string };
+/**
+ * A line, or what makes it: a function is called only if the line is kept (not over its cause's cap),
+ * so a line that reads the peer's address (a system call) or joins long text costs nothing when capped.
+ */
+export type Text = string | (() => string);
 export type LogOptions = { quiet?: boolean; format?: string; fd?: number; errFd?: number };
 
 type CauseWindow = { second: number; shown: number; suppressed: number };
@@ -71,17 +76,17 @@ export class Log {
   }
 
   /** A per-request line (the seed's phases). Dropped with --quiet. */
-  info(text: string, meta: CausedMeta): void {
+  info(text: Text, meta: CausedMeta): void {
     if (!this.quiet) this.emit("info", text, meta);
   }
 
   /** The audit trail: a booking, a cancellation, a move, a refused login. Kept with --quiet. */
-  audit(text: string, meta?: Meta): void {
+  audit(text: Text, meta?: Meta): void {
     this.emit("audit", text, meta);
   }
 
   /** Start-up and shutdown lines: shown even with --quiet. */
-  notice(text: string, meta?: Meta): void {
+  notice(text: Text, meta?: Meta): void {
     this.emit("notice", text, meta);
   }
 
@@ -99,12 +104,12 @@ export class Log {
     this.err.flush();
   }
 
-  private emit(level: Level, text: string, meta: Meta | undefined): void {
+  private emit(level: Level, text: Text, meta: Meta | undefined): void {
     const now = Date.now();
     if (meta?.cause !== undefined && !this.admit(meta.cause, now)) return;
     const toErr = level === "warn" || level === "error";
     if (toErr) this.out.flush(); // keeps stdout and stderr in order on a shared terminal
-    const formatted = this.formatLine(level, text, meta, now);
+    const formatted = this.formatLine(level, typeof text === "string" ? text : text(), meta, now);
     (toErr ? this.err : this.out).write(formatted, 1);
   }
 

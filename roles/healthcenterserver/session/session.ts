@@ -164,7 +164,7 @@ export class Session implements LineHandler {
     const { log, schedule } = this.services;
     // With --quiet nothing here is logged: no line, no meta, no read of the peer's address.
     const meta = log.quiet ? undefined : { event: "available", cause: "available", fields: this.fields({ user }) };
-    if (meta) log.info(transcript.availableReceived(this.conn.port, this.conn.address), meta);
+    if (meta) log.info(() => transcript.availableReceived(this.conn.port, this.conn.address), meta);
     if (meta) log.info(schedule.logListing(), meta);
     const whole = schedule.smallReply();
     if (whole) this.conn.send(whole);
@@ -175,7 +175,7 @@ export class Session implements LineHandler {
   private selection(user: string, index: number): void {
     const log = this.services.log;
     if (!log.quiet)
-      log.info(transcript.selectionReceived(index, this.conn.port, user), {
+      log.info(() => transcript.selectionReceived(index, this.conn.port, user), {
         event: "selection.received",
         cause: "selections",
         fields: { user, index },
@@ -191,18 +191,20 @@ export class Session implements LineHandler {
   private onSelectionCommitted(user: string, index: number, outcome: BookingOutcome): void {
     const log = this.services.log;
     this.services.metrics?.booking(outcome.kind);
-    const meta = { cause: "selections", fields: this.fields({ user, index }) };
+    const fields = this.fields({ user, index });
+    const cause = "selections";
     switch (outcome.kind) {
       case "invalid":
-        log.info(transcript.selectionInvalid, { event: "selection.invalid", ...meta });
+        log.info(transcript.selectionInvalid, { event: "selection.invalid", cause, fields });
         return this.conn.send(encoded_reply.invalid);
       case "notavailable":
-        log.info(transcript.selectionRejected(index, user), { event: "selection.rejected", ...meta });
+        log.info(transcript.selectionRejected(index, user), { event: "selection.rejected", cause, fields });
         return this.conn.send(encoded_reply.notavailable);
       case "limit":
         log.info(`${user} already holds ${outcome.held} bookings: slot ${index} refused`, {
           event: "selection.limit",
-          ...meta,
+          cause,
+          fields,
         });
         return this.conn.send(formatLimitReached(outcome.held));
       case "failed":
