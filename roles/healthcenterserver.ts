@@ -7,6 +7,7 @@ import { loadConfig } from "../shared/config.ts";
 import { checkListenHost } from "../shared/endpoints.ts";
 import { exit_code, UsageError } from "../shared/errors.ts";
 import { parseFlags, version } from "../shared/flags.ts";
+import { staff_connections_max } from "../shared/limits.ts";
 import { Log } from "../shared/log.ts";
 import { onReloadSignal, untilStopSignal } from "../shared/signals.ts";
 import { unknownMessage } from "../shared/suggest.ts";
@@ -59,7 +60,8 @@ export async function main(argv: string[]): Promise<number> {
   if (settings.http) await checkListenHost("--http", settings.http.host);
   if (checkOnly) return (await import("./healthcenterserver/commands/check-command.ts")).runCheck(settings, values);
   await checkListenHost("--host", settings.host);
-  const guards = readGuardSettings(values, settings.connectionsMax);
+  // The staff port's connections take their share of the descriptor budget first.
+  const guards = readGuardSettings(values, settings.connectionsMax, settings.http ? staff_connections_max : 0);
   const log = new Log({ quiet: values.quiet ?? false, format: guards.logFormat });
   if (settings.dbDisagreement) log.warn(settings.dbDisagreement);
   const stop = await serve(settings, guards, log);

@@ -240,6 +240,7 @@ check(pg.database_connect_timeout_ms % 1000 === 0, "the connect timeout is whole
 check(pg.database_notify_bytes_max < 8000, "a change notification fits PostgreSQL's payload limit");
 check(staff.staff_heartbeat_ms > staff.staff_events_flush_ms, "heartbeats are rarer than event flushes");
 check(staff.staff_watchers_max < staff.staff_requests_max, "live pages leave room for other requests");
+check(staff.staff_watchers_max < staff.staff_connections_max, "live pages leave staff connections for other requests");
 check(
   staff.staff_events_batch_max * 64 < staff.staff_watcher_queue_bytes_max,
   "one interval's changes fit a live page's queue",

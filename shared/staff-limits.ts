@@ -2,6 +2,10 @@
 // checks their relations, so every limit is still named from one place.
 /** Requests in progress at once, live pages included; more get 503. */
 export const staff_requests_max = 64;
+/** Connections to the staff port at once; the patients' connection cap leaves their descriptors free. */
+export const staff_connections_max = 64;
+/** /api/schedule answers a second (each page load asks once); more get 503. The JSON is made once per change. */
+export const staff_schedule_per_second_max = 20;
 /** Live pages (event streams) at once; more get 503. */
 export const staff_watchers_max = 32;
 /** A request body (only the sign-in form has one). */

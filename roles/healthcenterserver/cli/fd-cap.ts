@@ -5,11 +5,14 @@ import { raiseFileLimit } from "../../../shared/libc.ts";
 
 export type ConnectionCap = { connectionsMax: number; fileLimit: number | undefined; lowered: boolean };
 
-/** Raises the soft descriptor limit to the hard one, then keeps `wanted` below what is left. */
-export function connectionCap(wanted: number): ConnectionCap {
+/**
+ * Raises the soft descriptor limit to the hard one, then keeps `wanted` below what is left once `otherSockets`
+ * (the staff port's connections, held to their own cap) have theirs: one budget for every socket.
+ */
+export function connectionCap(wanted: number, otherSockets = 0): ConnectionCap {
   const fileLimit = raiseFileLimit();
   if (fileLimit === undefined) return { connectionsMax: wanted, fileLimit, lowered: false };
-  const room = Math.max(1, fileLimit - fd_reserve - rejected_connections_max);
+  const room = Math.max(1, fileLimit - fd_reserve - rejected_connections_max - otherSockets);
   return { connectionsMax: Math.min(wanted, room), fileLimit, lowered: room < wanted };
 }
 

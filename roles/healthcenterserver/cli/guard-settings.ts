@@ -47,11 +47,12 @@ export type GuardSettings = {
 export function readGuardSettings(
   values: Partial<Record<keyof typeof guard_options, string | undefined>>,
   connectionsMax: number,
+  otherSockets = 0,
 ): GuardSettings {
   return {
     ...readGuardTimings(values),
     logFormat: parseLogFormat(values["log-format"]),
-    cap: connectionCap(connectionsMax),
+    cap: connectionCap(connectionsMax, otherSockets),
   };
 }
 

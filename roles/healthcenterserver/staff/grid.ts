@@ -49,6 +49,8 @@ export class Grid {
   private readonly holders: (string | undefined)[];
   private readonly doctorBooked: number[];
   private readonly doctorSlots: number[];
+  /** Counts applied changes: a snapshot made at one version is the same until the next. */
+  version = 0;
 
   /** `holderAt(position)`: who holds each slot now; read once, then the grid follows `apply`. */
   constructor(
@@ -106,6 +108,7 @@ export class Grid {
     const p = this.positionOf(change.index);
     if (p === undefined) return undefined;
     this.set(p, change.holder);
+    this.version += 1;
     const cellId = this.cellOfPosition[p]!;
     const cell = this.cells[cellId]!;
     return [change.index, cellId, change.holder ?? 0, cell.booked, cell.doctor, this.doctorBooked[cell.doctor]!];

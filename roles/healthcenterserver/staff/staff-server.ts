@@ -3,10 +3,18 @@
 // an idle timeout, and every answer carries the security headers. Patient names go only to
 // signed-in staff.
 import type { Server } from "bun";
-import { staff_body_bytes_max, staff_idle_timeout_ms, staff_requests_max } from "../../../shared/limits.ts";
+import {
+  staff_body_bytes_max,
+  staff_connections_max,
+  staff_idle_timeout_ms,
+  staff_requests_max,
+  staff_schedule_per_second_max,
+} from "../../../shared/limits.ts";
 import type { Log } from "../../../shared/log.ts";
 import { page_assets } from "./assets.ts";
 import type { Grid } from "./grid.ts";
+import { ScheduleAnswers } from "./schedule-answers.ts";
+import { StaffConnections } from "./staff-connections.ts";
 import { health_paths, requestPath, type Readiness } from "./health.ts";
 import type { ServerMetrics } from "./server-metrics.ts";
 import type { StaffAuth } from "./staff-auth.ts";
@@ -47,8 +55,12 @@ const text = (body: string, status = 200, extra: Record<string, string> = {}) =>
 
 export class StaffServer {
   private server: Server<undefined> | undefined;
+  private readonly schedule: ScheduleAnswers;
+  private readonly connections = new StaffConnections(staff_connections_max, staff_idle_timeout_ms);
 
-  constructor(private readonly options: StaffServerOptions) {}
+  constructor(private readonly options: StaffServerOptions) {
+    this.schedule = new ScheduleAnswers(options.grid, staff_schedule_per_second_max);
+  }
 
   get port(): number {
     return this.server?.port ?? 0;
@@ -82,6 +94,19 @@ export class StaffServer {
   }
 
   private async handle(req: Request, server: Server<undefined>): Promise<Response> {
+    const peer = server.requestIP(req);
+    const connection = peer ? `${peer.address}:${peer.port}` : "?";
+    if (this.connections.admit(connection, Date.now())) return this.route(req, server, connection);
+    // Past its share of descriptors the connection is closed after the answer; only a health check gets one.
+    const path = requestPath(req.url);
+    if (!(path && (req.method === "GET" || req.method === "HEAD") && health_paths.has(path)))
+      return text("too many connections to the staff page\n", 503, { "Retry-After": "1", Connection: "close" });
+    const answer = await this.route(req, server, connection);
+    answer.headers.set("Connection", "close");
+    return answer;
+  }
+
+  private async route(req: Request, server: Server<undefined>, connection: string): Promise<Response> {
     const path = requestPath(req.url);
     if (path === undefined) return text("bad request\n", 400);
     const get = req.method === "GET" || req.method === "HEAD";
@@ -97,10 +122,14 @@ export class StaffServer {
         return reply(page_assets.script, 200, "text/javascript; charset=utf-8");
       case "GET /favicon.ico":
         return reply(null, 204, "image/x-icon");
-      case "GET /api/schedule":
-        return reply(JSON.stringify(this.options.grid.snapshot(this.isStaff(req))), 200, "application/json");
+      case "GET /api/schedule": {
+        const json = this.schedule.json(this.isStaff(req), Date.now());
+        if (json === undefined)
+          return text("too many schedule requests, try again later\n", 503, { "Retry-After": "1" });
+        return reply(json, 200, "application/json");
+      }
       case "GET /api/events":
-        return this.events(req, server);
+        return this.events(req, server, connection);
       case "POST /api/signin":
         return this.signIn(req);
       case "POST /api/signout":
@@ -133,11 +162,12 @@ export class StaffServer {
     return this.options.auth.isStaff(req, Date.now());
   }
 
-  private events(req: Request, server: Server<undefined>): Response {
+  private events(req: Request, server: Server<undefined>, connection: string): Response {
     const watchers = this.options.watchers;
     if (watchers.full) return text("too many live pages, try again later\n", 503, { "Retry-After": "5" });
     // Heartbeats keep the stream busy; the idle timeout is for connections with nothing in progress.
     server.timeout(req, 0);
+    this.connections.live(connection, req.signal, Date.now());
     const stream = watchers.open(this.isStaff(req), req.signal);
     return reply(stream, 200, "text/event-stream; charset=utf-8");
   }
