@@ -5,7 +5,7 @@
 // shared cores hits all alike. Targets (issue 28): quiet at most 1.05x naive, logging at most 1.15x.
 import { join } from "node:path";
 import { runSessionsC } from "./loadgen.ts";
-import { compileC, cpuSeconds, start, stop, work, type Started } from "./procs.ts";
+import { addRound, compileC, emptyTally, start, stop, work, type Started, type Tally } from "./procs.ts";
 import { fixed, record } from "./report.ts";
 import { checkTarget } from "./targets.ts";
 
@@ -16,7 +16,6 @@ const quiet_vs_naive_max = 1.05;
 const logging_vs_naive_max = 1.15;
 const sessions_max = 200_000;
 
-type Tally = { cpu: number; sessions: number; seconds: number; errors: number };
 type Name = "ours" | "quiet" | "ref" | "naive" | "baseline";
 
 async function measure(
@@ -26,19 +25,10 @@ async function measure(
   seconds: number,
   into: Tally,
 ): Promise<void> {
-  const cpu0 = cpuSeconds(server.proc.pid);
-  const r = await runSessionsC(
-    loadgen,
-    server.port,
-    { kind: "read-mostly", bookedSlot: 1 },
-    concurrency,
-    sessions_max,
-    seconds,
+  const session = { kind: "read-mostly", bookedSlot: 1 } as const;
+  await addRound(into, server.proc.pid, () =>
+    runSessionsC(loadgen, server.port, session, concurrency, sessions_max, seconds),
   );
-  into.cpu += cpuSeconds(server.proc.pid) - cpu0;
-  into.sessions += r.sessions;
-  into.seconds += r.seconds;
-  into.errors += r.errors;
 }
 
 /** `baseline`: an earlier build's server binary, measured in the same rounds (before/after ratios). */
@@ -81,9 +71,7 @@ export async function compareWithC(
   for (const [name, server] of servers)
     if (name !== "naive") await runSessionsC(loadgen, server.port, { kind: "booking", slots: { next: 1 } }, 1, 1, 5);
   for (const concurrency of levels) {
-    const tally = Object.fromEntries(
-      servers.map(([name]) => [name, { cpu: 0, sessions: 0, seconds: 0, errors: 0 }]),
-    ) as Record<Name, Tally>;
+    const tally = Object.fromEntries(servers.map(([name]) => [name, emptyTally()])) as Record<Name, Tally>;
     for (let round = 0; round < rounds; round++) {
       for (let k = 0; k < servers.length; k++) {
         const [name, server] = servers[(k + round) % servers.length]!;

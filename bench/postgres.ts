@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { postgresBin, startPostgres, type Postgres } from "../tests/pg-helpers.ts";
 import { runSessions, type RunResult } from "./loadgen.ts";
 import { cpuSeconds, rssMiB, start, stop, work } from "./procs.ts";
-import { record } from "./report.ts";
+import { record, sessionRow } from "./report.ts";
 
 type Options = { seconds: number; levels: number[]; sessionsMax: number; extraFlags: string[] };
 
@@ -124,14 +124,7 @@ async function measure(run: Run, pg: Postgres, o: Options): Promise<void> {
       o.seconds,
     );
     record({
-      scenario: run.name,
-      concurrency: c,
-      sessions: r.sessions,
-      errors: r.errors,
-      sessions_per_s: Math.round(r.sessions / r.seconds),
-      p50_ms: +r.p50_ms.toFixed(3),
-      p99_ms: +r.p99_ms.toFixed(3),
-      max_ms: +r.max_ms.toFixed(3),
+      ...sessionRow(run.name, c, r),
       server_cpu_us_per_session: perSession(totalCpu(pids) - cpu0, r),
       ...(onPostgres ? { postgres_cpu_us_per_session: perSession(totalCpu(pg.serverPids()) - db0, r) } : {}),
       server_rss_mib: +rssMiB(pids[0]!).toFixed(1),

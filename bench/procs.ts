@@ -18,6 +18,24 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime
 }
 
+/** Sessions, seconds, errors and the server's CPU seconds, added up over the rounds of a comparison. */
+export type Tally = { cpu: number; sessions: number; seconds: number; errors: number };
+export const emptyTally = (): Tally => ({ cpu: 0, sessions: 0, seconds: 0, errors: 0 });
+
+/** Runs one round against the server `pid` and adds what it did, and the CPU the server spent, to `into`. */
+export async function addRound(
+  into: Tally,
+  pid: number,
+  round: () => Promise<{ sessions: number; seconds: number; errors: number }>,
+): Promise<void> {
+  const cpu0 = cpuSeconds(pid);
+  const r = await round();
+  into.cpu += cpuSeconds(pid) - cpu0;
+  into.sessions += r.sessions;
+  into.seconds += r.seconds;
+  into.errors += r.errors;
+}
+
 export function rssMiB(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024;
 }

@@ -92,8 +92,9 @@ export function bookingVsReadMostly() {
   }
 }
 
-export function summarise(name: string, concurrency: number, r: RunResult, serverCpu: number, pid: number): Row {
-  const row: Row = {
+/** The first columns of a row of sessions: what ran, how many, how fast. */
+export function sessionRow(name: string, concurrency: number, r: RunResult): Row {
+  return {
     scenario: name,
     concurrency,
     sessions: r.sessions,
@@ -102,10 +103,15 @@ export function summarise(name: string, concurrency: number, r: RunResult, serve
     p50_ms: +r.p50_ms.toFixed(3),
     p99_ms: +r.p99_ms.toFixed(3),
     max_ms: +r.max_ms.toFixed(3),
+  };
+}
+
+export function summarise(name: string, concurrency: number, r: RunResult, serverCpu: number, pid: number): Row {
+  return record({
+    ...sessionRow(name, concurrency, r),
     server_cpu_us_per_session: +((serverCpu / Math.max(1, r.sessions + r.errors)) * 1e6).toFixed(1),
     server_rss_mib: +rssMiB(pid).toFixed(1),
-  };
-  return record(row);
+  });
 }
 
 export function writeResults(booked: number, stored: number, run: { loadGenerator: string; seconds: number }) {

@@ -5,13 +5,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { runSessionsC } from "./loadgen.ts";
-import { cpuSeconds, start, stop, waitForLine, work } from "./procs.ts";
+import { addRound, emptyTally, start, stop, waitForLine, work, type Tally } from "./procs.ts";
 import { fixed, record } from "./report.ts";
 
 const rounds = 3;
 const concurrency = 64;
-
-type Tally = { sessions: number; seconds: number; cpu: number; errors: number };
 
 export async function staffPageCost(
   loadgen: string,
@@ -31,8 +29,8 @@ export async function staffPageCost(
   const slots = { next: 1 };
   await runSessionsC(loadgen, server.port, { kind: "booking", slots }, 1, 1, 5);
   const tally = {
-    without: { sessions: 0, seconds: 0, cpu: 0, errors: 0 },
-    with: { sessions: 0, seconds: 0, cpu: 0, errors: 0 },
+    without: emptyTally(),
+    with: emptyTally(),
   };
   let eventsSeen = 0;
   for (let round = 0; round < rounds; round++) {
@@ -41,19 +39,9 @@ export async function staffPageCost(
       const watch = watched ? { page, events: join(work, `staff-events-${round}.txt`) } : undefined;
       const into: Tally = watched ? tally.with : tally.without;
       eventsSeen += await measureRound(watch, async () => {
-        const cpu0 = cpuSeconds(server.proc.pid);
-        const r = await runSessionsC(
-          loadgen,
-          server.port,
-          { kind: "booking", slots },
-          concurrency,
-          sessions_max,
-          seconds,
+        await addRound(into, server.proc.pid, () =>
+          runSessionsC(loadgen, server.port, { kind: "booking", slots }, concurrency, sessions_max, seconds),
         );
-        into.cpu += cpuSeconds(server.proc.pid) - cpu0;
-        into.sessions += r.sessions;
-        into.seconds += r.seconds;
-        into.errors += r.errors;
       });
     }
   }
