@@ -19,7 +19,17 @@ export type Request =
   | { kind: "bad"; reason: string };
 
 /** A line of `slots` and `mine`: the slot with where its doctor is. */
-export type SlotLine = { index: number; day: string; time: string; doctor: string; port: number; host?: string };
+export type SlotLine = {
+  index: number;
+  day: string;
+  time: string;
+  doctor: string;
+  port: number;
+  host?: string;
+  /** On a calendar: the start as ISO 8601 with its offset, and the length in minutes. */
+  start?: string;
+  minutes?: number;
+};
 
 /** Slots in one `slots` page, when `limit=` is not given, and at most. */
 export const slots_page_max = 1000;

@@ -4,7 +4,7 @@
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { bun, login, runToEnd, startServer, tempDir, type Running } from "./helpers.ts";
+import { bun, login, runPatient, runToEnd, startServer, tempDir, type Running } from "./helpers.ts";
 import { availability, listing, localDate, localStart, rule_doc1, within, zone } from "./calendar-helpers.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 
@@ -187,3 +187,23 @@ test("the CLI's and the server's bad values: one line, exit 2, nothing changed",
 function dayName(date: string): string {
   return ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][Temporal.PlainDate.from(date).dayOfWeek]!;
 }
+
+test("the patient's --list and --json carry the dated slot: Tue 8 Dec, 13:00, 15 min and its ISO start", async () => {
+  const db = await calendarDb();
+  const server = await serve(db);
+  const day = localDate(3);
+  const c = await login(server.port);
+  const [line] = await listing(c, `slots from=${day} to=${day} limit=1`);
+  const [id, iso] = line!.split(" ");
+  expect(await c.request(`selection ${id}`)).toBe("doc1 41000");
+  c.close();
+  const where = ["--server", `127.0.0.1:${server.port}`];
+  const json = await runPatient(["patient1", ...where, "--list", "--json"]);
+  expect(json.code).toBe(0);
+  const [appointment] = JSON.parse(json.stdout).appointments;
+  expect(appointment).toMatchObject({ index: Number(id), start: iso, minutes: 15, doctor: "doc1", time: "09:00" });
+  const text = await runPatient(["patient1", ...where, "--list"]);
+  const d = Temporal.PlainDate.from(day);
+  const month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][d.month - 1];
+  expect(text.stdout).toContain(`slot ${id} ${dayName(day)} ${d.day} ${month}, 09:00, 15 min with Doctor1`);
+});

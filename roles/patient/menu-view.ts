@@ -5,7 +5,8 @@ import * as p from "@clack/prompts";
 import pc from "picocolors";
 import { menu_rows_max } from "../../shared/limits.ts";
 
-export type MenuOption<T> = { value: T; label: string; hint?: string };
+/** `matches`: whether the option fits what the patient typed (default: the label contains it). */
+export type MenuOption<T> = { value: T; label: string; hint?: string; matches?: (search: string) => boolean };
 export type Tone = "info" | "success" | "warn" | "error";
 
 export interface MenuView {
@@ -66,6 +67,10 @@ export class ClackMenuView implements MenuView {
       options: options as p.Option<T>[],
       maxItems: menu_rows_max,
       placeholder,
+      filter: (search, option) => {
+        const matches = (option as MenuOption<T>).matches;
+        return matches ? matches(search) : (option.label ?? "").toLowerCase().includes(search.toLowerCase());
+      },
     });
     return p.isCancel(picked) ? undefined : picked;
   }

@@ -2,6 +2,7 @@
 // into a value, or an error that says what the server said.
 import type { FreeSlot, SelectionReply, SlotLine } from "../../shared/protocol.ts";
 import { isPort } from "../../shared/tokens.ts";
+import { datedParts } from "./when.ts";
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -13,7 +14,10 @@ export function parseAuthReply(line: string): ParseResult<boolean> {
 }
 
 export function parseFreeSlot(line: string): ParseResult<FreeSlot> {
-  const [index, day, time, ...rest] = line.split(" ");
+  const [index, day, clock, ...rest] = line.split(" ");
+  // On a calendar the date follows the time ("<id> Tue 13:00 2026-12-08"): shown with the time.
+  const date = rest.length === 1 && /^\d{4}-\d{2}-\d{2}$/.test(rest[0]!) ? rest.pop() : undefined;
+  const time = clock && date ? `${clock} ${date}` : clock;
   const n = index === undefined ? NaN : Number(index);
   if (!Number.isSafeInteger(n) || n < 1 || !day || !time || rest.length > 0) {
     return { ok: false, error: serverSaid(line) };
@@ -51,6 +55,11 @@ export function parseSlotLine(line: string): ParseResult<SlotLine> {
   }
   const slot: SlotLine = { index: n, day, time, doctor, port };
   if (host) slot.host = host;
+  const dated = datedParts(day);
+  if (dated && /^\d{1,4}$/.test(time)) {
+    // On a calendar: "<id> <YYYY-MM-DDTHH:MM±HH:MM> <minutes> <doctor> <port> [<host>]".
+    Object.assign(slot, { day: dated.day, time: dated.time, start: day, minutes: Number(time) });
+  }
   return { ok: true, value: slot };
 }
 

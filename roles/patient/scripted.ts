@@ -1,6 +1,7 @@
 // The patient's scripted actions (--list, --cancel N, --move FROM:TO), for people and for scripts
 // (--json: one JSON document on stdout). Exit codes as for booking: 0 done, 1 refused.
 import { AppError, exit_code } from "../../shared/errors.ts";
+import { describeWhen } from "./when.ts";
 import { displayDoctorName } from "../../shared/names.ts";
 import type { SlotLine } from "../../shared/protocol.ts";
 import { AppointmentsClient, type ChangeResult, type ServerPlan } from "./appointments-client.ts";
@@ -66,7 +67,7 @@ async function run(plan: ServerPlan, action: ScriptedAction, json: boolean, prin
 }
 
 export function describeSlot(s: SlotLine): string {
-  return `${s.day} ${s.time} with ${displayDoctorName(s.doctor)}`;
+  return `${describeWhen(s)} with ${displayDoctorName(s.doctor)}`;
 }
 
 export function describeList(mine: readonly SlotLine[]): string {

@@ -4,11 +4,15 @@
 import { canonicalDoctorName, displayDoctorName } from "../../shared/names.ts";
 import { slots_page_max, type SlotLine } from "../../shared/protocol.ts";
 import type { AppointmentsClient, SlotsQuery } from "./appointments-client.ts";
-import type { MenuView } from "./menu-view.ts";
+import type { MenuOption, MenuView } from "./menu-view.ts";
 import { describePrice, type PriceBook } from "./prices.ts";
+import { describeWhen, matchesSearch } from "./when.ts";
 
 /** What picking a slot needs of the menu. */
 export type PickerContext = { client: AppointmentsClient; prices: PriceBook; view: MenuView };
+
+/** The patient's date (the clinic's zone is the server's; a patient is usually in it). */
+const today = () => Temporal.Now.plainDateISO().toString();
 
 type Pick = number | "more" | "search" | "back";
 const days = new Set(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
@@ -42,15 +46,13 @@ export async function pickSlot(ctx: PickerContext, message: string): Promise<Slo
   }
 }
 
-async function options(
-  ctx: PickerContext,
-  loaded: SlotLine[],
-  more: boolean,
-): Promise<{ value: Pick; label: string; hint?: string }[]> {
+async function options(ctx: PickerContext, loaded: SlotLine[], more: boolean): Promise<MenuOption<Pick>[]> {
   const slots = await Promise.all(
     loaded.map(async (s) => ({
       value: s.index as Pick,
-      label: `${s.day} ${s.time} · ${displayDoctorName(s.doctor)} · ${describePrice(await ctx.prices.of(s))}`,
+      label: slotLabel(s, describePrice(await ctx.prices.of(s))),
+      // What people type: monday, 8 dec, tomorrow, doc1, morning, after 3pm (when.ts).
+      matches: (search: string) => matchesSearch(search, s, today()),
       hint: `slot ${s.index}`,
     })),
   );
@@ -60,6 +62,14 @@ async function options(
     { value: "search", label: "Search the whole schedule by day or doctor ..." },
     { value: "back", label: "Back" },
   ];
+}
+
+/** "Tue 8 Dec, 13:00, 15 min, Doctor1, about $30" on a calendar; "Sat 12pm · Doctor2 · about $40" classic. */
+function slotLabel(s: SlotLine, price: string): string {
+  const doctor = displayDoctorName(s.doctor);
+  return s.minutes === undefined
+    ? `${s.day} ${s.time} · ${doctor} · ${price}`
+    : `${describeWhen(s)}, ${doctor}, ${price}`;
 }
 
 /** "Sat", "Doctor2", "Sat doc2": a day and/or a doctor. */
