@@ -2,7 +2,7 @@
 // start-up must refuse. A file deleted or replaced under a running server: database-restore.test.ts.
 import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { chmodSync } from "node:fs";
+import { chmodSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { database_schema_version } from "../shared/limits.ts";
 import {
@@ -212,10 +212,38 @@ describe("start-up refuses a database it cannot trust, exit 2, naming the file a
 });
 
 describe("two servers on one SQLite file", () => {
-  test("the second is warned that neither sees the other's changes, and pointed at PostgreSQL; booking still has one winner", async () => {
+  /** The pids holding a POSIX lock on `path` (/proc/locks names the file by device and inode). */
+  function posixLockers(path: string): Set<number> {
+    const { ino } = statSync(path);
+    const lines = readFileSync("/proc/locks", "utf8").split("\n");
+    const holders = lines
+      .map((l) => l.replace(/^\d+:\s+(->\s+)?/, "").split(/\s+/))
+      .filter((w) => w[0] === "POSIX" && Number(w[4]?.split(":")[2]) === ino)
+      .map((w) => Number(w[3]));
+    return new Set(holders);
+  }
+
+  test("the second is refused (exit 2) unless --shared-sqlite, naming the file and pointing at PostgreSQL", async () => {
+    const dbPath = join(tmp.dir, "refused-file.db");
+    const first = await startServer(["--db", dbPath]);
+    try {
+      const second = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", "--db", dbPath]);
+      expect(second.code).toBe(2);
+      expect(second.stderr).toContain(`${dbPath}: is used by another server already`);
+      expect(second.stderr).toContain("--shared-sqlite");
+      expect(second.stderr).toContain("PostgreSQL");
+      const c = await login(first.port); // the first keeps serving
+      expect(await c.request("selection 4")).toBe("doc1 41000");
+      c.close();
+    } finally {
+      await first.stop();
+    }
+  });
+
+  test("with --shared-sqlite the second starts, warned; it keeps SQLite's own POSIX locks (/proc/locks); booking still has one winner", async () => {
     const dbPath = join(tmp.dir, "shared-file.db");
     const first = await startServer(["--db", dbPath]);
-    const second = await startServer(["--db", dbPath]);
+    const second = await startServer(["--db", dbPath, "--shared-sqlite"]);
     try {
       await second.stderr.waitFor(/another server is already using .*shared-file\.db.*PostgreSQL/s);
       expect(first.stderr.text).not.toContain("another server");
@@ -223,6 +251,11 @@ describe("two servers on one SQLite file", () => {
       const b = await login(second.port, "patient2", "password222");
       expect(await a.request("selection 4")).toBe("doc1 41000");
       expect(await b.request("selection 4")).toBe("notavailable");
+      expect(await b.request("selection 5")).toMatch(/^doc\d \d+$/);
+      // Both processes hold their SQLite locks on the file (closing a descriptor would have dropped the second's).
+      const lockers = posixLockers(dbPath);
+      expect(lockers.has(first.proc.pid)).toBe(true);
+      expect(lockers.has(second.proc.pid)).toBe(true);
       a.close();
       b.close();
     } finally {

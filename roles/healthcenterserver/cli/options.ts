@@ -65,6 +65,12 @@ export const options = {
     value: "FILE",
     help: "staff who sign in with the token in FILE see patients' names on the page (default: nobody)",
   },
+  "shared-sqlite": {
+    type: "boolean",
+    help:
+      "start even when another server uses the same SQLite file (neither sees the other's changes\n" +
+      "until it restarts; several servers belong on one PostgreSQL: docs/SCALING.md)",
+  },
   "bookings-per-patient": {
     type: "string",
     value: "N",

@@ -21,6 +21,7 @@ export type Settings = {
   /** Set when --db and the deployment file's db name different databases: said loudly by check and start-up. */
   dbDisagreement: string | undefined;
   dbPasswordFile: string | undefined;
+  sharedSqlite: boolean;
   dbWaitMs: number;
   idleTimeoutMs: number;
   connectionsMax: number;
@@ -49,6 +50,7 @@ export function readSettings(values: Flags, config: Config): Settings {
     dbPath: values.db ?? config.server.db ?? "healthcenter.db",
     dbDisagreement: dbDisagreement(values.db, config.server.db),
     dbPasswordFile: values["db-password-file"] ?? config.server.dbPasswordFile,
+    sharedSqlite: values["shared-sqlite"] ?? false,
     dbWaitMs: parseCountFlag("db-wait", values["db-wait"], limits.database_startup_wait_ms / 1000, 0) * 1000,
     idleTimeoutMs: parseCountFlag("idle-timeout", values["idle-timeout"], limits.idle_timeout_ms / 1000) * 1000,
     connectionsMax: parseCountFlag("max-connections", values["max-connections"], limits.connections_max),

@@ -73,4 +73,5 @@ export interface AppointmentStore {
 /** What the Booker needs of a store. */
 export type Committer = Pick<AppointmentStore, "commit" | "close">;
 
-export type StoreOptions = { bookingsPerPatient: number };
+/** `sharedSqlite`: the operator accepts a second server on the same SQLite file (--shared-sqlite). */
+export type StoreOptions = { bookingsPerPatient: number; sharedSqlite?: boolean };

@@ -12,12 +12,13 @@ export type StoreSettings = {
   dbPasswordFile: string | undefined;
   dbWaitMs: number;
   bookingsPerPatient: number;
+  sharedSqlite?: boolean;
 };
 
 /** The store, opened; nothing is loaded yet. A shared store keeps `schedule` current with other servers. */
 export async function openStore(settings: StoreSettings, schedule: Schedule, log: Log): Promise<AppointmentStore> {
   const target = parseDbTarget(settings.dbPath);
-  const options = { bookingsPerPatient: settings.bookingsPerPatient };
+  const options = { bookingsPerPatient: settings.bookingsPerPatient, sharedSqlite: settings.sharedSqlite };
   if (target.kind === "sqlite") return SqliteStore.open(target.path, options, log);
   const { openPostgres } = await import("./postgres/pg-bookings.ts");
   const password = readDbPassword(settings.dbPasswordFile);

@@ -1,7 +1,8 @@
 // The booking database as a file: what start-up checks before SQLite opens it, and whether the
 // file under the path is still the one the server opened (a deleted or replaced file takes every
 // booking written to it into a file no one will open again).
-import { accessSync, closeSync, constants, existsSync, openSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, fstatSync, openSync, statSync } from "node:fs";
+import { DataError } from "../../../../shared/errors.ts";
 import { dirname, resolve } from "node:path";
 import { tryLockExclusive } from "../../../../shared/libc.ts";
 import { DatabaseProblem } from "./sqlite-schema.ts";
@@ -93,12 +94,22 @@ function changeOf(path: string, opened: Identity): string | undefined {
 }
 
 /**
- * Marks the database file as served by this process (an flock held until exit). Two servers on one
- * SQLite file never double-book, but neither hears of the other's bookings or cancellations, so
- * the second is told so. Returns the warning to log, if any. The descriptor stays open on purpose:
- * closing any descriptor of the file would drop SQLite's own locks on it.
+ * Descriptors this process holds its claim with, by the file's device and inode: never closed, since
+ * closing any descriptor of a file drops this process's POSIX locks on it, SQLite's own included
+ * (SQLite's documented way to corrupt a database). A file this process already claimed is not
+ * claimed again (a restore puts a new file at the path: that one is).
  */
-export function claimDatabaseFile(path: string): string | undefined {
+const claims = new Map<string, number>();
+/** Further descriptors of files already claimed (a second caller in this process): kept open, for the same reason. */
+const kept: number[] = [];
+
+/**
+ * Marks the database file as served by this process (an flock held until exit). Two servers on one
+ * SQLite file never double-book, but neither hears of the other's bookings or cancellations: the
+ * second is refused (a DataError, exit 2), unless its operator accepted that with --shared-sqlite
+ * (`sharing` "allow"), when the warning to log is returned.
+ */
+export function claimDatabaseFile(path: string, sharing: "refuse" | "allow" = "allow"): string | undefined {
   if (path === ":memory:" || path === "") return undefined;
   let fd: number;
   try {
@@ -106,13 +117,22 @@ export function claimDatabaseFile(path: string): string | undefined {
   } catch {
     return undefined;
   }
-  const taken = tryLockExclusive(fd);
-  if (taken !== false) return undefined;
-  closeSync(fd);
+  const { dev, ino } = fstatSync(fd);
+  // Already ours: this descriptor is kept open too (closing it would drop SQLite's locks), unlocked.
+  if (claims.has(`${dev}:${ino}`)) return void kept.push(fd);
+  claims.set(`${dev}:${ino}`, fd);
+  if (tryLockExclusive(fd) !== false) return undefined;
+  const alone =
+    "neither will see the other's bookings, cancellations or moves until it restarts (both still refuse to double-book)";
+  if (sharing === "refuse")
+    throw new DataError(
+      path,
+      undefined,
+      `is used by another server already: ${alone}. Give several servers one PostgreSQL (--db postgres://...), ` +
+        "or start this one with --shared-sqlite to accept that (docs/SCALING.md)",
+    );
   return (
-    `another server is already using ${path}: ` +
-    "neither will see the other's bookings, cancellations or moves until it restarts " +
-    "(both still refuse to double-book). " +
+    `another server is already using ${path} (--shared-sqlite): ${alone}. ` +
     "To run several servers on one schedule, give them one PostgreSQL (--db postgres://...)"
   );
 }

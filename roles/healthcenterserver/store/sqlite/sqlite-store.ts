@@ -41,7 +41,7 @@ export class SqliteStore implements AppointmentStore {
    */
   static open(path: string, options: StoreOptions, log: Log): SqliteStore {
     const bookings = openChecked(path, options);
-    const shared = claimDatabaseFile(path);
+    const shared = claimDatabaseFile(path, options.sharedSqlite ? "allow" : "refuse");
     if (shared) log.warn(shared);
     return new SqliteStore(new RestorableStore(bookings, path, () => openChecked(path, options)), path, log);
   }
