@@ -19,6 +19,7 @@ import { staffPageCost } from "./staff-page.ts";
 import { patientStartup } from "./startup.ts";
 import { reportTargets } from "./targets.ts";
 import { calendarGeneration } from "./calendar.ts";
+import { calendarServing } from "./calendar-server.ts";
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +34,8 @@ const { values } = parseArgs({
 /** --baseline DIST: an earlier build's binaries (scripts/build.ts
  * --outdir DIST), measured beside this one in compare, scale and idle. */
 const baseline = values.baseline ? resolve(values.baseline) : undefined;
-/** --only read-mostly,mixed,naive,soak,booking,postgres,available,staff-page,doctor,startup,calendar,compare,scale,idle
+/** --only read-mostly,mixed,naive,soak,booking,postgres,available,staff-page,doctor,startup,calendar,
+ * calendar-server,compare,scale,idle
  * runs just those parts. */
 const only = values.only ? new Set(values.only.split(",")) : undefined;
 const wanted = (part: string) => !only || only.has(part);
@@ -71,6 +73,7 @@ async function main() {
   await doctorScenarios();
   await startupScenario();
   if (wanted("calendar")) await calendarGeneration();
+  if (wanted("calendar-server")) await calendarServing(seconds, extraFlags);
   await scaleScenarios(cLoadgenAlways);
   writeResults(booked, stored, { loadGenerator: cLoadgen ? "bench/loadgen.c" : "bench/loadgen.ts", seconds });
 }

@@ -38,7 +38,9 @@ function stored(db: string[]): { doctor: number; start_ms: number; minutes: numb
   }
 }
 
-test("rules become dated slots in time order; a slot is booked by id, stored as what was booked, stable across a restart", async () => {
+const stable =
+  "rules become dated slots in time order; a slot is booked by id, stored as what was booked, stable across a restart";
+test(stable, async () => {
   const db = await calendarDb();
   const server = await serve(db);
   const day = localDate(1);
@@ -114,7 +116,9 @@ test("a rule added or removed with the CLI shows on a running server within a se
   c.close();
 });
 
-test("an edit that strands a booking is refused with the list; --keep-booked keeps it, listed by mine and cancellable", async () => {
+const stranded =
+  "an edit that strands a booking is refused with the list; --keep-booked keeps it, listed by mine and cancellable";
+test(stranded, async () => {
   const db = await calendarDb();
   const server = await serve(db);
   const day = localDate(2);
