@@ -8,6 +8,7 @@ import type { Log } from "../../../../shared/log.ts";
 import type { PostgresTarget } from "../db-target.ts";
 import { PgCommitter, withinTimeout } from "./pg-committer.ts";
 import { PgStore } from "./pg-store.ts";
+import { routeBunSqlWarnings } from "./bun-sql-warnings.ts";
 import { PgMirror } from "./pg-mirror.ts";
 import { migrate } from "./pg-schema.ts";
 import type { Schedule } from "../../booking/schedule.ts";
@@ -30,6 +31,7 @@ export async function openPostgres(
   log: Log,
   bookingsPerPatient = 0,
 ): Promise<PgStore> {
+  routeBunSqlWarnings(log);
   let onConnectionLost = () => {};
   const sql = new SQL({
     url: target.url,
