@@ -4,6 +4,7 @@
 // factory for each connection's session; the parts below it know nothing of each other's wiring.
 import { listening, runMain, printHelp, shownAddress } from "../shared/cli.ts";
 import { loadConfig } from "../shared/config.ts";
+import type { User } from "../shared/datafiles.ts";
 import { checkListenHost } from "../shared/endpoints.ts";
 import { exit_code, UsageError } from "../shared/errors.ts";
 import { parseFlags, version } from "../shared/flags.ts";
@@ -23,7 +24,8 @@ import { connectionGuard } from "./healthcenterserver/network/guard.ts";
 import { HealthCenter } from "./healthcenterserver/network/listener.ts";
 import { PatientSessions } from "./healthcenterserver/session/patient-sessions.ts";
 import * as transcript from "./healthcenterserver/session/transcript.ts";
-import { StaffPage } from "./healthcenterserver/staff/staff-page.ts";
+import { StaffPage, type StaffPageOptions } from "./healthcenterserver/staff/staff-page.ts";
+import { readStaffFile, reloadStaff } from "./healthcenterserver/staff/staff-file.ts";
 import { openAndRestore } from "./healthcenterserver/store/open-store.ts";
 import { openCalendar } from "./healthcenterserver/store/open-calendar.ts";
 import type { AppointmentStore } from "./healthcenterserver/store/appointment-store.ts";
@@ -85,21 +87,16 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   const schedule = calendar?.schedule ?? new Schedule(slots);
   const { store, restored } = calendar ?? (await openAndRestore(settings, schedule, log));
   warnAboutUsers(users, settings.data, log);
-  const fatal = (err: unknown) => {
-    log.error(`stopping: ${(err as Error)?.stack ?? err}`, { cause: "stopping" });
-    process.exit(exit_code.internal);
-  };
-  const staff =
-    settings.http &&
-    new StaffPage({
-      http: settings.http,
-      token: settings.staffToken,
-      schedule,
-      databaseProblem: () => store.checkNow?.() ?? store.problem(),
-      log,
-      patientSide: () => center,
-    });
-  const booker = newBooker(schedule, store, settings.bookingsPerPatient, fatal, log, staff || undefined);
+  const fatal = fatalFor(log);
+  let patientNames = users.map((u) => u.name);
+  let made: Booker | undefined;
+  const staff = newStaffPage(settings, schedule, store, log, {
+    patientSide: () => center,
+    booker: () => made,
+    patients: () => patientNames,
+  });
+  const booker = newBooker(schedule, store, settings.bookingsPerPatient, fatal, log, staff);
+  made = booker;
   const guard = connectionGuard(log, fatal);
   const sessions = new PatientSessions({
     users,
@@ -126,7 +123,12 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   });
   await store.follow?.((index) => booker.isPending(index));
   await listening("TCP", settings.host, settings.port, () => center.start());
-  onHangup = () => void reloadData(settings.data, loaded, log, (fresh) => sessions.replaceUsers(fresh));
+  const useUsers = (fresh: User[]) => {
+    sessions.replaceUsers(fresh);
+    patientNames = fresh.map((u) => u.name);
+  };
+  onHangup = () =>
+    void reloadData(settings.data, loaded, log, useUsers).then(() => reloadStaff(settings.data, staff, log));
   announce(
     settings,
     guards,
@@ -142,6 +144,36 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
     if (staff) await staff.stop();
     await store.close();
   };
+}
+
+/** A broken invariant stops the server, said in the log first. */
+function fatalFor(log: Log): (err: unknown) => void {
+  return (err) => {
+    log.error(`stopping: ${(err as Error)?.stack ?? err}`, { cause: "stopping" });
+    process.exit(exit_code.internal);
+  };
+}
+
+/** The staff page (with --http), its accounts read from staff.txt now. */
+function newStaffPage(
+  settings: Settings,
+  schedule: Schedule,
+  store: AppointmentStore,
+  log: Log,
+  late: Pick<StaffPageOptions, "patientSide" | "booker" | "patients">,
+): StaffPage | undefined {
+  if (!settings.http) return undefined;
+  return new StaffPage({
+    http: settings.http,
+    token: settings.staffToken,
+    accounts: readStaffFile(settings.data),
+    sessionTtlMs: settings.staffSessionTtlMs,
+    schedule,
+    databaseProblem: () => store.checkNow?.() ?? store.problem(),
+    log,
+    audit: undefined,
+    ...late,
+  });
 }
 
 /** The Booker, with a shared store's rules, reporting to the log and (with --http) /metrics. */

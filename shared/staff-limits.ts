@@ -28,9 +28,14 @@ export const staff_page_slots_max = 2_000;
 export const staff_page_cells_max = 2_000;
 /** Signed-in staff sessions kept; the oldest go first. */
 export const staff_sessions_max = 64;
+/** How long a staff sign-in lasts unless --staff-session-hours says otherwise. */
 export const staff_session_ttl_ms = 12 * 60 * 60 * 1000;
 /** The staff token file, and the shortest token accepted (a short token can be guessed). */
 export const staff_token_bytes_max = 4096;
 export const staff_token_chars_min = 16;
-/** Failed sign-ins (all addresses together) per minute before sign-in answers 429 for the rest of it. */
-export const staff_signin_failures_per_minute_max = 20;
+/** Patients a name search on the page lists at most. */
+export const staff_patient_matches_max = 20;
+/** A reason given for a cancellation (kept as text; control characters are shown escaped). */
+export const staff_reason_chars_max = 500;
+/** Live pages anonymous viewers may hold; the rest of staff_watchers_max is for signed-in staff. */
+export const staff_watchers_anonymous_max = 16;

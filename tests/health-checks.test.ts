@@ -2,7 +2,7 @@
 // `option httpchk GET /readyz` is HTTP/1.0 without Host), and /healthz, /readyz and /metrics never
 // queue behind the staff page's own requests (held live pages, trickled sign-in bodies).
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { EventReader, startStaffServer, type StaffServer } from "./staff-helpers.ts";
+import { EventReader, staff_token, startStaffServer, type StaffServer } from "./staff-helpers.ts";
 
 let staff: StaffServer;
 let port: number;
@@ -66,7 +66,11 @@ test("request lines real clients send get a proper answer, never a 500 from pars
 });
 
 test("with 32 live pages held and sign-in bodies trickling, /readyz, /healthz and /metrics still answer 200", async () => {
-  const pages = await Promise.all(Array.from({ length: 32 }, () => EventReader.open(`${staff.base}/api/events`)));
+  // Signed in (anonymous viewers hold at most half the live-page places).
+  const viewer = { Authorization: `Bearer ${staff_token}` };
+  const pages = await Promise.all(
+    Array.from({ length: 32 }, () => EventReader.open(`${staff.base}/api/events`, viewer)),
+  );
   const trickles = await Promise.all(
     Array.from({ length: 40 }, () =>
       Bun.connect({

@@ -85,7 +85,7 @@ test.skipIf(no_browser !== undefined)(
     expect(await page.content()).not.toContain("patient1");
     expect(await page.textContent('[data-doctor="doc1"]')).toContain("1 booked");
 
-    await page.fill("#token", staff_token);
+    await page.fill("#password", staff_token);
     await page.click('#signin button[type="submit"]');
     await slotState(page, 5, "booked", "#5 patient1");
     expect(await page.isVisible("#signout button")).toBe(true);

@@ -9,12 +9,15 @@ export type StaffServer = { server: Running; base: string; db: string; dir: stri
 
 /** A server on loopback with the staff page on an ephemeral port; `slots` slots over doc1 and doc2. */
 export async function startStaffServer(
-  options: { slots?: number; token?: boolean; args?: string[] } = {},
+  options: { slots?: number; token?: boolean; args?: string[]; staff?: string } = {},
 ): Promise<StaffServer> {
   const tmp = tempDir();
   const db = join(tmp.dir, "bookings.db");
   const args = ["--db", db, "--http", "127.0.0.1:0", ...(options.args ?? [])];
-  if (options.slots !== undefined) args.push("--data", await writeDataDir(join(tmp.dir, "data"), options.slots));
+  if (options.slots !== undefined || options.staff !== undefined) {
+    const extra: Record<string, string> = options.staff === undefined ? {} : { "staff.txt": options.staff };
+    args.push("--data", await writeDataDir(join(tmp.dir, "data"), options.slots ?? 24, extra));
+  }
   if (options.token ?? true) {
     const tokenFile = join(tmp.dir, "staff.token");
     writeFileSync(tokenFile, staff_token + "\n");
@@ -90,4 +93,22 @@ export function metric(text: string, series: string, absent?: number): number {
   if (line === undefined && absent !== undefined) return absent;
   if (line === undefined) throw new Error(`no ${series} in /metrics:\n${text}`);
   return Number(line.slice(series.length + 1));
+}
+
+/** staff.txt lines for `[name, role, password, doctor?]` accounts (argon2id, as `staff add` writes them). */
+export async function staffFile(accounts: [string, string, string, string?][]): Promise<string> {
+  const lines = await Promise.all(
+    accounts.map(
+      async ([name, role, password, doctor]) =>
+        `${name} ${role} ${await Bun.password.hash(password, "argon2id")}${doctor ? ` ${doctor}` : ""}`,
+    ),
+  );
+  return lines.join("\n") + "\n";
+}
+
+/** Signs in by name and password; the session cookie ("hcs_staff=..."), or the refusal's status. */
+export async function signIn(base: string, name: string, password: string): Promise<string> {
+  const res = await fetch(base + "/api/signin", { method: "POST", body: new URLSearchParams({ name, password }) });
+  if (res.status !== 204) throw new Error(`sign-in of ${name}: ${res.status} ${await res.text()}`);
+  return res.headers.get("set-cookie")!.split(";")[0]!;
 }

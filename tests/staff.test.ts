@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { staff_body_bytes_max, staff_watchers_max } from "../shared/limits.ts";
+import { staff_body_bytes_max, staff_watchers_anonymous_max } from "../shared/limits.ts";
 import { bun, child_env, Client, login, Output, readBookings, root, runToEnd, tempDir } from "./helpers.ts";
 import { EventReader, metric, staff_token, startStaffServer, type StaffServer } from "./staff-helpers.ts";
 
@@ -220,10 +220,11 @@ describe("limits and headers", () => {
     expect(res.status).toBe(413);
   });
 
-  test(`live pages beyond ${staff_watchers_max} get 503 and the rest keep working`, async () => {
+  test(`anonymous live pages beyond ${staff_watchers_anonymous_max} get 503 and the rest keep working`, async () => {
     const open: EventReader[] = [];
     try {
-      for (let i = 0; i < staff_watchers_max; i++) open.push(await EventReader.open(staff.base + "/api/events"));
+      for (let i = 0; i < staff_watchers_anonymous_max; i++)
+        open.push(await EventReader.open(staff.base + "/api/events"));
       expect(open.every((e) => e.status === 200)).toBe(true);
       const refused = await fetch(staff.base + "/api/events");
       expect(refused.status).toBe(503);

@@ -71,6 +71,11 @@ export const options = {
       "start even when another server uses the same SQLite file (neither sees the other's changes\n" +
       "until it restarts; several servers belong on one PostgreSQL: docs/SCALING.md)",
   },
+  "staff-session-hours": {
+    type: "string",
+    value: "H",
+    help: `staff stay signed in to the page this many hours (default ${limits.staff_session_ttl_ms / 3_600_000})`,
+  },
   "bookings-per-patient": {
     type: "string",
     value: "N",

@@ -31,6 +31,7 @@ export type Settings = {
   doctors: Map<string, DoctorLocation>;
   http: { host: string; port: number } | undefined;
   staffToken: string | undefined;
+  staffSessionTtlMs: number;
   timeZone: string;
   horizonWeeks: number;
 };
@@ -64,6 +65,9 @@ export function readSettings(values: Flags, config: Config): Settings {
     tls: readTls(values, config),
     timeZone: checkZone("--time-zone", values["time-zone"] ?? config.clinic.timeZone ?? Temporal.Now.timeZoneId()),
     horizonWeeks: checkHorizon(values["horizon-weeks"]),
+    staffSessionTtlMs:
+      parseCountFlag("staff-session-hours", values["staff-session-hours"], limits.staff_session_ttl_ms / 3_600_000) *
+      3_600_000,
     doctors,
     ...readStaffSettings(values.http ?? config.server.http, values["staff-token-file"] ?? config.server.staffTokenFile),
   };

@@ -39,6 +39,11 @@ export function may(role: StaffRole | "viewer", action: StaffAction): boolean {
   return allowed[role].includes(action);
 }
 
+/** Every action the role may take (the page shows only the controls for these). */
+export function staff_role_actions(role: StaffRole | "viewer"): readonly StaffAction[] {
+  return allowed[role];
+}
+
 export const staff_name_pattern = /^[A-Za-z0-9_.@-]{1,64}$/;
 
 export function checkRole(text: string | undefined): StaffRole {

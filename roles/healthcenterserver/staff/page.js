@@ -60,6 +60,7 @@ function render(snap) {
   $("note").textContent = hidden.length ? `A large schedule: ${hidden.join("; ")}. Totals above count every slot.` : "";
   $("signin").hidden = snap.names;
   $("signout").hidden = !snap.names;
+  if (snap.names) showMember();
 }
 
 function doctorTable(snap, name, cells, listed) {
@@ -127,6 +128,11 @@ function apply(rows) {
   }
 }
 
+async function showMember() {
+  const me = await (await fetch("/api/me")).json();
+  $("who").textContent = me.name ? `Signed in: ${me.name} (${me.role})` : "";
+}
+
 function connect() {
   if (source) source.close();
   source = new EventSource("/api/events");
@@ -145,11 +151,11 @@ function connect() {
 $("signin").addEventListener("submit", async (e) => {
   e.preventDefault();
   const message = $("signin-message");
-  const answer = await fetch("/api/signin", {
-    method: "POST",
-    body: new URLSearchParams({ token: $("token").value }),
-  });
-  $("token").value = "";
+  const name = $("name").value.trim();
+  const secret = $("password").value;
+  const form = name ? { name, password: secret } : { token: secret };
+  const answer = await fetch("/api/signin", { method: "POST", body: new URLSearchParams(form) });
+  $("password").value = "";
   message.textContent = answer.ok ? "" : (await answer.text()).trim();
   if (answer.ok) connect();
 });

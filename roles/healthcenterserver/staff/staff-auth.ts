@@ -1,25 +1,19 @@
-// Who may see patient names: staff who know the token (--staff-token-file). The token is
-// compared in constant time (digests of equal length); a sign-in gets a random session id in
-// an HttpOnly, SameSite=Strict cookie, so the token itself is sent once, not with every request.
-import { randomBytes, timingSafeEqual } from "node:crypto";
+// Who is asking the staff page: a staff member signed in by name and password (staff.txt), the old
+// shared token's read-only viewer (--staff-token-file), or nobody. Both kinds of sign-in open a
+// session in StaffSessions and get its random id in an HttpOnly, SameSite=Strict cookie. A wrong
+// token counts against the address it came from (the patients' Throttle), never one global budget.
+import { timingSafeEqual } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { UsageError } from "../../../shared/errors.ts";
-import {
-  staff_session_ttl_ms,
-  staff_sessions_max,
-  staff_signin_failures_per_minute_max,
-  staff_token_bytes_max,
-  staff_token_chars_min,
-} from "../../../shared/limits.ts";
+import { staff_token_bytes_max, staff_token_chars_min } from "../../../shared/limits.ts";
 import { digestOf } from "../login/auth.ts";
+import { Throttle } from "../login/throttle.ts";
+import type { AccountSignIn, StaffMember, StaffSessions } from "./staff-sessions.ts";
 
 export const session_cookie = "hcs_staff";
 
-export type SignIn =
-  | { kind: "ok"; cookie: string }
-  | { kind: "refused" }
-  | { kind: "throttled" }
-  | { kind: "disabled" };
+/** The shared token's member: sees names, changes nothing. */
+export const token_viewer: StaffMember = { name: "token", role: "viewer" };
 
 /** The token file: one line of printable ASCII, long enough not to be guessed. */
 export function readStaffToken(path: string): string {
@@ -44,68 +38,49 @@ export function readStaffToken(path: string): string {
 
 export class StaffAuth {
   private readonly tokenDigest: Buffer | undefined;
-  /** Session id -> expiry (ms); Map order is age, so the oldest is evicted first. */
-  private readonly sessions = new Map<string, number>();
-  private failures = 0;
-  private failuresMinute = 0;
+  private readonly tokenThrottle = new Throttle();
 
-  constructor(token: string | undefined) {
+  constructor(
+    token: string | undefined,
+    readonly sessions: StaffSessions,
+    private readonly ttlMs: number,
+  ) {
     this.tokenDigest = token === undefined ? undefined : digestOf(token);
   }
 
-  get enabled(): boolean {
+  get tokenEnabled(): boolean {
     return this.tokenDigest !== undefined;
   }
 
   /** Constant time in the candidate's content: both sides are hashed to 32 bytes first. */
-  tokenMatches(candidate: string): boolean {
+  private tokenMatches(candidate: string): boolean {
     return this.tokenDigest !== undefined && timingSafeEqual(digestOf(candidate), this.tokenDigest);
   }
 
-  signIn(candidate: string, now: number): SignIn {
-    if (!this.enabled) return { kind: "disabled" };
-    const verdict = this.attempt(candidate, now);
-    if (verdict !== "ok") return { kind: verdict };
-    const id = randomBytes(32).toString("base64url");
-    this.sessions.set(id, now + staff_session_ttl_ms);
-    if (this.sessions.size > staff_sessions_max) this.sessions.delete(this.sessions.keys().next().value!);
-    return {
-      kind: "ok",
-      cookie: `${session_cookie}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${staff_session_ttl_ms / 1000}`,
-    };
+  /** The token, checked against this address's budget; a match opens a viewer session. */
+  signInToken(candidate: string, address: string, now: number): AccountSignIn {
+    if (!this.tokenEnabled) return { kind: "refused" };
+    const attempt = this.tokenThrottle.begin("(token)", address, now);
+    if (!attempt) return { kind: "throttled" };
+    if (!this.tokenMatches(candidate)) return { kind: "refused" };
+    this.tokenThrottle.succeeded(attempt);
+    return { kind: "ok", id: this.sessions.open(token_viewer, now), member: token_viewer };
   }
 
-  /** Every guess counts against one budget per minute, whichever way it came. */
-  private attempt(candidate: string, now: number): "ok" | "refused" | "throttled" {
-    const minute = Math.floor(now / 60_000);
-    if (minute !== this.failuresMinute) {
-      this.failuresMinute = minute;
-      this.failures = 0;
-    }
-    if (this.failures >= staff_signin_failures_per_minute_max) return "throttled";
-    if (this.tokenMatches(candidate)) return "ok";
-    this.failures += 1;
-    return "refused";
+  cookie(id: string): string {
+    return `${session_cookie}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(this.ttlMs / 1000)}`;
   }
 
   signOut(req: Request): string {
-    const id = sessionId(req);
-    if (id !== undefined) this.sessions.delete(id);
+    this.sessions.close(sessionId(req));
     return `${session_cookie}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`;
   }
 
-  /** Signed in by cookie, or by `Authorization: Bearer <token>` (scripts, curl). */
-  isStaff(req: Request, now: number): boolean {
-    if (!this.enabled) return false;
+  /** Signed in by cookie, or by `Authorization: Bearer <token>` (scripts, curl: the viewer). */
+  member(req: Request, address: string, now: number): StaffMember | undefined {
     const bearer = /^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "");
-    if (bearer) return this.attempt(bearer[1]!, now) === "ok";
-    const id = sessionId(req);
-    if (id === undefined) return false;
-    const expires = this.sessions.get(id);
-    if (expires === undefined) return false;
-    if (expires > now) return true;
-    this.sessions.delete(id);
-    return false;
+    if (bearer) return this.signInToken(bearer[1]!, address, now).kind === "ok" ? token_viewer : undefined;
+    return this.sessions.member(sessionId(req), now);
   }
 }
 

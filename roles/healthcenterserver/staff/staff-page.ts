@@ -8,7 +8,13 @@ import type { Schedule } from "../booking/schedule.ts";
 import { Grid } from "./grid.ts";
 import { readiness } from "./health.ts";
 import { ServerMetrics } from "./server-metrics.ts";
+import type { Booker } from "../booking/booker.ts";
+import type { StaffAccount } from "./accounts.ts";
+import { deskRoutes } from "./desk-routes.ts";
+import type { AuditSink } from "./routes.ts";
+import { signInRoutes } from "./signin-routes.ts";
 import { StaffAuth } from "./staff-auth.ts";
+import { StaffSessions } from "./staff-sessions.ts";
 import { StaffServer } from "./staff-server.ts";
 import { Watchers } from "./watchers.ts";
 import { checkHostFlag } from "../../../shared/endpoints.ts";
@@ -19,6 +25,13 @@ export type PatientSide = { listening: boolean; openConnections: number };
 export type StaffPageOptions = {
   http: { host: string; port: number };
   token: string | undefined;
+  /** staff.txt as read at start-up (replaceAccounts takes a reloaded one). */
+  accounts: readonly StaffAccount[];
+  sessionTtlMs: number;
+  /** The Booker, once made (the page is made before it, for the metrics). */
+  booker: () => Booker | undefined;
+  patients: () => readonly string[];
+  audit: AuditSink | undefined;
   schedule: Schedule;
   /** Why the booking database cannot take a booking now, as its store sees it; undefined when it can. */
   databaseProblem: () => string | undefined | Promise<string | undefined>;
@@ -30,8 +43,10 @@ export class StaffPage {
   readonly metrics: ServerMetrics;
   private server: StaffServer | undefined;
   private watchers: Watchers | undefined;
+  private readonly sessions: StaffSessions;
 
   constructor(private readonly options: StaffPageOptions) {
+    this.sessions = new StaffSessions(options.accounts, options.sessionTtlMs);
     this.metrics = new ServerMetrics({
       freeSlots: () => options.schedule.freeCount,
       openConnections: () => options.patientSide()?.openConnections ?? 0,
@@ -49,16 +64,25 @@ export class StaffPage {
       (i) => schedule.position(i),
     );
     this.watchers = new Watchers(grid, schedule.changes);
+    const { audit, booker, patients } = this.options;
+    const auth = new StaffAuth(this.options.token, this.sessions, this.options.sessionTtlMs);
     this.server = new StaffServer({
       ...this.options.http,
       grid,
       watchers: this.watchers,
-      auth: new StaffAuth(this.options.token),
+      auth,
+      routes: { ...signInRoutes(auth, audit), ...deskRoutes({ booker, schedule, patients, audit }) },
+      audit,
       metrics: this.metrics,
       log,
       readiness: () => readiness(this.options.patientSide()?.listening ?? false, this.options.databaseProblem),
     });
     this.server.start();
+  }
+
+  /** A reloaded staff.txt: removed accounts, and those whose role changed, lose their sessions. */
+  replaceAccounts(accounts: readonly StaffAccount[]): void {
+    this.sessions.replaceAccounts(accounts);
   }
 
   get port(): number {

@@ -11,13 +11,17 @@ import {
   staff_schedule_per_second_max,
 } from "../../../shared/limits.ts";
 import type { Log } from "../../../shared/log.ts";
+import { may } from "./accounts.ts";
 import { page_assets } from "./assets.ts";
+import { reply, text } from "./http-reply.ts";
+import { pageActor, type AuditSink, type Route, type Routes } from "./routes.ts";
 import type { Grid } from "./grid.ts";
 import { ScheduleAnswers } from "./schedule-answers.ts";
 import { StaffConnections } from "./staff-connections.ts";
 import { health_paths, requestPath, type Readiness } from "./health.ts";
 import type { ServerMetrics } from "./server-metrics.ts";
 import type { StaffAuth } from "./staff-auth.ts";
+import { isCrossSite, type StaffMember } from "./staff-sessions.ts";
 import type { Watchers } from "./watchers.ts";
 
 export type StaffServerOptions = {
@@ -26,32 +30,13 @@ export type StaffServerOptions = {
   grid: Grid;
   watchers: Watchers;
   auth: StaffAuth;
+  /** The API beyond the page itself: sign-in, the front desk (routes.ts). */
+  routes: Routes;
+  audit: AuditSink | undefined;
   metrics: ServerMetrics;
   readiness: () => Promise<Readiness>;
   log: Log;
 };
-
-const security_headers: Record<string, string> = {
-  "Content-Security-Policy":
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-  "X-Content-Type-Options": "nosniff",
-  "X-Frame-Options": "DENY",
-  "Referrer-Policy": "no-referrer",
-  "Cache-Control": "no-store",
-};
-
-function reply(
-  body: string | ReadableStream<Uint8Array> | null,
-  status: number,
-  type: string,
-  extra: Record<string, string> = {},
-): Response {
-  return new Response(body, { status, headers: { ...security_headers, "Content-Type": type, ...extra } });
-}
-
-const text = (body: string, status = 200, extra: Record<string, string> = {}) =>
-  reply(body, status, "text/plain; charset=utf-8", extra);
 
 export class StaffServer {
   private server: Server<undefined> | undefined;
@@ -123,17 +108,13 @@ export class StaffServer {
       case "GET /favicon.ico":
         return reply(null, 204, "image/x-icon");
       case "GET /api/schedule": {
-        const json = this.schedule.json(this.isStaff(req), Date.now());
+        const json = this.schedule.json(this.member(req, server) !== undefined, Date.now());
         if (json === undefined)
           return text("too many schedule requests, try again later\n", 503, { "Retry-After": "1" });
         return reply(json, 200, "application/json");
       }
       case "GET /api/events":
         return this.events(req, server, connection);
-      case "POST /api/signin":
-        return this.signIn(req);
-      case "POST /api/signout":
-        return reply(null, 204, "text/plain", { "Set-Cookie": this.options.auth.signOut(req) });
       case "GET /metrics":
         return reply(this.options.metrics.render(), 200, "text/plain; version=0.0.4; charset=utf-8");
       case "GET /healthz":
@@ -143,14 +124,15 @@ export class StaffServer {
         return r.ready ? text("ready\n") : text(`not ready: ${r.reason}\n`, 503);
       }
     }
+    const route = this.options.routes[`${get ? "GET" : req.method} ${path}`];
+    if (route) return this.routed(route, req, server, path);
     const known = [
+      ...Object.keys(this.options.routes).map((k) => k.split(" ")[1]!),
       "/",
       "/page.css",
       "/page.js",
       "/api/schedule",
       "/api/events",
-      "/api/signin",
-      "/api/signout",
       "/metrics",
       "/healthz",
       "/readyz",
@@ -158,38 +140,47 @@ export class StaffServer {
     return known.includes(path) ? text("method not allowed\n", 405) : text("not found\n", 404);
   }
 
-  private isStaff(req: Request): boolean {
-    return this.options.auth.isStaff(req, Date.now());
+  private member(req: Request, server: Server<undefined>): StaffMember | undefined {
+    return this.options.auth.member(req, addressOf(req, server), Date.now());
+  }
+
+  /** Cross-site refusal for changes, then the role check (401 / 403, recorded), then the handler. */
+  private async routed(route: Route, req: Request, server: Server<undefined>, path: string): Promise<Response> {
+    if (route.changes && isCrossSite(req)) return text("cross-site request refused\n", 403);
+    const address = addressOf(req, server);
+    const now = Date.now();
+    const member = this.options.auth.member(req, address, now);
+    if (route.action !== undefined) {
+      if (member === undefined) return text("sign in first\n", 401);
+      if (!may(member.role, route.action)) {
+        await this.options.audit?.append({
+          atMs: now,
+          ...pageActor(member, address),
+          action: "staff.forbidden",
+          subject: `${req.method} ${path}`,
+          before: "",
+          after: "",
+          reason: `a ${member.role} may not ${route.action}`,
+        });
+        return text(`forbidden: a ${member.role} may not ${route.action}\n`, 403);
+      }
+    }
+    return route.handle({ req, member, address, now });
   }
 
   private events(req: Request, server: Server<undefined>, connection: string): Response {
     const watchers = this.options.watchers;
-    if (watchers.full) return text("too many live pages, try again later\n", 503, { "Retry-After": "5" });
+    const member = this.member(req, server);
+    if (watchers.fullFor(member !== undefined))
+      return text("too many live pages, try again later\n", 503, { "Retry-After": "5" });
     // Heartbeats keep the stream busy; the idle timeout is for connections with nothing in progress.
     server.timeout(req, 0);
     this.connections.live(connection, req.signal, Date.now());
-    const stream = watchers.open(this.isStaff(req), req.signal);
+    const stream = watchers.open(member !== undefined, req.signal);
     return reply(stream, 200, "text/event-stream; charset=utf-8");
   }
+}
 
-  private async signIn(req: Request): Promise<Response> {
-    if (!this.options.auth.enabled)
-      return text("sign-in is off: the server was started without --staff-token-file\n", 404);
-    let body: string;
-    try {
-      body = await req.text();
-    } catch {
-      return text("request body too large\n", 413);
-    }
-    const token = new URLSearchParams(body).get("token") ?? "";
-    const result = this.options.auth.signIn(token, Date.now());
-    switch (result.kind) {
-      case "ok":
-        return reply(null, 204, "text/plain", { "Set-Cookie": result.cookie });
-      case "throttled":
-        return text("too many failed sign-ins; wait a minute\n", 429, { "Retry-After": "60" });
-      default:
-        return text("wrong token\n", 401);
-    }
-  }
+function addressOf(req: Request, server: Server<undefined>): string {
+  return (server.requestIP(req)?.address ?? "?").replace(/^::ffff:/, "");
 }

@@ -9,6 +9,7 @@ import {
   staff_heartbeat_ms,
   staff_reconnect_ms,
   staff_watcher_queue_bytes_max,
+  staff_watchers_anonymous_max,
   staff_watchers_max,
 } from "../../../shared/limits.ts";
 import type { ChangeFeed } from "../booking/changes.ts";
@@ -45,8 +46,16 @@ export class Watchers {
     return this.all.size;
   }
 
-  get full(): boolean {
-    return this.all.size >= staff_watchers_max;
+  /** Anonymous viewers hold at most staff_watchers_anonymous_max places: the rest is kept for signed-in staff. */
+  fullFor(signedIn: boolean): boolean {
+    if (this.all.size >= staff_watchers_max) return true;
+    return !signedIn && this.anonymous >= staff_watchers_anonymous_max;
+  }
+
+  private get anonymous(): number {
+    let n = 0;
+    for (const w of this.all) if (!w.names) n++;
+    return n;
   }
 
   /** A new live page: a stream that starts with a snapshot. */

@@ -19,10 +19,16 @@
 //    changes left.
 // Slot indexes are those of the schedule; the store does not check that they exist.
 
+/**
+ * Who asked for a change, for the audit trail: a store that keeps one writes a record of the change
+ * and its result in the change's own transaction. Without it nothing is recorded (tests, benches).
+ */
+export type ChangeWho = { actor: string; role: string; via: string; address: string; reason: string };
+
 export type Change =
-  | { kind: "book"; index: number; patient: string }
-  | { kind: "cancel"; index: number; patient: string }
-  | { kind: "move"; from: number; to: number; patient: string };
+  | { kind: "book"; index: number; patient: string; who?: ChangeWho }
+  | { kind: "cancel"; index: number; patient: string; who?: ChangeWho }
+  | { kind: "move"; from: number; to: number; patient: string; who?: ChangeWho };
 
 export type ChangeResult =
   | { kind: "done" }

@@ -1,0 +1,125 @@
+// The front desk on the page: book a free slot for a patient, move or cancel an appointment, find a
+// patient by name, list a patient's appointments. Every change goes through the Booker, as a
+// patient's own commands do (same atomic path, limits and outcomes); the store writes the audit
+// record of a change that is done in its own transaction, and a refusal is recorded here.
+import { staff_patient_matches_max, staff_reason_chars_max } from "../../../shared/limits.ts";
+import type { Booker, BookingOutcome, CancelOutcome, MoveOutcome } from "../booking/booker.ts";
+import type { Schedule } from "../booking/schedule.ts";
+import { hasStarted, time_passed } from "../session/appointment-requests.ts";
+import type { ChangeWho } from "../store/appointment-store.ts";
+import { formOf, json } from "./http-reply.ts";
+import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
+
+export type DeskServices = {
+  booker: () => Booker | undefined;
+  schedule: Schedule;
+  /** The patients' names (users.txt as last loaded). */
+  patients: () => readonly string[];
+  audit: AuditSink | undefined;
+};
+
+type Outcome = BookingOutcome | CancelOutcome | MoveOutcome;
+type Asked = { kind: "book" | "cancel" | "move"; patient: string; slot: number; to?: number; reason: string };
+
+export function deskRoutes(desk: DeskServices): Routes {
+  return {
+    "GET /api/patients": { action: "book", handle: (ctx) => searchPatients(ctx, desk) },
+    "GET /api/appointments": { action: "view", handle: (ctx) => appointments(ctx, desk) },
+    "POST /api/book": { action: "book", changes: true, handle: (ctx) => change(ctx, desk, "book") },
+    "POST /api/cancel": { action: "book", changes: true, handle: (ctx) => change(ctx, desk, "cancel") },
+    "POST /api/move": { action: "book", changes: true, handle: (ctx) => change(ctx, desk, "move") },
+  };
+}
+
+function searchPatients({ req }: RouteContext, desk: DeskServices): Response {
+  const q = (new URL(req.url, "http://x").searchParams.get("q") ?? "").toLowerCase().slice(0, 64);
+  const found: string[] = [];
+  for (const name of desk.patients()) {
+    if (found.length >= staff_patient_matches_max) break;
+    if (name.toLowerCase().includes(q)) found.push(name);
+  }
+  return json({ patients: found });
+}
+
+/** A staff read of one patient's appointments: recorded, whoever reads them. */
+async function appointments(ctx: RouteContext, desk: DeskServices): Promise<Response> {
+  const patient = new URL(ctx.req.url, "http://x").searchParams.get("patient") ?? "";
+  if (!desk.patients().includes(patient)) return json({ error: "no such patient" }, 404);
+  const booker = desk.booker();
+  if (!booker) return json({ error: "the server is starting" }, 503);
+  const slots = await booker.mine(patient);
+  await desk.audit?.append({
+    atMs: ctx.now,
+    ...pageActor(ctx.member, ctx.address),
+    action: "appointments.read",
+    subject: `patient ${patient}`,
+    before: "",
+    after: JSON.stringify(slots.map((s) => s.index)),
+    reason: "",
+  });
+  return json({ patient, appointments: slots });
+}
+
+async function change(ctx: RouteContext, desk: DeskServices, kind: Asked["kind"]): Promise<Response> {
+  const form = await formOf(ctx.req);
+  if (form === undefined) return json({ error: "request body too large" }, 413);
+  const asked = readAsked(form, kind);
+  if (typeof asked === "string") return json({ error: asked }, 400);
+  if (!desk.patients().includes(asked.patient)) return json({ error: `no patient named ${asked.patient}` }, 400);
+  const booker = desk.booker();
+  if (!booker) return json({ error: "the server is starting" }, 503);
+  const target = kind === "move" ? asked.to! : asked.slot;
+  if (kind !== "cancel" && hasStarted(desk.schedule, target)) return json({ error: time_passed }, 409);
+  const who: ChangeWho = { ...pageActor(ctx.member, ctx.address), reason: asked.reason };
+  const outcome = await new Promise<Outcome>((done) => {
+    if (kind === "book") booker.book(asked.slot, asked.patient, done, who);
+    else if (kind === "cancel") booker.cancel(asked.slot, asked.patient, done, who);
+    else booker.move(asked.slot, asked.to!, asked.patient, done, who);
+  });
+  const answer = answerOf(outcome);
+  if (answer.status !== 200) await recordRefusal(desk, ctx, who, asked, outcome);
+  return json(answer.body, answer.status);
+}
+
+function readAsked(form: URLSearchParams, kind: Asked["kind"]): Asked | string {
+  const patient = form.get("patient") ?? "";
+  const slot = Number(form.get("slot"));
+  const to = Number(form.get("to"));
+  const reason = form.get("reason") ?? "";
+  if (!Number.isSafeInteger(slot) || slot < 0) return "slot= must be a slot number";
+  if (kind === "move" && (!Number.isSafeInteger(to) || to < 0)) return "to= must be a slot number";
+  if (kind === "cancel" && reason.trim() === "") return "a cancellation needs a reason";
+  if (reason.length > staff_reason_chars_max) return `a reason is at most ${staff_reason_chars_max} characters`;
+  return { kind, patient, slot, ...(kind === "move" ? { to } : {}), reason };
+}
+
+function answerOf(outcome: Outcome): { status: number; body: object } {
+  switch (outcome.kind) {
+    case "booked":
+    case "cancelled":
+    case "moved":
+      return { status: 200, body: { outcome: outcome.kind, ...("slot" in outcome ? { slot: outcome.slot } : {}) } };
+    case "notavailable":
+      return { status: 409, body: { outcome: outcome.kind, error: "that slot is taken" } };
+    case "notyours":
+      return { status: 409, body: { outcome: outcome.kind, error: "that appointment is not this patient's" } };
+    case "limit":
+      return { status: 409, body: { outcome: outcome.kind, error: `the patient holds ${outcome.held} already` } };
+    case "invalid":
+      return { status: 400, body: { outcome: outcome.kind, error: "no such slot" } };
+    case "failed":
+      return { status: 503, body: { outcome: outcome.kind, error: outcome.reason, unknown: outcome.unknown ?? false } };
+  }
+}
+
+async function recordRefusal(desk: DeskServices, ctx: RouteContext, who: ChangeWho, asked: Asked, outcome: Outcome) {
+  const subject = asked.kind === "move" ? `slot ${asked.slot}->${asked.to}` : `slot ${asked.slot}`;
+  await desk.audit?.append({
+    atMs: ctx.now,
+    ...who,
+    action: `booking.${asked.kind}.refused`,
+    subject,
+    before: "",
+    after: JSON.stringify({ patient: asked.patient, outcome: outcome.kind }),
+  });
+}

@@ -1,0 +1,174 @@
+// Staff accounts on the page, over real HTTP: sign-in by name and password (and the old token as a
+// read-only viewer), what each role may and may not do (401 / 403), cross-site requests refused,
+// forged cookies worth nothing, staff.txt reloaded on SIGHUP, live-page places kept for staff.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { staff_watchers_anonymous_max, staff_watchers_max } from "../shared/limits.ts";
+import { login, readBookings } from "./helpers.ts";
+import { EventReader, signIn, staff_token, staffFile, startStaffServer, type StaffServer } from "./staff-helpers.ts";
+
+let staff: StaffServer;
+const accounts: [string, string, string, string?][] = [
+  ["alice", "front-desk", "alice-password-1"],
+  ["audrey", "auditor", "audrey-password-1"],
+  ["boss", "admin", "boss-password-1"],
+  ["drwho", "doctor", "drwho-password-1", "doc1"],
+];
+
+beforeAll(async () => {
+  staff = await startStaffServer({ slots: 24, staff: await staffFile(accounts) });
+}, 30_000);
+afterAll(() => staff?.stop());
+
+type Answer = Omit<Response, "json"> & { json(): Promise<any> };
+const post = (path: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+  fetch(staff.base + path, { method: "POST", body: new URLSearchParams(form), headers }) as Promise<Answer>;
+const get = (path: string, headers: Record<string, string> = {}) =>
+  fetch(staff.base + path, { headers }) as Promise<Answer>;
+
+describe("sign-in", () => {
+  test("by name and password: a session cookie that names the member and role; sign-out ends it", async () => {
+    const cookie = await signIn(staff.base, "alice", "alice-password-1");
+    const me = await (await get("/api/me", { Cookie: cookie })).json();
+    expect(me).toMatchObject({ name: "alice", role: "front-desk", may: ["view", "book", "mark"] });
+    const snap = await (await get("/api/schedule", { Cookie: cookie })).json();
+    expect(snap.names).toBe(true);
+    expect((await post("/api/signout", {}, { Cookie: cookie })).status).toBe(204);
+    expect((await (await get("/api/me", { Cookie: cookie })).json()).name).toBeNull();
+  });
+
+  test("a wrong password, an unknown name, a name with spaces or 10 KB long: refused, no cookie", async () => {
+    for (const [name, password] of [
+      ["alice", "wrong-password"],
+      ["nobody", "alice-password-1"],
+      ["alice smith", "alice-password-1"],
+    ]) {
+      const res = await post("/api/signin", { name: name!, password: password! });
+      expect(res.status).toBe(401);
+      expect(await res.text()).toBe("wrong name or password\n");
+      expect(res.headers.get("set-cookie")).toBeNull();
+    }
+    const huge = await post("/api/signin", { name: "x".repeat(10_000), password: "p" });
+    expect(huge.status).toBe(413);
+    expect(huge.headers.get("set-cookie")).toBeNull();
+  });
+
+  test("the token still signs in, as a viewer who sees names and may change nothing", async () => {
+    const res = await post("/api/signin", { token: staff_token });
+    expect(res.status).toBe(204);
+    const cookie = res.headers.get("set-cookie")!.split(";")[0]!;
+    expect(await (await get("/api/me", { Cookie: cookie })).json()).toMatchObject({ role: "viewer", may: ["view"] });
+    const book = await post("/api/book", { slot: "3", patient: "patient1" }, { Cookie: cookie });
+    expect(book.status).toBe(403);
+    expect(readBookings(staff.db).has(3)).toBe(false);
+  });
+
+  test("wrong tokens from an address do not keep a staff member from signing in by name", async () => {
+    for (let i = 0; i < 25; i++) await post("/api/signin", { token: `guess-${i}` });
+    expect((await post("/api/signin", { token: staff_token })).status).toBe(429);
+    expect(await signIn(staff.base, "boss", "boss-password-1")).toMatch(/^hcs_staff=/);
+  });
+
+  test("cross-site sign-ins and changes are refused (Origin, Sec-Fetch-Site); same-origin ones pass", async () => {
+    const evil = { Origin: "http://evil.example" };
+    const form = { name: "alice", password: "alice-password-1" };
+    expect((await post("/api/signin", form, evil)).status).toBe(403);
+    expect((await post("/api/signin", form, { "Sec-Fetch-Site": "cross-site" })).status).toBe(403);
+    const host = new URL(staff.base).host;
+    const same = await post("/api/signin", form, { Origin: `http://${host}`, "Sec-Fetch-Site": "same-origin" });
+    expect(same.status).toBe(204);
+    const cookie = same.headers.get("set-cookie")!.split(";")[0]!;
+    const forged = await post("/api/book", { slot: "4", patient: "patient1" }, { Cookie: cookie, ...evil });
+    expect(forged.status).toBe(403);
+    expect(readBookings(staff.db).has(4)).toBe(false);
+  });
+
+  test("a forged cookie is nobody: no names, no changes", async () => {
+    const cookie = "hcs_staff=" + "A".repeat(43);
+    expect((await (await get("/api/schedule", { Cookie: cookie })).json()).names).toBe(false);
+    expect((await post("/api/book", { slot: "5", patient: "patient1" }, { Cookie: cookie })).status).toBe(401);
+  });
+});
+
+describe("roles", () => {
+  test("the front desk books, moves and cancels (with a reason) for a patient; the patient sees it over TCP", async () => {
+    const cookie = await signIn(staff.base, "alice", "alice-password-1");
+    const h = { Cookie: cookie };
+    const booked = await post("/api/book", { slot: "7", patient: "patient2" }, h);
+    expect(booked.status).toBe(200);
+    expect((await booked.json()).outcome).toBe("booked");
+    const patient = await login(staff.server.port, "patient2", "password222");
+    expect(await patient.request("mine")).toMatch(/^7 /);
+    expect((await post("/api/book", { slot: "7", patient: "patient1" }, h)).status).toBe(409);
+    expect((await post("/api/move", { slot: "7", to: "8", patient: "patient2" }, h)).status).toBe(200);
+    const noReason = await post("/api/cancel", { slot: "8", patient: "patient2" }, h);
+    expect(noReason.status).toBe(400);
+    expect((await noReason.json()).error).toBe("a cancellation needs a reason");
+    expect(readBookings(staff.db).get(8)).toBe("patient2");
+    const cancelled = await post("/api/cancel", { slot: "8", patient: "patient2", reason: "phoned in sick" }, h);
+    expect((await cancelled.json()).outcome).toBe("cancelled");
+    expect(readBookings(staff.db).has(8)).toBe(false);
+    expect(await patient.request("mine")).toBe("");
+    patient.close();
+    const found = await (await get("/api/patients?q=PATIENT", h)).json();
+    expect(found.patients).toEqual(["patient1", "patient2"]);
+  });
+
+  test("an auditor and a doctor may not book (403); nobody signed in gets 401; nothing is stored", async () => {
+    for (const [name, password] of [
+      ["audrey", "audrey-password-1"],
+      ["drwho", "drwho-password-1"],
+    ]) {
+      const cookie = await signIn(staff.base, name!, password!);
+      const res = await post("/api/book", { slot: "9", patient: "patient1" }, { Cookie: cookie });
+      expect(res.status).toBe(403);
+      expect(await res.text()).toMatch(/^forbidden: a (auditor|doctor) may not book\n$/);
+      expect((await get("/api/patients?q=p", { Cookie: cookie })).status).toBe(403);
+    }
+    expect((await post("/api/book", { slot: "9", patient: "patient1" })).status).toBe(401);
+    expect(readBookings(staff.db).has(9)).toBe(false);
+  });
+
+  test("bad input from the front desk: an unknown patient, a slot that is no number: 400, nothing stored", async () => {
+    const h = { Cookie: await signIn(staff.base, "boss", "boss-password-1") };
+    expect((await post("/api/book", { slot: "10", patient: "mallory" }, h)).status).toBe(400);
+    expect((await post("/api/book", { slot: "ten", patient: "patient1" }, h)).status).toBe(400);
+    expect((await post("/api/book", { slot: "99999", patient: "patient1" }, h)).status).toBe(400);
+    expect(readBookings(staff.db).has(10)).toBe(false);
+  });
+});
+
+describe("accounts and places", () => {
+  test("staff.txt is read again on SIGHUP: a new account signs in, a removed one loses its session", async () => {
+    const boss = await signIn(staff.base, "boss", "boss-password-1");
+    const file = join(staff.dir, "data", "staff.txt");
+    writeFileSync(file, await staffFile([...accounts.slice(0, 2), ["carol", "front-desk", "carol-password-1"]]));
+    staff.server.proc.kill("SIGHUP");
+    await staff.server.stdout.waitFor(/reloaded 3 staff accounts/);
+    expect(await signIn(staff.base, "carol", "carol-password-1")).toMatch(/^hcs_staff=/);
+    expect((await (await get("/api/me", { Cookie: boss })).json()).name).toBeNull();
+    writeFileSync(file, await staffFile(accounts));
+    staff.server.proc.kill("SIGHUP");
+    await staff.server.stdout.waitFor(/reloaded 4 staff accounts/);
+  });
+
+  test(`anonymous live pages take at most ${staff_watchers_anonymous_max} places: signed-in staff still get in`, async () => {
+    const open: EventReader[] = [];
+    try {
+      for (let i = 0; i < staff_watchers_anonymous_max; i++)
+        open.push(await EventReader.open(staff.base + "/api/events"));
+      expect(open.every((e) => e.status === 200)).toBe(true);
+      expect((await get("/api/events")).status).toBe(503);
+      const cookie = await signIn(staff.base, "alice", "alice-password-1");
+      for (let i = staff_watchers_anonymous_max; i < staff_watchers_max; i++) {
+        const page = await EventReader.open(staff.base + "/api/events", { Cookie: cookie });
+        open.push(page);
+        expect(page.status).toBe(200);
+      }
+      expect((await open.at(-1)!.next()).data.names).toBe(true);
+    } finally {
+      for (const e of open) e.close();
+    }
+  });
+});
