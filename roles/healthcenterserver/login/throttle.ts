@@ -3,12 +3,15 @@
 // sent in parallel are limited exactly as sequential ones, and a success takes its own attempt back.
 // There is deliberately no limit per user name alone: it would let anyone lock the owner out from
 // anywhere (see docs/SECURITY.md, "Guessing").
+import { addressKey } from "../../../shared/address-key.ts";
 import {
   login_failures_per_address_max,
   login_failures_per_user_max,
   login_window_ms,
   throttle_entries_max,
 } from "../../../shared/limits.ts";
+
+export { addressKey };
 
 export type ThrottleLimits = { perUser: number; perAddress: number; windowMs: number; entriesMax: number };
 
@@ -101,22 +104,4 @@ export class Throttle {
 
 function pairKey(user: string, address: string): string {
   return `p:${address} ${user}`;
-}
-
-/**
- * The unit an address limit applies to: an IPv4 address, or an IPv6 /64 (one customer's network;
- * counting single IPv6 addresses would give an attacker 2^64 fresh ones).
- */
-export function addressKey(address: string): string {
-  if (!address.includes(":")) return address;
-  const [head = "", tail = ""] = address.split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const groups = address.includes("::")
-    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"), ...right]
-    : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ""))
-    .join(":")}::/64`;
 }

@@ -1,8 +1,10 @@
 // Who gives way at the connection cap. Places held by connections that have not logged in are the
 // ones a flood takes (half-open, dripping or reconnecting clients), so at the cap a newcomer displaces
 // the oldest of those, never a logged-in patient; and an address already holding its share of them
-// (`shareMax`) displaces only its own oldest, so one address's flood cannot push other addresses out.
+// (`shareMax`) displaces only its own oldest, so one address's flood cannot push other addresses out
+// (an address: IPv4, or an IPv6 /64, as the login throttle counts them).
 // Pure bookkeeping: the listener tells the displaced connection and closes it.
+import { addressKey } from "../../../shared/address-key.ts";
 import type { Connection } from "./connection.ts";
 
 type Holder = { data: Connection };
@@ -17,7 +19,7 @@ export class Admission<S extends Holder> {
   /** A connection took a place (its address is read now: its login reads it anyway). */
   admitted(s: S): void {
     this.pending.add(s);
-    const address = s.data.address;
+    const address = addressKey(s.data.address);
     let mine = this.byAddress.get(address);
     if (!mine) this.byAddress.set(address, (mine = new Set()));
     mine.add(s);
@@ -26,7 +28,7 @@ export class Admission<S extends Holder> {
   /** The connection is gone, or displaced. */
   gone(s: S): void {
     if (!this.pending.delete(s)) return;
-    const address = s.data.address;
+    const address = addressKey(s.data.address);
     const mine = this.byAddress.get(address);
     mine?.delete(s);
     if (mine?.size === 0) this.byAddress.delete(address);
@@ -34,7 +36,7 @@ export class Admission<S extends Holder> {
 
   /** At the cap: the place a newcomer from `address` takes, or undefined when every place is a patient's. */
   victim(address: string): S | undefined {
-    const mine = this.byAddress.get(address);
+    const mine = this.byAddress.get(addressKey(address));
     if (mine && this.stillPending(mine) >= this.shareMax) return this.oldest(mine);
     return this.oldest(this.pending);
   }
