@@ -6,7 +6,17 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { tlsOnAccept } from "../roles/healthcenterserver/network/tls-on-accept.ts";
-import { asNobody, bun, loopback, programsForAnyUser, runPatient, runToEnd, startServer, tempDir } from "./helpers.ts";
+import {
+  asNobody,
+  bun,
+  loopback,
+  programsForAnyUser,
+  runPatient,
+  runToEnd,
+  startServer,
+  tempDir,
+  writeSelfSignedCert,
+} from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -15,9 +25,7 @@ const hasOpenssl = Bun.which("openssl") !== null;
 function makePair(name: string): { cert: string; key: string } {
   const cert = join(tmp.dir, `${name}.crt`);
   const key = join(tmp.dir, `${name}.key`);
-  const subject = ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"];
-  const args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1"];
-  expect(Bun.spawnSync(["openssl", ...args, ...subject]).exitCode).toBe(0);
+  writeSelfSignedCert(cert, key);
   return { cert, key };
 }
 

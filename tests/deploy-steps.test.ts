@@ -5,7 +5,16 @@
 import { afterAll, expect, test } from "bun:test";
 import { chownSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { child_env, nobody_uid, Output, programsForAnyUser, root, runToEnd, tempDir } from "./helpers.ts";
+import {
+  child_env,
+  nobody_uid,
+  Output,
+  programsForAnyUser,
+  root,
+  runToEnd,
+  tempDir,
+  writeSelfSignedCert,
+} from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -65,22 +74,7 @@ test.skipIf(process.getuid?.() !== 0)(
     writeFileSync(join(archive, "deploy.toml"), mapped(example.replace('# data = "data"', 'data = "data"')));
     const init = await runToEnd([join(dist, "healthcenterserver"), "init", join(archive, "data")]);
     expect(init.code).toBe(0);
-    const openssl = Bun.spawnSync(
-      [
-        "openssl",
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.crt",
-      ].concat(["-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]),
-      { cwd: archive },
-    );
-    expect(openssl.exitCode).toBe(0);
+    writeSelfSignedCert("server.crt", "server.key", archive);
 
     // What a real system has: /usr/local/bin, /etc/sysusers.d, /etc/systemd/system, and the state directory systemd makes.
     for (const dir of ["usr/local/bin", "etc/sysusers.d", "etc/systemd/system", "var/lib/appointments"])

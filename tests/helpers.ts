@@ -355,3 +355,11 @@ export function onTerminal(name: string, cmd: string, rows = 40) {
   };
 }
 export type Terminal = ReturnType<typeof onTerminal>;
+
+/** A self-signed certificate for 127.0.0.1, valid one day, written by openssl to `cert` and its key to `key`. */
+export function writeSelfSignedCert(cert: string, key: string, cwd?: string): void {
+  const args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1"];
+  const subject = ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"];
+  const made = Bun.spawnSync(["openssl", ...args, ...subject], { cwd, stderr: "pipe" });
+  if (made.exitCode !== 0) throw new Error(`openssl could not make a certificate: ${made.stderr.toString()}`);
+}

@@ -16,6 +16,7 @@ import {
   startServer,
   tempDir,
   writeDataDir,
+  writeSelfSignedCert,
 } from "./helpers.ts";
 
 const tmp = tempDir();
@@ -55,26 +56,7 @@ describe("connections cannot be held hostage", () => {
     async () => {
       const cert = join(tmp.dir, "cert.pem");
       const key = join(tmp.dir, "key.pem");
-      expect(
-        Bun.spawnSync([
-          "openssl",
-          "req",
-          "-x509",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-keyout",
-          key,
-          "-out",
-          cert,
-          "-days",
-          "1",
-          "-subj",
-          "/CN=127.0.0.1",
-          "-addext",
-          "subjectAltName=IP:127.0.0.1",
-        ]).exitCode,
-      ).toBe(0);
+      writeSelfSignedCert(cert, key);
       const server = await startServer([
         "--db",
         join(tmp.dir, "tls.db"),

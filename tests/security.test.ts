@@ -16,6 +16,7 @@ import {
   tempDir,
   untilLoginFrom,
   writeDataDir,
+  writeSelfSignedCert,
 } from "./helpers.ts";
 
 const tmp = tempDir();
@@ -190,27 +191,7 @@ describe("TLS", () => {
   const hasOpenssl = Bun.which("openssl") !== null;
   const cert = join(tmp.dir, "cert.pem");
   const key = join(tmp.dir, "key.pem");
-  const makeCert = () => {
-    const r = Bun.spawnSync([
-      "openssl",
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1",
-    ]);
-    expect(r.exitCode).toBe(0);
-  };
+  const makeCert = () => writeSelfSignedCert(cert, key);
 
   test.skipIf(!hasOpenssl)("a whole session over TLS with a certificate made now", async () => {
     makeCert();
