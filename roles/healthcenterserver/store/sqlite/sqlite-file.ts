@@ -123,7 +123,8 @@ export function claimDatabaseFile(path: string, sharing: "refuse" | "allow" = "a
   claims.set(`${dev}:${ino}`, fd);
   if (tryLockExclusive(fd) !== false) return undefined;
   const alone =
-    "neither will see the other's bookings, cancellations or moves until it restarts (both still refuse to double-book)";
+    "neither will see the other's bookings, cancellations or moves until it restarts " +
+    "(both still refuse to double-book)";
   if (sharing === "refuse")
     throw new DataError(
       path,
