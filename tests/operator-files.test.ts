@@ -6,6 +6,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { chmodSync, chownSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { requestQuote } from "../roles/patient/quote.ts";
 import { users_file_bytes_max } from "../shared/limits.ts";
 import {
   asNobody,
@@ -19,6 +20,7 @@ import {
   root,
   runPatient,
   runToEnd,
+  startDoctor,
   startServer,
   tempDir,
   writeDataDir,
@@ -188,6 +190,29 @@ describe("data files are regular files under their cap", () => {
         await server.stop();
       }
     });
+  }
+});
+
+test("a doctor's price file turned into a FIFO: SIGHUP refuses it at once and the doctor keeps quoting", async () => {
+  const dir = await writeDataDir(join(tmp.dir, "fifo-prices"), 6);
+  const doctor = await startDoctor("doc1", ["--data", dir]);
+  const quote = () =>
+    requestQuote({
+      host: loopback,
+      port: doctor.port,
+      patient: "patient1",
+      insurance: "insurance1",
+      retries: 3,
+      timeoutMs: 1000,
+    });
+  try {
+    rmSync(join(dir, "doc1.txt"));
+    expect(Bun.spawnSync(["mkfifo", join(dir, "doc1.txt")]).exitCode).toBe(0);
+    doctor.proc.kill("SIGHUP");
+    await doctor.stderr.waitFor(/SIGHUP: prices not reloaded.*doc1\.txt: is not a regular file \(a FIFO\)/);
+    expect(await quote()).toBe(30);
+  } finally {
+    expect(await doctor.stop()).toBe(0);
   }
 });
 
