@@ -8,7 +8,6 @@ import { Log } from "../shared/log.ts";
 import { SlotTable } from "../shared/slot-table.ts";
 import { CalendarKeeper } from "../roles/healthcenterserver/booking/calendar-keeper.ts";
 import { Schedule } from "../roles/healthcenterserver/booking/schedule.ts";
-import { ZoneClock } from "../roles/healthcenterserver/booking/zone-clock.ts";
 import { openCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
 import {
   bumpVersion,
@@ -38,7 +37,7 @@ test("a new day extends the horizon without a restart; ids are stable and a book
   const keeper = new CalendarKeeper(
     schedule,
     source,
-    new ZoneClock(zone),
+    zone,
     1,
     new Log({ quiet: true }),
     await source.load(),

@@ -77,7 +77,15 @@ test("a slot that has started is never offered and never bookable", async () => 
   for (const l of page) expect(Temporal.Instant.from(l.split(" ")[1]!).epochMilliseconds).toBeGreaterThan(now);
   const past = slotId(1, Math.floor((now - 3_600_000) / 60_000) * 60_000);
   expect(await c.request(`selection ${past}`)).toBe("error that time has passed");
-  expect(await c.request("slots from=2026-02-30")).toStartWith("error usage: slots [from=<YYYY-MM-DD>]");
+  // The wire checks dates with the CLI's parser (calendar/parse.ts): the same one-line reasons.
+  expect(await c.request("slots from=2026-02-30")).toBe(
+    'error usage: bad from date "2026-02-30": there is no such day',
+  );
+  expect(await c.request("slots from=2026-12-10 to=2026-12-01")).toBe(
+    "error usage: the to date 2026-12-01 is before the from date 2026-12-10",
+  );
+  expect(await c.request("slots to=0999-01-01")).toBe('error usage: bad to date "0999-01-01" (years 1900 to 2999)');
+  expect(await c.request("slots from=tomorrow")).toStartWith("error usage: slots [from=<YYYY-MM-DD>]");
   expect(await listing(c, "mine")).toEqual([]);
   c.close();
 });
@@ -151,14 +159,25 @@ test("the CLI's and the server's bad values: one line, exit 2, nothing changed",
   const cases: [string[], RegExp][] = [
     [
       ["add", "doc1", "--days", "mon", "--start", "09:00", "--end", "08:00", "--minutes", "15"],
-      /--end 08:00 is not after --start 09:00/,
+      /^error: the rule ends at 08:00, not after its start 09:00$/m,
     ],
-    [["except", "doc1", "--from", "2026-02-30"], /2026-02-30 is not a date that exists/],
+    [["except", "doc1", "--from", "2026-02-30"], /^error: --from: bad date "2026-02-30": there is no such day$/m],
+    [
+      ["add", "doc1", "--days", "fri-mon", "--start", "09:00", "--end", "12:10", "--minutes", "15"],
+      /09:00-12:10 is 190 minutes, not a whole number of 15-minute appointments; end at 12:00 or 12:15$/m,
+    ],
+    [
+      ["except", "doc1", "--from", "2026-12-10", "--to", "2026-12-01"],
+      /the to date 2026-12-01 is before the from date/,
+    ],
     [
       ["add", "doc9", "--days", "mon", "--start", "09:00", "--end", "10:00", "--minutes", "15"],
       /doc9 is a new doctor: give --port/,
     ],
-    [["add", "doc1", "--days", "funday", "--start", "09:00", "--end", "10:00", "--minutes", "15"], /--days/],
+    [
+      ["add", "doc1", "--days", "mon,tuw", "--start", "09:00", "--end", "10:00", "--minutes", "15"],
+      /^error: --days: bad weekday "tuw" \(mon to sun\); did you mean tue\?$/m,
+    ],
     [["remove", "r99"], /there is no rule r99/],
     [["frobnicate"], /unknown availability command frobnicate/],
   ];

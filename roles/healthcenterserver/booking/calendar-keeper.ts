@@ -4,12 +4,12 @@
 // by slot id, and a booked slot no rule offers any more stays in it, marked outside availability.
 import { calendar_poll_ms, calendar_refresh_ms_max } from "../../../shared/limits.ts";
 import type { Log } from "../../../shared/log.ts";
+import { localDate } from "../calendar/display.ts";
 import { generateSlots } from "../calendar/generate.ts";
 import { slotId } from "../calendar/slot-id.ts";
 import type { Appointment, CalendarData } from "../store/calendar-records.ts";
 import { buildCalendarTable, generatedEntries, type CalendarDoctorInfo, type CalendarEntry } from "./calendar-slots.ts";
 import type { Schedule } from "./schedule.ts";
-import type { ZoneClock } from "./zone-clock.ts";
 
 export type CalendarSource = { load(): Promise<CalendarData>; version(): Promise<number> };
 
@@ -26,7 +26,8 @@ export class CalendarKeeper {
   constructor(
     private readonly schedule: Schedule,
     private readonly source: CalendarSource,
-    private readonly clock: ZoneClock,
+    /** The clinic's IANA zone. */
+    private readonly zone: string,
     private readonly horizonWeeks: number,
     private readonly log: Log,
     data: CalendarData,
@@ -69,18 +70,12 @@ export class CalendarKeeper {
 
   /** Generates the horizon from today (the clinic's), when the day or the rules changed. */
   private regenerate(): void {
-    const today = this.clock.today(this.now());
+    const today = localDate(this.now(), this.zone);
     const key = `${today} ${this.data.version}`;
     if (key === this.generatedFor) return;
-    const last = today.add({ days: this.horizonWeeks * 7 - 1 });
+    const last = Temporal.PlainDate.from(today).add({ days: this.horizonWeeks * 7 - 1 });
     this.doctors = new Map(this.data.doctors.map((d) => [d.name, d]));
-    const slots = generateSlots(
-      this.data.rules,
-      this.data.exceptions,
-      this.clock.zone,
-      today.toString(),
-      last.toString(),
-    );
+    const slots = generateSlots(this.data.rules, this.data.exceptions, this.zone, today, last.toString());
     this.generated = generatedEntries(slots, this.doctors, this.now());
     this.generatedFor = key;
   }
@@ -106,7 +101,7 @@ export class CalendarKeeper {
       const doctor = s.slots.doctorAt(p);
       entries.push({ id, doctor, port: s.slots.portAt(p), startMs, minutes, outside: !offered.has(id) });
     }
-    const { table, calendar } = buildCalendarTable(entries, this.clock);
+    const { table, calendar } = buildCalendarTable(entries, this.zone);
     s.replace(table, calendar);
   }
 

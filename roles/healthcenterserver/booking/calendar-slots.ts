@@ -2,9 +2,9 @@
 // inside availability or not) as a SlotTable indexed by slot id (calendar/slot-id.ts, so index order
 // is time order), with each position's start, length and local time beside it.
 import { SlotTableBuilder, type SlotTable } from "../../../shared/slot-table.ts";
+import { localParts } from "../calendar/display.ts";
 import { slotId } from "../calendar/slot-id.ts";
 import type { DatedSlot } from "../calendar/types.ts";
-import type { ZoneClock } from "./zone-clock.ts";
 
 export type CalendarDoctorInfo = { number: number; name: string; port: number };
 
@@ -20,7 +20,8 @@ export type CalendarEntry = {
 
 export class CalendarSlots {
   constructor(
-    readonly clock: ZoneClock,
+    /** The clinic's IANA zone. */
+    readonly zone: string,
     readonly startMs: Float64Array,
     readonly minutes: Uint16Array,
     readonly outside: Uint8Array,
@@ -54,7 +55,7 @@ export function generatedEntries(
 /** The table and its calendar columns, in id order; an id given twice is kept once (the first). */
 export function buildCalendarTable(
   entries: CalendarEntry[],
-  clock: ZoneClock,
+  zone: string,
 ): { table: SlotTable; calendar: CalendarSlots } {
   entries.sort((a, b) => a.id - b.id);
   const unique = entries.filter((e, i) => i === 0 || entries[i - 1]!.id !== e.id);
@@ -65,13 +66,13 @@ export function buildCalendarTable(
   const outside = new Uint8Array(n);
   const iso: string[] = new Array(n);
   unique.forEach((e, p) => {
-    const local = clock.local(e.startMs);
+    const local = localParts(e.startMs, zone);
     // The `available` line's time field carries the date after it: "<id> <Day> <HH:MM> <YYYY-MM-DD>".
-    b.add(e.id, local.day, `${local.time} ${local.date}`, e.doctor, e.port);
+    b.add(e.id, local.weekday, `${local.time} ${local.date}`, e.doctor, e.port);
     startMs[p] = e.startMs;
     minutes[p] = e.minutes;
     outside[p] = e.outside ? 1 : 0;
     iso[p] = `${local.date}T${local.time}${local.offset}`;
   });
-  return { table: b.finish(), calendar: new CalendarSlots(clock, startMs, minutes, outside, iso) };
+  return { table: b.finish(), calendar: new CalendarSlots(zone, startMs, minutes, outside, iso) };
 }

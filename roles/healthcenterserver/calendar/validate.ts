@@ -21,21 +21,31 @@ function refuse(message: string): never {
 
 /** "rule 3 (doc1 mon-fri 09:00-12:00, 15 min, every 2 weeks, 1st,3rd of the month, from 2026-01-05)" */
 export function describeRule(rule: Rule): string {
+  return `rule ${rule.id} (${ruleText(rule)})`;
+}
+
+/** "doc1 mon-fri 09:00-12:00, 15 min, every 2 weeks, from 2026-01-05": a rule without its id. */
+export function ruleText(rule: Rule): string {
   const parts = [`${rule.doctor} ${formatWeekdays(rule.weekdays)} ${rule.start}-${rule.end}, ${rule.minutes} min`];
   if (rule.everyWeeks > 1) parts.push(`every ${rule.everyWeeks} weeks`);
   if (rule.nthOfMonth.length > 0)
     parts.push(`${rule.nthOfMonth.map((n) => (n === -1 ? "last" : ordinal(n))).join(",")} of the month`);
   if (rule.validFrom !== null) parts.push(`from ${rule.validFrom}`);
   if (rule.validUntil !== null) parts.push(`until ${rule.validUntil}`);
-  return `rule ${rule.id} (${parts.join(", ")})`;
+  return parts.join(", ");
 }
 
 /** "away 3 (doc1 2026-12-21 to 2027-01-08, all day: leave)", "open 4 (doc3 2026-12-12, 10:00-12:00, 30 min)" */
 export function describeException(e: Exception): string {
+  return `${e.kind} ${e.id} (${exceptionText(e)})`;
+}
+
+/** "doc1 2026-12-21 to 2027-01-08, all day: leave": an exception without its kind and id. */
+export function exceptionText(e: Exception): string {
   const dates = e.fromDate === e.toDate ? e.fromDate : `${e.fromDate} to ${e.toDate}`;
   const hours = e.fromTime === null ? "all day" : `${e.fromTime}-${e.toTime}`;
   const length = e.kind === "open" && e.minutes !== null ? `, ${e.minutes} min` : "";
-  return `${e.kind} ${e.id} (${e.doctor} ${dates}, ${hours}${length}${e.reason === "" ? "" : `: ${e.reason}`})`;
+  return `${e.doctor} ${dates}, ${hours}${length}${e.reason === "" ? "" : `: ${e.reason}`}`;
 }
 
 function ordinal(n: number): string {

@@ -1,23 +1,25 @@
-// The calendar's settings: the clinic's IANA zone and the horizon, checked with a one-line error.
+// The calendar's flags: each value goes through the calendar's own parser (calendar/parse.ts,
+// calendar/zone.ts), the one the wire uses too, and its one-line error names the flag.
 import { UsageError } from "../../../shared/errors.ts";
-import { horizon_weeks_default, horizon_weeks_max, horizon_weeks_min } from "../../../shared/limits.ts";
-import { parseZone } from "../calendar/zone.ts";
+import { horizon_weeks_default } from "../../../shared/limits.ts";
+import { parseHorizonWeeks } from "../calendar/parse.ts";
+import { machineZone, parseZone } from "../calendar/zone.ts";
 
-/** The zone's canonical name, or a UsageError (calendar/zone.ts) naming the nearest valid one. */
-export function checkZone(what: string, zone: string): string {
+/** `parse(text)`, its UsageError prefixed with the flag: `--from: bad date "2026-02-30": there is no such day`. */
+export function byFlag<T>(flag: string, text: string, parse: (text: string) => T): T {
   try {
-    return parseZone(zone);
+    return parse(text);
   } catch (err) {
-    throw new UsageError(`${what}: ${(err as Error).message}`);
+    if (err instanceof UsageError) throw new UsageError(`${flag}: ${err.message}`, { hint: false });
+    throw err;
   }
 }
 
+/** The zone's canonical name (the machine's when none is given), or a UsageError naming the nearest valid one. */
+export function checkZone(what: string, zone: string | undefined): string {
+  return byFlag(what, zone ?? machineZone(), parseZone);
+}
+
 export function checkHorizon(text: string | undefined): number {
-  if (text === undefined) return horizon_weeks_default;
-  const n = /^\d{1,4}$/.test(text) ? Number(text) : NaN;
-  if (!(n >= horizon_weeks_min && n <= horizon_weeks_max))
-    throw new UsageError(
-      `--horizon-weeks: ${text} is not a number of weeks from ${horizon_weeks_min} to ${horizon_weeks_max}`,
-    );
-  return n;
+  return text === undefined ? horizon_weeks_default : byFlag("--horizon-weeks", text, parseHorizonWeeks);
 }

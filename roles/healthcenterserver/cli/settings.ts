@@ -63,7 +63,7 @@ export function readSettings(values: Flags, config: Config): Settings {
       0,
     ),
     tls: readTls(values, config),
-    timeZone: checkZone("--time-zone", values["time-zone"] ?? config.clinic.timeZone ?? Temporal.Now.timeZoneId()),
+    timeZone: checkZone("--time-zone", values["time-zone"] ?? config.clinic.timeZone),
     horizonWeeks: checkHorizon(values["horizon-weeks"]),
     staffSessionTtlMs:
       parseCountFlag("staff-session-hours", values["staff-session-hours"], limits.staff_session_ttl_ms / 3_600_000) *

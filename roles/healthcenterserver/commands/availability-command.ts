@@ -6,7 +6,7 @@ import { exit_code, UsageError } from "../../../shared/errors.ts";
 import { parseFlags, parsePortFlag, type Options } from "../../../shared/flags.ts";
 import { horizon_weeks_default } from "../../../shared/limits.ts";
 import { unknownMessage } from "../../../shared/suggest.ts";
-import { checkZone } from "../cli/calendar-settings.ts";
+import { byFlag, checkZone } from "../cli/calendar-settings.ts";
 import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
 import { doctorNumber, insertException, insertRule, loadCalendar, removeRecord } from "../store/calendar-records.ts";
 import { checkRuleOverlaps, validateException, validateRule } from "../calendar/validate.ts";
@@ -14,7 +14,14 @@ import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
 import { applyEdit, type EditContext } from "./availability-edit.ts";
 import { importClassicFile } from "./availability-import.ts";
 import { listAvailability } from "./availability-list.ts";
-import { parseDate, parseDays, parseMinutes, parseTime } from "./availability-parse.ts";
+import {
+  parseAppointmentMinutes,
+  parseDate,
+  parseEveryWeeks,
+  parseNthOfMonth,
+  parseTime,
+  parseWeekdays,
+} from "../calendar/parse.ts";
 
 const usage = `Usage:
   healthcenterserver availability add <doctor> --days mon-fri --start 09:00 --end 17:00 --minutes 15
@@ -61,7 +68,7 @@ export async function runAvailabilityCommand(argv: string[]): Promise<number> {
   const [verb, arg] = positionals;
   if (!verbs.includes(verb!)) throw new UsageError(unknownMessage("availability command", verb!, verbs));
   const config = loadConfig(values.config);
-  const zone = checkZone("--time-zone", values["time-zone"] ?? config.clinic.timeZone ?? Temporal.Now.timeZoneId());
+  const zone = checkZone("--time-zone", values["time-zone"] ?? config.clinic.timeZone);
   const target = parseDbTarget(values.db ?? config.server.db ?? "healthcenter.db");
   const db = await openCalendarDb(target, readDbPassword(values["db-password-file"] ?? config.server.dbPasswordFile));
   try {
@@ -85,7 +92,7 @@ async function runVerb(db: CalendarDb, verb: string, arg: string | undefined, v:
   if (verb === "import") {
     if (!arg)
       throw new UsageError("availability import needs a file: availability import availabilities.txt --from DATE");
-    return importClassicFile(db, arg, parseDate("--from", required(v.from, "--from")), ctx, v.minutes);
+    return importClassicFile(db, arg, flag(v, "from", parseDate), ctx, v.minutes);
   }
   if (verb === "remove") {
     const m = /^([re])(\d{1,9})$/.exec(arg ?? "");
@@ -112,16 +119,15 @@ type DoctorNumber = (tx: CalendarDb) => Promise<number>;
 
 async function addRule(db: CalendarDb, arg: string, v: Values, ctx: EditContext, doctor: DoctorNumber) {
   const rule = {
-    weekdays: parseDays(required(v.days, "--days")),
-    start: parseTime("--start", required(v.start, "--start")),
-    end: parseTime("--end", required(v.end, "--end")),
-    minutes: parseMinutes(required(v.minutes, "--minutes")),
-    everyWeeks: v["every-weeks"] === undefined ? 1 : parseMinutes(v["every-weeks"], "--every-weeks"),
-    nthOfMonth: v.nth === undefined ? [] : v.nth.split(",").map((n) => parseNth(n)),
-    validFrom: v["valid-from"] === undefined ? null : parseDate("--valid-from", v["valid-from"]),
-    validUntil: v["valid-until"] === undefined ? null : parseDate("--valid-until", v["valid-until"]),
+    weekdays: flag(v, "days", parseWeekdays),
+    start: flag(v, "start", parseTime),
+    end: flag(v, "end", endTime),
+    minutes: flag(v, "minutes", parseAppointmentMinutes),
+    everyWeeks: flag(v, "every-weeks", parseEveryWeeks, 1),
+    nthOfMonth: flag(v, "nth", parseNthOfMonth, []),
+    validFrom: flag(v, "valid-from", parseDate, null),
+    validUntil: flag(v, "valid-until", parseDate, null),
   };
-  if (rule.end <= rule.start) throw new UsageError(`--end ${rule.end} is not after --start ${rule.start}`);
   validateRule({ id: 0, doctor: arg, ...rule });
   return (
     await applyEdit(db, ctx, `add a rule for ${arg}`, async (tx) => {
@@ -139,24 +145,21 @@ async function addException(
   ctx: EditContext,
   doctor: DoctorNumber,
 ) {
-  const fromDate = parseDate("--from", required(v.from, "--from"));
-  const toDate = v.to === undefined ? fromDate : parseDate("--to", v.to);
-  if (toDate < fromDate) throw new UsageError(`--to ${toDate} is before --from ${fromDate}`);
-  const fromTime = v.start === undefined ? null : parseTime("--start", v.start);
-  const toTime = v.end === undefined ? null : parseTime("--end", v.end);
+  const fromDate = flag(v, "from", parseDate);
+  const toDate = flag(v, "to", parseDate, fromDate);
+  const fromTime = flag(v, "start", parseTime, null);
+  const toTime = flag(v, "end", endTime, null);
   if ((fromTime === null) !== (toTime === null) || (verb === "open" && fromTime === null))
     throw new UsageError(
       `availability ${verb}: give --start and --end together${verb === "open" ? " (an opening needs both)" : ""}`,
     );
-  if (fromTime !== null && toTime! <= fromTime)
-    throw new UsageError(`--end ${toTime} is not after --start ${fromTime}`);
   const exception = {
     kind: verb === "open" ? ("open" as const) : ("away" as const),
     fromDate,
     toDate,
     fromTime,
     toTime,
-    minutes: verb === "open" ? parseMinutes(required(v.minutes, "--minutes")) : null,
+    minutes: verb === "open" ? flag(v, "minutes", parseAppointmentMinutes) : null,
     reason: v.reason ?? "",
   };
   validateException({ id: 0, doctor: arg, ...exception });
@@ -171,13 +174,17 @@ async function addException(
   ).lines;
 }
 
-function required(value: string | undefined, flag: string): string {
-  if (value === undefined) throw new UsageError(`give ${flag}`);
-  return value;
+type ValueFlag = Exclude<keyof Values, "dry-run" | "keep-booked" | "help" | "version">;
+
+/**
+ * The flag's value through the calendar's parser (the one the wire uses), its error naming the
+ * flag; `otherwise` when the flag is not given, or "give --flag" when there is no such default.
+ */
+function flag<T, D = T>(v: Values, name: ValueFlag, parse: (text: string) => T, ...otherwise: [D?]): T | D {
+  const text = v[name] as string | undefined;
+  if (text !== undefined) return byFlag(`--${name}`, text, parse);
+  if (otherwise.length === 0) throw new UsageError(`give --${name}`, { hint: false });
+  return otherwise[0] as D;
 }
 
-function parseNth(text: string): number {
-  const n = Number(text);
-  if (![1, 2, 3, 4, 5, -1].includes(n)) throw new UsageError(`--nth: ${text} is not 1-5 or -1 (the last)`);
-  return n;
-}
+const endTime = (text: string) => parseTime(text, "time", { end: true });

@@ -2,7 +2,7 @@
 // after it, and the booked appointments it would leave outside availability. An edit runs inside one
 // transaction; a refusal or a dry run rolls it back, so nothing changes.
 import { UsageError } from "../../../shared/errors.ts";
-import { ZoneClock } from "../booking/zone-clock.ts";
+import { localDate, localParts } from "../calendar/display.ts";
 import { generateSlots } from "../calendar/generate.ts";
 import { slotId } from "../calendar/slot-id.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
@@ -20,15 +20,9 @@ class DryRun extends Error {
 
 /** The ids of the slots `data` offers from today for `weeks` weeks. */
 export function offeredIds(data: CalendarData, zone: string, weeks: number, now: number): Set<number> {
-  const clock = new ZoneClock(zone);
-  const today = clock.today(now);
-  const slots = generateSlots(
-    data.rules,
-    data.exceptions,
-    zone,
-    today.toString(),
-    today.add({ days: weeks * 7 - 1 }).toString(),
-  );
+  const today = localDate(now, zone);
+  const last = Temporal.PlainDate.from(today).add({ days: weeks * 7 - 1 });
+  const slots = generateSlots(data.rules, data.exceptions, zone, today, last.toString());
   const numbers = new Map(data.doctors.map((d) => [d.name, d.number]));
   return new Set(slots.filter((s) => s.startMs > now).map((s) => slotId(numbers.get(s.doctor) ?? 0, s.startMs)));
 }
@@ -82,7 +76,6 @@ async function strandedBy(
   after: Set<number>,
   ctx: EditContext,
 ): Promise<string[]> {
-  const clock = new ZoneClock(ctx.zone);
   const names = new Map(data.doctors.map((d) => [d.number, d.name]));
   return (await appointmentsFrom(db, ctx.now))
     .filter((a) => {
@@ -90,7 +83,7 @@ async function strandedBy(
       return before.has(id) && !after.has(id);
     })
     .map((a) => {
-      const l = clock.local(a.startMs);
-      return `${a.patient} ${l.day} ${l.date} ${l.time} ${names.get(a.doctorNumber) ?? "?"}`;
+      const l = localParts(a.startMs, ctx.zone);
+      return `${a.patient} ${l.weekday} ${l.date} ${l.time} ${names.get(a.doctorNumber) ?? "?"}`;
     });
 }

@@ -5,11 +5,12 @@
 import { readFileSync } from "node:fs";
 import { DataError } from "../../../shared/errors.ts";
 import { parseSlotTable } from "../../../shared/slot-file.ts";
+import { byFlag } from "../cli/calendar-settings.ts";
 import { timeOfMinute } from "../calendar/day-clock.ts";
+import { parseAppointmentMinutes } from "../calendar/parse.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import { doctorNumber, insertAppointment, insertRule } from "../store/calendar-records.ts";
 import { applyEdit, type EditContext } from "./availability-edit.ts";
-import { parseMinutes } from "./availability-parse.ts";
 
 const weekday_of: Record<string, number> = { mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6, sun: 7 };
 
@@ -39,7 +40,7 @@ export async function importClassicFile(
     throw new DataError(file, undefined, `cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`);
   }
   const table = parseSlotTable(file, text);
-  const minutes = parseMinutes(minutesText ?? "60");
+  const minutes = byFlag("--minutes", minutesText ?? "60", parseAppointmentMinutes);
   const slots = table.toArray().map((s) => {
     const weekday = weekday_of[s.day.slice(0, 3).toLowerCase()];
     const start = classicTime(s.time);

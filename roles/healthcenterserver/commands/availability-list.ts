@@ -1,8 +1,8 @@
 // `availability list`: the rules and exceptions with their ids, then the next two weeks as a table
 // (per date and doctor: the first and last slot, how many, how many booked).
-import { ZoneClock } from "../booking/zone-clock.ts";
+import { localDate, localParts } from "../calendar/display.ts";
 import { generateSlots } from "../calendar/generate.ts";
-import type { Exception, Rule } from "../calendar/types.ts";
+import { exceptionText, ruleText } from "../calendar/validate.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import { appointmentsFrom, loadCalendar } from "../store/calendar-records.ts";
 
@@ -13,10 +13,9 @@ export async function listAvailability(db: CalendarDb, zone: string, now: number
   const data = await loadCalendar(db);
   const lines = [`Availability (time zone ${zone}):`];
   if (data.rules.length === 0) lines.push("  no rules: servers on this database use availabilities.txt");
-  for (const r of data.rules) lines.push(`  r${r.id}  ${describeRule(r)}`);
-  for (const e of data.exceptions) lines.push(`  e${e.id}  ${describeException(e)}`);
-  const clock = new ZoneClock(zone);
-  const today = clock.today(now);
+  for (const r of data.rules) lines.push(`  r${r.id}  ${ruleText(r)}`);
+  for (const e of data.exceptions) lines.push(`  e${e.id}  ${e.kind} ${exceptionText(e)}`);
+  const today = Temporal.PlainDate.from(localDate(now, zone));
   const last = today.add({ days: list_days - 1 });
   const slots = generateSlots(data.rules, data.exceptions, zone, today.toString(), last.toString());
   const names = new Map(data.doctors.map((d) => [d.number, d.name]));
@@ -25,7 +24,7 @@ export async function listAvailability(db: CalendarDb, zone: string, now: number
   const cells = new Map<string, { first: string; last: string; n: number; booked: number }>();
   for (const s of slots) {
     if (s.startMs <= now) continue;
-    const l = clock.local(s.startMs);
+    const l = localParts(s.startMs, zone);
     const key = `${l.date} ${s.doctor}`;
     const cell = cells.get(key) ?? { first: l.time, last: l.time, n: 0, booked: 0 };
     cell.last = l.time;
@@ -42,21 +41,4 @@ export async function listAvailability(db: CalendarDb, zone: string, now: number
     lines.push(`  ${day_names[d.dayOfWeek]} ${d}  ${row.join(" ")}`);
   }
   return lines;
-}
-
-function describeRule(r: Rule): string {
-  const days = r.weekdays.map((d) => day_names[d]).join(",");
-  const extra = [
-    r.everyWeeks > 1 ? `every ${r.everyWeeks} weeks` : "",
-    r.nthOfMonth.length > 0 ? `the ${r.nthOfMonth.join(",")} of the month` : "",
-    r.validFrom ? `from ${r.validFrom}` : "",
-    r.validUntil ? `until ${r.validUntil}` : "",
-  ].filter(Boolean);
-  return `${r.doctor} ${days} ${r.start}-${r.end}, ${r.minutes} min${extra.length ? `, ${extra.join(", ")}` : ""}`;
-}
-
-function describeException(e: Exception): string {
-  const times = e.fromTime ? ` ${e.fromTime}-${e.toTime}` : "";
-  const what = e.kind === "away" ? "away" : `open, ${e.minutes} min`;
-  return `${e.doctor} ${what} ${e.fromDate}..${e.toDate}${times}${e.reason ? ` (${e.reason})` : ""}`;
 }

@@ -13,12 +13,9 @@ import {
 import type { CancelOutcome, MoveOutcome } from "../booking/booker.ts";
 import type { Connection } from "../network/connection.ts";
 import type { AnswerLater, SessionServices } from "./services.ts";
-import type { SlotQuery } from "../booking/slot-index.ts";
 import type { Schedule } from "../booking/schedule.ts";
-import type { ZoneClock } from "../booking/zone-clock.ts";
+import { calendarQuery, datesRefused, type SlotsQuery } from "./calendar-query.ts";
 import { decodeSlotId, firstIdFrom } from "../calendar/slot-id.ts";
-
-export type SlotsQuery = { day?: string; doctor?: string; after: number; limit: number; from?: string; to?: string };
 
 export class AppointmentRequests {
   /** `answerLater`: the session's way to answer a request that waits for a commit. */
@@ -32,7 +29,10 @@ export class AppointmentRequests {
     const schedule = this.services.schedule;
     if ((query.from || query.to) && !schedule.calendar)
       return this.conn.send(formatError("usage: from= and to= need a calendar (this server has a weekday file)"));
-    const page = schedule.freePage(schedule.calendar ? calendarQuery(query, schedule.calendar.clock) : query);
+    const calendar = schedule.calendar;
+    const refused = calendar && datesRefused(query);
+    if (refused) return this.conn.send(formatError(refused));
+    const page = schedule.freePage(calendar ? calendarQuery(query, calendar.zone, Date.now()) : query);
     this.services.log.info(`Slots requested by ${user} (${describe(query)}): ${page.length} sent`, {
       event: "slots",
       cause: "slots",
@@ -189,16 +189,6 @@ export function hasStarted(schedule: Schedule, index: number): boolean {
 
 /** Smaller numbers name no plausible slot (before 2000): those are `invalid`, as elsewhere. */
 const ids_from_2000 = firstIdFrom(Date.UTC(2000, 0, 1));
-
-/** On a calendar: from= and to= (local dates) and the present bound the ids (index order is time order). */
-function calendarQuery(q: SlotsQuery, clock: ZoneClock): SlotQuery {
-  const now = Date.now();
-  let lowest = firstIdFrom(now + 1);
-  if (q.from) lowest = Math.max(lowest, firstIdFrom(clock.startOfDay(Temporal.PlainDate.from(q.from))));
-  const out: SlotQuery = { day: q.day, doctor: q.doctor, limit: q.limit, after: Math.max(q.after, lowest - 1) };
-  if (q.to) out.before = firstIdFrom(clock.startOfDay(Temporal.PlainDate.from(q.to).add({ days: 1 })));
-  return out;
-}
 
 function describe(q: SlotsQuery): string {
   const parts = [

@@ -4,6 +4,7 @@
 import { Database } from "bun:sqlite";
 import { SQL } from "bun";
 import { DataError } from "../../../shared/errors.ts";
+import { Log } from "../../../shared/log.ts";
 import { database_open_busy_timeout_ms } from "../../../shared/limits.ts";
 import type { DbTarget } from "./db-target.ts";
 import { prepareSchema, DatabaseProblem } from "./sqlite/sqlite-schema.ts";
@@ -110,15 +111,7 @@ export async function openCalendarDb(target: DbTarget, password: string | undefi
     })();
     return db;
   }
-  const sql = new SQL({ url: target.url, ...(password === undefined ? {} : { password }), max: 2 });
-  const { migrate } = await import("./postgres/pg-schema.ts");
-  try {
-    await migrate(sql, target.shown);
-  } catch (err) {
-    await sql.close({ timeout: 0 });
-    throw err instanceof DataError
-      ? err
-      : new DataError(target.shown, undefined, `cannot be used (${(err as Error).message})`);
-  }
-  return new PgCalendarDb(sql);
+  // The CLI does not wait for a database that is not up: it says so (exit 3) and the operator retries.
+  const { openMigrated } = await import("./postgres/pg-connect.ts");
+  return new PgCalendarDb(await openMigrated(target, password, 0, new Log({ quiet: true }), undefined, 2));
 }

@@ -6,7 +6,6 @@ import type { Log } from "../../../shared/log.ts";
 import { SlotTable } from "../../../shared/slot-table.ts";
 import { CalendarKeeper } from "../booking/calendar-keeper.ts";
 import { Schedule } from "../booking/schedule.ts";
-import { ZoneClock } from "../booking/zone-clock.ts";
 import { slotId } from "../calendar/slot-id.ts";
 import type { AppointmentStore, BookingSink, Change, Committer, Loaded } from "./appointment-store.ts";
 import { SqliteCalendarDb, type PgCalendarDb } from "./calendar-db.ts";
@@ -85,8 +84,14 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
   }
   const schedule = new Schedule(SlotTable.fromSlots([]));
   const source = { load: () => loadCalendar(db), version: () => calendarVersion(db) };
-  const clock = new ZoneClock(settings.timeZone);
-  const keeper = new CalendarKeeper(schedule, source, clock, settings.horizonWeeks, log, await source.load());
+  const keeper = new CalendarKeeper(
+    schedule,
+    source,
+    settings.timeZone,
+    settings.horizonWeeks,
+    log,
+    await source.load(),
+  );
   keeper.initial(await appointmentsFrom(db, Date.now()));
   // A slot's length comes from the schedule; one not in it (a test's bare index) counts as a minute.
   const lengthOf = (index: number) => {

@@ -4,7 +4,6 @@
 // an exclusion constraint (btree_gist on a tstzrange per doctor) because it needs no extension, which
 // a managed database may not let the server's role create; (doctor, start) is still the primary key.
 // Each commit notifies the others with the slot ids it touched; they read those slots again.
-import { SQL } from "bun";
 import * as limits from "../../../../shared/limits.ts";
 import type { Log } from "../../../../shared/log.ts";
 import type { Schedule } from "../../booking/schedule.ts";
@@ -12,7 +11,7 @@ import { decodeSlotId } from "../../calendar/slot-id.ts";
 import type { Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
 import { PgCalendarDb, type CalendarDb } from "../calendar-db.ts";
 import type { PostgresTarget } from "../db-target.ts";
-import { untilMigrated } from "./pg-bookings.ts";
+import { openMigrated } from "./pg-connect.ts";
 
 const appointments_channel = "calendar_appointments";
 const doctor_lock_class = 0x646f6374; // "doct"
@@ -24,19 +23,7 @@ export async function openPgCalendarDb(
   waitMs: number,
   log: Log,
 ): Promise<PgCalendarDb> {
-  const sql = new SQL({
-    url: target.url,
-    ...(password === undefined ? {} : { password }),
-    max: limits.database_pool_connections,
-    connectionTimeout: limits.database_connect_timeout_ms / 1000,
-  });
-  try {
-    await untilMigrated(sql, target.shown, waitMs, log);
-  } catch (err) {
-    await sql.close({ timeout: 0 });
-    throw err;
-  }
-  return new PgCalendarDb(sql);
+  return new PgCalendarDb(await openMigrated(target, password, waitMs, log));
 }
 
 export class PgCalendarCommitter implements Committer {

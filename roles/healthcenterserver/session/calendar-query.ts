@@ -1,0 +1,32 @@
+// A `slots` request on a calendar: its from= and to= dates are checked by the calendar's own parser
+// (calendar/parse.ts, the one the CLI uses), then become bounds on the slot id (index order is time order).
+import { UsageError } from "../../../shared/errors.ts";
+import type { SlotQuery } from "../booking/slot-index.ts";
+import { startOfLocalDay } from "../calendar/day-clock.ts";
+import { parseDate } from "../calendar/parse.ts";
+import { firstIdFrom } from "../calendar/slot-id.ts";
+
+export type SlotsQuery = { day?: string; doctor?: string; after: number; limit: number; from?: string; to?: string };
+
+/** Why the query's dates are refused (`usage: bad from date "2026-02-30": there is no such day`), if they are. */
+export function datesRefused(q: SlotsQuery): string | undefined {
+  try {
+    if (q.from !== undefined) parseDate(q.from, "from date");
+    if (q.to !== undefined) parseDate(q.to, "to date");
+    if (q.from !== undefined && q.to !== undefined && q.to < q.from)
+      throw new UsageError(`the to date ${q.to} is before the from date ${q.from}`);
+    return undefined;
+  } catch (err) {
+    if (err instanceof UsageError) return `usage: ${err.message}`;
+    throw err;
+  }
+}
+
+/** from= and to= (local dates, checked) and the present bound the ids. */
+export function calendarQuery(q: SlotsQuery, zone: string, now: number): SlotQuery {
+  let lowest = firstIdFrom(now + 1);
+  if (q.from) lowest = Math.max(lowest, firstIdFrom(startOfLocalDay(zone, q.from)));
+  const out: SlotQuery = { day: q.day, doctor: q.doctor, limit: q.limit, after: Math.max(q.after, lowest - 1) };
+  if (q.to) out.before = firstIdFrom(startOfLocalDay(zone, Temporal.PlainDate.from(q.to).add({ days: 1 }).toString()));
+  return out;
+}
