@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { build } from "../scripts/build.ts";
 import { compareWithC } from "./compare.ts";
 import { postgresBooking } from "./postgres.ts";
+import { pgContention } from "./pg-contention.ts";
 import { idleConnections } from "./idle.ts";
 import { runSessions, runSessionsC, type SessionKind } from "./loadgen.ts";
 import { compileC, cpuSeconds, dist, rssMiB, start, stopAll, work } from "./procs.ts";
@@ -34,7 +35,7 @@ const { values } = parseArgs({
 /** --baseline DIST: an earlier build's binaries (scripts/build.ts
  * --outdir DIST), measured beside this one in compare, scale and idle. */
 const baseline = values.baseline ? resolve(values.baseline) : undefined;
-/** --only read-mostly,mixed,naive,soak,booking,postgres,available,staff-page,doctor,startup,calendar,
+/** --only read-mostly,mixed,naive,soak,booking,postgres,contention,available,staff-page,doctor,startup,calendar,
  * calendar-server,compare,scale,idle
  * runs just those parts. */
 const only = values.only ? new Set(values.only.split(",")) : undefined;
@@ -149,7 +150,7 @@ async function bookingScenarios(loadgen: string): Promise<{ booked: number; stor
   const slots = { next: 1 };
   let stored = NaN;
   const bigDir = join(work, "big");
-  if (wanted("booking") || wanted("available") || wanted("postgres") || wanted("staff-page"))
+  if (["booking", "available", "postgres", "staff-page", "contention"].some(wanted))
     writeBigData(bigDir, big_slots, 100);
   if (wanted("booking") || wanted("available")) {
     const big = await start(
@@ -187,6 +188,7 @@ async function bookingScenarios(loadgen: string): Promise<{ booked: number; stor
   if (wanted("staff-page")) await staffPageCost(loadgen, bigDir, big_slots, seconds, extraFlags);
   if (wanted("postgres"))
     await postgresBooking(bigDir, { seconds, levels, sessionsMax: sessions_per_level_max, extraFlags });
+  if (wanted("contention")) await pgContention(bigDir, { seconds, extraFlags });
   // Every slot handed out was confirmed (errors would show in the rows).
   return { booked: slots.next - 1, stored };
 }
