@@ -99,15 +99,9 @@ export class DoctorService {
     const log = this.o.log;
     if (log.quiet) return;
     const who = request.patient ? displayPatientName(request.patient) : "unknown";
-    // The seed's four lines per quote, as one log entry: one string built, one buffer push.
-    const sent =
-      reply === this.unknown
-        ? `has no price for insurance plan ${request.insurance}; sent unknown to patient with port number ${port}`
-        : `has sent estimated price $ ${this.priceTexts.get(request.insurance)} to patient with port number ${port}`;
+    // The seed's four lines per quote, as one log entry, built only if kept (past the cause's cap it is not).
     log.info(
-      `Phase3: ${this.shownName} receives the request from the patient with port number ${port} and name ${who} ` +
-        `with the insurance plan ${request.insurance}\n${this.table}\n` +
-        `Phase3: ${this.shownName} ${sent}\n${(this.ready ??= this.readyLine())}`,
+      () => this.quoteLines(request.insurance, who, port, reply === this.unknown),
       log.format === "json"
         ? {
             event: "quote",
@@ -121,6 +115,17 @@ export class DoctorService {
             },
           }
         : quote_meta,
+    );
+  }
+
+  private quoteLines(insurance: string, who: string, port: number, unknown: boolean): string {
+    const sent = unknown
+      ? `has no price for insurance plan ${insurance}; sent unknown to patient with port number ${port}`
+      : `has sent estimated price $ ${this.priceTexts.get(insurance)} to patient with port number ${port}`;
+    return (
+      `Phase3: ${this.shownName} receives the request from the patient with port number ${port} and name ${who} ` +
+      `with the insurance plan ${insurance}\n${this.table}\n` +
+      `Phase3: ${this.shownName} ${sent}\n${(this.ready ??= this.readyLine())}`
     );
   }
 
