@@ -80,6 +80,8 @@ export class Connection {
 
   onData(bytes: Buffer, nowMs: number): void {
     if (!this.isOpen || (this.state.kind === "waiting" && this.state.ending)) return;
+    // Read before the pause took effect: it goes behind the input already held, in order.
+    if (this.held) return void (this.held = Buffer.concat([this.held, bytes]));
     this.lastActiveMs = nowMs;
     this.ranThisEvent = false;
     const result = this.framer.push(bytes, (line) => this.onLine(line));
