@@ -94,6 +94,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
     patientSide: () => center,
     booker: () => made,
     patients: () => patientNames,
+    ...(calendar ? { calendar: calendar.keeper } : {}),
   });
   const booker = newBooker(schedule, store, settings.bookingsPerPatient, fatal, log, staff);
   made = booker;
@@ -160,7 +161,7 @@ function newStaffPage(
   schedule: Schedule,
   store: AppointmentStore,
   log: Log,
-  late: Pick<StaffPageOptions, "patientSide" | "booker" | "patients">,
+  late: Pick<StaffPageOptions, "patientSide" | "booker" | "patients" | "calendar">,
 ): StaffPage | undefined {
   if (!settings.http) return undefined;
   return new StaffPage({

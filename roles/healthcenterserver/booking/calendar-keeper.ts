@@ -22,6 +22,8 @@ export class CalendarKeeper {
   private refreshTimer: Timer | undefined;
   private polling = false;
   isPending: (index: number) => boolean = () => false;
+  /** Hear each replacement of the schedule (the staff page rebuilds its grid). */
+  private readonly listeners: (() => void)[] = [];
 
   constructor(
     private readonly schedule: Schedule,
@@ -42,6 +44,20 @@ export class CalendarKeeper {
 
   get version(): number {
     return this.data.version;
+  }
+
+  /** The clinic's zone, and the exceptions now in force (for the staff page). */
+  get zone(): string {
+    return this.clock.zone;
+  }
+
+  get exceptions(): CalendarData["exceptions"] {
+    return this.data.exceptions;
+  }
+
+  /** `listener` runs after each replacement of the schedule. */
+  watch(listener: () => void): void {
+    this.listeners.push(listener);
   }
 
   /** The first schedule: generated slots and the slots of the stored appointments (load() marks them held). */
@@ -103,6 +119,7 @@ export class CalendarKeeper {
     }
     const { table, calendar } = buildCalendarTable(entries, this.zone);
     s.replace(table, calendar);
+    for (const listener of this.listeners) listener();
   }
 
   private async poll(): Promise<void> {

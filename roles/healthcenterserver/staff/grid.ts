@@ -23,6 +23,8 @@ export type Snapshot = {
   slots: SlotRow[];
   cellsTotal: number;
   slotsTotal: number;
+  /** On a calendar: the clinic's zone and who is away (shown above the week). */
+  note?: string;
 };
 
 /** Sorts "09am", "12pm", "01pm", "10:30am" by time of day; anything else after, by text. */
@@ -103,6 +105,18 @@ export class Grid {
     });
   }
 
+  /** On a calendar: the zone and leave, sent with each snapshot. */
+  note: string | undefined;
+
+  /**
+   * The schedule was replaced (a calendar's horizon moved on, or its rules changed): the grid starts
+   * again from the new slots. Every field is rebuilt as the constructor builds it; the version moves on.
+   */
+  reset(slots: SlotList, holderAt: (position: number) => string | undefined): void {
+    const version = this.version + 1;
+    Object.assign(this, new Grid(slots, holderAt, this.positionOf), { version, note: this.note });
+  }
+
   /** Follows one committed change; returns the row to send, or undefined for an index not in the schedule. */
   apply(change: SlotChange): ChangeRow | undefined {
     const p = this.positionOf(change.index);
@@ -141,6 +155,7 @@ export class Grid {
       slots,
       cellsTotal: this.cells.length,
       slotsTotal: this.slots.length,
+      ...(this.note === undefined ? {} : { note: this.note }),
     };
   }
 

@@ -57,7 +57,8 @@ function render(snap) {
   if (snap.cellsTotal > snap.cells.length) hidden.push(`${snap.cellsTotal - snap.cells.length} more day-time cells`);
   if (snap.slotsTotal > snap.slots.length)
     hidden.push(`${snap.slotsTotal - snap.slots.length} slots counted but not listed`);
-  $("note").textContent = hidden.length ? `A large schedule: ${hidden.join("; ")}. Totals above count every slot.` : "";
+  const large = hidden.length ? `A large schedule: ${hidden.join("; ")}. Totals above count every slot.` : "";
+  $("note").textContent = [snap.note ?? "", large].filter(Boolean).join(" ");
   $("signin").hidden = snap.names;
   $("signout").hidden = !snap.names;
   if (snap.names) showMember();

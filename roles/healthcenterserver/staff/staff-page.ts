@@ -6,6 +6,8 @@ import { parsePortFlag } from "../../../shared/flags.ts";
 import type { Log } from "../../../shared/log.ts";
 import type { Schedule } from "../booking/schedule.ts";
 import { Grid } from "./grid.ts";
+import { calendarNote, staffSlots } from "./calendar-view.ts";
+import type { CalendarKeeper } from "../booking/calendar-keeper.ts";
 import { readiness } from "./health.ts";
 import { ServerMetrics } from "./server-metrics.ts";
 import type { Booker } from "../booking/booker.ts";
@@ -37,6 +39,8 @@ export type StaffPageOptions = {
   databaseProblem: () => string | undefined | Promise<string | undefined>;
   log: Log;
   patientSide: () => PatientSide | undefined;
+  /** On a calendar: its keeper, whose replacements of the schedule the grid follows. */
+  calendar?: Pick<CalendarKeeper, "watch" | "zone" | "exceptions">;
 };
 
 export class StaffPage {
@@ -58,11 +62,18 @@ export class StaffPage {
   /** Call once the stored bookings are in the schedule: the grid starts from them. */
   start(): void {
     const { schedule, log } = this.options;
-    const grid = new Grid(
-      schedule.slots,
-      (p) => schedule.holderOf(schedule.slots.at(p)!.index),
-      (i) => schedule.position(i),
-    );
+    const holderAt = (p: number) => schedule.holderAt(p);
+    const grid = new Grid(staffSlots(schedule), holderAt, (i) => schedule.position(i));
+    const calendar = this.options.calendar;
+    if (calendar) {
+      const note = () =>
+        calendarNote(calendar.zone, calendar.exceptions, Temporal.Now.plainDateISO(calendar.zone).toString());
+      grid.note = note();
+      calendar.watch(() => {
+        grid.reset(staffSlots(schedule), holderAt);
+        grid.note = note();
+      });
+    }
     this.watchers = new Watchers(grid, schedule.changes);
     const { audit, booker, patients } = this.options;
     const auth = new StaffAuth(this.options.token, this.sessions, this.options.sessionTtlMs);

@@ -16,7 +16,7 @@ import { SqliteCalendarCommitter } from "./sqlite/sqlite-calendar-committer.ts";
 import { claimDatabaseFile } from "./sqlite/sqlite-file.ts";
 
 export type CalendarSettings = StoreSettings & { timeZone: string; horizonWeeks: number };
-export type OpenedCalendar = { schedule: Schedule; store: AppointmentStore; restored: number };
+export type OpenedCalendar = { schedule: Schedule; store: AppointmentStore; restored: number; keeper: CalendarKeeper };
 
 /** PostgreSQL's also follows other servers' bookings. */
 type FollowingCommitter = Committer & { listen?(isPending: (index: number) => boolean): Promise<void> };
@@ -112,5 +112,5 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     keeper,
   );
   const { restored } = await store.load(schedule);
-  return { schedule, store, restored };
+  return { schedule, store, restored, keeper };
 }
