@@ -29,7 +29,7 @@ export class CalendarKeeper {
     private readonly schedule: Schedule,
     private readonly source: CalendarSource,
     /** The clinic's IANA zone. */
-    private readonly zone: string,
+    readonly zone: string,
     private readonly horizonWeeks: number,
     private readonly log: Log,
     data: CalendarData,
@@ -46,11 +46,7 @@ export class CalendarKeeper {
     return this.data.version;
   }
 
-  /** The clinic's zone, and the exceptions now in force (for the staff page). */
-  get zone(): string {
-    return this.clock.zone;
-  }
-
+  /** The exceptions now in force (for the staff page). */
   get exceptions(): CalendarData["exceptions"] {
     return this.data.exceptions;
   }
