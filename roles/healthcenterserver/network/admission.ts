@@ -12,22 +12,23 @@ type Holder = { data: Connection };
 export class Admission<S extends Holder> {
   /** Accepted and not known to be logged in, oldest first (a Set keeps insertion order). */
   private readonly pending = new Set<S>();
-  private readonly byAddress = new Map<string, Set<S>>();
+  /**
+   * The pending by address: built when the cap is first reached (each address read then, once), kept from
+   * then on. Below the cap no connection's address is read for it (each read is a getpeername).
+   */
+  private byAddress: Map<string, Set<S>> | undefined;
 
   constructor(private readonly shareMax: number) {}
 
-  /** A connection took a place (its address is read now: its login reads it anyway). */
+  /** A connection took a place. */
   admitted(s: S): void {
     this.pending.add(s);
-    const address = addressKey(s.data.address);
-    let mine = this.byAddress.get(address);
-    if (!mine) this.byAddress.set(address, (mine = new Set()));
-    mine.add(s);
+    if (this.byAddress) index(this.byAddress, s);
   }
 
   /** The connection is gone, or displaced. */
   gone(s: S): void {
-    if (!this.pending.delete(s)) return;
+    if (!this.pending.delete(s) || !this.byAddress) return;
     const address = addressKey(s.data.address);
     const mine = this.byAddress.get(address);
     mine?.delete(s);
@@ -36,6 +37,10 @@ export class Admission<S extends Holder> {
 
   /** At the cap: the place a newcomer from `address` takes, or undefined when every place is a patient's. */
   victim(address: string): S | undefined {
+    if (!this.byAddress) {
+      this.byAddress = new Map();
+      for (const p of this.pending) index(this.byAddress, p);
+    }
     const mine = this.byAddress.get(addressKey(address));
     if (mine && this.stillPending(mine) >= this.shareMax) return this.oldest(mine);
     return this.oldest(this.pending);
@@ -58,4 +63,11 @@ export class Admission<S extends Holder> {
   private isPending(s: S): boolean {
     return !s.data.loggedIn && s.data.isOpen;
   }
+}
+
+function index<S extends Holder>(byAddress: Map<string, Set<S>>, s: S): void {
+  const address = addressKey(s.data.address);
+  let mine = byAddress.get(address);
+  if (!mine) byAddress.set(address, (mine = new Set()));
+  mine.add(s);
 }
