@@ -6,38 +6,13 @@
 import { join } from "node:path";
 import { openCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
 import { bumpVersion, doctorNumber, insertRule } from "../roles/healthcenterserver/store/calendar-records.ts";
+import { lineClient } from "./line-client.ts";
 import { start, stop, work } from "./procs.ts";
 import { record } from "./report.ts";
 import { writeBigData } from "./scale-data.ts";
 
 const doctors = 50;
 const zone = "UTC";
-
-/** A raw line client: send a line, read up to the reply's end. */
-async function lineClient(port: number) {
-  let text = "";
-  let wake = () => {};
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data: (_s, b) => {
-        text += b.toString("latin1");
-        wake();
-      },
-    },
-  });
-  const ask = async (line: string, list: boolean): Promise<string> => {
-    socket.write(`${line}\n`);
-    const end = list ? "\n\n" : "\n";
-    while (!(text.endsWith(end) || (list && text === "\n"))) await new Promise<void>((r) => (wake = r));
-    const t = text;
-    text = "";
-    return t;
-  };
-  await ask("authenticate patient1 password111", false);
-  return { ask, close: () => socket.end() };
-}
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.ceil((p / 100) * xs.length) - 1]!;
 

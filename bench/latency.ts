@@ -1,45 +1,23 @@
 // Single-request timings: one `available` reply on a big schedule, and a process's start-up to its
 // listening line.
 import { join } from "node:path";
+import { lineClient } from "./line-client.ts";
 import { dist, work } from "./procs.ts";
 import { record, type Row } from "./report.ts";
 
-/** Raw line client for the single-request latency of `available`. */
+/** The single-request latency of `available`, with or without a booking before each. */
 export async function availableLatency(port: number, bookBetween: boolean, nextSlot: () => number): Promise<Row> {
-  let text = "";
-  let wake = () => {};
-  const socket = await Bun.connect({
-    hostname: "127.0.0.1",
-    port,
-    socket: {
-      data: (_s, b) => {
-        text += b.toString("latin1");
-        wake();
-      },
-    },
-  });
-  const until = async (end: (t: string) => boolean) => {
-    while (!end(text)) await new Promise<void>((r) => (wake = r));
-    const t = text;
-    text = "";
-    return t;
-  };
-  socket.write("authenticate patient1 password111\n");
-  await until((t) => t.endsWith("\n"));
+  const client = await lineClient(port);
   const times: number[] = [];
   let lines = 0;
   for (let i = 0; i < 21; i++) {
-    if (bookBetween) {
-      socket.write(`selection ${nextSlot()}\n`);
-      await until((t) => t.endsWith("\n"));
-    }
+    if (bookBetween) await client.ask(`selection ${nextSlot()}`, false);
     const t0 = performance.now();
-    socket.write("available\n");
-    const reply = await until((t) => t.endsWith("\n\n"));
+    const reply = await client.ask("available", true);
     if (i > 0) times.push(performance.now() - t0); // the first fills the cache
     lines = reply.split("\n").length - 2;
   }
-  socket.end();
+  client.close();
   times.sort((a, b) => a - b);
   return record({
     scenario: `available, 100k slots${bookBetween ? ", a booking before each" : ""}`,
