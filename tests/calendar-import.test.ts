@@ -36,7 +36,13 @@ test("import turns the seed's weekday file into rules and carries its bookings o
   expect(imported.code).toBe(0);
   expect(imported.stdout).toContain("6 weekly rules");
   expect(imported.stdout).toContain("2 booking(s) carried over to their dated slots");
-  expect((await availability(db, "list")).stdout).toContain("r1  doc1 tue 13:00-14:00, 60 min");
+  const listed = (await availability(db, "list")).stdout;
+  expect(listed).toContain("r1  doc1 tue 13:00-14:00, 60 min");
+  // The two weeks' table lines up: every row's doc2 column starts under the header's.
+  const table = listed.split("Next two weeks:\n")[1]!.trimEnd().split("\n");
+  expect(table).toHaveLength(15);
+  const column = table[0]!.indexOf("doc2");
+  for (const row of table.slice(1)) expect(row.slice(column - 2, column + 1)).toMatch(/^ {2}[-0-9]$/);
 
   const server = await startServer([...db, "--time-zone", zone]);
   try {
@@ -64,6 +70,10 @@ test("a rule that overlaps one of the same doctor is refused, naming both; nothi
   expect(r.code).toBe(2);
   expect(r.stderr.trim().split("\n")).toHaveLength(1);
   expect(r.stderr).toMatch(/rule 2 .*overlaps rule 1/);
+  // The first date they meet is the first weekday from today, not one in 2000.
+  let first = Temporal.PlainDate.from(localDate(0));
+  while (first.dayOfWeek > 5) first = first.add({ days: 1 });
+  expect(r.stderr.trim()).toEndWith(` on ${first}`);
   expect((await availability(db, "list")).stdout.match(/^ {2}r\d+ /gm)).toEqual(["  r1 "]);
 });
 

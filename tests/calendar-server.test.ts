@@ -151,6 +151,12 @@ test(stranded, async () => {
   expect(await c.request(`cancel ${id}`)).toBe("cancelled");
   expect(await listing(c, "mine")).toEqual([]);
   expect(stored(db)).toEqual([]);
+  // Cancelled, the slot outside availability leaves at once: neither offered nor bookable (the doctor is away).
+  const other = await login(server.port, "patient2", "password222");
+  expect(await listing(other, `slots from=${day} to=${day}`)).toEqual([]);
+  expect(await other.request(`selection ${id}`)).toBe("invalid");
+  expect(stored(db)).toEqual([]);
+  other.close();
   c.close();
 });
 

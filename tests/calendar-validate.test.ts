@@ -227,6 +227,16 @@ describe("rules and exceptions", () => {
     checkRuleOverlaps(base, [base]);
   });
 
+  test("the first date two rules meet is counted from the date given (the CLI's today), not from 2000", () => {
+    const weekdays = rule({ id: 1, weekdays: [1, 2, 3, 4, 5] });
+    const wednesday = rule({ id: 2, weekdays: [3], start: "11:00", end: "13:00" });
+    expect(refusal(() => checkRuleOverlaps(wednesday, [weekdays], "2026-12-04"))).toEndWith(" on 2026-12-09");
+    // Rules that met only before that date do not meet any more: no slot is made for the past.
+    const ended = rule({ id: 3, weekdays: [3], validUntil: "2026-11-30" });
+    checkRuleOverlaps(wednesday, [ended], "2026-12-04");
+    expect(refusal(() => checkRuleOverlaps(wednesday, [ended]))).toContain("overlaps rule 3");
+  });
+
   test("exceptions are described in one line for lists and errors", () => {
     expect(describeException(away({ id: 3 }))).toBe("away 3 (doc1 2026-12-21 to 2027-01-08, all day: leave)");
     const open = away({

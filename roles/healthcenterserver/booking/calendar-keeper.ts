@@ -9,6 +9,7 @@ import { generateSlots } from "../calendar/generate.ts";
 import { slotId } from "../calendar/slot-id.ts";
 import type { Appointment, CalendarData } from "../store/calendar-records.ts";
 import { buildCalendarTable, generatedEntries, type CalendarDoctorInfo, type CalendarEntry } from "./calendar-slots.ts";
+import type { SlotChange } from "./changes.ts";
 import type { Schedule } from "./schedule.ts";
 
 export type CalendarSource = { load(): Promise<CalendarData>; version(): Promise<number> };
@@ -21,6 +22,8 @@ export class CalendarKeeper {
   private pollTimer: Timer | undefined;
   private refreshTimer: Timer | undefined;
   private polling = false;
+  private unsubscribe: (() => void) | undefined;
+  private dropQueued = false;
   isPending: (index: number) => boolean = () => false;
   /** Hear each replacement of the schedule (the staff page rebuilds its grid). */
   private readonly listeners: (() => void)[] = [];
@@ -72,12 +75,30 @@ export class CalendarKeeper {
 
   start(): void {
     this.pollTimer = setInterval(() => void this.poll(), calendar_poll_ms);
+    this.unsubscribe = this.schedule.changes.subscribe((c) => this.onSlotChange(c));
     this.scheduleRefresh();
   }
 
   stop(): void {
     clearInterval(this.pollTimer);
     clearTimeout(this.refreshTimer);
+    this.unsubscribe?.();
+  }
+
+  /**
+   * A slot outside availability is in the schedule only while it is booked: once it is free (its
+   * appointment cancelled or moved, here or on another server) it leaves, before any other request
+   * is read (a microtask), so it is never offered nor bookable.
+   */
+  private onSlotChange(change: SlotChange): void {
+    if (change.holder !== undefined || this.dropQueued) return;
+    const p = this.schedule.position(change.index);
+    if (p === undefined || this.schedule.calendar?.outside[p] !== 1) return;
+    this.dropQueued = true;
+    queueMicrotask(() => {
+      this.dropQueued = false;
+      this.install();
+    });
   }
 
   /** Generates the horizon from today (the clinic's), when the day or the rules changed. */

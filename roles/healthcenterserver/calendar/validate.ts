@@ -13,7 +13,7 @@ import {
 import { civilDay, epochDayOf, timeOfMinute } from "./day-clock.ts";
 import { formatWeekdays, parseDate, parseTime } from "./parse.ts";
 import { compileRule, minuteOfDay, ruleApplies } from "./plan.ts";
-import type { Exception, Rule } from "./types.ts";
+import type { Exception, LocalDate, Rule } from "./types.ts";
 
 function refuse(message: string): never {
   throw new UsageError(message, { hint: false });
@@ -123,25 +123,27 @@ export function validateException(e: Exception): void {
 
 /**
  * Refuses a rule that gives its doctor slots overlapping another rule's on some date, naming both
- * and the first such date. Dates are compared from the later of the two start dates (or 2000-01-03)
- * for rule_overlap_check_years: every pattern of weekdays, weeks and months repeats within that.
+ * and the first such date. Dates are compared from the latest of the two start dates and `fromDate`
+ * (the CLI gives today: slots are never made for the past, and "on 2000-01-05" would tell an
+ * operator nothing) for rule_overlap_check_years: every pattern of weekdays, weeks and months
+ * repeats within that.
  */
-export function checkRuleOverlaps(rule: Rule, others: readonly Rule[]): void {
+export function checkRuleOverlaps(rule: Rule, others: readonly Rule[], fromDate: LocalDate = "2000-01-03"): void {
   for (const other of others) {
     if (other.doctor !== rule.doctor || other.id === rule.id) continue;
     if (!rule.weekdays.some((d) => other.weekdays.includes(d))) continue;
     const overlapsInDay =
       minuteOfDay(rule.start) < minuteOfDay(other.end) && minuteOfDay(other.start) < minuteOfDay(rule.end);
     if (!overlapsInDay) continue;
-    const date = firstCommonDate(rule, other);
+    const date = firstCommonDate(rule, other, epochDayOf(fromDate));
     if (date !== null) refuse(`${describeRule(rule)} overlaps ${describeRule(other)} on ${date}`);
   }
 }
 
-function firstCommonDate(a: Rule, b: Rule): string | null {
+function firstCommonDate(a: Rule, b: Rule, fromDay: number): string | null {
   const ca = compileRule(a);
   const cb = compileRule(b);
-  const start = Math.max(ca.fromDay, cb.fromDay, epochDayOf("2000-01-03"));
+  const start = Math.max(ca.fromDay, cb.fromDay, fromDay);
   const end = Math.min(ca.untilDay, cb.untilDay, start + Math.ceil(rule_overlap_check_years * 365.25));
   for (let day = start; day <= end; day++) {
     const civil = civilDay(day);

@@ -9,6 +9,7 @@ import { unknownMessage } from "../../../shared/suggest.ts";
 import { byFlag, checkZone } from "../cli/calendar-settings.ts";
 import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
 import { doctorNumber, insertException, insertRule, loadCalendar, removeRecord } from "../store/calendar-records.ts";
+import { localDate } from "../calendar/display.ts";
 import { checkRuleOverlaps, validateException, validateRule } from "../calendar/validate.ts";
 import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
 import { applyEdit, type EditContext } from "./availability-edit.ts";
@@ -132,7 +133,7 @@ async function addRule(db: CalendarDb, arg: string, v: Values, ctx: EditContext,
   return (
     await applyEdit(db, ctx, `add a rule for ${arg}`, async (tx) => {
       const id = await insertRule(tx, await doctor(tx), rule);
-      checkRuleOverlaps({ id, doctor: arg, ...rule }, (await loadCalendar(tx)).rules);
+      checkRuleOverlaps({ id, doctor: arg, ...rule }, (await loadCalendar(tx)).rules, localDate(ctx.now, ctx.zone));
     })
   ).lines;
 }

@@ -52,6 +52,7 @@ export async function applyEdit(
         throw new UsageError(
           `refused: ${stranded.length} booked appointment(s) would be outside availability: ${stranded.join("; ")} ` +
             "(cancel them first, or give --keep-booked to keep them, listed to staff as outside availability)",
+          { hint: false },
         );
       if (stranded.length > 0)
         lines.push(

@@ -32,13 +32,20 @@ export async function listAvailability(db: CalendarDb, zone: string, now: number
     if (booked.has(`${s.doctor} ${s.startMs}`)) cell.booked++;
     cells.set(key, cell);
   }
-  lines.push("", `Next two weeks: ${["date          ", ...doctors.map((d) => d.padEnd(24))].join(" ")}`);
+  const rows: string[][] = [["date", ...doctors]];
   for (let d = today; Temporal.PlainDate.compare(d, last) <= 0; d = d.add({ days: 1 })) {
     const row = doctors.map((doc) => {
       const c = cells.get(`${d} ${doc}`);
-      return (c ? `${c.first}-${c.last} ${c.n} (${c.booked} booked)` : "-").padEnd(24);
+      return c ? `${c.first}-${c.last} ${c.n} (${c.booked} booked)` : "-";
     });
-    lines.push(`  ${day_names[d.dayOfWeek]} ${d}  ${row.join(" ")}`);
+    rows.push([`${day_names[d.dayOfWeek]} ${d}`, ...row]);
   }
+  // Each column as wide as its widest cell, so the table lines up whatever the counts.
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  lines.push(
+    "",
+    "Next two weeks:",
+    ...rows.map((r) => `  ${r.map((c, i) => c.padEnd(widths[i]!)).join("  ")}`.trimEnd()),
+  );
   return lines;
 }
