@@ -102,15 +102,17 @@ export class CalendarKeeper {
   }
 
   /** Generates the horizon from today (the clinic's), when the day or the rules changed. */
-  private regenerate(): void {
+  /** True when it generated anew (a new day or new rules). */
+  private regenerate(): boolean {
     const today = localDate(this.now(), this.zone);
     const key = `${today} ${this.data.version}`;
-    if (key === this.generatedFor) return;
+    if (key === this.generatedFor) return false;
     const last = Temporal.PlainDate.from(today).add({ days: this.horizonWeeks * 7 - 1 });
     this.doctors = new Map(this.data.doctors.map((d) => [d.name, d]));
     const slots = generateSlots(this.data.rules, this.data.exceptions, this.zone, today, last.toString());
     this.generated = generatedEntries(slots, this.doctors, this.now());
     this.generatedFor = key;
+    return true;
   }
 
   /** Rebuilds the table: slots still to start, and every held one not yet over (booked slots never vanish). */
@@ -176,7 +178,9 @@ export class CalendarKeeper {
 
   /** Started slots leave; on a new day the horizon moves on. */
   refresh(): void {
-    this.regenerate();
-    this.install();
+    const now = this.now();
+    const started = (this.generated[0]?.startMs ?? Infinity) <= now;
+    // Otherwise nothing has changed: the table (and the staff page's grid) stay as they are.
+    if (this.regenerate() || started) this.install();
   }
 }

@@ -72,6 +72,7 @@ export class StaffPage {
       calendar.watch(() => {
         grid.reset(staffSlots(schedule), holderAt);
         grid.note = note();
+        this.watchers?.resync();
       });
     }
     this.watchers = new Watchers(grid, schedule.changes);

@@ -46,6 +46,14 @@ export class Watchers {
     return this.all.size;
   }
 
+  /** The grid started again (a calendar replaced the schedule): every live page gets a fresh snapshot. */
+  resync(): void {
+    if (this.all.size === 0) return;
+    this.pending = [];
+    this.overflowed = true;
+    this.flushTimer ??= setTimeout(() => this.flush(), staff_events_flush_ms);
+  }
+
   /** Anonymous viewers hold at most staff_watchers_anonymous_max places: the rest is kept for signed-in staff. */
   fullFor(signedIn: boolean): boolean {
     if (this.all.size >= staff_watchers_max) return true;
