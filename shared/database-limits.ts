@@ -29,3 +29,5 @@ export const database_notify_bytes_max = 7_000;
 /** /readyz asks PostgreSQL (SELECT 1) and waits this long for it; checks within ..._reuse_ms share one answer. */
 export const database_probe_timeout_ms = 2_000;
 export const database_probe_reuse_ms = 500;
+/** A full re-read of the bookings (after a lost connection) asks for this many slots a query. */
+export const database_read_page_slots = 10_000;

@@ -10,6 +10,8 @@ import { openSync } from "node:fs";
 import { parseSlots } from "../shared/slot-file.ts";
 import { embedded } from "../shared/fixtures.ts";
 import { Log } from "../shared/log.ts";
+import type { Slot } from "../shared/datafiles.ts";
+import { database_read_page_slots } from "../shared/limits.ts";
 import { Schedule } from "../roles/healthcenterserver/booking/schedule.ts";
 import { PgMirror } from "../roles/healthcenterserver/store/postgres/pg-mirror.ts";
 
@@ -73,9 +75,9 @@ afterEach(async () => {
   for (const m of mirrors.splice(0)) await m.close();
 });
 
-/** A mirror over a seed schedule; `pending` stands in for the Booker's unconfirmed slots. */
-async function harness() {
-  const schedule = new Schedule(parseSlots("availabilities.txt", embedded["availabilities.txt"]!));
+/** A mirror over a seed schedule (or `slots`); `pending` stands in for the Booker's unconfirmed slots. */
+async function harness(slots?: Slot[]) {
+  const schedule = new Schedule(slots ?? parseSlots("availabilities.txt", embedded["availabilities.txt"]!));
   const fake = new FakeSql();
   const log = new Log({ quiet: true, fd: devNull, errFd: devNull });
   const mirror = new PgMirror(fake.sql, schedule, "me", "fake:5432/db", log);
@@ -234,7 +236,7 @@ test("a subscription (LISTEN, again after a reconnect) reads everything; what me
   pending.add(5);
   fake.onListening();
   const all = fake.current();
-  expect(all.slots).toBeUndefined();
+  expect(all.slots).toEqual(schedule.slots.map((s) => s.index)); // every slot: one page of a small schedule
   all.answer(
     new Map([
       [2, "x"],
@@ -287,11 +289,11 @@ test("a failed read keeps its slots wanted, says the database does not answer, a
 });
 
 test("after a lost connection the whole schedule is read on a timer until LISTEN is back", async () => {
-  const { fake, mirror } = await harness();
+  const { schedule, fake, mirror } = await harness();
   mirror.connectionLost();
   await until("a poll", () => fake.open.length === 1);
   const poll = fake.current();
-  expect(poll.slots).toBeUndefined();
+  expect(poll.slots).toEqual(schedule.slots.map((s) => s.index));
   poll.answer(new Map());
   await settle();
   await until("a second poll", () => fake.open.length === 1);
@@ -302,4 +304,40 @@ test("after a lost connection the whole schedule is read on a timer until LISTEN
   const reads = fake.reads.length;
   await Bun.sleep(1_200);
   expect(fake.reads.length).toBe(reads);
+});
+
+test("a full re-read goes a page of slots at a time, each page applied before the next is asked for", async () => {
+  const n = 2 * database_read_page_slots + 500;
+  const slots = Array.from({ length: n }, (_, i) => ({
+    index: i + 1,
+    day: "Mon",
+    time: "09am",
+    doctor: "doc1",
+    port: 41000,
+  }));
+  const { schedule, fake } = await harness(slots);
+  schedule.reserve(7, "gone"); // cancelled elsewhere
+  const db = new Map([
+    [3, "x"],
+    [database_read_page_slots + 3, "y"],
+    [n, "z"],
+  ]);
+  fake.onListening();
+  const sizes: number[] = [];
+  for (let page = 0; page < 3; page++) {
+    await until(`page ${page}`, () => fake.open.length === 1);
+    const read = fake.current();
+    sizes.push(read.slots!.length);
+    expect(read.slots![0]).toBe(page * database_read_page_slots + 1);
+    read.answer(db);
+    await settle();
+    if (page === 0) expect(schedule.holderOf(7)).toBeUndefined(); // applied before the next page is read
+  }
+  expect(sizes).toEqual([database_read_page_slots, database_read_page_slots, 500]);
+  expect([schedule.holderOf(3), schedule.holderOf(database_read_page_slots + 3), schedule.holderOf(n)]).toEqual([
+    "x",
+    "y",
+    "z",
+  ]);
+  expect(fake.open).toHaveLength(0);
 });

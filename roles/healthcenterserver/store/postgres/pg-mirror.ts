@@ -15,6 +15,7 @@ import { assert } from "../../../../shared/assert.ts";
 import { NetworkError } from "../../../../shared/errors.ts";
 import {
   database_commit_timeout_ms,
+  database_read_page_slots,
   database_doubt_ms,
   database_poll_after_fault_ms,
   database_poll_interval_ms,
@@ -48,7 +49,6 @@ export class PgMirror implements CommitWatcher {
   /** After a lost connection: full re-reads on a timer until LISTEN is back (its reconnect backs off to seconds). */
   private pollTimer: Timer | undefined;
   private pollUntil = 0;
-  private warnedUnknown = false;
   /** Slots of commits reported failed that may still land (until the time given):
    * our own notice then means they did. */
   private readonly doubtful = new Map<number, number>();
@@ -61,11 +61,6 @@ export class PgMirror implements CommitWatcher {
     private readonly shown: string,
     private readonly log: Log,
   ) {}
-
-  /** The store loaded every booking (start-up): bookings it found for slots not in the schedule were warned about. */
-  loaded(unknown: number): void {
-    if (unknown > 0) this.warnedUnknown = true;
-  }
 
   /** From now on, slots this instance is booking are left alone by re-reads. */
   attach(isPending: (index: number) => boolean): void {
@@ -185,14 +180,8 @@ export class PgMirror implements CommitWatcher {
     this.wanted.clear();
     this.touched = new Set();
     try {
-      // Bounded like a commit: a read stuck on a database that stopped answering must not hold the ones after it.
-      const rows = (await withinTimeout(
-        slots
-          ? this.sql`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`.execute()
-          : this.sql`SELECT slot, patient FROM bookings`.execute(),
-        database_commit_timeout_ms,
-      )) as Row[];
-      this.apply(slots, rows);
+      if (slots) this.apply(slots, await this.readSlots(slots));
+      else await this.readAll();
       if (this.failing) this.log.notice(`PostgreSQL at ${this.shown} answers again; the schedule is current`);
       this.failing = false;
       this.retryMs = database_retry_ms_min;
@@ -221,16 +210,28 @@ export class PgMirror implements CommitWatcher {
     }
   }
 
-  /** Makes the schedule say what the rows say, for `slots` (or every slot). */
-  private apply(slots: number[] | undefined, rows: Row[]): void {
-    const holders = new Map(rows.map((r) => [r.slot, r.patient]));
-    for (const index of slots ?? this.schedule.slots.map((s) => s.index)) this.reconcile(index, holders.get(index));
-    if (slots || this.warnedUnknown) return;
-    const unknown = rows.filter((r) => this.schedule.decide(r.slot).kind === "invalid").length;
-    if (unknown > 0) {
-      this.warnedUnknown = true;
-      this.log.warn(`${this.shown} has ${unknown} bookings for slots not in this server's schedule; left as they are`);
+  /** Bounded like a commit: a read stuck on a database that stopped answering must not hold the ones after it. */
+  private async readSlots(slots: number[]): Promise<Row[]> {
+    const read = this.sql`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`.execute();
+    return (await withinTimeout(read, database_commit_timeout_ms)) as Row[];
+  }
+
+  /** Every slot, a page at a time, each applied before the next is read: one page's indexes and bookings
+   * in memory at once, and no object per slot (the indexes come straight from the slot table). */
+  private async readAll(): Promise<void> {
+    for (let start = 0; start < this.schedule.slots.length; start += database_read_page_slots) {
+      const table = this.schedule.slots;
+      const page: number[] = [];
+      for (let p = start; p < Math.min(table.length, start + database_read_page_slots); p++)
+        page.push(table.indexAt(p));
+      this.apply(page, await this.readSlots(page));
     }
+  }
+
+  /** Makes the schedule say what the rows say, for `slots`. */
+  private apply(slots: number[], rows: Row[]): void {
+    const holders = new Map(rows.map((r) => [r.slot, r.patient]));
+    for (const index of slots) this.reconcile(index, holders.get(index));
   }
 
   private reconcile(index: number, holder: string | undefined): void {

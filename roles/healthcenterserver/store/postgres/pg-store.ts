@@ -40,7 +40,6 @@ export class PgStore implements AppointmentStore {
       if (into.reserve(row.slot, row.patient)) loaded.restored++;
       else loaded.unknown++;
     }
-    this.mirror.loaded(loaded.unknown);
     return loaded;
   }
 
