@@ -18,7 +18,8 @@ function refuse(message: string): never {
   throw new UsageError(message, { hint: false });
 }
 
-function weekdayNumber(word: string): number {
+/** "mon" | "Monday" -> 1 (ISO, Monday first); a typo is refused with the nearest day. */
+export function parseWeekday(word: string): number {
   const w = word.trim().toLowerCase();
   const short = weekday_names.indexOf(w as (typeof weekday_names)[number]);
   if (short >= 0) return short + 1;
@@ -35,8 +36,8 @@ export function parseWeekdays(text: string): number[] {
   for (const part of text.split(",")) {
     const ends = part.split("-");
     if (ends.length > 2 || ends.some((e) => e.trim() === "")) refuse(`bad weekdays "${text}" (say mon,wed or mon-fri)`);
-    const from = weekdayNumber(ends[0]!);
-    const to = ends.length === 2 ? weekdayNumber(ends[1]!) : from;
+    const from = parseWeekday(ends[0]!);
+    const to = ends.length === 2 ? parseWeekday(ends[1]!) : from;
     for (let d = from, i = 0; i < 7; d = (d % 7) + 1, i++) {
       days.add(d);
       if (d === to) break;

@@ -7,12 +7,10 @@ import { DataError } from "../../../shared/errors.ts";
 import { parseSlotTable } from "../../../shared/slot-file.ts";
 import { byFlag } from "../cli/calendar-settings.ts";
 import { timeOfMinute } from "../calendar/day-clock.ts";
-import { parseAppointmentMinutes } from "../calendar/parse.ts";
+import { parseAppointmentMinutes, parseWeekday } from "../calendar/parse.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import { doctorNumber, insertAppointment, insertRule } from "../store/calendar-records.ts";
 import { applyEdit, type EditContext } from "./availability-edit.ts";
-
-const weekday_of: Record<string, number> = { mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6, sun: 7 };
 
 /** "01pm" -> "13:00", "10am" -> "10:00", "09:30" -> "09:30"; undefined if it is neither. */
 export function classicTime(text: string): string | undefined {
@@ -42,7 +40,7 @@ export async function importClassicFile(
   const table = parseSlotTable(file, text);
   const minutes = byFlag("--minutes", minutesText ?? "60", parseAppointmentMinutes);
   const slots = table.toArray().map((s) => {
-    const weekday = weekday_of[s.day.slice(0, 3).toLowerCase()];
+    const weekday = weekdayOf(s.day);
     const start = classicTime(s.time);
     if (weekday === undefined || start === undefined)
       throw new DataError(file, undefined, `slot ${s.index}: ${s.day} ${s.time} is not a weekday and time`);
@@ -81,4 +79,13 @@ export async function importClassicFile(
     ...report.lines,
     `${rules} weekly rules from ${file}; ${carried} booking(s) carried over to their dated slots`,
   ];
+}
+
+/** The classic file's day ("Mon", "monday") as an ISO weekday, by the calendar's parser; undefined if it is none. */
+function weekdayOf(day: string): number | undefined {
+  try {
+    return parseWeekday(day);
+  } catch {
+    return undefined;
+  }
 }
