@@ -206,6 +206,9 @@ test("the CLI's and the server's bad values: one line, exit 2, nothing changed",
   expect(zoneTypo.stderr).toContain("did you mean Europe/London?");
   const listed = await availability(db, "list");
   expect(listed.stdout.match(/^ {2}[re]\d+ /gm)).toEqual(["  r1 "]);
+  // The errors' hint points at the server's --help, which names the availability commands.
+  const help = await runToEnd([bun, "roles/healthcenterserver.ts", "--help"]);
+  expect(help.stdout).toContain("healthcenterserver availability add|except|open|remove|list|import");
   for (const weeks of ["0", "520"]) {
     const r = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", ...db, "--horizon-weeks", weeks]);
     expect(r.code).toBe(2);

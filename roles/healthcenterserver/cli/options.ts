@@ -104,6 +104,8 @@ export const usage = helpText({
     "healthcenterserver users add <name> --data DIR   add or change a user, stored as an argon2id hash",
     "healthcenterserver users convert --data DIR      hash every plaintext password in DIR/users.txt",
     "healthcenterserver staff add NAME --role ROLE --data DIR   a staff account (front-desk, doctor, admin, auditor)",
+    "healthcenterserver availability add|except|open|remove|list|import ...   " +
+      "the calendar: rules, leave, openings (availability --help)",
     "healthcenterserver check [options]               " +
       "validate the config, data files, token and database; start nothing",
   ],
