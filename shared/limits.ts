@@ -161,6 +161,7 @@ export * from "./server-calendar-limits.ts";
 
 // ---- The calendar: in calendar-limits.ts, re-exported here (the calendar/ modules and the server use them)
 export * from "./calendar-limits.ts";
+export * from "./notify-limits.ts";
 
 export const default_server_port = 21000;
 export const default_doctor_ports: Record<string, number> = { doc1: 41000, doc2: 42000 };

@@ -23,6 +23,8 @@
  * Who asked for a change, for the audit trail: a store that keeps one writes a record of the change
  * and its result in the change's own transaction. Without it nothing is recorded (tests, benches).
  */
+import type { OutboxPolicy } from "../notify/outbox-plan.ts";
+
 export type ChangeWho = { actor: string; role: string; via: string; address: string; reason: string };
 
 export type Change =
@@ -80,4 +82,5 @@ export interface AppointmentStore {
 export type Committer = Pick<AppointmentStore, "commit" | "close">;
 
 /** `sharedSqlite`: the operator accepts a second server on the same SQLite file (--shared-sqlite). */
-export type StoreOptions = { bookingsPerPatient: number; sharedSqlite?: boolean };
+/** `outbox`: on a calendar, each change writes its messages (confirmation, reminder) in its transaction. */
+export type StoreOptions = { bookingsPerPatient: number; sharedSqlite?: boolean; outbox?: OutboxPolicy };

@@ -14,8 +14,11 @@ import { parseDbTarget, readDbPassword } from "./db-target.ts";
 import type { StoreSettings } from "./open-store.ts";
 import { SqliteCalendarCommitter } from "./sqlite/sqlite-calendar-committer.ts";
 import { claimDatabaseFile } from "./sqlite/sqlite-file.ts";
+import { calendar_tables_sql } from "./sqlite/sqlite-calendar-schema.ts";
+import type { OutboxPolicy } from "../notify/outbox-plan.ts";
 
-export type CalendarSettings = StoreSettings & { timeZone: string; horizonWeeks: number };
+/** `outbox`: each change writes its messages in its transaction (notify/); undefined: off. */
+export type CalendarSettings = StoreSettings & { timeZone: string; horizonWeeks: number; outbox?: OutboxPolicy };
 export type OpenedCalendar = { schedule: Schedule; store: AppointmentStore; restored: number; keeper: CalendarKeeper };
 
 /** PostgreSQL's also follows other servers' bookings. */
@@ -78,7 +81,11 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     await db.close();
     return undefined;
   }
-  if (target.kind === "sqlite") {
+  if (target.kind === "sqlite" && db instanceof SqliteCalendarDb) {
+    // A calendar made before the outbox existed gets its table now (idempotent).
+    db.db.transaction(() => {
+      for (const sql of calendar_tables_sql) db.db.run(sql);
+    })();
     const shared = claimDatabaseFile(target.path);
     if (shared) log.warn(shared);
   }
@@ -98,7 +105,7 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     const p = schedule.position(index);
     return p === undefined ? 1 : schedule.calendar!.minutes[p]!;
   };
-  const options = { bookingsPerPatient: settings.bookingsPerPatient };
+  const options = { bookingsPerPatient: settings.bookingsPerPatient, outbox: settings.outbox };
   let committer: FollowingCommitter;
   if (db instanceof SqliteCalendarDb) committer = new SqliteCalendarCommitter(db.db, lengthOf, options);
   else {

@@ -12,6 +12,7 @@ import type { Change, ChangeResult, Committer, StoreOptions } from "../appointme
 import { PgCalendarDb, type CalendarDb } from "../calendar-db.ts";
 import type { PostgresTarget } from "../db-target.ts";
 import { openMigrated } from "./pg-connect.ts";
+import { PgOutbox } from "./pg-outbox.ts";
 
 const appointments_channel = "calendar_appointments";
 const doctor_lock_class = 0x646f6374; // "doct"
@@ -30,6 +31,8 @@ export class PgCalendarCommitter implements Committer {
   private readonly instance = crypto.randomUUID().slice(0, 13);
   private subscription: { unlisten(): Promise<void> } | undefined;
   private isPending: (index: number) => boolean = () => false;
+  /** Writes each change's messages in its transaction, when the outbox is on. */
+  private readonly outbox: PgOutbox | undefined;
 
   constructor(
     private readonly db: PgCalendarDb,
@@ -37,7 +40,9 @@ export class PgCalendarCommitter implements Committer {
     private readonly lengthOf: (index: number) => number,
     private readonly options: StoreOptions,
     private readonly log: Log,
-  ) {}
+  ) {
+    this.outbox = options.outbox?.channels.length ? new PgOutbox(options.outbox) : undefined;
+  }
 
   async commit(batch: readonly Change[]): Promise<ChangeResult[]> {
     const doctors = new Set<number>();
@@ -108,7 +113,9 @@ export class PgCalendarCommitter implements Committer {
           const held = Number(rows[0]!.n);
           if (held >= limit) return { kind: "limit", held };
         }
-        return this.take(tx, c.index, c.patient, now);
+        const taken = await this.take(tx, c.index, c.patient, now);
+        if (taken.kind === "done") await this.outbox?.booked(tx, this.slot(c.index, c.patient), now);
+        return taken;
       }
       case "cancel": {
         const { doctorNumber, startMs } = decodeSlotId(c.index);
@@ -116,7 +123,10 @@ export class PgCalendarCommitter implements Committer {
           "DELETE FROM appointments WHERE doctor = ? AND start_ms = ? AND patient = ? RETURNING doctor",
           [doctorNumber, startMs, c.patient],
         );
-        if (rows.length > 0) return { kind: "done" };
+        if (rows.length > 0) {
+          await this.outbox?.cancelled(tx, this.slot(c.index, c.patient), now);
+          return { kind: "done" };
+        }
         return { kind: "notyours", holder: await holderOf(tx, c.index) };
       }
       case "move": {
@@ -128,6 +138,8 @@ export class PgCalendarCommitter implements Committer {
         await tx.run("DELETE FROM appointments WHERE doctor = ? AND start_ms = ?", [doctorNumber, startMs]);
         const taken = await this.take(tx, c.to, c.patient, now);
         await tx.run(taken.kind === "done" ? "RELEASE SAVEPOINT move" : "ROLLBACK TO SAVEPOINT move");
+        if (taken.kind === "done")
+          await this.outbox?.moved(tx, this.slot(c.from, c.patient), this.slot(c.to, c.patient), now);
         return taken;
       }
     }
@@ -150,6 +162,11 @@ export class PgCalendarCommitter implements Committer {
       now,
     ]);
     return { kind: "done" };
+  }
+
+  private slot(index: number, patient: string) {
+    const { doctorNumber, startMs } = decodeSlotId(index);
+    return { doctor: doctorNumber, startMs, minutes: this.lengthOf(index), patient };
   }
 }
 

@@ -3,6 +3,7 @@
 // (CREATE TABLE IF NOT EXISTS alone races on the catalog).
 import type { SQL } from "bun";
 import { DataError } from "../../../../shared/errors.ts";
+import { outboxTableSql } from "../../notify/outbox-plan.ts";
 
 /** Any fixed number: every instance of this program takes the same lock while it migrates. */
 const migration_lock = 0x61707074; // "appt"
@@ -36,6 +37,8 @@ const migrations: string[] = [
      minutes integer NOT NULL, patient text NOT NULL, booked_at bigint NOT NULL,
      PRIMARY KEY (doctor, start_ms));
    CREATE INDEX appointments_by_patient ON appointments (patient);`,
+  // The outbox (notify/outbox-plan.ts): messages written in each change's transaction, sent by the server.
+  outboxTableSql("bigserial PRIMARY KEY", "bigint").join(";\n"),
 ];
 
 export const schema_version = migrations.length;

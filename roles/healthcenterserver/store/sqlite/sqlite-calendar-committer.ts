@@ -6,6 +6,7 @@ import type { Database, Statement } from "bun:sqlite";
 import { appointment_minutes_max } from "../../../../shared/limits.ts";
 import { decodeSlotId } from "../../calendar/slot-id.ts";
 import type { Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
+import { SqliteOutbox } from "./sqlite-outbox.ts";
 
 /** The length of the slot with this id, in minutes (from the schedule). */
 export type LengthOf = (index: number) => number;
@@ -17,6 +18,8 @@ export class SqliteCalendarCommitter implements Committer {
   private readonly holder: Statement;
   private readonly countHeld: Statement;
   private readonly tx: (batch: readonly Change[]) => ChangeResult[];
+  /** Writes each change's messages in its transaction, when the outbox is on. */
+  private readonly outbox: SqliteOutbox | undefined;
 
   constructor(
     private readonly db: Database,
@@ -37,6 +40,7 @@ export class SqliteCalendarCommitter implements Committer {
     this.countHeld = db.prepare(
       "SELECT count(*) AS n FROM appointments WHERE patient = ? AND start_ms + minutes * 60000 > ?",
     );
+    this.outbox = options.outbox?.channels.length ? new SqliteOutbox(db, options.outbox) : undefined;
     const tx = db.transaction((batch: readonly Change[]) => {
       const now = Date.now();
       return batch.map((c) => this.apply(c, now));
@@ -50,6 +54,7 @@ export class SqliteCalendarCommitter implements Committer {
 
   async close(): Promise<void> {
     for (const s of [this.overlapping, this.insert, this.remove, this.holder, this.countHeld]) s.finalize();
+    this.outbox?.finalize();
     this.db.close(true);
   }
 
@@ -61,11 +66,16 @@ export class SqliteCalendarCommitter implements Committer {
           const held = (this.countHeld.get(c.patient, now) as { n: number }).n;
           if (held >= limit) return { kind: "limit", held };
         }
-        return this.take(c.index, c.patient, now);
+        const taken = this.take(c.index, c.patient, now);
+        if (taken.kind === "done") this.outbox?.booked(this.slot(c.index, c.patient), now);
+        return taken;
       }
       case "cancel": {
         const { doctorNumber, startMs } = decodeSlotId(c.index);
-        if (this.remove.get(doctorNumber, startMs, c.patient) !== null) return { kind: "done" };
+        if (this.remove.get(doctorNumber, startMs, c.patient) !== null) {
+          this.outbox?.cancelled(this.slot(c.index, c.patient), now);
+          return { kind: "done" };
+        }
         return { kind: "notyours", holder: this.holderOf(c.index) };
       }
       case "move": {
@@ -76,6 +86,7 @@ export class SqliteCalendarCommitter implements Committer {
         this.remove.get(doctorNumber, startMs, c.patient);
         const taken = this.take(c.to, c.patient, now);
         if (taken.kind !== "done") this.insert.run(doctorNumber, startMs, this.lengthOf(c.from), c.patient, now);
+        else this.outbox?.moved(this.slot(c.from, c.patient), this.slot(c.to, c.patient), now);
         return taken;
       }
     }
@@ -92,6 +103,11 @@ export class SqliteCalendarCommitter implements Committer {
     if (clash) return { kind: "taken", holder: clash.patient };
     this.insert.run(doctorNumber, startMs, minutes, patient, now);
     return { kind: "done" };
+  }
+
+  private slot(index: number, patient: string) {
+    const { doctorNumber, startMs } = decodeSlotId(index);
+    return { doctor: doctorNumber, startMs, minutes: this.lengthOf(index), patient };
   }
 
   private holderOf(index: number): string {

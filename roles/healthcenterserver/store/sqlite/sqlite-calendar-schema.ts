@@ -1,3 +1,5 @@
+import { outboxTableSql } from "../../notify/outbox-plan.ts";
+
 // The calendar's tables in SQLite, created by the first calendar edit (`availability ...`), not by
 // start-up: a database that never had a calendar keeps exactly the classic schema and page layout
 // (a file copied or replaced under a server pairs with its old WAL only if the layouts match).
@@ -24,4 +26,6 @@ export const calendar_tables_sql = [
      minutes INTEGER NOT NULL, patient TEXT NOT NULL, booked_at INTEGER NOT NULL,
      PRIMARY KEY (doctor, start_ms)) WITHOUT ROWID`,
   "CREATE INDEX IF NOT EXISTS appointments_by_patient ON appointments (patient)",
+  // The outbox (notify/outbox-plan.ts): messages written in each change's transaction, sent by the server.
+  ...outboxTableSql("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"),
 ];

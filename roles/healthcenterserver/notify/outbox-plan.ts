@@ -1,0 +1,77 @@
+// What a booking, a move or a cancellation puts in the outbox: pure, so SQLite's and PostgreSQL's
+// committers write the same rows in the change's own transaction. A message's key is (appointment
+// uid, kind, sequence, channel): the uid is made at booking and kept across moves, the sequence is
+// raised by each move and by the cancellation (iCalendar's SEQUENCE), one row per channel.
+import { reminderDue, type OutboxKind, type Quiet } from "./when.ts";
+
+export type Channel = "email" | "webhook";
+
+/** What the committers need to plan messages; no channels: the outbox is off. */
+export type OutboxPolicy = { zone: string; reminderHours: number; quiet: Quiet; channels: readonly Channel[] };
+
+export type Slot = { doctor: number; startMs: number; minutes: number; patient: string };
+
+export type OutboxRow = Slot & { uid: string; kind: OutboxKind; seq: number; channel: Channel; dueMs: number };
+
+/** The appointment's uid and sequence as its last message had them. */
+export type Prior = { uid: string; seq: number };
+
+export function newUid(): string {
+  return `${crypto.randomUUID()}@healthcenter`;
+}
+
+/** The confirmation now, and the reminder when it is still ahead. */
+export function planBooked(s: Slot, p: OutboxPolicy, now: number): OutboxRow[] {
+  const uid = newUid();
+  return [...rows(s, p, uid, "booked", 0, now), ...reminder(s, p, uid, 0, now)];
+}
+
+/** The new time's confirmation and reminder, same uid, the sequence raised (an appointment booked before
+ * the outbox existed gets a uid now). */
+export function planMoved(to: Slot, p: OutboxPolicy, now: number, prior: Prior | undefined): OutboxRow[] {
+  const uid = prior?.uid ?? newUid();
+  const seq = (prior?.seq ?? 0) + 1;
+  return [...rows(to, p, uid, "moved", seq, now), ...reminder(to, p, uid, seq, now)];
+}
+
+export function planCancelled(s: Slot, p: OutboxPolicy, now: number, prior: Prior | undefined): OutboxRow[] {
+  return rows(s, p, prior?.uid ?? newUid(), "cancelled", prior ? prior.seq + 1 : 1, now);
+}
+
+function reminder(s: Slot, p: OutboxPolicy, uid: string, seq: number, now: number): OutboxRow[] {
+  const due = reminderDue(s.startMs, p.zone, p.reminderHours, p.quiet);
+  return due > now && due < s.startMs ? rows(s, p, uid, "reminder", seq, due) : [];
+}
+
+function rows(s: Slot, p: OutboxPolicy, uid: string, kind: OutboxKind, seq: number, dueMs: number): OutboxRow[] {
+  return p.channels.map((channel) => ({ ...s, uid, kind, seq, channel, dueMs }));
+}
+
+/** The statements both databases run (`?` placeholders). */
+export const outbox_sql = {
+  prior:
+    "SELECT uid, seq FROM outbox WHERE doctor = ? AND start_ms = ? AND patient = ? " +
+    "AND kind IN ('booked', 'moved') ORDER BY id DESC LIMIT 1",
+  withdraw: "UPDATE outbox SET state = 'withdrawn' WHERE uid = ? AND kind = 'reminder' AND state = 'pending'",
+  insert:
+    "INSERT INTO outbox (uid, kind, seq, channel, patient, doctor, start_ms, minutes, due_ms, next_ms) " +
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+};
+
+export function insertParams(r: OutboxRow): unknown[] {
+  return [r.uid, r.kind, r.seq, r.channel, r.patient, r.doctor, r.startMs, r.minutes, r.dueMs, r.dueMs];
+}
+
+/** The outbox table; `id` is the database's own counter (SQLite: INTEGER PRIMARY KEY, PostgreSQL: bigserial). */
+export function outboxTableSql(id: string, int: string): string[] {
+  return [
+    `CREATE TABLE IF NOT EXISTS outbox (
+       id ${id}, uid TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL, channel TEXT NOT NULL,
+       patient TEXT NOT NULL, doctor INTEGER NOT NULL, start_ms ${int} NOT NULL, minutes INTEGER NOT NULL,
+       due_ms ${int} NOT NULL, next_ms ${int} NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
+       attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', done_ms ${int},
+       UNIQUE (uid, kind, seq, channel))`,
+    "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_ms)",
+    "CREATE INDEX IF NOT EXISTS outbox_by_slot ON outbox (doctor, start_ms)",
+  ];
+}

@@ -1,0 +1,72 @@
+// When a message may go out: pure functions of the clinic's zone, the reminder offset, the quiet hours
+// and a clock given to them (tests drive them across daylight-saving changes without waiting).
+import { UsageError } from "../../../shared/errors.ts";
+
+/** Quiet hours as minutes of the local day, [from, to); from > to wraps midnight. Undefined: none. */
+export type Quiet = { from: number; to: number } | undefined;
+
+export type OutboxKind = "booked" | "moved" | "cancelled" | "reminder";
+
+/** "21:00-08:00" or "none". */
+export function parseQuiet(text: string): Quiet {
+  if (text.trim() === "none") return undefined;
+  const m = /^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$/.exec(text);
+  if (!m) throw new UsageError(`quiet hours "${text}": expected HH:MM-HH:MM (such as 21:00-08:00) or none`);
+  const from = Number(m[1]) * 60 + Number(m[2]);
+  const to = Number(m[3]) * 60 + Number(m[4]);
+  if (from === to) throw new UsageError(`quiet hours "${text}": the start and end are the same time`);
+  return { from, to };
+}
+
+const local = (ms: number, zone: string) => Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone);
+const minuteOfDay = (z: Temporal.ZonedDateTime) => z.hour * 60 + z.minute;
+const at = (z: Temporal.ZonedDateTime, minute: number) =>
+  z
+    .toPlainDate()
+    .toZonedDateTime({
+      timeZone: z.timeZoneId,
+      plainTime: Temporal.PlainTime.from({ hour: Math.floor(minute / 60), minute: minute % 60 }),
+    }).epochMilliseconds;
+
+export function inQuiet(ms: number, zone: string, quiet: Quiet): boolean {
+  if (!quiet) return false;
+  const m = minuteOfDay(local(ms, zone));
+  return quiet.from < quiet.to ? m >= quiet.from && m < quiet.to : m >= quiet.from || m < quiet.to;
+}
+
+/** The instant the quiet hours around `ms` end (`ms` must be in them). */
+export function quietEnd(ms: number, zone: string, quiet: NonNullable<Quiet>): number {
+  const z = local(ms, zone);
+  const nextDay = quiet.from > quiet.to && minuteOfDay(z) >= quiet.from;
+  return at(nextDay ? z.add({ days: 1 }) : z, quiet.to);
+}
+
+/** The last minute before the quiet hours around `ms` began (`ms` must be in them). */
+function beforeQuiet(ms: number, zone: string, quiet: NonNullable<Quiet>): number {
+  const z = local(ms, zone);
+  const dayBefore = quiet.from > quiet.to && minuteOfDay(z) < quiet.to;
+  return at(dayBefore ? z.add({ days: -1 }) : z, quiet.from) - 60_000;
+}
+
+/**
+ * When the reminder of an appointment starting at `startMs` is due: `hours` before it in local time
+ * (whole days as calendar days, so a 09:00 appointment the day after a clock change is reminded at
+ * 09:00 the day before), moved earlier out of quiet hours.
+ */
+export function reminderDue(startMs: number, zone: string, hours: number, quiet: Quiet): number {
+  const z = local(startMs, zone).add({ days: -Math.floor(hours / 24), hours: -(hours % 24) });
+  const due = z.epochMilliseconds;
+  return quiet && inQuiet(due, zone, quiet) ? beforeQuiet(due, zone, quiet) : due;
+}
+
+export type Decision = { do: "send" } | { do: "wait"; until: number } | { do: "skip"; why: string };
+
+/** What the sender does with a message now: send it, wait out quiet hours, or skip it for good. */
+export function decide(kind: OutboxKind, startMs: number, now: number, zone: string, quiet: Quiet): Decision {
+  const about = kind !== "cancelled";
+  if (about && now >= startMs) return { do: "skip", why: "the appointment has begun" };
+  if (!quiet || !inQuiet(now, zone, quiet)) return { do: "send" };
+  const until = quietEnd(now, zone, quiet);
+  if (about && until >= startMs) return { do: "skip", why: "quiet hours last until the appointment" };
+  return { do: "wait", until };
+}

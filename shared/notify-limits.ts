@@ -1,0 +1,18 @@
+// The outbox's limits (confirmations and reminders). shared/limits.ts re-exports them.
+/** A reminder goes out this many hours before the appointment by default, counted in local time. */
+export const reminder_hours_default = 24;
+/** No message between these local times by default (`[notify] quiet = "21:00-08:00"`). */
+export const quiet_hours_default = "21:00-08:00";
+/** Tries of one message before it is marked failed. */
+export const outbox_attempts_max = 8;
+/** Backoff after the first failure; it doubles with each try, up to the max. */
+export const outbox_backoff_first_ms = 2_000;
+export const outbox_backoff_max_ms = 15 * 60_000;
+/** Messages one sender pass claims at once, and how often an idle sender looks. */
+export const outbox_claim_batch = 20;
+export const outbox_poll_ms = 1_000;
+/** One delivery's time (connect, send, answer), and how much of a webhook's answer is read. */
+export const notify_send_timeout_ms = 10_000;
+export const webhook_answer_bytes_max = 4_096;
+/** An error kept with a message (the staff page shows it). */
+export const outbox_error_chars_max = 200;

@@ -1,0 +1,152 @@
+// The outbox: a booking, a move and a cancellation write their messages in their own transaction,
+// on SQLite and on a real PostgreSQL alike; and when a message may go out (reminders counted in the
+// clinic's local time across daylight-saving changes, quiet hours), driven by a given clock.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { Log } from "../shared/log.ts";
+import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
+import { openCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
+import { bumpVersion, doctorNumber, insertRule } from "../roles/healthcenterserver/store/calendar-records.ts";
+import { parseDbTarget, readDbPassword } from "../roles/healthcenterserver/store/db-target.ts";
+import { openCalendar } from "../roles/healthcenterserver/store/open-calendar.ts";
+import type { OutboxPolicy } from "../roles/healthcenterserver/notify/outbox-plan.ts";
+import { decide, parseQuiet, reminderDue } from "../roles/healthcenterserver/notify/when.ts";
+import { tempDir } from "./helpers.ts";
+import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
+
+const london = "Europe/London";
+const ms = (iso: string) => Temporal.Instant.from(iso).epochMilliseconds;
+const localIso = (t: number) => Temporal.Instant.fromEpochMilliseconds(t).toZonedDateTimeISO(london).toString();
+const quiet = parseQuiet("21:00-08:00");
+
+describe("when a reminder is due", () => {
+  test("24 hours before counts in local time across both of London's 2026 clock changes", () => {
+    // Sunday 29 March 09:00 BST (08:00Z) is reminded Saturday 09:00 GMT (09:00Z): 23 real hours before.
+    expect(localIso(reminderDue(ms("2026-03-29T08:00:00Z"), london, 24, quiet))).toBe(
+      "2026-03-28T09:00:00+00:00[Europe/London]",
+    );
+    // Sunday 25 October 09:00 GMT is reminded Saturday 09:00 BST: 25 real hours before.
+    expect(localIso(reminderDue(ms("2026-10-25T09:00:00Z"), london, 24, quiet))).toBe(
+      "2026-10-24T09:00:00+01:00[Europe/London]",
+    );
+    expect(localIso(reminderDue(ms("2026-03-30T12:00:00Z"), london, 2, quiet))).toBe(
+      "2026-03-30T11:00:00+01:00[Europe/London]",
+    );
+  });
+
+  test("a reminder falling in quiet hours goes out the evening before them; none configured leaves it", () => {
+    // 07:30 on Monday 30 March: 07:30 Sunday is quiet, so 20:59 Saturday.
+    expect(localIso(reminderDue(ms("2026-03-30T06:30:00Z"), london, 24, quiet))).toBe(
+      "2026-03-28T20:59:00+00:00[Europe/London]",
+    );
+    expect(localIso(reminderDue(ms("2026-03-30T06:30:00Z"), london, 24, parseQuiet("none")))).toBe(
+      "2026-03-29T07:30:00+01:00[Europe/London]",
+    );
+    expect(() => parseQuiet("21:00-25:00")).toThrow(/expected HH:MM-HH:MM/);
+  });
+
+  test("the sender's decision: send, wait out the quiet hours (across a clock change), or skip", () => {
+    const start = ms("2026-03-30T12:00:00Z");
+    expect(decide("booked", start, ms("2026-03-28T12:00:00Z"), london, quiet)).toEqual({ do: "send" });
+    // Booked at 22:00 GMT on Saturday: the confirmation waits for 08:00 BST Sunday (07:00Z).
+    expect(decide("booked", start, ms("2026-03-28T22:00:00Z"), london, quiet)).toEqual({
+      do: "wait",
+      until: ms("2026-03-29T07:00:00Z"),
+    });
+    expect(decide("reminder", start, start + 1, london, quiet)).toEqual({
+      do: "skip",
+      why: "the appointment has begun",
+    });
+    expect(decide("reminder", ms("2026-03-30T07:00:00Z"), ms("2026-03-29T21:30:00Z"), london, quiet)).toEqual({
+      do: "skip",
+      why: "quiet hours last until the appointment",
+    });
+    expect(decide("cancelled", start, start + 3_600_000, london, undefined)).toEqual({ do: "send" });
+  });
+});
+
+type Row = { uid: string; kind: string; seq: number; channel: string; state: string; start_ms: number; due_ms: number };
+
+/** A calendar with one rule (doc1, every day 00:00-23:45, 15 minutes, in London) and the outbox on. */
+async function calendar(dbPath: string, dbPasswordFile: string | undefined) {
+  const db = await openCalendarDb(parseDbTarget(dbPath), readDbPassword(dbPasswordFile));
+  const rule = { weekdays: [1, 2, 3, 4, 5, 6, 7], start: "00:00", end: "23:45", minutes: 15, everyWeeks: 1 };
+  const doctor = (await doctorNumber(db, "doc1", 41000))!;
+  await insertRule(db, doctor, { ...rule, nthOfMonth: [], validFrom: null, validUntil: null });
+  await bumpVersion(db);
+  const outbox: OutboxPolicy = { zone: london, reminderHours: 24, quiet: undefined, channels: ["email", "webhook"] };
+  const settings = { dbPath, dbPasswordFile, dbWaitMs: 0, bookingsPerPatient: 0, timeZone: london, horizonWeeks: 1 };
+  const opened = (await openCalendar({ ...settings, outbox }, new Log({ quiet: true })))!;
+  const rows = async () =>
+    (await db.all("SELECT * FROM outbox ORDER BY id")).map((r) => ({
+      ...r,
+      seq: Number(r.seq),
+      start_ms: Number(r.start_ms),
+      due_ms: Number(r.due_ms),
+    })) as Row[];
+  return { store: opened.store, rows, close: async () => (await opened.store.close(), await db.close()) };
+}
+
+async function bookMoveCancel(dbPath: string, dbPasswordFile?: string) {
+  const { store, rows, close } = await calendar(dbPath, dbPasswordFile);
+  const day = Temporal.Now.plainDateISO(london).add({ days: 3 });
+  const at = (time: string) => day.toZonedDateTime({ timeZone: london, plainTime: time }).epochMilliseconds;
+  const [a, b] = [slotId(1, at("10:00")), slotId(1, at("11:00"))];
+  expect(await store.commit([{ kind: "book", index: a, patient: "patient1" }])).toEqual([{ kind: "done" }]);
+  const booked = await rows();
+  expect(booked.map((r) => `${r.kind} ${r.seq} ${r.channel} ${r.state}`)).toEqual([
+    "booked 0 email pending",
+    "booked 0 webhook pending",
+    "reminder 0 email pending",
+    "reminder 0 webhook pending",
+  ]);
+  const uid = booked[0]!.uid;
+  expect(localIso(booked[2]!.due_ms).slice(11, 16)).toBe("10:00");
+  // A refused change writes nothing.
+  expect((await store.commit([{ kind: "book", index: a, patient: "patient2" }]))[0]!.kind).toBe("taken");
+  expect(await rows()).toHaveLength(4);
+  await store.commit([{ kind: "move", from: a, to: b, patient: "patient1" }]);
+  const moved = await rows();
+  expect(moved.filter((r) => r.kind === "reminder" && r.seq === 0).map((r) => r.state)).toEqual([
+    "withdrawn",
+    "withdrawn",
+  ]);
+  const now = moved.filter((r) => r.seq === 1);
+  expect(now.map((r) => `${r.kind} ${r.state} ${localIso(r.start_ms).slice(11, 16)}`)).toEqual([
+    "moved pending 11:00",
+    "moved pending 11:00",
+    "reminder pending 11:00",
+    "reminder pending 11:00",
+  ]);
+  expect(new Set(moved.map((r) => r.uid))).toEqual(new Set([uid]));
+  await store.commit([{ kind: "cancel", index: b, patient: "patient1" }]);
+  const cancelled = await rows();
+  expect(cancelled.filter((r) => r.kind === "reminder").every((r) => r.state === "withdrawn")).toBe(true);
+  expect(cancelled.slice(-2).map((r) => `${r.uid === uid} ${r.kind} ${r.seq} ${r.state}`)).toEqual([
+    "true cancelled 2 pending",
+    "true cancelled 2 pending",
+  ]);
+  await close();
+}
+
+test("SQLite: booking, move and cancellation write their messages in their own transaction", async () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    await bookMoveCancel(join(dir, "cal.db"));
+  } finally {
+    cleanup();
+  }
+});
+
+const found = postgresBin();
+const pgTest = "missing" in found ? test.skip : test;
+let pg: Postgres | undefined;
+beforeAll(() => {
+  if ("bin" in found) pg = startPostgres(found.bin);
+}, 60_000);
+afterAll(() => pg?.stop(), 60_000);
+
+pgTest("PostgreSQL: the same messages, in the same transaction", async () => {
+  pg!.createDatabase("outbox");
+  await bookMoveCancel(pg!.url("outbox"), pg!.passwordFile);
+});
