@@ -21,12 +21,10 @@ export function parseQuiet(text: string): Quiet {
 const local = (ms: number, zone: string) => Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone);
 const minuteOfDay = (z: Temporal.ZonedDateTime) => z.hour * 60 + z.minute;
 const at = (z: Temporal.ZonedDateTime, minute: number) =>
-  z
-    .toPlainDate()
-    .toZonedDateTime({
-      timeZone: z.timeZoneId,
-      plainTime: Temporal.PlainTime.from({ hour: Math.floor(minute / 60), minute: minute % 60 }),
-    }).epochMilliseconds;
+  z.toPlainDate().toZonedDateTime({
+    timeZone: z.timeZoneId,
+    plainTime: Temporal.PlainTime.from({ hour: Math.floor(minute / 60), minute: minute % 60 }),
+  }).epochMilliseconds;
 
 export function inQuiet(ms: number, zone: string, quiet: Quiet): boolean {
   if (!quiet) return false;
