@@ -204,6 +204,20 @@ test("the CLI's and the server's bad values: one line, exit 2, nothing changed",
   ]);
   expect(zoneTypo.code).toBe(2);
   expect(zoneTypo.stderr).toContain("did you mean Europe/London?");
+  // From the deployment file, the zone is named as the file's, on the server and the CLI alike.
+  const config = join(tmp.dir, "bad-zone.toml");
+  await Bun.write(config, '[clinic]\ntime_zone = "Europe/Londn"\n');
+  for (const args of [
+    ["--port", "0"],
+    ["availability", "list"],
+  ]) {
+    const r = await runToEnd([bun, "roles/healthcenterserver.ts", ...args, ...db, "--config", config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'error: [clinic] time_zone in the deployment file: unknown time zone "Europe/Londn" ' +
+        "(an IANA name such as Europe/London); did you mean Europe/London?",
+    );
+  }
   const listed = await availability(db, "list");
   expect(listed.stdout.match(/^ {2}[re]\d+ /gm)).toEqual(["  r1 "]);
   // The errors' hint points at the server's --help, which names the availability commands.
@@ -214,6 +228,16 @@ test("the CLI's and the server's bad values: one line, exit 2, nothing changed",
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--horizon-weeks");
   }
+});
+
+test("check says a database with rules runs the server on a calendar, and what it holds", async () => {
+  const db = await calendarDb();
+  const r = await runToEnd([bun, "roles/healthcenterserver.ts", "check", "--port", "0", ...db, "--time-zone", zone]);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(
+    `ok: calendar in ${db[1]}: 1 rule(s), 0 exception(s), 0 appointment(s) to come; ` +
+      `slots for 8 weeks in ${zone} (the data files' slots are not used)`,
+  );
 });
 
 function dayName(date: string): string {

@@ -15,9 +15,14 @@ export function byFlag<T>(flag: string, text: string, parse: (text: string) => T
   }
 }
 
-/** The zone's canonical name (the machine's when none is given), or a UsageError naming the nearest valid one. */
-export function checkZone(what: string, zone: string | undefined): string {
-  return byFlag(what, zone ?? machineZone(), parseZone);
+/**
+ * The clinic's zone from --time-zone, else the deployment file's [clinic] time_zone, else the
+ * machine's: its canonical name, or a UsageError that names where it came from and the nearest valid one.
+ */
+export function clinicZone(flag: string | undefined, file: string | undefined): string {
+  if (flag !== undefined) return byFlag("--time-zone", flag, parseZone);
+  if (file !== undefined) return byFlag("[clinic] time_zone in the deployment file", file, parseZone);
+  return machineZone();
 }
 
 export function checkHorizon(text: string | undefined): number {

@@ -9,7 +9,7 @@ import * as limits from "../../../shared/limits.ts";
 import { parseHttpAddress } from "../staff/staff-page.ts";
 import { readStaffToken } from "../staff/staff-auth.ts";
 import type { options } from "./options.ts";
-import { checkHorizon, checkZone } from "./calendar-settings.ts";
+import { checkHorizon, clinicZone } from "./calendar-settings.ts";
 
 export type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
 
@@ -63,7 +63,7 @@ export function readSettings(values: Flags, config: Config): Settings {
       0,
     ),
     tls: readTls(values, config),
-    timeZone: checkZone("--time-zone", values["time-zone"] ?? config.clinic.timeZone),
+    timeZone: clinicZone(values["time-zone"], config.clinic.timeZone),
     horizonWeeks: checkHorizon(values["horizon-weeks"]),
     staffSessionTtlMs:
       parseCountFlag("staff-session-hours", values["staff-session-hours"], limits.staff_session_ttl_ms / 3_600_000) *

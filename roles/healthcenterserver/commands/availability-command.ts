@@ -6,7 +6,7 @@ import { exit_code, UsageError } from "../../../shared/errors.ts";
 import { parseFlags, parsePortFlag, type Options } from "../../../shared/flags.ts";
 import { horizon_weeks_default } from "../../../shared/limits.ts";
 import { unknownMessage } from "../../../shared/suggest.ts";
-import { byFlag, checkZone } from "../cli/calendar-settings.ts";
+import { byFlag, clinicZone } from "../cli/calendar-settings.ts";
 import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
 import { doctorNumber, insertException, insertRule, loadCalendar, removeRecord } from "../store/calendar-records.ts";
 import { localDate } from "../calendar/display.ts";
@@ -69,7 +69,7 @@ export async function runAvailabilityCommand(argv: string[]): Promise<number> {
   const [verb, arg] = positionals;
   if (!verbs.includes(verb!)) throw new UsageError(unknownMessage("availability command", verb!, verbs));
   const config = loadConfig(values.config);
-  const zone = checkZone("--time-zone", values["time-zone"] ?? config.clinic.timeZone);
+  const zone = clinicZone(values["time-zone"], config.clinic.timeZone);
   const target = parseDbTarget(values.db ?? config.server.db ?? "healthcenter.db");
   const db = await openCalendarDb(target, readDbPassword(values["db-password-file"] ?? config.server.dbPasswordFile));
   try {

@@ -24,6 +24,8 @@ export type CheckedSettings = {
   http: { host: string; port: number } | undefined;
   staffToken: string | undefined;
   tls: unknown;
+  timeZone: string;
+  horizonWeeks: number;
 };
 
 /** Prints what was checked, one line each; throws the first problem. */
@@ -51,6 +53,8 @@ export async function runCheck(
   checkDoctors(settings.doctors, slots);
   if (settings.dbDisagreement) console.error(`warning: ${settings.dbDisagreement}`);
   console.log(`ok: ${checkDatabase(settings.dbPath, new Set(slots.map((s) => s.index)))}`);
+  const calendar = checkCalendar(settings);
+  if (calendar) console.log(`ok: ${calendar}`);
   if (settings.http) {
     const who = settings.staffToken ? "names for staff with the token" : "free/booked only (no --staff-token-file)";
     console.log(`ok: staff page on ${settings.http.host}:${settings.http.port}, ${who}`);
@@ -108,5 +112,30 @@ function checkDatabase(dbPath: string, slotIndexes: Set<number>): string {
     throw new DataError(path, undefined, `cannot be used as the booking database (${(err as Error).message})`);
   } finally {
     db?.close();
+  }
+}
+
+/**
+ * A SQLite database with availability rules makes the server run on a calendar (the data files'
+ * slots are then not used): what it holds, read only. PostgreSQL is not contacted by check.
+ */
+function checkCalendar(settings: CheckedSettings): string | undefined {
+  const target = parseDbTarget(settings.dbPath);
+  if (target.kind !== "sqlite" || !existsSync(target.path)) return undefined;
+  const db = new Database(target.path, { readonly: true });
+  try {
+    const count = (sql: string, ...params: number[]) => (db.query(sql).get(...params) as { n: number }).n;
+    if (count("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'calendar_rules'") === 0)
+      return undefined;
+    const rules = count("SELECT count(*) AS n FROM calendar_rules");
+    if (rules === 0) return undefined;
+    const exceptions = count("SELECT count(*) AS n FROM calendar_exceptions");
+    const booked = count("SELECT count(*) AS n FROM appointments WHERE start_ms + minutes * 60000 > ?", Date.now());
+    return (
+      `calendar in ${target.path}: ${rules} rule(s), ${exceptions} exception(s), ${booked} appointment(s) to come; ` +
+      `slots for ${settings.horizonWeeks} weeks in ${settings.timeZone} (the data files' slots are not used)`
+    );
+  } finally {
+    db.close();
   }
 }
