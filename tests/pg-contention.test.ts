@@ -31,7 +31,7 @@ async function twoServers(limit: number): Promise<{ db: string; servers: Running
   const db = `contention_${++databases}`;
   pg.createDatabase(db);
   const users = Array.from({ length: 2 * patients_per_server }, (_, i) => `p${i + 1} pw${i + 1}`).join("\n");
-  const dir = await writeDataDir(join(tmp.dir, db), patients_per_server * rounds, { "users.txt": users + "\n" });
+  const dir = await writeDataDir(join(tmp.dir, db), 3 * patients_per_server * rounds, { "users.txt": users + "\n" });
   const args = ["--data", dir, "--db", pg.url(db), "--db-password-file", pg.passwordFile, "--quiet"];
   const servers = await Promise.all([0, 1].map(() => startServer([...args, "--bookings-per-patient", String(limit)])));
   running.push(...servers);
@@ -56,7 +56,11 @@ async function timed(c: Client, line: string, tally: Tally): Promise<string> {
  * descending order, all at once; with `cancelling`, each winner of the round before cancels first,
  * so batches mix cancellations (one statement each) with plain bookings.
  */
-async function opposite(servers: Running[], cancelling: boolean): Promise<Tally> {
+async function opposite(
+  servers: Running[],
+  cancelling: boolean,
+  mode: "opposite" | "disjoint" = "opposite",
+): Promise<Tally> {
   const clients = await Promise.all(
     Array.from({ length: 2 * patients_per_server }, (_, i) =>
       login(servers[i < patients_per_server ? 0 : 1]!.port, `p${i + 1}`, `pw${i + 1}`),
@@ -66,10 +70,13 @@ async function opposite(servers: Running[], cancelling: boolean): Promise<Tally>
   const held: (number | undefined)[] = clients.map(() => undefined);
   for (let round = 0; round < rounds; round++) {
     const base = round * patients_per_server + 1;
+    // Disjoint: each of the 16 patients its own fresh slot, past the contended ones.
+    const own = rounds * patients_per_server + round * 2 * patients_per_server + 1;
     await Promise.all(
       clients.map(async (c, i) => {
         const k = i % patients_per_server;
-        const slot = i < patients_per_server ? base + k : base + patients_per_server - 1 - k;
+        const contended = i < patients_per_server ? base + k : base + patients_per_server - 1 - k;
+        const slot = mode === "disjoint" ? own + i : contended;
         if (cancelling && held[i] !== undefined) expect(await timed(c, `cancel ${held[i]}`, tally)).toBe("cancelled");
         held[i] = /^doc\d+ \d+$/.test(await timed(c, `selection ${slot}`, tally)) ? slot : undefined;
       }),
@@ -98,6 +105,8 @@ describe("two servers racing for the same slots in opposite orders", () => {
       `8 patients each, ${rounds} rounds, limit ${limit}${cancelling ? ", winners cancelling" : ""}: no error, no deadlock stall (p99 under 100 ms)`,
       async () => {
         const { db, servers } = await twoServers(limit);
+        // The same two servers and patients on disjoint fresh slots first: what a selection costs here now.
+        const alone = await opposite(servers, cancelling, "disjoint");
         const tally = await opposite(servers, cancelling).catch((err) => {
           throw new Error(`${err.message}\n${servers.map((s) => s.stderr.text.slice(-1500)).join("\n")}`);
         });
@@ -106,10 +115,14 @@ describe("two servers racing for the same slots in opposite orders", () => {
         // Every round, each of the 8 slots goes to exactly one of the two patients who wanted it.
         expect(tally.replies.get("booked")).toBe(selections / 2);
         expect(tally.replies.get("notavailable")).toBe(selections / 2);
-        expect(p99(tally.ms)).toBeLessThan(100);
+        // No deadlock: none detected (not even one tried again), so no one-second stall. The p99 is
+        // under 100 ms on a quiet machine; on a loaded one, within a few times the uncontended run's.
+        for (const s of servers) expect(s.stderr.text).not.toMatch(/deadlock|rolled a batch back/);
+        expect(Math.max(...tally.ms)).toBeLessThan(1_000);
+        expect(p99(tally.ms)).toBeLessThan(Math.max(100, 5 * p99(alone.ms)));
         const cancelled = tally.replies.get("cancelled") ?? 0;
-        expect(storedCount(db)).toBe(selections / 2 - cancelled);
-        for (const s of servers) expect(s.stderr.text).not.toContain("deadlock");
+        const kept = alone.replies.get("booked")! - (alone.replies.get("cancelled") ?? 0);
+        expect(storedCount(db)).toBe(selections / 2 - cancelled + kept);
       },
       60_000,
     );

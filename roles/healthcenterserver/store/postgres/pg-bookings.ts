@@ -35,5 +35,7 @@ export async function openPostgres(
     },
     bookingsPerPatient,
   );
+  committer.onRetry = (why) =>
+    log.warn(`PostgreSQL rolled a batch back (${why}); it is tried once more`, { cause: "PostgreSQL batch retries" });
   return new PgStore(target.shown, sql, committer, mirror);
 }

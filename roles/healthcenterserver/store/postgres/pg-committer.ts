@@ -35,6 +35,8 @@ export type CommitWatcher = {
 export class PgCommitter implements Committer {
   /** Batches PostgreSQL rolled back for a deadlock or a serialization failure, and that were tried again. */
   retried = 0;
+  /** Hears each batch PostgreSQL rolled back (deadlock, serialization) and that is tried once more. */
+  onRetry: ((why: string) => void) | undefined;
   /** Commits given up on (timed out, connection lost) that may still land: see heldBy. */
   private readonly doubtful = new Set<Promise<void>>();
 
@@ -78,6 +80,7 @@ export class PgCommitter implements Committer {
     } catch (err) {
       if (!isRetryable(err)) throw err;
       this.retried += 1;
+      this.onRetry?.((err as Error).message);
       return attempt();
     }
   }
