@@ -32,7 +32,7 @@ import type { AppointmentStore } from "./healthcenterserver/store/appointment-st
 
 export { options };
 
-const commands = ["init", "users", "staff", "availability", "check", "help"];
+const commands = ["init", "users", "staff", "availability", "audit", "check", "help"];
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "help") return printHelp(usage);
@@ -45,6 +45,10 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "staff") {
     const { runStaffCommand } = await import("./healthcenterserver/commands/staff-command.ts");
     return runStaffCommand(argv.slice(1));
+  }
+  if (argv[0] === "audit") {
+    const { runAuditCommand } = await import("./healthcenterserver/commands/audit-command.ts");
+    return runAuditCommand(argv.slice(1));
   }
   if (argv[0] === "availability") {
     const { runAvailabilityCommand } = await import("./healthcenterserver/commands/availability-command.ts");
@@ -172,7 +176,7 @@ function newStaffPage(
     schedule,
     databaseProblem: () => store.checkNow?.() ?? store.problem(),
     log,
-    audit: undefined,
+    audit: store.appendAudit && { append: (content) => store.appendAudit!(content) },
     ...late,
   });
 }

@@ -1,5 +1,6 @@
 // The requests of patients who manage their appointments (slots, mine, cancel, reschedule), for one
 // session. Callbacks are named after what they answer (onCancelCommitted, onMoveCommitted).
+import type { ChangeWho } from "../store/appointment-store.ts";
 import { formatChangeFailed } from "../../../shared/change-failed.ts";
 import type { Slot } from "../../../shared/datafiles.ts";
 import {
@@ -81,6 +82,7 @@ export class AppointmentRequests {
       index,
       user,
       this.answerLater((outcome: CancelOutcome) => this.onCancelCommitted(user, index, outcome)),
+      patientWho(user, this.conn.address),
     );
   }
 
@@ -95,6 +97,7 @@ export class AppointmentRequests {
       to,
       user,
       this.answerLater((outcome: MoveOutcome) => this.onMoveCommitted(user, from, to, outcome)),
+      patientWho(user, this.conn.address),
     );
   }
 
@@ -178,6 +181,11 @@ export class AppointmentRequests {
     }
     return text + "\n";
   }
+}
+
+/** A patient's own change over TCP, as the audit trail names who asked. */
+export function patientWho(user: string, address: string): ChangeWho {
+  return { actor: user, role: "patient", via: "tcp", address, reason: "" };
 }
 
 export const time_passed = "that time has passed";

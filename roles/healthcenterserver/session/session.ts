@@ -1,5 +1,6 @@
 // One patient's session: what each request line means, and the reply it gets. Callbacks are named
 // after what they answer (onLoginChecked, onSelectionCommitted). The connection moves the bytes.
+import { patientWho } from "./appointment-requests.ts";
 import { connection_errors_max, login_failures_per_connection_max } from "../../../shared/limits.ts";
 import type { Fields } from "../../../shared/log.ts";
 import {
@@ -185,6 +186,7 @@ export class Session implements LineHandler {
       index,
       user,
       this.answerLater((outcome: BookingOutcome) => this.onSelectionCommitted(user, index, outcome)),
+      patientWho(user, this.conn.address),
     );
   }
 

@@ -27,6 +27,8 @@ import type { OutboxPolicy } from "../notify/outbox-plan.ts";
 
 export type ChangeWho = { actor: string; role: string; via: string; address: string; reason: string };
 
+import type { AuditContent } from "../audit/chain.ts";
+
 export type Change =
   | { kind: "book"; index: number; patient: string; who?: ChangeWho }
   | { kind: "cancel"; index: number; patient: string; who?: ChangeWho }
@@ -64,6 +66,8 @@ export interface AppointmentStore {
    * it answers. A database that is back is ready again at once, not after the next booking.
    */
   checkNow?(): Promise<string | undefined>;
+  /** An audit record of what is not a booking change (a staff sign-in, a read), in its own transaction. */
+  appendAudit?(content: AuditContent): Promise<void>;
   /** After the last commit has settled. */
   close(): Promise<void>;
   /**

@@ -2,6 +2,7 @@
 // slots of the rules for the horizon, bookings are appointments (doctor, start, length), and a keeper
 // follows changes of the rules. Without rules: undefined, and the server runs on availabilities.txt
 // exactly as before.
+import type { AuditContent } from "../audit/chain.ts";
 import type { Log } from "../../../shared/log.ts";
 import { SlotTable } from "../../../shared/slot-table.ts";
 import { CalendarKeeper } from "../booking/calendar-keeper.ts";
@@ -22,7 +23,10 @@ export type CalendarSettings = StoreSettings & { timeZone: string; horizonWeeks:
 export type OpenedCalendar = { schedule: Schedule; store: AppointmentStore; restored: number; keeper: CalendarKeeper };
 
 /** PostgreSQL's also follows other servers' bookings. */
-type FollowingCommitter = Committer & { listen?(isPending: (index: number) => boolean): Promise<void> };
+type FollowingCommitter = Committer & {
+  listen?(isPending: (index: number) => boolean): Promise<void>;
+  appendAudit?(content: AuditContent): Promise<void>;
+};
 
 /** The bookings of a calendar, as the Booker and the entry see any store. */
 class CalendarStore implements AppointmentStore {
@@ -50,6 +54,10 @@ class CalendarStore implements AppointmentStore {
 
   problem(): string | undefined {
     return undefined;
+  }
+
+  async appendAudit(content: AuditContent): Promise<void> {
+    await this.committer.appendAudit?.(content);
   }
 
   /** Starts following: rule changes (and, on PostgreSQL, other servers' bookings). */

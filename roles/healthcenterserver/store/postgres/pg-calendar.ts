@@ -4,6 +4,9 @@
 // an exclusion constraint (btree_gist on a tstzrange per doctor) because it needs no extension, which
 // a managed database may not let the server's role create; (doctor, start) is still the primary key.
 // Each commit notifies the others with the slot ids it touched; they read those slots again.
+import { auditOf } from "../../audit/change-records.ts";
+import type { AuditContent } from "../../audit/chain.ts";
+import { appendAuditRecords } from "../audit-records.ts";
 import * as limits from "../../../../shared/limits.ts";
 import type { Log } from "../../../../shared/log.ts";
 import type { Schedule } from "../../booking/schedule.ts";
@@ -56,11 +59,17 @@ export class PgCalendarCommitter implements Committer {
       const now = Date.now();
       const results: ChangeResult[] = [];
       for (const c of batch) results.push(await this.apply(tx, c, now));
+      await appendAuditRecords(tx, auditOf(batch, results, now));
       const payload = `${this.instance} ${batch.flatMap(idsOf).join(",")}`;
       if (payload.length < limits.database_notify_bytes_max)
         await tx.run("SELECT pg_notify(?, ?)", [appointments_channel, payload]);
       return results;
     });
+  }
+
+  /** An audit record of what is not a booking change, in a transaction of its own. */
+  async appendAudit(content: AuditContent): Promise<void> {
+    await this.db.transaction((tx) => appendAuditRecords(tx, [content]));
   }
 
   /** Follows other servers' bookings: the slots they name are read again. */

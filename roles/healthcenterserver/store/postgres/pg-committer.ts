@@ -3,6 +3,10 @@
 // back in a second statement (a fresh snapshot, which sees the row that won). The NOTIFY inside the
 // transaction reaches the other instances only once it commits. Batches with cancellations, moves or
 // a per-patient limit send one statement per change, still all at once (pg-changes.ts).
+import { auditOf } from "../../audit/change-records.ts";
+import type { AuditContent } from "../../audit/chain.ts";
+import { appendAuditRecords } from "../audit-records.ts";
+import { PgCalendarDb } from "../calendar-db.ts";
 import type { SQL } from "bun";
 import { database_commit_timeout_ms, database_doubt_ms, database_notify_bytes_max } from "../../../../shared/limits.ts";
 import type { Change, ChangeResult, Committer } from "../appointment-store.ts";
@@ -89,15 +93,17 @@ export class PgCommitter implements Committer {
   private async commitChanges(batch: readonly Change[], slots: number[]): Promise<ChangeResult[]> {
     const limit = this.bookingsPerPatient;
     let skip = 0;
-    const answers = (await this.sql.begin((tx) => {
+    return this.sql.begin(async (tx) => {
       const built = changeStatements(tx, batch, limit);
       skip = built.skip;
-      return [
+      const answers = (await Promise.all([
         ...built.statements,
         ...changeNotices(this.instance, slots).map((payload) => tx.notify(change_channel, payload)),
-      ];
-    })) as unknown[];
-    return decodeAnswers(batch, answers, skip, limit);
+      ])) as unknown[];
+      const results = decodeAnswers(batch, answers, skip, limit);
+      await appendAuditRecords(new PgCalendarDb(tx as unknown as SQL), auditOf(batch, results, Date.now()));
+      return results;
+    });
   }
 
   /**
@@ -110,20 +116,31 @@ export class PgCommitter implements Committer {
     for (const b of batch) if (!first.has(b.index)) first.set(b.index, b.patient);
     const slots = [...first.keys()];
     const patients = [...first.values()];
-    const [, inserted, holders] = (await this.sql.begin((tx) => [
-      slotLocks(tx, slots),
-      tx`INSERT INTO bookings (slot, patient)
-         SELECT * FROM unnest(${slots}::int[], ${patients}::text[]) AS t(slot, patient) ORDER BY slot
-         ON CONFLICT (slot) DO NOTHING RETURNING slot`,
-      tx`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`,
-      ...changeNotices(this.instance, slots).map((payload) => tx.notify(change_channel, payload)),
-    ])) as [unknown, { slot: number }[], { slot: number; patient: string }[]];
-    const stored = new Set(inserted.map((r) => r.slot));
-    const holderOf = new Map(holders.map((r) => [r.slot, r.patient]));
-    return batch.map(
-      (b): ChangeResult =>
-        stored.delete(b.index) ? { kind: "done" } : { kind: "taken", holder: holderOf.get(b.index) ?? unknown_holder },
-    );
+    return this.sql.begin(async (tx) => {
+      const [, inserted, holders] = (await Promise.all([
+        slotLocks(tx, slots),
+        tx`INSERT INTO bookings (slot, patient)
+           SELECT * FROM unnest(${slots}::int[], ${patients}::text[]) AS t(slot, patient) ORDER BY slot
+           ON CONFLICT (slot) DO NOTHING RETURNING slot`,
+        tx`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`,
+        ...changeNotices(this.instance, slots).map((payload) => tx.notify(change_channel, payload)),
+      ])) as [unknown, { slot: number }[], { slot: number; patient: string }[]];
+      const stored = new Set(inserted.map((r) => r.slot));
+      const holderOf = new Map(holders.map((r) => [r.slot, r.patient]));
+      const results = batch.map(
+        (b): ChangeResult =>
+          stored.delete(b.index)
+            ? { kind: "done" }
+            : { kind: "taken", holder: holderOf.get(b.index) ?? unknown_holder },
+      );
+      await appendAuditRecords(new PgCalendarDb(tx as unknown as SQL), auditOf(batch, results, Date.now()));
+      return results;
+    });
+  }
+
+  /** An audit record of what is not a booking change, in a transaction of its own. */
+  async appendAudit(content: AuditContent): Promise<void> {
+    await this.sql.begin((tx) => appendAuditRecords(new PgCalendarDb(tx as unknown as SQL), [content]));
   }
 
   /**

@@ -39,6 +39,24 @@ const migrations: string[] = [
    CREATE INDEX appointments_by_patient ON appointments (patient);`,
   // The outbox (notify/outbox-plan.ts): messages written in each change's transaction, sent by the server.
   outboxTableSql("bigserial PRIMARY KEY", "bigint").join(";\n"),
+  // The audit trail (audit-records.ts): append-only (only `audit archive` may delete, by a setting of
+  // its own transaction), each record chained by hash to the one before; checkpoints left by archives.
+  `CREATE TABLE audit (
+     seq bigint PRIMARY KEY, at_ms bigint NOT NULL, actor text NOT NULL, role text NOT NULL, via text NOT NULL,
+     address text NOT NULL, action text NOT NULL, subject text NOT NULL, before text NOT NULL, after text NOT NULL,
+     reason text NOT NULL, prev_hash text NOT NULL, hash text NOT NULL);
+   CREATE INDEX audit_by_subject ON audit (subject);
+   CREATE TABLE audit_checkpoint (
+     seq bigint PRIMARY KEY, hash text NOT NULL, at_ms bigint NOT NULL, archive text NOT NULL, mac text NOT NULL);
+   CREATE FUNCTION audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     IF TG_OP = 'DELETE' AND current_setting('healthcenter.audit_archive', true) = 'on' THEN RETURN OLD; END IF;
+     RAISE EXCEPTION 'the audit trail is append-only';
+   END $$;
+   CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit
+     FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+   CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
+     FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();`,
 ];
 
 export const schema_version = migrations.length;

@@ -7,6 +7,9 @@ import { appointment_minutes_max } from "../../../../shared/limits.ts";
 import { decodeSlotId } from "../../calendar/slot-id.ts";
 import type { Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
 import { SqliteOutbox } from "./sqlite-outbox.ts";
+import type { AuditContent } from "../../audit/chain.ts";
+import { SqliteAudit } from "./sqlite-audit.ts";
+import { auditOf } from "../../audit/change-records.ts";
 
 /** The length of the slot with this id, in minutes (from the schedule). */
 export type LengthOf = (index: number) => number;
@@ -20,6 +23,8 @@ export class SqliteCalendarCommitter implements Committer {
   private readonly tx: (batch: readonly Change[]) => ChangeResult[];
   /** Writes each change's messages in its transaction, when the outbox is on. */
   private readonly outbox: SqliteOutbox | undefined;
+  private readonly audit: SqliteAudit;
+  private readonly appendAlone: (contents: readonly AuditContent[]) => void;
 
   constructor(
     private readonly db: Database,
@@ -41,20 +46,31 @@ export class SqliteCalendarCommitter implements Committer {
       "SELECT count(*) AS n FROM appointments WHERE patient = ? AND start_ms + minutes * 60000 > ?",
     );
     this.outbox = options.outbox?.channels.length ? new SqliteOutbox(db, options.outbox) : undefined;
+    this.audit = new SqliteAudit(db);
     const tx = db.transaction((batch: readonly Change[]) => {
       const now = Date.now();
-      return batch.map((c) => this.apply(c, now));
+      const results = batch.map((c) => this.apply(c, now));
+      this.audit.append(auditOf(batch, results, now));
+      return results;
     });
     this.tx = (batch) => tx.immediate(batch);
+    const alone = db.transaction((contents: readonly AuditContent[]) => this.audit.append(contents));
+    this.appendAlone = (contents) => alone.immediate(contents);
   }
 
   async commit(batch: readonly Change[]): Promise<ChangeResult[]> {
     return this.tx(batch);
   }
 
+  /** Audit records of what is not a booking change, in a transaction of their own. */
+  async appendAudit(content: AuditContent): Promise<void> {
+    this.appendAlone([content]);
+  }
+
   async close(): Promise<void> {
     for (const s of [this.overlapping, this.insert, this.remove, this.holder, this.countHeld]) s.finalize();
     this.outbox?.finalize();
+    this.audit.finalize();
     this.db.close(true);
   }
 

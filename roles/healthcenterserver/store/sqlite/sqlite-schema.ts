@@ -4,6 +4,7 @@
 // is wrong, rather than served as a schedule that lies.
 import type { Database } from "bun:sqlite";
 import { assert } from "../../../../shared/assert.ts";
+import { audit_tables_sql } from "./sqlite-audit.ts";
 import { database_open_busy_timeout_ms, database_schema_version } from "../../../../shared/limits.ts";
 
 /** A database that cannot be used as it is; the message says what is wrong with it. */
@@ -22,6 +23,10 @@ const migrations: ((db: Database) => void)[] = [
   },
   // Version 2: counting a patient's bookings (the per-patient limit) must not scan the table.
   (db) => db.run("CREATE INDEX IF NOT EXISTS bookings_by_patient ON bookings (patient)"),
+  // Version 3: the audit trail (sqlite-audit.ts), written in the transaction of each change.
+  (db) => {
+    for (const sql of audit_tables_sql) db.run(sql);
+  },
 ];
 assert(
   migrations.length === database_schema_version,

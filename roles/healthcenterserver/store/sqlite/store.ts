@@ -3,6 +3,9 @@
 import { Database, type Statement } from "bun:sqlite";
 import { database_open_busy_timeout_ms } from "../../../../shared/limits.ts";
 import { prepareSchema } from "./sqlite-schema.ts";
+import { SqliteAudit } from "./sqlite-audit.ts";
+import { auditOf } from "../../audit/change-records.ts";
+import type { AuditContent } from "../../audit/chain.ts";
 import type { Change, ChangeResult, StoreOptions } from "../appointment-store.ts";
 
 export class BookingStore {
@@ -13,6 +16,8 @@ export class BookingStore {
   private readonly remove: Statement;
   private readonly countHeld: Statement;
   private readonly commitBatch: (batch: readonly Change[]) => ChangeResult[];
+  private readonly audit: SqliteAudit;
+  private readonly appendAlone: (contents: readonly AuditContent[]) => void;
 
   constructor(
     path: string,
@@ -32,11 +37,16 @@ export class BookingStore {
     this.holder = this.prepare("SELECT patient FROM bookings WHERE slot = ?");
     this.remove = this.prepare("DELETE FROM bookings WHERE slot = ? AND patient = ? RETURNING slot");
     this.countHeld = this.prepare("SELECT count(*) AS n FROM bookings WHERE patient = ?");
+    this.audit = new SqliteAudit(this.db);
     const tx = this.db.transaction((batch: readonly Change[]) => {
       const now = Date.now();
-      return batch.map((c) => this.apply(c, now));
+      const results = batch.map((c) => this.apply(c, now));
+      this.audit.append(auditOf(batch, results, now));
+      return results;
     });
     this.commitBatch = (batch) => tx.immediate(batch);
+    const alone = this.db.transaction((contents: readonly AuditContent[]) => this.audit.append(contents));
+    this.appendAlone = (contents) => alone.immediate(contents);
   }
 
   /** Every stored booking, read in one query and handed over row by row (no map of them all at start-up). */
@@ -57,6 +67,11 @@ export class BookingStore {
     return this.commitBatch(batch);
   }
 
+  /** Audit records of what is not a booking change (a sign-in, a read), in a transaction of their own. */
+  appendAudit(contents: readonly AuditContent[]): void {
+    this.appendAlone(contents);
+  }
+
   /** A consistent copy of the whole database, as this connection sees it, written to a new file at `path`. */
   copyTo(path: string): void {
     this.db.run("VACUUM INTO ?", [path]);
@@ -65,6 +80,7 @@ export class BookingStore {
   /** Finalizes the statements first: a close with one still open is deferred and would leave the WAL behind. */
   close(): void {
     for (const s of this.statements) s.finalize();
+    this.audit.finalize();
     this.db.close(true);
   }
 

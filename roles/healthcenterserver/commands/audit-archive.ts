@@ -1,0 +1,70 @@
+// `audit archive --before DATE FILE`: the records older than DATE (a prefix of the chain, checked
+// first) are written to FILE as JSON lines and synced, then deleted in one transaction that also
+// stores a checkpoint: the last archived record's seq and hash, the file's SHA-256, and an HMAC of
+// them with a key kept beside the data. verify then starts from the checkpoint.
+import { createHash, createHmac, randomBytes } from "node:crypto";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { UsageError } from "../../../shared/errors.ts";
+import { audit_page_rows } from "../../../shared/limits.ts";
+import { ChainVerifier } from "../audit/chain.ts";
+import { auditRecords, latestCheckpoint, type Checkpoint } from "../store/audit-records.ts";
+import type { CalendarDb } from "../store/calendar-db.ts";
+import { append_only_triggers } from "../store/sqlite/sqlite-audit.ts";
+
+/** The key file: 64 hex characters; created (mode 0600) when `create` and missing. */
+export function readAuditKey(file: string, create: boolean): Buffer {
+  if (!existsSync(file)) {
+    if (!create) throw new UsageError(`the checkpoints' key ${file} is missing`);
+    writeFileSync(file, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+  }
+  const text = readFileSync(file, "utf8").trim();
+  if (!/^[0-9a-f]{64}$/.test(text)) throw new UsageError(`${file} is not an audit key (64 hex characters)`);
+  return Buffer.from(text, "hex");
+}
+
+export function checkpointMac(key: Buffer, c: Pick<Checkpoint, "seq" | "hash" | "archive">): string {
+  return createHmac("sha256", key).update(`${c.seq}\n${c.hash}\n${c.archive}`).digest("hex");
+}
+
+export async function archiveAudit(db: CalendarDb, beforeMs: number, file: string, keyFile: string): Promise<string> {
+  const key = readAuditKey(keyFile, true);
+  if (existsSync(file)) throw new UsageError(`${file} exists: archive writes a new file`);
+  const start = await latestCheckpoint(db);
+  const verifier = new ChainVerifier(start ?? undefined);
+  const fd = openSync(file, "wx", 0o600);
+  const digest = createHash("sha256");
+  let moved = 0;
+  try {
+    outer: for await (const page of auditRecords(db, audit_page_rows)) {
+      for (const r of page) {
+        if (r.atMs >= beforeMs) break outer;
+        const broken = verifier.check(r);
+        if (broken) throw new UsageError(`audit record ${broken.seq}: ${broken.why}; nothing archived`);
+        const line = `${JSON.stringify(r)}\n`;
+        writeSync(fd, line);
+        digest.update(line);
+        moved++;
+      }
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (moved === 0) return "no audit records before that date; nothing archived";
+  const last = verifier.last;
+  const checkpoint = { seq: last.seq, hash: last.hash, archive: `${file} sha256:${digest.digest("hex")}` };
+  await db.transaction(async (tx) => {
+    if (tx.kind === "postgres") await tx.run("SET LOCAL healthcenter.audit_archive = 'on'");
+    else for (const op of ["update", "delete"]) await tx.run(`DROP TRIGGER IF EXISTS audit_no_${op}`);
+    await tx.run("DELETE FROM audit WHERE seq <= ?", [last.seq]);
+    await tx.run("INSERT INTO audit_checkpoint (seq, hash, at_ms, archive, mac) VALUES (?, ?, ?, ?, ?)", [
+      checkpoint.seq,
+      checkpoint.hash,
+      Date.now(),
+      checkpoint.archive,
+      checkpointMac(key, checkpoint),
+    ]);
+    if (tx.kind === "sqlite") for (const sql of append_only_triggers()) await tx.run(sql);
+  });
+  return `archived ${moved} audit records (up to record ${last.seq}) to ${file}; checkpoint signed with ${keyFile}`;
+}

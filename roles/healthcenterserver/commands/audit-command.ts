@@ -1,0 +1,133 @@
+// `healthcenterserver audit verify|export|archive`: the audit trail read from the bookings database
+// (SQLite or PostgreSQL) by the command line. verify walks the whole chain from the genesis or the
+// last signed checkpoint; export writes CSV or FHIR AuditEvent JSON; archive moves old records to a
+// file and leaves a signed checkpoint so verify still works.
+import { loadConfig } from "../../../shared/config.ts";
+import { exit_code, UsageError } from "../../../shared/errors.ts";
+import { parseFlags, type Options } from "../../../shared/flags.ts";
+import { unknownMessage } from "../../../shared/suggest.ts";
+import { audit_page_rows } from "../../../shared/limits.ts";
+import { ChainVerifier } from "../audit/chain.ts";
+import { csvHeader, csvRow, fhirAuditEvent } from "../audit/export.ts";
+import { auditRecords, latestCheckpoint } from "../store/audit-records.ts";
+import { openCalendarDb, SqliteCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
+import { parseDbTarget, readDbPassword, type DbTarget } from "../store/db-target.ts";
+import { archiveAudit, checkpointMac, readAuditKey } from "./audit-archive.ts";
+
+const usage = `Usage:
+  healthcenterserver audit verify [--key FILE]            check the whole chain; exit 1 naming the first bad record
+  healthcenterserver audit export --from DATE --to DATE --format csv|json   records of those UTC days, to stdout
+  healthcenterserver audit archive --before DATE FILE [--key FILE]
+                                   move older records to FILE (JSON lines), leaving a signed checkpoint
+Every command takes --db FILE|URL (default: the deployment file's, else healthcenter.db), --config FILE.
+--key: the checkpoints' HMAC key (default: <db>.audit-key beside a SQLite file; archive creates it).`;
+
+const options = {
+  db: { type: "string", value: "FILE|URL", help: "the bookings database" },
+  "db-password-file": { type: "string", value: "FILE", help: "PostgreSQL password file" },
+  config: { type: "string", value: "FILE", help: "deployment file" },
+  key: { type: "string", value: "FILE", help: "the checkpoints' HMAC key" },
+  from: { type: "string", value: "DATE", help: "first day (UTC, YYYY-MM-DD)" },
+  to: { type: "string", value: "DATE", help: "last day (UTC, YYYY-MM-DD)" },
+  before: { type: "string", value: "DATE", help: "archive records before this day (UTC)" },
+  format: { type: "string", value: "csv|json", help: "export format" },
+} as const satisfies Options;
+
+type Values = ReturnType<typeof parseFlags<typeof options>>["values"];
+const verbs = ["verify", "export", "archive"];
+
+export async function runAuditCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, options, 2);
+  if (values.help || positionals[0] === "help" || positionals[0] === undefined) {
+    console.log(usage);
+    return positionals[0] === undefined && !values.help ? exit_code.usage : exit_code.done;
+  }
+  const [verb, file] = positionals;
+  if (!verbs.includes(verb!)) throw new UsageError(unknownMessage("audit command", verb!, verbs));
+  const config = loadConfig(values.config);
+  const target = parseDbTarget(values.db ?? config.server.db ?? "healthcenter.db");
+  const keyFile = values.key ?? (target.kind === "sqlite" ? `${target.path}.audit-key` : undefined);
+  if (verb === "export") checkExport(values);
+  if (verb === "archive" && (values.before === undefined || file === undefined))
+    throw new UsageError("audit archive needs --before DATE and the FILE to write the records to");
+  if (verb === "archive" && keyFile === undefined) throw new UsageError("give --key FILE (the checkpoints' key)");
+  const db = await openAuditDb(target, readDbPassword(values["db-password-file"] ?? config.server.dbPasswordFile));
+  try {
+    if (verb === "verify") return await verify(db, keyFile);
+    if (verb === "export") return await exportRecords(db, values);
+    const moved = await archiveAudit(db, dayStartMs("--before", values.before!), file!, keyFile!);
+    console.log(moved);
+    return exit_code.done;
+  } finally {
+    await db.close();
+  }
+}
+
+/** SQLite: the file as it is (no calendar tables added); PostgreSQL: migrated as the server would. */
+async function openAuditDb(target: DbTarget, password: string | undefined): Promise<CalendarDb> {
+  return target.kind === "sqlite" ? SqliteCalendarDb.open(target.path) : openCalendarDb(target, password);
+}
+
+async function verify(db: CalendarDb, keyFile: string | undefined): Promise<number> {
+  const checkpoint = await latestCheckpoint(db);
+  if (checkpoint) {
+    if (keyFile === undefined) throw new UsageError("the trail starts at a checkpoint: give --key FILE to check it");
+    const key = readAuditKey(keyFile, false);
+    if (checkpointMac(key, checkpoint) !== checkpoint.mac) {
+      console.log(`audit checkpoint at record ${checkpoint.seq} is not signed by ${keyFile}: it was changed`);
+      return exit_code.refused;
+    }
+  }
+  const verifier = new ChainVerifier(checkpoint ?? undefined);
+  for await (const page of auditRecords(db, audit_page_rows)) {
+    for (const r of page) {
+      const broken = verifier.check(r);
+      if (broken) {
+        console.log(`audit record ${broken.seq}: ${broken.why}`);
+        return exit_code.refused;
+      }
+    }
+  }
+  const from = checkpoint ? ` after the checkpoint at record ${checkpoint.seq}` : "";
+  const head = verifier.last;
+  console.log(`audit trail intact: ${verifier.count} records${from}; head ${head.seq} ${head.hash}`);
+  return exit_code.done;
+}
+
+function checkExport(values: Values): void {
+  if (values.from === undefined || values.to === undefined) throw new UsageError("audit export needs --from and --to");
+  if (values.format !== "csv" && values.format !== "json")
+    throw new UsageError(`--format is csv or json, not ${JSON.stringify(values.format ?? "")}`);
+}
+
+async function exportRecords(db: CalendarDb, values: Values): Promise<number> {
+  const fromMs = dayStartMs("--from", values.from!);
+  const toMs = dayStartMs("--to", values.to!) + 86_400_000;
+  if (toMs <= fromMs) throw new UsageError("--to is before --from");
+  const out = Bun.stdout.writer();
+  const csv = values.format === "csv";
+  out.write(csv ? csvHeader() : '{"resourceType":"Bundle","type":"collection","entry":[');
+  let first = true;
+  for await (const page of auditRecords(db, audit_page_rows)) {
+    for (const r of page) {
+      if (r.atMs < fromMs || r.atMs >= toMs) continue;
+      if (csv) out.write(csvRow(r));
+      else out.write(`${first ? "" : ","}\n${JSON.stringify({ resource: fhirAuditEvent(r) })}`);
+      first = false;
+    }
+    await out.flush();
+  }
+  if (!csv) out.write("\n]}\n");
+  await out.flush();
+  return exit_code.done;
+}
+
+/** A UTC day (YYYY-MM-DD) as the epoch ms it starts at. */
+export function dayStartMs(flag: string, text: string): number {
+  try {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new Error();
+    return Temporal.PlainDate.from(text).toZonedDateTime("UTC").epochMilliseconds;
+  } catch {
+    throw new UsageError(`${flag} expects a date YYYY-MM-DD, not ${JSON.stringify(text.slice(0, 40))}`);
+  }
+}

@@ -1,0 +1,104 @@
+// The audit trail through the one small SQL interface both databases speak (calendar-db.ts): appends
+// inside a caller's transaction, pages read in order for verify and export, the latest checkpoint.
+// On PostgreSQL an append first takes a transaction-scoped advisory lock, so two servers appending
+// at once take turns: each reads the tail the other left, and the chain cannot fork.
+import { nextRecord, type AuditContent, type AuditRecord } from "../audit/chain.ts";
+import type { CalendarDb, Row } from "./calendar-db.ts";
+
+/** Any fixed number: every instance takes the same lock to append ("audt"). */
+export const audit_lock = 0x61756474;
+
+export type Checkpoint = { seq: number; hash: string; atMs: number; archive: string; mac: string };
+
+const columns = "seq, at_ms, actor, role, via, address, action, subject, before, after, reason, prev_hash, hash";
+
+/** Appends records in the caller's transaction; returns the last one appended. */
+export async function appendAuditRecords(db: CalendarDb, contents: readonly AuditContent[]): Promise<void> {
+  if (contents.length === 0) return;
+  if (db.kind === "postgres") await db.run(`SELECT pg_advisory_xact_lock(${audit_lock})`);
+  let last: { seq: number; hash: string } | undefined = await auditTail(db);
+  for (const content of contents) {
+    const r = nextRecord(last, content);
+    await db.run(`INSERT INTO audit (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+      r.seq,
+      r.atMs,
+      r.actor,
+      r.role,
+      r.via,
+      r.address,
+      r.action,
+      r.subject,
+      r.before,
+      r.after,
+      r.reason,
+      r.prevHash,
+      r.hash,
+    ]);
+    last = r;
+  }
+}
+
+/** Where the next record continues: the last record, else the last checkpoint, else the genesis. */
+export async function auditTail(db: CalendarDb): Promise<{ seq: number; hash: string } | undefined> {
+  const [row] = await db.all("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+  if (row) return { seq: Number(row.seq), hash: String(row.hash) };
+  const cp = await latestCheckpoint(db);
+  return cp && { seq: cp.seq, hash: cp.hash };
+}
+
+export async function latestCheckpoint(db: CalendarDb): Promise<Checkpoint | undefined> {
+  const [row] = await db.all("SELECT seq, hash, at_ms, archive, mac FROM audit_checkpoint ORDER BY seq DESC LIMIT 1");
+  if (!row) return undefined;
+  return {
+    seq: Number(row.seq),
+    hash: String(row.hash),
+    atMs: Number(row.at_ms),
+    archive: String(row.archive),
+    mac: String(row.mac),
+  };
+}
+
+/** Records after `afterSeq`, in seq order, `limit` at a time (keyset paging: each page is one index range). */
+export async function auditPage(db: CalendarDb, afterSeq: number, limit: number): Promise<AuditRecord[]> {
+  const rows = await db.all(`SELECT ${columns} FROM audit WHERE seq > ? ORDER BY seq LIMIT ${limit}`, [afterSeq]);
+  return rows.map(recordOf);
+}
+
+/** Every record, page by page, in seq order. */
+export async function* auditRecords(db: CalendarDb, pageSize: number, afterSeq = -1): AsyncGenerator<AuditRecord[]> {
+  let after = afterSeq;
+  while (true) {
+    const page = await auditPage(db, after, pageSize);
+    if (page.length === 0) return;
+    yield page;
+    after = page[page.length - 1]!.seq;
+  }
+}
+
+/** The records whose subject is one of these (a slot's history), in order. */
+export async function auditOfSubjects(db: CalendarDb, subjects: string[], limit: number): Promise<AuditRecord[]> {
+  const marks = subjects.map(() => "?").join(", ");
+  const rows = await db.all(
+    `SELECT ${columns} FROM audit WHERE subject IN (${marks}) ORDER BY seq DESC LIMIT ${limit}`,
+    subjects,
+  );
+  return rows.map(recordOf).reverse();
+}
+
+function recordOf(row: Row): AuditRecord {
+  return {
+    seq: Number(row.seq),
+    atMs: Number(row.at_ms),
+    actor: String(row.actor),
+    role: String(row.role),
+    via: String(row.via),
+    address: String(row.address),
+    action: String(row.action),
+    subject: String(row.subject),
+    before: String(row.before),
+    after: String(row.after),
+    reason: String(row.reason),
+    prevHash: String(row.prev_hash),
+    hash: String(row.hash),
+  };
+}

@@ -1,0 +1,73 @@
+// The audit trail in SQLite: the audit table (append-only: triggers refuse UPDATE and DELETE; only
+// `audit archive` lifts them, in its own transaction) and the checkpoints archives leave. Appends run
+// inside the caller's write transaction, so a record and the change it tells of commit together.
+import type { Database, Statement } from "bun:sqlite";
+import { nextRecord, type AuditContent, type AuditRecord } from "../../audit/chain.ts";
+
+export const audit_tables_sql = [
+  `CREATE TABLE IF NOT EXISTS audit (
+     seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, via TEXT NOT NULL,
+     address TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, before TEXT NOT NULL, after TEXT NOT NULL,
+     reason TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)`,
+  "CREATE INDEX IF NOT EXISTS audit_by_subject ON audit (subject)",
+  `CREATE TABLE IF NOT EXISTS audit_checkpoint (
+     seq INTEGER PRIMARY KEY, hash TEXT NOT NULL, at_ms INTEGER NOT NULL, archive TEXT NOT NULL, mac TEXT NOT NULL)`,
+  ...append_only_triggers(),
+];
+
+export function append_only_triggers(): string[] {
+  return ["UPDATE", "DELETE"].map(
+    (op) =>
+      `CREATE TRIGGER IF NOT EXISTS audit_no_${op.toLowerCase()} BEFORE ${op} ON audit ` +
+      "BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END",
+  );
+}
+
+const columns = "seq, at_ms, actor, role, via, address, action, subject, before, after, reason, prev_hash, hash";
+
+export class SqliteAudit {
+  private readonly lastRecord: Statement;
+  private readonly lastCheckpoint: Statement;
+  private readonly insert: Statement;
+
+  constructor(db: Database) {
+    this.lastRecord = db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+    this.lastCheckpoint = db.prepare("SELECT seq, hash FROM audit_checkpoint ORDER BY seq DESC LIMIT 1");
+    this.insert = db.prepare(`INSERT INTO audit (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  }
+
+  /** Appends records; call inside a write transaction (the chain's tail is read in it). */
+  append(contents: readonly AuditContent[]): void {
+    if (contents.length === 0) return;
+    let last = (this.lastRecord.get() ?? this.lastCheckpoint.get() ?? undefined) as
+      | { seq: number; hash: string }
+      | undefined;
+    for (const content of contents) {
+      const r = nextRecord(last, content);
+      this.insert.run(...rowOf(r));
+      last = r;
+    }
+  }
+
+  finalize(): void {
+    for (const s of [this.lastRecord, this.lastCheckpoint, this.insert]) s.finalize();
+  }
+}
+
+export function rowOf(r: AuditRecord): (string | number)[] {
+  return [
+    r.seq,
+    r.atMs,
+    r.actor,
+    r.role,
+    r.via,
+    r.address,
+    r.action,
+    r.subject,
+    r.before,
+    r.after,
+    r.reason,
+    r.prevHash,
+    r.hash,
+  ];
+}

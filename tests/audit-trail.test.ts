@@ -1,0 +1,247 @@
+// The audit trail stored with the bookings (SQLite here; tests/audit-postgres.test.ts for PostgreSQL):
+// who did what, from where and why, written by patients over TCP and staff on the page; `audit
+// verify` on an intact chain and on each kind of tampering made with sqlite3 on the file; exports
+// parsed back; archive leaves a signed checkpoint verify starts from.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { bun, login, runToEnd } from "./helpers.ts";
+import { signIn, staffFile, startStaffServer, type StaffServer } from "./staff-helpers.ts";
+
+let staff: StaffServer;
+let db: string;
+const today = new Date().toISOString().slice(0, 10);
+
+function audit(args: string[]) {
+  return runToEnd([bun, "roles/healthcenterserver.ts", "audit", ...args]);
+}
+
+function sqlite(file: string, sql: string): string {
+  const r = Bun.spawnSync(["sqlite3", file, sql]);
+  if (r.exitCode !== 0) throw new Error(`sqlite3: ${r.stderr.toString()}`);
+  return r.stdout.toString();
+}
+
+type Row = { seq: number; actor: string; role: string; via: string; address: string; action: string };
+
+function rows(file: string): (Row & Record<string, string | number>)[] {
+  const d = new Database(file, { readonly: true });
+  try {
+    return d.query("SELECT * FROM audit ORDER BY seq").all() as (Row & Record<string, string | number>)[];
+  } finally {
+    d.close();
+  }
+}
+
+beforeAll(async () => {
+  const accounts = await staffFile([
+    ["alice", "front-desk", "alice-password-1"],
+    ["audrey", "auditor", "audrey-password-1"],
+  ]);
+  staff = await startStaffServer({ slots: 12, staff: accounts });
+  db = staff.db;
+  const post = (path: string, form: Record<string, string>, cookie: string) =>
+    fetch(staff.base + path, { method: "POST", body: new URLSearchParams(form), headers: { Cookie: cookie } });
+  const patient = await login(staff.server.port, "patient2", "password222");
+  expect(await patient.request("selection 2")).toMatch(/^doc/);
+  expect(await patient.request("reschedule 2 3")).toMatch(/^doc/);
+  patient.close();
+  await fetch(staff.base + "/api/signin", {
+    method: "POST",
+    body: new URLSearchParams({ name: "alice", password: "x" }),
+  });
+  const alice = await signIn(staff.base, "alice", "alice-password-1");
+  expect((await post("/api/book", { slot: "5", patient: "patient1" }, alice)).status).toBe(200);
+  const reason = 'patient phoned\u0007 in; "ill"';
+  expect((await post("/api/cancel", { slot: "3", patient: "patient2", reason }, alice)).status).toBe(200);
+  expect((await post("/api/book", { slot: "5", patient: "patient2" }, alice)).status).toBe(409);
+  const audrey = await signIn(staff.base, "audrey", "audrey-password-1");
+  expect((await post("/api/book", { slot: "6", patient: "patient1" }, audrey)).status).toBe(403);
+  expect((await fetch(`${staff.base}/api/appointments?patient=patient1`, { headers: { Cookie: alice } })).status).toBe(
+    200,
+  );
+}, 30_000);
+afterAll(() => staff?.stop());
+
+describe("what is recorded", () => {
+  test("patients' and staff's changes, sign-ins, refusals and reads: who, role, how, from where, why", () => {
+    const got = rows(db).map((r) => [r.actor, r.role, r.via, r.address, r.action, r.subject, r.reason]);
+    expect(got).toEqual([
+      ["patient2", "patient", "tcp", "127.0.0.1", "booking.booked", "slot 2", ""],
+      ["patient2", "patient", "tcp", "127.0.0.1", "booking.moved", "slot 3", ""],
+      ["alice", "anonymous", "staff-page", "127.0.0.1", "staff.signin.failed", "staff alice", "wrong name or password"],
+      ["alice", "front-desk", "staff-page", "127.0.0.1", "staff.signin", "staff alice", ""],
+      ["alice", "front-desk", "staff-page", "127.0.0.1", "booking.booked", "slot 5", ""],
+      [
+        "alice",
+        "front-desk",
+        "staff-page",
+        "127.0.0.1",
+        "booking.cancelled",
+        "slot 3",
+        'patient phoned\u0007 in; "ill"',
+      ],
+      ["alice", "front-desk", "staff-page", "127.0.0.1", "booking.book.refused", "slot 5", ""],
+      ["audrey", "auditor", "staff-page", "127.0.0.1", "staff.signin", "staff audrey", ""],
+      ["audrey", "auditor", "staff-page", "127.0.0.1", "staff.forbidden", "POST /api/book", "a auditor may not book"],
+      ["alice", "front-desk", "staff-page", "127.0.0.1", "appointments.read", "patient patient1", ""],
+    ]);
+    const all = rows(db);
+    expect(all[1]!.before).toBe('{"slot":2,"patient":"patient2"}');
+    expect(all[1]!.after).toBe('{"slot":3,"patient":"patient2"}');
+    expect(all[6]!.after).toBe('{"patient":"patient2","outcome":"notavailable"}');
+    // No password is ever recorded.
+    expect(JSON.stringify(all)).not.toContain("password-1");
+  });
+
+  test("the table refuses UPDATE and DELETE", () => {
+    expect(() => sqlite(db, "UPDATE audit SET reason = 'x' WHERE seq = 1")).toThrow(/append-only/);
+    expect(() => sqlite(db, "DELETE FROM audit WHERE seq = 1")).toThrow(/append-only/);
+  });
+});
+
+describe("audit verify", () => {
+  test("an intact chain: exit 0, the count and the head", async () => {
+    const r = await audit(["verify", "--db", db]);
+    expect(r.stdout).toMatch(/^audit trail intact: 10 records; head 10 [0-9a-f]{64}\n$/);
+    expect(r.code).toBe(0);
+  });
+
+  const tampering: [string, string, RegExp][] = [
+    [
+      "a changed field",
+      "DROP TRIGGER audit_no_update; UPDATE audit SET reason = '' WHERE seq = 6",
+      /^audit record 6: its content was changed\n$/,
+    ],
+    [
+      "a deleted row",
+      "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 4",
+      /^audit record 5: records 4\.\.4 are missing\n$/,
+    ],
+    [
+      "reordered rows",
+      "DROP TRIGGER audit_no_update; UPDATE audit SET seq = -1 WHERE seq = 4; UPDATE audit SET seq = 4 WHERE seq = 5; " +
+        "UPDATE audit SET seq = 5 WHERE seq = -1",
+      /^audit record 4: /,
+    ],
+    [
+      "an inserted row",
+      "DROP TRIGGER audit_no_update; UPDATE audit SET seq = seq + 100 WHERE seq >= 7; " +
+        "UPDATE audit SET seq = seq - 99 WHERE seq >= 107; " +
+        "INSERT INTO audit SELECT 7, at_ms, 'mallory', role, via, address, action, subject, before, after, reason, " +
+        "hash, hash FROM audit WHERE seq = 6",
+      /^audit record 7: its content was changed\n$/,
+    ],
+    [
+      "a row appended with a made-up hash",
+      "INSERT INTO audit SELECT 11, at_ms, actor, role, via, address, action, subject, before, after, reason, " +
+        "hash, hash FROM audit WHERE seq = 10",
+      /^audit record 11: its content was changed\n$/,
+    ],
+  ];
+  for (const [what, sql, found] of tampering) {
+    test(`${what}: exit 1 naming the first bad record`, async () => {
+      const copy = join(staff.dir, `tampered-${what.replaceAll(" ", "-")}.db`);
+      sqlite(db, `VACUUM INTO '${copy}'`);
+      sqlite(copy, sql);
+      const r = await audit(["verify", "--db", copy]);
+      expect(r.stdout).toMatch(found);
+      expect(r.code).toBe(1);
+    });
+  }
+});
+
+describe("audit export", () => {
+  test("csv: one parsed row per record, the reason kept as text", async () => {
+    const r = await audit(["export", "--db", db, "--from", today, "--to", today, "--format", "csv"]);
+    expect(r.code).toBe(0);
+    const parsed = parseCsv(r.stdout);
+    expect(parsed[0]).toEqual([
+      "seq",
+      "at",
+      "actor",
+      "role",
+      "via",
+      "address",
+      "action",
+      "subject",
+      "before",
+      "after",
+      "reason",
+      "hash",
+    ]);
+    expect(parsed.length).toBe(11);
+    expect(parsed[6]![10]).toBe('patient phoned\u0007 in; "ill"');
+    expect(parsed.slice(1).map((row) => row[0])).toEqual(["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]);
+  });
+
+  test("json: a FHIR Bundle of AuditEvent resources; days outside --from/--to give none", async () => {
+    const r = await audit(["export", "--db", db, "--from", today, "--to", today, "--format", "json"]);
+    const bundle = JSON.parse(r.stdout);
+    expect(bundle.resourceType).toBe("Bundle");
+    expect(bundle.entry.length).toBe(10);
+    const cancelled = bundle.entry[5].resource;
+    expect(cancelled).toMatchObject({ resourceType: "AuditEvent", action: "D", outcome: "0" });
+    expect(cancelled.agent[0]).toMatchObject({ who: { display: "alice" }, role: [{ text: "front-desk" }] });
+    expect(Date.parse(cancelled.recorded)).toBeGreaterThan(0);
+    const none = await audit(["export", "--db", db, "--from", "2001-01-01", "--to", "2001-01-02", "--format", "json"]);
+    expect(JSON.parse(none.stdout).entry).toEqual([]);
+    const bad = await audit(["export", "--db", db, "--from", "yesterday", "--to", today, "--format", "json"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--from expects a date YYYY-MM-DD");
+  });
+});
+
+describe("audit archive", () => {
+  test("moves old records to a file, leaves a signed checkpoint; verify starts there and catches a forged one", async () => {
+    const copy = join(staff.dir, "archived.db");
+    sqlite(db, `VACUUM INTO '${copy}'`);
+    const file = join(staff.dir, "audit-archive.jsonl");
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const r = await audit(["archive", "--db", copy, "--before", tomorrow, file]);
+    expect(r.stdout).toContain("archived 10 audit records (up to record 10)");
+    expect(r.code).toBe(0);
+    const lines = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(rows(copy)).toEqual([]);
+    const v = await audit(["verify", "--db", copy]);
+    expect(v.stdout).toMatch(/^audit trail intact: 0 records after the checkpoint at record 10/);
+    // The chain continues from the checkpoint.
+    const forged = join(staff.dir, "forged.db");
+    copyFileSync(copy, forged);
+    copyFileSync(`${copy}.audit-key`, `${forged}.audit-key`);
+    sqlite(forged, "UPDATE audit_checkpoint SET hash = 'f' || substr(hash, 2)");
+    const f = await audit(["verify", "--db", forged]);
+    expect(f.stdout).toContain("audit checkpoint at record 10 is not signed");
+    expect(f.code).toBe(1);
+    writeFileSync(`${forged}.audit-key`, "0".repeat(64));
+    expect((await audit(["verify", "--db", copy])).code).toBe(0);
+  });
+});
+
+/** RFC 4180, as a spreadsheet would read it. */
+function parseCsv(text: string): string[][] {
+  const out: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ",") row.push(field), (field = "");
+    else if (ch === "\r" && text[i + 1] === "\n") {
+      row.push(field);
+      out.push(row);
+      (row = []), (field = ""), i++;
+    } else field += ch;
+  }
+  return out;
+}
