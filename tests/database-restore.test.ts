@@ -92,6 +92,21 @@ describe("a deleted or replaced database file loses nothing", () => {
     await expectAllKept(db, [1, 3, 4]);
   });
 
+  test("deleted, then a clean stop before the watch looks: the stop restores it first", async () => {
+    const db = join(tmp.dir, "stopped-at-once.db");
+    const server = await startServer(["--db", db]);
+    try {
+      const c = await login(server.port);
+      for (const slot of [1, 3, 4]) expect(await c.request(`selection ${slot}`)).toMatch(/^doc\d /);
+      c.close();
+      removeFiles(db, ["", "-wal", "-shm"]);
+    } finally {
+      await server.stop();
+    }
+    expect(server.stderr.text).toMatch(restored);
+    await expectAllKept(db, [1, 3, 4]);
+  });
+
   test("the file that replaced it is kept beside it, not deleted", async () => {
     const db = join(tmp.dir, "kept.db");
     const server = await startServer(["--db", db]);

@@ -51,6 +51,8 @@ export class GuardedCommitter implements Committer {
 
   close(): Promise<void> {
     clearInterval(this.watch);
+    // A stop within a second of a deletion: restore first, else the close checkpoints into a file no path names.
+    if (this.lost === undefined) this.repairIfChanged();
     return this.inner.close();
   }
 
