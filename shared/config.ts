@@ -19,7 +19,8 @@
 //   host = "192.0.2.2"             # where patients reach doc1; the server tells them
 //   port = 41000
 //   listen = "0.0.0.0"             # where doc1 binds (default: all interfaces)
-import { readFileSync } from "node:fs";
+import { small_data_file_bytes_max } from "./limits.ts";
+import { readRegularFile } from "./regular-file.ts";
 import { dirname, resolve } from "node:path";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { isPort } from "./tokens.ts";
@@ -52,9 +53,9 @@ export function loadConfig(path: string | undefined): Config {
   if (path === undefined) return empty_config;
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readRegularFile(path, small_data_file_bytes_max);
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    throw new ConfigError(`cannot read config file ${(err as Error).message}`);
   }
   let raw: unknown;
   try {

@@ -1,7 +1,7 @@
 // What `users add` keeps besides the password: the patient's insurance plan and contact (an email,
 // a phone), in NAMEinsurance.txt beside users.txt, and each file written as the one it replaces
 // was (owner, group, mode), so a root shell never makes a file the service cannot read.
-import { chmodSync, chownSync, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import {
   email_pattern,
   formatPatientRecord,
@@ -10,13 +10,15 @@ import {
   type PatientRecord,
 } from "../../../shared/datafiles.ts";
 import { Cancelled, UsageError } from "../../../shared/errors.ts";
+import { small_data_file_bytes_max } from "../../../shared/limits.ts";
+import { readRegularFile } from "../../../shared/regular-file.ts";
 import { token_pattern } from "../../../shared/tokens.ts";
 
 export type RecordFlags = { insurance?: string; email?: string; phone?: string };
 
 /** The record NAME will have: the flags over what its file holds; on a terminal, a missing plan is asked for. */
 export async function patientRecord(file: string, name: string, flags: RecordFlags): Promise<PatientRecord> {
-  const old = existsSync(file) ? parsePatientRecord(file, readFileSync(file, "utf8")) : undefined;
+  const old = existsSync(file) ? parsePatientRecord(file, readRegularFile(file, small_data_file_bytes_max)) : undefined;
   let plan = flags.insurance ?? old?.plan;
   let email = flags.email ?? old?.email;
   if (plan === undefined && process.stdin.isTTY && process.stdout.isTTY) {

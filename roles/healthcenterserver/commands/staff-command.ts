@@ -1,7 +1,7 @@
 // `healthcenterserver staff ...`: staff accounts in staff.txt beside users.txt (argon2id, like patients).
-import { chownSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { checkDataDir } from "../../../shared/datadir.ts";
+import { checkDataDir, readDataFile } from "../../../shared/datadir.ts";
 import { exit_code, UsageError } from "../../../shared/errors.ts";
 import { type Options, parseFlags } from "../../../shared/flags.ts";
 import { unknownMessage } from "../../../shared/suggest.ts";
@@ -49,7 +49,7 @@ export async function runStaffCommand(argv: string[]): Promise<number> {
   if (!values.data) throw new UsageError("staff commands change a staff.txt on disk: give --data DIR");
   checkDataDir({ dir: values.data });
   const file = join(values.data, "staff.txt");
-  const accounts = existsSync(file) ? parseStaff(file, readFileSync(file, "utf8")) : [];
+  const accounts = existsSync(file) ? parseStaff(file, readDataFile({ dir: values.data }, "staff.txt")) : [];
   if (verb === "list") {
     for (const a of accounts) console.log(`${a.name}\t${a.role}${a.doctor ? `\t${a.doctor}` : ""}`);
     return exit_code.done;

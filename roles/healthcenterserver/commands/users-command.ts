@@ -1,11 +1,11 @@
 // `healthcenterserver users ...`: keep users.txt with argon2id hashes instead of plaintext.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 import { formatUsers, parseUsers, type User } from "../../../shared/datafiles.ts";
 import { parseFlags, type Options } from "../../../shared/flags.ts";
 import { unknownMessage } from "../../../shared/suggest.ts";
-import { checkDataDir } from "../../../shared/datadir.ts";
+import { checkDataDir, readDataFile } from "../../../shared/datadir.ts";
 import { StdinLines } from "../../../shared/stdin-lines.ts";
 import { Cancelled, exit_code, UsageError } from "../../../shared/errors.ts";
 import { password_chars_max, password_chars_min } from "../../../shared/limits.ts";
@@ -43,7 +43,7 @@ export async function runUsersCommand(argv: string[]): Promise<number> {
   if (!values.data) throw new UsageError("users commands change a users.txt on disk: give --data DIR");
   checkDataDir({ dir: values.data });
   const file = join(values.data, "users.txt");
-  const users = existsSync(file) ? parseUsers(file, readFileSync(file, "utf8")) : [];
+  const users = existsSync(file) ? parseUsers(file, readDataFile({ dir: values.data }, "users.txt")) : [];
 
   if (verb === "add") {
     if (!name || !/^[A-Za-z0-9_.@-]{1,64}$/.test(name))

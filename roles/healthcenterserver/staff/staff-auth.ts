@@ -3,8 +3,8 @@
 // session in StaffSessions and get its random id in an HttpOnly, SameSite=Strict cookie. A wrong
 // token counts against the address it came from (the patients' Throttle), never one global budget.
 import { timingSafeEqual } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
 import { UsageError } from "../../../shared/errors.ts";
+import { readFlagFile } from "../../../shared/flags.ts";
 import { staff_token_bytes_max, staff_token_chars_min } from "../../../shared/limits.ts";
 import { digestOf } from "../login/auth.ts";
 import { Throttle } from "../login/throttle.ts";
@@ -17,15 +17,7 @@ export const token_viewer: StaffMember = { name: "token", role: "viewer" };
 
 /** The token file: one line of printable ASCII, long enough not to be guessed. */
 export function readStaffToken(path: string): string {
-  let text: string;
-  try {
-    if (statSync(path).size > staff_token_bytes_max)
-      throw new UsageError(`--staff-token-file ${path} is larger than ${staff_token_bytes_max} bytes`);
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`--staff-token-file: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
+  const text = readFlagFile("--staff-token-file", path, staff_token_bytes_max);
   const token = text.trim();
   if (!/^[\x21-\x7e]+$/.test(token) || token.length < staff_token_chars_min) {
     throw new UsageError(
