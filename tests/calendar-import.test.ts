@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { login, root, startServer, tempDir } from "./helpers.ts";
 import { availability, listing, localDate, localStart, zone } from "./calendar-helpers.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
+import { openCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -85,4 +86,34 @@ test("a classic slot whose appointment ends at midnight imports as a rule ending
   expect(imported.stderr).toBe("");
   expect(imported.code).toBe(0);
   expect((await availability(db, "list")).stdout).toContain("r1  doc1 fri 23:00-24:00, 60 min");
+});
+
+test("importing again is refused as overlapping rules, and a --from before today is refused; nothing changes", async () => {
+  const db = ["--db", join(tmp.dir, "twice.db")];
+  const file = join(root, "fixtures", "availabilities.txt");
+  expect((await availability(db, "import", file, "--from", localDate(1))).code).toBe(0);
+  const again = await availability(db, "import", file, "--from", localDate(1));
+  expect(again.code).toBe(2);
+  expect(again.stderr.trim().split("\n")).toHaveLength(1);
+  expect(again.stderr).toMatch(
+    /^error: rule 7 \(doc1 tue 13:00-14:00, 60 min\) overlaps rule 1 \(doc1 tue 13:00-14:00/,
+  );
+  const past = await availability(["--db", join(tmp.dir, "past.db")], "import", file, "--from", "2020-01-06");
+  expect(past.code).toBe(2);
+  expect(past.stderr).toContain(`--from 2020-01-06 is before today (${localDate(0)})`);
+  expect((await availability(db, "list")).stdout.match(/^ {2}r\d+ /gm)).toHaveLength(6);
+});
+
+test("a booking that cannot be carried (its dated slot already taken) is named, not dropped silently", async () => {
+  const path = join(tmp.dir, "clash.db");
+  const file = join(tmp.dir, "clash.txt");
+  // Two classic lines for one doctor's same hour, each booked: only one of them can have the dated slot.
+  await Bun.write(file, "1 Mon 09am doc1 41000\n2 Mon 09am doc1 41000\n");
+  const opened = await openCalendarDb({ kind: "sqlite", path }, undefined);
+  await opened.run("INSERT INTO bookings (slot, patient, booked_at) VALUES (1, 'patient1', 0), (2, 'patient2', 0)");
+  await opened.close();
+  const r = await availability(["--db", path], "import", file, "--from", localDate(1));
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain("1 booking(s) carried over");
+  expect(r.stdout).toMatch(/1 booking\(s\) not carried: patient2 slot 2 \(\d{4}-\d{2}-\d{2} 09:00 doc1: taken\)/);
 });

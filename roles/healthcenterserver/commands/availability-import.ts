@@ -1,15 +1,18 @@
 // `availability import availabilities.txt --from DATE`: a classic weekday file becomes weekly rules
 // (one per line, `--minutes` long, default 60), and the bookings of the classic table move to their
-// dated slots: each on the first date from --from that falls on its weekday. The classic rows are
+// dated slots: each on the first date from --from that falls on its weekday (its start still to come;
+// --from before today is refused), and any that cannot be carried are named. The classic rows are
 // left as they were (a server with rules no longer reads them).
 import { readFileSync } from "node:fs";
-import { DataError } from "../../../shared/errors.ts";
+import { DataError, UsageError } from "../../../shared/errors.ts";
 import { parseSlotTable } from "../../../shared/slot-file.ts";
 import { byFlag } from "../cli/calendar-settings.ts";
 import { timeOfMinute } from "../calendar/day-clock.ts";
+import { localDate } from "../calendar/display.ts";
 import { parseAppointmentMinutes, parseWeekday } from "../calendar/parse.ts";
+import { checkRuleOverlaps, validateRule } from "../calendar/validate.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
-import { doctorNumber, insertAppointment, insertRule } from "../store/calendar-records.ts";
+import { doctorNumber, insertAppointment, insertRule, loadCalendar } from "../store/calendar-records.ts";
 import { applyEdit, type EditContext } from "./availability-edit.ts";
 
 /** "01pm" -> "13:00", "10am" -> "10:00", "09:30" -> "09:30"; undefined if it is neither. */
@@ -24,6 +27,8 @@ export function classicTime(text: string): string | undefined {
   return `${String(hour).padStart(2, "0")}:${m[2] ?? "00"}`;
 }
 
+type ClassicSlot = { index: number; doctor: string; port: number; weekday: number; start: string };
+
 export async function importClassicFile(
   db: CalendarDb,
   file: string,
@@ -31,25 +36,18 @@ export async function importClassicFile(
   ctx: EditContext,
   minutesText: string | undefined,
 ): Promise<string[]> {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new DataError(file, undefined, `cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
-  const table = parseSlotTable(file, text);
+  const slots = readClassicSlots(file);
   const minutes = byFlag("--minutes", minutesText ?? "60", parseAppointmentMinutes);
-  const slots = table.toArray().map((s) => {
-    const weekday = weekdayOf(s.day);
-    const start = classicTime(s.time);
-    if (weekday === undefined || start === undefined)
-      throw new DataError(file, undefined, `slot ${s.index}: ${s.day} ${s.time} is not a weekday and time`);
-    return { ...s, weekday, start };
-  });
-  let carried = 0;
+  const today = localDate(ctx.now, ctx.zone);
+  if (fromDate < today)
+    throw new UsageError(`--from ${fromDate} is before today (${today}): bookings carried there would be over`, {
+      hint: false,
+    });
   let rules = 0;
+  let carried = { carried: 0, notCarried: [] as string[] };
   const report = await applyEdit(db, ctx, `import ${file}`, async (tx) => {
     const seen = new Set<string>();
+    const added: number[] = [];
     for (const s of slots) {
       const key = `${s.doctor} ${s.weekday} ${s.start}`;
       if (seen.has(key)) continue;
@@ -58,27 +56,67 @@ export async function importClassicFile(
       const endMinutes = end.hour * 60 + end.minute + minutes;
       if (endMinutes > 24 * 60) throw new DataError(file, undefined, `slot ${s.index} would end after midnight`);
       const rule = { weekdays: [s.weekday], start: s.start, end: timeOfMinute(endMinutes), minutes };
-      const doctor = (await doctorNumber(tx, s.doctor, s.port))!;
-      await insertRule(tx, doctor, { ...rule, everyWeeks: 1, nthOfMonth: [], validFrom: null, validUntil: null });
+      const full = { ...rule, everyWeeks: 1, nthOfMonth: [], validFrom: null, validUntil: null };
+      validateRule({ id: 0, doctor: s.doctor, ...full });
+      added.push(await insertRule(tx, (await doctorNumber(tx, s.doctor, s.port))!, full));
       rules++;
     }
-    const byIndex = new Map(slots.map((s) => [s.index, s]));
-    const booked = await tx.all("SELECT slot, patient FROM bookings ORDER BY slot").catch(() => []);
-    for (const b of booked) {
-      const s = byIndex.get(Number(b.slot));
-      if (!s) continue;
-      let date = Temporal.PlainDate.from(fromDate);
-      while (date.dayOfWeek !== s.weekday) date = date.add({ days: 1 });
-      const startMs = date.toZonedDateTime({ timeZone: ctx.zone, plainTime: s.start }).epochMilliseconds;
-      const doctor = (await doctorNumber(tx, s.doctor, s.port))!;
-      if (await insertAppointment(tx, { doctorNumber: doctor, startMs, minutes, patient: String(b.patient) }, ctx.now))
-        carried++;
-    }
+    // Each new rule against every other (a second import of the same file, or a rule already there).
+    const all = (await loadCalendar(tx)).rules;
+    for (const id of added) checkRuleOverlaps(all.find((r) => r.id === id)!, all, today);
+    carried = await carryBookings(tx, slots, fromDate, minutes, ctx);
   });
+  const { notCarried } = carried;
   return [
     ...report.lines,
-    `${rules} weekly rules from ${file}; ${carried} booking(s) carried over to their dated slots`,
+    `${rules} weekly rules from ${file}; ${carried.carried} booking(s) carried over to their dated slots`,
+    ...(notCarried.length === 0 ? [] : [`${notCarried.length} booking(s) not carried: ${notCarried.join("; ")}`]),
   ];
+}
+
+function readClassicSlots(file: string): ClassicSlot[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new DataError(file, undefined, `cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`);
+  }
+  return parseSlotTable(file, text)
+    .toArray()
+    .map((s) => {
+      const weekday = weekdayOf(s.day);
+      const start = classicTime(s.time);
+      if (weekday === undefined || start === undefined)
+        throw new DataError(file, undefined, `slot ${s.index}: ${s.day} ${s.time} is not a weekday and time`);
+      return { index: s.index, doctor: s.doctor, port: s.port, weekday, start };
+    });
+}
+
+/** The classic bookings as appointments: each on the first date from `fromDate` on its weekday still to come. */
+async function carryBookings(
+  tx: CalendarDb,
+  slots: ClassicSlot[],
+  fromDate: string,
+  minutes: number,
+  ctx: EditContext,
+): Promise<{ carried: number; notCarried: string[] }> {
+  const out = { carried: 0, notCarried: [] as string[] };
+  const byIndex = new Map(slots.map((s) => [s.index, s]));
+  const booked = await tx.all("SELECT slot, patient FROM bookings ORDER BY slot").catch(() => []);
+  for (const b of booked) {
+    const s = byIndex.get(Number(b.slot));
+    if (!s) continue;
+    const startOf = (d: Temporal.PlainDate) =>
+      d.toZonedDateTime({ timeZone: ctx.zone, plainTime: s.start }).epochMilliseconds;
+    let date = Temporal.PlainDate.from(fromDate);
+    while (date.dayOfWeek !== s.weekday || startOf(date) <= ctx.now) date = date.add({ days: 1 });
+    const doctor = (await doctorNumber(tx, s.doctor, s.port))!;
+    const patient = String(b.patient);
+    if (await insertAppointment(tx, { doctorNumber: doctor, startMs: startOf(date), minutes, patient }, ctx.now))
+      out.carried++;
+    else out.notCarried.push(`${patient} slot ${s.index} (${date} ${s.start} ${s.doctor}: taken)`);
+  }
+  return out;
 }
 
 /** The classic file's day ("Mon", "monday") as an ISO weekday, by the calendar's parser; undefined if it is none. */
