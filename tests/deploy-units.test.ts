@@ -153,9 +153,26 @@ test.skipIf("missing" in postgresBin())(
         "--db",
         other,
       ]);
-      expect(overridden.stderr).toContain(
-        `warning: --db "${other}" overrides db = "${pg.url("unit")}" in the deployment file: this server will NOT use`,
+      const loud = `--db "${other}" overrides db = "${pg.url("unit")}" in the deployment file: this server will NOT use`;
+      expect(overridden.stderr).toContain(`warning: ${loud}`);
+      const started = Bun.spawn(
+        [
+          ...localCommand(directives(unit, "ExecStart")[0]!, "", config),
+          "--db",
+          other,
+          "--host",
+          "127.0.0.1",
+          "--port",
+          "0",
+        ],
+        { cwd: tmp.dir, env: child_env, stdin: "ignore", stdout: "pipe", stderr: "pipe" },
       );
+      try {
+        await new Output(started.stderr).waitFor(new RegExp(loud.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")));
+      } finally {
+        started.kill("SIGTERM");
+        await started.exited;
+      }
     } finally {
       pg.stop();
     }
