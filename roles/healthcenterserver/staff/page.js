@@ -4,6 +4,30 @@
 const $ = (id) => document.getElementById(id);
 let view = null;
 let source = null;
+/** On a calendar (days labelled "2026-12-08 Tue"): which week is shown, 0 = the first one listed. */
+let week = 0;
+let weekDays = null;
+
+const dated = (day) => /^\d{4}-\d{2}-\d{2} /.test(day);
+
+/** The Monday of a dated day's week, as YYYY-MM-DD. */
+function mondayOf(day) {
+  const d = new Date(`${day.slice(0, 10)}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+  return d.toISOString().slice(0, 10);
+}
+
+/** Shows the week navigation on a calendar; the days of the chosen week, or null for a classic week. */
+function chooseWeek(snap) {
+  const mondays = [...new Set(snap.days.filter(dated).map(mondayOf))].sort();
+  $("weeks").hidden = mondays.length === 0;
+  if (mondays.length === 0) return null;
+  week = Math.max(0, Math.min(week, mondays.length - 1));
+  $("week-label").textContent = `Week of Monday ${mondays[week]}`;
+  $("prev-week").disabled = week === 0;
+  $("next-week").disabled = week === mondays.length - 1;
+  return new Set(snap.days.filter((d) => dated(d) && mondayOf(d) === mondays[week]));
+}
 
 function el(tag, className, text) {
   const e = document.createElement(tag);
@@ -33,6 +57,7 @@ function setTotal(d) {
 
 function render(snap) {
   view = { slots: new Map(), cells: new Map(), doctors: [] };
+  weekDays = chooseWeek(snap);
   const totals = $("totals");
   totals.textContent = "";
   for (const d of snap.doctors) {
@@ -70,7 +95,9 @@ function doctorTable(snap, name, cells, listed) {
   const table = el("table");
   const head = el("tr");
   head.append(el("th", "", "Time"));
-  const days = snap.days.filter((_, day) => snap.times.some((_, time) => cells.has(`${day}/${time}`)));
+  const days = snap.days.filter(
+    (d, day) => (!weekDays || weekDays.has(d)) && snap.times.some((_, time) => cells.has(`${day}/${time}`)),
+  );
   const dayIds = days.map((d) => snap.days.indexOf(d));
   for (const d of days) head.append(el("th", "", d));
   const thead = el("thead");
@@ -159,6 +186,16 @@ $("signin").addEventListener("submit", async (e) => {
   $("password").value = "";
   message.textContent = answer.ok ? "" : (await answer.text()).trim();
   if (answer.ok) connect();
+});
+
+// A new snapshot for the other week: counts stay exact (the view holds only what it shows).
+$("prev-week").addEventListener("click", () => {
+  week -= 1;
+  connect();
+});
+$("next-week").addEventListener("click", () => {
+  week += 1;
+  connect();
 });
 
 $("signout").addEventListener("submit", async (e) => {

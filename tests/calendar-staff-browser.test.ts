@@ -1,0 +1,76 @@
+// The staff page on a calendar in a real browser (Debian's chromium, playwright-core): one week at a
+// time with its dates in calendar order, moved week by week with the buttons, the zone in the note.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { startServer, tempDir, type Running } from "./helpers.ts";
+import { availability, zone } from "./calendar-helpers.ts";
+
+const chromium_path = "/usr/bin/chromium";
+const browserTest = existsSync(chromium_path) ? test : test.skip;
+const tmp = tempDir();
+let server: Running | undefined;
+let context: BrowserContext | undefined;
+let http = 0;
+
+beforeAll(async () => {
+  if (!existsSync(chromium_path)) return;
+  const db = ["--db", join(tmp.dir, "week.db")];
+  const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "10:00", "--minutes", "30"];
+  expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
+  server = await startServer([...db, "--time-zone", zone, "--http", "127.0.0.1:0"]);
+  http = Number((await server.stdout.waitFor(/Staff page: http:\/\/127\.0\.0\.1:(\d+)\//))[1]);
+  const { chromium } = await import("playwright-core");
+  context = await chromium.launchPersistentContext(join(tmp.dir, "profile"), {
+    executablePath: chromium_path,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+  });
+}, 30_000);
+
+afterAll(async () => {
+  await context?.close();
+  await server?.stop();
+  tmp.cleanup();
+});
+
+function monday(date: Temporal.PlainDate): string {
+  return date.subtract({ days: date.dayOfWeek - 1 }).toString();
+}
+
+async function headers(page: Page): Promise<string[]> {
+  return (await page.$$eval("#grid thead th", (ths) => ths.map((th) => th.textContent ?? ""))).slice(1);
+}
+
+browserTest(
+  "a week at a time, in date order, moved with the buttons; the zone shown",
+  async () => {
+    const page = await context!.newPage();
+    await page.goto(`http://127.0.0.1:${http}/`);
+    const today = Temporal.Now.plainDateISO(zone);
+    const first = monday(today.add({ days: 1 }));
+    await page.waitForSelector("#week-label");
+    const label = async () => (await page.textContent("#week-label"))?.trim();
+    const deadline = Date.now() + 10_000;
+    while (!(await label())?.startsWith("Week of Monday") && Date.now() < deadline) await Bun.sleep(50);
+    const shown = (await label())!.slice("Week of Monday ".length);
+    expect([monday(today), first]).toContain(shown);
+    const days = await headers(page);
+    expect(days.length).toBeGreaterThan(0);
+    expect(days.every((d) => monday(Temporal.PlainDate.from(d.slice(0, 10))) === shown)).toBe(true);
+    expect(days).toEqual([...days].sort());
+    expect(await page.textContent("#note")).toContain(`Times in ${zone}.`);
+    await page.click("#next-week");
+    const next = Temporal.PlainDate.from(shown).add({ days: 7 }).toString();
+    while ((await label()) !== `Week of Monday ${next}` && Date.now() < deadline + 10_000) await Bun.sleep(50);
+    expect(await label()).toBe(`Week of Monday ${next}`);
+    const nextDays = await headers(page);
+    expect(nextDays).toHaveLength(7);
+    expect(nextDays[0]).toBe(`${next} Mon`);
+    await page.click("#prev-week");
+    while ((await label()) !== `Week of Monday ${shown}` && Date.now() < deadline + 20_000) await Bun.sleep(50);
+    expect(await label()).toBe(`Week of Monday ${shown}`);
+  },
+  60_000,
+);
