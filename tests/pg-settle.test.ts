@@ -3,6 +3,7 @@
 // once stopped a server (a lagging mirror is not a broken invariant), plus cancellations and `mine`
 // decided by what is stored, over real servers.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SQL } from "bun";
 import { parseSlots } from "../shared/slot-file.ts";
@@ -44,10 +45,10 @@ function freshDatabase(): string {
 type Server = { booker: Booker; schedule: Schedule; corrections: string[]; broken: unknown[] };
 
 /** One server's booking side, as the entry builds it for PostgreSQL. */
-async function openServer(db: string): Promise<Server> {
+async function openServer(db: string, log = new Log({ quiet: true })): Promise<Server> {
   const schedule = new Schedule(parseSlots("availabilities.txt", embedded["availabilities.txt"]!));
   const target = parseDbTarget(pg.url(db)) as PostgresTarget;
-  const store = await openPostgres(target, pg_password, 5_000, schedule, new Log({ quiet: true }), 3);
+  const store = await openPostgres(target, pg_password, 5_000, schedule, log, 3);
   closers.push(() => store.close());
   await store.load(schedule);
   const broken: unknown[] = [];
@@ -133,6 +134,44 @@ describe("memory follows a shared database", () => {
       const stored = pg.psql(db, "SELECT slot FROM bookings WHERE patient = 'x'").trim().split("\n");
       expect(stored.length).toBe(1);
       for (const s of [a, b]) await until("memory agrees", () => s.schedule.heldBy("x").join() === stored.join());
+    },
+    30_000,
+  );
+});
+
+describe("a batch rolled back for a deadlock", () => {
+  pgTest(
+    "is tried once more, logged, and its patients hear only the outcome of the second try",
+    async () => {
+      const db = freshDatabase();
+      const logFile = join(tmp.dir, "retry.log");
+      const errFd = openSync(logFile, "w");
+      const a = await openServer(db, new Log({ quiet: true, errFd }));
+      // Another session takes slot 2's lock, then (once A's batch holds 1 and waits on 2) asks for 1:
+      // a cycle, which PostgreSQL breaks after deadlock_timeout by failing A's batch, the first to wait.
+      const other = new SQL({ url: pg.url(db), password: pg_password, max: 1 });
+      let ask: () => void = () => {};
+      const cycle = other.begin(async (tx) => {
+        await tx`SELECT pg_advisory_xact_lock(${0x736c6f74}, 2)`;
+        await new Promise<void>((resolve) => (ask = resolve));
+        await tx`SELECT pg_advisory_xact_lock(${0x736c6f74}, 1)`;
+      });
+      await Bun.sleep(100);
+      const both = Promise.all([book(a, 1, "x"), book(a, 2, "y")]); // one batch: locks 1, then 2
+      await Bun.sleep(300);
+      ask();
+      expect((await both).map((o) => o.kind)).toEqual(["booked", "booked"]);
+      await cycle;
+      await other.close();
+      closeSync(errFd);
+      expect(readFileSync(logFile, "utf8")).toMatch(
+        /PostgreSQL rolled a batch back \(deadlock detected\); it is tried once more/,
+      );
+      expect(pg.psql(db, "SELECT slot || patient FROM bookings ORDER BY slot").trim().split("\n")).toEqual([
+        "1x",
+        "2y",
+      ]);
+      expect(a.broken).toEqual([]);
     },
     30_000,
   );
