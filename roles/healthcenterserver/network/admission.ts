@@ -1,7 +1,8 @@
 // Who gives way at the connection cap. Places held by connections that have not logged in are the
 // ones a flood takes (half-open, dripping or reconnecting clients), so at the cap a newcomer displaces
-// the oldest of those, never a logged-in patient; and an address already holding its share of them
-// (`shareMax`) displaces only its own oldest, so one address's flood cannot push other addresses out
+// the oldest of those held by the address holding the most of them, never a logged-in patient; and an
+// address already holding its share of them (`shareMax`) displaces only its own oldest, so neither one
+// address's flood nor one spread over several can push out a patient holding one place
 // (an address: IPv4, or an IPv6 /64, as the login throttle counts them).
 // Pure bookkeeping: the listener tells the displaced connection and closes it.
 import { addressKey } from "../../../shared/address-key.ts";
@@ -43,6 +44,18 @@ export class Admission<S extends Holder> {
     }
     const mine = this.byAddress.get(addressKey(address));
     if (mine && this.stillPending(mine) >= this.shareMax) return this.oldest(mine);
+    return this.oldestOfLargest(this.byAddress);
+  }
+
+  /**
+   * The oldest place of the address holding the most: a flood spread over several addresses, each under
+   * its share, then displaces itself rather than a patient holding one place (the oldest of all, before).
+   */
+  private oldestOfLargest(byAddress: Map<string, Set<S>>): S | undefined {
+    let most = 0;
+    for (const set of byAddress.values()) most = Math.max(most, this.stillPending(set));
+    for (const s of this.pending)
+      if (this.isPending(s) && byAddress.get(addressKey(s.data.address))?.size === most) return s;
     return this.oldest(this.pending);
   }
 
