@@ -240,6 +240,21 @@ test("check says a database with rules runs the server on a calendar, and what i
   );
 });
 
+test("a start-up that fails after the calendar's keeper started (port taken) still exits at once", async () => {
+  const db = await calendarDb();
+  const taken = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  try {
+    const args = ["--host", "127.0.0.1", "--port", String(taken.port), ...db, "--time-zone", zone];
+    const r = await runToEnd([bun, "roles/healthcenterserver.ts", ...args]);
+    expect(r.stderr).toContain(`TCP port ${taken.port} on 127.0.0.1 is already in use`);
+    expect(r.code).toBe(3);
+    // The keeper's poll and refresh timers do not hold the process: runToEnd's 20 s would have run out.
+    expect(r.ms).toBeLessThan(10_000);
+  } finally {
+    taken.stop(true);
+  }
+});
+
 function dayName(date: string): string {
   return ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][Temporal.PlainDate.from(date).dayOfWeek]!;
 }
