@@ -159,7 +159,8 @@ export class Schedule {
       yield this.wholeReply();
       return;
     }
-    for (let b = 0; b < this.blocks.length; b++) {
+    // A calendar that replaces its slots mid-reply ends the list there: lines of two tables never mix.
+    for (let b = 0, table = this.slots; b < this.blocks.length && this.slots === table; b++) {
       const block = this.block(b);
       if (block.length > 0) yield block;
     }
