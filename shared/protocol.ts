@@ -144,7 +144,14 @@ export const formatMine = () => "mine\n";
 export const formatCancel = (index: number) => `cancel ${index}\n`;
 export const formatReschedule = (from: number, to: number) => `reschedule ${from} ${to}\n`;
 
-export function formatSlots(query: { day?: string; doctor?: string; after?: number; limit?: number }): string {
+export function formatSlots(query: {
+  day?: string;
+  doctor?: string;
+  after?: number;
+  limit?: number;
+  from?: string;
+  to?: string;
+}): string {
   const args = Object.entries(query)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => ` ${k}=${v}`);

@@ -2,6 +2,7 @@
 import { expect, test } from "bun:test";
 import { parseFreeSlot, parseSlotLine } from "../roles/patient/replies.ts";
 import { describeWhen, matchesSearch } from "../roles/patient/when.ts";
+import { parseSearch } from "../roles/patient/slot-picker.ts";
 import type { SlotLine } from "../shared/protocol.ts";
 
 const line = (text: string): SlotLine => {
@@ -54,4 +55,14 @@ test("search understands monday, mon, 8 dec, tomorrow, doc1, doctor1, morning, a
   // Classic slots: a day and a doctor still match.
   expect(matchesSearch("sat doc2", line("5 Sat 12pm doc2 42000"), today)).toBe(true);
   expect(matchesSearch("monday", line("2 Mon 03pm doc2 42000"), today)).toBe(true);
+});
+
+test("on a calendar the server-side search takes a date: tomorrow, 8 dec, 2026-12-08, beside a day or doctor", () => {
+  const today = "2026-12-07";
+  expect(parseSearch("tomorrow doc2", today)).toEqual({ from: "2026-12-08", to: "2026-12-08", doctor: "doc2" });
+  expect(parseSearch("8 dec", today)).toEqual({ from: "2026-12-08", to: "2026-12-08" });
+  expect(parseSearch("2 jan", today)).toEqual({ from: "2027-01-02", to: "2027-01-02" });
+  expect(parseSearch("2026-12-09 Doctor1", today)).toEqual({ from: "2026-12-09", to: "2026-12-09", doctor: "doc1" });
+  // Without a calendar (no today given) the words read as before.
+  expect(parseSearch("Sat doc2")).toEqual({ day: "Sat", doctor: "doc2" });
 });

@@ -27,7 +27,8 @@ import {
 import { LineClient, type TlsOptions } from "./line-client.ts";
 
 export type ServerPlan = { credentials: Credentials; server: { host: string; port: number }; tls?: TlsOptions };
-export type SlotsQuery = { day?: string; doctor?: string; after?: number; limit?: number };
+/** `from`, `to`: local dates (a calendar's server only). */
+export type SlotsQuery = { day?: string; doctor?: string; after?: number; limit?: number; from?: string; to?: string };
 
 /**
  * What a change came to. `recovered`: the connection dropped after the change was sent, and `mine`

@@ -6,7 +6,7 @@ import { slots_page_max, type SlotLine } from "../../shared/protocol.ts";
 import type { AppointmentsClient, SlotsQuery } from "./appointments-client.ts";
 import type { MenuOption, MenuView } from "./menu-view.ts";
 import { describePrice, type PriceBook } from "./prices.ts";
-import { describeWhen, matchesSearch } from "./when.ts";
+import { dateOf, describeWhen, matchesSearch } from "./when.ts";
 
 /** What picking a slot needs of the menu. */
 export type PickerContext = { client: AppointmentsClient; prices: PriceBook; view: MenuView };
@@ -21,11 +21,13 @@ export async function pickSlot(ctx: PickerContext, message: string): Promise<Slo
   let query: SlotsQuery = {};
   let loaded = await ctx.client.slots(query);
   let more = loaded.length === slots_page_max;
+  // A calendar's slots carry their dates: the server-side search then takes a date too.
+  const calendar = loaded.some((s) => s.start !== undefined);
   while (true) {
     if (loaded.length === 0) {
-      const searched = query.day || query.doctor;
+      const searched = query.day || query.doctor || query.from;
       ctx.view.say("warn", searched ? "No free slots match that search." : "No appointments are free right now.");
-      if (!query.day && !query.doctor) return undefined;
+      if (!searched) return undefined;
     }
     await ctx.prices.learn(loaded);
     const picked = await ctx.view.search(message, await options(ctx, loaded, more), "Sat, 12pm, Doctor2 ...");
@@ -35,9 +37,10 @@ export async function pickSlot(ctx: PickerContext, message: string): Promise<Slo
       more = next.length === slots_page_max;
       loaded = [...loaded, ...next];
     } else if (picked === "search") {
-      const text = await ctx.view.ask("Day and/or doctor (e.g. Sat, Doctor2, Sat doc2)", "Sat");
+      const example = calendar ? "Day, date and/or doctor (e.g. Sat, tomorrow, 8 dec doc2)" : "Day and/or doctor";
+      const text = await ctx.view.ask(calendar ? example : `${example} (e.g. Sat, Doctor2, Sat doc2)`, "Sat");
       if (text === undefined) continue;
-      query = parseSearch(text);
+      query = parseSearch(text, calendar ? today() : undefined);
       loaded = await ctx.client.slots(query);
       more = loaded.length === slots_page_max;
     } else {
@@ -72,11 +75,20 @@ function slotLabel(s: SlotLine, price: string): string {
     : `${describeWhen(s)}, ${doctor}, ${price}`;
 }
 
-/** "Sat", "Doctor2", "Sat doc2": a day and/or a doctor. */
-export function parseSearch(text: string): SlotsQuery {
+/**
+ * "Sat", "Doctor2", "Sat doc2": a day and/or a doctor; with `today` (a calendar), also a date:
+ * "tomorrow", "8 dec", "2026-12-08" (searched server-side as from= and to= that date).
+ */
+export function parseSearch(text: string, today?: string): SlotsQuery {
   const query: SlotsQuery = {};
-  for (const word of text.trim().split(/\s+/).filter(Boolean)) {
-    if (days.has(word.slice(0, 3).toLowerCase()) && word.length <= 9) query.day = word.slice(0, 3);
+  const words = text.trim().split(/\s+/).filter(Boolean);
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const date = today === undefined ? undefined : dateOf(word, words[i + 1], today);
+    if (date !== undefined) {
+      query.from = query.to = date.date;
+      i += date.words - 1;
+    } else if (days.has(word.slice(0, 3).toLowerCase()) && word.length <= 9) query.day = word.slice(0, 3);
     else query.doctor = canonicalDoctorName(word.toLowerCase());
   }
   return query;

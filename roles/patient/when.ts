@@ -78,3 +78,27 @@ const full_days = ["monday", "tuesday", "wednesday", "thursday", "friday", "satu
 function isDayWord(w: string): boolean {
   return w.length >= 3 && full_days.some((d) => d.startsWith(w));
 }
+
+/** A date the patient typed ("today", "tomorrow", "8 dec", "2026-12-08"), the next one from `today`; how many words. */
+export function dateOf(
+  word: string,
+  next: string | undefined,
+  today: string,
+): { date: string; words: number } | undefined {
+  const w = word.toLowerCase();
+  const from = Temporal.PlainDate.from(today);
+  if (w === "today" || w === "tomorrow")
+    return { date: from.add({ days: w === "today" ? 0 : 1 }).toString(), words: 1 };
+  if (/^\d{4}-\d{2}-\d{2}$/.test(w)) return { date: w, words: 1 };
+  const month = next === undefined ? -1 : months.indexOf(next.toLowerCase().slice(0, 3));
+  if (!/^\d{1,2}$/.test(w) || month === -1) return undefined;
+  for (const year of [from.year, from.year + 1]) {
+    try {
+      const d = Temporal.PlainDate.from({ year, month: month + 1, day: Number(w) }, { overflow: "reject" });
+      if (Temporal.PlainDate.compare(d, from) >= 0) return { date: d.toString(), words: 2 };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
