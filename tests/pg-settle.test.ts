@@ -139,6 +139,57 @@ describe("memory follows a shared database", () => {
   );
 });
 
+describe("memory corrections on real servers", () => {
+  pgTest(
+    "the lagging-mirror interleaving between two server processes: the server keeps serving, logs the correction and counts it on /metrics",
+    async () => {
+      const db = freshDatabase();
+      const dir = await writeDataDir(join(tmp.dir, db), 10, { "users.txt": "x pwx\ny pwy\n" });
+      const args = ["--data", dir, "--db", pg.url(db), "--db-password-file", pg.passwordFile, "--http", "127.0.0.1:0"];
+      const [sa, sb] = await Promise.all([startServer(args), startServer(args)]);
+      running.push(sa!, sb!);
+      const metrics = `http://127.0.0.1:${(await sa!.stdout.waitFor(/Staff page: http:\/\/127\.0\.0\.1:(\d+)\//))[1]}/metrics`;
+      const [xa, ya, xb] = await Promise.all([
+        login(sa!.port, "x", "pwx"),
+        login(sa!.port, "y", "pwy"),
+        login(sb!.port, "x", "pwx"),
+      ]);
+      expect(await xa.request("selection 5")).toMatch(/^doc\d \d+$/);
+      const other = new SQL({ url: pg.url(db), password: pg_password, max: 1 });
+      let release: () => void = () => {};
+      const held = other.begin(async (tx) => {
+        await tx`SELECT pg_advisory_xact_lock(${0x736c6f74}, 6)`;
+        await new Promise<void>((resolve) => (release = resolve));
+      });
+      await Bun.sleep(100);
+      ya.write("selection 6\n"); // A's batch waits on slot 6's lock
+      await Bun.sleep(100);
+      xa.write("cancel 5\n"); // queued behind it
+      expect(await xb.request("cancel 5")).toBe("cancelled");
+      const look = await login(sa!.port, "y", "pwy"); // xa and ya wait for their answers
+      const deadline = Date.now() + 3_000;
+      while (!(await look.available()).some((l) => l.startsWith("5 "))) {
+        if (Date.now() > deadline) throw new Error("A never saw slot 5 freed");
+        await Bun.sleep(20);
+      }
+      pg.psql(db, "INSERT INTO bookings (slot, patient) VALUES (5, 'x')"); // re-booked; A not told yet
+      release();
+      await held;
+      await other.close();
+      expect(await ya.line()).toMatch(/^doc\d \d+$/);
+      expect(await xa.line()).toBe("cancelled");
+      expect(await xa.request("ping")).toBe("pong"); // still serving
+      expect(sa!.proc.exitCode).toBeNull();
+      await sa!.stderr.waitFor(
+        /memory had slot 5 as free when the database cancelled it for x; memory follows the database/,
+      );
+      expect(await (await fetch(metrics)).text()).toMatch(/^hcs_memory_corrections_total 1$/m);
+      for (const c of [xa, ya, xb, look]) c.close();
+    },
+    30_000,
+  );
+});
+
 describe("a batch rolled back for a deadlock", () => {
   pgTest(
     "is tried once more, logged, and its patients hear only the outcome of the second try",
