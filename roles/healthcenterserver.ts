@@ -28,6 +28,7 @@ import { StaffPage, type StaffPageOptions } from "./healthcenterserver/staff/sta
 import { readStaffFile, reloadStaff } from "./healthcenterserver/staff/staff-file.ts";
 import { openAndRestore } from "./healthcenterserver/store/open-store.ts";
 import { openCalendar } from "./healthcenterserver/store/open-calendar.ts";
+import { startSender } from "./healthcenterserver/notify/start-sender.ts";
 import type { AppointmentStore } from "./healthcenterserver/store/appointment-store.ts";
 
 export { options };
@@ -87,7 +88,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   onReloadSignal(() => onHangup());
   const loaded = loadData(settings.data, settings.doctors);
   const { users, slots } = loaded;
-  const calendar = await openCalendar(settings, log);
+  const calendar = await openCalendar({ ...settings, outbox: settings.notify?.policy }, log);
   const schedule = calendar?.schedule ?? new Schedule(slots);
   const { store, restored } = calendar ?? (await openAndRestore(settings, schedule, log));
   warnAboutUsers(users, settings.data, log);
@@ -134,19 +135,17 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   };
   onHangup = () =>
     void reloadData(settings.data, loaded, log, useUsers).then(() => reloadStaff(settings.data, staff, log));
-  announce(
-    settings,
-    guards,
-    log,
-    center.port,
-    `${schedule.slots.length} slots, ${restored} booked in ${store.shown}, ${users.length} users`,
-  );
+  const summary = `${schedule.slots.length} slots, ${restored} booked in ${store.shown}, ${users.length} users`;
+  announce(settings, guards, log, center.port, summary);
   if (!log.plain) log.info(transcript.userListing(users), { event: "server.users", cause: "start-up" });
   if (staff) await startStaffPage(staff, settings.http!, log);
+  const sender =
+    calendar && settings.notify && startSender(settings.notify, calendar.db, settings.data, log, staff?.metrics);
   log.flush();
   return async () => {
     await center.stop();
     if (staff) await staff.stop();
+    await sender?.stop();
     await store.close();
   };
 }

@@ -15,6 +15,13 @@
 //   tls_ca = "server.crt"          # patients connect with TLS and trust this CA (or self-signed certificate)
 //   [clinic]
 //   time_zone = "Europe/London"    # the clinic's IANA zone, for a calendar (default: the machine's)
+//   [notify]                       # confirmations and reminders on a calendar (docs/RELIABILITY.md)
+//   smtp = "smtp://relay:587"      # the clinic's relay (STARTTLS when offered); smtps:// for TLS at once
+//   smtp_user = "clinic"           # AUTH with this user and smtp_password_file's first line (optional)
+//   from = "clinic@example.org"    # the sender address
+//   webhook = "https://sms.example.org/hook"  # a POST per message, signed with webhook_secret_file
+//   reminder = "24h"               # how long before (local time); quiet = "21:00-08:00" or "none"
+//   clinic = "Health Center"       # the name and address in messages and calendar files
 //   [doctors.doc1]
 //   host = "192.0.2.2"             # where patients reach doc1; the server tells them
 //   port = 41000
@@ -44,10 +51,15 @@ export type Config = {
     tlsCa?: string;
   };
   clinic: { timeZone?: string };
+  /** [notify]: keys as written, file paths made absolute (notify/notify-settings.ts checks the values). */
+  notify: Record<string, string>;
   doctors: Map<string, DoctorLocation>;
 };
 
-export const empty_config: Config = { server: {}, clinic: {}, doctors: new Map() };
+const notify_keys = ["smtp", "smtp_user", "smtp_password_file", "from", "webhook", "webhook_secret_file"];
+const notify_text_keys = ["reminder", "quiet", "clinic", "address"];
+
+export const empty_config: Config = { server: {}, clinic: {}, notify: {}, doctors: new Map() };
 
 export function loadConfig(path: string | undefined): Config {
   if (path === undefined) return empty_config;
@@ -72,8 +84,16 @@ export function loadConfig(path: string | undefined): Config {
 export function parseConfig(raw: unknown, file: string, base: string): Config {
   const problem = (what: string) => new ConfigError(`config file ${file}: ${what}`);
   const top = asTable(raw, "the document", problem);
-  allowOnly(top, ["data", "server", "clinic", "doctors"], "the top level", problem);
-  const config: Config = { server: {}, clinic: {}, doctors: new Map() };
+  allowOnly(top, ["data", "server", "clinic", "notify", "doctors"], "the top level", problem);
+  const config: Config = { server: {}, clinic: {}, notify: {}, doctors: new Map() };
+  if (top.notify !== undefined) {
+    const n = asTable(top.notify, "[notify]", problem);
+    allowOnly(n, [...notify_keys, ...notify_text_keys], "[notify]", problem);
+    for (const [k, v] of Object.entries(n)) {
+      const text = asString(v, `notify.${k}`, problem);
+      config.notify[k] = k.endsWith("_file") ? resolve(base, text) : text;
+    }
+  }
   if (top.clinic !== undefined) {
     const c = asTable(top.clinic, "[clinic]", problem);
     allowOnly(c, ["time_zone"], "[clinic]", problem);

@@ -22,24 +22,24 @@ const quiet = parseQuiet("21:00-08:00");
 describe("when a reminder is due", () => {
   test("24 hours before counts in local time across both of London's 2026 clock changes", () => {
     // Sunday 29 March 09:00 BST (08:00Z) is reminded Saturday 09:00 GMT (09:00Z): 23 real hours before.
-    expect(localIso(reminderDue(ms("2026-03-29T08:00:00Z"), london, 24, quiet))).toBe(
+    expect(localIso(reminderDue(ms("2026-03-29T08:00:00Z"), london, 1440, quiet))).toBe(
       "2026-03-28T09:00:00+00:00[Europe/London]",
     );
     // Sunday 25 October 09:00 GMT is reminded Saturday 09:00 BST: 25 real hours before.
-    expect(localIso(reminderDue(ms("2026-10-25T09:00:00Z"), london, 24, quiet))).toBe(
+    expect(localIso(reminderDue(ms("2026-10-25T09:00:00Z"), london, 1440, quiet))).toBe(
       "2026-10-24T09:00:00+01:00[Europe/London]",
     );
-    expect(localIso(reminderDue(ms("2026-03-30T12:00:00Z"), london, 2, quiet))).toBe(
+    expect(localIso(reminderDue(ms("2026-03-30T12:00:00Z"), london, 120, quiet))).toBe(
       "2026-03-30T11:00:00+01:00[Europe/London]",
     );
   });
 
   test("a reminder falling in quiet hours goes out the evening before them; none configured leaves it", () => {
     // 07:30 on Monday 30 March: 07:30 Sunday is quiet, so 20:59 Saturday.
-    expect(localIso(reminderDue(ms("2026-03-30T06:30:00Z"), london, 24, quiet))).toBe(
+    expect(localIso(reminderDue(ms("2026-03-30T06:30:00Z"), london, 1440, quiet))).toBe(
       "2026-03-28T20:59:00+00:00[Europe/London]",
     );
-    expect(localIso(reminderDue(ms("2026-03-30T06:30:00Z"), london, 24, parseQuiet("none")))).toBe(
+    expect(localIso(reminderDue(ms("2026-03-30T06:30:00Z"), london, 1440, parseQuiet("none")))).toBe(
       "2026-03-29T07:30:00+01:00[Europe/London]",
     );
     expect(() => parseQuiet("21:00-25:00")).toThrow(/expected HH:MM-HH:MM/);
@@ -74,7 +74,12 @@ async function calendar(dbPath: string, dbPasswordFile: string | undefined) {
   const doctor = (await doctorNumber(db, "doc1", 41000))!;
   await insertRule(db, doctor, { ...rule, nthOfMonth: [], validFrom: null, validUntil: null });
   await bumpVersion(db);
-  const outbox: OutboxPolicy = { zone: london, reminderHours: 24, quiet: undefined, channels: ["email", "webhook"] };
+  const outbox: OutboxPolicy = {
+    zone: london,
+    reminderMinutes: 1440,
+    quiet: undefined,
+    channels: ["email", "webhook"],
+  };
   const settings = { dbPath, dbPasswordFile, dbWaitMs: 0, bookingsPerPatient: 0, timeZone: london, horizonWeeks: 1 };
   const opened = (await openCalendar({ ...settings, outbox }, new Log({ quiet: true })))!;
   const rows = async () =>

@@ -91,6 +91,16 @@ export const options = {
     value: "N",
     help: `on a calendar, offer dated slots this many weeks ahead (default ${limits.horizon_weeks_default})`,
   },
+  smtp: {
+    type: "string",
+    value: "URL",
+    help: "on a calendar, email confirmations and reminders through this relay (smtp://HOST:587; [notify] smtp)",
+  },
+  webhook: {
+    type: "string",
+    value: "URL",
+    help: "on a calendar, POST each confirmation and reminder here, signed ([notify] webhook)",
+  },
   quiet: { type: "boolean", help: "only the audit trail (bookings, refused logins), start-up and shutdown" },
   ...guard_options,
 } as const satisfies Options;

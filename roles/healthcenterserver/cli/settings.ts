@@ -10,6 +10,7 @@ import { parseHttpAddress } from "../staff/staff-page.ts";
 import { readStaffToken } from "../staff/staff-auth.ts";
 import type { options } from "./options.ts";
 import { checkHorizon, clinicZone } from "./calendar-settings.ts";
+import { readNotifySettings, type NotifySettings } from "../notify/notify-settings.ts";
 
 export type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
 
@@ -34,6 +35,8 @@ export type Settings = {
   staffSessionTtlMs: number;
   timeZone: string;
   horizonWeeks: number;
+  /** Confirmations and reminders ([notify], --smtp, --webhook); undefined: off. */
+  notify: NotifySettings | undefined;
 };
 
 /** Flags over the deployment file over the defaults. */
@@ -44,6 +47,7 @@ export function readSettings(values: Flags, config: Config): Settings {
     const { name, entry } = parseDoctorFlag(text);
     doctors.set(name, entry);
   }
+  const timeZone = clinicZone(values["time-zone"], config.clinic.timeZone);
   return {
     data: checkDataDir({ dir: values.data ?? config.data }),
     host: values.host === undefined ? (config.server.listen ?? "0.0.0.0") : checkHostFlag("--host", values.host),
@@ -63,7 +67,8 @@ export function readSettings(values: Flags, config: Config): Settings {
       0,
     ),
     tls: readTls(values, config),
-    timeZone: clinicZone(values["time-zone"], config.clinic.timeZone),
+    timeZone,
+    notify: readNotifySettings(config.notify, { smtp: values.smtp, webhook: values.webhook }, timeZone),
     horizonWeeks: checkHorizon(values["horizon-weeks"]),
     staffSessionTtlMs:
       parseCountFlag("staff-session-hours", values["staff-session-hours"], limits.staff_session_ttl_ms / 3_600_000) *

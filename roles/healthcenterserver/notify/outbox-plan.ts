@@ -7,7 +7,7 @@ import { reminderDue, type OutboxKind, type Quiet } from "./when.ts";
 export type Channel = "email" | "webhook";
 
 /** What the committers need to plan messages; no channels: the outbox is off. */
-export type OutboxPolicy = { zone: string; reminderHours: number; quiet: Quiet; channels: readonly Channel[] };
+export type OutboxPolicy = { zone: string; reminderMinutes: number; quiet: Quiet; channels: readonly Channel[] };
 
 export type Slot = { doctor: number; startMs: number; minutes: number; patient: string };
 
@@ -39,7 +39,7 @@ export function planCancelled(s: Slot, p: OutboxPolicy, now: number, prior: Prio
 }
 
 function reminder(s: Slot, p: OutboxPolicy, uid: string, seq: number, now: number): OutboxRow[] {
-  const due = reminderDue(s.startMs, p.zone, p.reminderHours, p.quiet);
+  const due = reminderDue(s.startMs, p.zone, p.reminderMinutes, p.quiet);
   return due > now && due < s.startMs ? rows(s, p, uid, "reminder", seq, due) : [];
 }
 

@@ -47,12 +47,12 @@ function beforeQuiet(ms: number, zone: string, quiet: NonNullable<Quiet>): numbe
 }
 
 /**
- * When the reminder of an appointment starting at `startMs` is due: `hours` before it in local time
+ * When the reminder of an appointment starting at `startMs` is due: `minutes` before it in local time
  * (whole days as calendar days, so a 09:00 appointment the day after a clock change is reminded at
  * 09:00 the day before), moved earlier out of quiet hours.
  */
-export function reminderDue(startMs: number, zone: string, hours: number, quiet: Quiet): number {
-  const z = local(startMs, zone).add({ days: -Math.floor(hours / 24), hours: -(hours % 24) });
+export function reminderDue(startMs: number, zone: string, minutes: number, quiet: Quiet): number {
+  const z = local(startMs, zone).add({ days: -Math.floor(minutes / 1440), minutes: -(minutes % 1440) });
   const due = z.epochMilliseconds;
   return quiet && inQuiet(due, zone, quiet) ? beforeQuiet(due, zone, quiet) : due;
 }

@@ -14,6 +14,13 @@ export type MetricSources = {
   liveWatchers: () => number;
 };
 
+/** What the outbox's sender tells /metrics. */
+export type OutboxSource = {
+  counts: Record<"pending" | "sent" | "failed" | "skipped", number>;
+  oldestPendingAgeS(): number;
+  noContact: number;
+};
+
 export class ServerMetrics implements SessionMetrics {
   private readonly registry = new Registry();
   private readonly startedMs = Date.now();
@@ -94,6 +101,31 @@ export class ServerMetrics implements SessionMetrics {
     );
     this.registry.add(
       new Gauge("hcs_uptime_seconds", "Seconds since the server started.", () => (Date.now() - this.startedMs) / 1000),
+    );
+  }
+
+  /** The outbox's messages by state (as of the sender's last pass) and how long the oldest due one waits. */
+  addOutbox(outbox: OutboxSource): void {
+    for (const state of ["pending", "sent", "failed", "skipped"] as const)
+      this.registry.add(
+        new Gauge(
+          `hcs_outbox_${state}`,
+          `Outbox messages ${state} (confirmations, reminders).`,
+          () => outbox.counts[state],
+        ),
+      );
+    this.registry.add(
+      new Gauge("hcs_outbox_oldest_pending_age_seconds", "How long the oldest due message has waited.", () =>
+        outbox.oldestPendingAgeS(),
+      ),
+    );
+    this.registry.add(
+      new Gauge(
+        "hcs_outbox_no_contact_total",
+        "Messages skipped: the patient has no email (or phone).",
+        () => outbox.noContact,
+        "counter",
+      ),
     );
   }
 

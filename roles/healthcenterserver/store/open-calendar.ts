@@ -9,7 +9,7 @@ import { CalendarKeeper } from "../booking/calendar-keeper.ts";
 import { Schedule } from "../booking/schedule.ts";
 import { slotId } from "../calendar/slot-id.ts";
 import type { AppointmentStore, BookingSink, Change, Committer, Loaded } from "./appointment-store.ts";
-import { SqliteCalendarDb, type PgCalendarDb } from "./calendar-db.ts";
+import { SqliteCalendarDb, type CalendarDb, type PgCalendarDb } from "./calendar-db.ts";
 import { appointmentsFrom, calendarVersion, hasRules, loadCalendar } from "./calendar-records.ts";
 import { parseDbTarget, readDbPassword } from "./db-target.ts";
 import type { StoreSettings } from "./open-store.ts";
@@ -20,7 +20,14 @@ import type { OutboxPolicy } from "../notify/outbox-plan.ts";
 
 /** `outbox`: each change writes its messages in its transaction (notify/); undefined: off. */
 export type CalendarSettings = StoreSettings & { timeZone: string; horizonWeeks: number; outbox?: OutboxPolicy };
-export type OpenedCalendar = { schedule: Schedule; store: AppointmentStore; restored: number; keeper: CalendarKeeper };
+export type OpenedCalendar = {
+  schedule: Schedule;
+  store: AppointmentStore;
+  restored: number;
+  keeper: CalendarKeeper;
+  /** The calendar's database, for the outbox's sender (closed with the store). */
+  db: CalendarDb;
+};
 
 /** PostgreSQL's also follows other servers' bookings. */
 type FollowingCommitter = Committer & {
@@ -127,5 +134,5 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     keeper,
   );
   const { restored } = await store.load(schedule);
-  return { schedule, store, restored, keeper };
+  return { schedule, store, restored, keeper, db };
 }

@@ -1,0 +1,95 @@
+// The sender's statements on the outbox, the same SQL on SQLite and PostgreSQL (calendar-db.ts).
+// A claim is a lease: the rows it takes get their try counted and next_ms moved past the send's time
+// in one statement, so a server killed while sending leaves them to be taken
+// again once the lease ends. On PostgreSQL the claim skips rows another server has locked
+// (FOR UPDATE SKIP LOCKED): several servers share the work and none takes a row another holds.
+import type { CalendarDb, Row } from "../store/calendar-db.ts";
+import type { Channel } from "./outbox-plan.ts";
+import type { OutboxKind } from "./when.ts";
+
+export type OutboxMessage = {
+  id: number;
+  uid: string;
+  kind: OutboxKind;
+  seq: number;
+  channel: Channel;
+  patient: string;
+  doctor: number;
+  startMs: number;
+  minutes: number;
+  dueMs: number;
+  attempts: number;
+};
+
+export type OutboxState = "pending" | "sent" | "failed" | "skipped" | "withdrawn";
+export type OutboxCounts = Record<OutboxState, number> & { oldestPendingMs: number | undefined };
+
+const message = (r: Row): OutboxMessage => ({
+  id: Number(r.id),
+  uid: String(r.uid),
+  kind: String(r.kind) as OutboxKind,
+  seq: Number(r.seq),
+  channel: String(r.channel) as Channel,
+  patient: String(r.patient),
+  doctor: Number(r.doctor),
+  startMs: Number(r.start_ms),
+  minutes: Number(r.minutes),
+  dueMs: Number(r.due_ms),
+  attempts: Number(r.attempts),
+});
+
+/** Takes up to `count` due messages, leased until `leaseUntil`. */
+export async function claim(db: CalendarDb, now: number, leaseUntil: number, count: number): Promise<OutboxMessage[]> {
+  const skip = db.kind === "postgres" ? " FOR UPDATE SKIP LOCKED" : "";
+  // One statement, so atomic on its own: no transaction held open (SQLite's connection is the committer's).
+  const rows = await db.all(
+    "UPDATE outbox SET attempts = attempts + 1, next_ms = ? WHERE id IN (SELECT id FROM outbox " +
+      `WHERE state = 'pending' AND next_ms <= ? ORDER BY next_ms LIMIT ?${skip}) RETURNING *`,
+    [leaseUntil, now, count],
+  );
+  return rows.map(message).sort((a, b) => a.dueMs - b.dueMs);
+}
+
+/** Done for good: sent, failed past the limit, or skipped (no contact, appointment begun). */
+export async function finish(db: CalendarDb, id: number, state: OutboxState, now: number, error = ""): Promise<void> {
+  await db.run("UPDATE outbox SET state = ?, done_ms = ?, last_error = ? WHERE id = ? AND state = 'pending'", [
+    state,
+    now,
+    error,
+    id,
+  ]);
+}
+
+/** Tried again at `nextMs`; `uncount` gives back the try the claim counted (quiet hours are no failure). */
+export async function retryAt(db: CalendarDb, id: number, nextMs: number, error: string, uncount = false) {
+  await db.run(
+    `UPDATE outbox SET next_ms = ?, last_error = ?${uncount ? ", attempts = attempts - 1" : ""} ` +
+      "WHERE id = ? AND state = 'pending'",
+    [nextMs, error, id],
+  );
+}
+
+export async function counts(db: CalendarDb): Promise<OutboxCounts> {
+  const rows = await db.all("SELECT state, count(*) AS n, min(due_ms) AS oldest FROM outbox GROUP BY state");
+  const c: OutboxCounts = { pending: 0, sent: 0, failed: 0, skipped: 0, withdrawn: 0, oldestPendingMs: undefined };
+  for (const r of rows) {
+    const state = String(r.state) as OutboxState;
+    if (state in c) c[state] = Number(r.n);
+    if (state === "pending") c.oldestPendingMs = Number(r.oldest);
+  }
+  return c;
+}
+
+/** The latest failed and pending messages, for the staff page. */
+export async function recent(db: CalendarDb, state: "pending" | "failed", count: number): Promise<Row[]> {
+  return db.all(
+    "SELECT uid, kind, seq, channel, patient, start_ms, due_ms, attempts, last_error FROM outbox " +
+      "WHERE state = ? ORDER BY due_ms LIMIT ?",
+    [state, count],
+  );
+}
+
+export async function doctorName(db: CalendarDb, doctor: number): Promise<string> {
+  const rows = await db.all("SELECT name FROM calendar_doctors WHERE id = ?", [doctor]);
+  return rows[0] ? String(rows[0].name) : `doctor ${doctor}`;
+}

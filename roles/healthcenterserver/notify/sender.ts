@@ -1,0 +1,122 @@
+// The sender inside the server: claims due messages from the outbox (a lease, outbox-db.ts), decides
+// with the clinic's clock (when.ts), delivers on the message's channel, and records the outcome:
+// sent; retried with doubling backoff; failed after outbox_attempts_max tries; skipped (no contact,
+// the appointment begun). One slow receiver delays only its own batch: every send has a deadline.
+import * as limits from "../../../shared/limits.ts";
+import type { Log } from "../../../shared/log.ts";
+import type { CalendarDb } from "../store/calendar-db.ts";
+import { bodyText, icsOf, messageKey, subject, webhookDocument, type Clinic, type Contact } from "./compose.ts";
+import { Undeliverable, type Mailer } from "./email.ts";
+import { claim, counts, doctorName, finish, retryAt, type OutboxCounts, type OutboxMessage } from "./outbox-db.ts";
+import { postWebhook, type WebhookTarget } from "./webhook.ts";
+import { decide, type Quiet } from "./when.ts";
+
+export type SenderParts = {
+  clinic: Clinic;
+  quiet: Quiet;
+  mailer?: Mailer;
+  webhook?: WebhookTarget;
+  /** The patient's contact as their record has it now; undefined when there is none. */
+  contactOf: (patient: string) => Contact | undefined;
+  now?: () => number;
+};
+
+export function backoffMs(attempts: number): number {
+  return Math.min(limits.outbox_backoff_first_ms * 2 ** Math.max(0, attempts - 1), limits.outbox_backoff_max_ms);
+}
+
+export class OutboxSender {
+  /** As of the last pass; read by /metrics and the staff page. */
+  counts: OutboxCounts = { pending: 0, sent: 0, failed: 0, skipped: 0, withdrawn: 0, oldestPendingMs: undefined };
+  /** Messages skipped because the patient has no email (or, for the webhook, no phone). */
+  noContact = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = false;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: CalendarDb,
+    private readonly parts: SenderParts,
+    private readonly log: Log,
+  ) {
+    this.now = parts.now ?? Date.now;
+  }
+
+  start(): void {
+    const loop = async () => {
+      if (this.stopped) return;
+      let handled = 0;
+      this.running = this.pass().then(
+        (n) => (handled = n),
+        (err) => this.log.warn(`outbox: cannot read the outbox: ${(err as Error).message}`),
+      );
+      await this.running;
+      if (!this.stopped) this.timer = setTimeout(loop, handled > 0 ? 0 : limits.outbox_poll_ms);
+    };
+    void loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+    this.parts.mailer?.close();
+  }
+
+  /** One round: claims what is due, handles each, refreshes the counts; the number handled. */
+  async pass(): Promise<number> {
+    const now = this.now();
+    const lease = now + limits.notify_send_timeout_ms * 2 + backoffMs(1);
+    const due = await claim(this.db, now, lease, limits.outbox_claim_batch);
+    await Promise.all(due.map((m) => this.handle(m, now)));
+    this.counts = await counts(this.db);
+    return due.length;
+  }
+
+  oldestPendingAgeS(): number {
+    const oldest = this.counts.oldestPendingMs;
+    return oldest === undefined ? 0 : Math.max(0, (this.now() - oldest) / 1000);
+  }
+
+  private async handle(m: OutboxMessage, now: number): Promise<void> {
+    const decision = decide(m.kind, m.startMs, now, this.parts.clinic.zone, this.parts.quiet);
+    if (decision.do === "skip") return finish(this.db, m.id, "skipped", now, decision.why);
+    if (decision.do === "wait") return retryAt(this.db, m.id, decision.until, "quiet hours", true);
+    const contact = this.parts.contactOf(m.patient) ?? {};
+    const missing = m.channel === "email" ? !contact.email : !contact.phone && !contact.email;
+    if (missing) {
+      this.noContact++;
+      this.log.warn(`outbox: ${m.patient} has no ${m.channel === "email" ? "email" : "contact"}; ${m.kind} skipped`);
+      return finish(this.db, m.id, "skipped", now, `no ${m.channel === "email" ? "email" : "contact"}`);
+    }
+    try {
+      await this.deliver(m, contact, now);
+      await finish(this.db, m.id, "sent", this.now());
+    } catch (err) {
+      const why = (err as Error).message.slice(0, limits.outbox_error_chars_max);
+      if (m.attempts >= limits.outbox_attempts_max || err instanceof Undeliverable) {
+        this.log.warn(`outbox: ${messageKey(m)} failed for good after ${m.attempts} tries: ${why}`);
+        await finish(this.db, m.id, "failed", this.now(), why);
+      } else await retryAt(this.db, m.id, this.now() + backoffMs(m.attempts), why);
+    }
+  }
+
+  private async deliver(m: OutboxMessage, contact: Contact, now: number): Promise<void> {
+    const doctor = await doctorName(this.db, m.doctor);
+    const clinic = this.parts.clinic;
+    if (m.channel === "webhook") {
+      if (!this.parts.webhook) throw new Error("no webhook is configured");
+      return postWebhook(this.parts.webhook, webhookDocument(m, doctor, clinic, contact), messageKey(m));
+    }
+    if (!this.parts.mailer) throw new Error("no smtp relay is configured");
+    await this.parts.mailer.send({
+      to: contact.email!,
+      subject: subject(m, doctor),
+      text: bodyText(m, doctor, clinic),
+      ics: icsOf(m, doctor, clinic, now, contact.email),
+      method: m.kind === "cancelled" ? "CANCEL" : "REQUEST",
+      key: messageKey(m),
+    });
+  }
+}

@@ -1,0 +1,47 @@
+// Starts the outbox's sender for a calendar with [notify] configured: the relay's mailer, the
+// patients' contacts read from their records (NAMEinsurance.txt) at send time, the /metrics gauges.
+import { readDataFile, type DataDir } from "../../../shared/datadir.ts";
+import { parsePatientRecord } from "../../../shared/datafiles.ts";
+import type { Log } from "../../../shared/log.ts";
+import type { ServerMetrics } from "../staff/server-metrics.ts";
+import type { CalendarDb } from "../store/calendar-db.ts";
+import type { Contact } from "./compose.ts";
+import { Mailer } from "./email.ts";
+import type { NotifySettings } from "./notify-settings.ts";
+import { OutboxSender } from "./sender.ts";
+
+/** The patient's email and phone as their record has them now; undefined for none or an unreadable record. */
+export function contactFrom(data: DataDir): (patient: string) => Contact | undefined {
+  return (patient) => {
+    const file = `${patient}insurance.txt`;
+    try {
+      const { email, phone } = parsePatientRecord(file, readDataFile(data, file));
+      return { email, phone };
+    } catch {
+      return undefined;
+    }
+  };
+}
+
+export function startSender(
+  notify: NotifySettings,
+  db: CalendarDb,
+  data: DataDir,
+  log: Log,
+  metrics: ServerMetrics | undefined,
+): OutboxSender {
+  const sender = new OutboxSender(
+    db,
+    {
+      clinic: notify.clinic,
+      quiet: notify.policy.quiet,
+      mailer: notify.smtp ? new Mailer(notify.smtp) : undefined,
+      webhook: notify.webhook,
+      contactOf: contactFrom(data),
+    },
+    log,
+  );
+  metrics?.addOutbox(sender);
+  sender.start();
+  return sender;
+}
