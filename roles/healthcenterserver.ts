@@ -176,6 +176,8 @@ function newStaffPage(
     databaseProblem: () => store.checkNow?.() ?? store.problem(),
     log,
     audit: store.appendAudit && { append: (content) => store.appendAudit!(content) },
+    history: store.auditOfSubjects && ((subjects, limit) => store.auditOfSubjects!(subjects, limit)),
+    timeZone: settings.timeZone,
     ...late,
   });
 }

@@ -11,3 +11,7 @@ declare module "*/page.js" {
   const text: string;
   export default text;
 }
+declare module "*/desk.js" {
+  const text: string;
+  export default text;
+}

@@ -7,7 +7,8 @@ import type { Booker, BookingOutcome, CancelOutcome, MoveOutcome } from "../book
 import type { Schedule } from "../booking/schedule.ts";
 import { hasStarted, time_passed } from "../session/appointment-requests.ts";
 import type { ChangeWho } from "../store/appointment-store.ts";
-import { formOf, json } from "./http-reply.ts";
+import { page_assets } from "./assets.ts";
+import { formOf, json, reply } from "./http-reply.ts";
 import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
 
 export type DeskServices = {
@@ -23,6 +24,7 @@ type Asked = { kind: "book" | "cancel" | "move"; patient: string; slot: number; 
 
 export function deskRoutes(desk: DeskServices): Routes {
   return {
+    "GET /desk.js": { handle: () => reply(page_assets.desk, 200, "text/javascript; charset=utf-8") },
     "GET /api/patients": { action: "book", handle: (ctx) => searchPatients(ctx, desk) },
     "GET /api/appointments": { action: "view", handle: (ctx) => appointments(ctx, desk) },
     "POST /api/book": { action: "book", changes: true, handle: (ctx) => change(ctx, desk, "book") },

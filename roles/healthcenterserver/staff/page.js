@@ -159,6 +159,8 @@ function apply(rows) {
 async function showMember() {
   const me = await (await fetch("/api/me")).json();
   $("who").textContent = me.name ? `Signed in: ${me.name} (${me.role})` : "";
+  // desk.js shows the front desk's controls to a role that may use them.
+  document.dispatchEvent(new CustomEvent("staff-member", { detail: me }));
 }
 
 function connect() {

@@ -1,6 +1,7 @@
 // Wires the staff page into the server process: metrics (created before the listener, whose
 // sessions count into them), the grid and its live pages (created after the bookings are
 // restored), readiness, and the HTTP server.
+import { historyRoutes, type HistorySource } from "./history-route.ts";
 import { UsageError } from "../../../shared/errors.ts";
 import { parsePortFlag } from "../../../shared/flags.ts";
 import type { Log } from "../../../shared/log.ts";
@@ -34,6 +35,9 @@ export type StaffPageOptions = {
   booker: () => Booker | undefined;
   patients: () => readonly string[];
   audit: AuditSink | undefined;
+  history: HistorySource | undefined;
+  /** The clinic's zone: the history's times are shown in it. */
+  timeZone: string;
   schedule: Schedule;
   /** Why the booking database cannot take a booking now, as its store sees it; undefined when it can. */
   databaseProblem: () => string | undefined | Promise<string | undefined>;
@@ -83,7 +87,11 @@ export class StaffPage {
       grid,
       watchers: this.watchers,
       auth,
-      routes: { ...signInRoutes(auth, audit), ...deskRoutes({ booker, schedule, patients, audit }) },
+      routes: {
+        ...signInRoutes(auth, audit),
+        ...deskRoutes({ booker, schedule, patients, audit }),
+        ...historyRoutes(this.options.history, this.options.timeZone),
+      },
       audit,
       metrics: this.metrics,
       log,

@@ -27,7 +27,7 @@ import type { OutboxPolicy } from "../notify/outbox-plan.ts";
 
 export type ChangeWho = { actor: string; role: string; via: string; address: string; reason: string };
 
-import type { AuditContent } from "../audit/chain.ts";
+import type { AuditContent, AuditRecord } from "../audit/chain.ts";
 
 export type Change =
   | { kind: "book"; index: number; patient: string; who?: ChangeWho }
@@ -68,6 +68,8 @@ export interface AppointmentStore {
   checkNow?(): Promise<string | undefined>;
   /** An audit record of what is not a booking change (a staff sign-in, a read), in its own transaction. */
   appendAudit?(content: AuditContent): Promise<void>;
+  /** The audit records about these subjects ("slot 12"), oldest first, the last `limit` of them. */
+  auditOfSubjects?(subjects: string[], limit: number): Promise<AuditRecord[]>;
   /** After the last commit has settled. */
   close(): Promise<void>;
   /**

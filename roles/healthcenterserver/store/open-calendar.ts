@@ -2,7 +2,8 @@
 // slots of the rules for the horizon, bookings are appointments (doctor, start, length), and a keeper
 // follows changes of the rules. Without rules: undefined, and the server runs on availabilities.txt
 // exactly as before.
-import type { AuditContent } from "../audit/chain.ts";
+import { auditOfSubjects } from "./audit-records.ts";
+import type { AuditContent, AuditRecord } from "../audit/chain.ts";
 import type { Log } from "../../../shared/log.ts";
 import { SlotTable } from "../../../shared/slot-table.ts";
 import { CalendarKeeper } from "../booking/calendar-keeper.ts";
@@ -61,6 +62,10 @@ class CalendarStore implements AppointmentStore {
 
   problem(): string | undefined {
     return undefined;
+  }
+
+  auditOfSubjects(subjects: string[], limit: number): Promise<AuditRecord[]> {
+    return auditOfSubjects(this.db, subjects, limit);
   }
 
   async appendAudit(content: AuditContent): Promise<void> {

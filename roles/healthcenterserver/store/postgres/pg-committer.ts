@@ -4,8 +4,8 @@
 // transaction reaches the other instances only once it commits. Batches with cancellations, moves or
 // a per-patient limit send one statement per change, still all at once (pg-changes.ts).
 import { auditOf } from "../../audit/change-records.ts";
-import type { AuditContent } from "../../audit/chain.ts";
-import { appendAuditRecords } from "../audit-records.ts";
+import type { AuditContent, AuditRecord } from "../../audit/chain.ts";
+import { appendAuditRecords, auditOfSubjects } from "../audit-records.ts";
 import { PgCalendarDb } from "../calendar-db.ts";
 import type { SQL } from "bun";
 import { database_commit_timeout_ms, database_doubt_ms, database_notify_bytes_max } from "../../../../shared/limits.ts";
@@ -136,6 +136,10 @@ export class PgCommitter implements Committer {
       await appendAuditRecords(new PgCalendarDb(tx as unknown as SQL), auditOf(batch, results, Date.now()));
       return results;
     });
+  }
+
+  auditOfSubjects(subjects: string[], limit: number): Promise<AuditRecord[]> {
+    return withinTimeout(auditOfSubjects(new PgCalendarDb(this.sql), subjects, limit), database_commit_timeout_ms);
   }
 
   /** An audit record of what is not a booking change, in a transaction of its own. */

@@ -1,7 +1,7 @@
 // The PostgreSQL booking store behind the AppointmentStore interface: commits go through PgCommitter,
 // the schedule follows the other servers through PgMirror, and it says why it cannot take a booking
 // now (its reads fail, or its last commit did: the staff page cannot probe a database it shares).
-import type { AuditContent } from "../../audit/chain.ts";
+import type { AuditContent, AuditRecord } from "../../audit/chain.ts";
 import type { SQL } from "bun";
 import { NetworkError } from "../../../../shared/errors.ts";
 import {
@@ -42,6 +42,10 @@ export class PgStore implements AppointmentStore {
       else loaded.unknown++;
     }
     return loaded;
+  }
+
+  auditOfSubjects(subjects: string[], limit: number): Promise<AuditRecord[]> {
+    return this.committer.auditOfSubjects(subjects, limit);
   }
 
   async appendAudit(content: AuditContent): Promise<void> {

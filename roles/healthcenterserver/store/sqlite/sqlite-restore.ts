@@ -1,7 +1,7 @@
 // A booking database whose file (or -wal) was deleted or replaced under the running server is put
 // back at its path from the connection the server still holds open: that connection reads the old
 // file and its -wal through descriptors the deletion did not close, so it still has every booking.
-import type { AuditContent } from "../../audit/chain.ts";
+import type { AuditContent, AuditRecord } from "../../audit/chain.ts";
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Change, ChangeResult } from "../appointment-store.ts";
@@ -22,6 +22,10 @@ export class RestorableStore {
 
   commit(batch: readonly Change[]): ChangeResult[] {
     return this.store.commit(batch);
+  }
+
+  auditOfSubjects(subjects: string[], limit: number): Promise<AuditRecord[]> {
+    return this.store.auditOfSubjects(subjects, limit);
   }
 
   appendAudit(contents: readonly AuditContent[]): void {

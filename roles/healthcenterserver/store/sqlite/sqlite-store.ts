@@ -3,7 +3,7 @@
 // locked file and never confirms into a file the path no longer names (sqlite-guard.ts), restoring
 // a deleted or replaced file from the connection still open on it (sqlite-restore.ts); its health
 // is probed on a connection of its own (sqlite-probe.ts).
-import type { AuditContent } from "../../audit/chain.ts";
+import type { AuditContent, AuditRecord } from "../../audit/chain.ts";
 import { DataError } from "../../../../shared/errors.ts";
 import type { Log } from "../../../../shared/log.ts";
 import type {
@@ -58,6 +58,10 @@ export class SqliteStore implements AppointmentStore {
 
   commit(batch: readonly Change[]): Promise<ChangeResult[]> {
     return this.committer.commit(batch);
+  }
+
+  auditOfSubjects(subjects: string[], limit: number): Promise<AuditRecord[]> {
+    return this.file.auditOfSubjects(subjects, limit);
   }
 
   async appendAudit(content: AuditContent): Promise<void> {

@@ -1,5 +1,8 @@
 // Durable bookings in bun:sqlite, keeping the rules of appointment-store.ts. A change is confirmed
 // only after its transaction commits with synchronous=FULL, so it survives kill -9 and power loss.
+import { auditOfSubjects } from "../audit-records.ts";
+import { SqliteCalendarDb } from "../calendar-db.ts";
+import type { AuditRecord } from "../../audit/chain.ts";
 import { Database, type Statement } from "bun:sqlite";
 import { database_open_busy_timeout_ms } from "../../../../shared/limits.ts";
 import { prepareSchema } from "./sqlite-schema.ts";
@@ -70,6 +73,10 @@ export class BookingStore {
   /** Audit records of what is not a booking change (a sign-in, a read), in a transaction of their own. */
   appendAudit(contents: readonly AuditContent[]): void {
     this.appendAlone(contents);
+  }
+
+  auditOfSubjects(subjects: string[], limit: number): Promise<AuditRecord[]> {
+    return auditOfSubjects(new SqliteCalendarDb(this.db), subjects, limit);
   }
 
   /** A consistent copy of the whole database, as this connection sees it, written to a new file at `path`. */

@@ -1,0 +1,76 @@
+// The front desk on the staff page: book a free slot for a patient, move or cancel an appointment
+// (a cancellation asks for a reason), and read one appointment's history. Shown only to a role that
+// may book (the server checks every request again). Keyboard only works: every control is a form
+// field or a button; clicking a slot in the grid fills its number in, as a shortcut.
+const $ = (id) => document.getElementById(id);
+let searchTimer;
+
+document.addEventListener("staff-member", (e) => {
+  const may = e.detail.may || [];
+  $("desk").hidden = !may.includes("book");
+  $("history").hidden = !may.includes("view") || !e.detail.name;
+});
+
+$("desk-patient").addEventListener("input", () => {
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(async () => {
+    const q = $("desk-patient").value.trim();
+    const answer = await fetch(`/api/patients?q=${encodeURIComponent(q)}`);
+    if (!answer.ok) return;
+    const list = $("desk-patients");
+    list.textContent = "";
+    for (const name of (await answer.json()).patients) {
+      const option = document.createElement("option");
+      option.value = name;
+      list.append(option);
+    }
+  }, 150);
+});
+
+async function change(kind) {
+  const form = { patient: $("desk-patient").value.trim(), slot: $("desk-slot").value.trim() };
+  if (kind === "move") form.to = $("desk-to").value.trim();
+  if (kind === "cancel") form.reason = $("desk-reason").value;
+  const answer = await fetch(`/api/${kind}`, { method: "POST", body: new URLSearchParams(form) });
+  let text;
+  try {
+    const body = await answer.json();
+    text = answer.ok
+      ? `${body.outcome}: slot ${body.slot ? body.slot.index : form.slot} for ${form.patient}`
+      : body.error;
+  } catch {
+    text = `${answer.status}: the server refused`;
+  }
+  $("desk-message").textContent = text;
+  if (answer.ok && kind === "cancel") $("desk-reason").value = "";
+}
+
+for (const kind of ["book", "move", "cancel"]) $(`desk-${kind}`).addEventListener("click", () => change(kind));
+$("desk").addEventListener("submit", (e) => {
+  e.preventDefault();
+  change("book");
+});
+
+$("history").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const answer = await fetch(`/api/history?slot=${encodeURIComponent($("history-slot").value.trim())}`);
+  const list = $("history-lines");
+  list.textContent = "";
+  const body = await answer.json();
+  const lines = answer.ok ? body.lines : [body.error];
+  if (lines.length === 0) lines.push("nothing recorded for this slot");
+  for (const line of lines) {
+    const item = document.createElement("li");
+    item.textContent = line;
+    list.append(item);
+  }
+});
+
+// A shortcut for the mouse: a slot clicked in the grid fills in the slot fields.
+$("grid").addEventListener("click", (e) => {
+  const slot = e.target.closest(".slot");
+  if (!slot || !slot.id.startsWith("slot-")) return;
+  const index = slot.id.slice(5);
+  $(slot.dataset.state === "free" && $("desk-slot").value ? "desk-to" : "desk-slot").value = index;
+  $("history-slot").value = index;
+});

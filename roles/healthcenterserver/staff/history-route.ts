@@ -1,0 +1,66 @@
+// One appointment's history on the page, from the audit trail: "booked by patient1 (patient) from
+// 10.0.0.5 on Tue 8 Dec 09:14; moved by alice (front-desk) ...". A move into the slot brings the
+// history of the slot it came from (a few hops at most), so the story starts at the first booking.
+import { audit_history_max } from "../../../shared/limits.ts";
+import type { AuditRecord } from "../audit/chain.ts";
+import { json } from "./http-reply.ts";
+import type { RouteContext, Routes } from "./routes.ts";
+
+/** Reads the records about these subjects, oldest first (the store's audit table). */
+export type HistorySource = (subjects: string[], limit: number) => Promise<AuditRecord[]>;
+
+const hops_max = 5;
+
+export function historyRoutes(source: HistorySource | undefined, timeZone: string): Routes {
+  return {
+    "GET /api/history": { action: "view", handle: (ctx) => history(ctx, source, timeZone) },
+  };
+}
+
+async function history(ctx: RouteContext, source: HistorySource | undefined, zone: string): Promise<Response> {
+  const slot = Number(new URL(ctx.req.url, "http://x").searchParams.get("slot"));
+  if (!Number.isSafeInteger(slot) || slot < 0) return json({ error: "slot= must be a slot number" }, 400);
+  if (!source) return json({ error: "this database keeps no audit trail" }, 404);
+  const records = await storyOf(source, slot);
+  return json({ slot, lines: records.map((r) => describe(r, zone)) });
+}
+
+async function storyOf(source: HistorySource, slot: number): Promise<AuditRecord[]> {
+  let story: AuditRecord[] = [];
+  let subject = slot;
+  let before = Number.POSITIVE_INFINITY;
+  for (let hop = 0; hop < hops_max; hop++) {
+    const records = (await source([`slot ${subject}`], audit_history_max)).filter((r) => r.seq < before);
+    story = [...records, ...story];
+    const cameFrom = records.find((r) => r.action === "booking.moved" && r.subject === `slot ${subject}`);
+    const from = cameFrom ? (JSON.parse(cameFrom.before) as { slot?: number }).slot : undefined;
+    if (from === undefined || from === subject) break;
+    before = cameFrom!.seq;
+    subject = from;
+  }
+  return story.slice(-audit_history_max);
+}
+
+const verbs: Record<string, string> = {
+  "booking.booked": "booked",
+  "booking.cancelled": "cancelled",
+  "booking.moved": "moved",
+  "booking.book.refused": "refused a booking",
+  "booking.cancel.refused": "refused a cancellation",
+  "booking.move.refused": "refused a move",
+};
+
+const days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** One line a person reads; the reason is kept as text (the page shows it with textContent). */
+export function describe(r: AuditRecord, zone: string): string {
+  const t = Temporal.Instant.fromEpochMilliseconds(r.atMs).toZonedDateTimeISO(zone);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const when = `${days[t.dayOfWeek - 1]} ${t.day} ${months[t.month - 1]} ${pad(t.hour)}:${pad(t.minute)}`;
+  const what = verbs[r.action] ?? r.action;
+  const detail = r.action === "booking.moved" ? ` (${r.before} -> ${r.after})` : "";
+  const why = r.reason ? `, reason: ${JSON.stringify(r.reason)}` : "";
+  const from = r.address ? ` from ${r.address}` : "";
+  return `${what} by ${r.actor} (${r.role}) via ${r.via}${from} on ${when}${detail}${why}`;
+}
