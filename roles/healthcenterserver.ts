@@ -100,6 +100,13 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
     booker: () => made,
     patients: () => patientNames,
     ...(calendar ? { calendar: calendar.keeper } : {}),
+    editAvailability: async (verb, doctor, form) =>
+      (await import("./healthcenterserver/commands/availability-command.ts")).editAvailability(
+        { dbPath: settings.dbPath, dbPasswordFile: settings.dbPasswordFile, zone: settings.timeZone },
+        verb,
+        doctor,
+        form,
+      ),
   });
   const booker = newBooker(schedule, store, settings.bookingsPerPatient, fatal, log, staff);
   made = booker;
@@ -164,7 +171,7 @@ function newStaffPage(
   schedule: Schedule,
   store: AppointmentStore,
   log: Log,
-  late: Pick<StaffPageOptions, "patientSide" | "booker" | "patients" | "calendar">,
+  late: Pick<StaffPageOptions, "patientSide" | "booker" | "patients" | "calendar" | "editAvailability">,
 ): StaffPage | undefined {
   if (!settings.http) return undefined;
   return new StaffPage({

@@ -88,6 +88,36 @@ export async function runAvailabilityCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** Where a page edit goes: the server's database and zone. */
+export type EditTarget = { dbPath: string; dbPasswordFile: string | undefined; zone: string };
+
+/**
+ * An edit from the staff page (add, except, open, remove), with the form's fields named as the
+ * command's flags; the same checks and refusals as the command. Its own connection, closed after.
+ */
+export async function editAvailability(target: EditTarget, verb: string, arg: string, form: URLSearchParams) {
+  if (!["add", "except", "open", "remove"].includes(verb)) throw new UsageError(unknownMessage("edit", verb, verbs));
+  const values: Record<string, string | boolean> = {};
+  for (const [name, value] of form) {
+    if (!(name in options) || value === "") continue;
+    values[name] =
+      options[name as keyof typeof options].type === "boolean" ? value === "on" || value === "true" : value;
+  }
+  const db = await openCalendarDb(parseDbTarget(target.dbPath), readDbPassword(target.dbPasswordFile));
+  try {
+    const ctx: EditContext = {
+      zone: target.zone,
+      weeks: horizon_weeks_default,
+      dryRun: values["dry-run"] === true,
+      keepBooked: values["keep-booked"] === true,
+      now: Date.now(),
+    };
+    return await runVerb(db, verb, arg, values as Values, ctx);
+  } finally {
+    await db.close();
+  }
+}
+
 async function runVerb(db: CalendarDb, verb: string, arg: string | undefined, v: Values, ctx: EditContext) {
   if (verb === "list") return listAvailability(db, ctx.zone, ctx.now);
   if (verb === "import") {

@@ -14,6 +14,7 @@ import { ServerMetrics } from "./server-metrics.ts";
 import type { Booker } from "../booking/booker.ts";
 import type { StaffAccount } from "./accounts.ts";
 import { deskRoutes } from "./desk-routes.ts";
+import { availabilityRoutes, type AvailabilityEditor } from "./availability-routes.ts";
 import type { AuditSink } from "./routes.ts";
 import { signInRoutes } from "./signin-routes.ts";
 import { StaffAuth } from "./staff-auth.ts";
@@ -45,6 +46,8 @@ export type StaffPageOptions = {
   patientSide: () => PatientSide | undefined;
   /** On a calendar: its keeper, whose replacements of the schedule the grid follows. */
   calendar?: Pick<CalendarKeeper, "watch" | "zone" | "exceptions">;
+  /** Availability edited from the page (the entry gives the command's edit, on the server's database). */
+  editAvailability?: AvailabilityEditor;
 };
 
 export class StaffPage {
@@ -91,6 +94,7 @@ export class StaffPage {
         ...signInRoutes(auth, audit),
         ...deskRoutes({ booker, schedule, patients, audit }),
         ...historyRoutes(this.options.history, this.options.timeZone),
+        ...(this.options.editAvailability ? availabilityRoutes(this.options.editAvailability, audit) : {}),
       },
       audit,
       metrics: this.metrics,
