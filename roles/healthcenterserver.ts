@@ -100,13 +100,6 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
     booker: () => made,
     patients: () => patientNames,
     ...(calendar ? { calendar: calendar.keeper } : {}),
-    editAvailability: async (verb, doctor, form) =>
-      (await import("./healthcenterserver/commands/availability-command.ts")).editAvailability(
-        { dbPath: settings.dbPath, dbPasswordFile: settings.dbPasswordFile, zone: settings.timeZone },
-        verb,
-        doctor,
-        form,
-      ),
   });
   const booker = newBooker(schedule, store, settings.bookingsPerPatient, fatal, log, staff);
   made = booker;
@@ -171,7 +164,7 @@ function newStaffPage(
   schedule: Schedule,
   store: AppointmentStore,
   log: Log,
-  late: Pick<StaffPageOptions, "patientSide" | "booker" | "patients" | "calendar" | "editAvailability">,
+  late: Pick<StaffPageOptions, "patientSide" | "booker" | "patients" | "calendar">,
 ): StaffPage | undefined {
   if (!settings.http) return undefined;
   return new StaffPage({
@@ -185,6 +178,14 @@ function newStaffPage(
     audit: store.appendAudit && { append: (content) => store.appendAudit!(content) },
     history: store.auditOfSubjects && ((subjects, limit) => store.auditOfSubjects!(subjects, limit)),
     timeZone: settings.timeZone,
+    // Availability edited from the page: the command's edit, on this server's database.
+    editAvailability: async (verb, doctor, form) =>
+      (await import("./healthcenterserver/commands/availability-command.ts")).editAvailability(
+        { dbPath: settings.dbPath, dbPasswordFile: settings.dbPasswordFile, zone: settings.timeZone },
+        verb,
+        doctor,
+        form,
+      ),
     ...late,
   });
 }
