@@ -2,7 +2,7 @@
 // inside availability or not) as a SlotTable indexed by slot id (calendar/slot-id.ts, so index order
 // is time order), with each position's start, length and local time beside it.
 import { SlotTableBuilder, type SlotTable } from "../../../shared/slot-table.ts";
-import { localParts } from "../calendar/display.ts";
+import { isoOf, localParts } from "../calendar/display.ts";
 import { slotId } from "../calendar/slot-id.ts";
 import type { DatedSlot } from "../calendar/types.ts";
 
@@ -72,7 +72,7 @@ export function buildCalendarTable(
     startMs[p] = e.startMs;
     minutes[p] = e.minutes;
     outside[p] = e.outside ? 1 : 0;
-    iso[p] = `${local.date}T${local.time}${local.offset}`;
+    iso[p] = isoOf(local);
   });
   return { table: b.finish(), calendar: new CalendarSlots(zone, startMs, minutes, outside, iso) };
 }

@@ -1,7 +1,7 @@
-// A slot's start as people and clients read it, in the clinic's zone: the parts, ISO 8601 with its
-// offset, and the patient's short form. These run once per listed slot, so the zone's offset is
-// looked up in a cache of the spans between its changes (Temporal once per span, not per slot) and
-// each local date's text is made once.
+// A slot's start as people and clients read it, in the clinic's zone: the parts and ISO 8601 with its
+// offset (the patient makes its short form from the ISO start: roles/patient/when.ts). These run once
+// per listed slot, so the zone's offset is looked up in a cache of the spans between its changes
+// (Temporal once per span, not per slot) and each local date's text is made once.
 import { day_ms, timeOfMinute } from "./day-clock.ts";
 import type { LocalDate } from "./types.ts";
 
@@ -17,7 +17,6 @@ export type LocalParts = {
 };
 
 const weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 /** Spans kept per zone, and zones and local dates kept: past these the cache starts again. */
 const spans_per_zone_max = 64;
 const zones_max = 16;
@@ -25,7 +24,7 @@ const dates_max = 4096;
 
 type Span = { fromMs: number; toMs: number; offsetMs: number; offset: string };
 const spansByZone = new Map<string, Span[]>();
-type DateText = { date: LocalDate; weekday: string; short: string };
+type DateText = { date: LocalDate; weekday: string };
 const dateTexts = new Map<number, DateText>();
 
 function spanAt(zone: string, ms: number): Span {
@@ -61,10 +60,8 @@ function dateText(epochDay: number): DateText {
   let text = dateTexts.get(epochDay);
   if (text === undefined) {
     if (dateTexts.size >= dates_max) dateTexts.clear();
-    const civil = new Date(epochDay * day_ms);
     const weekday = weekdays[(((epochDay + 3) % 7) + 7) % 7]!;
-    const short = `${weekday} ${civil.getUTCDate()} ${months[civil.getUTCMonth()]}`;
-    text = { date: civil.toISOString().slice(0, 10), weekday, short };
+    text = { date: new Date(epochDay * day_ms).toISOString().slice(0, 10), weekday };
     dateTexts.set(epochDay, text);
   }
   return text;
@@ -85,16 +82,14 @@ export function localParts(startMs: number, zone: string): LocalParts {
   return { date: d.date, weekday: d.weekday, time: w.time, offset: w.span.offset };
 }
 
-/** "2026-12-08T13:00+01:00": the wire's form of a start. */
-export function isoLocal(startMs: number, zone: string): string {
-  const w = wall(startMs, zone);
-  return `${dateText(w.epochDay).date}T${w.time}${w.span.offset}`;
+/** "2026-12-08T13:00+01:00": the wire's form of a start, from its parts. */
+export function isoOf(parts: LocalParts): string {
+  return `${parts.date}T${parts.time}${parts.offset}`;
 }
 
-/** "Tue 8 Dec, 13:00": the patient's form. */
-export function shortLocal(startMs: number, zone: string): string {
-  const w = wall(startMs, zone);
-  return `${dateText(w.epochDay).short}, ${w.time}`;
+/** "2026-12-08T13:00+01:00" */
+export function isoLocal(startMs: number, zone: string): string {
+  return isoOf(localParts(startMs, zone));
 }
 
 /** The local date an instant falls on: "2026-12-08". */
