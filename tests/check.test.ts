@@ -75,3 +75,13 @@ test("doctor check passes for every configured doctor, and fails (exit 2) on a m
   expect(missing.code).toBe(2);
   expect(missing.stderr).toContain("doc7.txt");
 });
+
+test("--db naming the deployment file's own database, spelt another way, is no disagreement; another file is", async () => {
+  const config = join(tmp.dir, "same-db.toml");
+  writeFileSync(config, '[server]\ndb = "same.db"\n');
+  const same = await server("--config", config, "--db", `${tmp.dir}/sub/../same.db`);
+  expect(same.code).toBe(0);
+  expect(same.stderr).not.toContain("overrides db");
+  const other = await server("--config", config, "--db", join(tmp.dir, "other.db"));
+  expect(other.stderr).toContain(`--db "${join(tmp.dir, "other.db")}" overrides db = "${join(tmp.dir, "same.db")}"`);
+});

@@ -1,4 +1,5 @@
 // What the server runs with: flags over the deployment file over the defaults, read and checked once.
+import { resolve } from "node:path";
 import type { Config } from "../../../shared/config.ts";
 import { checkDataDir, type DataDir } from "../../../shared/datadir.ts";
 import { checkHostFlag, parseDoctorFlag, type DoctorLocation } from "../../../shared/endpoints.ts";
@@ -111,10 +112,16 @@ function readTls(values: Flags, config: Config): { cert: string; key: string } |
  * the others share PostgreSQL would confirm one slot to two patients, so it is said, not silently taken.
  */
 function dbDisagreement(flag: string | undefined, file: string | undefined): string | undefined {
-  if (flag === undefined || file === undefined || flag === file) return undefined;
+  if (flag === undefined || file === undefined || sameDatabase(flag, file)) return undefined;
   return (
     `--db ${JSON.stringify(flag)} overrides db = ${JSON.stringify(file)} in the deployment file: ` +
     `this server will NOT use ${JSON.stringify(file)}; ` +
     "drop --db (or the file's db) so every server books in one database"
   );
+}
+
+/** A path names its file however it is spelt (the file's db is already resolved against the file's folder). */
+function sameDatabase(flag: string, file: string): boolean {
+  const url = /^postgres(ql)?:\/\//;
+  return flag === file || (!url.test(flag) && !url.test(file) && resolve(flag) === resolve(file));
 }
