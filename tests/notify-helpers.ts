@@ -3,8 +3,17 @@
 import { mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { root } from "./helpers.ts";
+import { Log } from "../shared/log.ts";
+import { openCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
+import { bumpVersion, doctorNumber, insertRule } from "../roles/healthcenterserver/store/calendar-records.ts";
+import { parseDbTarget, readDbPassword } from "../roles/healthcenterserver/store/db-target.ts";
+import { openCalendar } from "../roles/healthcenterserver/store/open-calendar.ts";
+import type { Channel, OutboxPolicy } from "../roles/healthcenterserver/notify/outbox-plan.ts";
 
 const python = "/usr/bin/python3";
+export const london = "Europe/London";
+
+type Row = { uid: string; kind: string; seq: number; channel: string; state: string; start_ms: number; due_ms: number };
 
 async function freeTcpPort(): Promise<number> {
   const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
@@ -77,4 +86,34 @@ export function parseIcs(files: string[]): ParsedEvent[] {
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l));
+}
+
+/** A calendar with one rule (doc1, every day 00:00-23:45, 15 minutes, in London) and the outbox on. */
+export async function calendar(dbPath: string, dbPasswordFile: string | undefined, channels: Channel[]) {
+  const db = await openCalendarDb(parseDbTarget(dbPath), readDbPassword(dbPasswordFile));
+  const rule = { weekdays: [1, 2, 3, 4, 5, 6, 7], start: "00:00", end: "23:45", minutes: 15, everyWeeks: 1 };
+  const doctor = (await doctorNumber(db, "doc1", 41000))!;
+  await insertRule(db, doctor, { ...rule, nthOfMonth: [], validFrom: null, validUntil: null });
+  await bumpVersion(db);
+  const outbox: OutboxPolicy = {
+    zone: london,
+    reminderMinutes: 1440,
+    quiet: undefined,
+    channels,
+  };
+  const settings = { dbPath, dbPasswordFile, dbWaitMs: 0, bookingsPerPatient: 0, timeZone: london, horizonWeeks: 1 };
+  const opened = (await openCalendar({ ...settings, outbox }, new Log({ quiet: true })))!;
+  const rows = async () =>
+    (await db.all("SELECT * FROM outbox ORDER BY id")).map((r) => ({
+      ...r,
+      seq: Number(r.seq),
+      start_ms: Number(r.start_ms),
+      due_ms: Number(r.due_ms),
+    })) as Row[];
+  return {
+    store: opened.store,
+    db: opened.db,
+    rows,
+    close: async () => (await opened.store.close(), await db.close()),
+  };
 }

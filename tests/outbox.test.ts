@@ -3,18 +3,12 @@
 // clinic's local time across daylight-saving changes, quiet hours), driven by a given clock.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { Log } from "../shared/log.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
-import { openCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
-import { bumpVersion, doctorNumber, insertRule } from "../roles/healthcenterserver/store/calendar-records.ts";
-import { parseDbTarget, readDbPassword } from "../roles/healthcenterserver/store/db-target.ts";
-import { openCalendar } from "../roles/healthcenterserver/store/open-calendar.ts";
-import type { OutboxPolicy } from "../roles/healthcenterserver/notify/outbox-plan.ts";
 import { decide, parseQuiet, reminderDue } from "../roles/healthcenterserver/notify/when.ts";
 import { tempDir } from "./helpers.ts";
+import { calendar, london } from "./notify-helpers.ts";
 import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
 
-const london = "Europe/London";
 const ms = (iso: string) => Temporal.Instant.from(iso).epochMilliseconds;
 const localIso = (t: number) => Temporal.Instant.fromEpochMilliseconds(t).toZonedDateTimeISO(london).toString();
 const quiet = parseQuiet("21:00-08:00");
@@ -65,35 +59,8 @@ describe("when a reminder is due", () => {
   });
 });
 
-type Row = { uid: string; kind: string; seq: number; channel: string; state: string; start_ms: number; due_ms: number };
-
-/** A calendar with one rule (doc1, every day 00:00-23:45, 15 minutes, in London) and the outbox on. */
-async function calendar(dbPath: string, dbPasswordFile: string | undefined) {
-  const db = await openCalendarDb(parseDbTarget(dbPath), readDbPassword(dbPasswordFile));
-  const rule = { weekdays: [1, 2, 3, 4, 5, 6, 7], start: "00:00", end: "23:45", minutes: 15, everyWeeks: 1 };
-  const doctor = (await doctorNumber(db, "doc1", 41000))!;
-  await insertRule(db, doctor, { ...rule, nthOfMonth: [], validFrom: null, validUntil: null });
-  await bumpVersion(db);
-  const outbox: OutboxPolicy = {
-    zone: london,
-    reminderMinutes: 1440,
-    quiet: undefined,
-    channels: ["email", "webhook"],
-  };
-  const settings = { dbPath, dbPasswordFile, dbWaitMs: 0, bookingsPerPatient: 0, timeZone: london, horizonWeeks: 1 };
-  const opened = (await openCalendar({ ...settings, outbox }, new Log({ quiet: true })))!;
-  const rows = async () =>
-    (await db.all("SELECT * FROM outbox ORDER BY id")).map((r) => ({
-      ...r,
-      seq: Number(r.seq),
-      start_ms: Number(r.start_ms),
-      due_ms: Number(r.due_ms),
-    })) as Row[];
-  return { store: opened.store, rows, close: async () => (await opened.store.close(), await db.close()) };
-}
-
 async function bookMoveCancel(dbPath: string, dbPasswordFile?: string) {
-  const { store, rows, close } = await calendar(dbPath, dbPasswordFile);
+  const { store, rows, close } = await calendar(dbPath, dbPasswordFile, ["email", "webhook"]);
   const day = Temporal.Now.plainDateISO(london).add({ days: 3 });
   const at = (time: string) => day.toZonedDateTime({ timeZone: london, plainTime: time }).epochMilliseconds;
   const [a, b] = [slotId(1, at("10:00")), slotId(1, at("11:00"))];

@@ -23,7 +23,7 @@ class Sink:
 
 def authenticator(server, session, envelope, mechanism, auth_data):
     ok = login is not None and [auth_data.login, auth_data.password] == login
-    return AuthResult(success=ok)
+    return AuthResult(success=ok, handled=False)
 
 
 extra = {"authenticator": authenticator, "auth_require_tls": False, "auth_required": True} if login else {}
