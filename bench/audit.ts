@@ -8,7 +8,7 @@ import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { nextRecord, type AuditContent } from "../roles/healthcenterserver/audit/chain.ts";
 import type { Change } from "../roles/healthcenterserver/store/appointment-store.ts";
-import { rowOf } from "../roles/healthcenterserver/store/sqlite/sqlite-audit.ts";
+import { auditRow } from "../roles/healthcenterserver/store/audit-row.ts";
 import { BookingStore } from "../roles/healthcenterserver/store/sqlite/store.ts";
 import { tempDir } from "../tests/helpers.ts";
 
@@ -84,7 +84,7 @@ async function verifyMillion(dir: string, records: number): Promise<void> {
         reason: "",
       };
       const r = nextRecord(last, content);
-      insert.run(...rowOf(r));
+      insert.run(...auditRow(r));
       last = r;
     }
   })();

@@ -3,14 +3,13 @@
 // On PostgreSQL an append first takes a transaction-scoped advisory lock, so two servers appending
 // at once take turns: each reads the tail the other left, and the chain cannot fork.
 import { nextRecord, type AuditContent, type AuditRecord } from "../audit/chain.ts";
+import { audit_columns, auditRow } from "./audit-row.ts";
 import type { CalendarDb, Row } from "./calendar-db.ts";
 
 /** Any fixed number: every instance takes the same lock to append ("audt"). */
 export const audit_lock = 0x61756474;
 
 export type Checkpoint = { seq: number; hash: string; atMs: number; archive: string; mac: string };
-
-const columns = "seq, at_ms, actor, role, via, address, action, subject, before, after, reason, prev_hash, hash";
 
 /** Appends records in the caller's transaction; returns the last one appended. */
 export async function appendAuditRecords(db: CalendarDb, contents: readonly AuditContent[]): Promise<void> {
@@ -19,21 +18,7 @@ export async function appendAuditRecords(db: CalendarDb, contents: readonly Audi
   let last: { seq: number; hash: string } | undefined = await auditTail(db);
   for (const content of contents) {
     const r = nextRecord(last, content);
-    await db.run(`INSERT INTO audit (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
-      r.seq,
-      r.atMs,
-      r.actor,
-      r.role,
-      r.via,
-      r.address,
-      r.action,
-      r.subject,
-      r.before,
-      r.after,
-      r.reason,
-      r.prevHash,
-      r.hash,
-    ]);
+    await db.run(`INSERT INTO audit (${audit_columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, auditRow(r));
     last = r;
   }
 }
@@ -60,7 +45,7 @@ export async function latestCheckpoint(db: CalendarDb): Promise<Checkpoint | und
 
 /** Records after `afterSeq`, in seq order, `limit` at a time (keyset paging: each page is one index range). */
 export async function auditPage(db: CalendarDb, afterSeq: number, limit: number): Promise<AuditRecord[]> {
-  const rows = await db.all(`SELECT ${columns} FROM audit WHERE seq > ? ORDER BY seq LIMIT ${limit}`, [afterSeq]);
+  const rows = await db.all(`SELECT ${audit_columns} FROM audit WHERE seq > ? ORDER BY seq LIMIT ${limit}`, [afterSeq]);
   return rows.map(recordOf);
 }
 
@@ -79,7 +64,7 @@ export async function* auditRecords(db: CalendarDb, pageSize: number, afterSeq =
 export async function auditOfSubjects(db: CalendarDb, subjects: string[], limit: number): Promise<AuditRecord[]> {
   const marks = subjects.map(() => "?").join(", ");
   const rows = await db.all(
-    `SELECT ${columns} FROM audit WHERE subject IN (${marks}) ORDER BY seq DESC LIMIT ${limit}`,
+    `SELECT ${audit_columns} FROM audit WHERE subject IN (${marks}) ORDER BY seq DESC LIMIT ${limit}`,
     subjects,
   );
   return rows.map(recordOf).reverse();

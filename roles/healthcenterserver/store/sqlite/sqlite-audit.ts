@@ -2,7 +2,8 @@
 // `audit archive` lifts them, in its own transaction) and the checkpoints archives leave. Appends run
 // inside the caller's write transaction, so a record and the change it tells of commit together.
 import type { Database, Statement } from "bun:sqlite";
-import { nextRecord, type AuditContent, type AuditRecord } from "../../audit/chain.ts";
+import { nextRecord, type AuditContent } from "../../audit/chain.ts";
+import { audit_columns, auditRow } from "../audit-row.ts";
 
 export const audit_tables_sql = [
   `CREATE TABLE IF NOT EXISTS audit (
@@ -23,8 +24,6 @@ export function append_only_triggers(): string[] {
   );
 }
 
-const columns = "seq, at_ms, actor, role, via, address, action, subject, before, after, reason, prev_hash, hash";
-
 export class SqliteAudit {
   private readonly lastRecord: Statement;
   private readonly lastCheckpoint: Statement;
@@ -33,7 +32,7 @@ export class SqliteAudit {
   constructor(db: Database) {
     this.lastRecord = db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
     this.lastCheckpoint = db.prepare("SELECT seq, hash FROM audit_checkpoint ORDER BY seq DESC LIMIT 1");
-    this.insert = db.prepare(`INSERT INTO audit (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insert = db.prepare(`INSERT INTO audit (${audit_columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   }
 
   /** Appends records; call inside a write transaction (the chain's tail is read in it). */
@@ -44,7 +43,7 @@ export class SqliteAudit {
       | undefined;
     for (const content of contents) {
       const r = nextRecord(last, content);
-      this.insert.run(...rowOf(r));
+      this.insert.run(...auditRow(r));
       last = r;
     }
   }
@@ -52,22 +51,4 @@ export class SqliteAudit {
   finalize(): void {
     for (const s of [this.lastRecord, this.lastCheckpoint, this.insert]) s.finalize();
   }
-}
-
-export function rowOf(r: AuditRecord): (string | number)[] {
-  return [
-    r.seq,
-    r.atMs,
-    r.actor,
-    r.role,
-    r.via,
-    r.address,
-    r.action,
-    r.subject,
-    r.before,
-    r.after,
-    r.reason,
-    r.prevHash,
-    r.hash,
-  ];
 }
