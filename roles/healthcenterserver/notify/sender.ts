@@ -67,7 +67,9 @@ export class OutboxSender {
   /** One round: claims what is due, handles each, refreshes the counts; the number handled. */
   async pass(): Promise<number> {
     const now = this.now();
-    const lease = now + limits.notify_send_timeout_ms * 2 + backoffMs(1);
+    // Longer than any send can take (each has that deadline): a server killed mid-send leaves its
+    // claims to be taken again once the lease ends.
+    const lease = now + limits.notify_send_timeout_ms + 1_000;
     const due = await claim(this.db, now, lease, limits.outbox_claim_batch);
     await Promise.all(due.map((m) => this.handle(m, now)));
     this.counts = await counts(this.db);
