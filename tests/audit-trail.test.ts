@@ -4,9 +4,10 @@
 // parsed back; archive leaves a signed checkpoint verify starts from.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bun, login, runToEnd } from "./helpers.ts";
+import { availability, rule_doc1 } from "./calendar-helpers.ts";
 import { signIn, staffFile, startStaffServer, type StaffServer } from "./staff-helpers.ts";
 
 let staff: StaffServer;
@@ -220,6 +221,33 @@ describe("audit archive", () => {
     expect(f.code).toBe(1);
     writeFileSync(`${forged}.audit-key`, "0".repeat(64));
     expect((await audit(["verify", "--db", copy])).code).toBe(0);
+  });
+});
+
+describe("the command line", () => {
+  test("staff add/remove with --db and an availability edit are recorded as the operator's, via cli; the chain holds", async () => {
+    const file = join(staff.dir, "cli.db");
+    const data = join(staff.dir, "cli-data");
+    mkdirSync(data);
+    writeFileSync(join(data, "users.txt"), "patient1 password111\n");
+    const staffCli = (args: string[], stdin = "") =>
+      Bun.spawnSync([bun, "roles/healthcenterserver.ts", "staff", ...args, "--data", data, "--db", file], {
+        stdin: new TextEncoder().encode(stdin),
+      });
+    expect(staffCli(["add", "bob", "--role", "admin"], "bob-password-1\n").exitCode).toBe(0);
+    expect(staffCli(["remove", "bob"]).exitCode).toBe(0);
+    expect((await availability(["--db", file], ...rule_doc1, "--port", "41000", "--reason", "new rota")).code).toBe(0);
+    const got = rows(file).map((r) => [r.role, r.via, r.address, r.action, r.subject, r.before, r.after]);
+    expect(got.slice(0, 2)).toEqual([
+      ["operator", "cli", "", "staff.added", "staff bob", "", '{"role":"admin"}'],
+      ["operator", "cli", "", "staff.removed", "staff bob", '{"role":"admin"}', ""],
+    ]);
+    expect(got[2]!.slice(0, 5)).toEqual(["operator", "cli", "", "availability.changed", "add a rule for doc1"]);
+    expect(String(got[2]![6])).toContain("slots in the next");
+    expect(rows(file)[2]!.reason).toBe("new rota");
+    expect(JSON.stringify(rows(file))).not.toContain("argon2id");
+    const v = await audit(["verify", "--db", file]);
+    expect(v.stdout).toMatch(/^audit trail intact: 3 records/);
   });
 });
 

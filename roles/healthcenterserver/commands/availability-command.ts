@@ -1,6 +1,7 @@
 // `healthcenterserver availability add|list|except|open|remove|import`: the operator edits the
 // calendar in the bookings database (SQLite file or PostgreSQL); running servers pick the change up
 // within a second. Errors are one line and exit 2; nothing changes on an error or a dry run.
+import { operatorWho } from "./operator-audit.ts";
 import { loadConfig } from "../../../shared/config.ts";
 import { exit_code, UsageError } from "../../../shared/errors.ts";
 import { parseFlags, parsePortFlag, type Options } from "../../../shared/flags.ts";
@@ -79,6 +80,7 @@ export async function runAvailabilityCommand(argv: string[]): Promise<number> {
       dryRun: values["dry-run"] ?? false,
       keepBooked: values["keep-booked"] ?? false,
       now: Date.now(),
+      who: operatorWho(values.reason ?? ""),
     };
     const lines = await runVerb(db, verb!, arg, values, ctx);
     for (const line of lines) console.log(line);

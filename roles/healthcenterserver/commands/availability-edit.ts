@@ -1,6 +1,8 @@
 // What an edit of availability does to the dated slots: the slots the horizon offers before and
 // after it, and the booked appointments it would leave outside availability. An edit runs inside one
 // transaction; a refusal or a dry run rolls it back, so nothing changes.
+import { appendAuditRecords } from "../store/audit-records.ts";
+import type { ChangeWho } from "../store/appointment-store.ts";
 import { UsageError } from "../../../shared/errors.ts";
 import { localDate, localParts } from "../calendar/display.ts";
 import { generateSlots } from "../calendar/generate.ts";
@@ -8,7 +10,15 @@ import { slotId } from "../calendar/slot-id.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import { appointmentsFrom, bumpVersion, loadCalendar, type CalendarData } from "../store/calendar-records.ts";
 
-export type EditContext = { zone: string; weeks: number; dryRun: boolean; keepBooked: boolean; now: number };
+export type EditContext = {
+  zone: string;
+  weeks: number;
+  dryRun: boolean;
+  keepBooked: boolean;
+  now: number;
+  /** Who asked (the command line): the edit's audit record is written in its transaction. */
+  who?: ChangeWho;
+};
 export type EditReport = { lines: string[] };
 
 /** Thrown inside the transaction to roll a dry run back, carrying what it would have said. */
@@ -61,6 +71,13 @@ export async function applyEdit(
         );
       if (ctx.dryRun) throw new DryRun([`dry run, nothing changed: ${lines[0]}`, ...lines.slice(1)]);
       await bumpVersion(tx);
+      if (ctx.who) {
+        const { reason, ...who } = ctx.who;
+        const record = { atMs: ctx.now, ...who, action: "availability.changed", subject: what, reason };
+        await appendAuditRecords(tx, [
+          { ...record, before: `${offeredBefore.size} slots offered`, after: lines.join("\n") },
+        ]);
+      }
       return { lines };
     });
   } catch (err) {

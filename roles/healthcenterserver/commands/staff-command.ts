@@ -1,4 +1,6 @@
 // `healthcenterserver staff ...`: staff accounts in staff.txt beside users.txt (argon2id, like patients).
+import { loadConfig } from "../../../shared/config.ts";
+import { recordOperatorChange } from "./operator-audit.ts";
 import { chownSync, existsSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkDataDir, readDataFile } from "../../../shared/datadir.ts";
@@ -22,14 +24,19 @@ const usage = `Usage:
   healthcenterserver staff passwd NAME --data DIR      set a new password
   healthcenterserver staff remove NAME --data DIR      remove the account
   healthcenterserver staff list --data DIR             names and roles
+With --db FILE|URL (or a deployment file's db), add, passwd and remove are recorded in its audit trail.
 Roles: ${staff_roles.join(", ")} (a doctor account names its doctor: --doctor doc1).`;
 
 const options = {
   data: { type: "string", value: "DIR", help: "the data directory whose staff.txt is changed" },
   role: { type: "string", value: "ROLE", help: staff_roles.join(", ") },
   doctor: { type: "string", value: "DOC", help: "for --role doctor: whose schedule (doc1, ...)" },
+  db: { type: "string", value: "FILE|URL", help: "the bookings database whose audit trail records the change" },
+  "db-password-file": { type: "string", value: "FILE", help: "PostgreSQL password file" },
+  config: { type: "string", value: "FILE", help: "deployment file (its db is used when --db is not given)" },
 } as const satisfies Options;
 
+type Values = ReturnType<typeof parseFlags<typeof options>>["values"];
 const verbs = ["add", "passwd", "remove", "list"];
 
 export async function runStaffCommand(argv: string[]): Promise<number> {
@@ -65,8 +72,9 @@ export async function runStaffCommand(argv: string[]): Promise<number> {
           accounts.map((a) => a.name),
         ),
       );
-    accounts.splice(at, 1);
+    const [gone] = accounts.splice(at, 1);
     save(file, accounts);
+    await record(values, "staff.removed", name, describeAccount(gone!), "");
     console.log(`Removed ${name} from ${file} (${accounts.length} staff accounts).`);
     return exit_code.done;
   }
@@ -83,8 +91,23 @@ export async function runStaffCommand(argv: string[]): Promise<number> {
   account.hash = await Bun.password.hash(await readNewPassword(name), "argon2id");
   if (at === -1) accounts.push(account);
   save(file, accounts);
+  if (verb === "add") await record(values, "staff.added", name, "", describeAccount(account));
+  else await record(values, "staff.password.changed", name, describeAccount(account), describeAccount(account));
   console.log(`${verb === "add" ? `Added ${name} (${account.role})` : `Changed the password of ${name}`} in ${file}.`);
   return exit_code.done;
+}
+
+/** What the trail keeps of an account: never its hash. */
+function describeAccount(a: StaffAccount): string {
+  return JSON.stringify({ role: a.role, ...(a.doctor ? { doctor: a.doctor } : {}) });
+}
+
+/** With a bookings database named (--db, or the deployment file's), the change goes into its audit trail. */
+async function record(values: Values, action: string, name: string, before: string, after: string): Promise<void> {
+  const db = values.db ?? loadConfig(values.config).server.db;
+  if (db === undefined) return;
+  const passwordFile = values["db-password-file"] ?? loadConfig(values.config).server.dbPasswordFile;
+  await recordOperatorChange(db, passwordFile, { action, subject: `staff ${name}`, before, after, reason: "" });
 }
 
 function newAccount(name: string, roleText: string | undefined, doctor: string | undefined): StaffAccount {
