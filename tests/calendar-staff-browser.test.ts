@@ -4,7 +4,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import { startServer, tempDir, type Running } from "./helpers.ts";
+import { startServer, tempDir, writeDataDir, type Running } from "./helpers.ts";
+import { staffFile } from "./staff-helpers.ts";
 import { availability, zone } from "./calendar-helpers.ts";
 
 const chromium_path = "/usr/bin/chromium";
@@ -19,7 +20,9 @@ beforeAll(async () => {
   const db = ["--db", join(tmp.dir, "week.db")];
   const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "10:00", "--minutes", "30"];
   expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
-  server = await startServer([...db, "--time-zone", zone, "--http", "127.0.0.1:0"]);
+  const staff = await staffFile([["alice", "admin", "alice-password-1"]]);
+  const data = await writeDataDir(join(tmp.dir, "data"), 6, { "staff.txt": staff });
+  server = await startServer([...db, "--data", data, "--time-zone", zone, "--http", "127.0.0.1:0"]);
   http = Number((await server.stdout.waitFor(/Staff page: http:\/\/127\.0\.0\.1:(\d+)\//))[1]);
   const { chromium } = await import("playwright-core");
   context = await chromium.launchPersistentContext(join(tmp.dir, "profile"), {
@@ -71,6 +74,34 @@ browserTest(
     await page.click("#prev-week");
     while ((await label()) !== `Week of Monday ${shown}` && Date.now() < deadline + 20_000) await Bun.sleep(50);
     expect(await label()).toBe(`Week of Monday ${shown}`);
+  },
+  60_000,
+);
+
+browserTest(
+  "an admin signed in marks a doctor away from the page; the week then shows no slots that day",
+  async () => {
+    const page = await context!.newPage();
+    await page.goto(`http://127.0.0.1:${http}/`);
+    await page.fill("#name", "alice");
+    await page.fill("#password", "alice-password-1");
+    await page.click("#signin button[type=submit]");
+    await page.waitForSelector("#leave:not([hidden])", { timeout: 10_000 });
+    const day = Temporal.Now.plainDateISO(zone).add({ days: 3 }).toString();
+    await page.fill("#leave-doctor", "doc1");
+    await page.fill("#leave-from", day);
+    await page.fill("#leave-reason", "training");
+    await page.click("#leave button[type=submit]");
+    const deadline = Date.now() + 10_000;
+    let message = "";
+    while (!message.includes("away") && Date.now() < deadline) {
+      message = (await page.textContent("#leave-message")) ?? "";
+      await Bun.sleep(50);
+    }
+    expect(message).toContain(`doc1 away ${day}`);
+    const note = async () => (await (await fetch(`http://127.0.0.1:${http}/api/schedule`)).json()) as { note: string };
+    while (!(await note()).note.includes("Away") && Date.now() < deadline + 5_000) await Bun.sleep(50);
+    expect((await note()).note).toContain(`doc1 ${day}..${day} (training)`);
   },
   60_000,
 );

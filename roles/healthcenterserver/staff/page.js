@@ -190,6 +190,21 @@ $("signin").addEventListener("submit", async (e) => {
   if (answer.ok) connect();
 });
 
+// Leave on a calendar, for a role that may edit availability (POST /api/availability, as the command's except).
+document.addEventListener("staff-member", (e) => {
+  $("leave").hidden = !(e.detail.may || []).includes("availability") || weekDays === null;
+});
+$("leave").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const form = { verb: "except", doctor: $("leave-doctor").value.trim(), from: $("leave-from").value };
+  if ($("leave-to").value) form.to = $("leave-to").value;
+  if ($("leave-reason").value) form.reason = $("leave-reason").value;
+  if ($("leave-keep").checked) form["keep-booked"] = "on";
+  const answer = await fetch("/api/availability", { method: "POST", body: new URLSearchParams(form) });
+  const body = await answer.json();
+  $("leave-message").textContent = answer.ok ? body.lines.join(" ") : body.error;
+});
+
 // A new snapshot for the other week: counts stay exact (the view holds only what it shows).
 $("prev-week").addEventListener("click", () => {
   week -= 1;
