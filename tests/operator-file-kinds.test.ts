@@ -54,6 +54,22 @@ const cases: [string, string, (dir: string, odd: string) => string[]][] = [
     (dir) => server("users", "add", "patient1", "--data", dir, "--insurance", "i1"),
   ],
   ["staff list's staff.txt", "staff.txt", (dir) => server("staff", "list", "--data", dir)],
+  [
+    "audit archive's --key",
+    "audit-key",
+    (dir, odd) =>
+      server(
+        "audit",
+        "archive",
+        "--db",
+        join(dir, "b.db"),
+        "--before",
+        "2026-01-01",
+        join(dir, "a.jsonl"),
+        "--key",
+        odd,
+      ),
+  ],
 ];
 
 describe("every file an operator names is read only as a regular file", () => {

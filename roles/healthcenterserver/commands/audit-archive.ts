@@ -3,8 +3,9 @@
 // stores a checkpoint: the last archived record's seq and hash, the file's SHA-256, and an HMAC of
 // them with a key kept beside the data. verify then starts from the checkpoint.
 import { createHash, createHmac, randomBytes } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { UsageError } from "../../../shared/errors.ts";
+import { readFlagFile } from "../../../shared/flags.ts";
 import { audit_page_rows } from "../../../shared/limits.ts";
 import { ChainVerifier } from "../audit/chain.ts";
 import { auditRecords, latestCheckpoint, type Checkpoint } from "../store/audit-records.ts";
@@ -17,7 +18,8 @@ export function readAuditKey(file: string, create: boolean): Buffer {
     if (!create) throw new UsageError(`the checkpoints' key ${file} is missing`);
     writeFileSync(file, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
   }
-  const text = readFileSync(file, "utf8").trim();
+  // Read as every operator file is: a FIFO or a link to /dev/zero named by --key is refused, not waited on.
+  const text = readFlagFile("--key", file).trim();
   if (!/^[0-9a-f]{64}$/.test(text)) throw new UsageError(`${file} is not an audit key (64 hex characters)`);
   return Buffer.from(text, "hex");
 }
