@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { staff_watchers_anonymous_max, staff_watchers_max } from "../shared/limits.ts";
+import { staff_sessions_max, staff_watchers_anonymous_max, staff_watchers_max } from "../shared/limits.ts";
 import { login, readBookings } from "./helpers.ts";
 import { EventReader, signIn, staff_token, staffFile, startStaffServer, type StaffServer } from "./staff-helpers.ts";
 
@@ -26,6 +26,16 @@ const post = (path: string, form: Record<string, string>, headers: Record<string
   fetch(staff.base + path, { method: "POST", body: new URLSearchParams(form), headers }) as Promise<Answer>;
 const get = (path: string, headers: Record<string, string> = {}) =>
   fetch(staff.base + path, { headers }) as Promise<Answer>;
+
+describe("the token in a script", () => {
+  test(`a script polling with the token opens no session: ${staff_sessions_max + 1} bearer requests leave alice signed in`, async () => {
+    // First in the file: the token's failures in later tests count against this address.
+    const cookie = await signIn(staff.base, "alice", "alice-password-1");
+    for (let i = 0; i <= staff_sessions_max; i++)
+      expect((await (await get("/api/me", { Authorization: `Bearer ${staff_token}` })).json()).role).toBe("viewer");
+    expect((await (await get("/api/me", { Cookie: cookie })).json()).name).toBe("alice");
+  });
+});
 
 describe("sign-in", () => {
   test("by name and password: a session cookie that names the member and role; sign-out ends it", async () => {

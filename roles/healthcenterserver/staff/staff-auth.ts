@@ -51,12 +51,18 @@ export class StaffAuth {
 
   /** The token, checked against this address's budget; a match opens a viewer session. */
   signInToken(candidate: string, address: string, now: number): AccountSignIn {
-    if (!this.tokenEnabled) return { kind: "refused" };
-    const attempt = this.tokenThrottle.begin("(token)", address, now);
-    if (!attempt) return { kind: "throttled" };
-    if (!this.tokenMatches(candidate)) return { kind: "refused" };
-    this.tokenThrottle.succeeded(attempt);
+    const checked = this.checkToken(candidate, address, now);
+    if (checked !== "ok") return { kind: checked };
     return { kind: "ok", id: this.sessions.open(token_viewer, now), member: token_viewer };
+  }
+
+  private checkToken(candidate: string, address: string, now: number): "ok" | "refused" | "throttled" {
+    if (!this.tokenEnabled) return "refused";
+    const attempt = this.tokenThrottle.begin("(token)", address, now);
+    if (!attempt) return "throttled";
+    if (!this.tokenMatches(candidate)) return "refused";
+    this.tokenThrottle.succeeded(attempt);
+    return "ok";
   }
 
   cookie(id: string): string {
@@ -71,7 +77,9 @@ export class StaffAuth {
   /** Signed in by cookie, or by `Authorization: Bearer <token>` (scripts, curl: the viewer). */
   member(req: Request, address: string, now: number): StaffMember | undefined {
     const bearer = /^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "");
-    if (bearer) return this.signInToken(bearer[1]!, address, now).kind === "ok" ? token_viewer : undefined;
+    // Checked, not signed in: a session per request would evict staff sessions (oldest first) past
+    // staff_sessions_max, so a script polling with the token would sign the front desk out.
+    if (bearer) return this.checkToken(bearer[1]!, address, now) === "ok" ? token_viewer : undefined;
     return this.sessions.member(sessionId(req), now);
   }
 }
