@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { Authenticator } from "../roles/healthcenterserver/login/auth.ts";
 import { addressKey, Throttle } from "../roles/healthcenterserver/login/throttle.ts";
+import { plainAddress } from "../shared/address-key.ts";
 import { CheckQueue } from "../roles/healthcenterserver/login/check-queue.ts";
 
 const limits = { perUser: 3, perAddress: 5, windowMs: 1000, entriesMax: 100 };
@@ -33,6 +34,13 @@ test("an address is refused after its own limit, for any user; IPv6 counts by /6
   expect(t.isBlocked("someone", "2001:db8:1:2:ffff::9", 1)).toBe(true);
   expect(t.isBlocked("someone", "2001:db8:1:3::1", 1)).toBe(false);
   expect(addressKey("2001:DB8:0001:0002:0:0:0:1")).toBe("2001:db8:1:2::/64");
+});
+
+test("an IPv4-mapped address counts as its IPv4 address, not as one shared /64", () => {
+  expect(addressKey("::ffff:203.0.113.7")).toBe("203.0.113.7");
+  expect(addressKey("::ffff:203.0.113.8")).not.toBe(addressKey("::ffff:203.0.113.7"));
+  expect(plainAddress("::ffff:127.0.0.1")).toBe("127.0.0.1");
+  expect(plainAddress("::ffff:1")).toBe("::ffff:1");
 });
 
 test("the throttle's memory is bounded", () => {

@@ -1,6 +1,7 @@
 // One TCP connection to the health center: its state, its line framing and its capped write queue.
 // What the lines mean is the session's business; this file only moves bytes and keeps order.
 import type { Socket } from "bun";
+import { plainAddress } from "../../../shared/address-key.ts";
 import { assert } from "../../../shared/assert.ts";
 import { LineFramer, type LineVerdict } from "../../../shared/framing.ts";
 import { backlog_lines_max } from "../../../shared/limits.ts";
@@ -58,7 +59,7 @@ export class Connection {
 
   /** The peer's address, read from the socket on first use (each read is a system call). */
   get address(): string {
-    return (this.remoteAddress ??= (this.socket.remoteAddress ?? "?").replace(/^::ffff:/, ""));
+    return (this.remoteAddress ??= plainAddress(this.socket.remoteAddress ?? "?"));
   }
 
   get port(): number {

@@ -10,6 +10,7 @@ import {
   staff_requests_max,
   staff_schedule_per_second_max,
 } from "../../../shared/limits.ts";
+import { plainAddress } from "../../../shared/address-key.ts";
 import type { Log } from "../../../shared/log.ts";
 import { may } from "./accounts.ts";
 import { page_assets } from "./assets.ts";
@@ -182,5 +183,5 @@ export class StaffServer {
 }
 
 function addressOf(req: Request, server: Server<undefined>): string {
-  return (server.requestIP(req)?.address ?? "?").replace(/^::ffff:/, "");
+  return plainAddress(server.requestIP(req)?.address ?? "?");
 }
