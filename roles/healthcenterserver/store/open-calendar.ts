@@ -15,7 +15,8 @@ import { appointmentsFrom, calendarVersion, hasRules, loadCalendar } from "./cal
 import { parseDbTarget, readDbPassword } from "./db-target.ts";
 import type { StoreSettings } from "./open-store.ts";
 import { SqliteCalendarCommitter } from "./sqlite/sqlite-calendar-committer.ts";
-import { claimDatabaseFile } from "./sqlite/sqlite-file.ts";
+import { claimDatabaseFile, FileIdentity } from "./sqlite/sqlite-file.ts";
+import { GuardedCommitter } from "./sqlite/sqlite-guard.ts";
 import { calendar_tables_sql } from "./sqlite/sqlite-calendar-schema.ts";
 import type { OutboxPolicy } from "../notify/outbox-plan.ts";
 
@@ -106,7 +107,7 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     db.db.transaction(() => {
       for (const sql of calendar_tables_sql) db.db.run(sql);
     })();
-    const shared = claimDatabaseFile(target.path);
+    const shared = claimDatabaseFile(target.path, settings.sharedSqlite ? "allow" : "refuse");
     if (shared) log.warn(shared);
   }
   const schedule = new Schedule(SlotTable.fromSlots([]));
@@ -127,7 +128,8 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
   };
   const options = { bookingsPerPatient: settings.bookingsPerPatient, outbox: settings.outbox };
   let committer: FollowingCommitter;
-  if (db instanceof SqliteCalendarDb) committer = new SqliteCalendarCommitter(db.db, lengthOf, options);
+  if (db instanceof SqliteCalendarDb)
+    committer = guarded(new SqliteCalendarCommitter(db.db, lengthOf, options), shown, log);
   else {
     const { PgCalendarCommitter } = await import("./postgres/pg-calendar.ts");
     committer = new PgCalendarCommitter(db, schedule, lengthOf, options, log);
@@ -140,4 +142,18 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
   );
   const { restored } = await store.load(schedule);
   return { schedule, store, restored, keeper, db };
+}
+
+/**
+ * The calendar's SQLite file deleted or replaced under the server: nothing more is confirmed into a file
+ * no path names (BOOKINGS STOPPED, logged). Unlike the classic file it is not restored
+ * yet, since the calendar's connection is shared by the keeper, the outbox and the page.
+ */
+function guarded(inner: SqliteCalendarCommitter, path: string, log: Log): FollowingCommitter {
+  const guard = new GuardedCommitter(inner, FileIdentity.of(path), log);
+  return {
+    commit: (batch) => guard.commit(batch),
+    close: () => guard.close(),
+    appendAudit: (content) => inner.appendAudit(content),
+  };
 }
