@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bun, login, runToEnd } from "./helpers.ts";
 import { availability, rule_doc1 } from "./calendar-helpers.ts";
+import { append_only_triggers } from "../roles/healthcenterserver/store/sqlite/sqlite-audit.ts";
 import { signIn, staffFile, startStaffServer, type StaffServer } from "./staff-helpers.ts";
 
 let staff: StaffServer;
@@ -94,6 +95,17 @@ describe("what is recorded", () => {
     expect(all[6]!.after).toBe('{"patient":"patient2","outcome":"notavailable"}');
     // No password is ever recorded.
     expect(JSON.stringify(all)).not.toContain("password-1");
+  });
+
+  test("a signed-in read of the schedule (names) is recorded; an anonymous one is not", async () => {
+    const alice = await signIn(staff.base, "alice", "alice-password-1");
+    expect((await fetch(`${staff.base}/api/schedule`)).status).toBe(200);
+    expect((await fetch(`${staff.base}/api/schedule`, { headers: { Cookie: alice } })).status).toBe(200);
+    const reads = rows(db).filter((r) => r.action === "schedule.read");
+    expect(reads.map((r) => [r.actor, r.role, r.subject])).toEqual([["alice", "front-desk", "schedule"]]);
+    // Back to the ten records the tests below count: this copy is what they tamper with.
+    sqlite(db, "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq > 10");
+    sqlite(db, append_only_triggers()[1]!);
   });
 
   test("the table refuses UPDATE and DELETE", () => {

@@ -149,6 +149,22 @@ describe("roles", () => {
   });
 });
 
+describe("sessions", () => {
+  test("a session ends when its hours are up, and when its account is removed or changes role", async () => {
+    const { StaffSessions } = await import("../roles/healthcenterserver/staff/staff-sessions.ts");
+    const hash = await Bun.password.hash("pw-1234567890", "argon2id");
+    const sessions = new StaffSessions([{ name: "alice", role: "front-desk", hash }], 60_000);
+    const signed = await sessions.signIn("alice", "pw-1234567890", "10.0.0.5", 1_000);
+    if (signed.kind !== "ok") throw new Error(signed.kind);
+    expect(sessions.member(signed.id, 60_999)?.name).toBe("alice");
+    expect(sessions.member(signed.id, 61_000)).toBeUndefined();
+    const again = await sessions.signIn("alice", "pw-1234567890", "10.0.0.5", 2_000);
+    if (again.kind !== "ok") throw new Error(again.kind);
+    sessions.replaceAccounts([{ name: "alice", role: "auditor", hash }]);
+    expect(sessions.member(again.id, 2_001)).toBeUndefined();
+  });
+});
+
 describe("accounts and places", () => {
   test("staff.txt is read again on SIGHUP: a new account signs in, a removed one loses its session", async () => {
     const boss = await signIn(staff.base, "boss", "boss-password-1");

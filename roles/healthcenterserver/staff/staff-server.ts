@@ -109,7 +109,9 @@ export class StaffServer {
       case "GET /favicon.ico":
         return reply(null, 204, "image/x-icon");
       case "GET /api/schedule": {
-        const json = this.schedule.json(this.member(req, server) !== undefined, Date.now());
+        const member = this.member(req, server);
+        const json = this.schedule.json(member !== undefined, Date.now());
+        if (json !== undefined && member) await this.recordRead(member, req, server);
         if (json === undefined)
           return text("too many schedule requests, try again later\n", 503, { "Retry-After": "1" });
         return reply(json, 200, "application/json");
@@ -169,11 +171,19 @@ export class StaffServer {
     return route.handle({ req, member, address, now });
   }
 
-  private events(req: Request, server: Server<undefined>, connection: string): Response {
+  /** A signed-in member is about to read every patient's appointments (the names): recorded first. */
+  private async recordRead(member: StaffMember, req: Request, server: Server<undefined>): Promise<void> {
+    const who = pageActor(member, addressOf(req, server));
+    const at = { atMs: Date.now(), before: "", after: "", reason: "" };
+    await this.options.audit?.append({ ...at, ...who, action: "schedule.read", subject: "schedule" });
+  }
+
+  private async events(req: Request, server: Server<undefined>, connection: string): Promise<Response> {
     const watchers = this.options.watchers;
     const member = this.member(req, server);
     if (watchers.fullFor(member !== undefined))
       return text("too many live pages, try again later\n", 503, { "Retry-After": "5" });
+    if (member) await this.recordRead(member, req, server);
     // Heartbeats keep the stream busy; the idle timeout is for connections with nothing in progress.
     server.timeout(req, 0);
     this.connections.live(connection, req.signal, Date.now());

@@ -11,15 +11,24 @@ export const audit_lock = 0x61756474;
 
 export type Checkpoint = { seq: number; hash: string; atMs: number; archive: string; mac: string };
 
-/** Appends records in the caller's transaction; returns the last one appended. */
+/** Rows one INSERT carries (13 parameters each, well under SQLite's 32766 and PostgreSQL's 65535). */
+const audit_insert_rows_max = 500;
+
+/** Appends records in the caller's transaction. */
 export async function appendAuditRecords(db: CalendarDb, contents: readonly AuditContent[]): Promise<void> {
   if (contents.length === 0) return;
   if (db.kind === "postgres") await db.run(`SELECT pg_advisory_xact_lock(${audit_lock})`);
   let last: { seq: number; hash: string } | undefined = await auditTail(db);
-  for (const content of contents) {
-    const r = nextRecord(last, content);
-    await db.run(`INSERT INTO audit (${audit_columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, auditRow(r));
-    last = r;
+  // One INSERT for the batch: a round trip to PostgreSQL per record would cost a batch dearly.
+  for (let at = 0; at < contents.length; at += audit_insert_rows_max) {
+    const rows: unknown[] = [];
+    for (const content of contents.slice(at, at + audit_insert_rows_max)) {
+      const r = nextRecord(last, content);
+      rows.push(...auditRow(r));
+      last = r;
+    }
+    const values = Array.from({ length: rows.length / 13 }, () => `(${Array(13).fill("?").join(", ")})`);
+    await db.run(`INSERT INTO audit (${audit_columns}) VALUES ${values.join(", ")}`, rows);
   }
 }
 
