@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { login, startServer, tempDir, writeDataDir, type Running } from "./helpers.ts";
 import { availability, listing, localDate, localStart, rule_doc1, within, zone } from "./calendar-helpers.ts";
 import { startSmtpSink, parseIcs, webhookReceiver } from "./notify-helpers.ts";
+import { metric, staff_token } from "./staff-helpers.ts";
 
 const tmp = tempDir();
 const running: { kill(): void }[] = [];
@@ -36,7 +37,18 @@ test("booking, move and cancellation each send one email with a calendar file an
   );
   const db = ["--db", join(tmp.dir, "cal.db")];
   expect((await availability(db, ...rule_doc1, "--port", "41000")).code).toBe(0);
-  const server: Running = await startServer([...db, "--time-zone", zone, "--data", data, "--config", config]);
+  writeFileSync(join(tmp.dir, "staff.token"), `${staff_token}\n`);
+  const staffArgs = ["--http", "127.0.0.1:0", "--staff-token-file", join(tmp.dir, "staff.token")];
+  const server: Running = await startServer([
+    ...db,
+    "--time-zone",
+    zone,
+    "--data",
+    data,
+    "--config",
+    config,
+    ...staffArgs,
+  ]);
   running.push(server.proc);
   const c = await login(server.port);
   const day = localDate(2);
@@ -86,6 +98,26 @@ test("booking, move and cancellation each send one email with a calendar file an
     { kind: "booked", channel: "webhook", state: "skipped", last_error: "no contact" },
   ]);
   expect(server.stderr.text + server.stdout.text).toContain("patient2 has no email; booked skipped");
+
+  // /metrics and the staff page show the outbox: patient2's reminders pending, nothing failed.
+  const base = (await server.stdout.waitFor(/Staff page: (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
+  const metrics = async () => await (await fetch(`${base}/metrics`)).text();
+  await within(1000, async () => metric(await metrics(), "hcs_outbox_sent") === 6);
+  const text = await metrics();
+  expect([metric(text, "hcs_outbox_failed"), metric(text, "hcs_outbox_skipped")]).toEqual([0, 2]);
+  expect([metric(text, "hcs_outbox_pending"), metric(text, "hcs_outbox_no_contact_total")]).toEqual([2, 2]);
+  expect((await fetch(`${base}/api/outbox`)).status).toBe(401);
+  const signin = await fetch(`${base}/api/signin`, {
+    method: "POST",
+    body: new URLSearchParams({ token: staff_token }),
+  });
+  const cookie = signin.headers.get("set-cookie")!.split(";")[0]!;
+  const view = (await (await fetch(`${base}/api/outbox`, { headers: { Cookie: cookie } })).json()) as any;
+  expect(view.counts).toEqual({ pending: 2, sent: 6, failed: 0, skipped: 2 });
+  expect(view.pending.map((m: { patient: string; kind: string }) => `${m.patient} ${m.kind}`)).toEqual([
+    "patient2 reminder",
+    "patient2 reminder",
+  ]);
   c.close();
   other.close();
 });

@@ -7,7 +7,8 @@ import type { Log } from "../../../shared/log.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import { bodyText, icsOf, messageKey, subject, webhookDocument, type Clinic, type Contact } from "./compose.ts";
 import { Undeliverable, type Mailer } from "./email.ts";
-import { claim, counts, doctorName, finish, retryAt, type OutboxCounts, type OutboxMessage } from "./outbox-db.ts";
+import { claim, counts, doctorName, finish, recent, retryAt } from "./outbox-db.ts";
+import type { OutboxCounts, OutboxMessage } from "./outbox-db.ts";
 import { postWebhook, type WebhookTarget } from "./webhook.ts";
 import { decide, type Quiet } from "./when.ts";
 
@@ -71,9 +72,22 @@ export class OutboxSender {
     // claims to be taken again once the lease ends.
     const lease = now + limits.notify_send_timeout_ms + 1_000;
     const due = await claim(this.db, now, lease, limits.outbox_claim_batch);
-    await Promise.all(due.map((m) => this.handle(m, now)));
+    // One appointment's messages go in order (booked before moved before cancelled); appointments in parallel.
+    const byAppointment = new Map<string, OutboxMessage[]>();
+    for (const m of due.sort((a, b) => a.seq - b.seq || a.id - b.id))
+      byAppointment.set(`${m.uid} ${m.channel}`, [...(byAppointment.get(`${m.uid} ${m.channel}`) ?? []), m]);
+    await Promise.all(
+      [...byAppointment.values()].map(async (list) => {
+        for (const m of list) await this.handle(m, now);
+      }),
+    );
     this.counts = await counts(this.db);
     return due.length;
+  }
+
+  /** The oldest pending or failed messages, for the staff page. */
+  recent(state: "pending" | "failed", count: number) {
+    return recent(this.db, state, count);
   }
 
   oldestPendingAgeS(): number {

@@ -1,8 +1,10 @@
 // Starts the outbox's sender for a calendar with [notify] configured: the relay's mailer, the
-// patients' contacts read from their records (NAMEinsurance.txt) at send time, the /metrics gauges.
+// patients' contacts read from their records (NAMEinsurance.txt) at send time, the /metrics gauges
+// and the staff page's view.
 import { readDataFile, type DataDir } from "../../../shared/datadir.ts";
 import { parsePatientRecord } from "../../../shared/datafiles.ts";
 import type { Log } from "../../../shared/log.ts";
+import type { OutboxView } from "../staff/outbox-route.ts";
 import type { ServerMetrics } from "../staff/server-metrics.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import type { Contact } from "./compose.ts";
@@ -28,7 +30,7 @@ export function startSender(
   db: CalendarDb,
   data: DataDir,
   log: Log,
-  metrics: ServerMetrics | undefined,
+  staff: { metrics: ServerMetrics; outbox: OutboxView | undefined } | undefined,
 ): OutboxSender {
   const sender = new OutboxSender(
     db,
@@ -41,7 +43,10 @@ export function startSender(
     },
     log,
   );
-  metrics?.addOutbox(sender);
+  if (staff) {
+    staff.metrics.addOutbox(sender);
+    staff.outbox = sender;
+  }
   sender.start();
   return sender;
 }

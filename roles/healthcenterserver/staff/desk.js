@@ -9,7 +9,41 @@ document.addEventListener("staff-member", (e) => {
   const may = e.detail.may || [];
   $("desk").hidden = !may.includes("book");
   $("history").hidden = !may.includes("view") || !e.detail.name;
+  clearInterval(outboxTimer);
+  if (may.includes("view") && e.detail.name) {
+    showOutbox();
+    outboxTimer = setInterval(showOutbox, 10_000);
+  } else $("outbox").hidden = true;
 });
+
+// Pending and failed messages (GET /api/outbox), for staff who may view; hidden without [notify].
+let outboxTimer;
+async function showOutbox() {
+  const answer = await fetch("/api/outbox");
+  $("outbox").hidden = !answer.ok;
+  if (!answer.ok) return;
+  const body = await answer.json();
+  const c = body.counts;
+  $("outbox-counts").textContent =
+    `${c.pending} pending, ${c.sent} sent, ${c.failed} failed, ${c.skipped} skipped; ` +
+    `the oldest due message has waited ${body.oldestPendingAgeS} s`;
+  const rows = $("outbox-rows");
+  rows.textContent = "";
+  for (const [state, list] of [
+    ["failed", body.failed],
+    ["pending", body.pending],
+  ])
+    for (const m of list) {
+      const tr = document.createElement("tr");
+      tr.className = `outbox-${state}`;
+      for (const v of [state, m.patient, `${m.kind} (${m.channel})`, m.appointment, m.due, m.tries, m.error]) {
+        const td = document.createElement("td");
+        td.textContent = String(v);
+        tr.append(td);
+      }
+      rows.append(tr);
+    }
+}
 
 $("desk-patient").addEventListener("input", () => {
   clearTimeout(searchTimer);

@@ -17,6 +17,7 @@ import { deskRoutes } from "./desk-routes.ts";
 import { availabilityRoutes, type AvailabilityEditor } from "./availability-routes.ts";
 import type { AuditSink } from "./routes.ts";
 import { signInRoutes } from "./signin-routes.ts";
+import { outboxRoutes, type OutboxView } from "./outbox-route.ts";
 import { StaffAuth } from "./staff-auth.ts";
 import { StaffSessions } from "./staff-sessions.ts";
 import { StaffServer } from "./staff-server.ts";
@@ -52,6 +53,8 @@ export type StaffPageOptions = {
 
 export class StaffPage {
   readonly metrics: ServerMetrics;
+  /** The outbox's sender, once it runs (set by notify/start-sender.ts). */
+  outbox: OutboxView | undefined;
   private server: StaffServer | undefined;
   private watchers: Watchers | undefined;
   private readonly sessions: StaffSessions;
@@ -94,6 +97,7 @@ export class StaffPage {
         ...signInRoutes(auth, audit),
         ...deskRoutes({ booker, schedule, patients, audit }),
         ...historyRoutes(this.options.history, this.options.timeZone),
+        ...outboxRoutes(() => this.outbox, this.options.timeZone),
         ...(this.options.editAvailability ? availabilityRoutes(this.options.editAvailability, audit) : {}),
       },
       audit,
