@@ -2,7 +2,6 @@
 // when this module loads (the nearest thing TypeScript has to a compile-time assertion).
 import * as pg from "./database-limits.ts";
 import * as staff from "./staff-limits.ts";
-
 // ---- The wire
 export const line_bytes_max = 1024;
 /** A reply line the patient accepts: longer than any request, for slot lines with a host name. */
@@ -95,10 +94,11 @@ export const reply_timeout_ms = 10_000;
 export const outcome_settle_tries = 4;
 export const outcome_settle_pause_ms = 2_000;
 /**
- * One reply (a whole slot list) the patient accepts: lines, bytes, and time from first to last
- * line. Room for a million-slot schedule listed whole (about 18 MB), twice over.
+ * One reply (a whole slot list) the patient accepts: lines, bytes, and time from first to last line. Room for a
+ * million-slot list (about 18 MB) twice over; no server takes a schedule past it (its closing line counted).
  */
 export const reply_lines_max = 2_000_000;
+export const schedule_slots_max = reply_lines_max - 1;
 export const reply_bytes_max = 48 * 1024 * 1024;
 export const reply_total_ms_max = 30_000;
 /** Invalid indexes a piped patient may enter before giving up. */

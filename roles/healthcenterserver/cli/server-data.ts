@@ -2,14 +2,14 @@
 // takes users.txt (a user added with `users add` logs in without a restart) and checks the price
 // files; a broken file is reported and what was loaded before is kept. The schedule is not
 // reloaded: bookings are keyed by slot index, so renumbering needs a restart.
-import { AppError } from "../../../shared/errors.ts";
+import { AppError, DataError } from "../../../shared/errors.ts";
 import { parsePrices, parseUsers, type User } from "../../../shared/datafiles.ts";
 import { checkDoctorsKnown, parseSlotTable } from "../../../shared/slot-file.ts";
 import type { SlotTable } from "../../../shared/slot-table.ts";
 import { describeDataDir, doctorsWithPrices, pathOf, readDataFile, type DataDir } from "../../../shared/datadir.ts";
 import type { Log } from "../../../shared/log.ts";
 import type { DoctorLocation } from "../../../shared/endpoints.ts";
-import { users_parse_step_lines } from "../../../shared/limits.ts";
+import { schedule_slots_max, users_parse_step_lines } from "../../../shared/limits.ts";
 
 export type LoadedData = {
   users: User[];
@@ -22,6 +22,14 @@ export function loadData(data: DataDir, doctors: Map<string, DoctorLocation>): L
   const users = readUsers(data);
   const slotsText = readDataFile(data, "availabilities.txt");
   const slots = parseSlotTable(pathOf(data, "availabilities.txt"), slotsText);
+  // Under the file's cap fit more slots than a patient reads in one list: every `available` would be refused.
+  if (slots.length > schedule_slots_max)
+    throw new DataError(
+      pathOf(data, "availabilities.txt"),
+      undefined,
+      `holds ${slots.length} slots, more than the ${schedule_slots_max} a patient reads in one list; ` +
+        "split the schedule between servers",
+    );
   const priced = checkPriceFiles(data, slots);
   const known = new Set(priced);
   for (const name of doctors.keys()) known.add(name);
