@@ -121,6 +121,41 @@ describe("audit verify", () => {
     expect(r.code).toBe(0);
   });
 
+  test("--head: a head kept elsewhere catches a tail rewritten with valid hashes, and a trail cut short", async () => {
+    const head = /head (\d+) ([0-9a-f]{64})/.exec((await audit(["verify", "--db", db])).stdout)!;
+    const kept = `${head[1]}:${head[2]}`;
+    expect((await audit(["verify", "--db", db, "--head", kept])).code).toBe(0);
+    // Rewrite record 10 and re-hash it, as someone who knows the algorithm would: the chain verifies...
+    const copy = join(staff.dir, "rewritten.db");
+    sqlite(db, `VACUUM INTO '${copy}'`);
+    const d = new Database(copy);
+    d.run("DROP TRIGGER audit_no_update");
+    const r = d.query("SELECT * FROM audit WHERE seq = 10").get() as Record<string, string | number>;
+    const { hashOf } = await import("../roles/healthcenterserver/audit/chain.ts");
+    const content = {
+      atMs: Number(r.at_ms),
+      actor: "mallory",
+      role: String(r.role),
+      via: String(r.via),
+      address: String(r.address),
+      action: String(r.action),
+      subject: String(r.subject),
+      before: String(r.before),
+      after: String(r.after),
+      reason: String(r.reason),
+    };
+    d.run("UPDATE audit SET actor = 'mallory', hash = ? WHERE seq = 10", [hashOf(10, String(r.prev_hash), content)]);
+    d.close();
+    expect((await audit(["verify", "--db", copy])).code).toBe(0);
+    // ...but not against the head kept.
+    const caught = await audit(["verify", "--db", copy, "--head", kept]);
+    expect(caught.stdout).toBe("audit record 10: not the head kept (--head): the trail was rewritten up to there\n");
+    expect(caught.code).toBe(1);
+    const cut = await audit(["verify", "--db", db, "--head", `11:${head[2]}`]);
+    expect(cut.stdout).toContain("audit record 11 (the head kept, --head) is missing");
+    expect((await audit(["verify", "--db", db, "--head", "nonsense"])).code).toBe(2);
+  });
+
   const tampering: [string, string, RegExp][] = [
     [
       "a changed field",

@@ -15,7 +15,9 @@ import { parseDbTarget, readDbPassword, type DbTarget } from "../store/db-target
 import { archiveAudit, checkpointMac, readAuditKey } from "./audit-archive.ts";
 
 const usage = `Usage:
-  healthcenterserver audit verify [--key FILE]            check the whole chain; exit 1 naming the first bad record
+  healthcenterserver audit verify [--key FILE] [--head SEQ:HASH]
+                                   check the whole chain; exit 1 naming the first bad record
+                                   (--head: a head printed before and kept elsewhere must still be there)
   healthcenterserver audit export --from DATE --to DATE --format csv|json   records of those UTC days, to stdout
   healthcenterserver audit archive --before DATE FILE [--key FILE]
                                    move older records to FILE (JSON lines), leaving a signed checkpoint
@@ -31,6 +33,11 @@ const options = {
   to: { type: "string", value: "DATE", help: "last day (UTC, YYYY-MM-DD)" },
   before: { type: "string", value: "DATE", help: "archive records before this day (UTC)" },
   format: { type: "string", value: "csv|json", help: "export format" },
+  head: {
+    type: "string",
+    value: "SEQ:HASH",
+    help: "a head verify printed before, kept elsewhere: it must still be there",
+  },
 } as const satisfies Options;
 
 type Values = ReturnType<typeof parseFlags<typeof options>>["values"];
@@ -53,7 +60,7 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
   if (verb === "archive" && keyFile === undefined) throw new UsageError("give --key FILE (the checkpoints' key)");
   const db = await openAuditDb(target, readDbPassword(values["db-password-file"] ?? config.server.dbPasswordFile));
   try {
-    if (verb === "verify") return await verify(db, keyFile);
+    if (verb === "verify") return await verify(db, keyFile, parseHead(values.head));
     if (verb === "export") return await exportRecords(db, values);
     const moved = await archiveAudit(db, dayStartMs("--before", values.before!), file!, keyFile!);
     console.log(moved);
@@ -68,7 +75,7 @@ async function openAuditDb(target: DbTarget, password: string | undefined): Prom
   return target.kind === "sqlite" ? SqliteCalendarDb.open(target.path) : openCalendarDb(target, password);
 }
 
-async function verify(db: CalendarDb, keyFile: string | undefined): Promise<number> {
+async function verify(db: CalendarDb, keyFile: string | undefined, kept: Head | undefined): Promise<number> {
   const checkpoint = await latestCheckpoint(db);
   if (checkpoint) {
     if (keyFile === undefined) throw new UsageError("the trail starts at a checkpoint: give --key FILE to check it");
@@ -86,12 +93,29 @@ async function verify(db: CalendarDb, keyFile: string | undefined): Promise<numb
         console.log(`audit record ${broken.seq}: ${broken.why}`);
         return exit_code.refused;
       }
+      if (kept && r.seq === kept.seq && r.hash !== kept.hash) {
+        console.log(`audit record ${r.seq}: not the head kept (--head): the trail was rewritten up to there`);
+        return exit_code.refused;
+      }
     }
+  }
+  if (kept && kept.seq > verifier.last.seq) {
+    console.log(`audit record ${kept.seq} (the head kept, --head) is missing: the trail was cut short`);
+    return exit_code.refused;
   }
   const from = checkpoint ? ` after the checkpoint at record ${checkpoint.seq}` : "";
   const head = verifier.last;
   console.log(`audit trail intact: ${verifier.count} records${from}; head ${head.seq} ${head.hash}`);
   return exit_code.done;
+}
+
+type Head = { seq: number; hash: string };
+
+function parseHead(text: string | undefined): Head | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text);
+  if (!m) throw new UsageError("--head is SEQ:HASH, as verify prints them (e.g. 42:9f86d0...)");
+  return { seq: Number(m[1]), hash: m[2]! };
 }
 
 function checkExport(values: Values): void {
