@@ -2,10 +2,10 @@
 // read-only viewer), what each role may and may not do (401 / 403), cross-site requests refused,
 // forged cookies worth nothing, staff.txt reloaded on SIGHUP, live-page places kept for staff.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { staff_sessions_max, staff_watchers_anonymous_max, staff_watchers_max } from "../shared/limits.ts";
-import { login, readBookings } from "./helpers.ts";
+import { bun, login, readBookings, runToEnd } from "./helpers.ts";
 import { EventReader, signIn, staff_token, staffFile, startStaffServer, type StaffServer } from "./staff-helpers.ts";
 
 let staff: StaffServer;
@@ -166,6 +166,33 @@ describe("sessions", () => {
 });
 
 describe("accounts and places", () => {
+  test("check reads staff.txt as start-up does: the accounts counted, a broken line is exit 2 with its place", async () => {
+    const data = join(staff.dir, "data");
+    const check = () =>
+      runToEnd([
+        bun,
+        "roles/healthcenterserver.ts",
+        "check",
+        "--data",
+        data,
+        "--http",
+        "127.0.0.1:0",
+        "--db",
+        staff.db,
+      ]);
+    expect((await check()).stdout).toContain("4 staff accounts sign in");
+    const file = join(data, "staff.txt");
+    const good = readFileSync(file, "utf8");
+    writeFileSync(file, `${good}bob admin not-a-hash\n`);
+    try {
+      const bad = await check();
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/staff\.txt line 5: the password must be an argon2id hash/);
+    } finally {
+      writeFileSync(file, good);
+    }
+  });
+
   test("staff.txt is read again on SIGHUP: a new account signs in, a removed one loses its session", async () => {
     const boss = await signIn(staff.base, "boss", "boss-password-1");
     const file = join(staff.dir, "data", "staff.txt");

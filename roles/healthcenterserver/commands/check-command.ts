@@ -1,6 +1,7 @@
 // `healthcenterserver check`: reads and checks everything start-up would (flags, the deployment
 // file, data files, the staff token, TLS files, the database's path and file) and starts nothing:
 // no listener, no write to the database. A problem is the same error start-up would give (exit 2).
+import { readStaffFile } from "../staff/staff-file.ts";
 import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import { describeDataDir, type DataDir } from "../../../shared/datadir.ts";
@@ -56,8 +57,13 @@ export async function runCheck(
   const calendar = checkCalendar(settings);
   if (calendar) console.log(`ok: ${calendar}`);
   if (settings.http) {
-    const who = settings.staffToken ? "names for staff with the token" : "free/booked only (no --staff-token-file)";
-    console.log(`ok: staff page on ${settings.http.host}:${settings.http.port}, ${who}`);
+    const accounts = readStaffFile(settings.data).length;
+    const who = [
+      ...(accounts > 0 ? [`${accounts} staff accounts sign in`] : []),
+      ...(settings.staffToken ? ["the token signs in read-only"] : []),
+    ];
+    const shown = who.length > 0 ? who.join(", ") : "free/booked only (no staff.txt, no --staff-token-file)";
+    console.log(`ok: staff page on ${settings.http.host}:${settings.http.port}, ${shown}`);
   } else {
     console.log("ok: staff page off (no --http)");
   }
