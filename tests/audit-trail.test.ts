@@ -108,6 +108,20 @@ describe("what is recorded", () => {
     sqlite(db, append_only_triggers()[1]!);
   });
 
+  test("a sign-in while another process holds the file's write lock waits for it, then is recorded", async () => {
+    const other = new Database(db);
+    other.run("BEGIN IMMEDIATE");
+    const signing = signIn(staff.base, "alice", "alice-password-1");
+    await Bun.sleep(400);
+    other.run("COMMIT");
+    other.close();
+    expect(await signing).toMatch(/^hcs_staff=/);
+    const last = rows(db).at(-1)!;
+    expect([last.actor, last.action]).toEqual(["alice", "staff.signin"]);
+    sqlite(db, "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq > 10");
+    sqlite(db, append_only_triggers()[1]!);
+  });
+
   test("the table refuses UPDATE and DELETE", () => {
     expect(() => sqlite(db, "UPDATE audit SET reason = 'x' WHERE seq = 1")).toThrow(/append-only/);
     expect(() => sqlite(db, "DELETE FROM audit WHERE seq = 1")).toThrow(/append-only/);

@@ -1,6 +1,11 @@
 // The audit trail in SQLite: the audit table (append-only: triggers refuse UPDATE and DELETE; only
 // `audit archive` lifts them, in its own transaction) and the checkpoints archives leave. Appends run
 // inside the caller's write transaction, so a record and the change it tells of commit together.
+import {
+  database_commit_timeout_ms,
+  database_lock_retry_ms_max,
+  database_lock_retry_ms_min,
+} from "../../../../shared/limits.ts";
 import type { Database, Statement } from "bun:sqlite";
 import { nextRecord, type AuditContent } from "../../audit/chain.ts";
 import { audit_columns, auditRow } from "../audit-row.ts";
@@ -50,5 +55,23 @@ export class SqliteAudit {
 
   finalize(): void {
     for (const s of [this.lastRecord, this.lastCheckpoint, this.insert]) s.finalize();
+  }
+}
+
+/**
+ * Runs a write that may find the file locked by another process (the `availability` command, a
+ * second server): retried with growing pauses until `waitMs` has passed, as the bookings' commits are.
+ */
+export async function whenUnlocked<T>(write: () => T, waitMs = database_commit_timeout_ms): Promise<T> {
+  const deadline = Date.now() + waitMs;
+  let pause = database_lock_retry_ms_min;
+  while (true) {
+    try {
+      return write();
+    } catch (err) {
+      if ((err as { code?: string }).code !== "SQLITE_BUSY" || Date.now() >= deadline) throw err;
+      await Bun.sleep(pause);
+      pause = Math.min(pause * 2, database_lock_retry_ms_max);
+    }
   }
 }

@@ -8,7 +8,7 @@ import { decodeSlotId } from "../../calendar/slot-id.ts";
 import type { Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
 import { SqliteOutbox } from "./sqlite-outbox.ts";
 import type { AuditContent } from "../../audit/chain.ts";
-import { SqliteAudit } from "./sqlite-audit.ts";
+import { SqliteAudit, whenUnlocked } from "./sqlite-audit.ts";
 import { auditOf } from "../../audit/change-records.ts";
 
 /** The length of the slot with this id, in minutes (from the schedule). */
@@ -64,7 +64,7 @@ export class SqliteCalendarCommitter implements Committer {
 
   /** Audit records of what is not a booking change, in a transaction of their own. */
   async appendAudit(content: AuditContent): Promise<void> {
-    this.appendAlone([content]);
+    await whenUnlocked(() => this.appendAlone([content]));
   }
 
   async close(): Promise<void> {

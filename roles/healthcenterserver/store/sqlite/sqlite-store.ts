@@ -3,6 +3,7 @@
 // locked file and never confirms into a file the path no longer names (sqlite-guard.ts), restoring
 // a deleted or replaced file from the connection still open on it (sqlite-restore.ts); its health
 // is probed on a connection of its own (sqlite-probe.ts).
+import { whenUnlocked } from "./sqlite-audit.ts";
 import type { AuditContent, AuditRecord } from "../../audit/chain.ts";
 import { DataError } from "../../../../shared/errors.ts";
 import type { Log } from "../../../../shared/log.ts";
@@ -65,7 +66,7 @@ export class SqliteStore implements AppointmentStore {
   }
 
   async appendAudit(content: AuditContent): Promise<void> {
-    this.file.appendAudit([content]);
+    await whenUnlocked(() => this.file.appendAudit([content]));
   }
 
   problem(): string | undefined {
