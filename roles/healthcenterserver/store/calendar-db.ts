@@ -26,7 +26,8 @@ export interface CalendarDb {
 /** bun:sqlite behind the promise interface; a transaction is BEGIN IMMEDIATE (one writer at a time). */
 export class SqliteCalendarDb implements CalendarDb {
   readonly kind = "sqlite";
-  constructor(readonly db: Database) {}
+  /** Replaced when the file is restored at its path (open-calendar.ts). */
+  constructor(public db: Database) {}
 
   static open(path: string): SqliteCalendarDb {
     try {

@@ -17,6 +17,8 @@ import type { StoreSettings } from "./open-store.ts";
 import { SqliteCalendarCommitter } from "./sqlite/sqlite-calendar-committer.ts";
 import { claimDatabaseFile, FileIdentity } from "./sqlite/sqlite-file.ts";
 import { GuardedCommitter } from "./sqlite/sqlite-guard.ts";
+import { restoreAtPath } from "./sqlite/sqlite-restore.ts";
+import type { Database } from "bun:sqlite";
 import { calendar_tables_sql } from "./sqlite/sqlite-calendar-schema.ts";
 import type { OutboxPolicy } from "../notify/outbox-plan.ts";
 
@@ -129,7 +131,7 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
   const options = { bookingsPerPatient: settings.bookingsPerPatient, outbox: settings.outbox };
   let committer: FollowingCommitter;
   if (db instanceof SqliteCalendarDb)
-    committer = guarded(new SqliteCalendarCommitter(db.db, lengthOf, options), shown, log);
+    committer = guarded(db, shown, (d) => new SqliteCalendarCommitter(d, lengthOf, options), log);
   else {
     const { PgCalendarCommitter } = await import("./postgres/pg-calendar.ts");
     committer = new PgCalendarCommitter(db, schedule, lengthOf, options, log);
@@ -145,15 +147,29 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
 }
 
 /**
- * The calendar's SQLite file deleted or replaced under the server: nothing more is confirmed into a file
- * no path names (BOOKINGS STOPPED, logged). Unlike the classic file it is not restored
- * yet, since the calendar's connection is shared by the keeper, the outbox and the page.
+ * The calendar's SQLite file deleted or replaced under the server is restored at its path from the open
+ * connection, as the classic file is (sqlite-restore.ts); the calendar's connection and the committer's
+ * statements are then made again on the restored file. Where it cannot be, nothing more is confirmed.
  */
-function guarded(inner: SqliteCalendarCommitter, path: string, log: Log): FollowingCommitter {
-  const guard = new GuardedCommitter(inner, FileIdentity.of(path), log);
-  return {
+function guarded(db: SqliteCalendarDb, path: string, make: (d: Database) => SqliteCalendarCommitter, log: Log) {
+  let inner = make(db.db);
+  const restore = () => {
+    const done = restoreAtPath(
+      path,
+      (copy) => db.db.run("VACUUM INTO ?", [copy]),
+      () => void inner.close(),
+    );
+    db.db = SqliteCalendarDb.open(path).db;
+    inner = make(db.db);
+    claimDatabaseFile(path);
+    return done;
+  };
+  const current: Committer = { commit: (batch) => inner.commit(batch), close: () => inner.close() };
+  const guard = new GuardedCommitter(current, FileIdentity.of(path), log, restore);
+  const following: FollowingCommitter = {
     commit: (batch) => guard.commit(batch),
     close: () => guard.close(),
     appendAudit: (content) => inner.appendAudit(content),
   };
+  return following;
 }

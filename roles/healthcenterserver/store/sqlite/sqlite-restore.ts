@@ -43,27 +43,41 @@ export class RestorableStore {
    * when it could not (the caller then refuses every booking).
    */
   restore(): string {
-    const copy = `${this.path}.restoring-${process.pid}`;
-    rmSync(copy, { force: true });
-    this.store.copyTo(copy);
-    syncFile(copy);
-    // Closed before anything is opened at the path: as the file's last connection, SQLite's close
-    // deletes "<path>-wal" by name, which must not be the restored file's.
-    this.store.close();
-    const kept = `${this.path}.replaced-${Date.now()}`;
-    const found = existsSync(this.path);
-    if (found) renameSync(this.path, kept);
-    // An -wal or -shm left at the path belongs to another file: SQLite would replay it onto the copy.
-    for (const suffix of ["-wal", "-shm"]) {
-      if (found && existsSync(this.path + suffix)) renameSync(this.path + suffix, kept + suffix);
-      rmSync(this.path + suffix, { force: true });
-    }
-    renameSync(copy, this.path);
-    syncFile(dirname(this.path));
+    const done = restoreAtPath(
+      this.path,
+      (copy) => this.store.copyTo(copy),
+      () => this.store.close(),
+    );
     this.store = this.reopen();
     claimDatabaseFile(this.path);
-    return found ? `restored ${this.path}; the file that was there is kept as ${kept}` : `restored ${this.path}`;
+    return done;
   }
+}
+
+/**
+ * Writes a consistent copy (`copyTo`, from the open connection) beside the path, closes that connection,
+ * moves whatever the path names now aside (kept, never deleted) and renames the copy into place; the
+ * caller then opens it. Runs synchronously, so no commit lands in between. Returns what was done.
+ */
+export function restoreAtPath(path: string, copyTo: (copy: string) => void, close: () => void): string {
+  const copy = `${path}.restoring-${process.pid}`;
+  rmSync(copy, { force: true });
+  copyTo(copy);
+  syncFile(copy);
+  // Closed before anything is opened at the path: as the file's last connection, SQLite's close
+  // deletes "<path>-wal" by name, which must not be the restored file's.
+  close();
+  const kept = `${path}.replaced-${Date.now()}`;
+  const found = existsSync(path);
+  if (found) renameSync(path, kept);
+  // An -wal or -shm left at the path belongs to another file: SQLite would replay it onto the copy.
+  for (const suffix of ["-wal", "-shm"]) {
+    if (found && existsSync(path + suffix)) renameSync(path + suffix, kept + suffix);
+    rmSync(path + suffix, { force: true });
+  }
+  renameSync(copy, path);
+  syncFile(dirname(path));
+  return found ? `restored ${path}; the file that was there is kept as ${kept}` : `restored ${path}`;
 }
 
 function syncFile(path: string): void {
