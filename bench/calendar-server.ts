@@ -16,7 +16,7 @@ const zone = "UTC";
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.ceil((p / 100) * xs.length) - 1]!;
 
-async function calendarDb(path: string): Promise<void> {
+export async function calendarDb(path: string): Promise<void> {
   const db = await openCalendarDb({ kind: "sqlite", path }, undefined);
   for (let i = 1; i <= doctors; i++) {
     const n = (await doctorNumber(db, `doc${i}`, 41000 + i))!;
@@ -28,7 +28,7 @@ async function calendarDb(path: string): Promise<void> {
 }
 
 /** Pages and the streamed month on the calendar server. */
-async function readMonth(port: number, from: string, to: string): Promise<number> {
+export async function readMonth(port: number, from: string, to: string): Promise<number> {
   const c = await lineClient(port);
   const timed = async (line: string) => {
     const t0 = performance.now();
@@ -83,7 +83,7 @@ async function readMonth(port: number, from: string, to: string): Promise<number
 const taken = new WeakMap<number[], number>();
 
 /** Bookings a second, `connections` patients at once each booking the next id of `ids` not yet tried. */
-async function bookingRate(port: number, ids: number[], connections: number, seconds: number): Promise<number> {
+export async function bookingRate(port: number, ids: number[], connections: number, seconds: number): Promise<number> {
   let next = taken.get(ids) ?? 0;
   let booked = 0;
   const deadline = performance.now() + seconds * 1000;

@@ -9,8 +9,10 @@ export const outbox_attempts_max = 8;
 export const outbox_backoff_first_ms = 2_000;
 export const outbox_backoff_max_ms = 15 * 60_000;
 /** Messages one sender pass claims at once, and how often an idle sender looks. */
-export const outbox_claim_batch = 20;
+export const outbox_claim_batch = 100;
 export const outbox_poll_ms = 1_000;
+/** After a full batch, the pause before the next: at most outbox_claim_batch messages per pause per server. */
+export const outbox_busy_pause_ms = 250;
 /** One delivery's time (connect, send, answer), and how much of a webhook's answer is read. */
 export const notify_send_timeout_ms = 10_000;
 export const webhook_answer_bytes_max = 4_096;

@@ -108,5 +108,5 @@ test("kill -9 while sending loses no confirmation; a repeat carries the same Ide
   const before = new Set(keys.slice(0, inFlight));
   const repeats = keys.filter((k, i) => keys.indexOf(k) !== i);
   expect(repeats.every((k) => before.has(k))).toBe(true);
-  expect(inFlight).toBeLessThan(30);
+  expect(repeats.length).toBeGreaterThan(0); // the kill landed mid-send: those came twice, same key
 }, 60_000);

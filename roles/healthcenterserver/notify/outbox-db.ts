@@ -60,6 +60,16 @@ export async function finish(db: CalendarDb, id: number, state: OutboxState, now
   ]);
 }
 
+/** Many done at once, in one statement. */
+export async function finishMany(db: CalendarDb, ids: number[], state: OutboxState, now: number, error: string) {
+  if (ids.length === 0) return;
+  await db.run(
+    `UPDATE outbox SET state = ?, done_ms = ?, last_error = ? WHERE id IN (${ids.map(() => "?").join(", ")}) ` +
+      "AND state = 'pending'",
+    [state, now, error, ...ids],
+  );
+}
+
 /** Tried again at `nextMs`; `uncount` gives back the try the claim counted (quiet hours are no failure). */
 export async function retryAt(db: CalendarDb, id: number, nextMs: number, error: string, uncount = false) {
   await db.run(

@@ -7,7 +7,7 @@ import type { Log } from "../../../shared/log.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import { bodyText, icsOf, messageKey, subject, webhookDocument, type Clinic, type Contact } from "./compose.ts";
 import { Undeliverable, type Mailer } from "./email.ts";
-import { claim, counts, doctorName, finish, recent, retryAt } from "./outbox-db.ts";
+import { claim, counts, doctorName, finish, finishMany, recent, retryAt } from "./outbox-db.ts";
 import type { OutboxCounts, OutboxMessage } from "./outbox-db.ts";
 import { postWebhook, type WebhookTarget } from "./webhook.ts";
 import { decide, type Quiet } from "./when.ts";
@@ -22,6 +22,9 @@ export type SenderParts = {
   now?: () => number;
 };
 
+/** A message handled in a pass whose outcome is written with the others' at its end. */
+type Done = { id: number; state: "sent" | "skipped"; why: string };
+
 export function backoffMs(attempts: number): number {
   return Math.min(limits.outbox_backoff_first_ms * 2 ** Math.max(0, attempts - 1), limits.outbox_backoff_max_ms);
 }
@@ -35,6 +38,10 @@ export class OutboxSender {
   private running: Promise<unknown> | undefined;
   private stopped = false;
   private readonly now: () => number;
+  private countedAt = 0;
+  private readonly warned = new Set<string>();
+  /** Doctor names by number (numbers are never reused: calendar_doctors). */
+  private readonly doctors = new Map<number, string>();
 
   constructor(
     private readonly db: CalendarDb,
@@ -53,7 +60,10 @@ export class OutboxSender {
         (err) => this.log.warn(`outbox: cannot read the outbox: ${(err as Error).message}`),
       );
       await this.running;
-      if (!this.stopped) this.timer = setTimeout(loop, handled > 0 ? 0 : limits.outbox_poll_ms);
+      // A full batch: more may be due, taken after a short pause, so a backlog (after a booking storm)
+      // drains at a bounded rate and never takes the thread from bookings. Otherwise look again later.
+      const again = handled >= limits.outbox_claim_batch ? limits.outbox_busy_pause_ms : limits.outbox_poll_ms;
+      if (!this.stopped) this.timer = setTimeout(loop, again);
     };
     void loop();
   }
@@ -76,12 +86,26 @@ export class OutboxSender {
     const byAppointment = new Map<string, OutboxMessage[]>();
     for (const m of due.sort((a, b) => a.seq - b.seq || a.id - b.id))
       byAppointment.set(`${m.uid} ${m.channel}`, [...(byAppointment.get(`${m.uid} ${m.channel}`) ?? []), m]);
+    const done: Done[] = [];
     await Promise.all(
       [...byAppointment.values()].map(async (list) => {
-        for (const m of list) await this.handle(m, now);
+        for (const m of list) await this.handle(m, now, done);
       }),
     );
-    this.counts = await counts(this.db);
+    // Sent and skipped are marked in one statement each (one write, not one per message); a crash
+    // before it sends them again after the lease, under the same key.
+    for (const [state, why] of [...new Set(done.map((d) => `${d.state}\n${d.why}`))].map((k) => k.split("\n")))
+      await finishMany(
+        this.db,
+        done.filter((d) => d.state === state && d.why === why).map((d) => d.id),
+        state as Done["state"],
+        this.now(),
+        why!,
+      );
+    if (this.now() - this.countedAt >= limits.outbox_poll_ms || due.length === 0) {
+      this.counts = await counts(this.db);
+      this.countedAt = this.now();
+    }
     return due.length;
   }
 
@@ -95,20 +119,25 @@ export class OutboxSender {
     return oldest === undefined ? 0 : Math.max(0, (this.now() - oldest) / 1000);
   }
 
-  private async handle(m: OutboxMessage, now: number): Promise<void> {
+  private async handle(m: OutboxMessage, now: number, done: Done[]): Promise<void> {
     const decision = decide(m.kind, m.startMs, now, this.parts.clinic.zone, this.parts.quiet);
-    if (decision.do === "skip") return finish(this.db, m.id, "skipped", now, decision.why);
+    if (decision.do === "skip") return void done.push({ id: m.id, state: "skipped", why: decision.why });
     if (decision.do === "wait") return retryAt(this.db, m.id, decision.until, "quiet hours", true);
     const contact = this.parts.contactOf(m.patient) ?? {};
     const missing = m.channel === "email" ? !contact.email : !contact.phone && !contact.email;
     if (missing) {
       this.noContact++;
-      this.log.warn(`outbox: ${m.patient} has no ${m.channel === "email" ? "email" : "contact"}; ${m.kind} skipped`);
-      return finish(this.db, m.id, "skipped", now, `no ${m.channel === "email" ? "email" : "contact"}`);
+      const what = m.channel === "email" ? "email" : "contact";
+      // Said once per patient (a bounded memory), counted every time.
+      if (this.warned.size < limits.outbox_claim_batch * 50 && !this.warned.has(`${m.patient} ${what}`)) {
+        this.warned.add(`${m.patient} ${what}`);
+        this.log.warn(`outbox: ${m.patient} has no ${what}; ${m.kind} skipped (said once for this patient)`);
+      }
+      return void done.push({ id: m.id, state: "skipped", why: `no ${what}` });
     }
     try {
       await this.deliver(m, contact, now);
-      await finish(this.db, m.id, "sent", this.now());
+      done.push({ id: m.id, state: "sent", why: "" });
     } catch (err) {
       const why = (err as Error).message.slice(0, limits.outbox_error_chars_max);
       if (m.attempts >= limits.outbox_attempts_max || err instanceof Undeliverable) {
@@ -119,7 +148,11 @@ export class OutboxSender {
   }
 
   private async deliver(m: OutboxMessage, contact: Contact, now: number): Promise<void> {
-    const doctor = await doctorName(this.db, m.doctor);
+    let doctor = this.doctors.get(m.doctor);
+    if (doctor === undefined) {
+      doctor = await doctorName(this.db, m.doctor);
+      this.doctors.set(m.doctor, doctor);
+    }
     const clinic = this.parts.clinic;
     if (m.channel === "webhook") {
       if (!this.parts.webhook) throw new Error("no webhook is configured");
