@@ -1,5 +1,6 @@
 // Availability edited from the staff page: an admin marks leave (refused while it strands a booking,
-// unless keep-booked), the change shows within a second; a doctor edits only their own; no session, no edit.
+// unless keep-booked), the change shows within a second; a doctor edits only their own (and removes
+// nothing: a remove names only an id); no session, no edit.
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { login, startServer, tempDir, writeDataDir, type Running } from "./helpers.ts";
@@ -38,6 +39,10 @@ test("an admin marks leave from the page, refused while it strands a booking; a 
   expect((await post(undefined, leave)).status).toBe(401);
   const doctor = await signIn(base, "drtwo", "drtwo-password-1");
   expect((await post(doctor, leave)).status).toBe(403);
+  // A remove names only an id: a doctor's would reach any doctor's rule (doc1's r1 here, its slots gone).
+  const removal = await post(doctor, { verb: "remove", id: "r1" });
+  expect(removal.status).toBe(403);
+  expect(await listing(c, `slots from=${day} to=${day} limit=1`)).not.toEqual([]);
   const admin = await signIn(base, "alice", "alice-password-1");
   const refused = await post(admin, leave);
   expect(refused.status).toBe(400);

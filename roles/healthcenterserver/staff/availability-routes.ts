@@ -21,7 +21,11 @@ async function change(ctx: RouteContext, edit: AvailabilityEditor, audit: AuditS
   const doctor = form.get("doctor") ?? "";
   form.delete("verb");
   form.delete("doctor");
-  if (ctx.member?.role === "doctor" && ctx.member.doctor !== doctor && verb !== "remove")
+  // A remove names only an id, which the route cannot tie to a doctor: a doctor's is an admin's to do
+  // (it let a doctor remove another doctor's rules).
+  if (ctx.member?.role === "doctor" && verb === "remove")
+    return json({ error: "a rule or an exception is removed by an admin" }, 403);
+  if (ctx.member?.role === "doctor" && ctx.member.doctor !== doctor)
     return json({ error: `a doctor edits their own availability (${ctx.member.doctor ?? "none"})` }, 403);
   try {
     const lines = await edit(verb, verb === "remove" ? (form.get("id") ?? "") : doctor, form);
