@@ -1,8 +1,9 @@
-// A slot's start shown in the clinic's zone: parts and ISO 8601 with offset.
+// A slot's start shown in the clinic's zone: parts, ISO 8601 with offset, the staff page's short form.
 // The cached reading is checked against Temporal's own at random instants and at every change.
 import { describe, expect, test } from "bun:test";
 import { startOfLocalDay } from "../roles/healthcenterserver/calendar/day-clock.ts";
-import { isoLocal, localDate, localParts } from "../roles/healthcenterserver/calendar/display.ts";
+import { isoLocal, localDate, localParts, shortLocal } from "../roles/healthcenterserver/calendar/display.ts";
+import { historyLine } from "../roles/healthcenterserver/staff/history-route.ts";
 
 const temporalIso = (ms: number, zone: string) => {
   const z = Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone);
@@ -10,7 +11,7 @@ const temporalIso = (ms: number, zone: string) => {
 };
 
 describe("local time of a slot", () => {
-  test("parts and ISO with offset, in winter and summer", () => {
+  test("parts, ISO with offset and the short form, in winter and summer", () => {
     const winter = Date.parse("2026-12-08T13:00:00Z");
     expect(localParts(winter, "Europe/Paris")).toEqual({
       date: "2026-12-08",
@@ -19,11 +20,28 @@ describe("local time of a slot", () => {
       offset: "+01:00",
     });
     expect(isoLocal(winter, "Europe/London")).toBe("2026-12-08T13:00+00:00");
+    expect(shortLocal(winter, "Europe/London")).toBe("Tue 8 Dec, 13:00");
     const summer = Date.parse("2026-07-01T13:00:00Z");
     expect(isoLocal(summer, "Europe/London")).toBe("2026-07-01T14:00+01:00");
     expect(isoLocal(summer, "Pacific/Chatham")).toBe("2026-07-02T01:45+12:45");
-    expect(localParts(summer, "America/New_York")).toMatchObject({ weekday: "Wed", time: "09:00" });
+    expect(shortLocal(summer, "America/New_York")).toBe("Wed 1 Jul, 09:00");
     expect(localDate(summer, "Pacific/Chatham")).toBe("2026-07-02");
+  });
+
+  test("the staff page's history line tells when in the clinic's zone, in the short form", () => {
+    const at = { atMs: Date.parse("2026-12-08T13:00:00Z"), actor: "alice", role: "front-desk", via: "staff-page" };
+    const what = {
+      address: "127.0.0.1",
+      action: "booking.booked",
+      subject: "slot 5",
+      before: "",
+      after: "",
+      reason: "",
+    };
+    const r = { seq: 1, ...at, ...what, prevHash: "", hash: "" };
+    expect(historyLine(r, "Europe/Paris")).toBe(
+      "booked by alice (front-desk) via staff-page from 127.0.0.1 on Tue 8 Dec, 14:00",
+    );
   });
 
   test("the repeated hour shows both offsets: 01:30 EDT, then 01:30 EST", () => {

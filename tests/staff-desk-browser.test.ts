@@ -116,7 +116,7 @@ test.skipIf(no_browser !== undefined)(
     await page.keyboard.press("Enter");
     const lines = await until(page, "#history-lines", (t) => t.includes("cancelled"));
     expect(lines).toMatch(
-      /^booked by alice \(front-desk\) via staff-page from 127\.0\.0\.1 on \w{3} \d+ \w{3} \d\d:\d\d/,
+      /^booked by alice \(front-desk\) via staff-page from 127\.0\.0\.1 on \w{3} \d+ \w{3}, \d\d:\d\d/,
     );
     expect(lines).toContain('reason: "phoned: <b>ill</b>"');
     expect(await page.$$("#history-lines b")).toHaveLength(0);

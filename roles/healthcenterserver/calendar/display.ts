@@ -1,7 +1,8 @@
-// A slot's start as people and clients read it, in the clinic's zone: the parts and ISO 8601 with its
-// offset (the patient makes its short form from the ISO start: roles/patient/when.ts). These run once
-// per listed slot, so the zone's offset is looked up in a cache of the spans between its changes
-// (Temporal once per span, not per slot) and each local date's text is made once.
+// A slot's start as people and clients read it, in the clinic's zone: the parts, ISO 8601 with its
+// offset, and the short form the staff page shows (the patient makes its own from the ISO start:
+// roles/patient/when.ts). These run once per listed slot, so the zone's offset is looked up in a
+// cache of the spans between its changes (Temporal once per span, not per slot) and each local
+// date's text is made once.
 import { day_ms, timeOfMinute } from "./day-clock.ts";
 import type { LocalDate } from "./types.ts";
 
@@ -17,6 +18,7 @@ export type LocalParts = {
 };
 
 const weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 /** Spans kept per zone, and zones and local dates kept: past these the cache starts again. */
 const spans_per_zone_max = 64;
 const zones_max = 16;
@@ -24,7 +26,7 @@ const dates_max = 4096;
 
 type Span = { fromMs: number; toMs: number; offsetMs: number; offset: string };
 const spansByZone = new Map<string, Span[]>();
-type DateText = { date: LocalDate; weekday: string };
+type DateText = { date: LocalDate; weekday: string; short: string };
 const dateTexts = new Map<number, DateText>();
 
 function spanAt(zone: string, ms: number): Span {
@@ -60,8 +62,10 @@ function dateText(epochDay: number): DateText {
   let text = dateTexts.get(epochDay);
   if (text === undefined) {
     if (dateTexts.size >= dates_max) dateTexts.clear();
+    const civil = new Date(epochDay * day_ms);
     const weekday = weekdays[(((epochDay + 3) % 7) + 7) % 7]!;
-    text = { date: new Date(epochDay * day_ms).toISOString().slice(0, 10), weekday };
+    const short = `${weekday} ${civil.getUTCDate()} ${months[civil.getUTCMonth()]}`;
+    text = { date: civil.toISOString().slice(0, 10), weekday, short };
     dateTexts.set(epochDay, text);
   }
   return text;
@@ -90,6 +94,12 @@ export function isoOf(parts: LocalParts): string {
 /** "2026-12-08T13:00+01:00" */
 export function isoLocal(startMs: number, zone: string): string {
   return isoOf(localParts(startMs, zone));
+}
+
+/** "Tue 8 Dec, 13:00": the short form (the staff page's history). */
+export function shortLocal(ms: number, zone: string): string {
+  const w = wall(ms, zone);
+  return `${dateText(w.epochDay).short}, ${w.time}`;
 }
 
 /** The local date an instant falls on: "2026-12-08". */

@@ -3,6 +3,7 @@
 // history of the slot it came from (a few hops at most), so the story starts at the first booking.
 import { audit_history_max } from "../../../shared/limits.ts";
 import type { AuditRecord } from "../audit/chain.ts";
+import { shortLocal } from "../calendar/display.ts";
 import { json } from "./http-reply.ts";
 import type { RouteContext, Routes } from "./routes.ts";
 
@@ -22,7 +23,7 @@ async function history(ctx: RouteContext, source: HistorySource | undefined, zon
   if (!Number.isSafeInteger(slot) || slot < 0) return json({ error: "slot= must be a slot number" }, 400);
   if (!source) return json({ error: "this database keeps no audit trail" }, 404);
   const records = await storyOf(source, slot);
-  return json({ slot, lines: records.map((r) => describe(r, zone)) });
+  return json({ slot, lines: records.map((r) => historyLine(r, zone)) });
 }
 
 async function storyOf(source: HistorySource, slot: number): Promise<AuditRecord[]> {
@@ -50,14 +51,9 @@ const verbs: Record<string, string> = {
   "booking.move.refused": "refused a move",
 };
 
-const days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-
 /** One line a person reads; the reason is kept as text (the page shows it with textContent). */
-export function describe(r: AuditRecord, zone: string): string {
-  const t = Temporal.Instant.fromEpochMilliseconds(r.atMs).toZonedDateTimeISO(zone);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  const when = `${days[t.dayOfWeek - 1]} ${t.day} ${months[t.month - 1]} ${pad(t.hour)}:${pad(t.minute)}`;
+export function historyLine(r: AuditRecord, zone: string): string {
+  const when = shortLocal(r.atMs, zone);
   const what = verbs[r.action] ?? r.action;
   const detail = r.action === "booking.moved" ? ` (${r.before} -> ${r.after})` : "";
   const why = r.reason ? `, reason: ${JSON.stringify(r.reason)}` : "";
