@@ -19,15 +19,14 @@
 //    changes left.
 // Slot indexes are those of the schedule; the store does not check that they exist.
 
+import type { AuditContent, AuditRecord } from "../audit/chain.ts";
+import type { OutboxPolicy } from "../notify/outbox-plan.ts";
+
 /**
  * Who asked for a change, for the audit trail: a store that keeps one writes a record of the change
  * and its result in the change's own transaction. Without it nothing is recorded (tests, benches).
  */
-import type { OutboxPolicy } from "../notify/outbox-plan.ts";
-
 export type ChangeWho = { actor: string; role: string; via: string; address: string; reason: string };
-
-import type { AuditContent, AuditRecord } from "../audit/chain.ts";
 
 export type Change =
   | { kind: "book"; index: number; patient: string; who?: ChangeWho }
@@ -87,6 +86,10 @@ export interface AppointmentStore {
 /** What the Booker needs of a store. */
 export type Committer = Pick<AppointmentStore, "commit" | "close">;
 
-/** `sharedSqlite`: the operator accepts a second server on the same SQLite file (--shared-sqlite). */
-/** `outbox`: on a calendar, each change writes its messages (confirmation, reminder) in its transaction. */
-export type StoreOptions = { bookingsPerPatient: number; sharedSqlite?: boolean; outbox?: OutboxPolicy };
+export type StoreOptions = {
+  bookingsPerPatient: number;
+  /** The operator accepts a second server on the same SQLite file (--shared-sqlite). */
+  sharedSqlite?: boolean;
+  /** On a calendar, each change writes its messages (confirmation, reminder) in its transaction. */
+  outbox?: OutboxPolicy;
+};

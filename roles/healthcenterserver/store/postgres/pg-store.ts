@@ -1,6 +1,6 @@
 // The PostgreSQL booking store behind the AppointmentStore interface: commits go through PgCommitter,
 // the schedule follows the other servers through PgMirror, and it says why it cannot take a booking
-// now (its reads fail, or its last commit did: the staff page cannot probe a database it shares).
+// now (its reads fail, or its last commit did) and, for /readyz, asks the database itself (checkNow).
 import type { AuditContent, AuditRecord } from "../../audit/chain.ts";
 import type { SQL } from "bun";
 import { NetworkError } from "../../../../shared/errors.ts";
