@@ -55,6 +55,11 @@ const cases: [string, string, (dir: string, odd: string) => string[]][] = [
   ],
   ["staff list's staff.txt", "staff.txt", (dir) => server("staff", "list", "--data", dir)],
   [
+    "availability import's FILE",
+    "availabilities-old.txt",
+    (dir, odd) => server("availability", "import", odd, "--db", join(dir, "b.db"), "--from", "2999-01-01"),
+  ],
+  [
     "audit archive's --key",
     "audit-key",
     (dir, odd) =>

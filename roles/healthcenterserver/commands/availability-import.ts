@@ -3,15 +3,16 @@
 // dated slots: each on the first date from --from that falls on its weekday (its start still to come;
 // --from before today is refused), and any that cannot be carried are named. The classic rows are
 // left as they were (a server with rules no longer reads them).
-import { readFileSync } from "node:fs";
 import { DataError, UsageError } from "../../../shared/errors.ts";
+import { data_file_bytes_max } from "../../../shared/limits.ts";
+import { readRegularFile } from "../../../shared/regular-file.ts";
 import { parseSlotTable } from "../../../shared/slot-file.ts";
 import { byFlag } from "../cli/calendar-settings.ts";
 import { timeOfMinute } from "../calendar/day-clock.ts";
 import { localDate } from "../calendar/display.ts";
 import { parseAppointmentMinutes, parseWeekday } from "../calendar/parse.ts";
 import { checkRuleOverlaps, validateRule } from "../calendar/validate.ts";
-import type { CalendarDb } from "../store/calendar-db.ts";
+import type { CalendarDb, Row } from "../store/calendar-db.ts";
 import { doctorNumber, insertAppointment, insertRule, loadCalendar } from "../store/calendar-records.ts";
 import { applyEdit, type EditContext } from "./availability-edit.ts";
 
@@ -75,13 +76,8 @@ export async function importClassicFile(
 }
 
 function readClassicSlots(file: string): ClassicSlot[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new DataError(file, undefined, `cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
-  return parseSlotTable(file, text)
+  // As the server reads availabilities.txt: a FIFO or a link to /dev/zero is refused, not waited on.
+  return parseSlotTable(file, readRegularFile(file, data_file_bytes_max))
     .toArray()
     .map((s) => {
       const weekday = weekdayOf(s.day);
@@ -102,7 +98,7 @@ async function carryBookings(
 ): Promise<{ carried: number; notCarried: string[] }> {
   const out = { carried: 0, notCarried: [] as string[] };
   const byIndex = new Map(slots.map((s) => [s.index, s]));
-  const booked = await tx.all("SELECT slot, patient FROM bookings ORDER BY slot").catch(() => []);
+  const booked = await classicBookings(tx);
   for (const b of booked) {
     const s = byIndex.get(Number(b.slot));
     if (!s) continue;
@@ -126,4 +122,12 @@ function weekdayOf(day: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The classic bookings; none where the table was never made (a SQLite file only availability has written). */
+async function classicBookings(tx: CalendarDb): Promise<Row[]> {
+  // Asked, not caught: a failed read must fail the import (on PostgreSQL it also aborts the transaction).
+  const table = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bookings'";
+  if (tx.kind === "sqlite" && (await tx.all(table)).length === 0) return [];
+  return tx.all("SELECT slot, patient FROM bookings ORDER BY slot");
 }
