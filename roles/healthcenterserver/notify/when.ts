@@ -1,21 +1,29 @@
 // When a message may go out: pure functions of the clinic's zone, the reminder offset, the quiet hours
 // and a clock given to them (tests drive them across daylight-saving changes without waiting).
 import { UsageError } from "../../../shared/errors.ts";
+import { parseTime } from "../calendar/parse.ts";
+import { minuteOfDay as minuteOfTime } from "../calendar/plan.ts";
 
 /** Quiet hours as minutes of the local day, [from, to); from > to wraps midnight. Undefined: none. */
 export type Quiet = { from: number; to: number } | undefined;
 
 export type OutboxKind = "booked" | "moved" | "cancelled" | "reminder";
 
-/** "21:00-08:00" or "none". */
+/** "21:00-08:00" (it may wrap midnight) or "none"; each time read as the calendar reads one (parseTime). */
 export function parseQuiet(text: string): Quiet {
   if (text.trim() === "none") return undefined;
-  const m = /^\s*([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)\s*$/.exec(text);
-  if (!m) throw new UsageError(`quiet hours "${text}": expected HH:MM-HH:MM (such as 21:00-08:00) or none`);
-  const from = Number(m[1]) * 60 + Number(m[2]);
-  const to = Number(m[3]) * 60 + Number(m[4]);
+  const ends = text.split("-");
+  const [from, to] = ends.map((end) => {
+    try {
+      return minuteOfTime(parseTime(end));
+    } catch {
+      return Number.NaN;
+    }
+  });
+  if (ends.length !== 2 || Number.isNaN(from) || Number.isNaN(to))
+    throw new UsageError(`quiet hours "${text}": expected HH:MM-HH:MM (such as 21:00-08:00) or none`);
   if (from === to) throw new UsageError(`quiet hours "${text}": the start and end are the same time`);
-  return { from, to };
+  return { from: from!, to: to! };
 }
 
 const local = (ms: number, zone: string) => Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone);
