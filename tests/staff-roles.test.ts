@@ -35,6 +35,13 @@ describe("the token in a script", () => {
       expect((await (await get("/api/me", { Authorization: `Bearer ${staff_token}` })).json()).role).toBe("viewer");
     expect((await (await get("/api/me", { Cookie: cookie })).json()).name).toBe("alice");
   });
+
+  test(`${staff_sessions_max + 1} sign-ins with the token sign out older viewers, not the front desk`, async () => {
+    const cookie = await signIn(staff.base, "alice", "alice-password-1");
+    for (let i = 0; i <= staff_sessions_max; i++)
+      expect((await post("/api/signin", { token: staff_token })).status).toBe(204);
+    expect((await (await get("/api/me", { Cookie: cookie })).json()).name).toBe("alice");
+  });
 });
 
 describe("sign-in", () => {

@@ -60,8 +60,17 @@ export class StaffSessions {
   open(member: StaffMember, now: number): string {
     const id = randomBytes(32).toString("base64url");
     this.sessions.set(id, { member, expiresMs: now + this.ttlMs });
-    if (this.sessions.size > staff_sessions_max) this.sessions.delete(this.sessions.keys().next().value!);
+    if (this.sessions.size > staff_sessions_max) this.sessions.delete(this.evictable(id, member.role));
     return id;
+  }
+
+  /**
+   * Past the cap, the oldest session of the newcomer's role gives way (else the oldest of all): a
+   * flood of sign-ins (the token's, run by a script) signs out its own kind, not the front desk.
+   */
+  private evictable(newId: string, role: StaffMember["role"]): string {
+    for (const [id, s] of this.sessions) if (id !== newId && s.member.role === role) return id;
+    return this.sessions.keys().next().value!;
   }
 
   /** The member behind a session id, or undefined for an unknown, forged or expired one. */
