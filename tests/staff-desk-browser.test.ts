@@ -102,6 +102,15 @@ test.skipIf(no_browser !== undefined)(
     await until(page, "#slot-5", (t) => t === "#5 patient1");
     expect(readBookings(staff.db).get(5)).toBe("patient1");
 
+    // A move, by keyboard: the old slot frees and the new one fills, live.
+    await typeInto(page, "#desk-to", "7");
+    await page.keyboard.press("Tab"); // to Move
+    await page.keyboard.press("Enter");
+    await until(page, "#desk-message", (t) => t === "moved: slot 7 for patient1");
+    await until(page, "#slot-5", (t) => t === "#5 free");
+    await until(page, "#slot-7", (t) => t === "#7 patient1");
+    await typeInto(page, "#desk-slot", "7");
+
     // A cancellation without a reason is refused; with one it is done, and shows live.
     await page.focus("#desk-cancel");
     await page.keyboard.press("Enter");
@@ -110,14 +119,16 @@ test.skipIf(no_browser !== undefined)(
     await page.focus("#desk-cancel");
     await page.keyboard.press("Enter");
     await until(page, "#desk-message", (t) => t.startsWith("cancelled"));
-    await until(page, "#slot-5", (t) => t === "#5 free");
+    await until(page, "#slot-7", (t) => t === "#7 free");
 
-    await typeInto(page, "#history-slot", "5");
+    await typeInto(page, "#history-slot", "7");
     await page.keyboard.press("Enter");
     const lines = await until(page, "#history-lines", (t) => t.includes("cancelled"));
     expect(lines).toMatch(
       /^booked by alice \(front-desk\) via staff-page from 127\.0\.0\.1 on \w{3} \d+ \w{3}, \d\d:\d\d/,
     );
+    expect(lines).toContain("moved by alice (front-desk) via staff-page from 127.0.0.1 on ");
+    expect(lines).toContain(" from slot 5 to slot 7");
     expect(lines).toContain('reason: "phoned: <b>ill</b>"');
     expect(await page.$$("#history-lines b")).toHaveLength(0);
     expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);

@@ -51,11 +51,20 @@ const verbs: Record<string, string> = {
   "booking.move.refused": "refused a move",
 };
 
+/** The slot a move's before or after names (JSON written by change-records.ts). */
+function slotIn(text: string): string {
+  try {
+    return String((JSON.parse(text) as { slot?: number }).slot ?? "?");
+  } catch {
+    return "?";
+  }
+}
+
 /** One line a person reads; the reason is kept as text (the page shows it with textContent). */
 export function historyLine(r: AuditRecord, zone: string): string {
   const when = shortLocal(r.atMs, zone);
   const what = verbs[r.action] ?? r.action;
-  const detail = r.action === "booking.moved" ? ` (${r.before} -> ${r.after})` : "";
+  const detail = r.action === "booking.moved" ? ` from slot ${slotIn(r.before)} to slot ${slotIn(r.after)}` : "";
   const why = r.reason ? `, reason: ${JSON.stringify(r.reason)}` : "";
   const from = r.address ? ` from ${r.address}` : "";
   return `${what} by ${r.actor} (${r.role}) via ${r.via}${from} on ${when}${detail}${why}`;
