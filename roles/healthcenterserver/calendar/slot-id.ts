@@ -8,8 +8,7 @@
 // by start time, then doctor: index order is time order, so `after=<id>` pages through time.
 // 2026's ids have 12 digits; they stay under 15 (what the protocol parses) until the year 3870.
 import { calendar_doctor_ids } from "../../../shared/limits.ts";
-
-const minute_ms = 60_000;
+import { minute_ms } from "./day-clock.ts";
 
 export function slotId(doctorNumber: number, startMs: number): number {
   return Math.floor(startMs / minute_ms) * calendar_doctor_ids + doctorNumber;
