@@ -14,6 +14,7 @@ import { decodeSlotId } from "../../calendar/slot-id.ts";
 import type { Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
 import { PgCalendarDb, type CalendarDb } from "../calendar-db.ts";
 import type { PostgresTarget } from "../db-target.ts";
+import { changeNotices, parseChangeNotice } from "./pg-committer.ts";
 import { openMigrated } from "./pg-connect.ts";
 import { PgOutbox } from "./pg-outbox.ts";
 
@@ -60,8 +61,9 @@ export class PgCalendarCommitter implements Committer {
       const results: ChangeResult[] = [];
       for (const c of batch) results.push(await this.apply(tx, c, now));
       await appendAuditRecords(tx, auditOf(batch, results, now));
-      const payload = `${this.instance} ${batch.flatMap(idsOf).join(",")}`;
-      if (payload.length < limits.database_notify_bytes_max)
+      // Split as the classic store's notices are: one too long for PostgreSQL was skipped, and the
+      // other servers never learned of that batch (a cancelled slot stayed taken in their memory).
+      for (const payload of changeNotices(this.instance, batch.flatMap(idsOf)))
         await tx.run("SELECT pg_notify(?, ?)", [appointments_channel, payload]);
       return results;
     });
@@ -84,10 +86,10 @@ export class PgCalendarCommitter implements Committer {
   }
 
   private async onNotice(payload: string): Promise<void> {
-    const [instance, list] = payload.split(" ");
-    if (instance === this.instance || !list) return;
+    const notice = parseChangeNotice(payload);
+    if (!notice || notice.instance === this.instance) return;
     try {
-      for (const id of list.split(",").map(Number)) await this.reread(id);
+      for (const id of notice.slots) await this.reread(id);
     } catch (err) {
       this.log.warn(`cannot read another server's bookings: ${(err as Error).message}`);
     }
