@@ -116,11 +116,12 @@ export const usage = helpText({
     "healthcenterserver staff add NAME --role ROLE --data DIR   a staff account (front-desk, doctor, admin, auditor)",
     "healthcenterserver availability add|except|open|remove|list|import ...   " +
       "the calendar: rules, leave, openings (availability --help)",
+    "healthcenterserver audit verify|export|archive ...   the audit trail: check the chain, CSV / FHIR, archive",
     "healthcenterserver check [options]               " +
       "validate the config, data files, token and database; start nothing",
   ],
   options,
-  notes: `Signals: SIGHUP reloads users.txt and checks the price files (a broken file is reported and the
+  notes: `Signals: SIGHUP reloads users.txt and staff.txt and checks the price files (a broken file is reported and the
 old data kept); SIGTERM or SIGINT stop after answering what was asked.
 
 Example:
