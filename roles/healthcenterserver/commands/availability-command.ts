@@ -7,6 +7,7 @@ import { exit_code, UsageError } from "../../../shared/errors.ts";
 import { parseFlags, parsePortFlag, type Options } from "../../../shared/flags.ts";
 import { horizon_weeks_default } from "../../../shared/limits.ts";
 import { unknownMessage } from "../../../shared/suggest.ts";
+import { doctor_pattern } from "../../../shared/tokens.ts";
 import { byFlag, clinicZone } from "../cli/calendar-settings.ts";
 import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
 import { doctorNumber, insertException, insertRule, loadCalendar, removeRecord } from "../store/calendar-records.ts";
@@ -137,7 +138,7 @@ async function runVerb(db: CalendarDb, verb: string, arg: string | undefined, v:
       })
     ).lines;
   }
-  if (!arg || !/^[A-Za-z0-9_-]{1,64}$/.test(arg)) throw new UsageError(`availability ${verb} needs a doctor name`);
+  if (!arg || !doctor_pattern.test(arg)) throw new UsageError(`availability ${verb} needs a doctor name`);
   const port = v.port === undefined ? undefined : parsePortFlag("port", v.port, 0);
   const doctor = async (tx: CalendarDb) => {
     const n = await doctorNumber(tx, arg, port);
