@@ -50,6 +50,7 @@ pgTest(
     // Append-only: an UPDATE is refused by the table itself...
     expect(() => pg.psql("aud", "UPDATE audit SET actor = 'mallory' WHERE seq = 7")).toThrow(/append-only/);
     // ...and one made past the trigger is found.
+    const actor7 = pg.psql("aud", "SELECT actor FROM audit WHERE seq = 7").trim();
     pg.psql(
       "aud",
       "ALTER TABLE audit DISABLE TRIGGER audit_append_only; UPDATE audit SET actor = 'mallory' WHERE seq = 7",
@@ -57,6 +58,36 @@ pgTest(
     const bad = await verify();
     expect(bad.stdout).toBe("audit record 7: its content was changed\n");
     expect(bad.code).toBe(1);
+    pg.psql(
+      "aud",
+      `UPDATE audit SET actor = '${actor7}' WHERE seq = 7; ALTER TABLE audit ENABLE TRIGGER audit_append_only`,
+    );
+    // Put back, the chain holds again.
+    expect((await verify()).code).toBe(0);
+
+    // Archive: every record to a file, a checkpoint signed with the key; the chain goes on from it.
+    const key = join(tmp.dir, "audit.key");
+    const file = join(tmp.dir, "audit.jsonl");
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const archive = await runToEnd([
+      bun,
+      "roles/healthcenterserver.ts",
+      "audit",
+      "archive",
+      ...db,
+      "--key",
+      key,
+      "--before",
+      tomorrow,
+      file,
+    ]);
+    expect(archive.stdout).toContain("archived 40 audit records (up to record 40)");
+    expect(pg.psql("aud", "SELECT count(*) FROM audit").trim()).toBe("0");
+    const c = await login(a!.port, "patient1", "password111");
+    expect(await c.request("cancel 1")).toBe("cancelled");
+    c.close();
+    const after = await runToEnd([bun, "roles/healthcenterserver.ts", "audit", "verify", ...db, "--key", key]);
+    expect(after.stdout).toMatch(/^audit trail intact: 1 records after the checkpoint at record 40; head 41 /);
   },
   60_000,
 );
