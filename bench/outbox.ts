@@ -7,7 +7,7 @@ import { embedded } from "../shared/fixtures.ts";
 import { join } from "node:path";
 import { bookingRate, calendarDb } from "./calendar-server.ts";
 import { lineClient } from "./line-client.ts";
-import { dist, start, stop, work } from "./procs.ts";
+import { cpuSeconds, dist, start, stop, work } from "./procs.ts";
 import { record } from "./report.ts";
 
 const root = join(import.meta.dir, "..");
@@ -49,11 +49,16 @@ export async function outboxBooking(seconds: number, extraFlags: string[]): Prom
     const s = await start(binary, flags, /port number: (\d+)/, join(work, `outbox-${side}.log`));
     servers[side] = { ...s, ids: await ids(s.port) };
   }
+  const booked = { off: 0, on: 0 };
+  const cpu0 = { off: cpuSeconds(servers.off.proc.pid), on: cpuSeconds(servers.on.proc.pid) };
   for (const connections of [1, 8]) {
     const rate = { off: [] as number[], on: [] as number[] };
     for (let round = 0; round < rounds; round++)
-      for (const side of ["off", "on"] as const)
-        rate[side].push(await bookingRate(servers[side].port, servers[side].ids, connections, seconds / rounds));
+      for (const side of ["off", "on"] as const) {
+        const r = await bookingRate(servers[side].port, servers[side].ids, connections, seconds / rounds);
+        rate[side].push(r);
+        booked[side] += Math.round((r * seconds) / rounds);
+      }
     const [off, on] = [Math.max(...rate.off), Math.max(...rate.on)];
     record({
       scenario: `outbox: booking at ${connections} connections, on vs off (best of ${rounds} alternating rounds)`,
@@ -63,6 +68,17 @@ export async function outboxBooking(seconds: number, extraFlags: string[]): Prom
       webhooks_posted: posted,
     });
   }
+  // CPU per booking over the whole run, the sender's posting of every confirmation included (waited
+  // for, bounded): a measure that the machine's other load does not move as it moves rates.
+  for (let i = 0; i < 600 && posted < booked.on * 0.99; i++) await Bun.sleep(100);
+  const perBooking = (side: "off" | "on") => (cpuSeconds(servers[side].proc.pid) - cpu0[side]) / booked[side];
+  record({
+    scenario: "outbox: server CPU per booking, on vs off (the sender's posts included)",
+    off_us: Math.round(perBooking("off") * 1e6),
+    on_us: Math.round(perBooking("on") * 1e6),
+    ratio: +(perBooking("on") / perBooking("off")).toFixed(2),
+    webhooks_posted: posted,
+  });
   for (const side of ["off", "on"] as const) await stop(servers[side].proc);
   receiver.stop(true);
 }

@@ -12,9 +12,14 @@ import { Mailer } from "./email.ts";
 import type { NotifySettings } from "./notify-settings.ts";
 import { OutboxSender } from "./sender.ts";
 
-/** The patient's email and phone as their record has them now; undefined for none or an unreadable record. */
-export function contactFrom(data: DataDir): (patient: string) => Contact | undefined {
-  return (patient) => {
+/** A record read is kept this long (a `users add` shows within it), for this many patients at most. */
+const contact_cache_ms = 10_000;
+const contact_cache_max = 10_000;
+
+/** The patient's email and phone as their record has them; undefined for none or an unreadable record. */
+export function contactFrom(data: DataDir, now = Date.now): (patient: string) => Contact | undefined {
+  const cache = new Map<string, { at: number; contact: Contact | undefined }>();
+  const read = (patient: string) => {
     const file = `${patient}insurance.txt`;
     try {
       const { email, phone } = parsePatientRecord(file, readDataFile(data, file));
@@ -22,6 +27,14 @@ export function contactFrom(data: DataDir): (patient: string) => Contact | undef
     } catch {
       return undefined;
     }
+  };
+  return (patient) => {
+    const hit = cache.get(patient);
+    if (hit && now() - hit.at < contact_cache_ms) return hit.contact;
+    if (cache.size >= contact_cache_max) cache.clear();
+    const contact = read(patient);
+    cache.set(patient, { at: now(), contact });
+    return contact;
   };
 }
 
