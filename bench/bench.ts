@@ -21,7 +21,6 @@ import { patientStartup } from "./startup.ts";
 import { reportTargets } from "./targets.ts";
 import { calendarGeneration } from "./calendar.ts";
 import { calendarServing } from "./calendar-server.ts";
-import { outboxBooking } from "./outbox.ts";
 
 const { values } = parseArgs({
   options: {
@@ -37,7 +36,7 @@ const { values } = parseArgs({
  * --outdir DIST), measured beside this one in compare, scale and idle. */
 const baseline = values.baseline ? resolve(values.baseline) : undefined;
 /** --only read-mostly,mixed,naive,soak,booking,postgres,contention,available,staff-page,doctor,startup,calendar,
- * calendar-server,outbox,compare,scale,idle
+ * calendar-server,compare,scale,idle
  * runs just those parts. */
 const only = values.only ? new Set(values.only.split(",")) : undefined;
 const wanted = (part: string) => !only || only.has(part);
@@ -76,7 +75,6 @@ async function main() {
   await startupScenario();
   if (wanted("calendar")) await calendarGeneration();
   if (wanted("calendar-server")) await calendarServing(seconds, extraFlags);
-  if (wanted("outbox")) await outboxBooking(seconds, extraFlags);
   await scaleScenarios(cLoadgenAlways);
   writeResults(booked, stored, { loadGenerator: cLoadgen ? "bench/loadgen.c" : "bench/loadgen.ts", seconds });
 }
