@@ -14,6 +14,7 @@ import type { Slot } from "../shared/datafiles.ts";
 import { database_read_page_slots } from "../shared/limits.ts";
 import { Schedule } from "../roles/healthcenterserver/booking/schedule.ts";
 import { PgMirror } from "../roles/healthcenterserver/store/postgres/pg-mirror.ts";
+import { bookingsSource } from "../roles/healthcenterserver/store/postgres/pg-bookings.ts";
 
 type Row = { slot: number; patient: string };
 
@@ -80,7 +81,7 @@ async function harness(slots?: Slot[]) {
   const schedule = new Schedule(slots ?? parseSlots("availabilities.txt", embedded["availabilities.txt"]!));
   const fake = new FakeSql();
   const log = new Log({ quiet: true, fd: devNull, errFd: devNull });
-  const mirror = new PgMirror(fake.sql, schedule, "me", "fake:5432/db", log);
+  const mirror = new PgMirror(fake.sql, schedule, "me", "fake:5432/db", log, bookingsSource(fake.sql));
   mirrors.push(mirror);
   const pending = new Set<number>();
   mirror.attach((i) => pending.has(i));

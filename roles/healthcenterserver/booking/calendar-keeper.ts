@@ -22,6 +22,8 @@ export class CalendarKeeper {
   private pollTimer: Timer | undefined;
   private refreshTimer: Timer | undefined;
   private polling = false;
+  /** The rules could not be read at the last poll: said once an outage, and again when they can be. */
+  private pollFailing = false;
   private unsubscribe: (() => void) | undefined;
   private dropQueued = false;
   isPending: (index: number) => boolean = () => false;
@@ -146,6 +148,8 @@ export class CalendarKeeper {
     this.polling = true;
     try {
       const version = await this.source.version();
+      if (this.pollFailing) this.log.notice("The availability rules can be read again");
+      this.pollFailing = false;
       if (version !== this.data.version) {
         this.data = await this.source.load();
         this.regenerate();
@@ -155,7 +159,9 @@ export class CalendarKeeper {
         );
       }
     } catch (err) {
-      this.log.warn(`cannot read the availability rules: ${(err as Error).message}; trying again`);
+      if (!this.pollFailing)
+        this.log.warn(`cannot read the availability rules: ${(err as Error).message}; trying again until they can be`);
+      this.pollFailing = true;
     } finally {
       this.polling = false;
     }

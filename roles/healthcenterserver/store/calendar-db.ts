@@ -79,6 +79,8 @@ export class SqliteCalendarDb implements CalendarDb {
 /** Bun.SQL on PostgreSQL; `?` becomes $1, $2, ... */
 export class PgCalendarDb implements CalendarDb {
   readonly kind = "postgres";
+  /** A connection of the pool closed or failed to open (the calendar's follower polls until LISTEN is back). */
+  connectionLost: () => void = () => {};
   constructor(readonly sql: SQL) {}
 
   async all(query: string, params: unknown[] = []): Promise<Row[]> {

@@ -134,7 +134,14 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     committer = guarded(db, shown, (d) => new SqliteCalendarCommitter(d, lengthOf, options), log);
   else {
     const { PgCalendarCommitter } = await import("./postgres/pg-calendar.ts");
-    committer = new PgCalendarCommitter(db, schedule, lengthOf, options, log);
+    committer = new PgCalendarCommitter(
+      db,
+      schedule,
+      lengthOf,
+      options,
+      log,
+      target.kind === "postgres" ? target.shown : shown,
+    );
   }
   const store = new CalendarStore(
     `${shown}, a calendar in ${settings.timeZone} for ${settings.horizonWeeks} weeks`,

@@ -3,20 +3,23 @@
 // wait on each other in a cycle), then checks for an overlapping appointment and inserts. Chosen over
 // an exclusion constraint (btree_gist on a tstzrange per doctor) because it needs no extension, which
 // a managed database may not let the server's role create; (doctor, start) is still the primary key.
-// Each commit notifies the others with the slot ids it touched; they read those slots again.
+// Each commit notifies the others with the slot ids it touched; they read those slots again. Following
+// them is PgMirror's job, as for the classic store (a re-read of everything at each (re)subscription,
+// a failed read kept to read again), with the appointments table as its source.
 import { auditOf } from "../../audit/change-records.ts";
 import type { AuditContent } from "../../audit/chain.ts";
 import { appendAuditRecords } from "../audit-records.ts";
 import * as limits from "../../../../shared/limits.ts";
 import type { Log } from "../../../../shared/log.ts";
 import type { Schedule } from "../../booking/schedule.ts";
-import { decodeSlotId } from "../../calendar/slot-id.ts";
+import { decodeSlotId, slotId } from "../../calendar/slot-id.ts";
 import type { Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
 import { PgCalendarDb, type CalendarDb } from "../calendar-db.ts";
 import type { PostgresTarget } from "../db-target.ts";
-import { changeNotices, parseChangeNotice } from "./pg-committer.ts";
+import { changeNotices } from "./pg-committer.ts";
 import { openMigrated } from "./pg-connect.ts";
 import { PgOutbox } from "./pg-outbox.ts";
+import { PgMirror, type MirrorSource } from "./pg-mirror.ts";
 
 const appointments_channel = "calendar_appointments";
 const doctor_lock_class = 0x646f6374; // "doct"
@@ -28,27 +31,62 @@ export async function openPgCalendarDb(
   waitMs: number,
   log: Log,
 ): Promise<PgCalendarDb> {
-  return new PgCalendarDb(await openMigrated(target, password, waitMs, log));
+  let db: PgCalendarDb | undefined;
+  db = new PgCalendarDb(await openMigrated(target, password, waitMs, log, () => db?.connectionLost()));
+  return db;
+}
+
+/** The appointments of some slots, by the (doctor, start) their ids name (the primary key's index). */
+function appointmentsSource(db: PgCalendarDb): MirrorSource {
+  return {
+    channel: appointments_channel,
+    read: async (ids) => {
+      const keys = ids.map(decodeSlotId);
+      const rows = await db.all(
+        `SELECT a.doctor, a.start_ms, a.patient FROM appointments a
+         JOIN unnest(string_to_array(?, ',')::int[], string_to_array(?, ',')::bigint[]) AS k(doctor, start_ms)
+         ON a.doctor = k.doctor AND a.start_ms = k.start_ms`,
+        [keys.map((k) => k.doctorNumber).join(","), keys.map((k) => k.startMs).join(",")],
+      );
+      return rows.map((r) => ({ slot: slotId(Number(r.doctor), Number(r.start_ms)), patient: String(r.patient) }));
+    },
+  };
 }
 
 export class PgCalendarCommitter implements Committer {
   private readonly instance = crypto.randomUUID().slice(0, 13);
-  private subscription: { unlisten(): Promise<void> } | undefined;
-  private isPending: (index: number) => boolean = () => false;
+  private readonly mirror: PgMirror;
   /** Writes each change's messages in its transaction, when the outbox is on. */
   private readonly outbox: PgOutbox | undefined;
 
   constructor(
     private readonly db: PgCalendarDb,
-    private readonly schedule: Schedule,
+    schedule: Schedule,
     private readonly lengthOf: (index: number) => number,
     private readonly options: StoreOptions,
-    private readonly log: Log,
+    log: Log,
+    shown = "the calendar's database",
   ) {
     this.outbox = options.outbox?.channels.length ? new PgOutbox(options.outbox) : undefined;
+    this.mirror = new PgMirror(db.sql, schedule, this.instance, shown, log, appointmentsSource(db));
+    db.connectionLost = () => this.mirror.connectionLost();
   }
 
+  /** Re-reads leave the batch's slots alone until the Booker has recorded its outcome (as PgCommitter). */
   async commit(batch: readonly Change[]): Promise<ChangeResult[]> {
+    const slots = batch.flatMap(idsOf);
+    this.mirror.committing(slots);
+    try {
+      const results = await this.commitBatch(batch);
+      setTimeout(() => this.mirror.committed(slots), 0);
+      return results;
+    } catch (err) {
+      setTimeout(() => this.mirror.uncertain(slots), 0);
+      throw err;
+    }
+  }
+
+  private async commitBatch(batch: readonly Change[]): Promise<ChangeResult[]> {
     const doctors = new Set<number>();
     for (const c of batch) for (const id of idsOf(c)) doctors.add(decodeSlotId(id).doctorNumber);
     const patients = this.options.bookingsPerPatient > 0 ? [...new Set(batch.map((c) => c.patient))].sort() : [];
@@ -74,42 +112,15 @@ export class PgCalendarCommitter implements Committer {
     await this.db.transaction((tx) => appendAuditRecords(tx, [content]));
   }
 
-  /** Follows other servers' bookings: the slots they name are read again. */
+  /** Follows other servers' bookings: the slots they name are read again, and all of them at each (re)subscription. */
   async listen(isPending: (index: number) => boolean): Promise<void> {
-    this.isPending = isPending;
-    this.subscription = await this.db.sql.listen(appointments_channel, (payload) => void this.onNotice(payload));
+    this.mirror.attach(isPending);
+    await this.mirror.listen();
   }
 
   async close(): Promise<void> {
-    await this.subscription?.unlisten();
+    await this.mirror.close();
     await this.db.close();
-  }
-
-  private async onNotice(payload: string): Promise<void> {
-    const notice = parseChangeNotice(payload);
-    if (!notice || notice.instance === this.instance) return;
-    try {
-      for (const id of notice.slots) await this.reread(id);
-    } catch (err) {
-      this.log.warn(`cannot read another server's bookings: ${(err as Error).message}`);
-    }
-  }
-
-  private async reread(id: number): Promise<void> {
-    const { doctorNumber, startMs } = decodeSlotId(id);
-    const rows = await this.db.all("SELECT patient FROM appointments WHERE doctor = ? AND start_ms = ?", [
-      doctorNumber,
-      startMs,
-    ]);
-    const s = this.schedule;
-    if (s.position(id) === undefined || this.isPending(id)) return;
-    const stored = rows[0] ? String(rows[0].patient) : undefined;
-    const memory = s.holderOf(id);
-    if (stored === memory) return;
-    if (memory === undefined) s.reserve(id, stored!);
-    else if (stored === undefined) s.release(id);
-    else s.correctHolder(id, stored);
-    s.changes.publish({ index: id, holder: stored });
   }
 
   private async apply(tx: CalendarDb, c: Change, now: number): Promise<ChangeResult> {

@@ -1,10 +1,10 @@
 // Keeps this instance's in-memory schedule current with a PostgreSQL database other instances also
-// write. Another instance's commit arrives as a NOTIFY naming the slots it touched; those slots are
-// read again (never trusted from the message), and a reconnect of the LISTEN connection, or a failed
-// commit, reads again whatever may have changed unseen; while LISTEN reconnects after a lost
-// connection (its backoff grows to seconds), the whole schedule is re-read every half second. Reads
-// go one at a time, so an older answer never overwrites a newer one. This instance's own notices
-// are ignored, except for a commit it reported failed (a timeout) that landed after all.
+// write (the classic bookings table, or a calendar's appointments: its MirrorSource). Another
+// instance's commit arrives as a NOTIFY naming the slots it touched; those are read again (never
+// trusted from the message), and a reconnect of the LISTEN connection, or a failed commit, reads
+// again whatever may have changed unseen; while LISTEN reconnects after a lost connection (its backoff
+// grows to seconds), the whole schedule is re-read every half second. Reads go one at a time (an older
+// answer never overwrites a newer one). Own notices are ignored, but for a failed commit that landed.
 //
 // A read must not undo what this instance is doing: a slot reserved here and not yet committed, one in
 // a transaction (a cancellation's slot stays taken in memory until it is stored), or one committed
@@ -23,10 +23,11 @@ import {
   database_retry_ms_min,
 } from "../../../../shared/limits.ts";
 import type { Log } from "../../../../shared/log.ts";
-import { change_channel, parseChangeNotice, withinTimeout, type CommitWatcher } from "./pg-committer.ts";
+import { parseChangeNotice, withinTimeout, type CommitWatcher } from "./pg-committer.ts";
 import type { Schedule } from "../../booking/schedule.ts";
 
-type Row = { slot: number; patient: string };
+export type MirrorRow = { slot: number; patient: string };
+export type MirrorSource = { channel: string; read(slots: number[]): Promise<MirrorRow[]> };
 
 export class PgMirror implements CommitWatcher {
   private wantAll = false;
@@ -60,6 +61,7 @@ export class PgMirror implements CommitWatcher {
     private readonly instance: string,
     private readonly shown: string,
     private readonly log: Log,
+    private readonly source: MirrorSource,
   ) {}
 
   /** From now on, slots this instance is booking are left alone by re-reads. */
@@ -71,7 +73,7 @@ export class PgMirror implements CommitWatcher {
   async listen(): Promise<void> {
     try {
       this.subscription = await this.sql.listen(
-        change_channel,
+        this.source.channel,
         (payload) => this.onNotice(payload),
         () => this.onListening(),
       );
@@ -151,7 +153,8 @@ export class PgMirror implements CommitWatcher {
     const notice = parseChangeNotice(payload);
     if (!notice)
       return this.log.warn(
-        `ignored a notice on ${change_channel} that this program did not send: ${JSON.stringify(payload.slice(0, 80))}`,
+        `ignored a notice on ${this.source.channel} that this program did not send: ${JSON.stringify(payload.slice(0, 80))}`,
+        { cause: "foreign PostgreSQL notices" },
       );
     if (notice.instance !== this.instance) return this.refresh(notice.slots);
     // Our own commit: normally already recorded; but one we reported failed has landed after all.
@@ -211,9 +214,8 @@ export class PgMirror implements CommitWatcher {
   }
 
   /** Bounded like a commit: a read stuck on a database that stopped answering must not hold the ones after it. */
-  private async readSlots(slots: number[]): Promise<Row[]> {
-    const read = this.sql`SELECT slot, patient FROM bookings WHERE slot = ANY(${slots}::int[])`.execute();
-    return (await withinTimeout(read, database_commit_timeout_ms)) as Row[];
+  private async readSlots(slots: number[]): Promise<MirrorRow[]> {
+    return await withinTimeout(this.source.read(slots), database_commit_timeout_ms);
   }
 
   /** Every slot, a page at a time, each applied before the next is read: one page's indexes and bookings
@@ -229,7 +231,7 @@ export class PgMirror implements CommitWatcher {
   }
 
   /** Makes the schedule say what the rows say, for `slots`. */
-  private apply(slots: number[], rows: Row[]): void {
+  private apply(slots: number[], rows: MirrorRow[]): void {
     const holders = new Map(rows.map((r) => [r.slot, r.patient]));
     for (const index of slots) this.reconcile(index, holders.get(index));
   }
