@@ -139,7 +139,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   announce(settings, guards, log, center.port, summary);
   if (!log.plain) log.info(transcript.userListing(users), { event: "server.users", cause: "start-up" });
   if (staff) await startStaffPage(staff, settings.http!, log);
-  const sender = calendar && settings.notify && startSender(settings.notify, calendar.db, settings.data, log, staff);
+  const sender = settings.notify && startSender(settings.notify, calendar?.db, settings.data, log, staff);
   log.flush();
   return async () => {
     await center.stop();

@@ -7,7 +7,7 @@ import { Database } from "bun:sqlite";
 import { createHmac } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { login, startServer, tempDir, writeDataDir, type Running } from "./helpers.ts";
+import { bun, login, runToEnd, startServer, tempDir, writeDataDir, type Running } from "./helpers.ts";
 import { availability, listing, localDate, localStart, rule_doc1, within, zone } from "./calendar-helpers.ts";
 import { startSmtpSink, parseIcs, webhookReceiver } from "./notify-helpers.ts";
 import { metric, staff_token } from "./staff-helpers.ts";
@@ -120,4 +120,17 @@ test("booking, move and cancellation each send one email with a calendar file an
   ]);
   c.close();
   other.close();
+});
+
+test("[notify] on a server without a calendar is said at start-up, not silently ignored", async () => {
+  writeFileSync(join(tmp.dir, "classic.toml"), `[notify]\nwebhook_secret_file = "hook.secret"\n`);
+  writeFileSync(join(tmp.dir, "hook.secret"), "s3cret\n");
+  const args = ["--db", join(tmp.dir, "classic.db"), "--config", join(tmp.dir, "classic.toml")];
+  const server = await startServer([...args, "--webhook", "http://127.0.0.1:9/"]);
+  running.push(server.proc);
+  await server.stderr.waitFor(/confirmations and reminders need a calendar/);
+  // A bad webhook URL is refused at start-up with one line.
+  const bad = await runToEnd([bun, "roles/healthcenterserver.ts", ...args, "--webhook", "ftp://x", "--port", "0"]);
+  expect(bad.code).not.toBe(0);
+  expect(bad.stderr).toContain('webhook "ftp://x": expected http://HOST[:PORT]/PATH or https://...');
 });

@@ -40,11 +40,17 @@ export function contactFrom(data: DataDir, now = Date.now): (patient: string) =>
 
 export function startSender(
   notify: NotifySettings,
-  db: CalendarDb,
+  db: CalendarDb | undefined,
   data: DataDir,
   log: Log,
   staff: { metrics: ServerMetrics; outbox: OutboxView | undefined } | undefined,
-): OutboxSender {
+): OutboxSender | undefined {
+  if (!db) {
+    log.warn(
+      "[notify] is set, but this server runs on availabilities.txt: confirmations and reminders need a calendar",
+    );
+    return undefined;
+  }
   const sender = new OutboxSender(
     db,
     {
