@@ -127,6 +127,8 @@ export function writeResults(booked: number, stored: number, run: { loadGenerato
   mkdirSync(join(root, "bench", "results"), { recursive: true });
   writeFileSync(join(root, "bench", "results", "latest.json"), JSON.stringify(result, null, 2));
   printTables();
-  console.log(`\nbookings confirmed during the booking runs: ${booked}; stored: ${stored}`);
+  // Only the booking scenarios count these; a run without them (--only) has nothing to say here.
+  if (booked > 0 || Number.isFinite(stored))
+    console.log(`\nbookings confirmed during the booking runs: ${booked}; stored: ${stored}`);
   console.log(`written: bench/results/latest.json`);
 }
