@@ -19,6 +19,7 @@ import type { PostgresTarget } from "../db-target.ts";
 import { changeNotices } from "./pg-committer.ts";
 import { openMigrated } from "./pg-connect.ts";
 import { PgOutbox } from "./pg-outbox.ts";
+import { routeBunSqlWarnings } from "./bun-sql-warnings.ts";
 import { PgMirror, type MirrorSource } from "./pg-mirror.ts";
 
 const appointments_channel = "calendar_appointments";
@@ -31,6 +32,7 @@ export async function openPgCalendarDb(
   waitMs: number,
   log: Log,
 ): Promise<PgCalendarDb> {
+  routeBunSqlWarnings(log);
   let db: PgCalendarDb | undefined;
   db = new PgCalendarDb(await openMigrated(target, password, waitMs, log, () => db?.connectionLost()));
   return db;
