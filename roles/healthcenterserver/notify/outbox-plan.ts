@@ -62,15 +62,21 @@ export function insertParams(r: OutboxRow): unknown[] {
   return [r.uid, r.kind, r.seq, r.channel, r.patient, r.doctor, r.startMs, r.minutes, r.dueMs, r.dueMs];
 }
 
-/** The outbox table; `id` is the database's own counter (SQLite: INTEGER PRIMARY KEY, PostgreSQL: bigserial). */
-export function outboxTableSql(id: string, int: string): string[] {
+/**
+ * The outbox table; `id` is the database's own counter (SQLite: INTEGER PRIMARY KEY, PostgreSQL: bigserial).
+ * `unique`: the key (uid, kind, seq, channel) checked by an index. PostgreSQL's shipped migration has it;
+ * SQLite's table goes without (the uid is random, so it never fires, and the index costs every booking a
+ * b-tree page in its commit: docs/PERFORMANCE.md).
+ */
+export function outboxTableSql(id: string, int: string, unique = true): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS outbox (
        id ${id}, uid TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL, channel TEXT NOT NULL,
        patient TEXT NOT NULL, doctor INTEGER NOT NULL, start_ms ${int} NOT NULL, minutes INTEGER NOT NULL,
        due_ms ${int} NOT NULL, next_ms ${int} NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
-       attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', done_ms ${int},
-       UNIQUE (uid, kind, seq, channel))`,
+       attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '', done_ms ${int}${
+         unique ? ",\n       UNIQUE (uid, kind, seq, channel)" : ""
+       })`,
     "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_ms)",
     "CREATE INDEX IF NOT EXISTS outbox_by_slot ON outbox (doctor, start_ms)",
   ];

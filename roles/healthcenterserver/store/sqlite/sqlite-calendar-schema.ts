@@ -27,5 +27,6 @@ export const calendar_tables_sql = [
      PRIMARY KEY (doctor, start_ms)) WITHOUT ROWID`,
   "CREATE INDEX IF NOT EXISTS appointments_by_patient ON appointments (patient)",
   // The outbox (notify/outbox-plan.ts): messages written in each change's transaction, sent by the server.
-  ...outboxTableSql("INTEGER PRIMARY KEY AUTOINCREMENT", "INTEGER"),
+  // (no AUTOINCREMENT: it would update sqlite_sequence on every insert; outbox rows are never deleted)
+  ...outboxTableSql("INTEGER PRIMARY KEY", "INTEGER", false),
 ];
