@@ -60,7 +60,8 @@ pgTest(
     // The LISTEN connections are cut; once they are back, A (and B) say what the database says.
     const cut = pg.psql(
       "follow",
-      "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = 'follow' AND query ILIKE 'LISTEN%'",
+      `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+       WHERE datname = 'follow' AND query ILIKE 'LISTEN%'`,
     );
     expect(Number(cut.trim())).toBe(2);
     await within(500, async () => {

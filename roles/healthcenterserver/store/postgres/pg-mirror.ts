@@ -153,7 +153,7 @@ export class PgMirror implements CommitWatcher {
     const notice = parseChangeNotice(payload);
     if (!notice)
       return this.log.warn(
-        `ignored a notice on ${this.source.channel} that this program did not send: ${JSON.stringify(payload.slice(0, 80))}`,
+        `ignored a notice on ${this.source.channel} not sent by this program: ${JSON.stringify(payload.slice(0, 80))}`,
         { cause: "foreign PostgreSQL notices" },
       );
     if (notice.instance !== this.instance) return this.refresh(notice.slots);
