@@ -10,15 +10,18 @@ export function messageKey(m: OutboxMessage): string {
   return `${m.kind}.${m.seq}.${m.channel}.${m.uid}`;
 }
 
+/** Made once: a formatter per call costs more than the rest of a message. */
+const day_format = new Intl.DateTimeFormat("en-GB", {
+  timeZone: "UTC",
+  weekday: "long",
+  day: "numeric",
+  month: "long",
+  year: "numeric",
+});
+
 function when(m: OutboxMessage, zone: string): string {
   const t = Temporal.Instant.fromEpochMilliseconds(m.startMs).toZonedDateTimeISO(zone);
-  const date = new Date(Date.UTC(t.year, t.month - 1, t.day)).toLocaleDateString("en-GB", {
-    timeZone: "UTC",
-    weekday: "long",
-    day: "numeric",
-    month: "long",
-    year: "numeric",
-  });
+  const date = day_format.format(new Date(Date.UTC(t.year, t.month - 1, t.day)));
   return `${date}, ${String(t.hour).padStart(2, "0")}:${String(t.minute).padStart(2, "0")} (${zone})`;
 }
 
