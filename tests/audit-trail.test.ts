@@ -4,7 +4,7 @@
 // parsed back; archive leaves a signed checkpoint verify starts from.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bun, login, runToEnd } from "./helpers.ts";
 import { availability, rule_doc1 } from "./calendar-helpers.ts";
@@ -286,6 +286,20 @@ describe("audit archive", () => {
 });
 
 describe("the command line", () => {
+  test("audit on a path with no database is refused (exit 2) and creates nothing", async () => {
+    const missing = join(staff.dir, "no-such.db");
+    for (const args of [
+      ["verify"],
+      ["export", "--format", "csv", "--from", today, "--to", today],
+      ["archive", "--before", today, join(staff.dir, "x.jsonl")],
+    ]) {
+      const r = await audit([...args, "--db", missing]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`no booking database at ${missing}`);
+      expect(existsSync(missing)).toBe(false);
+    }
+  });
+
   test("staff add/remove with --db and an availability edit are recorded as the operator's, via cli; the chain holds", async () => {
     const file = join(staff.dir, "cli.db");
     const data = join(staff.dir, "cli-data");

@@ -2,6 +2,7 @@
 // (SQLite or PostgreSQL) by the command line. verify walks the whole chain from the genesis or the
 // last signed checkpoint; export writes CSV or FHIR AuditEvent JSON; archive moves old records to a
 // file and leaves a signed checkpoint so verify still works.
+import { existsSync } from "node:fs";
 import { loadConfig } from "../../../shared/config.ts";
 import { exit_code, UsageError } from "../../../shared/errors.ts";
 import { parseFlags, type Options } from "../../../shared/flags.ts";
@@ -58,6 +59,9 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
   if (verb === "archive" && (values.before === undefined || file === undefined))
     throw new UsageError("audit archive needs --before DATE and the FILE to write the records to");
   if (verb === "archive" && keyFile === undefined) throw new UsageError("give --key FILE (the checkpoints' key)");
+  // Opening a path with no file would make an empty database there and report on it.
+  if (target.kind === "sqlite" && !existsSync(target.path))
+    throw new UsageError(`no booking database at ${target.path} (give --db, or --config naming one)`);
   const db = await openAuditDb(target, readDbPassword(values["db-password-file"] ?? config.server.dbPasswordFile));
   try {
     if (verb === "verify") return await verify(db, keyFile, parseHead(values.head));
