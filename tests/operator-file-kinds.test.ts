@@ -3,7 +3,7 @@
 // process until it ran out of memory; each is refused at once, exit 2, in one line naming the file.
 // Before, these reads used readFileSync: the FIFO hung and /dev/zero ended in ENOMEM or a stack trace.
 import { afterAll, describe, expect, test } from "bun:test";
-import { rmSync, symlinkSync } from "node:fs";
+import { rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bun, runToEnd, tempDir, writeDataDir, writeSelfSignedCert } from "./helpers.ts";
 
@@ -62,8 +62,9 @@ const cases: [string, string, (dir: string, odd: string) => string[]][] = [
   [
     "audit archive's --key",
     "audit-key",
-    (dir, odd) =>
-      server(
+    (dir, odd) => {
+      writeFileSync(join(dir, "b.db"), ""); // an empty database: audit refuses a path with none
+      return server(
         "audit",
         "archive",
         "--db",
@@ -73,7 +74,8 @@ const cases: [string, string, (dir: string, odd: string) => string[]][] = [
         join(dir, "a.jsonl"),
         "--key",
         odd,
-      ),
+      );
+    },
   ],
 ];
 
