@@ -1,7 +1,7 @@
 // `healthcenterserver staff ...`: staff accounts in staff.txt beside users.txt (argon2id, like patients).
 import { loadConfig } from "../../../shared/config.ts";
 import { recordOperatorChange } from "./operator-audit.ts";
-import { chownSync, existsSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { checkDataDir, readDataFile } from "../../../shared/datadir.ts";
 import { exit_code, UsageError } from "../../../shared/errors.ts";
@@ -16,6 +16,7 @@ import {
   staff_roles,
 } from "../staff/accounts.ts";
 import { readNewPassword } from "./users-command.ts";
+import { replaceFile } from "./patient-record.ts";
 
 const usage = `Usage:
   healthcenterserver staff add NAME --role ROLE [--doctor DOC] --data DIR
@@ -117,11 +118,6 @@ function newAccount(name: string, roleText: string | undefined, doctor: string |
   return { name, role, hash: "", ...(doctor ? { doctor } : {}) };
 }
 
-/** Writes beside the file and renames over it, keeping the old file's owner and mode (0600 when new). */
 function save(file: string, accounts: StaffAccount[]): void {
-  const before = existsSync(file) ? statSync(file) : undefined;
-  const temp = `${file}.tmp-${process.pid}`;
-  writeFileSync(temp, formatStaff(accounts), { mode: before ? before.mode & 0o777 : 0o600 });
-  if (before) chownSync(temp, before.uid, before.gid);
-  renameSync(temp, file);
+  replaceFile(file, formatStaff(accounts));
 }
