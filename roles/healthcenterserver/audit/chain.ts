@@ -28,7 +28,8 @@ export type AuditRecord = AuditContent & { seq: number; prevHash: string; hash: 
 /** The hash before the first record (and after an archive, the checkpoint's last hash). */
 export const genesis_hash = "0".repeat(64);
 
-const fields: readonly (keyof AuditContent)[] = [
+/** A record's content fields in the order they are hashed (and exported). */
+export const audit_fields: readonly (keyof AuditContent)[] = [
   "atMs",
   "actor",
   "role",
@@ -46,7 +47,7 @@ const fields: readonly (keyof AuditContent)[] = [
  * separators inside a field can make two different records hash alike.
  */
 export function canonical(seq: number, prevHash: string, content: AuditContent): string {
-  return JSON.stringify([seq, prevHash, ...fields.map((f) => content[f])]);
+  return JSON.stringify([seq, prevHash, ...audit_fields.map((f) => content[f])]);
 }
 
 export function hashOf(seq: number, prevHash: string, content: AuditContent): string {

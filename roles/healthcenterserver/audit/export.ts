@@ -1,41 +1,16 @@
 // The audit trail as files other tools read: CSV (RFC 4180) and FHIR R4 AuditEvent resources.
-import type { AuditRecord } from "./chain.ts";
+import { audit_fields, type AuditRecord } from "./chain.ts";
 
-const csv_columns = [
-  "seq",
-  "at",
-  "actor",
-  "role",
-  "via",
-  "address",
-  "action",
-  "subject",
-  "before",
-  "after",
-  "reason",
-  "hash",
-] as const;
+/** Columns: the record's number, its content in the order the chain hashes it (atMs as an ISO "at"), its hash. */
+const csv_columns = ["seq", ...audit_fields.map((f) => (f === "atMs" ? "at" : f)), "hash"];
 
 export function csvHeader(): string {
   return `${csv_columns.join(",")}\r\n`;
 }
 
 export function csvRow(r: AuditRecord): string {
-  const values = [
-    String(r.seq),
-    new Date(r.atMs).toISOString(),
-    r.actor,
-    r.role,
-    r.via,
-    r.address,
-    r.action,
-    r.subject,
-    r.before,
-    r.after,
-    r.reason,
-    r.hash,
-  ];
-  return `${values.map(csvField).join(",")}\r\n`;
+  const content = audit_fields.map((f) => (f === "atMs" ? new Date(r.atMs).toISOString() : String(r[f])));
+  return `${[String(r.seq), ...content, r.hash].map(csvField).join(",")}\r\n`;
 }
 
 function csvField(value: string): string {
