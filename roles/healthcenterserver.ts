@@ -33,7 +33,7 @@ import type { AppointmentStore } from "./healthcenterserver/store/appointment-st
 
 export { options };
 
-const commands = ["init", "users", "staff", "availability", "audit", "check", "help"];
+const commands = ["init", "users", "staff", "availability", "types", "audit", "check", "help"];
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "help") return printHelp(usage);
@@ -55,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
     const { runAvailabilityCommand } = await import("./healthcenterserver/commands/availability-command.ts");
     return runAvailabilityCommand(argv.slice(1));
   }
+  if (argv[0] === "types")
+    return (await import("./healthcenterserver/commands/types-command.ts")).runTypesCommand(argv.slice(1));
   const checkOnly = argv[0] === "check";
   if (argv[0] !== undefined && !argv[0].startsWith("-") && !checkOnly) {
     throw new UsageError(unknownMessage("command", argv[0], commands));

@@ -6,6 +6,10 @@ export const horizon_weeks_min = 1;
 export const horizon_weeks_max = 104;
 export const appointment_minutes_min = 5;
 export const appointment_minutes_max = 720;
+/** Appointment types: how many a clinic defines, a name's characters, a buffer's minutes (before or after). */
+export const appointment_types_max = 30;
+export const appointment_type_name_chars_max = 24;
+export const appointment_buffer_minutes_max = 240;
 /** A rule "every N weeks" takes N up to this. */
 export const every_weeks_max = 52;
 /** Days one call of the generator covers (ten years and more: the daylight-saving proof spans ten in one call). */
@@ -24,3 +28,4 @@ check(
   "the default horizon is within bounds, and the longest is generated in one call",
 );
 check(appointment_minutes_min >= 1 && appointment_minutes_max < 24 * 60, "an appointment fits in a day");
+check(appointment_types_max <= 30, "a position's types fit in one 32-bit mask (bit 31 spare)");

@@ -26,6 +26,25 @@ export type Rule = {
   nthOfMonth: number[];
   validFrom: LocalDate | null;
   validUntil: LocalDate | null;
+  /**
+   * The appointment types the rule offers (their names; the first is its default, booked when a
+   * request names none). Absent or empty: a plain rule, cut into `minutes`-long slots.
+   */
+  types?: string[];
+};
+
+/** An appointment type: its length and buffers, and the clinic's rules for it where it has its own. */
+export type AppointmentType = {
+  name: string;
+  /** Real minutes. */
+  minutes: number;
+  /** Minutes of the doctor's time blocked before and after the appointment (preparation, cleaning). */
+  before: number;
+  after: number;
+  /** Minutes; null: the clinic's rule applies (the policy reads them). */
+  minNotice: number | null;
+  maxAhead: number | null;
+  cancelCutoff: number | null;
 };
 
 /**
@@ -51,6 +70,11 @@ export type DatedSlot = {
   doctor: string;
   /** The start instant, UTC epoch milliseconds. */
   startMs: number;
-  /** Real minutes. */
+  /** Real minutes (on a rule with types: its default type's, or the first type's offered here). */
   minutes: number;
+  /** On a rule with types: which types may start here, and the rule's default (absent: a plain slot). */
+  typed?: TypedMark;
 };
+
+/** Bit i of `mask`: the calendar's type i (by name) may start here; defaultType -1: not on the default's grid. */
+export type TypedMark = { mask: number; defaultType: number };

@@ -26,7 +26,8 @@ export function describeRule(rule: Rule): string {
 
 /** "doc1 mon-fri 09:00-12:00, 15 min, every 2 weeks, from 2026-01-05": a rule without its id. */
 export function ruleText(rule: Rule): string {
-  const parts = [`${rule.doctor} ${formatWeekdays(rule.weekdays)} ${rule.start}-${rule.end}, ${rule.minutes} min`];
+  const length = rule.types?.length ? `types ${rule.types.join(",")}` : `${rule.minutes} min`;
+  const parts = [`${rule.doctor} ${formatWeekdays(rule.weekdays)} ${rule.start}-${rule.end}, ${length}`];
   if (rule.everyWeeks > 1) parts.push(`every ${rule.everyWeeks} weeks`);
   if (rule.nthOfMonth.length > 0)
     parts.push(`${rule.nthOfMonth.map((n) => (n === -1 ? "last" : ordinal(n))).join(",")} of the month`);
@@ -56,8 +57,11 @@ function strictDate(date: string, what: string): void {
   if (parseDate(date, what) !== date) refuse(`bad ${what} "${date}" (YYYY-MM-DD)`);
 }
 
-/** A window of whole appointments: refused otherwise, naming the ends that would fit. */
-export function checkWindow(start: string, end: string, minutes: number, what: string): void {
+/**
+ * A window of whole appointments: refused otherwise, naming the ends that would fit. A rule offering
+ * several types (`whole` false) is cut by each type's length and offers the whole ones of each.
+ */
+export function checkWindow(start: string, end: string, minutes: number, what: string, whole = true): void {
   // Stored times are exactly HH:MM (parse.ts normalises what people type): the generator reads them by position.
   if (parseTime(start, `${what} start`) !== start || parseTime(end, `${what} end`, { end: true }) !== end)
     refuse(`${what}'s times "${start}-${end}" are not HH:MM-HH:MM`);
@@ -69,7 +73,7 @@ export function checkWindow(start: string, end: string, minutes: number, what: s
   const from = minuteOfDay(start);
   const to = minuteOfDay(end);
   if (to <= from) refuse(`${what} ends at ${end}, not after its start ${start}`);
-  const remainder = (to - from) % minutes;
+  const remainder = whole ? (to - from) % minutes : 0;
   if (remainder !== 0) {
     const shorter = to - remainder;
     const longer = shorter + minutes <= 24 * 60 ? ` or ${timeOfMinute(shorter + minutes)}` : "";
@@ -83,7 +87,7 @@ export function validateRule(rule: Rule): void {
   if (rule.doctor.trim() === "") refuse("a rule needs a doctor");
   if (rule.weekdays.length === 0 || rule.weekdays.some((d) => !Number.isInteger(d) || d < 1 || d > 7))
     refuse(`bad weekdays ${JSON.stringify(rule.weekdays)} (1 = Monday to 7 = Sunday)`);
-  checkWindow(rule.start, rule.end, rule.minutes, "the rule");
+  checkWindow(rule.start, rule.end, rule.minutes, "the rule", !rule.types?.length);
   if (!Number.isInteger(rule.everyWeeks) || rule.everyWeeks < 1 || rule.everyWeeks > every_weeks_max)
     refuse(`every ${rule.everyWeeks} weeks is out of range (1 to ${every_weeks_max})`);
   for (const n of rule.nthOfMonth)

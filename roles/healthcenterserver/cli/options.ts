@@ -116,6 +116,7 @@ export const usage = helpText({
     "healthcenterserver staff add NAME --role ROLE --data DIR   a staff account (front-desk, doctor, admin, auditor)",
     "healthcenterserver availability add|except|open|remove|list|import ...   " +
       "the calendar: rules, leave, openings (availability --help)",
+    "healthcenterserver types add|list|remove ...     appointment types: length, buffers (types --help)",
     "healthcenterserver audit verify|export|archive ...   the audit trail: check the chain, CSV / FHIR, archive",
     "healthcenterserver check [options]               " +
       "validate the config, data files, token and database; start nothing",

@@ -17,6 +17,8 @@ import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
 import { applyEdit, type EditContext } from "./availability-edit.ts";
 import { importClassicFile } from "./availability-import.ts";
 import { listAvailability } from "./availability-list.ts";
+import { checkTypesFit, parseTypeList } from "../calendar/appointment-types.ts";
+import { loadTypes } from "../store/type-records.ts";
 import {
   parseAppointmentMinutes,
   parseDate,
@@ -29,6 +31,7 @@ import {
 const usage = `Usage:
   healthcenterserver availability add <doctor> --days mon-fri --start 09:00 --end 17:00 --minutes 15
         [--every-weeks N] [--nth 1,3] [--valid-from DATE] [--valid-until DATE] [--port P]
+        (or --types first,followup instead of --minutes: the appointment types it offers, the first its default)
   healthcenterserver availability except <doctor> --from DATE [--to DATE] [--start T --end T] [--reason TEXT]
   healthcenterserver availability open <doctor> --from DATE [--to DATE] --start T --end T --minutes N
   healthcenterserver availability remove <r3|e2>        a rule (r) or exception (e) by the id list shows
@@ -47,6 +50,7 @@ const options = {
   start: { type: "string", value: "HH:MM", help: "local start time" },
   end: { type: "string", value: "HH:MM", help: "local end time" },
   minutes: { type: "string", value: "N", help: "one appointment's length" },
+  types: { type: "string", value: "A,B", help: "the appointment types the rule offers (the first: its default)" },
   "every-weeks": { type: "string", value: "N", help: "every Nth week" },
   nth: { type: "string", value: "1,3", help: "which of the month's weekdays (-1 = last)" },
   "valid-from": { type: "string", value: "DATE", help: "first date" },
@@ -152,17 +156,20 @@ async function runVerb(db: CalendarDb, verb: string, arg: string | undefined, v:
 type DoctorNumber = (tx: CalendarDb) => Promise<number>;
 
 async function addRule(db: CalendarDb, arg: string, v: Values, ctx: EditContext, doctor: DoctorNumber) {
+  const typed = await typedLength(db, v);
   const rule = {
     weekdays: flag(v, "days", parseWeekdays),
     start: flag(v, "start", parseTime),
     end: flag(v, "end", endTime),
-    minutes: flag(v, "minutes", parseAppointmentMinutes),
+    minutes: typed ? typed.minutes : flag<number>(v, "minutes", parseAppointmentMinutes),
+    ...(typed ? { types: typed.names } : {}),
     everyWeeks: flag(v, "every-weeks", parseEveryWeeks, 1),
     nthOfMonth: flag(v, "nth", parseNthOfMonth, []),
     validFrom: flag(v, "valid-from", parseDate, null),
     validUntil: flag(v, "valid-until", parseDate, null),
   };
   validateRule({ id: 0, doctor: arg, ...rule });
+  if (typed) checkTypesFit(rule, typed.types);
   return (
     await applyEdit(db, ctx, `add a rule for ${arg}`, async (tx) => {
       const id = await insertRule(tx, await doctor(tx), rule);
@@ -206,6 +213,18 @@ async function addException(
       async (tx) => void (await insertException(tx, await doctor(tx), exception)),
     )
   ).lines;
+}
+
+/** --types: the names (each known, the nearest named otherwise) and the default's length; undefined without it. */
+async function typedLength(db: CalendarDb, v: Values) {
+  if (v.types === undefined) return undefined;
+  if (v.minutes !== undefined)
+    throw new UsageError("give --minutes or --types, not both (a typed rule's lengths are its types')", {
+      hint: false,
+    });
+  const types = await loadTypes(db);
+  const names = byFlag("--types", v.types, (text) => parseTypeList(text, types));
+  return { names, types, minutes: types.find((t) => t.name === names[0])!.minutes };
 }
 
 type ValueFlag = Exclude<keyof Values, "dry-run" | "keep-booked" | "help" | "version">;

@@ -5,7 +5,7 @@ import { appendAuditRecords } from "../store/audit-records.ts";
 import type { ChangeWho } from "../store/appointment-store.ts";
 import { UsageError } from "../../../shared/errors.ts";
 import { localDate, localParts } from "../calendar/display.ts";
-import { generateSlots } from "../calendar/generate.ts";
+import { generateCalendarSlots } from "../calendar/typed-slots.ts";
 import { slotId } from "../calendar/slot-id.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import { appointmentsFrom, bumpVersion, loadCalendar, type CalendarData } from "../store/calendar-records.ts";
@@ -32,7 +32,7 @@ class DryRun extends Error {
 export function offeredIds(data: CalendarData, zone: string, weeks: number, now: number): Set<number> {
   const today = localDate(now, zone);
   const last = Temporal.PlainDate.from(today).add({ days: weeks * 7 - 1 });
-  const slots = generateSlots(data.rules, data.exceptions, zone, today, last.toString());
+  const slots = generateCalendarSlots(data.rules, data.exceptions, data.types, zone, today, last.toString());
   const numbers = new Map(data.doctors.map((d) => [d.name, d.number]));
   return new Set(slots.filter((s) => s.startMs > now).map((s) => slotId(numbers.get(s.doctor) ?? 0, s.startMs)));
 }

@@ -1,7 +1,7 @@
 // `availability list`: the rules and exceptions with their ids, then the next two weeks as a table
 // (per date and doctor: the first and last slot, how many, how many booked).
 import { localDate, localParts } from "../calendar/display.ts";
-import { generateSlots } from "../calendar/generate.ts";
+import { generateCalendarSlots, offeredByDefault } from "../calendar/typed-slots.ts";
 import { exceptionText, ruleText } from "../calendar/validate.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import { appointmentsFrom, loadCalendar } from "../store/calendar-records.ts";
@@ -17,7 +17,14 @@ export async function listAvailability(db: CalendarDb, zone: string, now: number
   for (const e of data.exceptions) lines.push(`  e${e.id}  ${e.kind} ${exceptionText(e)}`);
   const today = Temporal.PlainDate.from(localDate(now, zone));
   const last = today.add({ days: list_days - 1 });
-  const slots = generateSlots(data.rules, data.exceptions, zone, today.toString(), last.toString());
+  const slots = generateCalendarSlots(
+    data.rules,
+    data.exceptions,
+    data.types,
+    zone,
+    today.toString(),
+    last.toString(),
+  ).filter(offeredByDefault);
   const names = new Map(data.doctors.map((d) => [d.number, d.name]));
   const booked = new Set((await appointmentsFrom(db, now)).map((a) => `${names.get(a.doctorNumber)} ${a.startMs}`));
   const doctors = data.doctors.map((d) => d.name);

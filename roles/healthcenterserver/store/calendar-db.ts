@@ -9,7 +9,7 @@ import { database_open_busy_timeout_ms } from "../../../shared/limits.ts";
 import type { DbTarget } from "./db-target.ts";
 import { prepareSchema, DatabaseProblem } from "./sqlite/sqlite-schema.ts";
 import { checkDatabasePath } from "./sqlite/sqlite-file.ts";
-import { calendar_tables_sql } from "./sqlite/sqlite-calendar-schema.ts";
+import { prepareCalendarTables } from "./sqlite/sqlite-calendar-schema.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -109,9 +109,7 @@ function numbered(query: string): string {
 export async function openCalendarDb(target: DbTarget, password: string | undefined): Promise<CalendarDb> {
   if (target.kind === "sqlite") {
     const db = SqliteCalendarDb.open(target.path);
-    db.db.transaction(() => {
-      for (const sql of calendar_tables_sql) db.db.run(sql);
-    })();
+    prepareCalendarTables(db.db);
     return db;
   }
   // The CLI does not wait for a database that is not up: it says so (exit 3) and the operator retries.

@@ -1,12 +1,29 @@
 // The calendar's records, read and written with the same SQL on SQLite and PostgreSQL (calendar-db.ts).
 // Every edit of rules or exceptions bumps calendar_state.version in its transaction (and, on
 // PostgreSQL, notifies calendar_rules): running servers see the new version and regenerate.
-import type { Exception, Rule } from "../calendar/types.ts";
+import type { AppointmentType, Exception, Rule } from "../calendar/types.ts";
+import { loadTypes } from "./type-records.ts";
 import type { CalendarDb, Row } from "./calendar-db.ts";
 
 export type CalendarDoctor = { number: number; name: string; port: number };
-export type Appointment = { doctorNumber: number; startMs: number; minutes: number; patient: string };
-export type CalendarData = { version: number; doctors: CalendarDoctor[]; rules: Rule[]; exceptions: Exception[] };
+/** What was booked; `type` "" is a rule's plain slot, and the buffers (minutes) block the doctor's time around it. */
+export type Appointment = {
+  doctorNumber: number;
+  startMs: number;
+  minutes: number;
+  patient: string;
+  type?: string;
+  before?: number;
+  after?: number;
+};
+export type CalendarData = {
+  version: number;
+  doctors: CalendarDoctor[];
+  rules: Rule[];
+  exceptions: Exception[];
+  /** The appointment types, by name. */
+  types: AppointmentType[];
+};
 
 /** The PostgreSQL channel a change of the rules is announced on. */
 export const rules_channel = "calendar_rules";
@@ -36,7 +53,7 @@ export async function loadCalendar(db: CalendarDb): Promise<CalendarData> {
   const nameOf = new Map(doctors.map((d) => [d.number, d.name]));
   const rules = (await db.all("SELECT * FROM calendar_rules ORDER BY id")).map((r) => toRule(r, nameOf));
   const exceptions = (await db.all("SELECT * FROM calendar_exceptions ORDER BY id")).map((r) => toException(r, nameOf));
-  return { version, doctors, rules, exceptions };
+  return { version, doctors, rules, exceptions, types: await loadTypes(db) };
 }
 
 function toRule(r: Row, nameOf: Map<number, string>): Rule {
@@ -51,6 +68,7 @@ function toRule(r: Row, nameOf: Map<number, string>): Rule {
     nthOfMonth: list(r.nth_of_month),
     validFrom: orNull(r.valid_from),
     validUntil: orNull(r.valid_until),
+    ...(r.types ? { types: String(r.types).split(",") } : {}),
   };
 }
 
@@ -71,7 +89,7 @@ function toException(r: Row, nameOf: Map<number, string>): Exception {
 /** Appointments that have not ended by `ms`, in time order. */
 export async function appointmentsFrom(db: CalendarDb, ms: number): Promise<Appointment[]> {
   const rows = await db.all(
-    "SELECT doctor, start_ms, minutes, patient FROM appointments " +
+    "SELECT doctor, start_ms, minutes, patient, type, before_min, after_min FROM appointments " +
       "WHERE start_ms + minutes * 60000 > ? ORDER BY start_ms, doctor",
     [ms],
   );
@@ -80,6 +98,9 @@ export async function appointmentsFrom(db: CalendarDb, ms: number): Promise<Appo
     startMs: num(r.start_ms),
     minutes: num(r.minutes),
     patient: String(r.patient),
+    type: String(r.type ?? ""),
+    before: num(r.before_min ?? 0),
+    after: num(r.after_min ?? 0),
   }));
 }
 
@@ -103,8 +124,8 @@ export async function doctorNumber(
 export async function insertRule(db: CalendarDb, doctor: number, r: Omit<Rule, "id" | "doctor">): Promise<number> {
   const rows = await db.all(
     `INSERT INTO calendar_rules
-       (doctor, weekdays, start_time, end_time, minutes, every_weeks, nth_of_month, valid_from, valid_until)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+       (doctor, weekdays, start_time, end_time, minutes, every_weeks, nth_of_month, valid_from, valid_until, types)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
     [
       doctor,
       r.weekdays.join(","),
@@ -115,6 +136,7 @@ export async function insertRule(db: CalendarDb, doctor: number, r: Omit<Rule, "
       r.nthOfMonth.join(","),
       r.validFrom,
       r.validUntil,
+      (r.types ?? []).join(","),
     ],
   );
   return num(rows[0]!.id);

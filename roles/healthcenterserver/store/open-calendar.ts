@@ -19,7 +19,7 @@ import { claimDatabaseFile, FileIdentity } from "./sqlite/sqlite-file.ts";
 import { GuardedCommitter } from "./sqlite/sqlite-guard.ts";
 import { restoreAtPath } from "./sqlite/sqlite-restore.ts";
 import type { Database } from "bun:sqlite";
-import { calendar_tables_sql } from "./sqlite/sqlite-calendar-schema.ts";
+import { prepareCalendarTables } from "./sqlite/sqlite-calendar-schema.ts";
 import type { OutboxPolicy } from "../notify/outbox-plan.ts";
 
 /** `outbox`: each change writes its messages in its transaction (notify/); undefined: off. */
@@ -106,9 +106,7 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
   }
   if (target.kind === "sqlite" && db instanceof SqliteCalendarDb) {
     // A calendar made before the outbox existed gets its table now (idempotent).
-    db.db.transaction(() => {
-      for (const sql of calendar_tables_sql) db.db.run(sql);
-    })();
+    prepareCalendarTables(db.db);
     const shared = claimDatabaseFile(target.path, settings.sharedSqlite ? "allow" : "refuse");
     if (shared) log.warn(shared);
   }

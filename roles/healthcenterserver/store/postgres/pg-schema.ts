@@ -57,6 +57,16 @@ const migrations: string[] = [
      FOR EACH ROW EXECUTE FUNCTION audit_append_only();
    CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
      FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();`,
+  // Appointment types (docs/CALENDAR.md "Appointment types"): a length, buffers, and the clinic's rules
+  // for that type where it has its own (minutes; NULL = the clinic's). A rule names the types it offers
+  // (comma-separated, the first its default; '' = a plain rule); an appointment keeps what was booked:
+  // its type and buffers, so it blocks [start - before, start + minutes + after) of its doctor's time.
+  `CREATE TABLE calendar_types (
+     name text PRIMARY KEY, minutes integer NOT NULL, before_min integer NOT NULL DEFAULT 0,
+     after_min integer NOT NULL DEFAULT 0, min_notice integer, max_ahead integer, cancel_cutoff integer);
+   ALTER TABLE calendar_rules ADD COLUMN types text NOT NULL DEFAULT '';
+   ALTER TABLE appointments ADD COLUMN type text NOT NULL DEFAULT '',
+     ADD COLUMN before_min integer NOT NULL DEFAULT 0, ADD COLUMN after_min integer NOT NULL DEFAULT 0;`,
 ];
 
 export const schema_version = migrations.length;

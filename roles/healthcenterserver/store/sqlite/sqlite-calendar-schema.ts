@@ -1,3 +1,4 @@
+import type { Database } from "bun:sqlite";
 import { outboxTableSql } from "../../notify/outbox-plan.ts";
 
 // The calendar's tables in SQLite, created by the first calendar edit (`availability ...`), not by
@@ -26,7 +27,34 @@ export const calendar_tables_sql = [
      minutes INTEGER NOT NULL, patient TEXT NOT NULL, booked_at INTEGER NOT NULL,
      PRIMARY KEY (doctor, start_ms)) WITHOUT ROWID`,
   "CREATE INDEX IF NOT EXISTS appointments_by_patient ON appointments (patient)",
+  // Appointment types (docs/CALENDAR.md "Appointment types"): a length, buffers, and the clinic's
+  // rules for that type where it has its own (minutes; NULL = the clinic's).
+  `CREATE TABLE IF NOT EXISTS calendar_types (
+     name TEXT PRIMARY KEY, minutes INTEGER NOT NULL, before_min INTEGER NOT NULL DEFAULT 0,
+     after_min INTEGER NOT NULL DEFAULT 0, min_notice INTEGER, max_ahead INTEGER, cancel_cutoff INTEGER)`,
   // The outbox (notify/outbox-plan.ts): messages written in each change's transaction, sent by the server.
   // (no AUTOINCREMENT: it would update sqlite_sequence on every insert; outbox rows are never deleted)
   ...outboxTableSql("INTEGER PRIMARY KEY", "INTEGER", false),
 ];
+
+/** Columns added after the tables first shipped: [table, column, declaration], added where missing. */
+const added_columns: [string, string, string][] = [
+  // The types a rule offers, comma-separated, the first its default ('': a plain rule of `minutes`).
+  ["calendar_rules", "types", "TEXT NOT NULL DEFAULT ''"],
+  // What was booked: the type's name ('' = the rule's plain slot) and its buffers in minutes; the
+  // appointment blocks [start - before, start + minutes + after) of its doctor's time.
+  ["appointments", "type", "TEXT NOT NULL DEFAULT ''"],
+  ["appointments", "before_min", "INTEGER NOT NULL DEFAULT 0"],
+  ["appointments", "after_min", "INTEGER NOT NULL DEFAULT 0"],
+];
+
+/** Creates the calendar's tables and adds the later columns an older file lacks (idempotent, one transaction). */
+export function prepareCalendarTables(db: Database): void {
+  db.transaction(() => {
+    for (const sql of calendar_tables_sql) db.run(sql);
+    for (const [table, column, declaration] of added_columns) {
+      const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+      if (!columns.some((c) => c.name === column)) db.run(`ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
+    }
+  })();
+}

@@ -1,0 +1,148 @@
+// `healthcenterserver types add|list|remove`: the clinic's appointment types, in the bookings database
+// with the rules. An edit goes through availability's edit (one transaction: refused or dry-run edits
+// change nothing; a done one bumps the calendar's version, so running servers see it within a second,
+// and is audited). Errors are one line and exit 2.
+import { loadConfig } from "../../../shared/config.ts";
+import { exit_code, UsageError } from "../../../shared/errors.ts";
+import { parseFlags, type Options } from "../../../shared/flags.ts";
+import { horizon_weeks_default, horizon_weeks_max } from "../../../shared/limits.ts";
+import { unknownMessage } from "../../../shared/suggest.ts";
+import {
+  checkTypeCount,
+  checkTypesFit,
+  findType,
+  parseBufferMinutes,
+  parseTypeName,
+  typeText,
+} from "../calendar/appointment-types.ts";
+import { parseDuration } from "../calendar/duration.ts";
+import { parseAppointmentMinutes } from "../calendar/parse.ts";
+import type { AppointmentType } from "../calendar/types.ts";
+import { byFlag, clinicZone } from "../cli/calendar-settings.ts";
+import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
+import { loadCalendar } from "../store/calendar-records.ts";
+import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
+import { removeType, saveType } from "../store/type-records.ts";
+import { applyEdit, type EditContext } from "./availability-edit.ts";
+import { operatorWho } from "./operator-audit.ts";
+
+const usage = `Usage:
+  healthcenterserver types add <name> --minutes N [--before N] [--after N]
+        [--min-notice 2h] [--max-ahead 8w] [--cancel-cutoff 24h]      a new type, or a change to the one of that name
+  healthcenterserver types list                                       the types, and the doctors whose rules offer each
+  healthcenterserver types remove <name>                              a type no rule offers
+A rule offers types with \`availability add ... --types first,followup\` (the first is its default).
+Every command takes --db FILE|URL (default: the deployment file's, else healthcenter.db) and --config FILE;
+edits take --dry-run, --keep-booked and --reason TEXT (recorded in the audit trail).`;
+
+const options = {
+  db: { type: "string", value: "FILE|URL", help: "the bookings database" },
+  "db-password-file": { type: "string", value: "FILE", help: "PostgreSQL password file" },
+  config: { type: "string", value: "FILE", help: "deployment file" },
+  "time-zone": { type: "string", value: "ZONE", help: "the clinic's IANA zone" },
+  minutes: { type: "string", value: "N", help: "the appointment's length" },
+  before: { type: "string", value: "N", help: "minutes blocked before it (preparation)" },
+  after: { type: "string", value: "N", help: "minutes blocked after it (cleaning, notes)" },
+  "min-notice": { type: "string", value: "DURATION", help: "this type's minimum notice to book" },
+  "max-ahead": { type: "string", value: "DURATION", help: "how far ahead this type may be booked" },
+  "cancel-cutoff": { type: "string", value: "DURATION", help: "this type's cut-off to cancel or move" },
+  reason: { type: "string", value: "TEXT", help: "why (recorded in the audit trail)" },
+  "dry-run": { type: "boolean", help: "show what would change; change nothing" },
+  "keep-booked": { type: "boolean", help: "allow leaving booked appointments outside availability" },
+} as const satisfies Options;
+
+type Values = ReturnType<typeof parseFlags<typeof options>>["values"];
+const verbs = ["add", "list", "remove"];
+/** The per-type rules' bounds: from none to the longest horizon. */
+const policy_bounds = { min: 0, max: horizon_weeks_max * 7 * 24 * 60 };
+
+export async function runTypesCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(argv, options, 2);
+  if (values.help || positionals[0] === "help" || positionals[0] === undefined) {
+    console.log(usage);
+    return positionals[0] === undefined && !values.help ? exit_code.usage : exit_code.done;
+  }
+  const [verb, arg] = positionals;
+  if (!verbs.includes(verb!)) throw new UsageError(unknownMessage("types command", verb!, verbs));
+  const config = loadConfig(values.config);
+  const zone = clinicZone(values["time-zone"], config.clinic.timeZone);
+  // Every value is checked before the database is opened: a bad one changes nothing.
+  const type = verb === "add" ? typeFromFlags(arg, values) : undefined;
+  const name = verb === "remove" ? parseTypeName(arg ?? "") : undefined;
+  const target = parseDbTarget(values.db ?? config.server.db ?? "healthcenter.db");
+  const db = await openCalendarDb(target, readDbPassword(values["db-password-file"] ?? config.server.dbPasswordFile));
+  try {
+    const ctx: EditContext = {
+      zone,
+      weeks: horizon_weeks_default,
+      dryRun: values["dry-run"] ?? false,
+      keepBooked: values["keep-booked"] ?? false,
+      now: Date.now(),
+      who: operatorWho(values.reason ?? ""),
+    };
+    const lines = type ? await addType(db, type, ctx) : name ? await dropType(db, name, ctx) : await listTypes(db);
+    for (const line of lines) console.log(line);
+    return exit_code.done;
+  } finally {
+    await db.close();
+  }
+}
+
+function typeFromFlags(arg: string | undefined, v: Values): AppointmentType {
+  if (arg === undefined) throw new UsageError("types add needs a name: types add first --minutes 30");
+  const text = (flag: keyof Values) => v[flag] as string | undefined;
+  const duration = (flag: "min-notice" | "max-ahead" | "cancel-cutoff") => {
+    const t = text(flag);
+    return t === undefined ? null : byFlag(`--${flag}`, t, (x) => parseDuration(x, flag, policy_bounds));
+  };
+  const minutes = text("minutes");
+  if (minutes === undefined) throw new UsageError("give --minutes (the appointment's length)", { hint: false });
+  return {
+    name: parseTypeName(arg),
+    minutes: byFlag("--minutes", minutes, parseAppointmentMinutes),
+    before: byFlag("--before", text("before") ?? "0", (x) => parseBufferMinutes(x, "before")),
+    after: byFlag("--after", text("after") ?? "0", (x) => parseBufferMinutes(x, "after")),
+    minNotice: duration("min-notice"),
+    maxAhead: duration("max-ahead"),
+    cancelCutoff: duration("cancel-cutoff"),
+  };
+}
+
+async function addType(db: CalendarDb, type: AppointmentType, ctx: EditContext): Promise<string[]> {
+  let said = "";
+  const report = await applyEdit(db, ctx, `type ${typeText(type)}`, async (tx) => {
+    said = await saveType(tx, type);
+    const data = await loadCalendar(tx);
+    checkTypeCount(data.types.length);
+    // A longer type must still fit every rule that offers it.
+    for (const rule of data.rules) if (rule.types?.includes(type.name)) checkTypesFit(rule, data.types);
+  });
+  return [`${said === "changed" ? "changed" : "added"} ${typeText(type)}`, ...report.lines];
+}
+
+async function dropType(db: CalendarDb, name: string, ctx: EditContext): Promise<string[]> {
+  const report = await applyEdit(db, ctx, `remove type ${name}`, async (tx) => {
+    const data = await loadCalendar(tx);
+    findType(name, data.types);
+    const offering = data.rules.filter((r) => r.types?.includes(name)).map((r) => `r${r.id}`);
+    if (offering.length > 0)
+      throw new UsageError(
+        `type ${name} is offered by rule ${offering.join(", ")}; remove ${offering.length > 1 ? "them" : "it"} first`,
+        { hint: false },
+      );
+    await removeType(tx, name);
+  });
+  return report.lines;
+}
+
+/** "  first  30 min, 5 min after  (doc1, doc2)": each type and the doctors whose rules offer it. */
+export async function listTypes(db: CalendarDb): Promise<string[]> {
+  const data = await loadCalendar(db);
+  if (data.types.length === 0) return ["No appointment types: each rule's slots are its own --minutes long."];
+  const lines = ["Appointment types (a rule's first type is its default):"];
+  for (const t of data.types) {
+    const doctors = [...new Set(data.rules.filter((r) => r.types?.includes(t.name)).map((r) => r.doctor))];
+    lines.push(`  ${typeText(t)}  (${doctors.length > 0 ? `offered by ${doctors.join(", ")}` : "offered by no rule"})`);
+  }
+  return lines;
+}
