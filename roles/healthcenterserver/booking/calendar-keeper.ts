@@ -5,7 +5,7 @@
 import { calendar_poll_ms, calendar_refresh_ms_max } from "../../../shared/limits.ts";
 import type { Log } from "../../../shared/log.ts";
 import { localDate } from "../calendar/display.ts";
-import { generateCalendarSlots } from "../calendar/typed-slots.ts";
+import { generateCalendarSlots, offeredByDefault } from "../calendar/typed-slots.ts";
 import { slotId } from "../calendar/slot-id.ts";
 import type { Appointment, CalendarData } from "../store/calendar-records.ts";
 import { buildCalendarTable, generatedEntries, type CalendarDoctorInfo, type CalendarEntry } from "./calendar-slots.ts";
@@ -112,7 +112,10 @@ export class CalendarKeeper {
     const last = Temporal.PlainDate.from(today).add({ days: this.horizonWeeks * 7 - 1 });
     this.doctors = new Map(this.data.doctors.map((d) => [d.name, d]));
     const { rules, exceptions, types } = this.data;
-    const slots = generateCalendarSlots(rules, exceptions, types, this.zone, today, last.toString());
+    // Until the schedule knows types, a typed rule offers its default type's grid.
+    const slots = generateCalendarSlots(rules, exceptions, types, this.zone, today, last.toString()).filter(
+      offeredByDefault,
+    );
     this.generated = generatedEntries(slots, this.doctors, this.now());
     this.generatedFor = key;
     return true;
