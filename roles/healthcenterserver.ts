@@ -90,7 +90,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   onReloadSignal(() => onHangup());
   const loaded = loadData(settings.data, settings.doctors);
   const { users, slots } = loaded;
-  const calendar = await openCalendar({ ...settings, outbox: settings.notify?.policy }, log);
+  const calendar = await openCalendar({ ...settings, outbox: settings.notify?.policy, policy: settings.policy }, log);
   const schedule = calendar?.schedule ?? new Schedule(slots);
   const { store, restored } = calendar ?? (await openAndRestore(settings, schedule, log));
   warnAboutUsers(users, settings.data, log);

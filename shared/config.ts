@@ -15,6 +15,11 @@
 //   tls_ca = "server.crt"          # patients connect with TLS and trust this CA (or self-signed certificate)
 //   [clinic]
 //   time_zone = "Europe/London"    # the clinic's IANA zone, for a calendar (default: the machine's)
+//   phone = "020 7946 0000"        # what the patient is told to call when a rule refuses a change (optional)
+//   [policy]                       # the clinic's rules on a calendar (README "The clinic's rules"); default off
+//   min_notice = "2h"              # book at least this long before the start
+//   max_ahead = "8w"               # book at most this long before the start
+//   cancel_cutoff = "24h"          # cancel or move at least this long before the start
 //   [notify]                       # confirmations and reminders on a calendar (docs/RELIABILITY.md)
 //   smtp = "smtp://relay:587"      # the clinic's relay (STARTTLS when offered); smtps:// for TLS at once
 //   smtp_user = "clinic"           # AUTH with this user and smtp_password_file's first line (optional)
@@ -50,7 +55,9 @@ export type Config = {
     tlsKey?: string;
     tlsCa?: string;
   };
-  clinic: { timeZone?: string };
+  clinic: { timeZone?: string; phone?: string };
+  /** [policy]: the clinic's rules as written ("2h"); calendar/policy.ts reads the values. */
+  policy: Record<string, string>;
   /** [notify]: keys as written, file paths made absolute (notify/notify-settings.ts checks the values). */
   notify: Record<string, string>;
   doctors: Map<string, DoctorLocation>;
@@ -59,7 +66,9 @@ export type Config = {
 const notify_keys = ["smtp", "smtp_user", "smtp_password_file", "from", "webhook", "webhook_secret_file"];
 const notify_text_keys = ["reminder", "quiet", "clinic", "address"];
 
-export const empty_config: Config = { server: {}, clinic: {}, notify: {}, doctors: new Map() };
+const policy_keys = ["min_notice", "max_ahead", "cancel_cutoff"];
+
+export const empty_config: Config = { server: {}, clinic: {}, notify: {}, policy: {}, doctors: new Map() };
 
 export function loadConfig(path: string | undefined): Config {
   if (path === undefined) return empty_config;
@@ -84,8 +93,13 @@ export function loadConfig(path: string | undefined): Config {
 export function parseConfig(raw: unknown, file: string, base: string): Config {
   const problem = (what: string) => new ConfigError(`config file ${file}: ${what}`);
   const top = asTable(raw, "the document", problem);
-  allowOnly(top, ["data", "server", "clinic", "notify", "doctors"], "the top level", problem);
-  const config: Config = { server: {}, clinic: {}, notify: {}, doctors: new Map() };
+  allowOnly(top, ["data", "server", "clinic", "notify", "policy", "doctors"], "the top level", problem);
+  const config: Config = { server: {}, clinic: {}, notify: {}, policy: {}, doctors: new Map() };
+  if (top.policy !== undefined) {
+    const p = asTable(top.policy, "[policy]", problem);
+    allowOnly(p, policy_keys, "[policy]", problem);
+    for (const [k, v] of Object.entries(p)) config.policy[k] = asString(v, `policy.${k}`, problem);
+  }
   if (top.notify !== undefined) {
     const n = asTable(top.notify, "[notify]", problem);
     allowOnly(n, [...notify_keys, ...notify_text_keys], "[notify]", problem);
@@ -96,8 +110,9 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
   }
   if (top.clinic !== undefined) {
     const c = asTable(top.clinic, "[clinic]", problem);
-    allowOnly(c, ["time_zone"], "[clinic]", problem);
+    allowOnly(c, ["time_zone", "phone"], "[clinic]", problem);
     if (c.time_zone !== undefined) config.clinic.timeZone = asString(c.time_zone, "clinic.time_zone", problem);
+    if (c.phone !== undefined) config.clinic.phone = asPhone(c.phone, problem);
   }
   if (top.data !== undefined) config.data = resolve(base, asString(top.data, "data", problem));
   if (top.server !== undefined) {
@@ -162,6 +177,14 @@ function allowOnly(t: Record<string, unknown>, keys: string[], what: string, pro
 function asString(v: unknown, what: string, problem: Problem): string {
   if (typeof v !== "string" || v.length === 0) throw problem(`${what} must be a non-empty string`);
   return v;
+}
+
+/** A phone number or a short next step ("the front desk"), one line a patient reads. */
+function asPhone(v: unknown, problem: Problem): string {
+  const text = asString(v, "clinic.phone", problem);
+  if (text.length > 80 || /[\x00-\x1f\x7f]/.test(text))
+    throw problem("clinic.phone must be one line of at most 80 characters");
+  return text;
 }
 
 function asHost(v: unknown, what: string, problem: Problem): string {

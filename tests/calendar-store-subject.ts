@@ -37,7 +37,8 @@ export function calendarSubject(
 ): StoreSubject {
   return {
     name,
-    async fresh({ bookingsPerPatient }) {
+    calendar: true,
+    async fresh({ bookingsPerPatient, policy }) {
       const { dbPath, dbPasswordFile } = database();
       const db = await openCalendarDb(parseDbTarget(dbPath), readDbPassword(dbPasswordFile));
       const rule = { weekdays: [1, 2, 3, 4, 5, 6, 7], start: "00:00", end: "23:45", minutes: 15, everyWeeks: 1 };
@@ -45,9 +46,12 @@ export function calendarSubject(
       await insertRule(db, doctor, { ...rule, nthOfMonth: [], validFrom: null, validUntil: null });
       await bumpVersion(db);
       await db.close();
-      const settings = { dbPath, dbPasswordFile, dbWaitMs: 0, bookingsPerPatient, timeZone: "UTC", horizonWeeks: 1 };
+      const settings = {
+        ...{ dbPath, dbPasswordFile, dbWaitMs: 0, bookingsPerPatient, timeZone: "UTC", horizonWeeks: 1 },
+        policy,
+      };
       const open = async () => translated((await openCalendar(settings, log))!.store);
-      return { store: await open(), reopen: open };
+      return { store: await open(), reopen: open, startOf: (n: number) => decodeSlotId(idOf(n)).startMs };
     },
   };
 }

@@ -10,18 +10,24 @@ import type {
   Change,
   ChangeResult,
 } from "../roles/healthcenterserver/store/appointment-store.ts";
+import type { ClinicPolicy } from "../roles/healthcenterserver/calendar/policy.ts";
 
 /** A store under test: `fresh` opens one on a new, empty database; `reopen` opens that database again. */
 export type StoreSubject = {
   name: string;
-  fresh(options: { bookingsPerPatient: number }): Promise<Opened>;
+  /** A calendar's store: dated slots, so the clinic's rules apply. */
+  calendar?: boolean;
+  fresh(options: { bookingsPerPatient: number; policy?: ClinicPolicy }): Promise<Opened>;
 };
-export type Opened = { store: AppointmentStore; reopen(): Promise<AppointmentStore> };
+/** `startOf`: a calendar's slot n starts then (UTC ms). */
+export type Opened = { store: AppointmentStore; reopen(): Promise<AppointmentStore>; startOf?(slot: number): number };
 
 export type StoreCase = {
   name: string;
   /** The per-patient limit the store is opened with (0, no limit, unless given). */
   bookingsPerPatient?: number;
+  /** The clinic's rules the store is opened with: such a case runs on calendar stores only. */
+  policy?: ClinicPolicy;
   run(t: CaseContext): Promise<void>;
 };
 
@@ -33,6 +39,8 @@ export type CaseContext = {
   stored(slots?: number): Promise<Map<number, string>>;
   /** Closes the store and opens its database again (a restart); later calls use the new one. */
   restart(): Promise<void>;
+  /** A calendar's slot n starts then (UTC ms); the cases with a policy run only where it is known. */
+  startOf(slot: number): number;
 };
 
 export const book = (index: number, patient: string): Change => ({ kind: "book", index, patient });
@@ -58,6 +66,112 @@ export function sink(slots: number): BookingSink & { held: Map<number, string> }
 }
 
 const schedule_slots = 100;
+
+// The clinic's rules (rule 7), on a calendar store only: its slot n starts (n - 1) x 15 minutes after
+// the day after tomorrow's midnight (UTC), so slot 1 is 24 to 48 hours away and slot 100 48.75 to 72.75.
+const hour = 60;
+const day = 24 * hour;
+const rules = (p: Partial<ClinicPolicy>): ClinicPolicy => ({ min_notice: 0, max_ahead: 0, cancel_cutoff: 0, ...p });
+const refused = (rule: keyof ClinicPolicy, minutes: number, startMs: number): ChangeResult => ({
+  kind: "policy",
+  rule,
+  minutes,
+  atMs: startMs - minutes * 60_000,
+});
+const staff = (reason: string) => ({ actor: "alice", role: "front-desk", via: "staff-page", address: "", reason });
+
+const policy_cases: StoreCase[] = [
+  {
+    name: "rule 7: a booking inside the minimum notice is refused with the rule and when it closed; nothing stored",
+    policy: rules({ min_notice: 3 * day }),
+    async run(t) {
+      expect(await t.commit(book(1, "a"), book(2, "b"))).toEqual([
+        refused("min_notice", 3 * day, t.startOf(1)),
+        refused("min_notice", 3 * day, t.startOf(2)),
+      ]);
+      expect(await t.stored()).toEqual(new Map());
+    },
+  },
+  {
+    name: "rule 7: a booking further ahead than max_ahead is refused with when it opens; a nearer one is booked",
+    policy: rules({ max_ahead: 48 * hour }),
+    async run(t) {
+      expect(await t.commit(book(1, "a"), book(100, "b"))).toEqual([
+        done,
+        refused("max_ahead", 48 * hour, t.startOf(100)),
+      ]);
+      expect(await t.stored()).toEqual(new Map([[1, "a"]]));
+    },
+  },
+  {
+    name: "rule 7: a cancellation past the cut-off is refused and the appointment kept; another's answers notyours",
+    policy: rules({ cancel_cutoff: 3 * day }),
+    async run(t) {
+      expect(await t.commit(book(1, "a"))).toEqual([done]);
+      expect(await t.commit(cancel(1, "a"), cancel(1, "b"), cancel(2, "a"))).toEqual([
+        refused("cancel_cutoff", 3 * day, t.startOf(1)),
+        notyours("a"),
+        notyours(""),
+      ]);
+      expect(await t.stored()).toEqual(new Map([[1, "a"]]));
+    },
+  },
+  {
+    name: "rule 7: a move past its old slot's cut-off is refused; both slots stay as they were",
+    policy: rules({ cancel_cutoff: 3 * day }),
+    async run(t) {
+      await t.commit(book(1, "a"), book(3, "c"));
+      expect(await t.commit(move(1, 2, "a"), move(1, 3, "a"))).toEqual([
+        refused("cancel_cutoff", 3 * day, t.startOf(1)),
+        refused("cancel_cutoff", 3 * day, t.startOf(1)),
+      ]);
+      expect(await t.stored()).toEqual(
+        new Map([
+          [1, "a"],
+          [3, "c"],
+        ]),
+      );
+      expect(await t.commit(book(2, "b"))).toEqual([done]);
+    },
+  },
+  {
+    name: "rule 7: a move to a slot too far ahead is refused; the old slot is kept and the new one stays free",
+    policy: rules({ max_ahead: 48 * hour }),
+    async run(t) {
+      await t.commit(book(1, "a"));
+      expect(await t.commit(move(1, 100, "a"))).toEqual([refused("max_ahead", 48 * hour, t.startOf(100))]);
+      expect(await t.stored()).toEqual(new Map([[1, "a"]]));
+      expect(await t.commit(move(1, 2, "a"))).toEqual([done]);
+      expect(await t.stored()).toEqual(new Map([[2, "a"]]));
+    },
+  },
+  {
+    name: "rule 7: only a staff member with a reason overrides a rule, and the result names the rules passed",
+    policy: rules({ min_notice: 3 * day, cancel_cutoff: 3 * day }),
+    async run(t) {
+      const patient = { actor: "a", role: "patient", via: "tcp", address: "", reason: "please" };
+      const closed = refused("min_notice", 3 * day, t.startOf(1));
+      expect(
+        await t.commit(
+          { ...book(1, "a"), override: true },
+          { ...book(1, "a"), override: true, who: patient },
+          { ...book(1, "a"), override: true, who: staff(" ") },
+          { ...book(1, "a"), who: staff("called in") },
+        ),
+      ).toEqual([closed, closed, closed, closed]);
+      expect(await t.commit({ ...book(1, "a"), override: true, who: staff("urgent, called in") })).toEqual([
+        { kind: "done", overrode: ["min_notice"] },
+      ]);
+      expect(await t.commit({ ...move(1, 2, "a"), override: true, who: staff("doctor asked") })).toEqual([
+        { kind: "done", overrode: ["cancel_cutoff", "min_notice"] },
+      ]);
+      expect(await t.commit({ ...cancel(2, "a"), override: true, who: staff("ill") })).toEqual([
+        { kind: "done", overrode: ["cancel_cutoff"] },
+      ]);
+      expect(await t.stored()).toEqual(new Map());
+    },
+  },
+];
 
 export const store_cases: StoreCase[] = [
   {
@@ -292,6 +406,7 @@ export const store_cases: StoreCase[] = [
       );
     },
   },
+  ...policy_cases,
   {
     name: "problem(): a store that just opened and committed takes bookings",
     async run(t) {
@@ -303,7 +418,10 @@ export const store_cases: StoreCase[] = [
 
 /** Runs one case on a fresh database of the subject, closing whatever it opened. */
 export async function runCase(subject: StoreSubject, c: StoreCase): Promise<void> {
-  const opened = await subject.fresh({ bookingsPerPatient: c.bookingsPerPatient ?? 0 });
+  const opened = await subject.fresh({
+    bookingsPerPatient: c.bookingsPerPatient ?? 0,
+    ...(c.policy ? { policy: c.policy } : {}),
+  });
   let store = opened.store;
   const t: CaseContext = {
     get store() {
@@ -319,6 +437,7 @@ export async function runCase(subject: StoreSubject, c: StoreCase): Promise<void
       await store.close();
       store = await opened.reopen();
     },
+    startOf: (slot) => opened.startOf!(slot),
   };
   try {
     await c.run(t);

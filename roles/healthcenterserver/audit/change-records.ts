@@ -8,19 +8,33 @@ export function changeRecord(c: Change, r: ChangeResult, atMs: number): AuditCon
   if (c.who === undefined || r.kind !== "done") return undefined;
   const { actor, role, via, address, reason } = c.who;
   const who = { atMs, actor, role, via, address, reason };
+  // A staff override of the clinic's rules is said in the record: which rules it passed.
+  const override = r.overrode ? { override: r.overrode } : {};
   const patient = c.patient;
   switch (c.kind) {
     case "book":
-      return { ...who, action: "booking.booked", subject: `slot ${c.index}`, before: "", after: json({ patient }) };
+      return {
+        ...who,
+        action: "booking.booked",
+        subject: `slot ${c.index}`,
+        before: "",
+        after: json({ patient, ...override }),
+      };
     case "cancel":
-      return { ...who, action: "booking.cancelled", subject: `slot ${c.index}`, before: json({ patient }), after: "" };
+      return {
+        ...who,
+        action: "booking.cancelled",
+        subject: `slot ${c.index}`,
+        before: json({ patient }),
+        after: r.overrode ? json(override) : "",
+      };
     case "move":
       return {
         ...who,
         action: "booking.moved",
         subject: `slot ${c.to}`,
         before: json({ slot: c.from, patient }),
-        after: json({ slot: c.to, patient }),
+        after: json({ slot: c.to, patient, ...override }),
       };
   }
 }

@@ -79,7 +79,13 @@ export class Booker {
    * Decides at once when it can (invalid, taken, limit); a free slot is reserved now and confirmed
    * after its commit. `done` is always called later, never from inside this call.
    */
-  book(index: number, patient: string, done: (outcome: BookingOutcome) => void, who?: ChangeWho): void {
+  book(
+    index: number,
+    patient: string,
+    done: (outcome: BookingOutcome) => void,
+    who?: ChangeWho,
+    override?: boolean,
+  ): void {
     const decision = this.schedule.decide(index);
     if (decision.kind !== "free") return later(done, decision);
     const held = this.holding(patient);
@@ -89,21 +95,34 @@ export class Booker {
     const reserved = this.schedule.reserve(index, patient);
     assert(reserved, () => `a free slot ${index} can be reserved`);
     this.unconfirmed.add(index);
-    this.enqueue({ kind: "book", index, patient, ...(who ? { who } : {}) }, done as Pending["done"]);
+    this.enqueue({ kind: "book", index, patient, ...extra(who, override) }, done as Pending["done"]);
   }
 
   /**
    * Frees the patient's slot once the cancellation is stored; until then it stays taken. With a
    * shared database, whose the slot is is the database's to say (memory may not have caught up).
    */
-  cancel(index: number, patient: string, done: (outcome: CancelOutcome) => void, who?: ChangeWho): void {
+  cancel(
+    index: number,
+    patient: string,
+    done: (outcome: CancelOutcome) => void,
+    who?: ChangeWho,
+    override?: boolean,
+  ): void {
     if (this.schedule.slotOf(index) === undefined) return later(done, { kind: "invalid" });
     if (!this.rules.shared && this.schedule.holderOf(index) !== patient) return later(done, { kind: "notyours" });
-    this.enqueue({ kind: "cancel", index, patient, ...(who ? { who } : {}) }, done as Pending["done"]);
+    this.enqueue({ kind: "cancel", index, patient, ...extra(who, override) }, done as Pending["done"]);
   }
 
   /** Reserves `to` now; frees `from` only when the move is stored, in the same transaction. */
-  move(from: number, to: number, patient: string, done: (outcome: MoveOutcome) => void, who?: ChangeWho): void {
+  move(
+    from: number,
+    to: number,
+    patient: string,
+    done: (outcome: MoveOutcome) => void,
+    who?: ChangeWho,
+    override?: boolean,
+  ): void {
     const target = this.schedule.decide(to);
     if (this.schedule.slotOf(from) === undefined || target.kind === "invalid") return later(done, { kind: "invalid" });
     if (!this.rules.shared && this.schedule.holderOf(from) !== patient) return later(done, { kind: "notyours" });
@@ -112,7 +131,7 @@ export class Booker {
     assert(reserved, () => `a free slot ${to} can be reserved`);
     this.unconfirmed.add(to);
     this.moving.set(patient, (this.moving.get(patient) ?? 0) + 1);
-    this.enqueue({ kind: "move", from, to, patient, ...(who ? { who } : {}) }, done as Pending["done"]);
+    this.enqueue({ kind: "move", from, to, patient, ...extra(who, override) }, done as Pending["done"]);
   }
 
   /** Resolves when every change asked for so far is committed and answered. */
@@ -203,6 +222,12 @@ function failed(change: Change, why: string, unknown: boolean): Outcome {
 }
 
 const noun = { book: "booking", cancel: "cancellation", move: "move" } as const;
+
+/** Who asked and a staff override, on the change only when given (a patient's never carries `override`). */
+const extra = (who: ChangeWho | undefined, override: boolean | undefined) => ({
+  ...(who ? { who } : {}),
+  ...(override ? { override } : {}),
+});
 
 function later<T>(done: (outcome: T) => void, outcome: T): void {
   queueMicrotask(() => done(outcome));

@@ -61,7 +61,8 @@ export class Settler {
           this.freedByDatabase(change.index, change.patient, "cancelled");
           return { kind: "cancelled", slot };
         }
-        assert(result.kind === "notyours", () => `a cancellation is done or notyours, not ${result.kind}`);
+        if (result.kind === "policy") return result;
+        assert(result.kind === "notyours", () => `a cancellation is done, notyours or policy, not ${result.kind}`);
         this.followDatabase(change.index, change.patient, result.holder);
         return { kind: "notyours" };
       }
@@ -90,6 +91,10 @@ export class Settler {
         );
         this.schedule.release(index);
         return { kind: "limit", held: result.held };
+      case "policy":
+        // The clinic's rules are the database's to apply (its transaction's clock): memory frees the slot.
+        this.schedule.release(index);
+        return result;
       case "notyours":
         assert(false, () => `a booking of slot ${index} is never answered notyours`);
     }

@@ -4,6 +4,7 @@ import { UsageError } from "../../../shared/errors.ts";
 import { horizon_weeks_default } from "../../../shared/limits.ts";
 import { parseHorizonWeeks } from "../calendar/parse.ts";
 import { machineZone, parseZone } from "../calendar/zone.ts";
+import { checkPolicy, isPolicyOn, parsePolicyValue, policy_rules, type ClinicPolicy } from "../calendar/policy.ts";
 
 /** `parse(text)`, its UsageError prefixed with the flag: `--from: bad date "2026-02-30": there is no such day`. */
 export function byFlag<T>(flag: string, text: string, parse: (text: string) => T): T {
@@ -27,4 +28,29 @@ export function clinicZone(flag: string | undefined, file: string | undefined): 
 
 export function checkHorizon(text: string | undefined): number {
   return text === undefined ? horizon_weeks_default : byFlag("--horizon-weeks", text, parseHorizonWeeks);
+}
+
+const flag_of = { min_notice: "--min-notice", max_ahead: "--max-ahead", cancel_cutoff: "--cancel-cutoff" } as const;
+
+/**
+ * The clinic's rules: each flag over [policy] in the deployment file, each value through
+ * calendar/policy.ts and refused naming where it came from; then the rules together against the
+ * horizon. Undefined when every rule is off (the default).
+ */
+export function readPolicy(
+  flags: Partial<Record<"min-notice" | "max-ahead" | "cancel-cutoff", string>>,
+  file: Record<string, string>,
+  horizonWeeks: number,
+): ClinicPolicy | undefined {
+  const policy: ClinicPolicy = { min_notice: 0, max_ahead: 0, cancel_cutoff: 0 };
+  const from = new Map<string, string>();
+  for (const rule of policy_rules) {
+    const flag = flags[flag_of[rule].slice(2) as keyof typeof flags];
+    const where = flag !== undefined ? flag_of[rule] : `[policy] ${rule} in the deployment file`;
+    const text = flag ?? file[rule];
+    from.set(rule, where);
+    if (text !== undefined) policy[rule] = byFlag(where, text, (t) => parsePolicyValue(rule, t));
+  }
+  checkPolicy(policy, horizonWeeks, (rule) => from.get(rule)!);
+  return isPolicyOn(policy) ? policy : undefined;
 }

@@ -91,6 +91,21 @@ export const options = {
     value: "N",
     help: `on a calendar, offer dated slots this many weeks ahead (default ${limits.horizon_weeks_default})`,
   },
+  "min-notice": {
+    type: "string",
+    value: "D",
+    help: 'on a calendar, patients book at least this long ahead ("2h"; [policy] min_notice; default off)',
+  },
+  "max-ahead": {
+    type: "string",
+    value: "D",
+    help: 'on a calendar, patients book at most this long ahead ("8w"; [policy] max_ahead; default off)',
+  },
+  "cancel-cutoff": {
+    type: "string",
+    value: "D",
+    help: 'on a calendar, patients cancel or move until this long before ("24h"; [policy] cancel_cutoff; default off)',
+  },
   smtp: {
     type: "string",
     value: "URL",

@@ -10,7 +10,8 @@ import * as limits from "../../../shared/limits.ts";
 import { parseHttpAddress } from "../staff/staff-page.ts";
 import { readStaffToken } from "../staff/staff-auth.ts";
 import type { options } from "./options.ts";
-import { checkHorizon, clinicZone } from "./calendar-settings.ts";
+import { checkHorizon, clinicZone, readPolicy } from "./calendar-settings.ts";
+import type { ClinicPolicy } from "../calendar/policy.ts";
 import { readNotifySettings, type NotifySettings } from "../notify/notify-settings.ts";
 
 export type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
@@ -36,6 +37,8 @@ export type Settings = {
   staffSessionTtlMs: number;
   timeZone: string;
   horizonWeeks: number;
+  /** The clinic's rules ([policy], --min-notice, --max-ahead, --cancel-cutoff); undefined: none. */
+  policy: ClinicPolicy | undefined;
   /** Confirmations and reminders ([notify], --smtp, --webhook); undefined: off. */
   notify: NotifySettings | undefined;
 };
@@ -49,6 +52,7 @@ export function readSettings(values: Flags, config: Config): Settings {
     doctors.set(name, entry);
   }
   const timeZone = clinicZone(values["time-zone"], config.clinic.timeZone);
+  const horizonWeeks = checkHorizon(values["horizon-weeks"]);
   return {
     data: checkDataDir({ dir: values.data ?? config.data }),
     host: values.host === undefined ? (config.server.listen ?? "0.0.0.0") : checkHostFlag("--host", values.host),
@@ -70,7 +74,8 @@ export function readSettings(values: Flags, config: Config): Settings {
     tls: readTls(values, config),
     timeZone,
     notify: readNotifySettings(config.notify, { smtp: values.smtp, webhook: values.webhook }, timeZone),
-    horizonWeeks: checkHorizon(values["horizon-weeks"]),
+    horizonWeeks,
+    policy: readPolicy(values, config.policy, horizonWeeks),
     staffSessionTtlMs:
       parseCountFlag("staff-session-hours", values["staff-session-hours"], limits.staff_session_ttl_ms / 3_600_000) *
       3_600_000,

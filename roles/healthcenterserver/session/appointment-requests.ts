@@ -17,6 +17,7 @@ import type { AnswerLater, SessionServices } from "./services.ts";
 import type { Schedule } from "../booking/schedule.ts";
 import { calendarQuery, datesRefused, type SlotsQuery } from "./calendar-query.ts";
 import { decodeSlotId, firstIdFrom } from "../calendar/slot-id.ts";
+import { refusalLine, type PolicyRefusal } from "../calendar/policy.ts";
 
 export class AppointmentRequests {
   /** `answerLater`: the session's way to answer a request that waits for a commit. */
@@ -116,6 +117,12 @@ export class AppointmentRequests {
         return this.conn.send(encoded_reply.notyours);
       case "invalid":
         return this.conn.send(encoded_reply.invalid);
+      case "policy":
+        log.info(`${user} may not cancel slot ${index} now: ${outcome.rule}`, {
+          event: "cancel.policy",
+          cause: "cancellations",
+        });
+        return this.conn.send(policyReply(outcome, "cancel", this.services.schedule));
       case "failed":
         log.error(outcome.reason, { event: "change.failed", cause: "failed changes" });
         return this.conn.send(formatChangeFailed("cancellation", outcome.unknown === true));
@@ -146,6 +153,12 @@ export class AppointmentRequests {
         return this.conn.send(encoded_reply.notyours);
       case "invalid":
         return this.conn.send(encoded_reply.invalid);
+      case "policy":
+        log.info(`${user} may not move from slot ${from} to slot ${to} now: ${outcome.rule}`, {
+          event: "move.policy",
+          cause: "moves",
+        });
+        return this.conn.send(policyReply(outcome, "move", this.services.schedule));
       case "failed":
         log.error(outcome.reason, { event: "change.failed", cause: "failed changes" });
         return this.conn.send(formatChangeFailed("move", outcome.unknown === true));
@@ -189,6 +202,11 @@ export function patientWho(user: string, address: string): ChangeWho {
 }
 
 export const time_passed = "that time has passed";
+
+/** `error <line>` for a change one of the clinic's rules refused, its instant in the clinic's zone. */
+export function policyReply(r: PolicyRefusal, doing: "book" | "cancel" | "move", schedule: Schedule): string {
+  return formatError(refusalLine(r, doing, schedule.calendar?.zone ?? "UTC"));
+}
 
 /** On a calendar: the id names a slot that has started (its start is in the id), never bookable. */
 export function hasStarted(schedule: Schedule, index: number): boolean {

@@ -13,7 +13,7 @@ import {
   type SelectionReply,
 } from "../../../shared/protocol.ts";
 import { formatChangeFailed } from "../../../shared/change-failed.ts";
-import { AppointmentRequests, hasStarted, time_passed } from "./appointment-requests.ts";
+import { AppointmentRequests, hasStarted, policyReply, time_passed } from "./appointment-requests.ts";
 import type { AuthResult } from "../login/auth.ts";
 import type { BookingOutcome } from "../booking/booker.ts";
 import type { Connection, LineHandler } from "../network/connection.ts";
@@ -209,6 +209,13 @@ export class Session implements LineHandler {
           fields,
         });
         return this.conn.send(formatLimitReached(outcome.held));
+      case "policy":
+        log.info(`${user} may not book slot ${index} now: ${outcome.rule}`, {
+          event: "selection.policy",
+          cause,
+          fields,
+        });
+        return this.conn.send(policyReply(outcome, "book", this.services.schedule));
       case "failed":
         log.error(outcome.reason, { event: "change.failed", cause: "failed changes" });
         return this.conn.send(formatChangeFailed("booking", outcome.unknown === true));

@@ -1,12 +1,15 @@
 // The front desk on the page: book a free slot for a patient, move or cancel an appointment, find a
 // patient by name, list a patient's appointments. Every change goes through the Booker, as a
 // patient's own commands do (same atomic path, limits and outcomes); the store writes the audit
-// record of a change that is done in its own transaction, and a refusal is recorded here.
+// record of a change that is done in its own transaction, and a refusal is recorded here. The clinic's
+// rules (calendar/policy.ts) bind the desk too, unless it asks to override them (`override=1`), which
+// needs a reason: the store then records which rules the change passed.
 import { staff_patient_matches_max, staff_reason_chars_max } from "../../../shared/limits.ts";
 import type { Booker, BookingOutcome, CancelOutcome, MoveOutcome } from "../booking/booker.ts";
 import type { Schedule } from "../booking/schedule.ts";
 import { hasStarted, time_passed } from "../session/appointment-requests.ts";
 import type { ChangeWho } from "../store/appointment-store.ts";
+import { refusalLine } from "../calendar/policy.ts";
 import { page_assets } from "./assets.ts";
 import { formOf, json, reply } from "./http-reply.ts";
 import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
@@ -20,7 +23,14 @@ export type DeskServices = {
 };
 
 type Outcome = BookingOutcome | CancelOutcome | MoveOutcome;
-type Asked = { kind: "book" | "cancel" | "move"; patient: string; slot: number; to?: number; reason: string };
+type Asked = {
+  kind: "book" | "cancel" | "move";
+  patient: string;
+  slot: number;
+  to?: number;
+  reason: string;
+  override: boolean;
+};
 
 export function deskRoutes(desk: DeskServices): Routes {
   return {
@@ -73,12 +83,13 @@ async function change(ctx: RouteContext, desk: DeskServices, kind: Asked["kind"]
   const target = kind === "move" ? asked.to! : asked.slot;
   if (kind !== "cancel" && hasStarted(desk.schedule, target)) return json({ error: time_passed }, 409);
   const who: ChangeWho = { ...pageActor(ctx.member, ctx.address), reason: asked.reason };
+  const { override } = asked;
   const outcome = await new Promise<Outcome>((done) => {
-    if (kind === "book") booker.book(asked.slot, asked.patient, done, who);
-    else if (kind === "cancel") booker.cancel(asked.slot, asked.patient, done, who);
-    else booker.move(asked.slot, asked.to!, asked.patient, done, who);
+    if (kind === "book") booker.book(asked.slot, asked.patient, done, who, override);
+    else if (kind === "cancel") booker.cancel(asked.slot, asked.patient, done, who, override);
+    else booker.move(asked.slot, asked.to!, asked.patient, done, who, override);
   });
-  const answer = answerOf(outcome);
+  const answer = answerOf(outcome, kind, desk.schedule.calendar?.zone ?? "UTC");
   if (answer.status !== 200) await recordRefusal(desk, ctx, who, asked, outcome);
   return json(answer.body, answer.status);
 }
@@ -88,14 +99,16 @@ function readAsked(form: URLSearchParams, kind: Asked["kind"]): Asked | string {
   const slot = Number(form.get("slot"));
   const to = Number(form.get("to"));
   const reason = form.get("reason") ?? "";
+  const override = ["1", "true", "on"].includes(form.get("override") ?? "");
   if (!Number.isSafeInteger(slot) || slot < 0) return "slot= must be a slot number";
+  if (override && reason.trim() === "") return "an override of the clinic's rules needs a reason";
   if (kind === "move" && (!Number.isSafeInteger(to) || to < 0)) return "to= must be a slot number";
   if (kind === "cancel" && reason.trim() === "") return "a cancellation needs a reason";
   if (reason.length > staff_reason_chars_max) return `a reason is at most ${staff_reason_chars_max} characters`;
-  return { kind, patient, slot, ...(kind === "move" ? { to } : {}), reason };
+  return { kind, patient, slot, ...(kind === "move" ? { to } : {}), reason, override };
 }
 
-function answerOf(outcome: Outcome): { status: number; body: object } {
+function answerOf(outcome: Outcome, kind: Asked["kind"], zone: string): { status: number; body: object } {
   switch (outcome.kind) {
     case "booked":
     case "cancelled":
@@ -109,6 +122,11 @@ function answerOf(outcome: Outcome): { status: number; body: object } {
       return { status: 409, body: { outcome: outcome.kind, error: `the patient holds ${outcome.held} already` } };
     case "invalid":
       return { status: 400, body: { outcome: outcome.kind, error: "no such slot" } };
+    case "policy":
+      return {
+        status: 409,
+        body: { outcome: outcome.kind, rule: outcome.rule, error: refusalLine(outcome, kind, zone), overridable: true },
+      };
     case "failed":
       return { status: 503, body: { outcome: outcome.kind, error: outcome.reason, unknown: outcome.unknown ?? false } };
   }
@@ -122,6 +140,10 @@ async function recordRefusal(desk: DeskServices, ctx: RouteContext, who: ChangeW
     action: `booking.${asked.kind}.refused`,
     subject,
     before: "",
-    after: JSON.stringify({ patient: asked.patient, outcome: outcome.kind }),
+    after: JSON.stringify({
+      patient: asked.patient,
+      outcome: outcome.kind,
+      ...(outcome.kind === "policy" ? { rule: outcome.rule } : {}),
+    }),
   });
 }

@@ -60,12 +60,22 @@ function slotIn(text: string): string {
   }
 }
 
+/** The clinic's rules a staff override passed, as change-records.ts writes them in `after`. */
+function overrodeIn(text: string): string {
+  try {
+    const rules = (JSON.parse(text) as { override?: string[] }).override;
+    return rules?.length ? `, overriding the clinic's ${rules.join(" and ")}` : "";
+  } catch {
+    return "";
+  }
+}
+
 /** One line a person reads; the reason is kept as text (the page shows it with textContent). */
 export function historyLine(r: AuditRecord, zone: string): string {
   const when = shortLocal(r.atMs, zone);
   const what = verbs[r.action] ?? r.action;
   const detail = r.action === "booking.moved" ? ` from slot ${slotIn(r.before)} to slot ${slotIn(r.after)}` : "";
-  const why = r.reason ? `, reason: ${JSON.stringify(r.reason)}` : "";
+  const why = `${r.after ? overrodeIn(r.after) : ""}${r.reason ? `, reason: ${JSON.stringify(r.reason)}` : ""}`;
   const from = r.address ? ` from ${r.address}` : "";
   return `${what} by ${r.actor} (${r.role}) via ${r.via}${from} on ${when}${detail}${why}`;
 }

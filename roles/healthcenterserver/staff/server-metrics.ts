@@ -48,6 +48,7 @@ export class ServerMetrics implements SessionMetrics {
       "invalid",
       "failed",
       "limit",
+      "policy",
     ]),
   );
   readonly cancellations = this.registry.add(
@@ -56,6 +57,7 @@ export class ServerMetrics implements SessionMetrics {
       "notyours",
       "invalid",
       "failed",
+      "policy",
     ]),
   );
   readonly moves = this.registry.add(
@@ -65,6 +67,7 @@ export class ServerMetrics implements SessionMetrics {
       "notyours",
       "invalid",
       "failed",
+      "policy",
     ]),
   );
   readonly memoryCorrections = this.registry.add(

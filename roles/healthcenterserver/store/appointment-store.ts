@@ -17,10 +17,16 @@
 // 6. load() hands every stored booking to the schedule (the server calls it once, at start-up,
 //    before the first commit); a store closed and opened again loads exactly what its confirmed
 //    changes left.
+// 7. On a calendar, the clinic's rules (StoreOptions.policy, calendar/policy.ts) are checked inside
+//    the transaction against its own clock reading: a booking (or a move's new slot) too soon or too
+//    far ahead, a cancellation (or a move's old slot) past the cut-off -> policy, and nothing changes.
+//    A change with `override` from a staff member who gave a reason passes them; the done result then
+//    names the rules it passed (`overrode`), for the audit record.
 // Slot indexes are those of the schedule; the store does not check that they exist.
 
 import type { AuditContent, AuditRecord } from "../audit/chain.ts";
 import type { OutboxPolicy } from "../notify/outbox-plan.ts";
+import type { ClinicPolicy, PolicyRefusal, PolicyRule } from "../calendar/policy.ts";
 
 /**
  * Who asked for a change, for the audit trail: a store that keeps one writes a record of the change
@@ -28,19 +34,23 @@ import type { OutboxPolicy } from "../notify/outbox-plan.ts";
  */
 export type ChangeWho = { actor: string; role: string; via: string; address: string; reason: string };
 
+/** `override`: a staff member passes the clinic's rules; honoured only with a reason in `who` (rule 7). */
 export type Change =
-  | { kind: "book"; index: number; patient: string; who?: ChangeWho }
-  | { kind: "cancel"; index: number; patient: string; who?: ChangeWho }
-  | { kind: "move"; from: number; to: number; patient: string; who?: ChangeWho };
+  | { kind: "book"; index: number; patient: string; who?: ChangeWho; override?: boolean }
+  | { kind: "cancel"; index: number; patient: string; who?: ChangeWho; override?: boolean }
+  | { kind: "move"; from: number; to: number; patient: string; who?: ChangeWho; override?: boolean };
 
 export type ChangeResult =
-  | { kind: "done" }
+  /** `overrode`: the clinic's rules a staff override passed (absent when none was in the way). */
+  | { kind: "done"; overrode?: PolicyRule[] }
   /** book or move: the slot to take is held, by `holder`. */
   | { kind: "taken"; holder: string }
   /** cancel or move: the slot to free is not this patient's; `holder` is who has it ("" = nobody). */
   | { kind: "notyours"; holder: string }
   /** book: the patient holds `held` bookings, the limit or more. */
-  | { kind: "limit"; held: number };
+  | { kind: "limit"; held: number }
+  /** A clinic's rule refused it (rule 7): which, and when it closed (or, for max_ahead, opens). */
+  | ({ kind: "policy" } & PolicyRefusal);
 
 /** Where load() puts the stored bookings: the schedule, declared here so the store does not depend on it. */
 export interface BookingSink {
@@ -92,4 +102,6 @@ export type StoreOptions = {
   sharedSqlite?: boolean;
   /** On a calendar, each change writes its messages (confirmation, reminder) in its transaction. */
   outbox?: OutboxPolicy;
+  /** On a calendar, the clinic's rules (rule 7); undefined or all 0: none. */
+  policy?: ClinicPolicy;
 };

@@ -21,9 +21,18 @@ import { restoreAtPath } from "./sqlite/sqlite-restore.ts";
 import type { Database } from "bun:sqlite";
 import { prepareCalendarTables } from "./sqlite/sqlite-calendar-schema.ts";
 import type { OutboxPolicy } from "../notify/outbox-plan.ts";
+import type { ClinicPolicy } from "../calendar/policy.ts";
 
-/** `outbox`: each change writes its messages in its transaction (notify/); undefined: off. */
-export type CalendarSettings = StoreSettings & { timeZone: string; horizonWeeks: number; outbox?: OutboxPolicy };
+/**
+ * `outbox`: each change writes its messages in its transaction (notify/); undefined: off. `policy`: the
+ * clinic's rules, checked in each change's transaction; undefined: none.
+ */
+export type CalendarSettings = StoreSettings & {
+  timeZone: string;
+  horizonWeeks: number;
+  outbox?: OutboxPolicy;
+  policy?: ClinicPolicy;
+};
 export type OpenedCalendar = {
   schedule: Schedule;
   store: AppointmentStore;
@@ -101,6 +110,10 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     shown = `PostgreSQL at ${target.shown}`;
   }
   if (!(await hasRules(db))) {
+    if (settings.policy)
+      log.warn(
+        "the clinic's rules ([policy], --min-notice, ...) are set, but there is no calendar: they apply to none",
+      );
     await db.close();
     return undefined;
   }
@@ -126,7 +139,7 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     const p = schedule.position(index);
     return p === undefined ? 1 : schedule.calendar!.minutes[p]!;
   };
-  const options = { bookingsPerPatient: settings.bookingsPerPatient, outbox: settings.outbox };
+  const options = { bookingsPerPatient: settings.bookingsPerPatient, outbox: settings.outbox, policy: settings.policy };
   let committer: FollowingCommitter;
   if (db instanceof SqliteCalendarDb)
     committer = guarded(db, shown, (d) => new SqliteCalendarCommitter(d, lengthOf, options), log);

@@ -19,6 +19,7 @@ import type { PostgresTarget } from "../db-target.ts";
 import { changeNotices } from "./pg-committer.ts";
 import { openMigrated } from "./pg-connect.ts";
 import { PgOutbox } from "./pg-outbox.ts";
+import { doneWith, judge, refusedBy } from "../policy-gate.ts";
 import { routeBunSqlWarnings } from "./bun-sql-warnings.ts";
 import { PgMirror, type MirrorSource } from "./pg-mirror.ts";
 
@@ -125,9 +126,12 @@ export class PgCalendarCommitter implements Committer {
     await this.db.close();
   }
 
+  /** The clinic's rules first (no statement when none is in the way), then the database's. */
   private async apply(tx: CalendarDb, c: Change, now: number): Promise<ChangeResult> {
+    const verdict = judge(this.options.policy, c, now);
     switch (c.kind) {
       case "book": {
+        if (verdict?.refused) return refusedBy(verdict.refused);
         const limit = this.options.bookingsPerPatient;
         if (limit > 0) {
           const rows = await tx.all(
@@ -138,35 +142,47 @@ export class PgCalendarCommitter implements Committer {
           if (held >= limit) return { kind: "limit", held };
         }
         const taken = await this.take(tx, c.index, c.patient, now);
-        if (taken.kind === "done") await this.outbox?.booked(tx, this.slot(c.index, c.patient), now);
-        return taken;
+        if (taken.kind !== "done") return taken;
+        await this.outbox?.booked(tx, this.slot(c.index, c.patient), now);
+        return doneWith(verdict);
       }
-      case "cancel": {
-        const { doctorNumber, startMs } = decodeSlotId(c.index);
-        const rows = await tx.all(
-          "DELETE FROM appointments WHERE doctor = ? AND start_ms = ? AND patient = ? RETURNING doctor",
-          [doctorNumber, startMs, c.patient],
-        );
-        if (rows.length > 0) {
-          await this.outbox?.cancelled(tx, this.slot(c.index, c.patient), now);
-          return { kind: "done" };
-        }
-        return { kind: "notyours", holder: await holderOf(tx, c.index) };
-      }
+      case "cancel":
+        return this.cancel(tx, c, now, verdict);
       case "move": {
         const from = await holderOf(tx, c.from);
         if (from !== c.patient) return { kind: "notyours", holder: from };
         if (c.to === c.from) return { kind: "taken", holder: from };
+        if (verdict?.refused) return refusedBy(verdict.refused);
         await tx.run("SAVEPOINT move");
         const { doctorNumber, startMs } = decodeSlotId(c.from);
         await tx.run("DELETE FROM appointments WHERE doctor = ? AND start_ms = ?", [doctorNumber, startMs]);
         const taken = await this.take(tx, c.to, c.patient, now);
         await tx.run(taken.kind === "done" ? "RELEASE SAVEPOINT move" : "ROLLBACK TO SAVEPOINT move");
-        if (taken.kind === "done")
-          await this.outbox?.moved(tx, this.slot(c.from, c.patient), this.slot(c.to, c.patient), now);
-        return taken;
+        if (taken.kind !== "done") return taken;
+        await this.outbox?.moved(tx, this.slot(c.from, c.patient), this.slot(c.to, c.patient), now);
+        return doneWith(verdict);
       }
     }
+  }
+
+  private async cancel(
+    tx: CalendarDb,
+    c: Extract<Change, { kind: "cancel" }>,
+    now: number,
+    verdict: ReturnType<typeof judge>,
+  ): Promise<ChangeResult> {
+    if (verdict?.refused) {
+      const holder = await holderOf(tx, c.index);
+      return holder === c.patient ? refusedBy(verdict.refused) : { kind: "notyours", holder };
+    }
+    const { doctorNumber, startMs } = decodeSlotId(c.index);
+    const rows = await tx.all(
+      "DELETE FROM appointments WHERE doctor = ? AND start_ms = ? AND patient = ? RETURNING doctor",
+      [doctorNumber, startMs, c.patient],
+    );
+    if (rows.length === 0) return { kind: "notyours", holder: await holderOf(tx, c.index) };
+    await this.outbox?.cancelled(tx, this.slot(c.index, c.patient), now);
+    return doneWith(verdict);
   }
 
   private async take(tx: CalendarDb, index: number, patient: string, now: number): Promise<ChangeResult> {

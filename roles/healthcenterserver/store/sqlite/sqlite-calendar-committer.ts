@@ -10,6 +10,7 @@ import { SqliteOutbox } from "./sqlite-outbox.ts";
 import type { AuditContent } from "../../audit/chain.ts";
 import { SqliteAudit, whenUnlocked } from "./sqlite-audit.ts";
 import { auditOf } from "../../audit/change-records.ts";
+import { doneWith, judge, refusedBy } from "../policy-gate.ts";
 
 /** The length of the slot with this id, in minutes (from the schedule). */
 export type LengthOf = (index: number) => number;
@@ -74,23 +75,31 @@ export class SqliteCalendarCommitter implements Committer {
     this.db.close(true);
   }
 
+  /** The clinic's rules first (no statement when none is in the way), then the database's. */
   private apply(c: Change, now: number): ChangeResult {
+    const verdict = judge(this.options.policy, c, now);
     switch (c.kind) {
       case "book": {
+        if (verdict?.refused) return refusedBy(verdict.refused);
         const limit = this.options.bookingsPerPatient;
         if (limit > 0) {
           const held = (this.countHeld.get(c.patient, now) as { n: number }).n;
           if (held >= limit) return { kind: "limit", held };
         }
         const taken = this.take(c.index, c.patient, now);
-        if (taken.kind === "done") this.outbox?.booked(this.slot(c.index, c.patient), now);
-        return taken;
+        if (taken.kind !== "done") return taken;
+        this.outbox?.booked(this.slot(c.index, c.patient), now);
+        return doneWith(verdict);
       }
       case "cancel": {
+        if (verdict?.refused) {
+          const holder = this.holderOf(c.index);
+          return holder === c.patient ? refusedBy(verdict.refused) : { kind: "notyours", holder };
+        }
         const { doctorNumber, startMs } = decodeSlotId(c.index);
         if (this.remove.get(doctorNumber, startMs, c.patient) !== null) {
           this.outbox?.cancelled(this.slot(c.index, c.patient), now);
-          return { kind: "done" };
+          return doneWith(verdict);
         }
         return { kind: "notyours", holder: this.holderOf(c.index) };
       }
@@ -98,12 +107,16 @@ export class SqliteCalendarCommitter implements Committer {
         const from = this.holderOf(c.from);
         if (from !== c.patient) return { kind: "notyours", holder: from };
         if (c.to === c.from) return { kind: "taken", holder: from };
+        if (verdict?.refused) return refusedBy(verdict.refused);
         const { doctorNumber, startMs } = decodeSlotId(c.from);
         this.remove.get(doctorNumber, startMs, c.patient);
         const taken = this.take(c.to, c.patient, now);
-        if (taken.kind !== "done") this.insert.run(doctorNumber, startMs, this.lengthOf(c.from), c.patient, now);
-        else this.outbox?.moved(this.slot(c.from, c.patient), this.slot(c.to, c.patient), now);
-        return taken;
+        if (taken.kind !== "done") {
+          this.insert.run(doctorNumber, startMs, this.lengthOf(c.from), c.patient, now);
+          return taken;
+        }
+        this.outbox?.moved(this.slot(c.from, c.patient), this.slot(c.to, c.patient), now);
+        return doneWith(verdict);
       }
     }
   }
