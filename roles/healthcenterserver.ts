@@ -29,6 +29,7 @@ import { readStaffFile, reloadStaff } from "./healthcenterserver/staff/staff-fil
 import { openAndRestore } from "./healthcenterserver/store/open-store.ts";
 import { openCalendar } from "./healthcenterserver/store/open-calendar.ts";
 import { startSender } from "./healthcenterserver/notify/start-sender.ts";
+import { appointmentIds } from "./healthcenterserver/notify/outbox-db.ts";
 import type { AppointmentStore } from "./healthcenterserver/store/appointment-store.ts";
 
 export { options };
@@ -115,6 +116,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
     log,
     metrics: staff ? staff.metrics : undefined,
     guard,
+    ics: calendar && { clinic: settings.clinic, ids: (keys) => appointmentIds(calendar.db, keys) },
   });
   const center: HealthCenter = new HealthCenter({
     host: settings.host,

@@ -28,6 +28,11 @@ export const options = {
   cancel: { type: "string", value: "N", help: "cancel my appointment in slot N" },
   move: { type: "string", value: "FROM:TO", help: "move my appointment from slot FROM to slot TO (one transaction)" },
   json: { type: "boolean", help: "with --list, --cancel or --move: one JSON document on stdout" },
+  ics: {
+    type: "string",
+    value: "FILE",
+    help: "write my upcoming appointments as one calendar file (RFC 5545 .ics; - for stdout)",
+  },
   data: { type: "string", value: "DIR", help: "data files (default: embedded seed)" },
   config: { type: "string", value: "FILE", help: "deployment file (TOML); flags override it" },
   user: {
@@ -63,7 +68,8 @@ Examples:
   patient patient1
   echo 2 | patient patient1 --server 192.0.2.1:21000
   patient --user alice --insurance insurance3 --slot 4
-  patient patient1 --move 5:3 --json`,
+  patient patient1 --move 5:3 --json
+  patient patient1 --ics appointments.ics`,
 });
 
 type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
@@ -105,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
     tls,
     udpTimeoutMs: values["udp-timeout-ms"] ? parseCountFlag("udp-timeout-ms", values["udp-timeout-ms"], 0) : undefined,
   };
+  if (action?.kind === "ics") return (await import("./patient/ics-file.ts")).writeIcsFile(plan, action.path);
   if (action) {
     const { runScripted } = await import("./patient/scripted.ts");
     return runScripted({ credentials, server, tls }, action, values.json ?? false);
@@ -139,7 +146,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /**
  * The data directory, read only for what is not given otherwise: the password (NAME.txt) and, to book,
- * the insurance plan. --list, --cancel and --move need no plan.
+ * the insurance plan. --list, --cancel, --move and --ics need no plan.
  */
 function patientDataDir(values: Flags, configured: string | undefined, name: string, booking: boolean): DataDir {
   const fromFile = !values.user && !values["password-file"];
@@ -156,12 +163,19 @@ function patientDataDir(values: Flags, configured: string | undefined, name: str
   return data;
 }
 
-/** --list, --cancel N or --move FROM:TO (one of them), or undefined for a booking session. */
-function scriptedAction(values: Flags, slot: number | undefined): ScriptedAction | undefined {
-  const given = [values.list, values.cancel, values.move].filter((v) => v !== undefined && v !== false).length;
-  if (given > 1 || (given === 1 && slot !== undefined))
-    throw new UsageError("give one of --slot, --list, --cancel and --move");
-  if (values.json && given === 0) throw new UsageError("--json goes with --list, --cancel N or --move FROM:TO");
+type Action = ScriptedAction | { kind: "ics"; path: string };
+
+/** --list, --cancel N, --move FROM:TO or --ics FILE (one of them), or undefined for a booking session. */
+function scriptedAction(values: Flags, slot: number | undefined): Action | undefined {
+  const given = [values.list, values.cancel, values.move, values.ics].filter((v) => v !== undefined && v !== false);
+  if (given.length > 1 || (given.length === 1 && slot !== undefined))
+    throw new UsageError("give one of --slot, --list, --cancel, --move and --ics");
+  if (values.json && (given.length === 0 || values.ics !== undefined))
+    throw new UsageError("--json goes with --list, --cancel N or --move FROM:TO");
+  if (values.ics !== undefined) {
+    if (values.ics === "") throw new UsageError("--ics expects a file name, or - for stdout");
+    return { kind: "ics", path: values.ics };
+  }
   if (values.list) return { kind: "list" };
   if (values.cancel !== undefined) return { kind: "cancel", index: parseCountFlag("cancel", values.cancel, 0, 1) };
   if (values.move === undefined) return undefined;

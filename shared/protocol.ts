@@ -4,7 +4,7 @@
 //   available                       ->  "<idx> <Day> <Time>" lines, then an empty line
 //   selection <idx>                 ->  "<doctor> <port> [<host>]" | notavailable | invalid
 //   anything else                   ->  error <reason>
-// Additions (docs/PROTOCOL.md): slots, mine, cancel, reschedule, ping.
+// Additions (docs/PROTOCOL.md): slots, mine, ics, cancel, reschedule, ping.
 import { wordsOf } from "./tokens.ts";
 
 export type Request =
@@ -13,6 +13,7 @@ export type Request =
   | { kind: "selection"; index: number }
   | { kind: "slots"; day?: string; doctor?: string; after: number; limit: number; from?: string; to?: string }
   | { kind: "mine" }
+  | { kind: "ics" }
   | { kind: "cancel"; index: number }
   | { kind: "reschedule"; from: number; to: number }
   | { kind: "ping" }
@@ -71,6 +72,7 @@ export function parseRequest(line: string): Request {
     case "slots":
       return parseSlotsRequest(words.slice(1));
     case "mine":
+    case "ics":
     case "ping":
       return words.length === 1 ? { kind: command } : { kind: "bad", reason: `usage: ${command}` };
     case "cancel": {
@@ -141,6 +143,7 @@ export const formatAvailable = () => "available\n";
 export const formatSelection = (index: number) => `selection ${index}\n`;
 
 export const formatMine = () => "mine\n";
+export const formatIcs = () => "ics\n";
 export const formatCancel = (index: number) => `cancel ${index}\n`;
 export const formatReschedule = (from: number, to: number) => `reschedule ${from} ${to}\n`;
 

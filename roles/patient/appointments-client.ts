@@ -18,6 +18,7 @@ import {
 import {
   formatAuthenticate,
   formatCancel,
+  formatIcs,
   formatMine,
   formatReschedule,
   formatSelection,
@@ -64,6 +65,14 @@ export class AppointmentsClient {
 
   async mine(): Promise<SlotLine[]> {
     return this.list(formatMine());
+  }
+
+  /** The `ics` reply's lines, as sent (patient/ics-file.ts reads them). */
+  async icsLines(): Promise<string[]> {
+    return this.retryOnce(async () => {
+      this.client.write(formatIcs());
+      return this.client.list();
+    });
   }
 
   async slots(query: SlotsQuery = {}): Promise<SlotLine[]> {

@@ -12,7 +12,7 @@ import { readStaffToken } from "../staff/staff-auth.ts";
 import type { options } from "./options.ts";
 import { checkHorizon, clinicZone, readPolicy } from "./calendar-settings.ts";
 import type { ClinicPolicy } from "../calendar/policy.ts";
-import { readNotifySettings, type NotifySettings } from "../notify/notify-settings.ts";
+import { readClinic, readNotifySettings, type NotifySettings } from "../notify/notify-settings.ts";
 
 export type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
 
@@ -41,6 +41,8 @@ export type Settings = {
   policy: ClinicPolicy | undefined;
   /** Confirmations and reminders ([notify], --smtp, --webhook); undefined: off. */
   notify: NotifySettings | undefined;
+  /** The clinic's name and address ([notify] clinic, address), also without a channel (`patient --ics`). */
+  clinic: { name: string; address: string };
 };
 
 /** Flags over the deployment file over the defaults. */
@@ -74,6 +76,7 @@ export function readSettings(values: Flags, config: Config): Settings {
     tls: readTls(values, config),
     timeZone,
     notify: readNotifySettings(config.notify, { smtp: values.smtp, webhook: values.webhook }, timeZone),
+    clinic: readClinic(config.notify),
     horizonWeeks,
     policy: readPolicy(values, config.policy, horizonWeeks),
     staffSessionTtlMs:

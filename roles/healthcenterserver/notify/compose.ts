@@ -1,7 +1,7 @@
 // A message's words and documents: the email's subject and plain text, the webhook's JSON, the .ics.
 // Pure: what goes out depends only on the outbox row, the doctor's name and the clinic's settings.
 import type { OutboxMessage } from "./outbox-db.ts";
-import { icsCalendar, type IcsEvent } from "./ics.ts";
+import { icsCalendar, type IcsEvent } from "../../../shared/ics.ts";
 
 export type Clinic = { name: string; address: string; zone: string; from: string };
 

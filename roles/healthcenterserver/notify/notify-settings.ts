@@ -65,13 +65,13 @@ export function readNotifySettings(
     max: 14 * 24 * 60,
   });
   const quiet = parseQuiet(n.quiet ?? quiet_hours_default);
-  const clinic: Clinic = {
-    name: n.clinic ?? "the health center",
-    address: n.address ?? "",
-    zone,
-    from: smtp?.from ?? "",
-  };
+  const clinic: Clinic = { ...readClinic(n), zone, from: smtp?.from ?? "" };
   return { policy: { zone, reminderMinutes, quiet, channels }, clinic, smtp, webhook };
+}
+
+/** The clinic's name and address ([notify] clinic, address), for messages and `patient --ics` alike. */
+export function readClinic(n: Record<string, string>): { name: string; address: string } {
+  return { name: n.clinic ?? "the health center", address: n.address ?? "" };
 }
 
 function checkFrom(text: string): string {

@@ -20,6 +20,17 @@ export function newUid(): string {
   return `${crypto.randomUUID()}@healthcenter`;
 }
 
+/**
+ * The uid of an appointment that has no message (booked while the outbox was off): derived from its
+ * slot and patient, so `patient --ics` and a later move's or cancellation's message name it alike.
+ * A booking made with the outbox on gets a random uid instead (newUid): the same patient booking the
+ * same slot again after cancelling is a new event, not the cancelled one coming back.
+ */
+export function derivedUid(s: Pick<Slot, "doctor" | "startMs" | "patient">): string {
+  const hash = new Bun.CryptoHasher("sha256").update(`${s.doctor} ${s.startMs} ${s.patient}`).digest("hex");
+  return `${hash.slice(0, 32)}@healthcenter`;
+}
+
 /** The confirmation now, and the reminder when it is still ahead. */
 export function planBooked(s: Slot, p: OutboxPolicy, now: number): OutboxRow[] {
   const uid = newUid();
@@ -27,15 +38,15 @@ export function planBooked(s: Slot, p: OutboxPolicy, now: number): OutboxRow[] {
 }
 
 /** The new time's confirmation and reminder, same uid, the sequence raised (an appointment booked before
- * the outbox existed gets a uid now). */
-export function planMoved(to: Slot, p: OutboxPolicy, now: number, prior: Prior | undefined): OutboxRow[] {
-  const uid = prior?.uid ?? newUid();
+ * the outbox existed keeps the uid derived from where it was). */
+export function planMoved(from: Slot, to: Slot, p: OutboxPolicy, now: number, prior: Prior | undefined): OutboxRow[] {
+  const uid = prior?.uid ?? derivedUid(from);
   const seq = (prior?.seq ?? 0) + 1;
   return [...rows(to, p, uid, "moved", seq, now), ...reminder(to, p, uid, seq, now)];
 }
 
 export function planCancelled(s: Slot, p: OutboxPolicy, now: number, prior: Prior | undefined): OutboxRow[] {
-  return rows(s, p, prior?.uid ?? newUid(), "cancelled", prior ? prior.seq + 1 : 1, now);
+  return rows(s, p, prior?.uid ?? derivedUid(s), "cancelled", prior ? prior.seq + 1 : 1, now);
 }
 
 function reminder(s: Slot, p: OutboxPolicy, uid: string, seq: number, now: number): OutboxRow[] {

@@ -18,6 +18,7 @@ import type { Schedule } from "../booking/schedule.ts";
 import { calendarQuery, datesRefused, type SlotsQuery } from "./calendar-query.ts";
 import { decodeSlotId, firstIdFrom } from "../calendar/slot-id.ts";
 import { refusalLine, type PolicyRefusal } from "../calendar/policy.ts";
+import { icsReply } from "./ics-request.ts";
 
 export class AppointmentRequests {
   /** `answerLater`: the session's way to answer a request that waits for a commit. */
@@ -47,14 +48,30 @@ export class AppointmentRequests {
    * shared database, the list is what the database stores (memory may lag the other servers).
    */
   mine(user: string): void {
-    const settled = this.services.booker.settled(user);
-    const now = settled ? undefined : this.services.booker.mine(user);
-    if (Array.isArray(now)) return this.sendMine(user, now);
-    const held = now ?? settled!.then(() => this.services.booker.mine(user));
+    const held = this.held(user);
+    if (Array.isArray(held)) return this.sendMine(user, held);
     const reply = this.answerLater((slots: Slot[] | Error) =>
       slots instanceof Error ? this.mineFailed(user, slots) : this.sendMine(user, slots),
     );
     held.then(reply, (err: Error) => reply(err));
+  }
+
+  /** `ics`: the clinic and the upcoming appointments with their messages' UIDs (session/ics-request.ts). */
+  ics(user: string): void {
+    const { schedule, ics } = this.services;
+    if (!schedule.calendar || !ics) return this.conn.send(formatError(ics_needs_calendar));
+    const reply = this.answerLater((text: string | Error) =>
+      text instanceof Error ? this.mineFailed(user, text) : this.conn.send(text),
+    );
+    Promise.resolve(this.held(user))
+      .then((held) => icsReply(held, user, schedule, ics, Date.now()))
+      .then(reply, (err: Error) => reply(err));
+  }
+
+  /** The patient's held slots once their changes in flight have settled. */
+  private held(user: string): Slot[] | Promise<Slot[]> {
+    const settled = this.services.booker.settled(user);
+    return settled ? settled.then(() => this.services.booker.mine(user)) : this.services.booker.mine(user);
   }
 
   /** A shared database that cannot be read now: `mine` cannot say what is stored. */
@@ -202,6 +219,7 @@ export function patientWho(user: string, address: string): ChangeWho {
 }
 
 export const time_passed = "that time has passed";
+export const ics_needs_calendar = "ics needs a calendar (this server has a weekday file)";
 
 /** `error <line>` for a change one of the clinic's rules refused, its instant in the clinic's zone. */
 export function policyReply(r: PolicyRefusal, doing: "book" | "cancel" | "move", schedule: Schedule): string {

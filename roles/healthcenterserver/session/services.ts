@@ -6,6 +6,7 @@ import type { Booker } from "../booking/booker.ts";
 import type { Schedule } from "../booking/schedule.ts";
 import type { Connection } from "../network/connection.ts";
 import type { SessionMetrics } from "./session-metrics.ts";
+import type { IcsSource } from "./ics-request.ts";
 
 /** What every session of one server shares. */
 export type SessionServices = {
@@ -18,6 +19,8 @@ export type SessionServices = {
   /** The masked user database, as the seed logs it on each login (on a terminal);
    * empty when printed once at start-up. */
   userListing: string;
+  /** On a calendar: the clinic and the messages' UIDs, for `ics`. */
+  ics?: IcsSource;
   /** Counts for /metrics (only with --http). */
   metrics?: SessionMetrics;
   /** Runs a callback that arrives later (a hash check, a commit) with the same guard as socket events. */

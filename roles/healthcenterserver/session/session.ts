@@ -26,6 +26,7 @@ const login_needed = {
   selection: true,
   slots: true,
   mine: true,
+  ics: true,
   cancel: true,
   reschedule: true,
   authenticate: false,
@@ -102,6 +103,8 @@ export class Session implements LineHandler {
         return this.appointments.slots(user, request);
       case "mine":
         return this.appointments.mine(user);
+      case "ics":
+        return this.appointments.ics(user);
       case "cancel":
         return this.appointments.cancel(user, request.index);
       case "reschedule":

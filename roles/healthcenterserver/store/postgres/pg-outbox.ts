@@ -22,7 +22,7 @@ export class PgOutbox {
   async moved(tx: CalendarDb, from: Slot, to: Slot, now: number): Promise<void> {
     const prior = await priorOf(tx, from);
     if (prior) await tx.run(outbox_sql.withdraw, [prior.uid]);
-    await write(tx, planMoved(to, this.policy, now, prior));
+    await write(tx, planMoved(from, to, this.policy, now, prior));
   }
 
   async cancelled(tx: CalendarDb, s: Slot, now: number): Promise<void> {

@@ -33,7 +33,7 @@ export class SqliteOutbox {
   moved(from: Slot, to: Slot, now: number): void {
     const prior = this.priorOf(from);
     if (prior) this.withdraw.run(prior.uid);
-    this.write(planMoved(to, this.policy, now, prior));
+    this.write(planMoved(from, to, this.policy, now, prior));
   }
 
   cancelled(s: Slot, now: number): void {

@@ -1,7 +1,8 @@
-// iCalendar (RFC 5545) for an appointment: a stable UID, SEQUENCE raised by each move and by the
-// cancellation, METHOD:REQUEST or CANCEL, DTSTART/DTEND in the clinic's zone (TZID) with a VTIMEZONE
-// listing that zone's real offset changes around the event, so a program that knows no zone still
-// shows the right local time on both sides of a daylight-saving change. Pure.
+// iCalendar (RFC 5545) for appointments: a stable UID, SEQUENCE raised by each move and by the
+// cancellation, METHOD:REQUEST or CANCEL (the server's messages) or PUBLISH (`patient --ics`),
+// DTSTART/DTEND in the clinic's zone (TZID) with a VTIMEZONE listing that zone's real offset changes
+// around the events, so a program that knows no zone still shows the right local time on both sides
+// of a daylight-saving change. Pure; the one copy both the server and the patient use.
 
 export type IcsEvent = {
   uid: string;
@@ -51,11 +52,11 @@ function fold(lines: string[]): string {
   return `${out.join("\r\n")}\r\n`;
 }
 
-/** The zone's offset changes from a year before to a year after `ms`, each as STANDARD or DAYLIGHT. */
-export function vtimezone(zone: string, ms: number): string[] {
+/** The zone's offset changes from a year before `fromMs` to a year after `toMs`, each as STANDARD or DAYLIGHT. */
+export function vtimezone(zone: string, fromMs: number, toMs = fromMs): string[] {
   const lines = ["BEGIN:VTIMEZONE", `TZID:${zone}`];
-  let t: Temporal.ZonedDateTime | null = z(ms - 366 * 86_400_000, zone);
-  const end = ms + 366 * 86_400_000;
+  let t: Temporal.ZonedDateTime | null = z(fromMs - 366 * 86_400_000, zone);
+  const end = toMs + 366 * 86_400_000;
   const first = t.offsetNanoseconds;
   let changes = 0;
   for (;;) {
@@ -97,10 +98,19 @@ function vevent(e: IcsEvent, stampMs: number): string[] {
   ];
 }
 
-/** One calendar of `events` (all in one zone); METHOD:CANCEL when `method` says so. */
-export function icsCalendar(events: IcsEvent[], method: "REQUEST" | "CANCEL" | "PUBLISH", stampMs: number): string {
+/**
+ * One calendar of `events`, all in one zone (`zone`, or the first event's): its VTIMEZONE spans them all.
+ * With no events but a zone, the VTIMEZONE alone (a calendar has at least one component).
+ */
+export function icsCalendar(
+  events: IcsEvent[],
+  method: "REQUEST" | "CANCEL" | "PUBLISH",
+  stampMs: number,
+  zone = events[0]?.zone,
+): string {
   const lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//healthcenter//appointments//EN", `METHOD:${method}`];
-  if (events[0]) lines.push(...vtimezone(events[0].zone, events[0].startMs));
+  const starts = events.map((e) => e.startMs);
+  if (zone) lines.push(...vtimezone(zone, Math.min(stampMs, ...starts), Math.max(stampMs, ...starts)));
   for (const e of events) lines.push(...vevent(e, stampMs));
   lines.push("END:VCALENDAR");
   return fold(lines);
