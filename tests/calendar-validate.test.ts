@@ -133,6 +133,10 @@ describe("values", () => {
     expect(parseDuration("2h", "notice", week)).toBe(120);
     expect(parseDuration("1d", "notice", week)).toBe(1440);
     expect(parseDuration("1h30m", "notice", week)).toBe(90);
+    // Days before hours: "1d2h" was once refused as out of order.
+    expect(parseDuration("1d2h", "notice", week)).toBe(1560);
+    expect(parseDuration("16w4d3h", "cut-off", { min: 0, max: 104 * 7 * 1440 })).toBe(16 * 10080 + 4 * 1440 + 180);
+    expect(refusal(() => parseDuration("2h1d", "notice", week))).toBe('bad notice "2h1d" (say 90m, 2h, 1d or 8w)');
     expect(parseDuration("8w", "booking window", { min: 1, max: 104 * 7 * 1440 })).toBe(8 * 7 * 1440);
     expect(refusal(() => parseDuration("2x", "notice", week))).toBe('bad notice "2x" (say 90m, 2h, 1d or 8w)');
     expect(refusal(() => parseDuration("30m1h", "notice", week))).toBe('bad notice "30m1h" (say 90m, 2h, 1d or 8w)');

@@ -29,7 +29,7 @@ export function parseDuration(text: string, what: string, bounds: { min: number;
   const parts = [...t.matchAll(/(\d{1,6})([mhdw])/g)];
   const whole = parts.map((p) => p[0]).join("");
   const units = parts.map((p) => p[2]!);
-  const ordered = units.every((u, i) => i === 0 || "whdm".indexOf(units[i - 1]!) < "whdm".indexOf(u));
+  const ordered = units.every((u, i) => i === 0 || "wdhm".indexOf(units[i - 1]!) < "wdhm".indexOf(u));
   if (t === "" || whole !== t || parts.length > duration_parts_max || !ordered)
     throw new UsageError(`bad ${what} "${text}" (say 90m, 2h, 1d or 8w)`, { hint: false });
   const minutes = parts.reduce((sum, p) => sum + Number(p[1]) * unit_minutes[p[2]!]!, 0);

@@ -1,0 +1,252 @@
+// The clinic's rules on a running server (SQLite), over real sockets. The server has no clock of its
+// own to set, so each rule's boundary is put one minute either side of the real now: right after the
+// server is up, the test adds one-off openings whose rule instants fall one minute after and one
+// minute before now, then asks at once (within that minute). The rules' lengths reach past the zone's
+// next daylight-saving change, so each instant shown is one real duration before a start whose UTC
+// offset differs. The staff page's override (with and without a reason) goes over HTTP.
+import { Database } from "bun:sqlite";
+import { afterAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { formatDuration } from "../roles/healthcenterserver/calendar/duration.ts";
+import { durationWords } from "../roles/healthcenterserver/calendar/policy.ts";
+import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
+import { openCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
+import {
+  bumpVersion,
+  doctorNumber,
+  insertException,
+  insertRule,
+} from "../roles/healthcenterserver/store/calendar-records.ts";
+import { parseDbTarget } from "../roles/healthcenterserver/store/db-target.ts";
+import { listing, within } from "./calendar-helpers.ts";
+import { login, startServer, tempDir, writeDataDir, type Client, type Running } from "./helpers.ts";
+import { signIn, staffFile } from "./staff-helpers.ts";
+
+const zone = "Europe/London";
+const minute = 60_000;
+const day_min = 24 * 60;
+const tmp = tempDir();
+const running: Running[] = [];
+afterAll(async () => {
+  for (const r of running) await r.stop();
+  tmp.cleanup();
+});
+
+const zoned = (ms: number) => Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone);
+const weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+/** "Sat 27 Mar, 09:00" made here with Temporal, apart from calendar/display.ts. */
+function shortForm(ms: number): string {
+  const z = zoned(ms);
+  const hm = z.toPlainDateTime().toString().slice(11, 16);
+  return `${weekdays[z.dayOfWeek - 1]} ${z.day} ${months[z.month - 1]}, ${hm}`;
+}
+
+/** Whole days reaching two days past the zone's next change, kept an hour or more from local midnight. */
+function pastNextChange(): number {
+  const now = Date.now();
+  const next = zoned(now).getTimeZoneTransition("next")!.epochMilliseconds;
+  let minutes = Math.ceil((next - now) / 86_400_000 + 2) * day_min;
+  const hour = zoned(now + minutes * minute).hour;
+  if (hour >= 22 || hour < 1) minutes += 3 * 60;
+  return minutes;
+}
+
+let files = 0;
+/** A calendar database: doc1 and doc2 numbered 1 and 2 (openings only), doc3's daily rule 09:00-10:00. */
+async function calendarDb(): Promise<string> {
+  const path = join(tmp.dir, `policy-${++files}.db`);
+  const db = await openCalendarDb(parseDbTarget(path), undefined);
+  const rule = { weekdays: [1, 2, 3, 4, 5, 6, 7], start: "09:00", end: "10:00", minutes: 15, everyWeeks: 1 };
+  await doctorNumber(db, "doc1", 41001);
+  await doctorNumber(db, "doc2", 41002);
+  const doc3 = (await doctorNumber(db, "doc3", 41003))!;
+  await insertRule(db, doc3, { ...rule, nthOfMonth: [], validFrom: null, validUntil: null });
+  await bumpVersion(db);
+  await db.close();
+  return path;
+}
+
+/** One-off 5-minute openings starting at these instants (doctor number -> starts); ids by doctor number. */
+async function open(path: string, starts: [number, number][]): Promise<void> {
+  const db = await openCalendarDb(parseDbTarget(path), undefined);
+  for (const [doctor, ms] of starts) {
+    const from = zoned(ms);
+    const date = from.toPlainDate().toString();
+    const time = (z: Temporal.ZonedDateTime) => z.toPlainDateTime().toString().slice(11, 16);
+    const e = { kind: "open" as const, fromDate: date, toDate: date, minutes: 5, reason: "" };
+    await insertException(db, doctor, { ...e, fromTime: time(from), toTime: time(from.add({ minutes: 5 })) });
+  }
+  await bumpVersion(db);
+  await db.close();
+}
+
+const ceilMinute = (ms: number) => Math.ceil(ms / minute) * minute;
+const mine = async (c: Client) => (await listing(c, "mine")).map((l) => Number(l.split(" ")[0]));
+const isFree = async (c: Client, id: number, ms: number) =>
+  (await listing(c, `slots from=${zoned(ms).toPlainDate()} to=${zoned(ms).toPlainDate()}`)).some((l) =>
+    l.startsWith(`${id} `),
+  );
+
+test("each rule one minute before and after its instant, across a daylight-saving change; moves refused at either end change nothing", async () => {
+  const notice = pastNextChange();
+  const cutoff = notice + 3 * day_min;
+  const ahead = notice + 7 * day_min;
+  const path = await calendarDb();
+  const horizon = String(Math.ceil(ahead / (7 * day_min)) + 2);
+  const server = await startServer([
+    ...["--db", path, "--time-zone", zone, "--horizon-weeks", horizon],
+    ...["--min-notice", formatDuration(notice), "--max-ahead", formatDuration(ahead)],
+    ...["--cancel-cutoff", formatDuration(cutoff)],
+  ]);
+  running.push(server);
+  // Each pair: doc1's start puts the rule's instant one to two minutes after now, doc2's two minutes earlier.
+  const now = Date.now();
+  const at = (rule: number) => ceilMinute(now + rule * minute) + minute;
+  const [n1, c1, a1] = [at(notice), at(cutoff), at(ahead)];
+  const [n2, c2, a2] = [n1 - 2 * minute, c1 - 2 * minute, a1 - 2 * minute];
+  await open(path, [
+    [1, n1],
+    [2, n2],
+    [1, c1],
+    [2, c2],
+    [1, a1],
+    [2, a2],
+  ]);
+  const id = (doctor: number, ms: number) => slotId(doctor, ms);
+  const c = await login(server.port);
+  await within(1000, () => isFree(c, id(1, a1), a1));
+  // The instants shown are one real duration before starts on the other side of the change.
+  for (const [start, rule] of [
+    [n2, notice],
+    [c2, cutoff],
+    [a1, ahead],
+  ] as const)
+    expect(zoned(start - rule * minute).offset).not.toBe(zoned(start).offset);
+  const words = (m: number) => durationWords(m);
+
+  expect(await c.request(`selection ${id(2, n2)}`)).toBe(
+    `error too soon to book: the clinic takes bookings until ${words(notice)} before (${shortForm(n2 - notice * minute)})`,
+  );
+  expect(await c.request(`selection ${id(1, a1)}`)).toBe(
+    `error too far ahead: the clinic takes bookings from ${words(ahead)} before (${shortForm(a1 - ahead * minute)})`,
+  );
+  expect(await c.request(`selection ${id(1, c1)}`)).toBe("doc1 41001");
+  expect(await c.request(`selection ${id(2, c2)}`)).toBe("doc2 41002");
+  const tooLate = `the clinic allows cancelling until ${words(cutoff)} before (${shortForm(c2 - cutoff * minute)})`;
+  expect(await c.request(`reschedule ${id(2, c2)} ${id(2, a2)}`)).toBe(
+    `error too late to move: ${tooLate.replace("cancelling", "moving")}`,
+  );
+  expect(await c.request(`reschedule ${id(1, c1)} ${id(1, a1)}`)).toStartWith("error too far ahead: ");
+  expect(await c.request(`reschedule ${id(1, c1)} ${id(2, n2)}`)).toStartWith("error too soon to book: ");
+  expect(await mine(c)).toEqual([id(2, c2), id(1, c1)].sort((x, y) => x - y));
+  expect(await isFree(c, id(2, a2), a2)).toBe(true);
+  expect(await isFree(c, id(1, a1), a1)).toBe(true);
+  expect(await isFree(c, id(2, n2), n2)).toBe(true);
+  expect(await c.request(`cancel ${id(2, c2)}`)).toBe(`error too late to cancel: ${tooLate}`);
+  expect(await c.request(`cancel ${id(1, c1)}`)).toBe("cancelled");
+  expect(await c.request(`selection ${id(1, n1)}`)).toBe("doc1 41001");
+  expect(await c.request(`selection ${id(2, a2)}`)).toBe("doc2 41002");
+  // All of it within the minute the boundaries were set for (else the test proves nothing: it says so).
+  expect(Date.now() - now).toBeLessThan(minute);
+  expect(await mine(c)).toEqual([id(2, c2), id(1, n1), id(2, a2)].sort((x, y) => x - y));
+  c.close();
+}, 60_000);
+
+test("the front desk overrides a rule only with a reason, and the audit record says it was an override", async () => {
+  const path = await calendarDb();
+  const staff = await staffFile([["alice", "front-desk", "alice-password-1"]]);
+  const data = await writeDataDir(join(tmp.dir, "data"), 4, { "staff.txt": staff });
+  const server = await startServer(
+    ["--db", path, "--data", data, "--time-zone", zone, "--http", "127.0.0.1:0"].concat([
+      "--min-notice",
+      "3d",
+      "--cancel-cutoff",
+      "3d",
+    ]),
+  );
+  running.push(server);
+  const base = (await server.stdout.waitFor(/Staff page: (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
+  const alice = await signIn(base, "alice", "alice-password-1");
+  const post = async (path: string, form: Record<string, string>) => {
+    const res = await fetch(base + path, {
+      method: "POST",
+      body: new URLSearchParams(form),
+      headers: { Cookie: alice },
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  const tomorrow = Temporal.Now.plainDateISO(zone).add({ days: 1 });
+  const start = tomorrow.toZonedDateTime({ timeZone: zone, plainTime: "09:00" }).epochMilliseconds;
+  const slot = String(slotId(3, start));
+  const booking = { slot, patient: "patient1" };
+
+  const refused = await post("/api/book", booking);
+  expect(refused.status).toBe(409);
+  expect(refused.body).toMatchObject({ outcome: "policy", rule: "min_notice" });
+  expect(refused.body.error).toBe(
+    `too soon to book: the clinic takes bookings until 3 days before (${shortForm(start - 3 * day_min * minute)})`,
+  );
+  for (const reason of ["", "   "])
+    expect(await post("/api/book", { ...booking, override: "1", reason })).toEqual({
+      status: 400,
+      body: { error: "an override of the clinic's rules needs a reason" },
+    });
+  expect((await post("/api/book", { ...booking, override: "1", reason: "urgent, doctor agreed" })).status).toBe(200);
+
+  // The patient may not override, and is past the cut-off for this appointment.
+  const c = await login(server.port);
+  expect(await c.request(`cancel ${slot}`)).toStartWith(
+    "error too late to cancel: the clinic allows cancelling until 3 days before (",
+  );
+  expect(await c.request(`selection ${slotId(3, start + 15 * minute)}`)).toStartWith("error too soon to book: ");
+  const cancel = { slot, patient: "patient1", reason: "patient is ill" };
+  expect(await post("/api/cancel", cancel)).toMatchObject({ status: 409, body: { rule: "cancel_cutoff" } });
+  expect((await post("/api/cancel", { ...cancel, override: "1" })).status).toBe(200);
+  expect(await mine(c)).toEqual([]);
+  c.close();
+
+  const d = new Database(path, { readonly: true });
+  const rows = d
+    .query("SELECT actor, role, action, subject, after, reason FROM audit WHERE action LIKE 'booking.%' ORDER BY seq")
+    .all();
+  d.close();
+  const subject = `slot ${slot}`;
+  expect(rows).toEqual([
+    {
+      actor: "alice",
+      role: "front-desk",
+      action: "booking.book.refused",
+      subject,
+      reason: "",
+      after: '{"patient":"patient1","outcome":"policy","rule":"min_notice"}',
+    },
+    {
+      actor: "alice",
+      role: "front-desk",
+      action: "booking.booked",
+      subject,
+      reason: "urgent, doctor agreed",
+      after: '{"patient":"patient1","override":["min_notice"]}',
+    },
+    {
+      actor: "alice",
+      role: "front-desk",
+      action: "booking.cancel.refused",
+      subject,
+      reason: "patient is ill",
+      after: '{"patient":"patient1","outcome":"policy","rule":"cancel_cutoff"}',
+    },
+    {
+      actor: "alice",
+      role: "front-desk",
+      action: "booking.cancelled",
+      subject,
+      reason: "patient is ill",
+      after: '{"override":["cancel_cutoff"]}',
+    },
+  ]);
+  const history = await fetch(`${base}/api/history?slot=${slot}`, { headers: { Cookie: alice } });
+  const lines = ((await history.json()) as { lines: string[] }).lines;
+  expect(lines.filter((l) => l.includes("overriding the clinic's"))).toHaveLength(2);
+}, 60_000);
