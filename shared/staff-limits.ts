@@ -6,6 +6,8 @@ export const staff_requests_max = 64;
 export const staff_connections_max = 64;
 /** /api/schedule answers a second (each page load asks once); more get 503. The JSON is made once per change. */
 export const staff_schedule_per_second_max = 20;
+/** Reads of patients' appointments (/api/appointments, each audited) one staff account makes a minute; more get 429. */
+export const staff_appointment_reads_per_minute = 60;
 /** Live pages (event streams) at once; more get 503. */
 export const staff_watchers_max = 32;
 /** A request body (only the sign-in form has one). */

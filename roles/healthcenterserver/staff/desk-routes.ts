@@ -4,7 +4,11 @@
 // record of a change that is done in its own transaction, and a refusal is recorded here. The clinic's
 // rules (calendar/policy.ts) bind the desk too, unless it asks to override them (`override=1`), which
 // needs a reason: the store then records which rules the change passed.
-import { staff_patient_matches_max, staff_reason_chars_max } from "../../../shared/limits.ts";
+import {
+  staff_appointment_reads_per_minute,
+  staff_patient_matches_max,
+  staff_reason_chars_max,
+} from "../../../shared/limits.ts";
 import type { Booker, BookingOutcome, CancelOutcome, MoveOutcome } from "../booking/booker.ts";
 import type { Schedule } from "../booking/schedule.ts";
 import { hasStarted, time_passed } from "../session/appointment-requests.ts";
@@ -13,6 +17,7 @@ import { refusalLine } from "../calendar/policy.ts";
 import { page_assets } from "./assets.ts";
 import { formOf, json, reply } from "./http-reply.ts";
 import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
+import { ReadRate } from "./read-rate.ts";
 
 export type DeskServices = {
   booker: () => Booker | undefined;
@@ -33,10 +38,11 @@ type Asked = {
 };
 
 export function deskRoutes(desk: DeskServices): Routes {
+  const reads = new ReadRate(staff_appointment_reads_per_minute, 60_000);
   return {
     "GET /desk.js": { handle: () => reply(page_assets.desk, 200, "text/javascript; charset=utf-8") },
     "GET /api/patients": { action: "book", handle: (ctx) => searchPatients(ctx, desk) },
-    "GET /api/appointments": { action: "view", handle: (ctx) => appointments(ctx, desk) },
+    "GET /api/appointments": { action: "view", handle: (ctx) => appointments(ctx, desk, reads) },
     "POST /api/book": { action: "book", changes: true, handle: (ctx) => change(ctx, desk, "book") },
     "POST /api/cancel": { action: "book", changes: true, handle: (ctx) => change(ctx, desk, "cancel") },
     "POST /api/move": { action: "book", changes: true, handle: (ctx) => change(ctx, desk, "move") },
@@ -53,8 +59,17 @@ function searchPatients({ req }: RouteContext, desk: DeskServices): Response {
   return json({ patients: found });
 }
 
-/** A staff read of one patient's appointments: recorded, whoever reads them. */
-async function appointments(ctx: RouteContext, desk: DeskServices): Promise<Response> {
+/** A staff read of one patient's appointments: recorded, whoever reads them; bounded per account. */
+async function appointments(ctx: RouteContext, desk: DeskServices, reads: ReadRate): Promise<Response> {
+  // Counted before the name is looked up: a search for names that exist is bounded too.
+  const waitMs = reads.take(ctx.member?.name ?? `(address ${ctx.address})`, ctx.now);
+  if (waitMs > 0) {
+    const seconds = Math.ceil(waitMs / 1000);
+    const most = `at most ${staff_appointment_reads_per_minute} a minute for one account`;
+    return json({ error: `too many reads of appointments: ${most}; try again in ${seconds} s` }, 429, {
+      "Retry-After": String(seconds),
+    });
+  }
   const patient = new URL(ctx.req.url, "http://x").searchParams.get("patient") ?? "";
   if (!desk.patients().includes(patient)) return json({ error: "no such patient" }, 404);
   const booker = desk.booker();
