@@ -16,9 +16,9 @@ const zone = "UTC";
 
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.ceil((p / 100) * xs.length) - 1]!;
 
-export async function calendarDb(path: string): Promise<void> {
+export async function calendarDb(path: string, count = doctors): Promise<void> {
   const db = await openCalendarDb({ kind: "sqlite", path }, undefined);
-  for (let i = 1; i <= doctors; i++) {
+  for (let i = 1; i <= count; i++) {
     const n = (await doctorNumber(db, `doc${i}`, 41000 + i))!;
     const rule = { weekdays: [1, 2, 3, 4, 5], start: "09:00", end: "17:00", minutes: 15, everyWeeks: 1 };
     await insertRule(db, n, { ...rule, nthOfMonth: [], validFrom: null, validUntil: null });
