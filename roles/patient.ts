@@ -12,6 +12,7 @@ import { helpText } from "../shared/help.ts";
 import { default_server_port } from "../shared/limits.ts";
 import { readCredentials, readInsurance } from "./patient/identity.ts";
 import { runPatient, type Outcome, type PatientPlan, type PatientView } from "./patient/flow.ts";
+import { policySentence } from "./patient/replies.ts";
 import type { ScriptedAction } from "./patient/scripted.ts";
 import { TranscriptView } from "./patient/transcript-view.ts";
 import { StdinLines } from "../shared/stdin-lines.ts";
@@ -109,12 +110,13 @@ export async function main(argv: string[]): Promise<number> {
     server,
     slot,
     tls,
+    clinicPhone: config.clinic.phone,
     udpTimeoutMs: values["udp-timeout-ms"] ? parseCountFlag("udp-timeout-ms", values["udp-timeout-ms"], 0) : undefined,
   };
   if (action?.kind === "ics") return (await import("./patient/ics-file.ts")).writeIcsFile(plan, action.path);
   if (action) {
     const { runScripted } = await import("./patient/scripted.ts");
-    return runScripted({ credentials, server, tls }, action, values.json ?? false);
+    return runScripted({ credentials, server, tls, clinicPhone: plan.clinicPhone }, action, values.json ?? false);
   }
   if (interactive && slot === undefined) {
     const [{ runMenu }, { ClackMenuView }] = await Promise.all([
@@ -141,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
     fail(message);
     return code;
   }
-  return exitCodeOf(outcome, fail, slot, interactive);
+  return exitCodeOf(outcome, fail, slot, interactive, plan.clinicPhone);
 }
 
 /**
@@ -195,8 +197,12 @@ function exitCodeOf(
   fail: (m: string) => void,
   slot: number | undefined,
   interactive: boolean,
+  phone?: string,
 ): number {
   switch (outcome.kind) {
+    case "policy":
+      fail(`slot ${outcome.index} not booked. ${policySentence(outcome.said, phone)}`);
+      return exit_code.refused;
     case "done":
       if (outcome.warning) console.error(`${pc.yellow("warning:")} ${outcome.warning}`);
       return exit_code.done;

@@ -19,7 +19,7 @@ import {
 } from "../roles/healthcenterserver/store/calendar-records.ts";
 import { parseDbTarget } from "../roles/healthcenterserver/store/db-target.ts";
 import { listing, within } from "./calendar-helpers.ts";
-import { login, startServer, tempDir, writeDataDir, type Client, type Running } from "./helpers.ts";
+import { login, runPatient, startServer, tempDir, writeDataDir, type Client, type Running } from "./helpers.ts";
 import { signIn, staffFile } from "./staff-helpers.ts";
 
 const zone = "Europe/London";
@@ -249,4 +249,44 @@ test("the front desk overrides a rule only with a reason, and the audit record s
   const history = await fetch(`${base}/api/history?slot=${slot}`, { headers: { Cookie: alice } });
   const lines = ((await history.json()) as { lines: string[] }).lines;
   expect(lines.filter((l) => l.includes("overriding the clinic's"))).toHaveLength(2);
+}, 60_000);
+
+test("[policy] from the deployment file; the patient CLI says a refusal as a sentence with [clinic] phone", async () => {
+  const path = await calendarDb();
+  const config = join(tmp.dir, "clinic.toml");
+  await Bun.write(
+    config,
+    '[clinic]\ntime_zone = "Europe/London"\nphone = "020 7946 0000"\n[policy]\nmin_notice = "3d"\ncancel_cutoff = "4d"\n',
+  );
+  const server = await startServer(["--config", config, "--db", path]);
+  const start = Temporal.Now.plainDateISO(zone)
+    .add({ days: 1 })
+    .toZonedDateTime({ timeZone: zone, plainTime: "09:00" }).epochMilliseconds;
+  const slot = slotId(3, start);
+  const at = ["--config", config, "--server", `127.0.0.1:${server.port}`];
+  const booked = await runPatient(["patient1", ...at, "--slot", String(slot), "--insurance", "gold"]);
+  await server.stop();
+  expect(booked.code).toBe(1);
+  const closed = shortForm(start - 3 * day_min * minute);
+  expect(booked.stderr).toContain(
+    `slot ${slot} not booked. Too soon to book: the clinic takes bookings until 3 days before (${closed}). ` +
+      "To change it now, call the clinic: 020 7946 0000.",
+  );
+  // Booked by the server's own path (the store's rules bind only changes that come through it).
+  const db = new Database(path);
+  db.run("INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (3, ?, 15, 'patient1', 0)", [
+    start,
+  ]);
+  db.close();
+  const again = await startServer(["--config", config, "--db", path]);
+  running.push(again);
+  const at2 = ["--config", config, "--server", `127.0.0.1:${again.port}`];
+  const cancel = await runPatient(["patient1", ...at2, "--cancel", String(slot)]);
+  expect(cancel.code).toBe(1);
+  expect(cancel.stderr).toContain(
+    `error: Too late to cancel: the clinic allows cancelling until 4 days before (${shortForm(start - 4 * day_min * minute)}). ` +
+      "To change it now, call the clinic: 020 7946 0000. You keep slot",
+  );
+  const json = await runPatient(["patient1", ...at2, "--cancel", String(slot), "--json"]);
+  expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, result: "policy" });
 }, 60_000);

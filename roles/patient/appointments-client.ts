@@ -10,6 +10,7 @@ import {
   parseAuthReply,
   parseCancelReply,
   parseLimitReached,
+  parsePolicyRefusal,
   parseRescheduleReply,
   parseSlotLine,
   type ParseResult,
@@ -27,7 +28,13 @@ import {
 } from "../../shared/protocol.ts";
 import { LineClient, type TlsOptions } from "./line-client.ts";
 
-export type ServerPlan = { credentials: Credentials; server: { host: string; port: number }; tls?: TlsOptions };
+/** `clinicPhone`: the deployment file's [clinic] phone, the next step a refusal by the clinic's rules names. */
+export type ServerPlan = {
+  credentials: Credentials;
+  server: { host: string; port: number };
+  tls?: TlsOptions;
+  clinicPhone?: string;
+};
 /** `from`, `to`: local dates (a calendar's server only). */
 export type SlotsQuery = { day?: string; doctor?: string; after?: number; limit?: number; from?: string; to?: string };
 
@@ -41,7 +48,9 @@ export type ChangeResult =
   | { kind: "notavailable" }
   | { kind: "notyours" }
   | { kind: "invalid" }
-  | { kind: "limit"; held: number };
+  | { kind: "limit"; held: number }
+  /** One of the clinic's rules refused it; `said`: the server's line (`too late to cancel: ...`). */
+  | { kind: "policy"; said: string };
 
 export class AppointmentsClient {
   /** How many times the connection was opened again (idle close or drop). */
@@ -155,6 +164,8 @@ export class AppointmentsClient {
       const settled = await tookEffect(await settleWithMine(this.client, "that change"));
       return settled ? { kind: "done", recovered: true } : { kind: "lost" };
     }
+    const said = parsePolicyRefusal(line);
+    if (said !== undefined) return { kind: "policy", said };
     return expectOk(parse(line));
   }
 

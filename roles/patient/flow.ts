@@ -3,7 +3,14 @@
 import type { Credentials } from "../../shared/datafiles.ts";
 import { choices_max, udp_retries_max, udp_timeout_ms } from "../../shared/limits.ts";
 import { LineClient, type TlsOptions } from "./line-client.ts";
-import { parseAuthReply, parseFreeSlot, parseLimitReached, parseSelectionReply, type ParseResult } from "./replies.ts";
+import {
+  parseAuthReply,
+  parseFreeSlot,
+  parseLimitReached,
+  parsePolicyRefusal,
+  parseSelectionReply,
+  type ParseResult,
+} from "./replies.ts";
 import { formatAuthenticate, formatAvailable, formatSelection, type FreeSlot } from "../../shared/protocol.ts";
 import { requestQuote, type QuoteSocket } from "./quote.ts";
 import { NetworkError } from "../../shared/errors.ts";
@@ -17,6 +24,8 @@ export type PatientPlan = {
   tls?: TlsOptions;
   /** Book this index without asking. */
   slot?: number;
+  /** The deployment file's [clinic] phone: the next step a refusal by the clinic's rules names. */
+  clinicPhone?: string;
   udpRetries?: number;
   udpTimeoutMs?: number;
 };
@@ -46,6 +55,8 @@ export type Outcome =
   | { kind: "notavailable"; index: number }
   | { kind: "invalid"; index: number }
   | { kind: "limit"; index: number; held: number }
+  /** One of the clinic's rules refused it; `said`: the server's line (`too soon to book: ...`). */
+  | { kind: "policy"; index: number; said: string }
   | { kind: "no-slots" }
   | { kind: "cancelled" };
 
@@ -90,6 +101,8 @@ async function logInAndBook(client: LineClient, plan: PatientPlan, view: Patient
     if (isOutcomeUnknown(line)) return settledBooking(client, index);
     const held = parseLimitReached(line);
     if (held !== undefined) return { kind: "limit", index, held };
+    const said = parsePolicyRefusal(line);
+    if (said !== undefined) return { kind: "policy", index, said };
     const reply = expect(parseSelectionReply(line));
     if (reply.kind === "booked")
       return { index, doctor: reply.doctor, port: reply.port, host: reply.host ?? "127.0.0.1" };

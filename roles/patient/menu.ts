@@ -9,9 +9,13 @@ import type { PatientPlan } from "./flow.ts";
 import type { MenuView } from "./menu-view.ts";
 import { describePrice, PriceBook } from "./prices.ts";
 import { type PickerContext, pickSlot } from "./slot-picker.ts";
+import { policySentence } from "./replies.ts";
 
-/** `changes`: how many changes this session made (what a Ctrl-C says was done). */
-export type MenuContext = PickerContext & { mine: SlotLine[]; changes: number };
+/**
+ * `changes`: how many changes this session made (what a Ctrl-C says was done); `phone`: the clinic's,
+ * named when one of its rules refuses a change.
+ */
+export type MenuContext = PickerContext & { mine: SlotLine[]; changes: number; phone?: string };
 
 const when = (s: SlotLine) => `${s.day} ${s.time} with ${displayDoctorName(s.doctor)}`;
 
@@ -32,7 +36,7 @@ export async function runMenu(plan: PatientPlan, view: MenuView): Promise<number
       retries: plan.udpRetries,
       timeoutMs: plan.udpTimeoutMs,
     });
-    const ctx: MenuContext = { client, prices, view, mine: await client.mine(), changes: 0 };
+    const ctx: MenuContext = { client, prices, view, mine: await client.mine(), changes: 0, phone: plan.clinicPhone };
     view.working("Asking the doctors for prices");
     await prices.learn([...ctx.mine, ...(await client.slots())]);
     view.worked(`Logged in as ${user}`, true);
@@ -96,7 +100,7 @@ async function book(ctx: MenuContext): Promise<void> {
       if (price === "unavailable") ctx.view.say("warn", "The doctor did not answer for a price; your booking stands.");
       return;
     }
-    if (!explainRefusal(ctx.view, result, "booking")) return;
+    if (!explainRefusal(ctx, result, "booking")) return;
   }
 }
 
@@ -107,7 +111,7 @@ async function cancel(ctx: MenuContext): Promise<void> {
   if (!ok) return;
   const result = await step(ctx, "Cancelling", () => ctx.client.cancel(slot.index));
   if (result.kind === "done") ctx.view.say("success", `Cancelled ${when(slot)}.${recoveredNote(result)}`);
-  else explainRefusal(ctx.view, result, "cancellation");
+  else explainRefusal(ctx, result, "cancellation");
 }
 
 async function move(ctx: MenuContext): Promise<void> {
@@ -121,7 +125,7 @@ async function move(ctx: MenuContext): Promise<void> {
     if (!ok) continue;
     const result = await step(ctx, "Moving", () => ctx.client.move(from.index, to.index));
     if (result.kind === "done") return summary(ctx.view, "Moved", to, describePrice(price), result);
-    if (!explainRefusal(ctx.view, result, "move")) return;
+    if (!explainRefusal(ctx, result, "move")) return;
   }
 }
 
@@ -163,7 +167,8 @@ function recoveredNote(result: ChangeResult): string {
 }
 
 /** Says why a change did not happen; true when picking again makes sense (the slot was taken meanwhile). */
-function explainRefusal(view: MenuView, result: ChangeResult, what: string): boolean {
+function explainRefusal(ctx: MenuContext, result: ChangeResult, what: string): boolean {
+  const { view, phone } = ctx;
   switch (result.kind) {
     case "notavailable":
       view.say("warn", "That slot was just taken by someone else. Here is the fresh list.");
@@ -176,6 +181,9 @@ function explainRefusal(view: MenuView, result: ChangeResult, what: string): boo
       return false;
     case "notyours":
       view.say("error", "That appointment is no longer yours; nothing changed.");
+      return false;
+    case "policy":
+      view.say("error", `${policySentence(result.said, phone)} Nothing changed.`);
       return false;
     case "invalid":
       view.say("error", "That slot is no longer in the schedule; nothing changed.");

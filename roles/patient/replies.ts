@@ -83,3 +83,22 @@ function serverSaid(line: string): string {
   if (line.startsWith("error ")) return `the server said: ${line.slice(6)}`;
   return `unexpected reply from the server: ${JSON.stringify(line.slice(0, 80))}`;
 }
+
+/**
+ * The text of a refusal by one of the clinic's rules (`error too late to cancel: ...`), or undefined for
+ * any other line. The server composes it in the clinic's zone; the patient shows it as it is.
+ */
+export function parsePolicyRefusal(line: string): string | undefined {
+  const m = /^error ((too soon to book|too far ahead|too late to cancel|too late to move): .+)$/.exec(line);
+  return m?.[1];
+}
+
+/**
+ * A policy refusal as a sentence, with the clinic's phone (the deployment file's [clinic] phone) as the
+ * next step when there is one: "Too late to cancel: the clinic allows ... (Tue 8 Dec, 09:00). To change
+ * it now, call the clinic: 020 7946 0000."
+ */
+export function policySentence(said: string, phone: string | undefined): string {
+  const sentence = `${said.charAt(0).toUpperCase()}${said.slice(1)}.`;
+  return phone ? `${sentence} To change it now, call the clinic: ${phone}.` : sentence;
+}

@@ -5,6 +5,7 @@ import { describeWhen } from "./when.ts";
 import { displayDoctorName } from "../../shared/names.ts";
 import type { SlotLine } from "../../shared/protocol.ts";
 import { AppointmentsClient, type ChangeResult, type ServerPlan } from "./appointments-client.ts";
+import { policySentence } from "./replies.ts";
 
 export type ScriptedAction =
   | { kind: "list" }
@@ -57,7 +58,7 @@ async function run(plan: ServerPlan, action: ScriptedAction, json: boolean, prin
         JSON.stringify({ ok, action: action.kind, ...slots, result: resultName(action, result), appointments: after }),
       );
     } else {
-      (ok ? print.out : print.err)(describeChange(action, result, before, after));
+      (ok ? print.out : print.err)(describeChange(action, result, before, after, plan.clinicPhone));
       if (ok) print.out(describeList(after));
     }
     return ok ? exit_code.done : exit_code.refused;
@@ -87,6 +88,7 @@ function describeChange(
   result: ChangeResult,
   before: SlotLine[],
   after: SlotLine[],
+  phone: string | undefined,
 ): string {
   const find = (list: SlotLine[], index: number) => list.find((s) => s.index === index);
   const from = action.kind === "cancel" ? action.index : action.from;
@@ -116,5 +118,7 @@ function describeChange(
       );
     case "limit":
       return `error: you already hold ${result.held} appointments.`;
+    case "policy":
+      return `error: ${policySentence(result.said, phone)} You keep ${what}.`;
   }
 }
