@@ -23,6 +23,8 @@ import type { Schedule } from "./schedule.ts";
 type Pending = { change: Change; done: (outcome: Outcome) => void; timer: Timer; sent: boolean; answered: boolean };
 
 export type { BookerRules } from "./settle.ts";
+/** Who asks, for the audit trail; a function is called only for a change that goes to the database. */
+export type Who = ChangeWho | (() => ChangeWho);
 export type { BookingOutcome, CancelOutcome, MoveOutcome } from "./outcomes.ts";
 
 export class Booker {
@@ -76,22 +78,26 @@ export class Booker {
   }
 
   /**
-   * Decides at once when it can (invalid, taken, limit); a free slot is reserved now and confirmed
-   * after its commit. `done` is always called later, never from inside this call.
+   * A booking memory refuses without asking the database (invalid, taken, limit), or undefined when it
+   * must be committed: what `book` answers (later) for such a slot; a caller may answer at once with it.
    */
-  book(
-    index: number,
-    patient: string,
-    done: (outcome: BookingOutcome) => void,
-    who?: ChangeWho,
-    override?: boolean,
-  ): void {
+  refusedAtOnce(index: number, patient: string): BookingOutcome | undefined {
     const decision = this.schedule.decide(index);
-    if (decision.kind !== "free") return later(done, decision);
+    if (decision.kind !== "free") return decision;
     const held = this.holding(patient);
     const limit = this.rules.bookingsPerPatient;
     // A shared database counts in the transaction; memory may still count a booking cancelled elsewhere.
-    if (!this.rules.shared && limit > 0 && held >= limit) return later(done, { kind: "limit", held });
+    if (!this.rules.shared && limit > 0 && held >= limit) return { kind: "limit", held };
+    return undefined;
+  }
+
+  /**
+   * Decides at once when it can (invalid, taken, limit); a free slot is reserved now and confirmed
+   * after its commit. `done` is always called later, never from inside this call.
+   */
+  book(index: number, patient: string, done: (outcome: BookingOutcome) => void, who?: Who, override?: boolean): void {
+    const refused = this.refusedAtOnce(index, patient);
+    if (refused) return later(done, refused);
     const reserved = this.schedule.reserve(index, patient);
     assert(reserved, () => `a free slot ${index} can be reserved`);
     this.unconfirmed.add(index);
@@ -102,13 +108,7 @@ export class Booker {
    * Frees the patient's slot once the cancellation is stored; until then it stays taken. With a
    * shared database, whose the slot is is the database's to say (memory may not have caught up).
    */
-  cancel(
-    index: number,
-    patient: string,
-    done: (outcome: CancelOutcome) => void,
-    who?: ChangeWho,
-    override?: boolean,
-  ): void {
+  cancel(index: number, patient: string, done: (outcome: CancelOutcome) => void, who?: Who, override?: boolean): void {
     if (this.schedule.slotOf(index) === undefined) return later(done, { kind: "invalid" });
     if (!this.rules.shared && this.schedule.holderOf(index) !== patient) return later(done, { kind: "notyours" });
     this.enqueue({ kind: "cancel", index, patient, ...extra(who, override) }, done as Pending["done"]);
@@ -120,7 +120,7 @@ export class Booker {
     to: number,
     patient: string,
     done: (outcome: MoveOutcome) => void,
-    who?: ChangeWho,
+    who?: Who,
     override?: boolean,
   ): void {
     const target = this.schedule.decide(to);
@@ -223,9 +223,12 @@ function failed(change: Change, why: string, unknown: boolean): Outcome {
 
 const noun = { book: "booking", cancel: "cancellation", move: "move" } as const;
 
-/** Who asked and a staff override, on the change only when given (a patient's never carries `override`). */
-const extra = (who: ChangeWho | undefined, override: boolean | undefined) => ({
-  ...(who ? { who } : {}),
+/**
+ * Who asked and a staff override, on the change only when given (a patient's never carries `override`). `who`
+ * is read here, for a change that goes to the database (a patient's address is a system call).
+ */
+const extra = (who: Who | undefined, override: boolean | undefined) => ({
+  ...(who ? { who: typeof who === "function" ? who() : who } : {}),
   ...(override ? { override } : {}),
 });
 

@@ -60,6 +60,8 @@ export class HealthCenter {
   /** A clock read once per sweep, so a data event does not read it. */
   private nowMs = Date.now();
   private stopping = false;
+  /** The listening socket's send-buffer cap did not take: each accepted socket is capped (a system call each). */
+  private capEachAccept = true;
 
   /** Shared by every connection (made once, not per accept). */
   private readonly connLimits: ConnectionLimits;
@@ -108,6 +110,9 @@ export class HealthCenter {
       allowHalfOpen: true,
       socket: tls ? tlsOnAccept(tls, handlers, (s) => guard(undefined, () => this.onOpen(s))) : handlers,
     });
+    // Set once on the listening socket, the cap is inherited by every accepted one (Linux copies the
+    // listener's send buffer and its lock into each); where that fails, each accepted socket gets it.
+    this.capEachAccept = !capSendBuffer(this.listener, limits.socket_send_buffer_bytes);
     const tickMs = sweepIntervalMs(this.deadlines, limits.sweep_interval_ms_min, limits.sweep_interval_ms_max);
     this.sweepTimer = setInterval(() => guard(undefined, () => this.sweep()), tickMs);
   }
@@ -187,7 +192,7 @@ export class HealthCenter {
       return;
     }
     c.handler = this.options.newHandler(c);
-    capSendBuffer(s, limits.socket_send_buffer_bytes);
+    if (this.capEachAccept) capSendBuffer(s, limits.socket_send_buffer_bytes);
     this.conns.add(s);
     this.admission.admitted(s);
   }

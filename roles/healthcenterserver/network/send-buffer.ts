@@ -1,8 +1,8 @@
 // What the kernel holds for one connection counts too: left alone, Linux grows a socket's send buffer to
 // tcp_wmem's maximum (4 MiB), so a thousand clients that never read pin gigabytes in kernel buffers while
-// every reply "left the process". One setsockopt(SO_SNDBUF) at accept caps it (the kernel doubles the
-// value for its bookkeeping); no call per request. Where the call is not available (not Linux, no
-// descriptor), the kernel's own limits apply.
+// every reply "left the process". One setsockopt(SO_SNDBUF) caps it (the kernel doubles the value for its
+// bookkeeping): on the listening socket, whose accepted sockets inherit it, so no call per connection.
+// Where the call is not available (not Linux, no descriptor), the kernel's own limits apply.
 import { dlopen, FFIType, ptr } from "bun:ffi";
 
 const SOL_SOCKET = 1;
@@ -29,7 +29,7 @@ function load(): SetSockOpt | null {
 
 const value = new Int32Array(1);
 
-/** Caps the kernel's send buffer of `socket` at about `bytes` (twice that, as Linux counts it). True if set. */
+/** Caps the send buffer of `socket` (or a listener's) at about `bytes` (Linux counts twice that). True if set. */
 export function capSendBuffer(socket: unknown, bytes: number): boolean {
   const fd = (socket as { fd?: unknown }).fd;
   if (typeof fd !== "number" || fd < 0) return false;

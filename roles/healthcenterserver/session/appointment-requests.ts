@@ -100,7 +100,7 @@ export class AppointmentRequests {
       index,
       user,
       this.answerLater((outcome: CancelOutcome) => this.onCancelCommitted(user, index, outcome)),
-      patientWho(user, this.conn.address),
+      () => patientWho(user, this.conn.address),
     );
   }
 
@@ -115,7 +115,7 @@ export class AppointmentRequests {
       to,
       user,
       this.answerLater((outcome: MoveOutcome) => this.onMoveCommitted(user, from, to, outcome)),
-      patientWho(user, this.conn.address),
+      () => patientWho(user, this.conn.address),
     );
   }
 

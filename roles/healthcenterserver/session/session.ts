@@ -185,14 +185,19 @@ export class Session implements LineHandler {
         fields: { user, index },
       });
     if (hasStarted(this.services.schedule, index)) return this.conn.send(formatError(time_passed));
-    this.services.booker.book(
+    const booker = this.services.booker;
+    // A taken (or unknown) slot is answered now, as the booker would answer it later: no wait, no turn.
+    const refused = booker.refusedAtOnce(index, user);
+    if (refused) return this.onSelectionCommitted(user, index, refused);
+    booker.book(
       index,
       user,
       this.answerLater((outcome: BookingOutcome) => this.onSelectionCommitted(user, index, outcome)),
-      patientWho(user, this.conn.address),
+      () => patientWho(user, this.conn.address),
     );
   }
 
+  /** The selection's outcome: committed, or refused at once. */
   private onSelectionCommitted(user: string, index: number, outcome: BookingOutcome): void {
     const log = this.services.log;
     this.services.metrics?.booking(outcome.kind);
