@@ -1,6 +1,7 @@
 // The calendar's store (store/open-calendar.ts) as a subject of the store conformance suite: a
 // database with one rule (doc1, every day, 15-minute slots, in UTC), and the cases' slot numbers
-// 1, 2, 3, ... mapped to the ids of doc1's slots from the day after tomorrow, in order.
+// 1, 2, 3, ... mapped to the ids of doc1's slots from the day after tomorrow, in order (0, -1, ... go
+// back in time: -200 started more than an hour ago, whatever the time of day).
 import type { Log } from "../shared/log.ts";
 import { slotId, decodeSlotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import type { AppointmentStore, Change } from "../roles/healthcenterserver/store/appointment-store.ts";
@@ -27,6 +28,9 @@ function translated(store: AppointmentStore): AppointmentStore {
     close: () => store.close(),
     commit: (batch) => store.commit(batch.map(mapped)),
     load: (into) => store.load({ reserve: (id, patient) => into.reserve(numberOf(id), patient) }),
+    mark: (m) => store.mark!({ ...m, index: idOf(m.index) }),
+    visits: async (from, to, limit, patient) =>
+      (await store.visits!(from, to, limit, patient)).map((v) => ({ ...v, slot: numberOf(v.slot) })),
   };
 }
 
@@ -38,7 +42,7 @@ export function calendarSubject(
   return {
     name,
     calendar: true,
-    async fresh({ bookingsPerPatient, policy }) {
+    async fresh({ bookingsPerPatient, policy, noShowLimit }) {
       const { dbPath, dbPasswordFile } = database();
       const db = await openCalendarDb(parseDbTarget(dbPath), readDbPassword(dbPasswordFile));
       const rule = { weekdays: [1, 2, 3, 4, 5, 6, 7], start: "00:00", end: "23:45", minutes: 15, everyWeeks: 1 };
@@ -49,6 +53,7 @@ export function calendarSubject(
       const settings = {
         ...{ dbPath, dbPasswordFile, dbWaitMs: 0, bookingsPerPatient, timeZone: "UTC", horizonWeeks: 1 },
         policy,
+        noShowLimit,
       };
       const open = async () => translated((await openCalendar(settings, log))!.store);
       return { store: await open(), reopen: open, startOf: (n: number) => decodeSlotId(idOf(n)).startMs };

@@ -17,7 +17,7 @@ export type StoreSubject = {
   name: string;
   /** A calendar's store: dated slots, so the clinic's rules apply. */
   calendar?: boolean;
-  fresh(options: { bookingsPerPatient: number; policy?: ClinicPolicy }): Promise<Opened>;
+  fresh(options: { bookingsPerPatient: number; policy?: ClinicPolicy; noShowLimit?: number }): Promise<Opened>;
 };
 /** `startOf`: a calendar's slot n starts then (UTC ms). */
 export type Opened = { store: AppointmentStore; reopen(): Promise<AppointmentStore>; startOf?(slot: number): number };
@@ -28,6 +28,8 @@ export type StoreCase = {
   bookingsPerPatient?: number;
   /** The clinic's rules the store is opened with: such a case runs on calendar stores only. */
   policy?: ClinicPolicy;
+  /** The no-show limit (calendar cases only). */
+  noShowLimit?: number;
   run(t: CaseContext): Promise<void>;
 };
 
@@ -421,6 +423,7 @@ export async function runCase(subject: StoreSubject, c: StoreCase): Promise<void
   const opened = await subject.fresh({
     bookingsPerPatient: c.bookingsPerPatient ?? 0,
     ...(c.policy ? { policy: c.policy } : {}),
+    ...(c.noShowLimit ? { noShowLimit: c.noShowLimit } : {}),
   });
   let store = opened.store;
   const t: CaseContext = {

@@ -14,6 +14,7 @@ import { tempDir } from "./helpers.ts";
 import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
 import { runCase, store_cases, type StoreSubject } from "./store-cases.ts";
 import { calendarSubject } from "./calendar-store-subject.ts";
+import { visit_cases } from "./visit-cases.ts";
 
 type Skip = { reason: string; cases: string[] };
 
@@ -24,9 +25,9 @@ const log = new Log({ quiet: true, fd: devNull, errFd: devNull });
 const schedule = () => new Schedule(parseSlots("availabilities.txt", embedded["availabilities.txt"]!));
 
 /** Registers every case for one store, as hono's runTest does for a router. */
-function runStoreCases(subject: () => StoreSubject, skip: Skip[] = [], when = true): void {
+function runStoreCases(subject: () => StoreSubject, skip: Skip[] = [], when = true, cases = store_cases): void {
   const skipped = new Map(skip.flatMap((s) => s.cases.map((c) => [c, s.reason] as const)));
-  for (const c of store_cases) {
+  for (const c of cases) {
     // The clinic's rules need dated slots: a weekday file's store has none.
     const dated = c.policy === undefined || subject().calendar === true;
     const run = when && dated && !skipped.has(c.name) ? test : test.skip;
@@ -91,5 +92,7 @@ const pgCalendar = calendarSubject(
   },
   log,
 );
-describe("SQLite calendar store", () => runStoreCases(() => sqliteCalendar));
-describe("PostgreSQL calendar store", () => runStoreCases(() => pgCalendar, [], pgMissing === undefined));
+const calendar_cases = [...store_cases, ...visit_cases];
+describe("SQLite calendar store", () => runStoreCases(() => sqliteCalendar, [], true, calendar_cases));
+describe("PostgreSQL calendar store", () =>
+  runStoreCases(() => pgCalendar, [], pgMissing === undefined, calendar_cases));

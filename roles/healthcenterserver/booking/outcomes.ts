@@ -12,12 +12,16 @@ export type BookingOutcome =
   | { kind: "invalid" }
   | { kind: "limit"; held: number }
   | PolicyRefused
+  | { kind: "noshows"; count: number }
   | Failed;
+/** `visited`: the appointment was already arrived, seen or missed (`status`): no longer the patient's to change. */
+export type Visited = { kind: "visited"; status: string };
 export type CancelOutcome =
   | { kind: "cancelled"; slot: Slot }
   | { kind: "notyours" }
   | { kind: "invalid" }
   | PolicyRefused
+  | Visited
   | Failed;
 export type MoveOutcome =
   | { kind: "moved"; slot: Slot; from: Slot }
@@ -25,5 +29,6 @@ export type MoveOutcome =
   | { kind: "notyours" }
   | { kind: "invalid" }
   | PolicyRefused
+  | Visited
   | Failed;
 export type Outcome = BookingOutcome | CancelOutcome | MoveOutcome;

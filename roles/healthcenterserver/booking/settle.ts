@@ -62,7 +62,11 @@ export class Settler {
           return { kind: "cancelled", slot };
         }
         if (result.kind === "policy") return result;
-        assert(result.kind === "notyours", () => `a cancellation is done, notyours or policy, not ${result.kind}`);
+        if (result.kind === "visited") return { kind: "visited", status: result.status };
+        assert(
+          result.kind === "notyours",
+          () => `a cancellation is done, notyours, policy or visited, not ${result.kind}`,
+        );
         this.followDatabase(change.index, change.patient, result.holder);
         return { kind: "notyours" };
       }
@@ -95,7 +99,11 @@ export class Settler {
         // The clinic's rules are the database's to apply (its transaction's clock): memory frees the slot.
         this.schedule.release(index);
         return result;
+      case "noshows":
+        this.schedule.release(index);
+        return { kind: "noshows", count: result.count };
       case "notyours":
+      case "visited":
         assert(false, () => `a booking of slot ${index} is never answered notyours`);
     }
   }
@@ -108,7 +116,11 @@ export class Settler {
       this.followDatabase(change.from, change.patient, result.holder);
       return { kind: "notyours" };
     }
-    assert(result.kind !== "limit", () => "a move is never refused for the limit");
+    if (result.kind === "visited") {
+      this.schedule.release(change.to);
+      return { kind: "visited", status: result.status };
+    }
+    assert(result.kind !== "limit" && result.kind !== "noshows", () => "a move is never refused for a limit");
     const outcome = this.settleTake(change.to, result);
     if (outcome.kind !== "booked") return outcome as MoveOutcome;
     this.freedByDatabase(change.from, change.patient, "moved from");

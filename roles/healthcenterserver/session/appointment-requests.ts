@@ -3,14 +3,7 @@
 import type { ChangeWho } from "../store/appointment-store.ts";
 import { formatChangeFailed } from "../../../shared/change-failed.ts";
 import type { Slot } from "../../../shared/datafiles.ts";
-import {
-  encoded_reply,
-  formatError,
-  formatSelectionReply,
-  formatDatedSlotLine,
-  formatSlotLine,
-  type SlotLine,
-} from "../../../shared/protocol.ts";
+import { encoded_reply, formatError, formatSelectionReply } from "../../../shared/protocol.ts";
 import type { CancelOutcome, MoveOutcome } from "../booking/booker.ts";
 import type { Connection } from "../network/connection.ts";
 import type { AnswerLater, SessionServices } from "./services.ts";
@@ -19,6 +12,8 @@ import { calendarQuery, datesRefused, type SlotsQuery } from "./calendar-query.t
 import { decodeSlotId, firstIdFrom } from "../calendar/slot-id.ts";
 import { refusalLine, type PolicyRefusal } from "../calendar/policy.ts";
 import { icsReply } from "./ics-request.ts";
+import { listing, located } from "./slot-listing.ts";
+import { visitedRefusal } from "../calendar/visit-status.ts";
 
 export class AppointmentRequests {
   /** `answerLater`: the session's way to answer a request that waits for a commit. */
@@ -40,7 +35,7 @@ export class AppointmentRequests {
       event: "slots",
       cause: "slots",
     });
-    this.conn.send(this.listing(page));
+    this.conn.send(listing(this.services, page));
   }
 
   /**
@@ -88,7 +83,7 @@ export class AppointmentRequests {
       event: "mine",
       cause: "appointment lists",
     });
-    this.conn.send(this.listing(held));
+    this.conn.send(listing(this.services, held));
   }
 
   cancel(user: string, index: number): void {
@@ -140,6 +135,8 @@ export class AppointmentRequests {
           cause: "cancellations",
         });
         return this.conn.send(policyReply(outcome, "cancel", this.services.schedule));
+      case "visited":
+        return this.conn.send(formatError(visitedRefusal(outcome.status)));
       case "failed":
         log.error(outcome.reason, { event: "change.failed", cause: "failed changes" });
         return this.conn.send(formatChangeFailed("cancellation", outcome.unknown === true));
@@ -155,7 +152,7 @@ export class AppointmentRequests {
           event: "booking.moved",
           fields: log.json ? { user, from, to } : undefined,
         });
-        const { doctor, port, host } = this.located(outcome.slot);
+        const { doctor, port, host } = located(this.services, outcome.slot);
         return this.conn.send(
           formatSelectionReply(host ? { kind: "booked", doctor, port, host } : { kind: "booked", doctor, port }),
         );
@@ -176,40 +173,12 @@ export class AppointmentRequests {
           cause: "moves",
         });
         return this.conn.send(policyReply(outcome, "move", this.services.schedule));
+      case "visited":
+        return this.conn.send(formatError(visitedRefusal(outcome.status)));
       case "failed":
         log.error(outcome.reason, { event: "change.failed", cause: "failed changes" });
         return this.conn.send(formatChangeFailed("move", outcome.unknown === true));
     }
-  }
-
-  /** The slot with where its doctor really is, when the operator said so. */
-  private located(slot: Slot): SlotLine {
-    const where = this.services.doctors.get(slot.doctor);
-    const line: SlotLine = {
-      index: slot.index,
-      day: slot.day,
-      time: slot.time,
-      doctor: slot.doctor,
-      port: where?.port ?? slot.port,
-    };
-    if (where?.host) line.host = where.host;
-    return line;
-  }
-
-  private listing(slots: Slot[]): string {
-    let text = "";
-    const { schedule } = this.services;
-    const calendar = schedule.calendar;
-    for (const s of slots) {
-      const line = this.located(s);
-      if (!calendar) {
-        text += formatSlotLine(line);
-        continue;
-      }
-      const p = schedule.position(s.index)!;
-      text += formatDatedSlotLine({ ...line, start: calendar.iso[p]!, minutes: calendar.minutes[p]! });
-    }
-    return text + "\n";
   }
 }
 

@@ -19,6 +19,7 @@ import type { BookingOutcome } from "../booking/booker.ts";
 import type { Connection, LineHandler } from "../network/connection.ts";
 import type { AnswerLater, SessionServices } from "./services.ts";
 import * as transcript from "./transcript.ts";
+import { noShowRefusal } from "../calendar/visit-status.ts";
 
 /** Which requests need a logged-in patient: one table, so a new command must say. */
 const login_needed = {
@@ -224,6 +225,13 @@ export class Session implements LineHandler {
           fields,
         });
         return this.conn.send(policyReply(outcome, "book", this.services.schedule));
+      case "noshows":
+        log.info(`${user} has ${outcome.count} no-shows: slot ${index} refused`, {
+          event: "selection.noshows",
+          cause,
+          fields,
+        });
+        return this.conn.send(formatError(noShowRefusal(outcome.count)));
       case "failed":
         log.error(outcome.reason, { event: "change.failed", cause: "failed changes" });
         return this.conn.send(formatChangeFailed("booking", outcome.unknown === true));

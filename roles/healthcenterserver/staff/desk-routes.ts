@@ -15,6 +15,7 @@ import { hasStarted, time_passed } from "../session/appointment-requests.ts";
 import type { ChangeWho } from "../store/appointment-store.ts";
 import { refusalLine } from "../calendar/policy.ts";
 import { page_assets } from "./assets.ts";
+import { noShowRefusal, visitedRefusal } from "../calendar/visit-status.ts";
 import { formOf, json, reply } from "./http-reply.ts";
 import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
 import { ReadRate } from "./read-rate.ts";
@@ -142,6 +143,10 @@ function answerOf(outcome: Outcome, kind: Asked["kind"], zone: string): { status
         status: 409,
         body: { outcome: outcome.kind, rule: outcome.rule, error: refusalLine(outcome, kind, zone), overridable: true },
       };
+    case "noshows":
+      return { status: 409, body: { outcome: outcome.kind, error: noShowRefusal(outcome.count) } };
+    case "visited":
+      return { status: 409, body: { outcome: outcome.kind, error: visitedRefusal(outcome.status) } };
     case "failed":
       return { status: 503, body: { outcome: outcome.kind, error: outcome.reason, unknown: outcome.unknown ?? false } };
   }

@@ -12,6 +12,9 @@
 //    cancel: the slot is not held by this patient (free, or someone else's) -> notyours.
 //    move:   `from` not held by this patient -> notyours; `to` held -> taken. A move that is done
 //            books `to` and frees `from`; it never changes how many the patient holds.
+//    On a calendar also: a patient's own booking past the no-show limit -> noshows; a cancel or move
+//    of an appointment already arrived, seen or missed -> visited. A cancelled appointment is kept
+//    (appointments_closed) and its time is free again.
 // 5. bookingsPerPatient (0 = no limit) is given when the store is opened, and is checked inside
 //    the transaction, so processes sharing the database cannot pass it together.
 // 6. load() hands every stored booking to the schedule (the server calls it once, at start-up,
@@ -27,6 +30,7 @@
 import type { AuditContent, AuditRecord } from "../audit/chain.ts";
 import type { OutboxPolicy } from "../notify/outbox-plan.ts";
 import type { ClinicPolicy, PolicyRefusal, PolicyRule } from "../calendar/policy.ts";
+import type { HeldStatus, MarkStatus, VisitStatus } from "../calendar/visit-status.ts";
 
 /**
  * Who asked for a change, for the audit trail: a store that keeps one writes a record of the change
@@ -50,7 +54,29 @@ export type ChangeResult =
   /** book: the patient holds `held` bookings, the limit or more. */
   | { kind: "limit"; held: number }
   /** A clinic's rule refused it (rule 7): which, and when it closed (or, for max_ahead, opens). */
-  | ({ kind: "policy" } & PolicyRefusal);
+  | ({ kind: "policy" } & PolicyRefusal)
+  /** book by the patient (not staff): `count` no-shows in the last 6 months, the clinic's limit or more. */
+  | { kind: "noshows"; count: number }
+  /** cancel or move: the appointment is the patient's but no longer booked (arrived, seen, no-show). */
+  | { kind: "visited"; status: HeldStatus };
+
+/** Staff mark what happened at a visit: the appointment whose slot id is `index` becomes `status`. */
+export type Mark = { index: number; status: MarkStatus; who?: ChangeWho };
+/** `refused`: one line naming the value (an unknown appointment, a cancelled one, seen before its start...). */
+export type MarkResult = { kind: "done"; patient: string; before: HeldStatus } | { kind: "refused"; reason: string };
+
+/** An appointment as the day's list and a patient's past show it (cancelled ones included). */
+export type Visit = {
+  slot: number;
+  doctor: string;
+  startMs: number;
+  minutes: number;
+  patient: string;
+  status: VisitStatus;
+  /** For a cancelled one: "patient" or "clinic", and the clinic's reason. */
+  cancelledBy?: string;
+  reason?: string;
+};
 
 /** Where load() puts the stored bookings: the schedule, declared here so the store does not depend on it. */
 export interface BookingSink {
@@ -91,6 +117,13 @@ export interface AppointmentStore {
    * (what `mine` answers: memory may lag the other servers). Rejects when the database cannot be read.
    */
   heldBy?(patient: string): Promise<number[]>;
+  /** Only on a calendar: a status change, checked and audited in its own transaction. */
+  mark?(m: Mark): Promise<MarkResult>;
+  /**
+   * Only on a calendar: the appointments starting in [fromMs, toMs), cancelled ones included, in time
+   * order (then doctor); only `patient`'s when given. At most `limit`.
+   */
+  visits?(fromMs: number, toMs: number, limit: number, patient?: string): Promise<Visit[]>;
 }
 
 /** What the Booker needs of a store. */
@@ -104,4 +137,6 @@ export type StoreOptions = {
   outbox?: OutboxPolicy;
   /** On a calendar, the clinic's rules (rule 7); undefined or all 0: none. */
   policy?: ClinicPolicy;
+  /** On a calendar: a patient with this many no-shows in 6 months may not book (0 or none: no limit). */
+  noShowLimit?: number;
 };

@@ -9,7 +9,17 @@ import { SlotTable } from "../../../shared/slot-table.ts";
 import { CalendarKeeper } from "../booking/calendar-keeper.ts";
 import { Schedule } from "../booking/schedule.ts";
 import { slotId } from "../calendar/slot-id.ts";
-import type { AppointmentStore, BookingSink, Change, Committer, Loaded } from "./appointment-store.ts";
+import type {
+  AppointmentStore,
+  BookingSink,
+  Change,
+  Committer,
+  Loaded,
+  Mark,
+  MarkResult,
+  Visit,
+} from "./appointment-store.ts";
+import { visitsBetween } from "./visit-records.ts";
 import { SqliteCalendarDb, type CalendarDb, type PgCalendarDb } from "./calendar-db.ts";
 import { appointmentsFrom, calendarVersion, hasRules, loadCalendar } from "./calendar-records.ts";
 import { parseDbTarget, readDbPassword } from "./db-target.ts";
@@ -32,6 +42,8 @@ export type CalendarSettings = StoreSettings & {
   horizonWeeks: number;
   outbox?: OutboxPolicy;
   policy?: ClinicPolicy;
+  /** A patient with this many no-shows in 6 months may not book online (0 or none: no limit). */
+  noShowLimit?: number;
 };
 export type OpenedCalendar = {
   schedule: Schedule;
@@ -46,6 +58,7 @@ export type OpenedCalendar = {
 type FollowingCommitter = Committer & {
   listen?(isPending: (index: number) => boolean): Promise<void>;
   appendAudit?(content: AuditContent): Promise<void>;
+  mark(m: Mark): Promise<MarkResult>;
 };
 
 /** The bookings of a calendar, as the Booker and the entry see any store. */
@@ -84,6 +97,14 @@ class CalendarStore implements AppointmentStore {
     await this.committer.appendAudit?.(content);
   }
 
+  mark(m: Mark): Promise<MarkResult> {
+    return this.committer.mark(m);
+  }
+
+  visits(fromMs: number, toMs: number, limit: number, patient?: string): Promise<Visit[]> {
+    return visitsBetween(this.db, fromMs, toMs, limit, patient);
+  }
+
   /** Starts following: rule changes (and, on PostgreSQL, other servers' bookings). */
   async follow(isPending: (index: number) => boolean): Promise<void> {
     this.keeper.isPending = isPending;
@@ -118,7 +139,7 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     return undefined;
   }
   if (target.kind === "sqlite" && db instanceof SqliteCalendarDb) {
-    // A calendar made before the outbox existed gets its table now (idempotent).
+    // A calendar made before the outbox (or the visit's status) existed gets its tables now (idempotent).
     prepareCalendarTables(db.db);
     const shared = claimDatabaseFile(target.path, settings.sharedSqlite ? "allow" : "refuse");
     if (shared) log.warn(shared);
@@ -139,7 +160,8 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     const p = schedule.position(index);
     return p === undefined ? 1 : schedule.calendar!.minutes[p]!;
   };
-  const options = { bookingsPerPatient: settings.bookingsPerPatient, outbox: settings.outbox, policy: settings.policy };
+  const { bookingsPerPatient, outbox, policy, noShowLimit } = settings;
+  const options = { bookingsPerPatient, outbox, policy, noShowLimit };
   let committer: FollowingCommitter;
   if (db instanceof SqliteCalendarDb)
     committer = guarded(db, shown, (d) => new SqliteCalendarCommitter(d, lengthOf, options), log);
@@ -188,6 +210,7 @@ function guarded(db: SqliteCalendarDb, path: string, make: (d: Database) => Sqli
     commit: (batch) => guard.commit(batch),
     close: () => guard.close(),
     appendAudit: (content) => inner.appendAudit(content),
+    mark: (m) => inner.mark(m),
   };
   return following;
 }

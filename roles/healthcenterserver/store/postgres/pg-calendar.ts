@@ -13,7 +13,9 @@ import * as limits from "../../../../shared/limits.ts";
 import type { Log } from "../../../../shared/log.ts";
 import type { Schedule } from "../../booking/schedule.ts";
 import { decodeSlotId, slotId } from "../../calendar/slot-id.ts";
-import type { Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
+import type { Change, ChangeResult, Committer, Mark, MarkResult, StoreOptions } from "../appointment-store.ts";
+import { noShowWindowStart } from "../../calendar/visit-status.ts";
+import { cancelIn, heldIn, markIn, noShowLimited, visit_sql } from "../visit-records.ts";
 import { PgCalendarDb, type CalendarDb } from "../calendar-db.ts";
 import type { PostgresTarget } from "../db-target.ts";
 import { changeNotices } from "./pg-committer.ts";
@@ -92,7 +94,8 @@ export class PgCalendarCommitter implements Committer {
   private async commitBatch(batch: readonly Change[]): Promise<ChangeResult[]> {
     const doctors = new Set<number>();
     for (const c of batch) for (const id of idsOf(c)) doctors.add(decodeSlotId(id).doctorNumber);
-    const patients = this.options.bookingsPerPatient > 0 ? [...new Set(batch.map((c) => c.patient))].sort() : [];
+    const counted = this.options.bookingsPerPatient > 0 || (this.options.noShowLimit ?? 0) > 0;
+    const patients = counted ? [...new Set(batch.map((c) => c.patient))].sort() : [];
     return this.db.transaction(async (tx) => {
       for (const d of [...doctors].sort((a, b) => a - b))
         await tx.run("SELECT pg_advisory_xact_lock(?::int, ?::int)", [doctor_lock_class, d]);
@@ -107,6 +110,19 @@ export class PgCalendarCommitter implements Committer {
       for (const payload of changeNotices(this.instance, batch.flatMap(idsOf)))
         await tx.run("SELECT pg_notify(?, ?)", [appointments_channel, payload]);
       return results;
+    });
+  }
+
+  /** A status change under the doctor's lock (so it is ordered with that doctor's changes), audited in it. */
+  async mark(m: Mark): Promise<MarkResult> {
+    return this.db.transaction(async (tx) => {
+      await tx.run("SELECT pg_advisory_xact_lock(?::int, ?::int)", [
+        doctor_lock_class,
+        decodeSlotId(m.index).doctorNumber,
+      ]);
+      const { result, record } = await markIn(tx, m, Date.now());
+      if (record) await appendAuditRecords(tx, [record]);
+      return result;
     });
   }
 
@@ -141,6 +157,11 @@ export class PgCalendarCommitter implements Committer {
           const held = Number(rows[0]!.n);
           if (held >= limit) return { kind: "limit", held };
         }
+        if (noShowLimited(this.options, c.who)) {
+          const rows = await tx.all(visit_sql.noShows, [c.patient, noShowWindowStart(now)]);
+          const count = Number(rows[0]!.n);
+          if (count >= this.options.noShowLimit!) return { kind: "noshows", count };
+        }
         const taken = await this.take(tx, c.index, c.patient, now);
         if (taken.kind !== "done") return taken;
         await this.outbox?.booked(tx, this.slot(c.index, c.patient), now);
@@ -149,8 +170,10 @@ export class PgCalendarCommitter implements Committer {
       case "cancel":
         return this.cancel(tx, c, now, verdict);
       case "move": {
-        const from = await holderOf(tx, c.from);
+        const held = await heldIn(tx, c.from);
+        const from = held?.patient ?? "";
         if (from !== c.patient) return { kind: "notyours", holder: from };
+        if (held!.status !== "booked") return { kind: "visited", status: held!.status };
         if (c.to === c.from) return { kind: "taken", holder: from };
         if (verdict?.refused) return refusedBy(verdict.refused);
         await tx.run("SAVEPOINT move");
@@ -172,15 +195,11 @@ export class PgCalendarCommitter implements Committer {
     verdict: ReturnType<typeof judge>,
   ): Promise<ChangeResult> {
     if (verdict?.refused) {
-      const holder = await holderOf(tx, c.index);
+      const holder = (await heldIn(tx, c.index))?.patient ?? "";
       return holder === c.patient ? refusedBy(verdict.refused) : { kind: "notyours", holder };
     }
-    const { doctorNumber, startMs } = decodeSlotId(c.index);
-    const rows = await tx.all(
-      "DELETE FROM appointments WHERE doctor = ? AND start_ms = ? AND patient = ? RETURNING doctor",
-      [doctorNumber, startMs, c.patient],
-    );
-    if (rows.length === 0) return { kind: "notyours", holder: await holderOf(tx, c.index) };
+    const result = await cancelIn(tx, c, c.index, now);
+    if (result.kind !== "done") return result;
     await this.outbox?.cancelled(tx, this.slot(c.index, c.patient), now);
     return doneWith(verdict);
   }
@@ -211,12 +230,3 @@ export class PgCalendarCommitter implements Committer {
 }
 
 const idsOf = (c: Change): number[] => (c.kind === "move" ? [c.from, c.to] : [c.index]);
-
-async function holderOf(tx: CalendarDb, index: number): Promise<string> {
-  const { doctorNumber, startMs } = decodeSlotId(index);
-  const rows = await tx.all("SELECT patient FROM appointments WHERE doctor = ? AND start_ms = ?", [
-    doctorNumber,
-    startMs,
-  ]);
-  return rows[0] ? String(rows[0].patient) : "";
-}

@@ -67,6 +67,16 @@ const migrations: string[] = [
    ALTER TABLE calendar_rules ADD COLUMN types text NOT NULL DEFAULT '';
    ALTER TABLE appointments ADD COLUMN type text NOT NULL DEFAULT '',
      ADD COLUMN before_min integer NOT NULL DEFAULT 0, ADD COLUMN after_min integer NOT NULL DEFAULT 0;`,
+  // What happened at the visit (calendar/visit-status.ts): the status of an appointment that holds its
+  // time, and cancelled appointments kept apart for history (their time free again), as in SQLite.
+  `ALTER TABLE appointments ADD COLUMN status text NOT NULL DEFAULT 'booked'
+     CHECK (status IN ('booked', 'arrived', 'fulfilled', 'noshow'));
+   CREATE TABLE appointments_closed (
+     id bigserial PRIMARY KEY, doctor integer NOT NULL, start_ms bigint NOT NULL, minutes integer NOT NULL,
+     patient text NOT NULL, booked_at bigint NOT NULL, status text NOT NULL, closed_at bigint NOT NULL,
+     closed_by text NOT NULL, reason text NOT NULL DEFAULT '', type text NOT NULL DEFAULT '');
+   CREATE INDEX appointments_closed_by_start ON appointments_closed (start_ms);
+   CREATE INDEX appointments_closed_by_patient ON appointments_closed (patient, start_ms);`,
 ];
 
 export const schema_version = migrations.length;

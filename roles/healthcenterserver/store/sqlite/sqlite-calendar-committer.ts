@@ -11,6 +11,10 @@ import type { AuditContent } from "../../audit/chain.ts";
 import { SqliteAudit, whenUnlocked } from "./sqlite-audit.ts";
 import { auditOf } from "../../audit/change-records.ts";
 import { doneWith, judge, refusedBy } from "../policy-gate.ts";
+import type { Mark, MarkResult } from "../appointment-store.ts";
+import { noShowWindowStart } from "../../calendar/visit-status.ts";
+import { SqliteVisits, type Removed } from "./sqlite-visits.ts";
+import { noShowLimited, visit_sql } from "../visit-records.ts";
 
 /** The length of the slot with this id, in minutes (from the schedule). */
 export type LengthOf = (index: number) => number;
@@ -19,13 +23,14 @@ export class SqliteCalendarCommitter implements Committer {
   private readonly overlapping: Statement;
   private readonly insert: Statement;
   private readonly remove: Statement;
-  private readonly holder: Statement;
   private readonly countHeld: Statement;
   private readonly tx: (batch: readonly Change[]) => ChangeResult[];
   /** Writes each change's messages in its transaction, when the outbox is on. */
   private readonly outbox: SqliteOutbox | undefined;
   private readonly audit: SqliteAudit;
   private readonly appendAlone: (contents: readonly AuditContent[]) => void;
+  private readonly visits: SqliteVisits;
+  private readonly markTx: (m: Mark) => MarkResult;
 
   constructor(
     private readonly db: Database,
@@ -39,10 +44,7 @@ export class SqliteCalendarCommitter implements Committer {
     this.insert = db.prepare(
       "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (?, ?, ?, ?, ?)",
     );
-    this.remove = db.prepare(
-      "DELETE FROM appointments WHERE doctor = ? AND start_ms = ? AND patient = ? RETURNING doctor",
-    );
-    this.holder = db.prepare("SELECT patient FROM appointments WHERE doctor = ? AND start_ms = ?");
+    this.remove = db.prepare(visit_sql.remove);
     this.countHeld = db.prepare(
       "SELECT count(*) AS n FROM appointments WHERE patient = ? AND start_ms + minutes * 60000 > ?",
     );
@@ -57,6 +59,19 @@ export class SqliteCalendarCommitter implements Committer {
     this.tx = (batch) => tx.immediate(batch);
     const alone = db.transaction((contents: readonly AuditContent[]) => this.audit.append(contents));
     this.appendAlone = (contents) => alone.immediate(contents);
+    this.visits = new SqliteVisits(db);
+    const mark = db.transaction((m: Mark) => {
+      const now = Date.now();
+      const { result, record } = this.visits.mark(m, now);
+      if (record) this.audit.append([record]);
+      return result;
+    });
+    this.markTx = (m) => mark.immediate(m);
+  }
+
+  /** A status change, checked and audited in a transaction of its own. */
+  async mark(m: Mark): Promise<MarkResult> {
+    return whenUnlocked(() => this.markTx(m));
   }
 
   async commit(batch: readonly Change[]): Promise<ChangeResult[]> {
@@ -69,9 +84,10 @@ export class SqliteCalendarCommitter implements Committer {
   }
 
   async close(): Promise<void> {
-    for (const s of [this.overlapping, this.insert, this.remove, this.holder, this.countHeld]) s.finalize();
+    for (const s of [this.overlapping, this.insert, this.remove, this.countHeld]) s.finalize();
     this.outbox?.finalize();
     this.audit.finalize();
+    this.visits.finalize();
     this.db.close(true);
   }
 
@@ -86,6 +102,10 @@ export class SqliteCalendarCommitter implements Committer {
           const held = (this.countHeld.get(c.patient, now) as { n: number }).n;
           if (held >= limit) return { kind: "limit", held };
         }
+        if (noShowLimited(this.options, c.who)) {
+          const count = this.visits.noShowsSince(c.patient, noShowWindowStart(now));
+          if (count >= this.options.noShowLimit!) return { kind: "noshows", count };
+        }
         const taken = this.take(c.index, c.patient, now);
         if (taken.kind !== "done") return taken;
         this.outbox?.booked(this.slot(c.index, c.patient), now);
@@ -93,26 +113,32 @@ export class SqliteCalendarCommitter implements Committer {
       }
       case "cancel": {
         if (verdict?.refused) {
-          const holder = this.holderOf(c.index);
+          const holder = this.visits.heldAt(c.index)?.patient ?? "";
           return holder === c.patient ? refusedBy(verdict.refused) : { kind: "notyours", holder };
         }
         const { doctorNumber, startMs } = decodeSlotId(c.index);
-        if (this.remove.get(doctorNumber, startMs, c.patient) !== null) {
+        const removed = this.remove.get(doctorNumber, startMs, c.patient) as Removed | null;
+        if (removed !== null) {
+          this.visits.keepCancelled(c.index, { ...removed, patient: c.patient }, now, c.who);
           this.outbox?.cancelled(this.slot(c.index, c.patient), now);
           return doneWith(verdict);
         }
-        return { kind: "notyours", holder: this.holderOf(c.index) };
+        const held = this.visits.heldAt(c.index);
+        if (held?.patient === c.patient) return { kind: "visited", status: held.status };
+        return { kind: "notyours", holder: held?.patient ?? "" };
       }
       case "move": {
-        const from = this.holderOf(c.from);
+        const held = this.visits.heldAt(c.from);
+        const from = held?.patient ?? "";
         if (from !== c.patient) return { kind: "notyours", holder: from };
+        if (held!.status !== "booked") return { kind: "visited", status: held!.status };
         if (c.to === c.from) return { kind: "taken", holder: from };
         if (verdict?.refused) return refusedBy(verdict.refused);
         const { doctorNumber, startMs } = decodeSlotId(c.from);
         this.remove.get(doctorNumber, startMs, c.patient);
         const taken = this.take(c.to, c.patient, now);
         if (taken.kind !== "done") {
-          this.insert.run(doctorNumber, startMs, this.lengthOf(c.from), c.patient, now);
+          this.insert.run(doctorNumber, startMs, held!.minutes, c.patient, held!.booked_at);
           return taken;
         }
         this.outbox?.moved(this.slot(c.from, c.patient), this.slot(c.to, c.patient), now);
@@ -137,10 +163,5 @@ export class SqliteCalendarCommitter implements Committer {
   private slot(index: number, patient: string) {
     const { doctorNumber, startMs } = decodeSlotId(index);
     return { doctor: doctorNumber, startMs, minutes: this.lengthOf(index), patient };
-  }
-
-  private holderOf(index: number): string {
-    const { doctorNumber, startMs } = decodeSlotId(index);
-    return (this.holder.get(doctorNumber, startMs) as { patient: string } | null)?.patient ?? "";
   }
 }

@@ -32,6 +32,13 @@ export const calendar_tables_sql = [
   `CREATE TABLE IF NOT EXISTS calendar_types (
      name TEXT PRIMARY KEY, minutes INTEGER NOT NULL, before_min INTEGER NOT NULL DEFAULT 0,
      after_min INTEGER NOT NULL DEFAULT 0, min_notice INTEGER, max_ahead INTEGER, cancel_cutoff INTEGER)`,
+  // Cancelled appointments, kept for history; their time is free again (docs/CALENDAR.md "What happened").
+  `CREATE TABLE IF NOT EXISTS appointments_closed (
+     id INTEGER PRIMARY KEY, doctor INTEGER NOT NULL, start_ms INTEGER NOT NULL, minutes INTEGER NOT NULL,
+     patient TEXT NOT NULL, booked_at INTEGER NOT NULL, status TEXT NOT NULL, closed_at INTEGER NOT NULL,
+     closed_by TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '', type TEXT NOT NULL DEFAULT '')`,
+  "CREATE INDEX IF NOT EXISTS appointments_closed_by_start ON appointments_closed (start_ms)",
+  "CREATE INDEX IF NOT EXISTS appointments_closed_by_patient ON appointments_closed (patient, start_ms)",
   // The outbox (notify/outbox-plan.ts): messages written in each change's transaction, sent by the server.
   // (no AUTOINCREMENT: it would update sqlite_sequence on every insert; outbox rows are never deleted)
   ...outboxTableSql("INTEGER PRIMARY KEY", "INTEGER", false),
@@ -46,6 +53,12 @@ const added_columns: [string, string, string][] = [
   ["appointments", "type", "TEXT NOT NULL DEFAULT ''"],
   ["appointments", "before_min", "INTEGER NOT NULL DEFAULT 0"],
   ["appointments", "after_min", "INTEGER NOT NULL DEFAULT 0"],
+  // What happened at the visit (calendar/visit-status.ts); a cancelled one moves to appointments_closed.
+  [
+    "appointments",
+    "status",
+    "TEXT NOT NULL DEFAULT 'booked' CHECK (status IN ('booked', 'arrived', 'fulfilled', 'noshow'))",
+  ],
 ];
 
 /** Creates the calendar's tables and adds the later columns an older file lacks (idempotent, one transaction). */

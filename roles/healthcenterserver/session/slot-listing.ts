@@ -1,0 +1,38 @@
+// The lines `slots` and `mine` answer: each slot with where its doctor really is (when the operator
+// said so), in the classic form or, on a calendar, with its dated start and length.
+import { formatDatedSlotLine, formatSlotLine, type SlotLine } from "../../../shared/protocol.ts";
+import type { Slot } from "../../../shared/datafiles.ts";
+import type { SessionServices } from "./services.ts";
+
+type Where = Pick<SessionServices, "doctors">;
+
+/** The slot with where its doctor really is, when the operator said so. */
+export function located(services: Where, slot: Slot): SlotLine {
+  const where = services.doctors.get(slot.doctor);
+  const line: SlotLine = {
+    index: slot.index,
+    day: slot.day,
+    time: slot.time,
+    doctor: slot.doctor,
+    port: where?.port ?? slot.port,
+  };
+  if (where?.host) line.host = where.host;
+  return line;
+}
+
+/** The reply: one line per slot, then an empty line. */
+export function listing(services: Pick<SessionServices, "doctors" | "schedule">, slots: Slot[]): string {
+  let text = "";
+  const { schedule } = services;
+  const calendar = schedule.calendar;
+  for (const s of slots) {
+    const line = located(services, s);
+    if (!calendar) {
+      text += formatSlotLine(line);
+      continue;
+    }
+    const p = schedule.position(s.index)!;
+    text += formatDatedSlotLine({ ...line, start: calendar.iso[p]!, minutes: calendar.minutes[p]! });
+  }
+  return text + "\n";
+}
