@@ -276,7 +276,8 @@ describe("audit archive", () => {
     const forged = join(staff.dir, "forged.db");
     copyFileSync(copy, forged);
     copyFileSync(`${copy}.audit-key`, `${forged}.audit-key`);
-    sqlite(forged, "UPDATE audit_checkpoint SET hash = 'f' || substr(hash, 2)");
+    // A different first digit, whatever it was (a hash that began with "f" once made this forgery a no-op).
+    sqlite(forged, "UPDATE audit_checkpoint SET hash = iif(substr(hash, 1, 1) = '0', '1', '0') || substr(hash, 2)");
     const f = await audit(["verify", "--db", forged]);
     expect(f.stdout).toContain("audit checkpoint at record 10 is not signed");
     expect(f.code).toBe(1);
