@@ -59,6 +59,8 @@ type FollowingCommitter = Committer & {
   listen?(isPending: (index: number) => boolean): Promise<void>;
   appendAudit?(content: AuditContent): Promise<void>;
   mark(m: Mark): Promise<MarkResult>;
+  problem?(): string | undefined;
+  checkNow?(): Promise<string | undefined>;
 };
 
 /** The bookings of a calendar, as the Booker and the entry see any store. */
@@ -86,7 +88,12 @@ class CalendarStore implements AppointmentStore {
   }
 
   problem(): string | undefined {
-    return undefined;
+    return this.committer.problem?.();
+  }
+
+  /** For /readyz (PostgreSQL: the database and this server's LISTEN asked now). */
+  async checkNow(): Promise<string | undefined> {
+    return this.committer.checkNow ? this.committer.checkNow() : this.problem();
   }
 
   auditOfSubjects(subjects: string[], limit: number): Promise<AuditRecord[]> {

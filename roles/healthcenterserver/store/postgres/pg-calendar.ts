@@ -24,6 +24,7 @@ import { PgOutbox } from "./pg-outbox.ts";
 import { doneWith, judge, refusedBy } from "../policy-gate.ts";
 import { routeBunSqlWarnings } from "./bun-sql-warnings.ts";
 import { PgMirror, type MirrorSource } from "./pg-mirror.ts";
+import { ListenProbe } from "./pg-listen-probe.ts";
 
 const appointments_channel = "calendar_appointments";
 const doctor_lock_class = 0x646f6374; // "doct"
@@ -63,6 +64,7 @@ export class PgCalendarCommitter implements Committer {
   private readonly mirror: PgMirror;
   /** Writes each change's messages in its transaction, when the outbox is on. */
   private readonly outbox: PgOutbox | undefined;
+  private probe: ListenProbe | undefined;
 
   constructor(
     private readonly db: PgCalendarDb,
@@ -70,7 +72,7 @@ export class PgCalendarCommitter implements Committer {
     private readonly lengthOf: (index: number) => number,
     private readonly options: StoreOptions,
     log: Log,
-    shown = "the calendar's database",
+    private readonly shown = "the calendar's database",
   ) {
     this.outbox = options.outbox?.channels.length ? new PgOutbox(options.outbox) : undefined;
     this.mirror = new PgMirror(db.sql, schedule, this.instance, shown, log, appointmentsSource(db));
@@ -135,9 +137,23 @@ export class PgCalendarCommitter implements Committer {
   async listen(isPending: (index: number) => boolean): Promise<void> {
     this.mirror.attach(isPending);
     await this.mirror.listen();
+    this.probe = await ListenProbe.start(this.db.sql, appointments_channel, this.instance, this.shown);
+  }
+
+  /** Why this server cannot use the calendar now: its re-reads of the others' changes fail. */
+  problem(): string | undefined {
+    return this.mirror.problem();
+  }
+
+  /** For /readyz: re-reads failing, or the database or this server's LISTEN not answering now. */
+  async checkNow(): Promise<string | undefined> {
+    const failing = this.mirror.problem();
+    if (failing !== undefined) return failing;
+    return this.probe ? this.probe.checkNow() : "not following the other servers' changes yet (starting)";
   }
 
   async close(): Promise<void> {
+    await this.probe?.close();
     await this.mirror.close();
     await this.db.close();
   }

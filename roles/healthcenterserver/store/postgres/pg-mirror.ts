@@ -5,7 +5,6 @@
 // again whatever may have changed unseen; while LISTEN reconnects after a lost connection (its backoff
 // grows to seconds), the whole schedule is re-read every half second. Reads go one at a time (an older
 // answer never overwrites a newer one). Own notices are ignored, but for a failed commit that landed.
-//
 // A read must not undo what this instance is doing: a slot reserved here and not yet committed, one in
 // a transaction (a cancellation's slot stays taken in memory until it is stored), or one committed
 // while the read was on the wire (its snapshot may predate the commit) keeps its local state; the
@@ -24,6 +23,7 @@ import {
 } from "../../../../shared/limits.ts";
 import type { Log } from "../../../../shared/log.ts";
 import { parseChangeNotice, withinTimeout, type CommitWatcher } from "./pg-committer.ts";
+import { listen_probe_prefix } from "./pg-listen-probe.ts";
 import type { Schedule } from "../../booking/schedule.ts";
 
 export type MirrorRow = { slot: number; patient: string };
@@ -50,8 +50,7 @@ export class PgMirror implements CommitWatcher {
   /** After a lost connection: full re-reads on a timer until LISTEN is back (its reconnect backs off to seconds). */
   private pollTimer: Timer | undefined;
   private pollUntil = 0;
-  /** Slots of commits reported failed that may still land (until the time given):
-   * our own notice then means they did. */
+  /** Slots of commits reported failed that may still land (until the time given): our own notice then says they did. */
   private readonly doubtful = new Map<number, number>();
   private failing = false;
 
@@ -150,6 +149,7 @@ export class PgMirror implements CommitWatcher {
   }
 
   private onNotice(payload: string): void {
+    if (payload.startsWith(listen_probe_prefix)) return; // a server's /readyz probe (pg-listen-probe.ts)
     const notice = parseChangeNotice(payload);
     if (!notice)
       return this.log.warn(
