@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 // doctor: answers cost estimates for insurance plans over UDP.
-import { listening, runMain, printHelp, shownAddress } from "../shared/cli.ts";
+import { listening, runMain, printHelp } from "../shared/cli.ts";
+import { shownAddress } from "../shared/shown-address.ts";
 import { loadConfig, type Config } from "../shared/config.ts";
 import { isValidDoctorName, parsePrices } from "../shared/datafiles.ts";
 import {

@@ -2,7 +2,8 @@
 // healthcenterserver: books appointment slots for patients over TCP. This file composes the server:
 // it opens the store, builds the Booker and the patients' sessions, and hands the listener a
 // factory for each connection's session; the parts below it know nothing of each other's wiring.
-import { listening, runMain, printHelp, shownAddress } from "../shared/cli.ts";
+import { listening, runMain, printHelp } from "../shared/cli.ts";
+import { shownAddress } from "../shared/shown-address.ts";
 import { loadConfig } from "../shared/config.ts";
 import type { User } from "../shared/datafiles.ts";
 import { checkListenHost } from "../shared/endpoints.ts";

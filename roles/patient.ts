@@ -1,10 +1,10 @@
 #!/usr/bin/env bun
 // patient: logs in to the health center, books a slot, and asks the doctor for the cost.
-import pc from "picocolors";
+import * as pc from "../shared/colors.ts";
+import { isTerminal } from "../shared/colors.ts";
 import { describeFailure, runMain, printHelp } from "../shared/cli.ts";
 import { loadConfig, type Config } from "../shared/config.ts";
 import { checkDataDir, describeDataDir, hasFile, patientNames, type DataDir } from "../shared/datadir.ts";
-import { readTlsCa } from "../shared/tls-files.ts";
 import { checkHostFlag } from "../shared/endpoints.ts";
 import { unknownMessage } from "../shared/suggest.ts";
 import { parseCountFlag, parseFlags, parseHostPort, version, type Options } from "../shared/flags.ts";
@@ -76,11 +76,16 @@ Examples:
 type Flags = ReturnType<typeof parseFlags<typeof options>>["values"];
 
 /** --tls, --ca FILE, or tls_ca in the deployment file's [server] (TLS, trusting that file). */
-function patientTls(values: Flags, config: Config): { ca?: string } | undefined {
-  if (values.ca) return { ca: readTlsCa({ label: "--ca", path: values.ca }) };
-  if (config.server.tlsCa)
-    return { ca: readTlsCa({ label: "tls_ca in the deployment file", path: config.server.tlsCa }) };
-  return values.tls ? {} : undefined;
+async function patientTls(values: Flags, config: Config): Promise<{ ca?: string } | undefined> {
+  const file = values.ca
+    ? { label: "--ca", path: values.ca }
+    : config.server.tlsCa
+      ? { label: "tls_ca in the deployment file", path: config.server.tlsCa }
+      : undefined;
+  if (!file) return values.tls ? {} : undefined;
+  // Loaded only to read a CA file: node:crypto and node:tls cost milliseconds at every start otherwise.
+  const { readTlsCa } = await import("../shared/tls-files.ts");
+  return { ca: readTlsCa(file) };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -97,12 +102,12 @@ export async function main(argv: string[]): Promise<number> {
     : { host: config.server.host ?? "127.0.0.1", port: config.server.port ?? default_server_port };
   const slot = values.slot === undefined ? undefined : parseCountFlag("slot", values.slot, 0, 1);
   const action = scriptedAction(values, slot);
-  const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const interactive = (await isTerminal(0)) && (await isTerminal(1));
   const input = interactive ? undefined : new StdinLines();
   const data = patientDataDir(values, config.data, name, action === undefined);
   const insurance = action === undefined ? readInsurance(values, data, name) : "";
   const credentials = await readCredentials(values, data, name, interactive, input);
-  const tls = patientTls(values, config);
+  const tls = await patientTls(values, config);
 
   const plan: PatientPlan = {
     credentials,

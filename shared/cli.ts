@@ -1,6 +1,5 @@
 // What the entry files share: turning failures into messages and exit codes (the roles do the exiting).
-import { networkInterfaces } from "node:os";
-import pc from "picocolors";
+import * as pc from "./colors.ts";
 import { AppError, exit_code, NetworkError } from "./errors.ts";
 
 export function describeFailure(program: string, err: unknown): { code: number; message: string } {
@@ -50,13 +49,4 @@ export async function runMain(program: string, main: () => Promise<number>): Pro
 export function printHelp(text: string): number {
   console.log(text);
   return exit_code.done;
-}
-
-/** The address a user should see: the bound one, or this machine's first outside address for a wildcard. */
-export function shownAddress(bound: string): string {
-  if (bound !== "0.0.0.0" && bound !== "::") return bound;
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
-  }
-  return "127.0.0.1";
 }

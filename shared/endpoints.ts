@@ -1,11 +1,10 @@
 // Hosts, ports and doctor entries as operators write them, checked by one set of rules whether
 // they come from a flag or from the deployment file: a host with a space accepted from one and
 // refused by the other would reach patients as a reply they cannot parse.
-import { lookup } from "node:dns/promises";
-import { isIP } from "node:net";
 import { isValidDoctorName } from "./datafiles.ts";
 import { UsageError } from "./errors.ts";
 import { parseHostPort } from "./flags.ts";
+import { ipVersion } from "./ip-literal.ts";
 import { isPort } from "./tokens.ts";
 
 /**
@@ -19,7 +18,7 @@ const host_chars_max = 253;
 
 /** Undefined for an IPv4 or IPv6 literal or a DNS host name; otherwise what is wrong. */
 export function hostProblem(host: string): string | undefined {
-  if (isIP(host) !== 0) return undefined;
+  if (ipVersion(host) !== 0) return undefined;
   const bad = `${JSON.stringify(host)} is not a host name or an IP address`;
   if (/^[\d.]+$/.test(host)) return bad;
   const name = host.endsWith(".") ? host.slice(0, -1) : host;
@@ -61,9 +60,9 @@ export function checkHostFlag(flag: string, host: string): string {
 /** A name to listen on must resolve; an unknown one is the operator's mistake, not a crash. */
 export async function checkListenHost(flag: string, host: string): Promise<void> {
   checkHostFlag(flag, host);
-  if (isIP(host) !== 0) return;
+  if (ipVersion(host) !== 0) return;
   try {
-    await lookup(host);
+    await (await import("node:dns/promises")).lookup(host);
   } catch (err) {
     throw new UsageError(
       `${flag}: cannot resolve ${JSON.stringify(host)} (${(err as NodeJS.ErrnoException).code ?? err})`,

@@ -19,7 +19,7 @@ export type OptionSpec = {
 };
 export type Options = Record<string, OptionSpec>;
 
-/** Every command takes these; picocolors itself reads --no-color from process.argv. */
+/** Every command takes these; colors.ts itself reads --no-color from process.argv. */
 export const common_options = {
   help: { type: "boolean", short: "h", help: "show this help" },
   version: { type: "boolean", short: "V", help: "show the version" },
@@ -34,7 +34,7 @@ export function parseFlags<O extends Options>(argv: string[], options: O, positi
   } catch (err) {
     throw new UsageError(describeParseError(err as Error & { code?: string }, all));
   }
-  // picocolors read --no-color from process.argv at load; clack's styleText reads NO_COLOR when it draws.
+  // colors.ts reads --no-color from process.argv too; clack's styleText reads NO_COLOR when it draws.
   if ((parsed.values as Record<string, unknown>)["no-color"]) process.env.NO_COLOR = "1";
   if (parsed.positionals.length > positionalsMax) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionalsMax])}`);

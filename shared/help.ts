@@ -1,5 +1,5 @@
 // --help text: the usage lines a role writes, then its options table rendered, then any notes.
-import pc from "picocolors";
+import * as pc from "./colors.ts";
 import { common_options, version, type Options } from "./flags.ts";
 
 export type HelpText = {

@@ -4,7 +4,7 @@
 // ("json"). Lines of a repeated cause (failed logins, ignored datagrams, dropped connections) are
 // capped per second and the rest summarised. Bookings are in the database; the log is not the record.
 import { isatty } from "node:tty";
-import pc from "picocolors";
+import * as pc from "./colors.ts";
 import { log_cause_lines_per_second_max, log_flush_bytes, log_flush_interval_ms } from "./limits.ts";
 import { LogSink } from "./log-sink.ts";
 

@@ -1,7 +1,7 @@
 // Who the patient is: the user name and password (a file, a prompt or standard input) and the
 // insurance plan (a flag or a data file), read before anything is sent.
 import { statSync } from "node:fs";
-import pc from "picocolors";
+import * as pc from "../../shared/colors.ts";
 import { parseCredentials, parseInsurance, type Credentials } from "../../shared/datafiles.ts";
 import { describeDataDir, hasFile, pathOf, readDataFile, type DataDir } from "../../shared/datadir.ts";
 import { Cancelled, UsageError } from "../../shared/errors.ts";

@@ -2,7 +2,7 @@
 // talk to, and its clack rendering on a terminal. A prompt answers undefined when the patient backs
 // out (Esc or Ctrl-C), as clack's isCancel says.
 import * as p from "@clack/prompts";
-import pc from "picocolors";
+import * as pc from "../../shared/colors.ts";
 import { menu_rows_max } from "../../shared/limits.ts";
 
 /** `matches`: whether the option fits what the patient typed (default: the label contains it). */

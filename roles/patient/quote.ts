@@ -1,8 +1,6 @@
 // Asking a doctor for a price over UDP: bounded retries, since a datagram can be lost
 // and quotes are idempotent.
-import { lookup } from "node:dns/promises";
-import { isIP } from "node:net";
-
+import { ipVersion } from "../../shared/ip-literal.ts";
 import { formatQuoteRequest, parseQuoteReply } from "../../shared/quote-protocol.ts";
 import { udp_retries_max, udp_timeout_ms } from "../../shared/limits.ts";
 import { NetworkError } from "../../shared/errors.ts";
@@ -19,9 +17,10 @@ export type QuoteSocket = { port: number; address: string };
 
 /** Resolves a host name once: UDP send takes IP literals only. */
 export async function resolveHost(host: string): Promise<string> {
-  if (isIP(host)) return host;
+  if (ipVersion(host) !== 0) return host;
   try {
-    return (await lookup(host)).address;
+    // Loaded only for a name: a patient given IP addresses never loads the resolver.
+    return (await (await import("node:dns/promises")).lookup(host)).address;
   } catch (err) {
     throw new NetworkError(`cannot resolve the doctor's host ${host} (${(err as NodeJS.ErrnoException).code})`);
   }

@@ -1,6 +1,6 @@
 // The patient's terminal view: clack prompts. Imported only on a terminal (clack slows start-up).
 import * as p from "@clack/prompts";
-import pc from "picocolors";
+import * as pc from "../../shared/colors.ts";
 
 import type { Booked, Choice, PatientView, Quote } from "./flow.ts";
 import { summaryRows } from "./summary.ts";
