@@ -82,24 +82,26 @@ export async function readMonth(port: number, from: string, to: string): Promise
 
 const taken = new WeakMap<number[], number>();
 
-/** Bookings a second, `connections` patients at once each booking the next id of `ids` not yet tried. */
+/** Bookings a second, `connections` patients at once each booking the next id of `ids` not yet tried.
+ * The clients connect and sign in before the clock starts: only bookings are timed. */
 export async function bookingRate(port: number, ids: number[], connections: number, seconds: number): Promise<number> {
   let next = taken.get(ids) ?? 0;
   let booked = 0;
-  const deadline = performance.now() + seconds * 1000;
+  const clients = await Promise.all(Array.from({ length: connections }, () => lineClient(port)));
   const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
   await Promise.all(
-    Array.from({ length: connections }, async () => {
-      const c = await lineClient(port);
+    clients.map(async (c) => {
       while (performance.now() < deadline && next < ids.length) {
         const reply = await c.ask(`selection ${ids[next++]}`, false);
         if (/^doc\d+ \d+/.test(reply)) booked++;
       }
-      c.close();
     }),
   );
+  const elapsed = (performance.now() - t0) / 1000;
+  for (const c of clients) c.close();
   taken.set(ids, next);
-  return booked / ((performance.now() - t0) / 1000);
+  return booked / elapsed;
 }
 
 export async function calendarServing(seconds: number, extraFlags: string[]): Promise<void> {

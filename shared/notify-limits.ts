@@ -11,6 +11,10 @@ export const outbox_backoff_max_ms = 15 * 60_000;
 /** Messages one sender pass claims at once, and how often an idle sender looks. */
 export const outbox_claim_batch = 100;
 export const outbox_poll_ms = 1_000;
+/** The outbox's counts (for /metrics and the staff page) read every row: once a read takes longer than
+ * this, they are read less often, so that reading them takes at most this share of the server's thread. */
+export const outbox_count_ms_spaced = 5;
+export const outbox_count_share = 0.02;
 /** After a full batch, the pause before the next: at most outbox_claim_batch messages per pause per server. */
 export const outbox_busy_pause_ms = 250;
 /** One delivery's time (connect, send, answer), and how much of a webhook's answer is read. */

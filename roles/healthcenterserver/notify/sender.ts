@@ -39,6 +39,8 @@ export class OutboxSender {
   private stopped = false;
   private readonly now: () => number;
   private countedAt = 0;
+  /** How long the last counts took to read, and when they were read (the thread's clock). */
+  private countCost = { ms: 0, at: 0 };
   private readonly warned = new Set<string>();
   /** Doctor names by number (numbers are never reused: calendar_doctors). */
   private readonly doctors = new Map<number, string>();
@@ -102,11 +104,22 @@ export class OutboxSender {
         this.now(),
         why!,
       );
-    if (this.now() - this.countedAt >= limits.outbox_poll_ms || due.length === 0) {
+    if ((this.now() - this.countedAt >= limits.outbox_poll_ms || due.length === 0) && this.countsDue()) {
+      const started = performance.now();
       this.counts = await counts(this.db);
+      this.countCost = { ms: performance.now() - started, at: performance.now() };
       this.countedAt = this.now();
     }
     return due.length;
+  }
+
+  /**
+   * The counts read every row (sent ones are kept, so the table only grows): once reading them takes
+   * longer than outbox_count_ms_spaced, they are read at most outbox_count_share of the thread's time.
+   */
+  private countsDue(): boolean {
+    const { ms, at } = this.countCost;
+    return ms < limits.outbox_count_ms_spaced || performance.now() - at >= ms / limits.outbox_count_share;
   }
 
   /** The oldest pending or failed messages, for the staff page. */

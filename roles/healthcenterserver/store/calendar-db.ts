@@ -59,6 +59,25 @@ export class SqliteCalendarDb implements CalendarDb {
     await this.all(query, params);
   }
 
+  /**
+   * One statement whose commit is not waited to disk (synchronous = NORMAL for it alone, and FULL again
+   * before anything else can run on the connection: all of it synchronous). Only for a write whose loss
+   * to a power cut is harmless (the outbox's claim, a lease): the next synced commit makes it durable too
+   * (the WAL is synced in order), and kill -9 loses nothing either way. Inside an open transaction it is
+   * an ordinary statement.
+   */
+  allUnsynced(query: string, params: unknown[] = []): Row[] {
+    const relax = !this.db.inTransaction;
+    if (relax) this.db.run("PRAGMA synchronous = NORMAL");
+    const statement = this.db.prepare(query);
+    try {
+      return statement.all(...(params as never[])) as Row[];
+    } finally {
+      statement.finalize();
+      if (relax) this.db.run("PRAGMA synchronous = FULL");
+    }
+  }
+
   async transaction<T>(fn: (db: CalendarDb) => Promise<T>): Promise<T> {
     this.db.run("BEGIN IMMEDIATE");
     try {
