@@ -11,6 +11,7 @@ import { offsetAt } from "./dst-oracle.ts";
 import { calendar, parseIcs, startSmtpSink } from "./notify-helpers.ts";
 import { derivedUid } from "../roles/healthcenterserver/notify/outbox-plan.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
+import { icsFileText, parseIcsReply } from "../roles/patient/ics-file.ts";
 
 const tmp = tempDir();
 const running: { kill(): void }[] = [];
@@ -165,4 +166,27 @@ test("an appointment booked while the outbox was off keeps its derived UID when 
   const uid = derivedUid({ doctor: 1, startMs: start, patient: "patient1" });
   expect((await on.rows()).map((r) => `${r.kind} ${r.seq} ${r.uid}`)).toEqual([`moved 1 ${uid}`, `reminder 1 ${uid}`]);
   await on.close();
+});
+
+test("a server's ics reply is checked before it goes into the file: nothing it says can add a line", () => {
+  const good = ["zone Europe/London", 'clinic "Caf\\u00e9\\r\\nBEGIN:VEVENT"', 'address ""', "later-key x"];
+  const event = "event 2 abc-1@healthcenter 299455800002 2026-12-08T13:00+00:00 30 doc2";
+  const parsed = parseIcsReply([...good, event]);
+  if (!parsed.ok) throw new Error(parsed.error);
+  expect(parsed.value.clinic).toBe("Café  BEGIN:VEVENT");
+  const text = icsFileText(parsed.value, Date.UTC(2026, 11, 4));
+  expect(text.split("\r\n").filter((l) => l === "BEGIN:VEVENT")).toHaveLength(1);
+  expect(text).toContain("UID:abc-1@healthcenter\r\nSEQUENCE:2\r\n");
+  expect(text).toContain("DTSTART;TZID=Europe/London:20261208T130000\r\n");
+  for (const bad of [
+    ["zone Europe/London;X=1", event],
+    ["zone Nowhere/Atlantis", event],
+    [event],
+    ["zone UTC", "event 0 a:b@x 299455800002 2026-12-08T13:00+00:00 30 doc2"],
+    ["zone UTC", "event 0 a@x 299455800002 2026-12-08T13:00+00:00 30 doc2 extra"],
+    ["zone UTC", "event 0 a@x 299455800002 tomorrow 30 doc2"],
+    ["zone UTC", "clinic not-json"],
+  ])
+    expect(parseIcsReply(bad).ok).toBe(false);
+  expect(parseIcsReply(["error unknown command"])).toEqual({ ok: false, error: "unknown command" });
 });
