@@ -1,6 +1,5 @@
 // One patient's session: what each request line means, and the reply it gets. Callbacks are named
 // after what they answer (onLoginChecked, onSelectionCommitted). The connection moves the bytes.
-import { patientWho } from "./appointment-requests.ts";
 import { connection_errors_max, login_failures_per_connection_max } from "../../../shared/limits.ts";
 import type { Fields } from "../../../shared/log.ts";
 import {
@@ -13,7 +12,7 @@ import {
   type SelectionReply,
 } from "../../../shared/protocol.ts";
 import { formatChangeFailed } from "../../../shared/change-failed.ts";
-import { AppointmentRequests, hasStarted, policyReply, time_passed } from "./appointment-requests.ts";
+import { AppointmentRequests, hasStarted, patientWho, policyReply, time_passed } from "./appointment-requests.ts";
 import type { AuthResult } from "../login/auth.ts";
 import type { BookingOutcome } from "../booking/booker.ts";
 import type { Connection, LineHandler } from "../network/connection.ts";
@@ -103,9 +102,8 @@ export class Session implements LineHandler {
       case "slots":
         return this.appointments.slots(user, request);
       case "mine":
-        return this.appointments.mine(user);
       case "ics":
-        return this.appointments.ics(user);
+        return this.appointments[request.kind](user);
       case "cancel":
         return this.appointments.cancel(user, request.index);
       case "reschedule":
@@ -241,11 +239,8 @@ export class Session implements LineHandler {
           fields: this.fields({ user, index, doctor: outcome.slot.doctor }),
         });
         const where = this.services.doctors.get(outcome.slot.doctor);
-        const reply: SelectionReply = {
-          kind: "booked",
-          doctor: outcome.slot.doctor,
-          port: where?.port ?? outcome.slot.port,
-        };
+        const port = where?.port ?? outcome.slot.port;
+        const reply: SelectionReply = { kind: "booked", doctor: outcome.slot.doctor, port };
         if (where?.host) reply.host = where.host;
         return this.conn.send(formatSelectionReply(reply));
       }
