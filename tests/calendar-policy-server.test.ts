@@ -290,3 +290,25 @@ test("[policy] from the deployment file; the patient CLI says a refusal as a sen
   const json = await runPatient(["patient1", ...at2, "--cancel", String(slot), "--json"]);
   expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, result: "policy" });
 }, 60_000);
+
+test("a type with its own cut-off has it instead of the clinic's: the appointment's stored type decides", async () => {
+  const path = await calendarDb();
+  const tomorrow = Temporal.Now.plainDateISO(zone).add({ days: 1 });
+  const at = (time: string) => tomorrow.toZonedDateTime({ timeZone: zone, plainTime: time }).epochMilliseconds;
+  const db = new Database(path);
+  db.run("INSERT INTO calendar_types (name, minutes, cancel_cutoff) VALUES ('first', 15, ?)", [3 * day_min]);
+  const insert =
+    "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at, type) VALUES (3, ?, 15, ?, 0, ?)";
+  db.run(insert, [at("09:00"), "patient1", "first"]);
+  db.run(insert, [at("09:15"), "patient1", ""]);
+  db.close();
+  const server = await startServer(["--db", path, "--time-zone", zone, "--cancel-cutoff", "1h"]);
+  running.push(server);
+  const c = await login(server.port);
+  expect(await c.request(`cancel ${slotId(3, at("09:00"))}`)).toBe(
+    `error too late to cancel: the clinic allows cancelling until 3 days before (${shortForm(at("09:00") - 3 * day_min * minute)})`,
+  );
+  expect(await c.request(`cancel ${slotId(3, at("09:15"))}`)).toBe("cancelled");
+  expect(await mine(c)).toEqual([slotId(3, at("09:00"))]);
+  c.close();
+}, 60_000);

@@ -7,6 +7,7 @@ import {
   cancelRefused,
   checkPolicy,
   durationWords,
+  policyForType,
   refusalLine,
   type ClinicPolicy,
 } from "../roles/healthcenterserver/calendar/policy.ts";
@@ -140,4 +141,17 @@ describe("the operator's values: flags over [policy], each refused in one line n
     );
     expect(() => checkPolicy(rules({ min_notice: 60, max_ahead: 61 }), 1, String)).not.toThrow();
   });
+});
+
+test("a type's own rules replace the clinic's one by one; a type without any keeps the clinic's", () => {
+  const clinic = rules({ min_notice: 120, cancel_cutoff: 1440 });
+  const none = { minNotice: null, maxAhead: null, cancelCutoff: null };
+  expect(policyForType(clinic, undefined)).toBe(clinic);
+  expect(policyForType(clinic, none)).toBe(clinic);
+  expect(policyForType(clinic, { ...none, cancelCutoff: 4320 })).toEqual(
+    rules({ min_notice: 120, cancel_cutoff: 4320 }),
+  );
+  expect(policyForType(clinic, { ...none, minNotice: 0 })).toEqual(rules({ cancel_cutoff: 1440 }));
+  expect(policyForType(undefined, { ...none, maxAhead: 80640 })).toEqual(rules({ max_ahead: 80640 }));
+  expect(policyForType(undefined, { ...none, maxAhead: 0 })).toBeUndefined();
 });

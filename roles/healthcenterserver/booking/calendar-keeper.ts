@@ -7,6 +7,7 @@ import type { Log } from "../../../shared/log.ts";
 import { localDate } from "../calendar/display.ts";
 import { generateCalendarSlots, offeredByDefault } from "../calendar/typed-slots.ts";
 import { slotId } from "../calendar/slot-id.ts";
+import { hasOwnRules, type TypeRules } from "../calendar/policy.ts";
 import type { Appointment, CalendarData } from "../store/calendar-records.ts";
 import { buildCalendarTable, generatedEntries, type CalendarDoctorInfo, type CalendarEntry } from "./calendar-slots.ts";
 import type { SlotChange } from "./changes.ts";
@@ -16,6 +17,8 @@ export type CalendarSource = { load(): Promise<CalendarData>; version(): Promise
 
 export class CalendarKeeper {
   private data: CalendarData;
+  private typeRulesFrom: CalendarData | undefined;
+  private typeRulesByName: ReadonlyMap<string, TypeRules> = new Map();
   private doctors = new Map<string, CalendarDoctorInfo>();
   private generated: CalendarEntry[] = [];
   private generatedFor = "";
@@ -49,6 +52,15 @@ export class CalendarKeeper {
 
   get version(): number {
     return this.data.version;
+  }
+
+  /** The types with rules of their own (min notice, max ahead, cut-off), by name: the stores apply theirs. */
+  get typeRules(): ReadonlyMap<string, TypeRules> {
+    if (this.typeRulesFrom !== this.data) {
+      this.typeRulesFrom = this.data;
+      this.typeRulesByName = new Map(this.data.types.filter(hasOwnRules).map((t) => [t.name, t]));
+    }
+    return this.typeRulesByName;
   }
 
   /** The exceptions now in force (for the staff page). */

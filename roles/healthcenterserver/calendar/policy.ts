@@ -5,6 +5,7 @@
 import { UsageError } from "../../../shared/errors.ts";
 import { shortLocal } from "./display.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
+import type { AppointmentType } from "./types.ts";
 
 export type PolicyRule = "min_notice" | "max_ahead" | "cancel_cutoff";
 /** Minutes; 0 = the rule is off. */
@@ -21,6 +22,23 @@ export const policy_rules: readonly PolicyRule[] = ["min_notice", "max_ahead", "
 export const isPolicyOn = (p: ClinicPolicy) => p.min_notice > 0 || p.max_ahead > 0 || p.cancel_cutoff > 0;
 
 const minute_ms = 60_000;
+
+/** A type's own rules (minutes; null: the clinic's), as the types table holds them. */
+export type TypeRules = Pick<AppointmentType, "minNotice" | "maxAhead" | "cancelCutoff">;
+
+export const hasOwnRules = (t: TypeRules) => t.minNotice !== null || t.maxAhead !== null || t.cancelCutoff !== null;
+
+/** The rules for an appointment of a type: the type's own where it has them, the clinic's otherwise. */
+export function policyForType(clinic: ClinicPolicy | undefined, type: TypeRules | undefined): ClinicPolicy | undefined {
+  if (type === undefined || !hasOwnRules(type)) return clinic;
+  const base = clinic ?? no_policy;
+  const p: ClinicPolicy = {
+    min_notice: type.minNotice ?? base.min_notice,
+    max_ahead: type.maxAhead ?? base.max_ahead,
+    cancel_cutoff: type.cancelCutoff ?? base.cancel_cutoff,
+  };
+  return isPolicyOn(p) ? p : undefined;
+}
 
 /**
  * Booking a slot that starts at `startMs`, asked at `nowMs`: allowed from `startMs - max_ahead` to

@@ -24,12 +24,13 @@
 //    the transaction against its own clock reading: a booking (or a move's new slot) too soon or too
 //    far ahead, a cancellation (or a move's old slot) past the cut-off -> policy, and nothing changes.
 //    A change with `override` from a staff member who gave a reason passes them; the done result then
-//    names the rules it passed (`overrode`), for the audit record.
+//    names the rules it passed (`overrode`), for the audit record. A type with rules of its own
+//    (`typeRules`) has them instead: the cut-off by the type the appointment was stored with.
 // Slot indexes are those of the schedule; the store does not check that they exist.
 
 import type { AuditContent, AuditRecord } from "../audit/chain.ts";
 import type { OutboxPolicy } from "../notify/outbox-plan.ts";
-import type { ClinicPolicy, PolicyRefusal, PolicyRule } from "../calendar/policy.ts";
+import type { ClinicPolicy, PolicyRefusal, PolicyRule, TypeRules } from "../calendar/policy.ts";
 import type { HeldStatus, MarkStatus, VisitStatus } from "../calendar/visit-status.ts";
 
 /**
@@ -137,6 +138,8 @@ export type StoreOptions = {
   outbox?: OutboxPolicy;
   /** On a calendar, the clinic's rules (rule 7); undefined or all 0: none. */
   policy?: ClinicPolicy;
+  /** The types with rules of their own, by name, as the calendar has them now (rule 7: theirs apply). */
+  typeRules?: () => ReadonlyMap<string, TypeRules>;
   /** On a calendar: a patient with this many no-shows in 6 months may not book (0 or none: no limit). */
   noShowLimit?: number;
 };

@@ -168,7 +168,7 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     return p === undefined ? 1 : schedule.calendar!.minutes[p]!;
   };
   const { bookingsPerPatient, outbox, policy, noShowLimit } = settings;
-  const options = { bookingsPerPatient, outbox, policy, noShowLimit };
+  const options = { bookingsPerPatient, outbox, policy, noShowLimit, typeRules: () => keeper.typeRules };
   let committer: FollowingCommitter;
   if (db instanceof SqliteCalendarDb)
     committer = guarded(db, shown, (d) => new SqliteCalendarCommitter(d, lengthOf, options), log);

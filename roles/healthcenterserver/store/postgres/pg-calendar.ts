@@ -21,7 +21,7 @@ import type { PostgresTarget } from "../db-target.ts";
 import { changeNotices } from "./pg-committer.ts";
 import { openMigrated } from "./pg-connect.ts";
 import { PgOutbox } from "./pg-outbox.ts";
-import { doneWith, judge, refusedBy } from "../policy-gate.ts";
+import { doneWith, PolicyGate, refusedBy, slotLeft, stored_type_sql, type Verdict } from "../policy-gate.ts";
 import { routeBunSqlWarnings } from "./bun-sql-warnings.ts";
 import { PgMirror, type MirrorSource } from "./pg-mirror.ts";
 import { ListenProbe } from "./pg-listen-probe.ts";
@@ -64,6 +64,7 @@ export class PgCalendarCommitter implements Committer {
   private readonly mirror: PgMirror;
   /** Writes each change's messages in its transaction, when the outbox is on. */
   private readonly outbox: PgOutbox | undefined;
+  private readonly gate: PolicyGate;
   private probe: ListenProbe | undefined;
 
   constructor(
@@ -75,6 +76,7 @@ export class PgCalendarCommitter implements Committer {
     private readonly shown = "the calendar's database",
   ) {
     this.outbox = options.outbox?.channels.length ? new PgOutbox(options.outbox) : undefined;
+    this.gate = new PolicyGate(options.policy, options.typeRules);
     this.mirror = new PgMirror(db.sql, schedule, this.instance, shown, log, appointmentsSource(db));
     db.connectionLost = () => this.mirror.connectionLost();
   }
@@ -158,9 +160,8 @@ export class PgCalendarCommitter implements Committer {
     await this.db.close();
   }
 
-  /** The clinic's rules first (no statement when none is in the way), then the database's. */
   private async apply(tx: CalendarDb, c: Change, now: number): Promise<ChangeResult> {
-    const verdict = judge(this.options.policy, c, now);
+    const verdict = this.gate.judge(c, now, await this.typeLeft(tx, c));
     switch (c.kind) {
       case "book": {
         if (verdict?.refused) return refusedBy(verdict.refused);
@@ -204,12 +205,14 @@ export class PgCalendarCommitter implements Committer {
     }
   }
 
-  private async cancel(
-    tx: CalendarDb,
-    c: Extract<Change, { kind: "cancel" }>,
-    now: number,
-    verdict: ReturnType<typeof judge>,
-  ): Promise<ChangeResult> {
+  private async typeLeft(tx: CalendarDb, c: Change): Promise<string> {
+    const left = slotLeft(c);
+    if (left === undefined || !this.gate.needsStoredType) return "";
+    const { doctorNumber, startMs } = decodeSlotId(left);
+    return String((await tx.all(stored_type_sql, [doctorNumber, startMs]))[0]?.type ?? "");
+  }
+
+  private async cancel(tx: CalendarDb, c: CancelChange, now: number, verdict?: Verdict): Promise<ChangeResult> {
     if (verdict?.refused) {
       const holder = (await heldIn(tx, c.index))?.patient ?? "";
       return holder === c.patient ? refusedBy(verdict.refused) : { kind: "notyours", holder };
@@ -229,13 +232,11 @@ export class PgCalendarCommitter implements Committer {
       [doctorNumber, startMs - limits.appointment_minutes_max * 60_000, startMs + minutes * 60_000, startMs],
     );
     if (clash[0]) return { kind: "taken", holder: String(clash[0].patient) };
-    await tx.run("INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (?, ?, ?, ?, ?)", [
-      doctorNumber,
-      startMs,
-      minutes,
-      patient,
-      now,
-    ]);
+    const row = [doctorNumber, startMs, minutes, patient, now];
+    await tx.run(
+      "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (?, ?, ?, ?, ?)",
+      row,
+    );
     return { kind: "done" };
   }
 
@@ -245,4 +246,5 @@ export class PgCalendarCommitter implements Committer {
   }
 }
 
+type CancelChange = Extract<Change, { kind: "cancel" }>;
 const idsOf = (c: Change): number[] => (c.kind === "move" ? [c.from, c.to] : [c.index]);

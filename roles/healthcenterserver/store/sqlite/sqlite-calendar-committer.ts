@@ -10,7 +10,7 @@ import { SqliteOutbox } from "./sqlite-outbox.ts";
 import type { AuditContent } from "../../audit/chain.ts";
 import { SqliteAudit, whenUnlocked } from "./sqlite-audit.ts";
 import { auditOf } from "../../audit/change-records.ts";
-import { doneWith, judge, refusedBy } from "../policy-gate.ts";
+import { doneWith, PolicyGate, refusedBy, slotLeft, stored_type_sql } from "../policy-gate.ts";
 import type { Mark, MarkResult } from "../appointment-store.ts";
 import { noShowWindowStart } from "../../calendar/visit-status.ts";
 import { SqliteVisits, type Removed } from "./sqlite-visits.ts";
@@ -31,6 +31,9 @@ export class SqliteCalendarCommitter implements Committer {
   private readonly appendAlone: (contents: readonly AuditContent[]) => void;
   private readonly visits: SqliteVisits;
   private readonly markTx: (m: Mark) => MarkResult;
+  private readonly gate: PolicyGate;
+  /** The type an appointment was stored with, read only when some type has its own cut-off. */
+  private readonly storedType: Statement;
 
   constructor(
     private readonly db: Database,
@@ -45,6 +48,8 @@ export class SqliteCalendarCommitter implements Committer {
       "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (?, ?, ?, ?, ?)",
     );
     this.remove = db.prepare(visit_sql.remove);
+    this.gate = new PolicyGate(options.policy, options.typeRules);
+    this.storedType = db.prepare(stored_type_sql);
     this.countHeld = db.prepare(
       "SELECT count(*) AS n FROM appointments WHERE patient = ? AND start_ms + minutes * 60000 > ?",
     );
@@ -84,7 +89,7 @@ export class SqliteCalendarCommitter implements Committer {
   }
 
   async close(): Promise<void> {
-    for (const s of [this.overlapping, this.insert, this.remove, this.countHeld]) s.finalize();
+    for (const s of [this.overlapping, this.insert, this.remove, this.countHeld, this.storedType]) s.finalize();
     this.outbox?.finalize();
     this.audit.finalize();
     this.visits.finalize();
@@ -93,7 +98,7 @@ export class SqliteCalendarCommitter implements Committer {
 
   /** The clinic's rules first (no statement when none is in the way), then the database's. */
   private apply(c: Change, now: number): ChangeResult {
-    const verdict = judge(this.options.policy, c, now);
+    const verdict = this.gate.judge(c, now, this.typeLeft(c));
     switch (c.kind) {
       case "book": {
         if (verdict?.refused) return refusedBy(verdict.refused);
@@ -145,6 +150,14 @@ export class SqliteCalendarCommitter implements Committer {
         return doneWith(verdict);
       }
     }
+  }
+
+  /** The stored type of the appointment a cancel or move leaves, when a type's own cut-off may apply. */
+  private typeLeft(c: Change): string {
+    const left = slotLeft(c);
+    if (left === undefined || !this.gate.needsStoredType) return "";
+    const { doctorNumber, startMs } = decodeSlotId(left);
+    return (this.storedType.get(doctorNumber, startMs) as { type: string } | null)?.type ?? "";
   }
 
   /** Books the slot unless an appointment of its doctor overlaps it. */
