@@ -2,7 +2,6 @@
 // appointments: the one compiled executable for every role. The role is the name it was started as
 // (`healthcenterserver`, `doctor` and `patient` are hard links to it), or else its first argument
 // (`appointments patient patient1`, which is how the Windows archive's .cmd files call it).
-import { basename } from "node:path";
 import { printHelp, runMain } from "../shared/cli.ts";
 import { exit_code, UsageError } from "../shared/errors.ts";
 import { version } from "../shared/flags.ts";
@@ -28,7 +27,8 @@ Each role has its own --help.`;
 
 /** "patient" for /opt/bin/patient, C:\\appt\\patient.exe or patient.EXE; the name as given otherwise. */
 export function roleOfName(path: string): string {
-  return basename(path.replaceAll("\\", "/")).replace(/\.exe$/i, "");
+  // The last part of the path, cut here rather than by node:path (not loaded at start-up: issue 28).
+  return (path.replaceAll("\\", "/").split("/").at(-1) ?? "").replace(/\.exe$/i, "");
 }
 
 /** The role and its arguments: from the program's name, else from the first argument. */

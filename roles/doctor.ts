@@ -50,21 +50,23 @@ export const options = {
   },
 } as const satisfies Options;
 
-const usage = helpText({
-  name: "doctor",
-  summary: "a doctor's cost-estimate service over UDP.",
-  usage: [
-    "doctor <doc1|doc2|doctor1|doctor2|NAME> [options]",
-    "doctor check [NAME] [options]   validate the config and price files (every configured doctor",
-    "                                when no NAME), start nothing; exit 0, or 2 with the problem",
-  ],
-  options,
-  notes: `Signals: SIGHUP reloads NAME.txt (a broken file is reported and the old prices kept);
+/** Made only for --help (the option table is laid out at each call). */
+const usage = () =>
+  helpText({
+    name: "doctor",
+    summary: "a doctor's cost-estimate service over UDP.",
+    usage: [
+      "doctor <doc1|doc2|doctor1|doctor2|NAME> [options]",
+      "doctor check [NAME] [options]   validate the config and price files (every configured doctor",
+      "                                when no NAME), start nothing; exit 0, or 2 with the problem",
+    ],
+    options,
+    notes: `Signals: SIGHUP reloads NAME.txt (a broken file is reported and the old prices kept);
 SIGTERM or SIGINT stop.
 
 Example:
   doctor doc1 --port 41000`,
-});
+  });
 
 function defaultPort(name: string): number | undefined {
   if (default_doctor_ports[name]) return default_doctor_ports[name];
@@ -75,7 +77,7 @@ function defaultPort(name: string): number | undefined {
 export async function main(argv: string[]): Promise<number> {
   const checkOnly = argv[0] === "check";
   const { values, positionals } = parseFlags(checkOnly ? argv.slice(1) : argv, options, 1);
-  if (values.help || positionals[0] === "help") return printHelp(usage);
+  if (values.help || positionals[0] === "help") return printHelp(usage());
   if (values.version) return printHelp(version);
   const config = loadConfig(values.config);
   if (checkOnly) return checkDoctors(positionals[0], values, config);

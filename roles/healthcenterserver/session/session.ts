@@ -40,6 +40,8 @@ type LoggedInRequest = Extract<Request, { kind: LoggedInKind }>;
 
 const needsLogin = (r: Request): r is LoggedInRequest => login_needed[r.kind];
 
+const selectionMeta = (event: string, fields: Fields | undefined) => ({ event, cause: "selections", fields });
+
 export class Session implements LineHandler {
   private user: string | undefined;
   private protocolErrors = 0;
@@ -210,25 +212,19 @@ export class Session implements LineHandler {
         log.info(transcript.selectionRejected(index, user), { event: "selection.rejected", cause, fields });
         return this.conn.send(encoded_reply.notavailable);
       case "limit":
-        log.info(`${user} already holds ${outcome.held} bookings: slot ${index} refused`, {
-          event: "selection.limit",
-          cause,
-          fields,
-        });
+        log.info(
+          `${user} already holds ${outcome.held} bookings: slot ${index} refused`,
+          selectionMeta("selection.limit", fields),
+        );
         return this.conn.send(formatLimitReached(outcome.held));
       case "policy":
-        log.info(`${user} may not book slot ${index} now: ${outcome.rule}`, {
-          event: "selection.policy",
-          cause,
-          fields,
-        });
+        log.info(`${user} may not book slot ${index} now: ${outcome.rule}`, selectionMeta("selection.policy", fields));
         return this.conn.send(policyReply(outcome, "book", this.services.schedule));
       case "noshows":
-        log.info(`${user} has ${outcome.count} no-shows: slot ${index} refused`, {
-          event: "selection.noshows",
-          cause,
-          fields,
-        });
+        log.info(
+          `${user} has ${outcome.count} no-shows: slot ${index} refused`,
+          selectionMeta("selection.noshows", fields),
+        );
         return this.conn.send(formatError(noShowRefusal(outcome.count)));
       case "failed":
         log.error(outcome.reason, { event: "change.failed", cause: "failed changes" });
