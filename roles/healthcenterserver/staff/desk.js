@@ -64,19 +64,24 @@ $("desk-patient").addEventListener("input", () => {
 async function change(kind) {
   const form = { patient: $("desk-patient").value.trim(), slot: $("desk-slot").value.trim() };
   if (kind === "move") form.to = $("desk-to").value.trim();
-  if (kind === "cancel") form.reason = $("desk-reason").value;
+  const reason = $("desk-reason").value;
+  if (kind === "cancel" || reason.trim() !== "") form.reason = reason;
+  if ($("desk-override").checked) form.override = "1";
   const answer = await fetch(`/api/${kind}`, { method: "POST", body: new URLSearchParams(form) });
   let text;
   try {
     const body = await answer.json();
     text = answer.ok
       ? `${body.outcome}: slot ${body.slot ? body.slot.index : form.slot} for ${form.patient}`
-      : body.error;
+      : body.outcome === "policy"
+        ? `${body.error} (to do it anyway: tick Override and give a reason)`
+        : body.error;
   } catch {
     text = `${answer.status}: the server refused`;
   }
   $("desk-message").textContent = text;
-  if (answer.ok && kind === "cancel") $("desk-reason").value = "";
+  if (answer.ok && (kind === "cancel" || form.override)) $("desk-reason").value = "";
+  if (answer.ok) $("desk-override").checked = false;
 }
 
 for (const kind of ["book", "move", "cancel"]) $(`desk-${kind}`).addEventListener("click", () => change(kind));
