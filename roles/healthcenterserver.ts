@@ -92,7 +92,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   onReloadSignal(() => onHangup());
   const loaded = loadData(settings.data, settings.doctors);
   const { users, slots } = loaded;
-  const calendar = await openCalendar({ ...settings, outbox: settings.notify?.policy, policy: settings.policy }, log);
+  const calendar = await openCalendar({ ...settings, outbox: settings.notify?.policy }, log);
   const schedule = calendar?.schedule ?? new Schedule(slots);
   const { store, restored } = calendar ?? (await openAndRestore(settings, schedule, log));
   warnAboutUsers(users, settings.data, log);
@@ -118,6 +118,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
     metrics: staff ? staff.metrics : undefined,
     guard,
     ics: calendar && { clinic: settings.clinic, ids: (keys) => appointmentIds(calendar.db, keys) },
+    past: store.visits && ((patient, from, to, limit) => store.visits!(from, to, limit, patient)),
   });
   const center: HealthCenter = new HealthCenter({
     host: settings.host,
@@ -182,6 +183,7 @@ function newStaffPage(
     audit: store.appendAudit && { append: (content) => store.appendAudit!(content) },
     history: store.auditOfSubjects && ((subjects, limit) => store.auditOfSubjects!(subjects, limit)),
     timeZone: settings.timeZone,
+    visits: visitsOf(store, settings.markGraceMs),
     // Availability edited from the page: the command's edit, on this server's database.
     editAvailability: async (verb, doctor, form) =>
       (await import("./healthcenterserver/commands/availability-command.ts")).editAvailability(
@@ -192,6 +194,13 @@ function newStaffPage(
       ),
     ...late,
   });
+}
+
+/** On a calendar: the day's list and marking on the page. */
+function visitsOf(store: AppointmentStore, graceMs: number): StaffPageOptions["visits"] {
+  const { mark, visits } = store;
+  if (!mark || !visits) return undefined;
+  return { store: { mark: (m) => mark.call(store, m), visits: (...a) => visits.apply(store, a) }, graceMs };
 }
 
 /** The Booker, with a shared store's rules, reporting to the log and (with --http) /metrics. */

@@ -27,5 +27,12 @@ check(
   horizon_weeks_min <= horizon_weeks_default && horizon_weeks_max * 7 <= calendar_generate_days_max,
   "the default horizon is within bounds, and the longest is generated in one call",
 );
+/** What happened at the visit: a booked appointment this long past its end shows "not marked" (--mark-grace). */
+export const mark_grace_minutes_default = 60;
+export const mark_grace_minutes_max = 7 * 24 * 60;
+/** The no-show limit ([policy] no_show_limit) at most; it counts the last 6 months. */
+export const no_show_limit_max = 100;
+/** `mine past`: the last year, at most this many appointments (the most recent). */
+export const past_appointments_max = 500;
 check(appointment_minutes_min >= 1 && appointment_minutes_max < 24 * 60, "an appointment fits in a day");
 check(appointment_types_max <= 30, "a position's types fit in one 32-bit mask (bit 31 spare)");

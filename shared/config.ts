@@ -20,6 +20,8 @@
 //   min_notice = "2h"              # book at least this long before the start
 //   max_ahead = "8w"               # book at most this long before the start
 //   cancel_cutoff = "24h"          # cancel or move at least this long before the start
+//   no_show_limit = 2              # this many no-shows in 6 months: the patient books by phone (default: off)
+//   mark_grace = "1h"              # a booked appointment this long past its end shows "not marked"
 //   [notify]                       # confirmations and reminders on a calendar (docs/RELIABILITY.md)
 //   smtp = "smtp://relay:587"      # the clinic's relay (STARTTLS when offered); smtps:// for TLS at once
 //   smtp_user = "clinic"           # AUTH with this user and smtp_password_file's first line (optional)
@@ -97,8 +99,10 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
   const config: Config = { server: {}, clinic: {}, notify: {}, policy: {}, doctors: new Map() };
   if (top.policy !== undefined) {
     const p = asTable(top.policy, "[policy]", problem);
-    allowOnly(p, policy_keys, "[policy]", problem);
-    for (const [k, v] of Object.entries(p)) config.policy[k] = asString(v, `policy.${k}`, problem);
+    allowOnly(p, [...policy_keys, "no_show_limit", "mark_grace"], "[policy]", problem);
+    for (const [k, v] of Object.entries(p))
+      config.policy[k] =
+        k === "no_show_limit" ? asCount(v, `policy.${k}`, problem) : asString(v, `policy.${k}`, problem);
   }
   if (top.notify !== undefined) {
     const n = asTable(top.notify, "[notify]", problem);
@@ -172,6 +176,14 @@ function allowOnly(t: Record<string, unknown>, keys: string[], what: string, pro
         (near === undefined ? "" : `; did you mean ${near}?`),
     );
   }
+}
+
+/** A whole number >= 0 (TOML integer), kept as its text as [policy]'s other values are. */
+function asCount(v: unknown, what: string, problem: Problem): string {
+  if (typeof v !== "number" && typeof v !== "bigint")
+    throw problem(`${what} must be a whole number, not ${JSON.stringify(v)}`);
+  if (!Number.isSafeInteger(Number(v)) || Number(v) < 0) throw problem(`${what} must be a whole number >= 0, not ${v}`);
+  return String(v);
 }
 
 function asString(v: unknown, what: string, problem: Problem): string {

@@ -12,7 +12,7 @@ export type Request =
   | { kind: "available" }
   | { kind: "selection"; index: number }
   | { kind: "slots"; day?: string; doctor?: string; after: number; limit: number; from?: string; to?: string }
-  | { kind: "mine" }
+  | { kind: "mine"; past?: true }
   | { kind: "ics" }
   | { kind: "cancel"; index: number }
   | { kind: "reschedule"; from: number; to: number }
@@ -72,6 +72,8 @@ export function parseRequest(line: string): Request {
     case "slots":
       return parseSlotsRequest(words.slice(1));
     case "mine":
+      if (words.length === 2 && words[1] === "past") return { kind: "mine", past: true };
+      return words.length === 1 ? { kind: "mine" } : { kind: "bad", reason: "usage: mine [past]" };
     case "ics":
     case "ping":
       return words.length === 1 ? { kind: command } : { kind: "bad", reason: `usage: ${command}` };
@@ -131,6 +133,11 @@ export function formatDatedSlotLine(slot: DatedSlotLine): string {
   return slot.host ? `${line} ${slot.host}\n` : `${line}\n`;
 }
 
+/** A line of `mine past`: the dated line, then the appointment's status (FHIR's word) as its last field. */
+export function formatPastLine(slot: DatedSlotLine, status: string): string {
+  return `${formatDatedSlotLine(slot).slice(0, -1)} ${status}\n`;
+}
+
 /** A decimal index; anything that is not a safe integer of at least 1 maps to no_such_index. */
 export function parseIndex(text: string): number {
   if (!/^[+]?\d{1,15}$/.test(text)) return no_such_index;
@@ -143,6 +150,7 @@ export const formatAvailable = () => "available\n";
 export const formatSelection = (index: number) => `selection ${index}\n`;
 
 export const formatMine = () => "mine\n";
+export const formatMinePast = () => "mine past\n";
 export const formatIcs = () => "ics\n";
 export const formatCancel = (index: number) => `cancel ${index}\n`;
 export const formatReschedule = (from: number, to: number) => `reschedule ${from} ${to}\n`;

@@ -41,3 +41,5 @@ export const staff_patient_matches_max = 20;
 export const staff_reason_chars_max = 500;
 /** Live pages anonymous viewers may hold; the rest of staff_watchers_max is for signed-in staff. */
 export const staff_watchers_anonymous_max = 16;
+/** Appointments of one day the page lists (every doctor's, cancelled ones included). */
+export const staff_day_appointments_max = 2_000;

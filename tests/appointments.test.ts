@@ -171,7 +171,7 @@ test("cancel and reschedule with bad arguments answer a usage error and change n
   const d = await login(server.port);
   expect(await d.request("cancel")).toBe("error usage: cancel <index>");
   expect(await d.request("reschedule 1 x")).toBe("error usage: reschedule <from> <to>");
-  expect(await d.request("mine please")).toBe("error usage: mine");
+  expect(await d.request("mine please")).toBe("error usage: mine [past]");
   expect(await d.line()).toBeUndefined();
   const e = await login(server.port);
   expect((await listing(e, "slots")).length).toBe(6);

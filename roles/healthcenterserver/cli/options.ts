@@ -106,6 +106,16 @@ export const options = {
     value: "D",
     help: 'on a calendar, patients cancel or move until this long before ("24h"; [policy] cancel_cutoff; default off)',
   },
+  "no-show-limit": {
+    type: "string",
+    value: "N",
+    help: "on a calendar, N no-shows in 6 months and a patient books by phone ([policy] no_show_limit; default off)",
+  },
+  "mark-grace": {
+    type: "string",
+    value: "D",
+    help: 'the staff page shows a booked appointment "not marked" this long after its end ([policy] mark_grace; 1h)',
+  },
   smtp: {
     type: "string",
     value: "URL",

@@ -11,6 +11,7 @@ import { parseHttpAddress } from "../staff/staff-page.ts";
 import { readStaffToken } from "../staff/staff-auth.ts";
 import type { options } from "./options.ts";
 import { checkHorizon, clinicZone, readPolicy } from "./calendar-settings.ts";
+import { readVisitSettings, type VisitSettings } from "./visit-settings.ts";
 import type { ClinicPolicy } from "../calendar/policy.ts";
 import { readClinic, readNotifySettings, type NotifySettings } from "../notify/notify-settings.ts";
 
@@ -43,7 +44,7 @@ export type Settings = {
   notify: NotifySettings | undefined;
   /** The clinic's name and address ([notify] clinic, address), also without a channel (`patient --ics`). */
   clinic: { name: string; address: string };
-};
+} & VisitSettings;
 
 /** Flags over the deployment file over the defaults. */
 export function readSettings(values: Flags, config: Config): Settings {
@@ -79,6 +80,7 @@ export function readSettings(values: Flags, config: Config): Settings {
     clinic: readClinic(config.notify),
     horizonWeeks,
     policy: readPolicy(values, config.policy, horizonWeeks),
+    ...readVisitSettings(values, config.policy),
     staffSessionTtlMs:
       parseCountFlag("staff-session-hours", values["staff-session-hours"], limits.staff_session_ttl_ms / 3_600_000) *
       3_600_000,

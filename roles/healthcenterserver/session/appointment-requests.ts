@@ -3,7 +3,7 @@
 import type { ChangeWho } from "../store/appointment-store.ts";
 import { formatChangeFailed } from "../../../shared/change-failed.ts";
 import type { Slot } from "../../../shared/datafiles.ts";
-import { encoded_reply, formatError, formatSelectionReply } from "../../../shared/protocol.ts";
+import { encoded_reply, formatError } from "../../../shared/protocol.ts";
 import type { CancelOutcome, MoveOutcome } from "../booking/booker.ts";
 import type { Connection } from "../network/connection.ts";
 import type { AnswerLater, SessionServices } from "./services.ts";
@@ -12,7 +12,8 @@ import { calendarQuery, datesRefused, type SlotsQuery } from "./calendar-query.t
 import { decodeSlotId, firstIdFrom } from "../calendar/slot-id.ts";
 import { refusalLine, type PolicyRefusal } from "../calendar/policy.ts";
 import { icsReply } from "./ics-request.ts";
-import { listing, located } from "./slot-listing.ts";
+import { bookedReply, listing } from "./slot-listing.ts";
+import { pastReply } from "./past-request.ts";
 import { visitedRefusal } from "../calendar/visit-status.ts";
 
 export class AppointmentRequests {
@@ -49,6 +50,14 @@ export class AppointmentRequests {
       slots instanceof Error ? this.mineFailed(user, slots) : this.sendMine(user, slots),
     );
     held.then(reply, (err: Error) => reply(err));
+  }
+
+  /** `mine past`: the last year's appointments with each status (session/past-request.ts). */
+  minePast(user: string): void {
+    const reply = this.answerLater((text: string | Error) =>
+      text instanceof Error ? this.mineFailed(user, text) : this.conn.send(text),
+    );
+    pastReply(this.services, user, Date.now()).then(reply, (err: Error) => reply(err));
   }
 
   /** `ics`: the clinic and the upcoming appointments with their messages' UIDs (session/ics-request.ts). */
@@ -152,10 +161,7 @@ export class AppointmentRequests {
           event: "booking.moved",
           fields: log.json ? { user, from, to } : undefined,
         });
-        const { doctor, port, host } = located(this.services, outcome.slot);
-        return this.conn.send(
-          formatSelectionReply(host ? { kind: "booked", doctor, port, host } : { kind: "booked", doctor, port }),
-        );
+        return this.conn.send(bookedReply(this.services, outcome.slot));
       }
       case "notavailable":
         log.info(`${user} cannot move to slot ${to}: taken; slot ${from} kept`, {

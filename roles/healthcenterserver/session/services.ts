@@ -7,6 +7,10 @@ import type { Schedule } from "../booking/schedule.ts";
 import type { Connection } from "../network/connection.ts";
 import type { SessionMetrics } from "./session-metrics.ts";
 import type { IcsSource } from "./ics-request.ts";
+import type { Visit } from "../store/appointment-store.ts";
+
+/** The patient's visits starting in [fromMs, toMs), at most `limit` (the calendar store's visits). */
+export type PastSource = (patient: string, fromMs: number, toMs: number, limit: number) => Promise<Visit[]>;
 
 /** What every session of one server shares. */
 export type SessionServices = {
@@ -21,6 +25,8 @@ export type SessionServices = {
   userListing: string;
   /** On a calendar: the clinic and the messages' UIDs, for `ics`. */
   ics?: IcsSource;
+  /** On a calendar: a patient's past appointments with their statuses (`mine past`). */
+  past?: PastSource;
   /** Counts for /metrics (only with --http). */
   metrics?: SessionMetrics;
   /** Runs a callback that arrives later (a hash check, a commit) with the same guard as socket events. */

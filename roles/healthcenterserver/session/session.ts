@@ -6,10 +6,8 @@ import {
   encoded_reply,
   formatError,
   formatLimitReached,
-  formatSelectionReply,
   parseRequest,
   type Request,
-  type SelectionReply,
 } from "../../../shared/protocol.ts";
 import { formatChangeFailed } from "../../../shared/change-failed.ts";
 import { AppointmentRequests, hasStarted, patientWho, policyReply, time_passed } from "./appointment-requests.ts";
@@ -19,6 +17,7 @@ import type { Connection, LineHandler } from "../network/connection.ts";
 import type { AnswerLater, SessionServices } from "./services.ts";
 import * as transcript from "./transcript.ts";
 import { noShowRefusal } from "../calendar/visit-status.ts";
+import { bookedReply } from "./slot-listing.ts";
 
 /** Which requests need a logged-in patient: one table, so a new command must say. */
 const login_needed = {
@@ -104,6 +103,7 @@ export class Session implements LineHandler {
       case "slots":
         return this.appointments.slots(user, request);
       case "mine":
+        return request.past ? this.appointments.minePast(user) : this.appointments.mine(user);
       case "ics":
         return this.appointments[request.kind](user);
       case "cancel":
@@ -234,11 +234,7 @@ export class Session implements LineHandler {
           event: "booking.confirmed",
           fields: this.fields({ user, index, doctor: outcome.slot.doctor }),
         });
-        const where = this.services.doctors.get(outcome.slot.doctor);
-        const port = where?.port ?? outcome.slot.port;
-        const reply: SelectionReply = { kind: "booked", doctor: outcome.slot.doctor, port };
-        if (where?.host) reply.host = where.host;
-        return this.conn.send(formatSelectionReply(reply));
+        return this.conn.send(bookedReply(this.services, outcome.slot));
       }
     }
   }

@@ -1,6 +1,7 @@
-// The lines `slots` and `mine` answer: each slot with where its doctor really is (when the operator
-// said so), in the classic form or, on a calendar, with its dated start and length.
-import { formatDatedSlotLine, formatSlotLine, type SlotLine } from "../../../shared/protocol.ts";
+// The lines `slots` and `mine` answer, and where a booking sends the patient: each slot with where its
+// doctor really is (when the operator said so), in the classic form or, on a calendar, with its dated
+// start and length.
+import { formatDatedSlotLine, formatSelectionReply, formatSlotLine, type SlotLine } from "../../../shared/protocol.ts";
 import type { Slot } from "../../../shared/datafiles.ts";
 import type { SessionServices } from "./services.ts";
 
@@ -35,4 +36,10 @@ export function listing(services: Pick<SessionServices, "doctors" | "schedule">,
     text += formatDatedSlotLine({ ...line, start: calendar.iso[p]!, minutes: calendar.minutes[p]! });
   }
   return text + "\n";
+}
+
+/** `<doctor> <port> [<host>]`: where the patient goes for a booked (or moved-to) slot. */
+export function bookedReply(services: Where, slot: Slot): string {
+  const { doctor, port, host } = located(services, slot);
+  return formatSelectionReply(host ? { kind: "booked", doctor, port, host } : { kind: "booked", doctor, port });
 }

@@ -14,6 +14,7 @@ import { ServerMetrics } from "./server-metrics.ts";
 import type { Booker } from "../booking/booker.ts";
 import type { StaffAccount } from "./accounts.ts";
 import { deskRoutes } from "./desk-routes.ts";
+import { visitRoutes, type VisitServices } from "./visit-routes.ts";
 import { availabilityRoutes, type AvailabilityEditor } from "./availability-routes.ts";
 import type { AuditSink } from "./routes.ts";
 import { signInRoutes } from "./signin-routes.ts";
@@ -46,7 +47,9 @@ export type StaffPageOptions = {
   log: Log;
   patientSide: () => PatientSide | undefined;
   /** On a calendar: its keeper, whose replacements of the schedule the grid follows. */
-  calendar?: Pick<CalendarKeeper, "watch" | "zone" | "exceptions">;
+  calendar?: Pick<CalendarKeeper, "watch" | "zone" | "exceptions" | "doctorList">;
+  /** On a calendar: what happened at each visit (the day's list, marking), and the "not marked" grace. */
+  visits?: { store: VisitServices["store"]; graceMs: number };
   /** Availability edited from the page (the entry gives the command's edit, on the server's database). */
   editAvailability?: AvailabilityEditor;
 };
@@ -99,6 +102,7 @@ export class StaffPage {
         ...historyRoutes(this.options.history, this.options.timeZone),
         ...outboxRoutes(() => this.outbox, this.options.timeZone),
         ...(this.options.editAvailability ? availabilityRoutes(this.options.editAvailability, audit) : {}),
+        ...this.visitRoutes(),
       },
       audit,
       metrics: this.metrics,
@@ -106,6 +110,13 @@ export class StaffPage {
       readiness: () => readiness(this.options.patientSide()?.listening ?? false, this.options.databaseProblem),
     });
     this.server.start();
+  }
+
+  private visitRoutes() {
+    const { visits, calendar, audit } = this.options;
+    if (!visits || !calendar) return {};
+    const doctorNumber = (name: string) => calendar.doctorList.find((d) => d.name === name)?.number;
+    return visitRoutes({ ...visits, zone: calendar.zone, doctorNumber, audit });
   }
 
   /** A reloaded staff.txt: removed accounts, and those whose role changed, lose their sessions. */

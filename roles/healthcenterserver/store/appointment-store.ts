@@ -70,6 +70,8 @@ export type MarkResult = { kind: "done"; patient: string; before: HeldStatus } |
 export type Visit = {
   slot: number;
   doctor: string;
+  /** The doctor's port as the calendar has it. */
+  port: number;
   startMs: number;
   minutes: number;
   patient: string;

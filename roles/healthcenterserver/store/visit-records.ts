@@ -126,7 +126,7 @@ export async function visitsBetween(
 ): Promise<Visit[]> {
   const mine = patient === undefined ? "" : " AND x.patient = ?";
   const part = (table: string, extra: string) =>
-    `SELECT x.doctor, d.name, x.start_ms, x.minutes, x.patient, ${extra} FROM ${table} x
+    `SELECT x.doctor, d.name, d.port, x.start_ms, x.minutes, x.patient, ${extra} FROM ${table} x
      JOIN calendar_doctors d ON d.id = x.doctor WHERE x.start_ms >= ? AND x.start_ms < ?${mine}`;
   const params = patient === undefined ? [fromMs, toMs] : [fromMs, toMs, patient];
   // Cancelled ones first at the same start: they came before whoever holds it now.
@@ -143,6 +143,7 @@ function toVisit(r: Row): Visit {
   const visit: Visit = {
     slot: slotId(Number(r.doctor), Number(r.start_ms)),
     doctor: String(r.name),
+    port: Number(r.port),
     startMs: Number(r.start_ms),
     minutes: Number(r.minutes),
     patient: String(r.patient),

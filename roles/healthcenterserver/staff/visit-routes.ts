@@ -1,0 +1,114 @@
+// What happened at the visit, on the page: the day's appointments in time order with each status
+// (a booked one past its end and the grace period shows "not marked"), and marking arrived, seen or
+// no-show on today's. The store checks each transition and writes the audit record in the mark's
+// transaction; a refusal is recorded here. A doctor marks only their own appointments (403, recorded).
+import { staff_day_appointments_max } from "../../../shared/limits.ts";
+import { isoLocal, localDate } from "../calendar/display.ts";
+import { decodeSlotId } from "../calendar/slot-id.ts";
+import { isMarkStatus, mark_statuses, shownStatus, status_words, type MarkStatus } from "../calendar/visit-status.ts";
+import type { ChangeWho, Mark, MarkResult, Visit } from "../store/appointment-store.ts";
+import { formOf, json } from "./http-reply.ts";
+import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
+
+export type VisitServices = {
+  /** The calendar's store; undefined on a weekday file (no dates, no visits). */
+  store: { mark(m: Mark): Promise<MarkResult>; visits(from: number, to: number, limit: number): Promise<Visit[]> };
+  zone: string;
+  /** How long after its end a booked appointment nobody marked shows as "not marked". */
+  graceMs: number;
+  /** A doctor's number (slot ids carry it), for a doctor account's own appointments. */
+  doctorNumber(name: string): number | undefined;
+  audit: AuditSink | undefined;
+};
+
+export function visitRoutes(v: VisitServices): Routes {
+  return {
+    "GET /api/day": { action: "view", handle: (ctx) => day(ctx, v) },
+    "POST /api/mark": { action: "mark", changes: true, handle: (ctx) => mark(ctx, v) },
+  };
+}
+
+/** The local day's first instant and the next day's, in the clinic's zone. */
+function dayBounds(date: string, zone: string): [number, number] {
+  const d = Temporal.PlainDate.from(date);
+  const start = (p: Temporal.PlainDate) => p.toZonedDateTime({ timeZone: zone }).epochMilliseconds;
+  return [start(d), start(d.add({ days: 1 }))];
+}
+
+/** A staff read of the day's appointments (patients' names): recorded, whoever reads them. */
+async function day(ctx: RouteContext, v: VisitServices): Promise<Response> {
+  const asked = new URL(ctx.req.url, "http://x").searchParams.get("date");
+  const today = localDate(ctx.now, v.zone);
+  const date = asked ?? today;
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || !validDate(date))
+    return json({ error: `bad date ${JSON.stringify(date.slice(0, 40))} (YYYY-MM-DD)` }, 400);
+  const [from, to] = dayBounds(date, v.zone);
+  const visits = await v.store.visits(from, to, staff_day_appointments_max);
+  await v.audit?.append({
+    atMs: ctx.now,
+    ...pageActor(ctx.member, ctx.address),
+    action: "day.read",
+    subject: `day ${date}`,
+    before: "",
+    after: JSON.stringify(visits.length),
+    reason: "",
+  });
+  const own = ctx.member?.role === "doctor" ? v.doctorNumber(ctx.member.doctor ?? "") : undefined;
+  return json({
+    date,
+    today: date === today,
+    appointments: visits.map((a) => {
+      const shown = shownStatus(a.status, a.startMs + a.minutes * 60_000, v.graceMs, ctx.now);
+      const markable = date === today && a.status !== "cancelled" && (own === undefined || own === doctorOf(a.slot));
+      return { ...a, start: isoLocal(a.startMs, v.zone), shown, word: status_words[shown], markable };
+    }),
+  });
+}
+
+function validDate(text: string): boolean {
+  try {
+    return Temporal.PlainDate.from(text, { overflow: "reject" }).toString() === text;
+  } catch {
+    return false;
+  }
+}
+
+const doctorOf = (slot: number) => decodeSlotId(slot).doctorNumber;
+
+async function mark(ctx: RouteContext, v: VisitServices): Promise<Response> {
+  const form = await formOf(ctx.req);
+  if (form === undefined) return json({ error: "request body too large" }, 413);
+  const slot = Number(form.get("slot"));
+  const status = form.get("status") ?? "";
+  if (!Number.isSafeInteger(slot) || slot <= 0)
+    return json({ error: "slot= must be an appointment's slot number" }, 400);
+  if (!isMarkStatus(status))
+    return json({ error: `unknown status ${JSON.stringify(status.slice(0, 40))} (${mark_statuses.join(", ")})` }, 400);
+  const who: ChangeWho = { ...pageActor(ctx.member, ctx.address), reason: "" };
+  const refuse = async (code: number, error: string, action = "appointment.mark.refused") => {
+    await v.audit?.append({
+      atMs: ctx.now,
+      ...who,
+      action,
+      subject: `slot ${slot}`,
+      before: "",
+      after: status,
+      reason: error,
+    });
+    return json({ error }, code);
+  };
+  if (ctx.member?.role === "doctor" && v.doctorNumber(ctx.member.doctor ?? "") !== doctorOf(slot))
+    return refuse(403, `a doctor marks their own appointments (${ctx.member.doctor ?? "none"})`, "staff.forbidden");
+  const on = localDate(decodeSlotId(slot).startMs, v.zone);
+  if (on !== localDate(ctx.now, v.zone))
+    return refuse(409, `appointment ${slot} is on ${on}, not today: only today's appointments are marked`);
+  const result = await v.store.mark({ index: slot, status: status as MarkStatus, who });
+  if (result.kind === "refused") return refuse(409, result.reason);
+  return json({
+    slot,
+    status,
+    before: result.before,
+    patient: result.patient,
+    word: status_words[status as MarkStatus],
+  });
+}
