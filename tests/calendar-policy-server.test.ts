@@ -19,7 +19,17 @@ import {
 } from "../roles/healthcenterserver/store/calendar-records.ts";
 import { parseDbTarget } from "../roles/healthcenterserver/store/db-target.ts";
 import { listing, within } from "./calendar-helpers.ts";
-import { login, runPatient, startServer, tempDir, writeDataDir, type Client, type Running } from "./helpers.ts";
+import {
+  bun,
+  login,
+  runPatient,
+  runToEnd,
+  startServer,
+  tempDir,
+  writeDataDir,
+  type Client,
+  type Running,
+} from "./helpers.ts";
 import { signIn, staffFile } from "./staff-helpers.ts";
 
 const zone = "Europe/London";
@@ -311,4 +321,20 @@ test("a type with its own cut-off has it instead of the clinic's: the appointmen
   expect(await c.request(`cancel ${slotId(3, at("09:15"))}`)).toBe("cancelled");
   expect(await mine(c)).toEqual([slotId(3, at("09:00"))]);
   c.close();
+}, 60_000);
+
+test("bad rules stop the server and check with one line naming the value, exit 2", async () => {
+  const path = await calendarDb();
+  const cases: [string[], string][] = [
+    [["--cancel-cutoff", "9w"], "--cancel-cutoff 9w is beyond the horizon of 8 weeks (--horizon-weeks)"],
+    [["--min-notice=-2h"], '--min-notice: bad minimum notice "-2h" (say 90m, 2h, 1d or 8w)'],
+    [["--min-notice", "1w", "--max-ahead", "6d"], "--min-notice 1w is not less than --max-ahead 6d"],
+  ];
+  for (const [flags, said] of cases)
+    for (const command of [[], ["check"]]) {
+      const r = await runToEnd([bun, "roles/healthcenterserver.ts", ...command, "--db", path, "--port", "0", ...flags]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(said);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    }
 }, 60_000);
