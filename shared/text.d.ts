@@ -15,3 +15,7 @@ declare module "*/desk.js" {
   const text: string;
   export default text;
 }
+declare module "*/visits.js" {
+  const text: string;
+  export default text;
+}

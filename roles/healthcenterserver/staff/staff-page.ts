@@ -14,7 +14,7 @@ import { ServerMetrics } from "./server-metrics.ts";
 import type { Booker } from "../booking/booker.ts";
 import type { StaffAccount } from "./accounts.ts";
 import { deskRoutes } from "./desk-routes.ts";
-import { visitRoutes, type VisitServices } from "./visit-routes.ts";
+import { visit_script_route, visitRoutes, type VisitServices } from "./visit-routes.ts";
 import { availabilityRoutes, type AvailabilityEditor } from "./availability-routes.ts";
 import type { AuditSink } from "./routes.ts";
 import { signInRoutes } from "./signin-routes.ts";
@@ -114,9 +114,9 @@ export class StaffPage {
 
   private visitRoutes() {
     const { visits, calendar, audit } = this.options;
-    if (!visits || !calendar) return {};
+    if (!visits || !calendar) return visit_script_route;
     const doctorNumber = (name: string) => calendar.doctorList.find((d) => d.name === name)?.number;
-    return visitRoutes({ ...visits, zone: calendar.zone, doctorNumber, audit });
+    return { ...visit_script_route, ...visitRoutes({ ...visits, zone: calendar.zone, doctorNumber, audit }) };
   }
 
   /** A reloaded staff.txt: removed accounts, and those whose role changed, lose their sessions. */

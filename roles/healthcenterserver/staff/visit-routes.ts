@@ -7,7 +7,8 @@ import { isoLocal, localDate } from "../calendar/display.ts";
 import { decodeSlotId } from "../calendar/slot-id.ts";
 import { isMarkStatus, mark_statuses, shownStatus, status_words, type MarkStatus } from "../calendar/visit-status.ts";
 import type { ChangeWho, Mark, MarkResult, Visit } from "../store/appointment-store.ts";
-import { formOf, json } from "./http-reply.ts";
+import { formOf, json, reply } from "./http-reply.ts";
+import { page_assets } from "./assets.ts";
 import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
 
 export type VisitServices = {
@@ -27,6 +28,11 @@ export function visitRoutes(v: VisitServices): Routes {
     "POST /api/mark": { action: "mark", changes: true, handle: (ctx) => mark(ctx, v) },
   };
 }
+
+/** The page's script for today's list: served on any server (it hides the list when /api/day is not there). */
+export const visit_script_route: Routes = {
+  "GET /visits.js": { handle: () => reply(page_assets.visits, 200, "text/javascript; charset=utf-8") },
+};
 
 /** The local day's first instant and the next day's, in the clinic's zone. */
 function dayBounds(date: string, zone: string): [number, number] {

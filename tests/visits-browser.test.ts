@@ -1,0 +1,101 @@
+// Marking visits in a real browser (Debian's chromium driven by playwright-core), on a 390-pixel phone
+// screen with the keyboard only: the front desk signs in, reads today's list in time order with each
+// status (one over and unmarked shows "not marked"), marks one arrived and one seen, and a nonsense
+// mark (no-show before the start) is refused with its one line; the database and the trail agree.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { BrowserContext, Page } from "playwright-core";
+import { tempDir } from "./helpers.ts";
+import { auditOf, startVisitServer, statusesIn, type VisitServer } from "./visit-helpers.ts";
+
+const chromium_path = "/usr/bin/chromium";
+const no_browser = existsSync(chromium_path) ? undefined : `${chromium_path} is not installed`;
+if (no_browser) console.warn(`skipping the visit marking browser test: ${no_browser}`);
+
+let s: VisitServer;
+let context: BrowserContext;
+const profile = tempDir();
+
+beforeAll(async () => {
+  if (no_browser) return;
+  s = await startVisitServer(["--mark-grace", "45m"]);
+  const { chromium } = await import("playwright-core");
+  context = await chromium.launchPersistentContext(join(profile.dir, "profile"), {
+    executablePath: chromium_path,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
+    viewport: { width: 390, height: 844 },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await s?.stop();
+  profile.cleanup();
+});
+
+/** Polled from here: a predicate evaluated in the page would be eval, which the page's CSP forbids. */
+async function until(page: Page, selector: string, matches: (text: string) => boolean): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  let seen = "";
+  while (Date.now() < deadline) {
+    seen = (await page.textContent(selector).catch(() => null)) ?? "";
+    if (matches(seen)) return seen;
+    await Bun.sleep(50);
+  }
+  throw new Error(`${selector} shows ${JSON.stringify(seen)}`);
+}
+
+test.skipIf(no_browser !== undefined)(
+  "keyboard only on a phone: today's list with each status, arrived and seen marked, a no-show before the start refused",
+  async () => {
+    const page = await context.newPage();
+    const refused: string[] = [];
+    page.on("console", (m) => {
+      if (m.text().includes("Refused to")) refused.push(m.text());
+    });
+    await page.goto(s.base + "/");
+    await page.focus("#name");
+    await page.keyboard.type("desk");
+    await page.keyboard.press("Tab");
+    await page.keyboard.type("desk-password-1");
+    await page.keyboard.press("Enter");
+    const { A, B, C, D, I } = s.at;
+    const status = (a: typeof A) => `#visit-${a!.id} .visit-status`;
+    await until(page, status(A), (t) => t === "not marked");
+    // Time order, each with its status.
+    const ids = await page.$$eval("#today-rows tr", (rows) => rows.map((r) => r.id));
+    expect(ids).toEqual([A, I, C, B, D].map((a) => `visit-${a!.id}`));
+    expect(await page.textContent(status(B))).toBe("booked");
+    expect(await page.textContent(status(I))).toBe("cancelled");
+    expect(await page.$$(`#visit-${I!.id} button`)).toHaveLength(0);
+
+    // Arrived for the one later today, by keyboard: focus its first button, Enter.
+    await page.focus(`#visit-${D!.id} button:nth-of-type(1)`);
+    await page.keyboard.press("Enter");
+    await until(page, status(D), (t) => t === "arrived");
+    expect(await page.textContent("#today-message")).toContain("patient2");
+    // Seen for the one over: Tab from its Arrived button to Seen.
+    await page.focus(`#visit-${A!.id} button:nth-of-type(1)`);
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await until(page, status(A), (t) => t === "seen");
+    // A no-show before the start: refused, its one line shown, nothing changed.
+    await page.focus(`#visit-${D!.id} button:nth-of-type(3)`);
+    await page.keyboard.press("Enter");
+    await until(page, "#today-message", (t) => t.includes("has not started yet"));
+    expect(await page.textContent(status(D))).toBe("arrived");
+
+    const stored = statusesIn(s.db);
+    expect([A, B, C, D].map((a) => stored.get(a!.id))).toEqual(["fulfilled", "booked", "booked", "arrived"]);
+    expect(auditOf(s.db, `slot ${A!.id}`).map((r) => [r.actor, r.action])).toEqual([["desk", "appointment.fulfilled"]]);
+    expect(auditOf(s.db, `slot ${D!.id}`).map((r) => [r.actor, r.action])).toEqual([
+      ["desk", "appointment.arrived"],
+      ["desk", "appointment.mark.refused"],
+    ]);
+    expect(refused).toEqual([]);
+    await page.close();
+  },
+  60_000,
+);
