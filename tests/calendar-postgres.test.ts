@@ -83,3 +83,40 @@ pgTest(
   },
   60_000,
 );
+
+pgTest(
+  "the clinic's rules on PostgreSQL: each server refuses in the transaction, with the same line",
+  async () => {
+    pg.createDatabase("cal_rules");
+    const db = ["--db", pg.url("cal_rules"), "--db-password-file", pg.passwordFile];
+    expect((await availability(db, ...rule_doc1, "--port", "41000")).code).toBe(0);
+    const held = localStart(localDate(1), "09:15");
+    pg.psql(
+      "cal_rules",
+      `INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (1, ${held.ms}, 15, 'patient1', 0)`,
+    );
+    const rules = ["--min-notice", "3d", "--cancel-cutoff", "3d"];
+    const [a, b] = await Promise.all([0, 1].map(() => startServer([...db, "--time-zone", zone, ...rules])));
+    running.push(a!, b!);
+    const soon = localStart(localDate(1), "09:00");
+    const short = (ms: number) => {
+      const z = Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone);
+      const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+      const day = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][z.dayOfWeek - 1];
+      return `${day} ${z.day} ${months[z.month - 1]}, ${z.toPlainDateTime().toString().slice(11, 16)}`;
+    };
+    for (const server of [a!, b!]) {
+      const c = await login(server.port);
+      expect(await c.request(`selection ${slotId(1, soon.ms)}`)).toBe(
+        `error too soon to book: the clinic takes bookings until 3 days before (${short(soon.ms - 3 * 86_400_000)})`,
+      );
+      expect(await c.request(`cancel ${slotId(1, held.ms)}`)).toBe(
+        `error too late to cancel: the clinic allows cancelling until 3 days before (${short(held.ms - 3 * 86_400_000)})`,
+      );
+      c.close();
+    }
+    const rows = pg.psql("cal_rules", "SELECT patient || ' ' || start_ms FROM appointments").trim();
+    expect(rows).toBe(`patient1 ${held.ms}`);
+  },
+  60_000,
+);
