@@ -92,14 +92,6 @@ export function refusalLine(r: PolicyRefusal, doing: "book" | "cancel" | "move",
   }
 }
 
-/** The starts of the wire's policy lines, for clients that recognise them. */
-export const policy_reply_starts = [
-  "too soon to book: ",
-  "too far ahead: ",
-  "too late to cancel: ",
-  "too late to move: ",
-];
-
 const rule_names: Record<PolicyRule, string> = {
   min_notice: "minimum notice",
   max_ahead: "booking horizon",

@@ -24,7 +24,7 @@ export type Verdict = { refused: PolicyRefusal | undefined; overrode: PolicyRefu
 export type TypeRulesOf = () => ReadonlyMap<string, TypeRules>;
 
 /** A staff member's change with a reason may pass the rules; a patient's never does. */
-export function mayOverride(c: Change): boolean {
+function mayOverride(c: Change): boolean {
   return c.override === true && c.who !== undefined && c.who.role !== "patient" && c.who.reason.trim() !== "";
 }
 
