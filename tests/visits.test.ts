@@ -5,12 +5,16 @@
 // themselves are store cases on both databases (visit-cases.ts); the pure rules are checked here too.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { login } from "./helpers.ts";
+import { login, loopback } from "./helpers.ts";
 import { listing } from "./calendar-helpers.ts";
 import { signIn, staff_token } from "./staff-helpers.ts";
 import { auditOf, startVisitServer, statusesIn, type VisitServer } from "./visit-helpers.ts";
 import { markRefusal, shownStatus } from "../roles/healthcenterserver/calendar/visit-status.ts";
 import { isoLocal } from "../roles/healthcenterserver/calendar/display.ts";
+import { exit_code } from "../shared/errors.ts";
+import type { PatientPlan } from "../roles/patient/flow.ts";
+import { runMenu } from "../roles/patient/menu.ts";
+import type { MenuOption, MenuView } from "../roles/patient/menu-view.ts";
 
 let s: VisitServer;
 const cookies: Record<string, string> = {};
@@ -179,6 +183,56 @@ describe("the patient's side", () => {
     expect(await c.request(`cancel ${id}`)).toBe("cancelled");
     c.close();
   });
+});
+
+/** A MenuView that picks options by label, in order, and records what it is shown. */
+function scriptedView(labels: RegExp[]): MenuView & { shown: string[] } {
+  const shown: string[] = [];
+  const record = (text: string) => void shown.push(text);
+  return {
+    shown,
+    intro: record,
+    working: record,
+    worked: (text) => record(text),
+    say: (_tone, text) => record(text),
+    note: (title, body) => record(`${title}: ${"lines" in body ? body.lines.join(" | ") : ""}`),
+    async choose<T>(message: string, options: MenuOption<T>[]) {
+      const label = labels.shift();
+      const found = label && options.find((o) => label.test(o.label));
+      if (!found) throw new Error(`${message}: no ${label} among ${options.map((o) => o.label).join(", ")}`);
+      return found.value;
+    },
+    search: async () => undefined,
+    ask: async () => undefined,
+    confirm: async () => false,
+    outro: record,
+    cancelled: record,
+  };
+}
+
+test("the patient's menu shows the upcoming appointments and, on a calendar, the past year's with each status", async () => {
+  const view = scriptedView([/^See past appointments/, /^Quit/]);
+  const plan: PatientPlan = {
+    credentials: { user: "patient3", password: "password333" },
+    insurance: "insurance1",
+    server: { host: loopback, port: s.server.port },
+    udpRetries: 1,
+    udpTimeoutMs: 100,
+  };
+  expect(await runMenu(plan, view)).toBe(exit_code.done);
+  const title = "Your past appointments (the last year): ";
+  const past = view.shown.find((l) => l.startsWith(title))!.slice(title.length);
+  const { F, G, J } = s.at;
+  const when = (a: typeof F) => {
+    const t = Temporal.Instant.fromEpochMilliseconds(a!.startMs).toZonedDateTimeISO(s.zone);
+    return `${String(t.hour).padStart(2, "0")}:${String(t.minute).padStart(2, "0")}`;
+  };
+  expect(past.split(" | ").map((l) => l.replace(/\s+/g, " ").split(" ").slice(3).join(" "))).toEqual([
+    `${when(F)} Doctor1: missed (no-show)`,
+    `${when(G)} Doctor1: cancelled`,
+    `${when(J)} Doctor1: seen`,
+  ]);
+  expect(view.shown).toContain("You have no appointments yet.");
 });
 
 describe("the rules, with the clock given", () => {

@@ -10,6 +10,8 @@ import {
   parseAuthReply,
   parseCancelReply,
   parseLimitReached,
+  parsePastLine,
+  type PastLine,
   parsePolicyRefusal,
   parseRescheduleReply,
   parseSlotLine,
@@ -21,6 +23,7 @@ import {
   formatCancel,
   formatIcs,
   formatMine,
+  formatMinePast,
   formatReschedule,
   formatSelection,
   formatSlots,
@@ -74,6 +77,15 @@ export class AppointmentsClient {
 
   async mine(): Promise<SlotLine[]> {
     return this.list(formatMine());
+  }
+
+  /** `mine past`: the last year's appointments, each with its status (a server with a calendar only). */
+  async past(): Promise<PastLine[]> {
+    const lines = await this.retryOnce(async () => {
+      this.client.write(formatMinePast());
+      return this.client.list();
+    });
+    return lines.map((line) => expectOk(parsePastLine(line)));
   }
 
   /** The `ics` reply's lines, as sent (patient/ics-file.ts reads them). */

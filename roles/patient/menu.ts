@@ -9,13 +9,13 @@ import type { PatientPlan } from "./flow.ts";
 import type { MenuView } from "./menu-view.ts";
 import { describePrice, PriceBook } from "./prices.ts";
 import { type PickerContext, pickSlot } from "./slot-picker.ts";
-import { policySentence } from "./replies.ts";
+import { past_status_words, policySentence } from "./replies.ts";
 
 /**
  * `changes`: how many changes this session made (what a Ctrl-C says was done); `phone`: the clinic's,
  * named when one of its rules refuses a change.
  */
-export type MenuContext = PickerContext & { mine: SlotLine[]; changes: number; phone?: string };
+export type MenuContext = PickerContext & { mine: SlotLine[]; changes: number; phone?: string; dated?: boolean };
 
 const when = (s: SlotLine) => `${s.day} ${s.time} with ${displayDoctorName(s.doctor)}`;
 
@@ -38,7 +38,10 @@ export async function runMenu(plan: PatientPlan, view: MenuView): Promise<number
     });
     const ctx: MenuContext = { client, prices, view, mine: await client.mine(), changes: 0, phone: plan.clinicPhone };
     view.working("Asking the doctors for prices");
-    await prices.learn([...ctx.mine, ...(await client.slots())]);
+    const free = await client.slots();
+    // On a calendar (dated lines) the menu also shows the past year's appointments (`mine past`).
+    ctx.dated = [...ctx.mine, ...free].some((s) => s.start !== undefined);
+    await prices.learn([...ctx.mine, ...free]);
     view.worked(`Logged in as ${user}`, true);
     if (!(await menuLoop(ctx))) {
       view.cancelled(ctx.changes === 0 ? "Cancelled; nothing was booked." : "Cancelled; your changes so far stand.");
@@ -55,20 +58,21 @@ export async function runMenu(plan: PatientPlan, view: MenuView): Promise<number
 async function menuLoop(ctx: MenuContext): Promise<boolean> {
   while (true) {
     showMine(ctx);
-    const action = await ctx.view.choose("What would you like to do?", menuOptions(ctx.mine.length > 0));
+    const action = await ctx.view.choose("What would you like to do?", menuOptions(ctx.mine.length > 0, ctx.dated));
     if (action === undefined) return false;
     if (action === "quit") return true;
-    if (action === "book") await book(ctx);
+    if (action === "past") await showPast(ctx);
+    else if (action === "book") await book(ctx);
     else if (action === "cancel") await cancel(ctx);
     else await move(ctx);
     ctx.mine = await ctx.client.mine();
   }
 }
 
-type Action = "book" | "cancel" | "move" | "quit";
+type Action = "book" | "cancel" | "move" | "past" | "quit";
 
-/** Cancel and move only for a patient who holds something. */
-export function menuOptions(holdsAny: boolean): { value: Action; label: string }[] {
+/** Cancel and move only for a patient who holds something; past appointments on a calendar. */
+export function menuOptions(holdsAny: boolean, dated = false): { value: Action; label: string }[] {
   return [
     { value: "book", label: "Book an appointment" },
     ...(holdsAny
@@ -77,6 +81,7 @@ export function menuOptions(holdsAny: boolean): { value: Action; label: string }
           { value: "move" as const, label: "Move one to another time" },
         ]
       : []),
+    ...(dated ? [{ value: "past" as const, label: "See past appointments (the last year)" }] : []),
     { value: "quit", label: "Quit" },
   ];
 }
@@ -85,6 +90,16 @@ function showMine({ mine, view }: MenuContext): void {
   if (mine.length === 0) return view.say("info", "You have no appointments yet.");
   const lines = mine.map((s) => `${s.day.padEnd(4)} ${s.time.padEnd(6)} ${displayDoctorName(s.doctor)}`);
   view.note("Your appointments", { lines });
+}
+
+/** The last year's appointments with what happened at each (seen, missed, cancelled, ...). */
+async function showPast({ client, view }: MenuContext): Promise<void> {
+  const past = await client.past();
+  if (past.length === 0) return view.say("info", "You have no past appointments in the last year.");
+  const lines = past.map(
+    (s) => `${s.day.padEnd(10)} ${s.time.padEnd(6)} ${displayDoctorName(s.doctor)}: ${past_status_words[s.status]}`,
+  );
+  view.note("Your past appointments (the last year)", { lines });
 }
 
 async function book(ctx: MenuContext): Promise<void> {

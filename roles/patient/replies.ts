@@ -63,6 +63,25 @@ export function parseSlotLine(line: string): ParseResult<SlotLine> {
   return { ok: true, value: slot };
 }
 
+/** What happened at a past appointment, as `mine past` says it (FHIR's words) and the patient reads it. */
+export const past_status_words: Record<string, string> = {
+  booked: "not marked",
+  arrived: "arrived",
+  fulfilled: "seen",
+  noshow: "missed (no-show)",
+  cancelled: "cancelled",
+};
+export type PastLine = SlotLine & { status: string };
+
+/** A line of `mine past`: the dated line of `mine`, then the status as its last field. */
+export function parsePastLine(line: string): ParseResult<PastLine> {
+  const cut = line.lastIndexOf(" ");
+  const status = line.slice(cut + 1);
+  if (cut < 0 || !(status in past_status_words)) return { ok: false, error: serverSaid(line) };
+  const slot = parseSlotLine(line.slice(0, cut));
+  return slot.ok ? { ok: true, value: { ...slot.value, status } } : slot;
+}
+
 export type CancelReply = "cancelled" | "notyours" | "invalid";
 export const parseCancelReply = (line: string): ParseResult<CancelReply> =>
   line === "cancelled" || line === "notyours" || line === "invalid"
@@ -90,7 +109,10 @@ function serverSaid(line: string): string {
  */
 export function parsePolicyRefusal(line: string): string | undefined {
   const m = /^error ((too soon to book|too far ahead|too late to cancel|too late to move): .+)$/.exec(line);
-  return m?.[1];
+  // What happened at earlier visits refuses a change the same way: too many no-shows to book online, or
+  // an appointment already marked (arrived, seen, missed) that can no longer be cancelled or moved.
+  const visit = /^error (\d+ missed appointments in the last 6 months: .+|that appointment is already marked .+)$/;
+  return m?.[1] ?? visit.exec(line)?.[1];
 }
 
 /**
