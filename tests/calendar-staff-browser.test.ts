@@ -1,5 +1,6 @@
 // The staff page on a calendar in a real browser (Debian's chromium, playwright-core): one week at a
-// time with its dates in calendar order, moved week by week with the buttons, the zone in the note.
+// time with its dates in calendar order, moved week by week with the buttons, the zone in the note; the
+// front desk's override of a clinic's rule (the box and a reason).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { startServer, tempDir, writeDataDir, type Running } from "./helpers.ts";
 import { staffFile } from "./staff-helpers.ts";
 import { availability, zone } from "./calendar-helpers.ts";
+import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 
 const chromium_path = "/usr/bin/chromium";
 const browserTest = existsSync(chromium_path) ? test : test.skip;
@@ -102,6 +104,68 @@ browserTest(
     const note = async () => (await (await fetch(`http://127.0.0.1:${http}/api/schedule`)).json()) as { note: string };
     while (!(await note()).note.includes("Away") && Date.now() < deadline + 5_000) await Bun.sleep(50);
     expect((await note()).note).toContain(`doc1 ${day}..${day} (training)`);
+  },
+  60_000,
+);
+
+async function textBecomes(page: Page, selector: string, matches: (text: string) => boolean): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  let seen = "";
+  while (Date.now() < deadline) {
+    seen = (await page.textContent(selector).catch(() => null)) ?? "";
+    if (matches(seen)) return seen;
+    await Bun.sleep(50);
+  }
+  throw new Error(`${selector} shows ${JSON.stringify(seen)}`);
+}
+
+browserTest(
+  "the front desk is told a clinic's rule refused a booking, and overrides it with the box and a reason",
+  async () => {
+    const db = ["--db", join(tmp.dir, "rules.db")];
+    const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "10:00", "--minutes", "30"];
+    expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
+    const staff = await staffFile([["alice", "front-desk", "alice-password-1"]]);
+    const data = await writeDataDir(join(tmp.dir, "rules-data"), 6, { "staff.txt": staff });
+    const rules = await startServer([
+      ...db,
+      "--data",
+      data,
+      "--time-zone",
+      zone,
+      "--http",
+      "127.0.0.1:0",
+      "--min-notice",
+      "3d",
+    ]);
+    try {
+      const base = (await rules.stdout.waitFor(/Staff page: (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
+      const page = await context!.newPage();
+      await page.goto(`${base}/`);
+      await page.fill("#name", "alice");
+      await page.fill("#password", "alice-password-1");
+      await page.press("#password", "Enter");
+      await page.waitForSelector("#desk", { state: "visible", timeout: 10_000 });
+      const start = Temporal.Now.plainDateISO(zone)
+        .add({ days: 1 })
+        .toZonedDateTime({ timeZone: zone, plainTime: "09:00" });
+      const slot = String(slotId(1, start.epochMilliseconds));
+      await page.fill("#desk-patient", "patient1");
+      await page.fill("#desk-slot", slot);
+      await page.click("#desk-book");
+      const refused = await textBecomes(page, "#desk-message", (t) => t.startsWith("too soon to book"));
+      expect(refused).toEndWith("(to do it anyway: tick Override and give a reason)");
+      await page.check("#desk-override");
+      await page.click("#desk-book");
+      await textBecomes(page, "#desk-message", (t) => t === "an override of the clinic's rules needs a reason");
+      await page.fill("#desk-reason", "doctor asked for it");
+      await page.click("#desk-book");
+      await textBecomes(page, "#desk-message", (t) => t === `booked: slot ${slot} for patient1`);
+      expect(await page.isChecked("#desk-override")).toBe(false);
+      await page.close();
+    } finally {
+      await rules.stop();
+    }
   },
   60_000,
 );
