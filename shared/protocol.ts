@@ -10,8 +10,18 @@ import { wordsOf } from "./tokens.ts";
 export type Request =
   | { kind: "authenticate"; user: string; password: string }
   | { kind: "available" }
-  | { kind: "selection"; index: number }
-  | { kind: "slots"; day?: string; doctor?: string; after: number; limit: number; from?: string; to?: string }
+  | { kind: "selection"; index: number; type?: string }
+  | {
+      kind: "slots";
+      day?: string;
+      doctor?: string;
+      after: number;
+      limit: number;
+      from?: string;
+      to?: string;
+      type?: string;
+    }
+  | { kind: "types" }
   | { kind: "mine"; past?: true }
   | { kind: "ics" }
   | { kind: "cancel"; index: number }
@@ -63,11 +73,14 @@ export function parseRequest(line: string): Request {
       if (words.length !== 1) return { kind: "bad", reason: "usage: available" };
       return { kind: "available" };
     case "selection": {
-      const text = words[1];
-      if (words.length !== 2 || text === undefined || !/^[+-]?\d+$/.test(text)) {
+      const [, text, typed] = words;
+      const type = typed === undefined ? undefined : typeArgument(typed);
+      if (words.length > 3 || text === undefined || !/^[+-]?\d+$/.test(text) || type === null) {
         return { kind: "bad", reason: "usage: selection <index>" };
       }
-      return { kind: "selection", index: parseIndex(text) };
+      return type === undefined
+        ? { kind: "selection", index: parseIndex(text) }
+        : { kind: "selection", index: parseIndex(text), type };
     }
     case "slots":
       return parseSlotsRequest(words.slice(1));
@@ -76,6 +89,7 @@ export function parseRequest(line: string): Request {
       return words.length === 1 ? { kind: "mine" } : { kind: "bad", reason: "usage: mine [past]" };
     case "ics":
     case "ping":
+    case "types":
       return words.length === 1 ? { kind: command } : { kind: "bad", reason: `usage: ${command}` };
     case "cancel": {
       const [, text] = words;
@@ -93,6 +107,12 @@ export function parseRequest(line: string): Request {
   }
 }
 
+/** `type=<name>` on a calendar: the name (one word of the type names' characters); null when malformed. */
+function typeArgument(word: string): string | null {
+  const m = /^type=([A-Za-z0-9_-]{1,24})$/.exec(word);
+  return m ? m[1]! : null;
+}
+
 const isIndexText = (text: string | undefined): text is string => text !== undefined && /^[+-]?\d+$/.test(text);
 const slots_usage =
   "usage: slots [from=<YYYY-MM-DD>] [to=<YYYY-MM-DD>] [day=<Day>] [doctor=<name>] [after=<index>] [limit=<1-1000>]";
@@ -108,6 +128,7 @@ function parseSlotsRequest(args: string[]): Request {
     seen.add(name);
     if (name === "day") request.day = value;
     else if (name === "doctor") request.doctor = value;
+    else if (name === "type" && typeArgument(arg) !== null) request.type = value;
     else if ((name === "after" || name === "limit") && /^\d{1,15}$/.test(value)) request[name] = Number(value);
     // The dates' shape only: whether the day exists is the calendar's to say (calendar/parse.ts).
     else if ((name === "from" || name === "to") && /^\d{4}-\d{2}-\d{2}$/.test(value)) request[name] = value;
@@ -147,7 +168,9 @@ export function parseIndex(text: string): number {
 
 export const formatAuthenticate = (user: string, password: string) => `authenticate ${user} ${password}\n`;
 export const formatAvailable = () => "available\n";
-export const formatSelection = (index: number) => `selection ${index}\n`;
+export const formatSelection = (index: number, type?: string) =>
+  type === undefined ? `selection ${index}\n` : `selection ${index} type=${type}\n`;
+export const formatTypes = () => "types\n";
 
 export const formatMine = () => "mine\n";
 export const formatMinePast = () => "mine past\n";
@@ -162,6 +185,7 @@ export function formatSlots(query: {
   limit?: number;
   from?: string;
   to?: string;
+  type?: string;
 }): string {
   const args = Object.entries(query)
     .filter(([, v]) => v !== undefined)

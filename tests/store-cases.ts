@@ -174,6 +174,48 @@ const policy_cases: StoreCase[] = [
     },
   },
 ];
+/** A booking as an appointment type (a calendar's store): `minutes` long, blocking `before` and `after` too. */
+export const bookAs = (index: number, patient: string, minutes: number, before = 0, after = 0): Change => ({
+  kind: "book",
+  index,
+  patient,
+  span: { type: `t${minutes}`, minutes, before, after },
+});
+
+/** Only a calendar's store has appointment types (the classic store's slot is a position). */
+export const types_cases: StoreCase[] = [
+  {
+    // The calendar subject's slots are 15 minutes long, one after another.
+    name: "types: an appointment blocks its length and buffers; a booking meeting that span (or whose own span meets one) is taken",
+    async run(t) {
+      // 30 minutes and 15 after, at slot 2: it blocks slots 2, 3 and 4.
+      expect(await t.commit(bookAs(2, "a", 30, 0, 15))).toEqual([done]);
+      expect(await t.commit(book(3, "b"), book(4, "b"), bookAs(4, "b", 15), book(5, "b"))).toEqual([
+        taken("a"),
+        taken("a"),
+        taken("a"),
+        done,
+      ]);
+      // A buffer of 15 before slot 7 needs slot 6 free; slot 1 ends where slot 2 begins.
+      expect(await t.commit(bookAs(7, "c", 15, 15), book(6, "d"), bookAs(1, "d", 15))).toEqual([
+        done,
+        taken("c"),
+        done,
+      ]);
+      // A booking whose own before buffer reaches back into slot 5's appointment is taken.
+      expect(await t.commit(bookAs(9, "e", 15, 30), bookAs(10, "e", 15, 30))).toEqual([taken("c"), done]);
+      expect(await t.stored()).toEqual(
+        new Map([
+          [1, "d"],
+          [2, "a"],
+          [5, "b"],
+          [7, "c"],
+          [10, "e"],
+        ]),
+      );
+    },
+  },
+];
 
 export const store_cases: StoreCase[] = [
   {

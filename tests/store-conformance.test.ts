@@ -12,7 +12,7 @@ import { Schedule } from "../roles/healthcenterserver/booking/schedule.ts";
 import { openStore } from "../roles/healthcenterserver/store/open-store.ts";
 import { tempDir } from "./helpers.ts";
 import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
-import { runCase, store_cases, type StoreSubject } from "./store-cases.ts";
+import { runCase, store_cases, types_cases, type StoreSubject } from "./store-cases.ts";
 import { calendarSubject } from "./calendar-store-subject.ts";
 import { visit_cases } from "./visit-cases.ts";
 
@@ -92,7 +92,7 @@ const pgCalendar = calendarSubject(
   },
   log,
 );
-const calendar_cases = [...store_cases, ...visit_cases];
+const calendar_cases = [...store_cases, ...visit_cases, ...types_cases];
 describe("SQLite calendar store", () => runStoreCases(() => sqliteCalendar, [], true, calendar_cases));
 describe("PostgreSQL calendar store", () =>
   runStoreCases(() => pgCalendar, [], pgMissing === undefined, calendar_cases));

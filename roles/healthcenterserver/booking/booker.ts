@@ -14,7 +14,7 @@ import { OutcomeUnknown } from "../store/outcome-unknown.ts";
 import { ChangesInFlight } from "./changes-in-flight.ts";
 import type { BookingOutcome, CancelOutcome, MoveOutcome, Outcome } from "./outcomes.ts";
 import { Reservations, Settler, type BookerRules } from "./settle.ts";
-import type { Schedule } from "./schedule.ts";
+import type { Decision, Schedule } from "./schedule.ts";
 
 /**
  * `sent`: in a commit now; `answered`: its patient has heard (an answer may go before the commit
@@ -81,8 +81,8 @@ export class Booker {
    * A booking memory refuses without asking the database (invalid, taken, limit), or undefined when it
    * must be committed: what `book` answers (later) for such a slot; a caller may answer at once with it.
    */
-  refusedAtOnce(index: number, patient: string): BookingOutcome | undefined {
-    const decision = this.schedule.decide(index);
+  refusedAtOnce(index: number, patient: string, type?: number): BookingOutcome | undefined {
+    const decision = this.schedule.decide(index, type);
     if (decision.kind !== "free") return decision;
     const held = this.holding(patient);
     const limit = this.rules.bookingsPerPatient;
@@ -93,15 +93,29 @@ export class Booker {
 
   /**
    * Decides at once when it can (invalid, taken, limit); a free slot is reserved now and confirmed
-   * after its commit. `done` is always called later, never from inside this call.
+   * after its commit. `done` is always called later, never from inside this call. `type`: an
+   * appointment type's number on a typed calendar (undefined: the slot's default).
    */
-  book(index: number, patient: string, done: (outcome: BookingOutcome) => void, who?: Who, override?: boolean): void {
-    const refused = this.refusedAtOnce(index, patient);
+  book(
+    index: number,
+    patient: string,
+    done: (outcome: BookingOutcome) => void,
+    who?: Who,
+    override?: boolean,
+    type?: number,
+  ): void {
+    const refused = this.refusedAtOnce(index, patient, type);
     if (refused) return later(done, refused);
-    const reserved = this.schedule.reserve(index, patient);
+    // On a typed calendar, what the booking blocks goes with it (a plain slot's is its own length).
+    const decided = this.schedule.calendar?.typed ? this.schedule.decide(index, type) : undefined;
+    const span = decided?.kind === "free" ? decided.span : undefined;
+    const reserved = this.schedule.reserve(index, patient, span);
     assert(reserved, () => `a free slot ${index} can be reserved`);
     this.unconfirmed.add(index);
-    this.enqueue({ kind: "book", index, patient, ...extra(who, override) }, done as Pending["done"]);
+    this.enqueue(
+      { kind: "book", index, patient, ...extra(who, override), ...(span ? { span } : {}) },
+      done as Pending["done"],
+    );
   }
 
   /**
@@ -123,15 +137,19 @@ export class Booker {
     who?: Who,
     override?: boolean,
   ): void {
-    const target = this.schedule.decide(to);
+    // A typed appointment keeps its type where the target offers it, else takes the target's default.
+    const kept = keptType(this.schedule, from, to);
+    const target = kept === undefined ? this.schedule.decide(to, undefined, from) : kept;
     if (this.schedule.slotOf(from) === undefined || target.kind === "invalid") return later(done, { kind: "invalid" });
     if (!this.rules.shared && this.schedule.holderOf(from) !== patient) return later(done, { kind: "notyours" });
     if (target.kind !== "free") return later(done, target);
-    const reserved = this.schedule.reserve(to, patient);
+    const span = target.span;
+    const reserved = this.schedule.reserve(to, patient, span);
     assert(reserved, () => `a free slot ${to} can be reserved`);
     this.unconfirmed.add(to);
     this.moving.set(patient, (this.moving.get(patient) ?? 0) + 1);
-    this.enqueue({ kind: "move", from, to, patient, ...extra(who, override) }, done as Pending["done"]);
+    const change: Change = { kind: "move", from, to, patient, ...extra(who, override), ...(span ? { span } : {}) };
+    this.enqueue(change, done as Pending["done"]);
   }
 
   /** Resolves when every change asked for so far is committed and answered. */
@@ -234,4 +252,12 @@ const extra = (who: Who | undefined, override: boolean | undefined) => ({
 
 function later<T>(done: (outcome: T) => void, outcome: T): void {
   queueMicrotask(() => done(outcome));
+}
+
+/** A move's target decided as `from`'s booked type, when the target offers that type; else undefined. */
+function keptType(schedule: Schedule, from: number, to: number): Decision | undefined {
+  const name = schedule.spans.spanOf(from)?.type;
+  const type = name ? schedule.calendar?.types.findIndex((t) => t.name === name) : undefined;
+  const decision = type === undefined || type < 0 ? undefined : schedule.decide(to, type, from);
+  return decision?.kind === "invalid" ? undefined : decision;
 }

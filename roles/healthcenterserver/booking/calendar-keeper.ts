@@ -5,7 +5,7 @@
 import { calendar_poll_ms, calendar_refresh_ms_max } from "../../../shared/limits.ts";
 import type { Log } from "../../../shared/log.ts";
 import { localDate } from "../calendar/display.ts";
-import { generateCalendarSlots, offeredByDefault } from "../calendar/typed-slots.ts";
+import { generateCalendarSlots } from "../calendar/typed-slots.ts";
 import { slotId } from "../calendar/slot-id.ts";
 import { hasOwnRules, type TypeRules } from "../calendar/policy.ts";
 import type { Appointment, CalendarData } from "../store/calendar-records.ts";
@@ -124,10 +124,7 @@ export class CalendarKeeper {
     const last = Temporal.PlainDate.from(today).add({ days: this.horizonWeeks * 7 - 1 });
     this.doctors = new Map(this.data.doctors.map((d) => [d.name, d]));
     const { rules, exceptions, types } = this.data;
-    // Until the schedule knows types, a typed rule offers its default type's grid.
-    const slots = generateCalendarSlots(rules, exceptions, types, this.zone, today, last.toString()).filter(
-      offeredByDefault,
-    );
+    const slots = generateCalendarSlots(rules, exceptions, types, this.zone, today, last.toString());
     this.generated = generatedEntries(slots, this.doctors, this.now());
     this.generatedFor = key;
     return true;
@@ -153,8 +150,9 @@ export class CalendarKeeper {
       }
       const doctor = s.slots.doctorAt(p);
       entries.push({ id, doctor, port: s.slots.portAt(p), startMs, minutes, outside: !offered.has(id) });
+      // (a held slot still offered is in `generated`, its types with it; one no longer offered is plain)
     }
-    const { table, calendar } = buildCalendarTable(entries, this.zone);
+    const { table, calendar } = buildCalendarTable(entries, this.zone, this.data.types);
     s.replace(table, calendar);
     for (const listener of this.listeners) listener();
   }

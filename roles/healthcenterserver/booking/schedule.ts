@@ -2,15 +2,20 @@
 // The database is the record; this mirrors it so `available` and `selection` never query it.
 import { assert } from "../../../shared/assert.ts";
 import type { Slot } from "../../../shared/datafiles.ts";
-import { available_block_slots, available_whole_slots_max, log_slots_max } from "../../../shared/limits.ts";
-import { freeSlotBytesMax, writeFreeSlot } from "./available-bytes.ts";
+import { available_block_slots, available_whole_slots_max } from "../../../shared/limits.ts";
+import { encodeFreeBlock, logLines, nameBytesOf, type NameBytes } from "./available-bytes.ts";
 import { SlotTable } from "../../../shared/slot-table.ts";
 import { ChangeFeed } from "./changes.ts";
 import { Holders } from "./holders.ts";
 import { SlotIndex, type SlotQuery } from "./slot-index.ts";
-import type { CalendarSlots } from "./calendar-slots.ts";
+import { offeredSpan, plainSpan, type CalendarSlots } from "./calendar-slots.ts";
+import { BookedSpans, type BookedSpan } from "./booked-spans.ts";
 
-export type Decision = { kind: "free"; slot: Slot } | { kind: "notavailable"; slot: Slot } | { kind: "invalid" };
+/** `span`: on a calendar, what booking it blocks of the doctor's time (the type booked). */
+export type Decision =
+  | { kind: "free"; slot: Slot; span?: BookedSpan }
+  | { kind: "notavailable"; slot: Slot }
+  | { kind: "invalid" };
 
 const end_of_list = Buffer.from("\n");
 
@@ -27,8 +32,10 @@ export class Schedule {
   /** Committed changes only: whoever commits a change publishes it here (see changes.ts). */
   readonly changes = new ChangeFeed();
   private index: SlotIndex | undefined;
+  /** On a calendar: what each held slot blocks; a typed calendar offers only starts no booked span meets. */
+  readonly spans = new BookedSpans();
   /** Day and time names as bytes, for encoding `available` blocks (made on first use). */
-  private nameBytes: { days: Buffer[]; times: Buffer[]; most: number } | undefined;
+  private nameBytes: NameBytes | undefined;
 
   constructor(slots: SlotTable | readonly Slot[], calendar?: CalendarSlots) {
     this.slots = slots instanceof SlotTable ? slots : SlotTable.fromSlots(slots);
@@ -79,12 +86,28 @@ export class Schedule {
     return this.free;
   }
 
-  /** invalid: not in the schedule (ask again); notavailable: taken (the patient gives up). */
-  decide(index: number): Decision {
+  /**
+   * invalid: not in the schedule, or not offered as that type (ask again); notavailable: taken, or on
+   * a typed calendar its span meets a booked one (other than `except`'s: a move's own slot).
+   */
+  decide(index: number, type?: number, except?: number): Decision {
     const position = this.slots.positionOf(index);
     if (position === -1) return { kind: "invalid" };
+    const cal = this.calendar;
+    const span = cal ? offeredSpan(cal, position, type) : undefined;
+    if (span === undefined && (cal !== undefined || type !== undefined)) return { kind: "invalid" };
     const slot = this.slots.at(position);
-    return this.holders.isFree(position) ? { kind: "free", slot } : { kind: "notavailable", slot };
+    const free = this.holders.isFree(position) && !(cal?.typed && this.spans.blocks(index, span!, except));
+    return free ? { kind: "free", slot, ...(span ? { span } : {}) } : { kind: "notavailable", slot };
+  }
+
+  /** Free and offered as that type (undefined: as the default), no booked span meeting it. */
+  offeredAs(position: number, type?: number): boolean {
+    if (!this.holders.isFree(position)) return false;
+    const cal = this.calendar;
+    if (!cal?.typed && type === undefined) return true;
+    const span = cal && offeredSpan(cal, position, type);
+    return span !== undefined && !this.spans.blocks(this.slots.indexAt(position), span);
   }
 
   /** Where a slot index sits in `slots`, or undefined when it is not in the schedule. */
@@ -108,10 +131,10 @@ export class Schedule {
     return this.holders.indexesOf(patient);
   }
 
-  /** Free slots for `slots`: built on first use, since a server that is never asked needs no index. */
-  freePage(query: SlotQuery): Slot[] {
+  /** Free slots for `slots` (of a type: its starts); the index is built on first use. */
+  freePage(query: SlotQuery, type?: number): Slot[] {
     this.index ??= new SlotIndex(this.slots, (p) => this.holders.isFree(p));
-    return this.index.page(query, (p) => this.holders.isFree(p)).map((p) => this.slots.at(p));
+    return this.index.page(query, (p) => this.offeredAs(p, type)).map((p) => this.slots.at(p));
   }
 
   holderOf(index: number): string | undefined {
@@ -119,11 +142,12 @@ export class Schedule {
     return position === -1 ? undefined : this.holders.at(position);
   }
 
-  /** Marks a free slot taken. Returns false if it was not free (or is not in the schedule). */
-  reserve(index: number, patient: string): boolean {
+  /** Marks a free slot taken, booked as `span` (else plain). False if it was not free (or is not in the schedule). */
+  reserve(index: number, patient: string, span?: BookedSpan): boolean {
     const position = this.slots.positionOf(index);
     if (position === -1 || !this.holders.isFree(position)) return false;
     this.holders.take(position, index, patient);
+    if (this.calendar) this.spans.add(index, span ?? plainSpan(this.calendar, position));
     this.free -= 1;
     this.changed(position);
     this.checkFreeCount();
@@ -136,6 +160,7 @@ export class Schedule {
     assert(position !== -1, () => `released slot ${index} is in the schedule`);
     assert(!this.holders.isFree(position), () => `released slot ${index} was taken`);
     this.holders.free(position, index);
+    this.spans.remove(index);
     this.free += 1;
     this.changed(position);
     this.checkFreeCount();
@@ -184,15 +209,7 @@ export class Schedule {
 
   /** The server log's listing of free slots, as the seed prints it, capped. */
   logListing(): string {
-    if (this.logCache !== undefined) return this.logCache;
-    const lines: string[] = [];
-    const t = this.slots;
-    for (let p = 0; p < t.length && lines.length < log_slots_max; p++) {
-      if (this.holders.isFree(p))
-        lines.push(`${t.indexAt(p)} ${t.dayAt(p)} ${t.timeAt(p)} ${t.doctorAt(p)} ${t.portAt(p)}`);
-    }
-    if (this.free > lines.length) lines.push(`... and ${this.free - lines.length} more free slots`);
-    this.logCache = lines.join("\n");
+    this.logCache ??= logLines(this.slots, this.free, (p) => this.offeredAs(p));
     return this.logCache;
   }
 
@@ -205,30 +222,19 @@ export class Schedule {
     return block;
   }
 
-  /** A block's lines written straight into bytes (no string per line):
-   * a cold million-slot reply leaves little garbage. */
   private encodeBlock(block: number): Buffer {
-    const t = this.slots;
-    const names = (this.nameBytes ??= {
-      days: t.days.list.map(ascii),
-      times: t.times.list.map(ascii),
-      most: freeSlotBytesMax(longest(t.days.list), longest(t.times.list)),
-    });
+    this.nameBytes ??= nameBytesOf(this.slots);
     const start = block * available_block_slots;
-    const end = Math.min(t.length, start + available_block_slots);
-    const out = Buffer.allocUnsafe((end - start) * names.most);
-    let at = 0;
-    for (let p = start; p < end; p++) {
-      if (this.holders.isFree(p))
-        at = writeFreeSlot(out, at, t.indexAt(p), names.days[t.dayIdAt(p)]!, names.times[t.timeIdAt(p)]!);
-    }
-    return Buffer.from(out.subarray(0, at)); // a copy of the exact size, so the cache holds no slack
+    const end = Math.min(this.slots.length, start + available_block_slots);
+    return encodeFreeBlock(this.slots, this.nameBytes, start, end, (p) => this.offeredAs(p));
   }
 
   /** Drops the caches that a change at this position makes stale. */
   private changed(position: number): void {
     this.index?.setFree(position, this.holders.isFree(position));
-    this.blocks[Math.floor(position / available_block_slots)] = undefined;
+    // On a typed calendar a booking also hides its neighbours' starts: every block is made again.
+    if (this.calendar?.typed) this.blocks.fill(undefined);
+    else this.blocks[Math.floor(position / available_block_slots)] = undefined;
     this.wholeCache = undefined;
     this.logCache = undefined;
   }
@@ -242,6 +248,3 @@ export class Schedule {
     );
   }
 }
-
-const ascii = (text: string) => Buffer.from(text, "latin1");
-const longest = (names: string[]) => names.reduce((most, n) => Math.max(most, n.length), 0);

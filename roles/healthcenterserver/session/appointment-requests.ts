@@ -15,6 +15,7 @@ import { icsReply } from "./ics-request.ts";
 import { bookedReply, listing } from "./slot-listing.ts";
 import { pastReply } from "./past-request.ts";
 import { visitedRefusal } from "../calendar/visit-status.ts";
+import { typeNumber } from "./type-requests.ts";
 
 export class AppointmentRequests {
   /** `answerLater`: the session's way to answer a request that waits for a commit. */
@@ -31,12 +32,14 @@ export class AppointmentRequests {
     const calendar = schedule.calendar;
     const refused = calendar && datesRefused(query);
     if (refused) return this.conn.send(formatError(refused));
-    const page = schedule.freePage(calendar ? calendarQuery(query, calendar.zone, Date.now()) : query);
+    const type = query.type === undefined ? undefined : typeNumber(schedule, query.type);
+    if (typeof type === "string") return this.conn.send(formatError(type));
+    const page = schedule.freePage(calendar ? calendarQuery(query, calendar.zone, Date.now()) : query, type);
     this.services.log.info(`Slots requested by ${user} (${describe(query)}): ${page.length} sent`, {
       event: "slots",
       cause: "slots",
     });
-    this.conn.send(listing(this.services, page));
+    this.conn.send(listing(this.services, page, type));
   }
 
   /**
@@ -215,6 +218,7 @@ function describe(q: SlotsQuery): string {
     q.to && `to=${q.to}`,
     q.day && `day=${q.day}`,
     q.doctor && `doctor=${q.doctor}`,
+    q.type && `type=${q.type}`,
     q.after > 0 && `after=${q.after}`,
     `limit=${q.limit}`,
   ];

@@ -6,7 +6,15 @@ import { startOfLocalDay } from "../calendar/day-clock.ts";
 import { parseDate } from "../calendar/parse.ts";
 import { firstIdFrom } from "../calendar/slot-id.ts";
 
-export type SlotsQuery = { day?: string; doctor?: string; after: number; limit: number; from?: string; to?: string };
+export type SlotsQuery = {
+  day?: string;
+  doctor?: string;
+  after: number;
+  limit: number;
+  from?: string;
+  to?: string;
+  type?: string;
+};
 
 /** Why the query's dates are refused (`usage: bad from date "2026-02-30": there is no such day`), if they are. */
 export function datesRefused(q: SlotsQuery): string | undefined {

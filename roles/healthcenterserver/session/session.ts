@@ -18,6 +18,7 @@ import type { AnswerLater, SessionServices } from "./services.ts";
 import * as transcript from "./transcript.ts";
 import { noShowRefusal } from "../calendar/visit-status.ts";
 import { bookedReply } from "./slot-listing.ts";
+import { typeNumber, typesListing } from "./type-requests.ts";
 
 /** Which requests need a logged-in patient: one table, so a new command must say. */
 const login_needed = {
@@ -28,6 +29,7 @@ const login_needed = {
   ics: true,
   cancel: true,
   reschedule: true,
+  types: true,
   authenticate: false,
   ping: false,
   bad: false,
@@ -99,7 +101,7 @@ export class Session implements LineHandler {
       case "available":
         return this.available(user);
       case "selection":
-        return this.selection(user, request.index);
+        return this.selection(user, request.index, request.type);
       case "slots":
         return this.appointments.slots(user, request);
       case "mine":
@@ -110,6 +112,8 @@ export class Session implements LineHandler {
         return this.appointments.cancel(user, request.index);
       case "reschedule":
         return this.appointments.reschedule(user, request.from, request.to);
+      case "types":
+        return this.conn.send(typesListing(this.services.schedule));
     }
   }
 
@@ -177,7 +181,7 @@ export class Session implements LineHandler {
     if (meta) log.info(transcript.availableSent(user), meta);
   }
 
-  private selection(user: string, index: number): void {
+  private selection(user: string, index: number, typeName?: string): void {
     const log = this.services.log;
     if (!log.quiet)
       log.info(() => transcript.selectionReceived(index, this.conn.port, user), {
@@ -186,15 +190,19 @@ export class Session implements LineHandler {
         fields: { user, index },
       });
     if (hasStarted(this.services.schedule, index)) return this.conn.send(formatError(time_passed));
+    const type = typeName === undefined ? undefined : typeNumber(this.services.schedule, typeName);
+    if (typeof type === "string") return this.conn.send(formatError(type));
     const booker = this.services.booker;
     // A taken (or unknown) slot is answered now, as the booker would answer it later: no wait, no turn.
-    const refused = booker.refusedAtOnce(index, user);
+    const refused = booker.refusedAtOnce(index, user, type);
     if (refused) return this.onSelectionCommitted(user, index, refused);
     booker.book(
       index,
       user,
       this.answerLater((outcome: BookingOutcome) => this.onSelectionCommitted(user, index, outcome)),
       () => patientWho(user, this.conn.address),
+      undefined,
+      type,
     );
   }
 

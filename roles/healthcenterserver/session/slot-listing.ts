@@ -21,8 +21,11 @@ export function located(services: Where, slot: Slot): SlotLine {
   return line;
 }
 
-/** The reply: one line per slot, then an empty line. */
-export function listing(services: Pick<SessionServices, "doctors" | "schedule">, slots: Slot[]): string {
+/**
+ * The reply: one line per slot, then an empty line. On a calendar each line's length is `type`'s
+ * (`slots type=`), else what is booked there (`mine`), else the slot's default.
+ */
+export function listing(services: Pick<SessionServices, "doctors" | "schedule">, slots: Slot[], type?: number): string {
   let text = "";
   const { schedule } = services;
   const calendar = schedule.calendar;
@@ -33,7 +36,11 @@ export function listing(services: Pick<SessionServices, "doctors" | "schedule">,
       continue;
     }
     const p = schedule.position(s.index)!;
-    text += formatDatedSlotLine({ ...line, start: calendar.iso[p]!, minutes: calendar.minutes[p]! });
+    const minutes =
+      type === undefined
+        ? (schedule.spans.spanOf(s.index)?.minutes ?? calendar.minutes[p]!)
+        : calendar.types[type]!.minutes;
+    text += formatDatedSlotLine({ ...line, start: calendar.iso[p]!, minutes });
   }
   return text + "\n";
 }

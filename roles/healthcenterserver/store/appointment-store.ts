@@ -39,11 +39,19 @@ import type { HeldStatus, MarkStatus, VisitStatus } from "../calendar/visit-stat
  */
 export type ChangeWho = { actor: string; role: string; via: string; address: string; reason: string };
 
+/**
+ * On a calendar, what a booking (or a move's target) is booked as: the type's name ("" = the rule's
+ * plain slot), its length and buffers in minutes. The store stores it and refuses it (taken) when
+ * [start - before, start + minutes + after) meets what another appointment of the doctor blocks.
+ * Absent: a plain slot of the schedule's length.
+ */
+export type BookedAs = { type: string; minutes: number; before: number; after: number };
+
 /** `override`: a staff member passes the clinic's rules; honoured only with a reason in `who` (rule 7). */
 export type Change =
-  | { kind: "book"; index: number; patient: string; who?: ChangeWho; override?: boolean }
+  | { kind: "book"; index: number; patient: string; who?: ChangeWho; override?: boolean; span?: BookedAs }
   | { kind: "cancel"; index: number; patient: string; who?: ChangeWho; override?: boolean }
-  | { kind: "move"; from: number; to: number; patient: string; who?: ChangeWho; override?: boolean };
+  | { kind: "move"; from: number; to: number; patient: string; who?: ChangeWho; override?: boolean; span?: BookedAs };
 
 export type ChangeResult =
   /** `overrode`: the clinic's rules a staff override passed (absent when none was in the way). */
@@ -84,7 +92,7 @@ export type Visit = {
 /** Where load() puts the stored bookings: the schedule, declared here so the store does not depend on it. */
 export interface BookingSink {
   /** Marks a free slot of the schedule taken; false for a slot it does not have (or that is not free). */
-  reserve(index: number, patient: string): boolean;
+  reserve(index: number, patient: string, span?: BookedAs): boolean;
 }
 
 /** What load() found: bookings taken into the schedule, and those for slots the schedule does not have. */

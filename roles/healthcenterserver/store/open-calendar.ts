@@ -77,7 +77,8 @@ class CalendarStore implements AppointmentStore {
     let restored = 0;
     let unknown = 0;
     for (const a of await appointmentsFrom(this.db, Date.now())) {
-      if (into.reserve(slotId(a.doctorNumber, a.startMs), a.patient)) restored++;
+      const span = { type: a.type ?? "", minutes: a.minutes, before: a.before ?? 0, after: a.after ?? 0 };
+      if (into.reserve(slotId(a.doctorNumber, a.startMs), a.patient, span)) restored++;
       else unknown++;
     }
     return { restored, unknown };

@@ -14,7 +14,7 @@ export const visit_sql = {
   /** doctor, start, patient: a booked appointment cancelled (one already visited is not). */
   remove:
     "DELETE FROM appointments WHERE doctor = ? AND start_ms = ? AND patient = ? AND status = 'booked' " +
-    "RETURNING minutes, booked_at, type",
+    "RETURNING minutes, booked_at, type, before_min, after_min",
   /** doctor, start -> the appointment holding that start. */
   held: "SELECT patient, status, minutes, booked_at FROM appointments WHERE doctor = ? AND start_ms = ?",
   /** doctor, start: was an appointment there cancelled? */

@@ -9,11 +9,19 @@
 import { auditOf } from "../../audit/change-records.ts";
 import type { AuditContent } from "../../audit/chain.ts";
 import { appendAuditRecords } from "../audit-records.ts";
-import * as limits from "../../../../shared/limits.ts";
 import type { Log } from "../../../../shared/log.ts";
 import type { Schedule } from "../../booking/schedule.ts";
 import { decodeSlotId, slotId } from "../../calendar/slot-id.ts";
-import type { Change, ChangeResult, Committer, Mark, MarkResult, StoreOptions } from "../appointment-store.ts";
+import type {
+  BookedAs,
+  Change,
+  ChangeResult,
+  Committer,
+  Mark,
+  MarkResult,
+  StoreOptions,
+} from "../appointment-store.ts";
+import { insert_appointment_sql, overlap_sql, overlapParams } from "../overlap.ts";
 import { noShowWindowStart } from "../../calendar/visit-status.ts";
 import { cancelIn, heldIn, markIn, noShowLimited, visit_sql } from "../visit-records.ts";
 import { PgCalendarDb, type CalendarDb } from "../calendar-db.ts";
@@ -49,12 +57,21 @@ function appointmentsSource(db: PgCalendarDb): MirrorSource {
     read: async (ids) => {
       const keys = ids.map(decodeSlotId);
       const rows = await db.all(
-        `SELECT a.doctor, a.start_ms, a.patient FROM appointments a
+        `SELECT a.doctor, a.start_ms, a.patient, a.type, a.minutes, a.before_min, a.after_min FROM appointments a
          JOIN unnest(string_to_array(?, ',')::int[], string_to_array(?, ',')::bigint[]) AS k(doctor, start_ms)
          ON a.doctor = k.doctor AND a.start_ms = k.start_ms`,
         [keys.map((k) => k.doctorNumber).join(","), keys.map((k) => k.startMs).join(",")],
       );
-      return rows.map((r) => ({ slot: slotId(Number(r.doctor), Number(r.start_ms)), patient: String(r.patient) }));
+      return rows.map((r) => ({
+        slot: slotId(Number(r.doctor), Number(r.start_ms)),
+        patient: String(r.patient),
+        span: {
+          type: String(r.type),
+          minutes: Number(r.minutes),
+          before: Number(r.before_min),
+          after: Number(r.after_min),
+        },
+      }));
     },
   };
 }
@@ -179,9 +196,9 @@ export class PgCalendarCommitter implements Committer {
           const count = Number(rows[0]!.n);
           if (count >= this.options.noShowLimit!) return { kind: "noshows", count };
         }
-        const taken = await this.take(tx, c.index, c.patient, now);
+        const taken = await this.take(tx, c.index, c.patient, now, c.span);
         if (taken.kind !== "done") return taken;
-        await this.outbox?.booked(tx, this.slot(c.index, c.patient), now);
+        await this.outbox?.booked(tx, this.slot(c.index, c.patient, c.span), now);
         return doneWith(verdict);
       }
       case "cancel":
@@ -196,10 +213,10 @@ export class PgCalendarCommitter implements Committer {
         await tx.run("SAVEPOINT move");
         const { doctorNumber, startMs } = decodeSlotId(c.from);
         await tx.run("DELETE FROM appointments WHERE doctor = ? AND start_ms = ?", [doctorNumber, startMs]);
-        const taken = await this.take(tx, c.to, c.patient, now);
+        const taken = await this.take(tx, c.to, c.patient, now, c.span);
         await tx.run(taken.kind === "done" ? "RELEASE SAVEPOINT move" : "ROLLBACK TO SAVEPOINT move");
         if (taken.kind !== "done") return taken;
-        await this.outbox?.moved(tx, this.slot(c.from, c.patient), this.slot(c.to, c.patient), now);
+        await this.outbox?.moved(tx, this.slot(c.from, c.patient), this.slot(c.to, c.patient, c.span), now);
         return doneWith(verdict);
       }
     }
@@ -223,26 +240,20 @@ export class PgCalendarCommitter implements Committer {
     return doneWith(verdict);
   }
 
-  private async take(tx: CalendarDb, index: number, patient: string, now: number): Promise<ChangeResult> {
+  /** Books the slot unless what it blocks meets what an appointment of its doctor blocks (overlap.ts). */
+  private async take(tx: CalendarDb, index: number, patient: string, now: number, as?: BookedAs) {
     const { doctorNumber, startMs } = decodeSlotId(index);
-    const minutes = this.lengthOf(index);
-    const clash = await tx.all(
-      `SELECT patient FROM appointments WHERE doctor = ? AND start_ms > ? AND start_ms < ?
-       AND start_ms + minutes * 60000 > ? LIMIT 1`,
-      [doctorNumber, startMs - limits.appointment_minutes_max * 60_000, startMs + minutes * 60_000, startMs],
-    );
-    if (clash[0]) return { kind: "taken", holder: String(clash[0].patient) };
-    const row = [doctorNumber, startMs, minutes, patient, now];
-    await tx.run(
-      "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (?, ?, ?, ?, ?)",
-      row,
-    );
-    return { kind: "done" };
+    const span = as ?? { type: "", minutes: this.lengthOf(index), before: 0, after: 0 };
+    const clash = await tx.all(overlap_sql, overlapParams(index, span));
+    if (clash[0]) return { kind: "taken", holder: String(clash[0].patient) } as const;
+    const values = [doctorNumber, startMs, span.minutes, patient, now, span.type, span.before, span.after];
+    await tx.run(insert_appointment_sql, values);
+    return { kind: "done" } as const;
   }
 
-  private slot(index: number, patient: string) {
+  private slot(index: number, patient: string, as?: BookedAs) {
     const { doctorNumber, startMs } = decodeSlotId(index);
-    return { doctor: doctorNumber, startMs, minutes: this.lengthOf(index), patient };
+    return { doctor: doctorNumber, startMs, minutes: as?.minutes ?? this.lengthOf(index), patient };
   }
 }
 

@@ -1,14 +1,13 @@
-// Keeps this instance's in-memory schedule current with a PostgreSQL database other instances also
-// write (the classic bookings table, or a calendar's appointments: its MirrorSource). Another
-// instance's commit arrives as a NOTIFY naming the slots it touched; those are read again (never
-// trusted from the message), and a reconnect of the LISTEN connection, or a failed commit, reads
-// again whatever may have changed unseen; while LISTEN reconnects after a lost connection (its backoff
-// grows to seconds), the whole schedule is re-read every half second. Reads go one at a time (an older
-// answer never overwrites a newer one). Own notices are ignored, but for a failed commit that landed.
-// A read must not undo what this instance is doing: a slot reserved here and not yet committed, one in
-// a transaction (a cancellation's slot stays taken in memory until it is stored), or one committed
-// while the read was on the wire (its snapshot may predate the commit) keeps its local state; the
-// next read settles it (a passed-over slot is read again once this instance's change settles).
+// Keeps this instance's in-memory schedule current with a PostgreSQL database other instances also write (the classic
+// bookings table, or a calendar's appointments: its MirrorSource). Another instance's commit arrives as a NOTIFY
+// naming the slots it touched; those are read again (never trusted from the message), and a reconnect of the LISTEN
+// connection, or a failed commit, reads again whatever may have changed unseen; while LISTEN reconnects after a lost
+// connection (its backoff grows to seconds), the whole schedule is re-read every half second. Reads go one at a time
+// (an older answer never overwrites a newer one). Own notices are ignored, but for a failed commit that landed. A read
+// must not undo what this instance is doing: a slot reserved here and not yet committed, one in a transaction (a
+// cancellation's slot stays taken in memory until it is stored), or one committed while the read was on the wire (its
+// snapshot may predate the commit) keeps its local state; the next read settles it (a passed-over slot is read again
+// once this instance's change settles).
 import type { SQL } from "bun";
 import { assert } from "../../../../shared/assert.ts";
 import { NetworkError } from "../../../../shared/errors.ts";
@@ -25,8 +24,9 @@ import type { Log } from "../../../../shared/log.ts";
 import { parseChangeNotice, withinTimeout, type CommitWatcher } from "./pg-committer.ts";
 import { listen_probe_prefix } from "./pg-listen-probe.ts";
 import type { Schedule } from "../../booking/schedule.ts";
+import type { BookedAs } from "../appointment-store.ts";
 
-export type MirrorRow = { slot: number; patient: string };
+export type MirrorRow = { slot: number; patient: string; span?: BookedAs }; // span: a calendar's type, length, buffers
 export type MirrorSource = { channel: string; read(slots: number[]): Promise<MirrorRow[]> };
 
 export class PgMirror implements CommitWatcher {
@@ -232,18 +232,18 @@ export class PgMirror implements CommitWatcher {
 
   /** Makes the schedule say what the rows say, for `slots`. */
   private apply(slots: number[], rows: MirrorRow[]): void {
-    const holders = new Map(rows.map((r) => [r.slot, r.patient]));
-    for (const index of slots) this.reconcile(index, holders.get(index));
+    const held = new Map(rows.map((r) => [r.slot, r]));
+    for (const index of slots) this.reconcile(index, held.get(index)?.patient, held.get(index)?.span);
   }
 
-  private reconcile(index: number, holder: string | undefined): void {
+  private reconcile(index: number, holder: string | undefined, span: BookedAs | undefined): void {
     if (this.isPending(index) || this.inCommit.has(index)) return void this.skipped.add(index);
     if (this.touched?.has(index)) return void this.wanted.add(index);
-    if (this.schedule.decide(index).kind === "invalid") return;
+    if (this.schedule.position(index) === undefined) return;
     const local = this.schedule.holderOf(index);
     if (local === holder) return;
     if (holder === undefined) this.schedule.release(index);
-    else if (local === undefined) this.schedule.reserve(index, holder);
+    else if (local === undefined) this.schedule.reserve(index, holder, span);
     else this.schedule.correctHolder(index, holder);
     this.schedule.changes.publish({ index, holder });
   }

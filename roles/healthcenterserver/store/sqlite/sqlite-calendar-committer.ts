@@ -1,11 +1,13 @@
 // Bookings on a calendar in SQLite, with the rules of appointment-store.ts: a change is stored as
 // what was booked (doctor number, start instant, length, decoded from the slot id and the schedule),
 // and one writer at a time (BEGIN IMMEDIATE) checks, inside the transaction, that no appointment of
-// that doctor overlaps it: the one-winner guarantee covers appointments of different lengths.
+// that doctor overlaps it: the one-winner guarantee covers appointments of different lengths. An
+// appointment blocks [start - before, start + minutes + after) (its type's buffers; 0 for a plain slot),
+// and a new one is refused (taken) when its own such span meets another's (overlap.ts's SQL).
 import type { Database, Statement } from "bun:sqlite";
-import { appointment_minutes_max } from "../../../../shared/limits.ts";
 import { decodeSlotId } from "../../calendar/slot-id.ts";
-import type { Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
+import type { BookedAs, Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
+import { insert_appointment_sql, overlap_sql, overlapParams } from "../overlap.ts";
 import { SqliteOutbox } from "./sqlite-outbox.ts";
 import type { AuditContent } from "../../audit/chain.ts";
 import { SqliteAudit, whenUnlocked } from "./sqlite-audit.ts";
@@ -40,13 +42,8 @@ export class SqliteCalendarCommitter implements Committer {
     private readonly lengthOf: LengthOf,
     private readonly options: StoreOptions,
   ) {
-    this.overlapping = db.prepare(
-      "SELECT patient FROM appointments " +
-        "WHERE doctor = ? AND start_ms > ? AND start_ms < ? AND start_ms + minutes * 60000 > ? LIMIT 1",
-    );
-    this.insert = db.prepare(
-      "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (?, ?, ?, ?, ?)",
-    );
+    this.overlapping = db.prepare(overlap_sql);
+    this.insert = db.prepare(insert_appointment_sql);
     this.remove = db.prepare(visit_sql.remove);
     this.gate = new PolicyGate(options.policy, options.typeRules);
     this.storedType = db.prepare(stored_type_sql);
@@ -111,9 +108,9 @@ export class SqliteCalendarCommitter implements Committer {
           const count = this.visits.noShowsSince(c.patient, noShowWindowStart(now));
           if (count >= this.options.noShowLimit!) return { kind: "noshows", count };
         }
-        const taken = this.take(c.index, c.patient, now);
+        const taken = this.take(c.index, c.patient, now, c.span);
         if (taken.kind !== "done") return taken;
-        this.outbox?.booked(this.slot(c.index, c.patient), now);
+        this.outbox?.booked(this.slot(c.index, c.patient, c.span), now);
         return doneWith(verdict);
       }
       case "cancel": {
@@ -140,13 +137,19 @@ export class SqliteCalendarCommitter implements Committer {
         if (c.to === c.from) return { kind: "taken", holder: from };
         if (verdict?.refused) return refusedBy(verdict.refused);
         const { doctorNumber, startMs } = decodeSlotId(c.from);
-        this.remove.get(doctorNumber, startMs, c.patient);
-        const taken = this.take(c.to, c.patient, now);
+        const old = this.remove.get(doctorNumber, startMs, c.patient) as Record<string, number | string>;
+        const was = {
+          type: String(old.type),
+          minutes: +old.minutes!,
+          before: +old.before_min!,
+          after: +old.after_min!,
+        };
+        const taken = this.take(c.to, c.patient, now, c.span);
         if (taken.kind !== "done") {
-          this.insert.run(doctorNumber, startMs, held!.minutes, c.patient, held!.booked_at);
+          this.store(c.from, c.patient, Number(old.booked_at), was);
           return taken;
         }
-        this.outbox?.moved(this.slot(c.from, c.patient), this.slot(c.to, c.patient), now);
+        this.outbox?.moved(this.slot(c.from, c.patient, was), this.slot(c.to, c.patient, c.span), now);
         return doneWith(verdict);
       }
     }
@@ -160,21 +163,22 @@ export class SqliteCalendarCommitter implements Committer {
     return (this.storedType.get(doctorNumber, startMs) as { type: string } | null)?.type ?? "";
   }
 
-  /** Books the slot unless an appointment of its doctor overlaps it. */
-  private take(index: number, patient: string, now: number): ChangeResult {
-    const { doctorNumber, startMs } = decodeSlotId(index);
-    const minutes = this.lengthOf(index);
-    const from = startMs - appointment_minutes_max * 60_000;
-    const clash = this.overlapping.get(doctorNumber, from, startMs + minutes * 60_000, startMs) as {
-      patient: string;
-    } | null;
+  /** Books the slot unless what it blocks meets what an appointment of its doctor blocks. */
+  private take(index: number, patient: string, now: number, as?: BookedAs): ChangeResult {
+    const span = as ?? { type: "", minutes: this.lengthOf(index), before: 0, after: 0 };
+    const clash = this.overlapping.get(...overlapParams(index, span)) as { patient: string } | null;
     if (clash) return { kind: "taken", holder: clash.patient };
-    this.insert.run(doctorNumber, startMs, minutes, patient, now);
+    this.store(index, patient, now, span);
     return { kind: "done" };
   }
 
-  private slot(index: number, patient: string) {
+  private store(index: number, patient: string, bookedAt: number, span: BookedAs): void {
     const { doctorNumber, startMs } = decodeSlotId(index);
-    return { doctor: doctorNumber, startMs, minutes: this.lengthOf(index), patient };
+    this.insert.run(doctorNumber, startMs, span.minutes, patient, bookedAt, span.type, span.before, span.after);
+  }
+
+  private slot(index: number, patient: string, as?: BookedAs) {
+    const { doctorNumber, startMs } = decodeSlotId(index);
+    return { doctor: doctorNumber, startMs, minutes: as?.minutes ?? this.lengthOf(index), patient };
   }
 }

@@ -1,0 +1,172 @@
+// Appointment types on the wire (SQLite): `types`, `slots type=`, `selection <id> type=`; a doctor's
+// time cut into each type's length; a booked appointment blocking its length and buffers whatever is
+// booked beside it, in memory and in the database's transaction; and calls without type= unchanged.
+import { Database } from "bun:sqlite";
+import { afterAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { bun, login, runToEnd, startServer, tempDir, type Running } from "./helpers.ts";
+import { availability, listing, localDate, localStart, within, zone } from "./calendar-helpers.ts";
+import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
+
+const tmp = tempDir();
+const running: Running[] = [];
+afterAll(async () => {
+  for (const r of running) await r.stop();
+  tmp.cleanup();
+});
+
+function types(db: string[], ...args: string[]) {
+  return runToEnd([bun, "roles/healthcenterserver.ts", "types", ...args, ...db, "--time-zone", zone]);
+}
+
+const days = ["--days", "mon-sun"];
+/** doc1 09:00-11:00 offers first (30, the default) and followup (15); doc2 09:00-12:00 followup (default) and long. */
+async function typedClinic(name: string): Promise<string[]> {
+  const db = ["--db", join(tmp.dir, `${name}.db`)];
+  for (const t of [
+    ["first", "--minutes", "30"],
+    ["followup", "--minutes", "15"],
+    ["long", "--minutes", "30", "--before", "5", "--after", "15"],
+  ])
+    expect((await types(db, "add", ...t)).code).toBe(0);
+  const rule = (doctor: string, end: string, list: string, port: string) =>
+    availability(db, "add", doctor, ...days, "--start", "09:00", "--end", end, "--types", list, "--port", port);
+  expect((await rule("doc1", "11:00", "first,followup", "41000")).code).toBe(0);
+  expect((await rule("doc2", "12:00", "followup,long", "42000")).code).toBe(0);
+  return db;
+}
+
+const at = (doctor: number, day: string, time: string) => slotId(doctor, localStart(day, time).ms);
+const line = (doctor: number, day: string, time: string, minutes: number) =>
+  `${at(doctor, day, time)} ${localStart(day, time).iso} ${minutes} doc${doctor} ${40000 + doctor * 1000}`;
+const times = (lines: string[]) => lines.map((l) => l.split(" ")[1]!.slice(11, 16));
+
+function rows(db: string[], sql: string): unknown[][] {
+  const d = new Database(db[1]!, { readonly: true });
+  try {
+    return d.query(sql).values() as unknown[][];
+  } finally {
+    d.close();
+  }
+}
+
+test("slots are cut by each type's length; a 30-minute booking hides the 15-minute starts it covers; mine shows each length", async () => {
+  const db = await typedClinic("cut");
+  const server = await startServer([...db, "--time-zone", zone]);
+  running.push(server);
+  const c = await login(server.port);
+  const day = localDate(1);
+  const q = `from=${day} to=${day}`;
+  expect(await listing(c, "types")).toEqual(["first 30", "followup 15", "long 30"]);
+  // Without type=: each rule's default, at its length; with type=: that type's starts.
+  const plain = await listing(c, `slots ${q} doctor=doc1`);
+  expect(plain).toEqual(["09:00", "09:30", "10:00", "10:30"].map((t) => line(1, day, t, 30)));
+  const followups = await listing(c, `slots ${q} doctor=doc1 type=followup`);
+  expect(followups).toHaveLength(8);
+  expect(followups[1]).toBe(line(1, day, "09:15", 15));
+  const available = await c.available();
+  expect(available.some((l) => l.startsWith(`${at(1, day, "09:15")} `))).toBe(false);
+  expect(available).toContain(`${at(1, day, "09:30")} ${dayName(day)} 09:30 ${day}`);
+
+  // 09:15 is not on first's grid: without a type it is invalid; as a follow-up it is booked.
+  expect(await c.request(`selection ${at(1, day, "09:15")}`)).toBe("invalid");
+  expect(await c.request(`selection ${at(1, day, "09:15")} type=followup`)).toBe("doc1 41000");
+  expect(times(await listing(c, `slots ${q} doctor=doc1`))).toEqual(["09:30", "10:00", "10:30"]);
+  expect(await c.request(`selection ${at(1, day, "09:00")} type=first`)).toBe("notavailable");
+  expect(await c.request(`selection ${at(1, day, "09:00")} type=followup`)).toBe("doc1 41000");
+  // A 30-minute first consultation at 10:00 hides the follow-ups at 10:00 and 10:15 (not 09:45 nor 10:30).
+  const c2 = await login(server.port, "patient2", "password222");
+  expect(await c2.request(`selection ${at(1, day, "10:00")}`)).toBe("doc1 41000");
+  expect(times(await listing(c2, `slots ${q} doctor=doc1 type=followup`))).toEqual([
+    "09:30",
+    "09:45",
+    "10:30",
+    "10:45",
+  ]);
+  expect(await c2.request(`selection ${at(1, day, "10:15")} type=followup`)).toBe("notavailable");
+  expect(await listing(c, "mine")).toEqual([line(1, day, "09:00", 15), line(1, day, "09:15", 15)]);
+  expect(await listing(c2, "mine")).toEqual([line(1, day, "10:00", 30)]);
+  expect(rows(db, "SELECT minutes, type, before_min, after_min FROM appointments ORDER BY start_ms")).toEqual([
+    [15, "followup", 0, 0],
+    [15, "followup", 0, 0],
+    [30, "first", 0, 0],
+  ]);
+
+  // Bad types: one line naming the nearest, nothing booked.
+  expect(await c.request(`selection ${at(1, day, "10:30")} type=folowup`)).toBe(
+    'error unknown appointment type "folowup"; did you mean followup?',
+  );
+  expect(await c.request(`slots ${q} type=frist`)).toBe('error unknown appointment type "frist"; did you mean first?');
+  expect(await c.request(`selection ${at(1, day, "10:30")} type=long`)).toBe("invalid");
+  expect(rows(db, "SELECT count(*) FROM appointments")).toEqual([[3]]);
+  await c.close();
+  await c2.close();
+}, 60_000);
+
+test("buffers: a booking blocks [start - before, end + after); the database refuses an overlap even when memory would not", async () => {
+  const db = await typedClinic("buffers");
+  const server = await startServer([...db, "--time-zone", zone]);
+  running.push(server);
+  const c = await login(server.port);
+  const day = localDate(1);
+  const q = `from=${day} to=${day} doctor=doc2`;
+  // long at 10:00 (5 before, 15 after) blocks 09:55-10:45.
+  expect(await c.request(`selection ${at(2, day, "10:00")} type=long`)).toBe("doc2 42000");
+  expect(times(await listing(c, `slots ${q}`))).toEqual([
+    "09:00",
+    "09:15",
+    "09:30",
+    "10:45",
+    "11:00",
+    "11:15",
+    "11:30",
+    "11:45",
+  ]);
+  expect(times(await listing(c, `slots ${q} type=long`))).toEqual(["09:00", "11:00", "11:30"]);
+  expect((await listing(c, `slots ${q} type=long`))[1]).toBe(line(2, day, "11:00", 30));
+
+  // Another process stores a long at 11:00 behind the server's back: memory still offers 11:15 as a
+  // follow-up, and the database's check (with the buffers) refuses it in the transaction.
+  const d = new Database(db[1]!);
+  d.run(
+    "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at, type, before_min, after_min) " +
+      "VALUES (2, ?, 30, 'patient3', 0, 'long', 5, 15)",
+    [localStart(day, "11:00").ms],
+  );
+  d.close();
+  expect(times(await listing(c, `slots ${q}`))).toContain("11:15");
+  expect(await c.request(`selection ${at(2, day, "11:30")}`)).toBe("notavailable");
+  expect(await c.request(`selection ${at(2, day, "11:45")}`)).toBe("doc2 42000");
+  expect(rows(db, "SELECT patient, type FROM appointments WHERE doctor = 2 ORDER BY start_ms")).toEqual([
+    ["patient1", "long"],
+    ["patient3", "long"],
+    ["patient1", "followup"],
+  ]);
+  await c.close();
+}, 60_000);
+
+test("a type's new length shows on a running server within a second; what was booked keeps its length", async () => {
+  const db = await typedClinic("change");
+  const server = await startServer([...db, "--time-zone", zone]);
+  running.push(server);
+  const c = await login(server.port);
+  const day = localDate(1);
+  expect(await c.request(`selection ${at(1, day, "09:00")}`)).toBe("doc1 41000");
+  expect((await types(db, "add", "first", "--minutes", "20")).code).toBe(0);
+  const took = await within(100, async () =>
+    (await listing(c, `slots from=${day} to=${day} doctor=doc1 limit=1`)).join().includes(" 20 doc1"),
+  );
+  expect(took).toBeLessThan(1000);
+  expect(times(await listing(c, `slots from=${day} to=${day} doctor=doc1`))).toEqual([
+    "09:40",
+    "10:00",
+    "10:20",
+    "10:40",
+  ]);
+  expect(await listing(c, "mine")).toEqual([line(1, day, "09:00", 30)]);
+  await c.close();
+}, 60_000);
+
+function dayName(date: string): string {
+  return ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][Temporal.PlainDate.from(date).dayOfWeek]!;
+}
