@@ -46,6 +46,17 @@ describe("parseRequest", () => {
       if (r.kind === "bad") expect(r.reason.length).toBeGreaterThan(0);
     }
   });
+
+  test("selection and slots take type=, and types is a command; malformed ones are usage errors", () => {
+    expect(parseRequest("selection 3 type=followup")).toEqual({ kind: "selection", index: 3, type: "followup" });
+    expect(parseRequest("slots type=first limit=2")).toEqual({ kind: "slots", type: "first", after: 0, limit: 2 });
+    expect(parseRequest("types")).toEqual({ kind: "types" });
+    for (const line of ["selection 3 type=", "selection 3 kind=first", "selection 3 type=a b", "selection 3 type=x!"])
+      expect(parseRequest(line)).toEqual({ kind: "bad", reason: "usage: selection <index>" });
+    for (const line of ["slots type=", "slots type=a type=b", "slots type=x!"])
+      expect(parseRequest(line).kind).toBe("bad");
+    expect(parseRequest("types now")).toEqual({ kind: "bad", reason: "usage: types" });
+  });
 });
 
 describe("replies", () => {
