@@ -14,7 +14,11 @@ import { OutcomeUnknown } from "../store/outcome-unknown.ts";
 import { ChangesInFlight } from "./changes-in-flight.ts";
 import type { BookingOutcome, CancelOutcome, MoveOutcome, Outcome } from "./outcomes.ts";
 import { Reservations, Settler, type BookerRules } from "./settle.ts";
-import type { Decision, Schedule } from "./schedule.ts";
+import type { Schedule } from "./schedule.ts";
+import type { BookedSpan } from "./booked-spans.ts";
+import { bookedSpan, moveTarget } from "./typed-decisions.ts";
+
+type Done<T> = (outcome: T) => void;
 
 /**
  * `sent`: in a commit now; `answered`: its patient has heard (an answer may go before the commit
@@ -96,26 +100,14 @@ export class Booker {
    * after its commit. `done` is always called later, never from inside this call. `type`: an
    * appointment type's number on a typed calendar (undefined: the slot's default).
    */
-  book(
-    index: number,
-    patient: string,
-    done: (outcome: BookingOutcome) => void,
-    who?: Who,
-    override?: boolean,
-    type?: number,
-  ): void {
+  book(index: number, patient: string, done: Done<BookingOutcome>, who?: Who, override?: boolean, type?: number): void {
     const refused = this.refusedAtOnce(index, patient, type);
     if (refused) return later(done, refused);
-    // On a typed calendar, what the booking blocks goes with it (a plain slot's is its own length).
-    const decided = this.schedule.calendar?.typed ? this.schedule.decide(index, type) : undefined;
-    const span = decided?.kind === "free" ? decided.span : undefined;
+    const span = bookedSpan(this.schedule, index, type);
     const reserved = this.schedule.reserve(index, patient, span);
     assert(reserved, () => `a free slot ${index} can be reserved`);
     this.unconfirmed.add(index);
-    this.enqueue(
-      { kind: "book", index, patient, ...extra(who, override), ...(span ? { span } : {}) },
-      done as Pending["done"],
-    );
+    this.enqueue({ kind: "book", index, patient, ...extra(who, override, span) }, done as Pending["done"]);
   }
 
   /**
@@ -137,19 +129,15 @@ export class Booker {
     who?: Who,
     override?: boolean,
   ): void {
-    // A typed appointment keeps its type where the target offers it, else takes the target's default.
-    const kept = keptType(this.schedule, from, to);
-    const target = kept === undefined ? this.schedule.decide(to, undefined, from) : kept;
+    const target = moveTarget(this.schedule, from, to);
     if (this.schedule.slotOf(from) === undefined || target.kind === "invalid") return later(done, { kind: "invalid" });
     if (!this.rules.shared && this.schedule.holderOf(from) !== patient) return later(done, { kind: "notyours" });
     if (target.kind !== "free") return later(done, target);
-    const span = target.span;
-    const reserved = this.schedule.reserve(to, patient, span);
+    const reserved = this.schedule.reserve(to, patient, target.span);
     assert(reserved, () => `a free slot ${to} can be reserved`);
     this.unconfirmed.add(to);
     this.moving.set(patient, (this.moving.get(patient) ?? 0) + 1);
-    const change: Change = { kind: "move", from, to, patient, ...extra(who, override), ...(span ? { span } : {}) };
-    this.enqueue(change, done as Pending["done"]);
+    this.enqueue({ kind: "move", from, to, patient, ...extra(who, override, target.span) }, done as Pending["done"]);
   }
 
   /** Resolves when every change asked for so far is committed and answered. */
@@ -245,19 +233,12 @@ const noun = { book: "booking", cancel: "cancellation", move: "move" } as const;
  * Who asked and a staff override, on the change only when given (a patient's never carries `override`). `who`
  * is read here, for a change that goes to the database (a patient's address is a system call).
  */
-const extra = (who: Who | undefined, override: boolean | undefined) => ({
+const extra = (who: Who | undefined, override: boolean | undefined, span?: BookedSpan) => ({
   ...(who ? { who: typeof who === "function" ? who() : who } : {}),
   ...(override ? { override } : {}),
+  ...(span ? { span } : {}),
 });
 
 function later<T>(done: (outcome: T) => void, outcome: T): void {
   queueMicrotask(() => done(outcome));
-}
-
-/** A move's target decided as `from`'s booked type, when the target offers that type; else undefined. */
-function keptType(schedule: Schedule, from: number, to: number): Decision | undefined {
-  const name = schedule.spans.spanOf(from)?.type;
-  const type = name ? schedule.calendar?.types.findIndex((t) => t.name === name) : undefined;
-  const decision = type === undefined || type < 0 ? undefined : schedule.decide(to, type, from);
-  return decision?.kind === "invalid" ? undefined : decision;
 }
