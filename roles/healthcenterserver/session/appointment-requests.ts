@@ -32,7 +32,7 @@ export class AppointmentRequests {
     const calendar = schedule.calendar;
     const refused = calendar && datesRefused(query);
     if (refused) return this.conn.send(formatError(refused));
-    const type = query.type === undefined ? undefined : typeNumber(schedule, query.type);
+    const type = typeNumber(schedule, query.type);
     if (typeof type === "string") return this.conn.send(formatError(type));
     const page = schedule.freePage(calendar ? calendarQuery(query, calendar.zone, Date.now()) : query, type);
     this.services.log.info(`Slots requested by ${user} (${describe(query)}): ${page.length} sent`, {

@@ -190,20 +190,14 @@ export class Session implements LineHandler {
         fields: { user, index },
       });
     if (hasStarted(this.services.schedule, index)) return this.conn.send(formatError(time_passed));
-    const type = typeName === undefined ? undefined : typeNumber(this.services.schedule, typeName);
+    const type = typeNumber(this.services.schedule, typeName);
     if (typeof type === "string") return this.conn.send(formatError(type));
     const booker = this.services.booker;
     // A taken (or unknown) slot is answered now, as the booker would answer it later: no wait, no turn.
     const refused = booker.refusedAtOnce(index, user, type);
     if (refused) return this.onSelectionCommitted(user, index, refused);
-    booker.book(
-      index,
-      user,
-      this.answerLater((outcome: BookingOutcome) => this.onSelectionCommitted(user, index, outcome)),
-      () => patientWho(user, this.conn.address),
-      undefined,
-      type,
-    );
+    const answer = this.answerLater((outcome: BookingOutcome) => this.onSelectionCommitted(user, index, outcome));
+    booker.book(index, user, answer, () => patientWho(user, this.conn.address), undefined, type);
   }
 
   /** The selection's outcome: committed, or refused at once. */

@@ -4,8 +4,9 @@
 import { closest } from "../../../shared/suggest.ts";
 import type { Schedule } from "../booking/schedule.ts";
 
-/** The type's number in the schedule's calendar, or the error to answer (without "error "). */
-export function typeNumber(schedule: Schedule, name: string): number | string {
+/** The type's number in the schedule's calendar, or the error to answer (without "error "); none named: undefined. */
+export function typeNumber(schedule: Schedule, name: string | undefined): number | string | undefined {
+  if (name === undefined) return undefined;
   const types = schedule.calendar?.types ?? [];
   const n = types.findIndex((t) => t.name === name);
   if (n >= 0) return n;

@@ -11,7 +11,7 @@ import type { AuditContent } from "../../audit/chain.ts";
 import { appendAuditRecords } from "../audit-records.ts";
 import type { Log } from "../../../../shared/log.ts";
 import type { Schedule } from "../../booking/schedule.ts";
-import { decodeSlotId, slotId } from "../../calendar/slot-id.ts";
+import { decodeSlotId } from "../../calendar/slot-id.ts";
 import type {
   BookedAs,
   Change,
@@ -31,10 +31,10 @@ import { openMigrated } from "./pg-connect.ts";
 import { PgOutbox } from "./pg-outbox.ts";
 import { doneWith, PolicyGate, refusedBy, slotLeft, stored_type_sql, type Verdict } from "../policy-gate.ts";
 import { routeBunSqlWarnings } from "./bun-sql-warnings.ts";
-import { PgMirror, type MirrorSource } from "./pg-mirror.ts";
+import { PgMirror } from "./pg-mirror.ts";
+import { appointments_channel, appointmentsSource } from "./pg-appointments-source.ts";
 import { ListenProbe } from "./pg-listen-probe.ts";
 
-const appointments_channel = "calendar_appointments";
 const doctor_lock_class = 0x646f6374; // "doct"
 const patient_lock_class = 0x70617469; // "pati", as pg-changes.ts
 
@@ -48,32 +48,6 @@ export async function openPgCalendarDb(
   let db: PgCalendarDb | undefined;
   db = new PgCalendarDb(await openMigrated(target, password, waitMs, log, () => db?.connectionLost()));
   return db;
-}
-
-/** The appointments of some slots, by the (doctor, start) their ids name (the primary key's index). */
-function appointmentsSource(db: PgCalendarDb): MirrorSource {
-  return {
-    channel: appointments_channel,
-    read: async (ids) => {
-      const keys = ids.map(decodeSlotId);
-      const rows = await db.all(
-        `SELECT a.doctor, a.start_ms, a.patient, a.type, a.minutes, a.before_min, a.after_min FROM appointments a
-         JOIN unnest(string_to_array(?, ',')::int[], string_to_array(?, ',')::bigint[]) AS k(doctor, start_ms)
-         ON a.doctor = k.doctor AND a.start_ms = k.start_ms`,
-        [keys.map((k) => k.doctorNumber).join(","), keys.map((k) => k.startMs).join(",")],
-      );
-      return rows.map((r) => ({
-        slot: slotId(Number(r.doctor), Number(r.start_ms)),
-        patient: String(r.patient),
-        span: {
-          type: String(r.type),
-          minutes: Number(r.minutes),
-          before: Number(r.before_min),
-          after: Number(r.after_min),
-        },
-      }));
-    },
-  };
 }
 
 export class PgCalendarCommitter implements Committer {
