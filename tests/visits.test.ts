@@ -12,6 +12,9 @@ import { auditOf, startVisitServer, statusesIn, type VisitServer } from "./visit
 import { markRefusal, shownStatus } from "../roles/healthcenterserver/calendar/visit-status.ts";
 import { isoLocal } from "../roles/healthcenterserver/calendar/display.ts";
 import { exit_code } from "../shared/errors.ts";
+import { parseConfig } from "../shared/config.ts";
+import { parse as parseToml } from "smol-toml";
+import { readVisitSettings } from "../roles/healthcenterserver/cli/visit-settings.ts";
 import type { PatientPlan } from "../roles/patient/flow.ts";
 import { runMenu } from "../roles/patient/menu.ts";
 import type { MenuOption, MenuView } from "../roles/patient/menu-view.ts";
@@ -260,5 +263,36 @@ describe("the rules, with the clock given", () => {
     expect(shownStatus("booked", end, 0, end)).toBe("notmarked");
     for (const status of ["arrived", "fulfilled", "noshow", "cancelled"] as const)
       expect(shownStatus(status, end, grace, end + 10 * grace)).toBe(status);
+  });
+});
+
+describe("settings: the no-show limit and the grace", () => {
+  const config = (policy: string) => parseConfig(parseToml(policy), "deploy.toml", "/");
+  test("from the deployment file's [policy], flags over the file, defaults off and 1h", () => {
+    expect(readVisitSettings({}, {})).toEqual({ noShowLimit: 0, markGraceMs: 3_600_000 });
+    const file = config('[policy]\nno_show_limit = 2\nmark_grace = "2h"\n').policy;
+    expect(readVisitSettings({}, file)).toEqual({ noShowLimit: 2, markGraceMs: 7_200_000 });
+    expect(readVisitSettings({ "no-show-limit": "3", "mark-grace": "30m" }, file)).toEqual({
+      noShowLimit: 3,
+      markGraceMs: 1_800_000,
+    });
+  });
+
+  test("bad values are refused with one line naming them", () => {
+    expect(() => config('[policy]\nno_show_limit = "two"\n')).toThrow(
+      'policy.no_show_limit must be a whole number, not "two"',
+    );
+    expect(() => config("[policy]\nno_show_limit = -1\n")).toThrow(
+      "policy.no_show_limit must be a whole number >= 0, not -1",
+    );
+    expect(() => readVisitSettings({ "no-show-limit": "x" }, {})).toThrow(
+      '--no-show-limit: bad no-show limit "x" (0 = off, 1 to 100)',
+    );
+    expect(() => readVisitSettings({ "mark-grace": "2x" }, {})).toThrow(
+      '--mark-grace: bad grace before not marked "2x" (say 90m, 2h, 1d or 8w)',
+    );
+    expect(() => readVisitSettings({}, { mark_grace: "8d" })).toThrow(
+      "[policy] mark_grace in the deployment file: grace before not marked of 1w1d is out of range (0m to 1w)",
+    );
   });
 });
