@@ -174,6 +174,7 @@ test("cancel and reschedule with bad arguments answer a usage error and change n
   expect(await d.request("mine please")).toBe("error usage: mine [past]");
   expect(await d.line()).toBeUndefined();
   const e = await login(server.port);
+  expect(await e.request("mine past")).toBe("error usage: mine past needs a calendar (this server has a weekday file)");
   expect((await listing(e, "slots")).length).toBe(6);
   e.close();
 });
