@@ -112,6 +112,11 @@ describe("marking over HTTP, by role", () => {
       ["desk", "front-desk", "appointment.fulfilled"],
     ]);
     expect(auditOf(s.db, `slot ${A!.id}`)[2]!.before).toBe(JSON.stringify({ patient: "patient1", status: "arrived" }));
+    // The slot's history on the page tells it.
+    const history = await fetch(`${s.base}/api/history?slot=${A!.id}`, { headers: { Cookie: cookies.desk! } });
+    const lines = ((await history.json()) as { lines: string[] }).lines;
+    expect(lines.at(-2)).toStartWith("marked arrived by drone (doctor) via staff-page from 127.0.0.1 on ");
+    expect(lines.at(-1)).toStartWith("marked seen by desk (front-desk) via staff-page");
     // The day's list shows what was marked.
     const shown = new Map((await dayOf(cookies.desk)).rows.map((r) => [r.slot, r.shown]));
     expect([A, B, C, D].map((a) => shown.get(a!.id))).toEqual(["fulfilled", "noshow", "arrived", "arrived"]);
@@ -295,4 +300,33 @@ describe("settings: the no-show limit and the grace", () => {
       "[policy] mark_grace in the deployment file: grace before not marked of 1w1d is out of range (0m to 1w)",
     );
   });
+});
+
+test("an older SQLite calendar file gets the status column and the kept-cancellations table, its appointments booked", async () => {
+  const { Database: Db } = await import("bun:sqlite");
+  const { tempDir } = await import("./helpers.ts");
+  const { openCalendarDb } = await import("../roles/healthcenterserver/store/calendar-db.ts");
+  const tmp = tempDir();
+  try {
+    const path = `${tmp.dir}/old.db`;
+    await (await openCalendarDb({ kind: "sqlite", path }, undefined)).close();
+    // As a file from before the visit's status: no column, no table of kept cancellations.
+    const old = new Db(path);
+    old.run("ALTER TABLE appointments DROP COLUMN status");
+    old.run("DROP TABLE appointments_closed");
+    old.run("INSERT INTO calendar_doctors (name, port) VALUES ('doc1', 41000)");
+    old.run(
+      "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (1, 60000, 15, 'patient1', 0)",
+    );
+    old.close();
+    const db = await openCalendarDb({ kind: "sqlite", path }, undefined);
+    expect(await db.all("SELECT patient, status FROM appointments")).toEqual([
+      { patient: "patient1", status: "booked" },
+    ]);
+    expect(await db.all("SELECT count(*) AS n FROM appointments_closed")).toEqual([{ n: 0 }]);
+    await expect(db.run("UPDATE appointments SET status = 'seen'")).rejects.toThrow(/CHECK/);
+    await db.close();
+  } finally {
+    tmp.cleanup();
+  }
 });

@@ -49,6 +49,10 @@ const verbs: Record<string, string> = {
   "booking.book.refused": "refused a booking",
   "booking.cancel.refused": "refused a cancellation",
   "booking.move.refused": "refused a move",
+  "appointment.arrived": "marked arrived",
+  "appointment.fulfilled": "marked seen",
+  "appointment.noshow": "marked no-show",
+  "appointment.mark.refused": "refused a mark",
 };
 
 /** The slot a move's before or after names (JSON written by change-records.ts). */
