@@ -27,6 +27,7 @@ import {
   formatReschedule,
   formatSelection,
   formatSlots,
+  formatTypes,
   type SlotLine,
 } from "../../shared/protocol.ts";
 import { LineClient, type TlsOptions } from "./line-client.ts";
@@ -39,7 +40,18 @@ export type ServerPlan = {
   clinicPhone?: string;
 };
 /** `from`, `to`: local dates (a calendar's server only). */
-export type SlotsQuery = { day?: string; doctor?: string; after?: number; limit?: number; from?: string; to?: string };
+export type SlotsQuery = {
+  day?: string;
+  doctor?: string;
+  after?: number;
+  limit?: number;
+  from?: string;
+  to?: string;
+  type?: string;
+};
+
+/** An appointment type the clinic's rules offer (`types`): its name and length in minutes. */
+export type AppointmentTypeLine = { name: string; minutes: number };
 
 /**
  * What a change came to. `recovered`: the connection dropped after the change was sent, and `mine`
@@ -100,9 +112,22 @@ export class AppointmentsClient {
     return this.list(formatSlots(query));
   }
 
-  async book(index: number): Promise<ChangeResult> {
+  /** `types` (a server with a calendar only): the appointment types offered; a line it cannot read is left out. */
+  async types(): Promise<AppointmentTypeLine[]> {
+    const lines = await this.retryOnce(async () => {
+      this.client.write(formatTypes());
+      return this.client.list();
+    });
+    return lines.flatMap((line) => {
+      const m = /^([A-Za-z0-9_-]{1,24}) (\d{1,4})$/.exec(line);
+      return m ? [{ name: m[1]!, minutes: Number(m[2]) }] : [];
+    });
+  }
+
+  /** `type`: an appointment type's name (undefined: the slot's default). */
+  async book(index: number, type?: string): Promise<ChangeResult> {
     return this.change(
-      formatSelection(index),
+      formatSelection(index, type),
       async (mine) => mine.some((s) => s.index === index),
       (line) => {
         const held = parseLimitReached(line);

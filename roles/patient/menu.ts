@@ -102,14 +102,28 @@ async function showPast({ client, view }: MenuContext): Promise<void> {
   view.note("Your past appointments (the last year)", { lines });
 }
 
+/**
+ * On a calendar whose clinic offers more than one appointment type, which one (asked first); undefined:
+ * none to choose (each slot's default); null: the patient went back.
+ */
+async function chooseType(ctx: MenuContext): Promise<string | undefined | null> {
+  if (!ctx.dated) return undefined;
+  const types = await ctx.client.types();
+  if (types.length <= 1) return undefined;
+  const options = types.map((t) => ({ value: t.name, label: `${t.name} (${t.minutes} min)` }));
+  return (await ctx.view.choose("Which kind of appointment?", options)) ?? null;
+}
+
 async function book(ctx: MenuContext): Promise<void> {
+  const type = await chooseType(ctx);
+  if (type === null) return;
   while (true) {
-    const slot = await pickSlot(ctx, "Pick an appointment (type to search by day, time or doctor)");
+    const slot = await pickSlot(ctx, "Pick an appointment (type to search by day, time or doctor)", type);
     if (!slot) return;
     const price = await ctx.prices.of(slot);
     const ok = await ctx.view.confirm(`Book ${when(slot)}, ${describePrice(price)}?`);
     if (!ok) continue;
-    const result = await step(ctx, "Booking", () => ctx.client.book(slot.index));
+    const result = await step(ctx, "Booking", () => ctx.client.book(slot.index, type));
     if (result.kind === "done") {
       summary(ctx.view, "Booked", slot, describePrice(price), result);
       if (price === "unavailable") ctx.view.say("warn", "The doctor did not answer for a price; your booking stands.");

@@ -17,8 +17,10 @@ const today = () => Temporal.Now.plainDateISO().toString();
 type Pick = number | "more" | "search" | "back";
 const days = new Set(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
 
-export async function pickSlot(ctx: PickerContext, message: string): Promise<SlotLine | undefined> {
-  let query: SlotsQuery = {};
+/** `type`: only the starts free for that appointment type (its length shown). */
+export async function pickSlot(ctx: PickerContext, message: string, type?: string): Promise<SlotLine | undefined> {
+  const ofType = type === undefined ? {} : { type };
+  let query: SlotsQuery = { ...ofType };
   let loaded = await ctx.client.slots(query);
   let more = loaded.length === slots_page_max;
   // A calendar's slots carry their dates: the server-side search then takes a date too.
@@ -40,7 +42,7 @@ export async function pickSlot(ctx: PickerContext, message: string): Promise<Slo
       const example = calendar ? "Day, date and/or doctor (e.g. Sat, tomorrow, 8 dec doc2)" : "Day and/or doctor";
       const text = await ctx.view.ask(calendar ? example : `${example} (e.g. Sat, Doctor2, Sat doc2)`, "Sat");
       if (text === undefined) continue;
-      query = parseSearch(text, calendar ? today() : undefined);
+      query = { ...parseSearch(text, calendar ? today() : undefined), ...ofType };
       loaded = await ctx.client.slots(query);
       more = loaded.length === slots_page_max;
     } else {
