@@ -170,3 +170,17 @@ test("a type's new length shows on a running server within a second; what was bo
 function dayName(date: string): string {
   return ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][Temporal.PlainDate.from(date).dayOfWeek]!;
 }
+
+test("the staff page lists the clinic's appointment types, and a new one within a second", async () => {
+  const db = await typedClinic("staff");
+  const server = await startServer([...db, "--time-zone", zone, "--http", "127.0.0.1:0"]);
+  running.push(server);
+  const http = Number((await server.stdout.waitFor(/Staff page: http:\/\/127\.0\.0\.1:(\d+)\//))[1]);
+  const note = async () =>
+    ((await (await fetch(`http://127.0.0.1:${http}/api/schedule`)).json()) as { note?: string }).note ?? "";
+  expect(await note()).toBe(
+    `Times in ${zone}. Appointment types: first 30 min, followup 15 min, long 30 min (5 before, 15 after).`,
+  );
+  expect((await types(db, "add", "vacc", "--minutes", "5")).code).toBe(0);
+  expect(await within(100, async () => (await note()).includes("vacc 5 min"))).toBeLessThan(1000);
+}, 60_000);

@@ -63,6 +63,11 @@ export class CalendarKeeper {
     return this.typeRulesByName;
   }
 
+  /** The appointment types, by name (for the staff page). */
+  get types(): CalendarData["types"] {
+    return this.data.types;
+  }
+
   /** The exceptions now in force (for the staff page). */
   get exceptions(): CalendarData["exceptions"] {
     return this.data.exceptions;

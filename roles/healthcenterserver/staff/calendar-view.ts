@@ -4,7 +4,7 @@
 import type { Slot } from "../../../shared/datafiles.ts";
 import type { SlotList } from "../../../shared/slot-table.ts";
 import type { Schedule } from "../booking/schedule.ts";
-import type { Exception } from "../calendar/types.ts";
+import type { AppointmentType, Exception } from "../calendar/types.ts";
 
 export function staffSlots(schedule: Schedule): SlotList {
   const calendar = schedule.calendar;
@@ -26,13 +26,26 @@ export function staffSlots(schedule: Schedule): SlotList {
   };
 }
 
-/** "Times in Europe/London. Away: doc2 2026-12-21..2027-01-08 (annual leave)." for the page's note. */
-export function calendarNote(zone: string, exceptions: readonly Exception[], today: string): string {
+/**
+ * "Times in Europe/London. Appointment types: first 30 min (5 after), followup 15 min. Away: doc2
+ * 2026-12-21..2027-01-08 (annual leave)." for the page's note (types only when the clinic has some).
+ */
+export function calendarNote(
+  zone: string,
+  exceptions: readonly Exception[],
+  today: string,
+  types: readonly AppointmentType[] = [],
+): string {
+  const kinds = types.map((t) => {
+    const buffers = [t.before > 0 ? `${t.before} before` : "", t.after > 0 ? `${t.after} after` : ""].filter(Boolean);
+    return `${t.name} ${t.minutes} min${buffers.length > 0 ? ` (${buffers.join(", ")})` : ""}`;
+  });
+  const typed = kinds.length > 0 ? ` Appointment types: ${kinds.join(", ")}.` : "";
   const away = exceptions
     .filter((e) => e.kind === "away" && e.toDate >= today)
     .map((e) => {
       const hours = e.fromTime ? ` ${e.fromTime}-${e.toTime}` : "";
       return `${e.doctor} ${e.fromDate}..${e.toDate}${hours}${e.reason ? ` (${e.reason})` : ""}`;
     });
-  return `Times in ${zone}.${away.length > 0 ? ` Away: ${away.join("; ")}.` : ""}`;
+  return `Times in ${zone}.${typed}${away.length > 0 ? ` Away: ${away.join("; ")}.` : ""}`;
 }

@@ -47,7 +47,7 @@ export type StaffPageOptions = {
   log: Log;
   patientSide: () => PatientSide | undefined;
   /** On a calendar: its keeper, whose replacements of the schedule the grid follows. */
-  calendar?: Pick<CalendarKeeper, "watch" | "zone" | "exceptions" | "doctorList">;
+  calendar?: Pick<CalendarKeeper, "watch" | "zone" | "exceptions" | "doctorList" | "types">;
   /** On a calendar: what happened at each visit (the day's list, marking), and the "not marked" grace. */
   visits?: { store: VisitServices["store"]; graceMs: number };
   /** Availability edited from the page (the entry gives the command's edit, on the server's database). */
@@ -80,7 +80,12 @@ export class StaffPage {
     const calendar = this.options.calendar;
     if (calendar) {
       const note = () =>
-        calendarNote(calendar.zone, calendar.exceptions, Temporal.Now.plainDateISO(calendar.zone).toString());
+        calendarNote(
+          calendar.zone,
+          calendar.exceptions,
+          Temporal.Now.plainDateISO(calendar.zone).toString(),
+          calendar.types,
+        );
       grid.note = note();
       calendar.watch(() => {
         grid.reset(staffSlots(schedule), holderAt);
