@@ -37,31 +37,51 @@ export type VisitServer = {
   base: string;
   db: string;
   zone: string;
+  target: VisitDb;
   /** The seeded appointments by name (A over, B ended within the grace, C doc2's, D later today, E tomorrow...). */
   at: Record<string, Seeded>;
   stop(): Promise<void>;
 };
 
-/** `--mark-grace 45m --no-show-limit 2` (and no per-patient limit) unless `args` says otherwise. */
+/** Where the test's calendar lives: `--db ...` and how to run SQL on it (seeding, reading back). */
+export type VisitDb = { args: string[]; exec(sql: string): void };
+
+/** `--mark-grace 45m --no-show-limit 2` (and no per-patient limit) unless `args` says otherwise; SQLite unless `on`. */
 export async function startVisitServer(
   args: string[] = ["--mark-grace", "45m", "--no-show-limit", "2", "--bookings-per-patient", "0"],
+  on?: VisitDb,
 ) {
   const tmp = tempDir();
   const db = join(tmp.dir, "visits.db");
+  const target: VisitDb = on ?? {
+    args: ["--db", db],
+    exec(sql) {
+      const d = new Database(db);
+      try {
+        d.run(sql);
+      } finally {
+        d.close();
+      }
+    },
+  };
   const zone = zoneNearNoon();
   for (const [doctor, port] of [
     ["doc1", "41000"],
     ["doc2", "42000"],
   ] as const) {
     const cmd = ["availability", "add", doctor, "--days", "mon-sun", "--start", "00:00", "--end", "24:00"];
-    const added = await runToEnd(
-      [bun, "roles/healthcenterserver.ts", ...cmd, "--minutes", "15", "--port", port].concat([
-        "--db",
-        db,
-        "--time-zone",
-        zone,
-      ]),
-    );
+    const added = await runToEnd([
+      bun,
+      "roles/healthcenterserver.ts",
+      ...cmd,
+      "--minutes",
+      "15",
+      "--port",
+      port,
+      ...target.args,
+      "--time-zone",
+      zone,
+    ]);
     if (added.code !== 0) throw new Error(added.stderr);
   }
   const q = Math.floor(Date.now() / quarter) * quarter;
@@ -77,32 +97,26 @@ export async function startVisitServer(
     H: [1, q - 400 * day, "patient3"],
   };
   const at: Record<string, Seeded> = {};
-  const d = new Database(db);
-  try {
-    for (const [name, [doctor, startMs, patient]] of Object.entries(plan)) {
-      d.run("INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (?, ?, 15, ?, ?)", [
-        doctor,
-        startMs,
-        patient,
-        startMs - day,
-      ]);
-      at[name] = { doctor, startMs, minutes: 15, patient, id: slotId(doctor, startMs) };
-    }
-    d.run("UPDATE appointments SET status = 'noshow' WHERE start_ms = ?", [at.F!.startMs]);
-    d.run("UPDATE appointments SET status = 'fulfilled' WHERE start_ms = ?", [at.J!.startMs]);
-    const closed = `INSERT INTO appointments_closed
-      (doctor, start_ms, minutes, patient, booked_at, status, closed_at, closed_by, reason)
-      VALUES (?, ?, 15, ?, 0, 'cancelled', 0, ?, ?)`;
-    for (const [name, doctor, startMs, patient, by, reason] of [
-      ["G", 1, q - 20 * day, "patient3", "patient", ""],
-      ["I", 2, q - 90 * minute, "patient2", "clinic", "doctor ill"],
-    ] as const) {
-      d.run(closed, [doctor, startMs, patient, by, reason]);
-      at[name] = { doctor, startMs, minutes: 15, patient, id: slotId(doctor, startMs) };
-    }
-  } finally {
-    d.close();
+  const insert = "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at, status) VALUES ";
+  const rows: string[] = [];
+  const status: Record<string, string> = { F: "noshow", J: "fulfilled" };
+  for (const [name, [doctor, startMs, patient]] of Object.entries(plan)) {
+    rows.push(`(${doctor}, ${startMs}, 15, '${patient}', ${startMs - day}, '${status[name] ?? "booked"}')`);
+    at[name] = { doctor, startMs, minutes: 15, patient, id: slotId(doctor, startMs) };
   }
+  target.exec(`${insert}${rows.join(", ")}`);
+  const closed = [];
+  for (const [name, doctor, startMs, patient, by, reason] of [
+    ["G", 1, q - 20 * day, "patient3", "patient", ""],
+    ["I", 2, q - 90 * minute, "patient2", "clinic", "doctor ill"],
+  ] as const) {
+    closed.push(`(${doctor}, ${startMs}, 15, '${patient}', 0, 'cancelled', 0, '${by}', '${reason}')`);
+    at[name] = { doctor, startMs, minutes: 15, patient, id: slotId(doctor, startMs) };
+  }
+  target.exec(
+    "INSERT INTO appointments_closed (doctor, start_ms, minutes, patient, booked_at, status, closed_at, closed_by, reason) " +
+      `VALUES ${closed.join(", ")}`,
+  );
   const users = "patient1 password111\npatient2 password222\npatient3 password333\n";
   const data = await writeDataDir(join(tmp.dir, "data"), 6, {
     "staff.txt": await staffFile(accounts),
@@ -111,7 +125,7 @@ export async function startVisitServer(
   const tokenFile = join(tmp.dir, "staff.token");
   writeFileSync(tokenFile, staff_token + "\n");
   const server = await startServer([
-    ...["--db", db, "--data", data, "--time-zone", zone, "--http", "127.0.0.1:0", "--staff-token-file", tokenFile],
+    ...[...target.args, "--data", data, "--time-zone", zone, "--http", "127.0.0.1:0", "--staff-token-file", tokenFile],
     ...args,
   ]);
   const base = (await server.stdout.waitFor(/Staff page: (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
@@ -119,7 +133,7 @@ export async function startVisitServer(
     await server.stop();
     tmp.cleanup();
   };
-  return { server, base, db, zone, at, stop } satisfies VisitServer;
+  return { server, base, db, zone, at, stop, target } satisfies VisitServer;
 }
 
 /** The audit records about a subject ("slot 12"), oldest first. */
