@@ -2,6 +2,7 @@
 // availabilities.txt has its own module (slot-file.ts), so the patient and the doctor never load the
 // server's slot table.
 import { DataError } from "./errors.ts";
+import { typedPriceKey } from "./quote-protocol.ts";
 import { doctor_pattern, token_pattern } from "./tokens.ts";
 
 export type Secret = { kind: "plain"; password: string } | { kind: "hash"; hash: string };
@@ -51,17 +52,24 @@ export function formatUsers(users: User[]): string {
   return users.map((u) => `${u.name} ${u.secret.kind === "hash" ? u.secret.hash : u.secret.password}\n`).join("");
 }
 
+/**
+ * A doctor's prices: `<insurance> <price>` lines, and optionally `<insurance> <type> <price>` for an
+ * appointment type (kept under typedPriceKey; the plan's own price stands for the other types).
+ */
 export function parsePrices(file: string, text: string): Map<string, number> {
   const prices = new Map<string, number>();
   for (const { line, words } of records(text)) {
-    const [insurance, priceText] = words;
-    if (words.length !== 2 || !insurance || !priceText)
-      throw new DataError(file, line, "expected `<insurance> <price>`");
+    const [insurance, priceText] = words.length === 3 ? [words[0], words[2]] : words;
+    if ((words.length !== 2 && words.length !== 3) || !insurance || !priceText)
+      throw new DataError(file, line, "expected `<insurance> <price>` (or `<insurance> <type> <price>`)");
     if (!token_pattern.test(insurance)) throw new DataError(file, line, "insurance must be printable ASCII");
+    if (words.length === 3 && !/^[a-z][a-z0-9_-]{0,23}$/.test(words[1]!))
+      throw new DataError(file, line, `appointment type ${JSON.stringify(words[1])} is not a type name`);
     if (!/^\d{1,12}$/.test(priceText))
       throw new DataError(file, line, `price ${JSON.stringify(priceText)} is not a whole number`);
-    if (prices.has(insurance)) throw new DataError(file, line, `duplicate insurance ${insurance}`);
-    prices.set(insurance, Number(priceText));
+    const key = words.length === 3 ? typedPriceKey(insurance, words[1]!) : insurance;
+    if (prices.has(key)) throw new DataError(file, line, `duplicate insurance ${key}`);
+    prices.set(key, Number(priceText));
   }
   return prices;
 }

@@ -71,3 +71,14 @@ test("any number of slots parse quickly", () => {
   ).join("\n");
   expect(parseSlots("big.txt", text).length).toBe(100_000);
 });
+
+test("prices: a `<insurance> <type> <price>` line is kept beside the plan's price; a bad type name is refused", () => {
+  expect([...parsePrices("doc1.txt", "insurance1 30\ninsurance1 first 45\n")]).toEqual([
+    ["insurance1", 30],
+    ["insurance1 first", 45],
+  ]);
+  expect(() => parsePrices("doc1.txt", "insurance1 First 45\n")).toThrow('appointment type "First" is not a type name');
+  expect(() => parsePrices("doc1.txt", "insurance1 first 45\ninsurance1 first 50\n")).toThrow(
+    "duplicate insurance insurance1 first",
+  );
+});

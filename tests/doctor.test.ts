@@ -1,7 +1,7 @@
 // The doctor over real UDP.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { requestQuote } from "../roles/patient/quote.ts";
-import { loopback, startDoctor, type Running } from "./helpers.ts";
+import { loopback, startDoctor, tempDir, type Running } from "./helpers.ts";
 
 let doc1: Running;
 let doc2: Running;
@@ -105,4 +105,20 @@ test("usage errors exit 2 with a message", async () => {
   expect(noFile.exitCode).toBe(2);
   expect(noFile.stderr.toString()).toContain("doc7.txt");
   expect(run(["--help"]).stdout.toString()).toContain("Usage:");
+});
+
+test("a price file's `<insurance> <type> <price>` line prices that appointment type; other types get the plan's", async () => {
+  const tmp = tempDir();
+  await Bun.write(`${tmp.dir}/doc1.txt`, "insurance1 30\ninsurance1 first 45\ninsurance2 20\n");
+  const doc = await startDoctor("doc1", ["--data", tmp.dir]);
+  try {
+    const asked = ["insurance1", "patient1 insurance1", "patient1 insurance1 first", "patient1 insurance1 followup"];
+    for (const [i, price] of ["30", "30", "45", "30"].entries())
+      expect([asked[i], await exchange(doc.port, [asked[i]!])]).toEqual([asked[i], [price]]);
+    expect(await exchange(doc.port, ["patient1 insurance2 first"])).toEqual(["20"]);
+    expect(await exchange(doc.port, ["patient1 insurance9 first"])).toEqual(["unknown"]);
+  } finally {
+    await doc.stop();
+    tmp.cleanup();
+  }
 });

@@ -1,6 +1,7 @@
 // The patient's menu on a clinic with appointment types (in-process, as patient-menu.test.ts, against a
 // real server and doctors): it asks the type first when there is more than one, lists that type's
-// starts with its length, books it as that type; with a single type it does not ask.
+// starts with its length and price (the doctor's price for that type, else the plan's), books it as
+// that type; with a single type it does not ask.
 import { Database } from "bun:sqlite";
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -8,13 +9,13 @@ import { exit_code } from "../shared/errors.ts";
 import type { PatientPlan } from "../roles/patient/flow.ts";
 import { runMenu } from "../roles/patient/menu.ts";
 import type { MenuOption, MenuView } from "../roles/patient/menu-view.ts";
-import { bun, loopback, runToEnd, startSystem, tempDir } from "./helpers.ts";
+import { bun, loopback, runToEnd, startDoctor, startServer, tempDir, type Running } from "./helpers.ts";
 import { availability, zone } from "./calendar-helpers.ts";
 
 const tmp = tempDir();
-const systems: Awaited<ReturnType<typeof startSystem>>[] = [];
+const running: Running[] = [];
 afterAll(async () => {
-  for (const s of systems) await s.stop();
+  for (const r of running) await r.stop();
   tmp.cleanup();
 });
 
@@ -59,9 +60,12 @@ async function clinic(name: string, offered: string): Promise<{ db: string[]; po
   expect((await types(db, "add", "followup", "--minutes", "15")).code).toBe(0);
   const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "11:00", "--types", offered];
   expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
-  const system = await startSystem([...db, "--time-zone", zone]);
-  systems.push(system);
-  return { db, port: system.server.port };
+  // Doctor1 charges insurance1 30, and 25 for a follow-up (its price file's typed line).
+  await Bun.write(join(tmp.dir, "doc1.txt"), "insurance1 30\ninsurance1 followup 25\n");
+  const doctor = await startDoctor("doc1", ["--data", tmp.dir]);
+  const server = await startServer([...db, "--time-zone", zone, "--doctor", `doc1=${loopback}:${doctor.port}`]);
+  running.push(server, doctor);
+  return { db, port: server.port };
 }
 
 const plan = (port: number): PatientPlan => ({
@@ -81,9 +85,9 @@ function stored(db: string[]): unknown[][] {
   }
 }
 
-test("with two types the menu asks which first, lists that type's starts and books it as that type", async () => {
+test("with two types the menu asks which first, lists that type's starts and price, and books it as that type", async () => {
   const { db, port } = await clinic("two", "first,followup");
-  const view = scripted([/^Book/, /^followup/, /, 09:15, 15 min, Doctor1,/, /^Quit/]);
+  const view = scripted([/^Book/, /^followup/, /, 09:15, 15 min, Doctor1, about \$25$/, /^Quit/]);
   expect(await runMenu(plan(port), view)).toBe(exit_code.done);
   expect(view.asked.get("Which kind of appointment?")).toEqual(["first (30 min)", "followup (15 min)"]);
   const starts = view.asked.get("Pick an appointment (type to search by day, time or doctor)")!;
@@ -95,7 +99,7 @@ test("with two types the menu asks which first, lists that type's starts and boo
 
 test("with a single type the menu does not ask, and books each slot's default", async () => {
   const { db, port } = await clinic("one", "first");
-  const view = scripted([/^Book/, /, 09:30, 30 min, Doctor1,/, /^Quit/]);
+  const view = scripted([/^Book/, /, 09:30, 30 min, Doctor1, about \$30$/, /^Quit/]);
   expect(await runMenu(plan(port), view)).toBe(exit_code.done);
   expect(view.asked.has("Which kind of appointment?")).toBe(false);
   expect(stored(db)).toEqual([["first", 30]]);

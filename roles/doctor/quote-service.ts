@@ -3,7 +3,7 @@ import type { udp } from "bun";
 import { datagram_bytes_max } from "../../shared/limits.ts";
 import type { Log } from "../../shared/log.ts";
 import { displayDoctorName, displayPatientName } from "../../shared/names.ts";
-import { parseQuoteRequest } from "../../shared/quote-protocol.ts";
+import { parseQuoteRequest, typedPriceKey } from "../../shared/quote-protocol.ts";
 
 const quote_meta = { event: "quote", cause: "quotes" };
 
@@ -85,8 +85,11 @@ export class DoctorService {
   private onDatagram(s: udp.Socket<"buffer">, buf: Buffer, port: number, address: string): void {
     if (buf.length === 0 || buf.length > datagram_bytes_max) return this.ignore(address, port, `${buf.length} bytes`);
     const request = parseQuoteRequest(buf.toString("latin1"));
-    if (!request) return this.ignore(address, port, "not `<insurance>` or `<patient> <insurance>`");
-    const reply = this.replies.get(request.insurance) ?? this.unknown;
+    if (!request) return this.ignore(address, port, "not `<insurance>` or `<patient> <insurance> [<type>]`");
+    // An appointment type's own price where the price file gives one, else the plan's.
+    const typed = request.type === undefined ? undefined : typedPriceKey(request.insurance, request.type);
+    const key = typed !== undefined && this.replies.has(typed) ? typed : request.insurance;
+    const reply = this.replies.get(key) ?? this.unknown;
     // Sent at once, as a bare echo does: deferred to the end of the turn (to batch replies in one sendmmsg)
     // each quote waited one more turn, 0.69-0.83x the echo's rate at 1 in flight (issue 28).
     this.send(s, reply, port, address);
@@ -96,7 +99,7 @@ export class DoctorService {
     const who = request.patient ? displayPatientName(request.patient) : "unknown";
     // The seed's four lines per quote, as one log entry, built only if kept (past the cause's cap it is not).
     log.info(
-      () => this.quoteLines(request.insurance, who, port, reply === this.unknown),
+      () => this.quoteLines(key, who, port, reply === this.unknown),
       log.format === "json"
         ? {
             event: "quote",
@@ -106,7 +109,7 @@ export class DoctorService {
               insurance: request.insurance,
               port,
               address,
-              price: this.priceTexts.get(request.insurance) ?? "unknown",
+              price: this.priceTexts.get(key) ?? "unknown",
             },
           }
         : quote_meta,

@@ -120,7 +120,7 @@ async function book(ctx: MenuContext): Promise<void> {
   while (true) {
     const slot = await pickSlot(ctx, "Pick an appointment (type to search by day, time or doctor)", type);
     if (!slot) return;
-    const price = await ctx.prices.of(slot);
+    const price = await ctx.prices.of(slot, type);
     const ok = await ctx.view.confirm(`Book ${when(slot)}, ${describePrice(price)}?`);
     if (!ok) continue;
     const result = await step(ctx, "Booking", () => ctx.client.book(slot.index, type));

@@ -10,6 +10,8 @@ export type QuoteRequest = {
   port: number;
   patient: string;
   insurance: string;
+  /** An appointment type: its own price where the doctor's file gives one (else the plan's). */
+  type?: string;
   retries?: number;
   timeoutMs?: number;
 };
@@ -52,7 +54,7 @@ export async function requestQuote(
   });
   try {
     onSocket({ port: socket.port, address: socket.address.address });
-    const message = formatQuoteRequest(q.patient, q.insurance);
+    const message = formatQuoteRequest(q.patient, q.insurance, q.type);
     for (let attempt = 1; attempt <= retries; attempt++) {
       const reply = new Promise<number | "unknown">((resolve) => (answer = resolve));
       socket.send(message, q.port, address);

@@ -31,8 +31,8 @@ export async function pickSlot(ctx: PickerContext, message: string, type?: strin
       ctx.view.say("warn", searched ? "No free slots match that search." : "No appointments are free right now.");
       if (!searched) return undefined;
     }
-    await ctx.prices.learn(loaded);
-    const picked = await ctx.view.search(message, await options(ctx, loaded, more), "Sat, 12pm, Doctor2 ...");
+    await ctx.prices.learn(loaded, type);
+    const picked = await ctx.view.search(message, await options(ctx, loaded, more, type), "Sat, 12pm, Doctor2 ...");
     if (picked === undefined || picked === "back") return undefined;
     if (picked === "more") {
       const next = await ctx.client.slots({ ...query, after: loaded.at(-1)!.index });
@@ -51,11 +51,16 @@ export async function pickSlot(ctx: PickerContext, message: string, type?: strin
   }
 }
 
-async function options(ctx: PickerContext, loaded: SlotLine[], more: boolean): Promise<MenuOption<Pick>[]> {
+async function options(
+  ctx: PickerContext,
+  loaded: SlotLine[],
+  more: boolean,
+  type?: string,
+): Promise<MenuOption<Pick>[]> {
   const slots = await Promise.all(
     loaded.map(async (s) => ({
       value: s.index as Pick,
-      label: slotLabel(s, describePrice(await ctx.prices.of(s))),
+      label: slotLabel(s, describePrice(await ctx.prices.of(s, type))),
       // What people type: monday, 8 dec, tomorrow, doc1, morning, after 3pm (when.ts).
       matches: (search: string) => matchesSearch(search, s, today()),
       hint: `slot ${s.index}`,
