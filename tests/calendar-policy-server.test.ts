@@ -338,3 +338,25 @@ test("bad rules stop the server and check with one line naming the value, exit 2
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
     }
 }, 60_000);
+
+test("a booking has the notice of the type it is booked as: type=, or the rule's default type", async () => {
+  const db = ["--db", join(tmp.dir, `typed-${++files}.db`)];
+  const cli = (...args: string[]) =>
+    runToEnd([bun, "roles/healthcenterserver.ts", ...args, ...db, "--time-zone", zone]);
+  expect((await cli("types", "add", "first", "--minutes", "30", "--min-notice", "3d")).code).toBe(0);
+  expect((await cli("types", "add", "followup", "--minutes", "15")).code).toBe(0);
+  const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "12:00", "--types", "first,followup"];
+  expect((await cli("availability", ...rule, "--port", "41000")).code).toBe(0);
+  const server = await startServer([...db, "--time-zone", zone]);
+  running.push(server);
+  const c = await login(server.port);
+  const day = Temporal.Now.plainDateISO(zone).add({ days: 1 }).toString();
+  const first = (await listing(c, `slots from=${day} to=${day} type=first`))[0]!.split(" ");
+  const followup = (await listing(c, `slots from=${day} to=${day} type=followup`)).at(-1)!.split(" ");
+  const closed = shortForm(Temporal.Instant.from(first[1]!).epochMilliseconds - 3 * day_min * minute);
+  const tooSoon = `error too soon to book: the clinic takes bookings until 3 days before (${closed})`;
+  expect(await c.request(`selection ${first[0]} type=first`)).toBe(tooSoon);
+  expect(await c.request(`selection ${first[0]}`)).toBe(tooSoon);
+  expect(await c.request(`selection ${followup[0]} type=followup`)).toBe("doc1 41000");
+  c.close();
+}, 60_000);

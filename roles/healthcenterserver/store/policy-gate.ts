@@ -28,8 +28,8 @@ function mayOverride(c: Change): boolean {
   return c.override === true && c.who !== undefined && c.who.role !== "patient" && c.who.reason.trim() !== "";
 }
 
-/** The type a booking or a move's new slot asks for, once changes carry one (else the slot's plain kind). */
-const bookedType = (c: Change): string => (c as { type?: string }).type ?? "";
+/** The type a booking or a move's new slot is booked as ("" = a rule's plain slot). */
+const bookedType = (c: Change): string => (c.kind === "cancel" ? "" : (c.span?.type ?? ""));
 
 export class PolicyGate {
   constructor(
