@@ -145,6 +145,26 @@ test("buffers: a booking blocks [start - before, end + after); the database refu
   await c.close();
 }, 60_000);
 
+test("reschedule keeps the appointment's type where the target offers it; its own old span is no obstacle", async () => {
+  const db = await typedClinic("move");
+  const server = await startServer([...db, "--time-zone", zone]);
+  running.push(server);
+  const c = await login(server.port);
+  const day = localDate(1);
+  // long (30, 5 before, 15 after) at 10:00 moved to 10:30: its new span meets only its old one.
+  expect(await c.request(`selection ${at(2, day, "10:00")} type=long`)).toBe("doc2 42000");
+  expect(await c.request(`reschedule ${at(2, day, "10:00")} ${at(2, day, "10:30")}`)).toBe("doc2 42000");
+  expect(rows(db, "SELECT start_ms, type, minutes, before_min, after_min FROM appointments")).toEqual([
+    [localStart(day, "10:30").ms, "long", 30, 5, 15],
+  ]);
+  expect(await listing(c, "mine")).toEqual([line(2, day, "10:30", 30)]);
+  // first (doc1's default, 30) cannot start at 09:15: a move there is invalid and changes nothing.
+  expect(await c.request(`selection ${at(1, day, "09:00")}`)).toBe("doc1 41000");
+  expect(await c.request(`reschedule ${at(1, day, "09:00")} ${at(1, day, "09:15")}`)).toBe("invalid");
+  expect(rows(db, "SELECT count(*) FROM appointments WHERE doctor = 1 AND type = 'first'")).toEqual([[1]]);
+  await c.close();
+}, 60_000);
+
 test("a type's new length shows on a running server within a second; what was booked keeps its length", async () => {
   const db = await typedClinic("change");
   const server = await startServer([...db, "--time-zone", zone]);
