@@ -102,7 +102,13 @@ describe("quotes", () => {
     expect(parseQuoteRequest("insurance1")).toEqual({ insurance: "insurance1" });
     expect(parseQuoteRequest("patient1 insurance1\n")).toEqual({ patient: "patient1", insurance: "insurance1" });
     expect(parseQuoteRequest("")).toBeUndefined();
-    expect(parseQuoteRequest("a b c")).toBeUndefined();
+    // A third word is an appointment type (its own price where the doctor has one); a fourth is not a request.
+    expect(parseQuoteRequest("patient1 insurance1 first")).toEqual({
+      patient: "patient1",
+      insurance: "insurance1",
+      type: "first",
+    });
+    expect(parseQuoteRequest("a b c d")).toBeUndefined();
     expect(parseQuoteRequest("\x00\x01")).toBeUndefined();
   });
 
