@@ -130,4 +130,22 @@ export const visit_cases: StoreCase[] = [
       ]);
     },
   },
+  {
+    name: "visit: a mark racing the patient's cancellation: one of them wins whole, the other is refused",
+    async run(t) {
+      for (let n = 1; n <= 8; n++) {
+        await t.commit(book(n, "a"));
+        const [marked, [cancelled]] = await Promise.all([mark(t, n, "arrived"), t.commit(cancel(n, "a"))]);
+        const status = (await visits(t)).filter((v) => v.slot === n).map((v) => v.status);
+        if (marked.kind === "done") {
+          expect(cancelled).toEqual({ kind: "visited", status: "arrived" });
+          expect(status).toEqual(["arrived"]);
+        } else {
+          expect(marked).toEqual(refused("was cancelled"));
+          expect(cancelled).toEqual(done);
+          expect(status).toEqual(["cancelled"]);
+        }
+      }
+    },
+  },
 ];

@@ -68,7 +68,7 @@ test.skipIf(no_browser !== undefined)(
     const ids = await page.$$eval("#today-rows tr", (rows) => rows.map((r) => r.id));
     expect(ids).toEqual([A, I, C, B, D].map((a) => `visit-${a!.id}`));
     expect(await page.textContent(status(B))).toBe("booked");
-    expect(await page.textContent(status(I))).toBe("cancelled");
+    expect(await page.textContent(status(I))).toBe("cancelled by the clinic: doctor ill");
     expect(await page.$$(`#visit-${I!.id} button`)).toHaveLength(0);
 
     // Arrived for the one later today, by keyboard: focus its first button, Enter.

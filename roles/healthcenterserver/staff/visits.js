@@ -32,7 +32,9 @@ async function showToday() {
     const tr = document.createElement("tr");
     tr.id = `visit-${a.slot}`;
     tr.dataset.status = a.shown;
-    for (const v of [a.start.slice(11, 16), a.doctor, a.patient, a.slot, a.word]) {
+    const word =
+      a.status === "cancelled" ? `${a.word} by the ${a.cancelledBy}${a.reason ? `: ${a.reason}` : ""}` : a.word;
+    for (const v of [a.start.slice(11, 16), a.doctor, a.patient, a.slot, word]) {
       const td = document.createElement("td");
       td.textContent = String(v);
       tr.append(td);
