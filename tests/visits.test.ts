@@ -312,6 +312,7 @@ test("an older SQLite calendar file gets the status column and the kept-cancella
     await (await openCalendarDb({ kind: "sqlite", path }, undefined)).close();
     // As a file from before the visit's status: no column, no table of kept cancellations.
     const old = new Db(path);
+    old.run("DROP INDEX appointments_noshows");
     old.run("ALTER TABLE appointments DROP COLUMN status");
     old.run("DROP TABLE appointments_closed");
     old.run("INSERT INTO calendar_doctors (name, port) VALUES ('doc1', 41000)");
@@ -325,6 +326,7 @@ test("an older SQLite calendar file gets the status column and the kept-cancella
     ]);
     expect(await db.all("SELECT count(*) AS n FROM appointments_closed")).toEqual([{ n: 0 }]);
     await expect(db.run("UPDATE appointments SET status = 'seen'")).rejects.toThrow(/CHECK/);
+    expect(await db.all("SELECT name FROM sqlite_master WHERE name = 'appointments_noshows'")).toHaveLength(1);
     await db.close();
   } finally {
     tmp.cleanup();

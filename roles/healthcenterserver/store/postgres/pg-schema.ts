@@ -77,6 +77,9 @@ const migrations: string[] = [
      closed_by text NOT NULL, reason text NOT NULL DEFAULT '', type text NOT NULL DEFAULT '');
    CREATE INDEX appointments_closed_by_start ON appointments_closed (start_ms);
    CREATE INDEX appointments_closed_by_patient ON appointments_closed (patient, start_ms);`,
+  // The no-show limit's count, read in every booking's transaction when the limit is on: only the
+  // no-shows are in it, so a booking (status booked) never writes to it.
+  "CREATE INDEX appointments_noshows ON appointments (patient, start_ms) WHERE status = 'noshow'",
 ];
 
 export const schema_version = migrations.length;

@@ -61,6 +61,13 @@ const added_columns: [string, string, string][] = [
   ],
 ];
 
+/** Made once the later columns are there (they name them). */
+const after_columns_sql = [
+  // The no-show limit's count, read in every booking's transaction when the limit is on: only the
+  // no-shows are in it, so a booking (status booked) never writes to it.
+  "CREATE INDEX IF NOT EXISTS appointments_noshows ON appointments (patient, start_ms) WHERE status = 'noshow'",
+];
+
 /** Creates the calendar's tables and adds the later columns an older file lacks (idempotent, one transaction). */
 export function prepareCalendarTables(db: Database): void {
   db.transaction(() => {
@@ -69,5 +76,6 @@ export function prepareCalendarTables(db: Database): void {
       const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
       if (!columns.some((c) => c.name === column)) db.run(`ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
     }
+    for (const sql of after_columns_sql) db.run(sql);
   })();
 }
