@@ -40,9 +40,21 @@ export async function runMain(program: string, main: () => Promise<number>): Pro
     return await main();
   } catch (err) {
     const { code, message } = describeFailure(program, err);
-    console.error(code === exit_code.cancelled ? message : `${pc.red("error:")} ${message}`);
+    const shown = printable(message);
+    console.error(code === exit_code.cancelled ? shown : `${pc.red("error:")} ${shown}`);
     return code;
   }
+}
+
+/**
+ * A message often quotes what was typed (a name, a value); its control characters are shown as \xNN so
+ * none reaches the terminal as an escape sequence. Line breaks stay (a stack, a hint on its own line).
+ */
+export function printable(message: string): string {
+  return message.replace(
+    /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
 }
 
 /** Prints --help or --version text; exit 0. */

@@ -170,6 +170,9 @@ function asTable(v: unknown, what: string, problem: Problem): Record<string, unk
 function allowOnly(t: Record<string, unknown>, keys: string[], what: string, problem: Problem): void {
   for (const k of Object.keys(t)) {
     if (keys.includes(k)) continue;
+    // `data` is the one top-level setting; written under a section (the natural guess), say where it goes.
+    if (k === "data" && what !== "the top level")
+      throw problem(`unknown key "data" in ${what}: data = "DIR" goes at the top of the file, before any [section]`);
     const near = closest(k, keys);
     throw problem(
       `unknown key ${JSON.stringify(k)} in ${what} (expected ${keys.join(", ")})` +

@@ -3,7 +3,7 @@
 // stores a checkpoint: the last archived record's seq and hash, the file's SHA-256, and an HMAC of
 // them with a key kept beside the data. verify then starts from the checkpoint.
 import { createHash, createHmac, randomBytes } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { UsageError } from "../../../shared/errors.ts";
 import { readFlagFile } from "../../../shared/flags.ts";
 import { audit_page_rows } from "../../../shared/limits.ts";
@@ -36,6 +36,7 @@ export async function archiveAudit(db: CalendarDb, beforeMs: number, file: strin
   const fd = openSync(file, "wx", 0o600);
   const digest = createHash("sha256");
   let moved = 0;
+  let kept = false;
   try {
     outer: for await (const page of auditRecords(db, audit_page_rows)) {
       for (const r of page) {
@@ -49,8 +50,11 @@ export async function archiveAudit(db: CalendarDb, beforeMs: number, file: strin
       }
     }
     fsyncSync(fd);
+    kept = moved > 0;
   } finally {
     closeSync(fd);
+    // A file with nothing (or a broken chain's prefix) in it would only block the next archive to that name.
+    if (!kept) rmSync(file, { force: true });
   }
   if (moved === 0) return "no audit records before that date; nothing archived";
   const last = verifier.last;

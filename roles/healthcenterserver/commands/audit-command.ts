@@ -132,6 +132,16 @@ async function exportRecords(db: CalendarDb, values: Values): Promise<number> {
   const fromMs = dayStartMs("--from", values.from!);
   const toMs = dayStartMs("--to", values.to!) + 86_400_000;
   if (toMs <= fromMs) throw new UsageError("--to is before --from");
+  try {
+    await writeRecords(db, values, fromMs, toMs);
+  } catch (err) {
+    // The reader went away (`| head`): what it wanted it has; nothing is wrong here.
+    if ((err as NodeJS.ErrnoException)?.code !== "EPIPE") throw err;
+  }
+  return exit_code.done;
+}
+
+async function writeRecords(db: CalendarDb, values: Values, fromMs: number, toMs: number): Promise<void> {
   const out = Bun.stdout.writer();
   const csv = values.format === "csv";
   out.write(csv ? csvHeader() : '{"resourceType":"Bundle","type":"collection","entry":[');
@@ -147,7 +157,6 @@ async function exportRecords(db: CalendarDb, values: Values): Promise<number> {
   }
   if (!csv) out.write("\n]}\n");
   await out.flush();
-  return exit_code.done;
 }
 
 /** A UTC day (YYYY-MM-DD) as the epoch ms it starts at. */

@@ -1,0 +1,71 @@
+// What an operator's commands print when things go sideways (found in a new user's trial): an error
+// naming what was typed never carries raw control characters to the terminal, `audit export` into a
+// pipe that closes early ends quietly, `audit archive` that moves nothing leaves no file behind, and a
+// top-level key put in the wrong section says where it goes. Real processes on real files.
+import { afterAll, expect, test } from "bun:test";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { bun, child_env, root, runToEnd, tempDir } from "./helpers.ts";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+const server = (...args: string[]) => runToEnd([bun, "roles/healthcenterserver.ts", ...args]);
+
+/** A SQLite file whose audit trail holds a few operator records (each `types add` writes one). */
+async function auditedDb(name: string): Promise<string> {
+  const db = join(tmp.dir, `${name}.db`);
+  for (const t of ["first", "followup", "vacc"]) {
+    const r = await server("types", "add", t, "--minutes", "15", "--db", db);
+    expect(r.code, r.stderr).toBe(0);
+  }
+  return db;
+}
+
+test("an error naming a typed value escapes its control characters (no escape sequence reaches the terminal)", async () => {
+  const db = join(tmp.dir, "ctl.db");
+  const r = await server("types", "add", "bad\x1b[2J\x07name", "--minutes", "15", "--db", db);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain("bad type name");
+  expect(r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+  expect(r.stderr).toContain("\\x1b[2J\\x07name");
+});
+
+test("audit export into a pipe that closes at once ends quietly, exit 0, not as an internal error", async () => {
+  const db = await auditedDb("pipe");
+  const cmd = `"${bun}" roles/healthcenterserver.ts audit export --db "${db}" --from 2000-01-01 --to 2999-12-31 --format json`;
+  // `:` exits at once, so every write the command makes meets a closed pipe.
+  const proc = Bun.spawn(["bash", "-c", `set -o pipefail; ${cmd} | :`], {
+    cwd: root,
+    env: child_env,
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+  expect(stderr).not.toContain("internal error");
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+});
+
+test("audit archive that finds nothing to move leaves no file, so the same file name works later", async () => {
+  const db = await auditedDb("archive");
+  const file = join(tmp.dir, "old.jsonl");
+  const none = await server("audit", "archive", "--db", db, "--before", "2000-01-01", file);
+  expect(none.code, none.stderr).toBe(0);
+  expect(none.stdout).toContain("nothing archived");
+  expect(existsSync(file)).toBe(false);
+  const all = await server("audit", "archive", "--db", db, "--before", "2999-01-01", file);
+  expect(all.code, all.stderr).toBe(0);
+  expect(all.stdout).toContain("archived 3 audit records");
+  const verify = await server("audit", "verify", "--db", db);
+  expect(verify.code, verify.stdout).toBe(0);
+});
+
+test("data = under [server] is refused with where it goes (the top of the file, before any section)", async () => {
+  const file = join(tmp.dir, "deploy.toml");
+  writeFileSync(file, '[server]\nport = 21000\ndata = "data"\n');
+  const r = await server("check", "--config", file);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('unknown key "data" in [server]');
+  expect(r.stderr).toContain("top of the file");
+});
