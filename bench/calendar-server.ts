@@ -82,9 +82,15 @@ export async function readMonth(port: number, from: string, to: string): Promise
 
 const taken = new WeakMap<number[], number>();
 
-/** Bookings a second, `connections` patients at once each booking the next id of `ids` not yet tried.
- * The clients connect and sign in before the clock starts: only bookings are timed. */
+/** Bookings a second, `connections` patients at once each booking the next id of `ids` not yet tried. */
 export async function bookingRate(port: number, ids: number[], connections: number, seconds: number): Promise<number> {
+  const r = await bookingRound(port, ids, connections, seconds);
+  return r.booked / r.seconds;
+}
+
+/** Bookings done in about `seconds`, and the seconds they took. The clients connect and sign in before
+ * the clock starts: only bookings are timed. */
+export async function bookingRound(port: number, ids: number[], connections: number, seconds: number) {
   let next = taken.get(ids) ?? 0;
   let booked = 0;
   const clients = await Promise.all(Array.from({ length: connections }, () => lineClient(port)));
@@ -101,7 +107,7 @@ export async function bookingRate(port: number, ids: number[], connections: numb
   const elapsed = (performance.now() - t0) / 1000;
   for (const c of clients) c.close();
   taken.set(ids, next);
-  return booked / elapsed;
+  return { booked, seconds: elapsed };
 }
 
 export async function calendarServing(seconds: number, extraFlags: string[]): Promise<void> {
