@@ -1,5 +1,7 @@
 // Sign-in (name and password, or the shared token), sign-out and "who am I" for the staff page.
 // Every sign-in, failed or not, is one audit record; a password never is.
+import { addressKey } from "../../../shared/address-key.ts";
+import { login_window_ms, throttle_entries_max } from "../../../shared/limits.ts";
 import { staff_role_actions } from "./accounts.ts";
 import { formOf, json, reply, text } from "./http-reply.ts";
 import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
@@ -7,8 +9,9 @@ import type { StaffAuth } from "./staff-auth.ts";
 import type { AccountSignIn } from "./staff-sessions.ts";
 
 export function signInRoutes(auth: StaffAuth, audit: AuditSink | undefined): Routes {
+  const throttledNoted = new OncePerWindow();
   return {
-    "POST /api/signin": { changes: true, handle: (ctx) => signIn(ctx, auth, audit) },
+    "POST /api/signin": { changes: true, handle: (ctx) => signIn(ctx, auth, audit, throttledNoted) },
     "POST /api/signout": {
       changes: true,
       handle: async (ctx) => {
@@ -33,7 +36,12 @@ export function signInRoutes(auth: StaffAuth, audit: AuditSink | undefined): Rou
   };
 }
 
-async function signIn(ctx: RouteContext, auth: StaffAuth, audit: AuditSink | undefined): Promise<Response> {
+async function signIn(
+  ctx: RouteContext,
+  auth: StaffAuth,
+  audit: AuditSink | undefined,
+  throttledNoted: OncePerWindow,
+): Promise<Response> {
   const form = await formOf(ctx.req);
   if (form === undefined) return text("request body too large\n", 413);
   const name = form.get("name");
@@ -54,7 +62,10 @@ async function signIn(ctx: RouteContext, auth: StaffAuth, audit: AuditSink | und
       await record(audit, { ...ctx, member: result.member }, shown, "staff.signin", "");
       return reply(null, 204, "text/plain", { "Set-Cookie": auth.cookie(result.id) });
     case "throttled":
-      await record(audit, ctx, shown, "staff.signin.failed", "throttled");
+      // Refused before any check: recorded once per address and window, so a flood of requests cannot
+      // grow the append-only trail without bound (each failed check is still recorded, and those are capped).
+      if (throttledNoted.first(addressKey(ctx.address), ctx.now))
+        await record(audit, ctx, shown, "staff.signin.failed", "throttled");
       return text("too many failed sign-ins from here; wait a minute\n", 429, { "Retry-After": "60" });
     default:
       await record(audit, ctx, shown, "staff.signin.failed", "wrong name or password");
@@ -81,4 +92,18 @@ async function record(
     after: "",
     reason,
   });
+}
+
+/** Says yes to a key at most once per login window; bounded like the throttle's own table. */
+class OncePerWindow {
+  private readonly last = new Map<string, number>();
+
+  first(key: string, now: number): boolean {
+    const at = this.last.get(key);
+    if (at !== undefined && now - at < login_window_ms) return false;
+    this.last.delete(key);
+    this.last.set(key, now);
+    if (this.last.size > throttle_entries_max) this.last.delete(this.last.keys().next().value!);
+    return true;
+  }
 }
