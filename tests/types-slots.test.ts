@@ -72,6 +72,7 @@ test("slots are cut by each type's length; a 30-minute booking hides the 15-minu
   expect(await c.request(`selection ${at(1, day, "09:15")}`)).toBe("invalid");
   expect(await c.request(`selection ${at(1, day, "09:15")} type=followup`)).toBe("doc1 41000");
   expect(times(await listing(c, `slots ${q} doctor=doc1`))).toEqual(["09:30", "10:00", "10:30"]);
+  expect((await c.available()).some((l) => l.startsWith(`${at(1, day, "09:00")} `))).toBe(false);
   expect(await c.request(`selection ${at(1, day, "09:00")} type=first`)).toBe("notavailable");
   expect(await c.request(`selection ${at(1, day, "09:00")} type=followup`)).toBe("doc1 41000");
   // A 30-minute first consultation at 10:00 hides the follow-ups at 10:00 and 10:15 (not 09:45 nor 10:30).

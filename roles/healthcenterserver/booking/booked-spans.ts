@@ -2,7 +2,12 @@
 // after), whatever type was booked. Kept per doctor in start order, so "does this span meet a booked
 // one" is a binary search and a short walk back (no span is longer than span_ms_max). Keyed by slot id
 // (doctor and start), so it outlives a rebuild of the slot table.
-import { appointment_buffer_minutes_max, appointment_minutes_max } from "../../../shared/limits.ts";
+import {
+  appointment_buffer_minutes_max,
+  appointment_minutes_max,
+  calendar_doctor_ids,
+} from "../../../shared/limits.ts";
+import type { SlotTable } from "../../../shared/slot-table.ts";
 import { decodeSlotId } from "../calendar/slot-id.ts";
 
 import type { BookedAs } from "../store/appointment-store.ts";
@@ -62,6 +67,25 @@ export class BookedSpans {
     }
     return false;
   }
+}
+
+/**
+ * The `available` blocks [first, end) a change at `position` of a calendar's table (in id order, so in
+ * time order) may touch: the starts within the longest span of it, whose own spans could meet its.
+ */
+export function blocksNear(slots: SlotTable, position: number, blockSlots: number): [number, number] {
+  const reach = (span_ms_max / minute_ms) * calendar_doctor_ids;
+  const id = slots.indexAt(position);
+  const firstAtLeast = (bound: number) => {
+    let [lo, hi] = [0, slots.length];
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (slots.indexAt(mid) < bound) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return [Math.floor(firstAtLeast(id - reach) / blockSlots), Math.floor(firstAtLeast(id + reach) / blockSlots) + 1];
 }
 
 /** The first place whose `from` is at least `ms` (binary search). */

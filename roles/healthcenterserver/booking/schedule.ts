@@ -9,7 +9,7 @@ import { ChangeFeed } from "./changes.ts";
 import { Holders } from "./holders.ts";
 import { SlotIndex, type SlotQuery } from "./slot-index.ts";
 import { offeredSpan, plainSpan, type CalendarSlots } from "./calendar-slots.ts";
-import { BookedSpans, type BookedSpan } from "./booked-spans.ts";
+import { BookedSpans, blocksNear, type BookedSpan } from "./booked-spans.ts";
 
 /** `span`: on a calendar, what booking it blocks of the doctor's time (the type booked). */
 export type Decision =
@@ -232,8 +232,8 @@ export class Schedule {
   /** Drops the caches that a change at this position makes stale. */
   private changed(position: number): void {
     this.index?.setFree(position, this.holders.isFree(position));
-    // On a typed calendar a booking also hides its neighbours' starts: every block is made again.
-    if (this.calendar?.typed) this.blocks.fill(undefined);
+    // On a typed calendar a booking also hides (or frees) its neighbours' starts: their blocks are made again.
+    if (this.calendar?.typed) this.blocks.fill(undefined, ...blocksNear(this.slots, position, available_block_slots));
     else this.blocks[Math.floor(position / available_block_slots)] = undefined;
     this.wholeCache = undefined;
     this.logCache = undefined;
