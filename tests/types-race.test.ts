@@ -2,7 +2,8 @@
 // doc1 offers `first` 09:00-10:00; 09:00 is booked, so the last start is 09:30 (30 minutes) until the
 // length becomes 20, when it is 09:40: the two overlap, so whatever memory believes during the change
 // at most one may be stored. One winner, and no two appointments of the doctor meet in the database
-// (checked with SQL), on SQLite and on PostgreSQL.
+// (checked with SQL), on SQLite and on PostgreSQL. And two servers on one PostgreSQL block the same
+// spans: the other's typed booking is read with its type, length and buffers.
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -92,4 +93,33 @@ test("50 connections book the last slot of a type while its length changes: one 
   if (!pg) return console.warn(`skipped: ${"missing" in found ? found.missing : ""}`);
   pg.createDatabase("race");
   await race(["--db", pg.url("race"), "--db-password-file", pg.passwordFile], (sql) => pg!.psql("race", sql).trim());
+}, 120_000);
+
+test("two servers on one PostgreSQL: a typed booking on one blocks its span (buffers included) on the other", async () => {
+  if (!pg) return console.warn(`skipped: ${"missing" in found ? found.missing : ""}`);
+  pg.createDatabase("follow");
+  const db = ["--db", pg.url("follow"), "--db-password-file", pg.passwordFile];
+  expect((await types(db, "add", "followup", "--minutes", "15")).code).toBe(0);
+  expect((await types(db, "add", "long", "--minutes", "30", "--before", "15", "--after", "15")).code).toBe(0);
+  const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "12:00", "--types", "followup,long"];
+  expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
+  const [a, b] = await Promise.all([0, 1].map(() => startServer([...db, "--time-zone", zone])));
+  running.push(a!, b!);
+  const day = localDate(1);
+  const id = (time: string) => slotId(1, localStart(day, time).ms);
+  const ca = await login(a!.port);
+  const cb = await login(b!.port, "patient2", "password222");
+  const free = async () => {
+    cb.write(`slots from=${day} to=${day}\n`);
+    const lines: string[] = [];
+    for (let l = await cb.line(); l; l = await cb.line()) lines.push(l.split(" ")[1]!.slice(11, 16));
+    return lines;
+  };
+  expect(await free()).toHaveLength(12);
+  // long at 10:00 blocks 09:45-10:45: B stops offering the follow-ups at 09:45, 10:00, 10:15 and 10:30.
+  expect(await ca.request(`selection ${id("10:00")} type=long`)).toBe("doc1 41000");
+  for (let i = 0; i < 100 && (await free()).length !== 8; i++) await Bun.sleep(20);
+  expect(await free()).toEqual(["09:00", "09:15", "09:30", "10:45", "11:00", "11:15", "11:30", "11:45"]);
+  expect(await cb.request(`selection ${id("10:30")}`)).toBe("notavailable");
+  for (const c of [ca, cb]) await c.close();
 }, 120_000);
