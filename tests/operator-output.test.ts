@@ -1,10 +1,13 @@
 // What an operator's commands print when things go sideways (found in a new user's trial): an error
 // naming what was typed never carries raw control characters to the terminal, `audit export` into a
 // pipe that closes early ends quietly, `audit archive` that moves nothing leaves no file behind, and a
-// top-level key put in the wrong section says where it goes. Real processes on real files.
+// top-level key put in the wrong section says where it goes; an operator's --reason is one line of
+// bounded length, as a staff member's is. Real processes on real files.
 import { afterAll, expect, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Database } from "bun:sqlite";
+import { staff_reason_chars_max } from "../shared/staff-limits.ts";
 import { bun, child_env, root, runToEnd, tempDir } from "./helpers.ts";
 
 const tmp = tempDir();
@@ -68,4 +71,29 @@ test("data = under [server] is refused with where it goes (the top of the file, 
   expect(r.code).toBe(2);
   expect(r.stderr).toContain('unknown key "data" in [server]');
   expect(r.stderr).toContain("top of the file");
+});
+
+test("an operator's --reason of 100,000 characters, or with control characters, is refused: exit 2, nothing changed", async () => {
+  const db = await auditedDb("reason");
+  const count = () => {
+    const d = new Database(db, { readonly: true });
+    try {
+      return (d.query("SELECT count(*) AS n FROM audit").get() as { n: number }).n;
+    } finally {
+      d.close();
+    }
+  };
+  const before = count();
+  const long = await server("types", "add", "vacc", "--minutes", "20", "--db", db, "--reason", "r".repeat(100_000));
+  expect(long.code).toBe(2);
+  expect(long.stderr).toContain(`--reason is 100000 characters; at most ${staff_reason_chars_max}`);
+  const ctl = await server("types", "add", "vacc", "--minutes", "20", "--db", db, "--reason", "ill\x1b[2J\nnext");
+  expect(ctl.code).toBe(2);
+  expect(ctl.stderr).toContain("--reason must be one line of text");
+  expect(count()).toBe(before);
+  const list = await server("types", "list", "--db", db);
+  expect(list.stdout).toContain("vacc 15 min");
+  const fine = await server("types", "add", "vacc", "--minutes", "20", "--db", db, "--reason", "longer visits");
+  expect(fine.code, fine.stderr).toBe(0);
+  expect(count()).toBe(before + 1);
 });

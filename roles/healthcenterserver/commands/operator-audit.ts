@@ -3,6 +3,8 @@
 // given the bookings database (--db, or the deployment file's db); availability edits always are,
 // in the edit's own transaction (availability-edit.ts).
 import { userInfo } from "node:os";
+import { UsageError } from "../../../shared/errors.ts";
+import { staff_reason_chars_max } from "../../../shared/staff-limits.ts";
 import type { AuditContent } from "../audit/chain.ts";
 import { appendAuditRecords } from "../store/audit-records.ts";
 import { openCalendarDb, SqliteCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
@@ -10,6 +12,10 @@ import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
 import type { ChangeWho } from "../store/appointment-store.ts";
 
 export function operatorWho(reason = ""): ChangeWho {
+  // Bounded and one line, as a staff member's reason on the page is: the record is kept for ever.
+  if (reason.length > staff_reason_chars_max)
+    throw new UsageError(`--reason is ${reason.length} characters; at most ${staff_reason_chars_max}`);
+  if (/\p{Cc}/u.test(reason)) throw new UsageError("--reason must be one line of text (no control characters)");
   let actor = process.env.SUDO_USER ?? "";
   if (!actor) {
     try {
