@@ -153,9 +153,9 @@ export class CalendarKeeper {
         s.release(id); // over: it leaves memory (the database keeps it)
         continue;
       }
+      // A held slot still offered came with `generated` (its types with it); one no longer offered is plain.
       const doctor = s.slots.doctorAt(p);
       entries.push({ id, doctor, port: s.slots.portAt(p), startMs, minutes, outside: !offered.has(id) });
-      // (a held slot still offered is in `generated`, its types with it; one no longer offered is plain)
     }
     const { table, calendar } = buildCalendarTable(entries, this.zone, this.data.types);
     s.replace(table, calendar);
