@@ -97,3 +97,38 @@ test("an operator's --reason of 100,000 characters, or with control characters, 
   expect(fine.code, fine.stderr).toBe(0);
   expect(count()).toBe(before + 1);
 });
+
+test("a type whose own minimum notice is not below its own furthest-ahead (never bookable) is refused: exit 2", async () => {
+  const db = join(tmp.dir, "type-rules.db");
+  const r = await server(
+    "types",
+    "add",
+    "xx",
+    "--minutes",
+    "15",
+    "--min-notice",
+    "2h",
+    "--max-ahead",
+    "1h",
+    "--db",
+    db,
+  );
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain("--min-notice 2h is not less than --max-ahead 1h: no slot could be booked");
+  const list = await server("types", "list", "--db", db);
+  expect(list.stdout).not.toContain("xx");
+  const fine = await server(
+    "types",
+    "add",
+    "xx",
+    "--minutes",
+    "15",
+    "--min-notice",
+    "1h",
+    "--max-ahead",
+    "2h",
+    "--db",
+    db,
+  );
+  expect(fine.code, fine.stderr).toBe(0);
+});

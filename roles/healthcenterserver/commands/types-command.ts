@@ -15,7 +15,7 @@ import {
   parseTypeName,
   typeText,
 } from "../calendar/appointment-types.ts";
-import { parseDuration } from "../calendar/duration.ts";
+import { formatDuration, parseDuration } from "../calendar/duration.ts";
 import { parseAppointmentMinutes } from "../calendar/parse.ts";
 import type { AppointmentType } from "../calendar/types.ts";
 import { byFlag, clinicZone } from "../cli/calendar-settings.ts";
@@ -97,13 +97,21 @@ function typeFromFlags(arg: string | undefined, v: Values): AppointmentType {
   };
   const minutes = text("minutes");
   if (minutes === undefined) throw new UsageError("give --minutes (the appointment's length)", { hint: false });
+  const [minNotice, maxAhead] = [duration("min-notice"), duration("max-ahead")];
+  // As for the clinic's own rules (checkPolicy): a notice not below the furthest-ahead leaves nothing to book.
+  if (minNotice !== null && maxAhead !== null && minNotice > 0 && maxAhead > 0 && minNotice >= maxAhead)
+    throw new UsageError(
+      `--min-notice ${formatDuration(minNotice)} is not less than --max-ahead ${formatDuration(maxAhead)}: ` +
+        "no slot could be booked",
+      { hint: false },
+    );
   return {
     name: parseTypeName(arg),
     minutes: byFlag("--minutes", minutes, parseAppointmentMinutes),
     before: byFlag("--before", text("before") ?? "0", (x) => parseBufferMinutes(x, "before")),
     after: byFlag("--after", text("after") ?? "0", (x) => parseBufferMinutes(x, "after")),
-    minNotice: duration("min-notice"),
-    maxAhead: duration("max-ahead"),
+    minNotice,
+    maxAhead,
     cancelCutoff: duration("cancel-cutoff"),
   };
 }
