@@ -1,6 +1,7 @@
 // What the entry files share: turning failures into messages and exit codes (the roles do the exiting).
 import * as pc from "./colors.ts";
 import { AppError, exit_code, NetworkError } from "./errors.ts";
+import { printable } from "./printable.ts";
 
 export function describeFailure(program: string, err: unknown): { code: number; message: string } {
   if (err instanceof AppError) return { code: err.exitCode, message: err.describe(program) };
@@ -40,21 +41,10 @@ export async function runMain(program: string, main: () => Promise<number>): Pro
     return await main();
   } catch (err) {
     const { code, message } = describeFailure(program, err);
-    const shown = printable(message);
+    const shown = printable(message, true);
     console.error(code === exit_code.cancelled ? shown : `${pc.red("error:")} ${shown}`);
     return code;
   }
-}
-
-/**
- * A message often quotes what was typed (a name, a value); its control characters are shown as \xNN so
- * none reaches the terminal as an escape sequence. Line breaks stay (a stack, a hint on its own line).
- */
-export function printable(message: string): string {
-  return message.replace(
-    /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
 }
 
 /** Prints --help or --version text; exit 0. */

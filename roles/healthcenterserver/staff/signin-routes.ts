@@ -2,6 +2,7 @@
 // Every sign-in, failed or not, is one audit record; a password never is.
 import { addressKey } from "../../../shared/address-key.ts";
 import { login_window_ms, throttle_entries_max } from "../../../shared/limits.ts";
+import { printable } from "../../../shared/printable.ts";
 import { staff_role_actions } from "./accounts.ts";
 import { formOf, json, reply, text } from "./http-reply.ts";
 import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
@@ -48,8 +49,9 @@ async function signIn(
   let result: AccountSignIn;
   let shown: string;
   if (name !== null) {
-    // Whatever was typed is kept as text in the record, cut to a length a name can have.
-    shown = name.slice(0, 64);
+    // Whatever was typed is kept as text in the record, cut to a length a name can have, its control
+    // characters as \xNN: anyone can send this, and an export of the trail may be read on a terminal.
+    shown = printable(name.slice(0, 64));
     result = await auth.sessions.signIn(name, form.get("password") ?? "", ctx.address, ctx.now);
   } else {
     if (!auth.tokenEnabled && !auth.sessions.hasAccounts)
