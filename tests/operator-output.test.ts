@@ -132,3 +132,28 @@ test("a type whose own minimum notice is not below its own furthest-ahead (never
   );
   expect(fine.code, fine.stderr).toBe(0);
 });
+
+test("types add on an existing name says what the type was, so a buffer or rule not given again is seen to go", async () => {
+  const db = join(tmp.dir, "type-change.db");
+  const first = await server(
+    "types",
+    "add",
+    "first",
+    "--minutes",
+    "30",
+    "--after",
+    "5",
+    "--min-notice",
+    "2h",
+    "--db",
+    db,
+  );
+  expect(first.code, first.stderr).toBe(0);
+  const changed = await server("types", "add", "first", "--minutes", "45", "--db", db);
+  expect(changed.code, changed.stderr).toBe(0);
+  expect(changed.stdout).toStartWith(
+    "changed first 45 min\n  (was first 30 min, 5 min after, min notice 2h: what is not given again is reset)\n",
+  );
+  const same = await server("types", "add", "first", "--minutes", "45", "--db", db);
+  expect(same.stdout).not.toContain("(was");
+});

@@ -22,7 +22,7 @@ import { byFlag, clinicZone } from "../cli/calendar-settings.ts";
 import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
 import { loadCalendar } from "../store/calendar-records.ts";
 import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
-import { removeType, saveType } from "../store/type-records.ts";
+import { loadTypes, removeType, saveType } from "../store/type-records.ts";
 import { applyEdit, type EditContext } from "./availability-edit.ts";
 import { operatorWho } from "./operator-audit.ts";
 
@@ -118,14 +118,19 @@ function typeFromFlags(arg: string | undefined, v: Values): AppointmentType {
 
 async function addType(db: CalendarDb, type: AppointmentType, ctx: EditContext): Promise<string[]> {
   let said = "";
+  let was: AppointmentType | undefined;
   const report = await applyEdit(db, ctx, `type ${typeText(type)}`, async (tx) => {
+    was = (await loadTypes(tx)).find((t) => t.name === type.name);
     said = await saveType(tx, type);
     const data = await loadCalendar(tx);
     checkTypeCount(data.types.length);
     // A longer type must still fit every rule that offers it.
     for (const rule of data.rules) if (rule.types?.includes(type.name)) checkTypesFit(rule, data.types);
   });
-  return [`${said === "changed" ? "changed" : "added"} ${typeText(type)}`, ...report.lines];
+  // An edit replaces the whole type: say what it was, so a buffer or rule left out is seen to go.
+  const before =
+    was && typeText(was) !== typeText(type) ? [`  (was ${typeText(was)}: what is not given again is reset)`] : [];
+  return [`${said === "changed" ? "changed" : "added"} ${typeText(type)}`, ...before, ...report.lines];
 }
 
 async function dropType(db: CalendarDb, name: string, ctx: EditContext): Promise<string[]> {
