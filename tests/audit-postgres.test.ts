@@ -1,32 +1,21 @@
 // The audit trail on a shared PostgreSQL (a throwaway cluster): two servers booking at once append
 // to one chain (an advisory lock serialises the appends, so it never forks), `audit verify` reads it
 // over the network, and a row changed with psql is found.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { bun, login, runToEnd, startServer, writeDataDir, tempDir, type Running } from "./helpers.ts";
-import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
+import { expect } from "bun:test";
+import { bun, login, runToEnd, startServer, writeDataDir, tempDir } from "./helpers.ts";
+import { postgresForFile } from "./pg-file.ts";
 import { join } from "node:path";
 
-const found = postgresBin();
-const pgTest = "missing" in found ? test.skip : test;
-let pg: Postgres;
-const running: Running[] = [];
 const tmp = tempDir();
 
-beforeAll(() => {
-  if ("bin" in found) pg = startPostgres(found.bin);
-}, 60_000);
-afterAll(async () => {
-  for (const r of running) r.proc.kill("SIGKILL");
-  await Promise.all(running.map((r) => r.proc.exited));
-  pg?.stop();
-  tmp.cleanup();
-}, 60_000);
+const cluster = postgresForFile(() => tmp.cleanup());
+const { pgTest, running } = cluster;
 
 pgTest(
   "two servers booking at once write one unbroken chain; verify over the network finds a row changed with psql",
   async () => {
-    pg.createDatabase("aud");
-    const db = ["--db", pg.url("aud"), "--db-password-file", pg.passwordFile];
+    cluster.pg.createDatabase("aud");
+    const db = ["--db", cluster.pg.url("aud"), "--db-password-file", cluster.pg.passwordFile];
     const data = await writeDataDir(join(tmp.dir, "data"), 40);
     const [a, b] = await Promise.all(
       [0, 1].map(() => startServer([...db, "--data", data, "--bookings-per-patient", "0"])),
@@ -45,20 +34,20 @@ pgTest(
     const ok = await verify();
     expect(ok.stdout).toMatch(/^audit trail intact: 40 records; head 40 [0-9a-f]{64}\n$/);
     expect(ok.code).toBe(0);
-    const seqs = pg.psql("aud", "SELECT count(DISTINCT prev_hash) FROM audit").trim();
+    const seqs = cluster.pg.psql("aud", "SELECT count(DISTINCT prev_hash) FROM audit").trim();
     expect(seqs).toBe("40");
     // Append-only: an UPDATE is refused by the table itself...
-    expect(() => pg.psql("aud", "UPDATE audit SET actor = 'mallory' WHERE seq = 7")).toThrow(/append-only/);
+    expect(() => cluster.pg.psql("aud", "UPDATE audit SET actor = 'mallory' WHERE seq = 7")).toThrow(/append-only/);
     // ...and one made past the trigger is found.
-    const actor7 = pg.psql("aud", "SELECT actor FROM audit WHERE seq = 7").trim();
-    pg.psql(
+    const actor7 = cluster.pg.psql("aud", "SELECT actor FROM audit WHERE seq = 7").trim();
+    cluster.pg.psql(
       "aud",
       "ALTER TABLE audit DISABLE TRIGGER audit_append_only; UPDATE audit SET actor = 'mallory' WHERE seq = 7",
     );
     const bad = await verify();
     expect(bad.stdout).toBe("audit record 7: its content was changed\n");
     expect(bad.code).toBe(1);
-    pg.psql(
+    cluster.pg.psql(
       "aud",
       `UPDATE audit SET actor = '${actor7}' WHERE seq = 7; ALTER TABLE audit ENABLE TRIGGER audit_append_only`,
     );
@@ -82,7 +71,7 @@ pgTest(
       file,
     ]);
     expect(archive.stdout).toContain("archived 40 audit records (up to record 40)");
-    expect(pg.psql("aud", "SELECT count(*) FROM audit").trim()).toBe("0");
+    expect(cluster.pg.psql("aud", "SELECT count(*) FROM audit").trim()).toBe("0");
     const c = await login(a!.port, "patient1", "password111");
     expect(await c.request("cancel 1")).toBe("cancelled");
     c.close();

@@ -1,29 +1,18 @@
 // A calendar server on a shared PostgreSQL keeps following the others across a lost LISTEN connection
 // (its reconnect re-reads every slot: changes it was not told of show), and a database outage writes
 // a bounded number of warnings, not one per poll (the rules every 250 ms) or per notice.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect } from "bun:test";
 import { login, startServer, type Running } from "./helpers.ts";
-import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
+import { postgresForFile } from "./pg-file.ts";
 import { availability, listing, localDate, rule_doc1, within, zone } from "./calendar-helpers.ts";
 import { decodeSlotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 
-const found = postgresBin();
-const pgTest = "missing" in found ? test.skip : test;
-let pg: Postgres;
-const running: Running[] = [];
-
-beforeAll(() => {
-  if ("bin" in found) pg = startPostgres(found.bin);
-}, 60_000);
-afterAll(async () => {
-  for (const r of running) r.proc.kill("SIGKILL");
-  await Promise.all(running.map((r) => r.proc.exited));
-  pg?.stop();
-}, 60_000);
+const cluster = postgresForFile();
+const { pgTest, running } = cluster;
 
 async function calendarServers(name: string, count: number): Promise<Running[]> {
-  pg.createDatabase(name);
-  const db = ["--db", pg.url(name), "--db-password-file", pg.passwordFile];
+  cluster.pg.createDatabase(name);
+  const db = ["--db", cluster.pg.url(name), "--db-password-file", cluster.pg.passwordFile];
   expect((await availability(db, ...rule_doc1, "--port", "41000")).code).toBe(0);
   const servers = await Promise.all(Array.from({ length: count }, () => startServer([...db, "--time-zone", zone])));
   running.push(...servers);
@@ -48,8 +37,11 @@ pgTest(
     // Changes A is not told of (as while its LISTEN is down): that booking cancelled, another slot booked.
     const b1 = decodeSlotId(Number(booked));
     const m = decodeSlotId(Number(missed));
-    pg.psql("follow", `DELETE FROM appointments WHERE doctor = ${b1.doctorNumber} AND start_ms = ${b1.startMs}`);
-    pg.psql(
+    cluster.pg.psql(
+      "follow",
+      `DELETE FROM appointments WHERE doctor = ${b1.doctorNumber} AND start_ms = ${b1.startMs}`,
+    );
+    cluster.pg.psql(
       "follow",
       `INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at)
        VALUES (${m.doctorNumber}, ${m.startMs}, 15, 'patient3', 0)`,
@@ -58,7 +50,7 @@ pgTest(
     expect(stale.includes(booked) || !stale.includes(missed)).toBe(false);
 
     // The LISTEN connections are cut; once they are back, A (and B) say what the database says.
-    const cut = pg.psql(
+    const cut = cluster.pg.psql(
       "follow",
       `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
        WHERE datname = 'follow' AND query ILIKE 'LISTEN%'`,
@@ -83,11 +75,11 @@ pgTest(
   async () => {
     const [a] = await calendarServers("outage", 1);
     const warning = /cannot read (the availability rules|bookings|another server's bookings)/g;
-    pg.stopServer();
+    cluster.pg.stopServer();
     try {
       await Bun.sleep(3000);
     } finally {
-      pg.startServer();
+      cluster.pg.startServer();
     }
     // Back: a booking on the server is stored again (bounded tries while its pool reconnects).
     const c = await login(a!.port);

@@ -1,31 +1,20 @@
 // A calendar shared by two servers on one real PostgreSQL (a throwaway cluster): the same slot ids
 // on both, one winner when both book one slot, a booking on one not offered by the other, and a rule
 // added with the CLI showing on both within a second.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { login, startServer, type Running } from "./helpers.ts";
-import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
+import { expect } from "bun:test";
+import { login, startServer } from "./helpers.ts";
+import { postgresForFile } from "./pg-file.ts";
 import { availability, listing, localDate, localStart, rule_doc1, within, zone } from "./calendar-helpers.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 
-const found = postgresBin();
-const pgTest = "missing" in found ? test.skip : test;
-let pg: Postgres;
-const running: Running[] = [];
-
-beforeAll(() => {
-  if ("bin" in found) pg = startPostgres(found.bin);
-}, 60_000);
-afterAll(async () => {
-  for (const r of running) r.proc.kill("SIGKILL");
-  await Promise.all(running.map((r) => r.proc.exited));
-  pg?.stop();
-}, 60_000);
+const cluster = postgresForFile();
+const { pgTest, running } = cluster;
 
 pgTest(
   "two servers on one PostgreSQL share the calendar: same ids, one winner, bookings and rule changes followed",
   async () => {
-    pg.createDatabase("cal");
-    const db = ["--db", pg.url("cal"), "--db-password-file", pg.passwordFile];
+    cluster.pg.createDatabase("cal");
+    const db = ["--db", cluster.pg.url("cal"), "--db-password-file", cluster.pg.passwordFile];
     expect((await availability(db, ...rule_doc1, "--port", "41000")).code).toBe(0);
     const [a, b] = await Promise.all([0, 1].map(() => startServer([...db, "--time-zone", zone])));
     running.push(a!, b!);
@@ -42,7 +31,7 @@ pgTest(
     const id = pageA[0]!.split(" ")[0]!;
     const replies = await Promise.all([ca.request(`selection ${id}`), cb.request(`selection ${id}`)]);
     expect(replies.sort()).toEqual(["doc1 41000", "notavailable"]);
-    const rows = pg.psql("cal", "SELECT patient || ' ' || start_ms || ' ' || minutes FROM appointments").trim();
+    const rows = cluster.pg.psql("cal", "SELECT patient || ' ' || start_ms || ' ' || minutes FROM appointments").trim();
     expect(rows.split("\n")).toHaveLength(1);
     expect(rows).toMatch(new RegExp(`^patient[12] ${first.ms} 15$`));
 
@@ -87,11 +76,11 @@ pgTest(
 pgTest(
   "the clinic's rules on PostgreSQL: each server refuses in the transaction, with the same line",
   async () => {
-    pg.createDatabase("cal_rules");
-    const db = ["--db", pg.url("cal_rules"), "--db-password-file", pg.passwordFile];
+    cluster.pg.createDatabase("cal_rules");
+    const db = ["--db", cluster.pg.url("cal_rules"), "--db-password-file", cluster.pg.passwordFile];
     expect((await availability(db, ...rule_doc1, "--port", "41000")).code).toBe(0);
     const held = localStart(localDate(1), "09:15");
-    pg.psql(
+    cluster.pg.psql(
       "cal_rules",
       `INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (1, ${held.ms}, 15, 'patient1', 0)`,
     );
@@ -115,7 +104,7 @@ pgTest(
       );
       c.close();
     }
-    const rows = pg.psql("cal_rules", "SELECT patient || ' ' || start_ms FROM appointments").trim();
+    const rows = cluster.pg.psql("cal_rules", "SELECT patient || ' ' || start_ms FROM appointments").trim();
     expect(rows).toBe(`patient1 ${held.ms}`);
   },
   60_000,

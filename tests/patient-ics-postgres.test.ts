@@ -1,39 +1,30 @@
 // `ics` on a calendar shared in PostgreSQL: the UID of a booking is the one its webhook carried
 // (read from the outbox), a move keeps it one sequence up, and an appointment booked while the
 // outbox was off gets the derived UID. Over real TCP, against a real PostgreSQL.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect } from "bun:test";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { login, runPatient, startServer, tempDir, writeDataDir, type Running } from "./helpers.ts";
+import { login, runPatient, startServer, tempDir, writeDataDir } from "./helpers.ts";
 import { availability, listing, localDate, rule_doc1, within, zone } from "./calendar-helpers.ts";
 import { parseIcs, webhookReceiver } from "./notify-helpers.ts";
-import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
+import { postgresForFile } from "./pg-file.ts";
 import { derivedUid } from "../roles/healthcenterserver/notify/outbox-plan.ts";
 import { decodeSlotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 
-const found = postgresBin();
-const pgTest = "missing" in found ? test.skip : test;
-let pg: Postgres;
 const tmp = tempDir();
-const running: Running[] = [];
 const hook = webhookReceiver();
 
-beforeAll(() => {
-  if ("bin" in found) pg = startPostgres(found.bin);
-}, 60_000);
-afterAll(async () => {
-  for (const r of running) r.proc.kill("SIGKILL");
-  await Promise.all(running.map((r) => r.proc.exited));
+const cluster = postgresForFile(() => {
   hook.server.stop(true);
-  pg?.stop();
   tmp.cleanup();
-}, 60_000);
+});
+const { pgTest, running } = cluster;
 
 pgTest(
   "on PostgreSQL, ics names each appointment by its webhook's UID, and one booked with the outbox off by the derived UID",
   async () => {
-    pg.createDatabase("ics");
-    const db = ["--db", pg.url("ics"), "--db-password-file", pg.passwordFile, "--time-zone", zone];
+    cluster.pg.createDatabase("ics");
+    const db = ["--db", cluster.pg.url("ics"), "--db-password-file", cluster.pg.passwordFile, "--time-zone", zone];
     expect((await availability(db.slice(0, 4), ...rule_doc1, "--port", "41000")).code).toBe(0);
     const data = await writeDataDir(join(tmp.dir, "data"), 1, { "patient1insurance.txt": "insurance1\nphone +1555\n" });
     chmodSync(join(data, "patient1.txt"), 0o600);
@@ -82,7 +73,7 @@ pgTest(
     c.close();
 
     // The patient's file says the same, read by python3-icalendar.
-    const file = join(tmp.dir, "pg.ics");
+    const file = join(tmp.dir, "cluster.pg.ics");
     const run = await runPatient(["patient1", "--data", data, "--server", `127.0.0.1:${on.port}`, "--ics", file]);
     expect(run.code).toBe(0);
     expect(parseIcs([file]).map((e) => `${e.uid} ${e.sequence} ${e.location}`)).toEqual([

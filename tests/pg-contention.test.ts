@@ -1,38 +1,26 @@
 // Two servers on one real PostgreSQL under the load multi-instance exists for: patients of both
 // racing for the same slots in opposite orders. Every batch takes its locks in slot order, so no
 // transaction waits on another in a cycle: no `error`, no deadlock stall (docs/SCALING.md).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect } from "bun:test";
 import { join } from "node:path";
 import { login, startServer, tempDir, writeDataDir, type Client, type Running } from "./helpers.ts";
-import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
-
-const found = postgresBin();
-const pgTest = "missing" in found ? test.skip : test;
+import { postgresForFile } from "./pg-file.ts";
 
 const tmp = tempDir();
-let pg: Postgres;
-const running: Running[] = [];
 let databases = 0;
 
-beforeAll(() => {
-  if ("bin" in found) pg = startPostgres(found.bin);
-}, 60_000);
-afterAll(async () => {
-  for (const r of running) r.proc.kill("SIGKILL");
-  await Promise.all(running.map((r) => r.proc.exited));
-  pg?.stop();
-  tmp.cleanup();
-});
+const cluster = postgresForFile(() => tmp.cleanup());
+const { pgTest, running } = cluster;
 
 const patients_per_server = 8;
 const rounds = 120;
 
 async function twoServers(limit: number): Promise<{ db: string; servers: Running[] }> {
   const db = `contention_${++databases}`;
-  pg.createDatabase(db);
+  cluster.pg.createDatabase(db);
   const users = Array.from({ length: 2 * patients_per_server }, (_, i) => `p${i + 1} pw${i + 1}`).join("\n");
   const dir = await writeDataDir(join(tmp.dir, db), 3 * patients_per_server * rounds, { "users.txt": users + "\n" });
-  const args = ["--data", dir, "--db", pg.url(db), "--db-password-file", pg.passwordFile, "--quiet"];
+  const args = ["--data", dir, "--db", cluster.pg.url(db), "--db-password-file", cluster.pg.passwordFile, "--quiet"];
   const servers = await Promise.all([0, 1].map(() => startServer([...args, "--bookings-per-patient", String(limit)])));
   running.push(...servers);
   return { db, servers };
@@ -92,7 +80,7 @@ function p99(ms: number[]): number {
 }
 
 function storedCount(db: string): number {
-  return Number(pg.psql(db, "SELECT count(*) FROM bookings").trim());
+  return Number(cluster.pg.psql(db, "SELECT count(*) FROM bookings").trim());
 }
 
 describe("two servers racing for the same slots in opposite orders", () => {

@@ -3,27 +3,15 @@
 // cannot know says so (`error booking outcome unknown, see mine`); a `could not be saved` is true
 // (never stored); the server learns the outcomes once the database answers; and the patient
 // program settles an unknown outcome with `mine` instead of telling the patient to try again.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect } from "bun:test";
 import { join } from "node:path";
 import { database_commit_timeout_ms } from "../shared/limits.ts";
-import { bun, login, runToEnd, startServer, tempDir, writeDataDir, type Client, type Running } from "./helpers.ts";
-import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
-
-const found = postgresBin();
-const pgTest = "missing" in found ? test.skip : test;
+import { bun, login, runToEnd, startServer, tempDir, writeDataDir, type Client } from "./helpers.ts";
+import { postgresForFile } from "./pg-file.ts";
 
 const tmp = tempDir();
-let pg: Postgres;
-const running: Running[] = [];
-beforeAll(() => {
-  if ("bin" in found) pg = startPostgres(found.bin);
-}, 60_000);
-afterAll(async () => {
-  for (const r of running) r.proc.kill("SIGKILL");
-  await Promise.all(running.map((r) => r.proc.exited));
-  pg?.stop();
-  tmp.cleanup();
-});
+const cluster = postgresForFile(() => tmp.cleanup());
+const { pgTest, running } = cluster;
 
 const unknown = "error booking outcome unknown, see mine";
 const refused = "error booking could not be saved, try again";
@@ -42,11 +30,11 @@ async function mine(c: Client): Promise<number[]> {
 pgTest(
   "PostgreSQL frozen: every booking answered within the bound, queued ones too; unknown outcomes say so and settle with mine; 'could not be saved' is never stored",
   async () => {
-    pg.createDatabase("frozen");
+    cluster.pg.createDatabase("frozen");
     const users = Array.from({ length: 8 }, (_, i) => `p${i + 1} pw${i + 1}`).join("\n") + "\n";
     const dir = await writeDataDir(join(tmp.dir, "data"), 40, { "users.txt": users });
     const server = await startServer([
-      ...["--data", dir, "--db", pg.url("frozen"), "--db-password-file", pg.passwordFile],
+      ...["--data", dir, "--db", cluster.pg.url("frozen"), "--db-password-file", cluster.pg.passwordFile],
       ...["--bookings-per-patient", "0", "--quiet"],
     ]);
     running.push(server);
@@ -55,7 +43,7 @@ pgTest(
     );
     expect(await patients[0]!.request("selection 1")).toMatch(booked);
 
-    const pids = pg.serverPids();
+    const pids = cluster.pg.serverPids();
     for (const pid of pids) process.kill(pid, "SIGSTOP");
     const answers: { slot: number; reply: string; ms: number }[] = [];
     let cli: Promise<Awaited<ReturnType<typeof runToEnd>>> | undefined;
@@ -88,7 +76,7 @@ pgTest(
     expect(answers.some((a) => a.reply === unknown)).toBe(true);
 
     // Back: `mine` tells each outcome, a refusal was never stored, and memory follows the database.
-    const stored = () => new Set(pg.psql("frozen", "SELECT slot FROM bookings").trim().split("\n").map(Number));
+    const stored = () => new Set(cluster.pg.psql("frozen", "SELECT slot FROM bookings").trim().split("\n").map(Number));
     for (const a of answers) {
       const held = await mine(patients[a.slot - 1]!);
       expect(held.includes(a.slot)).toBe(stored().has(a.slot));

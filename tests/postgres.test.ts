@@ -1,7 +1,7 @@
 // Several health center servers on one real PostgreSQL (a throwaway cluster, tests/pg-helpers.ts):
 // one winner per slot across instances, views that follow each other, and faults (kill -9 of an
 // instance, Postgres restarting, Postgres down at start-up) that never confirm an unstored booking.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect } from "bun:test";
 import { join } from "node:path";
 import {
   Client,
@@ -18,36 +18,23 @@ import {
   writeDataDir,
   type Running,
 } from "./helpers.ts";
-import { freeTcpPort, postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
+import { freeTcpPort } from "./pg-helpers.ts";
+import { postgresForFile } from "./pg-file.ts";
 import { schema_version } from "../roles/healthcenterserver/store/postgres/pg-schema.ts";
 
-const found = postgresBin();
-const skipReason = "missing" in found ? found.missing : undefined;
-if (skipReason) console.warn(`skipping the PostgreSQL tests: ${skipReason}`);
-const pgTest = skipReason ? test.skip : test;
-
 const tmp = tempDir();
-let pg: Postgres;
-const running: Running[] = [];
 let databases = 0;
 
-beforeAll(() => {
-  if ("bin" in found) pg = startPostgres(found.bin);
-}, 60_000);
-afterAll(async () => {
-  for (const r of running) r.proc.kill("SIGKILL");
-  await Promise.all(running.map((r) => r.proc.exited));
-  pg?.stop();
-  tmp.cleanup();
-});
+const cluster = postgresForFile(() => tmp.cleanup());
+const { pgTest, running } = cluster;
 
 function freshDatabase(): string {
   const name = `appt_${++databases}`;
-  pg.createDatabase(name);
+  cluster.pg.createDatabase(name);
   return name;
 }
 
-const dbArgs = (db: string) => ["--db", pg.url(db), "--db-password-file", pg.passwordFile];
+const dbArgs = (db: string) => ["--db", cluster.pg.url(db), "--db-password-file", cluster.pg.passwordFile];
 
 /** A data directory with `patients` users (p1/pw1 ...) and `slots` slots. */
 async function data(patients: number, slots: number): Promise<string> {
@@ -71,7 +58,7 @@ async function instances(
 }
 
 function storedBookings(db: string): Map<number, string> {
-  const out = pg.psql(db, "SELECT slot || ' ' || patient FROM bookings").trim();
+  const out = cluster.pg.psql(db, "SELECT slot || ' ' || patient FROM bookings").trim();
   return new Map(
     out === "" ? [] : out.split("\n").map((l) => [Number(l.split(" ")[0]), l.split(" ")[1]!] as [number, string]),
   );
@@ -113,7 +100,7 @@ describe("several servers on one PostgreSQL", () => {
     async () => {
       const db = freshDatabase();
       const [a, b] = await instances(db, await data(200, 10), 2); // started together on an empty database: one migration
-      expect(pg.psql(db, "SELECT version FROM appointments_schema").trim()).toBe(String(schema_version));
+      expect(cluster.pg.psql(db, "SELECT version FROM appointments_schema").trim()).toBe(String(schema_version));
       const patients = await Promise.all(
         Array.from({ length: 200 }, (_, i) => login(i % 2 ? b!.port : a!.port, `p${i + 1}`, `pw${i + 1}`)),
       );
@@ -211,16 +198,16 @@ describe("several servers on one PostgreSQL", () => {
       };
       const loads = Promise.all([...patients.keys()].map(load));
       await Bun.sleep(200);
-      pg.stopServer();
+      cluster.pg.stopServer();
       let during: Client;
       try {
         // Down: logins and `available` answer from memory; a booking gets a clear error; /readyz says why.
         during = await login(a!.port, "p1", "pw1");
         expect((await during.available()).length).toBeGreaterThan(0);
         expect(await during.request(`selection ${slots}`)).toBe("error booking could not be saved, try again");
-        await untilReadyz(readyz, 503, 3_000, `PostgreSQL at 127.0.0.1:${pg.port}/${db} does not answer`);
+        await untilReadyz(readyz, 503, 3_000, `PostgreSQL at 127.0.0.1:${cluster.pg.port}/${db} does not answer`);
       } finally {
-        pg.startServer(); // even when a check above failed: the tests after this one need it
+        cluster.pg.startServer(); // even when a check above failed: the tests after this one need it
         restarted = true;
       }
       await loads;
@@ -249,7 +236,7 @@ describe("several servers on one PostgreSQL", () => {
       const [a] = await instances(db, await data(2, 20), 1);
       const c = await login(a!.port, "p1", "pw1");
       expect(await c.request("selection 1")).toMatch(booked);
-      const pids = pg.serverPids();
+      const pids = cluster.pg.serverPids();
       for (const pid of pids) process.kill(pid, "SIGSTOP");
       try {
         const started = Date.now();
@@ -365,7 +352,7 @@ describe("start-up and settings", () => {
         "--port",
         "0",
         "--db",
-        `postgres://appt:secret@127.0.0.1:${pg.port}/postgres`,
+        `postgres://appt:secret@127.0.0.1:${cluster.pg.port}/postgres`,
       ]);
       expect(inUrl.code).toBe(2);
       expect(inUrl.stderr).toContain("use --db-password-file FILE or PGPASSWORD");
@@ -377,17 +364,17 @@ describe("start-up and settings", () => {
         "--port",
         "0",
         "--db",
-        pg.url("postgres"),
+        cluster.pg.url("postgres"),
         "--db-password-file",
         wrong,
       ]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`127.0.0.1:${pg.port}/postgres`);
+      expect(r.stderr).toContain(`127.0.0.1:${cluster.pg.port}/postgres`);
       expect(r.stderr).toContain("password authentication failed");
       const missing = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", ...dbArgs("nosuchdb")]);
       expect(missing.code).toBe(2);
       expect(missing.stderr).toContain(
-        `127.0.0.1:${pg.port}/nosuchdb: cannot be used as the booking database (database "nosuchdb" does not exist)`,
+        `127.0.0.1:${cluster.pg.port}/nosuchdb: cannot be used as the booking database (database "nosuchdb" does not exist)`,
       );
     },
   );
@@ -396,15 +383,15 @@ describe("start-up and settings", () => {
     "a database whose schema is newer than the program is refused at start-up (exit 2), and left alone",
     async () => {
       const db = freshDatabase();
-      pg.psql(
+      cluster.pg.psql(
         db,
         "CREATE TABLE appointments_schema (version integer NOT NULL); INSERT INTO appointments_schema VALUES (99)",
       );
       const r = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", ...dbArgs(db)]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`has schema version 99, newer than this program's ${schema_version}`);
-      expect(pg.psql(db, "SELECT version FROM appointments_schema").trim()).toBe("99");
-      expect(pg.psql(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'bookings'").trim()).toBe("0");
+      expect(cluster.pg.psql(db, "SELECT version FROM appointments_schema").trim()).toBe("99");
+      expect(cluster.pg.psql(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'bookings'").trim()).toBe("0");
     },
   );
 
@@ -414,7 +401,7 @@ describe("start-up and settings", () => {
       expect(schema_version).toBeGreaterThan(1);
       const db = freshDatabase();
       // Version 1 exactly as the first release created it, with two patients' bookings.
-      pg.psql(
+      cluster.pg.psql(
         db,
         "CREATE TABLE appointments_schema (version integer NOT NULL); INSERT INTO appointments_schema VALUES (1);" +
           "CREATE TABLE bookings (slot integer PRIMARY KEY, patient text NOT NULL," +
@@ -423,8 +410,8 @@ describe("start-up and settings", () => {
           "INSERT INTO bookings (slot, patient) VALUES (2, 'p1'), (5, 'p2');",
       );
       const [a] = await instances(db, await data(2, 6), 1, []);
-      expect(pg.psql(db, "SELECT version FROM appointments_schema").trim()).toBe(String(schema_version));
-      expect(pg.psql(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'calendar_rules'").trim()).toBe("1");
+      expect(cluster.pg.psql(db, "SELECT version FROM appointments_schema").trim()).toBe(String(schema_version));
+      expect(cluster.pg.psql(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'calendar_rules'").trim()).toBe("1");
       expect([...storedBookings(db)].sort()).toEqual([
         [2, "p1"],
         [5, "p2"],
@@ -444,23 +431,25 @@ describe("start-up and settings", () => {
     "a database where another program already has a bookings table is refused (exit 2), and left alone",
     async () => {
       const db = freshDatabase();
-      pg.psql(db, "CREATE TABLE bookings (id integer PRIMARY KEY, title text)");
+      cluster.pg.psql(db, "CREATE TABLE bookings (id integer PRIMARY KEY, title text)");
       const r = await runToEnd([bun, "roles/healthcenterserver.ts", "--port", "0", ...dbArgs(db)]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`127.0.0.1:${pg.port}/${db}: cannot be used as the booking database`);
-      expect(pg.psql(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'appointments_schema'").trim()).toBe("0");
+      expect(r.stderr).toContain(`127.0.0.1:${cluster.pg.port}/${db}: cannot be used as the booking database`);
+      expect(cluster.pg.psql(db, "SELECT count(*) FROM pg_tables WHERE tablename = 'appointments_schema'").trim()).toBe(
+        "0",
+      );
     },
   );
 
   pgTest("PGPASSWORD and the deployment file's [server] db select PostgreSQL too", async () => {
     const db = freshDatabase();
     const config = join(tmp.dir, "deploy.toml");
-    await Bun.write(config, `[server]\ndb = "${pg.url(db)}"\n`);
+    await Bun.write(config, `[server]\ndb = "${cluster.pg.url(db)}"\n`);
     const proc = Bun.spawn(
       [bun, "roles/healthcenterserver.ts", "--host", "127.0.0.1", "--port", "0", "--config", config],
       {
         cwd: root,
-        env: { ...child_env, PGPASSWORD: (await Bun.file(pg.passwordFile).text()).trim() },
+        env: { ...child_env, PGPASSWORD: (await Bun.file(cluster.pg.passwordFile).text()).trim() },
         stdout: "pipe",
         stderr: "pipe",
       },
@@ -468,7 +457,7 @@ describe("start-up and settings", () => {
     const out = new Output(proc.stdout);
     try {
       const port = Number((await out.waitFor(/has port number: (\d+)/))[1]);
-      await out.waitFor(new RegExp(`booked in PostgreSQL at 127\\.0\\.0\\.1:${pg.port}/${db}`));
+      await out.waitFor(new RegExp(`booked in PostgreSQL at 127\\.0\\.0\\.1:${cluster.pg.port}/${db}`));
       const c = await login(port);
       expect(await c.request("selection 5")).toMatch(booked);
       expect(storedBookings(db).get(5)).toBe("patient1");
