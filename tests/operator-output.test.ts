@@ -4,7 +4,7 @@
 // top-level key put in the wrong section says where it goes; an operator's --reason is one line of
 // bounded length, as a staff member's is. Real processes on real files.
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Database } from "bun:sqlite";
 import { staff_reason_chars_max } from "../shared/staff-limits.ts";
@@ -156,4 +156,41 @@ test("types add on an existing name says what the type was, so a buffer or rule 
   );
   const same = await server("types", "add", "first", "--minutes", "45", "--db", db);
   expect(same.stdout).not.toContain("(was");
+});
+
+test("staff add without a database named says the change is not in the audit trail; with ./healthcenter.db it is", async () => {
+  const dir = join(tmp.dir, "staff-cwd");
+  mkdirSync(join(dir, "data"), { recursive: true });
+  const staff = async (...args: string[]) => {
+    const proc = Bun.spawn([bun, join(root, "roles/healthcenterserver.ts"), "staff", ...args, "--data", "data"], {
+      cwd: dir,
+      env: child_env,
+      stdin: new TextEncoder().encode("a-long-password-1\n"),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    return { stdout, stderr, code };
+  };
+  const unrecorded = await staff("add", "alice", "--role", "front-desk");
+  expect(unrecorded.code, unrecorded.stderr).toBe(0);
+  expect(unrecorded.stderr).toContain("not in any audit trail");
+  // The server's default database in the working directory: the change is recorded there.
+  const made = await server("types", "add", "first", "--minutes", "15", "--db", join(dir, "healthcenter.db"));
+  expect(made.code, made.stderr).toBe(0);
+  const recorded = await staff("add", "bob", "--role", "auditor");
+  expect(recorded.code, recorded.stderr).toBe(0);
+  expect(recorded.stderr).toBe("");
+  const d = new Database(join(dir, "healthcenter.db"), { readonly: true });
+  try {
+    expect(d.query("SELECT action, subject FROM audit WHERE action LIKE 'staff.%'").all()).toEqual([
+      { action: "staff.added", subject: "staff bob" },
+    ]);
+  } finally {
+    d.close();
+  }
 });

@@ -103,13 +103,23 @@ function describeAccount(a: StaffAccount): string {
   return JSON.stringify({ role: a.role, ...(a.doctor ? { doctor: a.doctor } : {}) });
 }
 
-/** With a bookings database named (--db, or the deployment file's), the change goes into its audit trail. */
+/**
+ * With a bookings database named (--db, or the deployment file's, or the server's default ./healthcenter.db
+ * when it is there), the change goes into its audit trail; without one, the operator is told so.
+ */
 async function record(values: Values, action: string, name: string, before: string, after: string): Promise<void> {
-  const db = values.db ?? loadConfig(values.config).server.db;
-  if (db === undefined) return;
+  const db = values.db ?? loadConfig(values.config).server.db ?? (existsSync(default_db) ? default_db : undefined);
+  if (db === undefined) {
+    console.error(
+      `note: this change is not in any audit trail (no ${default_db} here; give --db FILE|URL or --config)`,
+    );
+    return;
+  }
   const passwordFile = values["db-password-file"] ?? loadConfig(values.config).server.dbPasswordFile;
   await recordOperatorChange(db, passwordFile, { action, subject: `staff ${name}`, before, after, reason: "" });
 }
+
+const default_db = "healthcenter.db";
 
 function newAccount(name: string, roleText: string | undefined, doctor: string | undefined): StaffAccount {
   const role = checkRole(roleText);
