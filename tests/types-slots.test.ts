@@ -205,3 +205,26 @@ test("the staff page lists the clinic's appointment types, and a new one within 
   expect((await types(db, "add", "vacc", "--minutes", "5")).code).toBe(0);
   expect(await within(100, async () => (await note()).includes("vacc 5 min"))).toBeLessThan(1000);
 }, 60_000);
+
+test("ics gives each appointment the length it was booked with, not the slot's default", async () => {
+  const db = await typedClinic("ics");
+  const server = await startServer([...db, "--time-zone", zone]);
+  running.push(server);
+  const c = await login(server.port);
+  const day = localDate(1);
+  // 09:00 on doc1's grid defaults to first (30); booked as a 15-minute follow-up. 10:00 as first, then
+  // first's length changes to 20: what was booked keeps its 30 minutes, as `mine` says.
+  expect(await c.request(`selection ${at(1, day, "09:00")} type=followup`)).toBe("doc1 41000");
+  expect(await c.request(`selection ${at(1, day, "10:00")}`)).toBe("doc1 41000");
+  expect((await types(db, "add", "first", "--minutes", "20")).code).toBe(0);
+  await within(100, async () =>
+    (await listing(c, `slots from=${day} to=${day} doctor=doc1 limit=1`)).join().includes(" 20 doc1"),
+  );
+  expect(await listing(c, "mine")).toEqual([line(1, day, "09:00", 15), line(1, day, "10:00", 30)]);
+  const events = (await listing(c, "ics")).filter((l) => l.startsWith("event "));
+  expect(events.map((e) => e.split(" ").slice(3, 6))).toEqual([
+    [String(at(1, day, "09:00")), localStart(day, "09:00").iso, "15"],
+    [String(at(1, day, "10:00")), localStart(day, "10:00").iso, "30"],
+  ]);
+  await c.close();
+}, 60_000);

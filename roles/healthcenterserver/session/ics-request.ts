@@ -33,7 +33,8 @@ export async function icsReply(
     const p = schedule.position(s.index);
     if (p === undefined) continue;
     const { doctorNumber, startMs } = decodeSlotId(s.index);
-    const minutes = calendar.minutes[p]!;
+    // What was booked there (its type's length when booked), as `mine` says; the slot's default otherwise.
+    const minutes = schedule.spans.spanOf(s.index)?.minutes ?? calendar.minutes[p]!;
     if (startMs + minutes * 60_000 <= now) continue;
     const key = { doctor: doctorNumber, startMs, patient: user };
     events.push({ index: s.index, start: calendar.iso[p]!, minutes, doctor: s.doctor, key });
