@@ -37,7 +37,10 @@ async function overlapCases(committer: Committer): Promise<void> {
   const book = (index: number, patient: string) => ({ kind: "book" as const, index, patient });
   expect(await committer.commit([book(thirty, "p1")])).toEqual([{ kind: "done" }]);
   // 10:15 lies inside 10:00-10:30; 09:45-10:00 ends as it starts; 10:30 starts as it ends; doc2 is another doctor.
-  expect(await committer.commit([book(slotId(1, at("10:15")), "p2")])).toEqual([{ kind: "taken", holder: "p1" }]);
+  // Taken by an appointment starting elsewhere: nobody holds 10:15 itself (memory must not make it p1's).
+  expect(await committer.commit([book(slotId(1, at("10:15")), "p2")])).toEqual([
+    { kind: "taken", holder: "p1", elsewhere: true },
+  ]);
   const others = [
     book(slotId(1, at("09:45")), "p2"),
     book(slotId(1, at("10:30")), "p3"),

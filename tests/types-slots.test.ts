@@ -228,3 +228,26 @@ test("ics gives each appointment the length it was booked with, not the slot's d
   ]);
   await c.close();
 }, 60_000);
+
+test("a booking the database refuses for another appointment's overlap leaves no phantom holder in memory", async () => {
+  const db = await typedClinic("phantom");
+  const server = await startServer([...db, "--time-zone", zone]);
+  running.push(server);
+  const c = await login(server.port);
+  const day = localDate(1);
+  // patient2's long at 11:00 (blocks 10:55-11:45) stored by another writer; memory does not know it.
+  const d = new Database(db[1]!);
+  d.run(
+    "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at, type, before_min, after_min) " +
+      "VALUES (2, ?, 30, 'patient2', 0, 'long', 5, 15)",
+    [localStart(day, "11:00").ms],
+  );
+  d.close();
+  expect(await c.request(`selection ${at(2, day, "11:30")}`)).toBe("notavailable");
+  // 11:30 is not patient2's: nobody holds it (the database has no appointment starting there).
+  const c3 = await login(server.port, "patient2", "password222");
+  expect(await listing(c3, "mine")).toEqual([]);
+  expect(await c3.request(`cancel ${at(2, day, "11:30")}`)).not.toBe("cancelled");
+  await c.close();
+  await c3.close();
+}, 60_000);

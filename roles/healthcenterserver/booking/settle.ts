@@ -82,6 +82,13 @@ export class Settler {
         this.schedule.changes.publish({ index, holder: this.schedule.holderOf(index) });
         return { kind: "booked", slot };
       case "taken":
+        if (result.elsewhere) {
+          // An appointment memory did not know of starts beside it and its span meets this one's: nobody
+          // holds this slot (making it the other patient's would show them a phantom appointment, and
+          // keep the slot from everybody after theirs is cancelled). Memory frees it; the mirror follows.
+          this.schedule.release(index);
+          return { kind: "notavailable", slot };
+        }
         // Another process sharing the database won the slot: the mirror follows the database.
         assert(result.holder !== "", () => `slot ${index} refused by the database has a holder`);
         this.schedule.correctHolder(index, result.holder);

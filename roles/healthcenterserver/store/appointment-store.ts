@@ -56,8 +56,11 @@ export type Change =
 export type ChangeResult =
   /** `overrode`: the clinic's rules a staff override passed (absent when none was in the way). */
   | { kind: "done"; overrode?: PolicyRule[] }
-  /** book or move: the slot to take is held, by `holder`. */
-  | { kind: "taken"; holder: string }
+  /**
+   * book or move: the slot to take is held, by `holder`; `elsewhere`: by an appointment starting at
+   * another slot whose span (length, buffers) meets this one's, so nobody holds this slot itself.
+   */
+  | { kind: "taken"; holder: string; elsewhere?: true }
   /** cancel or move: the slot to free is not this patient's; `holder` is who has it ("" = nobody). */
   | { kind: "notyours"; holder: string }
   /** book: the patient holds `held` bookings, the limit or more. */

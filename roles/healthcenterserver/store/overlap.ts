@@ -4,18 +4,24 @@
 // start_ms bounds let the primary key's index (doctor, start_ms) find the few candidates.
 import { appointment_buffer_minutes_max, appointment_minutes_max } from "../../../shared/limits.ts";
 import { decodeSlotId } from "../calendar/slot-id.ts";
-import type { BookedAs } from "./appointment-store.ts";
+import type { BookedAs, ChangeResult } from "./appointment-store.ts";
 
 const minute_ms = 60_000;
 
-/** Another appointment of the doctor whose blocked span meets [from, to): its patient. */
+/** Another appointment of the doctor whose blocked span meets [from, to): its patient and start. */
 export const overlap_sql =
-  "SELECT patient FROM appointments WHERE doctor = ? AND start_ms > ? AND start_ms < ? " +
+  "SELECT patient, start_ms FROM appointments WHERE doctor = ? AND start_ms > ? AND start_ms < ? " +
   "AND start_ms - before_min * 60000 < ? AND start_ms + (minutes + after_min) * 60000 > ? LIMIT 1";
 
 export const insert_appointment_sql =
   "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at, type, before_min, after_min) " +
   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
+/** The answer to a booking overlap_sql found `clash` in the way of (at the slot, or beside it). */
+export function takenBy(clash: { patient: unknown; start_ms: unknown }, startMs: number): ChangeResult {
+  const holder = String(clash.patient);
+  return Number(clash.start_ms) === startMs ? { kind: "taken", holder } : { kind: "taken", holder, elsewhere: true };
+}
 
 /** overlap_sql's parameters for booking `span` at the slot `index` names. */
 export function overlapParams(index: number, span: BookedAs): number[] {

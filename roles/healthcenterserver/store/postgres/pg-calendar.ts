@@ -21,7 +21,7 @@ import type {
   MarkResult,
   StoreOptions,
 } from "../appointment-store.ts";
-import { insert_appointment_sql, overlap_sql, overlapParams } from "../overlap.ts";
+import { insert_appointment_sql, overlap_sql, overlapParams, takenBy } from "../overlap.ts";
 import { noShowWindowStart } from "../../calendar/visit-status.ts";
 import { cancelIn, heldIn, markIn, noShowLimited, visit_sql } from "../visit-records.ts";
 import { PgCalendarDb, type CalendarDb } from "../calendar-db.ts";
@@ -215,14 +215,20 @@ export class PgCalendarCommitter implements Committer {
   }
 
   /** Books the slot unless what it blocks meets what an appointment of its doctor blocks (overlap.ts). */
-  private async take(tx: CalendarDb, index: number, patient: string, now: number, as?: BookedAs) {
+  private async take(
+    tx: CalendarDb,
+    index: number,
+    patient: string,
+    now: number,
+    as?: BookedAs,
+  ): Promise<ChangeResult> {
     const { doctorNumber, startMs } = decodeSlotId(index);
     const span = as ?? { type: "", minutes: this.lengthOf(index), before: 0, after: 0 };
     const clash = await tx.all(overlap_sql, overlapParams(index, span));
-    if (clash[0]) return { kind: "taken", holder: String(clash[0].patient) } as const;
+    if (clash[0]) return takenBy(clash[0] as { patient: unknown; start_ms: unknown }, startMs);
     const values = [doctorNumber, startMs, span.minutes, patient, now, span.type, span.before, span.after];
     await tx.run(insert_appointment_sql, values);
-    return { kind: "done" } as const;
+    return { kind: "done" };
   }
 
   private slot(index: number, patient: string, as?: BookedAs) {

@@ -7,7 +7,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { decodeSlotId } from "../../calendar/slot-id.ts";
 import type { BookedAs, Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
-import { insert_appointment_sql, overlap_sql, overlapParams } from "../overlap.ts";
+import { insert_appointment_sql, overlap_sql, overlapParams, takenBy } from "../overlap.ts";
 import { SqliteOutbox } from "./sqlite-outbox.ts";
 import type { AuditContent } from "../../audit/chain.ts";
 import { SqliteAudit, whenUnlocked } from "./sqlite-audit.ts";
@@ -166,8 +166,8 @@ export class SqliteCalendarCommitter implements Committer {
   /** Books the slot unless what it blocks meets what an appointment of its doctor blocks. */
   private take(index: number, patient: string, now: number, as?: BookedAs): ChangeResult {
     const span = as ?? { type: "", minutes: this.lengthOf(index), before: 0, after: 0 };
-    const clash = this.overlapping.get(...overlapParams(index, span)) as { patient: string } | null;
-    if (clash) return { kind: "taken", holder: clash.patient };
+    const clash = this.overlapping.get(...overlapParams(index, span)) as { patient: string; start_ms: number } | null;
+    if (clash) return takenBy(clash, decodeSlotId(index).startMs);
     this.store(index, patient, now, span);
     return { kind: "done" };
   }
