@@ -13,7 +13,16 @@ import type { Channel, OutboxPolicy } from "../roles/healthcenterserver/notify/o
 const python = "/usr/bin/python3";
 export const london = "Europe/London";
 
-type Row = { uid: string; kind: string; seq: number; channel: string; state: string; start_ms: number; due_ms: number };
+type Row = {
+  uid: string;
+  kind: string;
+  seq: number;
+  channel: string;
+  state: string;
+  start_ms: number;
+  due_ms: number;
+  minutes: number;
+};
 
 async function freeTcpPort(): Promise<number> {
   const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
@@ -109,6 +118,7 @@ export async function calendar(dbPath: string, dbPasswordFile: string | undefine
       seq: Number(r.seq),
       start_ms: Number(r.start_ms),
       due_ms: Number(r.due_ms),
+      minutes: Number(r.minutes),
     })) as Row[];
   return {
     store: opened.store,

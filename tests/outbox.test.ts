@@ -98,6 +98,20 @@ async function bookMoveCancel(dbPath: string, dbPasswordFile?: string) {
     "true cancelled 2 pending",
     "true cancelled 2 pending",
   ]);
+  // An appointment booked as a 45-minute type on a 15-minute grid: each message says 45 minutes.
+  const c = slotId(1, at("14:00"));
+  const span = { type: "long", minutes: 45, before: 0, after: 0 };
+  expect(await store.commit([{ kind: "book", index: c, patient: "patient1", span }])).toEqual([{ kind: "done" }]);
+  expect(await store.commit([{ kind: "cancel", index: c, patient: "patient1" }])).toEqual([{ kind: "done" }]);
+  const typed = (await rows()).filter((r) => r.start_ms === at("14:00"));
+  expect(typed.map((r) => `${r.kind} ${r.minutes}`)).toEqual([
+    "booked 45",
+    "booked 45",
+    "reminder 45",
+    "reminder 45",
+    "cancelled 45",
+    "cancelled 45",
+  ]);
   await close();
 }
 

@@ -100,8 +100,16 @@ export async function heldIn(
   return rows[0] && { patient: String(rows[0].patient), status: String(rows[0].status) as HeldStatus };
 }
 
-/** A cancellation inside the change's transaction: the appointment kept in appointments_closed, its time free. */
-export async function cancelIn(tx: CalendarDb, c: Change, index: number, now: number): Promise<ChangeResult> {
+/**
+ * A cancellation inside the change's transaction: the appointment kept in appointments_closed, its time
+ * free; `minutes`: the cancelled appointment's stored length (its type's), when done.
+ */
+export async function cancelIn(
+  tx: CalendarDb,
+  c: Change,
+  index: number,
+  now: number,
+): Promise<{ result: ChangeResult; minutes?: number }> {
   const { doctorNumber, startMs } = decodeSlotId(index);
   const rows = await tx.all(visit_sql.remove, [doctorNumber, startMs, c.patient]);
   if (rows[0]) {
@@ -109,11 +117,11 @@ export async function cancelIn(tx: CalendarDb, c: Change, index: number, now: nu
     const r = rows[0];
     const kept = [doctorNumber, startMs, Number(r.minutes), c.patient, Number(r.booked_at), String(r.type)];
     await tx.run(visit_sql.close, [...kept, now, by, reason]);
-    return { kind: "done" };
+    return { result: { kind: "done" }, minutes: Number(r.minutes) };
   }
   const held = await heldIn(tx, index);
-  if (held?.patient === c.patient) return { kind: "visited", status: held.status };
-  return { kind: "notyours", holder: held?.patient ?? "" };
+  if (held?.patient === c.patient) return { result: { kind: "visited", status: held.status } };
+  return { result: { kind: "notyours", holder: held?.patient ?? "" } };
 }
 
 /** The appointments starting in [fromMs, toMs), cancelled ones included, in time order then doctor. */

@@ -208,9 +208,9 @@ export class PgCalendarCommitter implements Committer {
       const holder = (await heldIn(tx, c.index))?.patient ?? "";
       return holder === c.patient ? refusedBy(verdict.refused) : { kind: "notyours", holder };
     }
-    const result = await cancelIn(tx, c, c.index, now);
+    const { result, minutes } = await cancelIn(tx, c, c.index, now);
     if (result.kind !== "done") return result;
-    await this.outbox?.cancelled(tx, this.slot(c.index, c.patient), now);
+    await this.outbox?.cancelled(tx, this.slot(c.index, c.patient, { minutes: minutes! }), now);
     return doneWith(verdict);
   }
 
@@ -231,7 +231,8 @@ export class PgCalendarCommitter implements Committer {
     return { kind: "done" };
   }
 
-  private slot(index: number, patient: string, as?: BookedAs) {
+  /** `as`: what is booked there (its length), else the slot's default length. */
+  private slot(index: number, patient: string, as?: Pick<BookedAs, "minutes">) {
     const { doctorNumber, startMs } = decodeSlotId(index);
     return { doctor: doctorNumber, startMs, minutes: as?.minutes ?? this.lengthOf(index), patient };
   }

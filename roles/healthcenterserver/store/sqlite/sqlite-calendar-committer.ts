@@ -122,7 +122,7 @@ export class SqliteCalendarCommitter implements Committer {
         const removed = this.remove.get(doctorNumber, startMs, c.patient) as Removed | null;
         if (removed !== null) {
           this.visits.keepCancelled(c.index, { ...removed, patient: c.patient }, now, c.who);
-          this.outbox?.cancelled(this.slot(c.index, c.patient), now);
+          this.outbox?.cancelled(this.slot(c.index, c.patient, removed), now);
           return doneWith(verdict);
         }
         const held = this.visits.heldAt(c.index);
@@ -177,7 +177,8 @@ export class SqliteCalendarCommitter implements Committer {
     this.insert.run(doctorNumber, startMs, span.minutes, patient, bookedAt, span.type, span.before, span.after);
   }
 
-  private slot(index: number, patient: string, as?: BookedAs) {
+  /** `as`: what is booked there (its length), else the slot's default length. */
+  private slot(index: number, patient: string, as?: Pick<BookedAs, "minutes">) {
     const { doctorNumber, startMs } = decodeSlotId(index);
     return { doctor: doctorNumber, startMs, minutes: as?.minutes ?? this.lengthOf(index), patient };
   }
