@@ -43,3 +43,5 @@ export const staff_reason_chars_max = 500;
 export const staff_watchers_anonymous_max = 16;
 /** Appointments of one day the page lists (every doctor's, cancelled ones included). */
 export const staff_day_appointments_max = 2_000;
+/** A typed calendar's booking changes its neighbours' starts too: a live page's fresh snapshot, this often at most. */
+export const staff_typed_snapshot_ms = 500;

@@ -3,7 +3,9 @@
 // patient's own commands do (same atomic path, limits and outcomes); the store writes the audit
 // record of a change that is done in its own transaction, and a refusal is recorded here. The clinic's
 // rules (calendar/policy.ts) bind the desk too, unless it asks to override them (`override=1`), which
-// needs a reason: the store then records which rules the change passed.
+// needs a reason: the store then records which rules the change passed. A booking may name an
+// appointment type (`type=`), as `selection <id> type=` does: an unknown one is refused in one line
+// naming the nearest; without it, the slot's default.
 import {
   staff_appointment_reads_per_minute,
   staff_patient_matches_max,
@@ -19,6 +21,7 @@ import { noShowRefusal, visitedRefusal } from "../calendar/visit-status.ts";
 import { formOf, json, reply } from "./http-reply.ts";
 import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
 import { ReadRate } from "./read-rate.ts";
+import { typeNumber } from "../session/type-requests.ts";
 
 export type DeskServices = {
   booker: () => Booker | undefined;
@@ -36,6 +39,8 @@ type Asked = {
   to?: number;
   reason: string;
   override: boolean;
+  /** A booking's appointment type, by name ("": the slot's default). */
+  type: string;
 };
 
 export function deskRoutes(desk: DeskServices): Routes {
@@ -93,6 +98,8 @@ async function change(ctx: RouteContext, desk: DeskServices, kind: Asked["kind"]
   if (form === undefined) return json({ error: "request body too large" }, 413);
   const asked = readAsked(form, kind);
   if (typeof asked === "string") return json({ error: asked }, 400);
+  const type = typeNumber(desk.schedule, asked.type === "" ? undefined : asked.type);
+  if (typeof type === "string") return json({ error: type }, 400);
   if (!desk.patients().includes(asked.patient)) return json({ error: `no patient named ${asked.patient}` }, 400);
   const booker = desk.booker();
   if (!booker) return json({ error: "the server is starting" }, 503);
@@ -101,11 +108,11 @@ async function change(ctx: RouteContext, desk: DeskServices, kind: Asked["kind"]
   const who: ChangeWho = { ...pageActor(ctx.member, ctx.address), reason: asked.reason };
   const { override } = asked;
   const outcome = await new Promise<Outcome>((done) => {
-    if (kind === "book") booker.book(asked.slot, asked.patient, done, who, override);
+    if (kind === "book") booker.book(asked.slot, asked.patient, done, who, override, type);
     else if (kind === "cancel") booker.cancel(asked.slot, asked.patient, done, who, override);
     else booker.move(asked.slot, asked.to!, asked.patient, done, who, override);
   });
-  const answer = answerOf(outcome, kind, desk.schedule.calendar?.zone ?? "UTC");
+  const answer = answerOf(outcome, kind, desk.schedule.calendar?.zone ?? "UTC", asked.type);
   if (answer.status !== 200) await recordRefusal(desk, ctx, who, asked, outcome);
   return json(answer.body, answer.status);
 }
@@ -116,15 +123,18 @@ function readAsked(form: URLSearchParams, kind: Asked["kind"]): Asked | string {
   const to = Number(form.get("to"));
   const reason = form.get("reason") ?? "";
   const override = ["1", "true", "on"].includes(form.get("override") ?? "");
+  const type = form.get("type") ?? "";
+  if (type !== "" && kind !== "book") return "type= is for a booking (a move keeps the appointment's type)";
+  if (type.length > 64) return "type= is at most 64 characters";
   if (!Number.isSafeInteger(slot) || slot < 0) return "slot= must be a slot number";
   if (override && reason.trim() === "") return "an override of the clinic's rules needs a reason";
   if (kind === "move" && (!Number.isSafeInteger(to) || to < 0)) return "to= must be a slot number";
   if (kind === "cancel" && reason.trim() === "") return "a cancellation needs a reason";
   if (reason.length > staff_reason_chars_max) return `a reason is at most ${staff_reason_chars_max} characters`;
-  return { kind, patient, slot, ...(kind === "move" ? { to } : {}), reason, override };
+  return { kind, patient, slot, ...(kind === "move" ? { to } : {}), reason, override, type };
 }
 
-function answerOf(outcome: Outcome, kind: Asked["kind"], zone: string): { status: number; body: object } {
+function answerOf(outcome: Outcome, kind: Asked["kind"], zone: string, type: string): { status: number; body: object } {
   switch (outcome.kind) {
     case "booked":
     case "cancelled":
@@ -137,7 +147,13 @@ function answerOf(outcome: Outcome, kind: Asked["kind"], zone: string): { status
     case "limit":
       return { status: 409, body: { outcome: outcome.kind, error: `the patient holds ${outcome.held} already` } };
     case "invalid":
-      return { status: 400, body: { outcome: outcome.kind, error: "no such slot" } };
+      return {
+        status: 400,
+        body: {
+          outcome: outcome.kind,
+          error: type === "" ? "no such slot" : `no such slot, or ${type} does not start there`,
+        },
+      };
     case "policy":
       return {
         status: 409,
@@ -162,6 +178,7 @@ async function recordRefusal(desk: DeskServices, ctx: RouteContext, who: ChangeW
     before: "",
     after: JSON.stringify({
       patient: asked.patient,
+      ...(asked.type === "" ? {} : { type: asked.type }),
       outcome: outcome.kind,
       ...(outcome.kind === "policy" ? { rule: outcome.rule } : {}),
     }),

@@ -67,12 +67,15 @@ async function change(kind) {
   const reason = $("desk-reason").value;
   if (kind === "cancel" || reason.trim() !== "") form.reason = reason;
   if ($("desk-override").checked) form.override = "1";
+  // On a typed calendar a booking is of the type the week shows (the selector above it).
+  if (kind === "book" && !$("types").hidden && $("view-type").value) form.type = $("view-type").value;
   const answer = await fetch(`/api/${kind}`, { method: "POST", body: new URLSearchParams(form) });
   let text;
   try {
     const body = await answer.json();
+    const slot = `slot ${body.slot ? body.slot.index : form.slot}${form.type ? ` (${form.type})` : ""}`;
     text = answer.ok
-      ? `${body.outcome}: slot ${body.slot ? body.slot.index : form.slot} for ${form.patient}`
+      ? `${body.outcome}: ${slot} for ${form.patient}`
       : body.outcome === "policy"
         ? `${body.error} (to do it anyway: tick Override and give a reason)`
         : body.error;

@@ -7,8 +7,11 @@ import type { SlotChange } from "../booking/changes.ts";
 
 const week = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-/** A listed slot as sent: [index, cell, state]; state is 0 free, 1 booked, or the patient's name (staff only). */
-export type SlotRow = [number, number, 0 | 1 | string];
+/**
+ * A listed slot as sent: [index, cell, state]; state is 0 free, 1 booked, or the patient's name (staff only);
+ * on a typed calendar's view (typed-view.ts) also 2: not free, a booked span meets it.
+ */
+export type SlotRow = [number, number, 0 | 1 | 2 | string];
 /** A committed change as sent: [index, cell, state, booked in the cell, doctor, booked for the doctor]. */
 export type ChangeRow = [number, number, 0 | 1 | string, number, number, number];
 /** A cell as sent: [cell id, doctor, day, time (positions in the lists), slots, booked]. */

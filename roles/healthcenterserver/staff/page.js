@@ -7,6 +7,8 @@ let source = null;
 /** On a calendar (days labelled "2026-12-08 Tue"): which week is shown, 0 = the first one listed. */
 let week = 0;
 let weekDays = null;
+/** On a calendar whose rules offer types: the type the week shows ("": each rule's default). */
+let viewType = "";
 
 const dated = (day) => /^\d{4}-\d{2}-\d{2} /.test(day);
 
@@ -38,11 +40,12 @@ function el(tag, className, text) {
 
 function slotText(index, state) {
   if (state === 0) return `#${index} free`;
+  if (state === 2) return `#${index} not free`;
   return typeof state === "string" ? `#${index} ${state}` : `#${index} booked`;
 }
 
 function setSlot(span, index, state) {
-  span.dataset.state = state === 0 ? "free" : "booked";
+  span.dataset.state = state === 0 ? "free" : state === 2 ? "blocked" : "booked";
   span.textContent = slotText(index, state);
 }
 
@@ -52,16 +55,19 @@ function setCount(cell) {
 
 function setTotal(d) {
   d.el.textContent = "";
-  d.el.append(el("b", "", d.name), `${d.booked} booked, ${d.slots - d.booked} free`);
+  // On a typed view `booked` counts the starts a booked span meets too (d.blocked of them).
+  const blocked = d.blocked === undefined ? "" : `, ${d.blocked} not free (a booked span)`;
+  d.el.append(el("b", "", d.name), `${d.booked - (d.blocked ?? 0)} booked${blocked}, ${d.slots - d.booked} free`);
 }
 
 function render(snap) {
   view = { slots: new Map(), cells: new Map(), doctors: [] };
   weekDays = chooseWeek(snap);
+  chooseType(snap);
   const totals = $("totals");
   totals.textContent = "";
   for (const d of snap.doctors) {
-    const entry = { name: d.name, slots: d.slots, booked: d.booked, el: el("div", "total") };
+    const entry = { name: d.name, slots: d.slots, booked: d.booked, blocked: d.blocked, el: el("div", "total") };
     entry.el.dataset.doctor = d.name;
     setTotal(entry);
     totals.append(entry.el);
@@ -87,6 +93,20 @@ function render(snap) {
   $("signin").hidden = snap.names;
   $("signout").hidden = !snap.names;
   if (snap.names) showMember();
+}
+
+/** The type selector, on a calendar whose rules offer types (the snapshot lists them). */
+function chooseType(snap) {
+  $("types").hidden = !snap.types;
+  if (!snap.types) return;
+  const select = $("view-type");
+  const values = ["", ...snap.types];
+  // Made again only when the types change: a snapshot comes with each booking, the list may be in use.
+  if ([...select.options].map((o) => o.value).join("\n") !== values.join("\n"))
+    select.replaceChildren(
+      ...values.map((v) => Object.assign(el("option", "", v || "each doctor's default"), { value: v })),
+    );
+  select.value = viewType = snap.type;
 }
 
 function doctorTable(snap, name, cells, listed) {
@@ -165,7 +185,7 @@ async function showMember() {
 
 function connect() {
   if (source) source.close();
-  source = new EventSource("/api/events");
+  source = new EventSource(viewType ? `/api/events?type=${encodeURIComponent(viewType)}` : "/api/events");
   source.addEventListener("snapshot", (e) => {
     render(JSON.parse(e.data));
     $("status").textContent = `Live: updates as patients book (${new Date().toLocaleTimeString()})`;
@@ -203,6 +223,11 @@ $("leave").addEventListener("submit", async (e) => {
   const answer = await fetch("/api/availability", { method: "POST", body: new URLSearchParams(form) });
   const body = await answer.json();
   $("leave-message").textContent = answer.ok ? body.lines.join(" ") : body.error;
+});
+
+$("view-type").addEventListener("change", () => {
+  viewType = $("view-type").value;
+  connect();
 });
 
 // A new snapshot for the other week: counts stay exact (the view holds only what it shows).

@@ -23,6 +23,7 @@ import { StaffAuth } from "./staff-auth.ts";
 import { StaffSessions } from "./staff-sessions.ts";
 import { StaffServer } from "./staff-server.ts";
 import { Watchers } from "./watchers.ts";
+import { typedViews } from "./typed-view.ts";
 import { checkHostFlag } from "../../../shared/endpoints.ts";
 
 /** What the page asks of the TCP side, read when asked (the listener starts after this is made). */
@@ -93,12 +94,14 @@ export class StaffPage {
         this.watchers?.resync();
       });
     }
-    this.watchers = new Watchers(grid, schedule.changes);
+    const views = typedViews(schedule, () => grid.note);
+    this.watchers = new Watchers(grid, schedule.changes, views);
     const { audit, booker, patients } = this.options;
     const auth = new StaffAuth(this.options.token, this.sessions, this.options.sessionTtlMs);
     this.server = new StaffServer({
       ...this.options.http,
       grid,
+      views,
       watchers: this.watchers,
       auth,
       routes: {

@@ -23,12 +23,14 @@ import { health_paths, requestPath, type Readiness } from "./health.ts";
 import type { ServerMetrics } from "./server-metrics.ts";
 import type { StaffAuth } from "./staff-auth.ts";
 import { isCrossSite, type StaffMember } from "./staff-sessions.ts";
-import type { Watchers } from "./watchers.ts";
+import type { TypedViews, Watchers } from "./watchers.ts";
 
 export type StaffServerOptions = {
   host: string;
   port: number;
   grid: Grid;
+  /** On a typed calendar, the week per type (`type=` on /api/schedule and /api/events). */
+  views?: TypedViews;
   watchers: Watchers;
   auth: StaffAuth;
   /** The API beyond the page itself: sign-in, the front desk (routes.ts). */
@@ -45,7 +47,7 @@ export class StaffServer {
   private readonly connections = new StaffConnections(staff_connections_max, staff_idle_timeout_ms);
 
   constructor(private readonly options: StaffServerOptions) {
-    this.schedule = new ScheduleAnswers(options.grid, staff_schedule_per_second_max);
+    this.schedule = new ScheduleAnswers(options.grid, staff_schedule_per_second_max, options.views);
   }
 
   get port(): number {
@@ -109,8 +111,10 @@ export class StaffServer {
       case "GET /favicon.ico":
         return reply(null, 204, "image/x-icon");
       case "GET /api/schedule": {
+        const type = this.viewType(req);
+        if (typeof type !== "string") return type;
         const member = this.member(req, server);
-        const json = this.schedule.json(member !== undefined, Date.now());
+        const json = this.schedule.json(member !== undefined, Date.now(), type);
         if (json !== undefined && member) await this.recordRead(member, req, server);
         if (json === undefined)
           return text("too many schedule requests, try again later\n", 503, { "Retry-After": "1" });
@@ -178,7 +182,16 @@ export class StaffServer {
     await this.options.audit?.append({ ...at, ...who, action: "schedule.read", subject: "schedule" });
   }
 
+  /** `type=` of a typed view: the name ("" when not given), or a 400 naming the nearest type. */
+  private viewType(req: Request): string | Response {
+    const type = new URL(req.url, "http://x").searchParams.get("type") ?? "";
+    const refusal = type.length > 64 ? "type= is at most 64 characters" : this.options.views?.refusal(type);
+    return refusal === undefined ? type : text(`${refusal}\n`, 400);
+  }
+
   private async events(req: Request, server: Server<undefined>, connection: string): Promise<Response> {
+    const type = this.viewType(req);
+    if (typeof type !== "string") return type;
     const watchers = this.options.watchers;
     const member = this.member(req, server);
     if (watchers.fullFor(member !== undefined))
@@ -187,7 +200,7 @@ export class StaffServer {
     // Heartbeats keep the stream busy; the idle timeout is for connections with nothing in progress.
     server.timeout(req, 0);
     this.connections.live(connection, req.signal, Date.now());
-    const stream = watchers.open(member !== undefined, req.signal);
+    const stream = watchers.open(member !== undefined, req.signal, type);
     return reply(stream, 200, "text/event-stream; charset=utf-8");
   }
 }

@@ -2,20 +2,36 @@
 // booking path one grid update and one push onto a list; once per staff_events_flush_ms the list
 // is encoded once (with names and without) and written to every page. A page that falls
 // behind by staff_watcher_queue_bytes_max is disconnected; its browser reconnects and starts
-// from a fresh snapshot.
+// from a fresh snapshot. On a calendar whose rules offer types a booking changes its neighbours'
+// starts too, so every page gets a fresh snapshot of the type it shows instead (typed-view.ts), at
+// most once per staff_typed_snapshot_ms.
 import {
   staff_events_batch_max,
   staff_events_flush_ms,
   staff_heartbeat_ms,
   staff_reconnect_ms,
+  staff_typed_snapshot_ms,
   staff_watcher_queue_bytes_max,
   staff_watchers_anonymous_max,
   staff_watchers_max,
 } from "../../../shared/limits.ts";
 import type { ChangeFeed } from "../booking/changes.ts";
-import { withoutName, type ChangeRow, type Grid } from "./grid.ts";
+import { withoutName, type ChangeRow, type Grid, type Snapshot } from "./grid.ts";
 
-type Watcher = { names: boolean; controller: ReadableStreamDefaultController<Uint8Array>; closed: boolean };
+/** On a typed calendar: the week for a type ("": each rule's default); `typed()` false: the Grid as it is. */
+export type TypedViews = {
+  typed(): boolean;
+  snapshot(names: boolean, type: string): Snapshot | undefined;
+  /** The one line refusing a type= no type is named (with the nearest name); undefined when known or "". */
+  refusal(type: string): string | undefined;
+};
+
+type Watcher = {
+  names: boolean;
+  type: string;
+  controller: ReadableStreamDefaultController<Uint8Array>;
+  closed: boolean;
+};
 
 const encoder = new TextEncoder();
 const heartbeat = encoder.encode(": keep-alive\n\n");
@@ -27,18 +43,22 @@ export class Watchers {
   private overflowed = false;
   private flushTimer: Timer | undefined;
   private heartbeatTimer: Timer | undefined;
+  private lastSnapshotMs = 0;
   private readonly unsubscribe: () => void;
 
   constructor(
     private readonly grid: Grid,
     feed: ChangeFeed,
+    private readonly views?: TypedViews,
   ) {
     this.unsubscribe = feed.subscribe((change) => {
       const row = grid.apply(change);
       if (row === undefined || this.all.size === 0) return;
-      if (this.pending.length < staff_events_batch_max) this.pending.push(row);
+      const typed = this.views?.typed() ?? false;
+      if (!typed && this.pending.length < staff_events_batch_max) this.pending.push(row);
       else this.overflowed = true;
-      this.flushTimer ??= setTimeout(() => this.flush(), staff_events_flush_ms);
+      const wait = typed ? this.lastSnapshotMs + staff_typed_snapshot_ms - Date.now() : 0;
+      this.flushTimer ??= setTimeout(() => this.flush(), Math.max(staff_events_flush_ms, wait));
     });
   }
 
@@ -67,14 +87,14 @@ export class Watchers {
   }
 
   /** A new live page: a stream that starts with a snapshot. */
-  open(names: boolean, signal: AbortSignal): ReadableStream<Uint8Array> {
+  open(names: boolean, signal: AbortSignal, type = ""): ReadableStream<Uint8Array> {
     let watcher: Watcher;
     return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
-          watcher = { names, controller, closed: false };
+          watcher = { names, type, controller, closed: false };
           this.all.add(watcher);
-          this.send(watcher, this.snapshotEvent(names));
+          this.send(watcher, this.snapshotEvent(names, type));
           this.heartbeatTimer ??= setInterval(() => this.beat(), staff_heartbeat_ms);
           signal.addEventListener("abort", () => this.close(watcher), { once: true });
         },
@@ -100,10 +120,12 @@ export class Watchers {
     this.pending = [];
     this.overflowed = false;
     if (overflowed) {
-      const cache = new Map<boolean, Uint8Array>();
+      this.lastSnapshotMs = Date.now();
+      const cache = new Map<string, Uint8Array>();
       for (const w of this.all) {
-        if (!cache.has(w.names)) cache.set(w.names, this.snapshotEvent(w.names));
-        this.send(w, cache.get(w.names)!);
+        const key = `${w.names}\n${w.type}`;
+        if (!cache.has(key)) cache.set(key, this.snapshotEvent(w.names, w.type));
+        this.send(w, cache.get(key)!);
       }
       return;
     }
@@ -120,10 +142,9 @@ export class Watchers {
     for (const w of this.all) this.send(w, heartbeat);
   }
 
-  private snapshotEvent(names: boolean): Uint8Array {
-    return encoder.encode(
-      `retry: ${staff_reconnect_ms}\nevent: snapshot\ndata: ${JSON.stringify(this.grid.snapshot(names))}\n\n`,
-    );
+  private snapshotEvent(names: boolean, type: string): Uint8Array {
+    const snapshot = this.views?.snapshot(names, type) ?? this.grid.snapshot(names);
+    return encoder.encode(`retry: ${staff_reconnect_ms}\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
   }
 
   private send(w: Watcher, bytes: Uint8Array): void {
