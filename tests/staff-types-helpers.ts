@@ -6,17 +6,21 @@ import { availability, localDate, localStart, zone } from "./calendar-helpers.ts
 import { staffFile } from "./staff-helpers.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 
-/** doc1 09:00-11:00: first (30, default) and followup (15); doc2 09:00-12:00: followup (default) and long (30, 5 before, 15 after). */
+/**
+ * doc1 09:00-11:00: first (30, default) and followup (15); doc2 09:00-12:00: followup (default) and long
+ * (30, 5 before, 15 after; `longArgs`: more of its flags). Staff: alice, front desk.
+ */
 export async function typedStaffClinic(
   dir: string,
   name: string,
+  longArgs: string[] = [],
 ): Promise<{ server: Running; base: string; db: string }> {
   const db = join(dir, `${name}.db`);
   const types = (...args: string[]) =>
     runToEnd([bun, "roles/healthcenterserver.ts", "types", "add", ...args, "--db", db, "--time-zone", zone]);
   expect((await types("first", "--minutes", "30")).code).toBe(0);
   expect((await types("followup", "--minutes", "15")).code).toBe(0);
-  expect((await types("long", "--minutes", "30", "--before", "5", "--after", "15")).code).toBe(0);
+  expect((await types("long", "--minutes", "30", "--before", "5", "--after", "15", ...longArgs)).code).toBe(0);
   const rule = (doctor: string, end: string, list: string, port: string) =>
     availability(
       ["--db", db],
