@@ -98,6 +98,10 @@ async function addsListsRemoves(s: Subject, rowsOf: (q: string) => string) {
   // Every refusal: one line, exit 2, nothing changed.
   const refusals: [string[], string][] = [
     [["add", "Vacc", "--minutes", "5"], 'bad type name "Vacc"'],
+    // Control characters are shown escaped (never a second line or a terminal sequence), a long name cut.
+    [["add", "x\n\u001b[2Jy", "--minutes", "5"], 'bad type name "x\\x0a\\x1b[2Jy"'],
+    [["add", "v".repeat(10_000), "--minutes", "5"], `bad type name "${"v".repeat(40)}" (a lower-case`],
+    [["remove", "x\ny"], 'bad type name "x\\x0ay"'],
     [
       ["add", "vacc", "--minutes", "4"],
       "--minutes: appointment length of 4 minutes is out of range (5 to 720 minutes)",

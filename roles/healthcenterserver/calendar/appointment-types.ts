@@ -7,6 +7,7 @@ import {
   appointment_type_name_chars_max,
   appointment_types_max,
 } from "../../../shared/limits.ts";
+import { printable } from "../../../shared/printable.ts";
 import { closest } from "../../../shared/suggest.ts";
 import { formatDuration } from "./duration.ts";
 import { parseBoundedInt } from "./parse.ts";
@@ -17,6 +18,9 @@ function refuse(message: string): never {
   throw new UsageError(message, { hint: false });
 }
 
+/** What was typed, as the one-line refusal shows it: quoted, control characters escaped, at most 40 characters. */
+const shown = (text: string) => `"${printable(text.slice(0, 40))}"`;
+
 const name_pattern = new RegExp(`^[a-z][a-z0-9_-]{0,${appointment_type_name_chars_max - 1}}$`);
 
 /** "first", "follow-up": a lower-case letter, then letters, digits, - or _ (one word on the wire). */
@@ -24,7 +28,7 @@ export function parseTypeName(text: string): string {
   const t = text.trim();
   if (!name_pattern.test(t))
     refuse(
-      `bad type name "${text}" (a lower-case letter, then letters, digits, - or _; ` +
+      `bad type name ${shown(text)} (a lower-case letter, then letters, digits, - or _; ` +
         `at most ${appointment_type_name_chars_max} characters)`,
     );
   return t;
@@ -46,17 +50,19 @@ export function findType(name: string, types: readonly AppointmentType[]): Appoi
     types.map((t) => t.name),
   );
   const known = types.length === 0 ? " (there are none: add one with `types add`)" : "";
-  return refuse(`unknown appointment type "${name}"${known}${near === undefined ? "" : `; did you mean ${near}?`}`);
+  return refuse(
+    `unknown appointment type ${shown(name)}${known}${near === undefined ? "" : `; did you mean ${near}?`}`,
+  );
 }
 
 /** "first,followup" -> the names, each a known type, none twice; the first is the rule's default. */
 export function parseTypeList(text: string, types: readonly AppointmentType[]): string[] {
   const names = text.split(",").map((n) => n.trim());
-  if (names.some((n) => n === "")) refuse(`bad types "${text}" (say first,followup: the first is the default)`);
+  if (names.some((n) => n === "")) refuse(`bad types ${shown(text)} (say first,followup: the first is the default)`);
   const seen = new Set<string>();
   for (const n of names) {
     findType(n, types);
-    if (seen.has(n)) refuse(`type ${n} is named twice in "${text}"`);
+    if (seen.has(n)) refuse(`type ${n} is named twice in ${shown(text)}`);
     seen.add(n);
   }
   return names;
