@@ -59,6 +59,19 @@ test("the typed week: each doctor's free starts are what slots type= lists, star
   // Its span (09:55-10:45) meets a follow-up at 10:30: taken, as `selection <id> type=followup` answers.
   const taken = await book({ patient: "patient1", slot: String(at(2, "10:30")), type: "followup" });
   expect(taken.status).toBe(409);
+  expect(((await taken.json()) as { error: string }).error).toBe("that slot is taken");
+  const move = await fetch(`${base}/api/move`, {
+    method: "POST",
+    headers: { Cookie: alice },
+    body: new URLSearchParams({
+      patient: "patient2",
+      slot: String(at(2, "10:00")),
+      to: String(at(2, "11:00")),
+      type: "long",
+    }),
+  });
+  expect(move.status).toBe(400);
+  expect(await move.json()).toEqual({ error: "type= is for a booking (a move keeps the appointment's type)" });
   expect(await c.request(`selection ${at(2, "10:30")} type=followup`)).toBe("notavailable");
   const d = new Database(db, { readonly: true });
   const stored = d.query("SELECT doctor, type, minutes, before_min, after_min, patient FROM appointments").values();
@@ -99,6 +112,7 @@ test("the typed week: each doctor's free starts are what slots type= lists, star
     [at(1, "09:00"), at(1, "09:15"), at(1, "09:30"), at(1, "10:00"), at(1, "10:30")].map((i) => stateOf(first, i)),
   ).toEqual([2, "patient1", 0, "patient2", 0]);
   expect((await fetch(`${base}/api/schedule?type=frist`)).status).toBe(400);
+  expect((await fetch(`${base}/api/schedule?type=${"x".repeat(65)}`)).status).toBe(400);
   expect(await (await fetch(`${base}/api/events?type=frist`)).text()).toBe(
     'unknown appointment type "frist"; did you mean first?\n',
   );
