@@ -71,3 +71,46 @@ test("a new day extends the horizon without a restart; ids are stable and a book
   expect(schedule.slots.length).toBeLessThanOrEqual(42);
   await db.close();
 });
+
+test("a held slot stays in memory until its booked span is over (its type's length and after buffer)", async () => {
+  const db = await openCalendarDb({ kind: "sqlite", path: join(tmp.dir, "span.db") }, undefined);
+  const rule = { weekdays: [1, 2, 3, 4, 5, 6, 7], start: "09:00", end: "12:00", minutes: 30, everyWeeks: 1 };
+  await insertRule(db, (await doctorNumber(db, "doc1", 41000))!, {
+    ...rule,
+    nthOfMonth: [],
+    validFrom: null,
+    validUntil: null,
+  });
+  await bumpVersion(db);
+  let now = Date.parse("2031-03-06T20:00:00Z");
+  const schedule = new Schedule(SlotTable.fromSlots([]));
+  const source = { load: () => loadCalendar(db), version: () => calendarVersion(db) };
+  const keeper = new CalendarKeeper(
+    schedule,
+    source,
+    zone,
+    1,
+    new Log({ quiet: true }),
+    await source.load(),
+    () => now,
+  );
+  keeper.initial([]);
+  const at = (time: string) => schedule.slots.toArray().find((s) => s.time === `${time} 2031-03-07`)!.index;
+  // On the 30-minute grid: 09:00 booked as 60 minutes, 10:00 as 30 with 15 after.
+  const [long, buffered] = [at("09:00"), at("10:00")];
+  expect(schedule.reserve(long, "patient1", { type: "long", minutes: 60, before: 0, after: 0 })).toBe(true);
+  expect(schedule.reserve(buffered, "patient2", { type: "tidy", minutes: 30, before: 0, after: 15 })).toBe(true);
+  const start = (time: string) => Date.parse(`2031-03-07T${time}:00-05:00`);
+  now = start("09:40"); // the 60-minute appointment runs until 10:00
+  keeper.refresh();
+  expect(schedule.holderOf(long)).toBe("patient1");
+  expect(schedule.spans.spanOf(long)?.minutes).toBe(60);
+  now = start("10:40"); // 10:00's span blocks until 10:45
+  keeper.refresh();
+  expect(schedule.holderOf(long)).toBeUndefined();
+  expect(schedule.holderOf(buffered)).toBe("patient2");
+  now = start("11:00"); // the next start on the grid: memory is rebuilt, and 10:00's span is over
+  keeper.refresh();
+  expect(schedule.holderOf(buffered)).toBeUndefined();
+  await db.close();
+});

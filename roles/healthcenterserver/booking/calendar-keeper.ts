@@ -149,7 +149,10 @@ export class CalendarKeeper {
       const id = s.slots.indexAt(p);
       if (s.holderAt(p) === undefined || kept.has(id)) continue;
       const [startMs, minutes] = [cal.startMs[p]!, cal.minutes[p]!];
-      if (startMs + minutes * 60_000 <= now && !this.isPending(id)) {
+      // Over when what was booked there is: its type's length and after buffer, not the slot's default.
+      const span = s.spans.spanOf(id);
+      const endMs = startMs + ((span?.minutes ?? minutes) + (span?.after ?? 0)) * 60_000;
+      if (endMs <= now && !this.isPending(id)) {
         s.release(id); // over: it leaves memory (the database keeps it)
         continue;
       }
