@@ -52,9 +52,20 @@ export async function claim(db: CalendarDb, now: number, leaseUntil: number, cou
   return rows.map(message).sort((a, b) => a.dueMs - b.dueMs);
 }
 
+/**
+ * The sender's own writes after its claim (sent, failed, skipped, retry): on SQLite committed without an
+ * fsync, as the claim is (WAL, synchronous = NORMAL for the statement): kill -9 loses none of them (the OS
+ * has the WAL), only a power cut can, and then a sent message is sent again under the same key
+ * (docs/RELIABILITY.md). No fsync of the sender's competes with the bookings' commits for the writer.
+ */
+async function write(db: CalendarDb, sql: string, params: unknown[]): Promise<void> {
+  if (db instanceof SqliteCalendarDb) db.allUnsynced(sql, params);
+  else await db.run(sql, params);
+}
+
 /** Done for good: sent, failed past the limit, or skipped (no contact, appointment begun). */
 export async function finish(db: CalendarDb, id: number, state: OutboxState, now: number, error = ""): Promise<void> {
-  await db.run("UPDATE outbox SET state = ?, done_ms = ?, last_error = ? WHERE id = ? AND state = 'pending'", [
+  await write(db, "UPDATE outbox SET state = ?, done_ms = ?, last_error = ? WHERE id = ? AND state = 'pending'", [
     state,
     now,
     error,
@@ -65,7 +76,8 @@ export async function finish(db: CalendarDb, id: number, state: OutboxState, now
 /** Many done at once, in one statement. */
 export async function finishMany(db: CalendarDb, ids: number[], state: OutboxState, now: number, error: string) {
   if (ids.length === 0) return;
-  await db.run(
+  await write(
+    db,
     `UPDATE outbox SET state = ?, done_ms = ?, last_error = ? WHERE id IN (${ids.map(() => "?").join(", ")}) ` +
       "AND state = 'pending'",
     [state, now, error, ...ids],
@@ -74,7 +86,8 @@ export async function finishMany(db: CalendarDb, ids: number[], state: OutboxSta
 
 /** Tried again at `nextMs`; `uncount` gives back the try the claim counted (quiet hours are no failure). */
 export async function retryAt(db: CalendarDb, id: number, nextMs: number, error: string, uncount = false) {
-  await db.run(
+  await write(
+    db,
     `UPDATE outbox SET next_ms = ?, last_error = ?${uncount ? ", attempts = attempts - 1" : ""} ` +
       "WHERE id = ? AND state = 'pending'",
     [nextMs, error, id],

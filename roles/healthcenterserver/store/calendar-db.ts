@@ -62,9 +62,9 @@ export class SqliteCalendarDb implements CalendarDb {
   /**
    * One statement whose commit is not waited to disk (synchronous = NORMAL for it alone, and FULL again
    * before anything else can run on the connection: all of it synchronous). Only for a write whose loss
-   * to a power cut is harmless (the outbox's claim, a lease): the next synced commit makes it durable too
-   * (the WAL is synced in order), and kill -9 loses nothing either way. Inside an open transaction it is
-   * an ordinary statement.
+   * to a power cut is harmless (the outbox sender's claim, a lease, and its marks: a lost "sent" repeats the
+   * message under the same key): the next synced commit makes it durable too (the WAL is synced in order),
+   * and kill -9 loses nothing either way. Inside an open transaction it is an ordinary statement.
    */
   allUnsynced(query: string, params: unknown[] = []): Row[] {
     const relax = !this.db.inTransaction;
