@@ -45,3 +45,5 @@ export const staff_watchers_anonymous_max = 16;
 export const staff_day_appointments_max = 2_000;
 /** A typed calendar's booking changes its neighbours' starts too: a live page's fresh snapshot, this often at most. */
 export const staff_typed_snapshot_ms = 500;
+/** ...and the share of the server's time they may take at most (a round that took 60 ms waits 600 ms). */
+export const staff_typed_snapshot_share = 0.1;

@@ -76,14 +76,9 @@ export function typedSnapshot(
   };
 }
 
-function subset(all: SlotList, positions: number[]): SlotList {
-  const at = (i: number): Slot => all.at(positions[i]!)!;
-  return {
-    length: positions.length,
-    at,
-    map: (fn) => positions.map((_, i) => fn(at(i), i)),
-    forEach: (fn) => positions.forEach((_, i) => fn(at(i), i)),
-  };
+/** The shown slots, each made once (a SlotList may be a plain array; the Grid reads each four times). */
+function subset(all: SlotList, positions: number[]): Slot[] {
+  return positions.map((p) => all.at(p)!);
 }
 
 /** The page's views of `schedule` (watchers.ts, /api/schedule): `note()` is the grid's note when asked. */

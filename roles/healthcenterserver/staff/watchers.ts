@@ -4,13 +4,15 @@
 // behind by staff_watcher_queue_bytes_max is disconnected; its browser reconnects and starts
 // from a fresh snapshot. On a calendar whose rules offer types a booking changes its neighbours'
 // starts too, so every page gets a fresh snapshot of the type it shows instead (typed-view.ts), at
-// most once per staff_typed_snapshot_ms.
+// most once per staff_typed_snapshot_ms, and never more than a staff_typed_snapshot_share of the
+// server's time (a big clinic's snapshots take tens of milliseconds).
 import {
   staff_events_batch_max,
   staff_events_flush_ms,
   staff_heartbeat_ms,
   staff_reconnect_ms,
   staff_typed_snapshot_ms,
+  staff_typed_snapshot_share,
   staff_watcher_queue_bytes_max,
   staff_watchers_anonymous_max,
   staff_watchers_max,
@@ -44,6 +46,8 @@ export class Watchers {
   private flushTimer: Timer | undefined;
   private heartbeatTimer: Timer | undefined;
   private lastSnapshotMs = 0;
+  /** How long the last round of typed snapshots took to make. */
+  private lastSnapshotCostMs = 0;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -57,7 +61,8 @@ export class Watchers {
       const typed = this.views?.typed() ?? false;
       if (!typed && this.pending.length < staff_events_batch_max) this.pending.push(row);
       else this.overflowed = true;
-      const wait = typed ? this.lastSnapshotMs + staff_typed_snapshot_ms - Date.now() : 0;
+      const every = Math.max(staff_typed_snapshot_ms, this.lastSnapshotCostMs / staff_typed_snapshot_share);
+      const wait = typed ? this.lastSnapshotMs + every - Date.now() : 0;
       this.flushTimer ??= setTimeout(() => this.flush(), Math.max(staff_events_flush_ms, wait));
     });
   }
@@ -120,13 +125,15 @@ export class Watchers {
     this.pending = [];
     this.overflowed = false;
     if (overflowed) {
-      this.lastSnapshotMs = Date.now();
+      const started = performance.now();
       const cache = new Map<string, Uint8Array>();
       for (const w of this.all) {
         const key = `${w.names}\n${w.type}`;
         if (!cache.has(key)) cache.set(key, this.snapshotEvent(w.names, w.type));
         this.send(w, cache.get(key)!);
       }
+      this.lastSnapshotMs = Date.now();
+      this.lastSnapshotCostMs = performance.now() - started;
       return;
     }
     let named: Uint8Array | undefined;
