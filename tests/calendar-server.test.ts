@@ -278,3 +278,33 @@ test("the patient's --list and --json carry the dated slot: Tue 8 Dec, 13:00, 15
   const month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][d.month - 1];
   expect(text.stdout).toContain(`slot ${id} ${dayName(day)} ${d.day} ${month}, 09:00, 15 min with Doctor1`);
 });
+
+test("a booking kept outside a new rule's grid hides the new starts it overlaps, until it is cancelled", async () => {
+  const db = ["--db", join(tmp.dir, `cal-${++n}.db`)];
+  const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "12:00", "--port", "41000"];
+  expect((await availability(db, ...rule, "--minutes", "30")).code).toBe(0);
+  const server = await serve(db);
+  const day = localDate(1);
+  const at = (t: string) => slotId(1, localStart(day, t).ms);
+  const times = async (c: Awaited<ReturnType<typeof login>>) =>
+    (await listing(c, `slots from=${day} to=${day}`)).map((l) => l.split(" ")[1]!.slice(11, 16));
+  const c = await login(server.port);
+  expect(await c.request(`selection ${at("10:00")}`)).toBe("doc1 41000");
+  // The rule becomes 20-minute slots; the 10:00-10:30 appointment stays, outside the new grid.
+  expect((await availability(db, "remove", "r1", "--keep-booked")).code).toBe(0);
+  expect((await availability(db, ...rule, "--minutes", "20", "--keep-booked")).code).toBe(0);
+  await within(100, async () => (await times(c)).includes("09:20"));
+  // 10:20 meets 10:00-10:30: neither offered nor bookable (the database would refuse it anyway).
+  expect(await times(c)).toEqual(["09:00", "09:20", "09:40", "10:40", "11:00", "11:20", "11:40"]);
+  const other = await login(server.port, "patient2", "password222");
+  expect(await other.request(`selection ${at("10:20")}`)).toBe("notavailable");
+  expect((await other.available()).some((l) => l.startsWith(`${at("10:20")} `))).toBe(false);
+  expect(await c.request(`cancel ${at("10:00")}`)).toBe("cancelled");
+  expect(await times(other)).toContain("10:20");
+  expect(await other.request(`selection ${at("10:20")}`)).toBe("doc1 41000");
+  expect(stored(db).map((a) => [a.start_ms, a.minutes, a.patient])).toEqual([
+    [localStart(day, "10:20").ms, 20, "patient2"],
+  ]);
+  other.close();
+  c.close();
+});

@@ -25,9 +25,27 @@ export function blockedRange(startMs: number, span: BookedSpan): [number, number
   return [startMs - span.before * minute_ms, startMs + (span.minutes + span.after) * minute_ms];
 }
 
+/** Do booked spans meet other slots' starts at once? On a typed calendar, or one with a slot outside availability. */
+export function spansMayMeet(calendar: { typed?: unknown; outside: Uint8Array } | undefined): boolean {
+  return calendar !== undefined && (calendar.typed !== undefined || calendar.outside.includes(1));
+}
+
 export class BookedSpans {
   private readonly byDoctor = new Map<number, Entry[]>();
   private readonly byIndex = new Map<number, BookedSpan>();
+  /**
+   * Whether a booked span may meet another slot's start: on a typed calendar, or once a booking made
+   * under older rules (kept outside availability, or longer than its slot is now) is held. Elsewhere a
+   * doctor's slots never overlap and only a slot's own holder counts (the common, cheaper case).
+   */
+  meet = false;
+
+  /** Notes a booking of `span` on a slot of `slotMinutes`: true when spans meet now and did not before. */
+  note(span: BookedSpan | undefined, slotMinutes: number): boolean {
+    if (this.meet || span === undefined) return false;
+    this.meet = span.minutes !== slotMinutes || span.before > 0 || span.after > 0;
+    return this.meet;
+  }
 
   spanOf(index: number): BookedSpan | undefined {
     return this.byIndex.get(index);

@@ -9,7 +9,7 @@ import { ChangeFeed } from "./changes.ts";
 import { Holders } from "./holders.ts";
 import { SlotIndex, type SlotQuery } from "./slot-index.ts";
 import { offeredSpan, plainSpan, type CalendarSlots } from "./calendar-slots.ts";
-import { BookedSpans, blocksNear, type BookedSpan } from "./booked-spans.ts";
+import { BookedSpans, blocksNear, spansMayMeet, type BookedSpan } from "./booked-spans.ts";
 
 /** `span`: on a calendar, what booking it blocks of the doctor's time (the type booked). */
 export type Decision =
@@ -32,7 +32,7 @@ export class Schedule {
   /** Committed changes only: whoever commits a change publishes it here (see changes.ts). */
   readonly changes = new ChangeFeed();
   private index: SlotIndex | undefined;
-  /** On a calendar: what each held slot blocks; a typed calendar offers only starts no booked span meets. */
+  /** On a calendar: what each held slot blocks; where spans meet, only starts no booked span meets are offered. */
   readonly spans = new BookedSpans();
   /** Day and time names as bytes, for encoding `available` blocks (made on first use). */
   private nameBytes: NameBytes | undefined;
@@ -40,6 +40,7 @@ export class Schedule {
   constructor(slots: SlotTable | readonly Slot[], calendar?: CalendarSlots) {
     this.slots = slots instanceof SlotTable ? slots : SlotTable.fromSlots(slots);
     this.calendar = calendar;
+    this.spans.meet = spansMayMeet(calendar);
     const n = this.slots.length;
     for (let p = 0; p < n; p++) {
       if (this.slots.positionOf(this.slots.indexAt(p)) !== p)
@@ -58,6 +59,7 @@ export class Schedule {
     const old = { slots: this.slots, holders: this.holders };
     this.slots = slots;
     this.calendar = calendar;
+    this.spans.meet = spansMayMeet(calendar);
     this.holders = new Holders(slots.length);
     this.blocks = new Array(Math.ceil(slots.length / available_block_slots)).fill(undefined);
     this.index = undefined;
@@ -73,6 +75,7 @@ export class Schedule {
       assert(position !== -1, () => `held slot ${index} is kept when the schedule is replaced`);
       this.holders.take(position, index, holder);
       this.free -= 1;
+      this.spans.note(this.spans.spanOf(index), calendar.minutes[position]!);
     }
     this.checkFreeCount();
   }
@@ -87,8 +90,8 @@ export class Schedule {
   }
 
   /**
-   * invalid: not in the schedule, or not offered as that type (ask again); notavailable: taken, or on
-   * a typed calendar its span meets a booked one (other than `except`'s: a move's own slot).
+   * invalid: not in the schedule, or not offered as that type (ask again); notavailable: taken, or (where
+   * spans meet: BookedSpans.meet) its span meets a booked one (other than `except`'s: a move's own slot).
    */
   decide(index: number, type?: number, except?: number): Decision {
     const position = this.slots.positionOf(index);
@@ -97,7 +100,7 @@ export class Schedule {
     const span = cal ? offeredSpan(cal, position, type) : undefined;
     if (span === undefined && (cal !== undefined || type !== undefined)) return { kind: "invalid" };
     const slot = this.slots.at(position);
-    const free = this.holders.isFree(position) && !(cal?.typed && this.spans.blocks(index, span!, except));
+    const free = this.holders.isFree(position) && !(this.spans.meet && this.spans.blocks(index, span!, except));
     return free ? { kind: "free", slot, ...(span ? { span } : {}) } : { kind: "notavailable", slot };
   }
 
@@ -105,7 +108,7 @@ export class Schedule {
   offeredAs(position: number, type?: number): boolean {
     if (!this.holders.isFree(position)) return false;
     const cal = this.calendar;
-    if (!cal?.typed && type === undefined) return true;
+    if (!this.spans.meet && type === undefined) return true;
     const span = cal && offeredSpan(cal, position, type);
     return span !== undefined && !this.spans.blocks(this.slots.indexAt(position), span);
   }
@@ -148,6 +151,7 @@ export class Schedule {
     if (position === -1 || !this.holders.isFree(position)) return false;
     this.holders.take(position, index, patient);
     if (this.calendar) this.spans.add(index, span ?? plainSpan(this.calendar, position));
+    if (this.calendar && this.spans.note(span, this.calendar.minutes[position]!)) this.blocks.fill(undefined);
     this.free -= 1;
     this.changed(position);
     this.checkFreeCount();
@@ -214,12 +218,7 @@ export class Schedule {
   }
 
   private block(b: number): Buffer {
-    let block = this.blocks[b];
-    if (!block) {
-      block = this.encodeBlock(b);
-      this.blocks[b] = block;
-    }
-    return block;
+    return (this.blocks[b] ??= this.encodeBlock(b));
   }
 
   private encodeBlock(block: number): Buffer {
@@ -232,8 +231,8 @@ export class Schedule {
   /** Drops the caches that a change at this position makes stale. */
   private changed(position: number): void {
     this.index?.setFree(position, this.holders.isFree(position));
-    // On a typed calendar a booking also hides (or frees) its neighbours' starts: their blocks are made again.
-    if (this.calendar?.typed) this.blocks.fill(undefined, ...blocksNear(this.slots, position, available_block_slots));
+    // Where spans meet, a booking also hides (or frees) its neighbours' starts: their blocks are made again.
+    if (this.spans.meet) this.blocks.fill(undefined, ...blocksNear(this.slots, position, available_block_slots));
     else this.blocks[Math.floor(position / available_block_slots)] = undefined;
     this.wholeCache = undefined;
     this.logCache = undefined;
