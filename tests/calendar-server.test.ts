@@ -90,6 +90,27 @@ test("a slot that has started is never offered and never bookable", async () => 
   c.close();
 });
 
+test("an appointment that has started cannot be cancelled or moved by its patient: it is the clinic's now", async () => {
+  const db = await calendarDb();
+  // Booked before it began (a row as the server writes one), it started five minutes ago and runs 30.
+  const start = Math.floor((Date.now() - 5 * 60_000) / 60_000) * 60_000;
+  const d = new Database(db[1]!);
+  d.run("INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at) VALUES (1, ?, 30, 'patient1', 0)", [
+    start,
+  ]);
+  d.close();
+  const server = await serve(db);
+  const c = await login(server.port);
+  const id = slotId(1, start);
+  const later = (await listing(c, "slots limit=1"))[0]!.split(" ")[0]!;
+  expect(await c.request(`cancel ${id}`)).toBe("error that appointment has started; the clinic can change it");
+  expect(await c.request(`reschedule ${id} ${later}`)).toBe(
+    "error that appointment has started; the clinic can change it",
+  );
+  expect(stored(db)).toEqual([{ doctor: 1, start_ms: start, minutes: 30, patient: "patient1" }]);
+  c.close();
+});
+
 test("a rule added or removed with the CLI shows on a running server within a second", async () => {
   const db = await calendarDb();
   const server = await serve(db);

@@ -103,6 +103,7 @@ export class AppointmentRequests {
       event: "cancel.received",
       cause: "cancellations",
     });
+    if (hasStarted(this.services.schedule, index)) return this.conn.send(formatError(appointment_started));
     this.services.booker.cancel(
       index,
       user,
@@ -116,6 +117,7 @@ export class AppointmentRequests {
       event: "move.received",
       cause: "moves",
     });
+    if (hasStarted(this.services.schedule, from)) return this.conn.send(formatError(appointment_started));
     if (hasStarted(this.services.schedule, to)) return this.conn.send(formatError(time_passed));
     this.services.booker.move(
       from,
@@ -197,6 +199,8 @@ export function patientWho(user: string, address: string): ChangeWho {
 }
 
 export const time_passed = "that time has passed";
+/** A patient may not cancel or move a visit under way (nor dodge a no-show by it); the front desk can. */
+export const appointment_started = "that appointment has started; the clinic can change it";
 export const ics_needs_calendar = "ics needs a calendar (this server has a weekday file)";
 
 /** `error <line>` for a change one of the clinic's rules refused, its instant in the clinic's zone. */
