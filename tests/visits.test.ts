@@ -332,3 +332,25 @@ test("an older SQLite calendar file gets the status column and the kept-cancella
     tmp.cleanup();
   }
 });
+
+test("mine past past its bound keeps the most recent appointments, listed in time order", async () => {
+  const v = await startVisitServer();
+  try {
+    // 600 visits of patient3, one a quarter-hour apart from three days back (off the seeded grid by 7 minutes).
+    const newest = Math.floor((Date.now() - 3 * 24 * 3_600_000) / 60_000) * 60_000 + 7 * 60_000;
+    const starts = Array.from({ length: 600 }, (_, k) => newest - k * 15 * 60_000);
+    const values = starts.map((ms) => `(2, ${ms}, 15, 'patient3', 0, 'fulfilled')`).join(", ");
+    v.target.exec(`INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at, status) VALUES ${values}`);
+    const c = await login(v.server.port, "patient3", "password333");
+    const listed = await listing(c, "mine past");
+    const startOf = (l: string) => Temporal.Instant.from(l.split(" ")[1]!).epochMilliseconds;
+    const times = listed.map(startOf);
+    expect(listed).toHaveLength(500);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(times.at(-1)).toBe(newest);
+    expect(times).not.toContain(starts.at(-1)!);
+    c.close();
+  } finally {
+    await v.stop();
+  }
+});

@@ -139,13 +139,16 @@ export async function visitsBetween(
     `SELECT x.doctor, d.name, d.port, x.start_ms, x.minutes, x.patient, ${extra} FROM ${table} x
      JOIN calendar_doctors d ON d.id = x.doctor WHERE x.start_ms >= ? AND x.start_ms < ?${mine}`;
   const params = patient === undefined ? [fromMs, toMs] : [fromMs, toMs, patient];
-  // Cancelled ones first at the same start: they came before whoever holds it now.
+  // Cancelled ones first at the same start: they came before whoever holds it now. Cut at `limit`, a
+  // patient's past keeps its most recent visits (read newest first, then turned), a day's list its first.
+  const order = patient === undefined ? "" : " DESC";
   const rows = await db.all(
     `${part("appointments", "x.status, '' AS closed_by, '' AS reason, 1 AS held, 0 AS closed_at")}
      UNION ALL ${part("appointments_closed", "x.status, x.closed_by, x.reason, 0 AS held, x.closed_at")}
-     ORDER BY start_ms, doctor, held, closed_at LIMIT ?`,
+     ORDER BY start_ms${order}, doctor${order}, held${order}, closed_at${order} LIMIT ?`,
     [...params, ...params, limit],
   );
+  if (patient !== undefined) rows.reverse();
   return rows.map(toVisit);
 }
 
