@@ -4,7 +4,7 @@
 // again once the lease ends. On PostgreSQL the claim skips rows another server has locked
 // (FOR UPDATE SKIP LOCKED): several servers share the work and none takes a row another holds.
 import { SqliteCalendarDb, type CalendarDb, type Row } from "../store/calendar-db.ts";
-import { derivedUid, outbox_sql, type Channel, type Prior, type Slot } from "./outbox-plan.ts";
+import { derivedUid, outbox_sql, priorOf, type Channel, type Prior, type Slot } from "./outbox-plan.ts";
 import type { OutboxKind } from "./when.ts";
 
 export type OutboxMessage = {
@@ -120,14 +120,14 @@ export async function doctorName(db: CalendarDb, doctor: number): Promise<string
 }
 
 /**
- * Each appointment's uid and sequence as its latest confirmation has them (the key the committers
- * look up for a move), or the derived uid and 0 for one booked while the outbox was off.
+ * Each appointment's uid and sequence as its latest confirmation has them (kept on its row, where the
+ * committers read them for a move), or the derived uid and 0 for one booked while the outbox was off.
  */
 export async function appointmentIds(db: CalendarDb, slots: readonly Omit<Slot, "minutes">[]): Promise<Prior[]> {
   const out: Prior[] = [];
   for (const s of slots) {
     const row = (await db.all(outbox_sql.prior, [s.doctor, s.startMs, s.patient]))[0];
-    out.push(row ? { uid: String(row.uid), seq: Number(row.seq) } : { uid: derivedUid(s), seq: 0 });
+    out.push(priorOf(row) ?? { uid: derivedUid(s), seq: 0 });
   }
   return out;
 }

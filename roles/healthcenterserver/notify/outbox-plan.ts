@@ -31,17 +31,34 @@ export function derivedUid(s: Pick<Slot, "doctor" | "startMs" | "patient">): str
   return `${hash.slice(0, 32)}@healthcenter`;
 }
 
-/** The confirmation now, and the reminder when it is still ahead. */
-export function planBooked(s: Slot, p: OutboxPolicy, now: number): OutboxRow[] {
-  const uid = newUid();
+/**
+ * The appointment's row keeps the uid and sequence of its latest message (appointments.uid, .seq; '' and
+ * 0 when it has none), so a move or a cancellation finds them in the row it already reads, and no index
+ * of the outbox by slot is written by every booking (docs/PERFORMANCE.md). `stored`: the row's pair.
+ */
+export function priorOf(stored: { uid?: unknown; seq?: unknown } | undefined): Prior | undefined {
+  return stored?.uid ? { uid: String(stored.uid), seq: Number(stored.seq) } : undefined;
+}
+
+/** What a moved appointment's row carries: the move's uid and sequence, or with the outbox off its own. */
+export function movedRowIds(outbox: boolean, from: Slot, prior: Prior | undefined): Prior {
+  return outbox ? movedIds(from, prior) : (prior ?? { uid: "", seq: 0 });
+}
+
+/** The uid and sequence a move's messages (and the moved appointment's row) carry. */
+export function movedIds(from: Slot, prior: Prior | undefined): Prior {
+  return { uid: prior?.uid ?? derivedUid(from), seq: (prior?.seq ?? 0) + 1 };
+}
+
+/** The confirmation now, and the reminder when it is still ahead, under `uid` (the appointment row's). */
+export function planBooked(s: Slot, p: OutboxPolicy, now: number, uid = newUid()): OutboxRow[] {
   return [...rows(s, p, uid, "booked", 0, now), ...reminder(s, p, uid, 0, now)];
 }
 
 /** The new time's confirmation and reminder, same uid, the sequence raised (an appointment booked before
  * the outbox existed keeps the uid derived from where it was). */
 export function planMoved(from: Slot, to: Slot, p: OutboxPolicy, now: number, prior: Prior | undefined): OutboxRow[] {
-  const uid = prior?.uid ?? derivedUid(from);
-  const seq = (prior?.seq ?? 0) + 1;
+  const { uid, seq } = movedIds(from, prior);
   return [...rows(to, p, uid, "moved", seq, now), ...reminder(to, p, uid, seq, now)];
 }
 
@@ -58,11 +75,21 @@ function rows(s: Slot, p: OutboxPolicy, uid: string, kind: OutboxKind, seq: numb
   return p.channels.map((channel) => ({ ...s, uid, kind, seq, channel, dueMs }));
 }
 
+/**
+ * Copies each appointment's uid and sequence from its latest confirmation, for a database whose outbox
+ * predates appointments.uid (run once, when the column is added, while outbox_by_slot is still there).
+ */
+export const copy_uids_sql =
+  "UPDATE appointments SET uid = COALESCE((SELECT o.uid FROM outbox o WHERE o.doctor = appointments.doctor " +
+  "AND o.start_ms = appointments.start_ms AND o.patient = appointments.patient AND o.kind IN ('booked', 'moved') " +
+  "ORDER BY o.id DESC LIMIT 1), ''), seq = COALESCE((SELECT o.seq FROM outbox o WHERE o.doctor = appointments.doctor " +
+  "AND o.start_ms = appointments.start_ms AND o.patient = appointments.patient AND o.kind IN ('booked', 'moved') " +
+  "ORDER BY o.id DESC LIMIT 1), 0)";
+
 /** The statements both databases run (`?` placeholders). */
 export const outbox_sql = {
-  prior:
-    "SELECT uid, seq FROM outbox WHERE doctor = ? AND start_ms = ? AND patient = ? " +
-    "AND kind IN ('booked', 'moved') ORDER BY id DESC LIMIT 1",
+  /** doctor, start, patient -> the appointment's uid and sequence ('' when it has had no message). */
+  prior: "SELECT uid, seq FROM appointments WHERE doctor = ? AND start_ms = ? AND patient = ?",
   withdraw: "UPDATE outbox SET state = 'withdrawn' WHERE uid = ? AND kind = 'reminder' AND state = 'pending'",
   insert:
     "INSERT INTO outbox (uid, kind, seq, channel, patient, doctor, start_ms, minutes, due_ms, next_ms) " +
@@ -77,9 +104,11 @@ export function insertParams(r: OutboxRow): unknown[] {
  * The outbox table; `id` is the database's own counter (SQLite: INTEGER PRIMARY KEY, PostgreSQL: bigserial).
  * `unique`: the key (uid, kind, seq, channel) checked by an index. PostgreSQL's shipped migration has it;
  * SQLite's table goes without (the uid is random, so it never fires, and the index costs every booking a
- * b-tree page in its commit: docs/PERFORMANCE.md).
+ * b-tree page in its commit: docs/PERFORMANCE.md). `bySlot`: the index by (doctor, start) that moves and
+ * cancellations used to find an appointment's uid, made by PostgreSQL's first migration and dropped by a
+ * later one (the uid is on the appointment's row now); SQLite drops it after copying the uids.
  */
-export function outboxTableSql(id: string, int: string, unique = true): string[] {
+export function outboxTableSql(id: string, int: string, unique = true, bySlot = true): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS outbox (
        id ${id}, uid TEXT NOT NULL, kind TEXT NOT NULL, seq INTEGER NOT NULL, channel TEXT NOT NULL,
@@ -89,6 +118,6 @@ export function outboxTableSql(id: string, int: string, unique = true): string[]
          unique ? ",\n       UNIQUE (uid, kind, seq, channel)" : ""
        })`,
     "CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_ms)",
-    "CREATE INDEX IF NOT EXISTS outbox_by_slot ON outbox (doctor, start_ms)",
+    ...(bySlot ? ["CREATE INDEX IF NOT EXISTS outbox_by_slot ON outbox (doctor, start_ms)"] : []),
   ];
 }

@@ -14,8 +14,8 @@ export const overlap_sql =
   "AND start_ms - before_min * 60000 < ? AND start_ms + (minutes + after_min) * 60000 > ? LIMIT 1";
 
 export const insert_appointment_sql =
-  "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at, type, before_min, after_min) " +
-  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+  "INSERT INTO appointments (doctor, start_ms, minutes, patient, booked_at, type, before_min, after_min, uid, seq) " +
+  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /** The answer to a booking overlap_sql found `clash` in the way of (at the slot, or beside it). */
 export function takenBy(clash: { patient: unknown; start_ms: unknown }, startMs: number): ChangeResult {

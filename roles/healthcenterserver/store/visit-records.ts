@@ -9,12 +9,13 @@ import { markRefusal, type HeldStatus, type VisitStatus } from "../calendar/visi
 import type { AuditContent } from "../audit/chain.ts";
 import type { Change, ChangeResult, ChangeWho, Mark, MarkResult, StoreOptions, Visit } from "./appointment-store.ts";
 import type { CalendarDb, Row } from "./calendar-db.ts";
+import { priorOf, type Prior } from "../notify/outbox-plan.ts";
 
 export const visit_sql = {
   /** doctor, start, patient: a booked appointment cancelled (one already visited is not). */
   remove:
     "DELETE FROM appointments WHERE doctor = ? AND start_ms = ? AND patient = ? AND status = 'booked' " +
-    "RETURNING minutes, booked_at, type, before_min, after_min",
+    "RETURNING minutes, booked_at, type, before_min, after_min, uid, seq",
   /** doctor, start -> the appointment holding that start. */
   held: "SELECT patient, status, minutes, booked_at FROM appointments WHERE doctor = ? AND start_ms = ?",
   /** doctor, start: was an appointment there cancelled? */
@@ -102,14 +103,15 @@ export async function heldIn(
 
 /**
  * A cancellation inside the change's transaction: the appointment kept in appointments_closed, its time
- * free; `minutes`: the cancelled appointment's stored length (its type's), when done.
+ * free; `minutes`: the cancelled appointment's stored length (its type's), `prior` its uid and sequence
+ * (none: it has had no message), when done.
  */
 export async function cancelIn(
   tx: CalendarDb,
   c: Change,
   index: number,
   now: number,
-): Promise<{ result: ChangeResult; minutes?: number }> {
+): Promise<{ result: ChangeResult; minutes?: number; prior?: Prior }> {
   const { doctorNumber, startMs } = decodeSlotId(index);
   const rows = await tx.all(visit_sql.remove, [doctorNumber, startMs, c.patient]);
   if (rows[0]) {
@@ -117,7 +119,7 @@ export async function cancelIn(
     const r = rows[0];
     const kept = [doctorNumber, startMs, Number(r.minutes), c.patient, Number(r.booked_at), String(r.type)];
     await tx.run(visit_sql.close, [...kept, now, by, reason]);
-    return { result: { kind: "done" }, minutes: Number(r.minutes) };
+    return { result: { kind: "done" }, minutes: Number(r.minutes), prior: priorOf(r) };
   }
   const held = await heldIn(tx, index);
   if (held?.patient === c.patient) return { result: { kind: "visited", status: held.status } };

@@ -29,6 +29,7 @@ import type { PostgresTarget } from "../db-target.ts";
 import { changeNotices } from "./pg-committer.ts";
 import { openMigrated } from "./pg-connect.ts";
 import { PgOutbox } from "./pg-outbox.ts";
+import { movedRowIds, newUid, priorOf, type Prior } from "../../notify/outbox-plan.ts";
 import { doneWith, PolicyGate, refusedBy, slotLeft, stored_type_sql, type Verdict } from "../policy-gate.ts";
 import { routeBunSqlWarnings } from "./bun-sql-warnings.ts";
 import { PgMirror } from "./pg-mirror.ts";
@@ -170,9 +171,10 @@ export class PgCalendarCommitter implements Committer {
           const count = Number(rows[0]!.n);
           if (count >= this.options.noShowLimit!) return { kind: "noshows", count };
         }
-        const taken = await this.take(tx, c.index, c.patient, now, c.span);
+        const uid = this.outbox ? newUid() : "";
+        const taken = await this.take(tx, c.index, c.patient, now, c.span, { uid, seq: 0 });
         if (taken.kind !== "done") return taken;
-        await this.outbox?.booked(tx, this.slot(c.index, c.patient, c.span), now);
+        await this.outbox?.booked(tx, this.slot(c.index, c.patient, c.span), now, uid);
         return doneWith(verdict);
       }
       case "cancel":
@@ -186,11 +188,14 @@ export class PgCalendarCommitter implements Committer {
         if (verdict?.refused) return refusedBy(verdict.refused);
         await tx.run("SAVEPOINT move");
         const { doctorNumber, startMs } = decodeSlotId(c.from);
-        await tx.run("DELETE FROM appointments WHERE doctor = ? AND start_ms = ?", [doctorNumber, startMs]);
-        const taken = await this.take(tx, c.to, c.patient, now, c.span);
+        const left = "DELETE FROM appointments WHERE doctor = ? AND start_ms = ? RETURNING uid, seq";
+        const prior = priorOf((await tx.all(left, [doctorNumber, startMs]))[0]);
+        const fromSlot = this.slot(c.from, c.patient);
+        const ids = movedRowIds(this.outbox !== undefined, fromSlot, prior);
+        const taken = await this.take(tx, c.to, c.patient, now, c.span, ids);
         await tx.run(taken.kind === "done" ? "RELEASE SAVEPOINT move" : "ROLLBACK TO SAVEPOINT move");
         if (taken.kind !== "done") return taken;
-        await this.outbox?.moved(tx, this.slot(c.from, c.patient), this.slot(c.to, c.patient, c.span), now);
+        await this.outbox?.moved(tx, fromSlot, this.slot(c.to, c.patient, c.span), now, prior);
         return doneWith(verdict);
       }
     }
@@ -208,9 +213,9 @@ export class PgCalendarCommitter implements Committer {
       const holder = (await heldIn(tx, c.index))?.patient ?? "";
       return holder === c.patient ? refusedBy(verdict.refused) : { kind: "notyours", holder };
     }
-    const { result, minutes } = await cancelIn(tx, c, c.index, now);
+    const { result, minutes, prior } = await cancelIn(tx, c, c.index, now);
     if (result.kind !== "done") return result;
-    await this.outbox?.cancelled(tx, this.slot(c.index, c.patient, { minutes: minutes! }), now);
+    await this.outbox?.cancelled(tx, this.slot(c.index, c.patient, { minutes: minutes! }), now, prior);
     return doneWith(verdict);
   }
 
@@ -220,13 +225,15 @@ export class PgCalendarCommitter implements Committer {
     index: number,
     patient: string,
     now: number,
-    as?: BookedAs,
+    as: BookedAs | undefined,
+    ids: Prior,
   ): Promise<ChangeResult> {
     const { doctorNumber, startMs } = decodeSlotId(index);
     const span = as ?? { type: "", minutes: this.lengthOf(index), before: 0, after: 0 };
     const clash = await tx.all(overlap_sql, overlapParams(index, span));
     if (clash[0]) return takenBy(clash[0] as { patient: unknown; start_ms: unknown }, startMs);
-    const values = [doctorNumber, startMs, span.minutes, patient, now, span.type, span.before, span.after];
+    const { type, minutes, before, after } = span;
+    const values = [doctorNumber, startMs, minutes, patient, now, type, before, after, ids.uid, ids.seq];
     await tx.run(insert_appointment_sql, values);
     return { kind: "done" };
   }

@@ -1,4 +1,5 @@
-// The outbox rows of a change, written by PgCalendarCommitter inside the change's transaction.
+// The outbox rows of a change, written by PgCalendarCommitter inside the change's transaction. The
+// appointment's uid and sequence come from its row (the committer reads it; outbox-plan.ts priorOf).
 import {
   insertParams,
   outbox_sql,
@@ -15,26 +16,20 @@ import type { CalendarDb } from "../calendar-db.ts";
 export class PgOutbox {
   constructor(private readonly policy: OutboxPolicy) {}
 
-  async booked(tx: CalendarDb, s: Slot, now: number): Promise<void> {
-    await write(tx, planBooked(s, this.policy, now));
+  /** `uid`: the one stored on the appointment's row. */
+  async booked(tx: CalendarDb, s: Slot, now: number, uid: string): Promise<void> {
+    await write(tx, planBooked(s, this.policy, now, uid));
   }
 
-  async moved(tx: CalendarDb, from: Slot, to: Slot, now: number): Promise<void> {
-    const prior = await priorOf(tx, from);
+  async moved(tx: CalendarDb, from: Slot, to: Slot, now: number, prior: Prior | undefined): Promise<void> {
     if (prior) await tx.run(outbox_sql.withdraw, [prior.uid]);
     await write(tx, planMoved(from, to, this.policy, now, prior));
   }
 
-  async cancelled(tx: CalendarDb, s: Slot, now: number): Promise<void> {
-    const prior = await priorOf(tx, s);
+  async cancelled(tx: CalendarDb, s: Slot, now: number, prior: Prior | undefined): Promise<void> {
     if (prior) await tx.run(outbox_sql.withdraw, [prior.uid]);
     await write(tx, planCancelled(s, this.policy, now, prior));
   }
-}
-
-async function priorOf(tx: CalendarDb, s: Slot): Promise<Prior | undefined> {
-  const row = (await tx.all(outbox_sql.prior, [s.doctor, s.startMs, s.patient]))[0];
-  return row ? { uid: String(row.uid), seq: Number(row.seq) } : undefined;
 }
 
 async function write(tx: CalendarDb, rows: OutboxRow[]): Promise<void> {

@@ -3,7 +3,7 @@
 // (CREATE TABLE IF NOT EXISTS alone races on the catalog).
 import type { SQL } from "bun";
 import { DataError } from "../../../../shared/errors.ts";
-import { outboxTableSql } from "../../notify/outbox-plan.ts";
+import { copy_uids_sql, outboxTableSql } from "../../notify/outbox-plan.ts";
 
 /** Any fixed number: every instance of this program takes the same lock while it migrates. */
 const migration_lock = 0x61707074; // "appt"
@@ -80,6 +80,11 @@ const migrations: string[] = [
   // The no-show limit's count, read in every booking's transaction when the limit is on: only the
   // no-shows are in it, so a booking (status booked) never writes to it.
   "CREATE INDEX appointments_noshows ON appointments (patient, start_ms) WHERE status = 'noshow'",
+  // The uid and sequence of the appointment's latest message on its row (notify/outbox-plan.ts priorOf),
+  // copied from the outbox; moves and cancellations no longer need the outbox's index by slot.
+  `ALTER TABLE appointments ADD COLUMN uid text NOT NULL DEFAULT '', ADD COLUMN seq integer NOT NULL DEFAULT 0;
+   ${copy_uids_sql};
+   DROP INDEX IF EXISTS outbox_by_slot;`,
 ];
 
 export const schema_version = migrations.length;

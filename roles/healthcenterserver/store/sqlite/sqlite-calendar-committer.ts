@@ -9,6 +9,7 @@ import { decodeSlotId } from "../../calendar/slot-id.ts";
 import type { BookedAs, Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
 import { insert_appointment_sql, overlap_sql, overlapParams, takenBy } from "../overlap.ts";
 import { SqliteOutbox } from "./sqlite-outbox.ts";
+import { movedRowIds, newUid, priorOf, type Prior } from "../../notify/outbox-plan.ts";
 import type { AuditContent } from "../../audit/chain.ts";
 import { SqliteAudit, whenUnlocked } from "./sqlite-audit.ts";
 import { auditOf } from "../../audit/change-records.ts";
@@ -108,9 +109,10 @@ export class SqliteCalendarCommitter implements Committer {
           const count = this.visits.noShowsSince(c.patient, noShowWindowStart(now));
           if (count >= this.options.noShowLimit!) return { kind: "noshows", count };
         }
-        const taken = this.take(c.index, c.patient, now, c.span);
+        const uid = this.outbox ? newUid() : "";
+        const taken = this.take(c.index, c.patient, now, c.span, { uid, seq: 0 });
         if (taken.kind !== "done") return taken;
-        this.outbox?.booked(this.slot(c.index, c.patient, c.span), now);
+        this.outbox?.booked(this.slot(c.index, c.patient, c.span), now, uid);
         return doneWith(verdict);
       }
       case "cancel": {
@@ -122,7 +124,7 @@ export class SqliteCalendarCommitter implements Committer {
         const removed = this.remove.get(doctorNumber, startMs, c.patient) as Removed | null;
         if (removed !== null) {
           this.visits.keepCancelled(c.index, { ...removed, patient: c.patient }, now, c.who);
-          this.outbox?.cancelled(this.slot(c.index, c.patient, removed), now);
+          this.outbox?.cancelled(this.slot(c.index, c.patient, removed), now, priorOf(removed));
           return doneWith(verdict);
         }
         const held = this.visits.heldAt(c.index);
@@ -144,12 +146,15 @@ export class SqliteCalendarCommitter implements Committer {
           before: +old.before_min!,
           after: +old.after_min!,
         };
-        const taken = this.take(c.to, c.patient, now, c.span);
+        const stored = { uid: String(old.uid), seq: Number(old.seq) };
+        const prior = priorOf(old);
+        const fromSlot = this.slot(c.from, c.patient, was);
+        const taken = this.take(c.to, c.patient, now, c.span, movedRowIds(this.outbox !== undefined, fromSlot, prior));
         if (taken.kind !== "done") {
-          this.store(c.from, c.patient, Number(old.booked_at), was);
+          this.store(c.from, c.patient, Number(old.booked_at), was, stored);
           return taken;
         }
-        this.outbox?.moved(this.slot(c.from, c.patient, was), this.slot(c.to, c.patient, c.span), now);
+        this.outbox?.moved(fromSlot, this.slot(c.to, c.patient, c.span), now, prior);
         return doneWith(verdict);
       }
     }
@@ -164,17 +169,19 @@ export class SqliteCalendarCommitter implements Committer {
   }
 
   /** Books the slot unless what it blocks meets what an appointment of its doctor blocks. */
-  private take(index: number, patient: string, now: number, as?: BookedAs): ChangeResult {
+  private take(index: number, patient: string, now: number, as: BookedAs | undefined, ids: Prior): ChangeResult {
     const span = as ?? { type: "", minutes: this.lengthOf(index), before: 0, after: 0 };
     const clash = this.overlapping.get(...overlapParams(index, span)) as { patient: string; start_ms: number } | null;
     if (clash) return takenBy(clash, decodeSlotId(index).startMs);
-    this.store(index, patient, now, span);
+    this.store(index, patient, now, span, ids);
     return { kind: "done" };
   }
 
-  private store(index: number, patient: string, bookedAt: number, span: BookedAs): void {
+  /** `ids`: the uid and sequence of the appointment's latest message ('' and 0 for none). */
+  private store(index: number, patient: string, bookedAt: number, span: BookedAs, ids: Prior): void {
     const { doctorNumber, startMs } = decodeSlotId(index);
-    this.insert.run(doctorNumber, startMs, span.minutes, patient, bookedAt, span.type, span.before, span.after);
+    const { type, minutes, before, after } = span;
+    this.insert.run(doctorNumber, startMs, minutes, patient, bookedAt, type, before, after, ids.uid, ids.seq);
   }
 
   /** `as`: what is booked there (its length), else the slot's default length. */

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { outboxTableSql } from "../../notify/outbox-plan.ts";
+import { copy_uids_sql, outboxTableSql } from "../../notify/outbox-plan.ts";
 
 // The calendar's tables in SQLite, created by the first calendar edit (`availability ...`), not by
 // start-up: a database that never had a calendar keeps exactly the classic schema and page layout
@@ -41,7 +41,7 @@ export const calendar_tables_sql = [
   "CREATE INDEX IF NOT EXISTS appointments_closed_by_patient ON appointments_closed (patient, start_ms)",
   // The outbox (notify/outbox-plan.ts): messages written in each change's transaction, sent by the server.
   // (no AUTOINCREMENT: it would update sqlite_sequence on every insert; outbox rows are never deleted)
-  ...outboxTableSql("INTEGER PRIMARY KEY", "INTEGER", false),
+  ...outboxTableSql("INTEGER PRIMARY KEY", "INTEGER", false, false),
 ];
 
 /** Columns added after the tables first shipped: [table, column, declaration], added where missing. */
@@ -59,6 +59,9 @@ const added_columns: [string, string, string][] = [
     "status",
     "TEXT NOT NULL DEFAULT 'booked' CHECK (status IN ('booked', 'arrived', 'fulfilled', 'noshow'))",
   ],
+  // The uid and sequence of the appointment's latest message (notify/outbox-plan.ts priorOf); '' for none.
+  ["appointments", "uid", "TEXT NOT NULL DEFAULT ''"],
+  ["appointments", "seq", "INTEGER NOT NULL DEFAULT 0"],
 ];
 
 /** Made once the later columns are there (they name them). */
@@ -66,6 +69,8 @@ const after_columns_sql = [
   // The no-show limit's count, read in every booking's transaction when the limit is on: only the
   // no-shows are in it, so a booking (status booked) never writes to it.
   "CREATE INDEX IF NOT EXISTS appointments_noshows ON appointments (patient, start_ms) WHERE status = 'noshow'",
+  // Moves and cancellations read the uid from the appointment's row now (copied above, for an older file).
+  "DROP INDEX IF EXISTS outbox_by_slot",
 ];
 
 /** Creates the calendar's tables and adds the later columns an older file lacks (idempotent, one transaction). */
@@ -74,7 +79,10 @@ export function prepareCalendarTables(db: Database): void {
     for (const sql of calendar_tables_sql) db.run(sql);
     for (const [table, column, declaration] of added_columns) {
       const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
-      if (!columns.some((c) => c.name === column)) db.run(`ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
+      if (columns.some((c) => c.name === column)) continue;
+      db.run(`ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
+      // A file whose outbox predates appointments.uid: each appointment's uid from its latest confirmation.
+      if (table === "appointments" && column === "seq") db.run(copy_uids_sql);
     }
     for (const sql of after_columns_sql) db.run(sql);
   })();

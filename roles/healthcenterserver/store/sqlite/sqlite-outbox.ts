@@ -1,4 +1,5 @@
-// The outbox rows of a change, written by SqliteCalendarCommitter inside the change's transaction.
+// The outbox rows of a change, written by SqliteCalendarCommitter inside the change's transaction. The
+// appointment's uid and sequence come from its row (the committer reads it; outbox-plan.ts priorOf).
 import type { Database, Statement } from "bun:sqlite";
 import {
   insertParams,
@@ -13,7 +14,6 @@ import {
 } from "../../notify/outbox-plan.ts";
 
 export class SqliteOutbox {
-  private readonly prior: Statement;
   private readonly withdraw: Statement;
   private readonly insert: Statement;
 
@@ -21,34 +21,27 @@ export class SqliteOutbox {
     db: Database,
     private readonly policy: OutboxPolicy,
   ) {
-    this.prior = db.prepare(outbox_sql.prior);
     this.withdraw = db.prepare(outbox_sql.withdraw);
     this.insert = db.prepare(outbox_sql.insert);
   }
 
-  booked(s: Slot, now: number): void {
-    this.write(planBooked(s, this.policy, now));
+  /** `uid`: the one stored on the appointment's row. */
+  booked(s: Slot, now: number, uid: string): void {
+    this.write(planBooked(s, this.policy, now, uid));
   }
 
-  moved(from: Slot, to: Slot, now: number): void {
-    const prior = this.priorOf(from);
+  moved(from: Slot, to: Slot, now: number, prior: Prior | undefined): void {
     if (prior) this.withdraw.run(prior.uid);
     this.write(planMoved(from, to, this.policy, now, prior));
   }
 
-  cancelled(s: Slot, now: number): void {
-    const prior = this.priorOf(s);
+  cancelled(s: Slot, now: number, prior: Prior | undefined): void {
     if (prior) this.withdraw.run(prior.uid);
     this.write(planCancelled(s, this.policy, now, prior));
   }
 
   finalize(): void {
-    for (const s of [this.prior, this.withdraw, this.insert]) s.finalize();
-  }
-
-  private priorOf(s: Slot): Prior | undefined {
-    const row = this.prior.get(s.doctor, s.startMs, s.patient) as { uid: string; seq: number } | null;
-    return row ? { uid: row.uid, seq: Number(row.seq) } : undefined;
+    for (const s of [this.withdraw, this.insert]) s.finalize();
   }
 
   private write(rows: OutboxRow[]): void {

@@ -8,7 +8,7 @@ import type { ChangeWho, Mark, MarkResult } from "../appointment-store.ts";
 import { checkMark, closedBy, markRecord, visit_sql, type MarkTarget } from "../visit-records.ts";
 
 /** What visit_sql.remove returns of a cancelled appointment. */
-export type Removed = { minutes: number; booked_at: number; type: string };
+export type Removed = { minutes: number; booked_at: number; type: string; uid: string; seq: number };
 export type HeldRow = { patient: string; status: HeldStatus; minutes: number; booked_at: number };
 
 export class SqliteVisits {
