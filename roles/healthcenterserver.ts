@@ -119,6 +119,7 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
     guard,
     ics: calendar && { clinic: settings.clinic, ids: (keys) => appointmentIds(calendar.db, keys) },
     past: store.visits && ((patient, from, to, limit) => store.visits!(from, to, limit, patient)),
+    policy: settings.policy,
   });
   const center: HealthCenter = new HealthCenter({
     host: settings.host,

@@ -93,10 +93,9 @@ async function open(path: string, starts: [number, number][]): Promise<void> {
 
 const ceilMinute = (ms: number) => Math.ceil(ms / minute) * minute;
 const mine = async (c: Client) => (await listing(c, "mine")).map((l) => Number(l.split(" ")[0]));
-const isFree = async (c: Client, id: number, ms: number) =>
-  (await listing(c, `slots from=${zoned(ms).toPlainDate()} to=${zoned(ms).toPlainDate()}`)).some((l) =>
-    l.startsWith(`${id} `),
-  );
+// `available` lists every free start; `slots` only those the clinic's rules let a patient book now.
+const isFree = async (c: Client, id: number, _ms: number) =>
+  (await listing(c, "available")).some((l) => l.startsWith(`${id} `));
 
 test("each rule one minute before and after its instant, across a daylight-saving change; moves refused at either end change nothing", async () => {
   const notice = pastNextChange();
@@ -351,12 +350,46 @@ test("a booking has the notice of the type it is booked as: type=, or the rule's
   running.push(server);
   const c = await login(server.port);
   const day = Temporal.Now.plainDateISO(zone).add({ days: 1 }).toString();
-  const first = (await listing(c, `slots from=${day} to=${day} type=first`))[0]!.split(" ");
+  // Tomorrow is inside first's own notice: slots type=first offers none of it; 09:00 starts both grids.
+  expect(await listing(c, `slots from=${day} to=${day} type=first`)).toEqual([]);
+  const first = (await listing(c, `slots from=${day} to=${day} type=followup`))[0]!.split(" ");
   const followup = (await listing(c, `slots from=${day} to=${day} type=followup`)).at(-1)!.split(" ");
   const closed = shortForm(Temporal.Instant.from(first[1]!).epochMilliseconds - 3 * day_min * minute);
   const tooSoon = `error too soon to book: the clinic takes bookings until 3 days before (${closed})`;
   expect(await c.request(`selection ${first[0]} type=first`)).toBe(tooSoon);
   expect(await c.request(`selection ${first[0]}`)).toBe(tooSoon);
   expect(await c.request(`selection ${followup[0]} type=followup`)).toBe("doc1 41000");
+  c.close();
+}, 60_000);
+
+test("slots offers only the starts the rules let a patient book now: none inside the notice or past the furthest ahead", async () => {
+  const db = ["--db", join(tmp.dir, `window-${++files}.db`)];
+  const rule = ["add", "doc1", "--days", "mon-sun", "--start", "00:00", "--end", "24:00", "--minutes", "15"];
+  expect(
+    (await runToEnd([bun, "roles/healthcenterserver.ts", "availability", ...rule, ...db, "--port", "41000"])).code,
+  ).toBe(0);
+  const server = await startServer([...db, "--time-zone", zone, "--min-notice", "2h", "--max-ahead", "1w"]);
+  running.push(server);
+  const c = await login(server.port);
+  const startOf = (l: string) => Temporal.Instant.from(l.split(" ")[1]!).epochMilliseconds;
+  const now = Date.now();
+  const [first] = await listing(c, "slots limit=1");
+  expect(startOf(first!)).toBeGreaterThanOrEqual(now + 120 * minute);
+  expect(startOf(first!)).toBeLessThan(now + 120 * minute + 15 * minute + 60 * minute); // the next quarter, with slack
+  expect(await c.request(`selection ${first!.split(" ")[0]}`)).toBe("doc1 41000");
+  const inWeek = zoned(now + 6 * day_min * minute)
+    .toPlainDate()
+    .toString();
+  const pastWeek = zoned(now + 8 * day_min * minute)
+    .toPlainDate()
+    .toString();
+  expect(
+    (await listing(c, `slots from=${inWeek} limit=1000`)).every(
+      (l) => startOf(l) <= now + 7 * day_min * minute + minute,
+    ),
+  ).toBe(true);
+  expect(await listing(c, `slots from=${pastWeek}`)).toEqual([]);
+  // `available` still lists every free start (the classic command), the refused ones included.
+  expect((await listing(c, "available")).length).toBeGreaterThan((await listing(c, "slots")).length);
   c.close();
 }, 60_000);

@@ -10,7 +10,7 @@ import type { AnswerLater, SessionServices } from "./services.ts";
 import type { Schedule } from "../booking/schedule.ts";
 import { calendarQuery, datesRefused, type SlotsQuery } from "./calendar-query.ts";
 import { decodeSlotId, firstIdFrom } from "../calendar/slot-id.ts";
-import { refusalLine, type PolicyRefusal } from "../calendar/policy.ts";
+import { policyForType, refusalLine, type PolicyRefusal } from "../calendar/policy.ts";
 import { icsReply } from "./ics-request.ts";
 import { bookedReply, listing } from "./slot-listing.ts";
 import { pastReply } from "./past-request.ts";
@@ -34,7 +34,8 @@ export class AppointmentRequests {
     if (refused) return this.conn.send(formatError(refused));
     const type = typeNumber(schedule, query.type);
     if (typeof type === "string") return this.conn.send(formatError(type));
-    const page = schedule.freePage(calendar ? calendarQuery(query, calendar.zone, Date.now()) : query, type);
+    const policy = policyForType(this.services.policy, type === undefined ? undefined : calendar?.types[type]);
+    const page = schedule.freePage(calendar ? calendarQuery(query, calendar.zone, Date.now(), policy) : query, type);
     this.services.log.info(`Slots requested by ${user} (${describe(query)}): ${page.length} sent`, {
       event: "slots",
       cause: "slots",

@@ -5,6 +5,7 @@ import type { SlotQuery } from "../booking/slot-index.ts";
 import { startOfLocalDay } from "../calendar/day-clock.ts";
 import { parseDate } from "../calendar/parse.ts";
 import { firstIdFrom } from "../calendar/slot-id.ts";
+import type { ClinicPolicy } from "../calendar/policy.ts";
 
 export type SlotsQuery = {
   day?: string;
@@ -30,11 +31,19 @@ export function datesRefused(q: SlotsQuery): string | undefined {
   }
 }
 
-/** from= and to= (local dates, checked) and the present bound the ids. */
-export function calendarQuery(q: SlotsQuery, zone: string, now: number): SlotQuery {
-  let lowest = firstIdFrom(now + 1);
+/**
+ * from= and to= (local dates, checked), the present and the clinic's rules (`policy`: the booked type's,
+ * or the clinic's) bound the ids: a start the minimum notice or the furthest ahead refuses is not offered.
+ */
+export function calendarQuery(q: SlotsQuery, zone: string, now: number, policy?: ClinicPolicy): SlotQuery {
+  const minute = 60_000;
+  let lowest = firstIdFrom(now + Math.max(1, (policy?.min_notice ?? 0) * minute));
   if (q.from) lowest = Math.max(lowest, firstIdFrom(startOfLocalDay(zone, q.from)));
   const out: SlotQuery = { day: q.day, doctor: q.doctor, limit: q.limit, after: Math.max(q.after, lowest - 1) };
   if (q.to) out.before = firstIdFrom(startOfLocalDay(zone, Temporal.PlainDate.from(q.to).add({ days: 1 }).toString()));
+  if (policy && policy.max_ahead > 0) {
+    const beyond = firstIdFrom(now + policy.max_ahead * minute + 1);
+    out.before = Math.min(out.before ?? beyond, beyond);
+  }
   return out;
 }

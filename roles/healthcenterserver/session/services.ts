@@ -8,6 +8,7 @@ import type { Connection } from "../network/connection.ts";
 import type { SessionMetrics } from "./session-metrics.ts";
 import type { IcsSource } from "./ics-request.ts";
 import type { Visit } from "../store/appointment-store.ts";
+import type { ClinicPolicy } from "../calendar/policy.ts";
 
 /** The patient's visits starting in [fromMs, toMs), at most `limit` (the calendar store's visits). */
 export type PastSource = (patient: string, fromMs: number, toMs: number, limit: number) => Promise<Visit[]>;
@@ -27,6 +28,8 @@ export type SessionServices = {
   ics?: IcsSource;
   /** On a calendar: a patient's past appointments with their statuses (`mine past`). */
   past?: PastSource;
+  /** The clinic's rules: `slots` offers only the starts they let a patient book now. */
+  policy?: ClinicPolicy;
   /** Counts for /metrics (only with --http). */
   metrics?: SessionMetrics;
   /** Runs a callback that arrives later (a hash check, a commit) with the same guard as socket events. */
