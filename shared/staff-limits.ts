@@ -47,3 +47,5 @@ export const staff_day_appointments_max = 2_000;
 export const staff_typed_snapshot_ms = 500;
 /** ...and the share of the server's time they may take at most (a round that took 60 ms waits 600 ms). */
 export const staff_typed_snapshot_share = 0.1;
+/** A member's repeated reads of one day's list (the page polls every 15 s) are one audit record this long. */
+export const staff_day_read_record_ms = 10 * 60_000;

@@ -72,6 +72,19 @@ describe("the day's list", () => {
       "drtwo",
     ]);
   });
+
+  test("a page refreshing the day's list is one audit record per member, day and ten minutes, not one a poll", async () => {
+    const today = isoLocal(s.at.A!.startMs, s.zone).slice(0, 10);
+    const before = auditOf(s.db, `day ${today}`).filter((r) => r.actor === "desk").length;
+    for (let i = 0; i < 3; i++) expect((await dayOf(cookies.desk)).status).toBe(200);
+    expect(auditOf(s.db, `day ${today}`).filter((r) => r.actor === "desk")).toHaveLength(before + 1);
+    // Another day, or another member, is a read of its own.
+    const res = await fetch(`${s.base}/api/day?date=2026-01-05`, { headers: { Cookie: cookies.desk! } });
+    expect(res.status).toBe(200);
+    expect(auditOf(s.db, "day 2026-01-05").map((r) => [r.actor, r.action])).toEqual([["desk", "day.read"]]);
+    await dayOf(cookies.boss);
+    expect(auditOf(s.db, `day ${today}`).filter((r) => r.actor === "boss")).toHaveLength(1);
+  });
 });
 
 describe("marking over HTTP, by role", () => {

@@ -3,6 +3,7 @@
 // no-show on today's. The store checks each transition and writes the audit record in the mark's
 // transaction; a refusal is recorded here. A doctor marks only their own appointments (403, recorded).
 import { staff_day_appointments_max } from "../../../shared/limits.ts";
+import { staff_day_read_record_ms } from "../../../shared/staff-limits.ts";
 import { isoLocal, localDate } from "../calendar/display.ts";
 import { decodeSlotId } from "../calendar/slot-id.ts";
 import { isMarkStatus, mark_statuses, shownStatus, status_words, type MarkStatus } from "../calendar/visit-status.ts";
@@ -10,6 +11,7 @@ import type { ChangeWho, Mark, MarkResult, Visit } from "../store/appointment-st
 import { formOf, json, reply } from "./http-reply.ts";
 import { page_assets } from "./assets.ts";
 import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
+import { ReadRate } from "./read-rate.ts";
 
 export type VisitServices = {
   /** The calendar's store; undefined on a weekday file (no dates, no visits). */
@@ -23,8 +25,9 @@ export type VisitServices = {
 };
 
 export function visitRoutes(v: VisitServices): Routes {
+  const reads = new ReadRate(1, staff_day_read_record_ms);
   return {
-    "GET /api/day": { action: "view", handle: (ctx) => day(ctx, v) },
+    "GET /api/day": { action: "view", handle: (ctx) => day(ctx, v, reads) },
     "POST /api/mark": { action: "mark", changes: true, handle: (ctx) => mark(ctx, v) },
   };
 }
@@ -41,8 +44,11 @@ function dayBounds(date: string, zone: string): [number, number] {
   return [start(d), start(d.add({ days: 1 }))];
 }
 
-/** A staff read of the day's appointments (patients' names): recorded, whoever reads them. */
-async function day(ctx: RouteContext, v: VisitServices): Promise<Response> {
+/**
+ * A staff read of the day's appointments (patients' names): recorded, whoever reads them; the same
+ * member's reads of the same day from the same address within staff_day_read_record_ms are one record.
+ */
+async function day(ctx: RouteContext, v: VisitServices, reads: ReadRate): Promise<Response> {
   const asked = new URL(ctx.req.url, "http://x").searchParams.get("date");
   const today = localDate(ctx.now, v.zone);
   const date = asked ?? today;
@@ -50,15 +56,17 @@ async function day(ctx: RouteContext, v: VisitServices): Promise<Response> {
     return json({ error: `bad date ${JSON.stringify(date.slice(0, 40))} (YYYY-MM-DD)` }, 400);
   const [from, to] = dayBounds(date, v.zone);
   const visits = await v.store.visits(from, to, staff_day_appointments_max);
-  await v.audit?.append({
-    atMs: ctx.now,
-    ...pageActor(ctx.member, ctx.address),
-    action: "day.read",
-    subject: `day ${date}`,
-    before: "",
-    after: JSON.stringify(visits.length),
-    reason: "",
-  });
+  const reader = pageActor(ctx.member, ctx.address);
+  if (reads.take(`${reader.actor}\n${reader.role}\n${reader.address}\n${date}`, ctx.now) === 0)
+    await v.audit?.append({
+      atMs: ctx.now,
+      ...reader,
+      action: "day.read",
+      subject: `day ${date}`,
+      before: "",
+      after: JSON.stringify(visits.length),
+      reason: "",
+    });
   const own = ctx.member?.role === "doctor" ? v.doctorNumber(ctx.member.doctor ?? "") : undefined;
   return json({
     date,
