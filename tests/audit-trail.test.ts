@@ -86,7 +86,7 @@ describe("what is recorded", () => {
       ],
       ["alice", "front-desk", "staff-page", "127.0.0.1", "booking.book.refused", "slot 5", ""],
       ["audrey", "auditor", "staff-page", "127.0.0.1", "staff.signin", "staff audrey", ""],
-      ["audrey", "auditor", "staff-page", "127.0.0.1", "staff.forbidden", "POST /api/book", "a auditor may not book"],
+      ["audrey", "auditor", "staff-page", "127.0.0.1", "staff.forbidden", "POST /api/book", "an auditor may not book"],
       ["alice", "front-desk", "staff-page", "127.0.0.1", "appointments.read", "patient patient1", ""],
     ]);
     const all = rows(db);

@@ -279,7 +279,7 @@ test("[policy] from the deployment file; the patient CLI says a refusal as a sen
   const closed = shortForm(start - 3 * day_min * minute);
   expect(booked.stderr).toContain(
     `slot ${slot} not booked. Too soon to book: the clinic takes bookings until 3 days before (${closed}). ` +
-      "To change it now, call the clinic: 020 7946 0000.",
+      "To book it anyway, call the clinic: 020 7946 0000.",
   );
   // Booked by the server's own path (the store's rules bind only changes that come through it).
   const db = new Database(path);

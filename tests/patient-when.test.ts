@@ -1,6 +1,6 @@
 // The patient reads dated slots and finds them by what people type (roles/patient/when.ts, replies.ts).
 import { expect, test } from "bun:test";
-import { parseFreeSlot, parseSlotLine } from "../roles/patient/replies.ts";
+import { parseFreeSlot, parseSlotLine, policySentence } from "../roles/patient/replies.ts";
 import { describeWhen, matchesSearch } from "../roles/patient/when.ts";
 import { parseSearch } from "../roles/patient/slot-picker.ts";
 import type { SlotLine } from "../shared/protocol.ts";
@@ -65,4 +65,22 @@ test("on a calendar the server-side search takes a date: tomorrow, 8 dec, 2026-1
   expect(parseSearch("2026-12-09 Doctor1", today)).toEqual({ from: "2026-12-09", to: "2026-12-09", doctor: "doc1" });
   // Without a calendar (no today given) the words read as before.
   expect(parseSearch("Sat doc2")).toEqual({ day: "Sat", doctor: "doc2" });
+});
+
+test("a refusal's sentence gives the clinic's phone as the next step that fits it", () => {
+  const phone = "020 7946 0000";
+  expect(
+    policySentence("too late to cancel: the clinic allows cancelling until 24 hours before (Mon 7 Dec, 09:00)", phone),
+  ).toBe(
+    "Too late to cancel: the clinic allows cancelling until 24 hours before (Mon 7 Dec, 09:00). To change it now, call the clinic: 020 7946 0000.",
+  );
+  expect(
+    policySentence("too soon to book: the clinic takes bookings until 2 hours before (Tue 8 Dec, 07:00)", phone),
+  ).toEndWith("(Tue 8 Dec, 07:00). To book it anyway, call the clinic: 020 7946 0000.");
+  const noShows =
+    "2 missed appointments in the last 6 months: online booking is closed for you; please call the clinic to book";
+  expect(policySentence(noShows, phone)).toBe(
+    "2 missed appointments in the last 6 months: online booking is closed for you; please call the clinic to book. The clinic's phone: 020 7946 0000.",
+  );
+  expect(policySentence(noShows, undefined)).toEndWith("please call the clinic to book.");
 });

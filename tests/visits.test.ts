@@ -117,7 +117,7 @@ describe("marking over HTTP, by role", () => {
     const forbidden = auditOf(s.db, "POST /api/mark").map((r) => [r.actor, r.role, r.action, r.reason]);
     expect(forbidden).toEqual([
       ["token", "viewer", "staff.forbidden", "a viewer may not mark"],
-      ["audi", "auditor", "staff.forbidden", "a auditor may not mark"],
+      ["audi", "auditor", "staff.forbidden", "an auditor may not mark"],
     ]);
     expect(trail).toEqual([
       ["drtwo", "doctor", "staff.forbidden"],

@@ -118,9 +118,13 @@ export function parsePolicyRefusal(line: string): string | undefined {
 /**
  * A policy refusal as a sentence, with the clinic's phone (the deployment file's [clinic] phone) as the
  * next step when there is one: "Too late to cancel: the clinic allows ... (Tue 8 Dec, 09:00). To change
- * it now, call the clinic: 020 7946 0000."
+ * it now, call the clinic: 020 7946 0000." ("To book it anyway, ..." for a booking's).
  */
 export function policySentence(said: string, phone: string | undefined): string {
   const sentence = `${said.charAt(0).toUpperCase()}${said.slice(1)}.`;
-  return phone ? `${sentence} To change it now, call the clinic: ${phone}.` : sentence;
+  if (!phone) return sentence;
+  // A refusal that already says to call (too many no-shows) gets the number alone; a booking's, what to do.
+  if (said.includes("call the clinic")) return `${sentence} The clinic's phone: ${phone}.`;
+  const next = /^(too soon to book|too far ahead)/.test(said) ? "To book it anyway" : "To change it now";
+  return `${sentence} ${next}, call the clinic: ${phone}.`;
 }

@@ -167,9 +167,9 @@ export class StaffServer {
           subject: `${req.method} ${path}`,
           before: "",
           after: "",
-          reason: `a ${member.role} may not ${route.action}`,
+          reason: `${anA(member.role)} may not ${route.action}`,
         });
-        return text(`forbidden: a ${member.role} may not ${route.action}\n`, 403);
+        return text(`forbidden: ${anA(member.role)} may not ${route.action}\n`, 403);
       }
     }
     return route.handle({ req, member, address, now });
@@ -208,3 +208,6 @@ export class StaffServer {
 function addressOf(req: Request, server: Server<undefined>): string {
   return plainAddress(server.requestIP(req)?.address ?? "?");
 }
+
+/** "an auditor", "an admin", "a doctor". */
+const anA = (word: string) => `${/^[aeiou]/.test(word) ? "an" : "a"} ${word}`;
