@@ -115,7 +115,8 @@ function typeArgument(word: string): string | null {
 
 const isIndexText = (text: string | undefined): text is string => text !== undefined && /^[+-]?\d+$/.test(text);
 const slots_usage =
-  "usage: slots [from=<YYYY-MM-DD>] [to=<YYYY-MM-DD>] [day=<Day>] [doctor=<name>] [after=<index>] [limit=<1-1000>]";
+  "usage: slots [from=<YYYY-MM-DD>] [to=<YYYY-MM-DD>] [day=<Day>] [doctor=<name>] [type=<name>] " +
+  "[after=<index>] [limit=<1-1000>]";
 
 function parseSlotsRequest(args: string[]): Request {
   const request: Extract<Request, { kind: "slots" }> = { kind: "slots", after: 0, limit: slots_page_max };

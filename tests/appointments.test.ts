@@ -85,7 +85,7 @@ test("slots lists free slots with doctor and port, filtered by day and doctor, p
 test("slots with bad arguments answers a usage error", async () => {
   const c = await login(server.port);
   const usage =
-    "error usage: slots [from=<YYYY-MM-DD>] [to=<YYYY-MM-DD>] [day=<Day>] [doctor=<name>] [after=<index>] [limit=<1-1000>]";
+    "error usage: slots [from=<YYYY-MM-DD>] [to=<YYYY-MM-DD>] [day=<Day>] [doctor=<name>] [type=<name>] [after=<index>] [limit=<1-1000>]";
   expect(await c.request("slots limit=0")).toBe(usage);
   expect(await c.request("slots colour=red")).toBe(usage);
   c.close();
