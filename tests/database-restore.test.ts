@@ -3,9 +3,12 @@
 // after kill -9, finds every confirmed booking, and no slot is ever confirmed to two patients.
 import { afterAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, linkSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { login, readBookings, type Running, startServer, tempDir } from "./helpers.ts";
+import { calendar } from "./notify-helpers.ts";
+import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
+import { database_file_watch_ms } from "../shared/limits.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -146,4 +149,28 @@ describe("a deleted or replaced database file loses nothing", () => {
     }
     expect(existsSync(db)).toBe(false);
   });
+});
+
+test("a store closed and opened again in one process is not taken for a replaced file (its -wal is new)", async () => {
+  const path = join(tmp.dir, "reopened.db");
+  const start = Temporal.Now.instant().epochMilliseconds + 3 * 24 * 3_600_000;
+  const at = (k: number) => slotId(1, Math.floor(start / 900_000) * 900_000 + k * 900_000);
+  const first = await calendar(path, undefined, []);
+  expect(await first.store.commit([{ kind: "book", index: at(0), patient: "patient1" }])).toEqual([{ kind: "done" }]);
+  // The last connection's close deletes the -wal file; a link keeps its inode taken, so the next is another.
+  linkSync(`${path}-wal`, join(tmp.dir, "reopened-old-wal"));
+  await first.close();
+  const again = await calendar(path, undefined, []);
+  expect(await again.store.commit([{ kind: "book", index: at(1), patient: "patient2" }])).toEqual([{ kind: "done" }]);
+  await Bun.sleep(database_file_watch_ms * 3); // the file watch runs, and finds nothing wrong
+  expect(await again.store.commit([{ kind: "book", index: at(2), patient: "patient3" }])).toEqual([{ kind: "done" }]);
+  await again.close();
+  const d = new Database(path, { readonly: true });
+  expect(d.query("SELECT patient FROM appointments ORDER BY start_ms").values()).toEqual([
+    ["patient1"],
+    ["patient2"],
+    ["patient3"],
+  ]);
+  d.close();
+  expect(readdirSync(tmp.dir).filter((f) => f.includes("reopened.db.replaced"))).toEqual([]);
 });

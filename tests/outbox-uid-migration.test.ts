@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import { tempDir } from "./helpers.ts";
 import { calendar, london } from "./notify-helpers.ts";
+import { outbox_sql } from "../roles/healthcenterserver/notify/outbox-plan.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -54,7 +55,7 @@ test("a file from before appointments.uid gets each appointment's uid from its o
   const stored = await after.db.all("SELECT patient, uid, seq FROM appointments ORDER BY patient");
   expect(stored.map((r) => `${r.patient} ${r.uid} ${r.seq}`)).toEqual([`patient1 ${uid1} 1`, `patient2 ${uid2} 0`]);
   const check = new Database(path, { readonly: true });
-  expect(indexes(check)).toEqual(["outbox_due"]);
+  expect(indexes(check)).toEqual(["outbox_due", "outbox_pending_reminders"]);
   check.close();
   expect(await after.store.commit([{ kind: "move", from: b, to: a, patient: "patient1" }])).toEqual([{ kind: "done" }]);
   expect(await after.store.commit([{ kind: "cancel", index: c, patient: "patient2" }])).toEqual([{ kind: "done" }]);
@@ -70,4 +71,14 @@ test("a file from before appointments.uid gets each appointment's uid from its o
     [`reminder 0 ${uid1}`, `reminder 1 ${uid1}`, `reminder 0 ${uid2}`].sort(),
   );
   await after.close();
+});
+
+test("a move or cancellation finds the pending reminder it withdraws by index, not by reading every message", async () => {
+  const path = join(tmp.dir, "plan.db");
+  const store = await calendar(path, undefined, ["webhook"]);
+  await store.close();
+  const db = new Database(path, { readonly: true });
+  const plan = db.prepare(`EXPLAIN QUERY PLAN ${outbox_sql.withdraw}`).all("some-uid") as { detail: string }[];
+  db.close();
+  expect(plan.map((p) => p.detail).join("\n")).toContain("USING INDEX outbox_pending_reminders (uid=?)");
 });

@@ -213,7 +213,7 @@ function guarded(db: SqliteCalendarDb, path: string, make: (d: Database) => Sqli
     return done;
   };
   const current: Committer = { commit: (batch) => inner.commit(batch), close: () => inner.close() };
-  const guard = new GuardedCommitter(current, FileIdentity.of(path), log, restore);
+  const guard = new GuardedCommitter(current, FileIdentity.opened(path), log, restore);
   const following: FollowingCommitter = {
     commit: (batch) => guard.commit(batch),
     close: () => guard.close(),

@@ -71,6 +71,9 @@ const after_columns_sql = [
   "CREATE INDEX IF NOT EXISTS appointments_noshows ON appointments (patient, start_ms) WHERE status = 'noshow'",
   // Moves and cancellations read the uid from the appointment's row now (copied above, for an older file).
   "DROP INDEX IF EXISTS outbox_by_slot",
+  // ...and withdraw its pending reminder by uid: without an index, a scan of every message ever written,
+  // in the change's transaction. Only pending reminders are in it, so it stays as small as the future.
+  "CREATE INDEX IF NOT EXISTS outbox_pending_reminders ON outbox (uid) WHERE kind = 'reminder' AND state = 'pending'",
 ];
 
 /** Creates the calendar's tables and adds the later columns an older file lacks (idempotent, one transaction). */

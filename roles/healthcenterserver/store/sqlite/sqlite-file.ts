@@ -55,6 +55,18 @@ export class FileIdentity {
     return identity;
   }
 
+  /**
+   * For a store that has just opened the file: what the path names now. A store closed and opened again
+   * in one process (its -wal file deleted at the last close and made anew) must not be compared with the
+   * files of its previous opening, which would read as a replaced file.
+   */
+  static opened(path: string): FileIdentity {
+    const known = FileIdentity.byPath.get(path);
+    if (known === undefined) return FileIdentity.of(path);
+    known.renew();
+    return known;
+  }
+
   /** The path names the server's file again (after a restore): compare with what is there now. */
   renew(): void {
     this.generation++;

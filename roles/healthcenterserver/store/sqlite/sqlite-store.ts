@@ -33,7 +33,7 @@ export class SqliteStore implements AppointmentStore {
     log: Log,
   ) {
     const restore = () => file.restore();
-    this.committer = new GuardedCommitter(new InProcessCommitter(file), FileIdentity.of(shown), log, restore);
+    this.committer = new GuardedCommitter(new InProcessCommitter(file), FileIdentity.opened(shown), log, restore);
     this.probe = new DatabaseProbe(shown);
   }
 
