@@ -7,20 +7,22 @@
 // Additions (docs/PROTOCOL.md): slots, mine, ics, cancel, reschedule, ping.
 import { wordsOf } from "./tokens.ts";
 
+/** A `slots` request's filters and page (dates and type checked by the server). */
+export type SlotsQuery = {
+  day?: string;
+  doctor?: string;
+  after: number;
+  limit: number;
+  from?: string;
+  to?: string;
+  type?: string;
+};
+
 export type Request =
   | { kind: "authenticate"; user: string; password: string }
   | { kind: "available" }
   | { kind: "selection"; index: number; type?: string }
-  | {
-      kind: "slots";
-      day?: string;
-      doctor?: string;
-      after: number;
-      limit: number;
-      from?: string;
-      to?: string;
-      type?: string;
-    }
+  | ({ kind: "slots" } & SlotsQuery)
   | { kind: "types" }
   | { kind: "mine"; past?: true }
   | { kind: "ics" }

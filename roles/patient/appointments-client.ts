@@ -29,6 +29,7 @@ import {
   formatSlots,
   formatTypes,
   type SlotLine,
+  type SlotsQuery as WireSlotsQuery,
 } from "../../shared/protocol.ts";
 import { LineClient, type TlsOptions } from "./line-client.ts";
 
@@ -39,16 +40,8 @@ export type ServerPlan = {
   tls?: TlsOptions;
   clinicPhone?: string;
 };
-/** `from`, `to`: local dates (a calendar's server only). */
-export type SlotsQuery = {
-  day?: string;
-  doctor?: string;
-  after?: number;
-  limit?: number;
-  from?: string;
-  to?: string;
-  type?: string;
-};
+/** The protocol's `slots` filters, each optional here; `from`, `to`: local dates (a calendar's server only). */
+export type SlotsQuery = Partial<WireSlotsQuery>;
 
 /** An appointment type the clinic's rules offer (`types`): its name and length in minutes. */
 export type AppointmentTypeLine = { name: string; minutes: number };

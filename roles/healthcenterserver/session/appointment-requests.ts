@@ -3,12 +3,12 @@
 import type { ChangeWho } from "../store/appointment-store.ts";
 import { formatChangeFailed } from "../../../shared/change-failed.ts";
 import type { Slot } from "../../../shared/datafiles.ts";
-import { encoded_reply, formatError } from "../../../shared/protocol.ts";
+import { encoded_reply, formatError, type SlotsQuery } from "../../../shared/protocol.ts";
 import type { CancelOutcome, MoveOutcome } from "../booking/booker.ts";
 import type { Connection } from "../network/connection.ts";
 import type { AnswerLater, SessionServices } from "./services.ts";
 import type { Schedule } from "../booking/schedule.ts";
-import { calendarQuery, datesRefused, type SlotsQuery } from "./calendar-query.ts";
+import { calendarQuery, datesRefused } from "./calendar-query.ts";
 import { decodeSlotId, firstIdFrom } from "../calendar/slot-id.ts";
 import { policyForType, refusalLine, type PolicyRefusal } from "../calendar/policy.ts";
 import { icsReply } from "./ics-request.ts";

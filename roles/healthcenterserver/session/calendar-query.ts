@@ -7,15 +7,7 @@ import { parseDate } from "../calendar/parse.ts";
 import { firstIdFrom } from "../calendar/slot-id.ts";
 import type { ClinicPolicy } from "../calendar/policy.ts";
 
-export type SlotsQuery = {
-  day?: string;
-  doctor?: string;
-  after: number;
-  limit: number;
-  from?: string;
-  to?: string;
-  type?: string;
-};
+import type { SlotsQuery } from "../../../shared/protocol.ts";
 
 /** Why the query's dates are refused (`usage: bad from date "2026-02-30": there is no such day`), if they are. */
 export function datesRefused(q: SlotsQuery): string | undefined {
