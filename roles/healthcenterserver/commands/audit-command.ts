@@ -6,7 +6,6 @@ import { existsSync } from "node:fs";
 import { loadConfig } from "../../../shared/config.ts";
 import { exit_code, UsageError } from "../../../shared/errors.ts";
 import { parseFlags, type Options } from "../../../shared/flags.ts";
-import { unknownMessage } from "../../../shared/suggest.ts";
 import { audit_page_rows } from "../../../shared/limits.ts";
 import { ChainVerifier } from "../audit/chain.ts";
 import { csvHeader, csvRow, fhirAuditEvent } from "../audit/export.ts";
@@ -15,6 +14,7 @@ import { openCalendarDb, SqliteCalendarDb, type CalendarDb } from "../store/cale
 import { parseDbTarget, readDbPassword, type DbTarget } from "../store/db-target.ts";
 import { archiveAudit, checkpointMac, readAuditKey } from "./audit-archive.ts";
 
+import { verbOrUsage } from "./operator-command.ts";
 const usage = `Usage:
   healthcenterserver audit verify [--key FILE] [--head SEQ:HASH]
                                    check the whole chain; exit 1 naming the first bad record
@@ -46,12 +46,9 @@ const verbs = ["verify", "export", "archive"];
 
 export async function runAuditCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, options, 2);
-  if (values.help || positionals[0] === "help" || positionals[0] === undefined) {
-    console.log(usage);
-    return positionals[0] === undefined && !values.help ? exit_code.usage : exit_code.done;
-  }
-  const [verb, file] = positionals;
-  if (!verbs.includes(verb!)) throw new UsageError(unknownMessage("audit command", verb!, verbs));
+  const verb = verbOrUsage(values.help, positionals[0], usage, "audit command", verbs);
+  if (typeof verb === "number") return verb;
+  const file = positionals[1];
   const config = loadConfig(values.config);
   const target = parseDbTarget(values.db ?? config.server.db ?? "healthcenter.db");
   const keyFile = values.key ?? (target.kind === "sqlite" ? `${target.path}.audit-key` : undefined);

@@ -1,14 +1,12 @@
 // `healthcenterserver availability add|list|except|open|remove|import`: the operator edits the
 // calendar in the bookings database (SQLite file or PostgreSQL); running servers pick the change up
 // within a second. Errors are one line and exit 2; nothing changes on an error or a dry run.
-import { operatorWho } from "./operator-audit.ts";
-import { loadConfig } from "../../../shared/config.ts";
-import { exit_code, UsageError } from "../../../shared/errors.ts";
+import { UsageError } from "../../../shared/errors.ts";
 import { parseFlags, parsePortFlag, type Options } from "../../../shared/flags.ts";
 import { horizon_weeks_default } from "../../../shared/limits.ts";
 import { unknownMessage } from "../../../shared/suggest.ts";
 import { doctor_pattern } from "../../../shared/tokens.ts";
-import { byFlag, clinicZone } from "../cli/calendar-settings.ts";
+import { byFlag } from "../cli/calendar-settings.ts";
 import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
 import { doctorNumber, insertException, insertRule, loadCalendar, removeRecord } from "../store/calendar-records.ts";
 import { localDate } from "../calendar/display.ts";
@@ -28,6 +26,7 @@ import {
   parseWeekdays,
 } from "../calendar/parse.ts";
 
+import { runCalendarEdit, verbOrUsage } from "./operator-command.ts";
 const usage = `Usage:
   healthcenterserver availability add <doctor> --days mon-fri --start 09:00 --end 17:00 --minutes 15
         [--every-weeks N] [--nth 1,3] [--valid-from DATE] [--valid-until DATE] [--port P]
@@ -68,31 +67,9 @@ const verbs = ["add", "except", "open", "remove", "list", "import"];
 
 export async function runAvailabilityCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, options, 2);
-  if (values.help || positionals[0] === "help" || positionals[0] === undefined) {
-    console.log(usage);
-    return positionals[0] === undefined && !values.help ? exit_code.usage : exit_code.done;
-  }
-  const [verb, arg] = positionals;
-  if (!verbs.includes(verb!)) throw new UsageError(unknownMessage("availability command", verb!, verbs));
-  const config = loadConfig(values.config);
-  const zone = clinicZone(values["time-zone"], config.clinic.timeZone);
-  const target = parseDbTarget(values.db ?? config.server.db ?? "healthcenter.db");
-  const db = await openCalendarDb(target, readDbPassword(values["db-password-file"] ?? config.server.dbPasswordFile));
-  try {
-    const ctx: EditContext = {
-      zone,
-      weeks: horizon_weeks_default,
-      dryRun: values["dry-run"] ?? false,
-      keepBooked: values["keep-booked"] ?? false,
-      now: Date.now(),
-      who: operatorWho(values.reason ?? ""),
-    };
-    const lines = await runVerb(db, verb!, arg, values, ctx);
-    for (const line of lines) console.log(line);
-    return exit_code.done;
-  } finally {
-    await db.close();
-  }
+  const verb = verbOrUsage(values.help, positionals[0], usage, "availability command", verbs);
+  if (typeof verb === "number") return verb;
+  return runCalendarEdit(values, () => (db, ctx) => runVerb(db, verb, positionals[1], values, ctx));
 }
 
 /** Where a page edit goes: the server's database and zone. */

@@ -2,11 +2,9 @@
 // with the rules. An edit goes through availability's edit (one transaction: refused or dry-run edits
 // change nothing; a done one bumps the calendar's version, so running servers see it within a second,
 // and is audited). Errors are one line and exit 2.
-import { loadConfig } from "../../../shared/config.ts";
-import { exit_code, UsageError } from "../../../shared/errors.ts";
+import { UsageError } from "../../../shared/errors.ts";
 import { parseFlags, type Options } from "../../../shared/flags.ts";
-import { horizon_weeks_default, horizon_weeks_max } from "../../../shared/limits.ts";
-import { unknownMessage } from "../../../shared/suggest.ts";
+import { horizon_weeks_max } from "../../../shared/limits.ts";
 import {
   checkTypeCount,
   checkTypesFit,
@@ -18,13 +16,12 @@ import {
 import { formatDuration, parseDuration } from "../calendar/duration.ts";
 import { parseAppointmentMinutes } from "../calendar/parse.ts";
 import type { AppointmentType } from "../calendar/types.ts";
-import { byFlag, clinicZone } from "../cli/calendar-settings.ts";
-import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
+import { byFlag } from "../cli/calendar-settings.ts";
+import type { CalendarDb } from "../store/calendar-db.ts";
 import { loadCalendar } from "../store/calendar-records.ts";
-import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
 import { loadTypes, removeType, saveType } from "../store/type-records.ts";
 import { applyEdit, type EditContext } from "./availability-edit.ts";
-import { operatorWho } from "./operator-audit.ts";
+import { runCalendarEdit, verbOrUsage } from "./operator-command.ts";
 
 const usage = `Usage:
   healthcenterserver types add <name> --minutes N [--before N] [--after N]
@@ -58,34 +55,14 @@ const policy_bounds = { min: 0, max: horizon_weeks_max * 7 * 24 * 60 };
 
 export async function runTypesCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, options, 2);
-  if (values.help || positionals[0] === "help" || positionals[0] === undefined) {
-    console.log(usage);
-    return positionals[0] === undefined && !values.help ? exit_code.usage : exit_code.done;
-  }
-  const [verb, arg] = positionals;
-  if (!verbs.includes(verb!)) throw new UsageError(unknownMessage("types command", verb!, verbs));
-  const config = loadConfig(values.config);
-  const zone = clinicZone(values["time-zone"], config.clinic.timeZone);
-  // Every value is checked before the database is opened: a bad one changes nothing.
-  const type = verb === "add" ? typeFromFlags(arg, values) : undefined;
-  const name = verb === "remove" ? parseTypeName(arg ?? "") : undefined;
-  const target = parseDbTarget(values.db ?? config.server.db ?? "healthcenter.db");
-  const db = await openCalendarDb(target, readDbPassword(values["db-password-file"] ?? config.server.dbPasswordFile));
-  try {
-    const ctx: EditContext = {
-      zone,
-      weeks: horizon_weeks_default,
-      dryRun: values["dry-run"] ?? false,
-      keepBooked: values["keep-booked"] ?? false,
-      now: Date.now(),
-      who: operatorWho(values.reason ?? ""),
-    };
-    const lines = type ? await addType(db, type, ctx) : name ? await dropType(db, name, ctx) : await listTypes(db);
-    for (const line of lines) console.log(line);
-    return exit_code.done;
-  } finally {
-    await db.close();
-  }
+  const verb = verbOrUsage(values.help, positionals[0], usage, "types command", verbs);
+  if (typeof verb === "number") return verb;
+  const arg = positionals[1];
+  return runCalendarEdit(values, () => {
+    const type = verb === "add" ? typeFromFlags(arg, values) : undefined;
+    const name = verb === "remove" ? parseTypeName(arg ?? "") : undefined;
+    return (db, ctx) => (type ? addType(db, type, ctx) : name ? dropType(db, name, ctx) : listTypes(db));
+  });
 }
 
 function typeFromFlags(arg: string | undefined, v: Values): AppointmentType {
