@@ -4,14 +4,11 @@
 // TCP: one winner, and the audit trail tells both sides truthfully.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
+import { launchPhone, no_browser, typeInto, until } from "./browser-helpers.ts";
 import { login, readBookings, tempDir } from "./helpers.ts";
 import { staffFile, startStaffServer, type StaffServer } from "./staff-helpers.ts";
 
-const chromium_path = "/usr/bin/chromium";
-const no_browser = existsSync(chromium_path) ? undefined : `${chromium_path} is not installed`;
 if (no_browser) console.warn(`skipping the front desk browser test: ${no_browser}`);
 
 let staff: StaffServer;
@@ -22,13 +19,7 @@ beforeAll(async () => {
   if (no_browser) return;
   const accounts = await staffFile([["alice", "front-desk", "alice-password-1"]]);
   staff = await startStaffServer({ slots: 12, staff: accounts, args: ["--bookings-per-patient", "0"] });
-  const { chromium } = await import("playwright-core");
-  context = await chromium.launchPersistentContext(join(profile.dir, "profile"), {
-    executablePath: chromium_path,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-    viewport: { width: 390, height: 844 },
-  });
+  context = await launchPhone(profile.dir);
 }, 30_000);
 
 afterAll(async () => {
@@ -36,24 +27,6 @@ afterAll(async () => {
   await staff?.stop();
   profile.cleanup();
 });
-
-/** Polled from here: a predicate evaluated in the page would be eval, which the page's CSP forbids. */
-async function until(page: Page, selector: string, matches: (text: string) => boolean): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  let seen = "";
-  while (Date.now() < deadline) {
-    seen = (await page.textContent(selector).catch(() => null)) ?? "";
-    if (matches(seen)) return seen;
-    await Bun.sleep(50);
-  }
-  throw new Error(`${selector} shows ${JSON.stringify(seen)}`);
-}
-
-async function typeInto(page: Page, selector: string, text: string): Promise<void> {
-  await page.focus(selector);
-  await page.keyboard.press("Control+A");
-  await page.keyboard.type(text);
-}
 
 function auditRows(db: string, subject: string): { actor: string; role: string; action: string; after: string }[] {
   const d = new Database(db, { readonly: true });

@@ -4,14 +4,11 @@
 // type's own rule refuses it until Override is ticked with a reason.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
+import { launchPhone, no_browser, typeInto, until } from "./browser-helpers.ts";
 import { login, tempDir, type Running } from "./helpers.ts";
 import { at, typedStaffClinic } from "./staff-types-helpers.ts";
 
-const chromium_path = "/usr/bin/chromium";
-const no_browser = existsSync(chromium_path) ? undefined : `${chromium_path} is not installed`;
 if (no_browser) console.warn(`skipping the typed staff page browser test: ${no_browser}`);
 
 const tmp = tempDir();
@@ -22,13 +19,7 @@ beforeAll(async () => {
   if (no_browser) return;
   // long may be booked 3 days ahead at the soonest: tomorrow's needs the desk's override.
   clinic = await typedStaffClinic(tmp.dir, "browser", ["--min-notice", "3d"]);
-  const { chromium } = await import("playwright-core");
-  context = await chromium.launchPersistentContext(join(tmp.dir, "profile"), {
-    executablePath: chromium_path,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-    viewport: { width: 390, height: 844 },
-  });
+  context = await launchPhone(tmp.dir);
 }, 30_000);
 
 afterAll(async () => {
@@ -36,24 +27,6 @@ afterAll(async () => {
   await clinic?.server.stop();
   tmp.cleanup();
 });
-
-/** Polled from here: a predicate evaluated in the page would be eval, which the page's CSP forbids. */
-async function until(page: Page, selector: string, matches: (text: string) => boolean): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  let seen = "";
-  while (Date.now() < deadline) {
-    seen = (await page.textContent(selector).catch(() => null)) ?? "";
-    if (matches(seen)) return seen;
-    await Bun.sleep(50);
-  }
-  throw new Error(`${selector} shows ${JSON.stringify(seen)}`);
-}
-
-async function typeInto(page: Page, selector: string, text: string): Promise<void> {
-  await page.focus(selector);
-  await page.keyboard.press("Control+A");
-  await page.keyboard.type(text);
-}
 
 /** The selector moved by arrow keys to `value`. */
 async function chooseType(page: Page, value: string): Promise<void> {

@@ -3,14 +3,11 @@
 // status (one over and unmarked shows "not marked"), marks one arrived and one seen, and a nonsense
 // mark (no-show before the start) is refused with its one line; the database and the trail agree.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
+import { launchPhone, no_browser, until } from "./browser-helpers.ts";
 import { tempDir } from "./helpers.ts";
 import { auditOf, startVisitServer, statusesIn, type VisitServer } from "./visit-helpers.ts";
 
-const chromium_path = "/usr/bin/chromium";
-const no_browser = existsSync(chromium_path) ? undefined : `${chromium_path} is not installed`;
 if (no_browser) console.warn(`skipping the visit marking browser test: ${no_browser}`);
 
 let s: VisitServer;
@@ -20,13 +17,7 @@ const profile = tempDir();
 beforeAll(async () => {
   if (no_browser) return;
   s = await startVisitServer(["--mark-grace", "45m"]);
-  const { chromium } = await import("playwright-core");
-  context = await chromium.launchPersistentContext(join(profile.dir, "profile"), {
-    executablePath: chromium_path,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-    viewport: { width: 390, height: 844 },
-  });
+  context = await launchPhone(profile.dir);
 }, 60_000);
 
 afterAll(async () => {
@@ -34,18 +25,6 @@ afterAll(async () => {
   await s?.stop();
   profile.cleanup();
 });
-
-/** Polled from here: a predicate evaluated in the page would be eval, which the page's CSP forbids. */
-async function until(page: Page, selector: string, matches: (text: string) => boolean): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  let seen = "";
-  while (Date.now() < deadline) {
-    seen = (await page.textContent(selector).catch(() => null)) ?? "";
-    if (matches(seen)) return seen;
-    await Bun.sleep(50);
-  }
-  throw new Error(`${selector} shows ${JSON.stringify(seen)}`);
-}
 
 test.skipIf(no_browser !== undefined)(
   "keyboard only on a phone: today's list with each status, arrived and seen marked, a no-show before the start refused",
