@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { embedded } from "../shared/fixtures.ts";
 import { bookingRound, calendarDb } from "./calendar-server.ts";
-import { lineClient } from "./line-client.ts";
+import { availableIds } from "./line-client.ts";
 import { cpuSeconds, root, start, stop, stopAll, work, type Started } from "./procs.ts";
 import { record } from "./report.ts";
 import { checkTarget, reportTargets } from "./targets.ts";
@@ -20,16 +20,6 @@ import { checkTarget, reportTargets } from "./targets.ts";
 /** Short rounds, many of them, rotated: the machine's load changes from second to second. */
 const rounds = 15;
 type Side = "plain" | "audit" | "outbox";
-
-async function ids(port: number): Promise<number[]> {
-  const c = await lineClient(port);
-  const list = (await c.ask("available", true))
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => Number(l.split(" ")[0]));
-  c.close();
-  return list;
-}
 
 /** The seed's users, patient1 and patient2 with a phone (every message is really posted), and the config. */
 function notifyFiles(receiverPort: number): string {
@@ -96,7 +86,7 @@ async function startServers(sides: Side[], data: string, extraFlags: string[]): 
     const flags = [entry(side), ...base, "--db", db, "--data", data, "--horizon-weeks", "5", ...extraFlags];
     if (side === "outbox") flags.push("--config", join(work, "notify.toml"));
     const s = await start(process.execPath, flags, /port number: (\d+)/, join(work, `commit-${side}.log`));
-    servers[side] = { ...s, ids: await ids(s.port) };
+    servers[side] = { ...s, ids: await availableIds(s.port) };
   }
   return servers;
 }

@@ -26,3 +26,14 @@ export async function lineClient(port: number) {
   await ask("authenticate patient1 password111", false);
   return { ask, close: () => socket.end() };
 }
+
+/** The ids `available` lists now, in its order. */
+export async function availableIds(port: number): Promise<number[]> {
+  const c = await lineClient(port);
+  const list = (await c.ask("available", true))
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => Number(l.split(" ")[0]));
+  c.close();
+  return list;
+}

@@ -9,7 +9,7 @@
 // Part `rules` of `bun run bench`; alone: `bun bench/rules.ts [SECONDS_PER_LEVEL]`.
 import { join } from "node:path";
 import { bookingRate, calendarDb } from "./calendar-server.ts";
-import { lineClient } from "./line-client.ts";
+import { availableIds } from "./line-client.ts";
 import type { PartContext } from "./part.ts";
 import { root, start, stop, stopAll, work, type Started } from "./procs.ts";
 import { record } from "./report.ts";
@@ -25,16 +25,6 @@ type Side = "off" | "on";
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 /** Every rule on, none in the way of a slot of the next five weeks (that has not started). */
 const every_rule = ["--min-notice", "1m", "--max-ahead", "104w", "--cancel-cutoff", "1m"];
-
-async function ids(port: number): Promise<number[]> {
-  const c = await lineClient(port);
-  const list = (await c.ask("available", true))
-    .split("\n")
-    .filter(Boolean)
-    .map((l) => Number(l.split(" ")[0]));
-  c.close();
-  return list;
-}
 
 /** The clinic's rules on and off in one process: CPU per booking of the calendar store's commits. */
 async function inProcess(): Promise<void> {
@@ -87,7 +77,7 @@ export async function rulesBench(ctx: Pick<PartContext, "seconds" | "extraFlags"
       /port number: (\d+)/,
       join(work, `rules-${side}.log`),
     );
-    servers[side] = { ...s, ids: await ids(s.port) };
+    servers[side] = { ...s, ids: await availableIds(s.port) };
   }
   const round_s = Math.max(ctx.seconds, seconds_min) / rounds;
   try {
