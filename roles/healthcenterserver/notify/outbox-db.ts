@@ -4,7 +4,7 @@
 // again once the lease ends. On PostgreSQL the claim skips rows another server has locked
 // (FOR UPDATE SKIP LOCKED): several servers share the work and none takes a row another holds.
 import { SqliteCalendarDb, type CalendarDb, type Row } from "../store/calendar-db.ts";
-import { derivedUid, outbox_sql, priorOf, type Channel, type Prior, type Slot } from "./outbox-plan.ts";
+import { derivedUid, priorOf, type Channel, type Prior, type Slot } from "./outbox-plan.ts";
 import type { OutboxKind } from "./when.ts";
 
 export type OutboxMessage = {
@@ -124,10 +124,14 @@ export async function doctorName(db: CalendarDb, doctor: number): Promise<string
  * committers read them for a move), or the derived uid and 0 for one booked while the outbox was off.
  */
 export async function appointmentIds(db: CalendarDb, slots: readonly Omit<Slot, "minutes">[]): Promise<Prior[]> {
-  const out: Prior[] = [];
-  for (const s of slots) {
-    const row = (await db.all(outbox_sql.prior, [s.doctor, s.startMs, s.patient]))[0];
-    out.push(priorOf(row) ?? { uid: derivedUid(s), seq: 0 });
-  }
-  return out;
+  // One read of each patient's appointments (the patient's index), not one per appointment.
+  const stored = new Map<string, Row>();
+  for (const patient of new Set(slots.map((s) => s.patient)))
+    for (const row of await db.all(patient_ids_sql, [patient]))
+      stored.set(`${row.doctor} ${row.start_ms} ${patient}`, row);
+  return slots.map(
+    (s) => priorOf(stored.get(`${s.doctor} ${s.startMs} ${s.patient}`)) ?? { uid: derivedUid(s), seq: 0 },
+  );
 }
+
+const patient_ids_sql = "SELECT doctor, start_ms, uid, seq FROM appointments WHERE patient = ?";
