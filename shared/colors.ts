@@ -2,7 +2,7 @@
 // stream costs about 10 ms of CPU at start-up (a compiled hello world takes 4 ms in all), more than the rest
 // of `patient --version` (issue 28). Colours follow picocolors' rule: off with NO_COLOR or --no-color; on
 // with FORCE_COLOR, --color, CI or on Windows; else on when standard output is a terminal (TERM not dumb).
-import { fstatSync } from "node:fs";
+// node:fs is loaded by the first terminal test, not at start-up: `--version` never needs it (issue 28).
 
 let enabled: boolean | undefined;
 
@@ -14,6 +14,7 @@ export async function isTerminal(fd: number): Promise<boolean> {
 
 function isCharacterDevice(fd: number): boolean {
   try {
+    const { fstatSync } = require("node:fs") as typeof import("node:fs");
     return fstatSync(fd).isCharacterDevice();
   } catch {
     return false;

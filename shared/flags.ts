@@ -1,15 +1,13 @@
-// Command-line flags: a thin layer over node:util parseArgs. Each role declares its options as one
-// table (type, value name, help line); --help and the README's flag table come from that table.
+// Command-line flags. Each role declares its options as one table (type, value name, help line); --help
+// and the README's flag table come from that table; shared/args.ts reads the command line against it.
 // Why not citty: measured here, it costs little (+0.7 ms start-up, +49 KB binary), but 0.2.2 accepts
 // an unknown flag silently (exit 0) and suggests nothing, so this same layer would sit on top of it.
-import { parseArgs } from "node:util";
-import { DataError, UsageError } from "./errors.ts";
-import { small_data_file_bytes_max } from "./limits.ts";
-import { readRegularFile } from "./regular-file.ts";
+// Nothing here loads a built-in: `--version` and `--help` run this and no more (issue 28).
+import { parseArgv } from "./args.ts";
+import { UsageError } from "./errors.ts";
 import { isPort } from "./tokens.ts";
-import { unknownMessage } from "./suggest.ts";
 
-/** One option of a role: what parseArgs needs, plus what --help shows (`value` names the argument). */
+/** One option of a role: what the parser needs, plus what --help shows (`value` names the argument). */
 export type OptionSpec = {
   type: "string" | "boolean";
   short?: string;
@@ -27,42 +25,13 @@ export const common_options = {
 } as const satisfies Options;
 
 export function parseFlags<O extends Options>(argv: string[], options: O, positionalsMax: number) {
-  const all = { ...common_options, ...options };
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError(describeParseError(err as Error & { code?: string }, all));
-  }
+  const parsed = parseArgv(argv, { ...common_options, ...options });
   // colors.ts reads --no-color from process.argv too; clack's styleText reads NO_COLOR when it draws.
-  if ((parsed.values as Record<string, unknown>)["no-color"]) process.env.NO_COLOR = "1";
+  if (parsed.values["no-color"]) process.env.NO_COLOR = "1";
   if (parsed.positionals.length > positionalsMax) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[positionalsMax])}`);
   }
   return parsed;
-}
-
-/** parseArgs' messages, said in one line, with the nearest known option for a misspelt one. */
-function describeParseError(err: Error & { code?: string }, options: Options): string {
-  const message = err.message;
-  if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-    const given = /Unknown option '([^']+)'/.exec(message)?.[1] ?? "?";
-    const long = given.startsWith("--");
-    const name = given.replace(/^-+/, "").split("=")[0]!;
-    if (!long && name.length === 1) return `unknown option -${name}`;
-    return unknownMessage(
-      "option",
-      `--${name}`,
-      Object.keys(options).map((k) => `--${k}`),
-    );
-  }
-  const option = /Option '(-[^' ]+)/.exec(message)?.[1];
-  if (option && /argument missing|ambiguous/.test(message)) {
-    const hint = /ambiguous/.test(message) ? `; for one that starts with "-", write ${option}=VALUE` : "";
-    return `${option} needs a value${hint}`;
-  }
-  if (option && /does not take an argument/.test(message)) return `${option} takes no value`;
-  return message.replace(/^TypeError \[[A-Z_]+\]: /, "").split("\n")[0]!;
 }
 
 export function parsePortFlag(name: string, text: string | undefined, fallback: number, allowZero = true): number {
@@ -100,15 +69,6 @@ export function parseHostPort(name: string, text: string, defaultPort: number): 
   if (colon === -1 || text.indexOf(":") !== colon) return { host: text, port: defaultPort };
   const host = text.slice(0, colon) || "127.0.0.1";
   return { host, port: parsePortFlag(name, text.slice(colon + 1), defaultPort, false) };
-}
-
-/** Reads a file named by a flag; a file that cannot be read is the user's mistake, so a UsageError. */
-export function readFlagFile(flag: string, path: string, cap = small_data_file_bytes_max): string {
-  try {
-    return readRegularFile(path, cap);
-  } catch (err) {
-    throw new UsageError(`${flag}: ${err instanceof DataError ? err.message : `cannot read ${path} (${err})`}`);
-  }
 }
 
 export const version = "1.0.0";

@@ -1,7 +1,8 @@
 // One way to read an operator's file: only a regular file under a cap, opened without blocking, so a
 // FIFO never waits for a writer and a link to /dev/zero never grows the process.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
-import { DataError, fileProblem } from "./errors.ts";
+import { DataError, fileProblem, UsageError } from "./errors.ts";
+import { small_data_file_bytes_max } from "./limits.ts";
 
 /**
  * A regular file's text, at most `cap` bytes. Opened without blocking and checked on the open
@@ -35,6 +36,15 @@ export function readRegularFile(path: string, cap: number): string {
     throw new DataError(path, undefined, `cannot read: ${fileProblem(err)}`);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Reads a file named by a flag; a file that cannot be read is the user's mistake, so a UsageError. */
+export function readFlagFile(flag: string, path: string, cap = small_data_file_bytes_max): string {
+  try {
+    return readRegularFile(path, cap);
+  } catch (err) {
+    throw new UsageError(`${flag}: ${err instanceof DataError ? err.message : `cannot read ${path} (${err})`}`);
   }
 }
 

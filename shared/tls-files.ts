@@ -4,7 +4,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { createSecureContext } from "node:tls";
 import { UsageError } from "./errors.ts";
-import { readFlagFile } from "./flags.ts";
+import { readFlagFile } from "./regular-file.ts";
 
 /** Where a path came from, for the message: `--tls-cert`, or `tls_cert in deploy.toml`. */
 export type Named = { label: string; path: string };

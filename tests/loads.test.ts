@@ -42,6 +42,12 @@ describe("what each role loads", () => {
     }
   });
 
+  test("`patient --version` and `--help` load no built-in module: each costs ~1 ms of a 4 ms start (issue 28)", () => {
+    for (const entry of ["roles/appointments.ts", "roles/patient.ts"]) {
+      expect([...loadedBy(entry).packages]).toEqual([]);
+    }
+  });
+
   test("shared/ loads nothing from roles/", () => {
     const shared = readdirSync(join(root, "shared")).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
     expect(shared.length).toBeGreaterThan(20);

@@ -5,7 +5,7 @@ import * as pc from "../../shared/colors.ts";
 import { parseCredentials, parseInsurance, type Credentials } from "../../shared/datafiles.ts";
 import { describeDataDir, hasFile, pathOf, readDataFile, type DataDir } from "../../shared/datadir.ts";
 import { Cancelled, UsageError } from "../../shared/errors.ts";
-import { readFlagFile } from "../../shared/flags.ts";
+import { readFlagFile } from "../../shared/regular-file.ts";
 import { token_pattern } from "../../shared/tokens.ts";
 import type { StdinLines } from "../../shared/stdin-lines.ts";
 

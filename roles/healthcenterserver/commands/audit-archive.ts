@@ -5,7 +5,7 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { UsageError } from "../../../shared/errors.ts";
-import { readFlagFile } from "../../../shared/flags.ts";
+import { readFlagFile } from "../../../shared/regular-file.ts";
 import { audit_page_rows } from "../../../shared/limits.ts";
 import { ChainVerifier } from "../audit/chain.ts";
 import { auditRecords, latestCheckpoint, type Checkpoint } from "../store/audit-records.ts";

@@ -4,7 +4,7 @@
 // token counts against the address it came from (the patients' Throttle), never one global budget.
 import { timingSafeEqual } from "node:crypto";
 import { UsageError } from "../../../shared/errors.ts";
-import { readFlagFile } from "../../../shared/flags.ts";
+import { readFlagFile } from "../../../shared/regular-file.ts";
 import { staff_token_bytes_max, staff_token_chars_min } from "../../../shared/limits.ts";
 import { digestOf } from "../login/auth.ts";
 import { Throttle } from "../login/throttle.ts";

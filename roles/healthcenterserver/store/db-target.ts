@@ -1,7 +1,7 @@
 // What `--db` names: a SQLite file (the default), or a PostgreSQL database shared by several servers.
 // A password never comes from the command line (it would show in `ps`): a file, or PGPASSWORD.
 import { UsageError } from "../../../shared/errors.ts";
-import { readFlagFile } from "../../../shared/flags.ts";
+import { readFlagFile } from "../../../shared/regular-file.ts";
 
 export type PostgresTarget = {
   kind: "postgres";
