@@ -83,6 +83,38 @@ export class LineFramer {
   }
 }
 
+/**
+ * The same cut for a client that takes every complete line of a chunk at once (the patient): one decode
+ * and one split per chunk, so a reply of hundreds of lines runs no JavaScript function per line. A
+ * function run that often is compiled by the runtime's JIT, whose start cost ~2.5 ms of a piped patient
+ * session's 10 (issue 28). Same text (latin1), same caps and same `\r\n` as LineFramer.
+ */
+export class ChunkLineSplitter {
+  /** The unfinished line at the end of the last chunk. */
+  private partial = "";
+
+  constructor(private readonly maxBytes: number = line_bytes_max) {}
+
+  /** Appends each complete line of `chunk` to `out`; "overflow" at a line longer than the cap (none after it). */
+  push(chunk: Uint8Array, out: string[]): "ok" | "overflow" {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const parts = (this.partial + bytes.toString("latin1")).split("\n");
+    this.partial = parts.pop()!;
+    for (let i = 0; i < parts.length; i++) {
+      const part = parts[i]!;
+      const line = part.endsWith("\r") ? part.slice(0, -1) : part;
+      if (line.length > this.maxBytes) return this.overflow();
+      out.push(line);
+    }
+    return this.partial.length > this.maxBytes + 1 ? this.overflow() : "ok";
+  }
+
+  private overflow(): "overflow" {
+    this.partial = "";
+    return "overflow";
+  }
+}
+
 function decodeLine(bytes: Buffer, start: number, end: number): string {
   if (end > start && bytes[end - 1] === 13) end -= 1;
   return bytes.toString("latin1", start, end);

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { LineFramer } from "../shared/framing.ts";
+import { ChunkLineSplitter, LineFramer } from "../shared/framing.ts";
 
 function feed(framer: LineFramer, chunks: (string | Uint8Array)[]) {
   const lines: string[] = [];
@@ -69,6 +69,60 @@ test("property: any split of the same bytes gives the same lines and events", ()
     for (const line of whole.lines) expect(line.length).toBeLessThanOrEqual(max);
     if (!whole.overflow) expect(whole.lines).toEqual(expectedLines(text));
   }
+});
+
+test("the chunk splitter (the patient's) cuts the same lines and overflows at the same chunk as LineFramer", () => {
+  let seed = 777;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const alphabet = ["a", "b", " ", "\n", "\r", "\r\n", "\u00ff", "\u0000", "12 Mon 09am", "error x"];
+  for (let round = 0; round < 1000; round++) {
+    let text = "";
+    const pieces = random(60);
+    for (let i = 0; i < pieces; i++) text += alphabet[random(alphabet.length)];
+    const bytes = Buffer.from(text, "latin1");
+    const chunks: Uint8Array[] = [];
+    for (let at = 0; at < bytes.length; ) {
+      const size = 1 + random(20);
+      // Plain Uint8Arrays too: a socket's data may come as either.
+      const piece = bytes.subarray(at, at + size);
+      chunks.push(random(2) ? piece : new Uint8Array(piece));
+      at += size;
+    }
+    const max = 4 + random(30);
+    const splitter = new ChunkLineSplitter(max);
+    const lines: string[] = [];
+    let overflowAt = -1;
+    for (const [i, chunk] of chunks.entries()) {
+      if (splitter.push(chunk, lines) === "overflow") {
+        overflowAt = i;
+        break;
+      }
+    }
+    const framer = new LineFramer(max);
+    const expected: string[] = [];
+    let expectedAt = -1;
+    for (const [i, chunk] of chunks.entries()) {
+      if (framer.push(chunk, (l) => void expected.push(l)) === "overflow") {
+        expectedAt = i;
+        break;
+      }
+    }
+    expect({ lines, overflowAt }).toEqual({ lines: expected, overflowAt: expectedAt });
+  }
+});
+
+test("the chunk splitter keeps an unfinished line for the next chunk and caps it", () => {
+  const splitter = new ChunkLineSplitter(8);
+  const out: string[] = [];
+  expect(splitter.push(Buffer.from("1 Mon 01am\n2 M"), out)).toBe("overflow");
+  const ok = new ChunkLineSplitter(16);
+  expect(ok.push(Buffer.from("1 Mon 01am\r\n2 M"), out)).toBe("ok");
+  expect(ok.push(Buffer.from("on 02am\n\n"), out)).toBe("ok");
+  expect(out).toEqual(["1 Mon 01am", "2 Mon 02am", ""]);
+  expect(new ChunkLineSplitter(8).push(Buffer.from("abcdefghij"), [])).toBe("overflow");
 });
 
 /** Feeds chunks until the framer reports an overflow (after which a connection is closed). */

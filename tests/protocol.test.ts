@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { parseAuthReply, parseFreeSlot, parseSelectionReply } from "../roles/patient/replies.ts";
+import { parseAuthReply, parseFreeSlot, parseFreeSlots, parseSelectionReply } from "../roles/patient/replies.ts";
 import { formatFreeSlot, formatSelectionReply, no_such_index, parseRequest } from "../shared/protocol.ts";
 import { parseQuoteReply, parseQuoteRequest } from "../shared/quote-protocol.ts";
 
@@ -94,6 +94,23 @@ describe("replies", () => {
     expect(parseFreeSlot(formatFreeSlot(slot).trim())).toEqual({ ok: true, value: slot });
     expect(parseFreeSlot("x Mon 03pm").ok).toBe(false);
     expect(parseFreeSlot("1 Mon").ok).toBe(false);
+  });
+
+  test("a list reply is read in one pass; its first bad line is the error", () => {
+    const lines = ["1 Mon 01am", "7 Tue 13:00 2026-12-08", "0 Mon 02am", "x Mon 03pm"];
+    expect(parseFreeSlots(lines.slice(0, 2))).toEqual({
+      ok: true,
+      value: [
+        { index: 1, day: "Mon", time: "01am" },
+        { index: 7, day: "Tue", time: "13:00 2026-12-08" },
+      ],
+    });
+    const bad = parseFreeSlots(lines);
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.error).toContain("0 Mon 02am");
+    expect(parseFreeSlots(["1 Mon 01am extra"]).ok).toBe(false);
+    expect(parseFreeSlots(["1 Mon 01am 2026-12-08 x"]).ok).toBe(false);
+    expect(parseFreeSlots([])).toEqual({ ok: true, value: [] });
   });
 });
 

@@ -5,7 +5,7 @@ import { choices_max, udp_retries_max, udp_timeout_ms } from "../../shared/limit
 import { LineClient, type TlsOptions } from "./line-client.ts";
 import {
   parseAuthReply,
-  parseFreeSlot,
+  parseFreeSlots,
   parseLimitReached,
   parsePolicyRefusal,
   parseSelectionReply,
@@ -156,7 +156,7 @@ async function askThePrice(
 }
 
 async function readSlots(client: LineClient): Promise<FreeSlot[]> {
-  return (await client.list()).map((line) => expect(parseFreeSlot(line)));
+  return expect(parseFreeSlots(await client.list()));
 }
 
 function expect<T>(result: ParseResult<T>): T {

@@ -14,15 +14,32 @@ export function parseAuthReply(line: string): ParseResult<boolean> {
 }
 
 export function parseFreeSlot(line: string): ParseResult<FreeSlot> {
-  const [index, day, clock, ...rest] = line.split(" ");
-  // On a calendar the date follows the time ("<id> Tue 13:00 2026-12-08"): shown with the time.
-  const date = rest.length === 1 && /^\d{4}-\d{2}-\d{2}$/.test(rest[0]!) ? rest.pop() : undefined;
-  const time = clock && date ? `${clock} ${date}` : clock;
-  const n = index === undefined ? NaN : Number(index);
-  if (!Number.isSafeInteger(n) || n < 1 || !day || !time || rest.length > 0) {
-    return { ok: false, error: serverSaid(line) };
+  const parsed = parseFreeSlots([line]);
+  return parsed.ok ? { ok: true, value: parsed.value[0]! } : parsed;
+}
+
+const iso_date = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The lines of an `available` reply, each "<index> <day> <time>" (on a calendar, the date after the time:
+ * "<id> Tue 13:00 2026-12-08", shown with the time), or the first bad line's error. One loop calling no
+ * function of ours per line: a list's hundreds of calls would have the JIT compile them (issue 28).
+ */
+export function parseFreeSlots(lines: readonly string[]): ParseResult<FreeSlot[]> {
+  const slots: FreeSlot[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const parts = line.split(" ");
+    const date = parts.length === 4 && iso_date.test(parts[3]!) ? parts[3] : undefined;
+    const day = parts[1];
+    const time = parts[2] && date ? `${parts[2]} ${date}` : parts[2];
+    const n = Number(parts[0]);
+    if (!Number.isSafeInteger(n) || n < 1 || !day || !time || parts.length > (date ? 4 : 3)) {
+      return { ok: false, error: serverSaid(line) };
+    }
+    slots.push({ index: n, day, time });
   }
-  return { ok: true, value: { index: n, day, time } };
+  return { ok: true, value: slots };
 }
 
 export function parseSelectionReply(line: string): ParseResult<SelectionReply> {

@@ -2,6 +2,8 @@
 // not be able to move the cursor, retitle the window or hide text with terminal escapes.
 
 const unprintable = /[^\x20-\x7e]/g;
+/** Whether a line needs `visible` at all: tested inline per line of a list (see readList in line-client.ts). */
+export const has_unprintable = /[^\x20-\x7e]/;
 
 /** Printable ASCII as it is; every other character (controls, ESC, DEL, C1, non-ASCII) as a visible escape. */
 export function visible(text: string): string {
