@@ -35,7 +35,7 @@
 //   listen = "0.0.0.0"             # where doc1 binds (default: all interfaces)
 import { small_data_file_bytes_max } from "./limits.ts";
 import { readRegularFile } from "./regular-file.ts";
-import { dirname, resolve } from "node:path";
+import { nodePath } from "./lazy-fs.ts";
 import { parse as parseToml, TomlError } from "smol-toml";
 import { isPort } from "./tokens.ts";
 
@@ -88,7 +88,7 @@ export function loadConfig(path: string | undefined): Config {
     const what = err.message.replace(/^Invalid TOML document: /, "").split("\n")[0];
     throw new ConfigError(`config file ${path} line ${err.line}, column ${err.column}: ${what} (not valid TOML)`);
   }
-  return parseConfig(raw, path, dirname(resolve(path)));
+  return parseConfig(raw, path, nodePath().dirname(nodePath().resolve(path)));
 }
 
 /** Checks the shape of a parsed TOML document; paths become absolute, relative to `base`. */
@@ -109,7 +109,7 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
     allowOnly(n, [...notify_keys, ...notify_text_keys], "[notify]", problem);
     for (const [k, v] of Object.entries(n)) {
       const text = asString(v, `notify.${k}`, problem);
-      config.notify[k] = k.endsWith("_file") ? resolve(base, text) : text;
+      config.notify[k] = k.endsWith("_file") ? nodePath().resolve(base, text) : text;
     }
   }
   if (top.clinic !== undefined) {
@@ -118,7 +118,7 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
     if (c.time_zone !== undefined) config.clinic.timeZone = asString(c.time_zone, "clinic.time_zone", problem);
     if (c.phone !== undefined) config.clinic.phone = asPhone(c.phone, problem);
   }
-  if (top.data !== undefined) config.data = resolve(base, asString(top.data, "data", problem));
+  if (top.data !== undefined) config.data = nodePath().resolve(base, asString(top.data, "data", problem));
   if (top.server !== undefined) {
     const s = asTable(top.server, "[server]", problem);
     const keys = ["host", "listen", "port", "db", "db_password_file", "http", "staff_token_file"];
@@ -128,16 +128,23 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
     if (s.port !== undefined) config.server.port = asPort(s.port, "server.port", problem);
     if (s.db !== undefined) config.server.db = dbSetting(asString(s.db, "server.db", problem), base);
     if (s.db_password_file !== undefined)
-      config.server.dbPasswordFile = resolve(base, asString(s.db_password_file, "server.db_password_file", problem));
+      config.server.dbPasswordFile = nodePath().resolve(
+        base,
+        asString(s.db_password_file, "server.db_password_file", problem),
+      );
     if (s.http !== undefined) config.server.http = asString(s.http, "server.http", problem);
     if (s.staff_token_file !== undefined)
-      config.server.staffTokenFile = resolve(base, asString(s.staff_token_file, "server.staff_token_file", problem));
+      config.server.staffTokenFile = nodePath().resolve(
+        base,
+        asString(s.staff_token_file, "server.staff_token_file", problem),
+      );
     for (const [key, field] of [
       ["tls_cert", "tlsCert"],
       ["tls_key", "tlsKey"],
       ["tls_ca", "tlsCa"],
     ] as const)
-      if (s[key] !== undefined) config.server[field] = resolve(base, asString(s[key], `server.${key}`, problem));
+      if (s[key] !== undefined)
+        config.server[field] = nodePath().resolve(base, asString(s[key], `server.${key}`, problem));
   }
   if (top.doctors !== undefined) {
     for (const [name, value] of Object.entries(asTable(top.doctors, "[doctors]", problem))) {
@@ -157,7 +164,7 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
 
 /** A file path is relative to the deployment file; a postgres:// URL is left as it is. */
 function dbSetting(value: string, base: string): string {
-  return /^postgres(ql)?:\/\//i.test(value) ? value : resolve(base, value);
+  return /^postgres(ql)?:\/\//i.test(value) ? value : nodePath().resolve(base, value);
 }
 
 type Problem = (what: string) => ConfigError;

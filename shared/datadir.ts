@@ -1,6 +1,5 @@
 // Where data files come from: a directory given with --data, or the embedded seed.
-import { accessSync, constants, existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { nodeFs, nodePath } from "./lazy-fs.ts";
 import { data_file_bytes_max, small_data_file_bytes_max, users_file_bytes_max } from "./limits.ts";
 
 import { embedded } from "./fixtures.ts";
@@ -16,11 +15,11 @@ export function describeDataDir(data: DataDir): string {
 }
 
 export function pathOf(data: DataDir, name: string): string {
-  return data.dir ? join(data.dir, name) : `(embedded) ${name}`;
+  return data.dir ? nodePath().join(data.dir, name) : `(embedded) ${name}`;
 }
 
 export function hasFile(data: DataDir, name: string): boolean {
-  return data.dir ? existsSync(join(data.dir, name)) : name in embedded;
+  return data.dir ? nodeFs().existsSync(nodePath().join(data.dir, name)) : name in embedded;
 }
 
 /** A --data directory that is missing is named as such, rather than as its first missing file. */
@@ -28,7 +27,7 @@ export function checkDataDir(data: DataDir): DataDir {
   if (!data.dir) return data;
   let isDir: boolean;
   try {
-    isDir = statSync(data.dir).isDirectory();
+    isDir = nodeFs().statSync(data.dir).isDirectory();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new DataError(
@@ -45,7 +44,7 @@ export function checkDataDir(data: DataDir): DataDir {
     );
   try {
     // Unsearchable, every file in it looks missing: say so, not "no doc1.txt".
-    accessSync(data.dir, constants.R_OK | constants.X_OK);
+    nodeFs().accessSync(data.dir, nodeFs().constants.R_OK | nodeFs().constants.X_OK);
   } catch (err) {
     throw new DataError(data.dir, undefined, `cannot be read: ${fileProblem(err)} (the data directory)`);
   }
@@ -66,7 +65,7 @@ export function readDataFile(data: DataDir, name: string): string {
       throw new DataError(name, undefined, "no such file in the embedded seed data (use --data DIR)");
     return text;
   }
-  return readRegularFile(join(data.dir, name), capOf(name));
+  return readRegularFile(nodePath().join(data.dir, name), capOf(name));
 }
 
 /** Doctors with a price file `<name>.txt` beside the schedule. */
@@ -104,7 +103,7 @@ export function doctorNames(data: DataDir): string[] {
 
 function safeList(dir: string): string[] {
   try {
-    return readdirSync(dir);
+    return nodeFs().readdirSync(dir);
   } catch {
     return [];
   }

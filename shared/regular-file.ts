@@ -1,7 +1,8 @@
 // One way to read an operator's file: only a regular file under a cap, opened without blocking, so a
 // FIFO never waits for a writer and a link to /dev/zero never grows the process.
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
+import type { Stats } from "node:fs";
 import { DataError, fileProblem, UsageError } from "./errors.ts";
+import { nodeFs } from "./lazy-fs.ts";
 import { small_data_file_bytes_max } from "./limits.ts";
 
 /**
@@ -10,15 +11,16 @@ import { small_data_file_bytes_max } from "./limits.ts";
  * (a FIFO would wait for a writer forever; /dev/zero never ends).
  */
 export function readRegularFile(path: string, cap: number): string {
+  const fs = nodeFs();
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new DataError(path, undefined, code === "ENOENT" ? "file not found" : `cannot read: ${fileProblem(err)}`);
   }
   try {
-    const stat = fstatSync(fd);
+    const stat = fs.fstatSync(fd);
     if (!stat.isFile())
       throw new DataError(path, undefined, `is not a regular file (${kindOf(stat)}); a data file must be one`);
     if (stat.size > cap)
@@ -26,7 +28,7 @@ export function readRegularFile(path: string, cap: number): string {
     const buffer = Buffer.alloc(stat.size);
     let got = 0;
     while (got < stat.size) {
-      const n = readSync(fd, buffer, got, stat.size - got, got);
+      const n = fs.readSync(fd, buffer, got, stat.size - got, got);
       if (n === 0) break;
       got += n;
     }
@@ -35,7 +37,7 @@ export function readRegularFile(path: string, cap: number): string {
     if (err instanceof DataError) throw err;
     throw new DataError(path, undefined, `cannot read: ${fileProblem(err)}`);
   } finally {
-    closeSync(fd);
+    fs.closeSync(fd);
   }
 }
 

@@ -1,7 +1,7 @@
 // Who the patient is: the user name and password (a file, a prompt or standard input) and the
 // insurance plan (a flag or a data file), read before anything is sent.
-import { statSync } from "node:fs";
 import * as pc from "../../shared/colors.ts";
+import { nodeFs } from "../../shared/lazy-fs.ts";
 import { parseCredentials, parseInsurance, type Credentials } from "../../shared/datafiles.ts";
 import { describeDataDir, hasFile, pathOf, readDataFile, type DataDir } from "../../shared/datadir.ts";
 import { Cancelled, UsageError } from "../../shared/errors.ts";
@@ -63,7 +63,7 @@ export async function readCredentials(
 
 function warnIfShared(path: string): void {
   try {
-    if ((statSync(path).mode & 0o077) !== 0) {
+    if ((nodeFs().statSync(path).mode & 0o077) !== 0) {
       console.error(
         `${pc.yellow("warning:")} ${path} holds a password and others can read it; run \`chmod 600 ${path}\``,
       );
