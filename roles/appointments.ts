@@ -27,18 +27,21 @@ Each role has its own --help.`;
 
 /** "patient" for /opt/bin/patient, C:\\appt\\patient.exe or patient.EXE; the name as given otherwise. */
 export function roleOfName(path: string): string {
-  // The last part of the path, cut here rather than by node:path (not loaded at start-up: issue 28).
-  return (path.replaceAll("\\", "/").split("/").at(-1) ?? "").replace(/\.exe$/i, "");
+  // The last part of the path, cut here rather than by node:path (not loaded at start-up: issue 28), and with
+  // the string's own methods: the first call of a built-in written in JavaScript (split's result's `at`, a
+  // regex `replace`) compiles that built-in, ~0.3 ms of a 4 ms start.
+  const name = path.slice(Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1);
+  return name.toLowerCase().endsWith(".exe") ? name.slice(0, -4) : name;
 }
 
 /** The role and its arguments: from the program's name, else from the first argument. */
 export function chooseRole(programName: string, args: string[]): { role: string; args: string[] } | "help" | "version" {
   const named = roleOfName(programName);
-  if (named in roles) return { role: named, args };
-  const [first, ...rest] = args;
+  if (Object.hasOwn(roles, named)) return { role: named, args };
+  const first = args[0];
   if (first === undefined || first === "help" || first === "-h" || first === "--help") return "help";
   if (first === "-V" || first === "--version") return "version";
-  if (first in roles) return { role: first, args: rest };
+  if (Object.hasOwn(roles, first)) return { role: first, args: args.slice(1) };
   throw new UsageError(unknownMessage("role", first, Object.keys(roles)));
 }
 

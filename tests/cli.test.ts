@@ -190,5 +190,8 @@ describe("one executable: the role from its name, else from its first argument",
     for (const args of [[], ["-h"], ["--help"], ["help"]]) expect(chooseRole("appointments", args)).toBe("help");
     expect(chooseRole("appointments", ["-V"])).toBe("version");
     expect(() => chooseRole("appointments", ["patinet"])).toThrow("unknown role patinet; did you mean patient?");
+    // A name every object has is no role: not from the name, not as the first argument.
+    expect(() => chooseRole("/bin/constructor", ["toString"])).toThrow("unknown role toString");
+    expect(chooseRole("C:\\appt\\patient.exe", [])).toEqual({ role: "patient", args: [] });
   });
 });
