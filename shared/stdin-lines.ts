@@ -12,7 +12,8 @@ export class StdinLines {
     while (true) {
       const nl = this.buffered.indexOf("\n");
       if (nl !== -1) {
-        const line = this.buffered.slice(0, nl).replace(/\r$/, "");
+        // endsWith and slice rather than a regex replace, whose first call compiles a built-in (issue 28).
+        const line = this.buffered.endsWith("\r", nl) ? this.buffered.slice(0, nl - 1) : this.buffered.slice(0, nl);
         this.buffered = this.buffered.slice(nl + 1);
         return line;
       }

@@ -113,10 +113,15 @@ type Action = ScriptedAction | { kind: "ics"; path: string };
 
 /** --list, --cancel N, --move FROM:TO or --ics FILE (one of them), or undefined for a booking session. */
 function scriptedAction(values: Flags, slot: number | undefined): Action | undefined {
-  const given = [values.list, values.cancel, values.move, values.ics].filter((v) => v !== undefined && v !== false);
-  if (given.length > 1 || (given.length === 1 && slot !== undefined))
+  // Counted, not filtered: Array's filter is a built-in whose first call is compiled at every start (issue 28).
+  const given =
+    Number(values.list === true) +
+    Number(values.cancel !== undefined) +
+    Number(values.move !== undefined) +
+    Number(values.ics !== undefined);
+  if (given > 1 || (given === 1 && slot !== undefined))
     throw new UsageError("give one of --slot, --list, --cancel, --move and --ics");
-  if (values.json && (given.length === 0 || values.ics !== undefined))
+  if (values.json && (given === 0 || values.ics !== undefined))
     throw new UsageError("--json goes with --list, --cancel N or --move FROM:TO");
   if (values.ics !== undefined) {
     if (values.ics === "") throw new UsageError("--ics expects a file name, or - for stdout");
