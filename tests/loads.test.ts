@@ -48,6 +48,11 @@ describe("what each role loads", () => {
     }
   });
 
+  test("a patient's session loads no built-in module: node:fs set off the JIT, ~1.2 ms of ~10 (issue 28)", () => {
+    // node:fs and node:path come through shared/lazy-fs.ts where a file is touched; the terminal test is Bun's.
+    expect([...loadedBy("roles/patient/command.ts").packages]).toEqual(["smol-toml"]);
+  });
+
   test("shared/ loads nothing from roles/", () => {
     const shared = readdirSync(join(root, "shared")).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"));
     expect(shared.length).toBeGreaterThan(20);
