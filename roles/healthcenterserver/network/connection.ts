@@ -1,31 +1,26 @@
-// One TCP connection to the health center: its state, its line framing and its capped write queue.
-// What the lines mean is the session's business; this file only moves bytes and keeps order.
+// One TCP connection to the health center: its state, its line framing and its capped write queue. What the
+// lines mean is the session's business; this file moves bytes, keeps order, and reads the socket only while
+// nothing the peer asked for is pending (a FIN then loses nothing: no half-open socket, see readOnlyWhenIdle).
 import type { Socket } from "bun";
-import { plainAddress } from "../../../shared/address-key.ts";
 import { assert } from "../../../shared/assert.ts";
 import { LineFramer, type LineVerdict } from "../../../shared/framing.ts";
 import { backlog_lines_max } from "../../../shared/limits.ts";
 import { formatError } from "../../../shared/protocol.ts";
 import type { ConnectionLimits, ConnectionState, LineHandler } from "./connection-state.ts";
-import { ReplyQueue } from "./reply-queue.ts";
+import { PeerSocket } from "./peer-socket.ts";
+import { ReplyQueue, type ReplyEvents } from "./reply-queue.ts";
 
 export type { ConnectionLimits, ConnectionState, LineHandler };
 
-export class Connection {
-  state: ConnectionState = { kind: "reading" };
-  private remoteAddress: string | undefined;
-  private remotePort: number | undefined;
-  /** Milliseconds (the listener's clock) of the last bytes read or written. */
-  lastActiveMs: number;
-  /** When the connection was accepted (a TLS handshake and the login must finish within limits). */
-  readonly openedMs: number;
+// The two states without fields, shared by every connection (no object made per change to them).
+const reading: ConnectionState = { kind: "reading" };
+const closed: ConnectionState = { kind: "closed" };
+
+export class Connection extends PeerSocket implements ReplyEvents {
+  state: ConnectionState = reading;
   /** When the unfinished line now held began; undefined when none is held. */
   partialSinceMs: number | undefined;
-  /** When the peer last took any of our bytes: the slowest reader is the one longest without. */
-  lastWrittenMs: number;
   loggedIn = false;
-  /** Set by the sweep when it closes a connection for a deadline: cut off then if still not flushed. */
-  closeByMs: number | undefined;
   handler: LineHandler | undefined;
   private readonly framer: LineFramer;
   private readonly out: ReplyQueue;
@@ -35,35 +30,28 @@ export class Connection {
   private peerEnded = false;
   /** A line of the current data event has run: the rest wait their turn (see ready-queue.ts). */
   private ranThisEvent = false;
+  /** What the framer hands each line to: made once per connection, not per data event. */
+  private readonly takeLine = (line: string): LineVerdict => this.onLine(line);
 
   constructor(
-    private readonly socket: Socket<unknown>,
+    socket: Socket<unknown>,
     private readonly limits: ConnectionLimits,
     private readonly onDropped: (c: Connection, why: string) => void,
     nowMs: number,
   ) {
+    super(socket, nowMs);
     this.framer = new LineFramer(limits.lineBytesMax);
-    this.out = new ReplyQueue(socket, limits, {
-      took: () => {
-        this.lastActiveMs = this.lastWrittenMs = Date.now();
-      },
-      over: (why) => this.drop(why),
-    });
-    this.lastActiveMs = this.openedMs = this.lastWrittenMs = nowMs;
+    this.out = new ReplyQueue(socket, limits, this);
+  }
+
+  /** More replies unread than a connection may hold (see ReplyQueue): the connection is dropped. */
+  repliesOverCap(why: string): void {
+    this.drop(why);
   }
 
   /** Bytes of replies produced and not yet taken by the socket. */
   get queued(): number {
     return this.out.queuedBytes;
-  }
-
-  /** The peer's address, read from the socket on first use (each read is a system call). */
-  get address(): string {
-    return (this.remoteAddress ??= plainAddress(this.socket.remoteAddress ?? "?"));
-  }
-
-  get port(): number {
-    return (this.remotePort ??= this.socket.remotePort ?? 0);
   }
 
   get isOpen(): boolean {
@@ -85,16 +73,24 @@ export class Connection {
     if (this.held) return void (this.held = Buffer.concat([this.held, bytes]));
     this.lastActiveMs = nowMs;
     this.ranThisEvent = false;
-    const result = this.framer.push(bytes, (line) => this.onLine(line));
-    if (result === "held") {
-      // The backlog is full: the rest of this input waits, and the socket is not read, until it has room.
-      this.held = this.framer.takeHeld() ?? Buffer.alloc(0);
-      this.socket.pause();
-    }
+    const result = this.framer.push(bytes, this.takeLine);
+    // The backlog is full: the rest of this input waits, and the socket is not read, until it has room.
+    if (result === "held") this.held = this.framer.takeHeld() ?? Buffer.alloc(0);
     if (this.framer.pendingBytes === 0) this.partialSinceMs = undefined;
     else this.partialSinceMs ??= nowMs;
     if (result === "overflow" && this.isOpen)
       this.endWith(formatError(`line longer than ${this.limits.lineBytesMax} bytes`));
+    this.readOnlyWhenIdle();
+  }
+
+  /**
+   * Reads the socket only while reading with nothing queued or held: while a reply is pending, queued or lines
+   * wait their turn, the peer's bytes and FIN wait in the kernel, so Bun closing a plain TCP socket at the FIN
+   * loses nothing asked for (tests/half-close.test.ts). A session of one request at a time never pauses.
+   */
+  private readOnlyWhenIdle(): void {
+    const state = this.state.kind;
+    if (state !== "closed") this.readSocket(state === "reading" && this.out.length === 0 && this.held === undefined);
   }
 
   private onLine(line: string): LineVerdict {
@@ -141,9 +137,14 @@ export class Connection {
 
   /** Earlier replies have all left the process: run the next line that waited; the rest take later turns. */
   resume(): void {
+    this.runWaiting();
+    this.readOnlyWhenIdle();
+  }
+
+  private runWaiting(): void {
     const state = this.state;
     if (state.kind !== "waiting" || state.on !== "output" || this.out.length > 0) return;
-    this.state = { kind: "reading" };
+    this.state = reading;
     const line = state.backlog.shift();
     if (line === undefined) {
       if (state.ending) this.endWith(state.ending.lastWords);
@@ -167,12 +168,11 @@ export class Connection {
   private unhold(): void {
     const rest = this.held!;
     this.held = undefined;
-    this.socket.resume();
     this.onData(rest, this.lastActiveMs);
     if (this.peerEnded && !this.held) this.onPeerEnd();
   }
 
-  /** The peer will send no more (FIN): answer what it asked, then end the connection. */
+  /** The peer will send no more (FIN, heard on TLS only): answer what it asked, then end the connection. */
   onPeerEnd(): void {
     this.peerEnded = true;
     if (this.held) return;
@@ -212,22 +212,21 @@ export class Connection {
     if (state.kind === "closing" || state.kind === "closed") return;
     this.state = { kind: "closing", replyPending: state.kind === "waiting" && state.on === "reply" };
     this.endIfFlushed();
+    if (this.state.kind === "closing") this.readOnlyWhenIdle();
   }
 
   /** Cuts the connection off now; nothing more is read or written. */
   terminate(): void {
     if (this.state.kind === "closed") return;
-    this.state = { kind: "closed" };
+    this.state = closed;
     this.out.release();
-    // Read while the socket still knows them: the drop's log line names the peer after this.
-    void this.address;
-    void this.port;
+    this.rememberPeer(); // the drop's log line names the peer after this
     this.socket.terminate();
   }
 
   /** The socket is gone (closed by either side). */
   onClosed(): void {
-    this.state = { kind: "closed" };
+    this.state = closed;
     this.out.release();
   }
 
@@ -244,7 +243,8 @@ export class Connection {
   private endIfFlushed(): void {
     const state = this.state;
     if (state.kind !== "closing" || state.replyPending || this.out.length > 0) return;
-    this.state = { kind: "closed" };
-    this.out.end(this.peerEnded);
+    this.state = closed;
+    this.readSocket(true); // the peer's FIN (or whatever it still sends, ignored) closes the socket after ours
+    this.out.end();
   }
 }

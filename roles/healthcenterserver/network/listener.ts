@@ -72,8 +72,7 @@ export class HealthCenter {
     const share = Math.max(1, Math.floor(options.connectionsMax * limits.pending_places_share_per_address));
     this.admission = new Admission(share);
     this.ready = new ReadyQueue(limits.pipelined_lines_per_turn_max, (c) => options.guard(c, () => c.resume()));
-    const tcp = options.tls === undefined;
-    this.connLimits = { ...connection_limits, budget: this.budget, ready: this.ready, closeAfterPeerEnd: tcp };
+    this.connLimits = { ...connection_limits, budget: this.budget, ready: this.ready };
     this.onDropped = (gone, why) =>
       options.log.notice(dropped(gone.address, gone.port, why), {
         event: "connection.dropped",
@@ -103,11 +102,13 @@ export class HealthCenter {
   start(): void {
     const guard = this.options.guard;
     const tls = this.options.tls;
-    const handlers = this.socketHandlers();
+    const handlers = this.socketHandlers(tls !== undefined);
     this.listener = Bun.listen<Connection>({
       hostname: this.options.host,
-      port: this.options.port, // half-open: at the patient's FIN, answer what it already asked, then close
-      allowHalfOpen: true,
+      port: this.options.port,
+      // Plain TCP: Bun closes at the patient's FIN, which a connection reads only when nothing it asked for is
+      // pending (see Connection.readOnlyWhenIdle). TLS stays half-open: the FIN is heard (`end`) and answered.
+      allowHalfOpen: tls !== undefined,
       socket: tls ? tlsOnAccept(tls, handlers, (s) => guard(undefined, () => this.onOpen(s))) : handlers,
     });
     // Set once on the listening socket, the cap is inherited by every accepted one (Linux copies the
@@ -143,10 +144,10 @@ export class HealthCenter {
     this.options.log.flush();
   }
 
-  private socketHandlers(): SocketHandler<Connection> {
+  private socketHandlers(halfOpen: boolean): SocketHandler<Connection> {
     const self = this;
     const guard = this.options.guard;
-    return {
+    const handlers: SocketHandler<Connection> = {
       open(s) {
         if (s.data === undefined) self.onOpen(s);
       },
@@ -163,9 +164,6 @@ export class HealthCenter {
       drain(s) {
         guard(s.data, () => s.data.flush());
       },
-      end(s) {
-        guard(s.data, () => s.data.onPeerEnd());
-      },
       close(s) {
         self.onClose(s);
       },
@@ -177,6 +175,9 @@ export class HealthCenter {
         self.onClose(s);
       },
     };
+    // Without a half-open socket there is no `end` to hear: Bun closes, and `close` follows.
+    if (halfOpen) handlers.end = (s) => guard(s.data, () => s.data.onPeerEnd());
+    return handlers;
   }
 
   private onOpen(s: Sock): void {

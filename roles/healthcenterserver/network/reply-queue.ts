@@ -5,12 +5,13 @@ import type { Socket } from "bun";
 import { write_queue_replies_max } from "../../../shared/limits.ts";
 import type { ConnectionLimits, Queued } from "./connection-state.ts";
 
-export type ReplyEvents = {
+/** What the queue tells its connection (the connection itself: no object or closure per connection). */
+export interface ReplyEvents {
   /** The peer took some of our bytes (it is reading). */
-  took: () => void;
+  repliesTaken(): void;
   /** A per-connection cap was passed: the connection must be dropped. */
-  over: (why: string) => void;
-};
+  repliesOverCap(why: string): void;
+}
 
 export class ReplyQueue {
   private readonly items: Queued[] = [];
@@ -33,21 +34,16 @@ export class ReplyQueue {
     return this.bytes;
   }
 
-  /**
-   * Ends the socket once every reply is written. After the peer's FIN, on plain TCP, a plain close(2): the
-   * same FIN after our bytes, where end() would first uncork (a setsockopt) for a half-close nobody waits
-   * for: one system call fewer per session. TLS keeps end() (its close_notify).
-   */
-  end(peerEnded: boolean): void {
-    if (peerEnded && this.limits.closeAfterPeerEnd) (this.socket as unknown as { close(): void }).close();
-    else this.socket.end();
+  /** Ends the socket once every reply is written (the server ends first: at a plain TCP peer's FIN, Bun closes). */
+  end(): void {
+    this.socket.end();
   }
 
   send(data: Buffer): void {
     let bytes = data;
     if (this.items.length === 0) {
       const written = this.socket.write(bytes);
-      if (written > 0) this.events.took();
+      if (written > 0) this.events.repliesTaken();
       if (written < 0 || written >= bytes.length) return;
       bytes = bytes.subarray(written);
     }
@@ -79,7 +75,7 @@ export class ReplyQueue {
       }
       const written = this.socket.write(bytes);
       if (written < 0) return false;
-      if (written > 0) this.events.took();
+      if (written > 0) this.events.repliesTaken();
       if (written < bytes.length) {
         const rest = bytes.subarray(written);
         this.items.unshift(rest);
@@ -93,6 +89,7 @@ export class ReplyQueue {
   /** The connection is gone: its queue no longer counts against the global cap. */
   release(): void {
     this.released = true;
+    if (this.items.length === 0) return; // the usual close: nothing queued, nothing to give back
     this.items.length = 0;
     this.account(-this.bytes);
   }
@@ -107,9 +104,9 @@ export class ReplyQueue {
     if (Buffer.isBuffer(item)) this.account(item.length);
     if (this.released) return;
     if (this.bytes > this.limits.writeQueueBytesMax) {
-      this.events.over(`more than ${this.limits.writeQueueBytesMax} bytes of replies unread`);
+      this.events.repliesOverCap(`more than ${this.limits.writeQueueBytesMax} bytes of replies unread`);
     } else if (this.items.length > write_queue_replies_max) {
-      this.events.over(`more than ${write_queue_replies_max} replies unread`);
+      this.events.repliesOverCap(`more than ${write_queue_replies_max} replies unread`);
     }
   }
 }

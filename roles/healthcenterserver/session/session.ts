@@ -14,32 +14,12 @@ import { AppointmentRequests, hasStarted, patientWho, policyReply, time_passed }
 import type { AuthResult } from "../login/auth.ts";
 import type { BookingOutcome } from "../booking/booker.ts";
 import type { Connection, LineHandler } from "../network/connection.ts";
-import type { AnswerLater, SessionServices } from "./services.ts";
+import { type LoggedInRequest, needsLogin } from "./login-needed.ts";
+import type { SessionServices } from "./services.ts";
 import * as transcript from "./transcript.ts";
 import { noShowRefusal } from "../calendar/visit-status.ts";
 import { bookedReply } from "./slot-listing.ts";
 import { typeNumber, typesListing } from "./type-requests.ts";
-
-/** Which requests need a logged-in patient: one table, so a new command must say. */
-const login_needed = {
-  available: true,
-  selection: true,
-  slots: true,
-  mine: true,
-  ics: true,
-  cancel: true,
-  reschedule: true,
-  types: true,
-  authenticate: false,
-  ping: false,
-  bad: false,
-} as const satisfies Record<Request["kind"], boolean>;
-
-type LoginNeeded = typeof login_needed;
-type LoggedInKind = { [K in keyof LoginNeeded]: LoginNeeded[K] extends true ? K : never }[keyof LoginNeeded];
-type LoggedInRequest = Extract<Request, { kind: LoggedInKind }>;
-
-const needsLogin = (r: Request): r is LoggedInRequest => login_needed[r.kind];
 
 const selectionMeta = (event: string, fields: Fields | undefined) => ({ event, cause: "selections", fields });
 
@@ -48,7 +28,8 @@ export class Session implements LineHandler {
   private protocolErrors = 0;
   private loginFailures = 0;
   /** The request being answered, for its latency (one at a time: the connection holds later lines). */
-  private request = { kind: "", startedMs: 0 };
+  private requestKind = "";
+  private requestStartedMs = 0;
   private appointmentRequests: AppointmentRequests | undefined;
 
   constructor(
@@ -58,27 +39,33 @@ export class Session implements LineHandler {
 
   /** Made on first use: most sessions (the classic protocol) never need it. */
   private get appointments(): AppointmentRequests {
-    return (this.appointmentRequests ??= new AppointmentRequests(this.conn, this.services, this.answerLater));
+    this.appointmentRequests ??= new AppointmentRequests(this.conn, this.services, (answer) =>
+      this.answerLater(answer),
+    );
+    return this.appointmentRequests;
   }
 
   onLine(line: string): void {
     const metrics = this.services.metrics;
     const request = parseRequest(line);
-    if (metrics) this.request = { kind: request.kind, startedMs: performance.now() };
+    if (metrics) {
+      this.requestKind = request.kind;
+      this.requestStartedMs = performance.now();
+    }
     this.dispatch(request);
-    if (metrics && this.conn.state.kind !== "waiting") metrics.requestDone(this.request.kind, this.request.startedMs);
+    if (metrics && this.conn.state.kind !== "waiting") metrics.requestDone(this.requestKind, this.requestStartedMs);
   }
 
   /** See AnswerLater: the connection holds later lines until the answer is queued. */
-  private readonly answerLater: AnswerLater = (answer) => {
+  private answerLater<T>(answer: (value: T) => void): (value: T) => void {
     this.conn.awaitReply();
     return (value) =>
       this.services.guard(this.conn, () => {
         answer(value);
-        this.services.metrics?.requestDone(this.request.kind, this.request.startedMs);
+        this.services.metrics?.requestDone(this.requestKind, this.requestStartedMs);
         this.conn.replyDone();
       });
-  };
+  }
 
   private dispatch(request: Request): void {
     if (needsLogin(request)) {
@@ -117,9 +104,9 @@ export class Session implements LineHandler {
     }
   }
 
-  /** Fields for a JSON log line; none otherwise (the peer's address is read only when needed). */
-  private fields(f: Fields): Fields | undefined {
-    return this.services.log.json ? { ...f, address: this.conn.address, port: this.conn.port } : undefined;
+  /** Fields for a JSON log line (the peer's address is read only then); callers make `f` only for JSON. */
+  private fields(f: Fields): Fields {
+    return { ...f, address: this.conn.address, port: this.conn.port };
   }
 
   private protocolError(reason: string): void {
@@ -130,7 +117,7 @@ export class Session implements LineHandler {
 
   private authenticate(user: string, password: string): void {
     const { log, auth, userListing } = this.services;
-    const fields = this.fields({ user });
+    const fields = log.json ? this.fields({ user }) : undefined;
     // With --quiet none of these is made (a line built per login only to be dropped cost 0.1 µs a session).
     if (!log.quiet) {
       log.info(transcript.separator, { event: "login.separator", cause: "logins" });
@@ -145,11 +132,13 @@ export class Session implements LineHandler {
   private onLoginChecked(user: string, result: AuthResult): void {
     const log = this.services.log;
     this.services.metrics?.logins.inc(result);
-    const fields = this.fields({ user, outcome: result });
+    const fields = log.json ? this.fields({ user, outcome: result }) : undefined;
     if (result === "success") {
       this.user = user;
       this.conn.loggedIn = true;
-      log.info(() => transcript.loginSucceeded(user), { event: "login.succeeded", cause: "logins", fields });
+      // Guarded: with --quiet, not even the line's closure and meta are made (per session, for nothing).
+      if (!log.quiet)
+        log.info(() => transcript.loginSucceeded(user), { event: "login.succeeded", cause: "logins", fields });
       return this.conn.send(encoded_reply.success);
     }
     this.loginFailures += 1;
@@ -175,7 +164,8 @@ export class Session implements LineHandler {
   private available(user: string): void {
     const { log, schedule } = this.services;
     // With --quiet nothing here is logged: no line, no meta, no read of the peer's address.
-    const meta = log.quiet ? undefined : { event: "available", cause: "available", fields: this.fields({ user }) };
+    const fields = log.json ? this.fields({ user }) : undefined;
+    const meta = log.quiet ? undefined : { event: "available", cause: "available", fields };
     if (meta) log.info(() => transcript.availableReceived(this.conn.port, this.conn.address), meta);
     if (meta) log.info(schedule.logListing(), meta);
     const whole = schedule.smallReply();
@@ -190,7 +180,7 @@ export class Session implements LineHandler {
       log.info(() => transcript.selectionReceived(index, this.conn.port, user), {
         event: "selection.received",
         cause: "selections",
-        fields: { user, index },
+        fields: log.json ? { user, index } : undefined,
       });
     if (hasStarted(this.services.schedule, index)) return this.conn.send(formatError(time_passed));
     const type = typeNumber(this.services.schedule, typeName);
@@ -207,14 +197,15 @@ export class Session implements LineHandler {
   private onSelectionCommitted(user: string, index: number, outcome: BookingOutcome): void {
     const log = this.services.log;
     this.services.metrics?.booking(outcome.kind);
-    const fields = this.fields({ user, index });
+    const fields = log.json ? this.fields({ user, index }) : undefined;
     const cause = "selections";
     switch (outcome.kind) {
       case "invalid":
         log.info(transcript.selectionInvalid, { event: "selection.invalid", cause, fields });
         return this.conn.send(encoded_reply.invalid);
       case "notavailable":
-        log.info(() => transcript.selectionRejected(index, user), { event: "selection.rejected", cause, fields });
+        if (!log.quiet)
+          log.info(() => transcript.selectionRejected(index, user), { event: "selection.rejected", cause, fields });
         return this.conn.send(encoded_reply.notavailable);
       case "limit":
         log.info(
@@ -237,7 +228,7 @@ export class Session implements LineHandler {
       case "booked": {
         log.audit(transcript.selectionConfirmed(index, user), {
           event: "booking.confirmed",
-          fields: this.fields({ user, index, doctor: outcome.slot.doctor }),
+          fields: log.json ? this.fields({ user, index, doctor: outcome.slot.doctor }) : undefined,
         });
         return this.conn.send(bookedReply(this.services, outcome.slot));
       }

@@ -1,0 +1,56 @@
+// The socket side of a connection: who the peer is (read from the socket once, when first needed), whether
+// the socket is read, and when bytes last moved (what the sweep's deadlines read). A base class rather than
+// a field, so a connection is one object, not two.
+import type { Socket } from "bun";
+import { plainAddress } from "../../../shared/address-key.ts";
+
+export class PeerSocket {
+  private remoteAddress: string | undefined;
+  private remotePort: number | undefined;
+  /** The socket is paused: its next bytes, and its FIN, wait in the kernel. */
+  private paused = false;
+
+  /** Milliseconds (the listener's clock) of the last bytes read or written. */
+  lastActiveMs: number;
+  /** When the connection was accepted (a TLS handshake and the login must finish within limits). */
+  readonly openedMs: number;
+  /** When the peer last took any of our bytes: the slowest reader is the one longest without. */
+  lastWrittenMs: number;
+  /** Set by the sweep when it closes a connection for a deadline: cut off then if still not flushed. */
+  closeByMs: number | undefined;
+
+  constructor(
+    protected readonly socket: Socket<unknown>,
+    nowMs: number,
+  ) {
+    this.lastActiveMs = this.openedMs = this.lastWrittenMs = nowMs;
+  }
+
+  /** The peer took some of our bytes (see ReplyQueue). */
+  repliesTaken(): void {
+    this.lastActiveMs = this.lastWrittenMs = Date.now();
+  }
+
+  /** The peer's address, read from the socket on first use (each read is a system call). */
+  get address(): string {
+    return (this.remoteAddress ??= plainAddress(this.socket.remoteAddress ?? "?"));
+  }
+
+  get port(): number {
+    return (this.remotePort ??= this.socket.remotePort ?? 0);
+  }
+
+  /** Reads the socket, or stops reading it: a system call when that changes, none otherwise. */
+  protected readSocket(read: boolean): void {
+    if (read === !this.paused) return;
+    this.paused = !read;
+    if (read) this.socket.resume();
+    else this.socket.pause();
+  }
+
+  /** Remembers who the peer was while the socket still knows it (a log line may name it after a close). */
+  protected rememberPeer(): void {
+    void this.address;
+    void this.port;
+  }
+}
