@@ -2,27 +2,30 @@
 // stream costs about 10 ms of CPU at start-up (a compiled hello world takes 4 ms in all), more than the rest
 // of `patient --version` (issue 28). Colours follow picocolors' rule: off with NO_COLOR or --no-color; on
 // with FORCE_COLOR, --color, CI or on Windows; else on when standard output is a terminal (TERM not dumb).
-// node:fs is loaded only when a colour is asked for with a terminal about, never at start-up (issue 28).
 
 let enabled: boolean | undefined;
 
+type TtyWrap = { isTTY: (fd: number) => boolean };
+let tty_wrap: TtyWrap | null | undefined;
+
 /**
- * Whether `fd` is a terminal. A file or a pipe is told by fstat alone; node:tty is loaded only for a device.
- * The fstat is Bun's (Bun.file(fd).stat()): node:fs's, with its loading, sets off the JIT in a piped patient
- * session (~2.5 ms of its ~10 ms CPU, issue 28). On Windows, node:fs's, as before (a console is a device there).
+ * node:tty's isatty without loading node:tty (~3 ms): the binding it calls, which Bun's docs list among
+ * process.binding's (docs/runtime/nodejs-compat.mdx). The other ways cost a piped patient session more: node:fs's
+ * fstat set off the JIT (~1.2 ms), and Bun's (Bun.file(fd).stat()) is async and starts pool threads (issue 28).
+ * Where a runtime lacks the binding, a file or a pipe is told by fstat and node:tty is loaded only for a device.
  */
-export async function isTerminal(fd: number): Promise<boolean> {
-  const device =
-    process.platform === "win32"
-      ? isCharacterDevice(fd)
-      : await Bun.file(fd)
-          .stat()
-          .then(
-            (s) => s.isCharacterDevice(),
-            () => false,
-          );
-  if (!device) return false;
-  return (await import("node:tty")).isatty(fd);
+export function isTerminal(fd: number): boolean {
+  if (tty_wrap === undefined) {
+    try {
+      tty_wrap = process.binding("tty_wrap") as TtyWrap;
+      if (typeof tty_wrap.isTTY !== "function") tty_wrap = null;
+    } catch {
+      tty_wrap = null;
+    }
+  }
+  if (tty_wrap) return tty_wrap.isTTY(fd);
+  if (!isCharacterDevice(fd)) return false;
+  return (require("node:tty") as typeof import("node:tty")).isatty(fd);
 }
 
 function isCharacterDevice(fd: number): boolean {
@@ -36,15 +39,14 @@ function isCharacterDevice(fd: number): boolean {
 
 /**
  * Decided on first use, after --no-color has been read. Standard output is a terminal when the runtime saw
- * a terminal on stdout or stderr (Bun.enableANSIColors) and stdout is a device: a file or a pipe never is
- * (/dev/null is a device: what is written there is never read).
+ * a terminal on stdout or stderr (Bun.enableANSIColors) and stdout is one.
  */
 function colours(): boolean {
   if (enabled !== undefined) return enabled;
   const { env, argv } = process;
   if (env.NO_COLOR || argv.includes("--no-color")) enabled = false;
   else if (env.FORCE_COLOR || argv.includes("--color") || env.CI || process.platform === "win32") enabled = true;
-  else enabled = Bun.enableANSIColors && isCharacterDevice(1) && env.TERM !== "dumb";
+  else enabled = Bun.enableANSIColors && isTerminal(1) && env.TERM !== "dumb";
   return enabled;
 }
 

@@ -44,7 +44,7 @@ export async function runCommand(values: Flags, positionals: string[]): Promise<
     : { host: config.server.host ?? "127.0.0.1", port: config.server.port ?? default_server_port };
   const slot = values.slot === undefined ? undefined : parseCountFlag("slot", values.slot, 0, 1);
   const action = scriptedAction(values, slot);
-  const interactive = (await isTerminal(0)) && (await isTerminal(1));
+  const interactive = isTerminal(0) && isTerminal(1);
   const input = interactive ? undefined : new StdinLines();
   const data = patientDataDir(values, config.data, name, action === undefined);
   const insurance = action === undefined ? readInsurance(values, data, name) : "";
