@@ -105,8 +105,8 @@ export class Log {
   }
 
   private emit(level: Level, text: Text, meta: Meta | undefined): void {
+    if (meta?.cause !== undefined && !this.admit(meta.cause)) return;
     const now = Date.now();
-    if (meta?.cause !== undefined && !this.admit(meta.cause, now)) return;
     const toErr = level === "warn" || level === "error";
     if (toErr) this.out.flush(); // keeps stdout and stderr in order on a shared terminal
     const formatted = this.formatLine(level, typeof text === "string" ? text : text(), meta, now);
@@ -140,36 +140,44 @@ export class Log {
     return this.stamp;
   }
 
-  /** Within the cause's per-second cap? Past it, counts the line for the summary. */
-  private admit(cause: string, now: number): boolean {
-    const second = Math.floor(now / 1000);
+  /**
+   * Within the cause's per-second cap? Past it, counts the line for the summary. A full window reads no clock
+   * (under a flood nearly every line is past its cap): the timer set when it filled reopens it after its second.
+   */
+  private admit(cause: string): boolean {
     let w = this.causes.get(cause);
+    if (w !== undefined && w.shown >= log_cause_lines_per_second_max) {
+      w.suppressed++;
+      this.linesSuppressed++;
+      return false;
+    }
+    const second = Math.floor(Date.now() / 1000);
     if (!w) this.causes.set(cause, (w = { second, shown: 0, suppressed: 0 }));
     if (w.second !== second) {
       this.summarise(cause, w);
       w.second = second;
       w.shown = 0;
     }
-    if (w.shown < log_cause_lines_per_second_max) {
-      w.shown++;
-      return true;
-    }
-    w.suppressed++;
-    this.linesSuppressed++;
-    if (!this.summaryTimer) {
-      this.summaryTimer = setTimeout(() => this.summariseAll(), 1000 - (Date.now() % 1000) + 1);
-      this.summaryTimer.unref?.();
-    }
-    return false;
+    w.shown++;
+    if (w.shown >= log_cause_lines_per_second_max) this.summariseAtNextSecond();
+    return true;
   }
 
+  private summariseAtNextSecond(): void {
+    if (this.summaryTimer) return;
+    this.summaryTimer = setTimeout(() => this.summariseAll(), 1000 - (Date.now() % 1000) + 1);
+    this.summaryTimer.unref?.();
+  }
+
+  /** Past each window's second: its summary, and the window closed (the next line opens a new one). */
   private summariseAll(): void {
     this.summaryTimer = undefined;
     const second = Math.floor(Date.now() / 1000);
     for (const [cause, w] of this.causes) {
-      if (w.second === second) continue;
-      this.summarise(cause, w);
-      this.causes.delete(cause);
+      if (w.second !== second) {
+        this.summarise(cause, w);
+        this.causes.delete(cause);
+      } else if (w.shown >= log_cause_lines_per_second_max) this.summariseAtNextSecond(); // woken early: again
     }
   }
 

@@ -3,6 +3,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { closeSync, constants, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { log_cause_lines_per_second_max } from "../shared/limits.ts";
+import { Log } from "../shared/log.ts";
 import {
   bun,
   child_env,
@@ -378,6 +380,33 @@ async function pump(c: Client, line: string, replyLines: number, count: number, 
   }
   return done;
 }
+
+describe("a cause's cap", () => {
+  test("past the cap a cause's lines are counted, summarised after their second, and its next line is kept", async () => {
+    const path = join(tmp.dir, "cap.log");
+    const fd = openSync(path, "w");
+    const log = new Log({ format: "text", fd, errFd: fd });
+    const meta = { event: "test.flood", cause: "test floods" };
+    for (let i = 0; i < 3 * log_cause_lines_per_second_max; i++) log.info(`flood line ${i}`, meta);
+    log.flush();
+    const kept = () => readFileSync(path, "utf8").match(/ info flood line \d+$/gm)?.length ?? 0;
+    // At most two seconds' worth, should the flood straddle a second.
+    expect(kept()).toBeGreaterThanOrEqual(log_cause_lines_per_second_max);
+    expect(kept()).toBeLessThanOrEqual(2 * log_cause_lines_per_second_max);
+    expect(log.linesSuppressed).toBe(3 * log_cause_lines_per_second_max - kept());
+    const summary = /log: (\d+) more lines about test floods in that second were not logged/;
+    for (let i = 0; i < 60 && !summary.test(readFileSync(path, "utf8")); i++) {
+      await Bun.sleep(50);
+      log.flush();
+    }
+    expect(Number(summary.exec(readFileSync(path, "utf8"))?.[1])).toBe(log.linesSuppressed);
+    // The window reopened with the next second: a line of the same cause is written again.
+    log.info("after the flood", meta);
+    log.flush();
+    expect(readFileSync(path, "utf8")).toContain(" info after the flood\n");
+    closeSync(fd);
+  });
+});
 
 describe("log volume is bounded for a logged-in patient's requests", () => {
   test("10,000 slots, cancels of someone else's slot and selections at the limit each write a bounded log", async () => {

@@ -1,7 +1,7 @@
 // One patient's session: what each request line means, and the reply it gets. Callbacks are named
 // after what they answer (onLoginChecked, onSelectionCommitted). The connection moves the bytes.
 import { connection_errors_max, login_failures_per_connection_max } from "../../../shared/limits.ts";
-import type { Fields } from "../../../shared/log.ts";
+import type { CausedMeta, Fields } from "../../../shared/log.ts";
 import {
   encoded_reply,
   formatError,
@@ -22,6 +22,18 @@ import { bookedReply } from "./slot-listing.ts";
 import { typeNumber, typesListing } from "./type-requests.ts";
 
 const selectionMeta = (event: string, fields: Fields | undefined) => ({ event, cause: "selections", fields });
+
+/** The meta of the lines every session logs, made once: a JSON line adds its fields to a copy. */
+const meta = {
+  separator: { event: "login.separator", cause: "logins" },
+  loginReceived: { event: "login.received", cause: "logins" },
+  loginSucceeded: { event: "login.succeeded", cause: "logins" },
+  available: { event: "available", cause: "available" },
+  selectionReceived: { event: "selection.received", cause: "selections" },
+  selectionRejected: { event: "selection.rejected", cause: "selections" },
+} as const satisfies Record<string, CausedMeta>;
+
+const withFields = (m: CausedMeta, fields: Fields | undefined): CausedMeta => (fields ? { ...m, fields } : m);
 
 export class Session implements LineHandler {
   private user: string | undefined;
@@ -120,8 +132,8 @@ export class Session implements LineHandler {
     const fields = log.json ? this.fields({ user }) : undefined;
     // With --quiet none of these is made (a line built per login only to be dropped cost 0.1 µs a session).
     if (!log.quiet) {
-      log.info(transcript.separator, { event: "login.separator", cause: "logins" });
-      log.info(() => transcript.loginReceived(user), { event: "login.received", cause: "logins", fields });
+      log.info(transcript.separator, meta.separator);
+      log.info(() => transcript.loginReceived(user), withFields(meta.loginReceived, fields));
       if (userListing) log.info(userListing, { event: "login.users", cause: "logins" });
     }
     const result = auth.check(user, password, this.conn, Date.now());
@@ -137,8 +149,7 @@ export class Session implements LineHandler {
       this.user = user;
       this.conn.loggedIn = true;
       // Guarded: with --quiet, not even the line's closure and meta are made (per session, for nothing).
-      if (!log.quiet)
-        log.info(() => transcript.loginSucceeded(user), { event: "login.succeeded", cause: "logins", fields });
+      if (!log.quiet) log.info(() => transcript.loginSucceeded(user), withFields(meta.loginSucceeded, fields));
       return this.conn.send(encoded_reply.success);
     }
     this.loginFailures += 1;
@@ -164,24 +175,22 @@ export class Session implements LineHandler {
   private available(user: string): void {
     const { log, schedule } = this.services;
     // With --quiet nothing here is logged: no line, no meta, no read of the peer's address.
-    const fields = log.json ? this.fields({ user }) : undefined;
-    const meta = log.quiet ? undefined : { event: "available", cause: "available", fields };
-    if (meta) log.info(() => transcript.availableReceived(this.conn.port, this.conn.address), meta);
-    if (meta) log.info(schedule.logListing(), meta);
+    const m = log.quiet ? undefined : withFields(meta.available, log.json ? this.fields({ user }) : undefined);
+    if (m) log.info(() => transcript.availableReceived(this.conn.port, this.conn.address), m);
+    if (m) log.info(schedule.logListing(), m);
     const whole = schedule.smallReply();
     if (whole) this.conn.send(whole);
     else this.conn.sendStream(schedule.availableChunks());
-    if (meta) log.info(() => transcript.availableSent(user), meta);
+    if (m) log.info(() => transcript.availableSent(user), m);
   }
 
   private selection(user: string, index: number, typeName?: string): void {
     const log = this.services.log;
     if (!log.quiet)
-      log.info(() => transcript.selectionReceived(index, this.conn.port, user), {
-        event: "selection.received",
-        cause: "selections",
-        fields: log.json ? { user, index } : undefined,
-      });
+      log.info(
+        () => transcript.selectionReceived(index, this.conn.port, user),
+        withFields(meta.selectionReceived, log.json ? { user, index } : undefined),
+      );
     if (hasStarted(this.services.schedule, index)) return this.conn.send(formatError(time_passed));
     const type = typeNumber(this.services.schedule, typeName);
     if (typeof type === "string") return this.conn.send(formatError(type));
@@ -205,7 +214,7 @@ export class Session implements LineHandler {
         return this.conn.send(encoded_reply.invalid);
       case "notavailable":
         if (!log.quiet)
-          log.info(() => transcript.selectionRejected(index, user), { event: "selection.rejected", cause, fields });
+          log.info(() => transcript.selectionRejected(index, user), withFields(meta.selectionRejected, fields));
         return this.conn.send(encoded_reply.notavailable);
       case "limit":
         log.info(
