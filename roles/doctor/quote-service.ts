@@ -7,6 +7,8 @@ import { parseQuoteRequest, typedPriceKey } from "../../shared/quote-protocol.ts
 
 const quote_meta = { event: "quote", cause: "quotes" };
 
+const shownPatient = (patient: string | undefined) => (patient ? displayPatientName(patient) : "unknown");
+
 /** The seed's print of the price table: {'insurance1': '30', ...}. */
 export function formatPriceTable(prices: Map<string, number>): string {
   return `{${[...prices].map(([k, v]) => `'${k}': '${v}'`).join(", ")}}`;
@@ -96,24 +98,20 @@ export class DoctorService {
     this.quotes++;
     const log = this.o.log;
     if (log.quiet) return;
-    const who = request.patient ? displayPatientName(request.patient) : "unknown";
     // The seed's four lines per quote, as one log entry, built only if kept (past the cause's cap it is not).
-    log.info(
-      () => this.quoteLines(key, who, port, reply === this.unknown),
-      log.format === "json"
-        ? {
-            event: "quote",
-            cause: "quotes",
-            fields: {
-              patient: who,
-              insurance: request.insurance,
-              port,
-              address,
-              price: this.priceTexts.get(key) ?? "unknown",
-            },
-          }
-        : quote_meta,
-    );
+    if (log.format !== "json")
+      return log.info(
+        () => this.quoteLines(key, shownPatient(request.patient), port, reply === this.unknown),
+        quote_meta,
+      );
+    const fields = {
+      patient: shownPatient(request.patient),
+      insurance: request.insurance,
+      port,
+      address,
+      price: this.priceTexts.get(key) ?? "unknown",
+    };
+    log.info(() => this.quoteLines(key, fields.patient, port, reply === this.unknown), { ...quote_meta, fields });
   }
 
   private quoteLines(insurance: string, who: string, port: number, unknown: boolean): string {
