@@ -11,6 +11,8 @@ export const outbox_backoff_max_ms = 15 * 60_000;
 /** Messages one sender pass claims at once, and how often an idle sender looks. */
 export const outbox_claim_batch = 100;
 export const outbox_poll_ms = 1_000;
+/** Audit records one pass of the follower turns into messages at most (notify/outbox-follower.ts). */
+export const outbox_follow_batch = 500;
 /** The outbox's counts (for /metrics and the staff page) read every row: once a read takes longer than
  * this, they are read less often, so that reading them takes at most this share of the server's thread. */
 export const outbox_count_ms_spaced = 5;

@@ -9,6 +9,15 @@ import { bumpVersion, doctorNumber, insertRule } from "../roles/healthcenterserv
 import { parseDbTarget, readDbPassword } from "../roles/healthcenterserver/store/db-target.ts";
 import { openCalendar } from "../roles/healthcenterserver/store/open-calendar.ts";
 import type { Channel, OutboxPolicy } from "../roles/healthcenterserver/notify/outbox-plan.ts";
+import { followChanges } from "../roles/healthcenterserver/notify/outbox-follower.ts";
+
+const patientWho = (patient: string) => ({
+  actor: patient,
+  role: "patient",
+  via: "tcp",
+  address: "127.0.0.1",
+  reason: "",
+});
 
 const python = "/usr/bin/python3";
 export const london = "Europe/London";
@@ -112,8 +121,14 @@ export async function calendar(dbPath: string, dbPasswordFile: string | undefine
   };
   const settings = { dbPath, dbPasswordFile, dbWaitMs: 0, bookingsPerPatient: 0, timeZone: london, horizonWeeks: 1 };
   const opened = (await openCalendar({ ...settings, outbox }, new Log({ quiet: true })))!;
+  // As the server's sessions and staff page do, every change says who asked: its audit record carries
+  // the calendar event the follower turns into messages.
+  const commit = opened.store.commit.bind(opened.store);
+  opened.store.commit = (batch) => commit(batch.map((c) => ({ who: patientWho(c.patient), ...c })));
+  const follow = () => followChanges(opened.db!, outbox, 1000);
+  /** The outbox's rows once the follower has run. */
   const rows = async () =>
-    (await db.all("SELECT * FROM outbox ORDER BY id")).map((r) => ({
+    (await follow(), await db.all("SELECT * FROM outbox ORDER BY id")).map((r) => ({
       ...r,
       seq: Number(r.seq),
       start_ms: Number(r.start_ms),
@@ -123,6 +138,8 @@ export async function calendar(dbPath: string, dbPasswordFile: string | undefine
   return {
     store: opened.store,
     db: opened.db,
+    policy: outbox,
+    follow,
     rows,
     close: async () => (await opened.store.close(), await db.close()),
   };

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import { tempDir } from "./helpers.ts";
 import { calendar, london } from "./notify-helpers.ts";
-import { outbox_sql } from "../roles/healthcenterserver/notify/outbox-plan.ts";
+import { withdraw_sql } from "../roles/healthcenterserver/notify/outbox-plan.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -78,7 +78,7 @@ test("a move or cancellation finds the pending reminder it withdraws by index, n
   const store = await calendar(path, undefined, ["webhook"]);
   await store.close();
   const db = new Database(path, { readonly: true });
-  const plan = db.prepare(`EXPLAIN QUERY PLAN ${outbox_sql.withdraw}`).all("some-uid") as { detail: string }[];
+  const plan = db.prepare(`EXPLAIN QUERY PLAN ${withdraw_sql}`).all("some-uid") as { detail: string }[];
   db.close();
   expect(plan.map((p) => p.detail).join("\n")).toContain("USING INDEX outbox_pending_reminders (uid=?)");
 });

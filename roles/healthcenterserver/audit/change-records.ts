@@ -2,14 +2,26 @@
 // SQLite and PostgreSQL write the same records. A refused change is not a change: the caller that
 // asked (the staff page) records its refusal itself.
 import type { Change, ChangeResult } from "../store/appointment-store.ts";
+import type { CalendarEvent } from "../notify/outbox-plan.ts";
 import type { AuditContent } from "./chain.ts";
 
-export function changeRecord(c: Change, r: ChangeResult, atMs: number): AuditContent | undefined {
+/**
+ * `event`: with the outbox on, the calendar event the change's messages carry (uid, sequence, length),
+ * kept in the record's "after": the record is what the outbox's follower turns into messages, so they
+ * are decided in the change's own transaction (notify/outbox-follower.ts).
+ */
+export function changeRecord(
+  c: Change,
+  r: ChangeResult,
+  atMs: number,
+  event?: CalendarEvent,
+): AuditContent | undefined {
   if (c.who === undefined || r.kind !== "done") return undefined;
   const { actor, role, via, address, reason } = c.who;
   const who = { atMs, actor, role, via, address, reason };
   // A staff override of the clinic's rules is said in the record: which rules it passed.
   const override = r.overrode ? { override: r.overrode } : {};
+  const extra = event ? { ...override, event } : override;
   const patient = c.patient;
   switch (c.kind) {
     case "book":
@@ -18,7 +30,7 @@ export function changeRecord(c: Change, r: ChangeResult, atMs: number): AuditCon
         action: "booking.booked",
         subject: `slot ${c.index}`,
         before: "",
-        after: json({ patient, ...override }),
+        after: json({ patient, ...extra }),
       };
     case "cancel":
       return {
@@ -26,7 +38,7 @@ export function changeRecord(c: Change, r: ChangeResult, atMs: number): AuditCon
         action: "booking.cancelled",
         subject: `slot ${c.index}`,
         before: json({ patient }),
-        after: r.overrode ? json(override) : "",
+        after: r.overrode || event ? json(extra) : "",
       };
     case "move":
       return {
@@ -34,18 +46,26 @@ export function changeRecord(c: Change, r: ChangeResult, atMs: number): AuditCon
         action: "booking.moved",
         subject: `slot ${c.to}`,
         before: json({ slot: c.from, patient }),
-        after: json({ slot: c.to, patient, ...override }),
+        after: json({ slot: c.to, patient, ...extra }),
       };
   }
 }
 
 const json = (value: object) => JSON.stringify(value);
 
-/** The audit records of a committed batch: one per change done that says who asked. */
-export function auditOf(batch: readonly Change[], results: readonly ChangeResult[], now: number): AuditContent[] {
+/**
+ * The audit records of a committed batch: one per change done that says who asked. `events`: by the
+ * change's position, the calendar event of each (outbox on).
+ */
+export function auditOf(
+  batch: readonly Change[],
+  results: readonly ChangeResult[],
+  now: number,
+  events: readonly (CalendarEvent | undefined)[] = [],
+): AuditContent[] {
   const out: AuditContent[] = [];
   batch.forEach((c, i) => {
-    const record = changeRecord(c, results[i]!, now);
+    const record = changeRecord(c, results[i]!, now, events[i]);
     if (record) out.push(record);
   });
   return out;

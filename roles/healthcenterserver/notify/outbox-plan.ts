@@ -50,20 +50,31 @@ export function movedIds(from: Slot, prior: Prior | undefined): Prior {
   return { uid: prior?.uid ?? derivedUid(from), seq: (prior?.seq ?? 0) + 1 };
 }
 
-/** The confirmation now, and the reminder when it is still ahead, under `uid` (the appointment row's). */
-export function planBooked(s: Slot, p: OutboxPolicy, now: number, uid = newUid()): OutboxRow[] {
-  return [...rows(s, p, uid, "booked", 0, now), ...reminder(s, p, uid, 0, now)];
+/**
+ * What a change's audit record carries for its messages (audit/change-records.ts, under "event"): the
+ * calendar event's uid and sequence as the messages will have them, and the appointment's length. A
+ * committer with the outbox on writes it in the change's transaction; the follower turns it into rows.
+ */
+export type CalendarEvent = { uid: string; seq: number; minutes: number };
+
+export type EventKind = "booked" | "moved" | "cancelled";
+
+/** The event of a cancellation: the appointment's uid, the sequence raised (iCalendar's SEQUENCE). */
+export function cancelledEvent(s: Slot, prior: Prior | undefined): CalendarEvent {
+  return { uid: prior?.uid ?? derivedUid(s), seq: prior ? prior.seq + 1 : 1, minutes: s.minutes };
 }
 
-/** The new time's confirmation and reminder, same uid, the sequence raised (an appointment booked before
- * the outbox existed keeps the uid derived from where it was). */
-export function planMoved(from: Slot, to: Slot, p: OutboxPolicy, now: number, prior: Prior | undefined): OutboxRow[] {
-  const { uid, seq } = movedIds(from, prior);
-  return [...rows(to, p, uid, "moved", seq, now), ...reminder(to, p, uid, seq, now)];
-}
-
-export function planCancelled(s: Slot, p: OutboxPolicy, now: number, prior: Prior | undefined): OutboxRow[] {
-  return rows(s, p, prior?.uid ?? derivedUid(s), "cancelled", prior ? prior.seq + 1 : 1, now);
+/**
+ * The messages of one change, planned at `atMs` (the change's own time): the confirmation (or the
+ * cancellation) at once, and the reminder when it is still ahead. A move or a cancellation also
+ * withdraws the appointment's pending reminder (`withdraw`: its uid).
+ */
+export function planEvent(kind: EventKind, s: Slot, e: CalendarEvent, p: OutboxPolicy, atMs: number) {
+  const rowsNow = rows(s, p, e.uid, kind, e.seq, atMs);
+  return {
+    withdraw: kind === "booked" ? undefined : e.uid,
+    rows: kind === "cancelled" ? rowsNow : [...rowsNow, ...reminder(s, p, e.uid, e.seq, atMs)],
+  };
 }
 
 function reminder(s: Slot, p: OutboxPolicy, uid: string, seq: number, now: number): OutboxRow[] {
@@ -86,19 +97,17 @@ export const copy_uids_sql =
   "AND o.start_ms = appointments.start_ms AND o.patient = appointments.patient AND o.kind IN ('booked', 'moved') " +
   "ORDER BY o.id DESC LIMIT 1), 0)";
 
-/** The statements both databases run (`?` placeholders). */
-export const outbox_sql = {
-  /** doctor, start, patient -> the appointment's uid and sequence ('' when it has had no message). */
-  prior: "SELECT uid, seq FROM appointments WHERE doctor = ? AND start_ms = ? AND patient = ?",
-  withdraw: "UPDATE outbox SET state = 'withdrawn' WHERE uid = ? AND kind = 'reminder' AND state = 'pending'",
-  insert:
-    "INSERT INTO outbox (uid, kind, seq, channel, patient, doctor, start_ms, minutes, due_ms, next_ms) " +
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-};
+/**
+ * The follower's cursor, made once: at the audit trail's end (the last record, else the last archive's
+ * checkpoint), so records from before it (whose changes wrote their own messages) are not sent again.
+ */
+export const outbox_cursor_start_sql =
+  "INSERT INTO outbox_cursor (seq) SELECT COALESCE((SELECT max(seq) FROM audit), " +
+  "(SELECT max(seq) FROM audit_checkpoint), 0) WHERE NOT EXISTS (SELECT 1 FROM outbox_cursor)";
 
-export function insertParams(r: OutboxRow): unknown[] {
-  return [r.uid, r.kind, r.seq, r.channel, r.patient, r.doctor, r.startMs, r.minutes, r.dueMs, r.dueMs];
-}
+/** Withdraws an appointment's pending reminders (its uid the parameter). */
+export const withdraw_sql =
+  "UPDATE outbox SET state = 'withdrawn' WHERE uid = ? AND kind = 'reminder' AND state = 'pending'";
 
 /**
  * The outbox table; `id` is the database's own counter (SQLite: INTEGER PRIMARY KEY, PostgreSQL: bigserial).

@@ -9,6 +9,8 @@ import { bodyText, icsOf, messageKey, subject, webhookDocument, type Clinic, typ
 import { Undeliverable, type Mailer } from "./email.ts";
 import { claim, counts, doctorName, finish, finishMany, recent, retryAt } from "./outbox-db.ts";
 import type { OutboxCounts, OutboxMessage } from "./outbox-db.ts";
+import { followChanges } from "./outbox-follower.ts";
+import type { OutboxPolicy } from "./outbox-plan.ts";
 import { postWebhook, type WebhookTarget } from "./webhook.ts";
 import { decide, type Quiet } from "./when.ts";
 
@@ -19,6 +21,8 @@ export type SenderParts = {
   webhook?: WebhookTarget;
   /** The patient's contact as their record has it now; undefined when there is none. */
   contactOf: (patient: string) => Contact | undefined;
+  /** With it, each pass first follows the audit trail into the outbox (outbox-follower.ts). */
+  policy?: OutboxPolicy;
   now?: () => number;
 };
 
@@ -44,6 +48,8 @@ export class OutboxSender {
   private readonly warned = new Set<string>();
   /** Doctor names by number (numbers are never reused: calendar_doctors). */
   private readonly doctors = new Map<number, string>();
+  /** The last pass followed a full run of records: more may be waiting. */
+  private behind = false;
 
   constructor(
     private readonly db: CalendarDb,
@@ -64,7 +70,8 @@ export class OutboxSender {
       await this.running;
       // A full batch: more may be due, taken after a short pause, so a backlog (after a booking storm)
       // drains at a bounded rate and never takes the thread from bookings. Otherwise look again later.
-      const again = handled >= limits.outbox_claim_batch ? limits.outbox_busy_pause_ms : limits.outbox_poll_ms;
+      const busy = handled >= limits.outbox_claim_batch || this.behind;
+      const again = busy ? limits.outbox_busy_pause_ms : limits.outbox_poll_ms;
       if (!this.stopped) this.timer = setTimeout(loop, again);
     };
     void loop();
@@ -77,8 +84,9 @@ export class OutboxSender {
     this.parts.mailer?.close();
   }
 
-  /** One round: claims what is due, handles each, refreshes the counts; the number handled. */
+  /** One round: follows the trail, claims what is due, handles each, refreshes the counts; the number claimed. */
   async pass(): Promise<number> {
+    await this.follow();
     const now = this.now();
     // Longer than any send can take (each has that deadline): a server killed mid-send leaves its
     // claims to be taken again once the lease ends.
@@ -111,6 +119,25 @@ export class OutboxSender {
       this.countedAt = this.now();
     }
     return due.length;
+  }
+
+  /** The changes committed since the last pass become their messages (a bounded run of records). */
+  private async follow(): Promise<void> {
+    const policy = this.parts.policy;
+    if (!policy) return;
+    let done: Awaited<ReturnType<typeof followChanges>>;
+    try {
+      done = await followChanges(this.db, policy, limits.outbox_follow_batch);
+    } catch (err) {
+      // Another process holds the file's write lock for a moment (an operator's edit): next pass.
+      if ((err as { code?: string }).code === "SQLITE_BUSY") return;
+      throw err;
+    }
+    this.behind = done.records >= limits.outbox_follow_batch;
+    if (done.unreadable > 0)
+      this.log.warn(
+        `outbox: ${done.unreadable} audit record(s) with an unreadable calendar event; no message for them`,
+      );
   }
 
   /**

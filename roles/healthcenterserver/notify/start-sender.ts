@@ -59,6 +59,7 @@ export function startSender(
       mailer: notify.smtp ? new Mailer(notify.smtp) : undefined,
       webhook: notify.webhook,
       contactOf: contactFrom(data),
+      policy: notify.policy,
     },
     log,
   );

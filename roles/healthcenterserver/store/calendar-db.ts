@@ -12,6 +12,8 @@ import { checkDatabasePath } from "./sqlite/sqlite-file.ts";
 import { prepareCalendarTables } from "./sqlite/sqlite-calendar-schema.ts";
 
 export type Row = Record<string, unknown>;
+/** A write of an atomic group; `mustChange`: it must change a row, else the whole group is undone. */
+export type Write = { sql: string; params: unknown[]; mustChange?: boolean };
 
 export interface CalendarDb {
   readonly kind: "sqlite" | "postgres";
@@ -76,6 +78,26 @@ export class SqliteCalendarDb implements CalendarDb {
       statement.finalize();
       if (relax) this.db.run("PRAGMA synchronous = FULL");
     }
+  }
+
+  /**
+   * Writes in one synchronous transaction (BEGIN IMMEDIATE): no other work of the server's thread (a
+   * booking's commit on this same connection) can run inside it, as it could between the awaits of
+   * `transaction`. Throws, storing nothing, when a `mustChange` write changes no row.
+   */
+  writeAtomically(writes: readonly Write[]): void {
+    const all = this.db.transaction(() => {
+      for (const w of writes) {
+        const statement = this.db.prepare(w.sql);
+        try {
+          const { changes } = statement.run(...(w.params as never[]));
+          if (w.mustChange && changes === 0) throw new Error(`nothing changed: ${w.sql}`);
+        } finally {
+          statement.finalize();
+        }
+      }
+    });
+    all.immediate();
   }
 
   async transaction<T>(fn: (db: CalendarDb) => Promise<T>): Promise<T> {

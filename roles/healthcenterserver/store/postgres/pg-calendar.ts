@@ -28,8 +28,14 @@ import { PgCalendarDb, type CalendarDb } from "../calendar-db.ts";
 import type { PostgresTarget } from "../db-target.ts";
 import { changeNotices } from "./pg-committer.ts";
 import { openMigrated } from "./pg-connect.ts";
-import { PgOutbox } from "./pg-outbox.ts";
-import { movedRowIds, newUid, priorOf, type Prior } from "../../notify/outbox-plan.ts";
+import {
+  cancelledEvent,
+  movedRowIds,
+  newUid,
+  priorOf,
+  type CalendarEvent,
+  type Prior,
+} from "../../notify/outbox-plan.ts";
 import { doneWith, PolicyGate, refusedBy, slotLeft, stored_type_sql, type Verdict } from "../policy-gate.ts";
 import { routeBunSqlWarnings } from "./bun-sql-warnings.ts";
 import { PgMirror } from "./pg-mirror.ts";
@@ -54,8 +60,8 @@ export async function openPgCalendarDb(
 export class PgCalendarCommitter implements Committer {
   private readonly instance = crypto.randomUUID().slice(0, 13);
   private readonly mirror: PgMirror;
-  /** Writes each change's messages in its transaction, when the outbox is on. */
-  private readonly outbox: PgOutbox | undefined;
+  /** With the outbox on, each change's audit record carries its calendar event (outbox-follower.ts). */
+  private readonly outbox: boolean;
   private readonly gate: PolicyGate;
   private probe: ListenProbe | undefined;
 
@@ -67,7 +73,7 @@ export class PgCalendarCommitter implements Committer {
     log: Log,
     private readonly shown = "the calendar's database",
   ) {
-    this.outbox = options.outbox?.channels.length ? new PgOutbox(options.outbox) : undefined;
+    this.outbox = (options.outbox?.channels.length ?? 0) > 0;
     this.gate = new PolicyGate(options.policy, options.typeRules);
     this.mirror = new PgMirror(db.sql, schedule, this.instance, shown, log, appointmentsSource(db));
     db.connectionLost = () => this.mirror.connectionLost();
@@ -99,8 +105,12 @@ export class PgCalendarCommitter implements Committer {
         await tx.run("SELECT pg_advisory_xact_lock(?::int, hashtext(?))", [patient_lock_class, p]);
       const now = Date.now();
       const results: ChangeResult[] = [];
-      for (const c of batch) results.push(await this.apply(tx, c, now));
-      await appendAuditRecords(tx, auditOf(batch, results, now));
+      const events: (CalendarEvent | undefined)[] = [];
+      for (const c of batch) {
+        const i = results.length;
+        results.push(await this.apply(tx, c, now, (e) => (events[i] = e)));
+      }
+      await appendAuditRecords(tx, auditOf(batch, results, now, events));
       // Split as the classic store's notices are: one too long for PostgreSQL was skipped, and the
       // other servers never learned of that batch (a cancelled slot stayed taken in their memory).
       for (const payload of changeNotices(this.instance, batch.flatMap(idsOf)))
@@ -152,7 +162,12 @@ export class PgCalendarCommitter implements Committer {
     await this.db.close();
   }
 
-  private async apply(tx: CalendarDb, c: Change, now: number): Promise<ChangeResult> {
+  private async apply(
+    tx: CalendarDb,
+    c: Change,
+    now: number,
+    event: (e: CalendarEvent) => void,
+  ): Promise<ChangeResult> {
     const verdict = this.gate.judge(c, now, await this.typeLeft(tx, c));
     switch (c.kind) {
       case "book": {
@@ -174,11 +189,11 @@ export class PgCalendarCommitter implements Committer {
         const uid = this.outbox ? newUid() : "";
         const taken = await this.take(tx, c.index, c.patient, now, c.span, { uid, seq: 0 });
         if (taken.kind !== "done") return taken;
-        await this.outbox?.booked(tx, this.slot(c.index, c.patient, c.span), now, uid);
+        if (this.outbox) event({ uid, seq: 0, minutes: this.slot(c.index, c.patient, c.span).minutes });
         return doneWith(verdict);
       }
       case "cancel":
-        return this.cancel(tx, c, now, verdict);
+        return this.cancel(tx, c, now, event, verdict);
       case "move": {
         const held = await heldIn(tx, c.from);
         const from = held?.patient ?? "";
@@ -191,11 +206,11 @@ export class PgCalendarCommitter implements Committer {
         const left = "DELETE FROM appointments WHERE doctor = ? AND start_ms = ? RETURNING uid, seq";
         const prior = priorOf((await tx.all(left, [doctorNumber, startMs]))[0]);
         const fromSlot = this.slot(c.from, c.patient);
-        const ids = movedRowIds(this.outbox !== undefined, fromSlot, prior);
+        const ids = movedRowIds(this.outbox, fromSlot, prior);
         const taken = await this.take(tx, c.to, c.patient, now, c.span, ids);
         await tx.run(taken.kind === "done" ? "RELEASE SAVEPOINT move" : "ROLLBACK TO SAVEPOINT move");
         if (taken.kind !== "done") return taken;
-        await this.outbox?.moved(tx, fromSlot, this.slot(c.to, c.patient, c.span), now, prior);
+        if (this.outbox) event({ ...ids, minutes: this.slot(c.to, c.patient, c.span).minutes });
         return doneWith(verdict);
       }
     }
@@ -208,14 +223,20 @@ export class PgCalendarCommitter implements Committer {
     return String((await tx.all(stored_type_sql, [doctorNumber, startMs]))[0]?.type ?? "");
   }
 
-  private async cancel(tx: CalendarDb, c: CancelChange, now: number, verdict?: Verdict): Promise<ChangeResult> {
+  private async cancel(
+    tx: CalendarDb,
+    c: CancelChange,
+    now: number,
+    event: (e: CalendarEvent) => void,
+    verdict?: Verdict,
+  ): Promise<ChangeResult> {
     if (verdict?.refused) {
       const holder = (await heldIn(tx, c.index))?.patient ?? "";
       return holder === c.patient ? refusedBy(verdict.refused) : { kind: "notyours", holder };
     }
     const { result, minutes, prior } = await cancelIn(tx, c, c.index, now);
     if (result.kind !== "done") return result;
-    await this.outbox?.cancelled(tx, this.slot(c.index, c.patient, { minutes: minutes! }), now, prior);
+    if (this.outbox) event(cancelledEvent(this.slot(c.index, c.patient, { minutes: minutes! }), prior));
     return doneWith(verdict);
   }
 

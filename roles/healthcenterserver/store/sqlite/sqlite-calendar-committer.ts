@@ -8,8 +8,14 @@ import type { Database, Statement } from "bun:sqlite";
 import { decodeSlotId } from "../../calendar/slot-id.ts";
 import type { BookedAs, Change, ChangeResult, Committer, StoreOptions } from "../appointment-store.ts";
 import { insert_appointment_sql, overlap_sql, overlapParams, takenBy } from "../overlap.ts";
-import { SqliteOutbox } from "./sqlite-outbox.ts";
-import { movedRowIds, newUid, priorOf, type Prior } from "../../notify/outbox-plan.ts";
+import {
+  cancelledEvent,
+  movedRowIds,
+  newUid,
+  priorOf,
+  type CalendarEvent,
+  type Prior,
+} from "../../notify/outbox-plan.ts";
 import type { AuditContent } from "../../audit/chain.ts";
 import { SqliteAudit, whenUnlocked } from "./sqlite-audit.ts";
 import { auditOf } from "../../audit/change-records.ts";
@@ -28,8 +34,8 @@ export class SqliteCalendarCommitter implements Committer {
   private readonly remove: Statement;
   private readonly countHeld: Statement;
   private readonly tx: (batch: readonly Change[]) => ChangeResult[];
-  /** Writes each change's messages in its transaction, when the outbox is on. */
-  private readonly outbox: SqliteOutbox | undefined;
+  /** With the outbox on, each change's audit record carries its calendar event (outbox-follower.ts). */
+  private readonly outbox: boolean;
   private readonly audit: SqliteAudit;
   private readonly appendAlone: (contents: readonly AuditContent[]) => void;
   private readonly visits: SqliteVisits;
@@ -51,12 +57,13 @@ export class SqliteCalendarCommitter implements Committer {
     this.countHeld = db.prepare(
       "SELECT count(*) AS n FROM appointments WHERE patient = ? AND start_ms + minutes * 60000 > ?",
     );
-    this.outbox = options.outbox?.channels.length ? new SqliteOutbox(db, options.outbox) : undefined;
+    this.outbox = (options.outbox?.channels.length ?? 0) > 0;
     this.audit = new SqliteAudit(db);
     const tx = db.transaction((batch: readonly Change[]) => {
       const now = Date.now();
-      const results = batch.map((c) => this.apply(c, now));
-      this.audit.append(auditOf(batch, results, now));
+      const events: (CalendarEvent | undefined)[] = [];
+      const results = batch.map((c, i) => this.apply(c, now, (e) => (events[i] = e)));
+      this.audit.append(auditOf(batch, results, now, events));
       return results;
     });
     this.tx = (batch) => tx.immediate(batch);
@@ -88,14 +95,13 @@ export class SqliteCalendarCommitter implements Committer {
 
   async close(): Promise<void> {
     for (const s of [this.overlapping, this.insert, this.remove, this.countHeld, this.storedType]) s.finalize();
-    this.outbox?.finalize();
     this.audit.finalize();
     this.visits.finalize();
     this.db.close(true);
   }
 
   /** The clinic's rules first (no statement when none is in the way), then the database's. */
-  private apply(c: Change, now: number): ChangeResult {
+  private apply(c: Change, now: number, event: (e: CalendarEvent) => void): ChangeResult {
     const verdict = this.gate.judge(c, now, this.typeLeft(c));
     switch (c.kind) {
       case "book": {
@@ -112,7 +118,7 @@ export class SqliteCalendarCommitter implements Committer {
         const uid = this.outbox ? newUid() : "";
         const taken = this.take(c.index, c.patient, now, c.span, { uid, seq: 0 });
         if (taken.kind !== "done") return taken;
-        this.outbox?.booked(this.slot(c.index, c.patient, c.span), now, uid);
+        if (this.outbox) event({ uid, seq: 0, minutes: this.slot(c.index, c.patient, c.span).minutes });
         return doneWith(verdict);
       }
       case "cancel": {
@@ -124,7 +130,7 @@ export class SqliteCalendarCommitter implements Committer {
         const removed = this.remove.get(doctorNumber, startMs, c.patient) as Removed | null;
         if (removed !== null) {
           this.visits.keepCancelled(c.index, { ...removed, patient: c.patient }, now, c.who);
-          this.outbox?.cancelled(this.slot(c.index, c.patient, removed), now, priorOf(removed));
+          if (this.outbox) event(cancelledEvent(this.slot(c.index, c.patient, removed), priorOf(removed)));
           return doneWith(verdict);
         }
         const held = this.visits.heldAt(c.index);
@@ -149,12 +155,13 @@ export class SqliteCalendarCommitter implements Committer {
         const stored = { uid: String(old.uid), seq: Number(old.seq) };
         const prior = priorOf(old);
         const fromSlot = this.slot(c.from, c.patient, was);
-        const taken = this.take(c.to, c.patient, now, c.span, movedRowIds(this.outbox !== undefined, fromSlot, prior));
+        const ids = movedRowIds(this.outbox, fromSlot, prior);
+        const taken = this.take(c.to, c.patient, now, c.span, ids);
         if (taken.kind !== "done") {
           this.store(c.from, c.patient, Number(old.booked_at), was, stored);
           return taken;
         }
-        this.outbox?.moved(fromSlot, this.slot(c.to, c.patient, c.span), now, prior);
+        if (this.outbox) event({ ...ids, minutes: this.slot(c.to, c.patient, c.span).minutes });
         return doneWith(verdict);
       }
     }
