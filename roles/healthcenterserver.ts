@@ -9,7 +9,7 @@ import type { User } from "../shared/datafiles.ts";
 import { checkListenHost } from "../shared/endpoints.ts";
 import { exit_code, UsageError } from "../shared/errors.ts";
 import { parseFlags, version } from "../shared/flags.ts";
-import { staff_connections_max } from "../shared/limits.ts";
+import { outbox_yield_ms, staff_connections_max } from "../shared/limits.ts";
 import { Log } from "../shared/log.ts";
 import { onReloadSignal, untilStopSignal } from "../shared/signals.ts";
 import { unknownMessage } from "../shared/suggest.ts";
@@ -146,7 +146,8 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   announce(settings, guards, log, center.port, summary);
   if (!log.plain) log.info(transcript.userListing(users), { event: "server.users", cause: "start-up" });
   if (staff) await startStaffPage(staff, settings.http!, log);
-  const sender = settings.notify && startSender(settings.notify, calendar?.db, settings.data, log, staff);
+  const busy = () => performance.now() - booker.lastCommitMs < outbox_yield_ms;
+  const sender = settings.notify && startSender(settings.notify, calendar?.db, settings.data, log, staff, busy);
   log.flush();
   return async () => {
     await center.stop();

@@ -19,6 +19,13 @@ export const outbox_count_ms_spaced = 5;
 export const outbox_count_share = 0.02;
 /** After a full batch, the pause before the next: at most outbox_claim_batch messages per pause per server. */
 export const outbox_busy_pause_ms = 250;
+/**
+ * The sender yields to bookings: while the server has begun a booking commit within outbox_yield_ms,
+ * a pass takes at most outbox_yield_batch messages (and five times as many records to follow), and the
+ * next pass comes after outbox_poll_ms. Messages wait, none is lost; the backlog shows in /metrics.
+ */
+export const outbox_yield_ms = 250;
+export const outbox_yield_batch = 20;
 /** One delivery's time (connect, send, answer), and how much of a webhook's answer is read. */
 export const notify_send_timeout_ms = 10_000;
 export const webhook_answer_bytes_max = 4_096;

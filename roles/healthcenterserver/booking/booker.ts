@@ -37,6 +37,8 @@ export class Booker {
   private inFlight: Promise<void> | undefined;
   /** Hears how long each batch took to commit, in seconds (for /metrics). */
   onCommitTimed: ((seconds: number) => void) | undefined;
+  /** When the last commit began (performance.now()): background work yields while bookings come in. */
+  lastCommitMs = Number.NEGATIVE_INFINITY;
   private readonly reservations = new Reservations();
   private readonly unconfirmed = this.reservations.unconfirmed;
   private readonly moving = this.reservations.moving;
@@ -166,6 +168,7 @@ export class Booker {
     const batch = this.pending.splice(0, database_batch_changes_max);
     for (const p of batch) p.sent = true;
     const startedMs = performance.now();
+    this.lastCommitMs = startedMs;
     this.inFlight = this.committer
       .commit(batch.map((p) => p.change))
       .then(

@@ -23,6 +23,8 @@ export type SenderParts = {
   contactOf: (patient: string) => Contact | undefined;
   /** With it, each pass first follows the audit trail into the outbox (outbox-follower.ts). */
   policy?: OutboxPolicy;
+  /** True while bookings come in: the sender then yields (limits.outbox_yield_batch). */
+  bookingsBusy?: () => boolean;
   now?: () => number;
 };
 
@@ -50,6 +52,8 @@ export class OutboxSender {
   private readonly doctors = new Map<number, string>();
   /** The last pass followed a full run of records: more may be waiting. */
   private behind = false;
+  /** The last pass yielded to bookings: the next waits outbox_poll_ms. */
+  private yielded = false;
 
   constructor(
     private readonly db: CalendarDb,
@@ -70,7 +74,7 @@ export class OutboxSender {
       await this.running;
       // A full batch: more may be due, taken after a short pause, so a backlog (after a booking storm)
       // drains at a bounded rate and never takes the thread from bookings. Otherwise look again later.
-      const busy = handled >= limits.outbox_claim_batch || this.behind;
+      const busy = !this.yielded && (handled >= limits.outbox_claim_batch || this.behind);
       const again = busy ? limits.outbox_busy_pause_ms : limits.outbox_poll_ms;
       if (!this.stopped) this.timer = setTimeout(loop, again);
     };
@@ -86,12 +90,14 @@ export class OutboxSender {
 
   /** One round: follows the trail, claims what is due, handles each, refreshes the counts; the number claimed. */
   async pass(): Promise<number> {
-    await this.follow();
+    this.yielded = this.parts.bookingsBusy?.() === true;
+    const batch = this.yielded ? limits.outbox_yield_batch : limits.outbox_claim_batch;
+    await this.follow(this.yielded ? limits.outbox_yield_batch * 5 : limits.outbox_follow_batch);
     const now = this.now();
     // Longer than any send can take (each has that deadline): a server killed mid-send leaves its
     // claims to be taken again once the lease ends.
     const lease = now + limits.notify_send_timeout_ms + 1_000;
-    const due = await claim(this.db, now, lease, limits.outbox_claim_batch);
+    const due = await claim(this.db, now, lease, batch);
     // One appointment's messages go in order (booked before moved before cancelled); appointments in parallel.
     const byAppointment = new Map<string, OutboxMessage[]>();
     for (const m of due.sort((a, b) => a.seq - b.seq || a.id - b.id))
@@ -122,18 +128,18 @@ export class OutboxSender {
   }
 
   /** The changes committed since the last pass become their messages (a bounded run of records). */
-  private async follow(): Promise<void> {
+  private async follow(max: number): Promise<void> {
     const policy = this.parts.policy;
     if (!policy) return;
     let done: Awaited<ReturnType<typeof followChanges>>;
     try {
-      done = await followChanges(this.db, policy, limits.outbox_follow_batch);
+      done = await followChanges(this.db, policy, max);
     } catch (err) {
       // Another process holds the file's write lock for a moment (an operator's edit): next pass.
       if ((err as { code?: string }).code === "SQLITE_BUSY") return;
       throw err;
     }
-    this.behind = done.records >= limits.outbox_follow_batch;
+    this.behind = done.records >= max;
     if (done.unreadable > 0)
       this.log.warn(
         `outbox: ${done.unreadable} audit record(s) with an unreadable calendar event; no message for them`,

@@ -44,6 +44,7 @@ export function startSender(
   data: DataDir,
   log: Log,
   staff: { metrics: ServerMetrics; outbox: OutboxView | undefined } | undefined,
+  bookingsBusy?: () => boolean,
 ): OutboxSender | undefined {
   if (!db) {
     log.warn(
@@ -60,6 +61,7 @@ export function startSender(
       webhook: notify.webhook,
       contactOf: contactFrom(data),
       policy: notify.policy,
+      bookingsBusy,
     },
     log,
   );
