@@ -140,10 +140,11 @@ const policy_cases: StoreCase[] = [
   },
   {
     name: "rule 7: a move to a slot too far ahead is refused; the old slot is kept and the new one stays free",
-    policy: rules({ max_ahead: 48 * hour }),
+    // Slot 1 is two days ahead at 00:00: 54 hours reach slot 2 whatever the time of day, and never slot 200.
+    policy: rules({ max_ahead: 54 * hour }),
     async run(t) {
       await t.commit(book(1, "a"));
-      expect(await t.commit(move(1, 100, "a"))).toEqual([refused("max_ahead", 48 * hour, t.startOf(100))]);
+      expect(await t.commit(move(1, 200, "a"))).toEqual([refused("max_ahead", 54 * hour, t.startOf(200))]);
       expect(await t.stored()).toEqual(new Map([[1, "a"]]));
       expect(await t.commit(move(1, 2, "a"))).toEqual([done]);
       expect(await t.stored()).toEqual(new Map([[2, "a"]]));
