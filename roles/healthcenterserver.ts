@@ -30,6 +30,7 @@ import { readStaffFile, reloadStaff } from "./healthcenterserver/staff/staff-fil
 import { openAndRestore } from "./healthcenterserver/store/open-store.ts";
 import { openCalendar } from "./healthcenterserver/store/open-calendar.ts";
 import { startSender } from "./healthcenterserver/notify/start-sender.ts";
+import { SubjectIndexer, type Indexable } from "./healthcenterserver/audit/subject-indexer.ts";
 import { appointmentIds } from "./healthcenterserver/notify/outbox-db.ts";
 import type { AppointmentStore } from "./healthcenterserver/store/appointment-store.ts";
 
@@ -148,11 +149,14 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   if (staff) await startStaffPage(staff, settings.http!, log);
   const busy = () => performance.now() - booker.lastCommitMs < outbox_yield_ms;
   const sender = settings.notify && startSender(settings.notify, calendar?.db, settings.data, log, staff, busy);
+  const indexer = store.indexAudit && new SubjectIndexer(store as Indexable, busy, log);
+  indexer?.start();
   log.flush();
   return async () => {
     await center.stop();
     if (staff) await staff.stop();
     await sender?.stop();
+    await indexer?.stop();
     await store.close();
   };
 }

@@ -154,7 +154,7 @@ export const database_open_busy_timeout_ms = 5_000;
 /** How often a running server looks whether its SQLite file or -wal was deleted or replaced (two stat calls). */
 export const database_file_watch_ms = 1_000;
 /** PRAGMA user_version this program writes; older versions are migrated forward, newer ones refused. */
-export const database_schema_version = 3;
+export const database_schema_version = 4;
 
 // ---- PostgreSQL: in database-limits.ts, re-exported here (only the server's store/postgres/ uses them)
 export * from "./database-limits.ts";

@@ -63,6 +63,8 @@ export async function archiveAudit(db: CalendarDb, beforeMs: number, file: strin
     if (tx.kind === "postgres") await tx.run("SET LOCAL healthcenter.audit_archive = 'on'");
     else for (const op of ["update", "delete"]) await tx.run(`DROP TRIGGER IF EXISTS audit_no_${op}`);
     await tx.run("DELETE FROM audit WHERE seq <= ?", [last.seq]);
+    // Their index entries too (audit-follow.ts): the page's history no longer finds them.
+    await tx.run("DELETE FROM audit_subjects WHERE seq <= ?", [last.seq]);
     await tx.run("INSERT INTO audit_checkpoint (seq, hash, at_ms, archive, mac) VALUES (?, ?, ?, ?, ?)", [
       checkpoint.seq,
       checkpoint.hash,

@@ -97,14 +97,6 @@ export const copy_uids_sql =
   "AND o.start_ms = appointments.start_ms AND o.patient = appointments.patient AND o.kind IN ('booked', 'moved') " +
   "ORDER BY o.id DESC LIMIT 1), 0)";
 
-/**
- * The follower's cursor, made once: at the audit trail's end (the last record, else the last archive's
- * checkpoint), so records from before it (whose changes wrote their own messages) are not sent again.
- */
-export const outbox_cursor_start_sql =
-  "INSERT INTO outbox_cursor (seq) SELECT COALESCE((SELECT max(seq) FROM audit), " +
-  "(SELECT max(seq) FROM audit_checkpoint), 0) WHERE NOT EXISTS (SELECT 1 FROM outbox_cursor)";
-
 /** Withdraws an appointment's pending reminders (its uid the parameter). */
 export const withdraw_sql =
   "UPDATE outbox SET state = 'withdrawn' WHERE uid = ? AND kind = 'reminder' AND state = 'pending'";

@@ -119,6 +119,8 @@ export interface AppointmentStore {
   appendAudit?(content: AuditContent): Promise<void>;
   /** The audit records about these subjects ("slot 12"), oldest first, the last `limit` of them. */
   auditOfSubjects?(subjects: string[], limit: number): Promise<AuditRecord[]>;
+  /** Indexes up to `max` audit records by subject, after their commits; the number indexed (audit-follow.ts). */
+  indexAudit?(max: number): Promise<number>;
   /** After the last commit has settled. */
   close(): Promise<void>;
   /**

@@ -4,7 +4,8 @@
 // at once take turns: each reads the tail the other left, and the chain cannot fork.
 import { nextRecord, type AuditContent, type AuditRecord } from "../audit/chain.ts";
 import { audit_columns, auditRow } from "./audit-row.ts";
-import type { CalendarDb, Row } from "./calendar-db.ts";
+import { followTrail } from "./audit-follow.ts";
+import type { CalendarDb, Row, Write } from "./calendar-db.ts";
 
 /** Any fixed number: every instance takes the same lock to append ("audt"). */
 export const audit_lock = 0x61756474;
@@ -69,14 +70,41 @@ export async function* auditRecords(db: CalendarDb, pageSize: number, afterSeq =
   }
 }
 
-/** The records whose subject is one of these (a slot's history), in order. */
+/**
+ * The records whose subject is one of these (a slot's history), in order: those the subjects follower
+ * has indexed (audit_subjects), and those past its cursor, read from the trail's end (a short run, as
+ * the follower keeps up; during a booking storm it yields, and the run is what it has not reached yet).
+ */
 export async function auditOfSubjects(db: CalendarDb, subjects: string[], limit: number): Promise<AuditRecord[]> {
   const marks = subjects.map(() => "?").join(", ");
   const rows = await db.all(
-    `SELECT ${audit_columns} FROM audit WHERE subject IN (${marks}) ORDER BY seq DESC LIMIT ${limit}`,
-    subjects,
+    `SELECT ${audit_columns} FROM audit WHERE seq IN (${subjectSeqsSql(marks)}) ORDER BY seq DESC LIMIT ${limit}`,
+    [...subjects, ...subjects],
   );
   return rows.map(recordOf).reverse();
+}
+
+/** The seqs of the records about these subjects (`marks`: their placeholders): indexed, or past the cursor. */
+export function subjectSeqsSql(marks: string): string {
+  return (
+    `SELECT seq FROM audit_subjects WHERE subject IN (${marks}) UNION ALL SELECT seq FROM audit ` +
+    `WHERE seq > (SELECT seq FROM audit_followers WHERE name = 'subjects') AND subject IN (${marks})`
+  );
+}
+
+/** Indexes up to `max` records past the subjects follower's cursor; the number indexed (audit-follow.ts). */
+export function indexSubjects(db: CalendarDb, max: number): Promise<number> {
+  return followTrail(db, "subjects", max, "seq, subject", (records) => {
+    const writes: Write[] = [];
+    for (let at = 0; at < records.length; at += audit_insert_rows_max) {
+      const chunk = records.slice(at, at + audit_insert_rows_max);
+      writes.push({
+        sql: `INSERT INTO audit_subjects (subject, seq) VALUES ${chunk.map(() => "(?, ?)").join(", ")} ON CONFLICT DO NOTHING`,
+        params: chunk.flatMap((r) => [String(r.subject), Number(r.seq)]),
+      });
+    }
+    return writes;
+  });
 }
 
 function recordOf(row: Row): AuditRecord {

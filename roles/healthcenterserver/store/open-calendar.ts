@@ -2,7 +2,7 @@
 // slots of the rules for the horizon, bookings are appointments (doctor, start, length), and a keeper
 // follows changes of the rules. Without rules: undefined, and the server runs on availabilities.txt
 // exactly as before.
-import { auditOfSubjects } from "./audit-records.ts";
+import { auditOfSubjects, indexSubjects } from "./audit-records.ts";
 import type { AuditContent, AuditRecord } from "../audit/chain.ts";
 import type { Log } from "../../../shared/log.ts";
 import { SlotTable } from "../../../shared/slot-table.ts";
@@ -99,6 +99,10 @@ class CalendarStore implements AppointmentStore {
 
   auditOfSubjects(subjects: string[], limit: number): Promise<AuditRecord[]> {
     return auditOfSubjects(this.db, subjects, limit);
+  }
+
+  indexAudit(max: number): Promise<number> {
+    return indexSubjects(this.db, max);
   }
 
   async appendAudit(content: AuditContent): Promise<void> {

@@ -5,7 +5,7 @@
 // a per-patient limit send one statement per change, still all at once (pg-changes.ts).
 import { auditOf } from "../../audit/change-records.ts";
 import type { AuditContent, AuditRecord } from "../../audit/chain.ts";
-import { appendAuditRecords, auditOfSubjects } from "../audit-records.ts";
+import { appendAuditRecords, auditOfSubjects, indexSubjects } from "../audit-records.ts";
 import { PgCalendarDb } from "../calendar-db.ts";
 import type { SQL } from "bun";
 import { database_commit_timeout_ms, database_doubt_ms, database_notify_bytes_max } from "../../../../shared/limits.ts";
@@ -140,6 +140,10 @@ export class PgCommitter implements Committer {
 
   auditOfSubjects(subjects: string[], limit: number): Promise<AuditRecord[]> {
     return withinTimeout(auditOfSubjects(new PgCalendarDb(this.sql), subjects, limit), database_commit_timeout_ms);
+  }
+
+  indexAudit(max: number): Promise<number> {
+    return withinTimeout(indexSubjects(new PgCalendarDb(this.sql), max), database_commit_timeout_ms);
   }
 
   /** An audit record of what is not a booking change, in a transaction of its own. */

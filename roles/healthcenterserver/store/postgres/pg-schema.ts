@@ -3,7 +3,8 @@
 // (CREATE TABLE IF NOT EXISTS alone races on the catalog).
 import type { SQL } from "bun";
 import { DataError } from "../../../../shared/errors.ts";
-import { copy_uids_sql, outbox_cursor_start_sql, outboxTableSql } from "../../notify/outbox-plan.ts";
+import { copy_uids_sql, outboxTableSql } from "../../notify/outbox-plan.ts";
+import { audit_follow_tables_sql, followerStartSql } from "../audit-follow.ts";
 
 /** Any fixed number: every instance of this program takes the same lock while it migrates. */
 const migration_lock = 0x61707074; // "appt"
@@ -85,10 +86,10 @@ const migrations: string[] = [
   `ALTER TABLE appointments ADD COLUMN uid text NOT NULL DEFAULT '', ADD COLUMN seq integer NOT NULL DEFAULT 0;
    ${copy_uids_sql};
    DROP INDEX IF EXISTS outbox_by_slot;`,
-  // The outbox's follower (notify/outbox-follower.ts): the last audit record turned into messages. It
-  // starts at the trail's end: the changes before it wrote their messages in their own transactions.
-  `CREATE TABLE outbox_cursor (seq bigint NOT NULL);
-   ${outbox_cursor_start_sql}`,
+  // The audit trail's followers (audit-follow.ts): the outbox's (the changes before it wrote their
+  // messages in their own transactions) and the index of records by subject, which replaces
+  // audit_by_subject (a b-tree keyed in random order in every booking's commit: docs/PERFORMANCE.md).
+  [...audit_follow_tables_sql("bigint"), followerStartSql("subjects"), followerStartSql("outbox")].join(";\n"),
 ];
 
 export const schema_version = migrations.length;

@@ -48,6 +48,10 @@ export class PgStore implements AppointmentStore {
     return this.committer.auditOfSubjects(subjects, limit);
   }
 
+  indexAudit(max: number): Promise<number> {
+    return this.committer.indexAudit(max);
+  }
+
   async appendAudit(content: AuditContent): Promise<void> {
     await withinTimeout(this.committer.appendAudit(content), database_commit_timeout_ms);
   }

@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
-import { copy_uids_sql, outbox_cursor_start_sql, outboxTableSql } from "../../notify/outbox-plan.ts";
+import { copy_uids_sql, outboxTableSql } from "../../notify/outbox-plan.ts";
+import { followerStartSql } from "../audit-follow.ts";
 
 // The calendar's tables in SQLite, created by the first calendar edit (`availability ...`), not by
 // start-up: a database that never had a calendar keeps exactly the classic schema and page layout
@@ -43,8 +44,7 @@ export const calendar_tables_sql = [
   // (no AUTOINCREMENT: it would update sqlite_sequence on every insert; outbox rows are never deleted)
   ...outboxTableSql("INTEGER PRIMARY KEY", "INTEGER", false, false),
   // The outbox's follower (notify/outbox-follower.ts): the last audit record turned into messages.
-  "CREATE TABLE IF NOT EXISTS outbox_cursor (seq INTEGER NOT NULL)",
-  outbox_cursor_start_sql,
+  followerStartSql("outbox"),
 ];
 
 /** Columns added after the tables first shipped: [table, column, declaration], added where missing. */

@@ -28,6 +28,10 @@ export class RestorableStore {
     return this.store.auditOfSubjects(subjects, limit);
   }
 
+  indexAudit(max: number): Promise<number> {
+    return this.store.indexAudit(max);
+  }
+
   appendAudit(contents: readonly AuditContent[]): void {
     this.store.appendAudit(contents);
   }

@@ -5,6 +5,7 @@
 import type { Database } from "bun:sqlite";
 import { assert } from "../../../../shared/assert.ts";
 import { audit_tables_sql } from "./sqlite-audit.ts";
+import { audit_follow_tables_sql, followerStartSql } from "../audit-follow.ts";
 import { database_open_busy_timeout_ms, database_schema_version } from "../../../../shared/limits.ts";
 
 /** A database that cannot be used as it is; the message says what is wrong with it. */
@@ -26,6 +27,11 @@ const migrations: ((db: Database) => void)[] = [
   // Version 3: the audit trail (sqlite-audit.ts), written in the transaction of each change.
   (db) => {
     for (const sql of audit_tables_sql) db.run(sql);
+  },
+  // Version 4: the trail's followers (audit-follow.ts); the index of records by subject is theirs now,
+  // written after the change's commit instead of in it (docs/PERFORMANCE.md).
+  (db) => {
+    for (const sql of [...audit_follow_tables_sql("INTEGER"), followerStartSql("subjects")]) db.run(sql);
   },
 ];
 assert(

@@ -65,6 +65,10 @@ export class SqliteStore implements AppointmentStore {
     return this.file.auditOfSubjects(subjects, limit);
   }
 
+  indexAudit(max: number): Promise<number> {
+    return this.file.indexAudit(max);
+  }
+
   async appendAudit(content: AuditContent): Promise<void> {
     await whenUnlocked(() => this.file.appendAudit([content]));
   }

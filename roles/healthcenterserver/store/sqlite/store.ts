@@ -1,6 +1,6 @@
 // Durable bookings in bun:sqlite, keeping the rules of appointment-store.ts. A change is confirmed
 // only after its transaction commits with synchronous=FULL, so it survives kill -9 and power loss.
-import { auditOfSubjects } from "../audit-records.ts";
+import { auditOfSubjects, indexSubjects } from "../audit-records.ts";
 import { SqliteCalendarDb } from "../calendar-db.ts";
 import type { AuditRecord } from "../../audit/chain.ts";
 import { Database, type Statement } from "bun:sqlite";
@@ -77,6 +77,10 @@ export class BookingStore {
 
   auditOfSubjects(subjects: string[], limit: number): Promise<AuditRecord[]> {
     return auditOfSubjects(new SqliteCalendarDb(this.db), subjects, limit);
+  }
+
+  indexAudit(max: number): Promise<number> {
+    return indexSubjects(new SqliteCalendarDb(this.db), max);
   }
 
   /** A consistent copy of the whole database, as this connection sees it, written to a new file at `path`. */

@@ -1,0 +1,104 @@
+// The audit trail's followers (store/audit-follow.ts): the index of records by subject and the outbox
+// are written after a change's commit, from its record, with the follower's cursor moved in the same
+// transaction; the booking's own commit writes neither. On SQLite and on a real PostgreSQL.
+import { Database } from "bun:sqlite";
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
+import { followChanges } from "../roles/healthcenterserver/notify/outbox-follower.ts";
+import { subjectSeqsSql } from "../roles/healthcenterserver/store/audit-records.ts";
+import { tempDir } from "./helpers.ts";
+import { calendar, london } from "./notify-helpers.ts";
+import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
+
+const tmp = tempDir();
+const found = postgresBin();
+const pgTest = "missing" in found ? test.skip : test;
+let pg: Postgres | undefined;
+beforeAll(() => {
+  if ("bin" in found) pg = startPostgres(found.bin);
+}, 60_000);
+afterAll(() => (pg?.stop(), tmp.cleanup()), 60_000);
+
+const startAt = (days: number, time: string) =>
+  Temporal.Now.plainDateISO(london).add({ days }).toZonedDateTime({ timeZone: london, plainTime: time })
+    .epochMilliseconds;
+
+async function indexedAfterCommit(dbPath: string, dbPasswordFile?: string) {
+  const cal = await calendar(dbPath, dbPasswordFile, ["webhook"]);
+  const [a, b] = [slotId(1, startAt(3, "10:00")), slotId(1, startAt(3, "11:00"))];
+  const cursor = async (name: string) =>
+    Number((await cal.db!.all("SELECT seq FROM audit_followers WHERE name = ?", [name]))[0]!.seq);
+  const indexed = async () => (await cal.db!.all("SELECT subject, seq FROM audit_subjects ORDER BY seq")).length;
+  const before = { subjects: await cursor("subjects"), outbox: await cursor("outbox"), indexed: await indexed() };
+  await cal.store.commit([{ kind: "book", index: a, patient: "patient1" }]);
+  await cal.store.commit([{ kind: "move", from: a, to: b, patient: "patient1" }]);
+  // The commits wrote their records, and nothing of the followers'.
+  expect(await indexed()).toBe(before.indexed);
+  expect((await cal.db!.all("SELECT count(*) AS n FROM outbox"))[0]!.n).toBe(cal.db!.kind === "sqlite" ? 0 : "0");
+  // The history finds records past the cursor at the trail's end...
+  const story = async () => (await cal.store.auditOfSubjects!([`slot ${a}`, `slot ${b}`], 50)).map((r) => r.action);
+  expect(await story()).toEqual(["booking.booked", "booking.moved"]);
+  // ...and, once the follower has run, through the index, the cursor moved past them in its transaction.
+  expect(await cal.store.indexAudit!(1000)).toBe(2);
+  expect(await indexed()).toBe(before.indexed + 2);
+  expect(await cursor("subjects")).toBe(before.subjects + 2);
+  expect(await story()).toEqual(["booking.booked", "booking.moved"]);
+  expect(await cal.store.indexAudit!(1000)).toBe(0);
+  // The outbox's follower, on its own cursor: the two changes' messages, once.
+  const followed = await followChanges(cal.db!, cal.policy, 1000);
+  expect(followed).toEqual({ records: 2, messages: 4, unreadable: 0 });
+  expect(await followChanges(cal.db!, cal.policy, 1000)).toEqual({ records: 0, messages: 0, unreadable: 0 });
+  expect((await cal.rows()).map((r) => `${r.kind} ${r.seq} ${r.state}`)).toEqual([
+    "booked 0 pending",
+    "reminder 0 withdrawn",
+    "moved 1 pending",
+    "reminder 1 pending",
+  ]);
+  expect(await cursor("outbox")).toBe(before.outbox + 2);
+  await cal.close();
+}
+
+test("SQLite: the index by subject and the outbox are written after the commit, each follower's cursor with them", async () => {
+  await indexedAfterCommit(join(tmp.dir, "follow.db"));
+});
+
+pgTest("PostgreSQL: the same, the followers' cursors moved in their own transactions", async () => {
+  pg!.createDatabase("follow");
+  await indexedAfterCommit(pg!.url("follow"), pg!.passwordFile);
+});
+
+pgTest("PostgreSQL: two followers at once take turns on the cursor; every message is written once", async () => {
+  pg!.createDatabase("follow2");
+  const one = await calendar(pg!.url("follow2"), pg!.passwordFile, ["webhook"]);
+  const two = await calendar(pg!.url("follow2"), pg!.passwordFile, ["webhook"]);
+  for (let i = 0; i < 40; i++)
+    await (i % 2 ? one : two).store.commit([
+      { kind: "book", index: slotId(1, startAt(3, "08:00") + i * 15 * 60_000), patient: `patient${(i % 2) + 1}` },
+    ]);
+  let records = 0;
+  for (let round = 0; round < 20 && records < 40; round++) {
+    const [a, b] = await Promise.all([followChanges(one.db!, one.policy, 7), followChanges(two.db!, two.policy, 7)]);
+    records += a.records + b.records;
+  }
+  expect(records).toBe(40);
+  const rows = await one.db!.all("SELECT uid, kind, count(*)::int AS n FROM outbox GROUP BY uid, kind");
+  expect(rows.length).toBe(80);
+  expect(rows.every((r) => r.n === 1)).toBe(true);
+  await one.close();
+  await two.close();
+});
+
+test("the history's read uses the index and the trail's order, never a scan of the whole trail", async () => {
+  const path = join(tmp.dir, "plan.db");
+  const cal = await calendar(path, undefined, ["webhook"]);
+  await cal.close();
+  const db = new Database(path, { readonly: true });
+  const sql = `SELECT seq FROM audit WHERE seq IN (${subjectSeqsSql("?")}) ORDER BY seq DESC LIMIT 50`;
+  const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all("slot 1", "slot 1") as { detail: string }[])
+    .map((p) => p.detail)
+    .join("\n");
+  db.close();
+  expect(plan).toContain("audit_subjects");
+  expect(plan).not.toMatch(/SCAN audit\b(?! USING)/);
+});
