@@ -15,8 +15,8 @@ export const outbox_poll_ms = 1_000;
 export const outbox_follow_batch = 500;
 /** The outbox's counts (for /metrics and the staff page) read every row: once a read takes longer than
  * this, they are read less often, so that reading them takes at most this share of the server's thread. */
-export const outbox_count_ms_spaced = 5;
-export const outbox_count_share = 0.02;
+export const outbox_count_ms_spaced = 2;
+export const outbox_count_share = 0.005;
 /** After a full batch, the pause before the next: at most outbox_claim_batch messages per pause per server. */
 export const outbox_busy_pause_ms = 250;
 /**

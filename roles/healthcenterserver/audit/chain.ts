@@ -51,7 +51,7 @@ export function canonical(seq: number, prevHash: string, content: AuditContent):
 }
 
 export function hashOf(seq: number, prevHash: string, content: AuditContent): string {
-  return new Bun.CryptoHasher("sha256").update(canonical(seq, prevHash, content)).digest("hex");
+  return Bun.SHA256.hash(canonical(seq, prevHash, content), "hex") as string;
 }
 
 /** The record that follows `last` (undefined: the first of the chain, or the first after a checkpoint). */
