@@ -2,8 +2,9 @@
 // three servers on the same calendar (150 doctors, a month), started the same way from source:
 //   plain:  the server with its audit appends made no-ops (bench/server-without-audit.ts), no outbox;
 //   audit:  the server as shipped (every booking's audit record in its transaction), no outbox;
-//   outbox: as shipped with a webhook (each booking also writes its confirmation and reminder in its
-//           transaction; the sender posts the confirmation to a receiver in a process of its own).
+//   outbox: as shipped with a webhook (each booking's audit record also carries its calendar event; the
+//           follower turns the records into confirmation and reminder rows after the commits, and the
+//           sender posts the confirmations to a receiver in a process of its own; both yield to bookings).
 // Short rounds rotate the three (a busy moment of the machine falls on each alike); each side's rate
 // over all its rounds gives audit/plain and outbox/audit. Then each server's CPU per booking over the
 // whole run, the sender's posts included (waited for, bounded).

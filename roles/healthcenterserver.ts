@@ -9,7 +9,7 @@ import type { User } from "../shared/datafiles.ts";
 import { checkListenHost } from "../shared/endpoints.ts";
 import { exit_code, UsageError } from "../shared/errors.ts";
 import { parseFlags, version } from "../shared/flags.ts";
-import { outbox_yield_ms, staff_connections_max } from "../shared/limits.ts";
+import { staff_connections_max } from "../shared/limits.ts";
 import { Log } from "../shared/log.ts";
 import { onReloadSignal, untilStopSignal } from "../shared/signals.ts";
 import { unknownMessage } from "../shared/suggest.ts";
@@ -29,8 +29,7 @@ import { StaffPage, type StaffPageOptions } from "./healthcenterserver/staff/sta
 import { readStaffFile, reloadStaff } from "./healthcenterserver/staff/staff-file.ts";
 import { openAndRestore } from "./healthcenterserver/store/open-store.ts";
 import { openCalendar } from "./healthcenterserver/store/open-calendar.ts";
-import { startSender } from "./healthcenterserver/notify/start-sender.ts";
-import { SubjectIndexer, type Indexable } from "./healthcenterserver/audit/subject-indexer.ts";
+import { startFollowers } from "./healthcenterserver/audit/start-followers.ts";
 import { appointmentIds } from "./healthcenterserver/notify/outbox-db.ts";
 import type { AppointmentStore } from "./healthcenterserver/store/appointment-store.ts";
 
@@ -147,16 +146,12 @@ async function serve(settings: Settings, guards: GuardSettings, log: Log): Promi
   announce(settings, guards, log, center.port, summary);
   if (!log.plain) log.info(transcript.userListing(users), { event: "server.users", cause: "start-up" });
   if (staff) await startStaffPage(staff, settings.http!, log);
-  const busy = () => performance.now() - booker.lastCommitMs < outbox_yield_ms;
-  const sender = settings.notify && startSender(settings.notify, calendar?.db, settings.data, log, staff, busy);
-  const indexer = store.indexAudit && new SubjectIndexer(store as Indexable, busy, log);
-  indexer?.start();
+  const stopBackground = startFollowers(settings, calendar?.db, store, booker, log, staff);
   log.flush();
   return async () => {
     await center.stop();
     if (staff) await staff.stop();
-    await sender?.stop();
-    await indexer?.stop();
+    await stopBackground();
     await store.close();
   };
 }

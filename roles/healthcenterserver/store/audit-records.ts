@@ -98,8 +98,9 @@ export function indexSubjects(db: CalendarDb, max: number): Promise<number> {
     const writes: Write[] = [];
     for (let at = 0; at < records.length; at += audit_insert_rows_max) {
       const chunk = records.slice(at, at + audit_insert_rows_max);
+      const values = chunk.map(() => "(?, ?)").join(", ");
       writes.push({
-        sql: `INSERT INTO audit_subjects (subject, seq) VALUES ${chunk.map(() => "(?, ?)").join(", ")} ON CONFLICT DO NOTHING`,
+        sql: `INSERT INTO audit_subjects (subject, seq) VALUES ${values} ON CONFLICT DO NOTHING`,
         params: chunk.flatMap((r) => [String(r.subject), Number(r.seq)]),
       });
     }

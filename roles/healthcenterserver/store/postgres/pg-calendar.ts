@@ -12,15 +12,8 @@ import { appendAuditRecords } from "../audit-records.ts";
 import type { Log } from "../../../../shared/log.ts";
 import type { Schedule } from "../../booking/schedule.ts";
 import { decodeSlotId } from "../../calendar/slot-id.ts";
-import type {
-  BookedAs,
-  Change,
-  ChangeResult,
-  Committer,
-  Mark,
-  MarkResult,
-  StoreOptions,
-} from "../appointment-store.ts";
+import type { BookedAs, Change, ChangeResult, Committer } from "../appointment-store.ts";
+import type { Mark, MarkResult, StoreOptions } from "../appointment-store.ts";
 import { insert_appointment_sql, overlap_sql, overlapParams, takenBy } from "../overlap.ts";
 import { noShowWindowStart } from "../../calendar/visit-status.ts";
 import { cancelIn, heldIn, markIn, noShowLimited, visit_sql } from "../visit-records.ts";
@@ -28,14 +21,8 @@ import { PgCalendarDb, type CalendarDb } from "../calendar-db.ts";
 import type { PostgresTarget } from "../db-target.ts";
 import { changeNotices } from "./pg-committer.ts";
 import { openMigrated } from "./pg-connect.ts";
-import {
-  cancelledEvent,
-  movedRowIds,
-  newUid,
-  priorOf,
-  type CalendarEvent,
-  type Prior,
-} from "../../notify/outbox-plan.ts";
+import { cancelledEvent, movedRowIds, newUid, priorOf } from "../../notify/outbox-plan.ts";
+import type { CalendarEvent, Prior } from "../../notify/outbox-plan.ts";
 import { doneWith, PolicyGate, refusedBy, slotLeft, stored_type_sql, type Verdict } from "../policy-gate.ts";
 import { routeBunSqlWarnings } from "./bun-sql-warnings.ts";
 import { PgMirror } from "./pg-mirror.ts";
@@ -62,6 +49,8 @@ export class PgCalendarCommitter implements Committer {
   private readonly mirror: PgMirror;
   /** With the outbox on, each change's audit record carries its calendar event (outbox-follower.ts). */
   private readonly outbox: boolean;
+  /** The event of the change apply() did last (the Booker commits one batch at a time). */
+  private event: CalendarEvent | undefined;
   private readonly gate: PolicyGate;
   private probe: ListenProbe | undefined;
 
@@ -107,8 +96,9 @@ export class PgCalendarCommitter implements Committer {
       const results: ChangeResult[] = [];
       const events: (CalendarEvent | undefined)[] = [];
       for (const c of batch) {
-        const i = results.length;
-        results.push(await this.apply(tx, c, now, (e) => (events[i] = e)));
+        this.event = undefined;
+        results.push(await this.apply(tx, c, now));
+        events.push(this.event);
       }
       await appendAuditRecords(tx, auditOf(batch, results, now, events));
       // Split as the classic store's notices are: one too long for PostgreSQL was skipped, and the
@@ -162,12 +152,7 @@ export class PgCalendarCommitter implements Committer {
     await this.db.close();
   }
 
-  private async apply(
-    tx: CalendarDb,
-    c: Change,
-    now: number,
-    event: (e: CalendarEvent) => void,
-  ): Promise<ChangeResult> {
+  private async apply(tx: CalendarDb, c: Change, now: number): Promise<ChangeResult> {
     const verdict = this.gate.judge(c, now, await this.typeLeft(tx, c));
     switch (c.kind) {
       case "book": {
@@ -189,11 +174,11 @@ export class PgCalendarCommitter implements Committer {
         const uid = this.outbox ? newUid() : "";
         const taken = await this.take(tx, c.index, c.patient, now, c.span, { uid, seq: 0 });
         if (taken.kind !== "done") return taken;
-        if (this.outbox) event({ uid, seq: 0, minutes: this.slot(c.index, c.patient, c.span).minutes });
+        if (this.outbox) this.event = { uid, seq: 0, minutes: this.slot(c.index, c.patient, c.span).minutes };
         return doneWith(verdict);
       }
       case "cancel":
-        return this.cancel(tx, c, now, event, verdict);
+        return this.cancel(tx, c, now, verdict);
       case "move": {
         const held = await heldIn(tx, c.from);
         const from = held?.patient ?? "";
@@ -210,7 +195,7 @@ export class PgCalendarCommitter implements Committer {
         const taken = await this.take(tx, c.to, c.patient, now, c.span, ids);
         await tx.run(taken.kind === "done" ? "RELEASE SAVEPOINT move" : "ROLLBACK TO SAVEPOINT move");
         if (taken.kind !== "done") return taken;
-        if (this.outbox) event({ ...ids, minutes: this.slot(c.to, c.patient, c.span).minutes });
+        if (this.outbox) this.event = { ...ids, minutes: this.slot(c.to, c.patient, c.span).minutes };
         return doneWith(verdict);
       }
     }
@@ -223,20 +208,14 @@ export class PgCalendarCommitter implements Committer {
     return String((await tx.all(stored_type_sql, [doctorNumber, startMs]))[0]?.type ?? "");
   }
 
-  private async cancel(
-    tx: CalendarDb,
-    c: CancelChange,
-    now: number,
-    event: (e: CalendarEvent) => void,
-    verdict?: Verdict,
-  ): Promise<ChangeResult> {
+  private async cancel(tx: CalendarDb, c: CancelChange, now: number, verdict?: Verdict): Promise<ChangeResult> {
     if (verdict?.refused) {
       const holder = (await heldIn(tx, c.index))?.patient ?? "";
       return holder === c.patient ? refusedBy(verdict.refused) : { kind: "notyours", holder };
     }
     const { result, minutes, prior } = await cancelIn(tx, c, c.index, now);
     if (result.kind !== "done") return result;
-    if (this.outbox) event(cancelledEvent(this.slot(c.index, c.patient, { minutes: minutes! }), prior));
+    if (this.outbox) this.event = cancelledEvent(this.slot(c.index, c.patient, { minutes: minutes! }), prior);
     return doneWith(verdict);
   }
 

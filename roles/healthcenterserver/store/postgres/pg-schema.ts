@@ -4,7 +4,7 @@
 import type { SQL } from "bun";
 import { DataError } from "../../../../shared/errors.ts";
 import { copy_uids_sql, outboxTableSql } from "../../notify/outbox-plan.ts";
-import { audit_follow_tables_sql, followerStartSql } from "../audit-follow.ts";
+import { audit_follow_tables_sql, followerStartSql } from "../audit-follow-tables.ts";
 
 /** Any fixed number: every instance of this program takes the same lock while it migrates. */
 const migration_lock = 0x61707074; // "appt"

@@ -36,6 +36,8 @@ export class SqliteCalendarCommitter implements Committer {
   private readonly tx: (batch: readonly Change[]) => ChangeResult[];
   /** With the outbox on, each change's audit record carries its calendar event (outbox-follower.ts). */
   private readonly outbox: boolean;
+  /** The event of the change apply() did last (set in the batch's transaction, read right after). */
+  private event: CalendarEvent | undefined;
   private readonly audit: SqliteAudit;
   private readonly appendAlone: (contents: readonly AuditContent[]) => void;
   private readonly visits: SqliteVisits;
@@ -62,7 +64,12 @@ export class SqliteCalendarCommitter implements Committer {
     const tx = db.transaction((batch: readonly Change[]) => {
       const now = Date.now();
       const events: (CalendarEvent | undefined)[] = [];
-      const results = batch.map((c, i) => this.apply(c, now, (e) => (events[i] = e)));
+      const results = batch.map((c) => {
+        this.event = undefined;
+        const result = this.apply(c, now);
+        events.push(this.event);
+        return result;
+      });
       this.audit.append(auditOf(batch, results, now, events));
       return results;
     });
@@ -101,7 +108,7 @@ export class SqliteCalendarCommitter implements Committer {
   }
 
   /** The clinic's rules first (no statement when none is in the way), then the database's. */
-  private apply(c: Change, now: number, event: (e: CalendarEvent) => void): ChangeResult {
+  private apply(c: Change, now: number): ChangeResult {
     const verdict = this.gate.judge(c, now, this.typeLeft(c));
     switch (c.kind) {
       case "book": {
@@ -118,7 +125,7 @@ export class SqliteCalendarCommitter implements Committer {
         const uid = this.outbox ? newUid() : "";
         const taken = this.take(c.index, c.patient, now, c.span, { uid, seq: 0 });
         if (taken.kind !== "done") return taken;
-        if (this.outbox) event({ uid, seq: 0, minutes: this.slot(c.index, c.patient, c.span).minutes });
+        if (this.outbox) this.event = { uid, seq: 0, minutes: this.slot(c.index, c.patient, c.span).minutes };
         return doneWith(verdict);
       }
       case "cancel": {
@@ -130,7 +137,7 @@ export class SqliteCalendarCommitter implements Committer {
         const removed = this.remove.get(doctorNumber, startMs, c.patient) as Removed | null;
         if (removed !== null) {
           this.visits.keepCancelled(c.index, { ...removed, patient: c.patient }, now, c.who);
-          if (this.outbox) event(cancelledEvent(this.slot(c.index, c.patient, removed), priorOf(removed)));
+          if (this.outbox) this.event = cancelledEvent(this.slot(c.index, c.patient, removed), priorOf(removed));
           return doneWith(verdict);
         }
         const held = this.visits.heldAt(c.index);
@@ -161,7 +168,7 @@ export class SqliteCalendarCommitter implements Committer {
           this.store(c.from, c.patient, Number(old.booked_at), was, stored);
           return taken;
         }
-        if (this.outbox) event({ ...ids, minutes: this.slot(c.to, c.patient, c.span).minutes });
+        if (this.outbox) this.event = { ...ids, minutes: this.slot(c.to, c.patient, c.span).minutes };
         return doneWith(verdict);
       }
     }

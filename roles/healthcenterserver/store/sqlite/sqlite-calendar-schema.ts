@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { copy_uids_sql, outboxTableSql } from "../../notify/outbox-plan.ts";
-import { followerStartSql } from "../audit-follow.ts";
+import { followerStartSql } from "../audit-follow-tables.ts";
 
 // The calendar's tables in SQLite, created by the first calendar edit (`availability ...`), not by
 // start-up: a database that never had a calendar keeps exactly the classic schema and page layout

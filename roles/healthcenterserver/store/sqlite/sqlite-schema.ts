@@ -5,7 +5,7 @@
 import type { Database } from "bun:sqlite";
 import { assert } from "../../../../shared/assert.ts";
 import { audit_tables_sql } from "./sqlite-audit.ts";
-import { audit_follow_tables_sql, followerStartSql } from "../audit-follow.ts";
+import { audit_follow_tables_sql, followerStartSql } from "../audit-follow-tables.ts";
 import { database_open_busy_timeout_ms, database_schema_version } from "../../../../shared/limits.ts";
 
 /** A database that cannot be used as it is; the message says what is wrong with it. */
