@@ -13,8 +13,11 @@ export interface ReplyEvents {
   repliesOverCap(why: string): void;
 }
 
+/** The queue of every connection with nothing queued yet: one shared, frozen empty array, none made per connection. */
+const none: Queued[] = Object.freeze([]) as unknown as Queued[];
+
 export class ReplyQueue {
-  private readonly items: Queued[] = [];
+  private items = none;
   private bytes = 0;
   private released = false;
 
@@ -100,6 +103,7 @@ export class ReplyQueue {
   }
 
   private enqueue(item: Queued): void {
+    if (this.items === none) this.items = [];
     this.items.push(item);
     if (Buffer.isBuffer(item)) this.account(item.length);
     if (this.released) return;

@@ -136,7 +136,7 @@ export class Session implements LineHandler {
       log.info(() => transcript.loginReceived(user), withFields(meta.loginReceived, fields));
       if (userListing) log.info(userListing, { event: "login.users", cause: "logins" });
     }
-    const result = auth.check(user, password, this.conn, Date.now());
+    const result = auth.check(user, password, this.conn);
     if (typeof result === "string") return this.onLoginChecked(user, result);
     result.then(this.answerLater((checked: AuthResult) => this.onLoginChecked(user, checked)));
   }
