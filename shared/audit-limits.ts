@@ -10,6 +10,6 @@ export const audit_history_max = 50;
  * (outbox_yield_ms) it yields as the outbox's sender does: audit_index_yield_batch a pass, a pass a poll.
  */
 export const audit_index_batch = 2_000;
-export const audit_index_yield_batch = 200;
+export const audit_index_yield_batch = 50;
 export const audit_index_busy_pause_ms = 100;
 export const audit_index_poll_ms = 1_000;

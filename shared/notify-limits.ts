@@ -21,7 +21,7 @@ export const outbox_count_share = 0.005;
 export const outbox_busy_pause_ms = 250;
 /**
  * The sender yields to bookings: while the server has begun a booking commit within outbox_yield_ms,
- * a pass takes at most outbox_yield_batch messages (and five times as many records to follow), and the
+ * a pass follows at most outbox_yield_batch records and takes at most as many messages, and the
  * next pass comes after outbox_poll_ms. Messages wait, none is lost; the backlog shows in /metrics.
  */
 export const outbox_yield_ms = 250;

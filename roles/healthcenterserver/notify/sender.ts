@@ -92,7 +92,7 @@ export class OutboxSender {
   async pass(): Promise<number> {
     this.yielded = this.parts.bookingsBusy?.() === true;
     const batch = this.yielded ? limits.outbox_yield_batch : limits.outbox_claim_batch;
-    await this.follow(this.yielded ? limits.outbox_yield_batch * 5 : limits.outbox_follow_batch);
+    await this.follow(this.yielded ? limits.outbox_yield_batch : limits.outbox_follow_batch);
     const now = this.now();
     // Longer than any send can take (each has that deadline): a server killed mid-send leaves its
     // claims to be taken again once the lease ends.
