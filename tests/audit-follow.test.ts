@@ -5,7 +5,7 @@ import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
-import { followChanges } from "../roles/healthcenterserver/notify/outbox-follower.ts";
+import { followChanges, unplanned } from "../roles/healthcenterserver/notify/outbox-follower.ts";
 import { subjectSeqsSql } from "../roles/healthcenterserver/store/audit-records.ts";
 import { tempDir } from "./helpers.ts";
 import { calendar, london } from "./notify-helpers.ts";
@@ -46,9 +46,11 @@ async function indexedAfterCommit(dbPath: string, dbPasswordFile?: string) {
   expect(await story()).toEqual(["booking.booked", "booking.moved"]);
   expect(await cal.store.indexAudit!(1000)).toBe(0);
   // The outbox's follower, on its own cursor: the two changes' messages, once.
+  expect(await unplanned(cal.db!)).toBe(2);
   const followed = await followChanges(cal.db!, cal.policy, 1000);
   expect(followed).toEqual({ records: 2, messages: 4, unreadable: 0 });
   expect(await followChanges(cal.db!, cal.policy, 1000)).toEqual({ records: 0, messages: 0, unreadable: 0 });
+  expect(await unplanned(cal.db!)).toBe(0);
   expect((await cal.rows()).map((r) => `${r.kind} ${r.seq} ${r.state}`)).toEqual([
     "booked 0 pending",
     "reminder 0 withdrawn",

@@ -87,6 +87,14 @@ export async function followChanges(db: CalendarDb, policy: OutboxPolicy, max: n
   return done;
 }
 
+/** Changes committed whose messages the follower has not written yet (records past its cursor). */
+export async function unplanned(db: CalendarDb): Promise<number> {
+  const [row] = await db.all(
+    "SELECT (SELECT max(seq) FROM audit) - seq AS n FROM audit_followers WHERE name = 'outbox'",
+  );
+  return Math.max(0, Number(row?.n ?? 0));
+}
+
 function writesOf(plan: FollowPlan): Write[] {
   // One statement per appointment: with `uid = ?` both planners use the partial index of pending reminders.
   const writes: Write[] = [...new Set(plan.withdraw)].map((uid) => ({ sql: withdraw_sql, params: [uid] }));

@@ -9,7 +9,7 @@ import { bodyText, icsOf, messageKey, subject, webhookDocument, type Clinic, typ
 import { Undeliverable, type Mailer } from "./email.ts";
 import { claim, counts, doctorName, finish, finishMany, recent, retryAt } from "./outbox-db.ts";
 import type { OutboxCounts, OutboxMessage } from "./outbox-db.ts";
-import { followChanges } from "./outbox-follower.ts";
+import { followChanges, unplanned } from "./outbox-follower.ts";
 import type { OutboxPolicy } from "./outbox-plan.ts";
 import { postWebhook, type WebhookTarget } from "./webhook.ts";
 import { decide, type Quiet } from "./when.ts";
@@ -40,6 +40,8 @@ export class OutboxSender {
   counts: OutboxCounts = { pending: 0, sent: 0, failed: 0, skipped: 0, withdrawn: 0, oldestPendingMs: undefined };
   /** Messages skipped because the patient has no email (or, for the webhook, no phone). */
   noContact = 0;
+  /** Records (changes) past the follower's cursor as of the last pass: messages not written yet. */
+  unplanned = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = false;
@@ -140,6 +142,7 @@ export class OutboxSender {
       throw err;
     }
     this.behind = done.records >= max;
+    this.unplanned = await unplanned(this.db);
     if (done.unreadable > 0)
       this.log.warn(
         `outbox: ${done.unreadable} audit record(s) with an unreadable calendar event; no message for them`,

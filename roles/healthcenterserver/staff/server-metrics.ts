@@ -19,6 +19,7 @@ export type OutboxSource = {
   counts: Record<"pending" | "sent" | "failed" | "skipped", number>;
   oldestPendingAgeS(): number;
   noContact: number;
+  unplanned: number;
 };
 
 export class ServerMetrics implements SessionMetrics {
@@ -120,6 +121,13 @@ export class ServerMetrics implements SessionMetrics {
     this.registry.add(
       new Gauge("hcs_outbox_oldest_pending_age_seconds", "How long the oldest due message has waited.", () =>
         outbox.oldestPendingAgeS(),
+      ),
+    );
+    this.registry.add(
+      new Gauge(
+        "hcs_outbox_changes_unplanned",
+        "Changes committed whose messages are not written yet (the follower yields to bookings).",
+        () => outbox.unplanned,
       ),
     );
     this.registry.add(
