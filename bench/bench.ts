@@ -13,16 +13,37 @@ import { writeResults } from "./report.ts";
 import { bookedAndStored } from "./session-parts.ts";
 import { reportTargets } from "./targets.ts";
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: "string" },
-    "no-build": { type: "boolean" },
-    "quiet-logs": { type: "boolean" },
-    only: { type: "string" },
-    "c-loadgen": { type: "boolean" },
-    baseline: { type: "string" },
-  },
-});
+const usage = `usage: bun bench/bench.ts [--seconds S] [--no-build] [--quiet-logs] [--only PARTS] [--c-loadgen] [--baseline DIST]
+  --seconds S      seconds per level (default 3)
+  --no-build       use dist/ as it is
+  --quiet-logs     servers and doctors with --quiet
+  --only PARTS     comma-separated: ${parts.map((p) => p.name).join(", ")}
+  --c-loadgen      drive sessions with bench/loadgen.c
+  --baseline DIST  also measure an earlier build's executables`;
+
+function parsed() {
+  try {
+    return parseArgs({
+      options: {
+        seconds: { type: "string" },
+        "no-build": { type: "boolean" },
+        "quiet-logs": { type: "boolean" },
+        only: { type: "string" },
+        "c-loadgen": { type: "boolean" },
+        baseline: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (err) {
+    console.error(`bench: ${(err as Error).message}\n${usage}`);
+    process.exit(2);
+  }
+}
+const values = parsed();
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
 /** --only a,b: just those parts (names in bench/parts.ts); an unknown name is refused before anything runs. */
 const only = values.only ? new Set(values.only.split(",")) : undefined;
 const unknown = [...(only ?? [])].filter((name) => !parts.some((p) => p.name === name));
