@@ -39,7 +39,15 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => s?.stop());
 
-type DayRow = { slot: number; patient: string; doctor: string; status: string; shown: string; markable: boolean };
+type DayRow = {
+  slot: number;
+  patient: string;
+  doctor: string;
+  status: string;
+  shown: string;
+  markable: boolean;
+  marks: string[];
+};
 async function dayOf(cookie: string | undefined): Promise<{ status: number; rows: DayRow[] }> {
   const res = await fetch(`${s.base}/api/day`, { headers: cookie ? { Cookie: cookie } : {} });
   if (res.status !== 200) return { status: res.status, rows: [] };
@@ -112,6 +120,9 @@ describe("marking over HTTP, by role", () => {
     expect((await mark("boss", D!.id, "arrived")).status).toBe(200);
     const statuses = statusesIn(s.db);
     expect([A, B, C, D].map((a) => statuses.get(a!.id))).toEqual(["fulfilled", "noshow", "arrived", "arrived"]);
+    // The page offers only the marks that make sense now: none for a visit seen; a no-show may still arrive.
+    const offered = new Map((await dayOf(cookies.desk)).rows.map((r) => [r.slot, r.marks]));
+    expect([offered.get(A!.id), offered.get(B!.id)]).toEqual([[], ["arrived", "fulfilled"]]);
     const trail = auditOf(s.db, `slot ${A!.id}`).map((r) => [r.actor, r.role, r.action]);
     // The role check (before the handler) records the route; the doctor's check, the appointment.
     const forbidden = auditOf(s.db, "POST /api/mark").map((r) => [r.actor, r.role, r.action, r.reason]);

@@ -6,7 +6,8 @@ import { staff_day_appointments_max } from "../../../shared/limits.ts";
 import { staff_day_read_record_ms } from "../../../shared/staff-limits.ts";
 import { isoLocal, localDate } from "../calendar/display.ts";
 import { decodeSlotId } from "../calendar/slot-id.ts";
-import { isMarkStatus, mark_statuses, shownStatus, status_words, type MarkStatus } from "../calendar/visit-status.ts";
+import { isMarkStatus, mark_statuses, markRefusal, shownStatus } from "../calendar/visit-status.ts";
+import { status_words, type MarkStatus } from "../calendar/visit-status.ts";
 import type { ChangeWho, Mark, MarkResult, Visit } from "../store/appointment-store.ts";
 import { formOf, json, reply } from "./http-reply.ts";
 import { page_assets } from "./assets.ts";
@@ -74,7 +75,11 @@ async function day(ctx: RouteContext, v: VisitServices, reads: ReadRate): Promis
     appointments: visits.map((a) => {
       const shown = shownStatus(a.status, a.startMs + a.minutes * 60_000, v.graceMs, ctx.now);
       const markable = date === today && a.status !== "cancelled" && (own === undefined || own === doctorOf(a.slot));
-      return { ...a, start: isoLocal(a.startMs, v.zone), shown, word: status_words[shown], markable };
+      // The marks that make sense now (a seen visit offers none; before its start, only arrived).
+      const marks = markable
+        ? mark_statuses.filter((to) => !markRefusal(a.status, to, a.startMs, ctx.now, a.slot))
+        : [];
+      return { ...a, start: isoLocal(a.startMs, v.zone), shown, word: status_words[shown], markable, marks };
     }),
   });
 }

@@ -42,7 +42,7 @@ async function showToday() {
     tr.lastChild.className = "visit-status";
     const actions = document.createElement("td");
     if (mayMark && a.markable)
-      for (const [status, label] of marks) {
+      for (const [status, label] of marks.filter(([s]) => a.marks.includes(s))) {
         const button = document.createElement("button");
         button.type = "button";
         button.textContent = label;
