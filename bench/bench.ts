@@ -13,7 +13,8 @@ import { writeResults } from "./report.ts";
 import { bookedAndStored } from "./session-parts.ts";
 import { reportTargets } from "./targets.ts";
 
-const usage = `usage: bun bench/bench.ts [--seconds S] [--no-build] [--quiet-logs] [--only PARTS] [--c-loadgen] [--baseline DIST]
+const usage = `usage: bun bench/bench.ts [--seconds S] [--no-build] [--quiet-logs] [--only PARTS] [--c-loadgen]
+                          [--baseline DIST]
   --seconds S      seconds per level (default 3)
   --no-build       use dist/ as it is
   --quiet-logs     servers and doctors with --quiet
