@@ -11,25 +11,32 @@ import type { Connection } from "./connection.ts";
 type Holder = { data: Connection };
 
 export class Admission<S extends Holder> {
-  /** Accepted and not known to be logged in, oldest first (a Set keeps insertion order). */
-  private readonly pending = new Set<S>();
+  /**
+   * Accepted and not known to be logged in, oldest first (a Set keeps insertion order): built from the places
+   * (`places`, in accept order) when the cap is first reached, kept from then on. Below the cap a session
+   * costs it nothing (no Set entry made and removed per connection).
+   */
+  private pending: Set<S> | undefined;
   /**
    * The pending by address: built when the cap is first reached (each address read then, once), kept from
    * then on. Below the cap no connection's address is read for it (each read is a getpeername).
    */
   private byAddress: Map<string, Set<S>> | undefined;
 
-  constructor(private readonly shareMax: number) {}
+  constructor(
+    private readonly shareMax: number,
+    private readonly places: Iterable<S>,
+  ) {}
 
   /** A connection took a place. */
   admitted(s: S): void {
-    this.pending.add(s);
+    this.pending?.add(s);
     if (this.byAddress) index(this.byAddress, s);
   }
 
   /** The connection is gone, or displaced. */
   gone(s: S): void {
-    if (!this.pending.delete(s) || !this.byAddress) return;
+    if (!this.pending?.delete(s) || !this.byAddress) return;
     const address = addressKey(s.data.address);
     const mine = this.byAddress.get(address);
     mine?.delete(s);
@@ -38,6 +45,7 @@ export class Admission<S extends Holder> {
 
   /** At the cap: the place a newcomer from `address` takes, or undefined when every place is a patient's. */
   victim(address: string): S | undefined {
+    this.pending ??= new Set([...this.places].filter((p) => this.isPending(p)));
     if (!this.byAddress) {
       this.byAddress = new Map();
       for (const p of this.pending) index(this.byAddress, p);
@@ -54,9 +62,10 @@ export class Admission<S extends Holder> {
   private oldestOfLargest(byAddress: Map<string, Set<S>>): S | undefined {
     let most = 0;
     for (const set of byAddress.values()) most = Math.max(most, this.stillPending(set));
-    for (const s of this.pending)
+    const pending = this.pending!;
+    for (const s of pending)
       if (this.isPending(s) && byAddress.get(addressKey(s.data.address))?.size === most) return s;
-    return this.oldest(this.pending);
+    return this.oldest(pending);
   }
 
   /** How many of `set` have not logged in; the logged-in and closed ones leave the bookkeeping. */

@@ -70,7 +70,7 @@ export class HealthCenter {
   constructor(private readonly options: ServerOptions) {
     this.budget = new QueueBudget(options.queuedBytesMax, () => this.shed());
     const share = Math.max(1, Math.floor(options.connectionsMax * limits.pending_places_share_per_address));
-    this.admission = new Admission(share);
+    this.admission = new Admission(share, this.conns);
     this.ready = new ReadyQueue(limits.pipelined_lines_per_turn_max, (c) => options.guard(c, () => c.resume()));
     this.connLimits = { ...connection_limits, budget: this.budget, ready: this.ready };
     this.onDropped = (gone, why) =>
