@@ -8,6 +8,11 @@ export const staff_connections_max = 64;
 export const staff_schedule_per_second_max = 20;
 /** Reads of patients' appointments (/api/appointments, each audited) one staff account makes a minute; more get 429. */
 export const staff_appointment_reads_per_minute = 60;
+/**
+ * Schedule snapshots /api/schedule keeps made (one per kind of reader and type: with names, without, one
+ * per doctor whose account is signed in); past this the oldest made is dropped and made again when asked.
+ */
+export const staff_schedule_snapshots_max = 32;
 /** Live pages (event streams) at once; more get 503. */
 export const staff_watchers_max = 32;
 /** A request body (only the sign-in form has one). */

@@ -115,7 +115,7 @@ export async function counts(db: CalendarDb): Promise<OutboxCounts> {
 /** The latest failed and pending messages, for the staff page. */
 export async function recent(db: CalendarDb, state: "pending" | "failed", count: number): Promise<Row[]> {
   return db.all(
-    "SELECT uid, kind, seq, channel, patient, start_ms, due_ms, attempts, last_error FROM outbox " +
+    "SELECT uid, kind, seq, channel, patient, doctor, start_ms, due_ms, attempts, last_error FROM outbox " +
       "WHERE state = ? ORDER BY due_ms LIMIT ?",
     [state, count],
   );

@@ -39,6 +39,28 @@ export function may(role: StaffRole | "viewer", action: StaffAction): boolean {
   return allowed[role].includes(action);
 }
 
+/**
+ * Whose patients' names a reader sees: everyone's (true), nobody's (false: not signed in), or one
+ * doctor's (that doctor's name): a doctor account sees the names on its own doctor's appointments only,
+ * and the others' as booked, so the clinic's load shows without other doctors' patients.
+ */
+export type NamesShown = boolean | string;
+
+export function namesShownTo(member: { role: StaffRole | "viewer"; doctor?: string } | undefined): NamesShown {
+  if (member === undefined) return false;
+  return member.role === "doctor" ? (member.doctor ?? false) : true;
+}
+
+/** Cache keys of what a reader sees (a doctor named "true" is not everyone). */
+export function namesKey(names: NamesShown): string {
+  return names === true ? "all" : names === false ? "none" : `doctor ${names}`;
+}
+
+/** May a reader who sees `names` see the name on an appointment with `doctor`? */
+export function seesNameOf(names: NamesShown, doctor: string | undefined): boolean {
+  return names === true || (typeof names === "string" && names === doctor);
+}
+
 /** Every action the role may take (the page shows only the controls for these). */
 export function staff_role_actions(role: StaffRole | "viewer"): readonly StaffAction[] {
   return allowed[role];

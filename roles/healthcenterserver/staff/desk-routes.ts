@@ -1,11 +1,11 @@
 // The front desk on the page: book a free slot for a patient, move or cancel an appointment, find a
-// patient by name, list a patient's appointments. Every change goes through the Booker, as a
-// patient's own commands do (same atomic path, limits and outcomes); the store writes the audit
-// record of a change that is done in its own transaction, and a refusal is recorded here. The clinic's
-// rules (calendar/policy.ts) bind the desk too, unless it asks to override them (`override=1`), which
-// needs a reason: the store then records which rules the change passed. A booking may name an
-// appointment type (`type=`), as `selection <id> type=` does: an unknown one is refused in one line
-// naming the nearest; without it, the slot's default.
+// patient by name, list a patient's appointments (a doctor account: those with its own doctor). Every
+// change goes through the Booker, as a patient's own commands do (same atomic path, limits and
+// outcomes); the store writes the audit record of a change that is done in its own transaction, and a
+// refusal is recorded here. The clinic's rules (calendar/policy.ts) bind the desk too, unless it asks
+// to override them (`override=1`), which needs a reason: the store then records which rules the change
+// passed. A booking may name an appointment type (`type=`), as `selection <id> type=` does: an unknown
+// one is refused in one line naming the nearest; without it, the slot's default.
 import {
   staff_appointment_reads_per_minute,
   staff_patient_matches_max,
@@ -19,6 +19,7 @@ import { refusalLine } from "../calendar/policy.ts";
 import { page_assets } from "./assets.ts";
 import { noShowRefusal, visitedRefusal } from "../calendar/visit-status.ts";
 import { formOf, json, reply } from "./http-reply.ts";
+import { namesShownTo, seesNameOf } from "./accounts.ts";
 import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
 import { ReadRate } from "./read-rate.ts";
 import { typeNumber } from "../session/type-requests.ts";
@@ -65,7 +66,10 @@ function searchPatients({ req }: RouteContext, desk: DeskServices): Response {
   return json({ patients: found });
 }
 
-/** A staff read of one patient's appointments: recorded, whoever reads them; bounded per account. */
+/**
+ * A staff read of one patient's appointments: recorded, whoever reads them; bounded per account. A
+ * doctor account gets the ones with its own doctor (whether the patient sees other doctors is not its business).
+ */
 async function appointments(ctx: RouteContext, desk: DeskServices, reads: ReadRate): Promise<Response> {
   // Counted before the name is looked up: a search for names that exist is bounded too.
   const waitMs = reads.take(ctx.member?.name ?? `(address ${ctx.address})`, ctx.now);
@@ -80,7 +84,9 @@ async function appointments(ctx: RouteContext, desk: DeskServices, reads: ReadRa
   if (!desk.patients().includes(patient)) return json({ error: "no such patient" }, 404);
   const booker = desk.booker();
   if (!booker) return json({ error: "the server is starting" }, 503);
-  const slots = await booker.mine(patient);
+  // A doctor account reads the patient's appointments with its own doctor only (docs/SECURITY.md).
+  const names = namesShownTo(ctx.member);
+  const slots = (await booker.mine(patient)).filter((s) => seesNameOf(names, s.doctor));
   await desk.audit?.append({
     atMs: ctx.now,
     ...pageActor(ctx.member, ctx.address),

@@ -4,6 +4,7 @@
 import type { SlotList } from "../../../shared/slot-table.ts";
 import { staff_page_cells_max, staff_page_slots_max } from "../../../shared/limits.ts";
 import type { SlotChange } from "../booking/changes.ts";
+import type { NamesShown } from "./accounts.ts";
 
 const week = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
@@ -18,7 +19,10 @@ export type ChangeRow = [number, number, 0 | 1 | string, number, number, number]
 export type CellRow = [number, number, number, number, number, number];
 
 export type Snapshot = {
+  /** Signed in: names are shown (all of them, or only `namesFor`'s). */
   names: boolean;
+  /** A doctor account's snapshot: the names shown are on this doctor's appointments only. */
+  namesFor?: string;
   doctors: { name: string; slots: number; booked: number }[];
   days: string[];
   times: string[];
@@ -135,8 +139,9 @@ export class Grid {
     return this.doctorBooked.reduce((a, b) => a + b, 0);
   }
 
-  /** What a page starts from; names only for signed-in staff. */
-  snapshot(names: boolean): Snapshot {
+  /** What a page starts from; names only for signed-in staff (a doctor account: their own doctor's). */
+  snapshot(names: NamesShown): Snapshot {
+    const own = typeof names === "string" ? this.doctors.indexOf(names) : -1;
     const cellsShown = Math.min(this.cells.length, staff_page_cells_max);
     const cells: CellRow[] = [];
     for (let c = 0; c < cellsShown; c++) {
@@ -147,10 +152,12 @@ export class Grid {
     for (let p = 0; p < this.holders.length; p++) {
       const cell = this.cellOfPosition[p]!;
       if (cell >= cellsShown) continue;
-      slots.push([this.slots.at(p)!.index, cell, this.booked[p] ? (names ? this.holders[p]! : 1) : 0]);
+      const named = names === true || this.cells[cell]!.doctor === own;
+      slots.push([this.slots.at(p)!.index, cell, this.booked[p] ? (named ? this.holders[p]! : 1) : 0]);
     }
     return {
-      names,
+      names: names !== false,
+      ...(typeof names === "string" ? { namesFor: names } : {}),
       doctors: this.doctors.map((name, i) => ({ name, slots: this.doctorSlots[i]!, booked: this.doctorBooked[i]! })),
       days: this.days,
       times: this.times,
@@ -172,6 +179,13 @@ export class Grid {
     cell.booked += now - was;
     this.doctorBooked[cell.doctor]! += now - was;
   }
+}
+
+/** The changes as a reader who sees `names` sees them (a doctor account: names on its own doctor's rows only). */
+export function changesFor(rows: readonly ChangeRow[], names: NamesShown, doctors: readonly string[]): ChangeRow[] {
+  if (names === true) return rows as ChangeRow[];
+  const own = typeof names === "string" ? doctors.indexOf(names) : -1;
+  return rows.map((row) => (row[4] === own ? row : withoutName(row)));
 }
 
 /** A change as a page without names sees it. */

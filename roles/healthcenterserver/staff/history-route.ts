@@ -1,26 +1,52 @@
 // One appointment's history on the page, from the audit trail: "booked by patient1 (patient) from
 // 10.0.0.5 on Tue 8 Dec 09:14; moved by alice (front-desk) ...". A move into the slot brings the
 // history of the slot it came from (a few hops at most), so the story starts at the first booking.
+// A doctor account reads the history of its own doctor's slots only (403, recorded): the lines name
+// the patient.
 import { audit_history_max } from "../../../shared/limits.ts";
 import type { AuditRecord } from "../audit/chain.ts";
 import { shortLocal } from "../calendar/display.ts";
 import { json } from "./http-reply.ts";
-import type { RouteContext, Routes } from "./routes.ts";
+import { namesShownTo, seesNameOf } from "./accounts.ts";
+import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
 
 /** Reads the records about these subjects, oldest first (the store's audit table). */
 export type HistorySource = (subjects: string[], limit: number) => Promise<AuditRecord[]>;
 
 const hops_max = 5;
 
-export function historyRoutes(source: HistorySource | undefined, timeZone: string): Routes {
+export type HistoryServices = {
+  source: HistorySource | undefined;
+  timeZone: string;
+  /** The doctor a slot is with (by name), for a doctor account's own; undefined when not known. */
+  doctorOf: (slot: number) => string | undefined;
+  audit: AuditSink | undefined;
+};
+
+export function historyRoutes(h: HistoryServices): Routes {
   return {
-    "GET /api/history": { action: "view", handle: (ctx) => history(ctx, source, timeZone) },
+    "GET /api/history": { action: "view", handle: (ctx) => history(ctx, h) },
   };
 }
 
-async function history(ctx: RouteContext, source: HistorySource | undefined, zone: string): Promise<Response> {
+async function history(ctx: RouteContext, h: HistoryServices): Promise<Response> {
+  const { source, timeZone: zone } = h;
   const slot = Number(new URL(ctx.req.url, "http://x").searchParams.get("slot"));
   if (!Number.isSafeInteger(slot) || slot < 0) return json({ error: "slot= must be a slot number" }, 400);
+  const names = namesShownTo(ctx.member);
+  if (!seesNameOf(names, h.doctorOf(slot))) {
+    const error = `a doctor reads the history of their own appointments (${names})`;
+    await h.audit?.append({
+      atMs: ctx.now,
+      ...pageActor(ctx.member, ctx.address),
+      action: "staff.forbidden",
+      subject: `slot ${slot}`,
+      before: "",
+      after: "",
+      reason: error,
+    });
+    return json({ error }, 403);
+  }
   if (!source) return json({ error: "this database keeps no audit trail" }, 404);
   const records = await storyOf(source, slot);
   return json({ slot, lines: records.map((r) => historyLine(r, zone)) });

@@ -25,6 +25,7 @@ import { StaffServer } from "./staff-server.ts";
 import { Watchers } from "./watchers.ts";
 import { typedViews } from "./typed-view.ts";
 import { checkHostFlag } from "../../../shared/endpoints.ts";
+import { decodeSlotId } from "../calendar/slot-id.ts";
 
 /** What the page asks of the TCP side, read when asked (the listener starts after this is made). */
 export type PatientSide = { listening: boolean; openConnections: number };
@@ -97,6 +98,7 @@ export class StaffPage {
     const views = typedViews(schedule, () => grid.note);
     this.watchers = new Watchers(grid, schedule.changes, views);
     const { audit, booker, patients } = this.options;
+    const doctorOf = (slot: number) => doctorOfSlot(schedule, calendar, slot);
     const auth = new StaffAuth(this.options.token, this.sessions, this.options.sessionTtlMs);
     this.server = new StaffServer({
       ...this.options.http,
@@ -107,8 +109,12 @@ export class StaffPage {
       routes: {
         ...signInRoutes(auth, audit),
         ...deskRoutes({ booker, schedule, patients, audit }),
-        ...historyRoutes(this.options.history, this.options.timeZone),
-        ...outboxRoutes(() => this.outbox, this.options.timeZone),
+        ...historyRoutes({ source: this.options.history, timeZone: this.options.timeZone, doctorOf, audit }),
+        ...outboxRoutes(
+          () => this.outbox,
+          this.options.timeZone,
+          (n) => doctorNamed(calendar, n),
+        ),
         ...(this.options.editAvailability ? availabilityRoutes(this.options.editAvailability, audit) : {}),
         ...this.visitRoutes(),
       },
@@ -139,6 +145,17 @@ export class StaffPage {
   async stop(): Promise<void> {
     await this.server?.stop();
   }
+}
+
+/** The doctor a slot is with: the schedule's, or on a calendar the doctor its id names (a past slot too). */
+function doctorOfSlot(schedule: Schedule, calendar: StaffPageOptions["calendar"], slot: number): string | undefined {
+  const listed = schedule.slotOf(slot)?.doctor;
+  if (listed !== undefined || !calendar) return listed;
+  return doctorNamed(calendar, decodeSlotId(slot).doctorNumber);
+}
+
+function doctorNamed(calendar: StaffPageOptions["calendar"], number: number): string | undefined {
+  return calendar?.doctorList.find((d) => d.number === number)?.name;
 }
 
 /** --http HOST:PORT (":PORT" means loopback; port 0 picks a free one). */

@@ -1,7 +1,7 @@
 // The staff page server (Bun.serve, in the server process): the live schedule page, /metrics,
 // /healthz and /readyz. Same habits as the TCP side: bounded requests, live pages and bodies,
 // an idle timeout, and every answer carries the security headers. Patient names go only to
-// signed-in staff.
+// signed-in staff, and a doctor account's only on its own doctor's appointments.
 import type { Server } from "bun";
 import {
   staff_body_bytes_max,
@@ -12,7 +12,7 @@ import {
 } from "../../../shared/limits.ts";
 import { plainAddress } from "../../../shared/address-key.ts";
 import type { Log } from "../../../shared/log.ts";
-import { may } from "./accounts.ts";
+import { may, namesShownTo } from "./accounts.ts";
 import { page_assets } from "./assets.ts";
 import { reply, text } from "./http-reply.ts";
 import { pageActor, type AuditSink, type Route, type Routes } from "./routes.ts";
@@ -114,7 +114,7 @@ export class StaffServer {
         const type = this.viewType(req);
         if (typeof type !== "string") return type;
         const member = this.member(req, server);
-        const json = this.schedule.json(member !== undefined, Date.now(), type);
+        const json = this.schedule.json(namesShownTo(member), Date.now(), type);
         if (json !== undefined && member) await this.recordRead(member, req, server);
         if (json === undefined)
           return text("too many schedule requests, try again later\n", 503, { "Retry-After": "1" });
@@ -200,7 +200,7 @@ export class StaffServer {
     // Heartbeats keep the stream busy; the idle timeout is for connections with nothing in progress.
     server.timeout(req, 0);
     this.connections.live(connection, req.signal, Date.now());
-    const stream = watchers.open(member !== undefined, req.signal, type);
+    const stream = watchers.open(namesShownTo(member), req.signal, type);
     return reply(stream, 200, "text/event-stream; charset=utf-8");
   }
 }

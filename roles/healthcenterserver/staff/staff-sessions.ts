@@ -31,12 +31,14 @@ export class StaffSessions {
     this.replaceAccounts(accounts);
   }
 
-  /** A reloaded staff.txt: removed accounts lose their sessions at once. */
+  /** A reloaded staff.txt: removed accounts, and those whose role or doctor changed, lose their sessions at once. */
   replaceAccounts(accounts: readonly StaffAccount[]): void {
     this.accounts = new Map(accounts.map((a) => [a.name, a]));
     for (const [id, s] of this.sessions) {
       const account = this.accounts.get(s.member.name);
-      if (s.member.role !== "viewer" && (!account || account.role !== s.member.role)) this.sessions.delete(id);
+      if (s.member.role === "viewer") continue;
+      // A doctor account moved to another doctor must not keep reading the first one's patients.
+      if (!account || account.role !== s.member.role || account.doctor !== s.member.doctor) this.sessions.delete(id);
     }
   }
 

@@ -11,6 +11,7 @@ import { staffSlots } from "./calendar-view.ts";
 import { Grid, type Snapshot } from "./grid.ts";
 import { typeNumber } from "../session/type-requests.ts";
 import type { TypedViews } from "./watchers.ts";
+import type { NamesShown } from "./accounts.ts";
 
 /** A typed snapshot: the Grid's, with the types to choose from, the one shown, and each doctor's not-free starts. */
 export type TypedSnapshot = Snapshot & {
@@ -29,11 +30,11 @@ export function offeredTypes(schedule: Schedule): string[] {
 
 /**
  * The week for `typeName` ("" or unknown: each rule's default); undefined when the calendar offers no
- * types. Slot rows' states: 0 free, 1 booked (or the holder's name when `names`), 2 not free.
+ * types. Slot rows' states: 0 free, 1 booked (or the holder's name where `names` shows it), 2 not free.
  */
 export function typedSnapshot(
   schedule: Schedule,
-  names: boolean,
+  names: NamesShown,
   typeName: string,
   note: string | undefined,
 ): TypedSnapshot | undefined {

@@ -1,7 +1,8 @@
 // What happened at the visit, on the page: the day's appointments in time order with each status
 // (a booked one past its end and the grace period shows "not marked"), and marking arrived, seen or
 // no-show on today's. The store checks each transition and writes the audit record in the mark's
-// transaction; a refusal is recorded here. A doctor marks only their own appointments (403, recorded).
+// transaction; a refusal is recorded here. A doctor marks only their own appointments (403, recorded),
+// and sees the patient's name (and a cancellation's reason) on those only: the others show as booked.
 import { staff_day_appointments_max } from "../../../shared/limits.ts";
 import { staff_day_read_record_ms } from "../../../shared/staff-limits.ts";
 import { isoLocal, localDate } from "../calendar/display.ts";
@@ -11,6 +12,7 @@ import { status_words, type MarkStatus } from "../calendar/visit-status.ts";
 import type { ChangeWho, Mark, MarkResult, Visit } from "../store/appointment-store.ts";
 import { formOf, json, reply } from "./http-reply.ts";
 import { page_assets } from "./assets.ts";
+import { namesShownTo, seesNameOf } from "./accounts.ts";
 import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
 import { ReadRate } from "./read-rate.ts";
 
@@ -68,11 +70,13 @@ async function day(ctx: RouteContext, v: VisitServices, reads: ReadRate): Promis
       after: JSON.stringify(visits.length),
       reason: "",
     });
+  const names = namesShownTo(ctx.member);
   const own = ctx.member?.role === "doctor" ? v.doctorNumber(ctx.member.doctor ?? "") : undefined;
   return json({
     date,
     today: date === today,
-    appointments: visits.map((a) => {
+    appointments: visits.map((visit) => {
+      const a = seesNameOf(names, visit.doctor) ? visit : unnamed(visit);
       const shown = shownStatus(a.status, a.startMs + a.minutes * 60_000, v.graceMs, ctx.now);
       const markable = date === today && a.status !== "cancelled" && (own === undefined || own === doctorOf(a.slot));
       // The marks that make sense now (a seen visit offers none; before its start, only arrived).
@@ -82,6 +86,12 @@ async function day(ctx: RouteContext, v: VisitServices, reads: ReadRate): Promis
       return { ...a, start: isoLocal(a.startMs, v.zone), shown, word: status_words[shown], markable, marks };
     }),
   });
+}
+
+/** Another doctor's appointment as a doctor account sees it: when, with whom and its state, not the patient. */
+function unnamed(visit: Visit): Visit {
+  const { reason: _reason, ...rest } = visit;
+  return { ...rest, patient: "" };
 }
 
 function validDate(text: string): boolean {

@@ -34,7 +34,8 @@ async function showToday() {
     tr.dataset.status = a.shown;
     const word =
       a.status === "cancelled" ? `${a.word} by the ${a.cancelledBy}${a.reason ? `: ${a.reason}` : ""}` : a.word;
-    for (const v of [a.start.slice(11, 16), a.doctor, a.patient, a.slot, word]) {
+    // Another doctor's appointment comes without the patient's name to a doctor's account.
+    for (const v of [a.start.slice(11, 16), a.doctor, a.patient || "(booked)", a.slot, word]) {
       const td = document.createElement("td");
       td.textContent = String(v);
       tr.append(td);

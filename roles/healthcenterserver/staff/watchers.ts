@@ -1,6 +1,7 @@
 // Live pages: each watches the schedule over server-sent events. A committed change costs the
 // booking path one grid update and one push onto a list; once per staff_events_flush_ms the list
-// is encoded once (with names and without) and written to every page. A page that falls
+// is encoded once per kind of reader (with names, without, or a doctor account's: only its own
+// doctor's patients named) and written to every page. A page that falls
 // behind by staff_watcher_queue_bytes_max is disconnected; its browser reconnects and starts
 // from a fresh snapshot. On a calendar whose rules offer types a booking changes its neighbours'
 // starts too, so every page gets a fresh snapshot of the type it shows instead (typed-view.ts), at
@@ -18,18 +19,20 @@ import {
   staff_watchers_max,
 } from "../../../shared/limits.ts";
 import type { ChangeFeed } from "../booking/changes.ts";
-import { withoutName, type ChangeRow, type Grid, type Snapshot } from "./grid.ts";
+import { changesFor, type ChangeRow, type Grid, type Snapshot } from "./grid.ts";
+import { namesKey, type NamesShown } from "./accounts.ts";
 
 /** On a typed calendar: the week for a type ("": each rule's default); `typed()` false: the Grid as it is. */
 export type TypedViews = {
   typed(): boolean;
-  snapshot(names: boolean, type: string): Snapshot | undefined;
+  snapshot(names: NamesShown, type: string): Snapshot | undefined;
   /** The one line refusing a type= no type is named (with the nearest name); undefined when known or "". */
   refusal(type: string): string | undefined;
 };
 
 type Watcher = {
-  names: boolean;
+  /** Whose patients' names this page sees (a doctor account's: its own doctor's). */
+  names: NamesShown;
   type: string;
   controller: ReadableStreamDefaultController<Uint8Array>;
   closed: boolean;
@@ -87,12 +90,12 @@ export class Watchers {
 
   private get anonymous(): number {
     let n = 0;
-    for (const w of this.all) if (!w.names) n++;
+    for (const w of this.all) if (w.names === false) n++;
     return n;
   }
 
   /** A new live page: a stream that starts with a snapshot. */
-  open(names: boolean, signal: AbortSignal, type = ""): ReadableStream<Uint8Array> {
+  open(names: NamesShown, signal: AbortSignal, type = ""): ReadableStream<Uint8Array> {
     let watcher: Watcher;
     return new ReadableStream<Uint8Array>(
       {
@@ -128,7 +131,7 @@ export class Watchers {
       const started = performance.now();
       const cache = new Map<string, Uint8Array>();
       for (const w of this.all) {
-        const key = `${w.names}\n${w.type}`;
+        const key = `${namesKey(w.names)}\n${w.type}`;
         if (!cache.has(key)) cache.set(key, this.snapshotEvent(w.names, w.type));
         this.send(w, cache.get(key)!);
       }
@@ -136,12 +139,13 @@ export class Watchers {
       this.lastSnapshotCostMs = performance.now() - started;
       return;
     }
-    let named: Uint8Array | undefined;
-    let anonymous: Uint8Array | undefined;
+    // One encoding per kind of reader: everyone's names, none, or one doctor's (bounded by the pages open).
+    const events = new Map<string, Uint8Array>();
     for (const w of this.all) {
-      if (w.names) named ??= changesEvent(rows);
-      else anonymous ??= changesEvent(rows.map(withoutName));
-      this.send(w, w.names ? named! : anonymous!);
+      const key = namesKey(w.names);
+      let event = events.get(key);
+      if (event === undefined) events.set(key, (event = changesEvent(changesFor(rows, w.names, this.grid.doctors))));
+      this.send(w, event);
     }
   }
 
@@ -149,7 +153,7 @@ export class Watchers {
     for (const w of this.all) this.send(w, heartbeat);
   }
 
-  private snapshotEvent(names: boolean, type: string): Uint8Array {
+  private snapshotEvent(names: NamesShown, type: string): Uint8Array {
     const snapshot = this.views?.snapshot(names, type) ?? this.grid.snapshot(names);
     return encoder.encode(`retry: ${staff_reconnect_ms}\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`);
   }

@@ -1,0 +1,175 @@
+// A doctor account sees patients' names on its own doctor's appointments only (issue 25: "sees and
+// manages their own schedule"), over real HTTP on every endpoint that names patients: the schedule,
+// the live events (a booking made over TCP with another doctor arrives without the name), the day's
+// list, a patient's appointments, an appointment's history and the outbox. Other doctors' appointments
+// still show as booked; the front desk still sees every name.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { login, tempDir } from "./helpers.ts";
+import { within } from "./calendar-helpers.ts";
+import { EventReader, signIn } from "./staff-helpers.ts";
+import { auditOf, startVisitServer, type VisitServer } from "./visit-helpers.ts";
+import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
+
+const day = 24 * 60 * 60_000;
+const tmp = tempDir();
+let s: VisitServer;
+const cookies: Record<string, string> = {};
+/** Booked over TCP in the test: patient1 with doc1 (X1), patient2 with doc2 (X2), two days ahead. */
+let X1 = 0;
+let X2 = 0;
+
+beforeAll(async () => {
+  // [notify] with a webhook nobody answers: each booking's reminder waits in the outbox, naming the patient.
+  const secret = join(tmp.dir, "hook.secret");
+  writeFileSync(secret, "s3cret\n");
+  const config = join(tmp.dir, "deploy.toml");
+  writeFileSync(config, `[notify]\nwebhook = "http://127.0.0.1:9/hook"\nwebhook_secret_file = "${secret}"\n`);
+  s = await startVisitServer(["--bookings-per-patient", "0", "--config", config]);
+  for (const [name, password] of [
+    ["desk", "desk-password-1"],
+    ["drone", "drone-password-1"],
+    ["drtwo", "drtwo-password-1"],
+  ] as const)
+    cookies[name] = await signIn(s.base, name, password);
+  const later = s.at.E!.startMs + day; // two days ahead: the reminders are due tomorrow
+  [X1, X2] = [slotId(1, later), slotId(2, later)];
+}, 60_000);
+afterAll(async () => {
+  await s?.stop();
+  tmp.cleanup();
+});
+
+const get = async (who: string, path: string): Promise<{ status: number; body: any }> => {
+  const res = await fetch(s.base + path, { headers: { Cookie: cookies[who]! } });
+  return { status: res.status, body: res.headers.get("content-type")?.includes("json") ? await res.json() : null };
+};
+
+type Snap = { names: boolean; namesFor?: string; doctors: { name: string }[]; cells: number[][]; slots: any[][] };
+/** Each listed slot's doctor and state (0 free, 1 booked, or the patient's name). */
+function slotsOf(snap: Snap): Map<number, { doctor: string; state: number | string }> {
+  const doctorOfCell = new Map(snap.cells.map(([id, doctor]) => [id!, snap.doctors[doctor!]!.name]));
+  return new Map(snap.slots.map(([index, cell, state]) => [index, { doctor: doctorOfCell.get(cell)!, state }]));
+}
+
+async function book(patient: string, password: string, slot: number, doctor: string): Promise<void> {
+  const c = await login(s.server.port, patient, password);
+  try {
+    expect(await c.request(`selection ${slot}`)).toStartWith(`${doctor} `);
+  } finally {
+    c.close();
+  }
+}
+
+describe("a doctor account sees its own doctor's patients only", () => {
+  test("live events: a TCP booking with another doctor reaches the doctor as booked, the front desk with the name", async () => {
+    const drone = await EventReader.open(`${s.base}/api/events`, { Cookie: cookies.drone! });
+    const desk = await EventReader.open(`${s.base}/api/events`, { Cookie: cookies.desk! });
+    try {
+      const first = await drone.next();
+      expect(first.event).toBe("snapshot");
+      expect(first.data.namesFor).toBe("doc1");
+      for (const { state, doctor } of slotsOf(first.data).values())
+        if (typeof state === "string") expect(doctor).toBe("doc1");
+      expect((await desk.next()).event).toBe("snapshot");
+      await book("patient2", "password222", X2, "doc2");
+      const change = async (reader: EventReader, slot: number) => {
+        while (true) {
+          const e = await reader.next();
+          const row = e.event === "changes" ? e.data.find((r: number[]) => r[0] === slot) : undefined;
+          if (row) return row[2];
+        }
+      };
+      expect(await change(drone, X2)).toBe(1);
+      expect(await change(desk, X2)).toBe("patient2");
+      await book("patient1", "password111", X1, "doc1");
+      expect(await change(drone, X1)).toBe("patient1");
+      expect(await change(desk, X1)).toBe("patient1");
+    } finally {
+      drone.close();
+      desk.close();
+    }
+  });
+
+  test("/api/schedule: own doctor's names, the other doctor's appointments as booked; the front desk sees all", async () => {
+    const drone = await get("drone", "/api/schedule");
+    expect(drone.body).toMatchObject({ names: true, namesFor: "doc1" });
+    const mine = slotsOf(drone.body);
+    expect(mine.get(X1)).toEqual({ doctor: "doc1", state: "patient1" });
+    expect(mine.get(X2)).toEqual({ doctor: "doc2", state: 1 });
+    const named = [...mine.values()].filter((v) => typeof v.state === "string");
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.every((v) => v.doctor === "doc1")).toBe(true);
+    const drtwo = slotsOf((await get("drtwo", "/api/schedule")).body);
+    expect([drtwo.get(X1)!.state, drtwo.get(X2)!.state]).toEqual([1, "patient2"]);
+    const desk = await get("desk", "/api/schedule");
+    expect(desk.body.namesFor).toBeUndefined();
+    expect([slotsOf(desk.body).get(X1)!.state, slotsOf(desk.body).get(X2)!.state]).toEqual(["patient1", "patient2"]);
+    // Made again after a change, per doctor: drone's cached answer never reaches drtwo.
+    expect(slotsOf((await get("drone", "/api/schedule")).body).get(X2)!.state).toBe(1);
+  });
+
+  test("/api/day: the other doctor's appointments without the patient or the cancellation's reason", async () => {
+    const { A, C, I } = s.at;
+    const rows = async (who: string) =>
+      new Map(((await get(who, "/api/day")).body.appointments as any[]).map((a) => [a.slot, a]));
+    const drone = await rows("drone");
+    expect(drone.get(A!.id)).toMatchObject({ doctor: "doc1", patient: "patient1" });
+    expect(drone.get(C!.id)).toMatchObject({ doctor: "doc2", patient: "", status: "booked" });
+    expect(drone.get(I!.id)).toMatchObject({ doctor: "doc2", patient: "", status: "cancelled" });
+    expect(drone.get(I!.id).reason).toBeUndefined();
+    const desk = await rows("desk");
+    expect(desk.get(C!.id).patient).toBe("patient1");
+    expect(desk.get(I!.id)).toMatchObject({ patient: "patient2", reason: "doctor ill" });
+  });
+
+  test("/api/appointments: a doctor gets the patient's appointments with its own doctor; the front desk all", async () => {
+    const slots = async (who: string) => {
+      const res = await get(who, "/api/appointments?patient=patient2");
+      expect(res.status).toBe(200);
+      return (res.body.appointments as { index: number; doctor: string }[]).map((a) => a.index);
+    };
+    const drone = await slots("drone");
+    expect(drone).toContain(s.at.E!.id);
+    expect(drone).not.toContain(X2);
+    expect(await slots("drtwo")).toEqual([X2]);
+    expect(await slots("desk")).toEqual(expect.arrayContaining([s.at.E!.id, X2]));
+    // The audit record says what each read returned.
+    const reads = auditOf(s.db, "patient patient2").filter((r) => r.action === "appointments.read");
+    expect(reads.find((r) => r.actor === "drtwo")!.after).toBe(JSON.stringify([X2]));
+  });
+
+  test("/api/history: a doctor reads its own doctor's appointments' history (403, recorded, for another's)", async () => {
+    const own = await get("drtwo", `/api/history?slot=${X2}`);
+    expect(own.status).toBe(200);
+    expect(own.body.lines.join("\n")).toContain("booked by patient2 (patient)");
+    for (const slot of [X2, s.at.C!.id]) {
+      const other = await get("drone", `/api/history?slot=${slot}`);
+      expect(other.status).toBe(403);
+      expect(other.body.error).toBe("a doctor reads the history of their own appointments (doc1)");
+      expect(auditOf(s.db, `slot ${slot}`).some((r) => r.actor === "drone" && r.action === "staff.forbidden")).toBe(
+        true,
+      );
+    }
+    expect((await get("drone", `/api/history?slot=${s.at.A!.id}`)).status).toBe(200);
+    expect((await get("desk", `/api/history?slot=${X2}`)).status).toBe(200);
+  });
+
+  test("/api/outbox: the patient (and the error) on the doctor's own messages only", async () => {
+    const patients = async (who: string) => {
+      const { body } = await get(who, "/api/outbox");
+      return new Set([...body.pending, ...body.failed].map((m: { patient: string }) => m.patient));
+    };
+    await within(
+      2_000,
+      async () => (await patients("desk")).has("patient2") && (await patients("desk")).has("patient1"),
+    );
+    const drone = await patients("drone");
+    expect(drone.has("patient1")).toBe(true);
+    expect(drone.has("patient2")).toBe(false);
+    expect(drone.has("")).toBe(true);
+    const drtwo = await patients("drtwo");
+    expect([drtwo.has("patient2"), drtwo.has("patient1")]).toEqual([true, false]);
+  });
+});
