@@ -9,6 +9,8 @@ import { readFlagFile } from "../../../shared/regular-file.ts";
 import { audit_page_rows } from "../../../shared/limits.ts";
 import { ChainVerifier } from "../audit/chain.ts";
 import { auditRecords, latestCheckpoint, type Checkpoint } from "../store/audit-records.ts";
+import { followerCursor } from "../store/audit-follow.ts";
+import { owesMessages } from "../notify/outbox-follower.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import { append_only_triggers } from "../store/sqlite/sqlite-audit.ts";
 
@@ -37,10 +39,18 @@ export async function archiveAudit(db: CalendarDb, beforeMs: number, file: strin
   const digest = createHash("sha256");
   let moved = 0;
   let kept = false;
+  // A change's messages are written from its record by the server's outbox follower, after the commit:
+  // a record it has not reached yet stays (with the records after it), or its messages would be lost.
+  const followed = (await followerCursor(db, "outbox")) ?? Number.POSITIVE_INFINITY;
+  let waiting: number | undefined;
   try {
     outer: for await (const page of auditRecords(db, audit_page_rows)) {
       for (const r of page) {
         if (r.atMs >= beforeMs) break outer;
+        if (r.seq > followed && owesMessages(r)) {
+          waiting = r.seq;
+          break outer;
+        }
         const broken = verifier.check(r);
         if (broken) throw new UsageError(`audit record ${broken.seq}: ${broken.why}; nothing archived`);
         const line = `${JSON.stringify(r)}\n`;
@@ -56,7 +66,12 @@ export async function archiveAudit(db: CalendarDb, beforeMs: number, file: strin
     // A file with nothing (or a broken chain's prefix) in it would only block the next archive to that name.
     if (!kept) rmSync(file, { force: true });
   }
-  if (moved === 0) return "no audit records before that date; nothing archived";
+  const held =
+    waiting === undefined
+      ? ""
+      : `; record ${waiting} and those after it are kept: the server has not written that change's messages yet ` +
+        "(its outbox follower writes them within seconds while it runs with [notify]; archive again after)";
+  if (moved === 0) return `no audit records before that date${held ? " that can go" : ""}; nothing archived${held}`;
   const last = verifier.last;
   const checkpoint = { seq: last.seq, hash: last.hash, archive: `${file} sha256:${digest.digest("hex")}` };
   await db.transaction(async (tx) => {
@@ -74,5 +89,5 @@ export async function archiveAudit(db: CalendarDb, beforeMs: number, file: strin
     ]);
     if (tx.kind === "sqlite") for (const sql of append_only_triggers()) await tx.run(sql);
   });
-  return `archived ${moved} audit records (up to record ${last.seq}) to ${file}; checkpoint signed with ${keyFile}`;
+  return `archived ${moved} audit records (up to record ${last.seq}) to ${file}; checkpoint signed with ${keyFile}${held}`;
 }

@@ -121,6 +121,15 @@ export async function recent(db: CalendarDb, state: "pending" | "failed", count:
   );
 }
 
+/**
+ * Whether a reminder is still its appointment's: the appointment's row at its time carries its uid and
+ * sequence (a cancellation deleted the row, a move raised the sequence on the row at the new time).
+ */
+export async function reminderCurrent(db: CalendarDb, m: OutboxMessage): Promise<boolean> {
+  const sql = "SELECT 1 AS current FROM appointments WHERE doctor = ? AND start_ms = ? AND uid = ? AND seq = ?";
+  return (await db.all(sql, [m.doctor, m.startMs, m.uid, m.seq])).length > 0;
+}
+
 export async function doctorName(db: CalendarDb, doctor: number): Promise<string> {
   const rows = await db.all("SELECT name FROM calendar_doctors WHERE id = ?", [doctor]);
   return rows[0] ? String(rows[0].name) : `doctor ${doctor}`;

@@ -51,6 +51,16 @@ export function planRecords(records: readonly Row[], policy: OutboxPolicy): Foll
   return plan;
 }
 
+/** Whether the follower turns this record into messages: a booking change with its calendar event. */
+export function owesMessages(r: { action: string; after: string }): boolean {
+  if (kinds[r.action] === undefined) return false;
+  try {
+    return (JSON.parse(r.after) as { event?: unknown }).event !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** The record's slot and event; undefined for one without an event (the outbox was off); or unreadable. */
 function eventOf(r: Row) {
   try {

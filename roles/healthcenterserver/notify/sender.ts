@@ -7,7 +7,7 @@ import type { Log } from "../../../shared/log.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import { bodyText, icsOf, messageKey, subject, webhookDocument, type Clinic, type Contact } from "./compose.ts";
 import { Undeliverable, type Mailer } from "./email.ts";
-import { claim, counts, doctorName, finish, finishMany, recent, retryAt } from "./outbox-db.ts";
+import { claim, counts, doctorName, finish, finishMany, recent, reminderCurrent, retryAt } from "./outbox-db.ts";
 import type { OutboxCounts, OutboxMessage } from "./outbox-db.ts";
 import { followChanges, unplanned } from "./outbox-follower.ts";
 import type { OutboxPolicy } from "./outbox-plan.ts";
@@ -29,7 +29,7 @@ export type SenderParts = {
 };
 
 /** A message handled in a pass whose outcome is written with the others' at its end. */
-type Done = { id: number; state: "sent" | "skipped"; why: string };
+type Done = { id: number; state: "sent" | "skipped" | "withdrawn"; why: string };
 
 export function backoffMs(attempts: number): number {
   return Math.min(limits.outbox_backoff_first_ms * 2 ** Math.max(0, attempts - 1), limits.outbox_backoff_max_ms);
@@ -172,6 +172,10 @@ export class OutboxSender {
     const decision = decide(m.kind, m.startMs, now, this.parts.clinic.zone, this.parts.quiet);
     if (decision.do === "skip") return void done.push({ id: m.id, state: "skipped", why: decision.why });
     if (decision.do === "wait") return retryAt(this.db, m.id, decision.until, "quiet hours", true);
+    // The follower withdraws a reminder only once it reaches the cancellation or move (it yields to
+    // bookings): until then the appointment's row says whether the reminder is still its own.
+    if (m.kind === "reminder" && !(await reminderCurrent(this.db, m)))
+      return void done.push({ id: m.id, state: "withdrawn", why: "cancelled or moved" });
     const contact = this.parts.contactOf(m.patient) ?? {};
     const missing = m.channel === "email" ? !contact.email : !contact.phone && !contact.email;
     if (missing) {

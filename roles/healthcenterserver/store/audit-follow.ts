@@ -55,3 +55,9 @@ async function readRun(
   };
   return { records: records.length, writes: [...writesOf(records), cursorMoved] };
 }
+
+/** Where a follower has reached (the last record it handled); undefined when it has no cursor here. */
+export async function followerCursor(db: CalendarDb, name: FollowerName): Promise<number | undefined> {
+  const [cursor] = await db.all("SELECT seq FROM audit_followers WHERE name = ?", [name]);
+  return cursor ? Number(cursor.seq) : undefined;
+}
