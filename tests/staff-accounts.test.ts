@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { root } from "./helpers.ts";
+import { availability } from "./calendar-helpers.ts";
 
 function staff(dir: string, args: string[], stdin = "") {
   const proc = Bun.spawnSync([process.execPath, "roles/healthcenterserver.ts", "staff", ...args, "--data", dir], {
@@ -69,5 +70,30 @@ describe("healthcenterserver staff", () => {
       expect(r.err.trim().split("\n").length).toBeLessThanOrEqual(2);
       expect(readFileSync(join(dir, "staff.txt"), "utf8")).toBe(before);
     }
+  });
+
+  test("a doctor account for a doctor no schedule knows is refused in one line naming the known ones", async () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, "availabilities.txt"), "1 Tue 01pm doc1 41000\n2 Mon 03pm doc2 42000\n");
+    const refused = staff(dir, ["add", "drx", "--role", "doctor", "--doctor", "doc3"], "doctor-secret-1\n");
+    expect(refused.code).toBe(2);
+    expect(refused.err.trim().split("\n")).toHaveLength(1);
+    expect(refused.err).toContain("unknown doctor doc3 (known: doc1, doc2); did you mean doc1?");
+    expect(statSync(join(dir, "staff.txt"), { throwIfNoEntry: false })).toBeUndefined();
+    expect(staff(dir, ["add", "drx", "--role", "doctor", "--doctor", "doc2"], "doctor-secret-1\n").code).toBe(0);
+    // A calendar names its doctors in the database: doc7 there, no availabilities.txt here.
+    const calendar = dataDir();
+    const db = join(calendar, "cal.db");
+    const rule = ["--days", "mon-fri", "--start", "09:00", "--end", "12:00", "--minutes", "15", "--port", "47000"];
+    expect((await availability(["--db", db], "add", "doc7", ...rule)).code).toBe(0);
+    const onCalendar = (doctor: string) =>
+      staff(calendar, ["add", "dr", "--role", "doctor", "--doctor", doctor, "--db", db], "doctor-secret-1\n");
+    const wrong = onCalendar("doc1");
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toContain("unknown doctor doc1 (known: doc7)");
+    expect(onCalendar("doc7").code).toBe(0);
+    expect(staff(calendar, ["list"]).out).toBe("dr\tdoctor\tdoc7\n");
+    // Nothing says which doctors exist (no availabilities.txt, no database): any name, as before.
+    expect(staff(dataDir(), ["add", "dry", "--role", "doctor", "--doctor", "doc9"], "doctor-secret-1\n").code).toBe(0);
   });
 });

@@ -16,6 +16,7 @@ import {
   staff_roles,
 } from "../staff/accounts.ts";
 import { readNewPassword } from "./users-command.ts";
+import { checkDoctorKnown, knownDoctors } from "./known-doctors.ts";
 import { replaceFile } from "./patient-record.ts";
 
 const usage = `Usage:
@@ -26,7 +27,8 @@ const usage = `Usage:
   healthcenterserver staff remove NAME --data DIR      remove the account
   healthcenterserver staff list --data DIR             names and roles
 With --db FILE|URL (or a deployment file's db), add, passwd and remove are recorded in its audit trail.
-Roles: ${staff_roles.join(", ")} (a doctor account names its doctor: --doctor doc1).`;
+Roles: ${staff_roles.join(", ")} (a doctor account names its doctor: --doctor doc1, one that
+availabilities.txt or the database's calendar knows, when either says which exist).`;
 
 const options = {
   data: { type: "string", value: "DIR", help: "the data directory whose staff.txt is changed" },
@@ -89,6 +91,8 @@ export async function runStaffCommand(argv: string[]): Promise<number> {
     );
   const account = verb === "add" ? newAccount(name, values.role, values.doctor) : accounts[at]!;
   if (verb === "add" && at !== -1) throw new UsageError(`${name} is already a staff member; use staff passwd`);
+  if (verb === "add" && account.doctor !== undefined)
+    checkDoctorKnown(account.doctor, await knownDoctors(values.data, dbOf(values), passwordFileOf(values)));
   account.hash = await Bun.password.hash(await readNewPassword(name), "argon2id");
   if (at === -1) accounts.push(account);
   save(file, accounts);
@@ -108,18 +112,32 @@ function describeAccount(a: StaffAccount): string {
  * when it is there), the change goes into its audit trail; without one, the operator is told so.
  */
 async function record(values: Values, action: string, name: string, before: string, after: string): Promise<void> {
-  const db = values.db ?? loadConfig(values.config).server.db ?? (existsSync(default_db) ? default_db : undefined);
+  const db = dbOf(values);
   if (db === undefined) {
     console.error(
       `note: this change is not in any audit trail (no ${default_db} here; give --db FILE|URL or --config)`,
     );
     return;
   }
-  const passwordFile = values["db-password-file"] ?? loadConfig(values.config).server.dbPasswordFile;
-  await recordOperatorChange(db, passwordFile, { action, subject: `staff ${name}`, before, after, reason: "" });
+  await recordOperatorChange(db, passwordFileOf(values), {
+    action,
+    subject: `staff ${name}`,
+    before,
+    after,
+    reason: "",
+  });
 }
 
 const default_db = "healthcenter.db";
+
+/** The bookings database the command is given: --db, the deployment file's, or ./healthcenter.db when there. */
+function dbOf(values: Values): string | undefined {
+  return values.db ?? loadConfig(values.config).server.db ?? (existsSync(default_db) ? default_db : undefined);
+}
+
+function passwordFileOf(values: Values): string | undefined {
+  return values["db-password-file"] ?? loadConfig(values.config).server.dbPasswordFile;
+}
 
 function newAccount(name: string, roleText: string | undefined, doctor: string | undefined): StaffAccount {
   const role = checkRole(roleText);
