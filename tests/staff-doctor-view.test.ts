@@ -11,6 +11,11 @@ import { within } from "./calendar-helpers.ts";
 import { EventReader, signIn } from "./staff-helpers.ts";
 import { auditOf, startVisitServer, type VisitServer } from "./visit-helpers.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
+import { Grid } from "../roles/healthcenterserver/staff/grid.ts";
+import { ScheduleAnswers } from "../roles/healthcenterserver/staff/schedule-answers.ts";
+import { StaffSessions } from "../roles/healthcenterserver/staff/staff-sessions.ts";
+import { staff_schedule_snapshots_max } from "../shared/limits.ts";
+import { at, typedStaffClinic } from "./staff-types-helpers.ts";
 
 const day = 24 * 60 * 60_000;
 const tmp = tempDir();
@@ -171,5 +176,80 @@ describe("a doctor account sees its own doctor's patients only", () => {
     expect(drone.has("")).toBe(true);
     const drtwo = await patients("drtwo");
     expect([drtwo.has("patient2"), drtwo.has("patient1")]).toEqual([true, false]);
+  });
+});
+
+test("the typed view (a calendar whose rules offer types): a doctor's week and live snapshots name its own patients only", async () => {
+  const accounts: [string, string, string, string?][] = [
+    ["alice", "front-desk", "alice-password-1"],
+    ["drone", "doctor", "drone-password-1", "doc1"],
+  ];
+  const { server, base } = await typedStaffClinic(tmp.dir, "typed", [], accounts);
+  try {
+    const [alice, drone] = [
+      await signIn(base, "alice", "alice-password-1"),
+      await signIn(base, "drone", "drone-password-1"),
+    ];
+    const c = await login(server.port);
+    expect(await c.request(`selection ${at(1, "09:15")} type=followup`)).toBe("doc1 41000");
+    const live = await EventReader.open(`${base}/api/events?type=followup`, { Cookie: drone });
+    expect((await live.next()).data.namesFor).toBe("doc1");
+    const c2 = await login(server.port, "patient2", "password222");
+    expect(await c2.request(`selection ${at(2, "10:00")} type=long`)).toBe("doc2 42000");
+    // The live page gets a fresh snapshot of its type: doc2's booking as booked, doc1's with the name.
+    let states: (number | string | undefined)[] = [];
+    await within(100, async () => {
+      const snap = slotsOf((await live.next()).data);
+      states = [at(1, "09:15"), at(2, "10:00")].map((i) => snap.get(i)?.state);
+      return states[1] !== 0;
+    });
+    expect(states).toEqual(["patient1", 1]);
+    live.close();
+    const view = async (cookie: string) => {
+      const res = await fetch(`${base}/api/schedule?type=followup`, { headers: { Cookie: cookie } });
+      const snap = slotsOf((await res.json()) as Snap);
+      return [at(1, "09:15"), at(2, "10:00")].map((i) => snap.get(i)?.state);
+    };
+    expect(await view(drone)).toEqual(["patient1", 1]);
+    expect(await view(alice)).toEqual(["patient1", "patient2"]);
+    c.close();
+    c2.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+describe("kept bounded, and ended when the doctor changes", () => {
+  test(`one schedule snapshot per doctor asking, at most ${staff_schedule_snapshots_max} kept; each names its own patients only`, () => {
+    const doctors = Array.from({ length: 3 * staff_schedule_snapshots_max }, (_, d) => `doc${d}`);
+    const slots = doctors.map((doctor, d) => ({ index: d, day: "Mon", time: "09am", doctor, port: 41000 }));
+    const grid = new Grid(
+      slots,
+      (p) => `patient${p}`,
+      (i) => i,
+    );
+    const answers = new ScheduleAnswers(grid, Number.MAX_SAFE_INTEGER);
+    for (const [d, doctor] of doctors.entries()) {
+      const snap = JSON.parse(answers.json(doctor, 0)!) as { slots: [number, number, number | string][] };
+      expect(snap.slots.filter(([, , state]) => typeof state === "string")).toEqual([[d, d, `patient${d}`]]);
+      expect(answers.kept).toBeLessThanOrEqual(staff_schedule_snapshots_max);
+    }
+    expect(answers.kept).toBe(staff_schedule_snapshots_max);
+    // A change makes each reader's answer again; the everyone and nobody answers are kinds of their own.
+    grid.apply({ index: 0, holder: "patient99" });
+    expect(answers.json(true, 0)).toContain('"patient99"');
+    expect(answers.json(false, 0)).not.toContain("patient");
+    expect(answers.json("doc1", 0)).not.toContain("patient99");
+  });
+
+  test("a staff.txt reload that moves a doctor account to another doctor ends its sessions", async () => {
+    const hash = await Bun.password.hash("pw-1234567890", "argon2id");
+    const sessions = new StaffSessions([{ name: "drx", role: "doctor", hash, doctor: "doc1" }], 60_000);
+    const signed = await sessions.signIn("drx", "pw-1234567890", "10.0.0.5", 1_000);
+    if (signed.kind !== "ok") throw new Error(signed.kind);
+    sessions.replaceAccounts([{ name: "drx", role: "doctor", hash, doctor: "doc1" }]);
+    expect(sessions.member(signed.id, 1_001)?.doctor).toBe("doc1");
+    sessions.replaceAccounts([{ name: "drx", role: "doctor", hash, doctor: "doc2" }]);
+    expect(sessions.member(signed.id, 1_002)).toBeUndefined();
   });
 });

@@ -8,12 +8,13 @@ import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 
 /**
  * doc1 09:00-11:00: first (30, default) and followup (15); doc2 09:00-12:00: followup (default) and long
- * (30, 5 before, 15 after; `longArgs`: more of its flags). Staff: alice, front desk.
+ * (30, 5 before, 15 after; `longArgs`: more of its flags). Staff: alice, front desk (unless `accounts` says).
  */
 export async function typedStaffClinic(
   dir: string,
   name: string,
   longArgs: string[] = [],
+  accounts: [string, string, string, string?][] = [["alice", "front-desk", "alice-password-1"]],
 ): Promise<{ server: Running; base: string; db: string }> {
   const db = join(dir, `${name}.db`);
   const types = (...args: string[]) =>
@@ -39,7 +40,7 @@ export async function typedStaffClinic(
     );
   expect((await rule("doc1", "11:00", "first,followup", "41000")).code).toBe(0);
   expect((await rule("doc2", "12:00", "followup,long", "42000")).code).toBe(0);
-  const staff = await staffFile([["alice", "front-desk", "alice-password-1"]]);
+  const staff = await staffFile(accounts);
   const data = await writeDataDir(join(dir, `${name}-data`), 6, { "staff.txt": staff });
   const server = await startServer([
     ...["--db", db, "--data", data, "--time-zone", zone, "--http", "127.0.0.1:0", "--horizon-weeks", "1"],

@@ -22,6 +22,11 @@ export class ScheduleAnswers {
     private readonly views?: TypedViews,
   ) {}
 
+  /** Snapshots kept made (at most staff_schedule_snapshots_max). */
+  get kept(): number {
+    return this.made.size;
+  }
+
   /** The snapshot's JSON for a reader who sees `names`; undefined past this second's bound. */
   json(names: NamesShown, nowMs: number, type = ""): string | undefined {
     const second = Math.floor(nowMs / 1000);
