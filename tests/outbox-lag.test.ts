@@ -2,7 +2,8 @@
 // committed before its messages are written, and before the pending reminder it withdraws is withdrawn.
 // Then a reminder that comes due must not go out for an appointment cancelled or moved meanwhile
 // (issue 24: never for an appointment cancelled), and `audit archive` must not take the records the
-// follower has not turned into messages yet.
+// follower has not turned into messages yet. And the followers, which write every second on the
+// server's thread, never stop it while another process holds the SQLite file's write lock.
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { Log } from "../shared/log.ts";
@@ -11,7 +12,7 @@ import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import { OutboxSender } from "../roles/healthcenterserver/notify/sender.ts";
 import { parseQuiet } from "../roles/healthcenterserver/notify/when.ts";
 import { archiveAudit } from "../roles/healthcenterserver/commands/audit-archive.ts";
-import { tempDir } from "./helpers.ts";
+import { bun, child_env, Output, root, tempDir } from "./helpers.ts";
 import { calendar, london, webhookReceiver } from "./notify-helpers.ts";
 
 const tmp = tempDir();
@@ -124,4 +125,38 @@ test("audit archive keeps the records the outbox's follower has not reached; the
   expect(await archiveAudit(db!, tomorrow, join(tmp.dir, "archive2.jsonl"), join(tmp.dir, "archive.key"))).toContain(
     "archived 1 audit records",
   );
+});
+
+/** Another process holding the file's write lock (BEGIN IMMEDIATE) until its stdin closes. */
+async function holdLock(path: string) {
+  const holder = `
+    import { Database } from "bun:sqlite";
+    const db = new Database(process.argv[1]);
+    db.run("BEGIN IMMEDIATE");
+    console.log("locked");
+    for await (const _ of Bun.stdin.stream()) {}
+    db.run("ROLLBACK");
+    db.close();
+  `;
+  const proc = Bun.spawn([bun, "-e", holder, path], { cwd: root, env: child_env, stdin: "pipe", stdout: "pipe" });
+  await new Output(proc.stdout).waitFor(/locked/);
+  return { release: async () => (await proc.stdin.end(), proc.exited) };
+}
+
+test("another process holding the write lock: the followers give up the pass at once, then catch up", async () => {
+  const path = join(tmp.dir, "locked.db");
+  const cal = await calendar(path, undefined, ["webhook"]);
+  cleanups.push(() => cal.close());
+  await cal.store.commit([{ kind: "book", index: slotId(1, start), patient: "patient1" }]);
+  const holder = await holdLock(path);
+  // SQLite's busy timeout (5 s on this connection) would stop the server's thread inside each of them.
+  let started = performance.now();
+  await expect(cal.store.indexAudit!(100)).rejects.toMatchObject({ code: "SQLITE_BUSY" });
+  expect(performance.now() - started).toBeLessThan(1_000);
+  started = performance.now();
+  await expect(cal.follow()).rejects.toMatchObject({ code: "SQLITE_BUSY" });
+  expect(performance.now() - started).toBeLessThan(1_000);
+  expect(await holder.release()).toBe(0);
+  expect(await cal.store.indexAudit!(100)).toBe(1);
+  expect((await cal.rows()).map((r) => `${r.kind} ${r.state}`)).toEqual(["booked pending", "reminder pending"]);
 });

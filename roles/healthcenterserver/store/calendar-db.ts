@@ -83,9 +83,23 @@ export class SqliteCalendarDb implements CalendarDb {
   /**
    * Writes in one synchronous transaction (BEGIN IMMEDIATE): no other work of the server's thread (a
    * booking's commit on this same connection) can run inside it, as it could between the awaits of
-   * `transaction`. Throws, storing nothing, when a `mustChange` write changes no row.
+   * `transaction`. Throws, storing nothing, when a `mustChange` write changes no row. Another process
+   * holding the file's write lock (an operator's edit, `audit archive`) makes it throw SQLITE_BUSY at once
+   * instead of stopping the server's thread for the busy timeout: the followers try again next pass.
    */
   writeAtomically(writes: readonly Write[]): void {
+    const waits = this.db.prepare("PRAGMA busy_timeout");
+    const waitMs = Number((waits.get() as { timeout: number }).timeout);
+    waits.finalize();
+    this.db.run("PRAGMA busy_timeout = 0");
+    try {
+      this.writeAll(writes);
+    } finally {
+      this.db.run(`PRAGMA busy_timeout = ${waitMs}`);
+    }
+  }
+
+  private writeAll(writes: readonly Write[]): void {
     const all = this.db.transaction(() => {
       for (const w of writes) {
         const statement = this.db.prepare(w.sql);
