@@ -10,7 +10,7 @@ import { login, tempDir } from "./helpers.ts";
 import { within } from "./calendar-helpers.ts";
 import { EventReader, signIn } from "./staff-helpers.ts";
 import { auditOf, startVisitServer, type VisitServer } from "./visit-helpers.ts";
-import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
+import { decodeSlotId, slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import { Grid } from "../roles/healthcenterserver/staff/grid.ts";
 import { ScheduleAnswers } from "../roles/healthcenterserver/staff/schedule-answers.ts";
 import { StaffSessions } from "../roles/healthcenterserver/staff/staff-sessions.ts";
@@ -159,6 +159,17 @@ describe("a doctor account sees its own doctor's patients only", () => {
     }
     expect((await get("drone", `/api/history?slot=${s.at.A!.id}`)).status).toBe(200);
     expect((await get("desk", `/api/history?slot=${X2}`)).status).toBe(200);
+    // Moved from doc1 to doc2: doc2's doctor reads the move, not the booking with doc1 before it.
+    const next = decodeSlotId(X1).startMs + 15 * 60_000;
+    const [Y1, Y2] = [slotId(1, next), slotId(2, next)];
+    const c = await login(s.server.port, "patient3", "password333");
+    expect(await c.request(`selection ${Y1}`)).toStartWith("doc1 ");
+    expect(await c.request(`reschedule ${Y1} ${Y2}`)).toStartWith("doc2 ");
+    c.close();
+    const story = async (who: string) =>
+      ((await get(who, `/api/history?slot=${Y2}`)).body.lines as string[]).join("\n");
+    expect(await story("desk")).toMatch(/^booked by patient3 .*\nmoved by patient3 .* from slot \d+ to slot \d+$/s);
+    expect(await story("drtwo")).toMatch(/^moved by patient3 .* from slot \d+ to slot \d+$/);
   });
 
   test("/api/outbox: the patient (and the error) on the doctor's own messages only", async () => {

@@ -48,11 +48,16 @@ async function history(ctx: RouteContext, h: HistoryServices): Promise<Response>
     return json({ error }, 403);
   }
   if (!source) return json({ error: "this database keeps no audit trail" }, 404);
-  const records = await storyOf(source, slot);
+  // A doctor's story stops where the appointment came from another doctor's slot (that part is theirs).
+  const records = await storyOf(source, slot, (from) => seesNameOf(names, h.doctorOf(from)));
   return json({ slot, lines: records.map((r) => historyLine(r, zone)) });
 }
 
-async function storyOf(source: HistorySource, slot: number): Promise<AuditRecord[]> {
+async function storyOf(
+  source: HistorySource,
+  slot: number,
+  follows: (from: number) => boolean,
+): Promise<AuditRecord[]> {
   let story: AuditRecord[] = [];
   let subject = slot;
   let before = Number.POSITIVE_INFINITY;
@@ -61,7 +66,7 @@ async function storyOf(source: HistorySource, slot: number): Promise<AuditRecord
     story = [...records, ...story];
     const cameFrom = records.find((r) => r.action === "booking.moved" && r.subject === `slot ${subject}`);
     const from = cameFrom ? (JSON.parse(cameFrom.before) as { slot?: number }).slot : undefined;
-    if (from === undefined || from === subject) break;
+    if (from === undefined || from === subject || !follows(from)) break;
     before = cameFrom!.seq;
     subject = from;
   }
