@@ -93,7 +93,10 @@ describe("healthcenterserver staff", () => {
     expect(wrong.err).toContain("unknown doctor doc1 (known: doc7)");
     expect(onCalendar("doc7").code).toBe(0);
     expect(staff(calendar, ["list"]).out).toBe("dr\tdoctor\tdoc7\n");
-    // Nothing says which doctors exist (no availabilities.txt, no database): any name, as before.
+    // Nothing says which doctors exist (no availabilities.txt, or one that does not parse; no database): any name.
     expect(staff(dataDir(), ["add", "dry", "--role", "doctor", "--doctor", "doc9"], "doctor-secret-1\n").code).toBe(0);
+    const broken = dataDir();
+    writeFileSync(join(broken, "availabilities.txt"), "not a schedule\n");
+    expect(staff(broken, ["add", "dry", "--role", "doctor", "--doctor", "doc9"], "doctor-secret-1\n").code).toBe(0);
   });
 });

@@ -3,7 +3,7 @@
 import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import { hasFile, pathOf, readDataFile } from "../../../shared/datadir.ts";
-import { UsageError } from "../../../shared/errors.ts";
+import { DataError, UsageError } from "../../../shared/errors.ts";
 import { parseSlotTable } from "../../../shared/slot-file.ts";
 import { unknownMessage } from "../../../shared/suggest.ts";
 import { openCalendarDb } from "../store/calendar-db.ts";
@@ -17,12 +17,21 @@ const named_max = 20;
  */
 export async function knownDoctors(dir: string, db: string | undefined, passwordFile?: string): Promise<string[]> {
   const known = new Set<string>();
-  if (hasFile({ dir }, "availabilities.txt")) {
-    const file = pathOf({ dir }, "availabilities.txt");
-    for (const name of parseSlotTable(file, readDataFile({ dir }, "availabilities.txt")).doctors.list) known.add(name);
-  }
+  for (const name of scheduleDoctors(dir)) known.add(name);
   for (const name of db === undefined ? [] : await calendarDoctors(db, passwordFile)) known.add(name);
   return [...known];
+}
+
+/** availabilities.txt's doctors; none when there is none, or it does not parse (the server says why at start-up). */
+function scheduleDoctors(dir: string): string[] {
+  if (!hasFile({ dir }, "availabilities.txt")) return [];
+  try {
+    const file = pathOf({ dir }, "availabilities.txt");
+    return parseSlotTable(file, readDataFile({ dir }, "availabilities.txt")).doctors.list;
+  } catch (err) {
+    if (err instanceof DataError) return [];
+    throw err;
+  }
 }
 
 /** The calendar's doctors; none when the database has no calendar (or, for SQLite, no file yet). */
