@@ -5,6 +5,7 @@ import type { SQL } from "bun";
 import { DataError } from "../../../../shared/errors.ts";
 import { copy_uids_sql, outboxTableSql } from "../../notify/outbox-plan.ts";
 import { audit_follow_tables_sql, followerStartSql } from "../audit-follow-tables.ts";
+import { audit_lock } from "../audit-records.ts";
 
 /** Any fixed number: every instance of this program takes the same lock while it migrates. */
 const migration_lock = 0x61707074; // "appt"
@@ -89,7 +90,14 @@ const migrations: string[] = [
   // The audit trail's followers (audit-follow.ts): the outbox's (the changes before it wrote their
   // messages in their own transactions) and the index of records by subject, which replaces
   // audit_by_subject (a b-tree keyed in random order in every booking's commit: docs/PERFORMANCE.md).
-  [...audit_follow_tables_sql("bigint"), followerStartSql("subjects"), followerStartSql("outbox")].join(";\n"),
+  // Under the trail's lock, as an append is: a server of the version before may append meanwhile (an upgrade
+  // one server at a time), and the index's copy of the trail and the cursors must read the same records.
+  [
+    `SELECT pg_advisory_xact_lock(${audit_lock})`,
+    ...audit_follow_tables_sql("bigint"),
+    followerStartSql("subjects"),
+    followerStartSql("outbox"),
+  ].join(";\n"),
 ];
 
 export const schema_version = migrations.length;

@@ -1,0 +1,70 @@
+// PostgreSQL's migration 9 (the audit trail's followers) while a server of the version before keeps
+// booking, as docs/SCALING.md has it during an upgrade: a record that server appends while the
+// migration runs is either in the history's index or past the index's cursor, never lost between the
+// two (the migration's statements each read the trail at a different moment).
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { SQL } from "bun";
+import { appendAuditRecords } from "../roles/healthcenterserver/store/audit-records.ts";
+import { PgCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
+import { migrate } from "../roles/healthcenterserver/store/postgres/pg-schema.ts";
+import { postgresBin, startPostgres, pg_password, type Postgres } from "./pg-helpers.ts";
+
+const found = postgresBin();
+const pgTest = "missing" in found ? test.skip : test;
+let pg: Postgres | undefined;
+beforeAll(() => {
+  if ("bin" in found) pg = startPostgres(found.bin);
+}, 60_000);
+afterAll(() => pg?.stop(), 60_000);
+
+const record = (subject: string) => ({
+  atMs: Date.now(),
+  actor: "patient1",
+  role: "patient",
+  via: "tcp",
+  address: "127.0.0.1",
+  action: "booking.booked",
+  subject,
+  before: "",
+  after: '{"patient":"patient1"}',
+  reason: "",
+});
+
+pgTest("a record appended by an older server while migration 9 runs is found by the history", async () => {
+  pg!.createDatabase("upgrade");
+  const open = () => new SQL({ url: pg!.url("upgrade"), password: pg_password, max: 1 });
+  const setup = open();
+  await migrate(setup, "test");
+  await setup.begin((tx) => appendAuditRecords(new PgCalendarDb(tx as unknown as SQL), [record("slot 1")]));
+  // The database as version 8 left it: the index by subject, no followers.
+  await setup.unsafe(`DROP TABLE audit_followers; DROP TABLE audit_subjects;
+    CREATE INDEX audit_by_subject ON audit (subject); UPDATE appointments_schema SET version = 8`);
+  await setup.close();
+
+  // The older server's booking: its record appended (under the trail's lock, as version 8 did), not yet committed.
+  const older = open();
+  let commit = () => {};
+  const committed = older.begin(async (tx) => {
+    await appendAuditRecords(new PgCalendarDb(tx as unknown as SQL), [record("slot 2")]);
+    await new Promise<void>((resolve) => (commit = resolve));
+  });
+  const newer = open();
+  const migrated = migrate(newer, "test");
+  // The migration waits for that transaction somewhere (the trail's lock, or DROP INDEX's table lock)...
+  const watch = open();
+  for (let i = 0; i < 200; i++) {
+    const waiting = await watch`SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = 'upgrade' AND wait_event_type = 'Lock'`;
+    if (waiting[0].n > 0) break;
+    await Bun.sleep(25);
+  }
+  // ...and the booking commits meanwhile.
+  commit();
+  await committed;
+  expect(await migrated).toBe(8);
+  const lost =
+    await watch`SELECT seq FROM audit a WHERE seq <= (SELECT seq FROM audit_followers WHERE name = 'subjects')
+    AND NOT EXISTS (SELECT 1 FROM audit_subjects s WHERE s.seq = a.seq)`;
+  expect(lost).toEqual([]);
+  for (const c of [older, newer, watch]) await c.close();
+});
