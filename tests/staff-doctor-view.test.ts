@@ -36,6 +36,8 @@ beforeAll(async () => {
     ["desk", "desk-password-1"],
     ["drone", "drone-password-1"],
     ["drtwo", "drtwo-password-1"],
+    ["boss", "boss-password-1"],
+    ["audi", "audi-password-1"],
   ] as const)
     cookies[name] = await signIn(s.base, name, password);
   const later = s.at.E!.startMs + day; // two days ahead: the reminders are due tomorrow
@@ -111,6 +113,10 @@ describe("a doctor account sees its own doctor's patients only", () => {
     const desk = await get("desk", "/api/schedule");
     expect(desk.body.namesFor).toBeUndefined();
     expect([slotsOf(desk.body).get(X1)!.state, slotsOf(desk.body).get(X2)!.state]).toEqual(["patient1", "patient2"]);
+    for (const who of ["boss", "audi"]) {
+      const all = slotsOf((await get(who, "/api/schedule")).body);
+      expect([all.get(X1)!.state, all.get(X2)!.state]).toEqual(["patient1", "patient2"]);
+    }
     // Made again after a change, per doctor: drone's cached answer never reaches drtwo.
     expect(slotsOf((await get("drone", "/api/schedule")).body).get(X2)!.state).toBe(1);
   });
