@@ -58,6 +58,8 @@ export async function startVisitServer(
     exec(sql) {
       const d = new Database(db);
       try {
+        // The server writes too (its followers of the audit trail, after each change): wait for its lock.
+        d.run("PRAGMA busy_timeout = 5000");
         d.run(sql);
       } finally {
         d.close();
