@@ -1,6 +1,7 @@
 // One appointment's history on the page, from the audit trail: "booked by patient1 (patient) from
 // 10.0.0.5 on Tue 8 Dec 09:14; moved by alice (front-desk) ...". A move into the slot brings the
-// history of the slot it came from (a few hops at most), so the story starts at the first booking.
+// history of the slot it came from (a few hops at most), so the story starts at the first booking; an
+// earlier appointment in the same slot (cancelled, or moved away) is not part of it.
 // A doctor account reads the history of its own doctor's slots only (403, recorded): the lines name
 // the patient.
 import { audit_history_max } from "../../../shared/limits.ts";
@@ -14,6 +15,8 @@ import { pageActor, type AuditSink, type RouteContext, type Routes } from "./rou
 export type HistorySource = (subjects: string[], limit: number) => Promise<AuditRecord[]>;
 
 const hops_max = 5;
+/** The records that begin an appointment in the slot they name. */
+const starts = new Set(["booking.booked", "booking.moved"]);
 
 export type HistoryServices = {
   source: HistorySource | undefined;
@@ -63,8 +66,12 @@ async function storyOf(
   let before = Number.POSITIVE_INFINITY;
   for (let hop = 0; hop < hops_max; hop++) {
     const records = (await source([`slot ${subject}`], audit_history_max)).filter((r) => r.seq < before);
-    story = [...records, ...story];
-    const cameFrom = records.find((r) => r.action === "booking.moved" && r.subject === `slot ${subject}`);
+    // The appointment began in this slot at its latest booking or move into it: the records before that
+    // are an earlier appointment's (cancelled, or moved away), and its move says where it came from.
+    const began = records.findLastIndex((r) => starts.has(r.action) && r.subject === `slot ${subject}`);
+    const own = began < 0 ? records : records.slice(began);
+    story = [...own, ...story];
+    const cameFrom = own[0]?.action === "booking.moved" ? own[0] : undefined;
     const from = cameFrom ? (JSON.parse(cameFrom.before) as { slot?: number }).slot : undefined;
     if (from === undefined || from === subject || !follows(from)) break;
     before = cameFrom!.seq;
