@@ -106,3 +106,25 @@ test("a client that half-closes while a reply too large for the socket is still 
     await server.stop();
   }
 });
+
+test("a line begun behind a login slower than the line deadline is not cut off while the server leaves it unread", async () => {
+  // argon2id at a high time cost: the login takes longer than --line-timeout 1 (and its sweep tick). The line
+  // begun in the same write is finished at once, but the server reads the rest only after the login's reply,
+  // so the line's deadline counts from then, not from its first bytes.
+  const hash = await Bun.password.hash("password111", { algorithm: "argon2id", memoryCost: 65536, timeCost: 60 });
+  const slow = await writeDataDir(join(tmp.dir, "slow"), 6, { "users.txt": `patient1 ${hash}\n` });
+  const server = await startServer(["--data", slow, "--db", join(tmp.dir, "slow.db"), "--line-timeout", "1"]);
+  try {
+    const c = await Client.connect(server.port);
+    const t0 = performance.now();
+    c.write("authenticate patient1 password111\npi");
+    await Bun.sleep(50);
+    c.write("ng\n");
+    expect(await c.line(30_000)).toBe("success");
+    expect(performance.now() - t0).toBeGreaterThan(1_500); // else this test would not show the point
+    expect(await c.line()).toBe("pong");
+    c.close();
+  } finally {
+    await server.stop();
+  }
+});

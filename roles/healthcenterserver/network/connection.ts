@@ -18,8 +18,6 @@ const closed: ConnectionState = { kind: "closed" };
 
 export class Connection extends PeerSocket implements ReplyEvents {
   state: ConnectionState = reading;
-  /** When the unfinished line now held began; undefined when none is held. */
-  partialSinceMs: number | undefined;
   loggedIn = false;
   handler: LineHandler | undefined;
   private readonly framer: LineFramer;

@@ -7,7 +7,9 @@ export type Deadlines = { idleTimeoutMs: number; loginTimeoutMs: number; lineTim
 /** Why an open connection must go now, or undefined. The reason is also the `error` reply. */
 export function overdue(c: Connection, nowMs: number, d: Deadlines): string | undefined {
   if (!c.loggedIn && nowMs - c.openedMs >= d.loginTimeoutMs) return "login timeout";
-  if (c.partialSinceMs !== undefined && nowMs - c.partialSinceMs >= d.lineTimeoutMs) return "line timeout";
+  // Not while paused: the rest of the line may be waiting in the kernel for us to read it.
+  if (c.partialSinceMs !== undefined && !c.isPaused && nowMs - c.partialSinceMs >= d.lineTimeoutMs)
+    return "line timeout";
   // Unsent replies: not idle, but a peer that takes none of them for as long is not reading.
   if (c.hasUnsent) return nowMs - c.lastWrittenMs >= d.idleTimeoutMs ? "not reading replies" : undefined;
   if (nowMs - c.lastActiveMs >= d.idleTimeoutMs) return "idle timeout";

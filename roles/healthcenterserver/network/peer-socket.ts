@@ -18,6 +18,8 @@ export class PeerSocket {
   lastWrittenMs: number;
   /** Set by the sweep when it closes a connection for a deadline: cut off then if still not flushed. */
   closeByMs: number | undefined;
+  /** When the unfinished line now held began; undefined when none is held. */
+  partialSinceMs: number | undefined;
 
   constructor(
     protected readonly socket: Socket<unknown>,
@@ -40,12 +42,19 @@ export class PeerSocket {
     return (this.remotePort ??= this.socket.remotePort ?? 0);
   }
 
+  /** Not reading: what the peer sends now waits in the kernel (its line's deadline waits too, see deadlines.ts). */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   /** Reads the socket, or stops reading it: a system call when that changes, none otherwise. */
   protected readSocket(read: boolean): void {
     if (read === !this.paused) return;
     this.paused = !read;
-    if (read) this.socket.resume();
-    else this.socket.pause();
+    if (!read) return this.socket.pause();
+    // A line begun before the pause has its whole deadline from when it is read again: the wait was ours.
+    if (this.partialSinceMs !== undefined) this.partialSinceMs = Date.now();
+    this.socket.resume();
   }
 
   /** Remembers who the peer was while the socket still knows it (a log line may name it after a close). */
