@@ -2,7 +2,10 @@
 // real TCP bookings and HTTP: a slot cancelled and booked again, or moved away from and booked again,
 // shows the new appointment's records only (the earlier ones stay in the trail and its export), and a
 // move into a slot that an earlier appointment had also been moved into follows the new one's move.
+// The running server keeps the history's index by subject after the commits (audit/subject-indexer.ts).
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { within } from "./calendar-helpers.ts";
 import { login } from "./helpers.ts";
 import { signIn } from "./staff-helpers.ts";
 import { startVisitServer, type VisitServer } from "./visit-helpers.ts";
@@ -63,4 +66,26 @@ test("a slot moved away from and booked again, then moved into: the story follow
     "booked by patient3 (patient)",
     `moved by patient3 (patient) from slot ${b} to slot ${x}`,
   ]);
+});
+
+test("the running server indexes every record by subject after its commit: the index's cursor reaches the trail's end", async () => {
+  const read = () => {
+    const db = new Database(s.db, { readonly: true });
+    try {
+      const q = (sql: string) => Number((db.prepare(sql).get() as { n: number | null }).n ?? 0);
+      const cursor = q("SELECT seq AS n FROM audit_followers WHERE name = 'subjects'");
+      const missing = q(
+        "SELECT count(*) AS n FROM audit a WHERE NOT EXISTS (SELECT 1 FROM audit_subjects i WHERE i.seq = a.seq)",
+      );
+      return { cursor, last: q("SELECT max(seq) AS n FROM audit"), missing };
+    } finally {
+      db.close();
+    }
+  };
+  await as("patient2", "password222", [[`selection ${slotId(2, s.at.E!.startMs + 6 * 60 * minute)}`, "doc2 "]]);
+  expect(read().last).toBeGreaterThan(0);
+  await within(2_000, async () => {
+    const now = read();
+    return now.cursor === now.last && now.missing === 0;
+  });
 });
