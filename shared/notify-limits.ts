@@ -21,11 +21,15 @@ export const outbox_count_share = 0.005;
 export const outbox_busy_pause_ms = 250;
 /**
  * The sender yields to bookings: while the server has begun a booking commit within outbox_yield_ms,
- * a pass follows at most outbox_yield_batch records and takes at most as many messages, and the
- * next pass comes after outbox_poll_ms. Messages wait, none is lost; the backlog shows in /metrics.
+ * a pass follows at most outbox_yield_follow records and takes at most outbox_yield_batch messages,
+ * and the next pass comes after outbox_poll_ms. Messages wait, none is lost; the backlog shows in
+ * /metrics. But a backlog is never left to grow past outbox_yield_lag_max_ms: once the sender (or the
+ * subject indexer) has had more waiting than a pass takes for that long, it works at full pace.
  */
 export const outbox_yield_ms = 250;
 export const outbox_yield_batch = 20;
+export const outbox_yield_follow = 100;
+export const outbox_yield_lag_max_ms = 5 * 60_000;
 /** One delivery's time (connect, send, answer), and how much of a webhook's answer is read. */
 export const notify_send_timeout_ms = 10_000;
 export const webhook_answer_bytes_max = 4_096;

@@ -5,7 +5,7 @@ import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
-import { followChanges, unplanned } from "../roles/healthcenterserver/notify/outbox-follower.ts";
+import { followChanges, unfollowed } from "../roles/healthcenterserver/notify/outbox-follower.ts";
 import { subjectSeqsSql } from "../roles/healthcenterserver/store/audit-records.ts";
 import { tempDir } from "./helpers.ts";
 import { calendar, london } from "./notify-helpers.ts";
@@ -46,11 +46,11 @@ async function indexedAfterCommit(dbPath: string, dbPasswordFile?: string) {
   expect(await story()).toEqual(["booking.booked", "booking.moved"]);
   expect(await cal.store.indexAudit!(1000)).toBe(0);
   // The outbox's follower, on its own cursor: the two changes' messages, once.
-  expect(await unplanned(cal.db!)).toBe(2);
+  expect(await unfollowed(cal.db!)).toBe(2);
   const followed = await followChanges(cal.db!, cal.policy, 1000);
   expect(followed).toEqual({ records: 2, messages: 4, unreadable: 0 });
   expect(await followChanges(cal.db!, cal.policy, 1000)).toEqual({ records: 0, messages: 0, unreadable: 0 });
-  expect(await unplanned(cal.db!)).toBe(0);
+  expect(await unfollowed(cal.db!)).toBe(0);
   expect((await cal.rows()).map((r) => `${r.kind} ${r.seq} ${r.state}`)).toEqual([
     "booked 0 pending",
     "reminder 0 withdrawn",
@@ -103,4 +103,15 @@ test("the history's read uses the index and the trail's order, never a scan of t
   db.close();
   expect(plan).toContain("audit_subjects");
   expect(plan).not.toMatch(/SCAN audit\b(?! USING)/);
+});
+
+test("a change whose caller named nobody still gets its messages: its record says so (role unknown)", async () => {
+  const cal = await calendar(join(tmp.dir, "nobody.db"), undefined, ["webhook"]);
+  const unwrapped = Object.getPrototypeOf(cal.store).commit.bind(cal.store);
+  const slot = slotId(1, startAt(4, "09:00"));
+  expect(await unwrapped([{ kind: "book", index: slot, patient: "patient1" }])).toEqual([{ kind: "done" }]);
+  const [record] = await cal.db!.all("SELECT actor, role, via, action FROM audit ORDER BY seq DESC LIMIT 1");
+  expect(record).toEqual({ actor: "", role: "unknown", via: "unknown", action: "booking.booked" });
+  expect((await cal.rows()).map((r) => r.kind)).toEqual(["booked", "reminder"]);
+  await cal.close();
 });

@@ -106,7 +106,7 @@ test("booking, move and cancellation each send one email with a calendar file an
   const text = await metrics();
   expect([metric(text, "hcs_outbox_failed"), metric(text, "hcs_outbox_skipped")]).toEqual([0, 2]);
   expect([metric(text, "hcs_outbox_pending"), metric(text, "hcs_outbox_no_contact_total")]).toEqual([2, 2]);
-  expect(metric(text, "hcs_outbox_changes_unplanned")).toBe(0);
+  expect(metric(text, "hcs_outbox_records_unfollowed")).toBe(0);
   expect((await fetch(`${base}/api/outbox`)).status).toBe(401);
   const signin = await fetch(`${base}/api/signin`, {
     method: "POST",

@@ -1,4 +1,4 @@
-// The outbox's follower may be behind the trail (it yields to bookings, 20 records a pass): a change is
+// The outbox's follower may be behind the trail (it yields to bookings, 100 records a pass): a change is
 // committed before its messages are written, and before the pending reminder it withdraws is withdrawn.
 // Then a reminder that comes due must not go out for an appointment cancelled or moved meanwhile
 // (issue 24: never for an appointment cancelled), and `audit archive` must not take the records the
@@ -7,7 +7,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { Log } from "../shared/log.ts";
-import { outbox_yield_batch } from "../shared/limits.ts";
+import { outbox_yield_follow, outbox_yield_lag_max_ms } from "../shared/limits.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import { OutboxSender } from "../roles/healthcenterserver/notify/sender.ts";
 import { parseQuiet } from "../roles/healthcenterserver/notify/when.ts";
@@ -69,7 +69,7 @@ async function recordsAhead(store: { appendAudit?: Function }, count: number) {
 
 /** Passes until nothing is due and the follower has caught up (a bounded count). */
 async function drain(sender: OutboxSender) {
-  for (let i = 0; i < 10; i++) if ((await sender.pass()) === 0 && sender.unplanned === 0) return;
+  for (let i = 0; i < 10; i++) if ((await sender.pass()) === 0 && sender.unfollowed === 0) return;
   throw new Error("the sender did not settle in 10 passes");
 }
 
@@ -84,7 +84,7 @@ test("a reminder due while the follower has not reached the cancellation is not 
   const a = slotId(1, start);
   await store.commit([{ kind: "book", index: a, patient: "patient1" }]);
   expect((await rows()).map((r) => `${r.kind} ${r.state}`)).toEqual(["booked pending", "reminder pending"]);
-  await recordsAhead(store, outbox_yield_batch);
+  await recordsAhead(store, outbox_yield_follow);
   await store.commit([{ kind: "cancel", index: a, patient: "patient1" }]);
   clock.now = reminderDue + 60_000;
   await sender.pass(); // follows the records ahead only, then sends what is due
@@ -99,7 +99,7 @@ test("a reminder of the old time due while the follower has not reached the move
   const [a, b] = [slotId(1, start), slotId(1, start + 3_600_000)];
   await store.commit([{ kind: "book", index: a, patient: "patient1" }]);
   await rows();
-  await recordsAhead(store, outbox_yield_batch);
+  await recordsAhead(store, outbox_yield_follow);
   await store.commit([{ kind: "move", from: a, to: b, patient: "patient1" }]);
   clock.now = reminderDue + 60_000; // the old time's reminder is due, the new one's in an hour
   await sender.pass();
@@ -159,4 +159,30 @@ test("another process holding the write lock: the followers give up the pass at 
   expect(await holder.release()).toBe(0);
   expect(await cal.store.indexAudit!(100)).toBe(1);
   expect((await cal.rows()).map((r) => `${r.kind} ${r.state}`)).toEqual(["booked pending", "reminder pending"]);
+});
+
+test("a storm never delays messages without bound: after 5 minutes behind, the sender works at full pace", async () => {
+  const { store, sender, clock } = await setup();
+  // 350 bookings' records and confirmations: more than two yielding passes take (100 records each).
+  const first = Temporal.Now.plainDateISO(london)
+    .add({ days: 3 })
+    .toZonedDateTime({ timeZone: london }).epochMilliseconds;
+  const batch = Array.from({ length: 350 }, (_, k) => ({
+    kind: "book" as const,
+    index: slotId(1, first + k * 15 * 60_000),
+    patient: "patient1",
+  }));
+  expect((await store.commit(batch)).every((r) => r.kind === "done")).toBe(true);
+  const t0 = Date.now();
+  clock.now = t0;
+  expect(await sender.pass()).toBeLessThanOrEqual(20);
+  expect(sender.unfollowed).toBe(250);
+  clock.now = t0 + 60_000;
+  await sender.pass();
+  expect(sender.unfollowed).toBe(150);
+  // Behind for longer than the bound, with bookings still coming in: full pace (a full claim, all followed).
+  clock.now = t0 + outbox_yield_lag_max_ms + 1_000;
+  expect(await sender.pass()).toBe(100);
+  expect(sender.unfollowed).toBe(0);
+  await sender.stop();
 });

@@ -16,8 +16,10 @@ export function changeRecord(
   atMs: number,
   event?: CalendarEvent,
 ): AuditContent | undefined {
-  if (c.who === undefined || r.kind !== "done") return undefined;
-  const { actor, role, via, address, reason } = c.who;
+  if (r.kind !== "done" || (c.who === undefined && event === undefined)) return undefined;
+  // A change that owes messages is recorded even when its caller named nobody: the record is where the
+  // outbox's follower finds them (every server path names who asked; a store's caller may not).
+  const { actor, role, via, address, reason } = c.who ?? unnamed;
   const who = { atMs, actor, role, via, address, reason };
   // A staff override of the clinic's rules is said in the record: which rules it passed.
   const override = r.overrode ? { override: r.overrode } : {};
@@ -52,6 +54,8 @@ export function changeRecord(
 }
 
 const json = (value: object) => JSON.stringify(value);
+
+const unnamed = { actor: "", role: "unknown", via: "unknown", address: "", reason: "" };
 
 /**
  * The audit records of a committed batch: one per change done that says who asked. `events`: by the

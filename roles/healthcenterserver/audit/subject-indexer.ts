@@ -12,6 +12,8 @@ export class SubjectIndexer {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = false;
+  /** Since when every pass has left records waiting; undefined: caught up. */
+  private behindSince: number | undefined;
 
   /** `busy`: true while bookings come in. */
   constructor(
@@ -23,7 +25,9 @@ export class SubjectIndexer {
   start(): void {
     const loop = async () => {
       if (this.stopped) return;
-      const yielding = this.busy();
+      const lagging =
+        this.behindSince !== undefined && performance.now() - this.behindSince > limits.outbox_yield_lag_max_ms;
+      const yielding = this.busy() && !lagging;
       const max = yielding ? limits.audit_index_yield_batch : limits.audit_index_batch;
       let indexed = 0;
       this.running = this.store.indexAudit(max).then(
@@ -31,6 +35,7 @@ export class SubjectIndexer {
         (err) => this.failed(err as { code?: string; message: string }),
       );
       await this.running;
+      this.behindSince = indexed >= max ? (this.behindSince ?? performance.now()) : undefined;
       const more = !yielding && indexed >= max;
       if (!this.stopped)
         this.timer = setTimeout(loop, more ? limits.audit_index_busy_pause_ms : limits.audit_index_poll_ms);

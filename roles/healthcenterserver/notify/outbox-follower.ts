@@ -97,8 +97,8 @@ export async function followChanges(db: CalendarDb, policy: OutboxPolicy, max: n
   return done;
 }
 
-/** Changes committed whose messages the follower has not written yet (records past its cursor). */
-export async function unplanned(db: CalendarDb): Promise<number> {
+/** Audit records past the follower's cursor: the changes among them have no messages written yet. */
+export async function unfollowed(db: CalendarDb): Promise<number> {
   const [row] = await db.all(
     "SELECT (SELECT max(seq) FROM audit) - seq AS n FROM audit_followers WHERE name = 'outbox'",
   );

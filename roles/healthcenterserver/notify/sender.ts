@@ -9,7 +9,7 @@ import { bodyText, icsOf, messageKey, subject, webhookDocument, type Clinic, typ
 import { Undeliverable, type Mailer } from "./email.ts";
 import { claim, counts, doctorName, finish, finishMany, recent, reminderCurrent, retryAt } from "./outbox-db.ts";
 import type { OutboxCounts, OutboxMessage } from "./outbox-db.ts";
-import { followChanges, unplanned } from "./outbox-follower.ts";
+import { followChanges, unfollowed } from "./outbox-follower.ts";
 import type { OutboxPolicy } from "./outbox-plan.ts";
 import { postWebhook, type WebhookTarget } from "./webhook.ts";
 import { decide, type Quiet } from "./when.ts";
@@ -40,8 +40,8 @@ export class OutboxSender {
   counts: OutboxCounts = { pending: 0, sent: 0, failed: 0, skipped: 0, withdrawn: 0, oldestPendingMs: undefined };
   /** Messages skipped because the patient has no email (or, for the webhook, no phone). */
   noContact = 0;
-  /** Records (changes) past the follower's cursor as of the last pass: messages not written yet. */
-  unplanned = 0;
+  /** Audit records past the follower's cursor as of the last pass (changes among them: messages not written yet). */
+  unfollowed = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = false;
@@ -56,6 +56,8 @@ export class OutboxSender {
   private behind = false;
   /** The last pass yielded to bookings: the next waits outbox_poll_ms. */
   private yielded = false;
+  /** Since when every pass has left work waiting (records to follow or messages due); undefined: caught up. */
+  private behindSince: number | undefined;
 
   constructor(
     private readonly db: CalendarDb,
@@ -92,9 +94,10 @@ export class OutboxSender {
 
   /** One round: follows the trail, claims what is due, handles each, refreshes the counts; the number claimed. */
   async pass(): Promise<number> {
-    this.yielded = this.parts.bookingsBusy?.() === true;
+    const lagging = this.behindSince !== undefined && this.now() - this.behindSince > limits.outbox_yield_lag_max_ms;
+    this.yielded = this.parts.bookingsBusy?.() === true && !lagging;
     const batch = this.yielded ? limits.outbox_yield_batch : limits.outbox_claim_batch;
-    await this.follow(this.yielded ? limits.outbox_yield_batch : limits.outbox_follow_batch);
+    await this.follow(this.yielded ? limits.outbox_yield_follow : limits.outbox_follow_batch);
     const now = this.now();
     // Longer than any send can take (each has that deadline): a server killed mid-send leaves its
     // claims to be taken again once the lease ends.
@@ -120,6 +123,8 @@ export class OutboxSender {
         this.now(),
         why!,
       );
+    const waiting = this.behind || due.length >= batch;
+    this.behindSince = waiting ? (this.behindSince ?? this.now()) : undefined;
     if ((this.now() - this.countedAt >= limits.outbox_poll_ms || due.length === 0) && this.countsDue()) {
       const started = performance.now();
       this.counts = await counts(this.db);
@@ -142,7 +147,7 @@ export class OutboxSender {
       throw err;
     }
     this.behind = done.records >= max;
-    this.unplanned = await unplanned(this.db);
+    this.unfollowed = await unfollowed(this.db);
     if (done.unreadable > 0)
       this.log.warn(
         `outbox: ${done.unreadable} audit record(s) with an unreadable calendar event; no message for them`,

@@ -19,7 +19,7 @@ export type OutboxSource = {
   counts: Record<"pending" | "sent" | "failed" | "skipped", number>;
   oldestPendingAgeS(): number;
   noContact: number;
-  unplanned: number;
+  unfollowed: number;
 };
 
 export class ServerMetrics implements SessionMetrics {
@@ -125,9 +125,9 @@ export class ServerMetrics implements SessionMetrics {
     );
     this.registry.add(
       new Gauge(
-        "hcs_outbox_changes_unplanned",
-        "Changes committed whose messages are not written yet (the follower yields to bookings).",
-        () => outbox.unplanned,
+        "hcs_outbox_records_unfollowed",
+        "Audit records the outbox's follower has not reached: the changes among them have no messages yet.",
+        () => outbox.unfollowed,
       ),
     );
     this.registry.add(
