@@ -89,5 +89,6 @@ export async function archiveAudit(db: CalendarDb, beforeMs: number, file: strin
     ]);
     if (tx.kind === "sqlite") for (const sql of append_only_triggers()) await tx.run(sql);
   });
-  return `archived ${moved} audit records (up to record ${last.seq}) to ${file}; checkpoint signed with ${keyFile}${held}`;
+  const archived = `archived ${moved} audit records (up to record ${last.seq}) to ${file}`;
+  return `${archived}; checkpoint signed with ${keyFile}${held}`;
 }
