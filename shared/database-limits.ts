@@ -1,4 +1,4 @@
-// PostgreSQL's limits (--db postgres://...). shared/limits.ts re-exports them and checks their
+// PostgreSQL's limits (--db postgres://...), and SQLite's WAL's. shared/limits.ts re-exports them and checks their
 // relations, so every limit is still named from one place.
 /** How long a server starting with PostgreSQL unreachable keeps trying before it exits 3. */
 export const database_startup_wait_ms = 30_000;
@@ -31,3 +31,11 @@ export const database_probe_timeout_ms = 2_000;
 export const database_probe_reuse_ms = 500;
 /** A full re-read of the bookings (after a lost connection) asks for this many slots a query. */
 export const database_read_page_slots = 10_000;
+/**
+ * SQLite checkpoints its WAL into the file once it holds this many pages (SQLite's default is 1,000):
+ * a checkpoint copies every page changed since the last and syncs the file, on the bookings' thread,
+ * so fewer, larger ones cost a booking less (each page a commit writes costs its share of one). The WAL
+ * then reaches about 40 MB; after a checkpoint it is cut back to sqlite_wal_bytes_kept.
+ */
+export const sqlite_wal_checkpoint_pages = 10_000;
+export const sqlite_wal_bytes_kept = 64 * 1024 * 1024;

@@ -7,7 +7,7 @@ import { DataError } from "../../../shared/errors.ts";
 import { Log } from "../../../shared/log.ts";
 import { database_open_busy_timeout_ms } from "../../../shared/limits.ts";
 import type { DbTarget } from "./db-target.ts";
-import { prepareSchema, DatabaseProblem } from "./sqlite/sqlite-schema.ts";
+import { prepareSchema, DatabaseProblem, walLimits } from "./sqlite/sqlite-schema.ts";
 import { checkDatabasePath } from "./sqlite/sqlite-file.ts";
 import { prepareCalendarTables } from "./sqlite/sqlite-calendar-schema.ts";
 
@@ -38,6 +38,7 @@ export class SqliteCalendarDb implements CalendarDb {
       db.run(`PRAGMA busy_timeout = ${database_open_busy_timeout_ms}`);
       db.run("PRAGMA journal_mode = WAL");
       db.run("PRAGMA synchronous = FULL");
+      walLimits(db);
       prepareSchema(db);
       return new SqliteCalendarDb(db);
     } catch (err) {

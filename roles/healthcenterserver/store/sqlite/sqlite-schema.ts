@@ -7,6 +7,13 @@ import { assert } from "../../../../shared/assert.ts";
 import { audit_tables_sql } from "./sqlite-audit.ts";
 import { audit_follow_tables_sql, followerStartSql } from "../audit-follow-tables.ts";
 import { database_open_busy_timeout_ms, database_schema_version } from "../../../../shared/limits.ts";
+import { sqlite_wal_bytes_kept, sqlite_wal_checkpoint_pages } from "../../../../shared/limits.ts";
+
+/** When the WAL is checkpointed, and how much of it is kept after (shared/limits.ts). */
+export function walLimits(db: Database): void {
+  db.run(`PRAGMA wal_autocheckpoint = ${sqlite_wal_checkpoint_pages}`);
+  db.run(`PRAGMA journal_size_limit = ${sqlite_wal_bytes_kept}`);
+}
 
 /** A database that cannot be used as it is; the message says what is wrong with it. */
 export class DatabaseProblem extends Error {}

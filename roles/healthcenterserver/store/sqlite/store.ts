@@ -5,7 +5,7 @@ import { SqliteCalendarDb } from "../calendar-db.ts";
 import type { AuditRecord } from "../../audit/chain.ts";
 import { Database, type Statement } from "bun:sqlite";
 import { database_open_busy_timeout_ms } from "../../../../shared/limits.ts";
-import { prepareSchema } from "./sqlite-schema.ts";
+import { prepareSchema, walLimits } from "./sqlite-schema.ts";
 import { SqliteAudit } from "./sqlite-audit.ts";
 import { auditOf } from "../../audit/change-records.ts";
 import type { AuditContent } from "../../audit/chain.ts";
@@ -30,6 +30,7 @@ export class BookingStore {
     this.db.run(`PRAGMA busy_timeout = ${database_open_busy_timeout_ms}`);
     this.db.run("PRAGMA journal_mode = WAL");
     this.db.run("PRAGMA synchronous = FULL");
+    walLimits(this.db);
     prepareSchema(this.db);
     // From here on a lock held elsewhere answers BUSY at once; the committer retries on a timer.
     this.db.run("PRAGMA busy_timeout = 0");
