@@ -7,8 +7,8 @@ import {
   database_lock_retry_ms_min,
 } from "../../../../shared/limits.ts";
 import type { Database, Statement } from "bun:sqlite";
-import { nextRecord, type AuditContent } from "../../audit/chain.ts";
-import { audit_columns, auditRow } from "../audit-row.ts";
+import { genesis_hash, type AuditContent } from "../../audit/chain.ts";
+import { audit_columns } from "../audit-row.ts";
 
 export const audit_tables_sql = [
   `CREATE TABLE IF NOT EXISTS audit (
@@ -46,10 +46,14 @@ export class SqliteAudit {
     let last = (this.lastRecord.get() ?? this.lastCheckpoint.get() ?? undefined) as
       | { seq: number; hash: string }
       | undefined;
-    for (const content of contents) {
-      const r = nextRecord(last, content);
-      this.insert.run(...auditRow(r));
-      last = r;
+    for (const c of contents) {
+      // nextRecord's record and auditRow's array in one step (a booking's commit makes one of these).
+      const seq = last ? last.seq + 1 : 1;
+      const prevHash = last ? last.hash : genesis_hash;
+      const fields = [c.atMs, c.actor, c.role, c.via, c.address, c.action, c.subject, c.before, c.after, c.reason];
+      const hash = Bun.SHA256.hash(JSON.stringify([seq, prevHash, ...fields]), "hex") as string;
+      this.insert.run(seq, ...(fields as never[]), prevHash, hash);
+      last = { seq, hash };
     }
   }
 
