@@ -43,11 +43,16 @@ pgTest("a record appended by an older server while migration 9 runs is found by 
 
   // The older server's booking: its record appended (under the trail's lock, as version 8 did), not yet committed.
   const older = open();
-  let commit = () => {};
+  const gate = Promise.withResolvers<void>();
+  const appended = Promise.withResolvers<void>();
   const committed = older.begin(async (tx) => {
     await appendAuditRecords(new PgCalendarDb(tx as unknown as SQL), [record("slot 2")]);
-    await new Promise<void>((resolve) => (commit = resolve));
+    appended.resolve();
+    await gate.promise;
   });
+  // Appended (the trail's lock held) before the migration starts, however loaded the machine.
+  await appended.promise;
+  const commit = () => gate.resolve();
   const newer = open();
   const migrated = migrate(newer, "test");
   // The migration waits for that transaction somewhere (the trail's lock, or DROP INDEX's table lock)...
