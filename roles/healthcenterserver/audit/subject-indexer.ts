@@ -5,6 +5,7 @@
 // (docs/PERFORMANCE.md). Records it has not reached yet are read from the trail's end.
 import * as limits from "../../../shared/limits.ts";
 import type { Log } from "../../../shared/log.ts";
+import { YieldPace } from "../notify/yield-pace.ts";
 
 export type Indexable = { indexAudit(max: number): Promise<number> };
 
@@ -12,22 +13,21 @@ export class SubjectIndexer {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private running: Promise<unknown> | undefined;
   private stopped = false;
-  /** Since when every pass has left records waiting; undefined: caught up. */
-  private behindSince: number | undefined;
+  private readonly pace: YieldPace;
 
   /** `busy`: true while bookings come in. */
   constructor(
     private readonly store: Indexable,
-    private readonly busy: () => boolean,
+    busy: () => boolean,
     private readonly log: Log,
-  ) {}
+  ) {
+    this.pace = new YieldPace(busy, limits.outbox_yield_lag_max_ms, () => performance.now());
+  }
 
   start(): void {
     const loop = async () => {
       if (this.stopped) return;
-      const lagging =
-        this.behindSince !== undefined && performance.now() - this.behindSince > limits.outbox_yield_lag_max_ms;
-      const yielding = this.busy() && !lagging;
+      const yielding = this.pace.yields();
       const max = yielding ? limits.audit_index_yield_batch : limits.audit_index_batch;
       let indexed = 0;
       this.running = this.store.indexAudit(max).then(
@@ -35,7 +35,7 @@ export class SubjectIndexer {
         (err) => this.failed(err as { code?: string; message: string }),
       );
       await this.running;
-      this.behindSince = indexed >= max ? (this.behindSince ?? performance.now()) : undefined;
+      this.pace.passed(indexed >= max);
       const more = !yielding && indexed >= max;
       if (!this.stopped)
         this.timer = setTimeout(loop, more ? limits.audit_index_busy_pause_ms : limits.audit_index_poll_ms);

@@ -113,13 +113,11 @@ function writesOf(plan: FollowPlan): Write[] {
     const values = chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
     writes.push({
       sql: `INSERT INTO outbox (${columns}) VALUES ${values} ON CONFLICT DO NOTHING`,
-      params: chunk.flatMap((r) =>
-        [r.uid, r.kind, r.seq, r.channel, r.patient, r.doctor, r.startMs, r.minutes].concat([
-          r.dueMs,
-          r.dueMs,
-          r.state,
-        ]),
-      ),
+      // next_ms starts at due_ms.
+      params: chunk.flatMap((r) => [
+        ...[r.uid, r.kind, r.seq, r.channel, r.patient, r.doctor, r.startMs, r.minutes],
+        ...[r.dueMs, r.dueMs, r.state],
+      ]),
     });
   }
   return writes;

@@ -4,6 +4,7 @@
 // the appointment begun). One slow receiver delays only its own batch: every send has a deadline.
 import * as limits from "../../../shared/limits.ts";
 import type { Log } from "../../../shared/log.ts";
+import { YieldPace } from "./yield-pace.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import { bodyText, icsOf, messageKey, subject, webhookDocument, type Clinic, type Contact } from "./compose.ts";
 import { Undeliverable, type Mailer } from "./email.ts";
@@ -56,8 +57,8 @@ export class OutboxSender {
   private behind = false;
   /** The last pass yielded to bookings: the next waits outbox_poll_ms. */
   private yielded = false;
-  /** Since when every pass has left work waiting (records to follow or messages due); undefined: caught up. */
-  private behindSince: number | undefined;
+  /** Yields to bookings (parts.bookingsBusy), never past outbox_yield_lag_max_ms of work left waiting. */
+  private readonly pace: YieldPace;
 
   constructor(
     private readonly db: CalendarDb,
@@ -65,6 +66,8 @@ export class OutboxSender {
     private readonly log: Log,
   ) {
     this.now = parts.now ?? Date.now;
+    const busy = parts.bookingsBusy ?? (() => false);
+    this.pace = new YieldPace(busy, limits.outbox_yield_lag_max_ms, this.now);
   }
 
   start(): void {
@@ -94,8 +97,7 @@ export class OutboxSender {
 
   /** One round: follows the trail, claims what is due, handles each, refreshes the counts; the number claimed. */
   async pass(): Promise<number> {
-    const lagging = this.behindSince !== undefined && this.now() - this.behindSince > limits.outbox_yield_lag_max_ms;
-    this.yielded = this.parts.bookingsBusy?.() === true && !lagging;
+    this.yielded = this.pace.yields();
     const batch = this.yielded ? limits.outbox_yield_batch : limits.outbox_claim_batch;
     await this.follow(this.yielded ? limits.outbox_yield_follow : limits.outbox_follow_batch);
     const now = this.now();
@@ -123,8 +125,7 @@ export class OutboxSender {
         this.now(),
         why!,
       );
-    const waiting = this.behind || due.length >= batch;
-    this.behindSince = waiting ? (this.behindSince ?? this.now()) : undefined;
+    this.pace.passed(this.behind || due.length >= batch);
     if ((this.now() - this.countedAt >= limits.outbox_poll_ms || due.length === 0) && this.countsDue()) {
       const started = performance.now();
       this.counts = await counts(this.db);
