@@ -2,20 +2,16 @@
 // booking, as docs/SCALING.md has it during an upgrade: a record that server appends while the
 // migration runs is either in the history's index or past the index's cursor, never lost between the
 // two (the migration's statements each read the trail at a different moment).
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect } from "bun:test";
 import { SQL } from "bun";
 import { appendAuditRecords } from "../roles/healthcenterserver/store/audit-records.ts";
 import { PgCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
 import { migrate } from "../roles/healthcenterserver/store/postgres/pg-schema.ts";
-import { postgresBin, startPostgres, pg_password, type Postgres } from "./pg-helpers.ts";
+import { pg_password } from "./pg-helpers.ts";
+import { postgresForFile } from "./pg-file.ts";
 
-const found = postgresBin();
-const pgTest = "missing" in found ? test.skip : test;
-let pg: Postgres | undefined;
-beforeAll(() => {
-  if ("bin" in found) pg = startPostgres(found.bin);
-}, 60_000);
-afterAll(() => pg?.stop(), 60_000);
+const cluster = postgresForFile();
+const pgTest = cluster.pgTest;
 
 const record = (subject: string) => ({
   atMs: Date.now(),
@@ -31,8 +27,8 @@ const record = (subject: string) => ({
 });
 
 pgTest("a record appended by an older server while migration 9 runs is found by the history", async () => {
-  pg!.createDatabase("upgrade");
-  const open = () => new SQL({ url: pg!.url("upgrade"), password: pg_password, max: 1 });
+  cluster.pg.createDatabase("upgrade");
+  const open = () => new SQL({ url: cluster.pg.url("upgrade"), password: pg_password, max: 1 });
   const setup = open();
   await migrate(setup, "test");
   await setup.begin((tx) => appendAuditRecords(new PgCalendarDb(tx as unknown as SQL), [record("slot 1")]));

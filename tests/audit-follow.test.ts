@@ -2,23 +2,18 @@
 // are written after a change's commit, from its record, with the follower's cursor moved in the same
 // transaction; the booking's own commit writes neither. On SQLite and on a real PostgreSQL.
 import { Database } from "bun:sqlite";
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import { followChanges, unfollowed } from "../roles/healthcenterserver/notify/outbox-follower.ts";
 import { subjectSeqsSql } from "../roles/healthcenterserver/store/audit-records.ts";
 import { tempDir } from "./helpers.ts";
 import { calendar, london } from "./notify-helpers.ts";
-import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
+import { postgresForFile } from "./pg-file.ts";
 
 const tmp = tempDir();
-const found = postgresBin();
-const pgTest = "missing" in found ? test.skip : test;
-let pg: Postgres | undefined;
-beforeAll(() => {
-  if ("bin" in found) pg = startPostgres(found.bin);
-}, 60_000);
-afterAll(() => (pg?.stop(), tmp.cleanup()), 60_000);
+const cluster = postgresForFile(() => tmp.cleanup());
+const pgTest = cluster.pgTest;
 
 const startAt = (days: number, time: string) =>
   Temporal.Now.plainDateISO(london).add({ days }).toZonedDateTime({ timeZone: london, plainTime: time })
@@ -66,14 +61,14 @@ test("SQLite: the index by subject and the outbox are written after the commit, 
 });
 
 pgTest("PostgreSQL: the same, the followers' cursors moved in their own transactions", async () => {
-  pg!.createDatabase("follow");
-  await indexedAfterCommit(pg!.url("follow"), pg!.passwordFile);
+  cluster.pg.createDatabase("follow");
+  await indexedAfterCommit(cluster.pg.url("follow"), cluster.pg.passwordFile);
 });
 
 pgTest("PostgreSQL: two followers at once take turns on the cursor; every message is written once", async () => {
-  pg!.createDatabase("follow2");
-  const one = await calendar(pg!.url("follow2"), pg!.passwordFile, ["webhook"]);
-  const two = await calendar(pg!.url("follow2"), pg!.passwordFile, ["webhook"]);
+  cluster.pg.createDatabase("follow2");
+  const one = await calendar(cluster.pg.url("follow2"), cluster.pg.passwordFile, ["webhook"]);
+  const two = await calendar(cluster.pg.url("follow2"), cluster.pg.passwordFile, ["webhook"]);
   for (let i = 0; i < 40; i++)
     await (i % 2 ? one : two).store.commit([
       { kind: "book", index: slotId(1, startAt(3, "08:00") + i * 15 * 60_000), patient: `patient${(i % 2) + 1}` },
