@@ -78,16 +78,29 @@ export function vtimezone(zone: string, fromMs: number, toMs = fromMs): string[]
   return lines;
 }
 
+/**
+ * `;TZID=zone:local`, or `:UTC` where the local time happens twice (the hour the clocks go back): such
+ * a wall time names no one instant, and readers differ on which they take (RFC 5545 says the first,
+ * python-icalendar takes the second), so an appointment ending 01:30 in the second 01:30 would end
+ * before it began.
+ */
+function when(ms: number, zone: string): string {
+  const t = z(ms, zone);
+  const wall = t.toPlainDateTime();
+  const once =
+    wall.toZonedDateTime(zone, { disambiguation: "earlier" }).epochMilliseconds ===
+    wall.toZonedDateTime(zone, { disambiguation: "later" }).epochMilliseconds;
+  return once ? `;TZID=${zone}:${localStamp(t)}` : `:${utcStamp(ms)}`;
+}
+
 function vevent(e: IcsEvent, stampMs: number): string[] {
-  const start = z(e.startMs, e.zone);
-  const end = z(e.startMs + e.minutes * 60_000, e.zone);
   return [
     "BEGIN:VEVENT",
     `UID:${e.uid}`,
     `SEQUENCE:${e.seq}`,
     `DTSTAMP:${utcStamp(stampMs)}`,
-    `DTSTART;TZID=${e.zone}:${localStamp(start)}`,
-    `DTEND;TZID=${e.zone}:${localStamp(end)}`,
+    `DTSTART${when(e.startMs, e.zone)}`,
+    `DTEND${when(e.startMs + e.minutes * 60_000, e.zone)}`,
     `SUMMARY:${icsText(`Appointment with ${e.doctor}`)}`,
     `LOCATION:${icsText(e.address ? `${e.clinic}, ${e.address}` : e.clinic)}`,
     `DESCRIPTION:${icsText(`With ${e.doctor} at ${e.clinic}.`)}`,

@@ -24,6 +24,7 @@ for path in sys.argv[1:]:
         cal = Calendar.from_ical(raw)
         for ev in cal.walk("VEVENT"):
             start = ev.decoded("DTSTART")
+            end = ev.decoded("DTEND") if "DTEND" in ev else start + ev.decoded("DURATION")
             print(json.dumps({
                 "file": path,
                 "method": str(cal.get("METHOD")),
@@ -33,6 +34,7 @@ for path in sys.argv[1:]:
                 "tzid": ev["DTSTART"].params.get("TZID"),
                 "utc": start.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "local": start.strftime("%Y-%m-%dT%H:%M%z"),
+                "end_utc": end.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "location": str(ev.get("LOCATION")),
                 "summary": str(ev.get("SUMMARY")),
             }))

@@ -90,6 +90,8 @@ export type ParsedEvent = {
   tzid: string;
   utc: string;
   local: string;
+  /** The end as a UTC instant, from DTEND (or DTSTART plus DURATION). */
+  end_utc: string;
   location: string;
   summary: string;
 };
