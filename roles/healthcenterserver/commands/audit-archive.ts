@@ -4,6 +4,7 @@
 // them with a key kept beside the data. verify then starts from the checkpoint.
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { UsageError } from "../../../shared/errors.ts";
 import { readFlagFile } from "../../../shared/regular-file.ts";
 import { audit_page_rows } from "../../../shared/limits.ts";
@@ -30,12 +31,40 @@ export function checkpointMac(key: Buffer, c: Pick<Checkpoint, "seq" | "hash" | 
   return createHmac("sha256", key).update(`${c.seq}\n${c.hash}\n${c.archive}`).digest("hex");
 }
 
+/** The new archive file, or a UsageError naming it (a missing directory, no permission, an empty name). */
+function createArchive(file: string): number {
+  try {
+    return openSync(file, "wx", 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new UsageError(`cannot write the archive ${JSON.stringify(file)}: ${code}; nothing archived`, {
+      hint: false,
+    });
+  }
+}
+
+/**
+ * The file's directory entry made durable too before the records are deleted: a power cut after the
+ * delete must not take the new file's name with it. (Windows cannot open a directory: skipped there.)
+ */
+function syncDirectoryOf(file: string): void {
+  let dir: number | undefined;
+  try {
+    dir = openSync(dirname(resolve(file)), "r");
+    fsyncSync(dir);
+  } catch {
+    if (process.platform !== "win32") throw new UsageError(`cannot sync the archive's directory; nothing archived`);
+  } finally {
+    if (dir !== undefined) closeSync(dir);
+  }
+}
+
 export async function archiveAudit(db: CalendarDb, beforeMs: number, file: string, keyFile: string): Promise<string> {
   const key = readAuditKey(keyFile, true);
   if (existsSync(file)) throw new UsageError(`${file} exists: archive writes a new file`);
   const start = await latestCheckpoint(db);
   const verifier = new ChainVerifier(start ?? undefined);
-  const fd = openSync(file, "wx", 0o600);
+  const fd = createArchive(file);
   const digest = createHash("sha256");
   let moved = 0;
   let kept = false;
@@ -60,6 +89,7 @@ export async function archiveAudit(db: CalendarDb, beforeMs: number, file: strin
       }
     }
     fsyncSync(fd);
+    syncDirectoryOf(file);
     kept = moved > 0;
   } finally {
     closeSync(fd);
