@@ -27,6 +27,37 @@ export function parseQuoteRequest(text: string): QuoteRequest | undefined {
   return undefined;
 }
 
+/**
+ * The same split as parseQuoteRequest's, on the datagram's bytes read as latin1 (so no character is above 255):
+ * the words' bounds go to `bounds` (start, end; start, end; ...) and the word count (1 to 3) is returned, or 0 where
+ * parseQuoteRequest finds no request. Nothing is decoded or allocated: the doctor answers most quotes from bytes.
+ */
+export function splitQuoteBytes(bytes: Uint8Array, bounds: Int32Array): number {
+  let words = 0;
+  let start = -1;
+  const n = bytes.length;
+  for (let i = 0; i < n; i++) {
+    const c = bytes[i]!;
+    if (c === 32 || (c >= 9 && c <= 13) || c === 160) {
+      if (start >= 0) {
+        if (words === 3) return 0;
+        bounds[2 * words] = start;
+        bounds[2 * words + 1] = i;
+        words++;
+        start = -1;
+      }
+    } else if (c < 0x21 || c > 0x7e) return 0;
+    else if (start < 0) start = i;
+  }
+  if (start >= 0) {
+    if (words === 3) return 0;
+    bounds[2 * words] = start;
+    bounds[2 * words + 1] = n;
+    words++;
+  }
+  return words;
+}
+
 /** What `\s` matches: tab to carriage return, space and no-break space below 256; the rest by the pattern. */
 function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || c === 160 || (c > 255 && /\s/.test(String.fromCharCode(c)));

@@ -3,11 +3,10 @@ import type { udp } from "bun";
 import { datagram_bytes_max } from "../../shared/limits.ts";
 import type { Log } from "../../shared/log.ts";
 import { displayDoctorName, displayPatientName } from "../../shared/names.ts";
-import { parseQuoteRequest, typedPriceKey } from "../../shared/quote-protocol.ts";
+import { splitQuoteBytes } from "../../shared/quote-protocol.ts";
+import { ReplyTable } from "./reply-table.ts";
 
 const quote_meta = { event: "quote", cause: "quotes" };
-
-const shownPatient = (patient: string | undefined) => (patient ? displayPatientName(patient) : "unknown");
 
 /** The seed's print of the price table: {'insurance1': '30', ...}. */
 export function formatPriceTable(prices: Map<string, number>): string {
@@ -23,30 +22,34 @@ export type DoctorOptions = {
   shownHost: string;
 };
 
+/** A datagram answered: its bytes, word count (bounds in DoctorService.bounds), price entry (-1: unknown), port. */
+type Answered = { bytes: Buffer; words: number; entry: number; port: number };
+
 export class DoctorService {
   private socket: udp.Socket<"buffer"> | undefined;
-  private replies = new Map<string, Buffer>();
+  private replies: ReplyTable;
   private readonly unknown = Buffer.from("unknown");
   private readonly shownName: string;
   private table = "";
-  /** Each plan's price as text, for the log line. */
-  private priceTexts = new Map<string, string>();
   /** The ready line, made once the port is known. */
   private ready: string | undefined;
+  /** The words' bounds of the datagram being answered (start, end; ...), and what its log line reads. */
+  private readonly bounds = new Int32Array(6);
+  private readonly current: Answered = { bytes: Buffer.alloc(0), words: 0, entry: -1, port: 0 };
+  /** Made once: the log calls it only for a line it keeps, while `current` is this datagram's. */
+  private readonly currentLines = () => this.quoteLinesOf(this.current);
   quotes = 0;
   ignored = 0;
 
   constructor(private readonly o: DoctorOptions) {
     this.shownName = displayDoctorName(o.name);
-    this.replacePrices(o.prices);
+    this.replies = new ReplyTable(o.prices);
+    this.table = formatPriceTable(o.prices);
   }
 
   /** A new price table, taken whole (SIGHUP); the next datagram is answered from it. */
   replacePrices(prices: Map<string, number>): void {
-    const replies = new Map<string, Buffer>();
-    for (const [insurance, price] of prices) replies.set(insurance, Buffer.from(String(price)));
-    this.replies = replies;
-    this.priceTexts = new Map([...prices].map(([insurance, price]) => [insurance, String(price)]));
+    this.replies = new ReplyTable(prices);
     this.table = formatPriceTable(prices);
   }
 
@@ -86,38 +89,54 @@ export class DoctorService {
 
   private onDatagram(s: udp.Socket<"buffer">, buf: Buffer, port: number, address: string): void {
     if (buf.length === 0 || buf.length > datagram_bytes_max) return this.ignore(address, port, `${buf.length} bytes`);
-    const request = parseQuoteRequest(buf.toString("latin1"));
-    if (!request) return this.ignore(address, port, "not `<insurance>` or `<patient> <insurance> [<type>]`");
+    const b = this.bounds;
+    const words = splitQuoteBytes(buf, b);
+    if (words === 0) return this.ignore(address, port, "not `<insurance>` or `<patient> <insurance> [<type>]`");
     // An appointment type's own price where the price file gives one, else the plan's.
-    const typed = request.type === undefined ? undefined : typedPriceKey(request.insurance, request.type);
-    const key = typed !== undefined && this.replies.has(typed) ? typed : request.insurance;
-    const reply = this.replies.get(key) ?? this.unknown;
+    const at = words === 1 ? 0 : 2;
+    let entry = words === 3 ? this.replies.find(buf, b[2]!, b[3]!, b[4]!, b[5]!) : -1;
+    if (entry < 0) entry = this.replies.find(buf, b[at]!, b[at + 1]!, -1, -1);
     // Sent at once, as a bare echo does: deferred to the end of the turn (to batch replies in one sendmmsg)
     // each quote waited one more turn, 0.69-0.83x the echo's rate at 1 in flight (issue 28).
-    this.send(s, reply, port, address);
+    this.send(s, entry < 0 ? this.unknown : this.replies.entry(entry).reply, port, address);
     this.quotes++;
     const log = this.o.log;
     if (log.quiet) return;
+    const c = this.current;
+    c.bytes = buf;
+    c.words = words;
+    c.entry = entry;
+    c.port = port;
     // The seed's four lines per quote, as one log entry, built only if kept (past the cause's cap it is not).
-    if (log.format !== "json")
-      return log.info(
-        () => this.quoteLines(key, shownPatient(request.patient), port, reply === this.unknown),
-        quote_meta,
-      );
+    if (log.format !== "json") return log.info(this.currentLines, quote_meta);
     const fields = {
-      patient: shownPatient(request.patient),
-      insurance: request.insurance,
+      patient: this.patientOf(c),
+      insurance: buf.toString("latin1", b[at]!, b[at + 1]!),
       port,
       address,
-      price: this.priceTexts.get(key) ?? "unknown",
+      price: entry < 0 ? "unknown" : this.replies.entry(entry).price,
     };
-    log.info(() => this.quoteLines(key, fields.patient, port, reply === this.unknown), { ...quote_meta, fields });
+    log.info(this.currentLines, { ...quote_meta, fields });
   }
 
-  private quoteLines(insurance: string, who: string, port: number, unknown: boolean): string {
-    const sent = unknown
-      ? `has no price for insurance plan ${insurance}; sent unknown to patient with port number ${port}`
-      : `has sent estimated price $ ${this.priceTexts.get(insurance)} to patient with port number ${port}`;
+  private patientOf(c: Answered): string {
+    return c.words === 1 ? "unknown" : displayPatientName(c.bytes.toString("latin1", this.bounds[0], this.bounds[1]));
+  }
+
+  /** The log's text for the datagram in `current`: the key priced (the typed one if it was), or the plan asked for. */
+  private quoteLinesOf(c: Answered): string {
+    const b = this.bounds;
+    const at = c.words === 1 ? 0 : 2;
+    const known = c.entry < 0 ? undefined : this.replies.entry(c.entry);
+    const insurance = known ? known.key : c.bytes.toString("latin1", b[at], b[at + 1]);
+    return this.quoteLines(insurance, known?.price, this.patientOf(c), c.port);
+  }
+
+  private quoteLines(insurance: string, price: string | undefined, who: string, port: number): string {
+    const sent =
+      price === undefined
+        ? `has no price for insurance plan ${insurance}; sent unknown to patient with port number ${port}`
+        : `has sent estimated price $ ${price} to patient with port number ${port}`;
     return (
       `Phase3: ${this.shownName} receives the request from the patient with port number ${port} and name ${who} ` +
       `with the insurance plan ${insurance}\n${this.table}\n` +
