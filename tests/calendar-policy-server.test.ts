@@ -366,7 +366,19 @@ test("slots offers only the starts the rules let a patient book now: none inside
   const db = ["--db", join(tmp.dir, `window-${++files}.db`)];
   const rule = ["add", "doc1", "--days", "mon-sun", "--start", "00:00", "--end", "24:00", "--minutes", "15"];
   expect(
-    (await runToEnd([bun, "roles/healthcenterserver.ts", "availability", ...rule, ...db, "--port", "41000"])).code,
+    (
+      await runToEnd([
+        bun,
+        "roles/healthcenterserver.ts",
+        "availability",
+        ...rule,
+        ...db,
+        "--port",
+        "41000",
+        "--time-zone",
+        zone,
+      ])
+    ).code,
   ).toBe(0);
   const server = await startServer([...db, "--time-zone", zone, "--min-notice", "2h", "--max-ahead", "1w"]);
   running.push(server);

@@ -26,6 +26,12 @@ export function clinicZone(flag: string | undefined, file: string | undefined): 
   return machineZone();
 }
 
+/** Where clinicZone took the zone from, as a refusal names it. */
+export function zoneGiven(flag: string | undefined, file: string | undefined): string {
+  if (flag !== undefined) return "given by --time-zone";
+  return file !== undefined ? "[clinic] time_zone in the deployment file" : "the machine's zone";
+}
+
 export function checkHorizon(text: string | undefined): number {
   return text === undefined ? horizon_weeks_default : byFlag("--horizon-weeks", text, parseHorizonWeeks);
 }

@@ -10,7 +10,7 @@ import * as limits from "../../../shared/limits.ts";
 import { parseHttpAddress } from "../staff/staff-page.ts";
 import { readStaffToken } from "../staff/staff-auth.ts";
 import type { options } from "./options.ts";
-import { checkHorizon, clinicZone, readPolicy } from "./calendar-settings.ts";
+import { checkHorizon, clinicZone, readPolicy, zoneGiven } from "./calendar-settings.ts";
 import { readVisitSettings, type VisitSettings } from "./visit-settings.ts";
 import type { ClinicPolicy } from "../calendar/policy.ts";
 import { readClinic, readNotifySettings, type NotifySettings } from "../notify/notify-settings.ts";
@@ -37,6 +37,8 @@ export type Settings = {
   staffToken: string | undefined;
   staffSessionTtlMs: number;
   timeZone: string;
+  /** Where the zone came from (--time-zone, the deployment file, the machine), for refusals naming it. */
+  timeZoneGiven: string;
   horizonWeeks: number;
   /** The clinic's rules ([policy], --min-notice, --max-ahead, --cancel-cutoff); undefined: none. */
   policy: ClinicPolicy | undefined;
@@ -76,6 +78,7 @@ export function readSettings(values: Flags, config: Config): Settings {
     ),
     tls: readTls(values, config),
     timeZone,
+    timeZoneGiven: zoneGiven(values["time-zone"], config.clinic.timeZone),
     notify: readNotifySettings(config.notify, { smtp: values.smtp, webhook: values.webhook }, timeZone),
     clinic: readClinic(config.notify),
     horizonWeeks,

@@ -8,7 +8,13 @@ import { localDate, localParts } from "../calendar/display.ts";
 import { generateCalendarSlots } from "../calendar/typed-slots.ts";
 import { slotId } from "../calendar/slot-id.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
-import { appointmentsFrom, bumpVersion, loadCalendar, type CalendarData } from "../store/calendar-records.ts";
+import {
+  appointmentsFrom,
+  bumpVersion,
+  loadCalendar,
+  recordZone,
+  type CalendarData,
+} from "../store/calendar-records.ts";
 
 export type EditContext = {
   zone: string;
@@ -71,6 +77,7 @@ export async function applyEdit(
         );
       if (ctx.dryRun) throw new DryRun([`dry run, nothing changed: ${lines[0]}`, ...lines.slice(1)]);
       await bumpVersion(tx);
+      await recordZone(tx, ctx.zone);
       if (ctx.who) {
         const { reason, ...who } = ctx.who;
         const record = { atMs: ctx.now, ...who, action: "availability.changed", subject: what, reason };

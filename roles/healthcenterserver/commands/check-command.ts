@@ -1,6 +1,7 @@
 // `healthcenterserver check`: reads and checks everything start-up would (flags, the deployment
 // file, data files, the staff token, TLS files, the database's path and file) and starts nothing:
 // no listener, no write to the database. A problem is the same error start-up would give (exit 2).
+import { checkZone } from "../store/calendar-records.ts";
 import { readStaffFile } from "../staff/staff-file.ts";
 import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
@@ -26,6 +27,7 @@ export type CheckedSettings = {
   staffToken: string | undefined;
   tls: unknown;
   timeZone: string;
+  timeZoneGiven: string;
   horizonWeeks: number;
 };
 
@@ -135,6 +137,9 @@ function checkCalendar(settings: CheckedSettings): string | undefined {
       return undefined;
     const rules = count("SELECT count(*) AS n FROM calendar_rules");
     if (rules === 0) return undefined;
+    // An older file has no zone column (start-up adds it): nothing recorded to check then.
+    const zone = (db.query("SELECT * FROM calendar_state").get() as { zone?: string | null } | null)?.zone;
+    checkZone(zone ?? undefined, settings.timeZone, settings.timeZoneGiven);
     const exceptions = count("SELECT count(*) AS n FROM calendar_exceptions");
     const booked = count("SELECT count(*) AS n FROM appointments WHERE start_ms + minutes * 60000 > ?", Date.now());
     return (

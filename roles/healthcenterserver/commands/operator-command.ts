@@ -5,7 +5,8 @@ import { loadConfig } from "../../../shared/config.ts";
 import { exit_code, UsageError } from "../../../shared/errors.ts";
 import { horizon_weeks_default } from "../../../shared/limits.ts";
 import { unknownMessage } from "../../../shared/suggest.ts";
-import { clinicZone } from "../cli/calendar-settings.ts";
+import { clinicZone, zoneGiven } from "../cli/calendar-settings.ts";
+import { checkZone, storedZone } from "../store/calendar-records.ts";
 import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
 import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
 import type { EditContext } from "./availability-edit.ts";
@@ -52,6 +53,7 @@ export async function runCalendarEdit(
   const target = parseDbTarget(values.db ?? config.server.db ?? "healthcenter.db");
   const db = await openCalendarDb(target, readDbPassword(values["db-password-file"] ?? config.server.dbPasswordFile));
   try {
+    checkZone(await storedZone(db), zone, zoneGiven(values["time-zone"], config.clinic.timeZone));
     const ctx: EditContext = {
       zone,
       weeks: horizon_weeks_default,

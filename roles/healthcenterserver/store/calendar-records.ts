@@ -1,6 +1,7 @@
 // The calendar's records, read and written with the same SQL on SQLite and PostgreSQL (calendar-db.ts).
 // Every edit of rules or exceptions bumps calendar_state.version in its transaction (and, on
 // PostgreSQL, notifies calendar_rules): running servers see the new version and regenerate.
+import { UsageError } from "../../../shared/errors.ts";
 import type { AppointmentType, Exception, Rule } from "../calendar/types.ts";
 import { loadTypes } from "./type-records.ts";
 import type { CalendarDb, Row } from "./calendar-db.ts";
@@ -159,6 +160,31 @@ export async function insertException(
 export async function removeRecord(db: CalendarDb, what: "rule" | "exception", id: number): Promise<boolean> {
   const table = what === "rule" ? "calendar_rules" : "calendar_exceptions";
   return (await db.all(`DELETE FROM ${table} WHERE id = ? RETURNING id`, [id])).length > 0;
+}
+
+/**
+ * The zone the rules were written in, or undefined where none was recorded (a database from before
+ * calendar_state.zone, or one a check reads without it). A rule's times are wall-clock times there only.
+ */
+export async function storedZone(db: CalendarDb): Promise<string | undefined> {
+  const rows = await db.all("SELECT zone FROM calendar_state").catch(() => []);
+  const zone = rows[0]?.zone;
+  return typeof zone === "string" && zone !== "" ? zone : undefined;
+}
+
+/** A UsageError when the rules were written in another zone than `zone` (where it came from: `given`). */
+export function checkZone(stored: string | undefined, zone: string, given: string): void {
+  if (stored === undefined || stored === zone) return;
+  throw new UsageError(
+    `the calendar's rules in this database are in ${stored} time, not ${zone} (${given}): ` +
+      `give --time-zone ${stored} (or [clinic] time_zone = "${stored}" in the deployment file)`,
+    { hint: false },
+  );
+}
+
+/** Inside an edit's transaction: the zone its rules are in, unless one is recorded (checkZone came first). */
+export async function recordZone(db: CalendarDb, zone: string): Promise<void> {
+  await db.run("UPDATE calendar_state SET zone = ? WHERE zone IS NULL", [zone]);
 }
 
 /** Inside the edit's transaction: running servers regenerate once it commits. */

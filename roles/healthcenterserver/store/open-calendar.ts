@@ -30,6 +30,7 @@ import { GuardedCommitter } from "./sqlite/sqlite-guard.ts";
 import { restoreAtPath } from "./sqlite/sqlite-restore.ts";
 import type { Database } from "bun:sqlite";
 import { prepareCalendarTables } from "./sqlite/sqlite-calendar-schema.ts";
+import { checkZone, storedZone } from "./calendar-records.ts";
 import type { OutboxPolicy } from "../notify/outbox-plan.ts";
 import type { ClinicPolicy } from "../calendar/policy.ts";
 
@@ -39,6 +40,8 @@ import type { ClinicPolicy } from "../calendar/policy.ts";
  */
 export type CalendarSettings = StoreSettings & {
   timeZone: string;
+  /** Where the zone came from, for the refusal when the rules are in another: "--time-zone", ... */
+  timeZoneGiven?: string;
   horizonWeeks: number;
   outbox?: OutboxPolicy;
   policy?: ClinicPolicy;
@@ -130,6 +133,16 @@ class CalendarStore implements AppointmentStore {
   }
 }
 
+/** The zone the rules were written in must be this server's (calendar-records.ts checkZone); else closed, refused. */
+async function checkRulesZone(db: SqliteCalendarDb | PgCalendarDb, settings: CalendarSettings): Promise<void> {
+  try {
+    checkZone(await storedZone(db), settings.timeZone, settings.timeZoneGiven ?? "this server's zone");
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}
+
 export async function openCalendar(settings: CalendarSettings, log: Log): Promise<OpenedCalendar | undefined> {
   const target = parseDbTarget(settings.dbPath);
   let db: SqliteCalendarDb | PgCalendarDb;
@@ -156,6 +169,7 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     const shared = claimDatabaseFile(target.path, settings.sharedSqlite ? "allow" : "refuse");
     if (shared) log.warn(shared);
   }
+  await checkRulesZone(db, settings);
   const schedule = new Schedule(SlotTable.fromSlots([]));
   const source = { load: () => loadCalendar(db), version: () => calendarVersion(db) };
   const keeper = new CalendarKeeper(

@@ -65,6 +65,8 @@ const added_columns: [string, string, string][] = [
   // The uid and sequence of the appointment's latest message (notify/outbox-plan.ts priorOf); '' for none.
   ["appointments", "uid", "TEXT NOT NULL DEFAULT ''"],
   ["appointments", "seq", "INTEGER NOT NULL DEFAULT 0"],
+  // The zone the rules were written in (calendar-records.ts storedZone); NULL until an edit records it.
+  ["calendar_state", "zone", "TEXT"],
 ];
 
 /** Made once the later columns are there (they name them). */

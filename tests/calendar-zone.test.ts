@@ -1,0 +1,66 @@
+// The zone a calendar's rules were written in is kept with them (calendar_state.zone, set by the first
+// edit), and a server, `check` or an edit that would read them in another zone is refused in one line
+// naming both (exit 2, nothing changed). Before, rules written with --time-zone Asia/Kathmandu were read
+// in the machine's zone by a server started without it: every slot moved 5 h 45, and appointments
+// already booked fell between the new slots (a London clinic on a UTC machine moved an hour at the
+// spring change, silently).
+import { afterAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { bun, login, runToEnd, startServer, tempDir } from "./helpers.ts";
+import { listing } from "./calendar-helpers.ts";
+
+const tmp = tempDir();
+const running: { kill(): void }[] = [];
+afterAll(() => {
+  for (const r of running) r.kill();
+  tmp.cleanup();
+});
+
+const server = (args: string[]) => runToEnd([bun, "roles/healthcenterserver.ts", ...args], "", 20_000);
+const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "12:00", "--minutes", "45"];
+const sqlite = (file: string, sql: string) => Bun.spawnSync(["sqlite3", file, sql]).stdout.toString().trim();
+
+test("rules written in one zone are never read in another: server, check and edits refuse, naming both", async () => {
+  const path = join(tmp.dir, "cal.db");
+  const db = ["--db", path];
+  const kathmandu = ["--time-zone", "Asia/Kathmandu"];
+  const added = await server(["availability", ...rule, "--port", "41000", ...db, ...kathmandu]);
+  expect(added.code).toBe(0);
+  expect(sqlite(path, "SELECT zone FROM calendar_state")).toBe("Asia/Kathmandu");
+  const before = sqlite(path, "SELECT count(*) FROM calendar_rules");
+  const said = "the calendar's rules in this database are in Asia/Kathmandu time, not Europe/London";
+  for (const args of [
+    ["--host", "127.0.0.1", "--port", "0", ...db, "--time-zone", "Europe/London"],
+    ["check", ...db, "--time-zone", "Europe/London"],
+    ["availability", "add", "doc2", ...rule.slice(2), "--port", "42000", ...db, "--time-zone", "Europe/London"],
+    ["availability", "list", ...db, "--time-zone", "Europe/London"],
+    ["types", "add", "first", "--minutes", "30", ...db, "--time-zone", "Europe/London"],
+  ]) {
+    const r = await server(args);
+    expect([args[0], r.code]).toEqual([args[0], 2]);
+    expect(r.stderr.trim().split("\n")).toEqual([expect.stringContaining(said)]);
+    expect(r.stderr).toContain("--time-zone Asia/Kathmandu");
+    expect(r.stdout).not.toContain("has port number");
+  }
+  expect(sqlite(path, "SELECT count(*) FROM calendar_rules")).toBe(before);
+  expect(sqlite(path, "SELECT count(*) FROM calendar_types")).toBe("0");
+  // In its own zone the server serves the rules' wall times.
+  const ok = await startServer([...db, ...kathmandu]);
+  running.push(ok.proc);
+  const c = await login(ok.port);
+  const first = (await listing(c, "slots limit=1"))[0]!.split(" ")[1]!;
+  expect(first).toMatch(/T(09:00|09:45|10:30|11:15)\+05:45$/);
+  c.close();
+});
+
+test("a calendar whose zone was never recorded (an older database) starts in any zone; its next edit records it", async () => {
+  const path = join(tmp.dir, "old.db");
+  const db = ["--db", path];
+  expect((await server(["availability", ...rule, "--port", "41000", ...db, "--time-zone", "UTC"])).code).toBe(0);
+  sqlite(path, "UPDATE calendar_state SET zone = NULL");
+  const checked = await server(["check", ...db, "--time-zone", "Europe/London"]);
+  expect(checked.code).toBe(0);
+  const edit = ["availability", "except", "doc1", "--from", "2030-01-07", ...db, "--time-zone", "Europe/London"];
+  expect((await server(edit)).code).toBe(0);
+  expect(sqlite(path, "SELECT zone FROM calendar_state")).toBe("Europe/London");
+});
