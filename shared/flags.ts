@@ -38,7 +38,7 @@ export function parsePortFlag(name: string, text: string | undefined, fallback: 
   if (text === undefined) return fallback;
   const n = Number(text);
   if (!/^\d{1,5}$/.test(text) || !(isPort(n) || (allowZero && n === 0))) {
-    throw new UsageError(`--${name} must be a port number 0-65535, not ${JSON.stringify(text)}`);
+    throw new UsageError(`--${name} must be a port number ${allowZero ? 0 : 1}-65535, not ${JSON.stringify(text)}`);
   }
   return n;
 }
