@@ -46,6 +46,24 @@ const cases: [string, string, (dir: string, odd: string) => string[]][] = [
       "127.0.0.1:1",
     ],
   ],
+  [
+    "[notify] smtp_password_file",
+    "smtp.pass",
+    (dir, odd) => {
+      const config = `[notify]\nsmtp = "smtp://127.0.0.1:25"\nfrom = "c@example.org"\nsmtp_user = "u"\nsmtp_password_file = "${odd}"\n`;
+      writeFileSync(join(dir, "notify.toml"), config);
+      return server("check", "--data", dir, "--db", join(dir, "b.db"), "--config", join(dir, "notify.toml"));
+    },
+  ],
+  [
+    "[notify] webhook_secret_file",
+    "webhook.secret",
+    (dir, odd) => {
+      const config = `[notify]\nwebhook = "http://127.0.0.1:9/hook"\nwebhook_secret_file = "${odd}"\n`;
+      writeFileSync(join(dir, "notify.toml"), config);
+      return server("check", "--data", dir, "--db", join(dir, "b.db"), "--config", join(dir, "notify.toml"));
+    },
+  ],
   ["users add's users.txt", "users.txt", (dir) => server("users", "add", "carol", "--data", dir, "--insurance", "i1")],
   ["users convert's users.txt", "users.txt", (dir) => server("users", "convert", "--data", dir)],
   [

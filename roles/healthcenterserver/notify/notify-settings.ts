@@ -1,7 +1,7 @@
 // [notify] of the deployment file and the --smtp / --webhook flags, read and checked at start-up:
 // a bad URL, an unreadable secret or a bad quiet-hours range stops the server with one line, before
 // any message is written.
-import { readFileSync } from "node:fs";
+import { readFlagFile } from "../../../shared/regular-file.ts";
 import { UsageError } from "../../../shared/errors.ts";
 import { quiet_hours_default, reminder_hours_default } from "../../../shared/limits.ts";
 import { parseDuration } from "../calendar/duration.ts";
@@ -19,12 +19,8 @@ export type NotifySettings = {
 };
 
 function firstLine(file: string, what: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new UsageError(`${what} ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? err})`);
-  }
+  // As every operator file is read: a FIFO or a link to /dev/zero is refused at once, not waited on or read forever.
+  const text = readFlagFile(what, file);
   const line = text.split("\n")[0]!.trim();
   if (line === "") throw new UsageError(`${what} ${file}: the first line is empty`);
   return line;
