@@ -1,7 +1,8 @@
 // Start-up, as people wait for it: the server and doctor to their listening lines, and the patient
 // (`patient --version`, and a whole piped seed session: log in, list, pick, the doctor's quote)
-// beside a bare `bun build --compile` hello-world executable, in alternating runs of the same bench
-// run. Wall time from spawn to exit; CPU from the child's own rusage (user + system).
+// beside a bare `bun build --compile` hello-world executable and a bare-Bun patient doing the same session
+// (bench/naive-patient.ts, compiled the same way: the floor Bun itself sets), in alternating runs of the
+// same bench run. Wall time from spawn to exit; CPU from the child's own rusage (user + system).
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dist, start, stop, work } from "./procs.ts";
@@ -11,6 +12,8 @@ import { checkTarget } from "./targets.ts";
 const runs = 21;
 /** The patient against the hello-world executable, wall and CPU (issue 28). */
 const patient_vs_hello_max = 1.2;
+/** The patient's piped session against the bare-Bun patient's, wall and CPU: what is ours in it (issue 28). */
+const patient_vs_naive_max = 1.05;
 
 function median(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -32,13 +35,18 @@ async function timed(cmd: string[], input: string): Promise<Sample> {
   return { wallMs, cpuMs: Number(cpu.user + cpu.system) / 1000 };
 }
 
+/** `bun build --compile` of one source file, no other flag: the hello world and the bare-Bun patient. */
+function compileBare(source: string, name: string): string {
+  const binary = join(work, name);
+  const r = Bun.spawnSync([process.execPath, "build", "--compile", source, "--outfile", binary], { stderr: "pipe" });
+  if (r.exitCode !== 0) throw new Error(`bun build --compile ${source} failed: ${r.stderr.toString()}`);
+  return binary;
+}
+
 function compileHello(): string {
   const source = join(work, "hello.ts");
-  const binary = join(work, "hello");
   writeFileSync(source, 'console.log("hello");\n');
-  const r = Bun.spawnSync([process.execPath, "build", "--compile", source, "--outfile", binary], { stderr: "pipe" });
-  if (r.exitCode !== 0) throw new Error(`bun build --compile hello.ts failed: ${r.stderr.toString()}`);
-  return binary;
+  return compileBare(source, "hello");
 }
 
 /**
@@ -56,7 +64,7 @@ async function freshCopy(source: string, name: string): Promise<string> {
 }
 
 /** A server on a schedule of 200 slots (two doctors), and both doctors, for piped patient sessions. */
-async function seedSystem(): Promise<{ port: number; stop: () => Promise<void> }> {
+export async function seedSystem(): Promise<{ port: number; stop: () => Promise<void> }> {
   const dir = join(work, "startup-data");
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "users.txt"), "patient1 password111\npatient2 password222\n");
@@ -92,17 +100,27 @@ export async function patientStartup(): Promise<void> {
   // Copies, named so that the one executable runs the patient's role.
   const hello = await freshCopy(compileHello(), "hello");
   const patient = await freshCopy(join(dist, "patient"), "patient");
+  const naive = await freshCopy(compileBare(join(import.meta.dir, "naive-patient.ts"), "naive-patient"), "naive");
   const system = await seedSystem();
-  const taken: Record<"hello" | "version" | "session", Sample[]> = { hello: [], version: [], session: [] };
+  const taken: Record<"hello" | "version" | "session" | "naive", Sample[]> = {
+    hello: [],
+    version: [],
+    session: [],
+    naive: [],
+  };
   try {
+    const server = ["--server", `127.0.0.1:${system.port}`];
     for (let i = 0; i < runs + 1; i++) {
       const h = await timed([hello], "");
       const v = await timed([patient, "--version"], "");
-      const s = await timed([patient, "patient1", "--server", `127.0.0.1:${system.port}`], `${i + 1}\n`);
+      // Each session books a slot of its own (two a round, of 200 free).
+      const s = await timed([patient, "patient1", ...server], `${2 * i + 1}\n`);
+      const n = await timed([naive, "patient1", ...server], `${2 * i + 2}\n`);
       if (i === 0) continue; // the first run of each fills the page cache
       taken.hello.push(h);
       taken.version.push(v);
       taken.session.push(s);
+      taken.naive.push(n);
     }
   } finally {
     await system.stop();
@@ -117,11 +135,24 @@ export async function patientStartup(): Promise<void> {
     version_cpu_ms: cpu("version"),
     session_wall_ms: wall("session"),
     session_cpu_ms: cpu("session"),
+    naive_session_wall_ms: wall("naive"),
+    naive_session_cpu_ms: cpu("naive"),
     version_wall_ratio: fixed(wall("version") / wall("hello"), 2),
     session_wall_ratio: fixed(wall("session") / wall("hello"), 2),
+    // The floor: what a bare-Bun patient's session costs over the hello world, and ours over it.
+    naive_vs_hello_wall: fixed(wall("naive") / wall("hello"), 2),
+    naive_vs_hello_cpu: fixed(cpu("naive") / cpu("hello"), 2),
+    session_vs_naive_wall: fixed(wall("session") / wall("naive"), 2),
+    session_vs_naive_cpu: fixed(cpu("session") / cpu("naive"), 2),
   });
   checkTarget("patient --version, wall, vs hello world", wall("version") / wall("hello"), patient_vs_hello_max);
   checkTarget("patient --version, CPU, vs hello world", cpu("version") / cpu("hello"), patient_vs_hello_max);
   checkTarget("piped seed session, wall, vs hello world", wall("session") / wall("hello"), patient_vs_hello_max);
   checkTarget("piped seed session, CPU, vs hello world", cpu("session") / cpu("hello"), patient_vs_hello_max);
+  checkTarget(
+    "piped seed session, wall, vs the bare-Bun patient",
+    wall("session") / wall("naive"),
+    patient_vs_naive_max,
+  );
+  checkTarget("piped seed session, CPU, vs the bare-Bun patient", cpu("session") / cpu("naive"), patient_vs_naive_max);
 }
