@@ -31,14 +31,19 @@ export class StaffSessions {
     this.replaceAccounts(accounts);
   }
 
-  /** A reloaded staff.txt: removed accounts, and those whose role or doctor changed, lose their sessions at once. */
+  /**
+   * A reloaded staff.txt: removed accounts, those whose role or doctor changed, and those whose password
+   * changed (`staff passwd`, the answer to a leaked one) lose their sessions at once.
+   */
   replaceAccounts(accounts: readonly StaffAccount[]): void {
+    const before = this.accounts;
     this.accounts = new Map(accounts.map((a) => [a.name, a]));
     for (const [id, s] of this.sessions) {
       const account = this.accounts.get(s.member.name);
       if (s.member.role === "viewer") continue;
       // A doctor account moved to another doctor must not keep reading the first one's patients.
-      if (!account || account.role !== s.member.role || account.doctor !== s.member.doctor) this.sessions.delete(id);
+      const moved = !account || account.role !== s.member.role || account.doctor !== s.member.doctor;
+      if (moved || account.hash !== before.get(s.member.name)?.hash) this.sessions.delete(id);
     }
   }
 
