@@ -174,12 +174,25 @@ export async function storedZone(db: CalendarDb): Promise<string | undefined> {
 
 /** A UsageError when the rules were written in another zone than `zone` (where it came from: `given`). */
 export function checkZone(stored: string | undefined, zone: string, given: string): void {
-  if (stored === undefined || stored === zone) return;
+  if (stored === undefined || sameZone(stored, zone)) return;
   throw new UsageError(
     `the calendar's rules in this database are in ${stored} time, not ${zone} (${given}): ` +
       `give --time-zone ${stored} (or [clinic] time_zone = "${stored}" in the deployment file)`,
     { hint: false },
   );
+}
+
+/** One zone under two names the runtime knows as one (GB and Europe/London, UTC and Etc/UTC). */
+function sameZone(a: string, b: string): boolean {
+  if (a === b) return true;
+  // ZonedDateTime.equals compares the zones as the runtime's one zone (bun-types does not declare it).
+  type Comparable = { equals(other: unknown): boolean };
+  const at = (zone: string) => Temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(zone) as unknown;
+  try {
+    return (at(a) as Comparable).equals(at(b));
+  } catch {
+    return false; // a stored name this runtime does not know: not the same as one it does
+  }
 }
 
 /** Inside an edit's transaction: the zone its rules are in, unless one is recorded (checkZone came first). */
