@@ -80,6 +80,20 @@ export class Log {
     if (!this.quiet) this.emit("info", text, meta);
   }
 
+  /**
+   * True when an info line of `cause` would not be kept: --quiet, or its cause past this second's cap (counted
+   * for the summary, as info would). A caller with work to do before info (the doctor, a datagram at a time)
+   * asks first; false leaves the decision to info.
+   */
+  dropsInfo(cause: string): boolean {
+    if (this.quiet) return true;
+    const w = this.causes.get(cause);
+    if (w === undefined || w.shown < log_cause_lines_per_second_max) return false;
+    w.suppressed++;
+    this.linesSuppressed++;
+    return true;
+  }
+
   /** The audit trail: a booking, a cancellation, a move, a refused login. Kept with --quiet. */
   audit(text: Text, meta?: Meta): void {
     this.emit("audit", text, meta);

@@ -408,6 +408,37 @@ describe("a cause's cap", () => {
   });
 });
 
+describe("dropsInfo: asked before a line's work", () => {
+  test("false while a cause is under its cap, true and counted past it, as info would; true with --quiet", async () => {
+    const path = join(tmp.dir, "drops.log");
+    const fd = openSync(path, "w");
+    const log = new Log({ format: "text", fd, errFd: fd });
+    const meta = { event: "test.asked", cause: "asked floods" };
+    let kept = 0;
+    for (let i = 0; i < 3 * log_cause_lines_per_second_max; i++)
+      if (!log.dropsInfo(meta.cause)) {
+        log.info(`asked line ${i}`, meta);
+        kept++;
+      }
+    log.flush();
+    const written = readFileSync(path, "utf8").match(/ info asked line \d+$/gm)?.length ?? 0;
+    // Past the cap nothing more is written; a second that turned during the loop lets at most one more cap in.
+    expect(kept).toBeGreaterThanOrEqual(log_cause_lines_per_second_max);
+    expect(kept).toBeLessThanOrEqual(2 * log_cause_lines_per_second_max);
+    expect(written).toBe(kept);
+    expect(log.linesSuppressed).toBe(3 * log_cause_lines_per_second_max - kept);
+    const summary = /log: (\d+) more lines about asked floods in that second were not logged/;
+    for (let i = 0; i < 60 && !summary.test(readFileSync(path, "utf8")); i++) {
+      await Bun.sleep(50);
+      log.flush();
+    }
+    expect(Number(summary.exec(readFileSync(path, "utf8"))?.[1])).toBe(log.linesSuppressed);
+    expect(log.dropsInfo(meta.cause)).toBe(false); // the window reopened with the next second
+    expect(new Log({ quiet: true, format: "text", fd, errFd: fd }).dropsInfo(meta.cause)).toBe(true);
+    closeSync(fd);
+  });
+});
+
 describe("log volume is bounded for a logged-in patient's requests", () => {
   test("10,000 slots, cancels of someone else's slot and selections at the limit each write a bounded log", async () => {
     const logPath = join(tmp.dir, "requests.log");

@@ -101,7 +101,7 @@ export class DoctorService {
     this.send(s, entry < 0 ? this.unknown : this.replies.entry(entry).reply, port, address);
     this.quotes++;
     const log = this.o.log;
-    if (log.quiet) return;
+    if (log.dropsInfo(quote_meta.cause)) return;
     const c = this.current;
     c.bytes = buf;
     c.words = words;
