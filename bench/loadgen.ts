@@ -1,5 +1,5 @@
-// The load generator: many concurrent simulated patients speaking the wire protocol, and a UDP
-// quote driver. Bounded by a session count and a duration, whichever comes first.
+// The load generator: many concurrent simulated patients speaking the wire protocol (the doctor's quotes
+// are driven by bench/udp-loadgen.c). Bounded by a session count and a duration, whichever comes first.
 
 export type SessionKind =
   /** connect, authenticate, available, selection of a booked slot, close */
@@ -181,53 +181,6 @@ export async function runSessionsC(
   await proc.exited;
   if (session.kind === "booking") session.slots.next = out.next_slot;
   return out;
-}
-
-/** Quotes per second against a doctor with `inFlight` requests outstanding. */
-export async function runQuotes(
-  port: number,
-  inFlight: number,
-  maxQuotes: number,
-  maxSeconds: number,
-): Promise<{ quotes: number; seconds: number }> {
-  const request = Buffer.from("patient1 insurance1");
-  let replies = 0;
-  let lastReplies = -1;
-  let done = () => {};
-  const finished = new Promise<void>((resolve) => (done = resolve));
-  const t0 = performance.now();
-  // Requests answering the replies of one event-loop turn go out together in one sendMany.
-  let owed = 0;
-  const sendOwed = () => {
-    const batch: (Buffer | number | string)[] = [];
-    for (; owed > 0; owed--) batch.push(request, port, "127.0.0.1");
-    if (batch.length > 0 && !socket.closed) socket.sendMany(batch);
-  };
-  const socket = await Bun.udpSocket({
-    hostname: "127.0.0.1",
-    socket: {
-      data() {
-        replies++;
-        if (replies >= maxQuotes) return done();
-        if (owed++ === 0) setImmediate(sendOwed);
-      },
-      error() {},
-    },
-  });
-  const topUp = () => {
-    for (let i = 0; i < inFlight; i++) socket.send(request, port, "127.0.0.1");
-  };
-  topUp();
-  // A datagram lost on the way lowers the number in flight; put it back when progress stalls.
-  const stall = setInterval(() => {
-    if (replies === lastReplies) topUp();
-    lastReplies = replies;
-  }, 50);
-  await Promise.race([finished, Bun.sleep(maxSeconds * 1000)]);
-  clearInterval(stall);
-  const seconds = (performance.now() - t0) / 1000;
-  socket.close();
-  return { quotes: replies, seconds };
 }
 
 export function percentile(sorted: Float64Array, p: number): number {

@@ -7,7 +7,7 @@ import { calendarGeneration } from "./calendar.ts";
 import { calendarServing } from "./calendar-server.ts";
 import { commitCosts } from "./commit-costs.ts";
 import { compareWithC } from "./compare.ts";
-import { doctorQuotes } from "./doctor-quotes.ts";
+import { doctorQuotes, type QuoteServer } from "./doctor-quotes.ts";
 import { idleConnections } from "./idle.ts";
 import { startupTime } from "./latency.ts";
 import type { Part, PartContext } from "./part.ts";
@@ -52,12 +52,14 @@ function optional(file: string, name: string): Part["run"] {
   };
 }
 
-/** Doctor quotes, beside the naive reference doctor when `naive` is asked for too. */
+/** Doctor quotes beside the bare Bun UDP echo (always: the target is the ratio), and --baseline's doctor. */
 async function doctors(ctx: PartContext) {
-  const list: [string, string, string[]][] = [
-    ["doctor quotes", "doctor", ["doc1", "--host", "127.0.0.1", "--port", "0", ...ctx.extraFlags]],
+  const args = ["doc1", "--host", "127.0.0.1", "--port", "0", ...ctx.extraFlags];
+  const list: QuoteServer[] = [
+    { name: "doctor quotes", binary: "doctor", args },
+    { name: "doctor quotes, naive reference", binary: "naive-doctor.ts", args: [] },
   ];
-  if (ctx.wanted("naive")) list.push(["doctor quotes, naive reference", "naive-doctor.ts", []]);
+  if (ctx.baseline) list.push({ name: "doctor quotes, baseline", binary: join(ctx.baseline, "doctor"), args });
   await doctorQuotes(list, ctx.seconds);
 }
 
