@@ -1,0 +1,50 @@
+// A doctor's name in the calendar is compared as the protocol compares it (case does not matter, and
+// doctorN is docN): `availability add DOC1` on a calendar with doc1 is refused, naming doc1, instead of
+// making a second doctor. Before, DOC1 became another doctor with the same hours and port: patients saw
+// both at 09:00 (`slots doctor=doc1` listed both) and could book the one real doctor twice at once.
+import { afterAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { bun, runToEnd, tempDir } from "./helpers.ts";
+
+const tmp = tempDir();
+afterAll(() => tmp.cleanup());
+
+const sqlite = (file: string, sql: string) => Bun.spawnSync(["sqlite3", file, sql]).stdout.toString().trim();
+const availability = (...args: string[]) =>
+  runToEnd([bun, "roles/healthcenterserver.ts", "availability", ...args, "--time-zone", "UTC"]);
+const hours = ["--days", "mon", "--start", "09:00", "--end", "10:00", "--minutes", "15", "--port", "41001"];
+
+test("a doctor named again in another case (DOC1, Doctor1 for doc1) is refused, naming the doctor; doc10 is another", async () => {
+  const db = join(tmp.dir, "names.db");
+  expect((await availability("add", "doc1", ...hours, "--db", db)).code).toBe(0);
+  for (const name of ["DOC1", "Doc1", "doctor1", "Doctor1"]) {
+    for (const args of [
+      ["add", name, ...hours],
+      [
+        "open",
+        name,
+        "--from",
+        "2030-01-07",
+        "--start",
+        "11:00",
+        "--end",
+        "12:00",
+        "--minutes",
+        "15",
+        "--port",
+        "41001",
+      ],
+    ]) {
+      const r = await availability(...args, "--db", db);
+      expect([name, r.code]).toEqual([name, 2]);
+      expect(r.stderr.trim().split("\n")).toEqual([
+        expect.stringContaining(`${name} is doc1 written another way (doctor names are compared without case`),
+      ]);
+    }
+  }
+  expect(sqlite(db, "SELECT name FROM calendar_doctors ORDER BY id")).toBe("doc1");
+  expect(sqlite(db, "SELECT count(*) FROM calendar_rules")).toBe("1");
+  expect(sqlite(db, "SELECT count(*) FROM calendar_exceptions")).toBe("0");
+  expect((await availability("add", "doc10", ...hours, "--db", db)).code).toBe(0);
+  expect(sqlite(db, "SELECT group_concat(name, ' ') FROM calendar_doctors")).toBe("doc1 doc10");
+});
