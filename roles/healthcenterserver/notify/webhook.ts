@@ -11,10 +11,20 @@ export function signature(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
-/** Resolves once the receiver answered 2xx; throws a one-line reason otherwise. */
+/**
+ * The webhook as a reason names it: without the URL's credentials (user:password@) or query (a token),
+ * since a reason is kept in the outbox row, shown on the staff page and logged.
+ */
+export function shownWebhook(url: string): string {
+  const u = URL.parse(url);
+  return u ? `${u.protocol}//${u.host}${u.pathname}` : "(the webhook)";
+}
+
+/** Resolves once the receiver answered 2xx; throws a one-line reason otherwise (shownWebhook's, no secret). */
 export async function postWebhook(target: WebhookTarget, document: object, key: string): Promise<void> {
   const body = JSON.stringify(document);
   const signal = AbortSignal.timeout(notify_send_timeout_ms);
+  const shown = shownWebhook(target.url);
   let answer: Response;
   try {
     answer = await fetch(target.url, {
@@ -29,10 +39,11 @@ export async function postWebhook(target: WebhookTarget, document: object, key: 
       },
     });
   } catch (err) {
-    throw new Error(`webhook ${target.url}: ${signal.aborted ? "no answer in time" : (err as Error).message}`);
+    const why = signal.aborted ? "no answer in time" : (err as Error).message.replaceAll(target.url, shown);
+    throw new Error(`webhook ${shown}: ${why}`);
   }
   await drain(answer);
-  if (answer.status < 200 || answer.status > 299) throw new Error(`webhook ${target.url} answered ${answer.status}`);
+  if (answer.status < 200 || answer.status > 299) throw new Error(`webhook ${shown} answered ${answer.status}`);
 }
 
 /** Reads at most the cap of the answer, then lets the rest go (a 10 MB answer is not read). */
