@@ -27,33 +27,57 @@ export function parseQuoteRequest(text: string): QuoteRequest | undefined {
   return undefined;
 }
 
+/** A request's word bounds and hashes: start, end of words 0..2 at 0..5, each word's hashBytes at 6..8. */
+export const quote_bounds_length = 9;
+
+/** FNV-1a over bytes [start, end), continued from `h` (a word's hash as splitQuoteBytes leaves it). */
+export function hashBytes(h: number, bytes: Uint8Array, start: number, end: number): number {
+  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, fnv_prime);
+  return h;
+}
+export const fnv_seed = 0x811c9dc5 | 0;
+export const fnv_prime = 0x01000193;
+
+/** Each byte's part in a request read as latin1: what `\s` matches, printable ASCII, or neither (refused). */
+const space_byte = 1;
+const word_byte = 2;
+const byte_kinds = Uint8Array.from({ length: 256 }, (_, c) =>
+  c === 32 || (c >= 9 && c <= 13) || c === 160 ? space_byte : c >= 0x21 && c <= 0x7e ? word_byte : 0,
+);
+
 /**
- * The same split as parseQuoteRequest's, on the datagram's bytes read as latin1 (so no character is above 255):
- * the words' bounds go to `bounds` (start, end; start, end; ...) and the word count (1 to 3) is returned, or 0 where
- * parseQuoteRequest finds no request. Nothing is decoded or allocated: the doctor answers most quotes from bytes.
+ * The same split as parseQuoteRequest's, on the datagram's bytes read as latin1 (so no character is above 255),
+ * in one pass that also hashes each word: the bounds and hashes go to `bounds` (quote_bounds_length long), the
+ * word count (1 to 3) is returned, or 0 where parseQuoteRequest finds no request. Nothing is decoded or
+ * allocated: the doctor answers most quotes from bytes.
  */
 export function splitQuoteBytes(bytes: Uint8Array, bounds: Int32Array): number {
   let words = 0;
   let start = -1;
+  let h = fnv_seed;
   const n = bytes.length;
   for (let i = 0; i < n; i++) {
     const c = bytes[i]!;
-    if (c === 32 || (c >= 9 && c <= 13) || c === 160) {
-      if (start >= 0) {
+    const kind = byte_kinds[c]!;
+    if (kind === word_byte) {
+      if (start < 0) {
         if (words === 3) return 0;
-        bounds[2 * words] = start;
-        bounds[2 * words + 1] = i;
-        words++;
-        start = -1;
+        start = i;
+        h = fnv_seed;
       }
-    } else if (c < 0x21 || c > 0x7e) return 0;
-    else if (start < 0) start = i;
+      h = Math.imul(h ^ c, fnv_prime);
+    } else if (kind === 0) return 0;
+    else if (start >= 0) {
+      bounds[2 * words] = start;
+      bounds[2 * words + 1] = i;
+      bounds[6 + words++] = h;
+      start = -1;
+    }
   }
   if (start >= 0) {
-    if (words === 3) return 0;
     bounds[2 * words] = start;
     bounds[2 * words + 1] = n;
-    words++;
+    bounds[6 + words++] = h;
   }
   return words;
 }

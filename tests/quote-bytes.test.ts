@@ -2,7 +2,14 @@
 // lines as the string path (parseQuoteRequest, a Map of the price file's keys), for any bytes.
 import { expect, test } from "bun:test";
 import { ReplyTable } from "../roles/doctor/reply-table.ts";
-import { parseQuoteRequest, splitQuoteBytes, typedPriceKey } from "../shared/quote-protocol.ts";
+import {
+  fnv_seed,
+  hashBytes,
+  parseQuoteRequest,
+  quote_bounds_length,
+  splitQuoteBytes,
+  typedPriceKey,
+} from "../shared/quote-protocol.ts";
 import { loopback, startDoctor, tempDir } from "./helpers.ts";
 
 /** A small deterministic generator (mulberry32), so a failure repeats. */
@@ -25,7 +32,7 @@ function words(bytes: Uint8Array, count: number, bounds: Int32Array): string[] {
 
 test("splitQuoteBytes finds the words parseQuoteRequest finds, or refuses what it refuses, for any bytes", () => {
   const next = random(28);
-  const bounds = new Int32Array(6);
+  const bounds = new Int32Array(quote_bounds_length);
   let requests = 0;
   for (let i = 0; i < 50_000; i++) {
     const length = Math.floor(next() * 14);
@@ -39,13 +46,15 @@ test("splitQuoteBytes finds the words parseQuoteRequest finds, or refuses what i
     const got = words(bytes, count, bounds);
     const want = expected ? [expected.patient, expected.insurance, expected.type].filter((w) => w !== undefined) : [];
     if (JSON.stringify(got) !== JSON.stringify(want)) expect([...bytes, got]).toEqual([...bytes, want]);
+    for (let w = 0; w < count; w++)
+      expect(bounds[6 + w]).toBe(hashBytes(fnv_seed, bytes, bounds[2 * w]!, bounds[2 * w + 1]!));
     if (count > 0) requests++;
   }
   expect(requests).toBeGreaterThan(10_000); // the fuzz reaches requests, not only refusals
 });
 
 test("splitQuoteBytes: one to three words, whatever spaces part them; a fourth word or a control byte is no request", () => {
-  const bounds = new Int32Array(6);
+  const bounds = new Int32Array(quote_bounds_length);
   const split = (text: string) => {
     const bytes = Buffer.from(text, "latin1");
     return words(bytes, splitQuoteBytes(bytes, bounds), bounds);
@@ -70,15 +79,15 @@ test("ReplyTable finds each price by a word's bytes, and a typed price by two wo
   }
   prices.set("caf\xe9", 1); // not printable ASCII: no request can spell it
   const table = new ReplyTable(prices);
-  const bounds = new Int32Array(6);
+  const bounds = new Int32Array(quote_bounds_length);
   for (let i = 0; i < 5_000; i++) {
     const plan = next() < 0.9 ? plans[Math.floor(next() * plans.length)]! : `plan${Math.floor(next() * 999)}y`;
     const type = next() < 0.5 ? "first" : "followup";
     const gap = next() < 0.5 ? " " : "\t \xa0";
     const bytes = Buffer.from(`patient1${gap}${plan}${gap}${type}`, "latin1");
     expect(splitQuoteBytes(bytes, bounds)).toBe(3);
-    const typed = table.find(bytes, bounds[2]!, bounds[3]!, bounds[4]!, bounds[5]!);
-    const plain = table.find(bytes, bounds[2]!, bounds[3]!, -1, -1);
+    const typed = table.findTyped(bytes, bounds[2]!, bounds[3]!, bounds[7]!, bounds[4]!, bounds[5]!);
+    const plain = table.find(bytes, bounds[2]!, bounds[3]!, bounds[7]!);
     const typedKey = typedPriceKey(plan, type);
     expect(typed < 0 ? undefined : table.entry(typed).key).toBe(prices.has(typedKey) ? typedKey : undefined);
     expect(plain < 0 ? undefined : table.entry(plain).key).toBe(prices.has(plan) ? plan : undefined);
@@ -86,11 +95,14 @@ test("ReplyTable finds each price by a word's bytes, and a typed price by two wo
     if (plain >= 0) expect(table.entry(plain).reply.toString()).toBe(String(prices.get(plan)));
   }
   const cafe = Buffer.from("caf\xe9", "latin1");
-  expect(table.find(cafe, 0, cafe.length, -1, -1)).toBe(-1);
+  expect(table.find(cafe, 0, cafe.length, hashBytes(fnv_seed, cafe, 0, cafe.length))).toBe(-1);
   // A prefix, or a key's first word alone, is not the key.
-  const prefix = Buffer.from("plan1 firs");
-  expect(table.find(prefix, 0, 5, 6, 10)).toBe(-1);
-  expect(new ReplyTable(new Map()).find(prefix, 0, 5, -1, -1)).toBe(-1);
+  const prefix = Buffer.from("plan0 firs");
+  const plan0 = hashBytes(fnv_seed, prefix, 0, 5);
+  expect(table.entry(table.find(prefix, 0, 5, plan0)).key).toBe("plan0");
+  expect(table.findTyped(prefix, 0, 5, plan0, 6, 10)).toBe(-1);
+  expect(table.find(prefix, 0, 4, hashBytes(fnv_seed, prefix, 0, 4))).toBe(-1);
+  expect(new ReplyTable(new Map()).find(prefix, 0, 5, plan0)).toBe(-1);
 });
 
 test("the doctor's log names the typed key, the unknown plan and a nameless patient as before, text and json", async () => {

@@ -3,7 +3,7 @@ import type { udp } from "bun";
 import { datagram_bytes_max } from "../../shared/limits.ts";
 import type { Log } from "../../shared/log.ts";
 import { displayDoctorName, displayPatientName } from "../../shared/names.ts";
-import { splitQuoteBytes } from "../../shared/quote-protocol.ts";
+import { quote_bounds_length, splitQuoteBytes } from "../../shared/quote-protocol.ts";
 import { ReplyTable } from "./reply-table.ts";
 
 const quote_meta = { event: "quote", cause: "quotes" };
@@ -34,7 +34,7 @@ export class DoctorService {
   /** The ready line, made once the port is known. */
   private ready: string | undefined;
   /** The words' bounds of the datagram being answered (start, end; ...), and what its log line reads. */
-  private readonly bounds = new Int32Array(6);
+  private readonly bounds = new Int32Array(quote_bounds_length);
   private readonly current: Answered = { bytes: Buffer.alloc(0), words: 0, entry: -1, port: 0 };
   /** Made once: the log calls it only for a line it keeps, while `current` is this datagram's. */
   private readonly currentLines = () => this.quoteLinesOf(this.current);
@@ -94,8 +94,8 @@ export class DoctorService {
     if (words === 0) return this.ignore(address, port, "not `<insurance>` or `<patient> <insurance> [<type>]`");
     // An appointment type's own price where the price file gives one, else the plan's.
     const at = words === 1 ? 0 : 2;
-    let entry = words === 3 ? this.replies.find(buf, b[2]!, b[3]!, b[4]!, b[5]!) : -1;
-    if (entry < 0) entry = this.replies.find(buf, b[at]!, b[at + 1]!, -1, -1);
+    let entry = words === 3 ? this.replies.findTyped(buf, b[2]!, b[3]!, b[7]!, b[4]!, b[5]!) : -1;
+    if (entry < 0) entry = this.replies.find(buf, b[at]!, b[at + 1]!, b[6 + (at >> 1)]!);
     // Sent at once, as a bare echo does: deferred to the end of the turn (to batch replies in one sendmmsg)
     // each quote waited one more turn, 0.69-0.83x the echo's rate at 1 in flight (issue 28).
     this.send(s, entry < 0 ? this.unknown : this.replies.entry(entry).reply, port, address);

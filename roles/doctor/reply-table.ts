@@ -1,3 +1,5 @@
+import { fnv_prime, fnv_seed, hashBytes } from "../../shared/quote-protocol.ts";
+
 // The doctor's prices keyed by the bytes of a request's words: a quote is answered from the datagram's bytes,
 // its reply a Buffer made when the prices were loaded, with nothing decoded or allocated.
 
@@ -5,13 +7,6 @@
 export type PriceEntry = { key: string; bytes: Uint8Array; reply: Buffer; price: string };
 
 const space = 0x20;
-
-/** FNV-1a over bytes [start, end), continued from `h`. */
-function hashBytes(h: number, bytes: Uint8Array, start: number, end: number): number {
-  for (let i = start; i < end; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return h;
-}
-const hash_seed = 0x811c9dc5 | 0;
 
 function sameBytes(key: Uint8Array, at: number, bytes: Uint8Array, start: number, end: number): boolean {
   for (let i = start; i < end; i++) if (key[at++] !== bytes[i]) return false;
@@ -47,22 +42,31 @@ export class ReplyTable {
     return this.entries[index]!;
   }
 
-  /** The entry of bytes [s1, e1), or of [s1, e1) + " " + [s2, e2) when s2 >= 0; -1 for none. */
-  find(bytes: Uint8Array, s1: number, e1: number, s2: number, e2: number): number {
-    const length = s2 < 0 ? e1 - s1 : e1 - s1 + 1 + e2 - s2;
-    let h = hashBytes(hash_seed, bytes, s1, e1);
-    if (s2 >= 0) h = hashBytes(Math.imul(h ^ space, 0x01000193), bytes, s2, e2);
+  /** The entry of the word at bytes [start, end), whose hashBytes is `hash` (splitQuoteBytes made it); -1 for none. */
+  find(bytes: Uint8Array, start: number, end: number, hash: number): number {
+    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
+      const index = this.slots[slot]!;
+      if (index < 0) return -1;
+      const key = this.entries[index]!.bytes;
+      if (key.length === end - start && sameBytes(key, 0, bytes, start, end)) return index;
+    }
+  }
+
+  /** The entry of two words joined by one space ([s1, e1) hashed to h1, then [s2, e2)): a typed price; -1 for none. */
+  findTyped(bytes: Uint8Array, s1: number, e1: number, h1: number, s2: number, e2: number): number {
+    const length = e1 - s1 + 1 + e2 - s2;
+    const h = hashBytes(Math.imul(h1 ^ space, fnv_prime), bytes, s2, e2);
     for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
       const index = this.slots[slot]!;
       if (index < 0) return -1;
       const key = this.entries[index]!.bytes;
       if (key.length !== length || !sameBytes(key, 0, bytes, s1, e1)) continue;
-      if (s2 < 0 || (key[e1 - s1] === space && sameBytes(key, e1 - s1 + 1, bytes, s2, e2))) return index;
+      if (key[e1 - s1] === space && sameBytes(key, e1 - s1 + 1, bytes, s2, e2)) return index;
     }
   }
 
   private insert(entry: PriceEntry): void {
-    let slot = hashBytes(hash_seed, entry.bytes, 0, entry.bytes.length) & this.mask;
+    let slot = hashBytes(fnv_seed, entry.bytes, 0, entry.bytes.length) & this.mask;
     while (this.slots[slot]! >= 0) slot = (slot + 1) & this.mask;
     this.slots[slot] = this.entries.push(entry) - 1;
   }
