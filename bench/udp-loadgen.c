@@ -1,12 +1,16 @@
-// A UDP quote driver in C for the benchmark: keeps IN_FLIGHT requests outstanding against a doctor
-// (or the bare echo), each reply answered by a new request, so the rate is the doctor's and the
-// kernel's, not a JavaScript client's own CPU and JIT on the same 2 cores. Bounded by a quote count
-// and a duration. Prints one JSON line: {"quotes":N,"seconds":S,"topups":T}.
+// A UDP quote driver in C for the benchmark: keeps IN_FLIGHT requests outstanding against each of
+// several servers in turn (our doctor, the bare echo, ...), in short slices, so every server is
+// measured in nearly the same seconds of a shared machine, and the rate is the servers' and the
+// kernel's, not a JavaScript client's own CPU and JIT on the same cores. Prints one JSON line:
+//   {"quotes":[per server],"seconds":[per server],"slices":[[per slice rate, per server]...]}
 //
-//   udp-loadgen PORT IN_FLIGHT MAX_QUOTES MAX_SECONDS
+//   udp-loadgen IN_FLIGHT SLICE_MS SECONDS PORT [PORT...]
 //
-// The replies waiting at once are read with one recvmmsg and answered with one sendmmsg. A lost
-// datagram lowers the number in flight: when no reply comes for 50 ms, IN_FLIGHT more are sent.
+// A slice: IN_FLIGHT requests sent, each reply answered by a new request until the slice's time is
+// up, then the outstanding replies awaited (at most drain_ms); its time runs from the first send to
+// the last reply. The servers' order rotates from one cycle of slices to the next. The replies
+// waiting at once are read with one recvmmsg and answered with one sendmmsg. A datagram lost on the
+// way lowers the number in flight: after stall_ms without a reply, the missing ones are sent again.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { batch_max = 64, reply_bytes = 64, stall_ms = 50, in_flight_max = 1024 };
+enum { batch_max = 64, reply_bytes = 64, stall_ms = 10, drain_ms = 20, servers_max = 8, slices_max = 100000 };
 
 static const char request[] = "patient1 insurance1";
 
@@ -29,10 +33,11 @@ static double now_s(void) {
   return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-/* Sends n requests on the connected socket (in batches of at most batch_max). */
-static void send_requests(int fd, int n) {
+/* Sends n requests on the connected socket (in batches of at most batch_max); returns how many went. */
+static int send_requests(int fd, int n) {
   struct mmsghdr msgs[batch_max];
   struct iovec iov = {(void *)request, sizeof request - 1};
+  int total = 0;
   while (n > 0) {
     int k = n < batch_max ? n : batch_max;
     memset(msgs, 0, sizeof(struct mmsghdr) * k);
@@ -41,59 +46,101 @@ static void send_requests(int fd, int n) {
       msgs[i].msg_hdr.msg_iovlen = 1;
     }
     int sent = sendmmsg(fd, msgs, k, 0);
-    if (sent <= 0) return; /* a full buffer or a refused port: the stall top-up sends again */
-    n -= sent;
+    if (sent <= 0) break; /* a full buffer or a refused port: the stall top-up sends again */
+    n -= sent, total += sent;
   }
+  return total;
 }
 
-int main(int argc, char **argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: udp-loadgen PORT IN_FLIGHT MAX_QUOTES MAX_SECONDS\n");
-    return 2;
-  }
-  int port = atoi(argv[1]), in_flight = atoi(argv[2]);
-  long quotes_max = atol(argv[3]);
-  double seconds_max = atof(argv[4]);
-  if (port <= 0 || port > 65535 || in_flight < 1 || in_flight > in_flight_max || quotes_max < 1 || seconds_max <= 0) {
-    fprintf(stderr, "udp-loadgen: bad arguments\n");
-    return 2;
-  }
-  int fd = socket(AF_INET, SOCK_DGRAM, 0);
-  struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
-  inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-  if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof to) != 0) {
-    perror("udp-loadgen");
-    return 1;
-  }
+/* Reads the replies waiting (none: 0; at most batch_max). */
+static int read_replies(int fd) {
   static char replies[batch_max][reply_bytes];
   struct mmsghdr msgs[batch_max];
   struct iovec iovs[batch_max];
-  long quotes = 0, topups = 0;
-  double t0 = now_s(), deadline = t0 + seconds_max;
-  send_requests(fd, in_flight);
-  while (quotes < quotes_max) {
-    double left = deadline - now_s();
-    if (left <= 0) break;
+  memset(msgs, 0, sizeof msgs);
+  for (int i = 0; i < batch_max; i++) {
+    iovs[i] = (struct iovec){replies[i], reply_bytes};
+    msgs[i].msg_hdr.msg_iov = &iovs[i];
+    msgs[i].msg_hdr.msg_iovlen = 1;
+  }
+  int got = recvmmsg(fd, msgs, batch_max, MSG_DONTWAIT, NULL);
+  return got > 0 ? got : 0;
+}
+
+/* One slice against one server: quotes answered, and its seconds in *seconds. */
+static long slice(int fd, int in_flight, double slice_s, double *seconds) {
+  while (read_replies(fd) > 0) {} /* a previous slice's stragglers are not this one's */
+  double t0 = now_s(), end = t0 + slice_s, last = t0;
+  long quotes = 0;
+  int outstanding = send_requests(fd, in_flight);
+  while (outstanding > 0) {
+    double t = now_s();
+    if (t >= end + drain_ms / 1e3) break;
     struct pollfd p = {fd, POLLIN, 0};
-    int wait_ms = left * 1000 < stall_ms ? (int)(left * 1000) + 1 : stall_ms;
-    int ready = poll(&p, 1, wait_ms);
+    int ready = poll(&p, 1, stall_ms);
     if (ready < 0 && errno != EINTR) break;
-    if (ready == 0) {
-      if (now_s() < deadline) send_requests(fd, in_flight), topups++;
+    int got = ready > 0 ? read_replies(fd) : 0;
+    if (got == 0) {
+      if (ready == 0 && now_s() < end) outstanding = in_flight, send_requests(fd, in_flight); /* lost ones */
       continue;
     }
-    memset(msgs, 0, sizeof msgs);
-    for (int i = 0; i < batch_max; i++) {
-      iovs[i] = (struct iovec){replies[i], reply_bytes};
-      msgs[i].msg_hdr.msg_iov = &iovs[i];
-      msgs[i].msg_hdr.msg_iovlen = 1;
-    }
-    int got = recvmmsg(fd, msgs, batch_max, MSG_DONTWAIT, NULL);
-    if (got <= 0) continue; /* ECONNREFUSED (no one on the port yet) or nothing after all */
+    last = now_s();
     quotes += got;
-    long owed = quotes_max - quotes;
-    send_requests(fd, got < owed ? got : (int)owed);
+    outstanding -= got;
+    if (outstanding < 0) outstanding = 0;
+    if (last < end) outstanding += send_requests(fd, got);
   }
-  printf("{\"quotes\":%ld,\"seconds\":%.6f,\"topups\":%ld}\n", quotes, now_s() - t0, topups);
+  *seconds = last - t0;
+  return quotes;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 5 || argc - 4 > servers_max) {
+    fprintf(stderr, "usage: udp-loadgen IN_FLIGHT SLICE_MS SECONDS PORT [PORT...] (at most %d ports)\n", servers_max);
+    return 2;
+  }
+  int in_flight = atoi(argv[1]), servers = argc - 4;
+  double slice_s = atof(argv[2]) / 1e3, seconds_max = atof(argv[3]);
+  if (in_flight < 1 || in_flight > 1024 || slice_s < 0.001 || seconds_max <= 0) {
+    fprintf(stderr, "udp-loadgen: bad arguments\n");
+    return 2;
+  }
+  int fds[servers_max];
+  for (int s = 0; s < servers; s++) {
+    int port = atoi(argv[4 + s]);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    fds[s] = socket(AF_INET, SOCK_DGRAM, 0);
+    if (port <= 0 || port > 65535 || fds[s] < 0 || connect(fds[s], (struct sockaddr *)&to, sizeof to) != 0) {
+      fprintf(stderr, "udp-loadgen: cannot reach port %s\n", argv[4 + s]);
+      return 1;
+    }
+  }
+  long quotes[servers_max] = {0};
+  double seconds[servers_max] = {0};
+  static double rates[slices_max][servers_max];
+  int cycles = 0;
+  double deadline = now_s() + seconds_max;
+  while (cycles < slices_max && now_s() < deadline) {
+    for (int k = 0; k < servers; k++) {
+      int s = (k + cycles) % servers;
+      double t;
+      long q = slice(fds[s], in_flight, slice_s, &t);
+      quotes[s] += q, seconds[s] += t;
+      rates[cycles][s] = t > 0 ? q / t : 0;
+    }
+    cycles++;
+  }
+  printf("{\"quotes\":[");
+  for (int s = 0; s < servers; s++) printf("%s%ld", s ? "," : "", quotes[s]);
+  printf("],\"seconds\":[");
+  for (int s = 0; s < servers; s++) printf("%s%.6f", s ? "," : "", seconds[s]);
+  printf("],\"slices\":[");
+  for (int c = 0; c < cycles; c++) {
+    printf("%s[", c ? "," : "");
+    for (int s = 0; s < servers; s++) printf("%s%.1f", s ? "," : "", rates[c][s]);
+    printf("]");
+  }
+  printf("]}\n");
   return 0;
 }
