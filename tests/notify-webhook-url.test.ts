@@ -1,13 +1,15 @@
 // A webhook URL may carry credentials (user:password@, or a token in its query, as SMS glue often
 // takes them); a failed send's reason names the webhook without them. Before, the whole URL went into
 // the outbox row's last_error, which the staff page's outbox list shows (front desk, doctors) and the
-// log prints: `webhook http://user:hunter2@host/hook?token=...: ECONNREFUSED`.
+// log prints: `webhook http://user:hunter2@host/hook?token=...: ECONNREFUSED`. And an SMTP URL with a
+// password in it is refused (as before) without repeating the password to the terminal or the journal.
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { Log } from "../shared/log.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import { OutboxSender } from "../roles/healthcenterserver/notify/sender.ts";
-import { tempDir } from "./helpers.ts";
+import { writeFileSync } from "node:fs";
+import { bun, runToEnd, tempDir } from "./helpers.ts";
 import { calendar, london, webhookReceiver } from "./notify-helpers.ts";
 
 const tmp = tempDir();
@@ -56,4 +58,13 @@ test("a failed webhook send names the webhook without the URL's credentials or q
   const refused = await failedSend(`http://hookuser:hunter2@127.0.0.1:${port}/hook?token=s3cr3t-t0ken`, "b.db");
   expect(refused).toStartWith(`webhook http://127.0.0.1:${port}/hook: `);
   for (const reason of [answered, refused]) for (const part of secret_parts) expect(reason).not.toContain(part);
+});
+
+test("an SMTP URL with a user and password is refused in one line that does not repeat them", async () => {
+  const config = join(tmp.dir, "smtp.toml");
+  writeFileSync(config, '[notify]\nsmtp = "smtp://clinic:hunter2@127.0.0.1:25"\nfrom = "clinic@example.org"\n');
+  const r = await runToEnd([bun, "roles/healthcenterserver.ts", "check", "--config", config]);
+  expect(r.code).toBe(2);
+  expect(r.stderr.trim().split("\n")).toEqual([expect.stringContaining("smtp: the URL carries a user or password")]);
+  expect(r.stderr).not.toContain("hunter2");
 });

@@ -18,7 +18,12 @@ export function parseSmtpUrl(text: string): { host: string; port: number; secure
   } catch {
     throw new UsageError(`smtp "${text}": expected smtp://HOST:PORT or smtps://HOST:PORT`);
   }
-  if ((url.protocol !== "smtp:" && url.protocol !== "smtps:") || url.username || url.password || !url.hostname)
+  if (url.username || url.password)
+    // Said without the URL: the refusal goes to the terminal and the journal, the password must not.
+    throw new UsageError(
+      "smtp: the URL carries a user or password: give smtp_user, and the password in smtp_password_file",
+    );
+  if ((url.protocol !== "smtp:" && url.protocol !== "smtps:") || !url.hostname)
     throw new UsageError(`smtp "${text}": expected smtp://HOST:PORT or smtps://HOST:PORT (the password in a file)`);
   const secure = url.protocol === "smtps:";
   return { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || (secure ? 465 : 587)), secure };
