@@ -25,8 +25,9 @@ const nice = -10;
 
 /**
  * The servers and the driver at a higher priority than the neighbours' processes where allowed (root or
- * CAP_SYS_NICE), on any core: pinned to one core each (tried), a cycle's ratio strayed 0.76-1.49 (middle
- * half) against 0.98-1.02 unpinned, an echo against another echo, as the neighbours' load came and went on it.
+ * CAP_SYS_NICE), on any core. Pinned (servers to one core, the driver to the other), an echo against another
+ * echo strayed 0.76-1.49 a cycle (middle half) at 16 in flight, as the neighbours' load came and went on the
+ * servers' core; unpinned 0.98-1.02 (docs/PERFORMANCE.md, the doctor's fourth round).
  */
 function niceness(): boolean {
   const allowed = Bun.spawnSync(["nice", "-n", String(nice), "true"], { stderr: "pipe" });
