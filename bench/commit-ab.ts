@@ -10,17 +10,11 @@ import { join, resolve } from "node:path";
 import { embedded } from "../shared/fixtures.ts";
 import { bookingRound, calendarDb } from "./calendar-server.ts";
 import { availableIds } from "./line-client.ts";
-import { cpuSeconds, start, stop, stopAll, work, type Started } from "./procs.ts";
+import { cpuSeconds, mainThreadCpuSeconds, start, stop, stopAll, work, type Started } from "./procs.ts";
 
 const rounds = 15;
 type Side = { name: string; server: Started; ids: number[] };
 type Tally = { booked: number; seconds: number; cpu: number; main: number };
-
-/** The server's main thread's CPU seconds (its other threads: the GC's helpers, Bun's I/O). */
-function mainCpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** The seed's users (patient1 signs in), as the server's data folder. */
 function seedData(): string {
@@ -54,10 +48,10 @@ async function level(sides: Side[], connections: number, seconds: number): Promi
       const i = (round + k) % sides.length;
       const { server, ids } = sides[i]!;
       const cpu0 = cpuSeconds(server.proc.pid);
-      const main0 = mainCpuSeconds(server.proc.pid);
+      const main0 = mainThreadCpuSeconds(server.proc.pid);
       const r = await bookingRound(server.port, ids, connections, seconds / rounds);
       t[i]!.cpu += cpuSeconds(server.proc.pid) - cpu0;
-      t[i]!.main += mainCpuSeconds(server.proc.pid) - main0;
+      t[i]!.main += mainThreadCpuSeconds(server.proc.pid) - main0;
       t[i]!.booked += r.booked;
       t[i]!.seconds += r.seconds;
     }

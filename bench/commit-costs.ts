@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { embedded } from "../shared/fixtures.ts";
 import { bookingRound, calendarDb } from "./calendar-server.ts";
 import { availableIds } from "./line-client.ts";
-import { cpuSeconds, root, start, stop, stopAll, work, type Started } from "./procs.ts";
+import { cpuSeconds, mainThreadCpuSeconds, root, start, stop, stopAll, work, type Started } from "./procs.ts";
 import { record } from "./report.ts";
 import { checkTarget, reportTargets } from "./targets.ts";
 
@@ -95,17 +95,22 @@ async function startServers(sides: Side[], data: string, extraFlags: string[]): 
   return servers;
 }
 
-type Tally = { booked: number; seconds: number; cpu: number };
+type Tally = { booked: number; seconds: number; cpu: number; main: number };
 
 /** Rotated rounds at one concurrency: each side's bookings, seconds and server CPU over all its rounds. */
 async function level(servers: Servers, sides: Side[], connections: number, seconds: number) {
-  const t = Object.fromEntries(sides.map((s) => [s, { booked: 0, seconds: 0, cpu: 0 }])) as Record<Side, Tally>;
+  const t = Object.fromEntries(sides.map((s) => [s, { booked: 0, seconds: 0, cpu: 0, main: 0 }])) as Record<
+    Side,
+    Tally
+  >;
   for (let round = 0; round < rounds; round++)
     for (let k = 0; k < sides.length; k++) {
       const side = sides[(round + k) % sides.length]!;
-      const cpu0 = cpuSeconds(servers[side].proc.pid);
+      const pid = servers[side].proc.pid;
+      const [cpu0, main0] = [cpuSeconds(pid), mainThreadCpuSeconds(pid)];
       const r = await bookingRound(servers[side].port, servers[side].ids, connections, seconds / rounds);
-      t[side].cpu += cpuSeconds(servers[side].proc.pid) - cpu0;
+      t[side].cpu += cpuSeconds(pid) - cpu0;
+      t[side].main += mainThreadCpuSeconds(pid) - main0;
       t[side].booked += r.booked;
       t[side].seconds += r.seconds;
     }
@@ -121,6 +126,7 @@ async function level(servers: Servers, sides: Side[], connections: number, secon
 function ratios(t: Record<Side, Tally>, sides: Side[], connections: number) {
   const rate = (side: Side) => t[side].booked / t[side].seconds;
   const cpuUs = (side: Side) => Math.round((t[side].cpu / t[side].booked) * 1e6);
+  const mainUs = (side: Side) => Math.round((t[side].main / t[side].booked) * 1e6);
   const ratio = (on: Side, off: Side) => +(rate(on) / rate(off)).toFixed(3);
   const row = record({
     scenario: `commit costs: booking at ${connections} connections (${rounds} rotated rounds each)`,
@@ -130,6 +136,9 @@ function ratios(t: Record<Side, Tally>, sides: Side[], connections: number) {
     // The server's CPU per booking during the rounds (the sender's posts then included): less moved by
     // the machine's other load than the rates are; off / on is the ratio a CPU-bound server would show.
     ...Object.fromEntries(sides.map((side) => [`${side}_cpu_us`, cpuUs(side)])),
+    // Of it, the main thread's alone (the bookings' thread; the others are the GC's helpers and Bun's I/O):
+    // the steadiest of these measures on a shared machine (docs/PERFORMANCE.md, issue 25, stop 32).
+    ...Object.fromEntries(sides.map((side) => [`${side}_main_us`, mainUs(side)])),
   });
   if (row.audit_ratio !== undefined)
     checkTarget(`booking with the audit on / off at ${connections} (issue 25)`, row.audit_ratio, 0.9, true);

@@ -18,6 +18,12 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / clockTicks; // utime, stime
 }
 
+/** The CPU seconds of a process's main thread alone (the others: the GC's helpers, Bun's I/O, workers). */
+export function mainThreadCpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+
 /** Sessions, seconds, errors and the server's CPU seconds, added up over the rounds of a comparison. */
 export type Tally = { cpu: number; sessions: number; seconds: number; errors: number };
 export const emptyTally = (): Tally => ({ cpu: 0, sessions: 0, seconds: 0, errors: 0 });
