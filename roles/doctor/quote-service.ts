@@ -98,20 +98,30 @@ export class DoctorService {
     if (entry < 0) entry = this.replies.find(buf, b[at]!, b[at + 1]!, b[6 + (at >> 1)]!);
     // Sent at once, as a bare echo does: deferred to the end of the turn (to batch replies in one sendmmsg)
     // each quote waited one more turn, 0.69-0.83x the echo's rate at 1 in flight (issue 28).
-    this.send(s, entry < 0 ? this.unknown : this.replies.entry(entry).reply, port, address);
+    const reply = entry < 0 ? this.unknown : this.replies.entry(entry).reply;
+    try {
+      s.send(reply, port, address);
+    } catch (err) {
+      this.sendFailed(err); // a full socket buffer drops the reply; the patient's retries ask again
+    }
     this.quotes++;
+    if (!this.o.log.dropsInfo(quote_meta.cause)) this.logQuote(buf, words, entry, port, address);
+  }
+
+  /** The seed's four lines per quote, as one log entry, made only if kept (past the cause's cap it is not). */
+  private logQuote(buf: Buffer, words: number, entry: number, port: number, address: string): void {
     const log = this.o.log;
-    if (log.dropsInfo(quote_meta.cause)) return;
     const c = this.current;
     c.bytes = buf;
     c.words = words;
     c.entry = entry;
     c.port = port;
-    // The seed's four lines per quote, as one log entry, built only if kept (past the cause's cap it is not).
     if (log.format !== "json") return log.info(this.currentLines, quote_meta);
+    const b = this.bounds;
+    const at = words === 1 ? 0 : 2;
     const fields = {
       patient: this.patientOf(c),
-      insurance: buf.toString("latin1", b[at]!, b[at + 1]!),
+      insurance: buf.toString("latin1", b[at], b[at + 1]),
       port,
       address,
       price: entry < 0 ? "unknown" : this.replies.entry(entry).price,
@@ -144,16 +154,11 @@ export class DoctorService {
     );
   }
 
-  private send(s: udp.Socket<"buffer">, reply: Buffer, port: number, address: string): void {
-    try {
-      s.send(reply, port, address);
-    } catch (err) {
-      // A full socket buffer drops the reply; the patient's retries ask again.
-      this.o.log.info(`Phase3: ${this.shownName} could not send a reply: ${(err as Error).message}`, {
-        event: "quote.send_failed",
-        cause: "send failures",
-      });
-    }
+  private sendFailed(err: unknown): void {
+    this.o.log.info(`Phase3: ${this.shownName} could not send a reply: ${(err as Error).message}`, {
+      event: "quote.send_failed",
+      cause: "send failures",
+    });
   }
 
   private ignore(address: string, port: number, why: string): void {
