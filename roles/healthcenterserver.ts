@@ -188,7 +188,12 @@ function newStaffPage(
     // Availability edited from the page: the command's edit, on this server's database.
     editAvailability: async (verb, doctor, form) =>
       (await import("./healthcenterserver/commands/availability-command.ts")).editAvailability(
-        { dbPath: settings.dbPath, dbPasswordFile: settings.dbPasswordFile, zone: settings.timeZone },
+        {
+          dbPath: settings.dbPath,
+          dbPasswordFile: settings.dbPasswordFile,
+          zone: settings.timeZone,
+          zoneExplicit: settings.timeZoneExplicit,
+        },
         verb,
         doctor,
         form,

@@ -43,9 +43,19 @@ test("rules written in one zone are never read in another: server, check and edi
     expect(r.stdout).not.toContain("has port number");
   }
   expect(sqlite(path, "SELECT count(*) FROM calendar_rules")).toBe(before);
+  expect(sqlite(path, "SELECT count(*) FROM calendar_types")).toBe("0");
   // Another name of the same zone (an alias the runtime knows) is that zone: taken.
   expect((await server(["check", ...db, "--time-zone", "Asia/Katmandu"])).code).toBe(0);
-  expect(sqlite(path, "SELECT count(*) FROM calendar_types")).toBe("0");
+  // An edit given no zone takes the rules' own (README's `types add` names none); a server does not
+  // guess: with no zone given (the machine's, UTC here or elsewhere) it is refused, saying which to give.
+  const typed = await server(["types", "add", "first", "--minutes", "30", ...db]);
+  expect([typed.code, typed.stderr]).toEqual([0, ""]);
+  const listed = await server(["availability", "list", ...db]);
+  expect(listed.stdout).toContain("Availability (time zone Asia/Kathmandu):");
+  if (Temporal.Now.timeZoneId() !== "Asia/Kathmandu") {
+    const bare = await server(["check", ...db]);
+    expect([bare.code, bare.stderr]).toEqual([2, expect.stringContaining("give --time-zone Asia/Kathmandu")]);
+  }
   // In its own zone the server serves the rules' wall times.
   const ok = await startServer([...db, ...kathmandu]);
   running.push(ok.proc);
@@ -53,6 +63,24 @@ test("rules written in one zone are never read in another: server, check and edi
   const first = (await listing(c, "slots limit=1"))[0]!.split(" ")[1]!;
   expect(first).toMatch(/T(09:00|09:45|10:30|11:15)\+05:45$/);
   c.close();
+});
+
+test("an edit given no zone records none: the machine's zone is a default, not the clinic's word", async () => {
+  const path = join(tmp.dir, "unsaid.db");
+  expect((await server(["types", "add", "first", "--minutes", "30", "--db", path])).code).toBe(0);
+  expect(sqlite(path, "SELECT coalesce(zone, 'none') FROM calendar_state")).toBe("none");
+  const added = await server([
+    "availability",
+    ...rule,
+    "--port",
+    "41000",
+    "--db",
+    path,
+    "--time-zone",
+    "Europe/London",
+  ]);
+  expect(added.code).toBe(0);
+  expect(sqlite(path, "SELECT zone FROM calendar_state")).toBe("Europe/London");
 });
 
 test("a calendar whose zone was never recorded (an older database) starts in any zone; its next edit records it", async () => {

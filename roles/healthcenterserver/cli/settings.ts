@@ -39,6 +39,8 @@ export type Settings = {
   timeZone: string;
   /** Where the zone came from (--time-zone, the deployment file, the machine), for refusals naming it. */
   timeZoneGiven: string;
+  /** Given (--time-zone or [clinic] time_zone), not the machine's: a page edit records it with the rules. */
+  timeZoneExplicit: boolean;
   horizonWeeks: number;
   /** The clinic's rules ([policy], --min-notice, --max-ahead, --cancel-cutoff); undefined: none. */
   policy: ClinicPolicy | undefined;
@@ -79,6 +81,7 @@ export function readSettings(values: Flags, config: Config): Settings {
     tls: readTls(values, config),
     timeZone,
     timeZoneGiven: zoneGiven(values["time-zone"], config.clinic.timeZone),
+    timeZoneExplicit: values["time-zone"] !== undefined || config.clinic.timeZone !== undefined,
     notify: readNotifySettings(config.notify, { smtp: values.smtp, webhook: values.webhook }, timeZone),
     clinic: readClinic(config.notify),
     horizonWeeks,

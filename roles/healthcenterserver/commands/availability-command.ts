@@ -73,7 +73,7 @@ export async function runAvailabilityCommand(argv: string[]): Promise<number> {
 }
 
 /** Where a page edit goes: the server's database and zone. */
-export type EditTarget = { dbPath: string; dbPasswordFile: string | undefined; zone: string };
+export type EditTarget = { dbPath: string; dbPasswordFile: string | undefined; zone: string; zoneExplicit?: boolean };
 
 /**
  * An edit from the staff page (add, except, open, remove), with the form's fields named as the
@@ -91,6 +91,7 @@ export async function editAvailability(target: EditTarget, verb: string, arg: st
   try {
     const ctx: EditContext = {
       zone: target.zone,
+      zoneExplicit: target.zoneExplicit,
       weeks: horizon_weeks_default,
       dryRun: values["dry-run"] === true,
       keepBooked: values["keep-booked"] === true,

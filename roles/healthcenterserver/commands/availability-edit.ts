@@ -18,6 +18,8 @@ import {
 
 export type EditContext = {
   zone: string;
+  /** The zone was given (--time-zone, [clinic] time_zone): the edit records it with the rules if none is. */
+  zoneExplicit?: boolean;
   weeks: number;
   dryRun: boolean;
   keepBooked: boolean;
@@ -77,7 +79,7 @@ export async function applyEdit(
         );
       if (ctx.dryRun) throw new DryRun([`dry run, nothing changed: ${lines[0]}`, ...lines.slice(1)]);
       await bumpVersion(tx);
-      await recordZone(tx, ctx.zone);
+      if (ctx.zoneExplicit) await recordZone(tx, ctx.zone);
       if (ctx.who) {
         const { reason, ...who } = ctx.who;
         const record = { atMs: ctx.now, ...who, action: "availability.changed", subject: what, reason };

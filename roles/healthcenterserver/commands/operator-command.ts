@@ -48,14 +48,19 @@ export async function runCalendarEdit(
   prepare: (zone: string) => (db: CalendarDb, ctx: EditContext) => Promise<string[]>,
 ): Promise<number> {
   const config = loadConfig(values.config);
-  const zone = clinicZone(values["time-zone"], config.clinic.timeZone);
+  const given = [values["time-zone"], config.clinic.timeZone] as const;
+  let zone = clinicZone(...given);
   const edit = prepare(zone);
   const target = parseDbTarget(values.db ?? config.server.db ?? "healthcenter.db");
   const db = await openCalendarDb(target, readDbPassword(values["db-password-file"] ?? config.server.dbPasswordFile));
   try {
-    checkZone(await storedZone(db), zone, zoneGiven(values["time-zone"], config.clinic.timeZone));
+    // A zone given must be the rules'; none given: the rules' own (the machine's only when none is recorded).
+    const [stored, explicit] = [await storedZone(db), given.some((z) => z !== undefined)];
+    if (explicit) checkZone(stored, zone, zoneGiven(...given));
+    else zone = stored ?? zone;
     const ctx: EditContext = {
       zone,
+      zoneExplicit: explicit,
       weeks: horizon_weeks_default,
       dryRun: values["dry-run"] ?? false,
       keepBooked: values["keep-booked"] ?? false,
