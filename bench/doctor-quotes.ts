@@ -5,7 +5,7 @@
 // The median of the cycles' ratios is the figure (issue 28).
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { compileC, cpuSeconds, start, work } from "./procs.ts";
+import { compileC, cpuSeconds, mainThreadCpuSeconds, start, work } from "./procs.ts";
 import { record } from "./report.ts";
 import { checkTarget } from "./targets.ts";
 
@@ -17,7 +17,8 @@ const slice_ms = 50;
 const warm_up_seconds = 0.5;
 
 export type QuoteServer = { name: string; binary: string; args: string[] };
-type Totals = { quotes: number; seconds: number; cpu: number };
+/** `main`: the main thread's CPU seconds alone (our JavaScript and the kernel's work for its syscalls; not GC or JIT). */
+type Totals = { quotes: number; seconds: number; cpu: number; main: number };
 type Driven = { quotes: number[]; seconds: number[]; slices: number[][] };
 
 /** The servers' and the driver's nice value: a neighbour's process (0) takes a tenth of a core from them, not half. */
@@ -70,11 +71,13 @@ export async function doctorQuotes(servers: QuoteServer[], seconds: number) {
   for (const inFlight of [1, 16]) {
     await drive(driver, ports, inFlight, warm_up_seconds);
     const cpu0 = started.map((s) => cpuSeconds(s.proc.pid));
+    const main0 = started.map((s) => mainThreadCpuSeconds(s.proc.pid));
     const r = await drive(driver, ports, inFlight, seconds * servers.length);
     const tally = started.map((s, d) => ({
       quotes: r.quotes[d]!,
       seconds: r.seconds[d]!,
       cpu: cpuSeconds(s.proc.pid) - cpu0[d]!,
+      main: mainThreadCpuSeconds(s.proc.pid) - main0[d]!,
     }));
     const cycles = r.slices.filter((c) => c.every((x) => x > 0));
     const ratios = servers.map((_, d) => cycles.map((c) => c[d]! / c[1]!));
@@ -102,6 +105,7 @@ function reportLevel(
             rate_vs_echo_median: +median(ratios[d]!).toFixed(3),
             rate_vs_echo_whole: +(rate(t) / rate(tally[1]!)).toFixed(3),
             cpu_vs_echo: +(usPerQuote(t) / usPerQuote(tally[1]!)).toFixed(3),
+            main_thread_cpu_vs_echo: +(t.main / t.quotes / (tally[1]!.main / tally[1]!.quotes)).toFixed(3),
             cycles: ratios[d]!.length,
             cycles_middle_half: quartiles(ratios[d]!),
           }),
