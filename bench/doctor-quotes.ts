@@ -17,7 +17,7 @@ const slice_ms = 50;
 const warm_up_seconds = 0.5;
 
 export type QuoteServer = { name: string; binary: string; args: string[] };
-/** `main`: the main thread's CPU seconds alone (our JavaScript and its syscalls' kernel work; not the GC's or JIT's). */
+/** `main`: the main thread's CPU seconds alone (our JavaScript and its syscalls; not the GC's or the JIT's). */
 type Totals = { quotes: number; seconds: number; cpu: number; main: number };
 type Driven = { quotes: number[]; seconds: number[]; slices: number[][] };
 
