@@ -102,13 +102,13 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
     allowOnly(p, [...policy_keys, "no_show_limit", "mark_grace"], "[policy]", problem);
     for (const [k, v] of Object.entries(p))
       config.policy[k] =
-        k === "no_show_limit" ? asCount(v, `policy.${k}`, problem) : asString(v, `policy.${k}`, problem);
+        k === "no_show_limit" ? asCount(v, `policy.${k}`, problem) : asDuration(v, `policy.${k}`, problem);
   }
   if (top.notify !== undefined) {
     const n = asTable(top.notify, "[notify]", problem);
     allowOnly(n, [...notify_keys, ...notify_text_keys], "[notify]", problem);
     for (const [k, v] of Object.entries(n)) {
-      const text = asString(v, `notify.${k}`, problem);
+      const text = k === "reminder" ? asDuration(v, "notify.reminder", problem) : asString(v, `notify.${k}`, problem);
       config.notify[k] = k.endsWith("_file") ? nodePath().resolve(base, text) : text;
     }
   }
@@ -194,6 +194,15 @@ function asCount(v: unknown, what: string, problem: Problem): string {
     throw problem(`${what} must be a whole number, not ${JSON.stringify(v)}`);
   if (!Number.isSafeInteger(Number(v)) || Number(v) < 0) throw problem(`${what} must be a whole number >= 0, not ${v}`);
   return String(v);
+}
+
+/** A duration as written ("2h"); a bare 0 (a TOML integer) is zero, any other bare number lacks its unit. */
+function asDuration(v: unknown, what: string, problem: Problem): string {
+  if (typeof v === "number" || typeof v === "bigint") {
+    if (Number(v) === 0) return "0";
+    throw problem(`${what} = ${v} needs a unit: write "${v}m", "${v}h", "${v}d" or "${v}w"`);
+  }
+  return asString(v, what, problem);
 }
 
 function asString(v: unknown, what: string, problem: Problem): string {

@@ -143,6 +143,18 @@ describe("values", () => {
     expect(refusal(() => parseDuration("", "notice", week))).toBe('bad notice "" (say 90m, 2h, 1d or 8w)');
     expect(refusal(() => parseDuration("8d", "notice", week))).toBe("notice of 1w1d is out of range (0m to 1w)");
   });
+
+  test("a bare 0 is zero wherever zero is allowed; any other number without a unit is refused, naming one", () => {
+    const week = { min: 0, max: 7 * 24 * 60 };
+    expect(parseDuration("0", "notice", week)).toBe(0);
+    expect(parseDuration(" 00 ", "notice", week)).toBe(0);
+    expect(refusal(() => parseDuration("0", "booking window", { min: 1, max: week.max }))).toBe(
+      "booking window of 0m is out of range (1m to 1w)",
+    );
+    expect(refusal(() => parseDuration("90", "notice", week))).toBe(
+      'bad notice "90": give a unit (90m, 90h, 90d or 90w)',
+    );
+  });
 });
 
 describe("rules and exceptions", () => {

@@ -36,3 +36,16 @@ test("HOST:PORT forms", () => {
   expect(parseHostPort("server", "::1", 21000)).toEqual({ host: "::1", port: 21000 });
   expect(() => parseHostPort("server", "h:99999", 1)).toThrow(UsageError);
 });
+
+test("a bare 0 is zero for [policy]'s durations and [notify] reminder; another bare number names its unit", () => {
+  const parse = (toml: string) => parseConfig(Bun.TOML.parse(toml), "d.toml", "/");
+  expect(parse(`[policy]\nmin_notice = 0\ncancel_cutoff = "0"\nmark_grace = 0`).policy).toEqual({
+    min_notice: "0",
+    cancel_cutoff: "0",
+    mark_grace: "0",
+  });
+  expect(parse(`[notify]\nreminder = 0`).notify.reminder).toBe("0");
+  expect(() => parse(`[policy]\nmax_ahead = 8`)).toThrow(
+    'config file d.toml: policy.max_ahead = 8 needs a unit: write "8m", "8h", "8d" or "8w"',
+  );
+});

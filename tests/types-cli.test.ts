@@ -153,6 +153,19 @@ describe("types CLI", () => {
     await addsListsRemoves(s, s.sql);
   }, 120_000);
 
+  test("a bare 0 is zero for a type's durations; another bare number is refused naming its units", async () => {
+    const s = sqliteSubject("bare-zero");
+    const zero = await types(s.db, "add", "walkin", "--minutes", "10", "--min-notice", "0", "--cancel-cutoff=0");
+    expect([zero.code, zero.stderr]).toEqual([0, ""]);
+    expect(s.sql("SELECT min_notice, cancel_cutoff FROM calendar_types")).toBe("0|0");
+    const bare = await types(s.db, "add", "other", "--minutes", "10", "--min-notice", "30");
+    expect([bare.code, bare.stderr.trim()]).toEqual([
+      2,
+      'error: --min-notice: bad min-notice "30": give a unit (30m, 30h, 30d or 30w)',
+    ]);
+    expect(s.sql("SELECT count(*) FROM calendar_types")).toBe("1");
+  }, 60_000);
+
   test("an older SQLite calendar gains the types columns at its next edit, its rules unchanged", async () => {
     const path = join(tmp.dir, "old.db");
     const old = sqliteSubject("old");

@@ -21,18 +21,29 @@ export function formatDuration(minutes: number): string {
 }
 
 /**
- * "2h" | "90m" | "1d" | "8w" | "1h30m" -> minutes, within [min, max] minutes (inclusive). `what`
+ * "2h" | "90m" | "1d" | "8w" | "1h30m" | "0" -> minutes, within [min, max] minutes (inclusive). `what`
  * names the value in the error: `bad cancellation cutoff "2x" (say 90m, 2h, 1d or 8w)`.
  */
 export function parseDuration(text: string, what: string, bounds: { min: number; max: number }): number {
   const t = text.trim().toLowerCase().replace(/\s+/g, "");
+  // A bare 0 is zero in any unit; any other bare number is ambiguous (minutes? hours?).
+  if (/^0+$/.test(t)) return inBounds(0, what, bounds);
+  if (/^\d+$/.test(t))
+    throw new UsageError(`bad ${what} "${text}": give a unit (${t}m, ${t}h, ${t}d or ${t}w)`, { hint: false });
   const parts = [...t.matchAll(/(\d{1,6})([mhdw])/g)];
   const whole = parts.map((p) => p[0]).join("");
   const units = parts.map((p) => p[2]!);
   const ordered = units.every((u, i) => i === 0 || "wdhm".indexOf(units[i - 1]!) < "wdhm".indexOf(u));
   if (t === "" || whole !== t || parts.length > duration_parts_max || !ordered)
     throw new UsageError(`bad ${what} "${text}" (say 90m, 2h, 1d or 8w)`, { hint: false });
-  const minutes = parts.reduce((sum, p) => sum + Number(p[1]) * unit_minutes[p[2]!]!, 0);
+  return inBounds(
+    parts.reduce((sum, p) => sum + Number(p[1]) * unit_minutes[p[2]!]!, 0),
+    what,
+    bounds,
+  );
+}
+
+function inBounds(minutes: number, what: string, bounds: { min: number; max: number }): number {
   if (minutes < bounds.min || minutes > bounds.max)
     throw new UsageError(
       `${what} of ${formatDuration(minutes)} is out of range ` +
