@@ -5,7 +5,7 @@
 //   [server]
 //   host = "192.0.2.1"             # where patients reach the server
 //   listen = "0.0.0.0"             # where the server binds (default: all interfaces)
-//   port = 21000
+//   port = 21000                   # 0: any free port (the start-up line shows it; patients need --server)
 //   db = "healthcenter.db"        # or "postgres://USER@HOST:PORT/DB" (several servers, one database)
 //   db_password_file = "pgpass"    # the PostgreSQL password's file (never in the URL)
 //   http = "127.0.0.1:21080"       # the staff page, /metrics and health checks (default: off)
@@ -125,7 +125,8 @@ export function parseConfig(raw: unknown, file: string, base: string): Config {
     allowOnly(s, [...keys, "tls_cert", "tls_key", "tls_ca"], "[server]", problem);
     if (s.host !== undefined) config.server.host = asHost(s.host, "server.host", problem);
     if (s.listen !== undefined) config.server.listen = asHost(s.listen, "server.listen", problem);
-    if (s.port !== undefined) config.server.port = asPort(s.port, "server.port", problem);
+    // 0 as for --port: any free port, the start-up line shows the real one.
+    if (s.port !== undefined) config.server.port = asPort(s.port, "server.port", problem, true);
     if (s.db !== undefined) config.server.db = dbSetting(asString(s.db, "server.db", problem), base);
     if (s.db_password_file !== undefined)
       config.server.dbPasswordFile = nodePath().resolve(
@@ -225,7 +226,8 @@ function asHost(v: unknown, what: string, problem: Problem): string {
   return host;
 }
 
-function asPort(v: unknown, what: string, problem: Problem): number {
-  if (typeof v !== "number" || !isPort(v)) throw problem(`${what} must be a port number 1-65535`);
+function asPort(v: unknown, what: string, problem: Problem, allowZero = false): number {
+  if (typeof v !== "number" || !(isPort(v) || (allowZero && v === 0)))
+    throw problem(`${what} must be a port number ${allowZero ? 0 : 1}-65535`);
   return v;
 }

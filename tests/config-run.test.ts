@@ -2,7 +2,7 @@
 // which needs network namespaces; this one runs anywhere).
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { freeUdpPort, loopback, runPatient, startRole, tempDir } from "./helpers.ts";
+import { Client, freeUdpPort, loopback, runPatient, startRole, tempDir } from "./helpers.ts";
 
 const tmp = tempDir();
 afterAll(() => tmp.cleanup());
@@ -51,5 +51,25 @@ listen = "${loopback}"
     expect(r.stdout).toMatch(/Cost\s+40/);
   } finally {
     await Promise.all([server.stop(), doc2.stop()]);
+  }
+});
+
+test("port = 0 in the deployment file is any free port, as --port 0 is: the start-up line shows the real one", async () => {
+  const config = join(tmp.dir, "any-port.toml");
+  await Bun.write(config, `[server]\nhost = "${loopback}"\nlisten = "${loopback}"\nport = 0\ndb = "any-port.db"\n`);
+  const server = await startRole(["roles/healthcenterserver.ts", "--config", config], /has port number: (\d+)/);
+  try {
+    expect(server.port).toBeGreaterThan(0);
+    const c = await Client.connect(server.port);
+    expect(await c.request("available")).toBeDefined();
+    c.socket.end();
+    // The patient cannot connect to port 0: it says what to give instead of trying.
+    const r = await runPatient(["patient1", "--config", config], "2\n");
+    expect([r.code, r.stderr.trim()]).toEqual([
+      2,
+      "error: the deployment file's server.port = 0 lets the server pick a port: give --server HOST:PORT",
+    ]);
+  } finally {
+    await server.stop();
   }
 });

@@ -22,7 +22,9 @@ port = 41000
 
 test("mistakes in the file are usage errors that say where", () => {
   const bad = (toml: string) => () => parseConfig(Bun.TOML.parse(toml), "d.toml", "/");
-  expect(bad(`[server]\nport = 70000`)).toThrow(/server.port must be a port/);
+  expect(bad(`[server]\nport = 70000`)).toThrow(/server.port must be a port number 0-65535/);
+  expect(bad(`[server]\nport = -1`)).toThrow(/server.port must be a port number 0-65535/);
+  expect(parseConfig(Bun.TOML.parse(`[server]\nport = 0`), "d.toml", "/").server.port).toBe(0);
   expect(bad(`[server]\nprot = 1`)).toThrow(
     /unknown key "prot" in \[server\] \(expected [^)]*\); did you mean port\?$/,
   );

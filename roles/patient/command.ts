@@ -39,6 +39,10 @@ export async function runCommand(values: Flags, positionals: string[]): Promise<
   if (values.user && positionals[0]) throw new UsageError("give a patient name or --user, not both");
 
   const config = loadConfig(values.config);
+  if (!values.server && config.server.port === 0)
+    throw new UsageError("the deployment file's server.port = 0 lets the server pick a port: give --server HOST:PORT", {
+      hint: false,
+    });
   const server = values.server
     ? serverFlag(values.server)
     : { host: config.server.host ?? "127.0.0.1", port: config.server.port ?? default_server_port };
