@@ -9,12 +9,14 @@
 //   grow     a row with one 230-character text (the record's size), the others empty
 //   rewrite  the same 230 characters written over one of 8 rows of another table (nothing grows)
 //   page     one small row of another table updated per commit (one more page in each commit)
-// Run: bun bench/audit-parts.ts [BATCHES] [VARIANT,...]
+// A variant named VARIANT@SIZE runs on a calendar rebuilt with that SQLite page size (bench/page-size.ts).
+// Run: bun bench/audit-parts.ts [BATCHES] [VARIANT[@SIZE],...]
 import type { Database, Statement } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { calendarDb } from "./calendar-server.ts";
+import { repage } from "./page-size.ts";
 import { genesis_hash, type AuditContent } from "../roles/healthcenterserver/audit/chain.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import type { Change } from "../roles/healthcenterserver/store/appointment-store.ts";
@@ -89,11 +91,13 @@ type Side = { name: string; committer: SqliteCalendarCommitter; cpu: number; sys
 async function side(dir: string, name: string): Promise<Side> {
   const path = join(dir, `${name}.db`);
   await calendarDb(path, 400);
+  const [variant = "", size] = name.split("@");
+  if (size) repage(path, Number(size));
   const db = SqliteCalendarDb.open(path);
   prepareCalendarTables(db.db);
   const options = { bookingsPerPatient: 0, typeRules: () => new Map() } as never;
   const committer = new SqliteCalendarCommitter(db.db, () => 15, options);
-  variants[name]!((committer as unknown as { audit: Parts }).audit, db.db);
+  variants[variant]!((committer as unknown as { audit: Parts }).audit, db.db);
   return { name, committer, cpu: 0, sys: 0, wall: 0 };
 }
 
@@ -118,7 +122,7 @@ async function timed(s: Side, batch: Change[]): Promise<void> {
 
 const batches = Number(process.argv[2] ?? 8000);
 const names = (process.argv[3] ?? "off,audit,js,insert,small,grow,rewrite,page").split(",");
-const unknown = names.filter((n) => !variants[n]);
+const unknown = names.filter((n) => !variants[n.split("@")[0]!]);
 if (unknown.length > 0) throw new Error(`no variant ${unknown.join(", ")} (${Object.keys(variants).join(", ")})`);
 const dir = mkdtempSync(join(tmpdir(), "audit-parts-"));
 const sides: Side[] = [];
@@ -132,7 +136,7 @@ const us = (x: number) => (x / n).toFixed(2);
 for (const s of sides) {
   const over = (x: number, base: number) => `${x >= base ? "+" : ""}${us(x - base)}`;
   console.log(
-    `${s.name.padEnd(8)} CPU µs a booking ${us(s.cpu)} (${over(s.cpu, sides[0]!.cpu)}), of it system ${us(s.sys)} ` +
+    `${s.name.padEnd(12)} CPU µs a booking ${us(s.cpu)} (${over(s.cpu, sides[0]!.cpu)}), of it system ${us(s.sys)} ` +
       `(${over(s.sys, sides[0]!.sys)}); wall ${us(s.wall * 1000)} (${over(s.wall * 1000, sides[0]!.wall * 1000)})`,
   );
 }

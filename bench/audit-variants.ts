@@ -6,12 +6,15 @@
 //   AUDIT_APPEND=insert      the record's row inserted with fixed hashes and seq from memory: no tail, no hash
 //   CHECKPOINT_WORKER=PAGES  the WAL checkpointed by a Worker (bench/checkpoint-worker.ts) on its own
 //                            connection; the server's connection checkpoints only past PAGES (a cap)
+//   PAGE_SIZE=BYTES          the database rebuilt with that SQLite page size before the server opens it
+//                            (bench/page-size.ts), as a new database created with it would be
 import type { Database, Statement } from "bun:sqlite";
 import { runMain } from "../shared/cli.ts";
 import { genesis_hash, type AuditContent } from "../roles/healthcenterserver/audit/chain.ts";
 import { SqliteCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
 import { SqliteAudit } from "../roles/healthcenterserver/store/sqlite/sqlite-audit.ts";
 import { main } from "../roles/healthcenterserver.ts";
+import { repage } from "./page-size.ts";
 
 type Parts = { lastRecord: Statement; insert: Statement };
 type Append = (this: Parts, contents: readonly AuditContent[]) => void;
@@ -48,6 +51,9 @@ const variant = process.env.AUDIT_APPEND;
 if (variant === "off") audit.append = () => {};
 if (variant === "js") audit.append = js;
 if (variant === "insert") audit.append = insert;
+
+const pageSize = process.env.PAGE_SIZE;
+if (pageSize) repage(process.argv[process.argv.indexOf("--db") + 1]!, Number(pageSize));
 
 const cap = process.env.CHECKPOINT_WORKER;
 if (cap) {
