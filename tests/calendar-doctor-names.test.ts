@@ -48,3 +48,20 @@ test("a doctor named again in another case (DOC1, Doctor1 for doc1) is refused, 
   expect((await availability("add", "doc10", ...hours, "--db", db)).code).toBe(0);
   expect(sqlite(db, "SELECT group_concat(name, ' ') FROM calendar_doctors")).toBe("doc1 doc10");
 });
+
+test("a doctor name that is not one is refused saying what is wrong with it, not only that one is needed", async () => {
+  const db = join(tmp.dir, "bad-names.db");
+  for (const [given, line] of [
+    ["doc 1", 'error: bad doctor name "doc 1": letters, digits, _ and - only (at most 64)'],
+    [
+      "",
+      "error: availability add needs a doctor name: availability add doc1 --days ... (`healthcenterserver --help` for usage)",
+    ],
+  ]) {
+    const r = await availability("add", given!, ...hours, "--db", db);
+    expect([r.code, r.stderr.trim()]).toEqual([2, line!]);
+  }
+  expect((await availability("except", "doc/1", "--from", "2030-01-07", "--db", db)).stderr.trim()).toBe(
+    'error: bad doctor name "doc/1": letters, digits, _ and - only (at most 64)',
+  );
+});

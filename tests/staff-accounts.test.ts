@@ -99,4 +99,25 @@ describe("healthcenterserver staff", () => {
     writeFileSync(join(broken, "availabilities.txt"), "not a schedule\n");
     expect(staff(broken, ["add", "dry", "--role", "doctor", "--doctor", "doc9"], "doctor-secret-1\n").code).toBe(0);
   });
+
+  test("a doctor account's doctor is matched as the protocol matches doctors (doctor1 and DOC1 are doc1); a bad name says why", () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, "availabilities.txt"), "1 Tue 01pm doc1 41000\n2 Mon 03pm doc2 42000\n");
+    const added = staff(dir, ["add", "drone", "--role", "doctor", "--doctor", "doctor1"], "doctor-secret-1\n");
+    expect([added.code, added.err]).toEqual([0, expect.not.stringContaining("error")]);
+    expect(staff(dir, ["add", "drtwo", "--role", "doctor", "--doctor", "DOC2"], "doctor-secret-1\n").code).toBe(0);
+    expect(staff(dir, ["list"]).out).toBe("drone\tdoctor\tdoc1\ndrtwo\tdoctor\tdoc2\n");
+    // Nothing to check against: doctorN is still written docN, as the data files write it.
+    const bare = dataDir();
+    expect(staff(bare, ["add", "dr", "--role", "doctor", "--doctor", "Doctor4"], "doctor-secret-1\n").code).toBe(0);
+    expect(staff(bare, ["list"]).out).toBe("dr\tdoctor\tdoc4\n");
+    for (const [given, why] of [
+      ["doc 1", 'bad doctor name "doc 1": letters, digits, _ and - only (at most 64)'],
+      ["x".repeat(65), `bad doctor name "${"x".repeat(65)}": letters, digits, _ and - only (at most 64)`],
+    ]) {
+      const r = staff(dir, ["add", "drbad", "--role", "doctor", "--doctor", given!], "doctor-secret-1\n");
+      expect([r.code, r.err.trim()]).toEqual([2, `error: --doctor: ${why}`]);
+    }
+    expect(staff(dir, ["list"]).out).toBe("drone\tdoctor\tdoc1\ndrtwo\tdoctor\tdoc2\n");
+  });
 });

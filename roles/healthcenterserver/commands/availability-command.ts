@@ -5,7 +5,7 @@ import { UsageError } from "../../../shared/errors.ts";
 import { parseFlags, parsePortFlag, type Options } from "../../../shared/flags.ts";
 import { horizon_weeks_default } from "../../../shared/limits.ts";
 import { unknownMessage } from "../../../shared/suggest.ts";
-import { doctor_pattern } from "../../../shared/tokens.ts";
+import { doctorNameProblem } from "./known-doctors.ts";
 import { byFlag } from "../cli/calendar-settings.ts";
 import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
 import { doctorNumber, insertException, insertRule, loadCalendar, removeRecord } from "../store/calendar-records.ts";
@@ -120,7 +120,9 @@ async function runVerb(db: CalendarDb, verb: string, arg: string | undefined, v:
       })
     ).lines;
   }
-  if (!arg || !doctor_pattern.test(arg)) throw new UsageError(`availability ${verb} needs a doctor name`);
+  if (!arg) throw new UsageError(`availability ${verb} needs a doctor name: availability ${verb} doc1 --days ...`);
+  const badName = doctorNameProblem(arg);
+  if (badName) throw new UsageError(badName, { hint: false });
   const port = v.port === undefined ? undefined : parsePortFlag("port", v.port, 0);
   const doctor = async (tx: CalendarDb) => {
     const n = await doctorNumber(tx, arg, port);

@@ -6,6 +6,8 @@ import { hasFile, pathOf, readDataFile } from "../../../shared/datadir.ts";
 import { DataError, UsageError } from "../../../shared/errors.ts";
 import { parseSlotTable } from "../../../shared/slot-file.ts";
 import { unknownMessage } from "../../../shared/suggest.ts";
+import { canonicalDoctorName } from "../../../shared/names.ts";
+import { doctor_pattern } from "../../../shared/tokens.ts";
 import { openCalendarDb } from "../store/calendar-db.ts";
 import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
 
@@ -59,10 +61,26 @@ async function calendarDoctors(dbText: string, passwordFile: string | undefined)
   }
 }
 
-/** Refuses a doctor no schedule knows, in one line naming the known ones; nothing known: accepted. */
-export function checkDoctorKnown(doctor: string, known: readonly string[]): void {
-  if (known.length === 0 || known.includes(doctor)) return;
+/** What is wrong with a doctor's name as given, in the words of the refusal; undefined when nothing is. */
+export function doctorNameProblem(name: string): string | undefined {
+  return doctor_pattern.test(name)
+    ? undefined
+    : `bad doctor name ${JSON.stringify(name.slice(0, 80))}: letters, digits, _ and - only (at most 64)`;
+}
+
+/**
+ * The doctor `given` names, as the schedule writes it: compared as the protocol compares doctors
+ * (without case, and doctorN is docN), so doctor1 and DOC1 are doc1. Refused in one line when the
+ * name is not one, or no schedule knows it (the known ones named); nothing known: the name as docN.
+ */
+export function checkDoctorKnown(given: string, known: readonly string[]): string {
+  const problem = doctorNameProblem(given);
+  if (problem) throw new UsageError(`--doctor: ${problem}`, { hint: false });
+  const key = (n: string) => canonicalDoctorName(n.toLowerCase());
+  const doctor = known.find((k) => k === given) ?? known.find((k) => key(k) === key(given));
+  if (doctor !== undefined) return doctor;
+  if (known.length === 0) return /^doctor\d+$/i.test(given) ? key(given) : given;
   const more = known.length > named_max ? ` and ${known.length - named_max} more` : "";
   const list = `known: ${known.slice(0, named_max).join(", ")}${more}`;
-  throw new UsageError(unknownMessage("doctor", doctor.slice(0, 64), known, list));
+  throw new UsageError(unknownMessage("doctor", given.slice(0, 64), known, list));
 }

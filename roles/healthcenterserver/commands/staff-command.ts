@@ -92,7 +92,10 @@ export async function runStaffCommand(argv: string[]): Promise<number> {
   const account = verb === "add" ? newAccount(name, values.role, values.doctor) : accounts[at]!;
   if (verb === "add" && at !== -1) throw new UsageError(`${name} is already a staff member; use staff passwd`);
   if (verb === "add" && account.doctor !== undefined)
-    checkDoctorKnown(account.doctor, await knownDoctors(values.data, dbOf(values), passwordFileOf(values)));
+    account.doctor = checkDoctorKnown(
+      account.doctor,
+      await knownDoctors(values.data, dbOf(values), passwordFileOf(values)),
+    );
   account.hash = await Bun.password.hash(await readNewPassword(name), "argon2id");
   if (at === -1) accounts.push(account);
   save(file, accounts);
