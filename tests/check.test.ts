@@ -85,3 +85,21 @@ test("--db naming the deployment file's own database, spelt another way, is no d
   const other = await server("--config", config, "--db", join(tmp.dir, "other.db"));
   expect(other.stderr).toContain(`--db "${join(tmp.dir, "other.db")}" overrides db = "${join(tmp.dir, "same.db")}"`);
 });
+
+test("check reports a type whose own rules reach beyond the server's horizon (never bookable)", async () => {
+  const db = join(tmp.dir, "long-type.db");
+  const calendar = (...args: string[]) =>
+    runToEnd([bun, join(root, "roles", "healthcenterserver.ts"), ...args, "--db", db, "--time-zone", "UTC"]);
+  const hours = ["--days", "mon-fri", "--start", "09:00", "--end", "12:00", "--minutes", "30", "--port", "41000"];
+  expect((await calendar("availability", "add", "doc1", ...hours)).code).toBe(0);
+  const long = ["types", "add", "long", "--minutes", "30", "--min-notice", "20w", "--horizon-weeks", "26"];
+  expect((await calendar(...long)).code).toBe(0);
+  const r = await server("--db", db, "--time-zone", "UTC");
+  expect(r.code).toBe(0);
+  expect(r.stderr).toContain(
+    "warning: type long: min notice 20w is not within the horizon of 8 weeks (--horizon-weeks): " +
+      "no slot could be booked",
+  );
+  const wide = await server("--db", db, "--time-zone", "UTC", "--horizon-weeks", "26");
+  expect([wide.code, wide.stderr]).toEqual([0, ""]);
+});

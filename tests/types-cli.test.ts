@@ -166,6 +166,39 @@ describe("types CLI", () => {
     expect(s.sql("SELECT count(*) FROM calendar_types")).toBe("1");
   }, 60_000);
 
+  test("a type's own rules beyond the clinic's horizon are refused (one line, exit 2, nothing changed)", async () => {
+    const s = sqliteSubject("beyond");
+    const long = ["add", "long", "--minutes", "30"];
+    expect((await types(s.db, "add", "short", "--minutes", "15")).code).toBe(0);
+    for (const [flags, line] of [
+      [
+        ["--min-notice", "20w"],
+        "error: type long: --min-notice 20w is not within the horizon of 8 weeks (--horizon-weeks): " +
+          "no slot could be booked",
+      ],
+      [
+        ["--cancel-cutoff", "30w"],
+        "error: type long: --cancel-cutoff 30w is beyond the horizon of 8 weeks (--horizon-weeks): " +
+          "no appointment could ever be cancelled",
+      ],
+    ] as const) {
+      const r = await types(s.db, ...long, ...flags);
+      expect([r.code, r.stderr.trim()]).toEqual([2, line]);
+    }
+    expect(s.sql("SELECT group_concat(name) FROM calendar_types")).toBe("short");
+    // A clinic whose server runs a longer horizon says so; an edit of an existing type is checked alike.
+    expect((await types(s.db, ...long, "--min-notice", "20w", "--horizon-weeks", "26")).code).toBe(0);
+    const edit = await types(s.db, ...long, "--min-notice", "1d", "--cancel-cutoff", "9w");
+    expect([edit.code, edit.stderr.trim()]).toEqual([
+      2,
+      "error: type long: --cancel-cutoff 9w is beyond the horizon of 8 weeks (--horizon-weeks): " +
+        "no appointment could ever be cancelled",
+    ]);
+    expect(s.sql("SELECT min_notice, coalesce(cancel_cutoff, -1) FROM calendar_types WHERE name = 'long'")).toBe(
+      "201600|-1",
+    );
+  }, 60_000);
+
   test("an older SQLite calendar gains the types columns at its next edit, its rules unchanged", async () => {
     const path = join(tmp.dir, "old.db");
     const old = sqliteSubject("old");

@@ -130,3 +130,23 @@ export function checkPolicy(p: ClinicPolicy, horizonWeeks: number, named: (rule:
       hint: false,
     });
 }
+
+/**
+ * A type's own rules, with the clinic's where it has none, against the horizon (weeks): refused as
+ * checkPolicy refuses the clinic's, the line naming the type. A type without rules of its own passes.
+ */
+export function checkTypePolicy(
+  clinic: ClinicPolicy | undefined,
+  type: TypeRules & { name: string },
+  horizonWeeks: number,
+  named: (rule: PolicyRule) => string,
+): void {
+  const p = policyForType(clinic, type);
+  if (p === undefined || !hasOwnRules(type)) return;
+  try {
+    checkPolicy(p, horizonWeeks, named);
+  } catch (err) {
+    if (err instanceof UsageError) throw new UsageError(`type ${type.name}: ${err.message}`, { hint: false });
+    throw err;
+  }
+}

@@ -6,7 +6,8 @@ import { readStaffFile } from "../staff/staff-file.ts";
 import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import { describeDataDir, type DataDir } from "../../../shared/datadir.ts";
-import { DataError } from "../../../shared/errors.ts";
+import { DataError, UsageError } from "../../../shared/errors.ts";
+import { checkTypePolicy, type ClinicPolicy, type PolicyRule } from "../calendar/policy.ts";
 import { checkListenHost } from "../../../shared/endpoints.ts";
 import { parseDbTarget } from "../store/db-target.ts";
 import type { DoctorLocation } from "../../../shared/endpoints.ts";
@@ -29,6 +30,7 @@ export type CheckedSettings = {
   timeZone: string;
   timeZoneGiven: string;
   horizonWeeks: number;
+  policy: ClinicPolicy | undefined;
 };
 
 /** Prints what was checked, one line each; throws the first problem. */
@@ -140,6 +142,7 @@ function checkCalendar(settings: CheckedSettings): string | undefined {
     // An older file has no zone column (start-up adds it): nothing recorded to check then.
     const zone = (db.query("SELECT * FROM calendar_state").get() as { zone?: string | null } | null)?.zone;
     checkZone(zone ?? undefined, settings.timeZone, settings.timeZoneGiven);
+    warnTypesBeyondHorizon(db, settings);
     const exceptions = count("SELECT count(*) AS n FROM calendar_exceptions");
     const booked = count("SELECT count(*) AS n FROM appointments WHERE start_ms + minutes * 60000 > ?", Date.now());
     return (
@@ -148,5 +151,34 @@ function checkCalendar(settings: CheckedSettings): string | undefined {
     );
   } finally {
     db.close();
+  }
+}
+
+/**
+ * A type whose own rules do not fit the horizon (`types add` refuses one now; an older edit, or a
+ * server run with a shorter --horizon-weeks than the edit's, may have left it): never bookable or cancellable.
+ */
+function warnTypesBeyondHorizon(db: Database, settings: CheckedSettings): void {
+  const columns = db.query("SELECT name FROM pragma_table_info('calendar_types')").all() as { name: string }[];
+  if (!columns.some((c) => c.name === "max_ahead")) return;
+  const rows = db.query("SELECT name, min_notice, max_ahead, cancel_cutoff FROM calendar_types ORDER BY name");
+  for (const r of rows.all() as Record<string, string | number | null>[]) {
+    const own = (v: string | number | null | undefined) => (v === null || v === undefined ? null : Number(v));
+    const type = {
+      name: String(r.name),
+      minNotice: own(r.min_notice),
+      maxAhead: own(r.max_ahead),
+      cancelCutoff: own(r.cancel_cutoff),
+    };
+    const mine = { min_notice: type.minNotice, max_ahead: type.maxAhead, cancel_cutoff: type.cancelCutoff };
+    const words = (rule: PolicyRule) => rule.replace("_", " ");
+    try {
+      checkTypePolicy(settings.policy, type, settings.horizonWeeks, (rule) =>
+        mine[rule] !== null ? words(rule) : `the clinic's ${words(rule)}`,
+      );
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      console.error(`warning: ${err.message} (change it with types add ${type.name} ...)`);
+    }
   }
 }

@@ -16,7 +16,9 @@ import {
 import { formatDuration, parseDuration } from "../calendar/duration.ts";
 import { parseAppointmentMinutes } from "../calendar/parse.ts";
 import type { AppointmentType } from "../calendar/types.ts";
-import { byFlag } from "../cli/calendar-settings.ts";
+import { byFlag, checkHorizon, readPolicy } from "../cli/calendar-settings.ts";
+import { checkTypePolicy } from "../calendar/policy.ts";
+import { loadConfig } from "../../../shared/config.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import { loadCalendar } from "../store/calendar-records.ts";
 import { loadTypes, removeType, saveType } from "../store/type-records.ts";
@@ -26,6 +28,7 @@ import { runCalendarEdit, verbOrUsage } from "./operator-command.ts";
 const usage = `Usage:
   healthcenterserver types add <name> --minutes N [--before N] [--after N]
         [--min-notice 2h] [--max-ahead 8w] [--cancel-cutoff 24h]      a new type, or a change to the one of that name
+        [--horizon-weeks N]                  the servers' horizon (default 8): the type's rules must fit within it
   healthcenterserver types list                                       the types, and the doctors whose rules offer each
   healthcenterserver types remove <name>                              a type no rule offers
 A rule offers types with \`availability add ... --types first,followup\` (the first is its default).
@@ -43,6 +46,7 @@ const options = {
   "min-notice": { type: "string", value: "DURATION", help: "this type's minimum notice to book" },
   "max-ahead": { type: "string", value: "DURATION", help: "how far ahead this type may be booked" },
   "cancel-cutoff": { type: "string", value: "DURATION", help: "this type's cut-off to cancel or move" },
+  "horizon-weeks": { type: "string", value: "N", help: "the servers' --horizon-weeks (default 8): the rules must fit" },
   reason: { type: "string", value: "TEXT", help: "why (recorded in the audit trail)" },
   "dry-run": { type: "boolean", help: "show what would change; change nothing" },
   "keep-booked": { type: "boolean", help: "allow leaving booked appointments outside availability" },
@@ -82,7 +86,7 @@ function typeFromFlags(arg: string | undefined, v: Values): AppointmentType {
         "no slot could be booked",
       { hint: false },
     );
-  return {
+  const type = {
     name: parseTypeName(arg),
     minutes: byFlag("--minutes", minutes, parseAppointmentMinutes),
     before: byFlag("--before", text("before") ?? "0", (x) => parseBufferMinutes(x, "before")),
@@ -91,6 +95,23 @@ function typeFromFlags(arg: string | undefined, v: Values): AppointmentType {
     maxAhead,
     cancelCutoff: duration("cancel-cutoff"),
   };
+  checkTypeWithinHorizon(type, v);
+  return type;
+}
+
+const flag_of = { min_notice: "--min-notice", max_ahead: "--max-ahead", cancel_cutoff: "--cancel-cutoff" } as const;
+
+/**
+ * The type's rules, with the deployment file's [policy] where it has none of its own, must fit the
+ * servers' horizon, as the clinic's own must at start-up: else no slot of it could be booked or cancelled.
+ */
+function checkTypeWithinHorizon(type: AppointmentType, v: Values): void {
+  const horizon = checkHorizon(v["horizon-weeks"]);
+  const clinic = readPolicy({}, loadConfig(v.config).policy, horizon);
+  const own = { min_notice: type.minNotice, max_ahead: type.maxAhead, cancel_cutoff: type.cancelCutoff };
+  checkTypePolicy(clinic, type, horizon, (rule) =>
+    own[rule] !== null ? flag_of[rule] : `[policy] ${rule} in the deployment file`,
+  );
 }
 
 async function addType(db: CalendarDb, type: AppointmentType, ctx: EditContext): Promise<string[]> {
