@@ -13,3 +13,5 @@ export const audit_index_batch = 2_000;
 export const audit_index_yield_batch = 50;
 export const audit_index_busy_pause_ms = 100;
 export const audit_index_poll_ms = 1_000;
+/** A line of an archive file `audit verify --archive` reads at most (a record with its before/after JSON). */
+export const audit_archive_line_bytes_max = 4 * 1024 * 1024;

@@ -13,12 +13,14 @@ import { auditRecords, latestCheckpoint } from "../store/audit-records.ts";
 import { openCalendarDb, SqliteCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
 import { parseDbTarget, readDbPassword, type DbTarget } from "../store/db-target.ts";
 import { archiveAudit, checkpointMac, readAuditKey } from "./audit-archive.ts";
+import { allCheckpoints, verifyArchive } from "./audit-verify-archive.ts";
 
 import { verbOrUsage } from "./operator-command.ts";
 const usage = `Usage:
-  healthcenterserver audit verify [--key FILE] [--head SEQ:HASH]
+  healthcenterserver audit verify [--key FILE] [--head SEQ:HASH] [--archive FILE ...]
                                    check the whole chain; exit 1 naming the first bad record
-                                   (--head: a head printed before and kept elsewhere must still be there)
+                                   (--head: a head printed before and kept elsewhere must still be there;
+                                   --archive: a file archive wrote, against its checkpoint's SHA-256 and chain)
   healthcenterserver audit export --from DATE --to DATE --format csv|json   records of those UTC days, to stdout
   healthcenterserver audit archive --before DATE FILE [--key FILE]
                                    move older records to FILE (JSON lines), leaving a signed checkpoint
@@ -34,6 +36,7 @@ const options = {
   to: { type: "string", value: "DATE", help: "last day (UTC, YYYY-MM-DD)" },
   before: { type: "string", value: "DATE", help: "archive records before this day (UTC)" },
   format: { type: "string", value: "csv|json", help: "export format" },
+  archive: { type: "string", value: "FILE", help: "an archive file to check against its checkpoint", multiple: true },
   head: {
     type: "string",
     value: "SEQ:HASH",
@@ -61,7 +64,11 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
     throw new UsageError(`no booking database at ${target.path} (give --db, or --config naming one)`);
   const db = await openAuditDb(target, readDbPassword(values["db-password-file"] ?? config.server.dbPasswordFile));
   try {
-    if (verb === "verify") return await verify(db, keyFile, parseHead(values.head));
+    if (verb === "verify") {
+      const archives = await verifyArchives(db, keyFile, values.archive ?? []);
+      const chain = await verify(db, keyFile, parseHead(values.head));
+      return archives ? chain : exit_code.refused;
+    }
     if (verb === "export") return await exportRecords(db, values);
     const moved = await archiveAudit(db, dayStartMs("--before", values.before!), file!, keyFile!);
     console.log(moved);
@@ -108,6 +115,21 @@ async function verify(db: CalendarDb, keyFile: string | undefined, kept: Head | 
   const head = verifier.last;
   console.log(`audit trail intact: ${verifier.count} records${from}; head ${head.seq} ${head.hash}`);
   return exit_code.done;
+}
+
+/** Each archive file named, checked against its checkpoint (audit-verify-archive.ts); false: one is not intact. */
+async function verifyArchives(db: CalendarDb, keyFile: string | undefined, files: string[]): Promise<boolean> {
+  if (files.length === 0) return true;
+  if (keyFile === undefined) throw new UsageError("give --key FILE (the checkpoints' key) to check an archive");
+  const key = readAuditKey(keyFile, false);
+  const checkpoints = await allCheckpoints(db);
+  let ok = true;
+  for (const file of files) {
+    const found = await verifyArchive(file, checkpoints, key);
+    for (const line of found.lines) console.log(line);
+    ok &&= found.ok;
+  }
+  return ok;
 }
 
 type Head = { seq: number; hash: string };
