@@ -217,17 +217,6 @@ export function formatSelectionReply(reply: SelectionReply): string {
 
 export const formatAuthReply = (ok: boolean) => (ok ? "success\n" : "failure\n");
 
-/** The constant replies, encoded once from the formatters above. */
-export const encoded_reply = {
-  success: Buffer.from(formatAuthReply(true)),
-  failure: Buffer.from(formatAuthReply(false)),
-  notavailable: Buffer.from(formatSelectionReply({ kind: "notavailable" })),
-  invalid: Buffer.from(formatSelectionReply({ kind: "invalid" })),
-  pong: Buffer.from("pong\n"),
-  cancelled: Buffer.from("cancelled\n"),
-  notyours: Buffer.from("notyours\n"),
-} as const;
-
 /** The start of the reply to a `selection` past the per-patient limit. */
 export const booking_limit_reason = "booking limit reached";
 export const formatLimitReached = (held: number) => formatError(`${booking_limit_reason}: ${held} held`);

@@ -1,10 +1,13 @@
 // One line at a time from a piped stdin, for the patient's terminal-less mode.
 import { UsageError } from "./errors.ts";
 import { stdin_line_bytes_max } from "./limits.ts";
+const openStdin = () => Bun.stdin.stream().getReader();
+
 export class StdinLines {
   private buffered = "";
   private ended = false;
-  private readonly reader = Bun.stdin.stream().getReader();
+  /** Made at the first read: a session given --slot, or a password file, never reads standard input. */
+  private reader: ReturnType<typeof openStdin> | undefined;
   private readonly decoder = new TextDecoder();
 
   /** The next line without its ending, or undefined at end of input. */
@@ -23,6 +26,7 @@ export class StdinLines {
         this.buffered = "";
         return last;
       }
+      this.reader ??= openStdin();
       const { value, done } = await this.reader.read();
       if (done) this.ended = true;
       else this.buffered += this.decoder.decode(value, { stream: true });

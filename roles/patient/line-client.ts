@@ -159,7 +159,8 @@ export class LineClient {
       throw new NetworkError(
         `no reply from the health center server at ${this.host}:${this.port} within ${timeoutMs} ms`,
       );
-    return visible(line);
+    // Tested first, as a list's lines are: visible's replace with a callback is a built-in compiled at first use.
+    return has_unprintable.test(line) ? visible(line) : line;
   }
 
   /**

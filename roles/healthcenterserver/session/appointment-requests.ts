@@ -3,7 +3,8 @@
 import type { ChangeWho } from "../store/appointment-store.ts";
 import { formatChangeFailed } from "../../../shared/change-failed.ts";
 import type { Slot } from "../../../shared/datafiles.ts";
-import { encoded_reply, formatError, type SlotsQuery } from "../../../shared/protocol.ts";
+import { formatError, type SlotsQuery } from "../../../shared/protocol.ts";
+import { encoded_reply } from "./encoded-replies.ts";
 import type { CancelOutcome, MoveOutcome } from "../booking/booker.ts";
 import type { Connection } from "../network/connection.ts";
 import type { AnswerLater, SessionServices } from "./services.ts";

@@ -2,13 +2,8 @@
 // after what they answer (onLoginChecked, onSelectionCommitted). The connection moves the bytes.
 import { connection_errors_max, login_failures_per_connection_max } from "../../../shared/limits.ts";
 import type { CausedMeta, Fields } from "../../../shared/log.ts";
-import {
-  encoded_reply,
-  formatError,
-  formatLimitReached,
-  parseRequest,
-  type Request,
-} from "../../../shared/protocol.ts";
+import { encoded_reply } from "./encoded-replies.ts";
+import { formatError, formatLimitReached, parseRequest, type Request } from "../../../shared/protocol.ts";
 import { formatChangeFailed } from "../../../shared/change-failed.ts";
 import { AppointmentRequests, hasStarted, patientWho, policyReply, time_passed } from "./appointment-requests.ts";
 import type { AuthResult } from "../login/auth.ts";
