@@ -5,8 +5,22 @@ import * as p from "@clack/prompts";
 import * as pc from "../../shared/colors.ts";
 import { menu_rows_max } from "../../shared/limits.ts";
 
-/** `matches`: whether the option fits what the patient typed (default: the label contains it). */
-export type MenuOption<T> = { value: T; label: string; hint?: string; matches?: (search: string) => boolean };
+/**
+ * `matches`: whether the option fits what the patient typed (default: the label contains it).
+ * `always`: shown whatever is typed, and not counted as a match (More, Search, Back).
+ */
+export type MenuOption<T> = {
+  value: T;
+  label: string;
+  hint?: string;
+  matches?: (search: string) => boolean;
+  always?: boolean;
+};
+/**
+ * A search's state kept between prompts: `text` typed (the next prompt starts with it), and the heading
+ * once something is typed, from the text and how many options (not `always`) fit it.
+ */
+export type Typed = { text: string; heading: (text: string, matched: number) => string };
 export type Tone = "info" | "success" | "warn" | "error";
 
 export interface MenuView {
@@ -19,8 +33,8 @@ export interface MenuView {
   /** A boxed note: rows of label and value, or lines as they are. */
   note(title: string, body: { rows: [string, string][] } | { lines: string[] }): void;
   choose<T>(message: string, options: MenuOption<T>[]): Promise<T | undefined>;
-  /** A list filtered as the patient types. */
-  search<T>(message: string, options: MenuOption<T>[], placeholder: string): Promise<T | undefined>;
+  /** A list filtered as the patient types; `typed` starts the search with its text and keeps the last typed. */
+  search<T>(message: string, options: MenuOption<T>[], placeholder: string, typed?: Typed): Promise<T | undefined>;
   ask(message: string, placeholder: string): Promise<string | undefined>;
   confirm(message: string): Promise<boolean | undefined>;
   outro(text: string): void;
@@ -61,16 +75,26 @@ export class ClackMenuView implements MenuView {
     return p.isCancel(picked) ? undefined : picked;
   }
 
-  async search<T>(message: string, options: MenuOption<T>[], placeholder: string): Promise<T | undefined> {
+  async search<T>(
+    message: string,
+    options: MenuOption<T>[],
+    placeholder: string,
+    typed: Typed = { text: "", heading: () => message },
+  ): Promise<T | undefined> {
+    const shown = filterer(options, typed);
     const picked = await p.autocomplete<T>({
-      message,
-      options: options as p.Option<T>[],
+      // Read at each drawing: the heading says how many fit what is typed now.
+      get message() {
+        return typed.text.trim() === "" ? message : typed.heading(typed.text, shown(typed.text).matched);
+      },
+      // Filtered here, not by clack: its "(N matches)" would count More, Search and Back among the slots.
+      options(this: { userInput?: string }) {
+        return shown(this.userInput ?? "").list as p.Option<T>[];
+      },
+      filter: () => true,
+      ...(typed.text ? { initialUserInput: typed.text } : {}),
       maxItems: menu_rows_max,
       placeholder,
-      filter: (search, option) => {
-        const matches = (option as MenuOption<T>).matches;
-        return matches ? matches(search) : (option.label ?? "").toLowerCase().includes(search.toLowerCase());
-      },
     });
     return p.isCancel(picked) ? undefined : picked;
   }
@@ -92,4 +116,19 @@ export class ClackMenuView implements MenuView {
   cancelled(text: string): void {
     p.cancel(text);
   }
+}
+
+/** The options that fit a search (the last one kept: clack asks again at each key), and the count of matches. */
+function filterer<T>(options: MenuOption<T>[], typed: { text: string }) {
+  let last = { text: "", list: options, matched: options.filter((o) => !o.always).length };
+  const fits = (o: MenuOption<T>, text: string) =>
+    o.always || (o.matches ? o.matches(text) : o.label.toLowerCase().includes(text.toLowerCase()));
+  return (text: string) => {
+    if (text !== last.text) {
+      const list = text === "" ? options : options.filter((o) => fits(o, text));
+      last = { text, list, matched: list.filter((o) => !o.always).length };
+    }
+    typed.text = text;
+    return last;
+  };
 }

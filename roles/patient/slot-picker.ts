@@ -4,7 +4,7 @@
 import { canonicalDoctorName, displayDoctorName } from "../../shared/names.ts";
 import { slots_page_max, type SlotLine } from "../../shared/protocol.ts";
 import type { AppointmentsClient, SlotsQuery } from "./appointments-client.ts";
-import type { MenuOption, MenuView } from "./menu-view.ts";
+import type { MenuOption, MenuView, Typed } from "./menu-view.ts";
 import { describePrice, type PriceBook } from "./prices.ts";
 import { dateOf, describeWhen, matchesSearch } from "./when.ts";
 
@@ -23,6 +23,8 @@ export async function pickSlot(ctx: PickerContext, message: string, type?: strin
   let query: SlotsQuery = { ...ofType };
   let loaded = await ctx.client.slots(query);
   let more = loaded.length === slots_page_max;
+  // What the patient typed to filter: kept when More loads the next page, so the search goes on there.
+  const typed: Typed = { text: "", heading: () => message };
   // A calendar's slots carry their dates: the server-side search then takes a date too.
   const calendar = loaded.some((s) => s.start !== undefined);
   while (true) {
@@ -32,7 +34,13 @@ export async function pickSlot(ctx: PickerContext, message: string, type?: strin
       if (!searched) return undefined;
     }
     await ctx.prices.learn(loaded, type);
-    const picked = await ctx.view.search(message, await options(ctx, loaded, more, type), "Sat, 12pm, Doctor2 ...");
+    typed.heading = searchHeading(loaded.length, more);
+    const picked = await ctx.view.search(
+      message,
+      await options(ctx, loaded, more, type),
+      "Sat, 12pm, Doctor2 ...",
+      typed,
+    );
     if (picked === undefined || picked === "back") return undefined;
     if (picked === "more") {
       const next = await ctx.client.slots({ ...query, after: loaded.at(-1)!.index });
@@ -43,12 +51,25 @@ export async function pickSlot(ctx: PickerContext, message: string, type?: strin
       const text = await ctx.view.ask(calendar ? example : `${example} (e.g. Sat, Doctor2, Sat doc2)`, "Sat");
       if (text === undefined) continue;
       query = { ...parseSearch(text, calendar ? today() : undefined), ...ofType };
+      typed.text = "";
       loaded = await ctx.client.slots(query);
       more = loaded.length === slots_page_max;
     } else {
       return loaded.find((s) => s.index === picked);
     }
   }
+}
+
+const count = (n: number) => n.toLocaleString("en-US");
+
+/**
+ * The heading once something is typed: how many of the slots loaded so far fit it, saying so, and
+ * that More loads the next page when the server lists more (the filter sees only those loaded).
+ */
+export function searchHeading(loaded: number, more: boolean) {
+  return (_text: string, matched: number): string =>
+    `${count(matched)} of the ${count(loaded)} slots loaded ${matched === 1 ? "matches" : "match"}` +
+    (more ? ` (the server lists more: More slots loads ${count(slots_page_max)} more)` : "");
 }
 
 async function options(
@@ -68,9 +89,9 @@ async function options(
   );
   return [
     ...slots,
-    ...(more ? [{ value: "more" as Pick, label: "More slots ..." }] : []),
-    { value: "search", label: "Search the whole schedule by day or doctor ..." },
-    { value: "back", label: "Back" },
+    ...(more ? [{ value: "more" as Pick, label: "More slots ...", always: true }] : []),
+    { value: "search", label: "Search the whole schedule by day or doctor ...", always: true },
+    { value: "back", label: "Back", always: true },
   ];
 }
 
