@@ -25,6 +25,10 @@ export async function compile(outdir: string, target?: string, executable?: stri
     "--minify",
     "--bytecode",
     "--format=esm",
+    // A compiled executable reads bunfig.toml and .env from the directory it is started in, by default: a
+    // bunfig.toml there could preload any code into the patient or the server (tests/compiled-autoload.test.ts).
+    "--no-compile-autoload-bunfig",
+    "--no-compile-autoload-dotenv",
     join("roles", `${executable_name}.ts`),
     "--outfile",
     outfile,
