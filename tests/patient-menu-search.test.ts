@@ -50,6 +50,8 @@ test.skipIf(Bun.which("tmux") === null)(
       }
       term.keys("Enter");
       const all = await waitScreen(/4 of the 1,200 slots loaded match/);
+      // The answered prompt shows its question again, not the count.
+      expect(all).toMatch(/◇ {2}Pick an appointment[^\n]*\n│ {2}More slots/);
       const open = all.slice(all.lastIndexOf("◆"));
       expect(open).toMatch(/Search: Sun/);
       expect(open.match(/Sun 07am · Doctor2/g)).toHaveLength(4);

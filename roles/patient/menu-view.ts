@@ -82,13 +82,17 @@ export class ClackMenuView implements MenuView {
     typed: Typed = { text: "", heading: () => message },
   ): Promise<T | undefined> {
     const shown = filterer(options, typed);
+    // The prompt, once clack asks it for options: once answered, the heading is the message again.
+    let prompt: { state?: string } | undefined;
     const picked = await p.autocomplete<T>({
       // Read at each drawing: the heading says how many fit what is typed now.
       get message() {
-        return typed.text.trim() === "" ? message : typed.heading(typed.text, shown(typed.text).matched);
+        const searching = typed.text.trim() !== "" && prompt?.state !== "submit" && prompt?.state !== "cancel";
+        return searching ? typed.heading(typed.text, shown(typed.text).matched) : message;
       },
       // Filtered here, not by clack: its "(N matches)" would count More, Search and Back among the slots.
-      options(this: { userInput?: string }) {
+      options(this: { userInput?: string; state?: string }) {
+        prompt = this;
         return shown(this.userInput ?? "").list as p.Option<T>[];
       },
       filter: () => true,
