@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
-import { decide, parseQuiet, reminderDue } from "../roles/healthcenterserver/notify/when.ts";
+import { decide, inQuiet, parseQuiet, reminderDue } from "../roles/healthcenterserver/notify/when.ts";
 import { tempDir } from "./helpers.ts";
 import { calendar, london } from "./notify-helpers.ts";
 import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
@@ -56,6 +56,40 @@ describe("when a reminder is due", () => {
       why: "quiet hours last until the appointment",
     });
     expect(decide("cancelled", start, start + 3_600_000, london, undefined)).toEqual({ do: "send" });
+  });
+
+  test("quiet hours hold no change the patient must hear before the appointment; a reminder that late is skipped", () => {
+    // Monday 30 March 07:30 BST; it is Sunday 22:00 BST, and the quiet hours last until 08:00, after the start.
+    const early = ms("2026-03-30T06:30:00Z");
+    const night = ms("2026-03-29T21:00:00Z");
+    for (const kind of ["booked", "moved", "cancelled"] as const)
+      expect(decide(kind, early, night, london, quiet)).toEqual({ do: "send" });
+    expect(decide("reminder", early, night, london, quiet)).toEqual({
+      do: "skip",
+      why: "quiet hours last until the appointment",
+    });
+    // An appointment after the quiet hours: its messages still wait for 08:00 BST (07:00Z).
+    const later = ms("2026-03-30T09:00:00Z");
+    for (const kind of ["booked", "moved", "cancelled"] as const)
+      expect(decide(kind, later, night, london, quiet)).toEqual({ do: "wait", until: ms("2026-03-30T07:00:00Z") });
+    // Cancelled after it began: nothing urgent, so it waits too.
+    const begun = ms("2026-03-29T20:30:00Z");
+    expect(decide("cancelled", begun, night, london, quiet)).toEqual({ do: "wait", until: ms("2026-03-30T07:00:00Z") });
+  });
+
+  test("quiet hours that begin or end inside the spring-forward gap begin or end at the clock change", () => {
+    // London skips 01:00-02:00 on Sunday 29 March 2026 (01:00Z). Quiet from 01:30 begins at the change:
+    // a reminder due at 02:00 BST goes out at 00:59 GMT, not at 02:29 BST (inside the quiet hours).
+    const fromInGap = parseQuiet("01:30-06:00");
+    const due = reminderDue(ms("2026-03-29T03:00:00Z"), london, 120, fromInGap);
+    expect(localIso(due)).toBe("2026-03-29T00:59:00+00:00[Europe/London]");
+    expect(inQuiet(due, london, fromInGap)).toBe(false);
+    // Quiet until 01:30 ends at the change (02:00 BST), not at 02:30 BST.
+    const toInGap = parseQuiet("22:00-01:30");
+    expect(decide("booked", ms("2026-04-02T12:00:00Z"), ms("2026-03-28T23:00:00Z"), london, toInGap)).toEqual({
+      do: "wait",
+      until: ms("2026-03-29T01:00:00Z"),
+    });
   });
 });
 

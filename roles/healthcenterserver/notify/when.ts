@@ -28,11 +28,16 @@ export function parseQuiet(text: string): Quiet {
 
 const local = (ms: number, zone: string) => Temporal.Instant.fromEpochMilliseconds(ms).toZonedDateTimeISO(zone);
 const minuteOfDay = (z: Temporal.ZonedDateTime) => z.hour * 60 + z.minute;
-const at = (z: Temporal.ZonedDateTime, minute: number) =>
-  z.toPlainDate().toZonedDateTime({
-    timeZone: z.timeZoneId,
-    plainTime: Temporal.PlainTime.from({ hour: Math.floor(minute / 60), minute: minute % 60 }),
-  }).epochMilliseconds;
+/**
+ * The first instant of `z`'s day whose wall time is `minute` or later: the clock change itself where that
+ * wall time falls in a spring-forward gap (Temporal would give the time the gap's length later).
+ */
+function at(z: Temporal.ZonedDateTime, minute: number): number {
+  const plainTime = Temporal.PlainTime.from({ hour: Math.floor(minute / 60), minute: minute % 60 });
+  const t = z.toPlainDate().toZonedDateTime({ timeZone: z.timeZoneId, plainTime });
+  if (minuteOfDay(t) === minute) return t.epochMilliseconds;
+  return (t.getTimeZoneTransition("previous") ?? t).epochMilliseconds;
+}
 
 export function inQuiet(ms: number, zone: string, quiet: Quiet): boolean {
   if (!quiet) return false;
@@ -67,12 +72,17 @@ export function reminderDue(startMs: number, zone: string, minutes: number, quie
 
 export type Decision = { do: "send" } | { do: "wait"; until: number } | { do: "skip"; why: string };
 
-/** What the sender does with a message now: send it, wait out quiet hours, or skip it for good. */
+/**
+ * What the sender does with a message now: send it, wait out quiet hours, or skip it for good. Quiet hours
+ * hold a message only while it would still arrive before the appointment: a confirmation, move or
+ * cancellation of an appointment that starts before they end goes at once (the patient must hear of it
+ * before setting out), and a reminder that late is skipped.
+ */
 export function decide(kind: OutboxKind, startMs: number, now: number, zone: string, quiet: Quiet): Decision {
   const about = kind !== "cancelled";
   if (about && now >= startMs) return { do: "skip", why: "the appointment has begun" };
   if (!quiet || !inQuiet(now, zone, quiet)) return { do: "send" };
   const until = quietEnd(now, zone, quiet);
-  if (about && until >= startMs) return { do: "skip", why: "quiet hours last until the appointment" };
-  return { do: "wait", until };
+  if (until < startMs || now >= startMs) return { do: "wait", until };
+  return kind === "reminder" ? { do: "skip", why: "quiet hours last until the appointment" } : { do: "send" };
 }
