@@ -12,6 +12,8 @@ import {
   appointmentsFrom,
   bumpVersion,
   loadCalendar,
+  no_calendar_note,
+  offersSlots,
   recordZone,
   type CalendarData,
 } from "../store/calendar-records.ts";
@@ -66,6 +68,7 @@ export async function applyEdit(
       const added = [...offeredAfter].filter((id) => !offeredBefore.has(id)).length;
       const removed = [...offeredBefore].filter((id) => !offeredAfter.has(id)).length;
       const lines = [`${what}: +${added} and -${removed} slots in the next ${ctx.weeks} weeks`];
+      if (!offersSlots(after)) lines.push(no_calendar_note);
       if (stranded.length > 0 && !ctx.keepBooked && !ctx.dryRun)
         throw new UsageError(
           `refused: ${stranded.length} booked appointment(s) would be outside availability: ${stranded.join("; ")} ` +

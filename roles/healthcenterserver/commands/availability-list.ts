@@ -4,7 +4,7 @@ import { localDate, localParts } from "../calendar/display.ts";
 import { generateCalendarSlots, offeredByDefault } from "../calendar/typed-slots.ts";
 import { exceptionText, ruleText } from "../calendar/validate.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
-import { appointmentsFrom, loadCalendar } from "../store/calendar-records.ts";
+import { appointmentsFrom, loadCalendar, no_calendar_note, offersSlots } from "../store/calendar-records.ts";
 
 const day_names = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const list_days = 14;
@@ -12,7 +12,7 @@ const list_days = 14;
 export async function listAvailability(db: CalendarDb, zone: string, now: number): Promise<string[]> {
   const data = await loadCalendar(db);
   const lines = [`Availability (time zone ${zone}):`];
-  if (data.rules.length === 0) lines.push("  no rules: servers on this database use availabilities.txt");
+  if (!offersSlots(data)) lines.push(`  ${no_calendar_note}`);
   for (const r of data.rules) lines.push(`  r${r.id}  ${ruleText(r)}`);
   for (const e of data.exceptions) lines.push(`  e${e.id}  ${e.kind} ${exceptionText(e)}`);
   const today = Temporal.PlainDate.from(localDate(now, zone));

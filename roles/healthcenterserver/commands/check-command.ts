@@ -126,7 +126,7 @@ function checkDatabase(dbPath: string, slotIndexes: Set<number>): string {
 }
 
 /**
- * A SQLite database with availability rules makes the server run on a calendar (the data files'
+ * A SQLite database with availability rules or openings makes the server run on a calendar (the data files'
  * slots are then not used): what it holds, read only. PostgreSQL is not contacted by check.
  */
 function checkCalendar(settings: CheckedSettings): string | undefined {
@@ -138,7 +138,8 @@ function checkCalendar(settings: CheckedSettings): string | undefined {
     if (count("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'calendar_rules'") === 0)
       return undefined;
     const rules = count("SELECT count(*) AS n FROM calendar_rules");
-    if (rules === 0) return undefined;
+    // Openings alone make a calendar too (calendar-records.ts isCalendar).
+    if (rules + count("SELECT count(*) AS n FROM calendar_exceptions WHERE kind = 'open'") === 0) return undefined;
     // An older file has no zone column (start-up adds it): nothing recorded to check then.
     const zone = (db.query("SELECT * FROM calendar_state").get() as { zone?: string | null } | null)?.zone;
     checkZone(zone ?? undefined, settings.timeZone, settings.timeZoneGiven);

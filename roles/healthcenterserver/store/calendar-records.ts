@@ -34,12 +34,27 @@ const num = (v: unknown) => Number(v);
 const list = (text: unknown) => (String(text) === "" ? [] : String(text).split(",").map(Number));
 const orNull = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
-/** True when the database has availability rules: the server then runs on a calendar. */
-export async function hasRules(db: CalendarDb): Promise<boolean> {
-  // A database stamped with this version by hand (or a test) may lack the table: no rules then.
-  const rows = await db.all("SELECT count(*) AS n FROM calendar_rules").catch(() => [{ n: 0 }]);
+/**
+ * True when the database has availability rules or one-off openings (a clinic may run on openings
+ * alone): the server then runs on a calendar. Away entries alone offer nothing: no calendar.
+ */
+export async function isCalendar(db: CalendarDb): Promise<boolean> {
+  // A database stamped with this version by hand (or a test) may lack the tables: no calendar then.
+  const rows = await db
+    .all(
+      "SELECT (SELECT count(*) FROM calendar_rules) + " +
+        "(SELECT count(*) FROM calendar_exceptions WHERE kind = 'open') AS n",
+    )
+    .catch(() => [{ n: 0 }]);
   return num(rows[0]!.n) > 0;
 }
+
+/** The same of loaded records: rules or openings. */
+export const offersSlots = (data: Pick<CalendarData, "rules" | "exceptions">): boolean =>
+  data.rules.length > 0 || data.exceptions.some((e) => e.kind === "open");
+
+/** What `list` and an edit say of a database that is no calendar (isCalendar). */
+export const no_calendar_note = "no rules or openings in this database: a server started on it uses availabilities.txt";
 
 export async function calendarVersion(db: CalendarDb): Promise<number> {
   return num((await db.all("SELECT version FROM calendar_state"))[0]?.version ?? 0);

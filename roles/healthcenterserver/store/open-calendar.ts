@@ -1,7 +1,7 @@
-// A database with availability rules makes the server run on a calendar: the schedule is the dated
-// slots of the rules for the horizon, bookings are appointments (doctor, start, length), and a keeper
-// follows changes of the rules. Without rules: undefined, and the server runs on availabilities.txt
-// exactly as before.
+// A database with availability rules or openings makes the server run on a calendar: the schedule is
+// the dated slots of the rules and openings for the horizon, bookings are appointments (doctor, start,
+// length), and a keeper follows changes of the rules. Without either: undefined, and the server runs
+// on availabilities.txt exactly as before.
 import { auditOfSubjects, indexSubjects } from "./audit-records.ts";
 import type { AuditContent, AuditRecord } from "../audit/chain.ts";
 import type { Log } from "../../../shared/log.ts";
@@ -21,7 +21,7 @@ import type {
 } from "./appointment-store.ts";
 import { visitsBetween } from "./visit-records.ts";
 import { SqliteCalendarDb, type CalendarDb, type PgCalendarDb } from "./calendar-db.ts";
-import { appointmentsFrom, calendarVersion, hasRules, loadCalendar } from "./calendar-records.ts";
+import { appointmentsFrom, calendarVersion, isCalendar, loadCalendar } from "./calendar-records.ts";
 import { parseDbTarget, readDbPassword } from "./db-target.ts";
 import type { StoreSettings } from "./open-store.ts";
 import { SqliteCalendarCommitter } from "./sqlite/sqlite-calendar-committer.ts";
@@ -155,7 +155,7 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     db = await openPgCalendarDb(target, readDbPassword(settings.dbPasswordFile), settings.dbWaitMs, log);
     shown = `PostgreSQL at ${target.shown}`;
   }
-  if (!(await hasRules(db))) {
+  if (!(await isCalendar(db))) {
     if (settings.policy)
       log.warn(
         "the clinic's rules ([policy], --min-notice, ...) are set, but there is no calendar: they apply to none",
