@@ -8,6 +8,10 @@ import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { bun, login, runToEnd, startServer, tempDir } from "./helpers.ts";
 import { listing } from "./calendar-helpers.ts";
+import { applyEdit } from "../roles/healthcenterserver/commands/availability-edit.ts";
+import { storedZone } from "../roles/healthcenterserver/store/calendar-records.ts";
+import { openCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
+import { parseDbTarget } from "../roles/healthcenterserver/store/db-target.ts";
 
 const tmp = tempDir();
 const running: { kill(): void }[] = [];
@@ -93,4 +97,26 @@ test("a calendar whose zone was never recorded (an older database) starts in any
   const edit = ["availability", "except", "doc1", "--from", "2030-01-07", ...db, "--time-zone", "Europe/London"];
   expect((await server(edit)).code).toBe(0);
   expect(sqlite(path, "SELECT zone FROM calendar_state")).toBe("Europe/London");
+});
+
+test("two edits in different zones at once: the one whose zone was not recorded first is refused, rolled back", async () => {
+  // Each edit reads the recorded zone before its transaction: on a database with none, both pass that check,
+  // and the second to commit found the first's zone there (UPDATE ... WHERE zone IS NULL changed nothing).
+  // The check must hold inside the transaction: here the first edit's zone is recorded after the second's read.
+  const path = join(tmp.dir, "race.db");
+  expect((await server(["types", "add", "first", "--minutes", "30", "--db", path])).code).toBe(0);
+  const db = await openCalendarDb(parseDbTarget(path), undefined);
+  try {
+    expect(await storedZone(db)).toBeUndefined(); // the second edit's check passes here
+    expect((await server(["availability", ...rule, "--port", "41000", "--db", path, "--time-zone", "UTC"])).code).toBe(
+      0,
+    );
+    const ctx = { zone: "Asia/Kathmandu", zoneExplicit: true, weeks: 8, dryRun: false, keepBooked: false, now: 0 };
+    const edit = applyEdit(db, ctx, "second edit", (tx) => tx.run("DELETE FROM calendar_rules").then(() => {}));
+    await expect(edit).rejects.toThrow("the calendar's rules in this database are in UTC time, not Asia/Kathmandu");
+  } finally {
+    await db.close();
+  }
+  expect(sqlite(path, "SELECT zone FROM calendar_state")).toBe("UTC");
+  expect(sqlite(path, "SELECT count(*) FROM calendar_rules")).toBe("1");
 });

@@ -222,9 +222,13 @@ function sameZone(a: string, b: string): boolean {
   }
 }
 
-/** Inside an edit's transaction: the zone its rules are in, unless one is recorded (checkZone came first). */
+/**
+ * Inside an edit's transaction: the zone its rules are in, unless one is recorded; one recorded since the
+ * edit's checkZone (another edit, in another zone, committed in between) refuses it, rolling it back.
+ */
 export async function recordZone(db: CalendarDb, zone: string): Promise<void> {
   await db.run("UPDATE calendar_state SET zone = ? WHERE zone IS NULL", [zone]);
+  checkZone(await storedZone(db), zone, "given to this edit");
 }
 
 /** Inside the edit's transaction: running servers regenerate once it commits. */
