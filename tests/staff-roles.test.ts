@@ -170,6 +170,28 @@ describe("sessions", () => {
     sessions.replaceAccounts([{ name: "alice", role: "auditor", hash }]);
     expect(sessions.member(again.id, 2_001)).toBeUndefined();
   });
+
+  test("a sign-in whose password check spans a reload that changes the account opens no session", async () => {
+    // The argon2id check takes a while off the main thread; staff passwd and a SIGHUP in that time must not
+    // let the old password open a session the reload can no longer end (nor the old role or doctor).
+    const { StaffSessions } = await import("../roles/healthcenterserver/staff/staff-sessions.ts");
+    const [old, fresh] = await Promise.all(["pw-old-1234567", "pw-new-1234567"].map((p) => Bun.password.hash(p)));
+    const sessions = new StaffSessions([{ name: "alice", role: "admin", hash: old! }], 60_000);
+    for (const after of [
+      { name: "alice", role: "admin" as const, hash: fresh! },
+      { name: "alice", role: "auditor" as const, hash: old! },
+    ]) {
+      sessions.replaceAccounts([{ name: "alice", role: "admin", hash: old! }]);
+      const pending = sessions.signIn("alice", "pw-old-1234567", "10.0.0.6", 1_000);
+      sessions.replaceAccounts([after]); // the reload lands while the password is being checked
+      expect((await pending).kind).toBe("refused");
+    }
+    // A reload that changes nothing of the account does not refuse the sign-in in flight.
+    const pending = sessions.signIn("alice", "pw-old-1234567", "10.0.0.6", 1_000);
+    sessions.replaceAccounts([{ name: "alice", role: "auditor", hash: old! }]);
+    const signed = await pending;
+    expect(signed.kind === "ok" && signed.member.role).toBe("auditor");
+  });
 });
 
 describe("accounts and places", () => {

@@ -57,7 +57,8 @@ export class StaffSessions {
     const account = this.accounts.get(name);
     const hash = account?.hash ?? (await this.dummyHash);
     const ok = (await Bun.password.verify(password, hash).catch(() => false)) && account !== undefined;
-    if (!ok) return { kind: "refused" };
+    // A reload during the check (staff passwd, a role changed) ends sessions it finds: none may open after it.
+    if (!ok || !sameAccount(account, this.accounts.get(name))) return { kind: "refused" };
     this.throttle.succeeded(attempt);
     const member: StaffMember = { name, role: account.role, ...(account.doctor ? { doctor: account.doctor } : {}) };
     return { kind: "ok", id: this.open(member, now), member };
@@ -93,6 +94,10 @@ export class StaffSessions {
   close(id: string | undefined): void {
     if (id !== undefined) this.sessions.delete(id);
   }
+}
+
+function sameAccount(a: StaffAccount, b: StaffAccount | undefined): boolean {
+  return b !== undefined && a.hash === b.hash && a.role === b.role && a.doctor === b.doctor;
 }
 
 /**
