@@ -7,6 +7,8 @@ import type { AppointmentType, Exception, Rule } from "../calendar/types.ts";
 import { loadTypes } from "./type-records.ts";
 import type { CalendarDb, Row } from "./calendar-db.ts";
 
+export { checkZone, recordZone, storedZone } from "./calendar-zone.ts";
+
 export type CalendarDoctor = { number: number; name: string; port: number };
 /** What was booked; `type` "" is a rule's plain slot, and the buffers (minutes) block the doctor's time around it. */
 export type Appointment = {
@@ -187,48 +189,6 @@ export async function insertException(
 export async function removeRecord(db: CalendarDb, what: "rule" | "exception", id: number): Promise<boolean> {
   const table = what === "rule" ? "calendar_rules" : "calendar_exceptions";
   return (await db.all(`DELETE FROM ${table} WHERE id = ? RETURNING id`, [id])).length > 0;
-}
-
-/**
- * The zone the rules were written in, or undefined where none was recorded (a database from before
- * calendar_state.zone, or one a check reads without it). A rule's times are wall-clock times there only.
- */
-export async function storedZone(db: CalendarDb): Promise<string | undefined> {
-  const rows = await db.all("SELECT zone FROM calendar_state").catch(() => []);
-  const zone = rows[0]?.zone;
-  return typeof zone === "string" && zone !== "" ? zone : undefined;
-}
-
-/** A UsageError when the rules were written in another zone than `zone` (where it came from: `given`). */
-export function checkZone(stored: string | undefined, zone: string, given: string): void {
-  if (stored === undefined || sameZone(stored, zone)) return;
-  throw new UsageError(
-    `the calendar's rules in this database are in ${stored} time, not ${zone} (${given}): ` +
-      `give --time-zone ${stored} (or [clinic] time_zone = "${stored}" in the deployment file)`,
-    { hint: false },
-  );
-}
-
-/** One zone under two names the runtime knows as one (GB and Europe/London, UTC and Etc/UTC). */
-function sameZone(a: string, b: string): boolean {
-  if (a === b) return true;
-  // ZonedDateTime.equals compares the zones as the runtime's one zone (bun-types does not declare it).
-  type Comparable = { equals(other: unknown): boolean };
-  const at = (zone: string) => Temporal.Instant.fromEpochMilliseconds(0).toZonedDateTimeISO(zone) as unknown;
-  try {
-    return (at(a) as Comparable).equals(at(b));
-  } catch {
-    return false; // a stored name this runtime does not know: not the same as one it does
-  }
-}
-
-/**
- * Inside an edit's transaction: the zone its rules are in, unless one is recorded; one recorded since the
- * edit's checkZone (another edit, in another zone, committed in between) refuses it, rolling it back.
- */
-export async function recordZone(db: CalendarDb, zone: string): Promise<void> {
-  await db.run("UPDATE calendar_state SET zone = ? WHERE zone IS NULL", [zone]);
-  checkZone(await storedZone(db), zone, "given to this edit");
 }
 
 /** Inside the edit's transaction: running servers regenerate once it commits. */
