@@ -110,7 +110,8 @@ describe("healthcenterserver staff", () => {
     // Nothing to check against: doctorN is still written docN, as the data files write it.
     const bare = dataDir();
     expect(staff(bare, ["add", "dr", "--role", "doctor", "--doctor", "Doctor4"], "doctor-secret-1\n").code).toBe(0);
-    expect(staff(bare, ["list"]).out).toBe("dr\tdoctor\tdoc4\n");
+    expect(staff(bare, ["add", "dr5", "--role", "doctor", "--doctor", "DOC5"], "doctor-secret-1\n").code).toBe(0);
+    expect(staff(bare, ["list"]).out).toBe("dr\tdoctor\tdoc4\ndr5\tdoctor\tdoc5\n");
     for (const [given, why] of [
       ["doc 1", 'bad doctor name "doc 1": letters, digits, _ and - only (at most 64)'],
       ["x".repeat(65), `bad doctor name "${"x".repeat(65)}": letters, digits, _ and - only (at most 64)`],

@@ -79,7 +79,8 @@ export function checkDoctorKnown(given: string, known: readonly string[]): strin
   const key = (n: string) => canonicalDoctorName(n.toLowerCase());
   const doctor = known.find((k) => k === given) ?? known.find((k) => key(k) === key(given));
   if (doctor !== undefined) return doctor;
-  if (known.length === 0) return /^doctor\d+$/i.test(given) ? key(given) : given;
+  // doctorN and docN in any case are written docN, as the data files write them (DOC1 is doc1 to patients).
+  if (known.length === 0) return /^doc(tor)?\d+$/i.test(given) ? key(given) : given;
   const more = known.length > named_max ? ` and ${known.length - named_max} more` : "";
   const list = `known: ${known.slice(0, named_max).join(", ")}${more}`;
   throw new UsageError(unknownMessage("doctor", given.slice(0, 64), known, list));
