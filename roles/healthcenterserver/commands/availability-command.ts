@@ -1,4 +1,4 @@
-// `healthcenterserver availability add|list|except|open|remove|import`: the operator edits the
+// `healthcenterserver availability add|list|except|open|remove|import|zone`: the operator edits the
 // calendar in the bookings database (SQLite file or PostgreSQL); running servers pick the change up
 // within a second. Errors are one line and exit 2; nothing changes on an error or a dry run.
 import { UsageError } from "../../../shared/errors.ts";
@@ -15,6 +15,7 @@ import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
 import { applyEdit, type EditContext } from "./availability-edit.ts";
 import { importClassicFile } from "./availability-import.ts";
 import { listAvailability } from "./availability-list.ts";
+import { runZoneCommand } from "./availability-zone.ts";
 import { checkTypesFit, parseTypeList } from "../calendar/appointment-types.ts";
 import { loadTypes } from "../store/type-records.ts";
 import {
@@ -36,6 +37,8 @@ const usage = `Usage:
   healthcenterserver availability remove <r3|e2>        a rule (r) or exception (e) by the id list shows
   healthcenterserver availability list                  the rules, exceptions and the next two weeks
   healthcenterserver availability import availabilities.txt --from DATE [--minutes 60]
+  healthcenterserver availability zone [ZONE]           the zone recorded with the rules; given one, records it
+        (the rules' wall times stay and their instants move; booked appointments keep their instants)
 Every command takes --db FILE|URL (default: the deployment file's, else healthcenter.db), --config FILE,
 --time-zone ZONE; edits take --dry-run (show what would change) and --keep-booked (allow an edit that
 leaves booked appointments outside availability; they stay, and staff see them marked).`;
@@ -63,12 +66,13 @@ const options = {
 } as const satisfies Options;
 
 type Values = ReturnType<typeof parseFlags<typeof options>>["values"];
-const verbs = ["add", "except", "open", "remove", "list", "import"];
+const verbs = ["add", "except", "open", "remove", "list", "import", "zone"];
 
 export async function runAvailabilityCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseFlags(argv, options, 2);
   const verb = verbOrUsage(values.help, positionals[0], usage, "availability command", verbs);
   if (typeof verb === "number") return verb;
+  if (verb === "zone") return runZoneCommand(values, positionals[1]);
   return runCalendarEdit(values, () => (db, ctx) => runVerb(db, verb, positionals[1], values, ctx));
 }
 

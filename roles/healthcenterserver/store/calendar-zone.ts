@@ -18,7 +18,8 @@ export function checkZone(stored: string | undefined, zone: string, given: strin
   if (stored === undefined || sameZone(stored, zone)) return;
   throw new UsageError(
     `the calendar's rules in this database are in ${stored} time, not ${zone} (${given}): ` +
-      `give --time-zone ${stored} (or [clinic] time_zone = "${stored}" in the deployment file)`,
+      `give --time-zone ${stored} (or [clinic] time_zone = "${stored}" in the deployment file); ` +
+      `if the rules' zone is wrong or the clinic moved, record another with: healthcenterserver availability zone ZONE`,
     { hint: false },
   );
 }
