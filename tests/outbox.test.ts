@@ -91,6 +91,42 @@ describe("when a reminder is due", () => {
       until: ms("2026-03-29T01:00:00Z"),
     });
   });
+
+  test("quiet hours that begin or end in the hour the clocks go back are one span of time, not two", () => {
+    // London repeats 01:00-02:00 on Sunday 25 October 2026 (01:00 BST is 00:00Z, the second 01:00 is 01:00Z).
+    // Quiet until 01:30 ends at the first 01:30: in the second, a wait until then was a wait until the
+    // past, and the sender took the message up again at once, for half an hour.
+    const toInRepeat = parseQuiet("22:00-01:30");
+    const secondPass = ms("2026-10-25T01:10:00Z");
+    expect(inQuiet(secondPass, london, toInRepeat)).toBe(false);
+    expect(decide("booked", ms("2026-10-26T12:00:00Z"), secondPass, london, toInRepeat)).toEqual({ do: "send" });
+    // Quiet from 01:30 begins at the first 01:30 and holds through the second pass's 01:00-01:30.
+    const fromInRepeat = parseQuiet("01:30-06:00");
+    expect(inQuiet(secondPass, london, fromInRepeat)).toBe(true);
+    expect(decide("booked", ms("2026-10-26T12:00:00Z"), secondPass, london, fromInRepeat)).toEqual({
+      do: "wait",
+      until: ms("2026-10-25T06:00:00Z"),
+    });
+    expect(localIso(reminderDue(ms("2026-10-25T03:10:00Z"), london, 120, fromInRepeat))).toBe(
+      "2026-10-25T01:29:00+01:00[Europe/London]",
+    );
+    // Every wait is until a later instant, quiet until just before it and not at it, every 5 minutes of
+    // both change days, here and where the change is at midnight (Santiago) or half an hour (Lord Howe).
+    const zones = [london, "America/Santiago", "Australia/Lord_Howe", "America/New_York"];
+    for (const zone of zones)
+      for (const q of ["22:00-01:30", "01:30-06:00", "00:00-01:00", "23:30-00:30", "01:00-02:00", "02:00-03:00"]) {
+        const hours = parseQuiet(q);
+        for (const day of ["2026-03-28", "2026-04-04", "2026-09-05", "2026-10-03", "2026-10-24", "2026-11-01"]) {
+          const from = ms(`${day}T00:00:00Z`);
+          for (let now = from; now < from + 3 * 86_400_000; now += 300_000) {
+            const d = decide("booked", now + 10 * 86_400_000, now, zone, hours);
+            if (d.do !== "wait") continue;
+            const ok = d.until > now && inQuiet(d.until - 60_000, zone, hours) && !inQuiet(d.until, zone, hours);
+            if (!ok) expect([zone, q, new Date(now).toISOString(), new Date(d.until).toISOString()]).toBeUndefined();
+          }
+        }
+      }
+  });
 });
 
 async function bookMoveCancel(dbPath: string, dbPasswordFile?: string) {

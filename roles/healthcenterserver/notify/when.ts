@@ -39,24 +39,33 @@ function at(z: Temporal.ZonedDateTime, minute: number): number {
   return (t.getTimeZoneTransition("previous") ?? t).epochMilliseconds;
 }
 
+/**
+ * The quiet hours around `ms` as one span of time, from the instant they begin to the instant they end (at,
+ * each side), or undefined outside them. As instants, not wall times: in the hour the clocks go back a wall
+ * time such as 01:15 happens twice, and quiet hours begun at the first 01:30 hold through the second 01:15.
+ */
+function quietSpan(ms: number, zone: string, quiet: NonNullable<Quiet>): { start: number; end: number } | undefined {
+  const z = local(ms, zone);
+  for (const day of quiet.from > quiet.to ? [z.add({ days: -1 }), z] : [z]) {
+    const start = at(day, quiet.from);
+    const end = at(quiet.from > quiet.to ? day.add({ days: 1 }) : day, quiet.to);
+    if (start <= ms && ms < end) return { start, end };
+  }
+  return undefined;
+}
+
 export function inQuiet(ms: number, zone: string, quiet: Quiet): boolean {
-  if (!quiet) return false;
-  const m = minuteOfDay(local(ms, zone));
-  return quiet.from < quiet.to ? m >= quiet.from && m < quiet.to : m >= quiet.from || m < quiet.to;
+  return quiet !== undefined && quietSpan(ms, zone, quiet) !== undefined;
 }
 
 /** The instant the quiet hours around `ms` end (`ms` must be in them). */
 export function quietEnd(ms: number, zone: string, quiet: NonNullable<Quiet>): number {
-  const z = local(ms, zone);
-  const nextDay = quiet.from > quiet.to && minuteOfDay(z) >= quiet.from;
-  return at(nextDay ? z.add({ days: 1 }) : z, quiet.to);
+  return quietSpan(ms, zone, quiet)?.end ?? ms;
 }
 
 /** The last minute before the quiet hours around `ms` began (`ms` must be in them). */
 function beforeQuiet(ms: number, zone: string, quiet: NonNullable<Quiet>): number {
-  const z = local(ms, zone);
-  const dayBefore = quiet.from > quiet.to && minuteOfDay(z) < quiet.to;
-  return at(dayBefore ? z.add({ days: -1 }) : z, quiet.from) - 60_000;
+  return (quietSpan(ms, zone, quiet)?.start ?? ms + 60_000) - 60_000;
 }
 
 /**
