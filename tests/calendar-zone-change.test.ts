@@ -56,7 +56,6 @@ async function changesTheZone(s: Subject) {
   const [slot] = await listing(c, "slots limit=1");
   expect(await c.request(`selection ${slot!.split(" ")[0]}`)).toBe("doc1 41000");
   c.close();
-  await kathmandu.stop();
   const booked = s.sql("SELECT start_ms FROM appointments");
   const audits = Number(s.sql("SELECT count(*) FROM audit"));
 
@@ -91,6 +90,10 @@ async function changesTheZone(s: Subject) {
     "availability.changed|zone Asia/Kathmandu -> Europe/London|zone Asia/Kathmandu|set up in the wrong zone",
   );
   expect((await run(["audit", "verify", ...s.db])).code).toBe(0);
+  // A server still running in the old zone keeps it, and says so once it sees the change.
+  const warned = /the calendar's zone was changed to Europe\/London \(availability zone\): this server still reads/;
+  await kathmandu.stderr.waitFor(warned);
+  await kathmandu.stop();
 
   // The old zone is now the refused one, and the refusal names the command; the new one serves 09:00 London.
   const old = await run(["check", ...s.db, "--time-zone", "Asia/Kathmandu"]);

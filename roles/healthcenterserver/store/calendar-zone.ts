@@ -45,3 +45,22 @@ export async function recordZone(db: CalendarDb, zone: string): Promise<void> {
   await db.run("UPDATE calendar_state SET zone = ? WHERE zone IS NULL", [zone]);
   checkZone(await storedZone(db), zone, "given to this edit");
 }
+
+/**
+ * `load` for a running server's reloads of the rules, warning once per zone when `availability zone`
+ * recorded another than the server's, which keeps its own until restarted (a restart in the old zone is refused).
+ */
+export function watchingZone<T>(db: CalendarDb, zone: string, warn: (text: string) => void, load: () => Promise<T>) {
+  let said: string | undefined;
+  return async (): Promise<T> => {
+    const data = await load();
+    const stored = await storedZone(db);
+    if (stored === undefined || stored === said || sameZone(stored, zone)) return data;
+    said = stored;
+    warn(
+      `the calendar's zone was changed to ${stored} (availability zone): this server still reads the rules ` +
+        `in ${zone} until restarted with --time-zone ${stored}`,
+    );
+    return data;
+  };
+}

@@ -31,6 +31,7 @@ import { restoreAtPath } from "./sqlite/sqlite-restore.ts";
 import type { Database } from "bun:sqlite";
 import { prepareCalendarTables } from "./sqlite/sqlite-calendar-schema.ts";
 import { checkZone, storedZone } from "./calendar-records.ts";
+import { watchingZone } from "./calendar-zone.ts";
 import type { OutboxPolicy } from "../notify/outbox-plan.ts";
 import type { ClinicPolicy } from "../calendar/policy.ts";
 
@@ -133,14 +134,22 @@ class CalendarStore implements AppointmentStore {
   }
 }
 
-/** The zone the rules were written in must be this server's (calendar-records.ts checkZone); else closed, refused. */
-async function checkRulesZone(db: SqliteCalendarDb | PgCalendarDb, settings: CalendarSettings): Promise<void> {
+/**
+ * The zone the rules were written in must be this server's (calendar-records.ts checkZone); else closed,
+ * refused. Then the rules' source, each reload warning when `availability zone` has changed it since.
+ */
+async function rulesSource(db: SqliteCalendarDb | PgCalendarDb, settings: CalendarSettings, log: Log) {
   try {
     checkZone(await storedZone(db), settings.timeZone, settings.timeZoneGiven ?? "this server's zone");
   } catch (err) {
     await db.close();
     throw err;
   }
+  const warn = (text: string) => log.warn(text);
+  return {
+    load: watchingZone(db, settings.timeZone, warn, () => loadCalendar(db)),
+    version: () => calendarVersion(db),
+  };
 }
 
 export async function openCalendar(settings: CalendarSettings, log: Log): Promise<OpenedCalendar | undefined> {
@@ -169,9 +178,8 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     const shared = claimDatabaseFile(target.path, settings.sharedSqlite ? "allow" : "refuse");
     if (shared) log.warn(shared);
   }
-  await checkRulesZone(db, settings);
+  const source = await rulesSource(db, settings, log);
   const schedule = new Schedule(SlotTable.fromSlots([]));
-  const source = { load: () => loadCalendar(db), version: () => calendarVersion(db) };
   const keeper = new CalendarKeeper(
     schedule,
     source,
