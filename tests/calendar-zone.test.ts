@@ -12,6 +12,7 @@ import { applyEdit } from "../roles/healthcenterserver/commands/availability-edi
 import { storedZone } from "../roles/healthcenterserver/store/calendar-records.ts";
 import { openCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
 import { parseDbTarget } from "../roles/healthcenterserver/store/db-target.ts";
+import { pg_password, postgresBin, startPostgres } from "./pg-helpers.ts";
 
 const tmp = tempDir();
 const running: { kill(): void }[] = [];
@@ -120,3 +121,39 @@ test("two edits in different zones at once: the one whose zone was not recorded 
   expect(sqlite(path, "SELECT zone FROM calendar_state")).toBe("UTC");
   expect(sqlite(path, "SELECT count(*) FROM calendar_rules")).toBe("1");
 });
+
+test("PostgreSQL: an edit in another zone, its transaction open while one records its zone, is refused after", async () => {
+  const found = postgresBin();
+  if (!("bin" in found)) return console.warn(`skipped: ${found.missing}`);
+  const pg = startPostgres(found.bin);
+  let conn: Awaited<ReturnType<typeof openCalendarDb>> | undefined;
+  try {
+    pg.createDatabase("zones");
+    const db = ["--db", pg.url("zones"), "--db-password-file", pg.passwordFile];
+    expect((await server(["types", "add", "first", "--minutes", "30", ...db])).code).toBe(0);
+    conn = await openCalendarDb(parseDbTarget(pg.url("zones")), pg_password);
+    const [held, release] = gate();
+    const [inside, entered] = gate();
+    const ctx = { zone: "Asia/Kathmandu", zoneExplicit: true, weeks: 8, dryRun: false, keepBooked: false, now: 0 };
+    const second = applyEdit(conn, ctx, "second edit", async (tx) => {
+      entered();
+      await held;
+      await tx.run("DELETE FROM calendar_rules");
+    });
+    await inside; // the second edit's transaction is open, its zone checked (none recorded)
+    const first = await server(["availability", ...rule, "--port", "41000", ...db, "--time-zone", "UTC"]);
+    expect([first.code, first.stderr]).toEqual([0, ""]);
+    release();
+    await expect(second).rejects.toThrow("the calendar's rules in this database are in UTC time, not Asia/Kathmandu");
+    expect(pg.psql("zones", "SELECT zone FROM calendar_state").trim()).toBe("UTC");
+    expect(pg.psql("zones", "SELECT count(*) FROM calendar_rules").trim()).toBe("1");
+  } finally {
+    await conn?.close();
+    pg.stop();
+  }
+}, 60_000);
+
+function gate(): [Promise<void>, () => void] {
+  let open!: () => void;
+  return [new Promise<void>((resolve) => (open = resolve)), () => open()];
+}
