@@ -81,7 +81,9 @@ async function changesTheZone(s: Subject) {
   expect(changed.stdout).toContain(
     "the rules' wall times stay (09:00 is 09:00 in Europe/London), so their instants move",
   );
-  expect(changed.stdout).toContain("booked appointments keep their instants: 1 to come");
+  // Kathmandu's 09:00-12:00 is 03:15-06:15 UTC: the booking is off London's 09:00-12:00, listed, kept.
+  expect(changed.stdout).toContain("booked appointments keep their instants: 1 to come, 1 of them no longer on a slot");
+  expect(changed.stdout).toMatch(/\n {2}patient1 \w{3} \d{4}-\d\d-\d\d 0[3-6]:\d\d Europe\/London doc1\n/);
   expect(s.sql("SELECT zone FROM calendar_state")).toBe("Europe/London");
   expect(Number(s.sql("SELECT version FROM calendar_state"))).toBe(version + 1);
   expect(s.sql("SELECT start_ms FROM appointments")).toBe(booked);
