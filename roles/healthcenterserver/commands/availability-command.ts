@@ -127,7 +127,7 @@ async function runVerb(db: CalendarDb, verb: string, arg: string | undefined, v:
   if (!arg) throw new UsageError(`availability ${verb} needs a doctor name: availability ${verb} doc1 --days ...`);
   const badName = doctorNameProblem(arg);
   if (badName) throw new UsageError(badName, { hint: false });
-  const port = v.port === undefined ? undefined : parsePortFlag("port", v.port, 0);
+  const port = v.port === undefined ? undefined : parsePortFlag("port", v.port, 0, false); // where it answers quotes
   const doctor = async (tx: CalendarDb) => {
     const n = await doctorNumber(tx, arg, port);
     if (n === undefined)
