@@ -8,7 +8,11 @@ import type { CalendarDb } from "./calendar-db.ts";
  * calendar_state.zone, or one a check reads without it). A rule's times are wall-clock times there only.
  */
 export async function storedZone(db: CalendarDb): Promise<string | undefined> {
-  const rows = await db.all("SELECT zone FROM calendar_state").catch(() => []);
+  const rows = await db.all("SELECT zone FROM calendar_state").catch((err: unknown) => {
+    // Only a database without the column (or table) has no zone; any other failure is the caller's to see.
+    if (/no such (column|table)|does not exist/i.test(String((err as Error)?.message))) return [];
+    throw err;
+  });
   const zone = rows[0]?.zone;
   return typeof zone === "string" && zone !== "" ? zone : undefined;
 }
