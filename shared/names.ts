@@ -6,6 +6,11 @@ export function canonicalDoctorName(name: string): string {
   return m ? `doc${m[1]}` : name;
 }
 
+/** The doctor a name means, as the protocol compares doctors: without case, and doctorN is docN (DOC1, Doctor1: doc1). */
+export function doctorKey(name: string): string {
+  return canonicalDoctorName(name.toLowerCase());
+}
+
 /** "doc1" -> "Doctor1", as the seed's log lines say it. */
 export function displayDoctorName(name: string): string {
   const m = /^doc(\d+)$/.exec(name);

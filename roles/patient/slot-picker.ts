@@ -1,7 +1,7 @@
 // Picking a free slot on a terminal: a page of slots at a time from the server, searchable as you
 // type (clack autocomplete), with "more" for the next page and a server-side search by day and
 // doctor, so a schedule of a million slots stays usable. Decisions only: the menu's view asks.
-import { canonicalDoctorName, displayDoctorName } from "../../shared/names.ts";
+import { displayDoctorName, doctorKey } from "../../shared/names.ts";
 import { slots_page_max, type SlotLine } from "../../shared/protocol.ts";
 import type { AppointmentsClient, SlotsQuery } from "./appointments-client.ts";
 import type { MenuOption, MenuView, Typed } from "./menu-view.ts";
@@ -117,7 +117,7 @@ export function parseSearch(text: string, today?: string): SlotsQuery {
       query.from = query.to = date.date;
       i += date.words - 1;
     } else if (days.has(word.slice(0, 3).toLowerCase()) && word.length <= 9) query.day = word.slice(0, 3);
-    else query.doctor = canonicalDoctorName(word.toLowerCase());
+    else query.doctor = doctorKey(word);
   }
   return query;
 }

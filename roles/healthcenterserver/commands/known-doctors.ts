@@ -6,7 +6,7 @@ import { hasFile, pathOf, readDataFile } from "../../../shared/datadir.ts";
 import { DataError, UsageError } from "../../../shared/errors.ts";
 import { parseSlotTable } from "../../../shared/slot-file.ts";
 import { unknownMessage } from "../../../shared/suggest.ts";
-import { canonicalDoctorName } from "../../../shared/names.ts";
+import { doctorKey } from "../../../shared/names.ts";
 import { doctor_pattern } from "../../../shared/tokens.ts";
 import { openCalendarDb } from "../store/calendar-db.ts";
 import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
@@ -76,11 +76,10 @@ export function doctorNameProblem(name: string): string | undefined {
 export function checkDoctorKnown(given: string, known: readonly string[]): string {
   const problem = doctorNameProblem(given);
   if (problem) throw new UsageError(`--doctor: ${problem}`, { hint: false });
-  const key = (n: string) => canonicalDoctorName(n.toLowerCase());
-  const doctor = known.find((k) => k === given) ?? known.find((k) => key(k) === key(given));
+  const doctor = known.find((k) => k === given) ?? known.find((k) => doctorKey(k) === doctorKey(given));
   if (doctor !== undefined) return doctor;
   // doctorN and docN in any case are written docN, as the data files write them (DOC1 is doc1 to patients).
-  if (known.length === 0) return /^doc(tor)?\d+$/i.test(given) ? key(given) : given;
+  if (known.length === 0) return /^doc(tor)?\d+$/i.test(given) ? doctorKey(given) : given;
   const more = known.length > named_max ? ` and ${known.length - named_max} more` : "";
   const list = `known: ${known.slice(0, named_max).join(", ")}${more}`;
   throw new UsageError(unknownMessage("doctor", given.slice(0, 64), known, list));

@@ -2,7 +2,7 @@
 // Every edit of rules or exceptions bumps calendar_state.version in its transaction (and, on
 // PostgreSQL, notifies calendar_rules): running servers see the new version and regenerate.
 import { UsageError } from "../../../shared/errors.ts";
-import { canonicalDoctorName } from "../../../shared/names.ts";
+import { doctorKey } from "../../../shared/names.ts";
 import type { AppointmentType, Exception, Rule } from "../calendar/types.ts";
 import { loadTypes } from "./type-records.ts";
 import type { CalendarDb, Row } from "./calendar-db.ts";
@@ -137,9 +137,8 @@ export async function doctorNumber(
   }
   // The protocol compares doctors without case, and doctorN is docN: DOC1 beside doc1 would be one
   // doctor to patients (`slots doctor=doc1` lists both) and two to the calendar, booked twice at once.
-  const key = (n: string) => canonicalDoctorName(n.toLowerCase());
   const names = (await db.all("SELECT name FROM calendar_doctors")).map((r) => String(r.name));
-  const same = names.find((n) => key(n) === key(name));
+  const same = names.find((n) => doctorKey(n) === doctorKey(name));
   if (same !== undefined)
     throw new UsageError(
       `${name} is ${same} written another way (doctor names are compared without case, and doctorN is docN): ` +
