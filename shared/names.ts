@@ -6,7 +6,7 @@ export function canonicalDoctorName(name: string): string {
   return m ? `doc${m[1]}` : name;
 }
 
-/** The doctor a name means, as the protocol compares doctors: without case, and doctorN is docN (DOC1, Doctor1: doc1). */
+/** The doctor a name means, as the protocol compares doctors: without case, and doctorN is docN (DOC1 is doc1). */
 export function doctorKey(name: string): string {
   return canonicalDoctorName(name.toLowerCase());
 }
