@@ -9,7 +9,7 @@ import { UsageError } from "../../../shared/errors.ts";
 import { readFlagFile } from "../../../shared/regular-file.ts";
 import { audit_page_rows } from "../../../shared/limits.ts";
 import { ChainVerifier } from "../audit/chain.ts";
-import { auditRecords, latestCheckpoint, type Checkpoint } from "../store/audit-records.ts";
+import { audit_lock, auditRecords, latestCheckpoint, type Checkpoint } from "../store/audit-records.ts";
 import { followerCursor } from "../store/audit-follow.ts";
 import { owesMessages } from "../notify/outbox-follower.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
@@ -104,21 +104,45 @@ export async function archiveAudit(db: CalendarDb, beforeMs: number, file: strin
   if (moved === 0) return `no audit records before that date${held ? " that can go" : ""}; nothing archived${held}`;
   const last = verifier.last;
   const checkpoint = { seq: last.seq, hash: last.hash, archive: `${file} sha256:${digest.digest("hex")}` };
+  await replaceWithCheckpoint(db, start, file, { ...checkpoint, mac: checkpointMac(key, checkpoint) });
+  const archived = `archived ${moved} audit records (up to record ${last.seq}) to ${file}`;
+  return `${archived}; checkpoint signed with ${keyFile}${held}`;
+}
+
+/**
+ * Deletes the archived records and leaves their signed checkpoint, in one transaction; refused when another
+ * archive committed since this one read its checkpoint (`start`).
+ */
+async function replaceWithCheckpoint(
+  db: CalendarDb,
+  start: Checkpoint | undefined,
+  file: string,
+  checkpoint: { seq: number; hash: string; archive: string; mac: string },
+): Promise<void> {
   await db.transaction(async (tx) => {
+    // Another archive may have run since this one read its checkpoint: its records are gone, and this file
+    // would repeat them from an older checkpoint. Under the trail's lock (PostgreSQL; SQLite's write lock).
+    if (tx.kind === "postgres") await tx.run(`SELECT pg_advisory_xact_lock(${audit_lock})`);
+    const now = await latestCheckpoint(tx);
+    if (now?.seq !== start?.seq) {
+      rmSync(file, { force: true });
+      throw new UsageError(
+        `another audit archive ran meanwhile (its checkpoint is at record ${now?.seq}); nothing archived, ` +
+          `${file} removed: archive again`,
+      );
+    }
     if (tx.kind === "postgres") await tx.run("SET LOCAL healthcenter.audit_archive = 'on'");
     else for (const op of ["update", "delete"]) await tx.run(`DROP TRIGGER IF EXISTS audit_no_${op}`);
-    await tx.run("DELETE FROM audit WHERE seq <= ?", [last.seq]);
+    await tx.run("DELETE FROM audit WHERE seq <= ?", [checkpoint.seq]);
     // Their index entries too (audit-follow.ts): the page's history no longer finds them.
-    await tx.run("DELETE FROM audit_subjects WHERE seq <= ?", [last.seq]);
+    await tx.run("DELETE FROM audit_subjects WHERE seq <= ?", [checkpoint.seq]);
     await tx.run("INSERT INTO audit_checkpoint (seq, hash, at_ms, archive, mac) VALUES (?, ?, ?, ?, ?)", [
       checkpoint.seq,
       checkpoint.hash,
       Date.now(),
       checkpoint.archive,
-      checkpointMac(key, checkpoint),
+      checkpoint.mac,
     ]);
     if (tx.kind === "sqlite") for (const sql of append_only_triggers()) await tx.run(sql);
   });
-  const archived = `archived ${moved} audit records (up to record ${last.seq}) to ${file}`;
-  return `${archived}; checkpoint signed with ${keyFile}${held}`;
 }
