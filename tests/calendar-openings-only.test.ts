@@ -2,25 +2,16 @@
 // calendar as one with rules has. Before, the edit said "+4 slots", but `list` said "no rules: servers
 // on this database use availabilities.txt", `check` spoke of the data files' slots, and a server on the
 // database served the embedded seed's 6 slots: the openings were never offered.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { bun, login, runToEnd, startServer, tempDir, type Running } from "./helpers.ts";
+import { bun, login, runToEnd, startServer, tempDir } from "./helpers.ts";
 import { availability, listing, localDate, localStart, zone } from "./calendar-helpers.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
-import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
+import { postgresForFile } from "./pg-file.ts";
 
 const tmp = tempDir();
-const found = postgresBin();
-let pg: Postgres | undefined;
-const running: Running[] = [];
-beforeAll(() => {
-  if ("bin" in found) pg = startPostgres(found.bin);
-}, 60_000);
-afterAll(async () => {
-  for (const r of running) await r.stop();
-  pg?.stop();
-  tmp.cleanup();
-});
+const cluster = postgresForFile(() => tmp.cleanup());
+const running = cluster.running;
 
 const check = (db: string[]) =>
   runToEnd([bun, "roles/healthcenterserver.ts", "check", "--port", "0", ...db, "--time-zone", zone]);
@@ -78,32 +69,35 @@ test("a database with neither rules nor openings stays on the data files, and an
   expect([removed.code, removed.stdout]).toEqual([0, expect.stringContaining(note)]);
 });
 
-test("on PostgreSQL too: a database with openings only runs the server on a calendar that offers them", async () => {
-  if (!pg) throw new Error(`no PostgreSQL: ${"missing" in found ? found.missing : "?"}`);
-  pg.createDatabase("openings_only");
-  const db = ["--db", pg.url("openings_only"), "--db-password-file", pg.passwordFile];
-  const day = localDate(1);
-  const open = [
-    "open",
-    "doc1",
-    "--from",
-    day,
-    "--start",
-    "10:00",
-    "--end",
-    "11:00",
-    "--minutes",
-    "30",
-    "--port",
-    "41000",
-  ];
-  expect((await availability(db, ...open)).code).toBe(0);
-  const server = await startServer([...db, "--time-zone", zone]);
-  running.push(server);
-  const c = await login(server.port);
-  const starts = ["10:00", "10:30"].map((t) => localStart(day, t));
-  expect(await listing(c, `slots from=${day} to=${day}`)).toEqual(
-    starts.map((s) => `${slotId(1, s.ms)} ${s.iso} 30 doc1 41000`),
-  );
-  c.close();
-});
+cluster.pgTest(
+  "on PostgreSQL too: a database with openings only runs the server on a calendar that offers them",
+  async () => {
+    const pg = cluster.pg;
+    pg.createDatabase("openings_only");
+    const db = ["--db", pg.url("openings_only"), "--db-password-file", pg.passwordFile];
+    const day = localDate(1);
+    const open = [
+      "open",
+      "doc1",
+      "--from",
+      day,
+      "--start",
+      "10:00",
+      "--end",
+      "11:00",
+      "--minutes",
+      "30",
+      "--port",
+      "41000",
+    ];
+    expect((await availability(db, ...open)).code).toBe(0);
+    const server = await startServer([...db, "--time-zone", zone]);
+    running.push(server);
+    const c = await login(server.port);
+    const starts = ["10:00", "10:30"].map((t) => localStart(day, t));
+    expect(await listing(c, `slots from=${day} to=${day}`)).toEqual(
+      starts.map((s) => `${slotId(1, s.ms)} ${s.iso} 30 doc1 41000`),
+    );
+    c.close();
+  },
+);

@@ -2,25 +2,16 @@
 // is shown, and changed in one transaction with its audit record. Before, an operator who gave the
 // wrong zone on the first edit, or a clinic that moved, had no way out but an SQL UPDATE: every server,
 // check and edit in the right zone was refused.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { bun, login, runToEnd, startServer, tempDir, type Running } from "./helpers.ts";
+import { bun, login, runToEnd, startServer, tempDir } from "./helpers.ts";
 import { listing } from "./calendar-helpers.ts";
-import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
+import { postgresForFile } from "./pg-file.ts";
 
 const tmp = tempDir();
-const found = postgresBin();
-let pg: Postgres | undefined;
-const running: Running[] = [];
-beforeAll(() => {
-  if ("bin" in found) pg = startPostgres(found.bin);
-}, 60_000);
-afterAll(async () => {
-  for (const r of running) await r.stop();
-  pg?.stop();
-  tmp.cleanup();
-});
+const cluster = postgresForFile(() => tmp.cleanup());
+const running = cluster.running;
 
 const run = (args: string[]) => runToEnd([bun, "roles/healthcenterserver.ts", ...args]);
 const rule = ["availability", "add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "12:00"];
@@ -43,8 +34,11 @@ function sqliteSubject(name: string): Subject {
 }
 
 function pgSubject(name: string): Subject {
-  pg!.createDatabase(name);
-  return { db: ["--db", pg!.url(name), "--db-password-file", pg!.passwordFile], sql: (q) => pg!.psql(name, q).trim() };
+  cluster.pg.createDatabase(name);
+  return {
+    db: ["--db", cluster.pg.url(name), "--db-password-file", cluster.pg.passwordFile],
+    sql: (q) => cluster.pg.psql(name, q).trim(),
+  };
 }
 
 async function changesTheZone(s: Subject) {
@@ -126,10 +120,12 @@ describe("availability zone", () => {
     await changesTheZone(sqliteSubject("zone"));
   });
 
-  test("PostgreSQL: shows the recorded zone, changes it with its audit record; bad names and dry runs change nothing", async () => {
-    if (!pg) throw new Error(`no PostgreSQL: ${"missing" in found ? found.missing : "?"}`);
-    await changesTheZone(pgSubject("zone_change"));
-  });
+  cluster.pgTest(
+    "PostgreSQL: shows the recorded zone, changes it with its audit record; bad names and dry runs change nothing",
+    async () => {
+      await changesTheZone(pgSubject("zone_change"));
+    },
+  );
 
   test("a database with no zone recorded: shown as none, and the command records one", async () => {
     const s = sqliteSubject("unrecorded");
