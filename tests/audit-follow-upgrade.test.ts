@@ -32,8 +32,10 @@ pgTest("a record appended by an older server while migration 9 runs is found by 
   const setup = open();
   await migrate(setup, "test");
   await setup.begin((tx) => appendAuditRecords(new PgCalendarDb(tx as unknown as SQL), [record("slot 1")]));
-  // The database as version 8 left it: the index by subject, no followers (9), no rules' zone (10).
+  // The database as version 8 left it: the index by subject, no followers (9), no rules' zone (10), no
+  // moved message's old start (11).
   await setup.unsafe(`DROP TABLE audit_followers; DROP TABLE audit_subjects; ALTER TABLE calendar_state DROP COLUMN zone;
+    ALTER TABLE outbox DROP COLUMN old_start_ms;
     CREATE INDEX audit_by_subject ON audit (subject); UPDATE appointments_schema SET version = 8`);
   await setup.close();
 

@@ -6,9 +6,12 @@ import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import { followChanges, unfollowed } from "../roles/healthcenterserver/notify/outbox-follower.ts";
+import { OutboxSender } from "../roles/healthcenterserver/notify/sender.ts";
+import { parseQuiet } from "../roles/healthcenterserver/notify/when.ts";
+import { Log } from "../shared/log.ts";
 import { subjectSeqsSql } from "../roles/healthcenterserver/store/audit-records.ts";
 import { tempDir } from "./helpers.ts";
-import { calendar, london } from "./notify-helpers.ts";
+import { calendar, london, webhookReceiver } from "./notify-helpers.ts";
 import { postgresForFile } from "./pg-file.ts";
 
 const tmp = tempDir();
@@ -84,6 +87,65 @@ pgTest("PostgreSQL: two followers at once take turns on the cursor; every messag
   expect(rows.every((r) => r.n === 1)).toBe(true);
   await one.close();
   await two.close();
+});
+
+/**
+ * A front desk moves a 07:30 appointment to 10:00 at 22:00 the evening before, in quiet hours (21:00-08:00):
+ * the follower's "moved" row carries the old start, and the sender sends it at once (the patient would
+ * set out for 07:30 before 08:00), while the new time's reminder waits for the quiet hours' end.
+ */
+const localTime = (t: number) =>
+  Temporal.Instant.fromEpochMilliseconds(t).toZonedDateTimeISO(london).toString().slice(11, 16);
+
+async function moveOutOfTheEarlyMorning(dbPath: string, dbPasswordFile?: string) {
+  const cal = await calendar(dbPath, dbPasswordFile, ["webhook"]);
+  const hook = webhookReceiver();
+  const clock = { now: startAt(2, "12:00") };
+  const sender = new OutboxSender(
+    cal.db!,
+    {
+      clinic: { name: "Riverside Clinic", address: "1 High St", zone: london, from: "clinic@example.org" },
+      quiet: parseQuiet("21:00-08:00"),
+      contactOf: () => ({ email: "patient1@example.org" }),
+      webhook: { url: `http://127.0.0.1:${hook.server.port}/`, secret: "k" },
+      policy: cal.policy,
+      now: () => clock.now,
+    },
+    new Log({ quiet: true }),
+  );
+  const sent = () =>
+    hook.received.map((h) => `${h.body.kind} ${h.body.sequence} ${String(h.body.start).slice(11, 16)}`);
+  try {
+    const [early, later] = [slotId(1, startAt(3, "07:30")), slotId(1, startAt(3, "10:00"))];
+    await cal.store.commit([{ kind: "book", index: early, patient: "patient1" }]);
+    await sender.pass(); // noon the day before: the confirmation and the reminder go
+    expect(sent()).toEqual(["booked 0 07:30", "reminder 0 07:30"]);
+    await cal.store.commit([{ kind: "move", from: early, to: later, patient: "patient1" }]);
+    clock.now = startAt(2, "22:00");
+    await sender.pass();
+    expect(sent()).toEqual(["booked 0 07:30", "reminder 0 07:30", "moved 1 10:00"]);
+    const planned = await cal.db!.all("SELECT kind, old_start_ms FROM outbox WHERE seq = 1 ORDER BY id");
+    expect(
+      planned.map((r) => `${r.kind} ${r.old_start_ms === null ? "-" : localTime(Number(r.old_start_ms))}`),
+    ).toEqual(["moved 07:30", "reminder -"]);
+    const waiting = await cal.db!.all("SELECT kind, seq, next_ms FROM outbox WHERE state = 'pending'");
+    expect(waiting.map((r) => `${r.kind} ${r.seq} ${Number(r.next_ms) === startAt(3, "08:00")}`)).toEqual([
+      "reminder 1 true",
+    ]);
+  } finally {
+    await sender.stop();
+    hook.server.stop(true);
+    await cal.close();
+  }
+}
+
+test("SQLite: a move at 22:00 from 07:30 to 10:00 is sent at once, judged by the earlier of its two starts", async () => {
+  await moveOutOfTheEarlyMorning(join(tmp.dir, "quiet-move.db"));
+});
+
+pgTest("PostgreSQL: the same move's message is sent at once", async () => {
+  cluster.pg.createDatabase("quietmove");
+  await moveOutOfTheEarlyMorning(cluster.pg.url("quietmove"), cluster.pg.passwordFile);
 });
 
 test("the history's read uses the index and the trail's order, never a scan of the whole trail", async () => {

@@ -77,6 +77,24 @@ describe("when a reminder is due", () => {
     expect(decide("cancelled", begun, night, london, quiet)).toEqual({ do: "wait", until: ms("2026-03-30T07:00:00Z") });
   });
 
+  test("a move is judged by the earlier of its old and new starts: 07:30 moved to 10:00 at 22:00 goes at once", () => {
+    // Monday 30 March 07:30 BST moved to 10:00 BST on Sunday at 22:00 BST: the patient would set out for 07:30.
+    const [old, moved, night] = [ms("2026-03-30T06:30:00Z"), ms("2026-03-30T09:00:00Z"), ms("2026-03-29T21:00:00Z")];
+    expect(decide("moved", moved, night, london, quiet, old)).toEqual({ do: "send" });
+    // Moved the other way (10:00 to 07:30): the new start is the earlier one.
+    expect(decide("moved", old, night, london, quiet, moved)).toEqual({ do: "send" });
+    // Both starts after the quiet hours end, or the old one already past: it waits for 08:00 BST (07:00Z).
+    const wait = { do: "wait" as const, until: ms("2026-03-30T07:00:00Z") };
+    expect(decide("moved", moved, night, london, quiet, moved + 3_600_000)).toEqual(wait);
+    expect(decide("moved", moved, night, london, quiet, ms("2026-03-29T20:30:00Z"))).toEqual(wait);
+    // Outside quiet hours it goes at once; a move whose new start has begun is skipped, whatever the old one.
+    expect(decide("moved", moved, ms("2026-03-29T12:00:00Z"), london, quiet, old)).toEqual({ do: "send" });
+    expect(decide("moved", moved, moved + 1, london, quiet, old)).toEqual({
+      do: "skip",
+      why: "the appointment has begun",
+    });
+  });
+
   test("quiet hours that begin or end inside the spring-forward gap begin or end at the clock change", () => {
     // London skips 01:00-02:00 on Sunday 29 March 2026 (01:00Z). Quiet from 01:30 begins at the change:
     // a reminder due at 02:00 BST goes out at 00:59 GMT, not at 02:29 BST (inside the quiet hours).

@@ -19,6 +19,8 @@ export type OutboxMessage = {
   minutes: number;
   dueMs: number;
   attempts: number;
+  /** A move's: the start it left (when.ts decide); undefined for other messages. */
+  oldStartMs: number | undefined;
 };
 
 export type OutboxState = "pending" | "sent" | "failed" | "skipped" | "withdrawn";
@@ -36,6 +38,7 @@ const message = (r: Row): OutboxMessage => ({
   minutes: Number(r.minutes),
   dueMs: Number(r.due_ms),
   attempts: Number(r.attempts),
+  oldStartMs: r.old_start_ms === null || r.old_start_ms === undefined ? undefined : Number(r.old_start_ms),
 });
 
 /** Takes up to `count` due messages, leased until `leaseUntil`. */

@@ -40,7 +40,7 @@ export function planRecords(records: readonly Row[], policy: OutboxPolicy): Foll
     const found = eventOf(r);
     if (found === "unreadable") plan.unreadable++;
     if (found === "unreadable" || found === undefined) continue;
-    const { withdraw, rows } = planEvent(kind, found.slot, found.event, policy, Number(r.at_ms));
+    const { withdraw, rows } = planEvent(kind, found.slot, found.event, policy, Number(r.at_ms), found.oldStartMs);
     if (withdraw !== undefined) {
       plan.withdraw.push(withdraw);
       for (const row of plan.rows)
@@ -61,7 +61,10 @@ export function owesMessages(r: { action: string; after: string }): boolean {
   }
 }
 
-/** The record's slot and event; undefined for one without an event (the outbox was off); or unreadable. */
+/**
+ * The record's slot and event, and a move's old start (its "before" slot); undefined for one without an
+ * event (the outbox was off); or unreadable.
+ */
 function eventOf(r: Row) {
   try {
     const after = r.after ? JSON.parse(String(r.after)) : {};
@@ -73,7 +76,8 @@ function eventOf(r: Row) {
     const ok = typeof e.uid === "string" && e.uid !== "" && Number.isInteger(e.seq) && Number.isInteger(e.minutes);
     if (!ok || !Number.isSafeInteger(index) || patient === "") return "unreadable";
     const { doctorNumber, startMs } = decodeSlotId(index);
-    return { slot: { doctor: doctorNumber, startMs, minutes: e.minutes, patient }, event: e };
+    const oldStartMs = Number.isSafeInteger(before.slot) ? decodeSlotId(before.slot).startMs : undefined;
+    return { slot: { doctor: doctorNumber, startMs, minutes: e.minutes, patient }, event: e, oldStartMs };
   } catch {
     return "unreadable";
   }
@@ -81,9 +85,9 @@ function eventOf(r: Row) {
 
 export type Followed = { records: number; messages: number; unreadable: number };
 
-/** Rows one INSERT carries (11 parameters each). */
+/** Rows one INSERT carries (12 parameters each). */
 const rows_per_insert = 400;
-const columns = "uid, kind, seq, channel, patient, doctor, start_ms, minutes, due_ms, next_ms, state";
+const columns = "uid, kind, seq, channel, patient, doctor, start_ms, minutes, due_ms, next_ms, state, old_start_ms";
 
 /** Turns up to `max` records past the outbox's cursor into messages, in one transaction (audit-follow.ts). */
 export async function followChanges(db: CalendarDb, policy: OutboxPolicy, max: number): Promise<Followed> {
@@ -110,13 +114,13 @@ function writesOf(plan: FollowPlan): Write[] {
   const writes: Write[] = [...new Set(plan.withdraw)].map((uid) => ({ sql: withdraw_sql, params: [uid] }));
   for (let at = 0; at < plan.rows.length; at += rows_per_insert) {
     const chunk = plan.rows.slice(at, at + rows_per_insert);
-    const values = chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
+    const values = chunk.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
     writes.push({
       sql: `INSERT INTO outbox (${columns}) VALUES ${values} ON CONFLICT DO NOTHING`,
       // next_ms starts at due_ms.
       params: chunk.flatMap((r) => [
         ...[r.uid, r.kind, r.seq, r.channel, r.patient, r.doctor, r.startMs, r.minutes],
-        ...[r.dueMs, r.dueMs, r.state],
+        ...[r.dueMs, r.dueMs, r.state, r.oldStartMs ?? null],
       ]),
     });
   }

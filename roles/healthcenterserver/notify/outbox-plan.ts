@@ -11,7 +11,15 @@ export type OutboxPolicy = { zone: string; reminderMinutes: number; quiet: Quiet
 
 export type Slot = { doctor: number; startMs: number; minutes: number; patient: string };
 
-export type OutboxRow = Slot & { uid: string; kind: OutboxKind; seq: number; channel: Channel; dueMs: number };
+/** `oldStartMs`: a "moved" message's, the start the move left (outbox.old_start_ms, when.ts decide). */
+export type OutboxRow = Slot & {
+  uid: string;
+  kind: OutboxKind;
+  seq: number;
+  channel: Channel;
+  dueMs: number;
+  oldStartMs?: number;
+};
 
 /** The appointment's uid and sequence as its last message had them. */
 export type Prior = { uid: string; seq: number };
@@ -67,10 +75,19 @@ export function cancelledEvent(s: Slot, prior: Prior | undefined): CalendarEvent
 /**
  * The messages of one change, planned at `atMs` (the change's own time): the confirmation (or the
  * cancellation) at once, and the reminder when it is still ahead. A move or a cancellation also
- * withdraws the appointment's pending reminder (`withdraw`: its uid).
+ * withdraws the appointment's pending reminder (`withdraw`: its uid). `oldStartMs`: a move's old start,
+ * kept on its "moved" message, which quiet hours must not hold while the patient may set out for it.
  */
-export function planEvent(kind: EventKind, s: Slot, e: CalendarEvent, p: OutboxPolicy, atMs: number) {
-  const rowsNow = rows(s, p, e.uid, kind, e.seq, atMs);
+export function planEvent(
+  kind: EventKind,
+  s: Slot,
+  e: CalendarEvent,
+  p: OutboxPolicy,
+  atMs: number,
+  oldStartMs?: number,
+) {
+  const old = kind === "moved" && oldStartMs !== undefined ? { oldStartMs } : {};
+  const rowsNow = rows(s, p, e.uid, kind, e.seq, atMs).map((r) => ({ ...r, ...old }));
   return {
     withdraw: kind === "booked" ? undefined : e.uid,
     rows: kind === "cancelled" ? rowsNow : [...rowsNow, ...reminder(s, p, e.uid, e.seq, atMs)],

@@ -175,7 +175,7 @@ export class OutboxSender {
   }
 
   private async handle(m: OutboxMessage, now: number, done: Done[]): Promise<void> {
-    const decision = decide(m.kind, m.startMs, now, this.parts.clinic.zone, this.parts.quiet);
+    const decision = decide(m.kind, m.startMs, now, this.parts.clinic.zone, this.parts.quiet, m.oldStartMs);
     if (decision.do === "skip") return void done.push({ id: m.id, state: "skipped", why: decision.why });
     if (decision.do === "wait") return retryAt(this.db, m.id, decision.until, "quiet hours", true);
     // The follower withdraws a reminder only once it reaches the cancellation or move (it yields to

@@ -85,13 +85,23 @@ export type Decision = { do: "send" } | { do: "wait"; until: number } | { do: "s
  * What the sender does with a message now: send it, wait out quiet hours, or skip it for good. Quiet hours
  * hold a message only while it would still arrive before the appointment: a confirmation, move or
  * cancellation of an appointment that starts before they end goes at once (the patient must hear of it
- * before setting out), and a reminder that late is skipped.
+ * before setting out), and a reminder that late is skipped. A move is judged by the earlier of its two
+ * starts (`oldStartMs`: the one it left): moved from 07:30 to 10:00 at 22:00, the patient would set out
+ * for 07:30.
  */
-export function decide(kind: OutboxKind, startMs: number, now: number, zone: string, quiet: Quiet): Decision {
+export function decide(
+  kind: OutboxKind,
+  startMs: number,
+  now: number,
+  zone: string,
+  quiet: Quiet,
+  oldStartMs?: number,
+): Decision {
   const about = kind !== "cancelled";
   if (about && now >= startMs) return { do: "skip", why: "the appointment has begun" };
   if (!quiet || !inQuiet(now, zone, quiet)) return { do: "send" };
   const until = quietEnd(now, zone, quiet);
-  if (until < startMs || now >= startMs) return { do: "wait", until };
+  const urgent = [startMs, oldStartMs ?? startMs].some((start) => now < start && start <= until);
+  if (!urgent) return { do: "wait", until };
   return kind === "reminder" ? { do: "skip", why: "quiet hours last until the appointment" } : { do: "send" };
 }

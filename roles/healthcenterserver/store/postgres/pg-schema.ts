@@ -101,6 +101,9 @@ const migrations: string[] = [
   // The zone the calendar's rules were written in (calendar-records.ts storedZone): set by the first edit,
   // then a server or an edit in another zone is refused instead of reading the wall times there.
   "ALTER TABLE calendar_state ADD COLUMN zone text",
+  // A "moved" message's old start (notify/when.ts decide: quiet hours do not hold it before then); else NULL.
+  // Written by the outbox's follower, after the change's commit: nullable, so no rewrite of the table.
+  "ALTER TABLE outbox ADD COLUMN old_start_ms bigint",
 ];
 
 export const schema_version = migrations.length;

@@ -67,6 +67,8 @@ const added_columns: [string, string, string][] = [
   ["appointments", "seq", "INTEGER NOT NULL DEFAULT 0"],
   // The zone the rules were written in (calendar-records.ts storedZone); NULL until an edit records it.
   ["calendar_state", "zone", "TEXT"],
+  // A "moved" message's old start (notify/when.ts decide: quiet hours do not hold it before then); else NULL.
+  ["outbox", "old_start_ms", "INTEGER"],
 ];
 
 /** Made once the later columns are there (they name them). */
