@@ -136,3 +136,24 @@ describe("availability zone", () => {
     expect(s.sql("SELECT zone FROM calendar_state")).toBe("America/New_York");
   });
 });
+
+test("a zone change that leaves more appointments off the slots than it lists names 50 and counts the rest", async () => {
+  const s = sqliteSubject("many");
+  const added = await run([...rule, "--minutes", "60", "--port", "41000", ...s.db, "--time-zone", "Asia/Kathmandu"]);
+  expect(added.code).toBe(0);
+  const server = await startServer([...s.db, "--time-zone", "Asia/Kathmandu", "--bookings-per-patient", "0"]);
+  const c = await login(server.port);
+  const slots = await listing(c, "slots limit=60");
+  expect(slots.length).toBe(60);
+  for (const slot of slots) expect(await c.request(`selection ${slot.split(" ")[0]}`)).toBe("doc1 41000");
+  c.close();
+  await server.stop();
+  const changed = await run(["availability", "zone", "Europe/London", ...s.db]);
+  expect(changed.code).toBe(0);
+  expect(changed.stdout).toContain(
+    "booked appointments keep their instants: 60 to come, 60 of them no longer on a slot",
+  );
+  expect(changed.stdout.split("\n").filter((l) => /^ {2}patient1 /.test(l)).length).toBe(50);
+  expect(changed.stdout).toContain("\n  and 10 more\n");
+  expect(s.sql("SELECT length(after) < 8000 FROM audit ORDER BY seq DESC LIMIT 1")).toBe("1");
+});

@@ -15,6 +15,9 @@ import { operatorWho } from "./operator-audit.ts";
 import { horizon_weeks_default } from "../../../shared/limits.ts";
 import { slotId } from "../calendar/slot-id.ts";
 
+/** Appointments listed as left off the new slots (in the output and the audit record); the rest are counted. */
+const zone_change_listed_max = 50;
+
 export type ZoneFlags = {
   config?: string;
   "time-zone"?: string;
@@ -103,10 +106,11 @@ async function describeChange(tx: CalendarDb, old: string | undefined, zone: str
     `the rules' wall times stay (${wall} is ${wall} in ${zone}), so their instants move;`,
     `booked appointments keep their instants: ${booked.length} to come, ` +
       `${offGrid.length} of them no longer on a slot (kept, shown to staff as outside availability)`,
-    ...offGrid.map((a) => {
+    ...offGrid.slice(0, zone_change_listed_max).map((a) => {
       const l = localParts(a.startMs, zone);
       return `  ${a.patient} ${l.weekday} ${l.date} ${l.time} ${zone} ${names.get(a.doctorNumber) ?? "?"}`;
     }),
+    ...(offGrid.length > zone_change_listed_max ? [`  and ${offGrid.length - zone_change_listed_max} more`] : []),
     `servers running in another zone keep it until restarted with --time-zone ${zone} ` +
       `(or [clinic] time_zone = "${zone}"); one restarted in ${old ?? "another zone"} is refused`,
   ];
