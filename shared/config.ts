@@ -201,6 +201,9 @@ function asCount(v: unknown, what: string, problem: Problem): string {
 function asDuration(v: unknown, what: string, problem: Problem): string {
   if (typeof v === "number" || typeof v === "bigint") {
     if (Number(v) === 0) return "0";
+    // Only a whole number >= 0 gets a suggestion: "1.5m" or "-1m" would be refused in turn.
+    if (!Number.isSafeInteger(Number(v)) || Number(v) < 0)
+      throw problem(`${what} = ${v}: a duration is a whole number >= 0 with a unit, such as "90m" or "2h"`);
     throw problem(`${what} = ${v} needs a unit: write "${v}m", "${v}h", "${v}d" or "${v}w"`);
   }
   return asString(v, what, problem);

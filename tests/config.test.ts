@@ -50,4 +50,9 @@ test("a bare 0 is zero for [policy]'s durations and [notify] reminder; another b
   expect(() => parse(`[policy]\nmax_ahead = 8`)).toThrow(
     'config file d.toml: policy.max_ahead = 8 needs a unit: write "8m", "8h", "8d" or "8w"',
   );
+  // A fraction or a negative number gets no suggestion that would be refused in turn ("1.5m", "-1m").
+  for (const bad of ["1.5", "-1"])
+    expect(() => parse(`[policy]\nmin_notice = ${bad}`)).toThrow(
+      `config file d.toml: policy.min_notice = ${bad}: a duration is a whole number >= 0 with a unit, such as "90m" or "2h"`,
+    );
 });
