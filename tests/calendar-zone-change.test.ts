@@ -3,8 +3,7 @@
 // wrong zone on the first edit, or a clinic that moved, had no way out but an SQL UPDATE: every server,
 // check and edit in the right zone was refused.
 import { describe, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
-import { join } from "node:path";
+import { pgSubject, sqliteSubject, type Subject } from "./db-subjects.ts";
 import { bun, login, runToEnd, startServer, tempDir } from "./helpers.ts";
 import { listing } from "./calendar-helpers.ts";
 import { postgresForFile } from "./pg-file.ts";
@@ -15,31 +14,6 @@ const running = cluster.running;
 
 const run = (args: string[]) => runToEnd([bun, "roles/healthcenterserver.ts", ...args]);
 const rule = ["availability", "add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "12:00"];
-
-type Subject = { db: string[]; sql: (q: string) => string };
-
-function sqliteSubject(name: string): Subject {
-  const path = join(tmp.dir, `${name}.db`);
-  return {
-    db: ["--db", path],
-    sql: (q) => {
-      const d = new Database(path, { readonly: true });
-      try {
-        return (d.query(q).values() as unknown[][]).map((r) => r.join("|")).join("\n");
-      } finally {
-        d.close();
-      }
-    },
-  };
-}
-
-function pgSubject(name: string): Subject {
-  cluster.pg.createDatabase(name);
-  return {
-    db: ["--db", cluster.pg.url(name), "--db-password-file", cluster.pg.passwordFile],
-    sql: (q) => cluster.pg.psql(name, q).trim(),
-  };
-}
 
 async function changesTheZone(s: Subject) {
   const added = await run([...rule, "--minutes", "60", "--port", "41000", ...s.db, "--time-zone", "Asia/Kathmandu"]);
@@ -117,18 +91,18 @@ async function changesTheZone(s: Subject) {
 
 describe("availability zone", () => {
   test("SQLite: shows the recorded zone, changes it with its audit record; bad names and dry runs change nothing", async () => {
-    await changesTheZone(sqliteSubject("zone"));
+    await changesTheZone(sqliteSubject(tmp.dir, "zone"));
   });
 
   cluster.pgTest(
     "PostgreSQL: shows the recorded zone, changes it with its audit record; bad names and dry runs change nothing",
     async () => {
-      await changesTheZone(pgSubject("zone_change"));
+      await changesTheZone(pgSubject(cluster.pg, "zone_change"));
     },
   );
 
   test("a database with no zone recorded: shown as none, and the command records one", async () => {
-    const s = sqliteSubject("unrecorded");
+    const s = sqliteSubject(tmp.dir, "unrecorded");
     expect((await run([...rule, "--minutes", "60", "--port", "41000", ...s.db])).code).toBe(0);
     const shown = await run(["availability", "zone", ...s.db]);
     expect(shown.stdout).toStartWith("no zone is recorded with the calendar's rules");
@@ -138,7 +112,7 @@ describe("availability zone", () => {
 });
 
 test("a zone change that leaves more appointments off the slots than it lists names 50 and counts the rest", async () => {
-  const s = sqliteSubject("many");
+  const s = sqliteSubject(tmp.dir, "many");
   const added = await run([...rule, "--minutes", "60", "--port", "41000", ...s.db, "--time-zone", "Asia/Kathmandu"]);
   expect(added.code).toBe(0);
   const server = await startServer([...s.db, "--time-zone", "Asia/Kathmandu", "--bookings-per-patient", "0"]);

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
+import { pgSubject, sqliteSubject, type Subject } from "./db-subjects.ts";
 import { bun, runToEnd, tempDir } from "./helpers.ts";
 import { availability, zone } from "./calendar-helpers.ts";
 import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
@@ -21,31 +22,6 @@ afterAll(() => {
 
 function types(db: string[], ...args: string[]) {
   return runToEnd([bun, "roles/healthcenterserver.ts", "types", ...args, ...db, "--time-zone", zone]);
-}
-
-type Subject = { db: string[]; sql: (q: string) => string };
-
-function sqliteSubject(name: string): Subject {
-  const path = join(tmp.dir, `${name}.db`);
-  return {
-    db: ["--db", path],
-    sql: (q) => {
-      const d = new Database(path, { readonly: true });
-      try {
-        return (d.query(q).values() as unknown[][]).map((r) => r.join("|")).join("\n");
-      } finally {
-        d.close();
-      }
-    },
-  };
-}
-
-function pgSubject(name: string): Subject {
-  pg!.createDatabase(name);
-  return {
-    db: ["--db", pg!.url(name), "--db-password-file", pg!.passwordFile],
-    sql: (q) => pg!.psql(name, q).trim(),
-  };
 }
 
 const rule = ["add", "doc1", "--days", "mon-fri", "--start", "09:00", "--end", "12:00", "--port", "41000"];
@@ -143,18 +119,18 @@ async function addsListsRemoves(s: Subject, rowsOf: (q: string) => string) {
 
 describe("types CLI", () => {
   test("SQLite: add, list, remove and every refusal (one line, exit 2, nothing changed)", async () => {
-    const s = sqliteSubject("types");
+    const s = sqliteSubject(tmp.dir, "types");
     await addsListsRemoves(s, s.sql);
   }, 120_000);
 
   test("PostgreSQL: add, list, remove and every refusal (one line, exit 2, nothing changed)", async () => {
     if (!pg) return console.warn(`skipped: ${"missing" in found ? found.missing : ""}`);
-    const s = pgSubject("types");
+    const s = pgSubject(pg!, "types");
     await addsListsRemoves(s, s.sql);
   }, 120_000);
 
   test("a bare 0 is zero for a type's durations; another bare number is refused naming its units", async () => {
-    const s = sqliteSubject("bare-zero");
+    const s = sqliteSubject(tmp.dir, "bare-zero");
     const zero = await types(s.db, "add", "walkin", "--minutes", "10", "--min-notice", "0", "--cancel-cutoff=0");
     expect([zero.code, zero.stderr]).toEqual([0, ""]);
     expect(s.sql("SELECT min_notice, cancel_cutoff FROM calendar_types")).toBe("0|0");
@@ -167,7 +143,7 @@ describe("types CLI", () => {
   }, 60_000);
 
   test("a type's own rules beyond the clinic's horizon are refused (one line, exit 2, nothing changed)", async () => {
-    const s = sqliteSubject("beyond");
+    const s = sqliteSubject(tmp.dir, "beyond");
     const long = ["add", "long", "--minutes", "30"];
     expect((await types(s.db, "add", "short", "--minutes", "15")).code).toBe(0);
     for (const [flags, line] of [
@@ -201,7 +177,7 @@ describe("types CLI", () => {
 
   test("an older SQLite calendar gains the types columns at its next edit, its rules unchanged", async () => {
     const path = join(tmp.dir, "old.db");
-    const old = sqliteSubject("old");
+    const old = sqliteSubject(tmp.dir, "old");
     expect((await availability(old.db, ...rule, "--minutes", "15")).code).toBe(0);
     const d = new Database(path);
     d.run("ALTER TABLE calendar_rules DROP COLUMN types");
