@@ -6,12 +6,9 @@ import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import { followChanges, unfollowed } from "../roles/healthcenterserver/notify/outbox-follower.ts";
-import { OutboxSender } from "../roles/healthcenterserver/notify/sender.ts";
-import { parseQuiet } from "../roles/healthcenterserver/notify/when.ts";
-import { Log } from "../shared/log.ts";
 import { subjectSeqsSql } from "../roles/healthcenterserver/store/audit-records.ts";
 import { tempDir } from "./helpers.ts";
-import { calendar, london, webhookReceiver } from "./notify-helpers.ts";
+import { calendar, london, testSender, webhookReceiver } from "./notify-helpers.ts";
 import { postgresForFile } from "./pg-file.ts";
 
 const tmp = tempDir();
@@ -101,18 +98,11 @@ async function moveOutOfTheEarlyMorning(dbPath: string, dbPasswordFile?: string)
   const cal = await calendar(dbPath, dbPasswordFile, ["webhook"]);
   const hook = webhookReceiver();
   const clock = { now: startAt(2, "12:00") };
-  const sender = new OutboxSender(
-    cal.db!,
-    {
-      clinic: { name: "Riverside Clinic", address: "1 High St", zone: london, from: "clinic@example.org" },
-      quiet: parseQuiet("21:00-08:00"),
-      contactOf: () => ({ email: "patient1@example.org" }),
-      webhook: { url: `http://127.0.0.1:${hook.server.port}/`, secret: "k" },
-      policy: cal.policy,
-      now: () => clock.now,
-    },
-    new Log({ quiet: true }),
-  );
+  const sender = testSender(cal, {
+    contactOf: () => ({ email: "patient1@example.org" }),
+    webhook: { url: `http://127.0.0.1:${hook.server.port}/`, secret: "k" },
+    now: () => clock.now,
+  });
   const sent = () =>
     hook.received.map((h) => `${h.body.kind} ${h.body.sequence} ${String(h.body.start).slice(11, 16)}`);
   try {

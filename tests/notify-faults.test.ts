@@ -5,15 +5,13 @@
 // relay, a relay refusing AUTH, an invalid address, an address with a line break in it.
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { Log } from "../shared/log.ts";
 import { outbox_attempts_max, notify_send_timeout_ms } from "../shared/limits.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import { Mailer } from "../roles/healthcenterserver/notify/email.ts";
-import { backoffMs, OutboxSender, type SenderParts } from "../roles/healthcenterserver/notify/sender.ts";
+import { backoffMs, type SenderParts } from "../roles/healthcenterserver/notify/sender.ts";
 import type { Channel } from "../roles/healthcenterserver/notify/outbox-plan.ts";
-import { parseQuiet } from "../roles/healthcenterserver/notify/when.ts";
 import { tempDir } from "./helpers.ts";
-import { calendar, london, parseIcs, startSmtpSink, webhookReceiver } from "./notify-helpers.ts";
+import { calendar, clinic, london, parseIcs, startSmtpSink, testSender, webhookReceiver } from "./notify-helpers.ts";
 
 const tmp = tempDir();
 const cleanups: (() => unknown)[] = [];
@@ -23,7 +21,6 @@ afterAll(async () => {
 });
 let n = 0;
 const ms = (iso: string) => Temporal.Instant.from(iso).epochMilliseconds;
-const clinic = { name: "Riverside Clinic", address: "1 High St", zone: london, from: "clinic@example.org" };
 const contact = { email: "patient1@example.org", phone: "+15550100" };
 
 /** A calendar with the outbox on for `channels`, a sender on it whose clock is `clock.now`. */
@@ -31,12 +28,11 @@ async function setup(channels: Channel[], parts: Partial<SenderParts>) {
   const cal = await calendar(join(tmp.dir, `f${++n}.db`), undefined, channels);
   // Real time until a test sets it (a booking's confirmation is due at the commit's real time).
   const clock: { now: number } = { now: Number.NaN };
-  const full: SenderParts = { clinic, quiet: parseQuiet("21:00-08:00"), contactOf: () => contact, ...parts };
-  const sender = new OutboxSender(
-    cal.db,
-    { ...full, policy: cal.policy, now: () => (Number.isNaN(clock.now) ? Date.now() : clock.now) },
-    new Log({ quiet: true }),
-  );
+  const sender = testSender(cal, {
+    contactOf: () => contact,
+    now: () => (Number.isNaN(clock.now) ? Date.now() : clock.now),
+    ...parts,
+  });
   cleanups.push(() => cal.close());
   return { ...cal, sender, clock };
 }

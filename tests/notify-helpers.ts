@@ -10,6 +10,8 @@ import { parseDbTarget, readDbPassword } from "../roles/healthcenterserver/store
 import { openCalendar } from "../roles/healthcenterserver/store/open-calendar.ts";
 import type { Channel, OutboxPolicy } from "../roles/healthcenterserver/notify/outbox-plan.ts";
 import { followChanges } from "../roles/healthcenterserver/notify/outbox-follower.ts";
+import { OutboxSender, type SenderParts } from "../roles/healthcenterserver/notify/sender.ts";
+import { parseQuiet } from "../roles/healthcenterserver/notify/when.ts";
 
 const patientWho = (patient: string) => ({
   actor: patient,
@@ -21,6 +23,8 @@ const patientWho = (patient: string) => ({
 
 const python = "/usr/bin/python3";
 export const london = "Europe/London";
+/** The clinic the tests' messages come from. */
+export const clinic = { name: "Riverside Clinic", address: "1 High St", zone: london, from: "clinic@example.org" };
 
 type Row = {
   uid: string;
@@ -145,4 +149,14 @@ export async function calendar(dbPath: string, dbPasswordFile: string | undefine
     rows,
     close: async () => (await opened.store.close(), await db.close()),
   };
+}
+
+/**
+ * A sender on `cal` for the test clinic, logging nothing, following the trail with `cal`'s policy: quiet
+ * hours 21:00-08:00 and patient1's email and phone unless `parts` says otherwise.
+ */
+export function testSender(cal: Awaited<ReturnType<typeof calendar>>, parts: Partial<SenderParts>): OutboxSender {
+  const contact = { email: "patient1@example.org", phone: "+15550100" };
+  const full: SenderParts = { clinic, quiet: parseQuiet("21:00-08:00"), contactOf: () => contact, ...parts };
+  return new OutboxSender(cal.db!, { ...full, policy: cal.policy }, new Log({ quiet: true }));
 }

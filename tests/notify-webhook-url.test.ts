@@ -5,12 +5,10 @@
 // password in it is refused (as before) without repeating the password to the terminal or the journal.
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { Log } from "../shared/log.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
-import { OutboxSender } from "../roles/healthcenterserver/notify/sender.ts";
 import { writeFileSync } from "node:fs";
 import { bun, runToEnd, tempDir } from "./helpers.ts";
-import { calendar, london, webhookReceiver } from "./notify-helpers.ts";
+import { calendar, london, testSender, webhookReceiver } from "./notify-helpers.ts";
 
 const tmp = tempDir();
 const cleanups: (() => unknown)[] = [];
@@ -19,24 +17,17 @@ afterAll(async () => {
   tmp.cleanup();
 });
 
-const clinic = { name: "Riverside Clinic", address: "1 High St", zone: london, from: "clinic@example.org" };
 const secret_parts = ["hookuser", "hunter2", "token", "s3cr3t-t0ken"];
 
 async function failedSend(url: string, file: string): Promise<string> {
   const cal = await calendar(join(tmp.dir, file), undefined, ["webhook"]);
   cleanups.push(() => cal.close());
-  const sender = new OutboxSender(
-    cal.db,
-    {
-      clinic,
-      quiet: undefined,
-      contactOf: () => ({ phone: "+15550100" }),
-      webhook: { url, secret: "k" },
-      policy: cal.policy,
-      now: () => Date.now(),
-    },
-    new Log({ quiet: true }),
-  );
+  const sender = testSender(cal, {
+    quiet: undefined,
+    contactOf: () => ({ phone: "+15550100" }),
+    webhook: { url, secret: "k" },
+    now: () => Date.now(),
+  });
   const start = Temporal.Now.plainDateISO(london)
     .add({ days: 30 })
     .toZonedDateTime({ timeZone: london, plainTime: "10:00" });

@@ -6,14 +6,12 @@
 // server's thread, never stop it while another process holds the SQLite file's write lock.
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { Log } from "../shared/log.ts";
 import { outbox_yield_follow, outbox_yield_lag_max_ms } from "../shared/limits.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import { OutboxSender } from "../roles/healthcenterserver/notify/sender.ts";
-import { parseQuiet } from "../roles/healthcenterserver/notify/when.ts";
 import { archiveAudit } from "../roles/healthcenterserver/commands/audit-archive.ts";
 import { bun, child_env, Output, root, tempDir } from "./helpers.ts";
-import { calendar, london, webhookReceiver } from "./notify-helpers.ts";
+import { calendar, london, testSender, webhookReceiver } from "./notify-helpers.ts";
 
 const tmp = tempDir();
 const cleanups: (() => unknown)[] = [];
@@ -23,26 +21,17 @@ afterAll(async () => {
 });
 let n = 0;
 const ms = (iso: string) => Temporal.Instant.from(iso).epochMilliseconds;
-const clinic = { name: "Riverside Clinic", address: "1 High St", zone: london, from: "clinic@example.org" };
 
 /** A calendar with the webhook on; a sender whose clock is `clock.now` and that yields to bookings. */
 async function setup() {
   const cal = await calendar(join(tmp.dir, `lag${++n}.db`), undefined, ["webhook"]);
   const hook = webhookReceiver();
   const clock = { now: Date.now() };
-  const sender = new OutboxSender(
-    cal.db!,
-    {
-      clinic,
-      quiet: parseQuiet("21:00-08:00"),
-      contactOf: () => ({ email: "patient1@example.org", phone: "+15550100" }),
-      webhook: { url: `http://127.0.0.1:${hook.server.port}/`, secret: "k" },
-      policy: cal.policy,
-      bookingsBusy: () => true,
-      now: () => clock.now,
-    },
-    new Log({ quiet: true }),
-  );
+  const sender = testSender(cal, {
+    webhook: { url: `http://127.0.0.1:${hook.server.port}/`, secret: "k" },
+    bookingsBusy: () => true,
+    now: () => clock.now,
+  });
   cleanups.push(
     () => hook.server.stop(true),
     () => cal.close(),
