@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { calendarDb } from "./calendar-server.ts";
 import { repage } from "./page-size.ts";
-import { genesis_hash, type AuditContent } from "../roles/healthcenterserver/audit/chain.ts";
+import { auditValues, genesis_hash, type AuditContent } from "../roles/healthcenterserver/audit/chain.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import type { Change } from "../roles/healthcenterserver/store/appointment-store.ts";
 import { SqliteCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
@@ -31,18 +31,6 @@ const counter = () => {
   let n = 0;
   return () => ++n;
 };
-const fields = (c: AuditContent) => [
-  c.atMs,
-  c.actor,
-  c.role,
-  c.via,
-  c.address,
-  c.action,
-  c.subject,
-  c.before,
-  c.after,
-  c.reason,
-];
 
 const variants: Record<string, Variant> = {
   off: (a) => (a.append = () => {}),
@@ -52,13 +40,14 @@ const variants: Record<string, Variant> = {
       let last = a.lastRecord.get() as { seq: number; hash: string } | null;
       for (const c of contents) {
         const seq = last ? last.seq + 1 : 1;
-        const text = JSON.stringify([seq, last?.hash ?? genesis_hash, ...fields(c)]);
+        const text = JSON.stringify([seq, last?.hash ?? genesis_hash, ...auditValues(c)]);
         last = { seq, hash: Bun.SHA256.hash(text, "hex") as string };
       }
     }),
   insert: (a) => {
     const seq = counter();
-    a.append = (cs) => cs.forEach((c) => a.insert.run(seq(), ...(fields(c) as never[]), genesis_hash, genesis_hash));
+    a.append = (cs) =>
+      cs.forEach((c) => a.insert.run(seq(), ...(auditValues(c) as never[]), genesis_hash, genesis_hash));
   },
   small: (a) => {
     const seq = counter();

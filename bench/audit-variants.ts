@@ -10,7 +10,7 @@
 //                            (bench/page-size.ts), as a new database created with it would be
 import type { Database, Statement } from "bun:sqlite";
 import { runMain } from "../shared/cli.ts";
-import { genesis_hash, type AuditContent } from "../roles/healthcenterserver/audit/chain.ts";
+import { auditValues, genesis_hash, type AuditContent } from "../roles/healthcenterserver/audit/chain.ts";
 import { SqliteCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
 import { SqliteAudit } from "../roles/healthcenterserver/store/sqlite/sqlite-audit.ts";
 import { main } from "../roles/healthcenterserver.ts";
@@ -20,31 +20,18 @@ type Parts = { lastRecord: Statement; insert: Statement };
 type Append = (this: Parts, contents: readonly AuditContent[]) => void;
 const audit = SqliteAudit.prototype as unknown as { append: Append };
 
-const fields = (c: AuditContent) => [
-  c.atMs,
-  c.actor,
-  c.role,
-  c.via,
-  c.address,
-  c.action,
-  c.subject,
-  c.before,
-  c.after,
-  c.reason,
-];
-
 const js: Append = function (contents) {
   let last = this.lastRecord.get() as { seq: number; hash: string } | null;
   for (const c of contents) {
     const seq = last ? last.seq + 1 : 1;
-    const hash = Bun.SHA256.hash(JSON.stringify([seq, last?.hash ?? genesis_hash, ...fields(c)]), "hex") as string;
+    const hash = Bun.SHA256.hash(JSON.stringify([seq, last?.hash ?? genesis_hash, ...auditValues(c)]), "hex") as string;
     last = { seq, hash };
   }
 };
 
 let seq = 0;
 const insert: Append = function (contents) {
-  for (const c of contents) this.insert.run(++seq, ...(fields(c) as never[]), genesis_hash, genesis_hash);
+  for (const c of contents) this.insert.run(++seq, ...(auditValues(c) as never[]), genesis_hash, genesis_hash);
 };
 
 const variant = process.env.AUDIT_APPEND;

@@ -1,5 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import {
+  audit_fields,
+  auditValues,
   type AuditContent,
   type AuditRecord,
   ChainVerifier,
@@ -38,6 +40,11 @@ function verify(records: AuditRecord[], start?: { seq: number; hash: string }) {
 }
 
 describe("the audit chain", () => {
+  test("auditValues writes the content in audit_fields' order (the SQLite append hashes and stores it)", () => {
+    const c = content(5);
+    expect(auditValues(c)).toEqual(audit_fields.map((f) => c[f]));
+  });
+
   test("an intact chain verifies, from the genesis and from a checkpoint", () => {
     const records = chain(200);
     expect(records[0]!.prevHash).toBe(genesis_hash);

@@ -42,6 +42,11 @@ export const audit_fields: readonly (keyof AuditContent)[] = [
   "reason",
 ];
 
+/** The content's values in `audit_fields`' order, written out (no map: each booking's commit makes one). */
+export function auditValues(c: AuditContent): (string | number)[] {
+  return [c.atMs, c.actor, c.role, c.via, c.address, c.action, c.subject, c.before, c.after, c.reason];
+}
+
 /**
  * One unambiguous text per record: JSON of the fields in a fixed order, so no choice of
  * separators inside a field can make two different records hash alike.

@@ -7,7 +7,7 @@ import {
   database_lock_retry_ms_min,
 } from "../../../../shared/limits.ts";
 import type { Database, Statement } from "bun:sqlite";
-import { genesis_hash, type AuditContent } from "../../audit/chain.ts";
+import { auditValues, genesis_hash, type AuditContent } from "../../audit/chain.ts";
 import { audit_columns } from "../audit-row.ts";
 
 export const audit_tables_sql = [
@@ -50,7 +50,7 @@ export class SqliteAudit {
       // nextRecord's record and auditRow's array in one step (a booking's commit makes one of these).
       const seq = last ? last.seq + 1 : 1;
       const prevHash = last ? last.hash : genesis_hash;
-      const fields = [c.atMs, c.actor, c.role, c.via, c.address, c.action, c.subject, c.before, c.after, c.reason];
+      const fields = auditValues(c);
       const hash = Bun.SHA256.hash(JSON.stringify([seq, prevHash, ...fields]), "hex") as string;
       this.insert.run(seq, ...(fields as never[]), prevHash, hash);
       last = { seq, hash };
