@@ -4,9 +4,9 @@
 export type QuoteRequest = { patient?: string; insurance: string; type?: string };
 
 /**
- * One pass over the characters, splitting at whitespace (as `\s` matches it) and refusing any other character
- * that is not printable ASCII: every datagram comes here, and a regular-expression split plus a test per word
- * cost about as much as the rest of the doctor's answer.
+ * The request's words, in strings: split at whitespace (as `\s` matches it), any other character that is not
+ * printable ASCII refused. The protocol's definition: the doctor answers from the datagram's bytes with
+ * splitQuoteBytes, which tests/quote-bytes.test.ts holds to this on random bytes.
  */
 export function parseQuoteRequest(text: string): QuoteRequest | undefined {
   const words: string[] = [];
