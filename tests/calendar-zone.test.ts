@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { bun, login, runToEnd, startServer, tempDir } from "./helpers.ts";
 import { listing } from "./calendar-helpers.ts";
 import { applyEdit } from "../roles/healthcenterserver/commands/availability-edit.ts";
-import { storedZone } from "../roles/healthcenterserver/store/calendar-records.ts";
+import { storedZone } from "../roles/healthcenterserver/store/calendar-zone.ts";
 import { openCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
 import { parseDbTarget } from "../roles/healthcenterserver/store/db-target.ts";
 import { pg_password, postgresBin, startPostgres } from "./pg-helpers.ts";

@@ -14,9 +14,9 @@ import {
   loadCalendar,
   no_calendar_note,
   offersSlots,
-  recordZone,
   type CalendarData,
 } from "../store/calendar-records.ts";
+import { recordZone } from "../store/calendar-zone.ts";
 
 export type EditContext = {
   zone: string;

@@ -1,7 +1,7 @@
 // `healthcenterserver check`: reads and checks everything start-up would (flags, the deployment
 // file, data files, the staff token, TLS files, the database's path and file) and starts nothing:
 // no listener, no write to the database. A problem is the same error start-up would give (exit 2).
-import { checkZone } from "../store/calendar-records.ts";
+import { checkZone } from "../store/calendar-zone.ts";
 import { readStaffFile } from "../staff/staff-file.ts";
 import { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";

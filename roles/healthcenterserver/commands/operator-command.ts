@@ -6,7 +6,7 @@ import { exit_code, UsageError } from "../../../shared/errors.ts";
 import { horizon_weeks_default } from "../../../shared/limits.ts";
 import { unknownMessage } from "../../../shared/suggest.ts";
 import { clinicZone, zoneGiven } from "../cli/calendar-settings.ts";
-import { checkZone, storedZone } from "../store/calendar-records.ts";
+import { checkZone, storedZone } from "../store/calendar-zone.ts";
 import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
 import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
 import type { EditContext } from "./availability-edit.ts";

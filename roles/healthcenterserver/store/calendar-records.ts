@@ -7,8 +7,6 @@ import type { AppointmentType, Exception, Rule } from "../calendar/types.ts";
 import { loadTypes } from "./type-records.ts";
 import type { CalendarDb, Row } from "./calendar-db.ts";
 
-export { checkZone, recordZone, storedZone } from "./calendar-zone.ts";
-
 export type CalendarDoctor = { number: number; name: string; port: number };
 /** What was booked; `type` "" is a rule's plain slot, and the buffers (minutes) block the doctor's time around it. */
 export type Appointment = {

@@ -30,8 +30,7 @@ import { GuardedCommitter } from "./sqlite/sqlite-guard.ts";
 import { restoreAtPath } from "./sqlite/sqlite-restore.ts";
 import type { Database } from "bun:sqlite";
 import { prepareCalendarTables } from "./sqlite/sqlite-calendar-schema.ts";
-import { checkZone, storedZone } from "./calendar-records.ts";
-import { watchingZone } from "./calendar-zone.ts";
+import { checkZone, storedZone, watchingZone } from "./calendar-zone.ts";
 import type { OutboxPolicy } from "../notify/outbox-plan.ts";
 import type { ClinicPolicy } from "../calendar/policy.ts";
 
@@ -135,7 +134,7 @@ class CalendarStore implements AppointmentStore {
 }
 
 /**
- * The zone the rules were written in must be this server's (calendar-records.ts checkZone); else closed,
+ * The zone the rules were written in must be this server's (calendar-zone.ts checkZone); else closed,
  * refused. Then the rules' source, each reload warning when `availability zone` has changed it since.
  */
 async function rulesSource(db: SqliteCalendarDb | PgCalendarDb, settings: CalendarSettings, log: Log) {

@@ -98,7 +98,7 @@ const migrations: string[] = [
     followerStartSql("subjects"),
     followerStartSql("outbox"),
   ].join(";\n"),
-  // The zone the calendar's rules were written in (calendar-records.ts storedZone): set by the first edit,
+  // The zone the calendar's rules were written in (calendar-zone.ts storedZone): set by the first edit,
   // then a server or an edit in another zone is refused instead of reading the wall times there.
   "ALTER TABLE calendar_state ADD COLUMN zone text",
   // A "moved" message's old start (notify/when.ts decide: quiet hours do not hold it before then); else NULL.

@@ -65,7 +65,7 @@ const added_columns: [string, string, string][] = [
   // The uid and sequence of the appointment's latest message (notify/outbox-plan.ts priorOf); '' for none.
   ["appointments", "uid", "TEXT NOT NULL DEFAULT ''"],
   ["appointments", "seq", "INTEGER NOT NULL DEFAULT 0"],
-  // The zone the rules were written in (calendar-records.ts storedZone); NULL until an edit records it.
+  // The zone the rules were written in (calendar-zone.ts storedZone); NULL until an edit records it.
   ["calendar_state", "zone", "TEXT"],
   // A "moved" message's old start (notify/when.ts decide: quiet hours do not hold it before then); else NULL.
   ["outbox", "old_start_ms", "INTEGER"],
