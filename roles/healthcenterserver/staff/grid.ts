@@ -60,6 +60,8 @@ export class Grid {
   private readonly doctorSlots: number[];
   /** Counts applied changes: a snapshot made at one version is the same until the next. */
   version = 0;
+  /** Counts resets (the schedule replaced: rules, types, zone or a new day), never single changes. */
+  resets = 0;
 
   /** `holderAt(position)`: who holds each slot now; read once, then the grid follows `apply`. */
   constructor(
@@ -120,8 +122,8 @@ export class Grid {
    * again from the new slots. Every field is rebuilt as the constructor builds it; the version moves on.
    */
   reset(slots: SlotList, holderAt: (position: number) => string | undefined): void {
-    const version = this.version + 1;
-    Object.assign(this, new Grid(slots, holderAt, this.positionOf), { version, note: this.note });
+    const [version, resets] = [this.version + 1, this.resets + 1];
+    Object.assign(this, new Grid(slots, holderAt, this.positionOf), { version, resets, note: this.note });
   }
 
   /** Follows one committed change; returns the row to send, or undefined for an index not in the schedule. */
