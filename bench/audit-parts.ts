@@ -9,6 +9,9 @@
 //   grow     a row with one 230-character text (the record's size), the others empty
 //   rewrite  the same 230 characters written over one of 8 rows of another table (nothing grows)
 //   page     one small row of another table updated per commit (one more page in each commit)
+//   multi    the record as shipped, the batch's rows in one multi-row INSERT (one statement a commit)
+//   blob     the record with its hash as 32 bytes and no prev_hash (the one before's hash is derived)
+//   multiblob both
 // A variant named VARIANT@SIZE runs on a calendar rebuilt with that SQLite page size (bench/page-size.ts).
 // Run: bun bench/audit-parts.ts [BATCHES] [VARIANT[@SIZE],...]
 import type { Database, Statement } from "bun:sqlite";
@@ -63,6 +66,9 @@ const variants: Record<string, Variant> = {
     const update = db.prepare("UPDATE fat SET v = ? WHERE k = ?");
     a.append = (cs) => cs.forEach((_, k) => update.run(big, k % 8));
   },
+  multi: (a, db) => multiRow(a, db, false),
+  blob: (a, db) => blobRows(a, db),
+  multiblob: (a, db) => multiRow(a, db, true),
   page: (a, db) => {
     db.run("CREATE TABLE tiny (k INTEGER PRIMARY KEY, n INTEGER)");
     db.run("INSERT INTO tiny VALUES (1, 0)");
@@ -70,6 +76,55 @@ const variants: Record<string, Variant> = {
     a.append = (cs) => void (cs.length > 0 && update.run());
   },
 };
+
+const cols11 = "seq, at_ms, actor, role, via, address, action, subject, before, after, reason";
+function blobTable(db: Database): void {
+  db.run(`CREATE TABLE audit_b (seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,
+    via TEXT NOT NULL, address TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, before TEXT NOT NULL,
+    after TEXT NOT NULL, reason TEXT NOT NULL, hash BLOB NOT NULL)`);
+}
+function blobRows(a: Parts, db: Database): void {
+  blobTable(db);
+  const last = db.prepare("SELECT seq, hash FROM audit_b ORDER BY seq DESC LIMIT 1");
+  const ins = db.prepare(`INSERT INTO audit_b (${cols11}, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  a.append = (cs) => {
+    let tail = last.get() as { seq: number; hash: Uint8Array } | null;
+    for (const c of cs) {
+      const seq = tail ? tail.seq + 1 : 1;
+      const prev = tail ? tail.hash.toHex() : genesis_hash;
+      const fields = auditValues(c);
+      const hash = Bun.SHA256.hash(JSON.stringify([seq, prev, ...fields])) as Uint8Array;
+      ins.run(seq, ...(fields as never[]), hash);
+      tail = { seq, hash };
+    }
+  };
+}
+function multiRow(a: Parts, db: Database, blob: boolean): void {
+  if (blob) blobTable(db);
+  const table = blob ? "audit_b" : "audit";
+  const n = blob ? 12 : 13;
+  const cols = blob ? `${cols11}, hash` : `${cols11}, prev_hash, hash`;
+  const last = db.prepare(`SELECT seq, hash FROM ${table} ORDER BY seq DESC LIMIT 1`);
+  const row = `(${Array(n).fill("?").join(", ")})`;
+  const stmts = Array.from({ length: 9 }, (_, k) =>
+    k === 0 ? undefined : db.prepare(`INSERT INTO ${table} (${cols}) VALUES ${Array(k).fill(row).join(", ")}`),
+  );
+  a.append = (cs) => {
+    let tail = last.get() as { seq: number; hash: string | Uint8Array } | null;
+    const values: unknown[] = [];
+    for (const c of cs) {
+      const seq = tail ? tail.seq + 1 : 1;
+      const prev = tail ? (typeof tail.hash === "string" ? tail.hash : tail.hash.toHex()) : genesis_hash;
+      const fields = auditValues(c);
+      const text = JSON.stringify([seq, prev, ...fields]);
+      const hash = blob ? (Bun.SHA256.hash(text) as Uint8Array) : (Bun.SHA256.hash(text, "hex") as string);
+      if (blob) values.push(seq, ...fields, hash);
+      else values.push(seq, ...fields, prev, hash);
+      tail = { seq, hash };
+    }
+    stmts[cs.length]!.run(...(values as never[]));
+  };
+}
 
 const who = { actor: "patient1", role: "patient", via: "tcp", address: "127.0.0.1", reason: "" };
 const batch_size = 8;
