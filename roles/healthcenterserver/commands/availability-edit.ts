@@ -10,6 +10,7 @@ import { slotId } from "../calendar/slot-id.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import {
   appointmentsFrom,
+  type Appointment,
   bumpVersion,
   loadCalendar,
   no_calendar_note,
@@ -48,6 +49,41 @@ export function offeredIds(data: CalendarData, zone: string, weeks: number, now:
 }
 
 /**
+ * The ids `data` offers on the local dates past the first `weeks` weeks that hold a booked appointment,
+ * each date made alone for the doctors booked on it (a date's slots depend on that date alone). A server
+ * may run a longer horizon (up to 104 weeks) than an edit's report counts, and a booking there must not
+ * lose its slot unseen (before: an edit stranded it silently, and a zone change called it off the slots).
+ */
+export function offeredOnBookedDates(
+  data: CalendarData,
+  zone: string,
+  weeks: number,
+  now: number,
+  booked: readonly Appointment[],
+): Set<number> {
+  const last = Temporal.PlainDate.from(localDate(now, zone))
+    .add({ days: weeks * 7 - 1 })
+    .toString();
+  const names = new Map(data.doctors.map((d) => [d.number, d.name]));
+  const numbers = new Map(data.doctors.map((d) => [d.name, d.number]));
+  const doctorsOn = new Map<string, Set<string>>();
+  for (const a of booked) {
+    const date = localDate(a.startMs, zone);
+    const name = names.get(a.doctorNumber);
+    if (date <= last || name === undefined) continue;
+    doctorsOn.set(date, (doctorsOn.get(date) ?? new Set()).add(name));
+  }
+  const ids = new Set<number>();
+  for (const [date, doctors] of doctorsOn) {
+    const rules = data.rules.filter((r) => doctors.has(r.doctor));
+    const exceptions = data.exceptions.filter((e) => doctors.has(e.doctor));
+    for (const s of generateCalendarSlots(rules, exceptions, data.types, zone, date, date))
+      ids.add(slotId(numbers.get(s.doctor) ?? 0, s.startMs));
+  }
+  return ids;
+}
+
+/**
  * Runs `change` in a transaction, then compares: refuses (rolls back) when booked appointments would
  * lose their slot and `keepBooked` is not given; rolls back a dry run; else bumps the version.
  */
@@ -59,12 +95,17 @@ export async function applyEdit(
 ): Promise<EditReport> {
   try {
     return await db.transaction(async (tx) => {
+      const booked = await appointmentsFrom(tx, ctx.now);
       const before = await loadCalendar(tx);
       const offeredBefore = offeredIds(before, ctx.zone, ctx.weeks, ctx.now);
+      const laterBefore = offeredOnBookedDates(before, ctx.zone, ctx.weeks, ctx.now, booked);
       await change(tx);
       const after = await loadCalendar(tx);
       const offeredAfter = offeredIds(after, ctx.zone, ctx.weeks, ctx.now);
-      const stranded = await strandedBy(tx, after, offeredBefore, offeredAfter, ctx);
+      const laterAfter = offeredOnBookedDates(after, ctx.zone, ctx.weeks, ctx.now, booked);
+      const wasOffered = (id: number) => offeredBefore.has(id) || laterBefore.has(id);
+      const isOffered = (id: number) => offeredAfter.has(id) || laterAfter.has(id);
+      const stranded = strandedBy(after, booked, wasOffered, isOffered, ctx);
       const added = [...offeredAfter].filter((id) => !offeredBefore.has(id)).length;
       const removed = [...offeredBefore].filter((id) => !offeredAfter.has(id)).length;
       const lines = [`${what}: +${added} and -${removed} slots in the next ${ctx.weeks} weeks`];
@@ -99,18 +140,18 @@ export async function applyEdit(
 }
 
 /** "patient1 Tue 2026-12-08 13:00 doc1" for each booked appointment that loses its slot. */
-async function strandedBy(
-  db: CalendarDb,
+function strandedBy(
   data: CalendarData,
-  before: Set<number>,
-  after: Set<number>,
+  booked: readonly Appointment[],
+  before: (id: number) => boolean,
+  after: (id: number) => boolean,
   ctx: EditContext,
-): Promise<string[]> {
+): string[] {
   const names = new Map(data.doctors.map((d) => [d.number, d.name]));
-  return (await appointmentsFrom(db, ctx.now))
+  return booked
     .filter((a) => {
       const id = slotId(a.doctorNumber, a.startMs);
-      return before.has(id) && !after.has(id);
+      return before(id) && !after(id);
     })
     .map((a) => {
       const l = localParts(a.startMs, ctx.zone);

@@ -11,7 +11,7 @@ import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
 import { appointmentsFrom, bumpVersion, loadCalendar } from "../store/calendar-records.ts";
 import { storedZone } from "../store/calendar-zone.ts";
 import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
-import { offeredIds } from "./availability-edit.ts";
+import { offeredIds, offeredOnBookedDates } from "./availability-edit.ts";
 import { operatorWho } from "./operator-audit.ts";
 import { horizon_weeks_default } from "../../../shared/limits.ts";
 import { slotId } from "../calendar/slot-id.ts";
@@ -100,8 +100,10 @@ async function describeChange(tx: CalendarDb, old: string | undefined, zone: str
   const wall = data.rules[0]?.start ?? "09:00";
   const booked = await appointmentsFrom(tx, now);
   const offered = offeredIds(data, zone, horizon_weeks_default, now);
+  const later = offeredOnBookedDates(data, zone, horizon_weeks_default, now, booked);
   const names = new Map(data.doctors.map((d) => [d.number, d.name]));
-  const offGrid = booked.filter((a) => !offered.has(slotId(a.doctorNumber, a.startMs)));
+  const onGrid = (id: number) => offered.has(id) || later.has(id);
+  const offGrid = booked.filter((a) => !onGrid(slotId(a.doctorNumber, a.startMs)));
   const lines = [
     `the calendar's zone: ${old ?? "none recorded"} -> ${zone}`,
     `the rules' wall times stay (${wall} is ${wall} in ${zone}), so their instants move;`,
