@@ -63,3 +63,29 @@ test("a zone change counts a booking past 8 weeks that keeps its slot as on a sl
   expect([changed.code, changed.stderr]).toEqual([0, ""]);
   expect(changed.stdout).toContain("booked appointments keep their instants: 1 to come, 0 of them no longer on a slot");
 });
+
+test("a type's new length that leaves a booked start off its grid is refused, though another type starts there", async () => {
+  const db = ["--db", join(tmp.dir, "typed.db")];
+  const cli = (...args: string[]) =>
+    runToEnd([bun, "roles/healthcenterserver.ts", ...args, ...db, "--time-zone", zone]);
+  expect((await cli("types", "add", "first", "--minutes", "30")).code).toBe(0);
+  expect((await cli("types", "add", "followup", "--minutes", "15")).code).toBe(0);
+  const rule = ["availability", "add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "11:00"];
+  expect((await cli(...rule, "--types", "first,followup", "--port", "41000")).code).toBe(0);
+  const server = await startServer([...db, "--time-zone", zone]);
+  running.push(server);
+  const day = localDate(2);
+  const c = await login(server.port);
+  const [, second] = await listing(c, `slots from=${day} to=${day} limit=2`);
+  expect(second).toContain(`${day}T09:30`);
+  expect(await c.request(`selection ${second!.split(" ")[0]}`)).toBe("doc1 41000");
+  c.close();
+  // 20 minutes: first starts at 09:00, 09:20, 09:40 ..., no longer at 09:30, where followup still does.
+  const named = `patient1 ${dayName(day)} ${day} 09:30 doc1`;
+  const refused = await cli("types", "add", "first", "--minutes", "20");
+  expect([refused.code, refused.stderr]).toEqual([2, expect.stringContaining(named)]);
+  expect((await cli("types", "list")).stdout).toContain("first 30 min");
+  // A length whose grid keeps 09:30 (15 minutes) is taken.
+  const kept = await cli("types", "add", "first", "--minutes", "15");
+  expect([kept.code, kept.stderr]).toEqual([0, ""]);
+});

@@ -4,9 +4,7 @@
 import { appendAuditRecords } from "../store/audit-records.ts";
 import type { ChangeWho } from "../store/appointment-store.ts";
 import { UsageError } from "../../../shared/errors.ts";
-import { localDate, localParts } from "../calendar/display.ts";
-import { generateCalendarSlots } from "../calendar/typed-slots.ts";
-import { slotId } from "../calendar/slot-id.ts";
+import { localParts } from "../calendar/display.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import {
   appointmentsFrom,
@@ -18,6 +16,7 @@ import {
   type CalendarData,
 } from "../store/calendar-records.ts";
 import { recordZone } from "../store/calendar-zone.ts";
+import { offeredIds, offeredOnBookedDates, onItsSlot } from "./offered-slots.ts";
 
 export type EditContext = {
   zone: string;
@@ -37,50 +36,6 @@ class DryRun extends Error {
   constructor(readonly lines: string[]) {
     super("dry run");
   }
-}
-
-/** The ids of the slots `data` offers from today for `weeks` weeks. */
-export function offeredIds(data: CalendarData, zone: string, weeks: number, now: number): Set<number> {
-  const today = localDate(now, zone);
-  const last = Temporal.PlainDate.from(today).add({ days: weeks * 7 - 1 });
-  const slots = generateCalendarSlots(data.rules, data.exceptions, data.types, zone, today, last.toString());
-  const numbers = new Map(data.doctors.map((d) => [d.name, d.number]));
-  return new Set(slots.filter((s) => s.startMs > now).map((s) => slotId(numbers.get(s.doctor) ?? 0, s.startMs)));
-}
-
-/**
- * The ids `data` offers on the local dates past the first `weeks` weeks that hold a booked appointment,
- * each date made alone for the doctors booked on it (a date's slots depend on that date alone). A server
- * may run a longer horizon (up to 104 weeks) than an edit's report counts, and a booking there must not
- * lose its slot unseen (before: an edit stranded it silently, and a zone change called it off the slots).
- */
-export function offeredOnBookedDates(
-  data: CalendarData,
-  zone: string,
-  weeks: number,
-  now: number,
-  booked: readonly Appointment[],
-): Set<number> {
-  const last = Temporal.PlainDate.from(localDate(now, zone))
-    .add({ days: weeks * 7 - 1 })
-    .toString();
-  const names = new Map(data.doctors.map((d) => [d.number, d.name]));
-  const numbers = new Map(data.doctors.map((d) => [d.name, d.number]));
-  const doctorsOn = new Map<string, Set<string>>();
-  for (const a of booked) {
-    const date = localDate(a.startMs, zone);
-    const name = names.get(a.doctorNumber);
-    if (date <= last || name === undefined) continue;
-    doctorsOn.set(date, (doctorsOn.get(date) ?? new Set()).add(name));
-  }
-  const ids = new Set<number>();
-  for (const [date, doctors] of doctorsOn) {
-    const rules = data.rules.filter((r) => doctors.has(r.doctor));
-    const exceptions = data.exceptions.filter((e) => doctors.has(e.doctor));
-    for (const s of generateCalendarSlots(rules, exceptions, data.types, zone, date, date))
-      ids.add(slotId(numbers.get(s.doctor) ?? 0, s.startMs));
-  }
-  return ids;
 }
 
 /**
@@ -103,11 +58,11 @@ export async function applyEdit(
       const after = await loadCalendar(tx);
       const offeredAfter = offeredIds(after, ctx.zone, ctx.weeks, ctx.now);
       const laterAfter = offeredOnBookedDates(after, ctx.zone, ctx.weeks, ctx.now, booked);
-      const wasOffered = (id: number) => offeredBefore.has(id) || laterBefore.has(id);
-      const isOffered = (id: number) => offeredAfter.has(id) || laterAfter.has(id);
+      const wasOffered = (a: Appointment) => onItsSlot(a, before, offeredBefore, laterBefore);
+      const isOffered = (a: Appointment) => onItsSlot(a, after, offeredAfter, laterAfter);
       const stranded = strandedBy(after, booked, wasOffered, isOffered, ctx);
-      const added = [...offeredAfter].filter((id) => !offeredBefore.has(id)).length;
-      const removed = [...offeredBefore].filter((id) => !offeredAfter.has(id)).length;
+      const added = [...offeredAfter.keys()].filter((id) => !offeredBefore.has(id)).length;
+      const removed = [...offeredBefore.keys()].filter((id) => !offeredAfter.has(id)).length;
       const lines = [`${what}: +${added} and -${removed} slots in the next ${ctx.weeks} weeks`];
       if (!offersSlots(after)) lines.push(no_calendar_note);
       if (stranded.length > 0 && !ctx.keepBooked && !ctx.dryRun)
@@ -143,16 +98,13 @@ export async function applyEdit(
 function strandedBy(
   data: CalendarData,
   booked: readonly Appointment[],
-  before: (id: number) => boolean,
-  after: (id: number) => boolean,
+  before: (a: Appointment) => boolean,
+  after: (a: Appointment) => boolean,
   ctx: EditContext,
 ): string[] {
   const names = new Map(data.doctors.map((d) => [d.number, d.name]));
   return booked
-    .filter((a) => {
-      const id = slotId(a.doctorNumber, a.startMs);
-      return before(id) && !after(id);
-    })
+    .filter((a) => before(a) && !after(a))
     .map((a) => {
       const l = localParts(a.startMs, ctx.zone);
       return `${a.patient} ${l.weekday} ${l.date} ${l.time} ${names.get(a.doctorNumber) ?? "?"}`;

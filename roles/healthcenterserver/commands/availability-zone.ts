@@ -11,10 +11,9 @@ import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
 import { appointmentsFrom, bumpVersion, loadCalendar } from "../store/calendar-records.ts";
 import { storedZone } from "../store/calendar-zone.ts";
 import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
-import { offeredIds, offeredOnBookedDates } from "./availability-edit.ts";
+import { offeredIds, offeredOnBookedDates, onItsSlot } from "./offered-slots.ts";
 import { operatorWho } from "./operator-audit.ts";
 import { horizon_weeks_default } from "../../../shared/limits.ts";
-import { slotId } from "../calendar/slot-id.ts";
 
 /** Appointments listed as left off the new slots (in the output and the audit record); the rest are counted. */
 const zone_change_listed_max = 50;
@@ -102,8 +101,7 @@ async function describeChange(tx: CalendarDb, old: string | undefined, zone: str
   const offered = offeredIds(data, zone, horizon_weeks_default, now);
   const later = offeredOnBookedDates(data, zone, horizon_weeks_default, now, booked);
   const names = new Map(data.doctors.map((d) => [d.number, d.name]));
-  const onGrid = (id: number) => offered.has(id) || later.has(id);
-  const offGrid = booked.filter((a) => !onGrid(slotId(a.doctorNumber, a.startMs)));
+  const offGrid = booked.filter((a) => !onItsSlot(a, data, offered, later));
   const lines = [
     `the calendar's zone: ${old ?? "none recorded"} -> ${zone}`,
     `the rules' wall times stay (${wall} is ${wall} in ${zone}), so their instants move;`,
