@@ -12,6 +12,8 @@ export const appointment_type_name_chars_max = 24;
 export const appointment_buffer_minutes_max = 240;
 /** A rule "every N weeks" takes N up to this. */
 export const every_weeks_max = 52;
+/** Weeks from `availability import --from` a classic booking looks for a date that has its slot. */
+export const import_carry_weeks_max = 53;
 /** Days one call of the generator covers (ten years and more: the daylight-saving proof spans ten in one call). */
 export const calendar_generate_days_max = 4_000;
 /** Days one exception (leave, or a run of openings) covers, and characters in its reason. */

@@ -117,3 +117,35 @@ test("a booking that cannot be carried (its dated slot already taken) is named, 
   expect(r.stdout).toContain("1 booking(s) carried over");
   expect(r.stdout).toMatch(/1 booking\(s\) not carried: patient2 slot 2 \(\d{4}-\d{2}-\d{2} 09:00 doc1: taken\)/);
 });
+
+/** The next Sunday from today on which London's clocks go forward (01:00 does not happen): March's last. */
+function nextSpringSunday(): string {
+  for (let year = Temporal.Now.plainDateISO(zone).year; ; year++) {
+    let d = Temporal.PlainDate.from({ year, month: 3, day: 31 });
+    while (d.dayOfWeek !== 7) d = d.add({ days: -1 });
+    if (d.toString() > localDate(0)) return d.toString();
+  }
+}
+
+test("a classic booking whose weekday's time falls in the spring-forward gap is carried to the next week's", async () => {
+  const path = join(tmp.dir, "gap.db");
+  const file = join(tmp.dir, "gap.txt");
+  await Bun.write(file, "1 Sun 01am doc1 41000\n");
+  const opened = await openCalendarDb({ kind: "sqlite", path }, undefined);
+  await opened.run("INSERT INTO bookings (slot, patient, booked_at) VALUES (1, 'patient1', 0)");
+  await opened.close();
+  const gap = nextSpringSunday();
+  const r = await availability(["--db", path], "import", file, "--from", gap);
+  expect([r.code, r.stderr]).toEqual([0, ""]);
+  expect(r.stdout).toContain("1 booking(s) carried over");
+  // 01:00 on the gap's Sunday does not exist (its rule offers nothing that day); a week later it does.
+  const next = localStart(Temporal.PlainDate.from(gap).add({ days: 7 }).toString(), "01:00");
+  const server = await startServer(["--db", path, "--time-zone", zone]);
+  try {
+    const c = await login(server.port);
+    expect(await listing(c, "mine")).toEqual([`${slotId(1, next.ms)} ${next.iso} 60 doc1 41000`]);
+    c.close();
+  } finally {
+    await server.stop();
+  }
+});

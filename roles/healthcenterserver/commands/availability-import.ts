@@ -4,16 +4,23 @@
 // --from before today is refused), and any that cannot be carried are named. The classic rows are
 // left as they were (a server with rules no longer reads them).
 import { DataError, UsageError } from "../../../shared/errors.ts";
-import { data_file_bytes_max } from "../../../shared/limits.ts";
+import { data_file_bytes_max, import_carry_weeks_max } from "../../../shared/limits.ts";
 import { readRegularFile } from "../../../shared/regular-file.ts";
 import { parseSlotTable } from "../../../shared/slot-file.ts";
 import { byFlag } from "../cli/calendar-settings.ts";
 import { timeOfMinute } from "../calendar/day-clock.ts";
-import { localDate } from "../calendar/display.ts";
+import { localDate, localParts } from "../calendar/display.ts";
+import { generateCalendarSlots } from "../calendar/typed-slots.ts";
 import { parseAppointmentMinutes, parseWeekday } from "../calendar/parse.ts";
 import { checkRuleOverlaps, validateRule } from "../calendar/validate.ts";
 import type { CalendarDb, Row } from "../store/calendar-db.ts";
-import { doctorNumber, insertAppointment, insertRule, loadCalendar } from "../store/calendar-records.ts";
+import {
+  type CalendarData,
+  doctorNumber,
+  insertAppointment,
+  insertRule,
+  loadCalendar,
+} from "../store/calendar-records.ts";
 import { applyEdit, type EditContext } from "./availability-edit.ts";
 
 /** "01pm" -> "13:00", "10am" -> "10:00", "09:30" -> "09:30"; undefined if it is neither. */
@@ -88,7 +95,10 @@ function readClassicSlots(file: string): ClassicSlot[] {
     });
 }
 
-/** The classic bookings as appointments: each on the first date from `fromDate` on its weekday still to come. */
+/**
+ * The classic bookings as appointments: each on the first date from `fromDate` on its weekday still to come
+ * where the calendar has that slot (not where its time falls in a spring-forward gap, or the doctor is away).
+ */
 async function carryBookings(
   tx: CalendarDb,
   slots: ClassicSlot[],
@@ -99,20 +109,40 @@ async function carryBookings(
   const out = { carried: 0, notCarried: [] as string[] };
   const byIndex = new Map(slots.map((s) => [s.index, s]));
   const booked = await classicBookings(tx);
+  const data = await loadCalendar(tx);
   for (const b of booked) {
     const s = byIndex.get(Number(b.slot));
     if (!s) continue;
-    const startOf = (d: Temporal.PlainDate) =>
-      d.toZonedDateTime({ timeZone: ctx.zone, plainTime: s.start }).epochMilliseconds;
-    let date = Temporal.PlainDate.from(fromDate);
-    while (date.dayOfWeek !== s.weekday || startOf(date) <= ctx.now) date = date.add({ days: 1 });
-    const doctor = (await doctorNumber(tx, s.doctor, s.port))!;
     const patient = String(b.patient);
-    if (await insertAppointment(tx, { doctorNumber: doctor, startMs: startOf(date), minutes, patient }, ctx.now))
-      out.carried++;
-    else out.notCarried.push(`${patient} slot ${s.index} (${date} ${s.start} ${s.doctor}: taken)`);
+    const found = firstSlot(data, s, fromDate, ctx);
+    if (found === undefined) {
+      out.notCarried.push(
+        `${patient} slot ${s.index} (${s.doctor} has no ${s.start} slot on that weekday within a year)`,
+      );
+      continue;
+    }
+    const doctor = (await doctorNumber(tx, s.doctor, s.port))!;
+    const appointment = { doctorNumber: doctor, startMs: found.startMs, minutes, patient };
+    if (await insertAppointment(tx, appointment, ctx.now)) out.carried++;
+    else out.notCarried.push(`${patient} slot ${s.index} (${found.date} ${s.start} ${s.doctor}: taken)`);
   }
   return out;
+}
+
+/** The first date from `fromDate` on the slot's weekday, still to come, whose calendar offers its start. */
+function firstSlot(data: CalendarData, s: ClassicSlot, fromDate: string, ctx: EditContext) {
+  const rules = data.rules.filter((r) => r.doctor === s.doctor);
+  const exceptions = data.exceptions.filter((e) => e.doctor === s.doctor);
+  let date = Temporal.PlainDate.from(fromDate);
+  while (date.dayOfWeek !== s.weekday) date = date.add({ days: 1 });
+  for (let week = 0; week < import_carry_weeks_max; week++, date = date.add({ days: 7 })) {
+    const day = date.toString();
+    const slot = generateCalendarSlots(rules, exceptions, data.types, ctx.zone, day, day).find(
+      (x) => x.startMs > ctx.now && localParts(x.startMs, ctx.zone).time === s.start,
+    );
+    if (slot) return { date: day, startMs: slot.startMs };
+  }
+  return undefined;
 }
 
 /** The classic file's day ("Mon", "monday") as an ISO weekday, by the calendar's parser; undefined if it is none. */
