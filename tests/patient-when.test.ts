@@ -63,6 +63,11 @@ test("on a calendar the server-side search takes a date: tomorrow, 8 dec, 2026-1
   expect(parseSearch("8 dec", today)).toEqual({ from: "2026-12-08", to: "2026-12-08" });
   expect(parseSearch("2 jan", today)).toEqual({ from: "2027-01-02", to: "2027-01-02" });
   expect(parseSearch("2026-12-09 Doctor1", today)).toEqual({ from: "2026-12-09", to: "2026-12-09", doctor: "doc1" });
+  // 29 Feb is the next one to come, in a leap year however far; 30 Feb is no date.
+  expect(parseSearch("29 feb", today)).toEqual({ from: "2028-02-29", to: "2028-02-29" });
+  expect(parseSearch("29 feb", "2027-03-01")).toEqual({ from: "2028-02-29", to: "2028-02-29" });
+  expect(parseSearch("29 feb", "2028-02-29")).toEqual({ from: "2028-02-29", to: "2028-02-29" });
+  expect(parseSearch("30 feb", today).from).toBeUndefined();
   // Without a calendar (no today given) the words read as before.
   expect(parseSearch("Sat doc2")).toEqual({ day: "Sat", doctor: "doc2" });
 });

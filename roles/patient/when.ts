@@ -92,13 +92,16 @@ export function dateOf(
   if (/^\d{4}-\d{2}-\d{2}$/.test(w)) return { date: w, words: 1 };
   const month = next === undefined ? -1 : months.indexOf(next.toLowerCase().slice(0, 3));
   if (!/^\d{1,2}$/.test(w) || month === -1) return undefined;
-  for (const year of [from.year, from.year + 1]) {
+  // The next one to come: 29 Feb may be up to four years on (a horizon reaches two), and a year without it
+  // is no reason to stop looking (before: "29 feb" typed in 2027 never found 2028's).
+  for (let year = from.year; year <= from.year + 4; year++) {
+    let d: Temporal.PlainDate;
     try {
-      const d = Temporal.PlainDate.from({ year, month: month + 1, day: Number(w) }, { overflow: "reject" });
-      if (Temporal.PlainDate.compare(d, from) >= 0) return { date: d.toString(), words: 2 };
+      d = Temporal.PlainDate.from({ year, month: month + 1, day: Number(w) }, { overflow: "reject" });
     } catch {
-      return undefined;
+      continue;
     }
+    if (Temporal.PlainDate.compare(d, from) >= 0) return { date: d.toString(), words: 2 };
   }
   return undefined;
 }
