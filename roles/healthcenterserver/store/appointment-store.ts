@@ -157,4 +157,10 @@ export type StoreOptions = {
   typeRules?: () => ReadonlyMap<string, TypeRules>;
   /** On a calendar: a patient with this many no-shows in 6 months may not book (0 or none: no limit). */
   noShowLimit?: number;
+  /**
+   * On a calendar: the rules' version the server's slots were made from. A booking or move committed under
+   * a newer one (an edit committed, not yet followed) is refused as taken: that edit's check that no booked
+   * appointment loses its slot ran without it (store/stale-rules.ts).
+   */
+  calendarVersion?: () => number;
 };

@@ -194,7 +194,8 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     return p === undefined ? 1 : schedule.calendar!.minutes[p]!;
   };
   const { bookingsPerPatient, outbox, policy, noShowLimit } = settings;
-  const options = { bookingsPerPatient, outbox, policy, noShowLimit, typeRules: () => keeper.typeRules };
+  const [typeRules, calendarVersion] = [() => keeper.typeRules, () => keeper.version];
+  const options = { bookingsPerPatient, outbox, policy, noShowLimit, typeRules, calendarVersion };
   let committer: FollowingCommitter;
   if (db instanceof SqliteCalendarDb)
     committer = guarded(db, shown, (d) => new SqliteCalendarCommitter(d, lengthOf, options), log);

@@ -24,6 +24,7 @@ import type { Mark, MarkResult } from "../appointment-store.ts";
 import { noShowWindowStart } from "../../calendar/visit-status.ts";
 import { SqliteVisits, type Removed } from "./sqlite-visits.ts";
 import { noShowLimited, visit_sql } from "../visit-records.ts";
+import { rules_version_sql, stale_rules } from "../stale-rules.ts";
 
 /** The length of the slot with this id, in minutes (from the schedule). */
 export type LengthOf = (index: number) => number;
@@ -45,6 +46,9 @@ export class SqliteCalendarCommitter implements Committer {
   private readonly gate: PolicyGate;
   /** The type an appointment was stored with, read only when some type has its own cut-off. */
   private readonly storedType: Statement;
+  private readonly rulesVersion: Statement;
+  /** This batch's transaction found the rules newer than the server's slots (store/stale-rules.ts). */
+  private stale = false;
 
   constructor(
     private readonly db: Database,
@@ -56,6 +60,7 @@ export class SqliteCalendarCommitter implements Committer {
     this.remove = db.prepare(visit_sql.remove);
     this.gate = new PolicyGate(options.policy, options.typeRules);
     this.storedType = db.prepare(stored_type_sql);
+    this.rulesVersion = db.prepare(rules_version_sql);
     this.countHeld = db.prepare(
       "SELECT count(*) AS n FROM appointments WHERE patient = ? AND start_ms + minutes * 60000 > ?",
     );
@@ -63,6 +68,8 @@ export class SqliteCalendarCommitter implements Committer {
     this.audit = new SqliteAudit(db);
     const tx = db.transaction((batch: readonly Change[]) => {
       const now = Date.now();
+      const known = options.calendarVersion?.();
+      this.stale = known !== undefined && (this.rulesVersion.get() as { version: number }).version !== known;
       const events: (CalendarEvent | undefined)[] = [];
       const results = batch.map((c) => {
         this.event = undefined;
@@ -101,7 +108,8 @@ export class SqliteCalendarCommitter implements Committer {
   }
 
   async close(): Promise<void> {
-    for (const s of [this.overlapping, this.insert, this.remove, this.countHeld, this.storedType]) s.finalize();
+    for (const s of [this.overlapping, this.insert, this.remove, this.countHeld, this.storedType, this.rulesVersion])
+      s.finalize();
     this.audit.finalize();
     this.visits.finalize();
     this.db.close(true);
@@ -122,6 +130,7 @@ export class SqliteCalendarCommitter implements Committer {
           const count = this.visits.noShowsSince(c.patient, noShowWindowStart(now));
           if (count >= this.options.noShowLimit!) return { kind: "noshows", count };
         }
+        if (this.stale) return stale_rules;
         const uid = this.outbox ? newUid() : "";
         const taken = this.take(c.index, c.patient, now, c.span, { uid, seq: 0 });
         if (taken.kind !== "done") return taken;
@@ -151,6 +160,7 @@ export class SqliteCalendarCommitter implements Committer {
         if (held!.status !== "booked") return { kind: "visited", status: held!.status };
         if (c.to === c.from) return { kind: "taken", holder: from };
         if (verdict?.refused) return refusedBy(verdict.refused);
+        if (this.stale) return stale_rules;
         const { doctorNumber, startMs } = decodeSlotId(c.from);
         const old = this.remove.get(doctorNumber, startMs, c.patient) as Record<string, number | string>;
         const was = {
