@@ -3,36 +3,33 @@
 // in its transaction, that no booked appointment lost its slot; before, a booking confirmed in that moment was
 // stored on a slot the edit had just removed (`remove r1` said "-4 slots" and named nobody), over TCP here.
 import { Database } from "bun:sqlite";
-import { afterAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { join } from "node:path";
-import { login, startServer, tempDir, type Running } from "./helpers.ts";
+import { login, startServer, tempDir } from "./helpers.ts";
+import { postgresForFile } from "./pg-file.ts";
 import { availability, listing, localDate, localStart, within, zone } from "./calendar-helpers.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 
 const tmp = tempDir();
-const running: Running[] = [];
-afterAll(async () => {
-  for (const r of running) await r.stop();
-  tmp.cleanup();
-});
+const cluster = postgresForFile(() => tmp.cleanup());
+const running = cluster.running;
 
-test("a booking between an edit's commit and the server following it is refused; nothing is stored", async () => {
-  const path = join(tmp.dir, "race.db");
-  const db = ["--db", path];
+/**
+ * Rounds of: a one-day morning rule for doc1, the server shows it, the rule removed with the CLI, and the
+ * moment its commit shows in the database (`version`), a booking of its first slot. Bounded: a round meets
+ * the moment (the reply is not `invalid`) unless the server followed the edit first; a few are enough.
+ */
+async function bookWhileRemoved(db: string[], version: () => number): Promise<string[]> {
   // doc1's afternoons keep the calendar going while a morning rule of one day comes and goes.
   const keep = ["add", "doc1", "--days", "mon-sun", "--start", "13:00", "--end", "14:00", "--minutes", "15"];
   expect((await availability(db, ...keep, "--port", "41000")).code).toBe(0);
   const server = await startServer([...db, "--time-zone", zone, "--bookings-per-patient", "0"]);
   running.push(server);
   const c = await login(server.port);
-  const file = new Database(path, { readonly: true });
-  const version = () => (file.query("SELECT version FROM calendar_state").get() as { version: number }).version;
   const replies: string[] = [];
-  // Bounded: each round meets the moment (the reply is not `invalid`) unless the server followed the edit
-  // before the booking arrived; a few rounds are enough.
   for (let round = 1; round <= 20 && !replies.some((r) => r !== "invalid"); round++) {
     const day = localDate(round + 1);
-    const id = slotId(1, localStart(day, "09:00").ms);
+    const at = localStart(day, "09:00").ms;
     const rule = ["add", "doc1", "--valid-from", day, "--valid-until", day, "--days", "mon-sun"];
     const added = await availability(db, ...rule, "--start", "09:00", "--end", "10:00", "--minutes", "15");
     expect(added.code).toBe(0);
@@ -41,15 +38,44 @@ test("a booking between an edit's commit and the server following it is refused;
     const before = version();
     const removed = availability(db, "remove", ruleId);
     for (let i = 0; i < 20_000 && version() === before; i++) await Bun.sleep(1);
-    replies.push((await c.request(`selection ${id}`)) ?? "closed");
+    replies.push((await c.request(`selection ${slotId(1, at)}`)) ?? "closed");
     expect((await removed).code).toBe(0);
-    const at = localStart(day, "09:00").ms;
-    const stored = file.query("SELECT count(*) AS n FROM appointments WHERE start_ms = ?").get(at) as { n: number };
-    expect({ reply: replies.at(-1), stored: stored.n }).toEqual({ reply: expect.any(String), stored: 0 });
+    const mine = await listing(c, "mine");
+    expect({ reply: replies.at(-1), mine }).toEqual({ reply: expect.any(String), mine: [] });
   }
-  // The moment was met at least once, and answered as taken: never confirmed.
-  expect(replies.filter((r) => r !== "invalid")).toEqual(["notavailable"]);
-  expect(replies.some((r) => r.startsWith("doc1"))).toBe(false);
-  file.close();
   c.close();
+  return replies;
+}
+
+test("a booking between an edit's commit and the server following it is refused; nothing is stored", async () => {
+  const path = join(tmp.dir, "race.db");
+  let file: Database | undefined; // opened once the CLI has made the file
+  const read = (sql: string) => {
+    file ??= new Database(path, { readonly: true });
+    return Number(Object.values(file.query(sql).get() as object)[0]);
+  };
+  const replies = await bookWhileRemoved(["--db", path], () => read("SELECT version FROM calendar_state"));
+  // The moment was met at least once, and answered as taken: never confirmed, nothing stored.
+  expect(replies.filter((r) => r !== "invalid")).toEqual(["notavailable"]);
+  expect(read("SELECT count(*) FROM appointments")).toBe(0);
+  file?.close();
 });
+
+cluster.pgTest(
+  "on PostgreSQL: a booking between an edit's commit and the servers following it is refused",
+  async () => {
+    const pg = cluster.pg;
+    pg.createDatabase("edit_race");
+    const db = ["--db", pg.url("edit_race"), "--db-password-file", pg.passwordFile];
+    const version = () => {
+      try {
+        return Number(pg.psql("edit_race", "SELECT version FROM calendar_state").trim());
+      } catch {
+        return 0;
+      }
+    };
+    const replies = await bookWhileRemoved(db, version);
+    expect(replies.filter((r) => r !== "invalid")).toEqual(["notavailable"]);
+    expect(pg.psql("edit_race", "SELECT count(*) FROM appointments WHERE doctor = 1").trim()).toBe("0");
+  },
+);

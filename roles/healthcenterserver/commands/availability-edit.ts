@@ -17,6 +17,7 @@ import {
 } from "../store/calendar-records.ts";
 import { recordZone } from "../store/calendar-zone.ts";
 import { offeredIds, offeredOnBookedDates, onItsSlot } from "./offered-slots.ts";
+import { lockEveryDoctor } from "../store/postgres/pg-doctor-locks.ts";
 
 export type EditContext = {
   zone: string;
@@ -50,6 +51,8 @@ export async function applyEdit(
 ): Promise<EditReport> {
   try {
     return await db.transaction(async (tx) => {
+      // PostgreSQL: no booking commits between this check and the edit's commit (pg-doctor-locks.ts).
+      if (tx.kind === "postgres") await lockEveryDoctor(tx);
       const booked = await appointmentsFrom(tx, ctx.now);
       const before = await loadCalendar(tx);
       const offeredBefore = offeredIds(before, ctx.zone, ctx.weeks, ctx.now);

@@ -28,9 +28,8 @@ import { routeBunSqlWarnings } from "./bun-sql-warnings.ts";
 import { PgMirror } from "./pg-mirror.ts";
 import { appointments_channel, appointmentsSource } from "./pg-appointments-source.ts";
 import { ListenProbe } from "./pg-listen-probe.ts";
-
-const doctor_lock_class = 0x646f6374; // "doct"
-const patient_lock_class = 0x70617469; // "pati", as pg-changes.ts
+import { lockDoctors, patient_lock_class } from "./pg-doctor-locks.ts";
+import { rules_version_sql, stale_rules } from "../stale-rules.ts";
 
 export async function openPgCalendarDb(
   target: PostgresTarget,
@@ -53,6 +52,7 @@ export class PgCalendarCommitter implements Committer {
   private event: CalendarEvent | undefined;
   private readonly gate: PolicyGate;
   private probe: ListenProbe | undefined;
+  private stale = false; // this batch's rules are newer than the server's slots (store/stale-rules.ts)
 
   constructor(
     private readonly db: PgCalendarDb,
@@ -88,10 +88,12 @@ export class PgCalendarCommitter implements Committer {
     const counted = this.options.bookingsPerPatient > 0 || (this.options.noShowLimit ?? 0) > 0;
     const patients = counted ? [...new Set(batch.map((c) => c.patient))].sort() : [];
     return this.db.transaction(async (tx) => {
-      for (const d of [...doctors].sort((a, b) => a - b))
-        await tx.run("SELECT pg_advisory_xact_lock(?::int, ?::int)", [doctor_lock_class, d]);
+      await lockDoctors(tx, doctors);
       for (const p of patients)
         await tx.run("SELECT pg_advisory_xact_lock(?::int, hashtext(?))", [patient_lock_class, p]);
+      // Read once the doctors' locks are held: an edit holding them has committed its version by now.
+      const known = this.options.calendarVersion?.();
+      this.stale = known !== undefined && Number((await tx.all(rules_version_sql))[0]?.version) !== known;
       const now = Date.now();
       const results: ChangeResult[] = [];
       const events: (CalendarEvent | undefined)[] = [];
@@ -112,10 +114,7 @@ export class PgCalendarCommitter implements Committer {
   /** A status change under the doctor's lock (so it is ordered with that doctor's changes), audited in it. */
   async mark(m: Mark): Promise<MarkResult> {
     return this.db.transaction(async (tx) => {
-      await tx.run("SELECT pg_advisory_xact_lock(?::int, ?::int)", [
-        doctor_lock_class,
-        decodeSlotId(m.index).doctorNumber,
-      ]);
+      await lockDoctors(tx, [decodeSlotId(m.index).doctorNumber]);
       const { result, record } = await markIn(tx, m, Date.now());
       if (record) await appendAuditRecords(tx, [record]);
       return result;
@@ -171,6 +170,7 @@ export class PgCalendarCommitter implements Committer {
           const count = Number(rows[0]!.n);
           if (count >= this.options.noShowLimit!) return { kind: "noshows", count };
         }
+        if (this.stale) return stale_rules;
         const uid = this.outbox ? newUid() : "";
         const taken = await this.take(tx, c.index, c.patient, now, c.span, { uid, seq: 0 });
         if (taken.kind !== "done") return taken;
@@ -186,6 +186,7 @@ export class PgCalendarCommitter implements Committer {
         if (held!.status !== "booked") return { kind: "visited", status: held!.status };
         if (c.to === c.from) return { kind: "taken", holder: from };
         if (verdict?.refused) return refusedBy(verdict.refused);
+        if (this.stale) return stale_rules;
         await tx.run("SAVEPOINT move");
         const { doctorNumber, startMs } = decodeSlotId(c.from);
         const left = "DELETE FROM appointments WHERE doctor = ? AND start_ms = ? RETURNING uid, seq";
