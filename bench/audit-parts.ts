@@ -80,8 +80,8 @@ const variants: Record<string, Variant> = {
 const cols11 = "seq, at_ms, actor, role, via, address, action, subject, before, after, reason";
 function blobTable(db: Database): void {
   db.run(`CREATE TABLE audit_b (seq INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, actor TEXT NOT NULL,
-    role TEXT NOT NULL, via TEXT NOT NULL, address TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, before TEXT NOT NULL,
-    after TEXT NOT NULL, reason TEXT NOT NULL, hash BLOB NOT NULL)`);
+    role TEXT NOT NULL, via TEXT NOT NULL, address TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL,
+    before TEXT NOT NULL, after TEXT NOT NULL, reason TEXT NOT NULL, hash BLOB NOT NULL)`);
 }
 function blobRows(a: Parts, db: Database): void {
   blobTable(db);
