@@ -11,8 +11,28 @@ import { dateOf, describeWhen, matchesSearch } from "./when.ts";
 /** What picking a slot needs of the menu. */
 export type PickerContext = { client: AppointmentsClient; prices: PriceBook; view: MenuView };
 
-/** The patient's date (the clinic's zone is the server's; a patient is usually in it). */
-const today = () => Temporal.Now.plainDateISO().toString();
+/** The clinic's zone by client, from its `ics` reply (asked once, on a calendar); null: not known. */
+const clinic_zones = new WeakMap<AppointmentsClient, string | null>();
+
+/**
+ * The clinic's date, which the slots' dates are in: "today" and "8 dec" mean the clinic's, wherever the
+ * patient's machine is (before: the machine's date, a day off for a patient's machine in another zone).
+ * The zone is the `ics` reply's; a server that does not say leaves the machine's date.
+ */
+async function clinicToday(client: AppointmentsClient): Promise<string> {
+  if (!clinic_zones.has(client)) {
+    let zone: string | null = null;
+    try {
+      zone = (await client.icsLines()).find((l) => l.startsWith("zone "))?.slice(5) ?? null;
+      if (zone !== null) Temporal.Now.plainDateISO(zone);
+    } catch {
+      zone = null;
+    }
+    clinic_zones.set(client, zone);
+  }
+  const zone = clinic_zones.get(client);
+  return (zone ? Temporal.Now.plainDateISO(zone) : Temporal.Now.plainDateISO()).toString();
+}
 
 type Pick = number | "more" | "search" | "back";
 const days = new Set(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
@@ -27,6 +47,7 @@ export async function pickSlot(ctx: PickerContext, message: string, type?: strin
   const typed: Typed = { text: "", heading: () => message };
   // A calendar's slots carry their dates: the server-side search then takes a date too.
   const calendar = loaded.some((s) => s.start !== undefined);
+  const today = calendar ? await clinicToday(ctx.client) : Temporal.Now.plainDateISO().toString();
   while (true) {
     if (loaded.length === 0) {
       const searched = query.day || query.doctor || query.from;
@@ -37,7 +58,7 @@ export async function pickSlot(ctx: PickerContext, message: string, type?: strin
     typed.heading = searchHeading(loaded.length, more);
     const picked = await ctx.view.search(
       message,
-      await options(ctx, loaded, more, type),
+      await options(ctx, loaded, more, today, type),
       "Sat, 12pm, Doctor2 ...",
       typed,
     );
@@ -50,7 +71,7 @@ export async function pickSlot(ctx: PickerContext, message: string, type?: strin
       const example = calendar ? "Day, date and/or doctor (e.g. Sat, tomorrow, 8 dec doc2)" : "Day and/or doctor";
       const text = await ctx.view.ask(calendar ? example : `${example} (e.g. Sat, Doctor2, Sat doc2)`, "Sat");
       if (text === undefined) continue;
-      query = { ...parseSearch(text, calendar ? today() : undefined), ...ofType };
+      query = { ...parseSearch(text, calendar ? today : undefined), ...ofType };
       typed.text = "";
       loaded = await ctx.client.slots(query);
       more = loaded.length === slots_page_max;
@@ -76,6 +97,7 @@ async function options(
   ctx: PickerContext,
   loaded: SlotLine[],
   more: boolean,
+  today: string,
   type?: string,
 ): Promise<MenuOption<Pick>[]> {
   const slots = await Promise.all(
@@ -83,7 +105,7 @@ async function options(
       value: s.index as Pick,
       label: slotLabel(s, describePrice(await ctx.prices.of(s, type))),
       // What people type: monday, 8 dec, tomorrow, doc1, morning, after 3pm (when.ts).
-      matches: (search: string) => matchesSearch(search, s, today()),
+      matches: (search: string) => matchesSearch(search, s, today),
       hint: `slot ${s.index}`,
     })),
   );
