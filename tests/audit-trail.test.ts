@@ -201,6 +201,12 @@ describe("audit verify", () => {
         "hash, hash FROM audit WHERE seq = 10",
       /^audit record 11: its content was changed\n$/,
     ],
+    [
+      "the whole table dropped",
+      "DROP TABLE audit",
+      /^no audit trail in \S+: its audit table is missing \(dropped, or the file predates the trail\); nothing can/,
+    ],
+    ["the checkpoint table dropped", "DROP TABLE audit_checkpoint", /: its audit_checkpoint table is missing /],
   ];
   for (const [what, sql, found] of tampering) {
     test(`${what}: exit 1 naming the first bad record`, async () => {
@@ -209,9 +215,25 @@ describe("audit verify", () => {
       sqlite(copy, sql);
       const r = await audit(["verify", "--db", copy]);
       expect(r.stdout).toMatch(found);
-      expect(r.code).toBe(1);
+      expect([r.code, r.stderr]).toEqual([1, ""]);
     });
   }
+  test("export and archive of a file whose audit table was dropped: one line, exit 2, no stack", async () => {
+    const copy = join(staff.dir, "dropped.db");
+    sqlite(db, `VACUUM INTO '${copy}'`);
+    sqlite(copy, "DROP TABLE audit");
+    for (const args of [
+      ["export", "--format", "csv", "--from", today, "--to", today],
+      ["archive", "--before", today, join(staff.dir, "dropped.jsonl")],
+    ]) {
+      const r = await audit([...args, "--db", copy]);
+      expect([r.code, r.stdout, r.stderr.trim().split("\n")]).toEqual([
+        2,
+        "",
+        [`error: no audit trail in ${copy}: its audit table is missing (dropped, or the file predates the trail)`],
+      ]);
+    }
+  });
 });
 
 describe("audit export", () => {

@@ -9,7 +9,7 @@ import { parseFlags, type Options } from "../../../shared/flags.ts";
 import { audit_page_rows } from "../../../shared/limits.ts";
 import { ChainVerifier } from "../audit/chain.ts";
 import { csvHeader, csvRow, fhirAuditEvent } from "../audit/export.ts";
-import { auditRecords, latestCheckpoint } from "../store/audit-records.ts";
+import { auditRecords, latestCheckpoint, missingAuditTable } from "../store/audit-records.ts";
 import { openCalendarDb, SqliteCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
 import { parseDbTarget, readDbPassword, type DbTarget } from "../store/db-target.ts";
 import { archiveAudit, checkpointMac, readAuditKey } from "./audit-archive.ts";
@@ -64,6 +64,15 @@ export async function runAuditCommand(argv: string[]): Promise<number> {
     throw new UsageError(`no booking database at ${target.path} (give --db, or --config naming one)`);
   const db = await openAuditDb(target, readDbPassword(values["db-password-file"] ?? config.server.dbPasswordFile));
   try {
+    const missing = await missingAuditTable(db);
+    if (missing !== undefined) {
+      const where = target.kind === "sqlite" ? target.path : target.shown;
+      const why = "(dropped, or the file predates the trail)";
+      const line = `no audit trail in ${where}: its ${missing} table is missing ${why}`;
+      if (verb !== "verify") throw new UsageError(line, { hint: false });
+      console.log(`${line}; nothing can be verified`);
+      return exit_code.refused;
+    }
     if (verb === "verify") {
       const archives = await verifyArchives(db, keyFile, values.archive ?? []);
       const chain = await verify(db, keyFile, parseHead(values.head));

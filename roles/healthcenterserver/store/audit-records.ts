@@ -41,6 +41,17 @@ export async function auditTail(db: CalendarDb): Promise<{ seq: number; hash: st
   return cp && { seq: cp.seq, hash: cp.hash };
 }
 
+/**
+ * The trail's table a SQLite file lacks (`audit`, `audit_checkpoint`), if any: dropped, or a file older than the
+ * trail. PostgreSQL's are made by its migrations. Read first, so verify says so instead of failing on a statement.
+ */
+export async function missingAuditTable(db: CalendarDb): Promise<string | undefined> {
+  if (db.kind !== "sqlite") return undefined;
+  const rows = await db.all("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'audit%'");
+  const names = new Set(rows.map((r) => String(r.name)));
+  return ["audit", "audit_checkpoint"].find((t) => !names.has(t));
+}
+
 export async function latestCheckpoint(db: CalendarDb): Promise<Checkpoint | undefined> {
   const [row] = await db.all("SELECT seq, hash, at_ms, archive, mac FROM audit_checkpoint ORDER BY seq DESC LIMIT 1");
   if (!row) return undefined;
