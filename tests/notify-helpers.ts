@@ -112,13 +112,19 @@ export function parseIcs(files: string[]): ParsedEvent[] {
     .map((l) => JSON.parse(l));
 }
 
-/** A calendar with one rule (doc1, every day 00:00-23:45, 15 minutes, in London) and the outbox on. */
+/**
+ * A calendar with one rule (doc1, every day 00:00-23:45, 15 minutes, in London) and the outbox on. A second
+ * store on the same database shares the rule: adding it again would make the first store's slots older than
+ * the rules, and its bookings refused until it follows them (store/stale-rules.ts).
+ */
 export async function calendar(dbPath: string, dbPasswordFile: string | undefined, channels: Channel[]) {
   const db = await openCalendarDb(parseDbTarget(dbPath), readDbPassword(dbPasswordFile));
   const rule = { weekdays: [1, 2, 3, 4, 5, 6, 7], start: "00:00", end: "23:45", minutes: 15, everyWeeks: 1 };
   const doctor = (await doctorNumber(db, "doc1", 41000))!;
-  await insertRule(db, doctor, { ...rule, nthOfMonth: [], validFrom: null, validUntil: null });
-  await bumpVersion(db);
+  if (Number((await db.all("SELECT count(*) AS n FROM calendar_rules"))[0]?.n) === 0) {
+    await insertRule(db, doctor, { ...rule, nthOfMonth: [], validFrom: null, validUntil: null });
+    await bumpVersion(db);
+  }
   const outbox: OutboxPolicy = {
     zone: london,
     reminderMinutes: 1440,
