@@ -75,6 +75,13 @@ async function until(what: string, ok: () => boolean, ms = 5_000): Promise<void>
   }
 }
 
+/** Waits until PostgreSQL shows slot `slot`'s lock held (`granted`) or waited on (not `granted`) by some session. */
+async function slotLock(db: string, slot: number, granted: boolean): Promise<void> {
+  const sql = `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = ${0x736c6f74}
+    AND objid = ${slot} AND objsubid = 2 AND granted = ${granted}`;
+  await until(`slot ${slot}'s lock ${granted ? "held" : "waited on"}`, () => Number(pg.psql(db, sql).trim()) > 0);
+}
+
 describe("memory follows a shared database", () => {
   pgTest(
     "book on A, cancel and re-book on B before A's mirror catches up, then A's own queued cancellation commits: A corrects memory, logs and counts it, and keeps serving",
@@ -89,9 +96,9 @@ describe("memory follows a shared database", () => {
         await tx`SELECT pg_advisory_xact_lock(${0x736c6f74}, 6)`;
         await new Promise<void>((resolve) => (release = resolve));
       });
-      await Bun.sleep(50);
+      await slotLock(db, 6, true);
       const yBooks = book(a, 6, "y");
-      await Bun.sleep(50); // y's batch is in its commit now, waiting
+      await slotLock(db, 6, false); // y's batch is in its commit now, waiting
       const xCancelsOnA = cancel(a, 5, "x"); // queued behind it
       expect((await cancel(b, 5, "x")).kind).toBe("cancelled");
       await until("A's mirror sees slot 5 freed on B", () => a.schedule.holderOf(5) === undefined);
@@ -161,9 +168,9 @@ describe("memory corrections on real servers", () => {
         await tx`SELECT pg_advisory_xact_lock(${0x736c6f74}, 6)`;
         await new Promise<void>((resolve) => (release = resolve));
       });
-      await Bun.sleep(100);
-      ya.write("selection 6\n"); // A's batch waits on slot 6's lock
-      await Bun.sleep(100);
+      await slotLock(db, 6, true);
+      ya.write("selection 6\n");
+      await slotLock(db, 6, false); // A's batch waits on slot 6's lock
       xa.write("cancel 5\n"); // queued behind it
       expect(await xb.request("cancel 5")).toBe("cancelled");
       const look = await login(sa!.port, "y", "pwy"); // xa and ya wait for their answers
@@ -207,9 +214,9 @@ describe("a batch rolled back for a deadlock", () => {
         await new Promise<void>((resolve) => (ask = resolve));
         await tx`SELECT pg_advisory_xact_lock(${0x736c6f74}, 1)`;
       });
-      await Bun.sleep(100);
+      await slotLock(db, 2, true);
       const both = Promise.all([book(a, 1, "x"), book(a, 2, "y")]); // one batch: locks 1, then 2
-      await Bun.sleep(300);
+      await slotLock(db, 2, false); // A's batch holds 1 and waits on 2
       ask();
       expect((await both).map((o) => o.kind)).toEqual(["booked", "booked"]);
       await cycle;
