@@ -111,7 +111,12 @@ test("a line begun behind a login slower than the line deadline is not cut off w
   // argon2id at a high time cost: the login takes longer than --line-timeout 1 (and its sweep tick). The line
   // begun in the same write is finished at once, but the server reads the rest only after the login's reply,
   // so the line's deadline counts from then, not from its first bytes.
-  const hash = await Bun.password.hash("password111", { algorithm: "argon2id", memoryCost: 65536, timeCost: 80 });
+  // Bun.password.hash("password111", { algorithm: "argon2id", memoryCost: 65536, timeCost: 80 }), made once: made
+  // here it cost as long again as the login it slows (12 s of a 24 s run on a loaded machine). The login's
+  // "success" shows it is the hash of that password.
+  const hash =
+    "$argon2id$v=19$m=65536,t=80,p=1$z4ROvX3fLBlRpTtaBg9msUMWWw5ckvI2SctTWY0kqWM" +
+    "$hO2myfU/L5EA0T+KzvgcyalTZZU67yJ/nlVElK4yAuc";
   const slow = await writeDataDir(join(tmp.dir, "slow"), 6, { "users.txt": `patient1 ${hash}\n` });
   const server = await startServer(["--data", slow, "--db", join(tmp.dir, "slow.db"), "--line-timeout", "1"]);
   try {
