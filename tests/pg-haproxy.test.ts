@@ -125,6 +125,7 @@ test.skipIf(!runnable)(
     }
 
     // After: booking through HAProxy again within seconds (the checks probe the database now).
+    const logged = log.text.length;
     const back = Date.now();
     let after = "";
     while (!booked.test(after) && Date.now() - back < 20_000) {
@@ -137,7 +138,11 @@ test.skipIf(!runnable)(
     expect(recoveryMs).toBeLessThan(10_000);
 
     // Both servers in rotation: sessions through HAProxy reach each of them.
-    await Bun.sleep(4_500); // rise 2 x inter 2s: the second server is surely up if it will be
+    for (const name of ["hc1", "hc2"]) {
+      const up = new RegExp(`Server healthcenters/${name} is UP`);
+      while (!up.test(log.text.slice(logged)) && Date.now() - back < 30_000) await Bun.sleep(100);
+      expect(log.text.slice(logged)).toMatch(up); // HAProxy has taken it back into rotation
+    }
     const seen = await Promise.all(https.map(sessions));
     for (let i = 0; i < 10; i++) {
       const reply = await bookThrough(front, `p${10 + i}`, ++slot);
