@@ -88,6 +88,19 @@ export async function finishMany(db: CalendarDb, ids: number[], state: OutboxSta
 }
 
 /** Tried again at `nextMs`; `uncount` gives back the try the claim counted (quiet hours are no failure). */
+/**
+ * Messages held for quiet hours are taken up again at once, for the sender to judge with the quiet hours it
+ * has now: a clinic that shortened them, or turned them off, and restarted, had its held confirmations wait
+ * until the old hours' end. A message under a claim's lease (next_ms within `leaseMs` from now) is left alone.
+ */
+export async function retakeQuietHeld(db: CalendarDb, now: number, leaseMs: number): Promise<void> {
+  await write(
+    db,
+    "UPDATE outbox SET next_ms = ? WHERE state = 'pending' AND last_error = 'quiet hours' AND next_ms > ?",
+    [now, now + leaseMs],
+  );
+}
+
 export async function retryAt(db: CalendarDb, id: number, nextMs: number, error: string, uncount = false) {
   await write(
     db,

@@ -9,6 +9,7 @@ import type { CalendarDb } from "../store/calendar-db.ts";
 import { bodyText, icsOf, messageKey, subject, webhookDocument, type Clinic, type Contact } from "./compose.ts";
 import { Undeliverable, type Mailer } from "./email.ts";
 import { claim, counts, doctorName, finish, finishMany, recent, reminderCurrent, retryAt } from "./outbox-db.ts";
+import { retakeQuietHeld } from "./outbox-db.ts";
 import type { OutboxCounts, OutboxMessage } from "./outbox-db.ts";
 import { followChanges, unfollowed } from "./outbox-follower.ts";
 import type { OutboxPolicy } from "./outbox-plan.ts";
@@ -71,8 +72,17 @@ export class OutboxSender {
   }
 
   start(): void {
+    let first = true;
     const loop = async () => {
       if (this.stopped) return;
+      if (first) {
+        first = false;
+        // Held under the quiet hours of an earlier start: judged again with these (outbox-db.ts).
+        const lease = limits.notify_send_timeout_ms + 1_000;
+        await retakeQuietHeld(this.db, this.now(), lease).catch((err) =>
+          this.log.warn(`outbox: cannot take up the messages held for quiet hours: ${(err as Error).message}`),
+        );
+      }
       let handled = 0;
       this.running = this.pass().then(
         (n) => (handled = n),

@@ -1,0 +1,54 @@
+// Quiet hours changed between two starts: a confirmation held under the first start's quiet hours is judged
+// again with the second's. A clinic that turned them off ("none") and restarted had its held confirmations
+// wait until the old hours ended (hours later); now they go once the server is up.
+import { afterAll, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { login, startServer, tempDir, writeDataDir, type Running } from "./helpers.ts";
+import { availability, listing, localDate, rule_doc1, within, zone } from "./calendar-helpers.ts";
+import { webhookReceiver } from "./notify-helpers.ts";
+
+const tmp = tempDir();
+const running: Running[] = [];
+const hook = webhookReceiver();
+afterAll(async () => {
+  for (const r of running) await r.stop();
+  hook.server.stop(true);
+  tmp.cleanup();
+});
+
+/** London's wall clock `hours` from now, HH:MM. */
+const wall = (hours: number) => Temporal.Now.zonedDateTimeISO(zone).add({ hours }).toString().slice(11, 16);
+
+test("a confirmation held for quiet hours goes once the server restarts with none", async () => {
+  const data = await writeDataDir(join(tmp.dir, "data"), 1, {
+    "patient1insurance.txt": "insurance1\nemail patient1@example.org\nphone +15550100\n",
+  });
+  const config = (quiet: string) => {
+    const file = join(tmp.dir, "deploy.toml");
+    writeFileSync(join(tmp.dir, "hook.secret"), "s3cret\n");
+    const webhook = `webhook = "http://127.0.0.1:${hook.server.port}/hook"\nwebhook_secret_file = "hook.secret"\n`;
+    writeFileSync(file, `[notify]\n${webhook}quiet = "${quiet}"\n`);
+    return file;
+  };
+  const db = ["--db", join(tmp.dir, "cal.db")];
+  expect((await availability(db, ...rule_doc1, "--port", "41000")).code).toBe(0);
+  const args = [...db, "--time-zone", zone, "--data", data];
+  // Quiet from an hour ago to three hours on; the appointment is two days away, so it is no reason to send.
+  const first = await startServer([...args, "--config", config(`${wall(-1)}-${wall(3)}`)]);
+  running.push(first);
+  const c = await login(first.port);
+  const day = localDate(2);
+  const [slot] = await listing(c, `slots from=${day} to=${day} limit=1`);
+  expect(await c.request(`selection ${slot!.split(" ")[0]}`)).toBe("doc1 41000");
+  c.close();
+  // Held: written to the outbox, not sent (the sender's pass runs every second).
+  await Bun.sleep(2_500);
+  expect(hook.received).toEqual([]);
+  await first.stop();
+
+  const second = await startServer([...args, "--config", config("none")]);
+  running.push(second);
+  await within(1_000, async () => hook.received.length > 0);
+  expect(hook.received.map((h) => h.body.kind)).toEqual(["booked"]);
+});
