@@ -117,8 +117,16 @@ describe("hashed credentials", () => {
         return ms;
       };
       await time("alice"); // warm up
-      const wrong = await time("patient2");
-      const unknown = await time("nobody-at-all");
+      // Three of each, interleaved, medians (a user's failures stay under its throttle): one login of each was one
+      // sample of a shared machine's load (1.91 apart beside a CPU hog, against a bound of 2.5).
+      const wrongs: number[] = [];
+      const unknowns: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        wrongs.push(await time("patient2"));
+        unknowns.push(await time("nobody-at-all"));
+      }
+      const median = (t: number[]) => t.sort((a, b) => a - b)[1]!;
+      const [wrong, unknown] = [median(wrongs), median(unknowns)];
       expect(unknown / wrong).toBeGreaterThan(0.4);
       expect(unknown / wrong).toBeLessThan(2.5);
     } finally {
