@@ -80,3 +80,13 @@ pgTest(
   },
   60_000,
 );
+
+pgTest("verify on a database whose audit table was dropped says so in one line, exit 1", async () => {
+  cluster.pg.createDatabase("aud_drop");
+  const db = ["--db", cluster.pg.url("aud_drop"), "--db-password-file", cluster.pg.passwordFile];
+  const verify = () => runToEnd([bun, "roles/healthcenterserver.ts", "audit", "verify", ...db]);
+  expect((await verify()).code).toBe(0); // made by the migrations, empty
+  cluster.pg.psql("aud_drop", "DROP TABLE audit");
+  const r = await verify();
+  expect([r.code, r.stderr, r.stdout]).toEqual([1, "", expect.stringMatching(/: its audit table is missing /)]);
+});

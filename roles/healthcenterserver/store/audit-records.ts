@@ -42,12 +42,17 @@ export async function auditTail(db: CalendarDb): Promise<{ seq: number; hash: st
 }
 
 /**
- * The trail's table a SQLite file lacks (`audit`, `audit_checkpoint`), if any: dropped, or a file older than the
- * trail. PostgreSQL's are made by its migrations. Read first, so verify says so instead of failing on a statement.
+ * The trail's table the database lacks (`audit`, `audit_checkpoint`), if any: dropped, or a SQLite file older
+ * than the trail (PostgreSQL's migrations made them once, and do not again). Read first, so verify says so
+ * instead of failing on a statement.
  */
 export async function missingAuditTable(db: CalendarDb): Promise<string | undefined> {
-  if (db.kind !== "sqlite") return undefined;
-  const rows = await db.all("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'audit%'");
+  const rows = await db.all(
+    db.kind === "sqlite"
+      ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'audit%'"
+      : "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() " +
+          "AND table_name LIKE 'audit%'",
+  );
   const names = new Set(rows.map((r) => String(r.name)));
   return ["audit", "audit_checkpoint"].find((t) => !names.has(t));
 }
