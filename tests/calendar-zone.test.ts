@@ -100,6 +100,34 @@ test("a calendar whose zone was never recorded (an older database) starts in any
   expect(sqlite(path, "SELECT zone FROM calendar_state")).toBe("Europe/London");
 });
 
+test("a recorded zone this program does not know (edited by hand) is refused in one line; availability zone repairs it", async () => {
+  const path = join(tmp.dir, "mars.db");
+  const db = ["--db", path];
+  expect((await server(["availability", ...rule, "--port", "41000", ...db, "--time-zone", "UTC"])).code).toBe(0);
+  sqlite(path, "UPDATE calendar_state SET zone = 'Mars/Base'");
+  const said = 'recorded in time zone "Mars/Base", which this program does not know';
+  for (const args of [
+    ["--host", "127.0.0.1", "--port", "0", ...db],
+    ["--host", "127.0.0.1", "--port", "0", ...db, "--time-zone", "UTC"],
+    ["check", ...db],
+    ["availability", "list", ...db],
+    ["availability", "add", "doc2", ...rule.slice(2), "--port", "42000", ...db],
+    ["types", "add", "first", "--minutes", "30", ...db],
+  ]) {
+    const r = await server(args);
+    expect([args.slice(0, 2), r.code, r.stderr.trim().split("\n")]).toEqual([
+      args.slice(0, 2),
+      2,
+      [expect.stringContaining(said)],
+    ]);
+  }
+  expect(sqlite(path, "SELECT count(*) FROM calendar_rules")).toBe("1");
+  const shown = await server(["availability", "zone", ...db]);
+  expect([shown.code, shown.stdout]).toEqual([0, expect.stringContaining("Mars/Base")]);
+  expect((await server(["availability", "zone", "Europe/London", ...db])).code).toBe(0);
+  expect((await server(["availability", "list", ...db])).stdout).toContain("time zone Europe/London");
+});
+
 test("two edits in different zones at once: the one whose zone was not recorded first is refused, rolled back", async () => {
   // Each edit reads the recorded zone before its transaction: on a database with none, both pass that check,
   // and the second to commit found the first's zone there (UPDATE ... WHERE zone IS NULL changed nothing).

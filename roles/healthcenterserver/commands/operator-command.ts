@@ -6,7 +6,7 @@ import { exit_code, UsageError } from "../../../shared/errors.ts";
 import { horizon_weeks_default } from "../../../shared/limits.ts";
 import { unknownMessage } from "../../../shared/suggest.ts";
 import { clinicZone, zoneGiven } from "../cli/calendar-settings.ts";
-import { checkZone, storedZone } from "../store/calendar-zone.ts";
+import { checkZone, knownZone, storedZone } from "../store/calendar-zone.ts";
 import { openCalendarDb, type CalendarDb } from "../store/calendar-db.ts";
 import { parseDbTarget, readDbPassword } from "../store/db-target.ts";
 import type { EditContext } from "./availability-edit.ts";
@@ -57,7 +57,7 @@ export async function runCalendarEdit(
     // A zone given must be the rules'; none given: the rules' own (the machine's only when none is recorded).
     const [stored, explicit] = [await storedZone(db), given.some((z) => z !== undefined)];
     if (explicit) checkZone(stored, zone, zoneGiven(...given));
-    else zone = stored ?? zone;
+    else zone = stored === undefined ? zone : knownZone(stored);
     const ctx: EditContext = {
       zone,
       zoneExplicit: explicit,

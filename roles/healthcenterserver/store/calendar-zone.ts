@@ -1,6 +1,7 @@
 // The zone the calendar's rules were written in (calendar_state.zone): read, checked against a server's
 // or an edit's zone, and recorded by the first edit given one (`availability zone` changes it).
 import { UsageError } from "../../../shared/errors.ts";
+import { parseZone } from "../calendar/zone.ts";
 import type { CalendarDb } from "./calendar-db.ts";
 
 /**
@@ -17,9 +18,26 @@ export async function storedZone(db: CalendarDb): Promise<string | undefined> {
   return typeof zone === "string" && zone !== "" ? zone : undefined;
 }
 
+/**
+ * The recorded zone, as one this runtime knows: a name it does not (a database edited by hand, or written
+ * by a runtime with a newer zone database) is refused in one line saying how to record another.
+ */
+export function knownZone(stored: string): string {
+  try {
+    return parseZone(stored);
+  } catch {
+    throw new UsageError(
+      `the calendar's rules in this database are recorded in time zone "${stored}", which this program does ` +
+        "not know: record the clinic's zone with: healthcenterserver availability zone ZONE",
+      { hint: false },
+    );
+  }
+}
+
 /** A UsageError when the rules were written in another zone than `zone` (where it came from: `given`). */
 export function checkZone(stored: string | undefined, zone: string, given: string): void {
   if (stored === undefined || sameZone(stored, zone)) return;
+  knownZone(stored);
   throw new UsageError(
     `the calendar's rules in this database are in ${stored} time, not ${zone} (${given}): ` +
       `give --time-zone ${stored} (or [clinic] time_zone = "${stored}" in the deployment file); ` +
