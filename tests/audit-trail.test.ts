@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { bun, login, runToEnd } from "./helpers.ts";
 import { availability, rule_doc1 } from "./calendar-helpers.ts";
 import { append_only_triggers } from "../roles/healthcenterserver/store/sqlite/sqlite-audit.ts";
+import { csvRow } from "../roles/healthcenterserver/audit/export.ts";
+import type { AuditRecord } from "../roles/healthcenterserver/audit/chain.ts";
 import { signIn, staffFile, startStaffServer, type StaffServer } from "./staff-helpers.ts";
 
 let staff: StaffServer;
@@ -237,6 +239,29 @@ describe("audit verify", () => {
 });
 
 describe("audit export", () => {
+  test("csv: a cell a spreadsheet would read as a formula, spaces before it or not, stays text", () => {
+    const record = (reason: string) =>
+      ({
+        seq: 1,
+        atMs: 0,
+        actor: "a",
+        role: "r",
+        via: "v",
+        address: "",
+        action: "x",
+        subject: "s",
+        before: "",
+        after: "",
+        reason,
+        prevHash: "",
+        hash: "h",
+      }) as AuditRecord;
+    const cell = (reason: string) => parseCsv(csvRow(record(reason)))[0]![10];
+    for (const formula of ["=1+1", "+1", "-2+3", "@SUM(A1)", " -2+3", "  =cmd|' /C calc'!A0", "\t=1", "\r=1"])
+      expect([formula, cell(formula)]).toEqual([formula, `'${formula}`]);
+    for (const text of ["patient phoned", " plain", "1-2", "a=b"]) expect([text, cell(text)]).toEqual([text, text]);
+  });
+
   test("csv: one parsed row per record, the reason kept as text", async () => {
     const r = await audit(["export", "--db", db, "--from", today, "--to", today, "--format", "csv"]);
     expect(r.code).toBe(0);

@@ -14,8 +14,9 @@ export function csvRow(r: AuditRecord): string {
 }
 
 function csvField(value: string): string {
-  // A leading = + - @ would be a formula in a spreadsheet: quoted and prefixed so it stays text.
-  const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  // A leading = + - @ would be a formula in a spreadsheet (spaces before it too: some trim them, and a
+  // leading tab or CR is one of those): quoted and prefixed so it stays text.
+  const guarded = /^[\s]*[=+\-@]|^[\t\r]/.test(value) ? `'${value}` : value;
   return /[",\r\n']/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
 }
 
