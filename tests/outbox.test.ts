@@ -37,6 +37,9 @@ describe("when a reminder is due", () => {
       "2026-03-29T07:30:00+01:00[Europe/London]",
     );
     expect(() => parseQuiet("21:00-25:00")).toThrow(/expected HH:MM-HH:MM/);
+    // 24:00 ends the day as 00:00 does; it cannot start quiet hours.
+    expect(parseQuiet("21:00-24:00")).toEqual(parseQuiet("21:00-00:00"));
+    expect(() => parseQuiet("24:00-08:00")).toThrow(/expected HH:MM-HH:MM/);
   });
 
   test("the sender's decision: send, wait out the quiet hours (across a clock change), or skip", () => {

@@ -13,7 +13,9 @@ export type OutboxKind = "booked" | "moved" | "cancelled" | "reminder";
 export function parseQuiet(text: string): Quiet {
   if (text.trim() === "none") return undefined;
   const ends = text.split("-");
-  const [from, to] = ends.map((end) => {
+  const [from, to] = ends.map((end, i) => {
+    // "24:00" as the end is midnight, as people write it ("21:00-24:00" is "21:00-00:00").
+    if (i === 1 && end.trim() === "24:00") return 0;
     try {
       return minuteOfTime(parseTime(end));
     } catch {
