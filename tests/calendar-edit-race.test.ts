@@ -9,6 +9,9 @@ import { login, startServer, tempDir } from "./helpers.ts";
 import { postgresForFile } from "./pg-file.ts";
 import { availability, listing, localDate, localStart, within, zone } from "./calendar-helpers.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
+import { rules_lock_class } from "../roles/healthcenterserver/store/postgres/pg-doctor-locks.ts";
+import { SQL } from "bun";
+import { pg_password } from "./pg-helpers.ts";
 
 const tmp = tempDir();
 const cluster = postgresForFile(() => tmp.cleanup());
@@ -78,4 +81,51 @@ cluster.pgTest(
     expect(replies.filter((r) => r !== "invalid")).toEqual(["notavailable"]);
     expect(pg.psql("edit_race", "SELECT count(*) FROM appointments WHERE doctor = 1").trim()).toBe("0");
   },
+);
+
+cluster.pgTest(
+  "on PostgreSQL: a booking waits for an edit in its transaction, then is judged by the edit's version",
+  async () => {
+    const pg = cluster.pg;
+    pg.createDatabase("edit_wait");
+    const db = ["--db", pg.url("edit_wait"), "--db-password-file", pg.passwordFile];
+    const rule = ["add", "doc1", "--days", "mon-sun", "--start", "13:00", "--end", "14:00", "--minutes", "15"];
+    expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
+    const server = await startServer([...db, "--time-zone", zone, "--bookings-per-patient", "0"]);
+    running.push(server);
+    const c = await login(server.port);
+    const day = localDate(2);
+    const [first, second] = [slotId(1, localStart(day, "13:00").ms), slotId(1, localStart(day, "13:15").ms)];
+    // An edit in its transaction, as applyEdit's: the rules' lock first (pg-doctor-locks.ts), then its version.
+    const edit = new SQL({ url: pg.url("edit_wait"), password: pg_password, max: 1 });
+    let commit: () => void = () => {};
+    const editing = edit.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(${rules_lock_class}, 0)`;
+      await tx`UPDATE calendar_state SET version = version + 1`;
+      await new Promise<void>((resolve) => (commit = resolve));
+    });
+    const waiting = () =>
+      pg.psql("edit_wait", `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`).trim();
+    await within(
+      100,
+      async () => pg.psql("edit_wait", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").trim() === "1",
+    );
+    let replied: string | undefined;
+    const booking = c.request(`selection ${first}`).then((r) => (replied = r ?? "closed"));
+    await within(500, async () => waiting() === "1"); // the booking's batch waits on the rules' lock
+    await Bun.sleep(200);
+    expect(replied).toBeUndefined();
+    commit();
+    await editing;
+    await booking;
+    // Committed after the edit's version, under the rules the server had: refused, nothing stored.
+    expect(replied).toBe("notavailable");
+    expect(pg.psql("edit_wait", "SELECT count(*) FROM appointments").trim()).toBe("0");
+    // Once the server follows the version (the rules themselves unchanged), the slots book again.
+    const booked = async () => (await c.request(`selection ${second}`)) === "doc1 41000";
+    expect(await within(100, booked)).toBeLessThan(1000);
+    await edit.close();
+    c.close();
+  },
+  60_000,
 );

@@ -17,7 +17,7 @@ import {
 } from "../store/calendar-records.ts";
 import { recordZone } from "../store/calendar-zone.ts";
 import { offeredIds, offeredOnBookedDates, onItsSlot } from "./offered-slots.ts";
-import { lockEveryDoctor } from "../store/postgres/pg-doctor-locks.ts";
+import { lockRulesForEdit } from "../store/postgres/pg-doctor-locks.ts";
 
 export type EditContext = {
   zone: string;
@@ -52,7 +52,7 @@ export async function applyEdit(
   try {
     return await db.transaction(async (tx) => {
       // PostgreSQL: no booking commits between this check and the edit's commit (pg-doctor-locks.ts).
-      if (tx.kind === "postgres") await lockEveryDoctor(tx);
+      if (tx.kind === "postgres") await lockRulesForEdit(tx);
       const booked = await appointmentsFrom(tx, ctx.now);
       const before = await loadCalendar(tx);
       const offeredBefore = offeredIds(before, ctx.zone, ctx.weeks, ctx.now);
