@@ -17,6 +17,9 @@ export const outbox_follow_batch = 500;
  * this, they are read less often, so that reading them takes at most this share of the server's thread. */
 export const outbox_count_ms_spaced = 2;
 export const outbox_count_share = 0.005;
+/** Below this many messages the counts are read every pass, however long the read took by the clock: a few
+ * rows cost next to nothing, and on a loaded machine their read can take milliseconds waiting for a core. */
+export const outbox_count_rows_spaced = 10_000;
 /** After a full batch, the pause before the next: at most outbox_claim_batch messages per pause per server. */
 export const outbox_busy_pause_ms = 250;
 /**
