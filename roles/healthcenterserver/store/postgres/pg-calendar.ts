@@ -28,7 +28,7 @@ import { routeBunSqlWarnings } from "./bun-sql-warnings.ts";
 import { PgMirror } from "./pg-mirror.ts";
 import { appointments_channel, appointmentsSource } from "./pg-appointments-source.ts";
 import { ListenProbe } from "./pg-listen-probe.ts";
-import { lockDoctors, lockRulesShared, patient_lock_class } from "./pg-doctor-locks.ts";
+import { lockDoctors, lockForBatch } from "./pg-doctor-locks.ts";
 import { rules_version_sql, stale_rules } from "../stale-rules.ts";
 
 export async function openPgCalendarDb(
@@ -88,10 +88,7 @@ export class PgCalendarCommitter implements Committer {
     const counted = this.options.bookingsPerPatient > 0 || (this.options.noShowLimit ?? 0) > 0;
     const patients = counted ? [...new Set(batch.map((c) => c.patient))].sort() : [];
     return this.db.transaction(async (tx) => {
-      await lockRulesShared(tx);
-      await lockDoctors(tx, doctors);
-      for (const p of patients)
-        await tx.run("SELECT pg_advisory_xact_lock(?::int, hashtext(?))", [patient_lock_class, p]);
+      await lockForBatch(tx, doctors, patients);
       // Read once the rules' lock is held: an edit that held it has committed its version by now.
       const known = this.options.calendarVersion?.();
       this.stale = known !== undefined && Number((await tx.all(rules_version_sql))[0]?.version) !== known;

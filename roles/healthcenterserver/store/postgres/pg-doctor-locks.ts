@@ -16,9 +16,11 @@ export async function lockDoctors(tx: CalendarDb, doctors: Iterable<number>): Pr
     await tx.run("SELECT pg_advisory_xact_lock(?::int, ?::int)", [doctor_lock_class, d]);
 }
 
-/** The rules' lock, shared: a booking batch's first statement. */
-export async function lockRulesShared(tx: CalendarDb): Promise<void> {
+/** A booking batch's locks, in this order: the rules' (shared), its doctors', the patients' it counts. */
+export async function lockForBatch(tx: CalendarDb, doctors: Iterable<number>, patients: string[]): Promise<void> {
   await tx.run("SELECT pg_advisory_xact_lock_shared(?::int, 0)", [rules_lock_class]);
+  await lockDoctors(tx, doctors);
+  for (const p of patients) await tx.run("SELECT pg_advisory_xact_lock(?::int, hashtext(?))", [patient_lock_class, p]);
 }
 
 /** The rules' lock, exclusive: an edit's first statement, held until it commits. */
