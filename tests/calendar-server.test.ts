@@ -90,6 +90,22 @@ test("a slot that has started is never offered and never bookable", async () => 
   c.close();
 });
 
+test("slots day= takes a weekday as Sat or Saturday, in any case, on a calendar; another word is refused", async () => {
+  const db = await calendarDb();
+  const server = await serve(db);
+  const c = await login(server.port);
+  const saturdays = await listing(c, "slots day=Sat limit=40");
+  expect(saturdays.length).toBe(40);
+  for (const l of saturdays) expect(Temporal.ZonedDateTime.from(`${l.split(" ")[1]}[${zone}]`).dayOfWeek).toBe(6);
+  for (const day of ["Saturday", "SATURDAY", "sat"])
+    expect([day, await listing(c, `slots day=${day} limit=40`)]).toEqual([day, saturdays]);
+  for (const day of ["Satur", "Funday", "6"])
+    expect(await c.request(`slots day=${day}`)).toBe(
+      `error usage: day=${day} is not a weekday (Mon to Sun, or Monday to Sunday)`,
+    );
+  c.close();
+});
+
 test("an appointment that has started cannot be cancelled or moved by its patient: it is the clinic's now", async () => {
   const db = await calendarDb();
   // Booked before it began (a row as the server writes one), it started five minutes ago and runs 30.

@@ -9,8 +9,19 @@ import type { ClinicPolicy } from "../calendar/policy.ts";
 
 import type { SlotsQuery } from "../../../shared/protocol.ts";
 
-/** Why the query's dates are refused (`usage: bad from date "2026-02-30": there is no such day`), if they are. */
+const weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+
+/** A weekday as the calendar's slots name it (Mon), from Mon or Monday in any case; undefined for others. */
+export function calendarWeekday(text: string): string | undefined {
+  const t = text.toLowerCase();
+  const day = weekdays.find((d) => t === d || t === d.slice(0, 3));
+  return day && day[0]!.toUpperCase() + day.slice(1, 3);
+}
+
+/** Why the query's dates or weekday are refused (`usage: bad from date "2026-02-30": there is no such day`). */
 export function datesRefused(q: SlotsQuery): string | undefined {
+  if (q.day !== undefined && calendarWeekday(q.day) === undefined)
+    return `usage: day=${q.day} is not a weekday (Mon to Sun, or Monday to Sunday)`;
   try {
     if (q.from !== undefined) parseDate(q.from, "from date");
     if (q.to !== undefined) parseDate(q.to, "to date");
@@ -31,7 +42,8 @@ export function calendarQuery(q: SlotsQuery, zone: string, now: number, policy?:
   const minute = 60_000;
   let lowest = firstIdFrom(now + Math.max(1, (policy?.min_notice ?? 0) * minute));
   if (q.from) lowest = Math.max(lowest, firstIdFrom(startOfLocalDay(zone, q.from)));
-  const out: SlotQuery = { day: q.day, doctor: q.doctor, limit: q.limit, after: Math.max(q.after, lowest - 1) };
+  const day = q.day === undefined ? undefined : calendarWeekday(q.day);
+  const out: SlotQuery = { day, doctor: q.doctor, limit: q.limit, after: Math.max(q.after, lowest - 1) };
   if (q.to) out.before = firstIdFrom(startOfLocalDay(zone, Temporal.PlainDate.from(q.to).add({ days: 1 }).toString()));
   if (policy && policy.max_ahead > 0) {
     const beyond = firstIdFrom(now + policy.max_ahead * minute + 1);
