@@ -1,5 +1,7 @@
 // Connections cannot be held hostage: stalled TLS handshakes, slowloris, file descriptors, memory.
 // Every loop here is bounded in count, and every wait in time.
+import { slowestReaders } from "../roles/healthcenterserver/network/deadlines.ts";
+import type { Connection } from "../roles/healthcenterserver/network/connection.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
@@ -326,6 +328,17 @@ describe("memory is bounded in total", () => {
       for (const s of stalled) s.destroy();
       await server.stop();
     }
+  });
+
+  test("past the global cap, of two readers that took bytes within one millisecond the earlier goes first", () => {
+    // The reply just queued was partly taken at once: that reader is the latest, whatever its queue's size.
+    const paused = { queued: 100_000, lastWrittenMs: 5, lastTakenOrder: 7 };
+    const reader = { queued: 2_000_000, lastWrittenMs: 5, lastTakenOrder: 8 };
+    const older = { queued: 10, lastWrittenMs: 4, lastTakenOrder: 6 };
+    const idle = { queued: 0, lastWrittenMs: 1, lastTakenOrder: 1 };
+    const conns = [reader, paused, idle, older] as unknown as Connection[];
+    expect(slowestReaders(conns, 50)).toEqual([older, paused] as unknown as Connection[]);
+    expect(slowestReaders(conns, 5)).toEqual([older] as unknown as Connection[]);
   });
 
   test("past the global cap on queued replies the slowest readers are dropped first; a reading client is served", async () => {

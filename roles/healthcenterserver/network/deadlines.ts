@@ -24,9 +24,7 @@ export function sweepIntervalMs(d: Deadlines, minMs: number, maxMs: number): num
 
 /** The connections to drop, slowest reader first (longest without taking a byte), until `excess` bytes are freed. */
 export function slowestReaders(conns: Iterable<Connection>, excess: number): Connection[] {
-  const queued = [...conns]
-    .filter((c) => c.queued > 0)
-    .sort((a, b) => a.lastWrittenMs - b.lastWrittenMs || b.queued - a.queued);
+  const queued = [...conns].filter((c) => c.queued > 0).sort((a, b) => a.lastTakenOrder - b.lastTakenOrder);
   const chosen: Connection[] = [];
   let freed = 0;
   for (const c of queued) {

@@ -4,6 +4,9 @@
 import type { Socket } from "bun";
 import { plainAddress } from "../../../shared/address-key.ts";
 
+/** Counts every time a peer takes bytes, across connections: orders them where milliseconds tie. */
+let takes = 0;
+
 export class PeerSocket {
   private remoteAddress: string | undefined;
   private remotePort: number | undefined;
@@ -16,6 +19,8 @@ export class PeerSocket {
   readonly openedMs: number;
   /** When the peer last took any of our bytes: the slowest reader is the one longest without. */
   lastWrittenMs: number;
+  /** The same moment as an order across connections (two peers can take bytes within one millisecond). */
+  lastTakenOrder: number;
   /** Set by the sweep when it closes a connection for a deadline: cut off then if still not flushed. */
   closeByMs: number | undefined;
   /** When the unfinished line now held began; undefined when none is held. */
@@ -26,11 +31,13 @@ export class PeerSocket {
     nowMs: number,
   ) {
     this.lastActiveMs = this.openedMs = this.lastWrittenMs = nowMs;
+    this.lastTakenOrder = ++takes;
   }
 
   /** The peer took some of our bytes (see ReplyQueue). */
   repliesTaken(): void {
     this.lastActiveMs = this.lastWrittenMs = Date.now();
+    this.lastTakenOrder = ++takes;
   }
 
   /** The peer's address, read from the socket on first use (each read is a system call). */
