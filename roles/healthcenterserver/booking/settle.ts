@@ -86,7 +86,9 @@ export class Settler {
           // An appointment memory did not know of starts beside it and its span meets this one's: nobody
           // holds this slot (making it the other patient's would show them a phantom appointment, and
           // keep the slot from everybody after theirs is cancelled). Memory frees it; the mirror follows.
+          // Said on the feed: a slot the rules no longer offer (stale-rules.ts) then leaves the schedule.
           this.schedule.release(index);
+          this.schedule.changes.publish({ index, holder: undefined });
           return { kind: "notavailable", slot };
         }
         // Another process sharing the database won the slot: the mirror follows the database.

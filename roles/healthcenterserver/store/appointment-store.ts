@@ -163,4 +163,6 @@ export type StoreOptions = {
    * appointment loses its slot ran without it (store/stale-rules.ts).
    */
   calendarVersion?: () => number;
+  /** On a calendar: false when the server's slots hold `index` only as booked outside availability. */
+  offers?: (index: number) => boolean;
 };

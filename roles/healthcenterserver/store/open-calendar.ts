@@ -195,7 +195,12 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
   };
   const { bookingsPerPatient, outbox, policy, noShowLimit } = settings;
   const [typeRules, calendarVersion] = [() => keeper.typeRules, () => keeper.version];
-  const options = { bookingsPerPatient, outbox, policy, noShowLimit, typeRules, calendarVersion };
+  // A slot kept only because it is held, the rules no longer offering it (store/stale-rules.ts).
+  const offers = (index: number) => {
+    const p = schedule.position(index);
+    return p === undefined || schedule.calendar?.outside[p] !== 1;
+  };
+  const options = { bookingsPerPatient, outbox, policy, noShowLimit, typeRules, calendarVersion, offers };
   let committer: FollowingCommitter;
   if (db instanceof SqliteCalendarDb)
     committer = guarded(db, shown, (d) => new SqliteCalendarCommitter(d, lengthOf, options), log);

@@ -29,7 +29,7 @@ import { PgMirror } from "./pg-mirror.ts";
 import { appointments_channel, appointmentsSource } from "./pg-appointments-source.ts";
 import { ListenProbe } from "./pg-listen-probe.ts";
 import { lockDoctors, lockForBatch } from "./pg-doctor-locks.ts";
-import { rules_version_sql, stale_rules } from "../stale-rules.ts";
+import { refusedAsStale, rules_version_sql, stale_rules } from "../stale-rules.ts";
 
 export async function openPgCalendarDb(
   target: PostgresTarget,
@@ -168,7 +168,7 @@ export class PgCalendarCommitter implements Committer {
           const count = Number(rows[0]!.n);
           if (count >= this.options.noShowLimit!) return { kind: "noshows", count };
         }
-        if (this.stale) return stale_rules;
+        if (refusedAsStale(this.stale, this.options, c.index)) return stale_rules;
         const uid = this.outbox ? newUid() : "";
         const taken = await this.take(tx, c.index, c.patient, now, c.span, { uid, seq: 0 });
         if (taken.kind !== "done") return taken;
@@ -184,7 +184,7 @@ export class PgCalendarCommitter implements Committer {
         if (held!.status !== "booked") return { kind: "visited", status: held!.status };
         if (c.to === c.from) return { kind: "taken", holder: from };
         if (verdict?.refused) return refusedBy(verdict.refused);
-        if (this.stale) return stale_rules;
+        if (refusedAsStale(this.stale, this.options, c.to)) return stale_rules;
         await tx.run("SAVEPOINT move");
         const { doctorNumber, startMs } = decodeSlotId(c.from);
         const left = "DELETE FROM appointments WHERE doctor = ? AND start_ms = ? RETURNING uid, seq";

@@ -24,7 +24,7 @@ import type { Mark, MarkResult } from "../appointment-store.ts";
 import { noShowWindowStart } from "../../calendar/visit-status.ts";
 import { SqliteVisits, type Removed } from "./sqlite-visits.ts";
 import { noShowLimited, visit_sql } from "../visit-records.ts";
-import { rules_version_sql, stale_rules } from "../stale-rules.ts";
+import { refusedAsStale, rules_version_sql, stale_rules } from "../stale-rules.ts";
 
 /** The length of the slot with this id, in minutes (from the schedule). */
 export type LengthOf = (index: number) => number;
@@ -130,7 +130,7 @@ export class SqliteCalendarCommitter implements Committer {
           const count = this.visits.noShowsSince(c.patient, noShowWindowStart(now));
           if (count >= this.options.noShowLimit!) return { kind: "noshows", count };
         }
-        if (this.stale) return stale_rules;
+        if (refusedAsStale(this.stale, this.options, c.index)) return stale_rules;
         const uid = this.outbox ? newUid() : "";
         const taken = this.take(c.index, c.patient, now, c.span, { uid, seq: 0 });
         if (taken.kind !== "done") return taken;
@@ -160,7 +160,7 @@ export class SqliteCalendarCommitter implements Committer {
         if (held!.status !== "booked") return { kind: "visited", status: held!.status };
         if (c.to === c.from) return { kind: "taken", holder: from };
         if (verdict?.refused) return refusedBy(verdict.refused);
-        if (this.stale) return stale_rules;
+        if (refusedAsStale(this.stale, this.options, c.to)) return stale_rules;
         const { doctorNumber, startMs } = decodeSlotId(c.from);
         const old = this.remove.get(doctorNumber, startMs, c.patient) as Record<string, number | string>;
         const was = {
