@@ -20,6 +20,12 @@ export const outbox_count_share = 0.005;
 /** Below this many messages the counts are read every pass, however long the read took by the clock: a few
  * rows cost next to nothing, and on a loaded machine their read can take milliseconds waiting for a core. */
 export const outbox_count_rows_spaced = 10_000;
+/**
+ * At a sender's start, messages held for quiet hours are judged again, but for those due within this long:
+ * well past a claim's lease (notify_send_timeout_ms + 1 s), so that one another server claimed and is sending
+ * now is not sent twice where its clock runs ahead of this one's; a message due sooner goes at its time.
+ */
+export const outbox_quiet_retake_after_ms = 60_000;
 /** After a full batch, the pause before the next: at most outbox_claim_batch messages per pause per server. */
 export const outbox_busy_pause_ms = 250;
 /**

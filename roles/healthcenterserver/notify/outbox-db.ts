@@ -91,13 +91,14 @@ export async function finishMany(db: CalendarDb, ids: number[], state: OutboxSta
 /**
  * Messages held for quiet hours are taken up again at once, for the sender to judge with the quiet hours it
  * has now: a clinic that shortened them, or turned them off, and restarted, had its held confirmations wait
- * until the old hours' end. A message under a claim's lease (next_ms within `leaseMs` from now) is left alone.
+ * until the old hours' end. A message due within `keepMs` is left alone: it may be under a claim's lease, the
+ * claim of a server whose clock is ahead of this one's (outbox_quiet_retake_after_ms).
  */
-export async function retakeQuietHeld(db: CalendarDb, now: number, leaseMs: number): Promise<void> {
+export async function retakeQuietHeld(db: CalendarDb, now: number, keepMs: number): Promise<void> {
   await write(
     db,
     "UPDATE outbox SET next_ms = ? WHERE state = 'pending' AND last_error = 'quiet hours' AND next_ms > ?",
-    [now, now + leaseMs],
+    [now, now + keepMs],
   );
 }
 

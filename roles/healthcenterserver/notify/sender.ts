@@ -78,8 +78,7 @@ export class OutboxSender {
       if (first) {
         first = false;
         // Held under the quiet hours of an earlier start: judged again with these (outbox-db.ts).
-        const lease = limits.notify_send_timeout_ms + 1_000;
-        await retakeQuietHeld(this.db, this.now(), lease).catch((err) =>
+        await retakeQuietHeld(this.db, this.now(), limits.outbox_quiet_retake_after_ms).catch((err) =>
           this.log.warn(`outbox: cannot take up the messages held for quiet hours: ${(err as Error).message}`),
         );
       }
