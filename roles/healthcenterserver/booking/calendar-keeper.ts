@@ -63,6 +63,15 @@ export class CalendarKeeper {
     return this.typeRulesByName;
   }
 
+  /**
+   * False for a slot the schedule keeps only because it is held, no rule offering it any more (a booking
+   * reserved under older rules is refused there: store/stale-rules.ts); true for any other.
+   */
+  readonly offers = (index: number): boolean => {
+    const p = this.schedule.position(index);
+    return p === undefined || this.schedule.calendar?.outside[p] !== 1;
+  };
+
   /** The appointment types, by name (for the staff page). */
   get types(): CalendarData["types"] {
     return this.data.types;

@@ -194,12 +194,7 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
     return p === undefined ? 1 : schedule.calendar!.minutes[p]!;
   };
   const { bookingsPerPatient, outbox, policy, noShowLimit } = settings;
-  const [typeRules, calendarVersion] = [() => keeper.typeRules, () => keeper.version];
-  // A slot kept only because it is held, the rules no longer offering it (store/stale-rules.ts).
-  const offers = (index: number) => {
-    const p = schedule.position(index);
-    return p === undefined || schedule.calendar?.outside[p] !== 1;
-  };
+  const [typeRules, calendarVersion, offers] = [() => keeper.typeRules, () => keeper.version, keeper.offers];
   const options = { bookingsPerPatient, outbox, policy, noShowLimit, typeRules, calendarVersion, offers };
   let committer: FollowingCommitter;
   if (db instanceof SqliteCalendarDb)
