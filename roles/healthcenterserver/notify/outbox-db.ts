@@ -87,7 +87,6 @@ export async function finishMany(db: CalendarDb, ids: number[], state: OutboxSta
   );
 }
 
-/** Tried again at `nextMs`; `uncount` gives back the try the claim counted (quiet hours are no failure). */
 /**
  * Messages held for quiet hours are taken up again at once, for the sender to judge with the quiet hours it
  * has now: a clinic that shortened them, or turned them off, and restarted, had its held confirmations wait
@@ -102,6 +101,7 @@ export async function retakeQuietHeld(db: CalendarDb, now: number, keepMs: numbe
   );
 }
 
+/** Tried again at `nextMs`; `uncount` gives back the try the claim counted (quiet hours are no failure). */
 export async function retryAt(db: CalendarDb, id: number, nextMs: number, error: string, uncount = false) {
   await write(
     db,
