@@ -150,7 +150,7 @@ test("two edits in different zones at once: the one whose zone was not recorded 
   expect(sqlite(path, "SELECT count(*) FROM calendar_rules")).toBe("1");
 });
 
-test("PostgreSQL: an edit in another zone, its transaction open while one records its zone, is refused after", async () => {
+test("PostgreSQL: an edit in another zone, begun while another edit's transaction is open, waits for it and is refused after", async () => {
   const found = postgresBin();
   if (!("bin" in found)) return console.warn(`skipped: ${found.missing}`);
   const pg = startPostgres(found.bin);
@@ -168,13 +168,22 @@ test("PostgreSQL: an edit in another zone, its transaction open while one record
       await held;
       await tx.run("DELETE FROM calendar_rules");
     });
-    await inside; // the second edit's transaction is open, its zone checked (none recorded)
-    const first = await server(["availability", ...rule, "--port", "41000", ...db, "--time-zone", "UTC"]);
-    expect([first.code, first.stderr]).toEqual([0, ""]);
+    await inside; // the edit's transaction is open, the rules' lock held (pg-doctor-locks.ts), no zone recorded
+    // Another edit, in UTC, read no zone either: it waits on the rules' lock, then sees Kathmandu recorded.
+    const first = server(["availability", ...rule, "--port", "41000", ...db, "--time-zone", "UTC"]);
+    const waiting = () =>
+      pg.psql("zones", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").trim();
+    for (let i = 0; i < 500 && waiting() !== "1"; i++) await Bun.sleep(20);
+    expect(waiting()).toBe("1");
     release();
-    await expect(second).rejects.toThrow("the calendar's rules in this database are in UTC time, not Asia/Kathmandu");
-    expect(pg.psql("zones", "SELECT zone FROM calendar_state").trim()).toBe("UTC");
-    expect(pg.psql("zones", "SELECT count(*) FROM calendar_rules").trim()).toBe("1");
+    await second;
+    const refused = await first;
+    expect([refused.code, refused.stderr.trim().split("\n")]).toEqual([
+      2,
+      [expect.stringContaining("the calendar's rules in this database are in Asia/Kathmandu time, not UTC")],
+    ]);
+    expect(pg.psql("zones", "SELECT zone FROM calendar_state").trim()).toBe("Asia/Kathmandu");
+    expect(pg.psql("zones", "SELECT count(*) FROM calendar_rules").trim()).toBe("0");
   } finally {
     await conn?.close();
     pg.stop();

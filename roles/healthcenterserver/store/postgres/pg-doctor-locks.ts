@@ -5,6 +5,8 @@
 // commits before that check reads the appointments, or reads the rules' version the edit wrote, and is
 // refused as taken (store/stale-rules.ts). One lock, whatever the number of doctors: taking every
 // doctor's would cost an edit a statement and a lock-table entry per doctor (64 a connection by default).
+import { database_statement_timeout_ms } from "../../../../shared/limits.ts";
+import { UsageError } from "../../../../shared/errors.ts";
 import type { CalendarDb } from "../calendar-db.ts";
 
 export const doctor_lock_class = 0x646f6374; // "doct"
@@ -25,5 +27,15 @@ export async function lockForBatch(tx: CalendarDb, doctors: Iterable<number>, pa
 
 /** The rules' lock, exclusive: an edit's first statement, held until it commits. */
 export async function lockRulesForEdit(tx: CalendarDb): Promise<void> {
-  await tx.run("SELECT pg_advisory_xact_lock(?::int, 0)", [rules_lock_class]);
+  try {
+    await tx.run("SELECT pg_advisory_xact_lock(?::int, 0)", [rules_lock_class]);
+  } catch (err) {
+    // 57014: cancelled by the statement timeout, waiting for another edit's transaction to end.
+    if ((err as { errno?: string }).errno !== "57014") throw err;
+    throw new UsageError(
+      `another edit of the calendar held it for more than ${database_statement_timeout_ms / 1000} s ` +
+        "(a long edit, or one left open): nothing changed; try again",
+      { hint: false },
+    );
+  }
 }
