@@ -4,9 +4,9 @@
 // longer works, unseen by the edit's check. The commit is held back by another transaction holding the
 // doctor's lock (taken after the rules' lock). SQLite has no such moment: the server's write waits for the
 // lock in SQLite's busy handler, its thread (and so its poll of the rules) waiting with it.
-import { SQL } from "bun";
+import { SQL, type TransactionSQL } from "bun";
 import { expect } from "bun:test";
-import { login, startServer, tempDir, type Client } from "./helpers.ts";
+import { bun, login, runToEnd, startServer, tempDir, type Client } from "./helpers.ts";
 import { postgresForFile } from "./pg-file.ts";
 import { pg_password } from "./pg-helpers.ts";
 import { availability, listing, localDate, localStart, within, zone } from "./calendar-helpers.ts";
@@ -38,6 +38,55 @@ async function calendar(db: string[]) {
 /** doc1's free slots that day, as the server offers them now. */
 const morning = async (c: Client) => (await listing(c, `slots from=${day} to=${day} doctor=doc1`)).length;
 
+type Pg = typeof cluster.pg;
+
+/**
+ * Books `slot` while `edit` runs in a transaction of its own under the rules' lock (as applyEdit's) and
+ * another holds the doctor's lock: the booking's batch waits for the edit, then for the doctor, while the
+ * server follows the committed edit (`followed`). Its reply once the doctor's lock is let go.
+ */
+async function bookAcrossEdit(
+  pg: Pg,
+  name: string,
+  booker: Client,
+  slot: number,
+  edit: (tx: TransactionSQL) => Promise<unknown>,
+  followed: () => Promise<boolean>,
+): Promise<string | undefined> {
+  // This database's advisory locks (pg_locks shows the whole cluster's).
+  const advisory =
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' " +
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+  const waiting = (lockClass: number) =>
+    pg.psql(name, `${advisory} AND classid = ${lockClass} AND NOT granted`).trim() === "1";
+  const [editor, other] = [1, 2].map(() => new SQL({ url: pg.url(name), password: pg_password, max: 1 }));
+  let [commitEdit, endOther] = [() => {}, () => {}];
+  const editing = editor!.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${rules_lock_class}, 0)`;
+    await edit(tx);
+    await tx`UPDATE calendar_state SET version = version + 1`;
+    await new Promise<void>((resolve) => (commitEdit = resolve));
+  });
+  const holding = other!.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${doctor_lock_class}, ${decodeSlotId(slot).doctorNumber})`;
+    await new Promise<void>((resolve) => (endOther = resolve));
+  });
+  await within(100, async () => pg.psql(name, advisory).trim() === "2");
+  let replied: string | undefined;
+  const booking = booker.request(`selection ${slot}`).then((r) => (replied = r ?? "closed"));
+  await within(500, async () => waiting(rules_lock_class)); // the batch waits for the edit
+  commitEdit();
+  await editing;
+  await within(500, async () => waiting(doctor_lock_class)); // then for the doctor's lock
+  await within(100, followed); // meanwhile the server follows the edit
+  expect(replied).toBeUndefined();
+  endOther();
+  await holding;
+  await booking;
+  for (const s of [editor!, other!]) await s.close();
+  return replied;
+}
+
 cluster.pgTest(
   "PostgreSQL: a booking that reads the rules' version after the server followed the edit is refused",
   async () => {
@@ -45,45 +94,41 @@ cluster.pgTest(
     pg.createDatabase("followed");
     const db = ["--db", pg.url("followed"), "--db-password-file", pg.passwordFile];
     const { ruleId, booker, looker, first, doctor } = await calendar(db);
-    const waiting = (lockClass: number) =>
-      pg
-        .psql(
-          "followed",
-          `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = ${lockClass} AND NOT granted`,
-        )
-        .trim() === "1";
-    // An edit in its transaction (the rules' lock, as applyEdit's), and another holding doc1's.
-    const [edit, other] = [1, 2].map(() => new SQL({ url: pg.url("followed"), password: pg_password, max: 1 }));
-    let [commitEdit, endOther] = [() => {}, () => {}];
-    const editing = edit!.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(${rules_lock_class}, 0)`;
-      await tx`DELETE FROM calendar_rules WHERE id = ${Number(ruleId)}`;
-      await tx`UPDATE calendar_state SET version = version + 1`;
-      await new Promise<void>((resolve) => (commitEdit = resolve));
-    });
-    const holding = other!.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(${doctor_lock_class}, ${doctor})`;
-      await new Promise<void>((resolve) => (endOther = resolve));
-    });
-    await within(
-      100,
-      async () => pg.psql("followed", "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'").trim() === "2",
-    );
-    let replied: string | undefined;
-    const booking = booker.request(`selection ${first}`).then((r) => (replied = r ?? "closed"));
-    await within(500, async () => waiting(rules_lock_class)); // the batch waits for the edit
-    commitEdit();
-    await editing;
-    await within(500, async () => waiting(doctor_lock_class)); // then for doc1's lock
-    await within(100, async () => (await morning(looker)) === 0); // meanwhile the server follows the edit
-    expect(replied).toBeUndefined();
-    endOther();
-    await holding;
-    await booking;
-    expect(replied).toBe("notavailable");
+    const removeRule = (tx: TransactionSQL) => tx`DELETE FROM calendar_rules WHERE id = ${Number(ruleId)}`;
+    const followed = async () => (await morning(looker)) === 0;
+    expect(await bookAcrossEdit(pg, "followed", booker, first, removeRule, followed)).toBe("notavailable");
     expect(pg.psql("followed", `SELECT count(*) FROM appointments WHERE doctor = ${doctor}`).trim()).toBe("0");
     expect(await morning(looker)).toBe(0); // the refused slot, no longer offered, is not listed free
-    for (const s of [edit!, other!]) await s.close();
+    booker.close();
+    looker.close();
+  },
+  60_000,
+);
+
+cluster.pgTest(
+  "PostgreSQL: a typed booking whose type no longer starts at its slot once the server followed the edit is refused",
+  async () => {
+    const pg = cluster.pg;
+    pg.createDatabase("typed_followed");
+    const db = ["--db", pg.url("typed_followed"), "--db-password-file", pg.passwordFile];
+    const cli = (...args: string[]) =>
+      runToEnd([bun, "roles/healthcenterserver.ts", ...args, ...db, "--time-zone", zone]);
+    expect((await cli("types", "add", "first", "--minutes", "30")).code).toBe(0);
+    expect((await cli("types", "add", "followup", "--minutes", "15")).code).toBe(0);
+    const rule = ["availability", "add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "11:00"];
+    expect((await cli(...rule, "--types", "first,followup", "--port", "41000")).code).toBe(0);
+    const server = await startServer([...db, "--time-zone", zone]);
+    running.push(server);
+    const [booker, looker] = [await login(server.port), await login(server.port)];
+    const firsts = () => listing(looker, `slots from=${day} to=${day} type=first`);
+    const [, second] = await firsts();
+    expect(second).toContain(`${day}T09:30`); // first starts at 09:00, 09:30, ...
+    // 20 minutes: first starts at 09:00, 09:20, 09:40, ..., no longer at 09:30 (`types add` refuses it so).
+    const longer = (tx: TransactionSQL) => tx`UPDATE calendar_types SET minutes = 20 WHERE name = 'first'`;
+    const followed = async () => (await firsts()).some((l) => l.includes(`${day}T10:20`));
+    const slot = Number(second!.split(" ")[0]);
+    expect(await bookAcrossEdit(pg, "typed_followed", booker, slot, longer, followed)).toBe("notavailable");
+    expect(pg.psql("typed_followed", "SELECT count(*) FROM appointments").trim()).toBe("0");
     booker.close();
     looker.close();
   },

@@ -10,6 +10,8 @@ import { slotId } from "../calendar/slot-id.ts";
 import { hasOwnRules, type TypeRules } from "../calendar/policy.ts";
 import type { Appointment, CalendarData } from "../store/calendar-records.ts";
 import { buildCalendarTable, generatedEntries, type CalendarDoctorInfo, type CalendarEntry } from "./calendar-slots.ts";
+import { offeredSpan } from "./calendar-slots.ts";
+import type { BookedAs } from "../store/appointment-store.ts";
 import type { SlotChange } from "./changes.ts";
 import type { Schedule } from "./schedule.ts";
 
@@ -64,12 +66,21 @@ export class CalendarKeeper {
   }
 
   /**
-   * False for a slot the schedule keeps only because it is held, no rule offering it any more (a booking
-   * reserved under older rules is refused there: store/stale-rules.ts); true for any other.
+   * False for a slot the schedule keeps only because it is held, no rule offering it any more, or where the
+   * type `span` was reserved as no longer starts with that length (a booking reserved under older rules is
+   * refused there: store/stale-rules.ts); true for any other.
    */
-  readonly offers = (index: number): boolean => {
-    const p = this.schedule.position(index);
-    return p === undefined || this.schedule.calendar?.outside[p] !== 1;
+  readonly offers = (index: number, span?: BookedAs): boolean => {
+    const [p, cal] = [this.schedule.position(index), this.schedule.calendar];
+    if (p === undefined || cal === undefined) return true;
+    if (cal.outside[p] === 1) return false;
+    if (span === undefined || span.type === "") return true;
+    const now = offeredSpan(
+      cal,
+      p,
+      cal.types.findIndex((t) => t.name === span.type),
+    );
+    return now !== undefined && now.minutes === span.minutes && now.before === span.before && now.after === span.after;
   };
 
   /** The appointment types, by name (for the staff page). */

@@ -163,6 +163,9 @@ export type StoreOptions = {
    * appointment loses its slot ran without it (store/stale-rules.ts).
    */
   calendarVersion?: () => number;
-  /** On a calendar: false when the server's slots hold `index` only as booked outside availability. */
-  offers?: (index: number) => boolean;
+  /**
+   * On a calendar: false when the server's slots hold `index` only as booked outside availability, or no
+   * longer offer it as `span` (its type's length or start changed): CalendarKeeper.offers.
+   */
+  offers?: (index: number, span?: BookedAs) => boolean;
 };

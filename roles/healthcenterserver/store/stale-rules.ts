@@ -7,14 +7,14 @@
 // server has the new rules. Edits are rare; the check is one read of one row a batch.
 // A booking reserved under the old rules may also commit after the server followed the edit (its batch
 // waited on a lock meanwhile): the versions then agree, but the slot, kept because it is held, is outside
-// availability in the server's slots. It is refused the same way.
-import type { ChangeResult, StoreOptions } from "./appointment-store.ts";
+// availability in the server's slots, or its type no longer starts there as reserved. It is refused the same way.
+import type { BookedAs, ChangeResult, StoreOptions } from "./appointment-store.ts";
 
 export const rules_version_sql = "SELECT version FROM calendar_state";
 
 export const stale_rules: ChangeResult = { kind: "taken", holder: "", elsewhere: true };
 
-/** The batch read rules newer than the server's (`stale`), or the server's slots no longer offer `index`. */
-export function refusedAsStale(stale: boolean, options: StoreOptions, index: number): boolean {
-  return stale || options.offers?.(index) === false;
+/** The batch read rules newer than the server's (`stale`), or the server's slots no longer offer `index` as `span`. */
+export function refusedAsStale(stale: boolean, options: StoreOptions, index: number, span?: BookedAs): boolean {
+  return stale || options.offers?.(index, span) === false;
 }

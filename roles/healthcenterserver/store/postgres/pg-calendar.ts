@@ -168,7 +168,7 @@ export class PgCalendarCommitter implements Committer {
           const count = Number(rows[0]!.n);
           if (count >= this.options.noShowLimit!) return { kind: "noshows", count };
         }
-        if (refusedAsStale(this.stale, this.options, c.index)) return stale_rules;
+        if (refusedAsStale(this.stale, this.options, c.index, c.span)) return stale_rules;
         const uid = this.outbox ? newUid() : "";
         const taken = await this.take(tx, c.index, c.patient, now, c.span, { uid, seq: 0 });
         if (taken.kind !== "done") return taken;
@@ -184,7 +184,7 @@ export class PgCalendarCommitter implements Committer {
         if (held!.status !== "booked") return { kind: "visited", status: held!.status };
         if (c.to === c.from) return { kind: "taken", holder: from };
         if (verdict?.refused) return refusedBy(verdict.refused);
-        if (refusedAsStale(this.stale, this.options, c.to)) return stale_rules;
+        if (refusedAsStale(this.stale, this.options, c.to, c.span)) return stale_rules;
         await tx.run("SAVEPOINT move");
         const { doctorNumber, startMs } = decodeSlotId(c.from);
         const left = "DELETE FROM appointments WHERE doctor = ? AND start_ms = ? RETURNING uid, seq";

@@ -130,7 +130,7 @@ export class SqliteCalendarCommitter implements Committer {
           const count = this.visits.noShowsSince(c.patient, noShowWindowStart(now));
           if (count >= this.options.noShowLimit!) return { kind: "noshows", count };
         }
-        if (refusedAsStale(this.stale, this.options, c.index)) return stale_rules;
+        if (refusedAsStale(this.stale, this.options, c.index, c.span)) return stale_rules;
         const uid = this.outbox ? newUid() : "";
         const taken = this.take(c.index, c.patient, now, c.span, { uid, seq: 0 });
         if (taken.kind !== "done") return taken;
@@ -160,7 +160,7 @@ export class SqliteCalendarCommitter implements Committer {
         if (held!.status !== "booked") return { kind: "visited", status: held!.status };
         if (c.to === c.from) return { kind: "taken", holder: from };
         if (verdict?.refused) return refusedBy(verdict.refused);
-        if (refusedAsStale(this.stale, this.options, c.to)) return stale_rules;
+        if (refusedAsStale(this.stale, this.options, c.to, c.span)) return stale_rules;
         const { doctorNumber, startMs } = decodeSlotId(c.from);
         const old = this.remove.get(doctorNumber, startMs, c.patient) as Record<string, number | string>;
         const was = {
