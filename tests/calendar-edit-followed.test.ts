@@ -78,7 +78,7 @@ async function bookAcrossEdit(
   commitEdit();
   await editing;
   await within(500, async () => waiting(doctor_lock_class)); // then for the doctor's lock
-  await within(100, followed); // meanwhile the server follows the edit
+  await within(500, followed); // meanwhile the server follows the edit
   expect(replied).toBeUndefined();
   endOther();
   await holding;
