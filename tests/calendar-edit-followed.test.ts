@@ -71,7 +71,7 @@ async function bookAcrossEdit(
     await tx`SELECT pg_advisory_xact_lock(${doctor_lock_class}, ${decodeSlotId(slot).doctorNumber})`;
     await new Promise<void>((resolve) => (endOther = resolve));
   });
-  await within(100, async () => pg.psql(name, advisory).trim() === "2");
+  await within(500, async () => pg.psql(name, advisory).trim() === "2");
   let replied: string | undefined;
   const booking = booker.request(`selection ${slot}`).then((r) => (replied = r ?? "closed"));
   await within(500, async () => waiting(rules_lock_class)); // the batch waits for the edit
