@@ -18,6 +18,11 @@ export type LocalParts = {
 };
 
 const weekdays = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/** 1 (ISO, Monday) -> "Mon", as the slots' lines name their day. */
+export function weekdayName(isoDay: number): string {
+  return weekdays[isoDay - 1]!;
+}
 const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 /** Spans kept per zone, and zones and local dates kept: past these the cache starts again. */
 const spans_per_zone_max = 64;

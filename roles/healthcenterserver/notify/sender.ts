@@ -8,8 +8,8 @@ import { YieldPace } from "./yield-pace.ts";
 import type { CalendarDb } from "../store/calendar-db.ts";
 import { bodyText, icsOf, messageKey, subject, webhookDocument, type Clinic, type Contact } from "./compose.ts";
 import { Undeliverable, type Mailer } from "./email.ts";
-import { claim, counts, doctorName, finish, finishMany, recent, reminderCurrent, retryAt } from "./outbox-db.ts";
-import { retakeQuietHeld } from "./outbox-db.ts";
+import { claim, counts, doctorName, finish, finishMany, recent, reminderCurrent } from "./outbox-db.ts";
+import { retakeQuietHeld, retryAt } from "./outbox-db.ts";
 import type { OutboxCounts, OutboxMessage } from "./outbox-db.ts";
 import { followChanges, unfollowed } from "./outbox-follower.ts";
 import type { OutboxPolicy } from "./outbox-plan.ts";
@@ -72,16 +72,8 @@ export class OutboxSender {
   }
 
   start(): void {
-    let first = true;
     const loop = async () => {
       if (this.stopped) return;
-      if (first) {
-        first = false;
-        // Held under the quiet hours of an earlier start: judged again with these (outbox-db.ts).
-        await retakeQuietHeld(this.db, this.now(), limits.outbox_quiet_retake_after_ms).catch((err) =>
-          this.log.warn(`outbox: cannot take up the messages held for quiet hours: ${(err as Error).message}`),
-        );
-      }
       let handled = 0;
       this.running = this.pass().then(
         (n) => (handled = n),
@@ -94,7 +86,11 @@ export class OutboxSender {
       const again = busy ? limits.outbox_busy_pause_ms : limits.outbox_poll_ms;
       if (!this.stopped) this.timer = setTimeout(loop, again);
     };
-    void loop();
+    // Held under the quiet hours of an earlier start: judged again with these (outbox-db.ts), then the loop.
+    this.running = retakeQuietHeld(this.db, this.now(), limits.outbox_quiet_retake_after_ms).catch((err) =>
+      this.log.warn(`outbox: cannot take up the messages held for quiet hours: ${(err as Error).message}`),
+    );
+    void this.running.then(loop);
   }
 
   async stop(): Promise<void> {

@@ -3,19 +3,20 @@
 import { UsageError } from "../../../shared/errors.ts";
 import type { SlotQuery } from "../booking/slot-index.ts";
 import { startOfLocalDay } from "../calendar/day-clock.ts";
-import { parseDate } from "../calendar/parse.ts";
+import { weekdayName } from "../calendar/display.ts";
+import { parseDate, parseWeekday } from "../calendar/parse.ts";
 import { firstIdFrom } from "../calendar/slot-id.ts";
 import type { ClinicPolicy } from "../calendar/policy.ts";
 
 import type { SlotsQuery } from "../../../shared/protocol.ts";
 
-const weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
-
 /** A weekday as the calendar's slots name it (Mon), from Mon or Monday in any case; undefined for others. */
 export function calendarWeekday(text: string): string | undefined {
-  const t = text.toLowerCase();
-  const day = weekdays.find((d) => t === d || t === d.slice(0, 3));
-  return day && day[0]!.toUpperCase() + day.slice(1, 3);
+  try {
+    return weekdayName(parseWeekday(text));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Why the query's dates or weekday are refused (`usage: bad from date "2026-02-30": there is no such day`). */

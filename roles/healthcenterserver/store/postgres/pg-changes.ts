@@ -8,14 +8,14 @@
 // lock, so two instances never wait on each other in a cycle (no deadlock).
 import type { SQL } from "bun";
 import type { Change, ChangeResult } from "../appointment-store.ts";
+import { patient_lock_class } from "./pg-doctor-locks.ts";
 
 type Tx = SQL;
 /** What every change statement answers: done or not, and what it found. */
 type Answer = { done: boolean; holder: string | null; held: number | null; from_holder: string | null };
 
-/** Advisory locks of patients live in their own class (the two-key form), apart from the migration lock. */
-const patient_lock_class = 0x70617469; // "pati"
-/** ... and those of slots in theirs. */
+/** Advisory locks of patients live in their own class (the two-key form, pg-doctor-locks.ts), apart from the
+ * migration lock; those of slots in theirs. */
 const slot_lock_class = 0x736c6f74; // "slot"
 
 /** Stands in for a holder that cancelled between our failed insert and the read-back; a re-read follows. */

@@ -10,7 +10,7 @@ import { UsageError } from "../../../../shared/errors.ts";
 import type { CalendarDb } from "../calendar-db.ts";
 
 export const doctor_lock_class = 0x646f6374; // "doct"
-export const patient_lock_class = 0x70617469; // "pati", as pg-changes.ts
+export const patient_lock_class = 0x70617469; // "pati", pg-changes.ts's too
 export const rules_lock_class = 0x72756c65; // "rule"
 
 export async function lockDoctors(tx: CalendarDb, doctors: Iterable<number>): Promise<void> {
