@@ -6,10 +6,10 @@
 // lock in SQLite's busy handler, its thread (and so its poll of the rules) waiting with it.
 import { SQL, type TransactionSQL } from "bun";
 import { expect } from "bun:test";
-import { bun, login, runToEnd, startServer, tempDir, type Client } from "./helpers.ts";
+import { login, startServer, tempDir, type Client } from "./helpers.ts";
 import { postgresForFile } from "./pg-file.ts";
 import { pg_password } from "./pg-helpers.ts";
-import { availability, listing, localDate, localStart, within, zone } from "./calendar-helpers.ts";
+import { availability, firstAndFollowup, listing, localDate, localStart, within, zone } from "./calendar-helpers.ts";
 import { decodeSlotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import { doctor_lock_class, rules_lock_class } from "../roles/healthcenterserver/store/postgres/pg-doctor-locks.ts";
 
@@ -111,12 +111,7 @@ cluster.pgTest(
     const pg = cluster.pg;
     pg.createDatabase("typed_followed");
     const db = ["--db", pg.url("typed_followed"), "--db-password-file", pg.passwordFile];
-    const cli = (...args: string[]) =>
-      runToEnd([bun, "roles/healthcenterserver.ts", ...args, ...db, "--time-zone", zone]);
-    expect((await cli("types", "add", "first", "--minutes", "30")).code).toBe(0);
-    expect((await cli("types", "add", "followup", "--minutes", "15")).code).toBe(0);
-    const rule = ["availability", "add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "11:00"];
-    expect((await cli(...rule, "--types", "first,followup", "--port", "41000")).code).toBe(0);
+    await firstAndFollowup(db);
     const server = await startServer([...db, "--time-zone", zone]);
     running.push(server);
     const [booker, looker] = [await login(server.port), await login(server.port)];

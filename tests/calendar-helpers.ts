@@ -8,6 +8,24 @@ export function availability(db: string[], ...args: string[]) {
   return runToEnd([bun, "roles/healthcenterserver.ts", "availability", ...args, ...db, "--time-zone", zone]);
 }
 
+/** `healthcenterserver ARGS` (types, availability, ...) on this database, in the calendar's zone. */
+export function operator(db: string[], ...args: string[]) {
+  return runToEnd([bun, "roles/healthcenterserver.ts", ...args, ...db, "--time-zone", zone]);
+}
+
+/** Types first (30 min) and followup (15), and doc1's rule offering both, 09:00 to 11:00 every day. */
+export async function firstAndFollowup(db: string[]): Promise<void> {
+  const rule = ["availability", "add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "11:00"];
+  for (const args of [
+    ["types", "add", "first", "--minutes", "30"],
+    ["types", "add", "followup", "--minutes", "15"],
+    [...rule, "--types", "first,followup", "--port", "41000"],
+  ]) {
+    const r = await operator(db, ...args);
+    if (r.code !== 0) throw new Error(`${args.join(" ")}: exit ${r.code}: ${r.stderr}`);
+  }
+}
+
 /** The lines of a list reply (slots, mine), up to the empty line. */
 export async function listing(c: Client, request: string): Promise<string[]> {
   c.write(`${request}\n`);

@@ -5,7 +5,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { bun, login, runToEnd, startServer, tempDir, type Running } from "./helpers.ts";
-import { availability, listing, localDate, rule_doc1, zone } from "./calendar-helpers.ts";
+import { availability, firstAndFollowup, listing, localDate, operator, rule_doc1, zone } from "./calendar-helpers.ts";
 
 const tmp = tempDir();
 const running: Running[] = [];
@@ -66,12 +66,8 @@ test("a zone change counts a booking past 8 weeks that keeps its slot as on a sl
 
 test("a type's new length that leaves a booked start off its grid is refused, though another type starts there", async () => {
   const db = ["--db", join(tmp.dir, "typed.db")];
-  const cli = (...args: string[]) =>
-    runToEnd([bun, "roles/healthcenterserver.ts", ...args, ...db, "--time-zone", zone]);
-  expect((await cli("types", "add", "first", "--minutes", "30")).code).toBe(0);
-  expect((await cli("types", "add", "followup", "--minutes", "15")).code).toBe(0);
-  const rule = ["availability", "add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "11:00"];
-  expect((await cli(...rule, "--types", "first,followup", "--port", "41000")).code).toBe(0);
+  const cli = (...args: string[]) => operator(db, ...args);
+  await firstAndFollowup(db);
   const server = await startServer([...db, "--time-zone", zone]);
   running.push(server);
   const day = localDate(2);

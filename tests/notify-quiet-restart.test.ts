@@ -40,9 +40,12 @@ async function calendar(name: string): Promise<string[]> {
   return [...db, "--time-zone", zone, "--data", data];
 }
 
-test("a confirmation held for quiet hours goes once the server restarts with none", async () => {
-  const args = await calendar("cal");
-  // Quiet from an hour ago to three hours on; the appointment is two days away, so it is no reason to send.
+/**
+ * A server in quiet hours (from an hour ago to three hours on) that books one appointment two days away, so
+ * no reason to send its confirmation now: the server, and the flags to start another on its database.
+ */
+async function bookedInQuietHours(name: string) {
+  const args = await calendar(name);
   const first = await startServer([...args, "--config", config(`${wall(-1)}-${wall(3)}`)]);
   running.push(first);
   const c = await login(first.port);
@@ -50,6 +53,11 @@ test("a confirmation held for quiet hours goes once the server restarts with non
   const [slot] = await listing(c, `slots from=${day} to=${day} limit=1`);
   expect(await c.request(`selection ${slot!.split(" ")[0]}`)).toBe("doc1 41000");
   c.close();
+  return { args, first };
+}
+
+test("a confirmation held for quiet hours goes once the server restarts with none", async () => {
+  const { args, first } = await bookedInQuietHours("cal");
   // Held: written to the outbox, not sent (the sender's pass runs every second).
   await Bun.sleep(2_500);
   expect(hook.received).toEqual([]);
@@ -62,14 +70,7 @@ test("a confirmation held for quiet hours goes once the server restarts with non
 });
 
 test("a held confirmation another server has just claimed, its clock ahead, is not taken up at a start", async () => {
-  const args = await calendar("claimed");
-  const first = await startServer([...args, "--config", config(`${wall(-1)}-${wall(3)}`)]);
-  running.push(first);
-  const c = await login(first.port);
-  const day = localDate(2);
-  const [slot] = await listing(c, `slots from=${day} to=${day} limit=1`);
-  expect(await c.request(`selection ${slot!.split(" ")[0]}`)).toBe("doc1 41000");
-  c.close();
+  const { args, first } = await bookedInQuietHours("claimed");
   const file = new Database(join(tmp.dir, "claimed.db"));
   const held = () => file.query("SELECT count(*) AS n FROM outbox WHERE last_error = 'quiet hours'").get();
   await within(500, async () => (held() as { n: number }).n === 1);
