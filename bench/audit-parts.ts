@@ -12,6 +12,9 @@
 //   multi    the record as shipped, the batch's rows in one multi-row INSERT (one statement a commit)
 //   blob     the record with its hash as 32 bytes and no prev_hash (the one before's hash is derived)
 //   multiblob both
+//   cached   the record as shipped, the chain's tail kept in memory instead of read each batch
+//   packed   the batch's records in one row of another table (each one's text and hash in a JSON array)
+// BATCH=N in the environment: batches of N bookings instead of 8.
 // A variant named VARIANT@SIZE runs on a calendar rebuilt with that SQLite page size (bench/page-size.ts).
 // Run: bun bench/audit-parts.ts [BATCHES] [VARIANT[@SIZE],...]
 import type { Database, Statement } from "bun:sqlite";
@@ -69,6 +72,38 @@ const variants: Record<string, Variant> = {
   multi: (a, db) => multiRow(a, db, false),
   blob: (a, db) => blobRows(a, db),
   multiblob: (a, db) => multiRow(a, db, true),
+  cached: (a) => {
+    let tail: { seq: number; hash: string } | undefined;
+    a.append = (cs) => {
+      tail ??= (a.lastRecord.get() as { seq: number; hash: string } | null) ?? undefined;
+      for (const c of cs) {
+        const seq = tail ? tail.seq + 1 : 1;
+        const prev = tail ? tail.hash : genesis_hash;
+        const fields = auditValues(c);
+        const hash = Bun.SHA256.hash(JSON.stringify([seq, prev, ...fields]), "hex") as string;
+        a.insert.run(seq, ...(fields as never[]), prev, hash);
+        tail = { seq, hash };
+      }
+    };
+  },
+  packed: (a, db) => {
+    db.run("CREATE TABLE audit_p (first_seq INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+    const ins = db.prepare("INSERT INTO audit_p (first_seq, body) VALUES (?, ?)");
+    let tail: { seq: number; hash: string } | undefined;
+    a.append = (cs) => {
+      const first = tail ? tail.seq + 1 : 1;
+      const rows: unknown[] = [];
+      for (const c of cs) {
+        const seq = tail ? tail.seq + 1 : 1;
+        const fields = auditValues(c);
+        const hash = Bun.SHA256.hash(JSON.stringify([seq, tail?.hash ?? genesis_hash, ...fields]), "hex") as string;
+        rows.push([...fields, hash]);
+        tail = { seq, hash };
+      }
+      ins.run(first, JSON.stringify(rows));
+    };
+  },
+
   page: (a, db) => {
     db.run("CREATE TABLE tiny (k INTEGER PRIMARY KEY, n INTEGER)");
     db.run("INSERT INTO tiny VALUES (1, 0)");
@@ -127,7 +162,7 @@ function multiRow(a: Parts, db: Database, blob: boolean): void {
 }
 
 const who = { actor: "patient1", role: "patient", via: "tcp", address: "127.0.0.1", reason: "" };
-const batch_size = 8;
+const batch_size = Number(process.env.BATCH ?? 8);
 const monday_9 = Date.UTC(2027, 0, 4, 9);
 
 type Side = { name: string; committer: SqliteCalendarCommitter; cpu: number; sys: number; wall: number };

@@ -3,12 +3,15 @@
 // The variant is chosen by environment variables (commit-ab.ts's NAME=ENTRY:VAR=VALUE,...):
 //   AUDIT_APPEND=off         no record (the plain server)
 //   AUDIT_APPEND=js          the record's tail read, canonical text and hash, no insert
-//   AUDIT_APPEND=insert      the record's row inserted with fixed hashes and seq from memory: no tail, no hash
+//   AUDIT_APPEND=insert      the record's row inserted with a fixed hash and seq from memory: no tail, no hash
+//   AUDIT_APPEND=small       a row of the same columns, texts empty, seq from memory: the least a row can cost
+//   AUDIT_APPEND=cached      the record as shipped, the chain's tail kept in memory instead of read each batch
+//   AUDIT_APPEND=packed      the batch's records in one row of another table (text and hash of each in a JSON)
 //   CHECKPOINT_WORKER=PAGES  the WAL checkpointed by a Worker (bench/checkpoint-worker.ts) on its own
 //                            connection; the server's connection checkpoints only past PAGES (a cap)
 //   PAGE_SIZE=BYTES          the database rebuilt with that SQLite page size before the server opens it
 //                            (bench/page-size.ts), as a new database created with it would be
-import type { Database, Statement } from "bun:sqlite";
+import { Database as BunDatabase, type Database, type Statement } from "bun:sqlite";
 import { runMain } from "../shared/cli.ts";
 import { auditValues, genesis_hash, type AuditContent } from "../roles/healthcenterserver/audit/chain.ts";
 import { SqliteCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
@@ -31,13 +34,63 @@ const js: Append = function (contents) {
 
 let seq = 0;
 const insert: Append = function (contents) {
-  for (const c of contents) this.insert.run(++seq, ...(auditValues(c) as never[]), genesis_hash, genesis_hash);
+  for (const c of contents) this.insert.run(++seq, ...(auditValues(c) as never[]), "", genesis_hash);
 };
 
+type Tail = { seq: number; hash: string } | undefined;
+const cached: Append = function (contents) {
+  let tail = (this as unknown as { tail: Tail }).tail ?? (this.lastRecord.get() as Tail) ?? undefined;
+  for (const c of contents) {
+    const seq = tail ? tail.seq + 1 : 1;
+    const prev = tail ? tail.hash : genesis_hash;
+    const fields = auditValues(c);
+    const hash = Bun.SHA256.hash(JSON.stringify([seq, prev, ...fields]), "hex") as string;
+    this.insert.run(seq, ...(fields as never[]), "", hash);
+    tail = { seq, hash };
+  }
+  (this as unknown as { tail: Tail }).tail = tail;
+};
+
+const small: Append = function (contents) {
+  for (const c of contents) this.insert.run(++seq, c.atMs, "", "", "", "", "", "", "", "", "", "", "");
+};
+
+let packedInsert: Statement | undefined;
+let packedTail: Tail;
+const packed: Append = function (contents) {
+  if (contents.length === 0) return;
+  packedInsert ??= packedStatement();
+  const first = packedTail ? packedTail.seq + 1 : 1;
+  const rows: unknown[] = [];
+  for (const c of contents) {
+    const seq = packedTail ? packedTail.seq + 1 : 1;
+    const fields = auditValues(c);
+    const hash = Bun.SHA256.hash(JSON.stringify([seq, packedTail?.hash ?? genesis_hash, ...fields]), "hex") as string;
+    rows.push([...fields, hash]);
+    packedTail = { seq, hash };
+  }
+  packedInsert.run(first, JSON.stringify(rows));
+};
+let packedDb: Database | undefined;
+function packedStatement(): Statement {
+  packedDb!.run("CREATE TABLE IF NOT EXISTS audit_p (first_seq INTEGER PRIMARY KEY, body TEXT NOT NULL)");
+  return packedDb!.prepare("INSERT INTO audit_p (first_seq, body) VALUES (?, ?)");
+}
+
+const appends: Record<string, Append> = { off: () => {}, js, insert, small, cached, packed };
 const variant = process.env.AUDIT_APPEND;
-if (variant === "off") audit.append = () => {};
-if (variant === "js") audit.append = js;
-if (variant === "insert") audit.append = insert;
+if (variant !== undefined) {
+  if (!appends[variant]) throw new Error(`no AUDIT_APPEND=${variant} (${Object.keys(appends).join(", ")})`);
+  audit.append = appends[variant];
+}
+if (variant === "packed") {
+  // packed's table and statement go on the committer's connection: the one that prepares the audit insert.
+  const prepare = BunDatabase.prototype.prepare;
+  BunDatabase.prototype.prepare = function (this: Database, sql: string, ...rest: never[]) {
+    if (sql.startsWith("INSERT INTO audit (")) packedDb = this;
+    return prepare.call(this, sql, ...rest);
+  } as typeof prepare;
+}
 
 const pageSize = process.env.PAGE_SIZE;
 if (pageSize) repage(process.argv[process.argv.indexOf("--db") + 1]!, Number(pageSize));

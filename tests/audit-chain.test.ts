@@ -84,4 +84,22 @@ describe("the audit chain", () => {
     records[5] = nextRecord(records[4], { ...records[5]!, actor: "mallory" });
     expect(verify(records)).toEqual({ seq: 7, why: "does not follow the record before it" });
   });
+
+  test("records stored without prev_hash (as the stores keep them) verify, after older ones that carry it", () => {
+    const stored = (r: AuditRecord) => ({ ...r, prevHash: "" });
+    const records = chain(40).map((r, i) => (i < 15 ? r : stored(r)));
+    expect(verify(records)).toBeUndefined();
+    // Without a stored link each tampering still breaks the record's own hash or the one after it.
+    const changed = records.map((r, i) => (i === 25 ? { ...r, actor: "mallory" } : r));
+    expect(verify(changed)).toEqual({ seq: 26, why: "its content was changed" });
+    const rehashed = [...records];
+    rehashed[25] = stored(nextRecord(records[24], { ...records[25]!, actor: "mallory" }));
+    expect(verify(rehashed)).toEqual({ seq: 27, why: "its content was changed" });
+    const swapped = [...records];
+    [swapped[30], swapped[31]] = [{ ...records[31]!, seq: 31 }, { ...records[30]!, seq: 32 }];
+    expect(verify(swapped)).toEqual({ seq: 31, why: "its content was changed" });
+    // An older record's stored link is still checked.
+    const relinked = records.map((r, i) => (i === 10 ? { ...r, prevHash: records[3]!.hash } : r));
+    expect(verify(relinked)).toEqual({ seq: 11, why: "does not follow the record before it" });
+  });
 });

@@ -34,7 +34,7 @@ pgTest(
     const ok = await verify();
     expect(ok.stdout).toMatch(/^audit trail intact: 40 records; head 40 [0-9a-f]{64}\n$/);
     expect(ok.code).toBe(0);
-    const seqs = cluster.pg.psql("aud", "SELECT count(DISTINCT prev_hash) FROM audit").trim();
+    const seqs = cluster.pg.psql("aud", "SELECT count(DISTINCT hash) FROM audit").trim();
     expect(seqs).toBe("40");
     // Append-only: an UPDATE is refused by the table itself...
     expect(() => cluster.pg.psql("aud", "UPDATE audit SET actor = 'mallory' WHERE seq = 7")).toThrow(/append-only/);

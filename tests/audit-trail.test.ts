@@ -137,6 +137,23 @@ describe("audit verify", () => {
     expect(r.code).toBe(0);
   });
 
+  test("rows keep prev_hash empty; a file whose rows carry it (written before) verifies, and a wrong one is found", async () => {
+    expect(rows(db).map((r) => r.prev_hash)).toEqual(Array(10).fill(""));
+    const older = join(staff.dir, "older.db");
+    sqlite(db, `VACUUM INTO '${older}'`);
+    const zeros = "0".repeat(64);
+    sqlite(
+      older,
+      "DROP TRIGGER audit_no_update; UPDATE audit SET prev_hash = " +
+        `COALESCE((SELECT b.hash FROM audit b WHERE b.seq = audit.seq - 1), '${zeros}')`,
+    );
+    expect(rows(older).filter((r) => r.prev_hash !== "").length).toBe(10);
+    expect((await audit(["verify", "--db", older])).stdout).toMatch(/^audit trail intact: 10 records; head 10 /);
+    sqlite(older, "UPDATE audit SET prev_hash = (SELECT hash FROM audit WHERE seq = 2) WHERE seq = 5");
+    const r = await audit(["verify", "--db", older]);
+    expect([r.stdout, r.code]).toEqual(["audit record 5: does not follow the record before it\n", 1]);
+  });
+
   test("--head: a head kept elsewhere catches a tail rewritten with valid hashes, and a trail cut short", async () => {
     const head = /head (\d+) ([0-9a-f]{64})/.exec((await audit(["verify", "--db", db])).stdout)!;
     const kept = `${head[1]}:${head[2]}`;
@@ -147,6 +164,7 @@ describe("audit verify", () => {
     const d = new Database(copy);
     d.run("DROP TRIGGER audit_no_update");
     const r = d.query("SELECT * FROM audit WHERE seq = 10").get() as Record<string, string | number>;
+    const prev = d.query("SELECT hash FROM audit WHERE seq = 9").get() as { hash: string };
     const { hashOf } = await import("../roles/healthcenterserver/audit/chain.ts");
     const content = {
       atMs: Number(r.at_ms),
@@ -160,7 +178,7 @@ describe("audit verify", () => {
       after: String(r.after),
       reason: String(r.reason),
     };
-    d.run("UPDATE audit SET actor = 'mallory', hash = ? WHERE seq = 10", [hashOf(10, String(r.prev_hash), content)]);
+    d.run("UPDATE audit SET actor = 'mallory', hash = ? WHERE seq = 10", [hashOf(10, prev.hash, content)]);
     d.close();
     expect((await audit(["verify", "--db", copy])).code).toBe(0);
     // ...but not against the head kept.

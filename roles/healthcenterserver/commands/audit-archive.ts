@@ -80,9 +80,11 @@ export async function archiveAudit(db: CalendarDb, beforeMs: number, file: strin
           waiting = r.seq;
           break outer;
         }
+        const prevHash = verifier.last.hash;
         const broken = verifier.check(r);
         if (broken) throw new UsageError(`audit record ${broken.seq}: ${broken.why}; nothing archived`);
-        const line = `${JSON.stringify(r)}\n`;
+        // The file says each record's link, which the table leaves to the row before (chain.ts AuditRecord).
+        const line = `${JSON.stringify({ ...r, prevHash })}\n`;
         writeSync(fd, line);
         digest.update(line);
         moved++;

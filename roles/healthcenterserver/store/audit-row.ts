@@ -6,8 +6,8 @@ import type { AuditRecord } from "../audit/chain.ts";
 export const audit_columns =
   "seq, at_ms, actor, role, via, address, action, subject, before, after, reason, prev_hash, hash";
 
-/** A record's values in the order of audit_columns. */
+/** A record's values in the order of audit_columns, to store: prev_hash empty (chain.ts AuditRecord). */
 export function auditRow(r: AuditRecord): (string | number)[] {
-  const { seq, atMs, actor, role, via, address, action, subject, before, after, reason, prevHash, hash } = r;
-  return [seq, atMs, actor, role, via, address, action, subject, before, after, reason, prevHash, hash];
+  const { seq, atMs, actor, role, via, address, action, subject, before, after, reason, hash } = r;
+  return [seq, atMs, actor, role, via, address, action, subject, before, after, reason, "", hash];
 }

@@ -47,12 +47,12 @@ export class SqliteAudit {
       | { seq: number; hash: string }
       | undefined;
     for (const c of contents) {
-      // nextRecord's record and auditRow's array in one step (a booking's commit makes one of these).
+      // nextRecord's record and auditRow's values written out (a booking's commit makes one of these).
       const seq = last ? last.seq + 1 : 1;
-      const prevHash = last ? last.hash : genesis_hash;
-      const fields = auditValues(c);
-      const hash = Bun.SHA256.hash(JSON.stringify([seq, prevHash, ...fields]), "hex") as string;
-      this.insert.run(seq, ...(fields as never[]), prevHash, hash);
+      const { atMs, actor, role, via, address, action, subject, before, after, reason } = c;
+      const text = JSON.stringify([seq, last ? last.hash : genesis_hash, ...auditValues(c)]);
+      const hash = Bun.SHA256.hash(text, "hex") as string;
+      this.insert.run(seq, atMs, actor, role, via, address, action, subject, before, after, reason, "", hash);
       last = { seq, hash };
     }
   }
