@@ -4,6 +4,7 @@ import {
   auditValues,
   type AuditContent,
   type AuditRecord,
+  canonical,
   ChainVerifier,
   genesis_hash,
   nextRecord,
@@ -40,9 +41,10 @@ function verify(records: AuditRecord[], start?: { seq: number; hash: string }) {
 }
 
 describe("the audit chain", () => {
-  test("auditValues writes the content in audit_fields' order (the SQLite append hashes and stores it)", () => {
+  test("auditValues and the canonical text give the content in audit_fields' order", () => {
     const c = content(5);
     expect(auditValues(c)).toEqual(audit_fields.map((f) => c[f]));
+    expect(canonical(7, "ab", c)).toBe(JSON.stringify([7, "ab", ...audit_fields.map((f) => c[f])]));
   });
 
   test("an intact chain verifies, from the genesis and from a checkpoint", () => {
@@ -96,7 +98,10 @@ describe("the audit chain", () => {
     rehashed[25] = stored(nextRecord(records[24], { ...records[25]!, actor: "mallory" }));
     expect(verify(rehashed)).toEqual({ seq: 27, why: "its content was changed" });
     const swapped = [...records];
-    [swapped[30], swapped[31]] = [{ ...records[31]!, seq: 31 }, { ...records[30]!, seq: 32 }];
+    [swapped[30], swapped[31]] = [
+      { ...records[31]!, seq: 31 },
+      { ...records[30]!, seq: 32 },
+    ];
     expect(verify(swapped)).toEqual({ seq: 31, why: "its content was changed" });
     // An older record's stored link is still checked.
     const relinked = records.map((r, i) => (i === 10 ? { ...r, prevHash: records[3]!.hash } : r));

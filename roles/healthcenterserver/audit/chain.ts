@@ -53,11 +53,13 @@ export function auditValues(c: AuditContent): (string | number)[] {
 }
 
 /**
- * One unambiguous text per record: JSON of the fields in a fixed order, so no choice of
- * separators inside a field can make two different records hash alike.
+ * One unambiguous text per record: JSON of the fields in a fixed order (audit_fields'), so no choice of
+ * separators inside a field can make two different records hash alike. Written out, no map: every
+ * booking's commit makes one.
  */
-export function canonical(seq: number, prevHash: string, content: AuditContent): string {
-  return JSON.stringify([seq, prevHash, ...audit_fields.map((f) => content[f])]);
+export function canonical(seq: number, prevHash: string, c: AuditContent): string {
+  const { atMs, actor, role, via, address, action, subject, before, after, reason } = c;
+  return JSON.stringify([seq, prevHash, atMs, actor, role, via, address, action, subject, before, after, reason]);
 }
 
 export function hashOf(seq: number, prevHash: string, content: AuditContent): string {

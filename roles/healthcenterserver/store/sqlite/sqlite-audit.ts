@@ -7,7 +7,7 @@ import {
   database_lock_retry_ms_min,
 } from "../../../../shared/limits.ts";
 import type { Database, Statement } from "bun:sqlite";
-import { auditValues, genesis_hash, type AuditContent } from "../../audit/chain.ts";
+import { genesis_hash, hashOf, type AuditContent } from "../../audit/chain.ts";
 import { audit_columns } from "../audit-row.ts";
 
 export const audit_tables_sql = [
@@ -50,8 +50,7 @@ export class SqliteAudit {
       // nextRecord's record and auditRow's values written out (a booking's commit makes one of these).
       const seq = last ? last.seq + 1 : 1;
       const { atMs, actor, role, via, address, action, subject, before, after, reason } = c;
-      const text = JSON.stringify([seq, last ? last.hash : genesis_hash, ...auditValues(c)]);
-      const hash = Bun.SHA256.hash(text, "hex") as string;
+      const hash = hashOf(seq, last ? last.hash : genesis_hash, c);
       this.insert.run(seq, atMs, actor, role, via, address, action, subject, before, after, reason, "", hash);
       last = { seq, hash };
     }
