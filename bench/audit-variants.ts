@@ -6,6 +6,7 @@
 //   AUDIT_APPEND=insert      the record's row inserted with a fixed hash and seq from memory: no tail, no hash
 //   AUDIT_APPEND=small       a row of the same columns, texts empty, seq from memory: the least a row can cost
 //   AUDIT_APPEND=cached      the record as shipped, the chain's tail kept in memory instead of read each batch
+//   AUDIT_APPEND=blob        the record as shipped, its hash stored as 32 bytes (not 64 hex characters)
 //   AUDIT_APPEND=packed      the batch's records in one row of another table (text and hash of each in a JSON)
 //   CHECKPOINT_WORKER=PAGES  the WAL checkpointed by a Worker (bench/checkpoint-worker.ts) on its own
 //                            connection; the server's connection checkpoints only past PAGES (a cap)
@@ -51,6 +52,21 @@ const cached: Append = function (contents) {
   (this as unknown as { tail: Tail }).tail = tail;
 };
 
+// As shipped, the hash stored as its 32 bytes instead of 64 hex characters.
+let blobTail: { seq: number; hex: string } | undefined;
+const blob: Append = function (contents) {
+  if (!blobTail) {
+    const row = this.lastRecord.get() as { seq: number; hash: string | Uint8Array } | null;
+    blobTail = row ? { seq: row.seq, hex: typeof row.hash === "string" ? row.hash : row.hash.toHex() } : undefined;
+  }
+  for (const c of contents) {
+    const seq = blobTail ? blobTail.seq + 1 : 1;
+    const hash = Bun.SHA256.hash(JSON.stringify([seq, blobTail?.hex ?? genesis_hash, ...auditValues(c)]));
+    this.insert.run(seq, ...(auditValues(c) as never[]), "", hash as Uint8Array);
+    blobTail = { seq, hex: (hash as Uint8Array).toHex() };
+  }
+};
+
 const small: Append = function (contents) {
   for (const c of contents) this.insert.run(++seq, c.atMs, "", "", "", "", "", "", "", "", "", "", "");
 };
@@ -77,7 +93,7 @@ function packedStatement(): Statement {
   return packedDb!.prepare("INSERT INTO audit_p (first_seq, body) VALUES (?, ?)");
 }
 
-const appends: Record<string, Append> = { off: () => {}, js, insert, small, cached, packed };
+const appends: Record<string, Append> = { off: () => {}, js, insert, small, cached, packed, blob };
 const variant = process.env.AUDIT_APPEND;
 if (variant !== undefined) {
   if (!appends[variant]) throw new Error(`no AUDIT_APPEND=${variant} (${Object.keys(appends).join(", ")})`);
