@@ -7,6 +7,7 @@ import {
   canonical,
   ChainVerifier,
   genesis_hash,
+  hashOf,
   nextRecord,
 } from "../roles/healthcenterserver/audit/chain.ts";
 
@@ -39,6 +40,9 @@ function verify(records: AuditRecord[], start?: { seq: number; hash: string }) {
   }
   return undefined;
 }
+
+/** A record without a stored link whose hash does not fit: it, or the record before it, was changed. */
+const changed_or_before = "its content was changed, or the record before it was changed and rehashed";
 
 describe("the audit chain", () => {
   test("auditValues and the canonical text give the content in audit_fields' order", () => {
@@ -93,18 +97,41 @@ describe("the audit chain", () => {
     expect(verify(records)).toBeUndefined();
     // Without a stored link each tampering still breaks the record's own hash or the one after it.
     const changed = records.map((r, i) => (i === 25 ? { ...r, actor: "mallory" } : r));
-    expect(verify(changed)).toEqual({ seq: 26, why: "its content was changed" });
+    expect(verify(changed)).toEqual({ seq: 26, why: changed_or_before });
     const rehashed = [...records];
     rehashed[25] = stored(nextRecord(records[24], { ...records[25]!, actor: "mallory" }));
-    expect(verify(rehashed)).toEqual({ seq: 27, why: "its content was changed" });
+    expect(verify(rehashed)).toEqual({ seq: 27, why: changed_or_before });
     const swapped = [...records];
     [swapped[30], swapped[31]] = [
       { ...records[31]!, seq: 31 },
       { ...records[30]!, seq: 32 },
     ];
-    expect(verify(swapped)).toEqual({ seq: 31, why: "its content was changed" });
+    expect(verify(swapped)).toEqual({ seq: 31, why: changed_or_before });
     // An older record's stored link is still checked.
     const relinked = records.map((r, i) => (i === 10 ? { ...r, prevHash: records[3]!.hash } : r));
     expect(verify(relinked)).toEqual({ seq: 11, why: "does not follow the record before it" });
+  });
+
+  test("without a stored link: the record after one rehashed is not called changed; a fork is named", () => {
+    const records = chain(30).map((r) => ({ ...r, prevHash: "" }));
+    // Record 12 rewritten and rehashed: record 13's content is intact, but its hash no longer fits.
+    const rehashed = [...records];
+    rehashed[11] = { ...nextRecord(records[10], { ...records[11]!, actor: "mallory" }), prevHash: "" };
+    expect(verify(rehashed)).toEqual({ seq: 13, why: changed_or_before });
+    // Records 12 and 13 both follow record 11 (two appends that read the same tail).
+    const forked = [...records];
+    forked[12] = { ...records[12]!, hash: hashOf(13, records[10]!.hash, records[12]!) };
+    expect(verify(forked)).toEqual({
+      seq: 13,
+      why: "does not follow the record before it: both follow the same record",
+    });
+    // The first record after the genesis or a checkpoint has nothing before it that could have been rehashed.
+    const first = records.map((r, i) => (i === 0 ? { ...r, actor: "mallory" } : r));
+    expect(verify(first)).toEqual({ seq: 1, why: "its content was changed" });
+    const afterCheckpoint = records.slice(20).map((r, i) => (i === 0 ? { ...r, actor: "mallory" } : r));
+    expect(verify(afterCheckpoint, { seq: 20, hash: records[19]!.hash })).toEqual({
+      seq: 21,
+      why: "its content was changed",
+    });
   });
 });

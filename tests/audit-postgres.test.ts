@@ -1,10 +1,11 @@
 // The audit trail on a shared PostgreSQL (a throwaway cluster): two servers booking at once append
 // to one chain (an advisory lock serialises the appends, so it never forks), `audit verify` reads it
-// over the network, and a row changed with psql is found.
+// over the network, and a row changed with psql is found, and so is a fork made by hand.
 import { expect } from "bun:test";
 import { bun, login, runToEnd, startServer, writeDataDir, tempDir } from "./helpers.ts";
 import { postgresForFile } from "./pg-file.ts";
 import { join } from "node:path";
+import { type AuditContent, hashOf } from "../roles/healthcenterserver/audit/chain.ts";
 
 const tmp = tempDir();
 
@@ -45,11 +46,27 @@ pgTest(
       "ALTER TABLE audit DISABLE TRIGGER audit_append_only; UPDATE audit SET actor = 'mallory' WHERE seq = 7",
     );
     const bad = await verify();
-    expect(bad.stdout).toBe("audit record 7: its content was changed\n");
+    expect(bad.stdout).toBe(
+      "audit record 7: its content was changed, or the record before it was changed and rehashed\n",
+    );
     expect(bad.code).toBe(1);
+    // A fork made by hand: record 9 rehashed to follow record 7, as record 8 does (what the lock prevents).
+    const [nine, seven] = [9, 7].map((seq) =>
+      JSON.parse(cluster.pg.psql("aud", `SELECT row_to_json(a) FROM audit a WHERE seq = ${seq}`)),
+    );
+    const forkedHash = hashOf(9, seven.hash, { ...nine, atMs: Number(nine.at_ms) } as AuditContent);
     cluster.pg.psql(
       "aud",
-      `UPDATE audit SET actor = '${actor7}' WHERE seq = 7; ALTER TABLE audit ENABLE TRIGGER audit_append_only`,
+      `UPDATE audit SET actor = '${actor7}' WHERE seq = 7; UPDATE audit SET hash = '${forkedHash}' WHERE seq = 9`,
+    );
+    const forked = await verify();
+    expect([forked.stdout, forked.code]).toEqual([
+      "audit record 9: does not follow the record before it: both follow the same record\n",
+      1,
+    ]);
+    cluster.pg.psql(
+      "aud",
+      `UPDATE audit SET hash = '${nine.hash}' WHERE seq = 9; ALTER TABLE audit ENABLE TRIGGER audit_append_only`,
     );
     // Put back, the chain holds again.
     expect((await verify()).code).toBe(0);

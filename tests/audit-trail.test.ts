@@ -10,7 +10,7 @@ import { bun, login, runToEnd } from "./helpers.ts";
 import { availability, rule_doc1 } from "./calendar-helpers.ts";
 import { append_only_triggers } from "../roles/healthcenterserver/store/sqlite/sqlite-audit.ts";
 import { csvRow } from "../roles/healthcenterserver/audit/export.ts";
-import type { AuditRecord } from "../roles/healthcenterserver/audit/chain.ts";
+import { type AuditContent, type AuditRecord, hashOf } from "../roles/healthcenterserver/audit/chain.ts";
 import { signIn, staffFile, startStaffServer, type StaffServer } from "./staff-helpers.ts";
 
 let staff: StaffServer;
@@ -36,6 +36,36 @@ function rows(file: string): (Row & Record<string, string | number>)[] {
   } finally {
     d.close();
   }
+}
+
+/** The content of record `seq` as stored. */
+function contentOf(d: Database, seq: number): AuditContent {
+  const r = d.query("SELECT * FROM audit WHERE seq = ?").get(seq) as Record<string, string | number>;
+  return {
+    atMs: Number(r.at_ms),
+    actor: String(r.actor),
+    role: String(r.role),
+    via: String(r.via),
+    address: String(r.address),
+    action: String(r.action),
+    subject: String(r.subject),
+    before: String(r.before),
+    after: String(r.after),
+    reason: String(r.reason),
+  };
+}
+
+/** A copy of the trail with record `seq` given to mallory and rehashed, as someone who knows the algorithm would. */
+function rewritten(name: string, seq: number): string {
+  const copy = join(staff.dir, name);
+  sqlite(db, `VACUUM INTO '${copy}'`);
+  const d = new Database(copy);
+  d.run("DROP TRIGGER audit_no_update");
+  const prev = d.query("SELECT hash FROM audit WHERE seq = ?").get(seq - 1) as { hash: string };
+  const hash = hashOf(seq, prev.hash, { ...contentOf(d, seq), actor: "mallory" });
+  d.run("UPDATE audit SET actor = 'mallory', hash = ? WHERE seq = ?", [hash, seq]);
+  d.close();
+  return copy;
 }
 
 beforeAll(async () => {
@@ -159,27 +189,7 @@ describe("audit verify", () => {
     const kept = `${head[1]}:${head[2]}`;
     expect((await audit(["verify", "--db", db, "--head", kept])).code).toBe(0);
     // Rewrite record 10 and re-hash it, as someone who knows the algorithm would: the chain verifies...
-    const copy = join(staff.dir, "rewritten.db");
-    sqlite(db, `VACUUM INTO '${copy}'`);
-    const d = new Database(copy);
-    d.run("DROP TRIGGER audit_no_update");
-    const r = d.query("SELECT * FROM audit WHERE seq = 10").get() as Record<string, string | number>;
-    const prev = d.query("SELECT hash FROM audit WHERE seq = 9").get() as { hash: string };
-    const { hashOf } = await import("../roles/healthcenterserver/audit/chain.ts");
-    const content = {
-      atMs: Number(r.at_ms),
-      actor: "mallory",
-      role: String(r.role),
-      via: String(r.via),
-      address: String(r.address),
-      action: String(r.action),
-      subject: String(r.subject),
-      before: String(r.before),
-      after: String(r.after),
-      reason: String(r.reason),
-    };
-    d.run("UPDATE audit SET actor = 'mallory', hash = ? WHERE seq = 10", [hashOf(10, prev.hash, content)]);
-    d.close();
+    const copy = rewritten("rewritten.db", 10);
     expect((await audit(["verify", "--db", copy])).code).toBe(0);
     // ...but not against the head kept.
     const caught = await audit(["verify", "--db", copy, "--head", kept]);
@@ -190,11 +200,35 @@ describe("audit verify", () => {
     expect((await audit(["verify", "--db", db, "--head", "nonsense"])).code).toBe(2);
   });
 
+  test("a record changed and rehashed is caught by the next, which is not said to be changed itself", async () => {
+    // The rows keep no link of their own, so record 9's hash no longer fits: it, or record 8, was changed.
+    const r = await audit(["verify", "--db", rewritten("rehashed.db", 8)]);
+    expect([r.stdout, r.code]).toEqual([
+      "audit record 9: its content was changed, or the record before it was changed and rehashed\n",
+      1,
+    ]);
+  });
+
+  test("a fork made by hand (records 8 and 9 both following record 7) is named", async () => {
+    const copy = join(staff.dir, "forked.db");
+    sqlite(db, `VACUUM INTO '${copy}'`);
+    const d = new Database(copy);
+    d.run("DROP TRIGGER audit_no_update");
+    const seven = d.query("SELECT hash FROM audit WHERE seq = 7").get() as { hash: string };
+    d.run("UPDATE audit SET hash = ? WHERE seq = 9", [hashOf(9, seven.hash, contentOf(d, 9))]);
+    d.close();
+    const r = await audit(["verify", "--db", copy]);
+    expect([r.stdout, r.code]).toEqual([
+      "audit record 9: does not follow the record before it: both follow the same record\n",
+      1,
+    ]);
+  });
+
   const tampering: [string, string, RegExp][] = [
     [
       "a changed field",
       "DROP TRIGGER audit_no_update; UPDATE audit SET reason = '' WHERE seq = 6",
-      /^audit record 6: its content was changed\n$/,
+      /^audit record 6: its content was changed, or the record before it was changed and rehashed\n$/,
     ],
     [
       "a deleted row",

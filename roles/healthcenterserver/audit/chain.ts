@@ -82,6 +82,8 @@ export type Broken = { seq: number; why: string };
 export class ChainVerifier {
   private expectedSeq: number;
   private prevHash: string;
+  /** The hash the record before follows; undefined at the start (the genesis, or a signed checkpoint). */
+  private beforePrev: string | undefined;
   count = 0;
 
   constructor(start: { seq: number; hash: string } = { seq: 0, hash: genesis_hash }) {
@@ -100,11 +102,24 @@ export class ChainVerifier {
     }
     if (record.prevHash !== "" && record.prevHash !== this.prevHash)
       return { seq, why: "does not follow the record before it" };
-    if (hashOf(seq, this.prevHash, record) !== record.hash) return { seq, why: "its content was changed" };
+    if (hashOf(seq, this.prevHash, record) !== record.hash) return { seq, why: this.mismatch(record) };
     this.expectedSeq = seq + 1;
+    this.beforePrev = this.prevHash;
     this.prevHash = record.hash;
     this.count++;
     return undefined;
+  }
+
+  /**
+   * Why a record's hash does not fit. A stored link that matched, or the start before it, puts the change in
+   * this record; without a link (the stores keep none) the record before may have been changed and rehashed
+   * instead, or this one may follow the same record as the one before (a fork: one more hash, on failure only).
+   */
+  private mismatch(record: AuditRecord): string {
+    if (record.prevHash !== "" || this.beforePrev === undefined) return "its content was changed";
+    if (hashOf(record.seq, this.beforePrev, record) === record.hash)
+      return "does not follow the record before it: both follow the same record";
+    return "its content was changed, or the record before it was changed and rehashed";
   }
 
   /** Where the next record must continue from. */
