@@ -385,6 +385,34 @@ describe("audit archive", () => {
   });
 });
 
+describe("audit archive of a trail upgraded", () => {
+  test("rows 1-5 carrying prev_hash (written before), 6-10 without: verify, archive, the file's links, --archive", async () => {
+    const copy = join(staff.dir, "upgraded.db");
+    sqlite(db, `VACUUM INTO '${copy}'`);
+    sqlite(
+      copy,
+      "DROP TRIGGER audit_no_update; UPDATE audit SET prev_hash = " +
+        `COALESCE((SELECT b.hash FROM audit b WHERE b.seq = audit.seq - 1), '${"0".repeat(64)}') WHERE seq <= 5`,
+    );
+    expect(rows(copy).map((r) => r.prev_hash !== "")).toEqual([...Array(5).fill(true), ...Array(5).fill(false)]);
+    expect((await audit(["verify", "--db", copy])).stdout).toMatch(/^audit trail intact: 10 records; head 10 /);
+    const file = join(staff.dir, "upgraded.jsonl");
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect((await audit(["archive", "--db", copy, "--before", tomorrow, file])).stdout).toContain("archived 10 audit");
+    // The file gives every record its link, the ones the table left empty too.
+    const lines = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as AuditRecord);
+    expect(lines.map((l) => l.prevHash)).toEqual(["0".repeat(64), ...lines.slice(0, 9).map((l) => l.hash)]);
+    const v = await audit(["verify", "--db", copy, "--archive", file]);
+    expect(v.stdout).toMatch(
+      /^archive \S+ intact: records 1-10, .*\naudit trail intact: 0 records after the checkpoint/,
+    );
+    expect(v.code).toBe(0);
+  });
+});
+
 describe("the command line", () => {
   test("audit on a path with no database is refused (exit 2) and creates nothing", async () => {
     const missing = join(staff.dir, "no-such.db");
