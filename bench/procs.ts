@@ -8,6 +8,8 @@ import type { Subprocess } from "bun";
 export const root = join(import.meta.dir, "..");
 export const dist = join(root, "dist");
 export const work = mkdtempSync(join(tmpdir(), "appointments-bench-"));
+// Scripts run alone (audit-parts.ts, ...) never call stopAll: the folder goes when the process ends.
+process.on("exit", () => rmSync(work, { recursive: true, force: true }));
 const clockTicks = 100; // CLK_TCK on Linux
 /** Open files for the processes of the idle-connections part: the hard limit (raising it needs CAP_SYS_RESOURCE). */
 export const files_open_max = Number(Bun.spawnSync(["sh", "-c", "ulimit -Hn"]).stdout.toString().trim()) || 20_000;
