@@ -27,8 +27,11 @@ export class CalendarKeeper {
   private pollTimer: Timer | undefined;
   private refreshTimer: Timer | undefined;
   private polling = false;
-  /** The rules could not be read at the last poll: said once an outage, and again when they can be. */
-  private pollFailing = false;
+  /**
+   * Why the rules could not be read at the last poll (undefined: they could): logged once an outage, and
+   * when they can be again; /readyz says it meanwhile (bookings on a schedule they changed are refused).
+   */
+  rulesProblem: string | undefined;
   private unsubscribe: (() => void) | undefined;
   private dropQueued = false;
   isPending: (index: number) => boolean = () => false;
@@ -192,8 +195,6 @@ export class CalendarKeeper {
     this.polling = true;
     try {
       const version = await this.source.version();
-      if (this.pollFailing) this.log.notice("The availability rules can be read again");
-      this.pollFailing = false;
       if (version !== this.data.version) {
         this.data = await this.source.load();
         this.regenerate();
@@ -202,10 +203,12 @@ export class CalendarKeeper {
           `The availability rules changed (version ${this.data.version}): ${this.schedule.freeCount} free slots`,
         );
       }
+      if (this.rulesProblem !== undefined) this.log.notice("The availability rules can be read again");
+      this.rulesProblem = undefined;
     } catch (err) {
-      if (!this.pollFailing)
+      if (this.rulesProblem === undefined)
         this.log.warn(`cannot read the availability rules: ${(err as Error).message}; trying again until they can be`);
-      this.pollFailing = true;
+      this.rulesProblem = `the availability rules cannot be read (${(err as Error).message}): bookings are refused`;
     } finally {
       this.polling = false;
     }

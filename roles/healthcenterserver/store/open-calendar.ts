@@ -92,12 +92,13 @@ class CalendarStore implements AppointmentStore {
   }
 
   problem(): string | undefined {
-    return this.committer.problem?.();
+    return this.committer.problem?.() ?? this.keeper.rulesProblem;
   }
 
-  /** For /readyz (PostgreSQL: the database and this server's LISTEN asked now). */
+  /** For /readyz (PostgreSQL: the database and this server's LISTEN asked now), then the rules' last poll. */
   async checkNow(): Promise<string | undefined> {
-    return this.committer.checkNow ? this.committer.checkNow() : this.problem();
+    const db = this.committer.checkNow ? await this.committer.checkNow() : this.committer.problem?.();
+    return db ?? this.keeper.rulesProblem;
   }
 
   auditOfSubjects(subjects: string[], limit: number): Promise<AuditRecord[]> {
@@ -210,12 +211,8 @@ export async function openCalendar(settings: CalendarSettings, log: Log): Promis
       target.kind === "postgres" ? target.shown : shown,
     );
   }
-  const store = new CalendarStore(
-    `${shown}, a calendar in ${settings.timeZone} for ${settings.horizonWeeks} weeks`,
-    db,
-    committer,
-    keeper,
-  );
+  const described = `${shown}, a calendar in ${settings.timeZone} for ${settings.horizonWeeks} weeks`;
+  const store = new CalendarStore(described, db, committer, keeper);
   const { restored } = await store.load(schedule);
   return { schedule, store, restored, keeper, db };
 }
