@@ -12,6 +12,7 @@ import type { MenuOption, MenuView } from "../roles/patient/menu-view.ts";
 import { bun, loopback, runToEnd, startDoctor, startServer, tempDir, type Running } from "./helpers.ts";
 import { availability, zone } from "./calendar-helpers.ts";
 
+const any_kind = "Any kind (each doctor's usual appointment)";
 const tmp = tempDir();
 const running: Running[] = [];
 afterAll(async () => {
@@ -54,12 +55,15 @@ function scripted(answers: RegExp[]): MenuView & { shown: string[]; asked: Map<s
   };
 }
 
-async function clinic(name: string, offered: string): Promise<{ db: string[]; port: number }> {
+/** `plain`: a rule of doc2 offering no type (12:00-13:00, 20 minutes) beside doc1's typed one. */
+async function clinic(name: string, offered: string, plain = false): Promise<{ db: string[]; port: number }> {
   const db = ["--db", join(tmp.dir, `${name}.db`)];
   expect((await types(db, "add", "first", "--minutes", "30")).code).toBe(0);
   expect((await types(db, "add", "followup", "--minutes", "15")).code).toBe(0);
   const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "11:00", "--types", offered];
   expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
+  const plainRule = ["add", "doc2", "--days", "mon-sun", "--start", "12:00", "--end", "13:00", "--minutes", "20"];
+  if (plain) expect((await availability(db, ...plainRule, "--port", "42000")).code).toBe(0);
   // Doctor1 charges insurance1 30, and 25 for a follow-up (its price file's typed line).
   await Bun.write(join(tmp.dir, "doc1.txt"), "insurance1 30\ninsurance1 followup 25\n");
   const doctor = await startDoctor("doc1", ["--data", tmp.dir]);
@@ -79,7 +83,7 @@ const plan = (port: number): PatientPlan => ({
 function stored(db: string[]): unknown[][] {
   const d = new Database(db[1]!, { readonly: true });
   try {
-    return d.query("SELECT type, minutes FROM appointments").values() as unknown[][];
+    return d.query("SELECT type, minutes FROM appointments ORDER BY start_ms").values() as unknown[][];
   } finally {
     d.close();
   }
@@ -89,7 +93,7 @@ test("with two types the menu asks which first, lists that type's starts and pri
   const { db, port } = await clinic("two", "first,followup");
   const view = scripted([/^Book/, /^followup/, /, 09:15, 15 min, Doctor1, about \$25$/, /^Quit/]);
   expect(await runMenu(plan(port), view)).toBe(exit_code.done);
-  expect(view.asked.get("Which kind of appointment?")).toEqual(["first (30 min)", "followup (15 min)"]);
+  expect(view.asked.get("Which kind of appointment?")).toEqual(["first (30 min)", "followup (15 min)", any_kind]);
   const starts = view.asked.get("Pick an appointment (type to search by day, time or doctor)")!;
   expect(starts.filter((l) => / 15 min, Doctor1/.test(l)).length).toBeGreaterThanOrEqual(8);
   expect(starts.some((l) => / 30 min,/.test(l))).toBe(false);
@@ -103,4 +107,15 @@ test("with a single type the menu does not ask, and books each slot's default", 
   expect(await runMenu(plan(port), view)).toBe(exit_code.done);
   expect(view.asked.has("Which kind of appointment?")).toBe(false);
   expect(stored(db)).toEqual([["first", 30]]);
+}, 60_000);
+
+test("beside typed rules, a plain rule's slots are reached through the last kind, each doctor's usual appointment", async () => {
+  // Before, the kinds were the types alone, and none of them lists a plain rule's slots: doc2 could not be booked.
+  const { db, port } = await clinic("mixed", "first,followup", true);
+  const view = scripted([/^Book/, /^Any kind/, /, 12:20, 20 min, Doctor2, /, /^Quit/]);
+  expect(await runMenu(plan(port), view)).toBe(exit_code.done);
+  expect(view.asked.get("Which kind of appointment?")!.at(-1)).toBe(any_kind);
+  const starts = view.asked.get("Pick an appointment (type to search by day, time or doctor)")!;
+  expect(starts.some((l) => /, 09:00, 30 min, Doctor1, /.test(l))).toBe(true);
+  expect(stored(db)).toEqual([["", 20]]);
 }, 60_000);

@@ -104,14 +104,18 @@ async function showPast({ client, view }: MenuContext): Promise<void> {
 
 /**
  * On a calendar whose clinic offers more than one appointment type, which one (asked first); undefined:
- * none to choose (each slot's default); null: the patient went back.
+ * none to choose (each slot's default); null: the patient went back. The last choice is each slot's
+ * default: a doctor whose rules offer no type (a plain rule) has slots of none of the types, and
+ * without it the menu could not reach them.
  */
 async function chooseType(ctx: MenuContext): Promise<string | undefined | null> {
   if (!ctx.dated) return undefined;
   const types = await ctx.client.types();
   if (types.length <= 1) return undefined;
   const options = types.map((t) => ({ value: t.name, label: `${t.name} (${t.minutes} min)` }));
-  return (await ctx.view.choose("Which kind of appointment?", options)) ?? null;
+  options.push({ value: "", label: "Any kind (each doctor's usual appointment)" });
+  const chosen = await ctx.view.choose("Which kind of appointment?", options);
+  return chosen === undefined ? null : chosen || undefined;
 }
 
 async function book(ctx: MenuContext): Promise<void> {
