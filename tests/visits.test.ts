@@ -157,6 +157,9 @@ describe("marking over HTTP, by role", () => {
       [D!.id, "seen", 400, 'unknown status "seen"'],
       [12345, "arrived", 409, "not today"],
       [Number(D!.id) + 60_0000, "arrived", 409, "no appointment at slot"],
+      // Past what the protocol reads (15 digits): its start was beyond Temporal's range, a 500 and a stack trace.
+      [Number.MAX_SAFE_INTEGER, "arrived", 400, "slot= must be an appointment's slot number"],
+      [1e15, "arrived", 400, "slot= must be an appointment's slot number"],
     ];
     for (const [slot, status, code, error] of cases) {
       const res = await mark("desk", slot, status);

@@ -109,7 +109,8 @@ async function mark(ctx: RouteContext, v: VisitServices): Promise<Response> {
   if (form === undefined) return json({ error: "request body too large" }, 413);
   const slot = Number(form.get("slot"));
   const status = form.get("status") ?? "";
-  if (!Number.isSafeInteger(slot) || slot <= 0)
+  // At most 15 digits, as the protocol reads ids (calendar/slot-id.ts): past that a start is beyond Temporal's range.
+  if (!Number.isSafeInteger(slot) || slot <= 0 || slot >= 1e15)
     return json({ error: "slot= must be an appointment's slot number" }, 400);
   if (!isMarkStatus(status))
     return json({ error: `unknown status ${JSON.stringify(status.slice(0, 40))} (${mark_statuses.join(", ")})` }, 400);
