@@ -65,3 +65,39 @@ test("a doctor name that is not one is refused saying what is wrong with it, not
     'error: bad doctor name "doc/1": letters, digits, _ and - only (at most 64)',
   );
 });
+
+test("past the numbers a slot's id holds (9,999 doctors), a new doctor is refused in one line; nothing changes", async () => {
+  // A slot's id is (start minute) * 10,000 + the doctor's number: doctor 10,001 at 09:00 had doc1's 09:01 id,
+  // so one hid the other in `slots`, and booking the one listed stored doc1's 09:01 appointment.
+  const db = join(tmp.dir, "numbers.db");
+  expect((await availability("add", "doc1", ...hours, "--db", db)).code).toBe(0);
+  sqlite(db, "INSERT INTO calendar_doctors (id, name, port) VALUES (9999, 'doc9999', 41999)");
+  const before = sqlite(db, "SELECT count(*) FROM calendar_rules");
+  for (const args of [
+    ["add", "doc10000", ...hours],
+    [
+      "open",
+      "doc10000",
+      "--from",
+      "2030-01-07",
+      "--start",
+      "11:00",
+      "--end",
+      "12:00",
+      "--minutes",
+      "15",
+      "--port",
+      "1",
+    ],
+  ]) {
+    const r = await availability(...args, "--db", db);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n")).toEqual([
+      "error: the calendar numbers at most 9999 doctors (a slot's id holds the number in 4 digits): doc10000 is not added",
+    ]);
+  }
+  expect(sqlite(db, "SELECT max(id) FROM calendar_doctors")).toBe("9999");
+  expect(sqlite(db, "SELECT count(*) FROM calendar_rules")).toBe(before);
+  // A doctor the calendar already numbers is edited as before.
+  expect((await availability("add", "doc9999", ...hours, "--db", db)).code).toBe(0);
+});

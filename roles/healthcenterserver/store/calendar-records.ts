@@ -2,6 +2,7 @@
 // Every edit of rules or exceptions bumps calendar_state.version in its transaction (and, on
 // PostgreSQL, notifies calendar_rules): running servers see the new version and regenerate.
 import { UsageError } from "../../../shared/errors.ts";
+import { calendar_doctor_ids } from "../../../shared/limits.ts";
 import { doctorKey } from "../../../shared/names.ts";
 import type { AppointmentType, Exception, Rule } from "../calendar/types.ts";
 import { loadTypes } from "./type-records.ts";
@@ -145,7 +146,16 @@ export async function doctorNumber(
     );
   if (port === undefined) return undefined;
   const rows = await db.all("INSERT INTO calendar_doctors (name, port) VALUES (?, ?) RETURNING id", [name, port]);
-  return num(rows[0]!.id);
+  const id = num(rows[0]!.id);
+  // A slot's id is (start minute) * calendar_doctor_ids + this number: past it, one doctor's slot would
+  // have another's id a minute later. Thrown inside the edit's transaction, so the row goes with it.
+  if (id >= calendar_doctor_ids)
+    throw new UsageError(
+      `the calendar numbers at most ${calendar_doctor_ids - 1} doctors (a slot's id holds the number in ` +
+        `${String(calendar_doctor_ids - 1).length} digits): ${name} is not added`,
+      { hint: false },
+    );
+  return id;
 }
 
 export async function insertRule(db: CalendarDb, doctor: number, r: Omit<Rule, "id" | "doctor">): Promise<number> {
