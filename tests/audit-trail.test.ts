@@ -281,6 +281,20 @@ describe("audit verify", () => {
       ]);
     }
   });
+
+  test("export of a trail whose record's time was changed to no time: every record out, that cell says so", async () => {
+    // Before: an internal error with a stack (Invalid Date), and no export of a trail just when it was tampered with.
+    const copy = join(staff.dir, "timeless.db");
+    sqlite(db, `VACUUM INTO '${copy}'`);
+    sqlite(copy, "DROP TRIGGER audit_no_update; UPDATE audit SET at_ms = 'noon' WHERE seq = 6");
+    for (const format of ["csv", "json"]) {
+      const r = await audit(["export", "--db", copy, "--from", today, "--to", today, "--format", format]);
+      expect([format, r.code, r.stderr]).toEqual([format, 0, ""]);
+      if (format === "csv") expect(parseCsv(r.stdout).find((row) => row[0] === "6")![1]).toBe("not a time: NaN");
+      else expect(JSON.parse(r.stdout).entry.length).toBe(10);
+    }
+    expect((await audit(["verify", "--db", copy])).stdout).toMatch(/^audit record 6: its content was changed/);
+  });
 });
 
 describe("audit export", () => {

@@ -9,8 +9,17 @@ export function csvHeader(): string {
 }
 
 export function csvRow(r: AuditRecord): string {
-  const content = audit_fields.map((f) => (f === "atMs" ? new Date(r.atMs).toISOString() : String(r[f])));
+  const content = audit_fields.map((f) => (f === "atMs" ? isoAt(r.atMs) : String(r[f])));
   return `${[String(r.seq), ...content, r.hash].map(csvField).join(",")}\r\n`;
+}
+
+/**
+ * A record's time as ISO 8601; one stored as no time (a row changed by hand, which verify names) says so,
+ * so that the export of a tampered trail still has every record instead of stopping at it.
+ */
+function isoAt(ms: number): string {
+  const at = new Date(ms);
+  return Number.isNaN(at.getTime()) ? `not a time: ${ms}` : at.toISOString();
 }
 
 function csvField(value: string): string {
@@ -37,7 +46,7 @@ export function fhirAuditEvent(r: AuditRecord): object {
     type: { system: "http://terminology.hl7.org/CodeSystem/audit-event-type", code: "rest" },
     subtype: [{ system: "urn:healthcenter:audit-action", code: r.action }],
     action: actionCode(r.action),
-    recorded: new Date(r.atMs).toISOString(),
+    recorded: isoAt(r.atMs),
     outcome: failed ? "4" : "0",
     ...(r.reason ? { outcomeDesc: r.reason } : {}),
     agent: [
