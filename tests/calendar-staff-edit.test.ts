@@ -44,21 +44,6 @@ test("an admin marks leave from the page, refused while it strands a booking; a 
   expect(removal.status).toBe(403);
   expect(await listing(c, `slots from=${day} to=${day} limit=1`)).not.toEqual([]);
   const admin = await signIn(base, "alice", "alice-password-1");
-  // A reason goes into the audit trail as typed: control characters are refused, for every verb.
-  const escaped = await post(admin, {
-    verb: "add",
-    doctor: "doc3",
-    days: "sun",
-    start: "09:00",
-    end: "10:00",
-    minutes: "30",
-    port: "43000",
-    reason: "new\x1b[2Jdoctor",
-  });
-  expect(escaped.status).toBe(400);
-  expect(((await escaped.json()) as { error: string }).error).toBe(
-    "a reason must be one line of text (no control characters)",
-  );
   const refused = await post(admin, leave);
   expect(refused.status).toBe(400);
   expect(((await refused.json()) as { error: string }).error).toContain(`patient1`);

@@ -3,7 +3,7 @@
 // refusal of an edit that strands a booking (unless keep-booked); running servers follow within a second.
 import { AppError } from "../../../shared/errors.ts";
 import { formOf, json } from "./http-reply.ts";
-import { pageActor, reasonProblem, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
+import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
 
 /** Runs one edit; resolves to the lines the command would print, rejects with a UsageError's one line. */
 export type AvailabilityEditor = (verb: string, doctor: string, form: URLSearchParams) => Promise<string[]>;
@@ -21,8 +21,6 @@ async function change(ctx: RouteContext, edit: AvailabilityEditor, audit: AuditS
   const doctor = form.get("doctor") ?? "";
   form.delete("verb");
   form.delete("doctor");
-  const badReason = reasonProblem(form.get("reason") ?? "");
-  if (badReason) return json({ error: badReason }, 400);
   // A remove names only an id, which the route cannot tie to a doctor: a doctor's is an admin's to do
   // (it let a doctor remove another doctor's rules).
   if (ctx.member?.role === "doctor" && verb === "remove")
