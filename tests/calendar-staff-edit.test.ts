@@ -44,6 +44,19 @@ test("an admin marks leave from the page, refused while it strands a booking; a 
   expect(removal.status).toBe(403);
   expect(await listing(c, `slots from=${day} to=${day} limit=1`)).not.toEqual([]);
   const admin = await signIn(base, "alice", "alice-password-1");
+  // The reason goes into the audit trail: bounded as the front desk's is (control characters kept as text).
+  const rule3 = {
+    verb: "add",
+    doctor: "doc3",
+    days: "sun",
+    start: "09:00",
+    end: "10:00",
+    minutes: "30",
+    port: "43000",
+  };
+  const long = await post(admin, { ...rule3, reason: "x".repeat(501) });
+  expect([long.status, await long.json()]).toEqual([400, { error: "a reason is at most 500 characters" }]);
+  expect((await availability(db, "list")).stdout).not.toContain("doc3");
   const refused = await post(admin, leave);
   expect(refused.status).toBe(400);
   expect(((await refused.json()) as { error: string }).error).toContain(`patient1`);
