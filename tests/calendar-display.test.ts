@@ -42,6 +42,12 @@ describe("local time of a slot", () => {
     expect(historyLine(r, "Europe/Paris")).toBe(
       "booked by alice (front-desk) via staff-page from 127.0.0.1 on Tue 8 Dec, 14:00",
     );
+    // A record whose time was changed by hand to no time (audit verify names it): the line says so; before,
+    // the page's /api/history answered 500 for that appointment.
+    for (const atMs of [Number.NaN, 9e18])
+      expect(historyLine({ ...r, atMs }, "Europe/Paris")).toBe(
+        "booked by alice (front-desk) via staff-page from 127.0.0.1 on no readable time (the record was changed)",
+      );
   });
 
   test("the repeated hour shows both offsets: 01:30 EDT, then 01:30 EST", () => {

@@ -112,9 +112,14 @@ function overrodeIn(text: string): string {
   }
 }
 
+/** Temporal's and Date's range: 100,000,000 days either side of 1970. */
+const max_instant_ms = 8.64e15;
+
 /** One line a person reads; the reason is kept as text (the page shows it with textContent). */
 export function historyLine(r: AuditRecord, zone: string): string {
-  const when = shortLocal(r.atMs, zone);
+  // A stored time that is none (a row changed by hand, which audit verify names) must not cost the page its answer.
+  const when =
+    Math.abs(r.atMs) <= max_instant_ms ? shortLocal(r.atMs, zone) : "no readable time (the record was changed)";
   const what = verbs[r.action] ?? r.action;
   const detail = r.action === "booking.moved" ? ` from slot ${slotIn(r.before)} to slot ${slotIn(r.after)}` : "";
   const why = `${r.after ? overrodeIn(r.after) : ""}${r.reason ? `, reason: ${JSON.stringify(r.reason)}` : ""}`;
