@@ -362,6 +362,30 @@ test("a booking has the notice of the type it is booked as: type=, or the rule's
   c.close();
 }, 60_000);
 
+test("slots without type= offers only starts each rule's default type lets a patient book: its own notice too", async () => {
+  // Before, slots without type= was bounded by the clinic's rules only: it listed tomorrow's starts of a rule whose
+  // default type has a notice of 3 days, and selection of each was refused as too soon (the menu offered them).
+  const db = ["--db", join(tmp.dir, `default-notice-${++files}.db`)];
+  const cli = (...args: string[]) =>
+    runToEnd([bun, "roles/healthcenterserver.ts", ...args, ...db, "--time-zone", zone]);
+  expect((await cli("types", "add", "first", "--minutes", "30", "--min-notice", "3d")).code).toBe(0);
+  const typed = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "12:00", "--types", "first"];
+  expect((await cli("availability", ...typed, "--port", "41000")).code).toBe(0);
+  const plain = ["add", "doc2", "--days", "mon-sun", "--start", "09:00", "--end", "10:00", "--minutes", "30"];
+  expect((await cli("availability", ...plain, "--port", "42000")).code).toBe(0);
+  const server = await startServer([...db, "--time-zone", zone]);
+  running.push(server);
+  const c = await login(server.port);
+  const day = Temporal.Now.plainDateISO(zone).add({ days: 1 }).toString();
+  const tomorrow = await listing(c, `slots from=${day} to=${day}`);
+  expect(tomorrow.map((l) => l.split(" ")[3])).toEqual(["doc2", "doc2"]);
+  const later = Temporal.Now.plainDateISO(zone).add({ days: 5 }).toString();
+  const offered = await listing(c, `slots from=${later} to=${later} doctor=doc1`);
+  expect(offered.length).toBe(6);
+  expect(await c.request(`selection ${offered[0]!.split(" ")[0]}`)).toBe("doc1 41000");
+  c.close();
+}, 60_000);
+
 test("slots offers only the starts the rules let a patient book now: none inside the notice or past the furthest ahead", async () => {
   const db = ["--db", join(tmp.dir, `window-${++files}.db`)];
   const rule = ["add", "doc1", "--days", "mon-sun", "--start", "00:00", "--end", "24:00", "--minutes", "15"];

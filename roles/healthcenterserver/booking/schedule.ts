@@ -134,10 +134,10 @@ export class Schedule {
     return this.holders.indexesOf(patient);
   }
 
-  /** Free slots for `slots` (of a type: its starts); the index is built on first use. */
-  freePage(query: SlotQuery, type?: number): Slot[] {
+  /** Free slots for `slots` (of a type: its starts; `also`: a further test of a position); index built on first use. */
+  freePage(query: SlotQuery, type?: number, also?: (position: number) => boolean): Slot[] {
     this.index ??= new SlotIndex(this.slots, (p) => this.holders.isFree(p));
-    return this.index.page(query, (p) => this.offeredAs(p, type)).map((p) => this.slots.at(p));
+    return this.index.page(query, (p) => this.offeredAs(p, type) && (also?.(p) ?? true)).map((p) => this.slots.at(p));
   }
 
   holderOf(index: number): string | undefined {

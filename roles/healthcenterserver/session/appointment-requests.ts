@@ -9,7 +9,7 @@ import type { CancelOutcome, MoveOutcome } from "../booking/booker.ts";
 import type { Connection } from "../network/connection.ts";
 import type { AnswerLater, SessionServices } from "./services.ts";
 import type { Schedule } from "../booking/schedule.ts";
-import { calendarQuery, datesRefused } from "./calendar-query.ts";
+import { calendarQuery, datesRefused, defaultTypeBookable } from "./calendar-query.ts";
 import { decodeSlotId, firstIdFrom } from "../calendar/slot-id.ts";
 import { policyForType, refusalLine, type PolicyRefusal } from "../calendar/policy.ts";
 import { icsReply } from "./ics-request.ts";
@@ -36,7 +36,9 @@ export class AppointmentRequests {
     const type = typeNumber(schedule, query.type);
     if (typeof type === "string") return this.conn.send(formatError(type));
     const policy = policyForType(this.services.policy, type === undefined ? undefined : calendar?.types[type]);
-    const page = schedule.freePage(calendar ? calendarQuery(query, calendar.zone, Date.now(), policy) : query, type);
+    const now = Date.now();
+    const bookable = calendar && type === undefined ? defaultTypeBookable(calendar, policy, now) : undefined;
+    const page = schedule.freePage(calendar ? calendarQuery(query, calendar.zone, now, policy) : query, type, bookable);
     this.services.log.info(`Slots requested by ${user} (${describe(query)}): ${page.length} sent`, {
       event: "slots",
       cause: "slots",

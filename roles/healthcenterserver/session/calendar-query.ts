@@ -6,7 +6,8 @@ import { startOfLocalDay } from "../calendar/day-clock.ts";
 import { weekdayName } from "../calendar/display.ts";
 import { parseDate, parseWeekday } from "../calendar/parse.ts";
 import { firstIdFrom } from "../calendar/slot-id.ts";
-import type { ClinicPolicy } from "../calendar/policy.ts";
+import { bookingRefused, hasOwnRules, policyForType, type ClinicPolicy } from "../calendar/policy.ts";
+import type { CalendarSlots } from "../booking/calendar-slots.ts";
 
 import type { SlotsQuery } from "../../../shared/protocol.ts";
 
@@ -51,4 +52,25 @@ export function calendarQuery(q: SlotsQuery, zone: string, now: number, policy?:
     out.before = Math.min(out.before ?? beyond, beyond);
   }
   return out;
+}
+
+/**
+ * Without type=, each start is booked as its rule's default type, whose own rules may refuse what the
+ * clinic's (the ids' bounds) allow: such a start is not offered either. Before, `slots` listed them and
+ * `selection` refused each as too soon. Undefined when no type has rules of its own.
+ */
+export function defaultTypeBookable(
+  cal: CalendarSlots,
+  clinic: ClinicPolicy | undefined,
+  now: number,
+): ((position: number) => boolean) | undefined {
+  const typed = cal.typed;
+  if (typed === undefined || !cal.types.some(hasOwnRules)) return undefined;
+  return (p) => {
+    const chosen = typed.mask[p] === 0 ? -1 : typed.defaultType[p]!;
+    const own = chosen >= 0 ? cal.types[chosen] : undefined;
+    if (own === undefined || !hasOwnRules(own)) return true;
+    const policy = policyForType(clinic, own);
+    return policy === undefined || bookingRefused(policy, cal.startMs[p]!, now) === undefined;
+  };
 }
