@@ -5,7 +5,8 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import { login, tempDir } from "./helpers.ts";
+import { login, startServer, tempDir } from "./helpers.ts";
+import { availability, zone } from "./calendar-helpers.ts";
 import { staff_token, startStaffServer, type StaffServer } from "./staff-helpers.ts";
 
 const chromium_path = "/usr/bin/chromium";
@@ -108,6 +109,29 @@ test.skipIf(no_browser !== undefined)(
     expect(await page.textContent('[data-doctor="doc2"]')).toContain("0 booked");
     expect(blocked).toEqual([]);
     await page.close();
+  },
+  30_000,
+);
+
+test.skipIf(no_browser !== undefined)(
+  "a doctor's name of 64 letters wraps in its total: the phone-sized page is no wider than the screen",
+  async () => {
+    // Before, the totals' boxes did not wrap a long name: the page was 1,037 pixels wide on a 390-pixel phone.
+    const long = `dr${"w".repeat(62)}`;
+    const db = ["--db", join(profile.dir, "long-name.db")];
+    const rule = ["add", long, "--days", "mon-sun", "--start", "09:00", "--end", "10:00", "--minutes", "30"];
+    expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
+    const server = await startServer([...db, "--time-zone", zone, "--http", "127.0.0.1:0"]);
+    try {
+      const base = (await server.stdout.waitFor(/Staff page: (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
+      const page = await context.newPage();
+      await page.goto(base + "/");
+      await page.waitForSelector(`[data-doctor="${long}"]`, { timeout: 10_000 });
+      expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
+      await page.close();
+    } finally {
+      await server.stop();
+    }
   },
   30_000,
 );
