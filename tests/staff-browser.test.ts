@@ -5,9 +5,9 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
-import { login, startServer, tempDir } from "./helpers.ts";
-import { availability, zone } from "./calendar-helpers.ts";
-import { staff_token, startStaffServer, type StaffServer } from "./staff-helpers.ts";
+import { login, startServer, tempDir, writeDataDir } from "./helpers.ts";
+import { availability, listing, zone } from "./calendar-helpers.ts";
+import { signIn, staff_token, staffFile, startStaffServer, type StaffServer } from "./staff-helpers.ts";
 
 const chromium_path = "/usr/bin/chromium";
 const no_browser = existsSync(chromium_path)
@@ -130,6 +130,47 @@ test.skipIf(no_browser !== undefined)(
       expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
       await page.close();
     } finally {
+      await server.stop();
+    }
+  },
+  30_000,
+);
+
+test.skipIf(no_browser !== undefined)(
+  "a cancellation's reason of 480 letters without a space wraps in the slot's history: no wider than the screen",
+  async () => {
+    // Before, the history's lines did not wrap it: the page was 4,138 pixels wide on a 390-pixel phone.
+    const db = ["--db", join(profile.dir, "long-reason.db")];
+    const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "10:00", "--minutes", "30"];
+    expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
+    const data = await writeDataDir(join(profile.dir, "long-reason-data"), 2, {
+      "staff.txt": await staffFile([["alice", "front-desk", "alice-password-1"]]),
+    });
+    const server = await startServer([...db, "--data", data, "--time-zone", zone, "--http", "127.0.0.1:0"]);
+    try {
+      const base = (await server.stdout.waitFor(/Staff page: (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
+      const cookie = await signIn(base, "alice", "alice-password-1");
+      const c = await login(server.port);
+      const [line] = await listing(c, "slots limit=1");
+      c.close();
+      const slot = line!.split(" ")[0]!;
+      const post = (path: string, form: Record<string, string>) =>
+        fetch(base + path, { method: "POST", body: new URLSearchParams(form), headers: { Cookie: cookie } });
+      expect((await post("/api/book", { slot, patient: "patient1" })).status).toBe(200);
+      const reason = "y".repeat(480);
+      expect((await post("/api/cancel", { slot, patient: "patient1", reason })).status).toBe(200);
+      await context.addCookies([{ name: "hcs_staff", value: cookie.split("=")[1]!, url: base }]);
+      const page = await context.newPage();
+      await page.goto(base + "/");
+      await page.waitForSelector("#history:not([hidden])", { timeout: 10_000 });
+      await page.fill("#history-slot", slot);
+      await page.click("#history button");
+      await page.waitForSelector("#history-lines li:nth-child(2)", { timeout: 10_000 });
+      expect(await page.textContent("#history-lines")).toContain(reason);
+      expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
+      await page.close();
+    } finally {
+      await context.clearCookies();
       await server.stop();
     }
   },
