@@ -2,7 +2,7 @@
 // a booking made over TCP appears without a reload, signing in with the token shows the name,
 // and a screenshot is saved to the test's temp dir. .ci/run installs chromium when missing.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { BrowserContext, Page } from "playwright-core";
 import { login, startServer, tempDir, writeDataDir } from "./helpers.ts";
@@ -175,4 +175,43 @@ test.skipIf(no_browser !== undefined)(
     }
   },
   30_000,
+);
+
+test.skipIf(no_browser !== undefined)(
+  "the confirmations' table scrolls in its own box: a failing webhook's rows leave the page no wider than the screen",
+  async () => {
+    // Before, its seven columns sat in the page itself: 596 pixels wide on a 390-pixel phone.
+    const hook = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("down", { status: 500 }) });
+    const db = ["--db", join(profile.dir, "outbox.db")];
+    const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "10:00", "--minutes", "30"];
+    expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
+    const data = await writeDataDir(join(profile.dir, "outbox-data"), 2, {
+      "staff.txt": await staffFile([["alice", "front-desk", "alice-password-1"]]),
+      "patient1insurance.txt": "insurance1\nemail patient1@example.org\nphone +15550100\n",
+      "hook.secret": "s3cret\n",
+    });
+    const notify = `[notify]\nwebhook = "http://127.0.0.1:${hook.port}/hook"\nwebhook_secret_file = "${data}/hook.secret"\n`;
+    writeFileSync(join(data, "deploy.toml"), `${notify}quiet = "none"\n`);
+    const config = ["--config", join(data, "deploy.toml")];
+    const server = await startServer([...db, ...config, "--data", data, "--time-zone", zone, "--http", "127.0.0.1:0"]);
+    try {
+      const base = (await server.stdout.waitFor(/Staff page: (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
+      const cookie = await signIn(base, "alice", "alice-password-1");
+      const c = await login(server.port);
+      const [line] = await listing(c, "slots limit=1");
+      expect(await c.request(`selection ${line!.split(" ")[0]}`)).toBe("doc1 41000");
+      c.close();
+      await context.addCookies([{ name: "hcs_staff", value: cookie.split("=")[1]!, url: base }]);
+      const page = await context.newPage();
+      await page.goto(base + "/");
+      await page.waitForSelector("#outbox-rows tr", { timeout: 20_000 });
+      expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
+      await page.close();
+    } finally {
+      await context.clearCookies();
+      await server.stop();
+      hook.stop(true);
+    }
+  },
+  40_000,
 );
