@@ -221,6 +221,12 @@ test("the CLI's and the server's bad values: one line, exit 2, nothing changed",
       ["add", "doc1", "--days", "mon,tuw", "--start", "09:00", "--end", "10:00", "--minutes", "15"],
       /^error: --days: bad weekday "tuw" \(mon to sun\); did you mean tue\?$/m,
     ],
+    // Leave for a name the calendar does not have is most likely a typo: before, it only asked for --port (which
+    // the page's leave form has not), naming no doctor.
+    [
+      ["except", "dco1", "--from", "2026-12-10"],
+      /^error: unknown doctor dco1 \(the calendar has doc1; a new doctor needs --port P\); did you mean doc1\?$/m,
+    ],
     [["remove", "r99"], /there is no rule r99/],
     [["frobnicate"], /unknown availability command frobnicate/],
   ];

@@ -130,6 +130,8 @@ async function runVerb(db: CalendarDb, verb: string, arg: string | undefined, v:
   const port = v.port === undefined ? undefined : parsePortFlag("port", v.port, 0, false); // where it answers quotes
   const doctor = async (tx: CalendarDb) => {
     const n = await doctorNumber(tx, arg, port);
+    // Leave for a name the calendar has not is most likely a typo: the nearest doctor, not only "give --port".
+    if (n === undefined && verb === "except") throw new UsageError(await unknownAway(tx, arg), { hint: false });
     if (n === undefined)
       throw new UsageError(`${arg} is a new doctor: give --port P (where the doctor answers quotes)`);
     return n;
@@ -225,3 +227,11 @@ function flag<T, D = T>(v: Values, name: ValueFlag, parse: (text: string) => T, 
 }
 
 const endTime = (text: string) => parseTime(text, "time", { end: true });
+
+/** "unknown doctor dco1 (the calendar has doc1, doc2; a new doctor needs --port P); did you mean doc1?" */
+async function unknownAway(db: CalendarDb, name: string): Promise<string> {
+  const names = (await db.all("SELECT name FROM calendar_doctors ORDER BY id")).map((r) => String(r.name));
+  const shown = names.length > 20 ? `${names.slice(0, 20).join(", ")}, ...` : names.join(", ");
+  const has = names.length === 0 ? "the calendar has no doctors yet" : `the calendar has ${shown}`;
+  return unknownMessage("doctor", name, names, `${has}; a new doctor needs --port P`);
+}
