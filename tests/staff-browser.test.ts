@@ -215,3 +215,35 @@ test.skipIf(no_browser !== undefined)(
   },
   40_000,
 );
+
+test.skipIf(no_browser !== undefined)(
+  "a refusal naming a 64-letter doctor wraps in the leave form's message: no wider than the screen",
+  async () => {
+    // Before, the form's message did not wrap the name: the page was wider than a 390-pixel phone.
+    const db = ["--db", join(profile.dir, "leave-typo.db")];
+    const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "10:00", "--minutes", "30"];
+    expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
+    const data = await writeDataDir(join(profile.dir, "leave-typo-data"), 2, {
+      "staff.txt": await staffFile([["boss", "admin", "boss-password-1"]]),
+    });
+    const server = await startServer([...db, "--data", data, "--time-zone", zone, "--http", "127.0.0.1:0"]);
+    try {
+      const base = (await server.stdout.waitFor(/Staff page: (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
+      const cookie = await signIn(base, "boss", "boss-password-1");
+      await context.addCookies([{ name: "hcs_staff", value: cookie.split("=")[1]!, url: base }]);
+      const page = await context.newPage();
+      await page.goto(base + "/");
+      await page.waitForSelector("#leave:not([hidden])", { timeout: 10_000 });
+      await page.fill("#leave-doctor", `dr${"w".repeat(62)}`);
+      await page.fill("#leave-from", Temporal.Now.plainDateISO(zone).add({ days: 3 }).toString());
+      await page.click('#leave button[type="submit"]');
+      await page.waitForSelector("#leave-message:has-text('unknown doctor')", { timeout: 10_000 });
+      expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
+      await page.close();
+    } finally {
+      await context.clearCookies();
+      await server.stop();
+    }
+  },
+  30_000,
+);
