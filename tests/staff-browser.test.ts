@@ -201,6 +201,12 @@ test.skipIf(no_browser !== undefined)(
       const [line] = await listing(c, "slots limit=1");
       expect(await c.request(`selection ${line!.split(" ")[0]}`)).toBe("doc1 41000");
       c.close();
+      // The page reads the outbox when it opens, then every 10 s: opened once the message is there.
+      const listed = async () => {
+        const res = await fetch(base + "/api/outbox", { headers: { Cookie: cookie } });
+        return res.ok && ((await res.json()) as { pending: unknown[] }).pending.length > 0;
+      };
+      for (const deadline = Date.now() + 10_000; !(await listed()) && Date.now() < deadline; ) await Bun.sleep(100);
       await context.addCookies([{ name: "hcs_staff", value: cookie.split("=")[1]!, url: base }]);
       const page = await context.newPage();
       await page.goto(base + "/");
