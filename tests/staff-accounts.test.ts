@@ -72,6 +72,31 @@ describe("healthcenterserver staff", () => {
     }
   });
 
+  test("a --db that cannot record the change (no such folder, not a database, PostgreSQL down) changes nothing", () => {
+    // Before, staff.txt was rewritten first and the trail failed after: the account existed, unrecorded, while the
+    // command said error (exit 2 or 3).
+    const dir = dataDir();
+    expect(staff(dir, ["add", "alice", "--role", "front-desk"], "alice-secret-1\n").code).toBe(0);
+    const before = readFileSync(join(dir, "staff.txt"), "utf8");
+    writeFileSync(join(dir, "not-a.db"), "plain text, not SQLite\n");
+    const dbs: [string, number][] = [
+      [join(dir, "no-such-folder", "bookings.db"), 2],
+      [join(dir, "not-a.db"), 2],
+      ["postgres://appointments@127.0.0.1:1/appointments", 3],
+    ];
+    for (const [db, code] of dbs) {
+      for (const [args, stdin] of [
+        [["add", "bob", "--role", "admin"], "long-enough-1\n"],
+        [["passwd", "alice"], "another-secret\n"],
+        [["remove", "alice"], ""],
+      ] as [string[], string][]) {
+        const r = staff(dir, [...args, "--db", db], stdin);
+        expect({ db, args, code: r.code }).toEqual({ db, args, code });
+        expect(readFileSync(join(dir, "staff.txt"), "utf8")).toBe(before);
+      }
+    }
+  });
+
   test("a doctor account for a doctor no schedule knows is refused in one line naming the known ones", async () => {
     const dir = dataDir();
     writeFileSync(join(dir, "availabilities.txt"), "1 Tue 01pm doc1 41000\n2 Mon 03pm doc2 42000\n");

@@ -29,11 +29,16 @@ export function operatorWho(reason = ""): ChangeWho {
 
 export type OperatorChange = Pick<AuditContent, "action" | "subject" | "before" | "after" | "reason">;
 
-/** Appends one record to the database `dbText` names, in a transaction of its own. */
+/**
+ * Opens the database `dbText` names, runs `change` (the file edit the record is about), then appends one
+ * record in a transaction of its own. Opened first, so a database that cannot be reached or is no database
+ * stops the command before anything changes (before: the file was changed, and the record failed after).
+ */
 export async function recordOperatorChange(
   dbText: string,
   passwordFile: string | undefined,
-  change: OperatorChange,
+  record: OperatorChange,
+  change: () => void,
 ): Promise<void> {
   const target = parseDbTarget(dbText);
   const db: CalendarDb =
@@ -41,8 +46,9 @@ export async function recordOperatorChange(
       ? SqliteCalendarDb.open(target.path)
       : await openCalendarDb(target, readDbPassword(passwordFile));
   try {
+    change();
     const { reason: _, ...who } = operatorWho();
-    await db.transaction((tx) => appendAuditRecords(tx, [{ atMs: Date.now(), ...who, ...change }]));
+    await db.transaction((tx) => appendAuditRecords(tx, [{ atMs: Date.now(), ...who, ...record }]));
   } finally {
     await db.close();
   }

@@ -76,8 +76,7 @@ export async function runStaffCommand(argv: string[]): Promise<number> {
         ),
       );
     const [gone] = accounts.splice(at, 1);
-    save(file, accounts);
-    await record(values, "staff.removed", name, describeAccount(gone!), "");
+    await record(values, "staff.removed", name, describeAccount(gone!), "", () => save(file, accounts));
     console.log(`Removed ${name} from ${file} (${accounts.length} staff accounts).`);
     return exit_code.done;
   }
@@ -98,9 +97,9 @@ export async function runStaffCommand(argv: string[]): Promise<number> {
     );
   account.hash = await Bun.password.hash(await readNewPassword(name), "argon2id");
   if (at === -1) accounts.push(account);
-  save(file, accounts);
-  if (verb === "add") await record(values, "staff.added", name, "", describeAccount(account));
-  else await record(values, "staff.password.changed", name, describeAccount(account), describeAccount(account));
+  const saved = () => save(file, accounts);
+  if (verb === "add") await record(values, "staff.added", name, "", describeAccount(account), saved);
+  else await record(values, "staff.password.changed", name, describeAccount(account), describeAccount(account), saved);
   console.log(`${verb === "add" ? `Added ${name} (${account.role})` : `Changed the password of ${name}`} in ${file}.`);
   return exit_code.done;
 }
@@ -111,24 +110,28 @@ function describeAccount(a: StaffAccount): string {
 }
 
 /**
- * With a bookings database named (--db, or the deployment file's, or the server's default ./healthcenter.db
- * when it is there), the change goes into its audit trail; without one, the operator is told so.
+ * Makes the `change` (staff.txt's rewrite) and, with a bookings database named (--db, or the deployment
+ * file's, or the server's default ./healthcenter.db when it is there), records it in its audit trail,
+ * the database opened first; without one, the operator is told so.
  */
-async function record(values: Values, action: string, name: string, before: string, after: string): Promise<void> {
+async function record(
+  values: Values,
+  action: string,
+  name: string,
+  before: string,
+  after: string,
+  change: () => void,
+): Promise<void> {
   const db = dbOf(values);
   if (db === undefined) {
+    change();
     console.error(
       `note: this change is not in any audit trail (no ${default_db} here; give --db FILE|URL or --config)`,
     );
     return;
   }
-  await recordOperatorChange(db, passwordFileOf(values), {
-    action,
-    subject: `staff ${name}`,
-    before,
-    after,
-    reason: "",
-  });
+  const subject = `staff ${name}`;
+  await recordOperatorChange(db, passwordFileOf(values), { action, subject, before, after, reason: "" }, change);
 }
 
 const default_db = "healthcenter.db";
