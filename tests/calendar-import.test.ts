@@ -149,3 +149,27 @@ test("a classic booking whose weekday's time falls in the spring-forward gap is 
     await server.stop();
   }
 });
+
+test("import is refused while a server runs on the weekday file's database; nothing changes until it stops", async () => {
+  // Before, the import went ahead: the running server kept confirming bookings on the weekday file, and at its
+  // restart on the calendar those were gone (not carried, not warned about).
+  const db = ["--db", join(tmp.dir, "served.db")];
+  const classic = await startServer(db);
+  const c = await login(classic.port);
+  expect(await c.request("selection 1")).toBe("doc1 41000");
+  c.close();
+  const file = join(root, "fixtures", "availabilities.txt");
+  const refused = await availability(db, "import", file, "--from", localDate(1));
+  expect([refused.code, refused.stderr.trim().split("\n")]).toEqual([
+    2,
+    [
+      `error: a server is running on ${db[1]}: stop it, import, then start it again (bookings it confirmed on the ` +
+        "weekday file after the import would not be carried over)",
+    ],
+  ]);
+  expect((await availability(db, "list")).stdout).toContain("no rules or openings in this database");
+  expect((await availability(db, "import", file, "--from", localDate(1), "--dry-run")).code).toBe(0);
+  await classic.stop();
+  const imported = await availability(db, "import", file, "--from", localDate(1));
+  expect([imported.code, imported.stdout]).toEqual([0, expect.stringContaining("1 booking(s) carried over")]);
+});

@@ -13,7 +13,8 @@ import { localDate, localParts } from "../calendar/display.ts";
 import { generateCalendarSlots } from "../calendar/typed-slots.ts";
 import { parseAppointmentMinutes, parseWeekday } from "../calendar/parse.ts";
 import { checkRuleOverlaps, validateRule } from "../calendar/validate.ts";
-import type { CalendarDb, Row } from "../store/calendar-db.ts";
+import { SqliteCalendarDb, type CalendarDb, type Row } from "../store/calendar-db.ts";
+import { claimDatabaseFile } from "../store/sqlite/sqlite-file.ts";
 import {
   type CalendarData,
   doctorNumber,
@@ -44,6 +45,7 @@ export async function importClassicFile(
   ctx: EditContext,
   minutesText: string | undefined,
 ): Promise<string[]> {
+  if (!ctx.dryRun) refuseWhileServed(db);
   const slots = readClassicSlots(file);
   const minutes = byFlag("--minutes", minutesText ?? "60", parseAppointmentMinutes);
   const today = localDate(ctx.now, ctx.zone);
@@ -80,6 +82,21 @@ export async function importClassicFile(
     `${rules} weekly rules from ${file}; ${carried.carried} booking(s) carried over to their dated slots`,
     ...(notCarried.length === 0 ? [] : [`${notCarried.length} booking(s) not carried: ${notCarried.join("; ")}`]),
   ];
+}
+
+/**
+ * A server still on the weekday file keeps confirming bookings there after the import, and no import carries
+ * those: they were gone at its restart. So the import waits for it to stop (SQLite: a server holds its file's
+ * claim; the import takes it too, so that none starts meanwhile).
+ */
+function refuseWhileServed(db: CalendarDb): void {
+  if (!(db instanceof SqliteCalendarDb)) return;
+  const path = db.db.filename;
+  if (claimDatabaseFile(path, "allow") === undefined) return;
+  const lost = "bookings it confirmed on the weekday file after the import would not be carried over";
+  throw new UsageError(`a server is running on ${path}: stop it, import, then start it again (${lost})`, {
+    hint: false,
+  });
 }
 
 function readClassicSlots(file: string): ClassicSlot[] {
