@@ -29,6 +29,8 @@ export type EditContext = {
   now: number;
   /** Who asked (the command line): the edit's audit record is written in its transaction. */
   who?: ChangeWho;
+  /** The edit is `availability import`, which carries the weekday file's bookings over. */
+  carriesClassic?: boolean;
 };
 export type EditReport = { lines: string[] };
 
@@ -68,6 +70,9 @@ export async function applyEdit(
       const removed = [...offeredBefore.keys()].filter((id) => !offeredAfter.has(id)).length;
       const lines = [`${what}: +${added} and -${removed} slots in the next ${ctx.weeks} weeks`];
       if (!offersSlots(after)) lines.push(no_calendar_note);
+      const dropped = offersSlots(after) && !offersSlots(before) && !ctx.carriesClassic && (await classicDropped(tx));
+      if (dropped && !ctx.dryRun) throw new UsageError(`refused: ${dropped}`, { hint: false });
+      if (dropped) lines.push(`would be refused: ${dropped}`);
       if (stranded.length > 0 && !ctx.keepBooked && !ctx.dryRun)
         throw new UsageError(
           `refused: ${stranded.length} booked appointment(s) would be outside availability: ${stranded.join("; ")} ` +
@@ -95,6 +100,20 @@ export async function applyEdit(
     if (err instanceof DryRun) return { lines: err.lines };
     throw err;
   }
+}
+
+/**
+ * The first rule or opening makes the servers run on the calendar, which does not read the weekday file's
+ * bookings: those would be gone without a word (before: they were). The import carries them; why else, undefined.
+ */
+async function classicDropped(tx: CalendarDb): Promise<string | undefined> {
+  const n = Number((await tx.all("SELECT count(*) AS n FROM bookings"))[0]?.n ?? 0);
+  if (n === 0) return undefined;
+  return (
+    `this database holds ${n} booking(s) made on the weekday file (availabilities.txt), which servers on a ` +
+    "calendar do not read: move over with `availability import availabilities.txt --from DATE` (it makes the " +
+    "rules and carries the bookings), or cancel them first"
+  );
 }
 
 /** "patient1 Tue 2026-12-08 13:00 doc1" for each booked appointment that loses its slot. */

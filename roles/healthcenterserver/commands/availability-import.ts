@@ -55,7 +55,7 @@ export async function importClassicFile(
     });
   let rules = 0;
   let carried = { carried: 0, notCarried: [] as string[] };
-  const report = await applyEdit(db, ctx, `import ${file}`, async (tx) => {
+  const report = await applyEdit(db, { ...ctx, carriesClassic: true }, `import ${file}`, async (tx) => {
     const seen = new Set<string>();
     const added: number[] = [];
     for (const s of slots) {
