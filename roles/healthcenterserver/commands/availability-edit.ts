@@ -70,7 +70,9 @@ export async function applyEdit(
       const removed = [...offeredBefore.keys()].filter((id) => !offeredAfter.has(id)).length;
       const lines = [`${what}: +${added} and -${removed} slots in the next ${ctx.weeks} weeks`];
       if (!offersSlots(after)) lines.push(no_calendar_note);
-      const dropped = offersSlots(after) && !offersSlots(before) && !ctx.carriesClassic && (await classicDropped(tx));
+      // A database that never numbered a doctor was never a calendar: its classic rows are live, not carried ones.
+      const first = offersSlots(after) && before.doctors.length === 0 && !ctx.carriesClassic;
+      const dropped = first && (await classicDropped(tx));
       if (dropped && !ctx.dryRun) throw new UsageError(`refused: ${dropped}`, { hint: false });
       if (dropped) lines.push(`would be refused: ${dropped}`);
       if (stranded.length > 0 && !ctx.keepBooked && !ctx.dryRun)
