@@ -10,6 +10,7 @@ import { login } from "./helpers.ts";
 import { signIn } from "./staff-helpers.ts";
 import { startVisitServer, type VisitServer } from "./visit-helpers.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
+import { append_only_triggers } from "../roles/healthcenterserver/store/sqlite/sqlite-audit.ts";
 
 const minute = 60_000;
 let s: VisitServer;
@@ -66,6 +67,21 @@ test("a slot moved away from and booked again, then moved into: the story follow
     "booked by patient3 (patient)",
     `moved by patient3 (patient) from slot ${b} to slot ${x}`,
   ]);
+});
+
+test("a move's record whose before was changed by hand into no JSON: the history answers, the slot it came from unknown", async () => {
+  const t = s.at.E!.startMs + 6 * 60 * minute;
+  const [a, z] = [slotId(1, t), slotId(1, t + 15 * minute)];
+  await as("patient1", "password111", [
+    [`selection ${a}`, "doc1 "],
+    [`reschedule ${a} ${z}`, "doc1 "],
+  ]);
+  s.target.exec(
+    "DROP TRIGGER audit_no_update; " +
+      `UPDATE audit SET before = 'not json' WHERE action = 'booking.moved' AND subject = 'slot ${z}'; ` +
+      append_only_triggers()[0],
+  );
+  expect(await story(z)).toEqual([`moved by patient1 (patient) from slot ? to slot ${z}`]);
 });
 
 test("the running server indexes every record by subject after its commit: the index's cursor reaches the trail's end", async () => {

@@ -72,7 +72,7 @@ async function storyOf(
     const own = began < 0 ? records : records.slice(began);
     story = [...own, ...story];
     const cameFrom = own[0]?.action === "booking.moved" ? own[0] : undefined;
-    const from = cameFrom ? (JSON.parse(cameFrom.before) as { slot?: number }).slot : undefined;
+    const from = cameFrom ? slotNamed(cameFrom.before) : undefined;
     if (from === undefined || from === subject || !follows(from)) break;
     before = cameFrom!.seq;
     subject = from;
@@ -93,14 +93,17 @@ const verbs: Record<string, string> = {
   "appointment.mark.refused": "refused a mark",
 };
 
-/** The slot a move's before or after names (JSON written by change-records.ts). */
-function slotIn(text: string): string {
+/** The slot a move's before or after names (JSON written by change-records.ts); none in a row changed by hand. */
+function slotNamed(text: string): number | undefined {
   try {
-    return String((JSON.parse(text) as { slot?: number }).slot ?? "?");
+    const slot = (JSON.parse(text) as { slot?: unknown }).slot;
+    return typeof slot === "number" ? slot : undefined;
   } catch {
-    return "?";
+    return undefined;
   }
 }
+
+const slotIn = (text: string) => String(slotNamed(text) ?? "?");
 
 /** The clinic's rules a staff override passed, as change-records.ts writes them in `after`. */
 function overrodeIn(text: string): string {
