@@ -113,17 +113,32 @@ test.skipIf(no_browser !== undefined)(
   30_000,
 );
 
+/**
+ * A server on a calendar of one rule (`doctor`, 09:00-10:00 every day, 30 minutes, port 41000) in the file
+ * NAME.db, with a data folder NAME-data of `files` when given, and its staff page's address.
+ */
+async function oneRuleServer(name: string, doctor: string, files?: Record<string, string>, flags: string[] = []) {
+  const db = ["--db", join(profile.dir, `${name}.db`)];
+  const rule = ["add", doctor, "--days", "mon-sun", "--start", "09:00", "--end", "10:00", "--minutes", "30"];
+  expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
+  const data = files ? ["--data", await writeDataDir(join(profile.dir, `${name}-data`), 2, files)] : [];
+  const server = await startServer([...db, ...flags, ...data, "--time-zone", zone, "--http", "127.0.0.1:0"]);
+  try {
+    const base = (await server.stdout.waitFor(/Staff page: (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
+    return { server, base };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
 test.skipIf(no_browser !== undefined)(
   "a doctor's name of 64 letters wraps in its total: the phone-sized page is no wider than the screen",
   async () => {
     // Before, the totals' boxes did not wrap a long name: the page was 1,037 pixels wide on a 390-pixel phone.
     const long = `dr${"w".repeat(62)}`;
-    const db = ["--db", join(profile.dir, "long-name.db")];
-    const rule = ["add", long, "--days", "mon-sun", "--start", "09:00", "--end", "10:00", "--minutes", "30"];
-    expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
-    const server = await startServer([...db, "--time-zone", zone, "--http", "127.0.0.1:0"]);
+    const { server, base } = await oneRuleServer("long-name", long);
     try {
-      const base = (await server.stdout.waitFor(/Staff page: (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
       const page = await context.newPage();
       await page.goto(base + "/");
       await page.waitForSelector(`[data-doctor="${long}"]`, { timeout: 10_000 });
@@ -140,15 +155,10 @@ test.skipIf(no_browser !== undefined)(
   "a cancellation's reason of 480 letters without a space wraps in the slot's history: no wider than the screen",
   async () => {
     // Before, the history's lines did not wrap it: the page was 4,138 pixels wide on a 390-pixel phone.
-    const db = ["--db", join(profile.dir, "long-reason.db")];
-    const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "10:00", "--minutes", "30"];
-    expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
-    const data = await writeDataDir(join(profile.dir, "long-reason-data"), 2, {
+    const { server, base } = await oneRuleServer("long-reason", "doc1", {
       "staff.txt": await staffFile([["alice", "front-desk", "alice-password-1"]]),
     });
-    const server = await startServer([...db, "--data", data, "--time-zone", zone, "--http", "127.0.0.1:0"]);
     try {
-      const base = (await server.stdout.waitFor(/Staff page: (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
       const cookie = await signIn(base, "alice", "alice-password-1");
       const c = await login(server.port);
       const [line] = await listing(c, "slots limit=1");
@@ -182,20 +192,20 @@ test.skipIf(no_browser !== undefined)(
   async () => {
     // Before, its seven columns sat in the page itself: 596 pixels wide on a 390-pixel phone.
     const hook = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("down", { status: 500 }) });
-    const db = ["--db", join(profile.dir, "outbox.db")];
-    const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "10:00", "--minutes", "30"];
-    expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
-    const data = await writeDataDir(join(profile.dir, "outbox-data"), 2, {
-      "staff.txt": await staffFile([["alice", "front-desk", "alice-password-1"]]),
-      "patient1insurance.txt": "insurance1\nemail patient1@example.org\nphone +15550100\n",
-      "hook.secret": "s3cret\n",
-    });
-    const notify = `[notify]\nwebhook = "http://127.0.0.1:${hook.port}/hook"\nwebhook_secret_file = "${data}/hook.secret"\n`;
-    writeFileSync(join(data, "deploy.toml"), `${notify}quiet = "none"\n`);
-    const config = ["--config", join(data, "deploy.toml")];
-    const server = await startServer([...db, ...config, "--data", data, "--time-zone", zone, "--http", "127.0.0.1:0"]);
+    const secret = join(profile.dir, "outbox.secret");
+    writeFileSync(secret, "s3cret\n");
+    const notify = `[notify]\nwebhook = "http://127.0.0.1:${hook.port}/hook"\nwebhook_secret_file = "${secret}"\n`;
+    writeFileSync(join(profile.dir, "outbox.toml"), `${notify}quiet = "none"\n`);
+    const { server, base } = await oneRuleServer(
+      "outbox",
+      "doc1",
+      {
+        "staff.txt": await staffFile([["alice", "front-desk", "alice-password-1"]]),
+        "patient1insurance.txt": "insurance1\nemail patient1@example.org\nphone +15550100\n",
+      },
+      ["--config", join(profile.dir, "outbox.toml")],
+    );
     try {
-      const base = (await server.stdout.waitFor(/Staff page: (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
       const cookie = await signIn(base, "alice", "alice-password-1");
       const c = await login(server.port);
       const [line] = await listing(c, "slots limit=1");
@@ -226,15 +236,10 @@ test.skipIf(no_browser !== undefined)(
   "a refusal naming a 64-letter doctor wraps in the leave form's message: no wider than the screen",
   async () => {
     // Before, the form's message did not wrap the name: the page was wider than a 390-pixel phone.
-    const db = ["--db", join(profile.dir, "leave-typo.db")];
-    const rule = ["add", "doc1", "--days", "mon-sun", "--start", "09:00", "--end", "10:00", "--minutes", "30"];
-    expect((await availability(db, ...rule, "--port", "41000")).code).toBe(0);
-    const data = await writeDataDir(join(profile.dir, "leave-typo-data"), 2, {
+    const { server, base } = await oneRuleServer("leave-typo", "doc1", {
       "staff.txt": await staffFile([["boss", "admin", "boss-password-1"]]),
     });
-    const server = await startServer([...db, "--data", data, "--time-zone", zone, "--http", "127.0.0.1:0"]);
     try {
-      const base = (await server.stdout.waitFor(/Staff page: (http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
       const cookie = await signIn(base, "boss", "boss-password-1");
       await context.addCookies([{ name: "hcs_staff", value: cookie.split("=")[1]!, url: base }]);
       const page = await context.newPage();
