@@ -13,28 +13,27 @@ const sqlite = (file: string, sql: string) => Bun.spawnSync(["sqlite3", file, sq
 const availability = (...args: string[]) =>
   runToEnd([bun, "roles/healthcenterserver.ts", "availability", ...args, "--time-zone", "UTC"]);
 const hours = ["--days", "mon", "--start", "09:00", "--end", "10:00", "--minutes", "15", "--port", "41001"];
+/** `availability open NAME` for one hour on 7 January 2030, 15-minute slots, on `port`. */
+const opening = (name: string, port: string) => [
+  "open",
+  name,
+  "--from",
+  "2030-01-07",
+  "--start",
+  "11:00",
+  "--end",
+  "12:00",
+  "--minutes",
+  "15",
+  "--port",
+  port,
+];
 
 test("a doctor named again in another case (DOC1, Doctor1 for doc1) is refused, naming the doctor; doc10 is another", async () => {
   const db = join(tmp.dir, "names.db");
   expect((await availability("add", "doc1", ...hours, "--db", db)).code).toBe(0);
   for (const name of ["DOC1", "Doc1", "doctor1", "Doctor1"]) {
-    for (const args of [
-      ["add", name, ...hours],
-      [
-        "open",
-        name,
-        "--from",
-        "2030-01-07",
-        "--start",
-        "11:00",
-        "--end",
-        "12:00",
-        "--minutes",
-        "15",
-        "--port",
-        "41001",
-      ],
-    ]) {
+    for (const args of [["add", name, ...hours], opening(name, "41001")]) {
       const r = await availability(...args, "--db", db);
       expect([name, r.code]).toEqual([name, 2]);
       expect(r.stderr.trim().split("\n")).toEqual([
@@ -73,23 +72,7 @@ test("past the numbers a slot's id holds (9,999 doctors), a new doctor is refuse
   expect((await availability("add", "doc1", ...hours, "--db", db)).code).toBe(0);
   sqlite(db, "INSERT INTO calendar_doctors (id, name, port) VALUES (9999, 'doc9999', 41999)");
   const before = sqlite(db, "SELECT count(*) FROM calendar_rules");
-  for (const args of [
-    ["add", "doc10000", ...hours],
-    [
-      "open",
-      "doc10000",
-      "--from",
-      "2030-01-07",
-      "--start",
-      "11:00",
-      "--end",
-      "12:00",
-      "--minutes",
-      "15",
-      "--port",
-      "1",
-    ],
-  ]) {
+  for (const args of [["add", "doc10000", ...hours], opening("doc10000", "1")]) {
     const r = await availability(...args, "--db", db);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split("\n")).toEqual([
