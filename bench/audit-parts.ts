@@ -23,7 +23,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { calendarDb } from "./calendar-server.ts";
 import { repage } from "./page-size.ts";
-import { auditValues, genesis_hash, type AuditContent } from "../roles/healthcenterserver/audit/chain.ts";
+import { cachedAppend, packedAppend } from "./audit-appends.ts";
+import {
+  auditValues,
+  canonical,
+  genesis_hash,
+  hashOf,
+  type AuditContent,
+} from "../roles/healthcenterserver/audit/chain.ts";
 import { slotId } from "../roles/healthcenterserver/calendar/slot-id.ts";
 import type { Change } from "../roles/healthcenterserver/store/appointment-store.ts";
 import { SqliteCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
@@ -46,8 +53,7 @@ const variants: Record<string, Variant> = {
       let last = a.lastRecord.get() as { seq: number; hash: string } | null;
       for (const c of contents) {
         const seq = last ? last.seq + 1 : 1;
-        const text = JSON.stringify([seq, last?.hash ?? genesis_hash, ...auditValues(c)]);
-        last = { seq, hash: Bun.SHA256.hash(text, "hex") as string };
+        last = { seq, hash: hashOf(seq, last?.hash ?? genesis_hash, c) };
       }
     }),
   insert: (a) => {
@@ -71,38 +77,8 @@ const variants: Record<string, Variant> = {
   multi: (a, db) => multiRow(a, db, false),
   blob: (a, db) => blobRows(a, db),
   multiblob: (a, db) => multiRow(a, db, true),
-  cached: (a) => {
-    let tail: { seq: number; hash: string } | undefined;
-    a.append = (cs) => {
-      tail ??= (a.lastRecord.get() as { seq: number; hash: string } | null) ?? undefined;
-      for (const c of cs) {
-        const seq = tail ? tail.seq + 1 : 1;
-        const prev = tail ? tail.hash : genesis_hash;
-        const fields = auditValues(c);
-        const hash = Bun.SHA256.hash(JSON.stringify([seq, prev, ...fields]), "hex") as string;
-        a.insert.run(seq, ...(fields as never[]), "", hash);
-        tail = { seq, hash };
-      }
-    };
-  },
-  packed: (a, db) => {
-    db.run("CREATE TABLE audit_p (first_seq INTEGER PRIMARY KEY, body TEXT NOT NULL)");
-    const ins = db.prepare("INSERT INTO audit_p (first_seq, body) VALUES (?, ?)");
-    let tail: { seq: number; hash: string } | undefined;
-    a.append = (cs) => {
-      const first = tail ? tail.seq + 1 : 1;
-      const rows: unknown[] = [];
-      for (const c of cs) {
-        const seq = tail ? tail.seq + 1 : 1;
-        const fields = auditValues(c);
-        const hash = Bun.SHA256.hash(JSON.stringify([seq, tail?.hash ?? genesis_hash, ...fields]), "hex") as string;
-        rows.push([...fields, hash]);
-        tail = { seq, hash };
-      }
-      ins.run(first, JSON.stringify(rows));
-    };
-  },
-
+  cached: (a) => (a.append = cachedAppend(a.lastRecord, a.insert)),
+  packed: (a, db) => (a.append = packedAppend(db)),
   page: (a, db) => {
     db.run("CREATE TABLE tiny (k INTEGER PRIMARY KEY, n INTEGER)");
     db.run("INSERT INTO tiny VALUES (1, 0)");
@@ -127,7 +103,7 @@ function blobRows(a: Parts, db: Database): void {
       const seq = tail ? tail.seq + 1 : 1;
       const prev = tail ? tail.hash.toHex() : genesis_hash;
       const fields = auditValues(c);
-      const hash = Bun.SHA256.hash(JSON.stringify([seq, prev, ...fields])) as Uint8Array;
+      const hash = Bun.SHA256.hash(canonical(seq, prev, c)) as Uint8Array;
       ins.run(seq, ...(fields as never[]), hash);
       tail = { seq, hash };
     }
@@ -150,7 +126,7 @@ function multiRow(a: Parts, db: Database, blob: boolean): void {
       const seq = tail ? tail.seq + 1 : 1;
       const prev = tail ? (typeof tail.hash === "string" ? tail.hash : tail.hash.toHex()) : genesis_hash;
       const fields = auditValues(c);
-      const text = JSON.stringify([seq, prev, ...fields]);
+      const text = canonical(seq, prev, c);
       const hash = blob ? (Bun.SHA256.hash(text) as Uint8Array) : (Bun.SHA256.hash(text, "hex") as string);
       if (blob) values.push(seq, ...fields, hash);
       else values.push(seq, ...fields, "", hash); // prev_hash empty, as shipped

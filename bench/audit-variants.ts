@@ -14,11 +14,18 @@
 //                            (bench/page-size.ts), as a new database created with it would be
 import { Database as BunDatabase, type Database, type Statement } from "bun:sqlite";
 import { runMain } from "../shared/cli.ts";
-import { auditValues, genesis_hash, type AuditContent } from "../roles/healthcenterserver/audit/chain.ts";
+import {
+  auditValues,
+  canonical,
+  genesis_hash,
+  hashOf,
+  type AuditContent,
+} from "../roles/healthcenterserver/audit/chain.ts";
 import { SqliteCalendarDb } from "../roles/healthcenterserver/store/calendar-db.ts";
 import { SqliteAudit } from "../roles/healthcenterserver/store/sqlite/sqlite-audit.ts";
 import { main } from "../roles/healthcenterserver.ts";
 import { repage } from "./page-size.ts";
+import { cachedAppend, packedAppend, type AppendRecords } from "./audit-appends.ts";
 
 type Parts = { lastRecord: Statement; insert: Statement };
 type Append = (this: Parts, contents: readonly AuditContent[]) => void;
@@ -28,7 +35,7 @@ const js: Append = function (contents) {
   let last = this.lastRecord.get() as { seq: number; hash: string } | null;
   for (const c of contents) {
     const seq = last ? last.seq + 1 : 1;
-    const hash = Bun.SHA256.hash(JSON.stringify([seq, last?.hash ?? genesis_hash, ...auditValues(c)]), "hex") as string;
+    const hash = hashOf(seq, last?.hash ?? genesis_hash, c);
     last = { seq, hash };
   }
 };
@@ -38,18 +45,9 @@ const insert: Append = function (contents) {
   for (const c of contents) this.insert.run(++seq, ...(auditValues(c) as never[]), "", genesis_hash);
 };
 
-type Tail = { seq: number; hash: string } | undefined;
-const cached: Append = function (contents) {
-  let tail = (this as unknown as { tail: Tail }).tail ?? (this.lastRecord.get() as Tail) ?? undefined;
-  for (const c of contents) {
-    const seq = tail ? tail.seq + 1 : 1;
-    const prev = tail ? tail.hash : genesis_hash;
-    const fields = auditValues(c);
-    const hash = Bun.SHA256.hash(JSON.stringify([seq, prev, ...fields]), "hex") as string;
-    this.insert.run(seq, ...(fields as never[]), "", hash);
-    tail = { seq, hash };
-  }
-  (this as unknown as { tail: Tail }).tail = tail;
+const cached: Append = function (this: Parts & { cached?: AppendRecords }, contents) {
+  this.cached ??= cachedAppend(this.lastRecord, this.insert);
+  this.cached(contents);
 };
 
 // As shipped, the hash stored as its 32 bytes instead of 64 hex characters.
@@ -61,7 +59,7 @@ const blob: Append = function (contents) {
   }
   for (const c of contents) {
     const seq = blobTail ? blobTail.seq + 1 : 1;
-    const hash = Bun.SHA256.hash(JSON.stringify([seq, blobTail?.hex ?? genesis_hash, ...auditValues(c)]));
+    const hash = Bun.SHA256.hash(canonical(seq, blobTail?.hex ?? genesis_hash, c));
     this.insert.run(seq, ...(auditValues(c) as never[]), "", hash as Uint8Array);
     blobTail = { seq, hex: (hash as Uint8Array).toHex() };
   }
@@ -71,27 +69,13 @@ const small: Append = function (contents) {
   for (const c of contents) this.insert.run(++seq, c.atMs, "", "", "", "", "", "", "", "", "", "", "");
 };
 
-let packedInsert: Statement | undefined;
-let packedTail: Tail;
-const packed: Append = function (contents) {
-  if (contents.length === 0) return;
-  packedInsert ??= packedStatement();
-  const first = packedTail ? packedTail.seq + 1 : 1;
-  const rows: unknown[] = [];
-  for (const c of contents) {
-    const seq = packedTail ? packedTail.seq + 1 : 1;
-    const fields = auditValues(c);
-    const hash = Bun.SHA256.hash(JSON.stringify([seq, packedTail?.hash ?? genesis_hash, ...fields]), "hex") as string;
-    rows.push([...fields, hash]);
-    packedTail = { seq, hash };
-  }
-  packedInsert.run(first, JSON.stringify(rows));
-};
+// packed's table and statement go on the committer's connection: the one that prepares the audit insert.
 let packedDb: Database | undefined;
-function packedStatement(): Statement {
-  packedDb!.run("CREATE TABLE IF NOT EXISTS audit_p (first_seq INTEGER PRIMARY KEY, body TEXT NOT NULL)");
-  return packedDb!.prepare("INSERT INTO audit_p (first_seq, body) VALUES (?, ?)");
-}
+let packedImpl: AppendRecords | undefined;
+const packed: Append = (contents) => {
+  packedImpl ??= packedAppend(packedDb!);
+  packedImpl(contents);
+};
 
 const appends: Record<string, Append> = { off: () => {}, js, insert, small, cached, packed, blob };
 const variant = process.env.AUDIT_APPEND;
@@ -100,7 +84,6 @@ if (variant !== undefined) {
   audit.append = appends[variant];
 }
 if (variant === "packed") {
-  // packed's table and statement go on the committer's connection: the one that prepares the audit insert.
   const prepare = BunDatabase.prototype.prepare;
   BunDatabase.prototype.prepare = function (this: Database, sql: string, ...rest: never[]) {
     if (sql.startsWith("INSERT INTO audit (")) packedDb = this;
