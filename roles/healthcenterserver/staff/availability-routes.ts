@@ -2,9 +2,8 @@
 // `healthcenterserver availability add|except|open|remove`, with the same checks and the same
 // refusal of an edit that strands a booking (unless keep-booked); running servers follow within a second.
 import { AppError } from "../../../shared/errors.ts";
-import { staff_reason_chars_max } from "../../../shared/limits.ts";
 import { formOf, json } from "./http-reply.ts";
-import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
+import { pageActor, reasonTooLong, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
 
 /** Runs one edit; resolves to the lines the command would print, rejects with a UsageError's one line. */
 export type AvailabilityEditor = (verb: string, doctor: string, form: URLSearchParams) => Promise<string[]>;
@@ -23,8 +22,8 @@ async function change(ctx: RouteContext, edit: AvailabilityEditor, audit: AuditS
   form.delete("verb");
   form.delete("doctor");
   const reason = form.get("reason") ?? "";
-  if (reason.length > staff_reason_chars_max)
-    return json({ error: `a reason is at most ${staff_reason_chars_max} characters` }, 400);
+  const tooLong = reasonTooLong(reason);
+  if (tooLong) return json({ error: tooLong }, 400);
   // A remove names only an id, which the route cannot tie to a doctor: a doctor's is an admin's to do
   // (it let a doctor remove another doctor's rules).
   if (ctx.member?.role === "doctor" && verb === "remove")

@@ -6,11 +6,7 @@
 // to override them (`override=1`), which needs a reason: the store then records which rules the change
 // passed. A booking may name an appointment type (`type=`), as `selection <id> type=` does: an unknown
 // one is refused in one line naming the nearest; without it, the slot's default.
-import {
-  staff_appointment_reads_per_minute,
-  staff_patient_matches_max,
-  staff_reason_chars_max,
-} from "../../../shared/limits.ts";
+import { staff_appointment_reads_per_minute, staff_patient_matches_max } from "../../../shared/limits.ts";
 import type { Booker, BookingOutcome, CancelOutcome, MoveOutcome } from "../booking/booker.ts";
 import type { Schedule } from "../booking/schedule.ts";
 import { hasStarted, time_passed } from "../session/appointment-requests.ts";
@@ -20,7 +16,7 @@ import { page_assets } from "./assets.ts";
 import { noShowRefusal, visitedRefusal } from "../calendar/visit-status.ts";
 import { formOf, json, reply } from "./http-reply.ts";
 import { namesShownTo, seesNameOf } from "./accounts.ts";
-import { pageActor, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
+import { pageActor, reasonTooLong, type AuditSink, type RouteContext, type Routes } from "./routes.ts";
 import { ReadRate } from "./read-rate.ts";
 import { typeNumber } from "../session/type-requests.ts";
 
@@ -136,7 +132,8 @@ function readAsked(form: URLSearchParams, kind: Asked["kind"]): Asked | string {
   if (override && reason.trim() === "") return "an override of the clinic's rules needs a reason";
   if (kind === "move" && (!Number.isSafeInteger(to) || to < 0)) return "to= must be a slot number";
   if (kind === "cancel" && reason.trim() === "") return "a cancellation needs a reason";
-  if (reason.length > staff_reason_chars_max) return `a reason is at most ${staff_reason_chars_max} characters`;
+  const tooLong = reasonTooLong(reason);
+  if (tooLong) return tooLong;
   return { kind, patient, slot, ...(kind === "move" ? { to } : {}), reason, override, type };
 }
 
