@@ -8,7 +8,7 @@ import type { Subprocess } from "bun";
 export const root = join(import.meta.dir, "..");
 export const dist = join(root, "dist");
 export const work = mkdtempSync(join(tmpdir(), "appointments-bench-"));
-// Scripts run alone (audit-parts.ts, ...) never call stopAll: the folder goes when the process ends.
+// The folder goes when the process ends: one place for every script, those that never call stopAll too.
 process.on("exit", () => rmSync(work, { recursive: true, force: true }));
 const clockTicks = 100; // CLK_TCK on Linux
 /** Open files for the processes of the idle-connections part: the hard limit (raising it needs CAP_SYS_RESOURCE). */
@@ -115,5 +115,4 @@ export function compileC(name: string): string {
 export async function stopAll(signal: "SIGTERM" | "SIGKILL"): Promise<void> {
   for (const p of running) p.kill(signal);
   await Promise.all(running.map((p) => p.exited));
-  rmSync(work, { recursive: true, force: true });
 }
