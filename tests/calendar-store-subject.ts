@@ -16,6 +16,9 @@ const base = Temporal.Now.plainDateISO("UTC").add({ days: 2 }).toZonedDateTime("
 const idOf = (n: number) => slotId(1, base + (n - 1) * slot_ms);
 const numberOf = (id: number) => (decodeSlotId(id).startMs - base) / slot_ms + 1;
 
+/** "slot 3" as the store's subject: the slot's id. */
+const subjectId = (subject: string) => subject.replace(/^slot (-?\d+)$/, (_, n: string) => `slot ${idOf(Number(n))}`);
+
 function mapped(c: Change): Change {
   return c.kind === "move" ? { ...c, from: idOf(c.from), to: idOf(c.to) } : { ...c, index: idOf(c.index) };
 }
@@ -29,6 +32,7 @@ function translated(store: AppointmentStore): AppointmentStore {
     commit: (batch) => store.commit(batch.map(mapped)),
     load: (into) => store.load({ reserve: (id, patient) => into.reserve(numberOf(id), patient) }),
     mark: (m) => store.mark!({ ...m, index: idOf(m.index) }),
+    auditOfSubjects: (subjects, limit) => store.auditOfSubjects!(subjects.map(subjectId), limit),
     visits: async (from, to, limit, patient) =>
       (await store.visits!(from, to, limit, patient)).map((v) => ({ ...v, slot: numberOf(v.slot) })),
   };

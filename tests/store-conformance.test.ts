@@ -15,6 +15,7 @@ import { postgresBin, startPostgres, type Postgres } from "./pg-helpers.ts";
 import { runCase, store_cases, types_cases, type StoreSubject } from "./store-cases.ts";
 import { calendarSubject } from "./calendar-store-subject.ts";
 import { visit_cases } from "./visit-cases.ts";
+import { audit_cases } from "./audit-cases.ts";
 
 type Skip = { reason: string; cases: string[] };
 
@@ -92,7 +93,7 @@ const pgCalendar = calendarSubject(
   },
   log,
 );
-const calendar_cases = [...store_cases, ...visit_cases, ...types_cases];
+const calendar_cases = [...store_cases, ...visit_cases, ...types_cases, ...audit_cases];
 describe("SQLite calendar store", () => runStoreCases(() => sqliteCalendar, [], true, calendar_cases));
 describe("PostgreSQL calendar store", () =>
   runStoreCases(() => pgCalendar, [], pgMissing === undefined, calendar_cases));
